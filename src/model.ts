@@ -1,0 +1,303 @@
+// The records that flow through one run: config → plan → probe → classify → correlate → report.
+// Every stage imports its types from here, so the shape of the data is visible in one file.
+// The JSON report (schema/report.schema.json) is a serialisation of `Report`; change both together.
+
+// ───────────────────────────── config ─────────────────────────────
+
+export type ResolverKind = 'system' | 'udp' | 'doh';
+
+export interface ResolverSpec {
+  name: string;
+  kind: ResolverKind;
+  /** udp: the server's IP address (v4 or v6). */
+  address: string | null;
+  /** udp: the server's port (53 unless given). */
+  port: number | null;
+  /** doh: the RFC 8484 endpoint URL. */
+  url: string | null;
+  /** Who runs it (configured, or inferred for well-known public addresses); null when unknown. */
+  provider: string | null;
+}
+
+export interface ExpectSpec {
+  /** Acceptable final status codes; empty = any 2xx or 3xx that is not followed. */
+  status: number[];
+  contains: string | null;
+  matches: string | null;
+  maxMs: number | null;
+}
+
+export interface PathSelection {
+  /** Fetch every address the resolvers returned. */
+  edge: boolean;
+  /** Address families allowed on the edge path. */
+  ipv4: boolean;
+  ipv6: boolean;
+  /** Fetch the site's configured origin address directly (only for sites that name one). */
+  origin: boolean;
+  /** Fetch through these HTTP CONNECT proxies (http://host:port). */
+  proxies: string[];
+}
+
+/** Settings that `defaults` sets for every site and each site may override. */
+export interface ProbeSettings {
+  timeoutMs: number;
+  paths: PathSelection;
+  maxAddressesPerFamily: number;
+  userAgent: string;
+  bodySampleBytes: number;
+  maxRedirects: number;
+}
+
+export interface RunSettings {
+  deadlineMs: number;
+  concurrency: number;
+  perHostConcurrency: number;
+}
+
+export interface SiteSpec extends ProbeSettings {
+  name: string;
+  url: string;
+  /** Host name taken from the URL (lower case, no brackets). */
+  host: string;
+  method: string;
+  headers: Record<string, string>;
+  expect: ExpectSpec;
+  /** Address of the origin for the `origin` path (IP, or IP:port). */
+  origin: string | null;
+}
+
+export interface TlsSettings {
+  /** Extra CA certificates (PEM text) trusted in addition to Node's bundle. */
+  ca: string | null;
+  caFile: string | null;
+}
+
+export interface Config {
+  /** Where the config came from: a file path, or "(command line)". */
+  source: string;
+  resolvers: ResolverSpec[];
+  run: RunSettings;
+  defaults: ProbeSettings;
+  sites: SiteSpec[];
+  tls: TlsSettings;
+}
+
+// ───────────────────────────── plan ─────────────────────────────
+
+export type DnsType = 'A' | 'AAAA' | 'NS';
+
+/** One query to send: shared by every site that needs (resolver, name, type). */
+export interface DnsQuery {
+  key: string; // `${resolver}|${name}|${type}`
+  resolver: ResolverSpec;
+  name: string;
+  type: DnsType;
+}
+
+// ───────────────────────────── probe: DNS ─────────────────────────────
+
+export type DnsOutcome = 'ok' | 'nxdomain' | 'servfail' | 'refused' | 'timeout' | 'empty' | 'network-error';
+
+export interface DnsRecord {
+  name: string;
+  type: string; // A, AAAA, CNAME, NS, SOA ...
+  ttl: number | null; // null where the resolver does not tell (system resolver)
+  data: string;
+}
+
+/** RFC 8914 Extended DNS Error carried in the reply's OPT record. */
+export interface ExtendedDnsError {
+  code: number;
+  text: string;
+}
+
+export interface ProbeError {
+  /** Stable machine code: ETIMEDOUT, ECONNREFUSED, CERT_HAS_EXPIRED, UND_ERR_HEADERS_OVERFLOW, DEADLINE ... */
+  code: string;
+  /** Human text, stripped of control characters. */
+  message: string;
+}
+
+export interface DnsAnswer {
+  resolver: string;
+  name: string;
+  type: DnsType;
+  outcome: DnsOutcome;
+  /** Response code name as sent by the server (NOERROR, SERVFAIL ...); null when no reply arrived. */
+  rcode: string | null;
+  /** Answer section records (CNAMEs included), in order. */
+  answers: DnsRecord[];
+  /** CNAME chain from the queried name to the final target (excluding the queried name). */
+  cnameChain: string[];
+  /** Addresses (A or AAAA), or NS host names for an NS query. */
+  values: string[];
+  /** For NS queries: the zone the NS set belongs to (from the answer, or the SOA in the authority section). */
+  zone: string | null;
+  ede: ExtendedDnsError[];
+  /** Who answered: "ip:port", the DoH URL, or "system". */
+  server: string;
+  transport: 'udp' | 'tcp' | 'doh' | 'system';
+  startedAt: string;
+  durationMs: number;
+  error: ProbeError | null;
+}
+
+// ───────────────────────────── probe: HTTP ─────────────────────────────
+
+export type PathKind = 'edge' | 'origin' | 'proxy';
+
+/** Where a fetch failed, from the network in. */
+export type FailurePhase = 'dns' | 'connect' | 'proxy' | 'tls' | 'request' | 'response' | 'body' | 'redirect';
+
+/**
+ * Phase timings in milliseconds, null when the phase did not happen.
+ * connectMs and tlsMs are durations of those phases (first hop);
+ * ttfbMs is from the attempt's start to the first byte of the response headers (curl's time_starttransfer);
+ * totalMs is from the attempt's start to its end (all redirect hops, body sample read).
+ */
+export interface Timings {
+  connectMs: number | null;
+  tlsMs: number | null;
+  ttfbMs: number | null;
+  totalMs: number;
+}
+
+export interface CertificateInfo {
+  subject: string;
+  issuer: string;
+  validFrom: string; // ISO 8601
+  validTo: string; // ISO 8601
+  subjectAltNames: string[];
+  /** Whether the chain verified against the trusted CAs and the name matched. */
+  authorized: boolean;
+  authorizationError: string | null;
+}
+
+export interface RedirectHop {
+  url: string;
+  status: number;
+  location: string;
+  address: string | null;
+}
+
+export interface ExpectResult {
+  ok: boolean;
+  /** One line per failed expectation, e.g. `status 503 not in [200]`. */
+  failures: string[];
+}
+
+/** The raw result of one fetch, as measured: no judgement yet. */
+export interface FetchResult {
+  url: string; // the URL finally fetched (after redirects)
+  address: string | null; // the address connected to for the first hop
+  port: number;
+  httpStatus: number | null;
+  httpVersion: string | null; // "1.1" | "2"
+  /** Response headers of the final hop, names lower-cased, values stripped of control characters. */
+  headers: Record<string, string>;
+  /** The start of the body (up to bodySampleBytes), decoded as UTF-8. Kept for fingerprinting and `expect`. */
+  bodySample: string;
+  bodyBytes: number; // bytes read (≤ bodySampleBytes + one chunk)
+  bodyTruncated: boolean;
+  redirects: RedirectHop[];
+  tls: CertificateInfo | null;
+  timings: Timings;
+  error: ProbeError | null;
+  failedPhase: FailurePhase | null;
+}
+
+// ───────────────────────────── classify ─────────────────────────────
+
+export type AttemptOutcome =
+  | 'ok'
+  | 'dns-error'
+  | 'connect-error'
+  | 'tls-error'
+  | 'timeout'
+  | 'http-error'
+  | 'content-mismatch'
+  | 'challenge';
+
+/** Where a failure came from, from the outside in (see DESIGN.md). */
+export type Layer =
+  | 'local'
+  | 'resolver'
+  | 'authoritative-dns'
+  | 'network'
+  | 'tls'
+  | 'edge'
+  | 'challenge'
+  | 'origin'
+  | 'site';
+
+/**
+ * One (site, path, address) fetch, credited to every resolver that returned the address.
+ * Flat on purpose: it is the line NDJSON consumers read.
+ */
+export interface Attempt extends FetchResult {
+  id: string;
+  site: string;
+  path: PathKind;
+  /** The first resolver credited (edge path); null for origin and proxy paths. */
+  resolver: string | null;
+  /** Every resolver whose answers contained `address` (edge path); empty for origin and proxy paths. */
+  resolvers: string[];
+  family: 4 | 6 | null;
+  proxy: string | null;
+  startedAt: string;
+  outcome: AttemptOutcome;
+  expect: ExpectResult;
+}
+
+// ───────────────────────────── correlate / report ─────────────────────────────
+
+export type SiteStatus = 'ok' | 'degraded' | 'down';
+
+export type Verdict = 'ok' | 'site-failures' | 'provider-incident' | 'local-network';
+
+export interface SiteReport {
+  name: string;
+  url: string;
+  host: string;
+  status: SiteStatus;
+  /** One line on why the site is not ok; null when ok. */
+  reason: string | null;
+  dns: DnsAnswer[];
+  attempts: Attempt[];
+}
+
+export interface Incident {
+  provider: string | null;
+  layer: Layer;
+  sites: string[];
+  confidence: number;
+  summary: string;
+  evidence: string[];
+  resolver?: string;
+}
+
+export interface ResolverReport {
+  name: string;
+  kind: ResolverKind;
+  address: string | null;
+  url: string | null;
+  provider: string | null;
+}
+
+export interface Report {
+  schema: 'outage-probe.report/v1';
+  tool: { name: 'outage-probe'; version: string };
+  startedAt: string;
+  durationMs: number;
+  vantage: string;
+  config: string;
+  /** False when the run was cut short (deadline hit, or interrupted). */
+  complete: boolean;
+  verdict: Verdict;
+  summary: string;
+  exitCode: number;
+  resolvers: ResolverReport[];
+  sites: SiteReport[];
+  incidents: Incident[];
+}

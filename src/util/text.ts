@@ -1,0 +1,18 @@
+// Strings that came from the network are untrusted: strip terminal control sequences and
+// C0/C1 control characters before they can reach a terminal, a log line or a metric label.
+
+// CSI / OSC / other ESC sequences first (so their parameters do not survive as text), then lone controls.
+const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[@-Z\\-_])/g;
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Remove escape sequences and control characters; keep tab and newline only when `multiline`. */
+export function stripControl(value: string, multiline = false): string {
+  const cleaned = value.replace(ESCAPE_SEQUENCE, '').replace(CONTROL_CHARS, '');
+  return multiline ? cleaned : cleaned.replace(/[\t\n]/g, ' ');
+}
+
+/** A single-line, control-free string of at most `max` characters (an ellipsis marks a cut). */
+export function safeLine(value: string, max = 300): string {
+  const line = stripControl(value);
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
