@@ -1,0 +1,48 @@
+// Addresses written as "ip", "ip:port", "[v6]" or "[v6]:port" (resolver addresses, site origins, --resolver flags).
+
+import { isIP } from 'node:net';
+
+export interface IpAndPort {
+  /** Canonical form: IPv4 dotted quad, IPv6 lower-case and compressed, without brackets. */
+  address: string;
+  port: number | null;
+}
+
+export type IpAndPortResult = IpAndPort | { error: 'not-ip' | 'bad-port' };
+
+/** Parse an IP literal with an optional port; a host name is `not-ip` (no DNS happens here). */
+export function parseIpAndPort(text: string): IpAndPortResult {
+  const value = text.trim();
+  const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(value);
+  if (bracketed) {
+    if (isIP(bracketed[1]!) !== 6) return { error: 'not-ip' };
+    return withPort(bracketed[1]!, bracketed[2]);
+  }
+  if (isIP(value)) return { address: canonicalIp(value), port: null };
+  const colon = value.lastIndexOf(':');
+  if (colon > 0 && isIP(value.slice(0, colon)) === 4) return withPort(value.slice(0, colon), value.slice(colon + 1));
+  return { error: 'not-ip' };
+}
+
+function withPort(address: string, portText: string | undefined): IpAndPortResult {
+  if (portText === undefined) return { address: canonicalIp(address), port: null };
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 1 && port <= 65535)) return { error: 'bad-port' };
+  return { address: canonicalIp(address), port };
+}
+
+/** One spelling per address, so that lookups (well-known resolvers) and comparisons work. */
+export function canonicalIp(address: string): string {
+  if (isIP(address) !== 6) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase(); // zone ids ("fe80::1%eth0") are not URL hosts
+  }
+}
+
+/** "1.2.3.4", "1.2.3.4:8080", "2001:db8::1", "[2001:db8::1]:8443". */
+export function formatIpAndPort(address: string, port: number | null): string {
+  if (port === null) return address;
+  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}

@@ -1,0 +1,37 @@
+// What a config means when it does not say: filled in here, once, so later stages never guess.
+
+import type { ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings } from '../model.js';
+import { TOOL_VERSION } from '../version.js';
+
+export function defaultUserAgent(): string {
+  return `outage-probe/${TOOL_VERSION}`;
+}
+
+export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 };
+
+/** paths: [edge, origin] over both address families. */
+export function defaultPaths(): PathSelection {
+  return { edge: true, ipv4: true, ipv6: true, origin: true, proxies: [] };
+}
+
+export function defaultProbeSettings(): ProbeSettings {
+  return {
+    timeoutMs: 5_000,
+    paths: defaultPaths(),
+    maxAddressesPerFamily: 4,
+    userAgent: defaultUserAgent(),
+    bodySampleBytes: 64 * 1024,
+    maxRedirects: 5,
+  };
+}
+
+/** No expectations: any 2xx or 3xx passes. */
+export function defaultExpect(): ExpectSpec {
+  return { status: [], contains: null, matches: null, maxMs: null };
+}
+
+export function systemResolver(): ResolverSpec {
+  return { name: 'system', kind: 'system', address: null, port: null, url: null, provider: null };
+}
+
+export const DEFAULT_METHOD = 'GET';

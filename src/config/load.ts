@@ -1,0 +1,119 @@
+// Where a Config comes from: a probes.yaml file, its text, or URLs and --resolver flags on the command line.
+
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Config, ResolverSpec, SiteSpec } from '../model.js';
+import { parseIpAndPort } from './address.js';
+import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver } from './defaults.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { quote } from './nodes.js';
+import { dohResolver, udpResolver } from './resolvers.js';
+import { checkConfigText, fileErrorText } from './validate.js';
+import { hostOf, parseHttpUrl } from './values.js';
+
+export const COMMAND_LINE_SOURCE = '(command line)';
+
+export interface ParseConfigOptions {
+  /** Where relative paths in the config (tls.ca) start; the directory of `source` unless given. */
+  baseDir?: string;
+}
+
+/** Check a config text and return the Config, or throw a ConfigError listing every issue with its position. */
+export function parseConfig(text: string, source: string, options: ParseConfigOptions = {}): Config {
+  const { config, issues } = checkConfigText(text, source, options.baseDir ?? dirname(resolve(source)));
+  if (!config) throw new ConfigError(issues, source, 'file');
+  return config;
+}
+
+/** Read and check a config file; a file that cannot be read is a ConfigError without a position. */
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ file: path, line: null, column: null, path: '', message: `cannot read the config file: ${fileErrorText(err)}` }], path, 'file');
+  }
+  return parseConfig(text, path);
+}
+
+/**
+ * A Config for ad hoc use: `check https://a.example --resolver 1.1.1.1 --resolver doh:https://dns.google/dns-query`.
+ * Sites are named after their host; without --resolver the system resolver is used. Bad input is a ConfigError
+ * whose `input` is 'command-line' (a usage error, not a config-file error).
+ */
+export function configFromArgs(urls: string[], resolverFlags: string[], source = COMMAND_LINE_SOURCE): Config {
+  const issues: ConfigIssue[] = [];
+  const problem = (path: string, message: string) => issues.push({ file: source, line: null, column: null, path, message });
+
+  const resolvers: ResolverSpec[] = [];
+  for (const flag of resolverFlags) {
+    const parsed = parseResolverFlag(flag);
+    if ('error' in parsed) problem('--resolver', parsed.error);
+    else if (!resolvers.some((r) => sameResolver(r, parsed))) resolvers.push({ ...parsed, name: uniqueName(parsed.name, resolvers) });
+  }
+
+  const defaults = defaultProbeSettings();
+  const sites: SiteSpec[] = [];
+  if (urls.length === 0) problem('url', 'give at least one URL to check');
+  for (const text of urls) {
+    const url = parseHttpUrl(text);
+    if (!url) {
+      problem('url', `not an absolute http(s) URL: ${quote(text)}`);
+      continue;
+    }
+    if (sites.some((s) => s.url === url.href)) continue;
+    const host = hostOf(url);
+    sites.push({
+      ...defaults,
+      paths: { ...defaults.paths, proxies: [] },
+      name: uniqueName(host, sites),
+      url: url.href,
+      host,
+      method: DEFAULT_METHOD,
+      headers: {},
+      expect: defaultExpect(),
+      origin: null,
+    });
+  }
+
+  if (issues.length > 0) throw new ConfigError(issues, source, 'command-line');
+  return {
+    source,
+    resolvers: resolvers.length > 0 ? resolvers : [systemResolver()],
+    run: { ...DEFAULT_RUN_SETTINGS },
+    defaults,
+    sites,
+    tls: { ca: null, caFile: null },
+  };
+}
+
+const RESOLVER_FLAG_FORMS = 'system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53) or doh:https://host/dns-query';
+
+/** One --resolver value: "system", "IP", "IP:port", "[v6]:port", "doh:URL" or a bare https:// DoH URL. */
+export function parseResolverFlag(flag: string): ResolverSpec | { error: string } {
+  const text = flag.trim();
+  if (text.toLowerCase() === 'system') return systemResolver();
+  const dohText = /^doh:/i.test(text) ? text.slice(4) : /^https?:\/\//i.test(text) ? text : null;
+  if (dohText !== null) {
+    const url = parseHttpUrl(dohText);
+    return url ? dohResolver(url) : { error: `not an absolute http(s) URL: ${quote(dohText)}` };
+  }
+  const parsed = parseIpAndPort(text);
+  if (!('error' in parsed)) return udpResolver(parsed.address, parsed.port);
+  return parsed.error === 'bad-port'
+    ? { error: `expected a port from 1 to 65535: ${quote(text)}` }
+    : { error: `expected ${RESOLVER_FLAG_FORMS}, got ${quote(text)}` };
+}
+
+function sameResolver(a: ResolverSpec, b: ResolverSpec): boolean {
+  return a.kind === b.kind && a.address === b.address && a.port === b.port && a.url === b.url;
+}
+
+/** `name`, or `name-2`, `name-3` ... when taken (two DoH URLs on one host, two URLs on one site). */
+function uniqueName(name: string, taken: ReadonlyArray<{ name: string }>): string {
+  const names = new Set(taken.map((t) => t.name));
+  if (!names.has(name)) return name;
+  let n = 2;
+  while (names.has(`${name}-${n}`)) n++;
+  return `${name}-${n}`;
+}

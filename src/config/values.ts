@@ -1,0 +1,105 @@
+// Parsers for the values a config holds, as plain text → value | null. Messages are worded by the caller.
+
+import { X509Certificate } from 'node:crypto';
+import { parseDuration } from '../util/time.js';
+
+export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'] as const;
+
+export const PATH_NAMES = ['edge', 'ipv4', 'ipv6', 'origin'] as const;
+export type PathName = (typeof PATH_NAMES)[number];
+
+/** A positive duration with a unit ("500ms", "1.5s", "2m"); a bare number is refused, it is too easy to misread. */
+export function parsePositiveDuration(value: string | number): number | null {
+  if (typeof value === 'number') return null;
+  if (!/[a-z]\s*$/i.test(value)) return null;
+  const ms = parseDuration(value);
+  return ms !== null && ms > 0 ? ms : null;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1024 * 1024 };
+
+/** 65536, "512B", "64KiB", "1MiB", "1.5KiB", "100KB" → bytes; null when not a byte size. */
+export function parseByteSize(value: string | number): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB)?\s*$/.exec(value);
+  if (!m) return null;
+  const bytes = Number(m[1]) * BYTE_UNITS[m[2] ?? '']!;
+  return Number.isSafeInteger(bytes) ? bytes : null;
+}
+
+/** An integer written as a number or as digits in a string; null otherwise. */
+export function parseInteger(value: string | number): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) ? value : null;
+  return /^\s*-?\d{1,15}\s*$/.test(value) ? Number(value) : null;
+}
+
+/** An absolute http(s) URL with a host, normalised; null otherwise. */
+export function parseHttpUrl(text: string): URL | null {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  return url.hostname ? url : null;
+}
+
+/** A URL's host as DNS and TLS see it: lower case, IPv6 without brackets, no trailing dot. */
+export function hostOf(url: URL): string {
+  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
+
+export type ProxyUrlResult = { url: string } | { error: string };
+
+/** "http://host:port" (an HTTP CONNECT proxy); credentials, paths and other schemes are refused. */
+export function parseProxyUrl(text: string): ProxyUrlResult {
+  const m = /^http:\/\/(\[[^\]/]+\]|[^/:?#@[\]]+):(\d{1,5})\/?$/i.exec(text.trim());
+  if (!m) {
+    if (/^\w+:\/\/[^/]*@/.test(text.trim())) return { error: 'credentials in proxy URLs are not supported' };
+    return { error: 'expected an HTTP proxy URL like "http://proxy.example:3128"' };
+  }
+  const url = parseHttpUrl(`http://${m[1]}:${m[2]}/`);
+  const port = Number(m[2]);
+  if (!url || port < 1 || port > 65535) return { error: 'expected an HTTP proxy URL like "http://proxy.example:3128"' };
+  // Built from the parts: URL would drop an explicit :80, and the port is part of what names the proxy.
+  return { url: `http://${url.hostname}:${port}` };
+}
+
+/** The problem with a regular expression, or null when it compiles. */
+export function regexProblem(source: string): string | null {
+  try {
+    new RegExp(source);
+    return null;
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    // V8 says "Invalid regular expression: /(/: Unterminated group"; the pattern is printed separately.
+    return message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /s, '');
+  }
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** The problem with a PEM bundle, or null when it holds at least one certificate and every one parses. */
+export function pemBundleProblem(text: string): string | null {
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) return 'contains no PEM certificate (-----BEGIN CERTIFICATE-----)';
+  for (const [i, block] of blocks.entries()) {
+    try {
+      new X509Certificate(block);
+    } catch {
+      return `certificate ${i + 1} of ${blocks.length} is not a valid PEM certificate`;
+    }
+  }
+  return null;
+}
+
+/** RFC 9110 token characters. */
+export function isHeaderName(name: string): boolean {
+  return /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name);
+}
+
+/** No CR, LF, NUL or other controls (tab is allowed): they would split or corrupt the request. */
+export function isHeaderValue(value: string): boolean {
+  return !/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value);
+}
