@@ -1,0 +1,74 @@
+// The system resolver, as every other program on this host sees it: getaddrinfo via dns.lookup.
+// getaddrinfo tells neither TTLs nor CNAME chains nor the response code, so records carry ttl null,
+// the chain is empty and rcode is null. It cannot be cancelled: on timeout or deadline we stop
+// waiting and the lookup finishes unobserved in libuv's thread pool.
+//
+// getaddrinfo error → outcome (Node folds EAI_NONAME, EAI_NODATA and EAI_MEMORY into ENOTFOUND):
+//   ENOTFOUND              → nxdomain       (the name or the address family has no answer)
+//   EAI_AGAIN              → timeout        (glibc: no resolver answered in time, or SERVFAIL)
+//   EAI_FAIL               → servfail       (non-recoverable failure in name resolution)
+//   ENODATA                → empty          (some platforms: the name exists, no address of the family)
+//   anything else          → network-error  (code kept as given, e.g. ECONNREFUSED, EAI_SYSTEM)
+
+import dns from 'node:dns';
+import type { DnsOutcome, DnsRecord, DnsType, ProbeError } from '../../model.js';
+import { toProbeError } from '../../util/errors.js';
+import { normalizeName, type ExchangeOptions } from './wire.js';
+
+export interface SystemResult {
+  outcome: DnsOutcome;
+  answers: DnsRecord[];
+  values: string[];
+  error: ProbeError | null;
+}
+
+const LOOKUP_ERROR_OUTCOMES: Record<string, DnsOutcome> = {
+  ENOTFOUND: 'nxdomain',
+  EAI_AGAIN: 'timeout',
+  EAI_FAIL: 'servfail',
+  ENODATA: 'empty',
+};
+
+function lookupAll(name: string, family: 4 | 6): Promise<dns.LookupAddress[]> {
+  return new Promise((resolve, reject) => {
+    dns.lookup(name, { all: true, family }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+  });
+}
+
+export async function lookupSystem(name: string, type: DnsType, options: ExchangeOptions): Promise<SystemResult> {
+  const fail = (outcome: DnsOutcome, error: ProbeError): SystemResult => ({ outcome, answers: [], values: [], error });
+  if (type === 'NS') {
+    return fail('network-error', { code: 'ENOTSUP', message: 'the system resolver cannot answer NS queries' });
+  }
+  if (options.signal?.aborted) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
+
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<SystemResult>((resolve) => {
+    timer = setTimeout(
+      () => resolve(fail('timeout', { code: 'ETIMEDOUT', message: `no answer within ${Math.round(options.timeoutMs)} ms` })),
+      options.timeoutMs,
+    );
+    onAbort = () => resolve(fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' }));
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  const looked = lookupAll(name, type === 'AAAA' ? 6 : 4).then(
+    (addresses): SystemResult => {
+      const values = addresses.map((a) => a.address);
+      const answers = values.map((address) => ({ name: normalizeName(name), type, ttl: null, data: address }));
+      return values.length > 0
+        ? { outcome: 'ok', answers, values, error: null }
+        : fail('empty', { code: 'NODATA', message: `no ${type} records for ${normalizeName(name)}` });
+    },
+    (err: unknown): SystemResult => {
+      const error = toProbeError(err, 'ENETWORK');
+      return fail(LOOKUP_ERROR_OUTCOMES[error.code] ?? 'network-error', error);
+    },
+  );
+  try {
+    return await Promise.race([looked, stopped]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+  }
+}
