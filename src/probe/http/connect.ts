@@ -1,0 +1,263 @@
+// Opening the connection ourselves, before undici sees it. That is how a fetch
+//   - goes to an exact address (the site's name is never resolved here),
+//   - measures connect and TLS as separate phases,
+//   - keeps the peer certificate even when it is bad (verification is recorded, not enforced by the handshake),
+//   - can tunnel through an HTTP CONNECT proxy first.
+// The open socket is then handed to an undici Client through `socketConnector`.
+
+import net, { isIP, type Socket } from 'node:net';
+import tls, { type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import type { buildConnector } from 'undici';
+import type { CertificateInfo, ProbeError } from '../../model.js';
+import { toProbeError } from '../../util/errors.js';
+import { safeLine } from '../../util/text.js';
+import { elapsedMs } from '../../util/time.js';
+
+export type ConnectPhase = 'connect' | 'proxy' | 'tls';
+
+export interface ConnectPlan {
+  /** Where TCP goes: the site's address, or the proxy when `tunnel` is set. */
+  address: string;
+  port: number;
+  /** Ask the proxy at address:port for a CONNECT tunnel to this host and port. */
+  tunnel: { host: string; port: number } | null;
+  /** TLS over the connection: `host` is the SNI (unless an IP literal) and the name the certificate must match. */
+  tls: { host: string; ca: string | null } | null;
+  /** Abort → the attempt ends in the phase it was in, with the abort reason as its error. */
+  signal: AbortSignal;
+}
+
+export interface OpenConnection {
+  ok: true;
+  socket: Socket;
+  /** TCP connect, plus the CONNECT exchange when tunnelling. */
+  connectMs: number;
+  tlsMs: number | null;
+  cert: CertificateInfo | null;
+  /** Negotiated ALPN protocol ("h2", "http/1.1"), null for none. */
+  alpn: string | null;
+  destroy(): void;
+}
+
+export interface FailedConnection {
+  ok: false;
+  phase: ConnectPhase;
+  error: ProbeError;
+  connectMs: number | null;
+  tlsMs: number | null;
+  cert: CertificateInfo | null;
+}
+
+const ALPN = ['h2', 'http/1.1'];
+const MAX_PROXY_REPLY_BYTES = 16 * 1024;
+const MAX_SUBJECT_ALT_NAMES = 100;
+const noop = (): void => {};
+
+const CERT_ERROR_TEXT: Record<string, string> = {
+  CERT_HAS_EXPIRED: 'certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate is not yet valid',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  CERT_REVOKED: 'certificate revoked',
+};
+
+function codedError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** Resolve on `event`; reject on error, early close or abort. Listeners are removed either way. */
+function waitFor(socket: Socket, event: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (): void => {
+      socket.off(event, onEvent).off('error', onError).off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onEvent = (): void => (done(), resolve());
+    const onError = (err: Error): void => (done(), reject(err));
+    const onClose = (): void => (done(), reject(codedError('ECONNRESET', 'connection closed by the peer')));
+    const onAbort = (): void => (done(), reject(signal.reason));
+    if (signal.aborted) return onAbort();
+    socket.once(event, onEvent).once('error', onError).once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Send CONNECT and read the proxy's reply head (bounded); anything after the head goes back to the socket. */
+async function openTunnel(socket: Socket, target: { host: string; port: number }, signal: AbortSignal): Promise<void> {
+  const authority = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
+  socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
+  const reply = await new Promise<Buffer>((resolve, reject) => {
+    let buffered = Buffer.alloc(0);
+    const done = (): void => {
+      socket.off('data', onData).off('error', onError).off('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    const onData = (data: Buffer): void => {
+      buffered = Buffer.concat([buffered, data]);
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end !== -1) {
+        done();
+        // Normally empty: the client speaks first on both HTTP and TLS.
+        const rest = buffered.subarray(end + 4);
+        if (rest.length > 0) socket.unshift(rest);
+        resolve(buffered.subarray(0, end));
+      } else if (buffered.length > MAX_PROXY_REPLY_BYTES) {
+        done();
+        reject(codedError('PROXY_BAD_REPLY', `proxy reply head larger than ${MAX_PROXY_REPLY_BYTES} bytes`));
+      }
+    };
+    const onError = (err: Error): void => (done(), reject(err));
+    const onClose = (): void => (done(), reject(codedError('PROXY_CLOSED', 'proxy closed the connection before answering CONNECT')));
+    const onAbort = (): void => (done(), reject(signal.reason));
+    if (signal.aborted) return onAbort();
+    socket.on('data', onData).once('error', onError).once('close', onClose);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  const statusLine = reply.toString('latin1').split('\r\n')[0] ?? '';
+  const status = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(statusLine)?.[1];
+  if (!status) throw codedError('PROXY_BAD_REPLY', `proxy answered CONNECT with: ${safeLine(statusLine, 120)}`);
+  if (!status.startsWith('2')) throw codedError(`PROXY_${status}`, `proxy refused CONNECT ${authority}: ${safeLine(statusLine, 120)}`);
+}
+
+// Parsing Node's bundle (~150 roots) per connection is measurable; one context per extra CA is enough.
+const secureContexts = new Map<string, SecureContext>();
+
+function secureContextFor(ca: string | null): SecureContext | undefined {
+  if (!ca) return undefined; // Node's defaults (the bundle, plus NODE_EXTRA_CA_CERTS)
+  let context = secureContexts.get(ca);
+  if (!context) {
+    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
+    if (secureContexts.size > 16) secureContexts.clear();
+    secureContexts.set(ca, context);
+  }
+  return context;
+}
+
+function distinguishedName(name: Record<string, string | string[]> | undefined): string {
+  if (!name) return '';
+  const parts = Object.entries(name).flatMap(([key, value]) => (Array.isArray(value) ? value : [value]).map((v) => `${key}=${v}`));
+  return safeLine(parts.join(', '), 500);
+}
+
+function isoDate(text: string | undefined): string {
+  const date = new Date(text ?? '');
+  return Number.isNaN(date.getTime()) ? safeLine(text ?? '') : date.toISOString();
+}
+
+/** "DNS:a.test, IP Address:127.0.0.1" → ["a.test", "127.0.0.1"]. */
+function subjectAltNames(text: string | undefined): string[] {
+  if (!text) return [];
+  return text
+    .split(', ')
+    .slice(0, MAX_SUBJECT_ALT_NAMES)
+    .map((entry) => safeLine(entry.replace(/^(DNS|IP Address):/, ''), 255));
+}
+
+export function certificateInfo(cert: PeerCertificate, authorized: boolean, authorizationError: string | null): CertificateInfo {
+  return {
+    subject: distinguishedName(cert.subject as unknown as Record<string, string | string[]>),
+    issuer: distinguishedName(cert.issuer as unknown as Record<string, string | string[]>),
+    validFrom: isoDate(cert.valid_from),
+    validTo: isoDate(cert.valid_to),
+    subjectAltNames: subjectAltNames(cert.subjectaltname),
+    authorized,
+    authorizationError,
+  };
+}
+
+/** Chain verification (from the handshake) and name check (tls.checkServerIdentity), as a record. */
+function verifyPeer(socket: TLSSocket, host: string): { cert: CertificateInfo | null; error: ProbeError | null } {
+  const peer = socket.getPeerCertificate(false);
+  const hasCert = peer && Object.keys(peer).length > 0;
+  let error: ProbeError | null = null;
+  if (!socket.authorized) {
+    const code = String(socket.authorizationError ?? 'CERT_UNTRUSTED');
+    error = { code, message: `${CERT_ERROR_TEXT[code] ?? 'certificate verification failed'} (${code})` };
+  } else if (!hasCert) {
+    error = { code: 'CERT_MISSING', message: 'the server sent no certificate' };
+  } else {
+    const mismatch = tls.checkServerIdentity(host, peer);
+    if (mismatch) error = toProbeError(mismatch, 'ERR_TLS_CERT_ALTNAME_INVALID');
+  }
+  const cert = hasCert ? certificateInfo(peer, error === null, error?.code ?? null) : null;
+  return { cert, error };
+}
+
+/** Open TCP (optionally through a CONNECT proxy) and TLS. Never throws: failures come back with their phase. */
+export async function openConnection(plan: ConnectPlan): Promise<OpenConnection | FailedConnection> {
+  const start = performance.now();
+  let phase: ConnectPhase = plan.tunnel ? 'proxy' : 'connect';
+  let connectMs: number | null = null;
+  let tlsMs: number | null = null;
+  let cert: CertificateInfo | null = null;
+  const raw = net.connect({ host: plan.address, port: plan.port, noDelay: true });
+  raw.on('error', noop); // errors are read through waitFor; this keeps late ones from crashing the process
+  let tlsSocket: TLSSocket | null = null;
+  const destroy = (): void => {
+    tlsSocket?.destroy();
+    raw.destroy();
+  };
+  const fail = (err: unknown): FailedConnection => {
+    destroy();
+    const error = toProbeError(plan.signal.aborted ? plan.signal.reason : err, 'ECONNECT');
+    return { ok: false, phase, error, connectMs, tlsMs, cert };
+  };
+
+  try {
+    await waitFor(raw, 'connect', plan.signal);
+    if (plan.tunnel) await openTunnel(raw, plan.tunnel, plan.signal);
+    connectMs = elapsedMs(start);
+    if (!plan.tls) return { ok: true, socket: raw, connectMs, tlsMs, cert, alpn: null, destroy };
+
+    phase = 'tls';
+    const tlsStart = performance.now();
+    const host = plan.tls.host;
+    tlsSocket = tls.connect({
+      socket: raw,
+      // RFC 6066: no SNI for an IP literal.
+      ...(isIP(host) ? {} : { servername: host }),
+      ALPNProtocols: ALPN,
+      secureContext: secureContextFor(plan.tls.ca),
+      // Verification is recorded, not enforced, so a bad certificate is still described in the result.
+      rejectUnauthorized: false,
+      checkServerIdentity: () => undefined,
+    });
+    tlsSocket.on('error', noop);
+    await waitFor(tlsSocket, 'secureConnect', plan.signal);
+    tlsMs = elapsedMs(tlsStart);
+    const verdict = verifyPeer(tlsSocket, host);
+    cert = verdict.cert;
+    if (verdict.error) {
+      destroy();
+      return { ok: false, phase, error: verdict.error, connectMs, tlsMs, cert };
+    }
+    const alpn = typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : null;
+    return { ok: true, socket: tlsSocket, connectMs, tlsMs, cert, alpn, destroy };
+  } catch (err) {
+    return fail(err);
+  }
+}
+
+/**
+ * An undici connector that hands over one already-open socket. A second call (undici reconnecting after the
+ * socket died) gets an error instead of a new connection: one attempt is one connection.
+ */
+export function socketConnector(socket: Socket): buildConnector.connector {
+  let used = false;
+  let lastError: Error | null = null;
+  socket.on('error', (err: Error) => {
+    lastError = err;
+  });
+  // Called back on a later tick: undici's dispatch loop is not re-entrant, and a synchronous answer
+  // would leave the request queued forever.
+  return (_options, callback) => {
+    const reuse = used || socket.destroyed;
+    used = true;
+    process.nextTick(() => {
+      if (reuse) callback(lastError ?? codedError('UND_ERR_SOCKET', 'connection closed before the request was sent'), null);
+      else callback(null, socket);
+    });
+  };
+}

@@ -1,0 +1,431 @@
+// One HTTP fetch, pinned to an address (or through a CONNECT proxy), measured phase by phase.
+// Every hop gets its own connection and its own undici Client: we measure the edge, not a pool.
+// The result is a record, never an exception: timeouts, resets and bad certificates are data.
+
+import { isIP } from 'node:net';
+import type { Readable } from 'node:stream';
+import { Client, type Dispatcher } from 'undici';
+import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
+import { toProbeError } from '../../util/errors.js';
+import { safeLine, stripControl } from '../../util/text.js';
+import { elapsedMs } from '../../util/time.js';
+import { openConnection, socketConnector, type OpenConnection } from './connect.js';
+
+export type FetchTarget =
+  | { kind: 'address'; address: string; port?: number } // connect to this IP (v4 or v6), keep the URL host as Host + SNI
+  | { kind: 'proxy'; proxyUrl: string }; // HTTP CONNECT through the proxy; the proxy resolves the host
+
+export interface FetchRequest {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  userAgent: string;
+  target: FetchTarget;
+  /** Per attempt, everything included (connect, TLS, headers, body sample, redirects). */
+  timeoutMs: number;
+  /** The run's deadline: abort → a result with error.code 'DEADLINE', promptly. */
+  signal?: AbortSignal;
+  /** Read at most this many body bytes (plus the rest of one chunk), then stop reading. */
+  bodySampleBytes: number;
+  /** 0 = do not follow: a 3xx is the final answer. */
+  maxRedirects: number;
+  /** Extra trusted CA (PEM). */
+  ca?: string | null;
+  /** Response head limit (default 64 KiB); larger → UND_ERR_HEADERS_OVERFLOW in phase 'response'. */
+  maxHeaderBytes?: number;
+  /** Address for a redirect to another host (resolved by the caller's resolver); null → REDIRECT_DNS. */
+  resolveRedirectHost?: (host: string) => Promise<string | null>;
+}
+
+const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+const MAX_HEADER_VALUE_CHARS = 4096;
+const MAX_HEADERS_TOTAL_CHARS = 32 * 1024;
+const MAX_LOCATION_CHARS = 2048;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const noop = (): void => {};
+
+interface Failure {
+  phase: FailurePhase;
+  error: ProbeError;
+}
+
+/** The response of one hop, headers read, body not yet. */
+interface HopResponse {
+  status: number;
+  headers: Record<string, string>;
+  httpVersion: '1.1' | '2';
+  body: Readable;
+  contentLength: number | null;
+}
+
+interface Hop {
+  url: URL;
+  method: string;
+  /** Connect here: the pinned address (null through a proxy) and port. */
+  address: string | null;
+  port: number;
+}
+
+function codedError(code: string, message: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+const defaultPort = (url: URL): number => (url.protocol === 'https:' ? 443 : 80);
+const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+const originKey = (url: URL): string => `${url.protocol}//${hostOf(url)}:${url.port}`;
+
+/** Lower-case names, control characters stripped, repeated headers joined, sizes capped. */
+export function sanitizeHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  let total = 0;
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === undefined) continue;
+    const key = stripControl(name.toLowerCase());
+    const joined = Array.isArray(value) ? value.join(', ') : value;
+    const clean = stripControl(joined).slice(0, MAX_HEADER_VALUE_CHARS);
+    total += key.length + clean.length;
+    if (total > MAX_HEADERS_TOTAL_CHARS) break;
+    out[key] = clean;
+  }
+  return out;
+}
+
+/** Reject when the attempt is aborted, so no await can outlive the attempt's deadline. */
+function abortion(signal: AbortSignal): Promise<never> {
+  const promise = new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  promise.catch(noop);
+  return promise;
+}
+
+function race<T>(work: Promise<T>, aborted: Promise<never>): Promise<T> {
+  work.catch(noop); // the loser's rejection must not go unhandled
+  return Promise.race([work, aborted]);
+}
+
+function errorOf(err: unknown, signal: AbortSignal): ProbeError {
+  return toProbeError(signal.aborted ? signal.reason : err);
+}
+
+/**
+ * undici reports any parse error of a head that carried Content-Length as a length mismatch (control
+ * characters in a header value, a head cut short). Before the headers are complete no body was counted,
+ * so the honest name is a malformed response.
+ */
+function preResponseError(error: ProbeError): ProbeError {
+  if (error.code !== 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH') return error;
+  return { code: 'MALFORMED_RESPONSE', message: 'the response head is malformed or cut short (invalid characters or framing)' };
+}
+
+/** Errors before any response: a failure to send the request, or (the usual case) no response. */
+function preResponsePhase(error: ProbeError): FailurePhase {
+  return error.code === 'EPIPE' || error.code.startsWith('UND_ERR_INVALID') || error.code === 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH'
+    ? 'request'
+    : 'response';
+}
+
+async function sendRequest(
+  conn: OpenConnection,
+  hop: Hop,
+  req: FetchRequest,
+  signal: AbortSignal,
+  aborted: Promise<never>,
+): Promise<{ client: Client; response: HopResponse } | { client: Client; failure: Failure }> {
+  const client = new Client(hop.url.origin, {
+    connect: socketConnector(conn.socket),
+    allowH2: true,
+    maxHeaderSize: req.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    // Our own attempt timer covers every phase; undici's would only report a different code.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+  client.on('connectionError', noop);
+  const headers = { 'user-agent': req.userAgent, accept: '*/*', ...req.headers };
+  try {
+    const data: Dispatcher.ResponseData = await race(
+      client.request({ path: `${hop.url.pathname}${hop.url.search}`, method: hop.method, headers, signal }),
+      aborted,
+    );
+    data.body.on('error', noop);
+    const length = Number(data.headers['content-length']);
+    return {
+      client,
+      response: {
+        status: data.statusCode,
+        headers: sanitizeHeaders(data.headers),
+        httpVersion: conn.alpn === 'h2' ? '2' : '1.1',
+        body: data.body,
+        contentLength: hop.method !== 'HEAD' && Number.isFinite(length) ? length : null,
+      },
+    };
+  } catch (err) {
+    const error = preResponseError(errorOf(err, signal));
+    return { client, failure: { phase: signal.aborted ? 'response' : preResponsePhase(error), error } };
+  }
+}
+
+interface BodySample {
+  sample: string;
+  bytes: number;
+  truncated: boolean;
+  failure: Failure | null;
+}
+
+/** Read up to `cap` bytes (the chunk that crosses it is counted whole), then stop reading. */
+async function readBodySample(response: HopResponse, cap: number, signal: AbortSignal, aborted: Promise<never>): Promise<BodySample> {
+  const chunks: Buffer[] = [];
+  let kept = 0;
+  let bytes = 0;
+  let ended = false;
+  let failure: Failure | null = null;
+  const iterator = response.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  try {
+    while (bytes < cap || (cap === 0 && bytes === 0)) {
+      const next = await race(iterator.next(), aborted);
+      if (next.done) {
+        ended = true;
+        break;
+      }
+      const chunk = next.value;
+      bytes += chunk.length;
+      if (kept < cap) {
+        const part = chunk.subarray(0, cap - kept);
+        chunks.push(part);
+        kept += part.length;
+      }
+    }
+  } catch (err) {
+    failure = { phase: 'body', error: errorOf(err, signal) };
+  }
+  response.body.destroy();
+  // Stopped before the end, unless we stopped exactly at the cap and Content-Length says that was all.
+  const truncated = !ended && !(bytes === cap && response.contentLength === bytes);
+  // stream: true holds back a multi-byte character cut by the cap instead of turning it into U+FFFD.
+  const text = new TextDecoder('utf-8').decode(Buffer.concat(chunks), { stream: true });
+  return { sample: stripControl(text, true), bytes, truncated, failure };
+}
+
+function closeClient(client: Client | null, conn: OpenConnection | null): void {
+  client?.destroy().catch(noop);
+  conn?.destroy();
+}
+
+/** Where the next hop connects: same host → same address; same origin → same port; else the URL's port. */
+async function nextHop(
+  current: Hop,
+  next: URL,
+  req: FetchRequest,
+  addresses: Map<string, string>,
+  ports: Map<string, number>,
+): Promise<Hop | Failure> {
+  const hop = { url: next, method: current.method, port: ports.get(originKey(next)) ?? (next.port ? Number(next.port) : defaultPort(next)) };
+  if (req.target.kind === 'proxy') return { ...hop, address: null };
+  const host = hostOf(next);
+  let address = addresses.get(host) ?? (isIP(host) ? host : null);
+  if (address === null) {
+    try {
+      address = req.resolveRedirectHost ? await req.resolveRedirectHost(host) : null;
+    } catch (err) {
+      return { phase: 'redirect', error: { code: 'REDIRECT_DNS', message: `cannot resolve ${safeLine(host)}: ${toProbeError(err).message}` } };
+    }
+    if (!address) return { phase: 'redirect', error: { code: 'REDIRECT_DNS', message: `cannot resolve redirect host ${safeLine(host)}` } };
+    addresses.set(host, address);
+  }
+  return { ...hop, address };
+}
+
+function redirectMethod(status: number, method: string): string {
+  if (status === 303 && method !== 'HEAD') return 'GET';
+  if ((status === 301 || status === 302) && method === 'POST') return 'GET';
+  return method;
+}
+
+function proxyAddress(proxyUrl: string): { host: string; port: number } | null {
+  try {
+    const url = new URL(proxyUrl);
+    if (url.protocol !== 'http:') return null;
+    return { host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port ? Number(url.port) : 80 };
+  } catch {
+    return null;
+  }
+}
+
+function emptyResult(url: string, address: string | null, port: number): FetchResult {
+  return {
+    url,
+    address,
+    port,
+    httpStatus: null,
+    httpVersion: null,
+    headers: {},
+    bodySample: '',
+    bodyBytes: 0,
+    bodyTruncated: false,
+    redirects: [],
+    tls: null,
+    timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 },
+    error: null,
+    failedPhase: null,
+  };
+}
+
+/** A signal that follows `parent` only while `work` runs, so listeners do not pile up hop after hop. */
+async function withChildSignal<T>(parent: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const child = new AbortController();
+  const relay = (): void => child.abort(parent.reason);
+  if (parent.aborted) relay();
+  else parent.addEventListener('abort', relay, { once: true });
+  try {
+    return await work(child.signal);
+  } finally {
+    parent.removeEventListener('abort', relay);
+  }
+}
+
+type HopOutcome = { kind: 'final' } | { kind: 'failed'; failure: Failure } | { kind: 'redirect'; status: number; location: string };
+
+/** One connection, one request: fills `result` with what this hop measured; the caller decides what follows. */
+async function fetchHop(
+  hop: Hop,
+  req: FetchRequest,
+  proxy: { host: string; port: number } | null,
+  result: FetchResult,
+  firstHop: { started: number } | null,
+  signal: AbortSignal,
+): Promise<HopOutcome> {
+  const host = hostOf(hop.url);
+  const conn = await openConnection({
+    address: proxy ? proxy.host : (hop.address ?? ''),
+    port: proxy ? proxy.port : hop.port,
+    tunnel: proxy ? { host, port: hop.port } : null,
+    tls: hop.url.protocol === 'https:' ? { host, ca: req.ca ?? null } : null,
+    signal,
+  });
+  if (firstHop) {
+    result.timings.connectMs = conn.connectMs;
+    result.timings.tlsMs = conn.tlsMs;
+  }
+  if (conn.cert) result.tls = conn.cert;
+  if (!conn.ok) return { kind: 'failed', failure: { phase: conn.phase, error: conn.error } };
+
+  const aborted = abortion(signal);
+  const sent = await sendRequest(conn, hop, req, signal, aborted);
+  if ('failure' in sent) {
+    closeClient(sent.client, conn);
+    return { kind: 'failed', failure: sent.failure };
+  }
+  const { client, response } = sent;
+  if (firstHop) {
+    // Rounding each phase separately must not make the parts exceed the whole.
+    result.timings.ttfbMs = Math.max(elapsedMs(firstHop.started), (conn.connectMs ?? 0) + (conn.tlsMs ?? 0));
+  }
+  result.httpStatus = response.status;
+  result.httpVersion = response.httpVersion;
+  result.headers = response.headers;
+
+  const location = response.headers.location;
+  if (REDIRECT_STATUSES.has(response.status) && location && req.maxRedirects > 0) {
+    response.body.destroy();
+    closeClient(client, conn);
+    return { kind: 'redirect', status: response.status, location };
+  }
+  const body = await readBodySample(response, req.bodySampleBytes, signal, aborted);
+  closeClient(client, conn);
+  result.bodySample = body.sample;
+  result.bodyBytes = body.bytes;
+  result.bodyTruncated = body.truncated;
+  return body.failure ? { kind: 'failed', failure: body.failure } : { kind: 'final' };
+}
+
+/** The URL a Location points to, or why it cannot be followed. */
+function redirectTarget(location: string, from: URL, visited: Set<string>, redirects: number, maxRedirects: number): URL | Failure {
+  const next = URL.canParse(location, from.href) ? new URL(location, from) : null;
+  if (!next || (next.protocol !== 'http:' && next.protocol !== 'https:')) {
+    return { phase: 'redirect', error: { code: 'REDIRECT_INVALID', message: `cannot follow Location ${safeLine(location, 200)}` } };
+  }
+  next.hash = '';
+  if (visited.has(next.href)) {
+    return { phase: 'redirect', error: { code: 'REDIRECT_LOOP', message: `redirect loop back to ${safeLine(next.href, 200)}` } };
+  }
+  if (redirects > maxRedirects) {
+    return { phase: 'redirect', error: { code: 'TOO_MANY_REDIRECTS', message: `more than ${maxRedirects} redirects` } };
+  }
+  return next;
+}
+
+async function attempt(req: FetchRequest, signal: AbortSignal, started: number): Promise<FetchResult> {
+  const firstAddress = req.target.kind === 'address' ? req.target.address : null;
+  let url: URL;
+  try {
+    url = new URL(req.url);
+  } catch {
+    return { ...emptyResult(req.url, firstAddress, 0), error: { code: 'ERR_INVALID_URL', message: `invalid URL ${safeLine(req.url)}` }, failedPhase: 'request' };
+  }
+  const firstPort = req.target.kind === 'address' && req.target.port ? req.target.port : url.port ? Number(url.port) : defaultPort(url);
+  const result = emptyResult(url.href, firstAddress, firstPort);
+  const fail = (failure: Failure): FetchResult => ({ ...result, error: failure.error, failedPhase: failure.phase });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return fail({ phase: 'request', error: { code: 'UNSUPPORTED_PROTOCOL', message: `unsupported URL scheme ${safeLine(url.protocol)}` } });
+  }
+  const proxy = req.target.kind === 'proxy' ? proxyAddress(req.target.proxyUrl) : null;
+  if (req.target.kind === 'proxy' && !proxy) {
+    return fail({ phase: 'proxy', error: { code: 'PROXY_URL_INVALID', message: `proxy must be http://host:port, not ${safeLine(req.target.proxyUrl)}` } });
+  }
+
+  const addresses = new Map<string, string>(firstAddress ? [[hostOf(url), firstAddress]] : []);
+  const ports = new Map<string, number>([[originKey(url), firstPort]]);
+  const visited = new Set<string>();
+  let hop: Hop = { url, method: req.method.toUpperCase(), address: firstAddress, port: firstPort };
+
+  for (;;) {
+    const firstHop = visited.size === 0 ? { started } : null;
+    visited.add(hop.url.href);
+    result.url = hop.url.href;
+    const current = hop;
+    const outcome = await withChildSignal(signal, (hopSignal) => fetchHop(current, req, proxy, result, firstHop, hopSignal));
+    if (outcome.kind === 'final') return result;
+    if (outcome.kind === 'failed') return fail(outcome.failure);
+
+    result.redirects.push({ url: hop.url.href, status: outcome.status, location: safeLine(outcome.location, MAX_LOCATION_CHARS), address: hop.address });
+    const next = redirectTarget(outcome.location, hop.url, visited, result.redirects.length, req.maxRedirects);
+    if (!(next instanceof URL)) return fail(next);
+    let planned: Hop | Failure;
+    try {
+      const from = { ...hop, method: redirectMethod(outcome.status, hop.method) };
+      planned = await withChildSignal(signal, (hopSignal) => race(nextHop(from, next, req, addresses, ports), abortion(hopSignal)));
+    } catch (err) {
+      planned = { phase: 'redirect', error: errorOf(err, signal) };
+    }
+    if ('phase' in planned) return fail(planned);
+    ports.set(originKey(next), planned.port);
+    hop = planned;
+  }
+}
+
+/** Fetch `req.url` as one attempt. Never throws, never outlives `timeoutMs` or the deadline signal. */
+export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
+  const started = performance.now();
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(codedError('ETIMEDOUT', `attempt timed out after ${req.timeoutMs} ms`)),
+    Math.max(1, req.timeoutMs),
+  );
+  const onDeadline = (): void => controller.abort(codedError('DEADLINE', 'the run deadline passed'));
+  if (req.signal?.aborted) onDeadline();
+  else req.signal?.addEventListener('abort', onDeadline, { once: true });
+
+  let result: FetchResult;
+  try {
+    result = await attempt(req, controller.signal, started);
+  } catch (err) {
+    // A bug, not a network failure; still a record rather than a crash.
+    const address = req.target.kind === 'address' ? req.target.address : null;
+    result = { ...emptyResult(req.url, address, 0), error: toProbeError(err, 'EINTERNAL'), failedPhase: 'request' };
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onDeadline);
+  }
+  return { ...result, timings: { ...result.timings, totalMs: elapsedMs(started) } };
+}
