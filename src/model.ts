@@ -248,6 +248,42 @@ export interface Attempt extends FetchResult {
   startedAt: string;
   outcome: AttemptOutcome;
   expect: ExpectResult;
+  /** The layer that produced the failure (null when ok); decided by classify/. */
+  layer: Layer | null;
+  /** The provider whose layer failed, or who generated the response (display name); null when unknown or none. */
+  provider: string | null;
+  /** One sentence an SRE would say, e.g. "Cloudflare answered 521: the edge is up, the origin refused the connection". */
+  explanation: string | null;
+  /** Per-provider location evidence (PoP or region) seen on this attempt, when the provider tells. */
+  location: AttemptLocation | null;
+  /** The provider's own health endpoint fetched through the same edge address, when the attempt failed. */
+  selfTest: SelfTestResult | null;
+  /** With --samples: how often this attempt failed across the samples (failures / samples). */
+  samples: SampleStats | null;
+}
+
+export interface AttemptLocation {
+  provider: string;
+  code: string;
+  kind: 'pop' | 'region';
+  evidence: string;
+}
+
+export interface SelfTestResult {
+  url: string;
+  ok: boolean;
+  httpStatus: number | null;
+  /** e.g. the colo= line of /cdn-cgi/trace. */
+  location: string | null;
+  error: ProbeError | null;
+}
+
+export interface SampleStats {
+  samples: number;
+  failures: number;
+  failureRate: number;
+  /** Outcomes of each sample in order, e.g. ["http-error", "ok", "http-error"]. */
+  outcomes: AttemptOutcome[];
 }
 
 // ───────────────────────────── correlate / report ─────────────────────────────
@@ -263,17 +299,46 @@ export interface SiteReport {
   status: SiteStatus;
   /** One line on why the site is not ok; null when ok. */
   reason: string | null;
+  /** Who serves each layer of the site, with the evidence that matched. */
+  providers: SiteProvider[];
+  /** Where the site's failure comes from; null when ok. */
+  blame: Blame | null;
   dns: DnsAnswer[];
   attempts: Attempt[];
 }
 
+export interface SiteProvider {
+  layer: 'authoritative-dns' | 'edge' | 'challenge' | 'origin';
+  provider: string;
+  evidence: string[];
+}
+
+export interface Blame {
+  layer: Layer;
+  /** The provider blamed, or null (the site itself, the local network, an unknown host). */
+  provider: string | null;
+  confidence: number;
+  reason: string;
+}
+
+export type IncidentKind = 'provider' | 'resolver' | 'authoritative-dns';
+
 export interface Incident {
+  kind: IncidentKind;
   provider: string | null;
   layer: Layer;
+  /** Names of the failing sites. */
   sites: string[];
+  /** How many sites on this provider (or DNS host, or names asked of this resolver) were probed. */
+  probed: number;
+  /** Healthy sites on other providers: the controls that show the rest of the path works. */
+  controls: string[];
+  /** `full`: every probed site of the provider fails; `partial`: only some sites, addresses or samples. */
+  scope: 'full' | 'partial';
   confidence: number;
   summary: string;
   evidence: string[];
+  /** Resolver incidents: the configured name of the failing resolver. */
   resolver?: string;
 }
 

@@ -16,3 +16,8 @@ export function safeLine(value: string, max = 300): string {
   const line = stripControl(value);
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
+
+/** "1 site", "3 sites". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

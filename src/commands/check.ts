@@ -1,0 +1,185 @@
+// `outage-probe check`: config → plan → probe → classify → correlate → report, once.
+
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
+import type { Config, Report } from '../model.js';
+import { ConfigError, formatConfigIssue } from '../config/errors.js';
+import { configFromArgs, loadConfigFile } from '../config/load.js';
+import { runProbes } from '../probe/run.js';
+import { siteReports } from '../correlate/sites.js';
+import { decideVerdict } from '../correlate/verdict.js';
+import { renderJson, ndjsonAttemptLine, ndjsonSummaryLine } from '../report/json.js';
+import { renderTable } from '../report/table.js';
+import { parseDuration } from '../util/time.js';
+import { EXIT } from '../exit-codes.js';
+import { TOOL_VERSION } from '../version.js';
+import { UsageError } from '../cli-errors.js';
+
+export type OutputFormat = 'table' | 'json' | 'ndjson';
+
+export interface CheckOptions {
+  config?: string;
+  resolver: string[];
+  format: OutputFormat;
+  verbose: boolean;
+  timeout?: string;
+  deadline?: string;
+  concurrency?: string;
+  vantage?: string;
+  color: boolean;
+  /** Where the packaged default probes.yaml lives (overridable for tests). */
+  packagedConfig?: string;
+  cwd?: string;
+}
+
+export interface CheckIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT / SIGTERM. */
+  signal?: AbortSignal;
+}
+
+export const PACKAGED_CONFIG = new URL('../../probes.yaml', import.meta.url).pathname;
+
+/**
+ * Config search order: --config PATH, ./probes.yaml, the packaged default. URLs on the command line need no file.
+ * A path the user gave is kept as given, so error lines read `probes.yaml:14:7 …`, not an absolute path.
+ */
+export function locateConfig(options: Pick<CheckOptions, 'config' | 'packagedConfig' | 'cwd'>): string {
+  const within = (path: string) => (options.cwd ? resolvePath(options.cwd, path) : path);
+  if (options.config) return within(options.config);
+  if (existsSync(within('probes.yaml'))) return within('probes.yaml');
+  return options.packagedConfig ?? PACKAGED_CONFIG;
+}
+
+export function loadCheckConfig(urls: string[], options: CheckOptions): Config {
+  if (urls.length > 0 && options.config) throw new UsageError('give either URLs or --config, not both');
+  const config =
+    urls.length > 0 ? configFromArgs(urls, options.resolver) : loadConfigFile(locateConfig(options));
+  if (urls.length === 0 && options.resolver.length > 0) {
+    throw new UsageError('--resolver applies to URLs given on the command line; with a config file, list resolvers in it');
+  }
+  return applyOverrides(config, options);
+}
+
+function applyOverrides(config: Config, options: CheckOptions): Config {
+  const duration = (flag: string, value: string | undefined): number | null => {
+    if (value === undefined) return null;
+    const ms = parseDuration(value);
+    if (ms === null || ms <= 0) throw new UsageError(`${flag}: expected a positive duration like 500ms or 5s, got ${JSON.stringify(value)}`);
+    return ms;
+  };
+  const timeoutMs = duration('--timeout', options.timeout);
+  const deadlineMs = duration('--deadline', options.deadline);
+  let concurrency: number | null = null;
+  if (options.concurrency !== undefined) {
+    concurrency = Number(options.concurrency);
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4096) {
+      throw new UsageError(`--concurrency: expected an integer from 1 to 4096, got ${JSON.stringify(options.concurrency)}`);
+    }
+  }
+  return {
+    ...config,
+    run: {
+      ...config.run,
+      ...(deadlineMs !== null ? { deadlineMs } : {}),
+      ...(concurrency !== null ? { concurrency } : {}),
+    },
+    sites: timeoutMs === null ? config.sites : config.sites.map((s) => ({ ...s, timeoutMs })),
+  };
+}
+
+/** Keep a little of the deadline for correlating and printing, so the process ends on time. */
+function reserveMs(deadlineMs: number): number {
+  return Math.min(250, Math.round(deadlineMs * 0.05));
+}
+
+export async function runCheck(urls: string[], options: CheckOptions, io: CheckIo): Promise<number> {
+  let config: Config;
+  try {
+    config = loadCheckConfig(urls, options);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const issue of err.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
+      return err.input === 'command-line' ? EXIT.usage : EXIT.config;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`outage-probe: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const report = await probeAndReport(config, options, io);
+  writeReport(report, options, io);
+  return report.exitCode;
+}
+
+/** The pipeline after config: also used by `drill`, which builds its Config from a lab. */
+export async function probeAndReport(config: Config, options: Pick<CheckOptions, 'format' | 'vantage'>, io: CheckIo): Promise<Report> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const deadlineAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs);
+  const progress = io.stderr.isTTY && options.format !== 'ndjson' ? progressLine(io.stderr) : null;
+  const results = await runProbes(config, {
+    deadlineAt,
+    ...(io.signal ? { signal: io.signal } : {}),
+    hooks: {
+      ...(options.format === 'ndjson' ? { onAttempt: (a) => io.stdout.write(ndjsonAttemptLine(a)) } : {}),
+      ...(progress ? { onProgress: progress.update } : {}),
+    },
+  });
+  progress?.clear();
+  const sites = siteReports(config.sites, results.dns, results.attempts);
+  const incidents: Report['incidents'] = [];
+  const verdict = decideVerdict(sites, results.dns, results.attempts, incidents);
+  const interrupted = io.signal?.aborted === true;
+  return {
+    schema: 'outage-probe.report/v1',
+    tool: { name: 'outage-probe', version: TOOL_VERSION },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    vantage: options.vantage ?? hostname(),
+    config: config.source,
+    complete: results.complete && !interrupted,
+    verdict: verdict.verdict,
+    summary: verdict.summary,
+    exitCode: verdict.exitCode,
+    resolvers: config.resolvers.map((r) => ({ name: r.name, kind: r.kind, address: r.address, url: r.url, provider: r.provider })),
+    sites,
+    incidents,
+  };
+}
+
+export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color'>, io: CheckIo): void {
+  switch (options.format) {
+    case 'json':
+      io.stdout.write(renderJson(report));
+      return;
+    case 'ndjson':
+      io.stdout.write(ndjsonSummaryLine(report));
+      return;
+    default: {
+      const color = options.color && io.stdout.isTTY === true && !io.env.NO_COLOR;
+      const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 100;
+      io.stdout.write(renderTable(report, { color, verbose: options.verbose, width }));
+    }
+  }
+}
+
+/** "probing… 120/400" on one stderr line, only on a terminal. */
+function progressLine(stderr: NodeJS.WritableStream) {
+  let last = 0;
+  return {
+    update(done: number, planned: number) {
+      const now = performance.now();
+      if (now - last < 100) return;
+      last = now;
+      stderr.write(`\r\u001b[2Kprobing… ${done}/${planned}`);
+    },
+    clear() {
+      stderr.write('\r\u001b[2K');
+    },
+  };
+}

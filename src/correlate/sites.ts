@@ -1,0 +1,63 @@
+// Per-site verdicts from the attempts: ok, degraded (some paths or resolvers fail) or down
+// (no user-facing path works). Pure.
+
+import type { Attempt, DnsAnswer, SiteReport, SiteSpec, SiteStatus } from '../model.js';
+
+/** Attempts a visitor's traffic could take: through the edge addresses, or through a proxy. */
+function userFacing(attempts: Attempt[]): Attempt[] {
+  const facing = attempts.filter((a) => a.path !== 'origin');
+  return facing.length > 0 ? facing : attempts;
+}
+
+export function siteStatus(attempts: Attempt[]): { status: SiteStatus; reason: string | null } {
+  if (attempts.length === 0) return { status: 'down', reason: 'nothing could be probed' };
+  const failed = attempts.filter((a) => a.outcome !== 'ok');
+  if (failed.length === 0) return { status: 'ok', reason: null };
+  const facing = userFacing(attempts);
+  const facingOk = facing.filter((a) => a.outcome === 'ok').length;
+  if (facingOk === 0) {
+    return { status: 'down', reason: `every ${facing.length === attempts.length ? '' : 'user-facing '}attempt fails: ${outcomeCounts(facing)}` };
+  }
+  return { status: 'degraded', reason: `${failed.length} of ${attempts.length} attempts fail: ${failed.map(describeAttempt).join('; ')}` };
+}
+
+/** "2 timeout, 1 http-error 503" */
+export function outcomeCounts(attempts: Attempt[]): string {
+  const counts = new Map<string, number>();
+  for (const a of attempts) {
+    const key = a.outcome === 'http-error' && a.httpStatus !== null ? `http-error ${a.httpStatus}` : a.outcome;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${n} ${k}`).join(', ');
+}
+
+/** "edge 127.0.0.3 via alpha: http-error 503" */
+export function describeAttempt(a: Attempt): string {
+  const where =
+    a.path === 'proxy' ? `proxy ${a.proxy}` : a.address ? `${a.path} ${a.address}` : `${a.path} (no address)`;
+  const via = a.resolvers.length > 0 ? ` via ${a.resolvers.join(', ')}` : '';
+  const what = a.outcome === 'http-error' && a.httpStatus !== null ? `http-error ${a.httpStatus}` : a.outcome;
+  const detail = a.error ? ` (${a.error.code})` : '';
+  return `${where}${via}: ${what}${detail}`;
+}
+
+/** DNS answers about the site: its host's A/AAAA/NS, and its zone's NS. */
+function siteDns(site: SiteSpec, dns: DnsAnswer[]): DnsAnswer[] {
+  const hostNs = dns.filter((d) => d.name === site.host && d.type === 'NS');
+  const zones = new Set(hostNs.map((d) => d.zone).filter((z): z is string => z !== null && z !== site.host));
+  return dns.filter((d) => d.name === site.host || (d.type === 'NS' && zones.has(d.name)));
+}
+
+export function siteReports(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[]): SiteReport[] {
+  return sites.map((site) => {
+    const mine = attempts.filter((a) => a.site === site.name).sort(byPathThenAddress);
+    const { status, reason } = siteStatus(mine);
+    return { name: site.name, url: site.url, host: site.host, status, reason, providers: [], blame: null, dns: siteDns(site, dns), attempts: mine };
+  });
+}
+
+const PATH_ORDER = { edge: 0, proxy: 1, origin: 2 } as const;
+
+function byPathThenAddress(a: Attempt, b: Attempt): number {
+  return PATH_ORDER[a.path] - PATH_ORDER[b.path] || (a.family ?? 0) - (b.family ?? 0) || (a.address ?? '').localeCompare(b.address ?? '');
+}

@@ -1,0 +1,140 @@
+// What to ask and what to fetch. Pure: no I/O, no clocks.
+//
+// DNS: one query per (resolver, name, type), shared by every site that needs it.
+// Fetches: one per (site, path, address); an address returned by several resolvers is fetched once
+// and credited to each of them.
+
+import { isIP } from 'node:net';
+import type { DnsAnswer, DnsQuery, DnsType, PathKind, ResolverSpec, SiteSpec } from '../model.js';
+
+export function dnsQueryKey(resolver: ResolverSpec, name: string, type: DnsType): string {
+  return `${resolver.name}|${name}|${type}`;
+}
+
+export function dnsQuery(resolver: ResolverSpec, name: string, type: DnsType): DnsQuery {
+  return { key: dnsQueryKey(resolver, name, type), resolver, name, type };
+}
+
+/** A and AAAA for the site's host through every resolver (none when the host is an IP literal). */
+export function addressQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQuery[] {
+  if (isIP(site.host)) return [];
+  return resolvers.flatMap((r) => [dnsQuery(r, site.host, 'A'), dnsQuery(r, site.host, 'AAAA')]);
+}
+
+/**
+ * NS for the host through every resolver that speaks DNS (the system resolver cannot ask for NS).
+ * The answer's `zone` names the apex; when it differs from the host, `zoneNsQuery` asks for the apex's NS.
+ */
+export function nsQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQuery[] {
+  if (isIP(site.host)) return [];
+  return resolvers.filter((r) => r.kind !== 'system').map((r) => dnsQuery(r, site.host, 'NS'));
+}
+
+export function zoneNsQuery(hostNs: DnsAnswer, resolver: ResolverSpec): DnsQuery | null {
+  const zone = hostNs.zone;
+  if (!zone || zone === hostNs.name || hostNs.values.length > 0) return null;
+  return dnsQuery(resolver, zone, 'NS');
+}
+
+/** A fetch to make for one site. */
+export interface FetchPlan {
+  id: string;
+  site: SiteSpec;
+  path: PathKind;
+  address: string | null;
+  port: number | null;
+  family: 4 | 6 | null;
+  proxy: string | null;
+  /** Resolvers credited with this address (edge path). Mutable: later answers may add credit. */
+  resolvers: string[];
+}
+
+export function fetchId(site: string, path: PathKind, target: string): string {
+  return `${site}|${path}|${target}`;
+}
+
+/** Split "ip", "ip:port" or "[v6]:port" into address and port. */
+export function splitHostPort(value: string): { address: string; port: number | null } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+  if (bracketed) return { address: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : null };
+  if (isIP(value)) return { address: value, port: null };
+  const i = value.lastIndexOf(':');
+  if (i > 0 && isIP(value.slice(0, i)) === 4) return { address: value.slice(0, i), port: Number(value.slice(i + 1)) };
+  return { address: value, port: null };
+}
+
+function familyOf(address: string): 4 | 6 | null {
+  const f = isIP(address);
+  return f === 4 || f === 6 ? f : null;
+}
+
+/** Fetches that need no DNS answer: the origin path and each proxy path. */
+export function staticFetches(site: SiteSpec): FetchPlan[] {
+  const plans: FetchPlan[] = [];
+  if (site.paths.origin && site.origin) {
+    const { address, port } = splitHostPort(site.origin);
+    plans.push({
+      id: fetchId(site.name, 'origin', site.origin),
+      site,
+      path: 'origin',
+      address,
+      port,
+      family: familyOf(address),
+      proxy: null,
+      resolvers: [],
+    });
+  }
+  for (const proxy of site.paths.proxies) {
+    plans.push({ id: fetchId(site.name, 'proxy', proxy), site, path: 'proxy', address: null, port: null, family: null, proxy, resolvers: [] });
+  }
+  // A URL whose host is an IP literal needs no resolver: its one edge address is the host itself.
+  const literal = familyOf(site.host);
+  if (site.paths.edge && literal && familyAllowed(site, literal)) {
+    plans.push({ id: fetchId(site.name, 'edge', site.host), site, path: 'edge', address: site.host, port: null, family: literal, proxy: null, resolvers: [] });
+  }
+  return plans;
+}
+
+function familyAllowed(site: SiteSpec, family: 4 | 6): boolean {
+  return family === 4 ? site.paths.ipv4 : site.paths.ipv6;
+}
+
+/**
+ * Edge fetches for the addresses one resolver returned, given what is already planned for the site.
+ * Returns new plans to start, and credits this resolver on already planned ones (mutating their `resolvers`).
+ *
+ * At most `maxAddressesPerFamily` addresses per family are fetched, except that every resolver gets at least one
+ * of its own addresses per family fetched: a resolver whose answers differ from the others' (GeoDNS, a poisoned
+ * cache) must not go untested because another resolver filled the cap first.
+ */
+export function edgeFetchesFor(site: SiteSpec, resolver: string, addresses: string[], planned: FetchPlan[]): FetchPlan[] {
+  if (!site.paths.edge) return [];
+  const edge = planned.filter((p) => p.path === 'edge');
+  const fresh: FetchPlan[] = [];
+  for (const family of [4, 6] as const) {
+    if (!familyAllowed(site, family)) continue;
+    const mine = unique(addresses.filter((a) => familyOf(a) === family));
+    if (mine.length === 0) continue;
+    let covered = false;
+    for (const address of mine) {
+      const existing = edge.find((p) => p.address === address);
+      if (existing) {
+        if (!existing.resolvers.includes(resolver)) existing.resolvers.push(resolver);
+        covered = true;
+      }
+    }
+    let inFamily = edge.filter((p) => p.family === family).length + fresh.filter((p) => p.family === family).length;
+    for (const address of mine) {
+      if (edge.some((p) => p.address === address)) continue;
+      if (inFamily >= site.maxAddressesPerFamily && covered) break;
+      fresh.push({ id: fetchId(site.name, 'edge', address), site, path: 'edge', address, port: null, family, proxy: null, resolvers: [resolver] });
+      inFamily += 1;
+      covered = true;
+    }
+  }
+  return fresh;
+}
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,271 @@
+// The probe stage: the only place that touches the network. It sends the planned DNS queries,
+// turns answers into edge fetches as they arrive (no waiting for the slowest resolver), runs every fetch
+// under the global and per-host limits, and ends by the run's deadline whatever the servers do.
+// It judges nothing beyond the outcome of each attempt; sites and incidents are the correlate stage's.
+
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Attempt, Config, DnsAnswer, DnsQuery, FetchResult, ResolverSpec, SiteSpec } from '../model.js';
+import {
+  addressQueries,
+  dnsQuery,
+  edgeFetchesFor,
+  fetchId,
+  nsQueries,
+  staticFetches,
+  zoneNsQuery,
+  type FetchPlan,
+} from '../plan/plan.js';
+import { attemptOutcome, evaluateExpect } from '../classify/outcome.js';
+import { closeDohAgents, queryDns } from './dns/index.js';
+import { fetchPinned } from './http/fetch.js';
+
+export interface ProbeHooks {
+  /** Called once per attempt, after the site's DNS stage is complete (so its resolver credit is final). */
+  onAttempt?: (attempt: Attempt) => void;
+  /** Called whenever a DNS query or a fetch finishes. */
+  onProgress?: (done: number, planned: number) => void;
+}
+
+export interface ProbeOptions {
+  /** Absolute time (performance.now() scale) by which everything must be finished. */
+  deadlineAt: number;
+  /** Aborted on SIGINT/SIGTERM: stop at once and report what is known. */
+  signal?: AbortSignal;
+  hooks?: ProbeHooks;
+  /** DNS queries in flight at most (each has its own socket; this only paces bursts). */
+  dnsConcurrency?: number;
+}
+
+export interface ProbeResults {
+  dns: DnsAnswer[];
+  attempts: Attempt[];
+  /** False when the deadline or a signal cut the run short. */
+  complete: boolean;
+}
+
+export async function runProbes(config: Config, options: ProbeOptions): Promise<ProbeResults> {
+  const stop = new AbortController();
+  const remaining = Math.max(0, options.deadlineAt - performance.now());
+  const deadlineTimer = setTimeout(() => stop.abort(new Error('deadline')), remaining);
+  const onExternalAbort = () => stop.abort(new Error('interrupted'));
+  options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+  if (options.signal?.aborted) stop.abort(new Error('interrupted'));
+
+  const ca = config.tls.ca;
+  const dnsLimit = pLimit(options.dnsConcurrency ?? Math.max(64, config.run.concurrency * 2));
+  const fetchLimit = pLimit(config.run.concurrency);
+  const hostLimits = new Map<string, LimitFunction>();
+  const dnsCache = new Map<string, Promise<DnsAnswer>>();
+  const attempts: Attempt[] = [];
+  let done = 0;
+  let planned = 0;
+  const progress = () => options.hooks?.onProgress?.(done, planned);
+
+  const resolve = (query: DnsQuery, timeoutMs: number): Promise<DnsAnswer> => {
+    const cached = dnsCache.get(query.key);
+    if (cached) return cached;
+    planned += 1;
+    const answer = dnsLimit(() =>
+      queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca }),
+    ).then((a) => {
+      done += 1;
+      progress();
+      return a;
+    });
+    dnsCache.set(query.key, answer);
+    return answer;
+  };
+
+  const hostLimit = (host: string): LimitFunction => {
+    let limit = hostLimits.get(host);
+    if (!limit) {
+      limit = pLimit(config.run.perHostConcurrency);
+      hostLimits.set(host, limit);
+    }
+    return limit;
+  };
+
+  const runFetch = (plan: FetchPlan): Promise<Attempt> => {
+    planned += 1;
+    const site = plan.site;
+    // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
+    return hostLimit(site.host)(() =>
+      fetchLimit(async () => {
+        const startedAt = new Date().toISOString();
+        const fetch = stop.signal.aborted ? notStarted(site, plan) : await fetchPinned(fetchRequest(config, plan, stop.signal, resolve));
+        done += 1;
+        progress();
+        return toAttempt(plan, fetch, startedAt);
+      }),
+    );
+  };
+
+  const probeSite = async (site: SiteSpec): Promise<void> => {
+    const plans: FetchPlan[] = staticFetches(site);
+    const running: Promise<Attempt>[] = plans.map(runFetch);
+    const dnsFailures: Attempt[] = [];
+
+    const perResolver = config.resolvers.map(async (resolver) => {
+      const queries = addressQueries(site, [resolver]);
+      if (queries.length === 0) return;
+      const answers = await Promise.all(queries.map((q) => resolve(q, site.timeoutMs)));
+      const addresses = answers.flatMap((a) => (a.outcome === 'ok' ? a.values : []));
+      if (addresses.length === 0) {
+        if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers));
+        return;
+      }
+      const fresh = edgeFetchesFor(site, resolver.name, addresses, plans);
+      plans.push(...fresh);
+      running.push(...fresh.map(runFetch));
+    });
+    const nameServers = nsQueries(site, config.resolvers).map(async (q) => {
+      const hostNs = await resolve(q, site.timeoutMs);
+      const zoneQuery = zoneNsQuery(hostNs, q.resolver);
+      if (zoneQuery) await resolve(zoneQuery, site.timeoutMs);
+    });
+    await Promise.all([...perResolver, ...nameServers]);
+
+    // The site's DNS stage is over: credit is final, so attempts may be reported.
+    const report = (a: Attempt) => {
+      attempts.push(a);
+      options.hooks?.onAttempt?.(a);
+    };
+    dnsFailures.forEach(report);
+    await Promise.all(running.map((p) => p.then(report)));
+  };
+
+  try {
+    await Promise.all(config.sites.map(probeSite));
+  } finally {
+    clearTimeout(deadlineTimer);
+    options.signal?.removeEventListener('abort', onExternalAbort);
+  }
+  const dns = await Promise.all([...dnsCache.values()]);
+  await closeDohAgents();
+  return { dns, attempts, complete: !stop.signal.aborted };
+}
+
+function msLeft(deadlineAt: number): number {
+  return Math.max(1, Math.floor(deadlineAt - performance.now()));
+}
+
+function fetchRequest(
+  config: Config,
+  plan: FetchPlan,
+  signal: AbortSignal,
+  resolve: (q: DnsQuery, timeoutMs: number) => Promise<DnsAnswer>,
+): Parameters<typeof fetchPinned>[0] {
+  const site = plan.site;
+  // A redirect to another host is resolved through the same resolver that led to this edge
+  // (or the first configured one for origin paths), never silently through the system resolver.
+  const resolverName = plan.resolvers[0];
+  const resolver: ResolverSpec | undefined =
+    config.resolvers.find((r) => r.name === resolverName) ?? config.resolvers[0];
+  const resolveRedirectHost = async (host: string): Promise<string | null> => {
+    if (!resolver) return null;
+    const type = plan.family === 6 ? 'AAAA' : 'A';
+    const answer = await resolve(dnsQuery(resolver, host, type), site.timeoutMs);
+    return answer.outcome === 'ok' ? (answer.values[0] ?? null) : null;
+  };
+  return {
+    url: site.url,
+    method: site.method,
+    headers: site.headers,
+    userAgent: site.userAgent,
+    target:
+      plan.path === 'proxy'
+        ? { kind: 'proxy', proxyUrl: plan.proxy! }
+        : { kind: 'address', address: plan.address!, ...(plan.port !== null ? { port: plan.port } : {}) },
+    timeoutMs: site.timeoutMs,
+    signal,
+    bodySampleBytes: site.bodySampleBytes,
+    maxRedirects: site.maxRedirects,
+    ca: config.tls.ca,
+    resolveRedirectHost,
+  };
+}
+
+function toAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string): Attempt {
+  const expect = evaluateExpect(plan.site.expect, fetch);
+  return {
+    id: plan.id,
+    site: plan.site.name,
+    path: plan.path,
+    resolver: plan.resolvers[0] ?? null,
+    resolvers: plan.resolvers,
+    family: plan.family,
+    proxy: plan.proxy,
+    startedAt,
+    outcome: attemptOutcome(fetch, expect),
+    expect,
+    ...fetch,
+    // Filled by the classify stage.
+    layer: null,
+    provider: null,
+    explanation: null,
+    location: null,
+    selfTest: null,
+    samples: null,
+  };
+}
+
+function emptyFetch(site: SiteSpec, address: string | null, port: number | null): FetchResult {
+  return {
+    url: site.url,
+    address,
+    port: port ?? defaultPort(site.url),
+    httpStatus: null,
+    httpVersion: null,
+    headers: {},
+    bodySample: '',
+    bodyBytes: 0,
+    bodyTruncated: false,
+    redirects: [],
+    tls: null,
+    timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 },
+    error: null,
+    failedPhase: null,
+  };
+}
+
+function defaultPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+/** A fetch the deadline (or a signal) overtook before it could start: reported, never dropped. */
+function notStarted(site: SiteSpec, plan: FetchPlan): FetchResult {
+  return {
+    ...emptyFetch(site, plan.address, plan.port),
+    error: { code: 'DEADLINE', message: 'not started: the run deadline was reached' },
+    failedPhase: 'connect',
+  };
+}
+
+/**
+ * When a resolver returned no address for the site, there is nothing to fetch through it; the site
+ * still gets one edge attempt for that resolver, so every (resolver, site) pair has a result.
+ */
+function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsAnswer[]): Attempt {
+  const failed = answers.find((a) => a.outcome !== 'ok' && a.outcome !== 'empty') ?? answers[0];
+  const outcome = failed?.outcome ?? 'empty';
+  const code = failed?.error?.code ?? (outcome === 'empty' ? 'NODATA' : outcome.toUpperCase());
+  const message = failed?.error?.message ?? `${resolver.name}: ${outcome} for ${site.host}`;
+  const fetch: FetchResult = {
+    ...emptyFetch(site, null, null),
+    error: { code, message },
+    failedPhase: 'dns',
+    timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: Math.max(0, ...answers.map((a) => a.durationMs)) },
+  };
+  const plan: FetchPlan = {
+    id: fetchId(site.name, 'edge', `dns:${resolver.name}`),
+    site,
+    path: 'edge',
+    address: null,
+    port: null,
+    family: null,
+    proxy: null,
+    resolvers: [resolver.name],
+  };
+  return toAttempt(plan, fetch, failed?.startedAt ?? new Date().toISOString());
+}

@@ -1,0 +1,203 @@
+// The report for people: the verdict first, then incidents with their evidence, then one row per site
+// with what each resolver and path saw. Calm: colour marks state, it does not shout.
+
+import { Chalk, type ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { Attempt, DnsAnswer, Report, SiteReport, SiteStatus, Verdict } from '../model.js';
+import { formatMs } from '../util/time.js';
+import { safeLine } from '../util/text.js';
+
+export interface TableOptions {
+  color: boolean;
+  verbose: boolean;
+  /** Terminal width to fit; 100 when not a terminal. */
+  width: number;
+}
+
+export function renderTable(report: Report, options: TableOptions): string {
+  const c = new Chalk({ level: options.color ? 1 : 0 });
+  const out: string[] = [];
+  out.push(verdictLine(report, c));
+  out.push(c.dim(contextLine(report)));
+  if (report.incidents.length > 0) {
+    out.push('');
+    for (const incident of report.incidents) {
+      out.push(`${c.bold('Incident')} ${safeLine(incident.summary, options.width * 2)}`);
+      for (const e of incident.evidence) out.push(`  · ${safeLine(e, options.width * 2)}`);
+    }
+  }
+  out.push('');
+  out.push(sitesTable(report, c, options.width));
+  const notes = report.sites.filter((s) => s.status !== 'ok');
+  if (notes.length > 0) {
+    out.push('');
+    for (const s of notes) out.push(`${statusText(s.status, c)} ${c.bold(safeLine(s.name, 40))}: ${safeLine(s.reason ?? '', options.width * 3)}`);
+  }
+  if (options.verbose) {
+    out.push('');
+    out.push(attemptsTable(report, c, options.width));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Box borders without a rule between every row. */
+const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+const VERDICT_MARK: Record<Verdict, string> = {
+  ok: '✔',
+  'site-failures': '✖',
+  'provider-incident': '⚠',
+  'local-network': '⚠',
+};
+
+function verdictLine(report: Report, c: ChalkInstance): string {
+  const colour = report.verdict === 'ok' ? c.green : report.verdict === 'site-failures' ? c.yellow : c.red;
+  const cut = report.complete ? '' : c.yellow(' (incomplete: the run was cut short)');
+  return `${colour.bold(`${VERDICT_MARK[report.verdict]} ${safeLine(report.summary, 400)}`)}${cut}`;
+}
+
+function contextLine(report: Report): string {
+  const attempts = report.sites.reduce((n, s) => n + s.attempts.length, 0);
+  return `  ${safeLine(report.vantage, 40)} · ${report.sites.length} sites · ${report.resolvers.length} resolvers · ${attempts} attempts · ${formatMs(report.durationMs)} · ${report.startedAt}`;
+}
+
+function statusText(status: SiteStatus, c: ChalkInstance): string {
+  return status === 'ok' ? c.green('ok') : status === 'degraded' ? c.yellow('degraded') : c.red('down');
+}
+
+/** What one resolver gave for one site: its DNS failure, or the result of the fetches to its addresses. */
+export function resolverCell(site: SiteReport, resolver: string): { text: string; ok: boolean | null } {
+  const credited = site.attempts.filter((a) => a.resolvers.includes(resolver));
+  if (credited.length === 0) {
+    const answers = site.dns.filter((d) => d.resolver === resolver && d.type !== 'NS');
+    return answers.length === 0 ? { text: '-', ok: null } : { text: dnsText(answers), ok: null };
+  }
+  const dnsFailure = credited.find((a) => a.address === null);
+  if (dnsFailure) return { text: dnsFailureText(site, resolver, dnsFailure), ok: false };
+  return fetchCell(credited);
+}
+
+function fetchCell(attempts: Attempt[]): { text: string; ok: boolean } {
+  const ok = attempts.filter((a) => a.outcome === 'ok');
+  if (ok.length === attempts.length) return { text: `ok ${formatMs(median(ok.map((a) => a.timings.ttfbMs ?? a.timings.totalMs)))}`, ok: true };
+  const failed = attempts.filter((a) => a.outcome !== 'ok');
+  const first = failed[0]!;
+  const what = shortOutcome(first);
+  return { text: attempts.length > 1 ? `${ok.length}/${attempts.length} ${what}` : what, ok: false };
+}
+
+function shortOutcome(a: Attempt): string {
+  switch (a.outcome) {
+    case 'http-error':
+      return a.httpStatus !== null ? `HTTP ${a.httpStatus}` : 'http-error';
+    case 'connect-error':
+      return a.error?.code === 'ECONNREFUSED' ? 'refused' : 'no connect';
+    case 'tls-error':
+      return 'TLS error';
+    case 'content-mismatch':
+      return 'mismatch';
+    default:
+      return a.outcome;
+  }
+}
+
+function dnsFailureText(site: SiteReport, resolver: string, a: Attempt): string {
+  const answers = site.dns.filter((d) => d.resolver === resolver && d.type !== 'NS');
+  return answers.length > 0 ? dnsText(answers) : (a.error?.code ?? 'dns-error');
+}
+
+function dnsText(answers: DnsAnswer[]): string {
+  const failed = answers.find((d) => d.outcome !== 'ok' && d.outcome !== 'empty');
+  if (failed) return failed.outcome === 'timeout' ? 'DNS timeout' : failed.outcome.toUpperCase();
+  return answers.every((d) => d.outcome === 'empty') ? 'no address' : 'ok';
+}
+
+function pathCell(site: SiteReport, path: 'origin' | 'proxy'): { text: string; ok: boolean | null } {
+  const attempts = site.attempts.filter((a) => a.path === path);
+  return attempts.length === 0 ? { text: '-', ok: null } : fetchCell(attempts);
+}
+
+function colour(cell: { text: string; ok: boolean | null }, c: ChalkInstance): string {
+  return cell.ok === null ? c.dim(cell.text) : cell.ok ? cell.text : c.yellow(cell.text);
+}
+
+function sitesTable(report: Report, c: ChalkInstance, width: number): string {
+  const resolvers = report.resolvers.map((r) => r.name);
+  const hasOrigin = report.sites.some((s) => s.attempts.some((a) => a.path === 'origin'));
+  const hasProxy = report.sites.some((s) => s.attempts.some((a) => a.path === 'proxy'));
+  // Each resolver column is the width of its name or of the widest cell, at most 14 characters.
+  const cellWidth = (name: string) => Math.min(14, Math.max(name.length, 9)) + 2;
+  const siteWidth = Math.min(24, Math.max(6, ...report.sites.map((s) => s.name.length))) + 2;
+  const fixed = siteWidth + 10 + (hasOrigin ? 11 : 0) + (hasProxy ? 11 : 0);
+  const perResolver = resolvers.map(cellWidth);
+  const fits = fixed + perResolver.reduce((a, b) => a + b, 0) + resolvers.length + 4 <= width;
+
+  const head = ['Site', 'Status', ...(fits ? resolvers.map((r) => safeLine(r, 14)) : ['Resolvers']), ...(hasOrigin ? ['Origin'] : []), ...(hasProxy ? ['Proxy'] : [])];
+  const colWidths = [siteWidth, 10, ...(fits ? perResolver : [Math.max(12, width - fixed - 6)]), ...(hasOrigin ? [11] : []), ...(hasProxy ? [11] : [])];
+  const table = new Table({ head: head.map((h) => c.bold(h)), colWidths, wordWrap: true, style: { head: [], border: [] }, chars: COMPACT });
+  for (const site of report.sites) {
+    const cells = resolvers.map((r) => resolverCell(site, r));
+    const resolverCells = fits ? cells.map((cell) => colour(cell, c)) : [compactResolvers(resolvers, cells, c)];
+    table.push([
+      safeLine(site.name, 60),
+      statusText(site.status, c),
+      ...resolverCells,
+      ...(hasOrigin ? [colour(pathCell(site, 'origin'), c)] : []),
+      ...(hasProxy ? [colour(pathCell(site, 'proxy'), c)] : []),
+    ]);
+  }
+  return table.toString();
+}
+
+/** Too many resolvers for one column each: "all 6 ok 40ms", or the ones that differ. */
+function compactResolvers(names: string[], cells: { text: string; ok: boolean | null }[], c: ChalkInstance): string {
+  if (cells.every((cell) => cell.ok === true)) return `all ${names.length} ${cells[0]?.text ?? 'ok'}`;
+  return cells
+    .map((cell, i) => (cell.ok === true ? null : `${safeLine(names[i]!, 14)}: ${colour(cell, c)}`))
+    .filter(Boolean)
+    .join('; ');
+}
+
+/** Every attempt, one line each, as aligned columns; the result goes last and is cut to the width. */
+function attemptsTable(report: Report, c: ChalkInstance, width: number): string {
+  const rows: string[][] = [];
+  for (const site of report.sites) {
+    for (const a of site.attempts) {
+      rows.push([
+        safeLine(site.name, 24),
+        a.path,
+        a.path === 'proxy' ? safeLine(a.proxy ?? '', 40) : (a.address ?? '-'),
+        safeLine(a.resolvers.join(',') || '-', 24),
+        formatMs(a.timings.connectMs),
+        formatMs(a.timings.tlsMs),
+        formatMs(a.timings.ttfbMs),
+        formatMs(a.timings.totalMs),
+        a.outcome === 'ok' ? `ok ${a.httpStatus ?? ''}`.trim() : attemptResult(a),
+      ]);
+    }
+  }
+  const head = ['SITE', 'PATH', 'ADDRESS', 'VIA', 'CONN', 'TLS', 'TTFB', 'TOTAL', 'RESULT'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const rightAligned = new Set([4, 5, 6, 7]);
+  const line = (cells: string[], style: (text: string, i: number) => string) => {
+    const fixed = cells.slice(0, -1).map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)));
+    const used = fixed.reduce((n, cell) => n + cell.length + 2, 0);
+    const last = safeLine(cells.at(-1)!, Math.max(12, width - used));
+    return [...fixed, last].map(style).join('  ').trimEnd();
+  };
+  return [
+    line(head, (t) => c.bold(t)),
+    ...rows.map((r) => line(r, (t, i) => (i === head.length - 1 && !t.startsWith('ok') ? c.yellow(t) : t))),
+  ].join('\n');
+}
+
+function attemptResult(a: Attempt): string {
+  const what = a.outcome === 'http-error' && a.httpStatus !== null ? `http-error ${a.httpStatus}` : a.outcome;
+  const why = a.explanation ?? (a.error ? `${a.error.code}: ${a.error.message}` : a.expect.failures.join('; '));
+  return why ? `${what}: ${why}` : what;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}

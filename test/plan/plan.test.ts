@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { addressQueries, edgeFetchesFor, nsQueries, splitHostPort, staticFetches, zoneNsQuery, type FetchPlan } from '../../src/plan/plan.js';
+import type { ResolverSpec } from '../../src/model.js';
+import { dnsAnswer, site } from '../support/records.js';
+
+const resolver = (name: string, kind: ResolverSpec['kind'] = 'udp'): ResolverSpec => ({
+  name,
+  kind,
+  address: kind === 'udp' ? '127.0.0.53' : null,
+  port: kind === 'udp' ? 53 : null,
+  url: null,
+  provider: null,
+});
+
+describe('DNS plan', () => {
+  it('asks A and AAAA through every resolver, NS only through resolvers that speak DNS', () => {
+    const resolvers = [resolver('alpha'), resolver('sys', 'system')];
+    expect(addressQueries(site(), resolvers).map((q) => q.key)).toEqual([
+      'alpha|shop.test|A',
+      'alpha|shop.test|AAAA',
+      'sys|shop.test|A',
+      'sys|shop.test|AAAA',
+    ]);
+    expect(nsQueries(site(), resolvers).map((q) => q.key)).toEqual(['alpha|shop.test|NS']);
+  });
+
+  it('asks nothing for an IP-literal URL and plans its one edge fetch directly', () => {
+    const literal = site({ url: 'https://127.0.0.9:8443/' });
+    expect(addressQueries(literal, [resolver('alpha')])).toEqual([]);
+    expect(staticFetches(literal).map((p) => [p.path, p.address])).toEqual([['edge', '127.0.0.9']]);
+  });
+
+  it('follows the SOA to the zone apex when the host has no NS of its own', () => {
+    const hostNs = dnsAnswer({ type: 'NS', name: 'www.shop.test', values: [], zone: 'shop.test' });
+    expect(zoneNsQuery(hostNs, resolver('alpha'))?.key).toBe('alpha|shop.test|NS');
+    const apexNs = dnsAnswer({ type: 'NS', name: 'shop.test', values: ['ns1.dnshost.test'], zone: 'shop.test' });
+    expect(zoneNsQuery(apexNs, resolver('alpha'))).toBeNull();
+  });
+});
+
+describe('edge fetch plan', () => {
+  it('fetches an address once and credits every resolver that returned it', () => {
+    const s = site();
+    const planned: FetchPlan[] = [];
+    planned.push(...edgeFetchesFor(s, 'alpha', ['127.0.0.10', '127.0.0.11'], planned));
+    const more = edgeFetchesFor(s, 'beta', ['127.0.0.11'], planned);
+    expect(more).toEqual([]);
+    expect(planned.map((p) => [p.address, p.resolvers])).toEqual([
+      ['127.0.0.10', ['alpha']],
+      ['127.0.0.11', ['alpha', 'beta']],
+    ]);
+  });
+
+  it('caps addresses per family but never leaves a resolver with different answers untested', () => {
+    const s = site({ maxAddressesPerFamily: 2 });
+    const planned: FetchPlan[] = [];
+    planned.push(...edgeFetchesFor(s, 'alpha', ['127.0.0.1', '127.0.0.2', '127.0.0.3'], planned));
+    expect(planned).toHaveLength(2);
+    const geo = edgeFetchesFor(s, 'beta', ['127.0.0.7', '127.0.0.8'], planned);
+    expect(geo.map((p) => p.address)).toEqual(['127.0.0.7']);
+    expect(geo[0]!.resolvers).toEqual(['beta']);
+  });
+
+  it('keeps to the allowed families', () => {
+    const v4only = site({ paths: { edge: true, ipv4: true, ipv6: false, origin: false, proxies: [] } });
+    expect(edgeFetchesFor(v4only, 'alpha', ['127.0.0.1', '::1'], []).map((p) => p.family)).toEqual([4]);
+  });
+
+  it('plans origin and proxy paths without DNS', () => {
+    const s = site({ origin: '[::1]:8443', paths: { edge: true, ipv4: true, ipv6: true, origin: true, proxies: ['http://127.0.0.1:3128'] } });
+    expect(staticFetches(s).map((p) => [p.path, p.address, p.port, p.proxy])).toEqual([
+      ['origin', '::1', 8443, null],
+      ['proxy', null, null, 'http://127.0.0.1:3128'],
+    ]);
+  });
+
+  it('splits addresses with ports', () => {
+    expect(splitHostPort('127.0.0.1:8443')).toEqual({ address: '127.0.0.1', port: 8443 });
+    expect(splitHostPort('::1')).toEqual({ address: '::1', port: null });
+    expect(splitHostPort('[::1]:53')).toEqual({ address: '::1', port: 53 });
+  });
+});
