@@ -1,0 +1,90 @@
+// The binary's behaviour on bad input and under its deadline: exact messages, documented exit codes.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loopback, type Loopback } from '../support/loopback.js';
+import { runCli } from '../support/cli.js';
+
+let lab: Loopback;
+
+beforeAll(() => {
+  lab = loopback();
+});
+afterAll(async () => {
+  await lab.close();
+});
+
+describe('bad input', () => {
+  it('a config error exits 78 with file:line:column, probes nothing and prints nothing on stdout', async () => {
+    const file = lab.writeFile('bad.yaml', 'defaults:\n  timout: 5s\nsites:\n  - { name: a, url: "https://127.0.0.9:1/" }\n');
+    const r = await runCli(['check', '--config', file], { cwd: lab.dir });
+    expect(r.code).toBe(78);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${file}:2:3 defaults.timout: unknown key; did you mean "timeout"?\n`);
+  });
+
+  it('keeps a relative --config path as given in the error', async () => {
+    lab.writeFile('neg.yaml', 'defaults: { timeout: -3s }\nsites:\n  - { url: "https://127.0.0.9:1/" }\n');
+    const r = await runCli(['check', '--config', 'neg.yaml'], { cwd: lab.dir });
+    expect(r.code).toBe(78);
+    expect(r.stderr).toBe('neg.yaml:1:22 defaults.timeout: expected a positive duration like 500ms or 5s, got "-3s"\n');
+  });
+
+  it('a bad flag value is a usage error (64)', async () => {
+    const r = await runCli(['check', 'https://127.0.0.9:1/', '--timeout', 'soon']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toBe('outage-probe: --timeout: expected a positive duration like 500ms or 5s, got "soon"\n');
+    expect(r.stdout).toBe('');
+  });
+
+  it('a bad --resolver is a usage error (64) naming the flag', async () => {
+    const r = await runCli(['check', 'https://127.0.0.9:1/', '--resolver', 'one.one.one.one']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/--resolver/);
+    expect(r.stderr).toMatch(/one\.one\.one\.one/);
+  });
+
+  it('an unknown flag is a usage error (64)', async () => {
+    const r = await runCli(['check', '--jsn']);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toMatch(/unknown option '--jsn'/);
+  });
+
+  it('--help lists the exit codes', async () => {
+    const r = await runCli(['check', '--help']);
+    expect(r.code).toBe(0);
+    for (const code of ['0', '1', '2', '3', '64', '78']) expect(r.stdout).toMatch(new RegExp(`^\\s+${code}  `, 'm'));
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+});
+
+describe('time bounds', () => {
+  it('ends by the deadline when a server never answers, reporting the unfinished attempt as timeout', async () => {
+    const port = await lab.edges(['127.0.7.1', '127.0.7.2'], ['hang.test', 'fine.test'], (address) => () =>
+      address === '127.0.7.1' ? { kind: 'hang' } : { kind: 'respond', status: 200, body: 'ok' },
+    );
+    const file = lab.writeFile(
+      'hang.yaml',
+      `defaults: { timeout: 2s, deadline: 2s }
+tls: { ca: ./ca.pem }
+sites:
+  - { name: hang, url: "https://hang.test:${port}/", origin: "127.0.7.1" }
+  - { name: fine, url: "https://fine.test:${port}/", origin: "127.0.7.2" }
+paths: [origin]
+`,
+    );
+    // The per-attempt timeout (30 s) is far beyond the run's deadline (2 s): the deadline must win.
+    const r = await runCli(['check', '--config', file, '--json', '--timeout', '30s'], { cwd: lab.dir });
+    expect(r.ms).toBeLessThan(4000);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as { complete: boolean; sites: { name: string; attempts: { outcome: string; error: { code: string } | null }[] }[] };
+    expect(report.complete).toBe(false);
+    const hang = report.sites.find((s) => s.name === 'hang')!;
+    expect(hang.attempts[0]).toMatchObject({ outcome: 'timeout', error: { code: 'DEADLINE' } });
+    expect(report.sites.find((s) => s.name === 'fine')!.attempts[0]!.outcome).toBe('ok');
+  });
+});
