@@ -1,0 +1,58 @@
+// Akamai: CDN edge (AkamaiGHost), Bot Manager / WAF, Edge DNS. Facts: providers.md §2.
+// Error pages are HTML-entity encoded ("Reference&#32;&#35;18&#46;…"); markers below are matched
+// after decoding. The reference number's first field names the cause (unofficial decode:
+// https://gist.github.com/chrisvanpatten/dc02f0d5727369801dc7e9e6fded1837; names match Akamai's
+// simulateErrorCode enum, https://techdocs.akamai.com/property-mgr/docs/).
+
+import type { ErrorRule, ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+/** "Reference #6." — the dot keeps #1 from matching #18 or #15. */
+function reference(prefix: number): string {
+  return `Reference #${prefix}.`;
+}
+
+function originReference(prefix: number, code: string, what: string): ErrorRule {
+  return { bodyAny: [reference(prefix)], layer: 'origin', says: `Akamai error Reference #${prefix} (${code}): the edge is up, ${what}` };
+}
+
+const errors: ErrorRule[] = [
+  { bodyAny: [reference(18)], layer: 'challenge', says: "Akamai denied access (Reference #18, ACCESS_DENIED): a WAF, bot or access rule, normally the site's own" },
+  { bodyAny: [reference(24)], layer: 'challenge', says: "Akamai denied access (Reference #24, REFERER_DENIED): the site's referer rule" },
+  originReference(1, 'READ_TIMEOUT', 'the origin did not answer in time'),
+  originReference(3, 'READ_ERROR', 'reading from the origin failed'),
+  originReference(4, 'WRITE_ERROR', 'sending to the origin failed'),
+  originReference(6, 'CONNECT_FAIL', 'the origin refused or reset the connection'),
+  originReference(11, 'DNS_FAIL', "the origin's host name does not resolve"),
+  originReference(15, 'ZERO_SIZE_OBJECT', 'the origin sent an empty response'),
+  originReference(30, 'FWD_SSL_HANDSHAKE', 'the TLS handshake with the origin failed'),
+  originReference(97, 'CONNECT_TIMEOUT', 'connecting to the origin timed out'),
+  { bodyAny: [reference(9), '<TITLE>Invalid URL</TITLE>'], layer: 'site', says: 'Akamai answered "Invalid URL" (Reference #9): no Akamai configuration for this host name' },
+  { status: ANY_5XX, header: { name: 'server', pattern: '^AkamaiGHost' }, layer: 'edge', says: 'Akamai (AkamaiGHost) generated this 5xx itself with no origin cause named: a failure at its edge' },
+  { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Akamai unchanged" },
+];
+
+export const akamai: ProviderDef = {
+  id: 'akamai',
+  name: 'Akamai',
+  roles: ['authoritative-dns', 'edge', 'challenge'],
+  headers: [
+    { header: 'server', pattern: '^AkamaiGHost', weight: 'strong' }, // on Akamai-generated responses
+    { header: 'akamai-grn', weight: 'strong' },
+    { header: 'x-akamai-transformed', weight: 'strong' },
+    { header: 'x-akamai-request-id', weight: 'strong' },
+    { header: 'x-cache', pattern: 'AkamaiGHost|akamaitechnologies', weight: 'strong' }, // with Pragma debug on
+    { header: 'server-timing', pattern: '\\bak_p\\b', weight: 'strong' },
+    { header: 'set-cookie', pattern: '(?:^|[\\s,;])(?:_abck|ak_bmsc|bm_sz|bm_sv|akacd_[^=]*)=', weight: 'weak' },
+    { header: 'x-cache', pattern: '^TCP_', weight: 'weak' }, // Azure uses the same vocabulary
+  ],
+  errors,
+  challengeMarkers: [reference(18)],
+  cnameSuffixes: [
+    'edgekey.net', 'akamaiedge.net', 'edgesuite.net', 'akamai.net', 'akamaized.net', 'akamaihd.net',
+    'srip.net', 'edgekey-staging.net', 'edgesuite-staging.net', 'akadns.net',
+  ],
+  nsSuffixes: ['akam.net'], // Edge DNS (verify)
+  rangeSets: [], // no public edge list; Akamai servers also sit inside ISPs
+  statusPage: { url: 'https://www.akamaistatus.com', kind: 'statuspage' },
+};

@@ -1,0 +1,49 @@
+// AWS origin hosting and DNS: Elastic Load Balancing, API Gateway, S3, Route 53 (CloudFront is
+// its own provider). Facts: providers.md §4; ALB status meanings from AWS's load-balancer
+// troubleshooting guide (502 target bad response, 503 no healthy targets, 504 target timeout).
+
+import type { ErrorRule, ProviderDef } from '../types.js';
+import { AWS_WAF_CHALLENGE } from './cloudfront.js';
+import { ANY_5XX } from './statuses.js';
+
+const ELB = { name: 'server', pattern: '^awselb' };
+const API_GATEWAY = { name: 'x-amz-apigw-id' };
+
+const errors: ErrorRule[] = [
+  AWS_WAF_CHALLENGE,
+  { status: [502], header: ELB, layer: 'origin', says: 'the AWS load balancer answered 502: it is up, its target sent a bad response' },
+  { status: [503], header: ELB, layer: 'origin', says: 'the AWS load balancer answered 503: it is up, no healthy target behind it' },
+  { status: [504], header: ELB, layer: 'origin', says: 'the AWS load balancer answered 504: it is up, its target did not answer in time' },
+  // A custom gateway response may name its type; the default one does not, so 502/504 from the gateway count too.
+  { bodyAny: ['INTEGRATION_FAILURE', 'INTEGRATION_TIMEOUT'], header: API_GATEWAY, layer: 'origin', says: 'API Gateway reported an integration failure: the gateway is up, the backend behind it failed' },
+  { status: [502, 504], header: API_GATEWAY, layer: 'origin', says: 'API Gateway answered 502/504: the gateway is up, its backend integration failed or timed out' },
+  { status: [404], bodyAny: ['<Code>NoSuchBucket</Code>', 'The specified bucket does not exist'], layer: 'site', says: 'S3 says the bucket does not exist: the site points at a missing bucket' },
+  { status: ANY_5XX, layer: 'site', says: "the application's own 5xx, served from AWS" },
+];
+
+export const aws: ProviderDef = {
+  id: 'aws',
+  name: 'AWS',
+  roles: ['authoritative-dns', 'challenge', 'origin'],
+  headers: [
+    { header: 'server', pattern: '^awselb', weight: 'strong' },
+    { header: 'server', pattern: '^AmazonS3$', weight: 'strong' },
+    { header: 'x-amz-apigw-id', weight: 'strong' },
+    { header: 'x-amzn-waf-action', weight: 'strong' },
+    { header: 'x-amzn-requestid', weight: 'weak' },
+    { header: 'x-amzn-errortype', weight: 'weak' },
+    { header: 'x-amz-request-id', weight: 'weak' },
+    { header: 'x-amz-id-2', weight: 'weak' },
+    { header: 'set-cookie', pattern: '(?:^|[\\s,;])(?:AWSALB|AWSALBCORS|AWSELB)=', weight: 'weak' },
+  ],
+  errors,
+  challengeMarkers: [],
+  cnameSuffixes: [
+    'elb.amazonaws.com', 'execute-api.*.amazonaws.com', 's3.amazonaws.com', 's3.*.amazonaws.com',
+    's3-website-*.amazonaws.com', 's3-website.*.amazonaws.com', 'elasticbeanstalk.com', 'awsglobalaccelerator.com',
+  ],
+  // Route 53: ns-<n>.awsdns-<nn>.{com,net,org,co.uk}
+  nsSuffixes: ['awsdns-*.com', 'awsdns-*.net', 'awsdns-*.org', 'awsdns-*.co.uk'],
+  rangeSets: ['aws'],
+  statusPage: { url: 'https://health.aws.amazon.com/public/currentevents', kind: 'json' },
+};

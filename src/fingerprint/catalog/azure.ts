@@ -1,0 +1,63 @@
+// Microsoft Azure: Front Door / Azure CDN (the edge) and Azure hosting + Azure DNS.
+// Facts: providers.md §5; AFD headers from MicrosoftDocs azure-docs
+// articles/frontdoor/front-door-http-headers-protocol.md, errors from troubleshoot-issues.md.
+
+import type { ErrorRule, ProviderDef } from '../types.js';
+import { ANY_5XX, ANY_ERROR } from './statuses.js';
+
+// Front Door's own error page (also shown with 400 for a custom domain it has no route for).
+const AFD_PAGE = "Our services aren't available right now";
+
+const frontDoorErrors: ErrorRule[] = [
+  // Only with the request header X-Azure-DebugInfo: 1; these split edge from origin directly.
+  { status: ANY_ERROR, header: { name: 'x-azure-internalerror' }, layer: 'edge', says: 'Azure Front Door reported an internal error (x-azure-internalerror): a failure at its edge' },
+  { status: [504], layer: 'origin', says: 'Azure Front Door answered 504: the edge is up, the origin did not answer in time (30 s by default)' },
+  { status: [503], bodyAny: ['OriginInvalidResponse'], layer: 'origin', says: 'Azure Front Door answered 503 OriginInvalidResponse: the edge is up, the origin sent an invalid response' },
+  { status: ANY_5XX, header: { name: 'x-azure-externalerror' }, layer: 'origin', says: 'Azure Front Door could not reach the origin (x-azure-externalerror: DNS, certificate or connection)' },
+  { status: ANY_5XX, bodyAny: [AFD_PAGE], layer: 'edge', says: `Azure Front Door generated this 5xx itself ("${AFD_PAGE}"): a failure at its edge` },
+  { status: [400], bodyAny: [AFD_PAGE], layer: 'site', says: 'Azure Front Door has no route for this host name (custom domain not configured or not provisioned yet)' },
+  { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Azure Front Door unchanged" },
+];
+
+export const azureFrontDoor: ProviderDef = {
+  id: 'azure-front-door',
+  name: 'Azure Front Door',
+  roles: ['edge'],
+  headers: [
+    { header: 'x-azure-ref', weight: 'strong' }, // on every response: base64 RefString (POP + backend status)
+    { header: 'x-azure-internalerror', weight: 'strong' },
+    { header: 'x-azure-externalerror', weight: 'strong' },
+    { header: 'x-azure-originstatuscode', weight: 'strong' },
+    { header: 'x-cache', pattern: '^(?:TCP_|CONFIG_NOCACHE|PRIVATE_NOSTORE)', weight: 'weak' }, // Akamai uses TCP_ too
+    { header: 'set-cookie', pattern: '(?:^|[\\s,;])(?:ASLBSA|ASLBSACORS)=', weight: 'weak' },
+  ],
+  errors: frontDoorErrors,
+  challengeMarkers: [],
+  cnameSuffixes: ['azurefd.net', 'azureedge.net', 'vo.msecnd.net', 't-msedge.net' /* verify */],
+  nsSuffixes: [],
+  rangeSets: ['azure-front-door'],
+  statusPage: { url: 'https://azure.status.microsoft/en-us/status/feed/', kind: 'rss' },
+};
+
+const hostingErrors: ErrorRule[] = [
+  { status: [502, 504], bodyAny: ['Microsoft-Azure-Application-Gateway'], layer: 'origin', says: 'Azure Application Gateway answered 502/504 itself: it is up, its backend failed or timed out' },
+  { status: [404], bodyAny: ['Web Site not found'], layer: 'site', says: 'Azure App Service has no site bound to this host name' },
+  { status: ANY_5XX, layer: 'site', says: "the application's own 5xx, served from Azure" },
+];
+
+export const azure: ProviderDef = {
+  id: 'azure',
+  name: 'Azure',
+  roles: ['authoritative-dns', 'origin'],
+  headers: [
+    { header: 'server', pattern: '^Windows-Azure', weight: 'strong' },
+    { header: 'set-cookie', pattern: '(?:^|[\\s,;])(?:ARRAffinity|ARRAffinitySameSite|TiPMix)=', weight: 'weak' },
+    { header: 'x-ms-request-id', weight: 'weak' },
+  ],
+  errors: hostingErrors,
+  challengeMarkers: [],
+  cnameSuffixes: ['azurewebsites.net', 'trafficmanager.net', 'cloudapp.azure.com', 'blob.core.windows.net'],
+  nsSuffixes: ['azure-dns.com', 'azure-dns.net', 'azure-dns.org', 'azure-dns.info'],
+  rangeSets: ['azure'],
+  statusPage: { url: 'https://azure.status.microsoft/en-us/status/feed/', kind: 'rss' },
+};

@@ -1,0 +1,27 @@
+// Bunny CDN. providers.md §8; origin-error meanings from Bunny's cdn-origin-errors docs.
+
+import type { ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+const BUNNY_SERVER = { name: 'server', pattern: '^BunnyCDN-' }; // BunnyCDN-{PoP}-{ServerID}
+
+export const bunny: ProviderDef = {
+  id: 'bunny',
+  name: 'Bunny CDN',
+  roles: ['edge'],
+  headers: [
+    { header: 'server', pattern: '^BunnyCDN', weight: 'strong' },
+    { header: 'cdn-pullzone', weight: 'strong' },
+    { header: 'cdn-requestid', weight: 'strong' },
+  ],
+  errors: [
+    { status: [502, 504], header: BUNNY_SERVER, layer: 'origin', says: 'Bunny CDN answered 502/504 itself: the edge is up, the origin could not be resolved, reached or timed out' },
+    { status: [508], header: BUNNY_SERVER, layer: 'site', says: 'Bunny CDN detected a request loop (508): the pull zone points back at itself' },
+    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Bunny CDN" },
+  ],
+  challengeMarkers: [],
+  cnameSuffixes: ['b-cdn.net'],
+  nsSuffixes: [],
+  rangeSets: ['bunny', 'bunny-ipv6'],
+  statusPage: { url: 'https://status.bunny.net', kind: 'statuspage' },
+};

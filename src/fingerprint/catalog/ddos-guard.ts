@@ -1,0 +1,24 @@
+// DDoS-Guard. providers.md §8 (wafw00f, FlareSolverr markers). No public IP list.
+
+import type { ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+const CHALLENGE = ['<title>DDoS-Guard', 'id="link-ddg"'];
+
+export const ddosGuard: ProviderDef = {
+  id: 'ddos-guard',
+  name: 'DDoS-Guard',
+  roles: ['edge', 'challenge'],
+  headers: [
+    { header: 'server', pattern: '^ddos-guard', weight: 'strong' },
+    { header: 'set-cookie', pattern: '(?:^|[\\s,;])(?:__ddg1_|__ddg2_|__ddgid_|__ddgmark_)', weight: 'strong' },
+  ],
+  errors: [
+    { bodyAny: CHALLENGE, layer: 'challenge', says: 'DDoS-Guard served its challenge page instead of content' },
+    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through DDoS-Guard" },
+  ],
+  challengeMarkers: CHALLENGE,
+  cnameSuffixes: [],
+  nsSuffixes: [],
+  rangeSets: [],
+};

@@ -1,0 +1,22 @@
+// Fly.io: application hosting behind the Fly proxy. providers.md §7. Fly's proxy error codes
+// (PUxx, PPxx) appear in the customer's logs, not in responses, so no edge rule is possible here.
+
+import type { ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+export const fly: ProviderDef = {
+  id: 'fly',
+  name: 'Fly.io',
+  roles: ['edge', 'origin'],
+  headers: [
+    { header: 'server', pattern: '^Fly/', weight: 'strong' },
+    { header: 'fly-request-id', weight: 'strong' },
+    { header: 'via', pattern: '\\bfly\\.io\\b', weight: 'weak' },
+  ],
+  errors: [{ status: ANY_5XX, layer: 'site', says: "the app's own 5xx, served by Fly.io" }],
+  challengeMarkers: [],
+  cnameSuffixes: ['fly.dev'],
+  nsSuffixes: [],
+  rangeSets: [],
+  statusPage: { url: 'https://status.flyio.net', kind: 'statuspage' },
+};

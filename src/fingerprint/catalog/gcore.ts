@@ -1,0 +1,19 @@
+// Gcore CDN. providers.md §8; IP lists from https://gcore.com/docs/api-reference/cdn.
+
+import type { ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+export const gcore: ProviderDef = {
+  id: 'gcore',
+  name: 'Gcore',
+  roles: ['edge'],
+  headers: [
+    { header: 'x-id', pattern: '-gc\\d+$', weight: 'strong' },
+    { header: 'x-id-fe', pattern: '-gc\\d+$', weight: 'strong' },
+  ],
+  errors: [{ status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Gcore" }],
+  challengeMarkers: [],
+  cnameSuffixes: ['gcdn.co'],
+  nsSuffixes: [],
+  rangeSets: ['gcore'],
+};

@@ -1,0 +1,36 @@
+// Google: the Google Front End (GFE) in front of Google's own sites, Cloud Load Balancing / CDN,
+// Cloud Run, App Engine, Firebase Hosting, Cloud Storage; Cloud DNS. Facts: providers.md §6.
+
+import type { ErrorRule, ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+const errors: ErrorRule[] = [
+  // Lower certainty: Cloud Load Balancing shows the same template when its backends fail.
+  { status: [502, 503], bodyAny: ['That’s an error.', "That's an error."], layer: 'edge', says: 'Google\'s front end answered with its own "That’s an error" page (502/503): likely the GFE itself, though a Cloud Load Balancer shows the same page when its backends fail' },
+  { status: [404], bodyAny: ['<Code>NoSuchBucket</Code>'], layer: 'site', says: 'Cloud Storage says the bucket does not exist: the site points at a missing bucket' },
+  { status: ANY_5XX, layer: 'site', says: "the application's own 5xx, passed through Google's front end" },
+];
+
+export const google: ProviderDef = {
+  id: 'google',
+  name: 'Google',
+  roles: ['authoritative-dns', 'edge', 'origin'],
+  headers: [
+    { header: 'server', pattern: '^Google Frontend$', weight: 'strong' },
+    { header: 'server', pattern: '^(?:gws|GSE|sffe|ESF)$', weight: 'strong' }, // Google's own properties
+    { header: 'x-goog-storage-class', weight: 'strong' },
+    { header: 'x-guploader-uploadid', weight: 'strong' },
+    { header: 'vary', pattern: '\\bx-fh-requested-host\\b', weight: 'strong' }, // Firebase Hosting
+    { header: 'via', pattern: '\\b1\\.1 google\\b', weight: 'weak' }, // broad: any Cloud LB/CDN customer
+    { header: 'x-cloud-trace-context', weight: 'weak' },
+  ],
+  errors,
+  challengeMarkers: [],
+  cnameSuffixes: [
+    'ghs.googlehosted.com', 'run.app', 'appspot.com', 'web.app', 'firebaseapp.com', 'googleusercontent.com',
+    'c.storage.googleapis.com',
+  ],
+  nsSuffixes: ['googledomains.com'], // Cloud DNS: ns-cloud-[a-e][1-4].googledomains.com
+  rangeSets: ['google', 'google-cloud'],
+  statusPage: { url: 'https://status.cloud.google.com/incidents.json', kind: 'json' },
+};

@@ -1,0 +1,24 @@
+// Netlify: static / serverless hosting. Facts: providers.md §7. Netlify's default 404 sentence is
+// copied into many apps, so it is not a marker; only the unbound-host page is.
+
+import type { ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+export const netlify: ProviderDef = {
+  id: 'netlify',
+  name: 'Netlify',
+  roles: ['edge', 'origin'],
+  headers: [
+    { header: 'server', pattern: '^Netlify', weight: 'strong' },
+    { header: 'x-nf-request-id', weight: 'strong' },
+  ],
+  errors: [
+    { status: [404], bodyAny: ['Not Found - Request ID:'], layer: 'site', says: 'Netlify has no site for this host name (domain not configured)' },
+    { status: ANY_5XX, layer: 'site', says: "the site's own 5xx, served by Netlify" },
+  ],
+  challengeMarkers: [],
+  cnameSuffixes: ['netlify.app', 'netlify.com'], // apex ALIAS: apex-loadbalancer.netlify.com
+  nsSuffixes: [], // Netlify DNS runs on NS1 (see the ns1 provider)
+  rangeSets: ['netlify'],
+  statusPage: { url: 'https://www.netlifystatus.com', kind: 'statuspage' },
+};

@@ -1,0 +1,28 @@
+// Sucuri Website Firewall. providers.md §8; headers from
+// https://docs.sucuri.net/website-firewall/troubleshooting/investigating-cache-headers/.
+
+import type { ProviderDef } from '../types.js';
+import { ANY_5XX } from './statuses.js';
+
+const BLOCK_PAGE = ['Sucuri WebSite Firewall - Access Denied', 'sucuri-firewall-block.css'];
+
+export const sucuri: ProviderDef = {
+  id: 'sucuri',
+  name: 'Sucuri',
+  roles: ['edge', 'challenge'],
+  headers: [
+    { header: 'server', pattern: '^Sucuri/', weight: 'strong' }, // Sucuri/Website Firewall, old Sucuri/Cloudproxy
+    { header: 'x-sucuri-id', weight: 'strong' }, // PoP id, e.g. 11005
+    { header: 'x-sucuri-cache', weight: 'strong' },
+    { header: 'x-sucuri-block', weight: 'strong' },
+  ],
+  errors: [
+    { bodyAny: BLOCK_PAGE, layer: 'challenge', says: "the Sucuri firewall blocked the request: a security rule, normally the site's own" },
+    { status: [502, 503, 504], header: { name: 'x-sucuri-id' }, layer: 'origin', says: 'Sucuri answered 502/503/504: the firewall is up, the origin behind it failed or timed out' },
+    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Sucuri" },
+  ],
+  challengeMarkers: BLOCK_PAGE,
+  cnameSuffixes: [],
+  nsSuffixes: [],
+  rangeSets: ['sucuri'],
+};

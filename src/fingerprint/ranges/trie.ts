@@ -1,0 +1,279 @@
+// Longest-prefix match over published IP ranges: one binary trie per address family, built once,
+// stored in flat typed arrays (a node is an index; children and payload are parallel arrays), so a
+// lookup is at most 32 or 128 steps whatever the number of prefixes.
+
+import type { RangeMatch } from '../types.js';
+
+export interface RangePrefix {
+  prefix: string;
+  region: string | null;
+  service: string | null;
+}
+
+/** One published list of one provider (snapshot.json and the update cache share this shape). */
+export interface RangeSet {
+  provider: string;
+  /** Where the list comes from (an official URL where there is one). */
+  source: string;
+  /** Date (YYYY-MM-DD) or timestamp (ISO 8601) the list was taken. */
+  takenAt: string;
+  prefixes: RangePrefix[];
+}
+
+export type RangeSets = Record<string, RangeSet>;
+
+export interface RangeIndex {
+  /** The most specific published prefix containing `address`; null when none does or it is not an IP. */
+  lookup(address: string): RangeMatch | null;
+  /** Prefixes indexed (after duplicates were folded). */
+  size: number;
+  /** Prefixes that could not be parsed, as "set: text". */
+  skipped: string[];
+}
+
+/** An address as 32-bit words, most significant first: one word for v4, four for v6. */
+export interface ParsedAddress {
+  family: 4 | 6;
+  words: number[];
+}
+
+export interface ParsedPrefix extends ParsedAddress {
+  length: number;
+}
+
+// ───────────────────────────── parsing ─────────────────────────────
+
+export function parseIPv4(text: string): number | null {
+  const parts = text.split('.');
+  if (parts.length !== 4) return null;
+  let value = 0;
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return null;
+    const n = Number(part);
+    if (n > 255) return null;
+    value = value * 256 + n;
+  }
+  return value >>> 0;
+}
+
+/** IPv6 text (with `::` and an optional embedded dotted quad) → four 32-bit words. */
+export function parseIPv6(text: string): number[] | null {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return null;
+  let head = text;
+  let tailV4: number | null = null;
+  const lastColon = text.lastIndexOf(':');
+  if (text.includes('.')) {
+    tailV4 = parseIPv4(text.slice(lastColon + 1));
+    if (tailV4 === null) return null;
+    head = `${text.slice(0, lastColon + 1)}0:0`;
+  }
+  const halves = head.split('::');
+  if (halves.length > 2) return null;
+  const groupsOf = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const left = groupsOf(halves[0]!);
+  const right = halves.length === 2 ? groupsOf(halves[1]!) : [];
+  const missing = 8 - left.length - right.length;
+  if (halves.length === 2 ? missing < 1 : missing !== 0) return null;
+  const groups = [...left, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...right];
+  const words: number[] = [];
+  for (let i = 0; i < 8; i += 2) {
+    const hi = groups[i]!;
+    const lo = groups[i + 1]!;
+    if (!/^[0-9a-fA-F]{1,4}$/.test(hi) || !/^[0-9a-fA-F]{1,4}$/.test(lo)) return null;
+    words.push(((parseInt(hi, 16) << 16) | parseInt(lo, 16)) >>> 0);
+  }
+  if (tailV4 !== null) words[3] = tailV4;
+  return words;
+}
+
+/**
+ * "104.16.1.1", "2606:4700::1", "[2606:4700::1]", "fe80::1%eth0"; an IPv4-mapped IPv6 address
+ * (::ffff:104.16.1.1) is read as the IPv4 address it carries.
+ */
+export function parseAddress(text: string): ParsedAddress | null {
+  let value = text.trim();
+  if (value.startsWith('[') && value.endsWith(']')) value = value.slice(1, -1);
+  const zone = value.indexOf('%');
+  if (zone >= 0) value = value.slice(0, zone);
+  if (!value.includes(':')) {
+    const v4 = parseIPv4(value);
+    return v4 === null ? null : { family: 4, words: [v4] };
+  }
+  const v6 = parseIPv6(value);
+  if (!v6) return null;
+  if (v6[0] === 0 && v6[1] === 0 && v6[2] === 0xffff) return { family: 4, words: [v6[3]!] };
+  return { family: 6, words: v6 };
+}
+
+/** "104.16.0.0/13" or "2606:4700::/32"; a bare address is a host prefix. Host bits are ignored. */
+export function parsePrefix(text: string): ParsedPrefix | null {
+  const [addressText, lengthText, extra] = text.trim().split('/');
+  if (extra !== undefined || !addressText) return null;
+  const address = addressText.includes(':')
+    ? ((w) => (w ? { family: 6 as const, words: w } : null))(parseIPv6(addressText))
+    : ((w) => (w === null ? null : { family: 4 as const, words: [w] }))(parseIPv4(addressText));
+  if (!address) return null;
+  const max = address.family === 4 ? 32 : 128;
+  if (lengthText === undefined) return { ...address, length: max };
+  if (!/^\d{1,3}$/.test(lengthText)) return null;
+  const length = Number(lengthText);
+  if (length > max) return null;
+  return { ...address, length };
+}
+
+/** The prefix's canonical spelling of its network address, e.g. "2606:4700::/32". */
+export function formatPrefix(prefix: ParsedPrefix): string {
+  const words = prefix.words.map((w, i) => w & wordMask(prefix.length - i * 32));
+  if (prefix.family === 4) {
+    const w = words[0]! >>> 0;
+    return `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}/${prefix.length}`;
+  }
+  const groups: number[] = [];
+  for (const w of words) groups.push((w >>> 16) & 0xffff, w & 0xffff);
+  // Compress the longest run of zero groups (length ≥ 2), as RFC 5952 says.
+  let bestStart = -1;
+  let bestLength = 0;
+  for (let i = 0; i < 8; ) {
+    if (groups[i] !== 0) { i++; continue; }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > bestLength && j - i >= 2) { bestStart = i; bestLength = j - i; }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  const text =
+    bestStart < 0
+      ? hex.join(':')
+      : `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLength).join(':')}`;
+  return `${text}/${prefix.length}`;
+}
+
+function wordMask(bits: number): number {
+  if (bits <= 0) return 0;
+  if (bits >= 32) return 0xffffffff;
+  return (0xffffffff << (32 - bits)) >>> 0;
+}
+
+/** Does `prefix` contain `address`? (Used by tests and small checks; the index does not scan.) */
+export function prefixContains(prefix: ParsedPrefix, address: ParsedAddress): boolean {
+  if (prefix.family !== address.family) return false;
+  for (let i = 0; i < prefix.words.length; i++) {
+    const mask = wordMask(prefix.length - i * 32);
+    if (mask === 0) return true;
+    if (((prefix.words[i]! ^ address.words[i]!) & mask) >>> 0 !== 0) return false;
+  }
+  return true;
+}
+
+// ───────────────────────────── the trie ─────────────────────────────
+
+interface Trie {
+  zero: Int32Array;
+  one: Int32Array;
+  /** Index into `entries`, or -1. */
+  entry: Int32Array;
+  nodes: number;
+}
+
+function newTrie(capacity = 1024): Trie {
+  const trie = { zero: new Int32Array(capacity), one: new Int32Array(capacity), entry: new Int32Array(capacity), nodes: 1 };
+  trie.entry.fill(-1);
+  return trie;
+}
+
+function grow(trie: Trie): void {
+  const capacity = trie.zero.length * 2;
+  const zero = new Int32Array(capacity);
+  const one = new Int32Array(capacity);
+  const entry = new Int32Array(capacity).fill(-1);
+  zero.set(trie.zero);
+  one.set(trie.one);
+  entry.set(trie.entry);
+  trie.zero = zero;
+  trie.one = one;
+  trie.entry = entry;
+}
+
+function bitAt(words: number[], i: number): number {
+  return (words[i >>> 5]! >>> (31 - (i & 31))) & 1;
+}
+
+/** The node for `prefix`, created on the way down. */
+function nodeFor(trie: Trie, prefix: ParsedPrefix): number {
+  let node = 0;
+  for (let i = 0; i < prefix.length; i++) {
+    const children = bitAt(prefix.words, i) ? trie.one : trie.zero;
+    let next = children[node]!;
+    if (next === 0) {
+      if (trie.nodes === trie.zero.length) grow(trie);
+      next = trie.nodes++;
+      (bitAt(prefix.words, i) ? trie.one : trie.zero)[node] = next; // arrays may have grown
+    }
+    node = next;
+  }
+  return node;
+}
+
+function longestMatch(trie: Trie, address: ParsedAddress): number {
+  const bits = address.family === 4 ? 32 : 128;
+  let node = 0;
+  let best = trie.entry[0]!;
+  for (let i = 0; i < bits; i++) {
+    node = bitAt(address.words, i) ? trie.one[node]! : trie.zero[node]!;
+    if (node === 0) break;
+    const entry = trie.entry[node]!;
+    if (entry >= 0) best = entry;
+  }
+  return best;
+}
+
+/**
+ * Build the index over every set. When two sets publish the same prefix, the entry that says more
+ * (a region or service) wins, else the first set given: ip-ranges.json lists a CloudFront prefix
+ * under AMAZON too, and cloud.json repeats goog.json prefixes with a scope.
+ */
+export function buildRangeIndex(...setGroups: RangeSets[]): RangeIndex {
+  const tries = { 4: newTrie(), 6: newTrie() };
+  const entries: RangeMatch[] = [];
+  const skipped: string[] = [];
+  for (const sets of setGroups) {
+    for (const [setId, set] of Object.entries(sets)) {
+      for (const item of set.prefixes) {
+        const parsed = parsePrefix(item.prefix);
+        if (!parsed) {
+          skipped.push(`${setId}: ${item.prefix}`);
+          continue;
+        }
+        const trie = tries[parsed.family];
+        const node = nodeFor(trie, parsed);
+        const candidate: RangeMatch = {
+          provider: set.provider,
+          set: setId,
+          prefix: formatPrefix(parsed),
+          region: item.region ?? null,
+          service: item.service ?? null,
+        };
+        const existing = trie.entry[node]!;
+        if (existing < 0) {
+          trie.entry[node] = entries.push(candidate) - 1;
+        } else if (detail(candidate) > detail(entries[existing]!)) {
+          entries[existing] = candidate;
+        }
+      }
+    }
+  }
+  return {
+    size: entries.length,
+    skipped,
+    lookup(address: string): RangeMatch | null {
+      const parsed = parseAddress(address);
+      if (!parsed) return null;
+      const found = longestMatch(tries[parsed.family], parsed);
+      return found >= 0 ? { ...entries[found]! } : null;
+    },
+  };
+}
+
+function detail(match: RangeMatch): number {
+  return (match.region ? 1 : 0) + (match.service ? 1 : 0);
+}

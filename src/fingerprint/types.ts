@@ -1,0 +1,98 @@
+// The shape of the provider catalog: data a newcomer can read and extend without touching control flow.
+// Built-in providers live in catalog/; users add or extend providers from probes.yaml (`providers:`).
+
+import type { Layer } from '../model.js';
+
+/** A response header that points at a provider. `pattern` is a case-insensitive regex on the value. */
+export interface HeaderRule {
+  header: string;
+  pattern?: string;
+  /** strong: enough alone (cf-ray). weak: needs a second signal (x-cache, via: 1.1 google). */
+  weight: 'strong' | 'weak';
+}
+
+/**
+ * How to read an error or block the provider generated. Rules are tried in order; the first that matches
+ * names the layer. All given conditions must hold. Body markers are matched case-insensitively on the
+ * body sample after HTML entities are decoded.
+ */
+export interface ErrorRule {
+  status?: number[];
+  /** A header that must be present (and match `pattern` when given). */
+  header?: { name: string; pattern?: string };
+  /** Every one of these markers must be in the body. */
+  body?: string[];
+  /** At least one of these markers must be in the body. */
+  bodyAny?: string[];
+  /** None of these markers may be in the body. */
+  bodyNone?: string[];
+  /**
+   * A case-insensitive regular expression that must match the decoded body, for markers a plain
+   * substring would over-match (an error code inside a Ray ID, "cloudflare" inside cdnjs.cloudflare.com).
+   */
+  bodyPattern?: string;
+  layer: Extract<Layer, 'edge' | 'challenge' | 'origin' | 'site'>;
+  /** What an SRE would say, e.g. "Cloudflare answered 521: the edge is up, the origin refused the connection". */
+  says: string;
+}
+
+export interface SelfTest {
+  /** Path fetched through the same edge address, e.g. /cdn-cgi/trace. */
+  path: string;
+  /** What a healthy answer contains, e.g. "colo=". */
+  expect: string;
+  /** A key=value line of the answer that names the location (e.g. colo). */
+  locationKey?: string;
+}
+
+export interface StatusPage {
+  url: string;
+  kind: 'statuspage' | 'rss' | 'atom' | 'json';
+}
+
+export interface ProviderDef {
+  /** Stable id used in JSON and state: lower-case, e.g. "cloudflare". */
+  id: string;
+  /** Display name, e.g. "Cloudflare". */
+  name: string;
+  /** Layers this provider can serve for a site. */
+  roles: Array<'authoritative-dns' | 'edge' | 'challenge' | 'origin'>;
+  /** Response headers that identify its edge (or its origin hosting, for role origin). */
+  headers: HeaderRule[];
+  /** Rules for reading errors, blocks and challenges it generated. */
+  errors: ErrorRule[];
+  /** Body markers of its challenge / bot-verification pages (used with a provider header). */
+  challengeMarkers: string[];
+  /**
+   * CNAME target suffixes, e.g. "cdn.cloudflare.net", matched on label boundaries. A label "*" matches
+   * any one label ("execute-api.*.amazonaws.com"); a label ending in "*" matches by prefix ("awsdns-*.com").
+   */
+  cnameSuffixes: string[];
+  /** Authoritative name server host suffixes, e.g. "ns.cloudflare.com" (same syntax as cnameSuffixes). */
+  nsSuffixes: string[];
+  /** Ids of the range sets in the snapshot that belong to this provider (see ranges/). */
+  rangeSets: string[];
+  selfTest?: SelfTest;
+  statusPage?: StatusPage;
+}
+
+/** One piece of evidence that a provider serves a layer. */
+export interface ProviderEvidence {
+  kind: 'header' | 'body' | 'cname' | 'ns' | 'address' | 'self-test' | 'remembered' | 'configured';
+  /** Human text, e.g. "header cf-ray: 8fcb3f8a0cc56750-ATL", "address 104.16.1.1 in 104.16.0.0/13". */
+  detail: string;
+}
+
+export interface ProviderMatch {
+  provider: string; // ProviderDef.id
+  evidence: ProviderEvidence[];
+}
+
+/** A prefix of a provider's published ranges, as found by an address lookup. */
+export interface RangeMatch {
+  provider: string;
+  set: string;
+  prefix: string;
+  region: string | null;
+  service: string | null;
+}

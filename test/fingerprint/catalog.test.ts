@@ -1,0 +1,79 @@
+// The catalog is data: check that it is well-formed, so a bad edit fails here and not in a run.
+import { describe, it, expect } from 'vitest';
+import { BUILTIN_PROVIDERS } from '../../src/fingerprint/catalog/index.js';
+import { SNAPSHOT } from '../../src/fingerprint/ranges/load.js';
+import { parsePrefix } from '../../src/fingerprint/ranges/trie.js';
+
+describe('BUILTIN_PROVIDERS', () => {
+  it('has unique lower-case ids and the providers the brief names', () => {
+    const ids = BUILTIN_PROVIDERS.map((p) => p.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z0-9][a-z0-9-]*$/);
+    for (const id of ['cloudflare', 'akamai', 'fastly', 'cloudfront', 'aws', 'azure-front-door', 'azure', 'google', 'vercel', 'netlify', 'imperva', 'sucuri', 'bunny', 'ddos-guard', 'github-pages', 'fly', 'heroku', 'gcore', 'ns1', 'dyn', 'ultradns', 'godaddy', 'digitalocean']) {
+      expect(ids).toContain(id);
+    }
+  });
+
+  it('every pattern compiles, every rule has a layer, a says and at least one condition', () => {
+    for (const p of BUILTIN_PROVIDERS) {
+      for (const h of p.headers) {
+        expect(h.header, p.id).toBe(h.header.toLowerCase());
+        if (h.pattern) expect(() => new RegExp(h.pattern!, 'i'), `${p.id} ${h.header}`).not.toThrow();
+      }
+      for (const r of p.errors) {
+        expect(['edge', 'challenge', 'origin', 'site']).toContain(r.layer);
+        expect(r.says.length, p.id).toBeGreaterThan(10);
+        expect(r.status ?? r.header ?? r.body ?? r.bodyAny ?? r.bodyPattern, `${p.id}: ${r.says}`).toBeDefined();
+        if (r.header?.pattern) expect(() => new RegExp(r.header!.pattern!, 'i')).not.toThrow();
+        if (r.bodyPattern) expect(() => new RegExp(r.bodyPattern!, 'i')).not.toThrow();
+      }
+    }
+  });
+
+  it('DNS-only hosts have the authoritative-dns role and NS suffixes', () => {
+    for (const id of ['ns1', 'dyn', 'ultradns', 'godaddy', 'digitalocean']) {
+      const p = BUILTIN_PROVIDERS.find((x) => x.id === id)!;
+      expect(p.roles).toEqual(['authoritative-dns']);
+      expect(p.nsSuffixes.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('range set ids exist in the snapshot and belong to the provider naming them', () => {
+    for (const p of BUILTIN_PROVIDERS) {
+      for (const set of p.rangeSets) {
+        expect(SNAPSHOT.sets[set], `${p.id} → ${set}`).toBeDefined();
+        expect(SNAPSHOT.sets[set]!.provider).toBe(p.id);
+      }
+    }
+  });
+
+  it('Cloudflare self-test and status pages follow providers.md', () => {
+    const cf = BUILTIN_PROVIDERS.find((p) => p.id === 'cloudflare')!;
+    expect(cf.selfTest).toEqual({ path: '/cdn-cgi/trace', expect: 'colo=', locationKey: 'colo' });
+    expect(cf.statusPage).toEqual({ url: 'https://www.cloudflarestatus.com', kind: 'statuspage' });
+    for (const p of BUILTIN_PROVIDERS) if (p.statusPage) expect(p.statusPage.url).toMatch(/^https:\/\//);
+  });
+});
+
+describe('snapshot.json', () => {
+  it('is dated and every prefix parses', () => {
+    expect(SNAPSHOT.takenAt).toBe('2026-10-14');
+    for (const [id, set] of Object.entries(SNAPSHOT.sets)) {
+      expect(set.takenAt, id).toMatch(/^\d{4}-\d{2}-\d{2}/);
+      expect(set.source.length, id).toBeGreaterThan(0);
+      for (const p of set.prefixes) expect(parsePrefix(p.prefix), `${id}: ${p.prefix}`).not.toBeNull();
+    }
+  });
+
+  it('holds the verbatim lists of providers.md §9 and nothing invented for AWS, Google or Azure', () => {
+    expect(SNAPSHOT.sets['cloudflare-ipv4']!.prefixes).toHaveLength(15);
+    expect(SNAPSHOT.sets['cloudflare-ipv6']!.prefixes).toHaveLength(7);
+    expect(SNAPSHOT.sets.fastly!.prefixes).toHaveLength(21);
+    expect(SNAPSHOT.sets.imperva!.prefixes).toHaveLength(12);
+    expect(SNAPSHOT.sets.sucuri!.prefixes).toHaveLength(5);
+    for (const id of ['aws', 'cloudfront', 'google', 'google-cloud', 'azure', 'azure-front-door']) {
+      expect(SNAPSHOT.sets[id]!.prefixes, id).toEqual([]);
+    }
+    expect(SNAPSHOT.sets['test-lab']).toBeUndefined();
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, it, expect } from 'vitest';
+import {
+  buildRangeIndex,
+  formatPrefix,
+  parseAddress,
+  parsePrefix,
+  prefixContains,
+  type RangeSets,
+} from '../../src/fingerprint/ranges/trie.js';
+
+function sets(entries: Array<[string, string, string[]]>): RangeSets {
+  const out: RangeSets = {};
+  for (const [id, provider, prefixes] of entries) {
+    out[id] = { provider, source: 'test', takenAt: '2026-10-14', prefixes: prefixes.map((prefix) => ({ prefix, region: null, service: null })) };
+  }
+  return out;
+}
+
+describe('address and prefix parsing', () => {
+  it('reads v4, v6, bracketed, zoned and IPv4-mapped addresses', () => {
+    expect(parseAddress('104.16.1.1')).toEqual({ family: 4, words: [0x68100101] });
+    expect(parseAddress('[2606:4700::1]')?.words).toEqual([0x26064700, 0, 0, 1]);
+    expect(parseAddress('fe80::1%eth0')?.family).toBe(6);
+    expect(parseAddress('::ffff:104.16.1.1')).toEqual({ family: 4, words: [0x68100101] });
+    expect(parseAddress('::')?.words).toEqual([0, 0, 0, 0]);
+  });
+
+  it('rejects what is not an address', () => {
+    for (const bad of ['', 'example.com', '256.1.1.1', '1.2.3', '1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', '01.2.3.4.5']) {
+      expect(parseAddress(bad), bad).toBeNull();
+    }
+  });
+
+  it('reads prefixes and writes them canonically (host bits cleared, zeros compressed)', () => {
+    expect(formatPrefix(parsePrefix('104.16.0.0/13')!)).toBe('104.16.0.0/13');
+    expect(formatPrefix(parsePrefix('104.17.3.4/13')!)).toBe('104.16.0.0/13');
+    expect(formatPrefix(parsePrefix('2606:4700:0:0:0:0:0:0/32')!)).toBe('2606:4700::/32');
+    expect(formatPrefix(parsePrefix('2a06:98c0::/29')!)).toBe('2a06:98c0::/29');
+    expect(formatPrefix(parsePrefix('76.76.21.21')!)).toBe('76.76.21.21/32');
+    expect(parsePrefix('10.0.0.0/33')).toBeNull();
+    expect(parsePrefix('2001:db8::/129')).toBeNull();
+    expect(parsePrefix('10.0.0.0/8/8')).toBeNull();
+  });
+});
+
+describe('buildRangeIndex', () => {
+  const index = buildRangeIndex(
+    sets([
+      ['aws', 'aws', ['3.0.0.0/9', '2600:1f00::/24']],
+      ['cloudfront', 'cloudfront', ['3.64.0.0/14']],
+      ['cloudflare-ipv4', 'cloudflare', ['104.16.0.0/13', '104.24.0.0/14']],
+      ['cloudflare-ipv6', 'cloudflare', ['2606:4700::/32']],
+      ['vercel', 'vercel', ['76.76.21.21/32']],
+      ['broken', 'nobody', ['not-a-prefix']],
+    ]),
+  );
+
+  it('returns the longest matching prefix', () => {
+    expect(index.lookup('3.65.1.1')).toMatchObject({ provider: 'cloudfront', prefix: '3.64.0.0/14' });
+    expect(index.lookup('3.1.1.1')).toMatchObject({ provider: 'aws', prefix: '3.0.0.0/9' });
+    expect(index.lookup('104.16.1.1')).toEqual({ provider: 'cloudflare', set: 'cloudflare-ipv4', prefix: '104.16.0.0/13', region: null, service: null });
+    expect(index.lookup('76.76.21.21')).toMatchObject({ provider: 'vercel' });
+    expect(index.lookup('76.76.21.22')).toBeNull();
+    expect(index.lookup('2606:4700:3033::6815:1')).toMatchObject({ provider: 'cloudflare', prefix: '2606:4700::/32' });
+    expect(index.lookup('2600:1f18::1')).toMatchObject({ provider: 'aws' });
+    expect(index.lookup('::ffff:104.16.1.1')).toMatchObject({ provider: 'cloudflare' });
+  });
+
+  it('answers null for addresses outside every set, and for non-addresses', () => {
+    expect(index.lookup('192.0.2.1')).toBeNull();
+    expect(index.lookup('2001:db8::1')).toBeNull();
+    expect(index.lookup('example.com')).toBeNull();
+  });
+
+  it('skips unparsable prefixes and says which', () => {
+    expect(index.skipped).toEqual(['broken: not-a-prefix']);
+    expect(index.size).toBe(7);
+  });
+
+  it('on a duplicate prefix keeps the entry that names a region or service', () => {
+    const dup = buildRangeIndex(
+      sets([['google', 'google', ['34.0.0.0/15']]]),
+      { 'google-cloud': { provider: 'google', source: 't', takenAt: 'x', prefixes: [{ prefix: '34.0.0.0/15', region: 'us-east1', service: 'Google Cloud' }] } },
+    );
+    expect(dup.lookup('34.0.1.1')).toMatchObject({ set: 'google-cloud', region: 'us-east1' });
+    expect(dup.size).toBe(1);
+  });
+
+  it('handles /0 and host routes', () => {
+    const all = buildRangeIndex(sets([['any', 'any', ['0.0.0.0/0', '::/0']], ['host', 'host', ['10.1.2.3/32', '2001:db8::1/128']]]));
+    expect(all.lookup('8.8.8.8')?.provider).toBe('any');
+    expect(all.lookup('10.1.2.3')?.provider).toBe('host');
+    expect(all.lookup('2001:db8::1')?.provider).toBe('host');
+    expect(all.lookup('2001:db8::2')?.provider).toBe('any');
+  });
+});
+
+describe('buildRangeIndex at scale', () => {
+  // A deterministic generator, so a failure is reproducible.
+  function random(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      return s;
+    };
+  }
+
+  function v4(n: number): string {
+    return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+  }
+
+  function v6(r: () => number): string {
+    return Array.from({ length: 8 }, () => (r() & 0xffff).toString(16)).join(':');
+  }
+
+  it('builds 20,000 prefixes and does 100,000 lookups fast, agreeing with a naive scan', () => {
+    const r = random(42);
+    const prefixes: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      prefixes.push(i % 5 === 0 ? `${v6(r)}/${16 + (r() % 49)}` : `${v4(r())}/${8 + (r() % 25)}`);
+    }
+    const data = sets([['random', 'random', prefixes]]);
+    // Give each prefix its own set so a match names which prefix won.
+    const perPrefix: RangeSets = {};
+    prefixes.forEach((prefix, i) => (perPrefix[`s${i}`] = { provider: 'p', source: 't', takenAt: 'x', prefixes: [{ prefix, region: null, service: null }] }));
+
+    const addresses: string[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      // Half the addresses inside a random prefix, half anywhere.
+      if (i % 2 === 0) {
+        const p = parsePrefix(prefixes[r() % prefixes.length]!)!;
+        addresses.push(p.family === 4 ? v4((p.words[0]! | (r() & (2 ** (32 - p.length) - 1))) >>> 0) : formatPrefix({ ...p, length: 128 }).replace('/128', ''));
+      } else {
+        addresses.push(i % 10 === 1 ? v6(r) : v4(r()));
+      }
+    }
+
+    const started = performance.now();
+    const index = buildRangeIndex(perPrefix);
+    let hits = 0;
+    for (const address of addresses) if (index.lookup(address)) hits++;
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeLessThan(2000);
+    expect(hits).toBeGreaterThan(50_000);
+    expect(buildRangeIndex(data).size).toBeLessThanOrEqual(20_000);
+
+    // Correctness on a sample: the longest containing prefix by brute force.
+    const parsed = prefixes.map((p) => parsePrefix(p)!);
+    for (let i = 0; i < 200; i++) {
+      const address = addresses[(i * 487) % addresses.length]!;
+      const a = parseAddress(address)!;
+      let best = -1;
+      parsed.forEach((p, j) => {
+        if (prefixContains(p, a) && (best < 0 || p.length > parsed[best]!.length)) best = j;
+      });
+      const found = index.lookup(address);
+      if (best < 0) expect(found, address).toBeNull();
+      else expect(found?.prefix, address).toBe(formatPrefix(parsed[best]!));
+    }
+  });
+});
