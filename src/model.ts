@@ -73,6 +73,11 @@ export interface TlsSettings {
   caFile: string | null;
 }
 
+export interface AttributionSettings {
+  /** Sites that must fail at one provider's layer before it is called an incident. */
+  minSites: number;
+}
+
 export interface Config {
   /** Where the config came from: a file path, or "(command line)". */
   source: string;
@@ -81,6 +86,9 @@ export interface Config {
   defaults: ProbeSettings;
   sites: SiteSpec[];
   tls: TlsSettings;
+  attribution: AttributionSettings;
+  /** User-defined providers (`providers:` in probes.yaml), validated; merged into the catalog by fingerprint/. */
+  providers: unknown[];
 }
 
 // ───────────────────────────── plan ─────────────────────────────

@@ -3,12 +3,15 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Config, Report } from '../model.js';
+import type { Attempt, Config, Report } from '../model.js';
 import { ConfigError, formatConfigIssue } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
 import { runProbes } from '../probe/run.js';
-import { siteReports } from '../correlate/sites.js';
+import { attribute } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
+import { classifySite } from '../classify/index.js';
+import { respondingProviders } from '../classify/layer.js';
+import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { renderJson, ndjsonAttemptLine, ndjsonSummaryLine } from '../report/json.js';
 import { renderTable } from '../report/table.js';
 import { parseDuration } from '../util/time.js';
@@ -121,19 +124,27 @@ export async function probeAndReport(config: Config, options: Pick<CheckOptions,
   const startedAt = new Date();
   const t0 = performance.now();
   const deadlineAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs);
+  const catalog = loadCatalog(config.providers);
   const progress = io.stderr.isTTY && options.format !== 'ndjson' ? progressLine(io.stderr) : null;
   const results = await runProbes(config, {
     deadlineAt,
     ...(io.signal ? { signal: io.signal } : {}),
+    selfTestFor: (attempt) => selfTestFor(attempt, catalog),
     hooks: {
-      ...(options.format === 'ndjson' ? { onAttempt: (a) => io.stdout.write(ndjsonAttemptLine(a)) } : {}),
+      // NDJSON lines go out per site as soon as the site is done, already classified.
+      ...(options.format === 'ndjson'
+        ? {
+            onSite: (_site, attempts, dns) => {
+              for (const a of classifySite(dns, attempts, config.resolvers, catalog).attempts) io.stdout.write(ndjsonAttemptLine(a));
+            },
+          }
+        : {}),
       ...(progress ? { onProgress: progress.update } : {}),
     },
   });
   progress?.clear();
-  const sites = siteReports(config.sites, results.dns, results.attempts);
-  const incidents: Report['incidents'] = [];
-  const verdict = decideVerdict(sites, results.dns, results.attempts, incidents);
+  const attribution = attribute(config, results.dns, results.attempts, catalog, config.attribution);
+  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents);
   const interrupted = io.signal?.aborted === true;
   return {
     schema: 'outage-probe.report/v1',
@@ -147,9 +158,15 @@ export async function probeAndReport(config: Config, options: Pick<CheckOptions,
     summary: verdict.summary,
     exitCode: verdict.exitCode,
     resolvers: config.resolvers.map((r) => ({ name: r.name, kind: r.kind, address: r.address, url: r.url, provider: r.provider })),
-    sites,
-    incidents,
+    sites: attribution.sites,
+    incidents: attribution.incidents,
   };
+}
+
+/** A failed attempt answered by a provider with a health endpoint (Cloudflare's /cdn-cgi/trace) gets it fetched. */
+function selfTestFor(attempt: Attempt, catalog: Catalog) {
+  const provider = respondingProviders(attempt, catalog).find((p) => p.selfTest);
+  return provider?.selfTest ?? null;
 }
 
 export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color'>, io: CheckIo): void {

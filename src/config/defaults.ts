@@ -1,11 +1,13 @@
 // What a config means when it does not say: filled in here, once, so later stages never guess.
 
-import type { ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings } from '../model.js';
+import type { AttributionSettings, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings } from '../model.js';
 import { TOOL_VERSION } from '../version.js';
 
 export function defaultUserAgent(): string {
   return `outage-probe/${TOOL_VERSION}`;
 }
+
+export const DEFAULT_ATTRIBUTION: Readonly<AttributionSettings> = { minSites: 2 };
 
 export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 };
 

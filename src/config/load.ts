@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config, ResolverSpec, SiteSpec } from '../model.js';
 import { parseIpAndPort } from './address.js';
-import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver } from './defaults.js';
+import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver, DEFAULT_ATTRIBUTION } from './defaults.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { quote } from './nodes.js';
 import { dohResolver, udpResolver } from './resolvers.js';
@@ -84,6 +84,8 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
     defaults,
     sites,
     tls: { ca: null, caFile: null },
+    attribution: { ...DEFAULT_ATTRIBUTION },
+    providers: [],
   };
 }
 

@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
-import type { Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteSpec, TlsSettings } from '../model.js';
+import type { AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteSpec, TlsSettings } from '../model.js';
 import { safeLine } from '../util/text.js';
 import { formatIpAndPort, parseIpAndPort } from './address.js';
-import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver } from './defaults.js';
+import { validateUserProvider } from '../fingerprint/user-providers.js';
+import { DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import {
   describe, entriesOf, field, fieldsOf, isAbsent, itemsOf, pathAtOffset, quote, report, reportAt, rootSlot,
@@ -27,7 +28,8 @@ export interface ConfigCheck {
 
 // ───────────────────────────── the keys each mapping may hold ─────────────────────────────
 
-const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers'] as const;
+const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution'] as const;
+const ATTRIBUTION_KEYS = ['minSites'] as const;
 const RESOLVER_KEYS = ['name', 'address', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
 const PROBE_KEYS = ['timeout', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
@@ -41,6 +43,7 @@ const LIMITS = {
   perHostConcurrency: [1, 256],
   maxAddressesPerFamily: [1, 64],
   maxRedirects: [0, 20],
+  minSites: [1, 1000],
 } as const;
 const MAX_BODY_SAMPLE_BYTES = 16 * 1024 * 1024;
 const MAX_NAME_LENGTH = 100;
@@ -81,17 +84,50 @@ function readConfig(walk: Walk, baseDir: string): Config {
   if (version && !(isScalar(version.node) && version.node.value === 1)) {
     reportAt(walk, version, `expected 1 (the only config version so far), got ${describe(version.node)}`);
   }
-  // `providers` belongs to the fingerprint catalog; it is accepted here and read elsewhere.
 
   const resolvers = readResolvers(walk, top.get('resolvers'));
   const { run, probe, deadlineLimitMs } = readDefaults(walk, top);
   const sites = readSites(walk, field(top, root, 'sites'), probe, deadlineLimitMs);
   const tls = readTls(walk, top.get('tls'), baseDir);
-  return { source: walk.file, resolvers, run, defaults: probe, sites, tls };
+  const attribution = readAttribution(walk, top.get('attribution'));
+  const providers = readProviders(walk, top.get('providers'));
+  return { source: walk.file, resolvers, run, defaults: probe, sites, tls, attribution, providers };
+}
+
+// ───────────────────────────── attribution and providers ─────────────────────────────
+
+function readAttribution(walk: Walk, slot: Slot | undefined): AttributionSettings {
+  const settings = { ...DEFAULT_ATTRIBUTION };
+  if (!slot) return settings;
+  const fields = fieldsOf(walk, slot, ATTRIBUTION_KEYS, 'a mapping like {minSites: 2}');
+  const minSites = optional(fields?.get('minSites'), (s) => readInteger(walk, s, LIMITS.minSites));
+  return minSites === undefined ? settings : { ...settings, minSites };
+}
+
+/**
+ * `providers:` adds providers to the fingerprint catalog or extends built-in ones; each entry is checked by the
+ * catalog's own validator and its problems are reported at the entry, with the key path inside it.
+ */
+function readProviders(walk: Walk, slot: Slot | undefined): unknown[] {
+  if (!slot) return [];
+  const items = itemsOf(walk, slot, 'a list of providers like {name: corp-cdn, headers: [{header: x-corp-cdn}]}');
+  if (!items) return [];
+  const providers: unknown[] = [];
+  for (const item of items) {
+    const value: unknown = item.node ? item.node.toJSON() : null;
+    const problems = validateUserProvider(value);
+    for (const problem of problems) {
+      const [where, ...rest] = problem.split(': ');
+      const detail = rest.join(': ');
+      reportAt(walk, { ...item, path: detail ? `${item.path}.${where}` : item.path }, detail || problem);
+    }
+    if (problems.length === 0) providers.push(value);
+  }
+  return providers;
 }
 
 function emptyConfig(source: string): Config {
-  return { source, resolvers: [], run: { ...DEFAULT_RUN_SETTINGS }, defaults: defaultProbeSettings(), sites: [], tls: { ca: null, caFile: null } };
+  return { source, resolvers: [], run: { ...DEFAULT_RUN_SETTINGS }, defaults: defaultProbeSettings(), sites: [], tls: { ca: null, caFile: null }, attribution: { ...DEFAULT_ATTRIBUTION }, providers: [] };
 }
 
 // ───────────────────────────── resolvers ─────────────────────────────

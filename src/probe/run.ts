@@ -4,7 +4,7 @@
 // It judges nothing beyond the outcome of each attempt; sites and incidents are the correlate stage's.
 
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Attempt, Config, DnsAnswer, DnsQuery, FetchResult, ResolverSpec, SiteSpec } from '../model.js';
+import type { Attempt, Config, DnsAnswer, DnsQuery, FetchResult, ResolverSpec, SelfTestResult, SiteSpec } from '../model.js';
 import {
   addressQueries,
   dnsQuery,
@@ -22,6 +22,8 @@ import { fetchPinned } from './http/fetch.js';
 export interface ProbeHooks {
   /** Called once per attempt, after the site's DNS stage is complete (so its resolver credit is final). */
   onAttempt?: (attempt: Attempt) => void;
+  /** Called once per site when all its queries and attempts (self-tests included) are done. */
+  onSite?: (site: SiteSpec, attempts: Attempt[], dns: DnsAnswer[]) => void;
   /** Called whenever a DNS query or a fetch finishes. */
   onProgress?: (done: number, planned: number) => void;
 }
@@ -34,6 +36,19 @@ export interface ProbeOptions {
   hooks?: ProbeHooks;
   /** DNS queries in flight at most (each has its own socket; this only paces bursts). */
   dnsConcurrency?: number;
+  /**
+   * For a failed attempt, the provider's own health endpoint to fetch through the same address (e.g. Cloudflare's
+   * /cdn-cgi/trace), or null. Decided by the caller from the fingerprint catalog; the probe stage only fetches.
+   */
+  selfTestFor?: (attempt: Attempt) => SelfTestSpec | null;
+}
+
+export interface SelfTestSpec {
+  path: string;
+  /** Text a healthy answer contains. */
+  expect: string;
+  /** `key=value` line of the answer naming the location (colo), if any. */
+  locationKey?: string;
 }
 
 export interface ProbeResults {
@@ -95,12 +110,20 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
         const fetch = stop.signal.aborted ? notStarted(site, plan) : await fetchPinned(fetchRequest(config, plan, stop.signal, resolve));
         done += 1;
         progress();
-        return toAttempt(plan, fetch, startedAt);
+        const attempt = toAttempt(plan, fetch, startedAt);
+        const spec = attempt.outcome !== 'ok' && attempt.address && !stop.signal.aborted ? options.selfTestFor?.(attempt) : null;
+        return spec ? { ...attempt, selfTest: await selfTest(config, plan, spec, stop.signal, resolve) } : attempt;
       }),
     );
   };
 
   const probeSite = async (site: SiteSpec): Promise<void> => {
+    const siteAnswers: Promise<DnsAnswer>[] = [];
+    const resolveForSite = (query: DnsQuery, timeoutMs: number) => {
+      const answer = resolve(query, timeoutMs);
+      siteAnswers.push(answer);
+      return answer;
+    };
     const plans: FetchPlan[] = staticFetches(site);
     const running: Promise<Attempt>[] = plans.map(runFetch);
     const dnsFailures: Attempt[] = [];
@@ -108,7 +131,7 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
     const perResolver = config.resolvers.map(async (resolver) => {
       const queries = addressQueries(site, [resolver]);
       if (queries.length === 0) return;
-      const answers = await Promise.all(queries.map((q) => resolve(q, site.timeoutMs)));
+      const answers = await Promise.all(queries.map((q) => resolveForSite(q, site.timeoutMs)));
       const addresses = answers.flatMap((a) => (a.outcome === 'ok' ? a.values : []));
       if (addresses.length === 0) {
         if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers));
@@ -119,19 +142,22 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
       running.push(...fresh.map(runFetch));
     });
     const nameServers = nsQueries(site, config.resolvers).map(async (q) => {
-      const hostNs = await resolve(q, site.timeoutMs);
+      const hostNs = await resolveForSite(q, site.timeoutMs);
       const zoneQuery = zoneNsQuery(hostNs, q.resolver);
-      if (zoneQuery) await resolve(zoneQuery, site.timeoutMs);
+      if (zoneQuery) await resolveForSite(zoneQuery, site.timeoutMs);
     });
     await Promise.all([...perResolver, ...nameServers]);
 
     // The site's DNS stage is over: credit is final, so attempts may be reported.
+    const siteAttempts: Attempt[] = [];
     const report = (a: Attempt) => {
-      attempts.push(a);
+      siteAttempts.push(a);
       options.hooks?.onAttempt?.(a);
     };
     dnsFailures.forEach(report);
     await Promise.all(running.map((p) => p.then(report)));
+    attempts.push(...siteAttempts);
+    options.hooks?.onSite?.(site, siteAttempts, await Promise.all(siteAnswers));
   };
 
   try {
@@ -143,6 +169,28 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
   const dns = await Promise.all([...dnsCache.values()]);
   await closeDohAgents();
   return { dns, attempts, complete: !stop.signal.aborted };
+}
+
+/** Fetch the provider's health endpoint through the same address, with the site's Host and SNI. */
+async function selfTest(
+  config: Config,
+  plan: FetchPlan,
+  spec: SelfTestSpec,
+  signal: AbortSignal,
+  resolve: (q: DnsQuery, timeoutMs: number) => Promise<DnsAnswer>,
+): Promise<SelfTestResult> {
+  const url = new URL(spec.path, plan.site.url).href;
+  const result = await fetchPinned({
+    ...fetchRequest(config, plan, signal, resolve),
+    url,
+    method: 'GET',
+    headers: {},
+    maxRedirects: 0,
+    bodySampleBytes: 8192,
+  });
+  const ok = result.error === null && result.httpStatus === 200 && result.bodySample.includes(spec.expect);
+  const line = spec.locationKey ? result.bodySample.split('\n').find((l) => l.startsWith(`${spec.locationKey}=`)) : undefined;
+  return { url, ok, httpStatus: result.httpStatus, location: line ? line.trim().slice(0, 40) : null, error: result.error };
 }
 
 function msLeft(deadlineAt: number): number {

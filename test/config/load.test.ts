@@ -69,6 +69,8 @@ describe('parseConfig: valid files', () => {
         }),
       ],
       tls: { ca: CA_PEM, caFile: `${FIXTURES}corp-ca.pem` },
+      attribution: { minSites: 2 },
+      providers: [],
     };
     expect(loadConfigFile(path)).toEqual(expected);
   });
@@ -82,6 +84,8 @@ describe('parseConfig: valid files', () => {
       defaults: BUILT_IN_DEFAULTS,
       sites: [site({ name: 'shop.example.com', url: 'https://shop.example.com/', host: 'shop.example.com' })],
       tls: { ca: null, caFile: null },
+      attribution: { minSites: 2 },
+      providers: [],
     } satisfies Config);
   });
 
@@ -154,9 +158,20 @@ describe('parseConfig: valid files', () => {
     expect(parseConfig(`defaults:\n  timeout: ${text}\n  deadline: 1h\nsites:\n  - url: https://a.example/\n`, 'x.yaml').defaults.timeoutMs).toBe(ms);
   });
 
-  it('accepts providers as an opaque top-level key and version 1', () => {
-    const config = parseConfig('version: 1\nproviders:\n  - { anything: [goes] }\nsites:\n  - url: https://a.example/\n', 'x.yaml');
-    expect(config.sites.map((s) => s.name)).toEqual(['a.example']);
+  it('keeps valid user providers and version 1', () => {
+    const text = 'version: 1\nproviders:\n  - { name: corp-cdn, headers: [{ header: x-corp-cdn }], ranges: ["127.0.10.0/24"] }\nsites:\n  - url: https://a.example/\n';
+    const config = parseConfig(text, 'x.yaml');
+    expect(config.providers).toEqual([{ name: 'corp-cdn', headers: [{ header: 'x-corp-cdn' }], ranges: ['127.0.10.0/24'] }]);
+  });
+
+  it('reports a bad user provider at its entry, with the key inside it', () => {
+    const text = 'providers:\n  - { name: corp-cdn, headers: [{ header: x-corp-cdn, pattern: "(" }] }\nsites:\n  - url: https://a.example/\n';
+    const { lines } = thrownLines(() => parseConfig(text, 'x.yaml'));
+    expect(lines).toEqual(['x.yaml:2:5 providers[0].headers[0].pattern: not a valid regular expression (Invalid regular expression: /(/i: Unterminated group)']);
+  });
+
+  it('reads attribution.minSites', () => {
+    expect(parseConfig('attribution: { minSites: 3 }\nsites:\n  - url: https://a.example/\n', 'x.yaml').attribution).toEqual({ minSites: 3 });
   });
 
   it('reads relative tls.ca paths from the config file directory', () => {

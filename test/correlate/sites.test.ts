@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { siteReports, siteStatus } from '../../src/correlate/sites.js';
-import { decideVerdict, isLocalNetworkDown } from '../../src/correlate/verdict.js';
 import { attempt, dnsAnswer, site } from '../support/records.js';
 
 describe('site status', () => {
@@ -35,28 +34,3 @@ describe('site status', () => {
   });
 });
 
-describe('verdict', () => {
-  it('is local-network when no resolver replied and no fetch got a response', () => {
-    const dns = [dnsAnswer({ outcome: 'timeout', values: [], rcode: null }), dnsAnswer({ resolver: 'beta', outcome: 'network-error', values: [] })];
-    const attempts = [attempt({ address: null, outcome: 'dns-error', httpStatus: null })];
-    expect(isLocalNetworkDown(dns, attempts)).toBe(true);
-    const sites = siteReports([site()], dns, attempts);
-    expect(decideVerdict(sites, dns, attempts, [])).toMatchObject({ verdict: 'local-network', exitCode: 3 });
-  });
-
-  it('is not local when one resolver answered, even though the site is down', () => {
-    const dns = [dnsAnswer({ outcome: 'timeout', values: [] }), dnsAnswer({ resolver: 'beta', outcome: 'servfail', values: [] })];
-    const attempts = [attempt({ address: null, outcome: 'dns-error', httpStatus: null })];
-    expect(isLocalNetworkDown(dns, attempts)).toBe(false);
-    expect(decideVerdict(siteReports([site()], dns, attempts), dns, attempts, [])).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
-  });
-
-  it('is ok with exit 0 when every site is ok', () => {
-    const attempts = [attempt()];
-    expect(decideVerdict(siteReports([site()], [dnsAnswer()], attempts), [dnsAnswer()], attempts, [])).toEqual({
-      verdict: 'ok',
-      summary: 'All 1 site ok',
-      exitCode: 0,
-    });
-  });
-});

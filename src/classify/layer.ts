@@ -1,0 +1,190 @@
+// Which layer produced each failed attempt, and which provider's. Pure and table-driven:
+// provider-specific readings of errors live in the catalog (fingerprint/catalog/*), the generic ones below.
+
+import type { Attempt, AttemptOutcome, Layer } from '../model.js';
+import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
+import { isChallengePage, matchErrorRule, matchHeaders } from '../fingerprint/match.js';
+import type { Catalog } from '../fingerprint/index.js';
+
+export interface Classification {
+  outcome: AttemptOutcome;
+  layer: Layer | null;
+  provider: string | null;
+  explanation: string | null;
+}
+
+/** What is known about a site before one of its attempts is judged. */
+export interface SiteContext {
+  /** The provider that fronts the site (from headers, CNAME, address ranges or memory), outermost first. */
+  edge: ProviderDef | null;
+  /** The provider hosting the origin, when known. */
+  origin: ProviderDef | null;
+  /** Provider of the resolver each attempt was credited to, by resolver name. */
+  resolverProviders: Record<string, string | null>;
+}
+
+interface Facts {
+  attempt: Attempt;
+  /** The provider that answered this very attempt, by its headers; else the site's known edge. */
+  responder: ProviderDef | null;
+  answeredByProvider: boolean;
+  context: SiteContext;
+}
+
+interface GenericRule {
+  /** Read as: "when <when>, the failure is at <layer>". */
+  when: (f: Facts) => boolean;
+  layer: Layer;
+  provider: (f: Facts) => string | null;
+  says: (f: Facts) => string;
+}
+
+const phase = (f: Facts) => f.attempt.failedPhase;
+const edgeName = (f: Facts) => f.responder?.name ?? null;
+const originName = (f: Facts) => f.context.origin?.name ?? null;
+const where = (f: Facts) => (f.attempt.address ? `${f.attempt.address}` : f.attempt.proxy ? `proxy ${f.attempt.proxy}` : 'the site');
+const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f)}` : where(f));
+
+/**
+ * Failures that need no provider knowledge to place, and the fallbacks when a provider's own rules say
+ * nothing. Tried in order; the first match wins. Provider error rules (from the catalog) run before the
+ * HTTP rows, so "Cloudflare answered 521" beats "the site answered 521".
+ */
+const NETWORK_RULES: GenericRule[] = [
+  {
+    when: (f) => f.attempt.outcome === 'dns-error',
+    layer: 'resolver',
+    provider: (f) => f.context.resolverProviders[f.attempt.resolver ?? ''] ?? null,
+    says: (f) => `resolver ${f.attempt.resolver ?? '?'} gave no address (${f.attempt.error?.code ?? 'no answer'})`,
+  },
+  {
+    when: (f) => f.attempt.path === 'proxy' && phase(f) === 'proxy',
+    layer: 'network',
+    provider: () => null,
+    says: (f) => `the proxy ${f.attempt.proxy} would not open a tunnel (${f.attempt.error?.code ?? '?'})`,
+  },
+  {
+    when: (f) => f.attempt.path === 'origin' && (f.attempt.outcome === 'connect-error' || f.attempt.outcome === 'timeout' || f.attempt.outcome === 'tls-error'),
+    layer: 'origin',
+    provider: originName,
+    says: (f) => `the origin ${where(f)} failed directly: ${f.attempt.error?.code ?? f.attempt.outcome}`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'connect-error' || (f.attempt.outcome === 'timeout' && phase(f) === 'connect'),
+    layer: 'network',
+    provider: edgeName,
+    says: (f) => `no connection to ${viaWhom(f)} (${f.attempt.error?.code ?? 'timeout'})`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'tls-error' || (f.attempt.outcome === 'timeout' && phase(f) === 'tls'),
+    layer: 'tls',
+    provider: edgeName,
+    says: (f) => `TLS with ${viaWhom(f)} failed (${f.attempt.error?.code ?? 'timeout'})`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'timeout' && f.attempt.path === 'origin',
+    layer: 'origin',
+    provider: originName,
+    says: (f) => `the origin ${where(f)} accepted the connection and never answered in time`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'timeout' && f.responder !== null,
+    layer: 'edge',
+    provider: edgeName,
+    says: (f) => `${viaWhom(f)} accepted the request and never answered in time`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'timeout',
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `${where(f)} accepted the request and never answered in time`,
+  },
+];
+
+const HTTP_RULES: GenericRule[] = [
+  {
+    when: (f) => f.attempt.path === 'origin',
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `the origin itself answered ${statusText(f.attempt)}`,
+  },
+  {
+    when: (f) => f.answeredByProvider && f.attempt.outcome === 'http-error',
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `${f.responder!.name} passed through ${statusText(f.attempt)} from the origin`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'http-error',
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `the site answered ${statusText(f.attempt)}`,
+  },
+  {
+    when: () => true,
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `the page is not what was expected: ${f.attempt.expect.failures.join('; ') || f.attempt.outcome}`,
+  },
+];
+
+function statusText(a: Attempt): string {
+  if (a.error && a.httpStatus === null) return a.error.code;
+  return a.httpStatus !== null ? String(a.httpStatus) : a.outcome;
+}
+
+/** The providers whose headers are on this response, outermost first (catalog order is precedence order). */
+export function respondingProviders(attempt: Attempt, catalog: Catalog): ProviderDef[] {
+  if (attempt.httpStatus === null) return [];
+  const matched = new Set(matchHeaders(attempt.headers, catalog.providers).map((m) => m.provider));
+  return catalog.providers.filter((p) => matched.has(p.id));
+}
+
+function fromRule(rule: ErrorRule, provider: ProviderDef, attempt: Attempt): Classification {
+  return {
+    outcome: rule.layer === 'challenge' ? 'challenge' : attempt.outcome === 'ok' ? 'http-error' : attempt.outcome,
+    layer: rule.layer,
+    provider: rule.layer === 'site' ? null : provider.name,
+    explanation: rule.says,
+  };
+}
+
+export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog: Catalog): Classification {
+  const responders = respondingProviders(attempt, catalog);
+  const responder = responders[0] ?? (attempt.path === 'edge' ? context.edge : null);
+  const facts: Facts = { attempt, responder, answeredByProvider: responders.length > 0, context };
+
+  if (attempt.outcome === 'ok') {
+    // A challenge page where content should be is a failure, even with a 200.
+    for (const p of responders) {
+      if (isChallengePage({ headers: attempt.headers, body: attempt.bodySample }, p)) {
+        return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation: `${p.name} served a challenge page instead of the site's content` };
+      }
+    }
+    return { outcome: 'ok', layer: null, provider: null, explanation: null };
+  }
+  if (attempt.error?.code === 'DEADLINE' && attempt.httpStatus === null) {
+    // Cut short by our own deadline: says nothing about any layer.
+    return { outcome: attempt.outcome, layer: null, provider: null, explanation: 'not finished before the run deadline' };
+  }
+  for (const rule of NETWORK_RULES) {
+    if (rule.when(facts)) return { outcome: attempt.outcome, layer: rule.layer, provider: rule.provider(facts), explanation: rule.says(facts) };
+  }
+  // A response arrived: the providers that put their headers on it say who generated it, outermost first.
+  // An outer provider that only passed the error through ("site") lets an inner one (Cloudflare in front of
+  // Vercel) claim it; if none does, the pass-through reading stands.
+  let passedThrough: Classification | null = null;
+  for (const p of responders) {
+    const rule = matchErrorRule(p, attempt.httpStatus, attempt.headers, attempt.bodySample);
+    if (rule && rule.layer !== 'site') return fromRule(rule, p, attempt);
+    if (isChallengePage({ headers: attempt.headers, body: attempt.bodySample }, p)) {
+      return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation: `${p.name} served a challenge page instead of the site's content` };
+    }
+    if (rule && !passedThrough) passedThrough = fromRule(rule, p, attempt);
+  }
+  if (passedThrough) return passedThrough;
+  for (const rule of HTTP_RULES) {
+    if (rule.when(facts)) return { outcome: attempt.outcome, layer: rule.layer, provider: rule.provider(facts), explanation: rule.says(facts) };
+  }
+  return { outcome: attempt.outcome, layer: 'site', provider: null, explanation: null };
+}

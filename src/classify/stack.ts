@@ -1,0 +1,89 @@
+// Who serves each layer of a site: its authoritative DNS host, its edge (CDN / proxy), a challenge layer,
+// its origin host — each with the evidence that matched. Pure.
+
+import type { Attempt, DnsAnswer, SiteProvider } from '../model.js';
+import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
+import { matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
+import type { Catalog } from '../fingerprint/index.js';
+
+export interface SiteStack {
+  providers: SiteProvider[];
+  dnsHost: ProviderDef | null;
+  edge: ProviderDef | null;
+  origin: ProviderDef | null;
+  /** Name servers of the site's zone, as answered (used to group DNS failures by host even when uncatalogued). */
+  nameServers: string[];
+}
+
+type Evidence = Map<string, string[]>;
+
+function addMatches(into: Evidence, matches: ProviderMatch[]): void {
+  for (const m of matches) {
+    const list = into.get(m.provider) ?? [];
+    for (const e of m.evidence) if (!list.includes(e.detail) && list.length < 4) list.push(e.detail);
+    into.set(m.provider, list);
+  }
+}
+
+function inCatalogOrder(catalog: Catalog, evidence: Evidence): ProviderDef[] {
+  return catalog.providers.filter((p) => evidence.has(p.id));
+}
+
+export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog, remembered: SiteProvider[] = []): SiteStack {
+  const providers: SiteProvider[] = [];
+
+  // Authoritative DNS: the NS set of the site's zone, from any resolver.
+  const nameServers = [...new Set(dns.filter((d) => d.type === 'NS' && d.outcome === 'ok').flatMap((d) => d.values))].sort();
+  const nsEvidence: Evidence = new Map();
+  addMatches(nsEvidence, matchNs(nameServers, catalog.providers));
+  const dnsHost = inCatalogOrder(catalog, nsEvidence).find((p) => p.roles.includes('authoritative-dns')) ?? null;
+  if (dnsHost) providers.push({ layer: 'authoritative-dns', provider: dnsHost.name, evidence: nsEvidence.get(dnsHost.id)! });
+
+  // Edge: response headers are the strongest evidence, then the CNAME chain, then the address ranges.
+  const userFacing = attempts.filter((a) => a.path !== 'origin');
+  const headerEvidence: Evidence = new Map();
+  for (const a of userFacing) if (a.httpStatus !== null) addMatches(headerEvidence, matchHeaders(a.headers, catalog.providers));
+  const dnsEvidence: Evidence = new Map();
+  const chains = dns.filter((d) => d.type !== 'NS').map((d) => d.cnameChain);
+  for (const chain of chains) addMatches(dnsEvidence, matchCname(chain, catalog.providers));
+  for (const a of userFacing) if (a.address) addMatches(dnsEvidence, matchAddress(a.address, catalog.ranges, catalog.providers));
+
+  const byHeaders = inCatalogOrder(catalog, headerEvidence).filter((p) => p.roles.includes('edge'));
+  const byDns = inCatalogOrder(catalog, dnsEvidence).filter((p) => p.roles.includes('edge'));
+  const edge = byHeaders[0] ?? byDns[0] ?? null;
+  if (edge) {
+    const evidence = [...(headerEvidence.get(edge.id) ?? []), ...(dnsEvidence.get(edge.id) ?? [])].slice(0, 4);
+    providers.push({ layer: 'edge', provider: edge.name, evidence });
+  }
+
+  // Challenge layer: a challenge was served, or the edge's own bot-management marks its answers.
+  const challenged = attempts.find((a) => a.outcome === 'challenge' && a.provider);
+  if (challenged) providers.push({ layer: 'challenge', provider: challenged.provider!, evidence: [challenged.explanation ?? 'challenge page served'] });
+
+  // Origin host: a provider behind the edge (inner headers), or the origin path's answer and address.
+  const originEvidence: Evidence = new Map();
+  for (const p of byHeaders.slice(1)) originEvidence.set(p.id, headerEvidence.get(p.id)!);
+  for (const a of attempts.filter((x) => x.path === 'origin')) {
+    if (a.httpStatus !== null) addMatches(originEvidence, matchHeaders(a.headers, catalog.providers));
+    if (a.address) addMatches(originEvidence, matchAddress(a.address, catalog.ranges, catalog.providers));
+  }
+  const origin = inCatalogOrder(catalog, originEvidence).find((p) => p !== edge && (p.roles.includes('origin') || p.roles.includes('edge'))) ?? null;
+  if (origin) providers.push({ layer: 'origin', provider: origin.name, evidence: originEvidence.get(origin.id)! });
+
+  // What this run could not see (an edge that no longer answers) may still be known from the last run.
+  for (const r of remembered) {
+    if (providers.some((p) => p.layer === r.layer)) continue;
+    providers.push({ ...r, evidence: [`remembered from an earlier run: ${r.evidence[0] ?? ''}`.trim()] });
+  }
+  const rememberedDef = (layer: SiteProvider['layer']) => {
+    const name = providers.find((p) => p.layer === layer)?.provider;
+    return catalog.providers.find((p) => p.name === name) ?? null;
+  };
+  return {
+    providers,
+    dnsHost: dnsHost ?? rememberedDef('authoritative-dns'),
+    edge: edge ?? rememberedDef('edge'),
+    origin: origin ?? rememberedDef('origin'),
+    nameServers,
+  };
+}

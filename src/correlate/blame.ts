@@ -1,0 +1,35 @@
+// Where each failing site's trouble comes from. Pure.
+// A site inside an incident takes the incident's blame. A site failing alone names the layer, and never
+// a provider unless the provider itself generated the failure (its own edge error page): one origin down
+// behind a healthy CDN, one expired certificate, one site's own 500 blame no provider.
+
+import type { Attempt, Blame, Incident, Layer, SiteReport } from '../model.js';
+
+/** The order in which a lone site's failing layers explain it: the outermost broken layer wins. */
+const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site'];
+
+export function siteBlame(site: SiteReport, incidents: Incident[], local: boolean): Blame | null {
+  if (site.status === 'ok') return null;
+  if (local) return { layer: 'local', provider: null, confidence: 0.9, reason: "the probing host's own network is unusable" };
+  const incident = incidents.find((i) => i.sites.includes(site.name));
+  if (incident) return { layer: incident.layer, provider: incident.provider, confidence: incident.confidence, reason: incident.summary };
+  const failed = site.attempts.filter((a) => a.outcome !== 'ok' && a.layer !== null);
+  const userFacing = failed.filter((a) => a.path !== 'origin');
+  const pool = userFacing.length > 0 ? userFacing : failed;
+  if (pool.length === 0) return { layer: 'site', provider: null, confidence: 0.3, reason: site.reason ?? 'failing' };
+  const layer = LAYER_ORDER.find((l) => pool.some((a) => a.layer === l)) ?? 'site';
+  const lead = pool.find((a) => a.layer === layer)!;
+  return {
+    layer,
+    provider: layer === 'edge' ? lead.provider : null,
+    confidence: loneConfidence(pool, layer, site),
+    reason: lead.explanation ?? site.reason ?? layer,
+  };
+}
+
+/** A lone failure seen the same way on every path is surer than one seen on some paths only. */
+function loneConfidence(pool: Attempt[], layer: Layer, site: SiteReport): number {
+  const same = pool.filter((a) => a.layer === layer).length / pool.length;
+  const base = site.status === 'down' ? 0.6 : 0.45;
+  return Math.round(Math.min(0.9, base + 0.3 * same) * 100) / 100;
+}

@@ -1,0 +1,287 @@
+// Across sites: which failures share a cause. Pure; reads only classified records, so the same code
+// can later merge reports from many vantage points.
+//
+// The rules, in the order they are applied:
+//   1. Local: nothing outside answered (no resolver reply and no HTTP response, or no connection to sites on
+//      several providers). Then no incident is raised and nothing is blamed on anyone else.
+//   2. Resolver: one resolver fails (timeout, SERVFAIL, REFUSED, network error) for names other resolvers answer.
+//   3. Authoritative DNS: every resolver fails for the names served by one DNS host, while others resolve.
+//   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls).
+// A single site's origin or own failure never makes an incident.
+
+import type { Attempt, DnsAnswer, Incident, Layer, ResolverSpec, SiteReport } from '../model.js';
+import type { SiteStack } from '../classify/stack.js';
+import { plural } from '../util/text.js';
+
+export interface AttributionOptions {
+  /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
+  minSites: number;
+}
+
+export interface SiteFacts {
+  report: SiteReport;
+  stack: SiteStack;
+}
+
+const DNS_FAILURE = new Set(['timeout', 'servfail', 'refused', 'network-error']);
+const NO_REPLY = new Set(['timeout', 'network-error']);
+/** EDE 1–12: the zone's own DNSSEC is broken; a validating resolver is right to fail it. */
+const DNSSEC_EDE = (a: DnsAnswer) => a.ede.some((e) => e.code >= 1 && e.code <= 12);
+
+const PROVIDER_LAYERS: ReadonlySet<Layer> = new Set(['edge', 'challenge', 'network', 'tls']);
+
+const round2 = (x: number) => Math.round(Math.min(0.99, Math.max(0, x)) * 100) / 100;
+
+// ───────────────────────────── 1. local ─────────────────────────────
+
+export function localNetworkDown(sites: SiteFacts[], dns: DnsAnswer[]): { down: boolean; evidence: string[] } {
+  const attempts = sites.flatMap((s) => s.report.attempts);
+  if (sites.length === 0 || attempts.some((a) => a.httpStatus !== null)) return { down: false, evidence: [] };
+  const wire = dns.filter((d) => d.transport !== 'system');
+  const dnsReplies = wire.filter((d) => !NO_REPLY.has(d.outcome));
+  const connected = attempts.filter((a) => a.address !== null || a.proxy !== null);
+  const evidence: string[] = [];
+  if (wire.length > 0 && dnsReplies.length === 0) evidence.push(`no reply from any of ${plural(new Set(wire.map((d) => d.resolver)).size, 'resolver')} (${wire.length} queries)`);
+  if (connected.length > 0) evidence.push(`no HTTP response from any of ${plural(connected.length, 'edge attempt')} (${describeErrors(connected)})`);
+  if (wire.length > 0 && dnsReplies.length === 0) return { down: true, evidence };
+  // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
+  const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
+  if (connected.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
+  return { down: false, evidence: [] };
+}
+
+function describeErrors(attempts: Attempt[]): string {
+  const codes = new Map<string, number>();
+  for (const a of attempts) codes.set(a.error?.code ?? a.outcome, (codes.get(a.error?.code ?? a.outcome) ?? 0) + 1);
+  return [...codes].map(([c, n]) => `${n}× ${c}`).join(', ');
+}
+
+// ───────────────────────────── 2. resolver ─────────────────────────────
+
+function addressAnswers(dns: DnsAnswer[]): DnsAnswer[] {
+  return dns.filter((d) => d.type === 'A' || d.type === 'AAAA');
+}
+
+export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
+  const answers = addressAnswers(dns);
+  const incidents: Incident[] = [];
+  for (const resolver of resolvers) {
+    const mine = answers.filter((d) => d.resolver === resolver.name);
+    const asked = [...new Set(mine.map((d) => d.name))];
+    if (asked.length === 0) continue;
+    const failed = asked.filter((name) => {
+      const own = mine.filter((d) => d.name === name);
+      if (!own.every((d) => DNS_FAILURE.has(d.outcome)) || own.some(DNSSEC_EDE)) return false;
+      // Other resolvers answered the same name.
+      return answers.some((d) => d.name === name && d.resolver !== resolver.name && d.outcome === 'ok');
+    });
+    if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
+    const outcomes = [...new Set(mine.filter((d) => failed.includes(d.name)).map((d) => d.outcome))];
+    const others = resolvers.filter((r) => r.name !== resolver.name && answers.some((d) => d.resolver === r.name && d.outcome === 'ok')).map((r) => r.name);
+    const affected = sites.filter((s) => failed.includes(s.report.host)).map((s) => s.report.name);
+    const fraction = failed.length / asked.length;
+    const confidence = round2(0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0));
+    const who = resolver.provider ? `${resolver.provider} resolver ${resolver.name}` : `resolver ${resolver.name}`;
+    incidents.push({
+      kind: 'resolver',
+      provider: resolver.provider,
+      layer: 'resolver',
+      resolver: resolver.name,
+      sites: affected,
+      probed: asked.length,
+      controls: others,
+      scope: failed.length === asked.length ? 'full' : 'partial',
+      confidence,
+      summary: `${capitalise(who)} failing: ${outcomes.join('/')} for ${failed.length} of ${plural(asked.length, 'name')} that ${others.join(', ')} answer (confidence ${confidence})`,
+      evidence: [
+        `${resolver.name} (${resolver.address ?? resolver.url ?? resolver.kind}): ${outcomes.join(', ')} for ${listNames(failed)}`,
+        `answered by ${others.join(', ')}`,
+      ],
+    });
+  }
+  return incidents;
+}
+
+// ───────────────────────────── 3. authoritative DNS ─────────────────────────────
+
+/** The DNS host of a site: its catalogued provider, else the common parent domain of its name servers. */
+function dnsHostKey(stack: SiteStack): string | null {
+  if (stack.dnsHost) return stack.dnsHost.name;
+  const parents = [...new Set(stack.nameServers.map((ns) => ns.split('.').slice(-2).join('.')))];
+  return parents.length === 1 ? parents[0]! : null;
+}
+
+function failsEverywhere(site: SiteFacts): boolean {
+  const answers = addressAnswers(site.report.dns);
+  return answers.length > 0 && answers.every((d) => DNS_FAILURE.has(d.outcome)) && !answers.some(DNSSEC_EDE);
+}
+
+function resolvesSomewhere(site: SiteFacts): boolean {
+  return addressAnswers(site.report.dns).some((d) => d.outcome === 'ok');
+}
+
+export function authoritativeDnsIncidents(sites: SiteFacts[], options: AttributionOptions): Incident[] {
+  const groups = new Map<string, SiteFacts[]>();
+  for (const s of sites) {
+    const key = dnsHostKey(s.stack);
+    if (key) groups.set(key, [...(groups.get(key) ?? []), s]);
+  }
+  const incidents: Incident[] = [];
+  for (const [host, members] of groups) {
+    const failing = members.filter(failsEverywhere);
+    if (failing.length < options.minSites || failing.length / members.length < 0.5) continue;
+    const controls = sites.filter((s) => !members.includes(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+    if (controls.length === 0) continue; // every name fails everywhere: not one DNS host's doing
+    const resolverCount = new Set(failing.flatMap((s) => s.report.dns.map((d) => d.resolver))).size;
+    const edes = [...new Set(failing.flatMap((s) => s.report.dns.flatMap((d) => d.ede.map((e) => `EDE ${e.code} ${e.text}`))))];
+    const fraction = failing.length / members.length;
+    const confidence = round2(0.55 + 0.25 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (edes.some((e) => /^EDE 2[23]\b/.test(e)) ? 0.05 : 0) + (failing.length >= 3 ? 0.05 : 0));
+    const catalogued = members[0]!.stack.dnsHost !== null;
+    incidents.push({
+      kind: 'authoritative-dns',
+      provider: host,
+      layer: 'authoritative-dns',
+      sites: failing.map((s) => s.report.name),
+      probed: members.length,
+      controls,
+      scope: failing.length === members.length ? 'full' : 'partial',
+      confidence,
+      summary: `${host} authoritative DNS incident: every resolver fails for ${failing.length} of ${plural(members.length, 'site')} whose name servers are on ${host}; ${plural(controls.length, 'site')} on other DNS hosts resolve (confidence ${confidence})`,
+      evidence: [
+        `no address from any of ${plural(resolverCount, 'resolver')} for ${listNames(failing.map((s) => s.report.host))}`,
+        `name servers: ${[...new Set(failing.flatMap((s) => s.stack.nameServers))].slice(0, 4).join(', ') || 'remembered'}${catalogued ? '' : ' (DNS host not in the catalog)'}`,
+        ...edes.slice(0, 2).map((e) => `resolvers report ${e}`),
+        `resolving fine on other DNS hosts: ${listNames(controls)}`,
+      ],
+    });
+  }
+  return incidents;
+}
+
+// ───────────────────────────── 4. shared provider ─────────────────────────────
+
+/** Failed attempts that speak about a provider's own layer. */
+function providerFailures(site: SiteFacts): Attempt[] {
+  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && PROVIDER_LAYERS.has(a.layer) && a.provider !== null);
+}
+
+const LAYER_WORDS: Record<string, string> = {
+  edge: 'edge',
+  challenge: 'challenge (bot verification)',
+  network: 'network',
+  tls: 'TLS',
+};
+
+const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, network: 0.55, tls: 0.5 };
+
+export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): Incident[] {
+  const groups = new Map<string, { provider: string; layer: Layer; sites: SiteFacts[]; attempts: Attempt[] }>();
+  for (const s of sites) {
+    if (s.report.status === 'ok') continue;
+    for (const a of providerFailures(s)) {
+      const key = `${a.provider}|${a.layer}`;
+      const g = groups.get(key) ?? { provider: a.provider!, layer: a.layer!, sites: [], attempts: [] };
+      if (!g.sites.includes(s)) g.sites.push(s);
+      g.attempts.push(a);
+      groups.set(key, g);
+    }
+  }
+  const incidents: Incident[] = [];
+  for (const g of groups.values()) {
+    const onProvider = sites.filter((s) => s.stack.edge?.name === g.provider || g.sites.includes(s));
+    const fraction = g.sites.length / onProvider.length;
+    if (g.sites.length < options.minSites) continue;
+    // Challenges and connection failures are normal for one site; only a majority of the provider's sites counts.
+    if (g.layer !== 'edge' && fraction < 0.5) continue;
+    const controls = sites.filter((s) => s.report.status === 'ok' && s.stack.edge?.name !== g.provider);
+    if ((g.layer === 'network' || g.layer === 'tls') && controls.length === 0) continue; // could be us
+    const originsFine = g.sites.filter((s) => s.report.attempts.some((a) => a.path === 'origin' && a.outcome === 'ok'));
+    const selfTests = g.attempts.filter((a) => a.selfTest !== null);
+    const selfTestUp = selfTests.filter((a) => a.selfTest!.ok);
+    const flapping = g.attempts.filter((a) => a.samples && a.samples.failures < a.samples.samples);
+    const someWork = g.sites.some((s) => s.report.status === 'degraded');
+    const partial = someWork || g.sites.length < onProvider.length || flapping.length > 0;
+    const confidence = round2(
+      (BASE_CONFIDENCE[g.layer] ?? 0.5) +
+        0.15 * fraction +
+        (controls.length > 0 ? 0.05 : -0.1) +
+        (originsFine.length > 0 ? 0.05 : 0) +
+        (selfTests.length > 0 ? 0.03 : 0) +
+        (g.sites.length >= 3 ? 0.05 : 0),
+    );
+    const layerWords = LAYER_WORDS[g.layer] ?? g.layer;
+    const what = describeGroupFailure(g.attempts);
+    const clauses = [
+      `${g.sites.length} of ${plural(onProvider.length, `${g.provider}-fronted site`)} fail${g.sites.length === 1 ? 's' : ''} with ${what}`,
+      originsFine.length > 0 ? `${originsFine.length === g.sites.length ? 'their' : `${originsFine.length} of their`} origins answer directly` : null,
+      selfTestUp.length > 0 ? `the edge answers its own self-test` : null,
+      flapping.length > 0 ? `intermittent (${describeFlapping(flapping)})` : null,
+      controls.length > 0 ? `${plural(controls.length, 'site')} on other providers ${controls.length === 1 ? 'is' : 'are'} healthy` : 'no healthy site on another provider to compare with',
+    ].filter(Boolean);
+    incidents.push({
+      kind: 'provider',
+      provider: g.provider,
+      layer: g.layer,
+      sites: g.sites.map((s) => s.report.name),
+      probed: onProvider.length,
+      controls: controls.map((s) => s.report.name),
+      scope: partial ? 'partial' : 'full',
+      confidence,
+      summary: `${g.provider} ${layerWords} incident${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
+      evidence: groupEvidence(g, originsFine, selfTests, controls, flapping),
+    });
+  }
+  return incidents.sort((a, b) => b.sites.length - a.sites.length || b.confidence - a.confidence);
+}
+
+function describeGroupFailure(attempts: Attempt[]): string {
+  const statuses = [...new Set(attempts.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort();
+  const layer = attempts[0]?.layer;
+  const provider = attempts[0]?.provider ?? '';
+  if (layer === 'challenge') return `${provider} challenge pages where content should be`;
+  if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages`;
+  if (layer === 'edge') return `${provider} edges accepting requests and never answering`;
+  const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];
+  return layer === 'tls' ? `TLS failures (${codes.join(', ')})` : `connection failures (${codes.join(', ')})`;
+}
+
+function describeFlapping(attempts: Attempt[]): string {
+  const samples = attempts.reduce((n, a) => n + (a.samples?.samples ?? 0), 0);
+  const failures = attempts.reduce((n, a) => n + (a.samples?.failures ?? 0), 0);
+  return `${failures} of ${samples} samples failed`;
+}
+
+function groupEvidence(
+  g: { provider: string; layer: Layer; sites: SiteFacts[]; attempts: Attempt[] },
+  originsFine: SiteFacts[],
+  selfTests: Attempt[],
+  controls: SiteFacts[],
+  flapping: Attempt[],
+): string[] {
+  const lines: string[] = [];
+  const sample = g.attempts.find((a) => a.explanation) ?? g.attempts[0];
+  if (sample?.explanation) lines.push(`${sample.site}: ${sample.explanation}`);
+  const locations = [...new Set(g.attempts.map((a) => a.location?.code).filter(Boolean))];
+  if (locations.length > 0) lines.push(`seen at ${g.provider} locations ${locations.join(', ')}`);
+  lines.push(`failing: ${listNames(g.sites.map((s) => s.report.name))}`);
+  if (originsFine.length > 0) lines.push(`origin answers directly: ${listNames(originsFine.map((s) => s.report.name))}`);
+  for (const a of selfTests.slice(0, 2)) {
+    const t = a.selfTest!;
+    lines.push(
+      t.ok
+        ? `self-test ${t.url} via ${a.address} answers${t.location ? ` (${t.location})` : ''}: the edge is up, the layer behind it fails`
+        : `self-test ${t.url} via ${a.address} fails too (${t.error?.code ?? t.httpStatus}): the edge itself is down`,
+    );
+  }
+  if (flapping.length > 0) lines.push(`intermittent: ${describeFlapping(flapping)}`);
+  if (controls.length > 0) lines.push(`healthy on other providers: ${listNames(controls.map((s) => `${s.report.name}${s.stack.edge ? ` (${s.stack.edge.name})` : ''}`))}`);
+  return lines;
+}
+
+function listNames(names: string[], max = 6): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} +${names.length - max} more` : names.join(', ');
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

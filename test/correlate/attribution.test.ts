@@ -1,0 +1,316 @@
+// Attribution over recorded attempts: every incident kind, and the controls that must blame nothing.
+
+import { describe, expect, it } from 'vitest';
+import { attribute } from '../../src/correlate/index.js';
+import { decideVerdict } from '../../src/correlate/verdict.js';
+import { attemptOutcome, evaluateExpect } from '../../src/classify/outcome.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import type { Attempt, DnsAnswer, ExpectSpec, FetchResult, ResolverSpec, SiteSpec } from '../../src/model.js';
+import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
+import { responses } from '../support/responses.js';
+
+const catalog = loadCatalog([]);
+const anyStatus: ExpectSpec = { status: [], contains: null, matches: null, maxMs: null };
+
+const resolver = (name: string, provider: string | null = null): ResolverSpec => ({
+  name,
+  kind: 'udp',
+  address: '127.0.0.53',
+  port: 53,
+  url: null,
+  provider,
+});
+const RESOLVERS = [resolver('alpha', 'Cloudflare'), resolver('beta', 'Google')];
+
+/** One recorded fetch of a site through an edge address, judged as the probe stage judges it. */
+function fetched(siteName: string, address: string, response: Partial<FetchResult>, overrides: Partial<Attempt> = {}): Attempt {
+  const fetch = fetchResult({ ...response, address });
+  const expect = evaluateExpect(overrides.path === 'origin' ? anyStatus : anyStatus, fetch);
+  return attempt({ ...fetch, id: `${siteName}|edge|${address}`, site: siteName, resolver: 'alpha', resolvers: ['alpha', 'beta'], expect, outcome: attemptOutcome(fetch, expect), ...overrides });
+}
+
+function failedFetch(siteName: string, address: string, code: string, phase: FetchResult['failedPhase'], overrides: Partial<Attempt> = {}): Attempt {
+  return fetched(siteName, address, { httpStatus: null, headers: {}, bodySample: '', error: { code, message: code }, failedPhase: phase, timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 5 } }, overrides);
+}
+
+function originFetch(siteName: string, response: Partial<FetchResult>): Attempt {
+  return fetched(siteName, '127.0.9.9', response, { path: 'origin', resolver: null, resolvers: [], id: `${siteName}|origin` });
+}
+
+/** A and AAAA answers for a site from both resolvers, with a CNAME chain and NS set when given. */
+function resolved(host: string, options: { address?: string; cname?: string[]; ns?: string[]; outcome?: DnsAnswer['outcome']; resolvers?: string[] } = {}): DnsAnswer[] {
+  const outcome = options.outcome ?? 'ok';
+  return (options.resolvers ?? ['alpha', 'beta']).flatMap((r) => [
+    dnsAnswer({ resolver: r, name: host, type: 'A', outcome, rcode: outcome === 'ok' ? 'NOERROR' : outcome.toUpperCase(), values: outcome === 'ok' ? [options.address ?? '127.0.1.1'] : [], cnameChain: options.cname ?? [] }),
+    dnsAnswer({ resolver: r, name: host, type: 'AAAA', outcome: outcome === 'ok' ? 'empty' : outcome, values: [] }),
+    ...(options.ns ? [dnsAnswer({ resolver: r, name: host, type: 'NS', values: options.ns, zone: host })] : []),
+  ]);
+}
+
+function run(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[], resolvers = RESOLVERS) {
+  const result = attribute({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
+  return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents) };
+}
+
+const cf = (n: number) => `cf${n}`;
+const host = (name: string) => `${name}.test`;
+const spec = (name: string) => site({ name, url: `https://${host(name)}/` });
+
+describe('a Cloudflare edge incident (2025-11-18 shape)', () => {
+  const cfSites = [1, 2, 3].map(cf);
+  const sites = [...cfSites, 'fastly1', 'akamai1'].map(spec);
+  const attempts = [
+    ...cfSites.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflareEdge500(['FRA', 'AMS', 'LHR'][i]))),
+    ...cfSites.map((s) => originFetch(s, responses.healthy())),
+    fetched('fastly1', '127.0.20.1', responses.fastlyOk()),
+    fetched('akamai1', '127.0.30.1', responses.akamaiOk()),
+  ];
+  const dns = sites.flatMap((s) => resolved(s.host));
+  const result = run(sites, dns, attempts);
+
+  it('names Cloudflare and the edge layer, with the failing sites, the controls and the corroboration', () => {
+    expect(result.incidents).toHaveLength(1);
+    const incident = result.incidents[0]!;
+    expect(incident).toMatchObject({ kind: 'provider', provider: 'Cloudflare', layer: 'edge', sites: cfSites, probed: 3, controls: ['fastly1', 'akamai1'], scope: 'full' });
+    expect(incident.confidence).toBeGreaterThanOrEqual(0.9);
+    expect(incident.summary).toMatch(/^Cloudflare edge incident: 3 of 3 Cloudflare-fronted sites fail with Cloudflare-generated 500 pages; their origins answer directly; 2 sites on other providers are healthy/);
+    expect(incident.evidence.join('\n')).toMatch(/healthy on other providers: fastly1 \(Fastly\), akamai1 \(Akamai\)/);
+  });
+
+  it('gives the verdict provider-incident and exit code 2, and blames each failing site on the incident', () => {
+    expect(result.verdict).toMatchObject({ verdict: 'provider-incident', exitCode: 2 });
+    const blamed = result.sites.find((s) => s.name === 'cf1')!.blame;
+    expect(blamed).toMatchObject({ layer: 'edge', provider: 'Cloudflare' });
+    expect(result.sites.find((s) => s.name === 'fastly1')!.blame).toBeNull();
+  });
+
+  it('records each site\'s provider stack with its evidence', () => {
+    const stack = result.sites.find((s) => s.name === 'cf1')!.providers;
+    expect(stack).toContainEqual(expect.objectContaining({ layer: 'edge', provider: 'Cloudflare' }));
+    expect(stack.find((p) => p.layer === 'edge')!.evidence.join(' ')).toMatch(/cf-ray/);
+  });
+
+  it('classifies each failing attempt at the edge with the provider\'s own words', () => {
+    const a = result.sites.find((s) => s.name === 'cf2')!.attempts.find((x) => x.path === 'edge')!;
+    expect(a).toMatchObject({ layer: 'edge', provider: 'Cloudflare', outcome: 'http-error' });
+    expect(a.explanation).toMatch(/Cloudflare generated this 500\/503 itself/);
+  });
+});
+
+describe('controls: nothing is blamed on a provider', () => {
+  it('one origin down behind a healthy Cloudflare edge (521) — the site is down, no incident', () => {
+    const sites = ['shop', 'blog', 'news'].map(spec);
+    const attempts = [
+      fetched('shop', '127.0.10.1', responses.cloudflare521('shop.test')),
+      originFetch('shop', { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'refused' }, failedPhase: 'connect' }),
+      fetched('blog', '127.0.10.1', responses.cloudflareOk()),
+      fetched('news', '127.0.10.2', responses.cloudflareOk('AMS')),
+    ];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    const shop = r.sites.find((s) => s.name === 'shop')!;
+    expect(shop.status).toBe('down');
+    expect(shop.blame).toMatchObject({ layer: 'origin', provider: null });
+    expect(shop.attempts.find((a) => a.path === 'edge')!.explanation).toBe('Cloudflare answered 521: the edge is up, the origin refused the connection');
+  });
+
+  it('two unrelated origins down behind Cloudflare (521 and 522) still make no incident: origins are per-site', () => {
+    const sites = ['shop', 'blog', 'news'].map(spec);
+    const attempts = [
+      fetched('shop', '127.0.10.1', responses.cloudflare521('shop.test')),
+      fetched('blog', '127.0.10.1', responses.cloudflare522('blog.test')),
+      fetched('news', '127.0.10.2', responses.cloudflareOk()),
+    ];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.filter((s) => s.blame).map((s) => [s.name, s.blame!.layer, s.blame!.provider])).toEqual([
+      ['shop', 'origin', null],
+      ['blog', 'origin', null],
+    ]);
+  });
+
+  it("one site's expired certificate: a tls failure of that site only", () => {
+    const sites = ['shop', 'blog'].map(spec);
+    const attempts = [
+      failedFetch('shop', '127.0.10.1', 'CERT_HAS_EXPIRED', 'tls'),
+      fetched('blog', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites[0]!.blame).toMatchObject({ layer: 'tls', provider: null });
+  });
+
+  it("one site's own 500 passed through Cloudflare: layer site, no provider", () => {
+    const sites = ['shop', 'blog'].map(spec);
+    const attempts = [fetched('shop', '127.0.10.1', responses.cloudflarePassThrough500()), fetched('blog', '127.0.10.2', responses.cloudflareOk())];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites[0]!.attempts[0]).toMatchObject({ layer: 'site', provider: null });
+    expect(r.sites[0]!.blame).toMatchObject({ layer: 'site', provider: null });
+  });
+
+  it('a site failing expect while its edge is healthy: layer site', () => {
+    const shop = site({ name: 'shop', url: 'https://shop.test/', expect: { ...anyStatus, contains: 'Add to cart' } });
+    const fetch = fetchResult({ ...responses.cloudflareOk(), bodySample: '<html>Sold out</html>', address: '127.0.10.1' });
+    const expectResult = evaluateExpect(shop.expect, fetch);
+    const a = attempt({ ...fetch, site: 'shop', expect: expectResult, outcome: attemptOutcome(fetch, expectResult) });
+    const r = run([shop, spec('blog')], [...resolved('shop.test'), ...resolved('blog.test')], [a, fetched('blog', '127.0.10.2', responses.cloudflareOk())]);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites[0]!.attempts[0]).toMatchObject({ outcome: 'content-mismatch', layer: 'site' });
+    expect(r.sites[0]!.blame).toMatchObject({ layer: 'site', provider: null });
+  });
+
+  it('the probing host offline: no resolver replies, nothing connects → local-network, exit 3, no incident', () => {
+    const sites = ['shop', 'blog', 'news'].map(spec);
+    const dns = sites.flatMap((s) => resolved(s.host, { outcome: 'timeout' }));
+    const attempts = sites.map((s) =>
+      attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ETIMEDOUT', message: 'x' }, failedPhase: 'dns' }), site: s.name, outcome: 'dns-error' }),
+    );
+    const r = run(sites, dns, attempts);
+    expect(r.local.down).toBe(true);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.verdict.summary).toMatch(/no reply from any of 2 resolvers/);
+    for (const s of r.sites) expect(s.blame).toMatchObject({ layer: 'local', provider: null });
+  });
+
+  it('resolvers answer but no site on any provider accepts a connection → local-network', () => {
+    const sites = ['cf1', 'fastly1'].map(spec);
+    const dns = [...resolved('cf1.test', { cname: ['cf1.test.cdn.cloudflare.net'] }), ...resolved('fastly1.test', { cname: ['fastly1.test.global.ssl.fastly.net'] })];
+    const attempts = [failedFetch('cf1', '127.0.10.1', 'ECONNREFUSED', 'connect'), failedFetch('fastly1', '127.0.20.1', 'ECONNREFUSED', 'connect')];
+    const r = run(sites, dns, attempts);
+    expect(r.verdict.verdict).toBe('local-network');
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('a challenge on a single site is its own rule, not an incident', () => {
+    const sites = ['shop', 'blog'].map(spec);
+    const attempts = [fetched('shop', '127.0.10.1', responses.cloudflareChallenge()), fetched('blog', '127.0.10.2', responses.cloudflareOk())];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites[0]!.attempts[0]).toMatchObject({ outcome: 'challenge', layer: 'challenge', provider: 'Cloudflare' });
+  });
+});
+
+describe('shared-provider incidents at other layers', () => {
+  it('challenges on most Cloudflare sites at once are a challenge-layer incident', () => {
+    const sites = ['a', 'b', 'c', 'fastly1'].map(spec);
+    const attempts = [
+      fetched('a', '127.0.10.1', responses.cloudflareChallenge()),
+      fetched('b', '127.0.10.2', responses.cloudflareChallenge()),
+      fetched('c', '127.0.10.3', responses.cloudflareOk()),
+      fetched('fastly1', '127.0.20.1', responses.fastlyOk()),
+    ];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites, i.scope])).toEqual([['Cloudflare', 'challenge', ['a', 'b'], 'partial']]);
+  });
+
+  it('connection failures to every Fastly site while Cloudflare sites load: a Fastly network incident', () => {
+    const sites = ['f1', 'f2', 'cf1'].map(spec);
+    const dns = [
+      ...resolved('f1.test', { cname: ['f1.test.global.ssl.fastly.net'], address: '127.0.20.1' }),
+      ...resolved('f2.test', { cname: ['f2.test.global.ssl.fastly.net'], address: '127.0.20.2' }),
+      ...resolved('cf1.test'),
+    ];
+    const attempts = [
+      failedFetch('f1', '127.0.20.1', 'ETIMEDOUT', 'connect'),
+      failedFetch('f2', '127.0.20.2', 'ECONNREFUSED', 'connect'),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'network', ['f1', 'f2']]]);
+    expect(r.sites.find((s) => s.name === 'f1')!.providers.find((p) => p.layer === 'edge')!.evidence.join(' ')).toMatch(/fastly\.net/);
+  });
+
+  it('a Cloudflare edge failing on some addresses only is a partial incident, the sites degraded', () => {
+    const sites = ['a', 'b', 'fastly1'].map(spec);
+    const attempts = [
+      fetched('a', '127.0.10.1', responses.cloudflareEdge500()),
+      fetched('a', '127.0.10.2', responses.cloudflareOk('AMS')),
+      fetched('b', '127.0.10.1', responses.cloudflareEdge500()),
+      fetched('b', '127.0.10.2', responses.cloudflareOk('AMS')),
+      fetched('fastly1', '127.0.20.1', responses.fastlyOk()),
+    ];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ provider: 'Cloudflare', layer: 'edge', scope: 'partial' });
+    expect(r.incidents[0]!.summary).toMatch(/^Cloudflare edge incident \(partial\)/);
+    expect(r.sites.filter((s) => s.status === 'degraded').map((s) => s.name)).toEqual(['a', 'b']);
+  });
+
+  it('an origin-timeout page from Fastly is the origin, not Fastly', () => {
+    const sites = ['f1', 'f2', 'cf1'].map(spec);
+    const attempts = [
+      fetched('f1', '127.0.20.1', responses.fastlyOriginTimeout()),
+      fetched('f2', '127.0.20.2', responses.fastlyOriginTimeout()),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites[0]!.attempts[0]).toMatchObject({ layer: 'origin', provider: 'Fastly' });
+  });
+});
+
+describe('DNS incidents', () => {
+  it('one resolver timing out for every name that others answer is a resolver incident naming it and its provider', () => {
+    const sites = ['a', 'b', 'c'].map(spec);
+    const dns = sites.flatMap((s) => [...resolved(s.host, { resolvers: ['beta'] }), ...resolved(s.host, { resolvers: ['alpha'], outcome: 'timeout' })]);
+    const attempts = sites.flatMap((s) => [
+      fetched(s.name, '127.0.1.1', responses.healthy(), { resolver: 'beta', resolvers: ['beta'] }),
+      attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ETIMEDOUT', message: 'x' }, failedPhase: 'dns' }), site: s.name, resolver: 'alpha', resolvers: ['alpha'], outcome: 'dns-error' }),
+    ]);
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ kind: 'resolver', layer: 'resolver', resolver: 'alpha', provider: 'Cloudflare', sites: ['a', 'b', 'c'], scope: 'full', controls: ['beta'] });
+    expect(r.incidents[0]!.summary).toMatch(/^Cloudflare resolver alpha failing: timeout for 3 of 3 names that beta answer/);
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it('a DNSSEC-bogus SERVFAIL from one validating resolver blames the zone, not the resolver', () => {
+    const sites = ['a', 'b'].map(spec);
+    const bogus = { ede: [{ code: 6, text: 'DNSSEC Bogus' }] };
+    const dns = sites.flatMap((s) => [
+      ...resolved(s.host, { resolvers: ['beta'] }),
+      ...resolved(s.host, { resolvers: ['alpha'], outcome: 'servfail' }).map((d) => ({ ...d, ...bogus })),
+    ]);
+    const attempts = sites.map((s) => fetched(s.name, '127.0.1.1', responses.healthy(), { resolvers: ['beta'], resolver: 'beta' }));
+    expect(run(sites, dns, attempts).incidents).toEqual([]);
+  });
+
+  it('every resolver failing for the zones on one DNS host, while other zones resolve: an authoritative-DNS incident', () => {
+    const sites = ['dyn1', 'dyn2', 'cf1'].map(spec);
+    const dynNs = ['ns1.p16.dynect.net', 'ns2.p16.dynect.net'];
+    const servfail = (h: string) =>
+      resolved(h, { outcome: 'servfail' }).map((d) => ({ ...d, ede: [{ code: 22, text: 'No Reachable Authority' }] }));
+    const dns = [
+      ...servfail('dyn1.test'),
+      ...servfail('dyn2.test'),
+      ...['alpha', 'beta'].flatMap((r) => ['dyn1.test', 'dyn2.test'].map((h) => dnsAnswer({ resolver: r, name: h, type: 'NS', values: dynNs, zone: h }))),
+      ...resolved('cf1.test', { ns: ['kate.ns.cloudflare.com', 'rob.ns.cloudflare.com'] }),
+    ];
+    const attempts = [
+      ...['dyn1', 'dyn2'].flatMap((s) =>
+        ['alpha', 'beta'].map((r) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'SERVFAIL', message: 'x' }, failedPhase: 'dns' }), site: s, resolver: r, resolvers: [r], outcome: 'dns-error' })),
+      ),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ kind: 'authoritative-dns', layer: 'authoritative-dns', provider: 'Dyn', sites: ['dyn1', 'dyn2'], controls: ['cf1'] });
+    expect(r.incidents[0]!.evidence.join('\n')).toMatch(/EDE 22 No Reachable Authority/);
+    expect(r.sites.find((s) => s.name === 'dyn1')!.blame).toMatchObject({ layer: 'authoritative-dns', provider: 'Dyn' });
+  });
+
+  it("one zone's own broken DNS (NXDOMAIN everywhere) is that site's problem", () => {
+    const sites = ['gone', 'cf1'].map(spec);
+    const dns = [...resolved('gone.test', { outcome: 'nxdomain' }), ...resolved('cf1.test')];
+    const attempts = [
+      attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'NXDOMAIN', message: 'x' }, failedPhase: 'dns' }), site: 'gone', outcome: 'dns-error' }),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.verdict).toBe('site-failures');
+  });
+});
