@@ -76,6 +76,10 @@ export interface TlsSettings {
 export interface AttributionSettings {
   /** Sites that must fail at one provider's layer before it is called an incident. */
   minSites: number;
+  /** Probe failing attempts this many times in all (1 = no resampling), to recognise intermittent failures. */
+  samples: number;
+  /** Pause between samples. */
+  intervalMs: number;
 }
 
 export interface Config {
@@ -311,6 +315,10 @@ export interface SiteReport {
   providers: SiteProvider[];
   /** Where the site's failure comes from; null when ok. */
   blame: Blame | null;
+  /** With --state: `new` (started failing), `ongoing` (still failing), `resolved` (recovered); null when unchanged-ok or without state. */
+  change: Change | null;
+  /** With --state: since when the site has been in its current status (ISO 8601); null without state. */
+  since: string | null;
   dns: DnsAnswer[];
   attempts: Attempt[];
 }
@@ -331,7 +339,12 @@ export interface Blame {
 
 export type IncidentKind = 'provider' | 'resolver' | 'authoritative-dns';
 
+/** With --state: how this run compares with the last one. */
+export type Change = 'new' | 'ongoing' | 'resolved';
+
 export interface Incident {
+  /** Stable across runs: kind, provider, layer (and resolver), e.g. "provider:Cloudflare:edge". */
+  id: string;
   kind: IncidentKind;
   provider: string | null;
   layer: Layer;
@@ -348,6 +361,10 @@ export interface Incident {
   evidence: string[];
   /** Resolver incidents: the configured name of the failing resolver. */
   resolver?: string;
+  /** With --state: new, ongoing or resolved since the last run; null without state. */
+  change: Change | null;
+  /** With --state: when this incident was first seen (ISO 8601); null without state. */
+  since: string | null;
 }
 
 export interface ResolverReport {
@@ -373,4 +390,26 @@ export interface Report {
   resolvers: ResolverReport[];
   sites: SiteReport[];
   incidents: Incident[];
+  /** With --state: incidents of the last run that are over now (change "resolved"). */
+  resolvedIncidents: Incident[];
+  /** With --state: the state file and the run it was compared with. */
+  state: StateInfo | null;
+  /** With --notify: one entry per webhook. */
+  notifications: NotificationResult[];
+}
+
+export interface StateInfo {
+  file: string;
+  /** startedAt of the run this one was compared with; null on the first run. */
+  previousRun: string | null;
+  /** e.g. "state file was corrupt; moved aside to …" */
+  warnings: string[];
+}
+
+export interface NotificationResult {
+  url: string;
+  events: number;
+  ok: boolean;
+  attempts: number;
+  error: string | null;
 }

@@ -7,6 +7,7 @@ import type { Attempt, Config, Report } from '../model.js';
 import { ConfigError, formatConfigIssue } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
 import { runProbes } from '../probe/run.js';
+import { resample } from '../probe/resample.js';
 import { attribute } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
 import { classifySite } from '../classify/index.js';
@@ -29,6 +30,9 @@ export interface CheckOptions {
   timeout?: string;
   deadline?: string;
   concurrency?: string;
+  samples?: string;
+  interval?: string;
+  minSites?: string;
   vantage?: string;
   color: boolean;
   /** Where the packaged default probes.yaml lives (overridable for tests). */
@@ -76,19 +80,28 @@ function applyOverrides(config: Config, options: CheckOptions): Config {
   };
   const timeoutMs = duration('--timeout', options.timeout);
   const deadlineMs = duration('--deadline', options.deadline);
-  let concurrency: number | null = null;
-  if (options.concurrency !== undefined) {
-    concurrency = Number(options.concurrency);
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 4096) {
-      throw new UsageError(`--concurrency: expected an integer from 1 to 4096, got ${JSON.stringify(options.concurrency)}`);
-    }
-  }
+  const integer = (flag: string, value: string | undefined, min: number, max: number): number | null => {
+    if (value === undefined) return null;
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new UsageError(`${flag}: expected an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
+    return n;
+  };
+  const concurrency = integer('--concurrency', options.concurrency, 1, 4096);
+  const samples = integer('--samples', options.samples, 1, 100);
+  const minSites = integer('--min-sites', options.minSites, 1, 1000);
+  const intervalMs = duration('--interval', options.interval);
   return {
     ...config,
     run: {
       ...config.run,
       ...(deadlineMs !== null ? { deadlineMs } : {}),
       ...(concurrency !== null ? { concurrency } : {}),
+    },
+    attribution: {
+      ...config.attribution,
+      ...(samples !== null ? { samples } : {}),
+      ...(minSites !== null ? { minSites } : {}),
+      ...(intervalMs !== null ? { intervalMs } : {}),
     },
     sites: timeoutMs === null ? config.sites : config.sites.map((s) => ({ ...s, timeoutMs })),
   };
@@ -126,13 +139,14 @@ export async function probeAndReport(config: Config, options: Pick<CheckOptions,
   const deadlineAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs);
   const catalog = loadCatalog(config.providers);
   const progress = io.stderr.isTTY && options.format !== 'ndjson' ? progressLine(io.stderr) : null;
+  const sampling = config.attribution.samples > 1;
   const results = await runProbes(config, {
     deadlineAt,
     ...(io.signal ? { signal: io.signal } : {}),
     selfTestFor: (attempt) => selfTestFor(attempt, catalog),
     hooks: {
-      // NDJSON lines go out per site as soon as the site is done, already classified.
-      ...(options.format === 'ndjson'
+      // NDJSON lines go out per site as soon as the site is done, already classified (after resampling, with --samples).
+      ...(options.format === 'ndjson' && !sampling
         ? {
             onSite: (_site, attempts, dns) => {
               for (const a of classifySite(dns, attempts, config.resolvers, catalog).attempts) io.stdout.write(ndjsonAttemptLine(a));
@@ -143,7 +157,13 @@ export async function probeAndReport(config: Config, options: Pick<CheckOptions,
     },
   });
   progress?.clear();
-  const attribution = attribute(config, results.dns, results.attempts, catalog, config.attribution);
+  const attempts = sampling
+    ? await resample(config, results.attempts, { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs, deadlineAt, ...(io.signal ? { signal: io.signal } : {}) })
+    : results.attempts;
+  const attribution = attribute(config, results.dns, attempts, catalog, config.attribution);
+  if (options.format === 'ndjson' && sampling) {
+    for (const site of attribution.sites) for (const a of site.attempts) io.stdout.write(ndjsonAttemptLine(a));
+  }
   const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents);
   const interrupted = io.signal?.aborted === true;
   return {
@@ -160,6 +180,9 @@ export async function probeAndReport(config: Config, options: Pick<CheckOptions,
     resolvers: config.resolvers.map((r) => ({ name: r.name, kind: r.kind, address: r.address, url: r.url, provider: r.provider })),
     sites: attribution.sites,
     incidents: attribution.incidents,
+    resolvedIncidents: [],
+    state: null,
+    notifications: [],
   };
 }
 

@@ -7,7 +7,7 @@ export function defaultUserAgent(): string {
   return `outage-probe/${TOOL_VERSION}`;
 }
 
-export const DEFAULT_ATTRIBUTION: Readonly<AttributionSettings> = { minSites: 2 };
+export const DEFAULT_ATTRIBUTION: Readonly<AttributionSettings> = { minSites: 2, samples: 1, intervalMs: 5000 };
 
 export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 };
 

@@ -29,7 +29,7 @@ export interface ConfigCheck {
 // ───────────────────────────── the keys each mapping may hold ─────────────────────────────
 
 const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution'] as const;
-const ATTRIBUTION_KEYS = ['minSites'] as const;
+const ATTRIBUTION_KEYS = ['minSites', 'samples', 'interval'] as const;
 const RESOLVER_KEYS = ['name', 'address', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
 const PROBE_KEYS = ['timeout', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
@@ -44,6 +44,7 @@ const LIMITS = {
   maxAddressesPerFamily: [1, 64],
   maxRedirects: [0, 20],
   minSites: [1, 1000],
+  samples: [1, 100],
 } as const;
 const MAX_BODY_SAMPLE_BYTES = 16 * 1024 * 1024;
 const MAX_NAME_LENGTH = 100;
@@ -99,9 +100,16 @@ function readConfig(walk: Walk, baseDir: string): Config {
 function readAttribution(walk: Walk, slot: Slot | undefined): AttributionSettings {
   const settings = { ...DEFAULT_ATTRIBUTION };
   if (!slot) return settings;
-  const fields = fieldsOf(walk, slot, ATTRIBUTION_KEYS, 'a mapping like {minSites: 2}');
+  const fields = fieldsOf(walk, slot, ATTRIBUTION_KEYS, 'a mapping like {minSites: 2, samples: 3, interval: 5s}');
   const minSites = optional(fields?.get('minSites'), (s) => readInteger(walk, s, LIMITS.minSites));
-  return minSites === undefined ? settings : { ...settings, minSites };
+  const samples = optional(fields?.get('samples'), (s) => readInteger(walk, s, LIMITS.samples));
+  const intervalMs = optional(fields?.get('interval'), (s) => readDuration(walk, s));
+  return {
+    ...settings,
+    ...(minSites !== undefined ? { minSites } : {}),
+    ...(samples !== undefined ? { samples } : {}),
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+  };
 }
 
 /**

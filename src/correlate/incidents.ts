@@ -9,7 +9,7 @@
 //   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls).
 // A single site's origin or own failure never makes an incident.
 
-import type { Attempt, DnsAnswer, Incident, Layer, ResolverSpec, SiteReport } from '../model.js';
+import type { Attempt, DnsAnswer, Incident, IncidentKind, Layer, ResolverSpec, SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
 
@@ -31,6 +31,11 @@ const DNSSEC_EDE = (a: DnsAnswer) => a.ede.some((e) => e.code >= 1 && e.code <= 
 const PROVIDER_LAYERS: ReadonlySet<Layer> = new Set(['edge', 'challenge', 'network', 'tls']);
 
 const round2 = (x: number) => Math.round(Math.min(0.99, Math.max(0, x)) * 100) / 100;
+
+/** The same incident in two runs has the same id: "provider:Cloudflare:edge", "resolver:Cloudflare:resolver:alpha". */
+export function incidentId(kind: IncidentKind, provider: string | null, layer: Layer, resolver?: string): string {
+  return [kind, provider ?? '-', layer, ...(resolver ? [resolver] : [])].join(':');
+}
 
 // ───────────────────────────── 1. local ─────────────────────────────
 
@@ -83,6 +88,9 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     const confidence = round2(0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0));
     const who = resolver.provider ? `${resolver.provider} resolver ${resolver.name}` : `resolver ${resolver.name}`;
     incidents.push({
+      id: incidentId('resolver', resolver.provider, 'resolver', resolver.name),
+      change: null,
+      since: null,
       kind: 'resolver',
       provider: resolver.provider,
       layer: 'resolver',
@@ -138,6 +146,9 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
     const confidence = round2(0.55 + 0.25 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (edes.some((e) => /^EDE 2[23]\b/.test(e)) ? 0.05 : 0) + (failing.length >= 3 ? 0.05 : 0));
     const catalogued = members[0]!.stack.dnsHost !== null;
     incidents.push({
+      id: incidentId('authoritative-dns', host, 'authoritative-dns'),
+      change: null,
+      since: null,
       kind: 'authoritative-dns',
       provider: host,
       layer: 'authoritative-dns',
@@ -176,11 +187,15 @@ const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, net
 
 export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): Incident[] {
   const groups = new Map<string, { provider: string; layer: Layer; sites: SiteFacts[]; attempts: Attempt[] }>();
+  // Bot verification runs inside the provider's proxy: when the same provider's edge also fails itself, its
+  // failing challenges are one incident with the edge (as on 2025-11-18), not a second one.
+  const edgeFailing = new Set(sites.flatMap((s) => providerFailures(s).filter((a) => a.layer === 'edge').map((a) => a.provider!)));
+  const layerOf = (a: Attempt): Layer => (a.layer === 'challenge' && edgeFailing.has(a.provider!) ? 'edge' : a.layer!);
   for (const s of sites) {
     if (s.report.status === 'ok') continue;
     for (const a of providerFailures(s)) {
-      const key = `${a.provider}|${a.layer}`;
-      const g = groups.get(key) ?? { provider: a.provider!, layer: a.layer!, sites: [], attempts: [] };
+      const key = `${a.provider}|${layerOf(a)}`;
+      const g = groups.get(key) ?? { provider: a.provider!, layer: layerOf(a), sites: [], attempts: [] };
       if (!g.sites.includes(s)) g.sites.push(s);
       g.attempts.push(a);
       groups.set(key, g);
@@ -219,6 +234,9 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
       controls.length > 0 ? `${plural(controls.length, 'site')} on other providers ${controls.length === 1 ? 'is' : 'are'} healthy` : 'no healthy site on another provider to compare with',
     ].filter(Boolean);
     incidents.push({
+      id: incidentId('provider', g.provider, g.layer),
+      change: null,
+      since: null,
       kind: 'provider',
       provider: g.provider,
       layer: g.layer,
@@ -235,14 +253,19 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
 }
 
 function describeGroupFailure(attempts: Attempt[]): string {
-  const statuses = [...new Set(attempts.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort();
-  const layer = attempts[0]?.layer;
   const provider = attempts[0]?.provider ?? '';
-  if (layer === 'challenge') return `${provider} challenge pages where content should be`;
-  if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages`;
-  if (layer === 'edge') return `${provider} edges accepting requests and never answering`;
+  const kinds = [...new Set(attempts.map((a) => a.layer))];
+  return kinds.map((layer) => describeLayerFailure(provider, layer, attempts.filter((a) => a.layer === layer), kinds.length > 1)).join(' and ');
+}
+
+function describeLayerFailure(provider: string, layer: Layer | null, attempts: Attempt[], counted: boolean): string {
+  const sites = counted ? ` (${plural(new Set(attempts.map((a) => a.site)).size, 'site')})` : '';
+  const statuses = [...new Set(attempts.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort();
+  if (layer === 'challenge') return `${provider} challenge pages where content should be${sites}`;
+  if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages${sites}`;
+  if (layer === 'edge') return `${provider} edges accepting requests and never answering${sites}`;
   const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];
-  return layer === 'tls' ? `TLS failures (${codes.join(', ')})` : `connection failures (${codes.join(', ')})`;
+  return layer === 'tls' ? `TLS failures (${codes.join(', ')})${sites}` : `connection failures (${codes.join(', ')})${sites}`;
 }
 
 function describeFlapping(attempts: Attempt[]): string {
@@ -259,8 +282,11 @@ function groupEvidence(
   flapping: Attempt[],
 ): string[] {
   const lines: string[] = [];
-  const sample = g.attempts.find((a) => a.explanation) ?? g.attempts[0];
-  if (sample?.explanation) lines.push(`${sample.site}: ${sample.explanation}`);
+  // One first-hand reading per kind of failure in the group (an edge 500, a failing challenge ...).
+  for (const layer of new Set(g.attempts.map((a) => a.layer))) {
+    const sample = g.attempts.find((a) => a.layer === layer && a.explanation);
+    if (sample) lines.push(`${sample.site}: ${sample.explanation}${sample.location ? ` (at ${sample.location.code})` : ''}`);
+  }
   const locations = [...new Set(g.attempts.map((a) => a.location?.code).filter(Boolean))];
   if (locations.length > 0) lines.push(`seen at ${g.provider} locations ${locations.join(', ')}`);
   lines.push(`failing: ${listNames(g.sites.map((s) => s.report.name))}`);
@@ -274,7 +300,7 @@ function groupEvidence(
     );
   }
   if (flapping.length > 0) lines.push(`intermittent: ${describeFlapping(flapping)}`);
-  if (controls.length > 0) lines.push(`healthy on other providers: ${listNames(controls.map((s) => `${s.report.name}${s.stack.edge ? ` (${s.stack.edge.name})` : ''}`))}`);
+  if (controls.length > 0) lines.push(`healthy on other providers: ${listNames(controls.map((s) => `${s.report.name} (${s.stack.edge?.name ?? 'no CDN'})`))}`);
   return lines;
 }
 

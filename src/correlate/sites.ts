@@ -14,7 +14,8 @@ export function siteStatus(attempts: Attempt[]): { status: SiteStatus; reason: s
   const failed = attempts.filter((a) => a.outcome !== 'ok');
   if (failed.length === 0) return { status: 'ok', reason: null };
   const facing = userFacing(attempts);
-  const facingOk = facing.filter((a) => a.outcome === 'ok').length;
+  // An attempt that failed in some samples only still served sometimes: the site is degraded, not down.
+  const facingOk = facing.filter((a) => a.outcome === 'ok' || (a.samples !== null && a.samples.failures < a.samples.samples)).length;
   if (facingOk === 0) {
     return { status: 'down', reason: `every ${facing.length === attempts.length ? '' : 'user-facing '}attempt fails: ${outcomeCounts(facing)}` };
   }
@@ -38,7 +39,8 @@ export function describeAttempt(a: Attempt): string {
   const via = a.resolvers.length > 0 ? ` via ${a.resolvers.join(', ')}` : '';
   const what = a.outcome === 'http-error' && a.httpStatus !== null ? `http-error ${a.httpStatus}` : a.outcome;
   const detail = a.error ? ` (${a.error.code})` : '';
-  return `${where}${via}: ${what}${detail}`;
+  const samples = a.samples ? `, failed ${a.samples.failures} of ${a.samples.samples} samples` : '';
+  return `${where}${via}: ${what}${detail}${samples}`;
 }
 
 /** DNS answers about the site: its host's A/AAAA/NS, and its zone's NS. */
@@ -52,7 +54,7 @@ export function siteReports(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attem
   return sites.map((site) => {
     const mine = attempts.filter((a) => a.site === site.name).sort(byPathThenAddress);
     const { status, reason } = siteStatus(mine);
-    return { name: site.name, url: site.url, host: site.host, status, reason, providers: [], blame: null, dns: siteDns(site, dns), attempts: mine };
+    return { name: site.name, url: site.url, host: site.host, status, reason, providers: [], blame: null, change: null, since: null, dns: siteDns(site, dns), attempts: mine };
   });
 }
 

@@ -197,7 +197,7 @@ function msLeft(deadlineAt: number): number {
   return Math.max(1, Math.floor(deadlineAt - performance.now()));
 }
 
-function fetchRequest(
+export function fetchRequest(
   config: Config,
   plan: FetchPlan,
   signal: AbortSignal,
@@ -233,7 +233,7 @@ function fetchRequest(
   };
 }
 
-function toAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string): Attempt {
+export function toAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string): Attempt {
   const expect = evaluateExpect(plan.site.expect, fetch);
   return {
     id: plan.id,

@@ -17,13 +17,21 @@ export interface TableOptions {
 export function renderTable(report: Report, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
-  out.push(verdictLine(report, c));
+  out.push(...verdictLines(report, c, options.width));
   out.push(c.dim(contextLine(report)));
   if (report.incidents.length > 0) {
     out.push('');
     for (const incident of report.incidents) {
-      out.push(`${c.bold('Incident')} ${safeLine(incident.summary, options.width * 2)}`);
-      for (const e of incident.evidence) out.push(`  · ${safeLine(e, options.width * 2)}`);
+      const change = incident.change ? ` [${incident.change}${incident.since ? ` since ${incident.since}` : ''}]` : '';
+      const head = wrap(`Incident${change} ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
+      head[0] = head[0]!.replace('Incident', c.bold('Incident'));
+      out.push(...head);
+      for (const e of incident.evidence) out.push(...wrap(`  · ${safeLine(e, options.width * 3)}`, options.width, '    '));
+    }
+    for (const incident of report.resolvedIncidents) {
+      const lines = wrap(`Resolved ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
+      lines[0] = lines[0]!.replace('Resolved', c.green('Resolved'));
+      out.push(...lines);
     }
   }
   out.push('');
@@ -31,7 +39,13 @@ export function renderTable(report: Report, options: TableOptions): string {
   const notes = report.sites.filter((s) => s.status !== 'ok');
   if (notes.length > 0) {
     out.push('');
-    for (const s of notes) out.push(`${statusText(s.status, c)} ${c.bold(safeLine(s.name, 40))}: ${safeLine(s.reason ?? '', options.width * 3)}`);
+    for (const s of notes) {
+      const text = `${s.status} ${safeLine(s.name, 40)}: ${safeLine(siteNote(s, report), options.width * 3)}`;
+      const lines = wrap(text, options.width, '    ');
+      // Colour the status word and the name only, after wrapping (escape codes have no width).
+      lines[0] = lines[0]!.replace(`${s.status} ${safeLine(s.name, 40)}`, `${statusText(s.status, c)} ${c.bold(safeLine(s.name, 40))}`);
+      out.push(...lines);
+    }
   }
   if (options.verbose) {
     out.push('');
@@ -43,6 +57,16 @@ export function renderTable(report: Report, options: TableOptions): string {
 /** Box borders without a rule between every row. */
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
+/** Why a site is failing: its blame (the incident it is part of, or its own layer), then what was seen. */
+function siteNote(site: SiteReport, report: Report): string {
+  const blame = site.blame;
+  if (!blame) return site.reason ?? '';
+  const incident = report.incidents.find((i) => i.sites.includes(site.name));
+  if (incident) return `part of the ${incident.provider ?? 'unattributed'} ${incident.layer} incident; ${site.reason ?? ''}`;
+  const where = blame.provider ? `${blame.layer} (${blame.provider})` : blame.layer;
+  return `${where}: ${blame.reason}${site.reason ? ` — ${site.reason}` : ''}`;
+}
+
 const VERDICT_MARK: Record<Verdict, string> = {
   ok: '✔',
   'site-failures': '✖',
@@ -50,10 +74,10 @@ const VERDICT_MARK: Record<Verdict, string> = {
   'local-network': '⚠',
 };
 
-function verdictLine(report: Report, c: ChalkInstance): string {
+function verdictLines(report: Report, c: ChalkInstance, width: number): string[] {
   const colour = report.verdict === 'ok' ? c.green : report.verdict === 'site-failures' ? c.yellow : c.red;
-  const cut = report.complete ? '' : c.yellow(' (incomplete: the run was cut short)');
-  return `${colour.bold(`${VERDICT_MARK[report.verdict]} ${safeLine(report.summary, 400)}`)}${cut}`;
+  const cut = report.complete ? '' : ' (incomplete: the run was cut short)';
+  return wrap(`${VERDICT_MARK[report.verdict]} ${safeLine(report.summary, 600)}${cut}`, width, '  ').map((line) => colour.bold(line));
 }
 
 function contextLine(report: Report): string {
@@ -83,7 +107,7 @@ function fetchCell(attempts: Attempt[]): { text: string; ok: boolean } {
   const failed = attempts.filter((a) => a.outcome !== 'ok');
   const first = failed[0]!;
   const what = shortOutcome(first);
-  return { text: attempts.length > 1 ? `${ok.length}/${attempts.length} ${what}` : what, ok: false };
+  return { text: ok.length > 0 ? `${ok.length}/${attempts.length} ${what}` : what, ok: false };
 }
 
 function shortOutcome(a: Attempt): string {
@@ -126,7 +150,7 @@ function sitesTable(report: Report, c: ChalkInstance, width: number): string {
   const hasOrigin = report.sites.some((s) => s.attempts.some((a) => a.path === 'origin'));
   const hasProxy = report.sites.some((s) => s.attempts.some((a) => a.path === 'proxy'));
   // Each resolver column is the width of its name or of the widest cell, at most 14 characters.
-  const cellWidth = (name: string) => Math.min(14, Math.max(name.length, 9)) + 2;
+  const cellWidth = (name: string) => Math.min(14, Math.max(name.length, 11)) + 2;
   const siteWidth = Math.min(24, Math.max(6, ...report.sites.map((s) => s.name.length))) + 2;
   const fixed = siteWidth + 10 + (hasOrigin ? 11 : 0) + (hasProxy ? 11 : 0);
   const perResolver = resolvers.map(cellWidth);
@@ -195,6 +219,28 @@ function attemptResult(a: Attempt): string {
   const what = a.outcome === 'http-error' && a.httpStatus !== null ? `http-error ${a.httpStatus}` : a.outcome;
   const why = a.explanation ?? (a.error ? `${a.error.code}: ${a.error.message}` : a.expect.failures.join('; '));
   return why ? `${what}: ${why}` : what;
+}
+
+/** Break text at spaces so no line is wider than `width`; continuation lines get `indent`. */
+export function wrap(text: string, maxWidth: number, indent: string): string[] {
+  const width = Math.max(maxWidth, indent.length + 20);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const candidate = line === '' ? word : `${line} ${word}`;
+    if (candidate.length <= width || line.trim() === '') {
+      line = candidate;
+    } else {
+      lines.push(line);
+      line = `${indent}${word}`;
+    }
+    while (line.length > width) {
+      lines.push(line.slice(0, width));
+      line = `${indent}${line.slice(width)}`;
+    }
+  }
+  if (line.trim() !== '') lines.push(line);
+  return lines;
 }
 
 function median(values: number[]): number {

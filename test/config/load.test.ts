@@ -69,7 +69,7 @@ describe('parseConfig: valid files', () => {
         }),
       ],
       tls: { ca: CA_PEM, caFile: `${FIXTURES}corp-ca.pem` },
-      attribution: { minSites: 2 },
+      attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
     };
     expect(loadConfigFile(path)).toEqual(expected);
@@ -84,7 +84,7 @@ describe('parseConfig: valid files', () => {
       defaults: BUILT_IN_DEFAULTS,
       sites: [site({ name: 'shop.example.com', url: 'https://shop.example.com/', host: 'shop.example.com' })],
       tls: { ca: null, caFile: null },
-      attribution: { minSites: 2 },
+      attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
     } satisfies Config);
   });
@@ -170,8 +170,8 @@ describe('parseConfig: valid files', () => {
     expect(lines).toEqual(['x.yaml:2:5 providers[0].headers[0].pattern: not a valid regular expression (Invalid regular expression: /(/i: Unterminated group)']);
   });
 
-  it('reads attribution.minSites', () => {
-    expect(parseConfig('attribution: { minSites: 3 }\nsites:\n  - url: https://a.example/\n', 'x.yaml').attribution).toEqual({ minSites: 3 });
+  it('reads attribution settings', () => {
+    expect(parseConfig('attribution: { minSites: 3, samples: 4, interval: 2s }\nsites:\n  - url: https://a.example/\n', 'x.yaml').attribution).toEqual({ minSites: 3, samples: 4, intervalMs: 2000 });
   });
 
   it('reads relative tls.ca paths from the config file directory', () => {
