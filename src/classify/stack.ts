@@ -5,6 +5,7 @@ import type { Attempt, DnsAnswer, SiteProvider } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
 import { matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
+import { zoneFromNsAnswer } from '../plan/plan.js';
 
 export interface SiteStack {
   providers: SiteProvider[];
@@ -33,7 +34,9 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   const providers: SiteProvider[] = [];
 
   // Authoritative DNS: the NS set of the site's zone, from any resolver.
-  const nameServers = [...new Set(dns.filter((d) => d.type === 'NS' && d.outcome === 'ok').flatMap((d) => d.values))].sort();
+  // Only an NS set that is the site's zone's own counts (not a CNAME target's, i.e. the CDN's).
+  const apexAnswers = dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && zoneFromNsAnswer(d).final && d.values.length > 0);
+  const nameServers = [...new Set(apexAnswers.flatMap((d) => d.values))].sort();
   const nsEvidence: Evidence = new Map();
   addMatches(nsEvidence, matchNs(nameServers, catalog.providers));
   const dnsHost = inCatalogOrder(catalog, nsEvidence).find((p) => p.roles.includes('authoritative-dns')) ?? null;

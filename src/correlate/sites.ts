@@ -2,6 +2,7 @@
 // (no user-facing path works). Pure.
 
 import type { Attempt, DnsAnswer, SiteReport, SiteSpec, SiteStatus } from '../model.js';
+import { zoneFromNsAnswer } from '../plan/plan.js';
 
 /** Attempts a visitor's traffic could take: through the edge addresses, or through a proxy. */
 function userFacing(attempts: Attempt[]): Attempt[] {
@@ -43,11 +44,22 @@ export function describeAttempt(a: Attempt): string {
   return `${where}${via}: ${what}${detail}${samples}`;
 }
 
-/** DNS answers about the site: its host's A/AAAA/NS, and its zone's NS. */
+/**
+ * DNS answers about the site: its host's A/AAAA/NS, and the NS answers on the way to its zone apex
+ * (whose NS set names the site's authoritative DNS host).
+ */
 function siteDns(site: SiteSpec, dns: DnsAnswer[]): DnsAnswer[] {
-  const hostNs = dns.filter((d) => d.name === site.host && d.type === 'NS');
-  const zones = new Set(hostNs.map((d) => d.zone).filter((z): z is string => z !== null && z !== site.host));
-  return dns.filter((d) => d.name === site.host || (d.type === 'NS' && zones.has(d.name)));
+  const mine = dns.filter((d) => d.name === site.host);
+  const zones = new Set<string>();
+  let frontier = mine.filter((d) => d.type === 'NS');
+  const ns: DnsAnswer[] = [];
+  for (let step = 0; step < 5 && frontier.length > 0; step += 1) {
+    const next = new Set(frontier.map((d) => zoneFromNsAnswer(d)).filter((z) => !z.final && z.zone).map((z) => z.zone!));
+    frontier = dns.filter((d) => d.type === 'NS' && next.has(d.name) && !zones.has(d.name));
+    for (const z of next) zones.add(z);
+    ns.push(...frontier);
+  }
+  return [...mine, ...ns];
 }
 
 export function siteReports(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[]): SiteReport[] {

@@ -23,17 +23,36 @@ export function addressQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQu
 
 /**
  * NS for the host through every resolver that speaks DNS (the system resolver cannot ask for NS).
- * The answer's `zone` names the apex; when it differs from the host, `zoneNsQuery` asks for the apex's NS.
+ * When the host is not a zone apex, `nextZoneQuery` walks towards the apex from each answer.
  */
 export function nsQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQuery[] {
   if (isIP(site.host)) return [];
   return resolvers.filter((r) => r.kind !== 'system').map((r) => dnsQuery(r, site.host, 'NS'));
 }
 
-export function zoneNsQuery(hostNs: DnsAnswer, resolver: ResolverSpec): DnsQuery | null {
-  const zone = hostNs.zone;
-  if (!zone || zone === hostNs.name || hostNs.values.length > 0) return null;
-  return dnsQuery(resolver, zone, 'NS');
+/** The parent of a name ("www.shop.test" → "shop.test"); null at two labels or fewer. */
+export function parentName(name: string): string | null {
+  const labels = name.split('.');
+  return labels.length > 2 ? labels.slice(1).join('.') : null;
+}
+
+/**
+ * The zone a name belongs to, as an NS answer tells it: the owner of the NS set when the name has its own NS;
+ * the SOA owner from the authority section when it has none; and when the name is a CNAME the answer speaks of
+ * the target's zone (a CDN's), so the name's own zone is found from its parent instead.
+ */
+export function zoneFromNsAnswer(answer: DnsAnswer): { zone: string | null; final: boolean } {
+  if (answer.cnameChain.length > 0) return { zone: parentName(answer.name), final: false };
+  if (answer.values.length > 0) return { zone: answer.zone ?? answer.name, final: true };
+  if (answer.zone && answer.zone !== answer.name) return { zone: answer.zone, final: false };
+  return { zone: null, final: true };
+}
+
+/** The next NS query on the way to the zone apex, or null when this answer is the apex's NS set (or a dead end). */
+export function nextZoneQuery(answer: DnsAnswer, resolver: ResolverSpec): DnsQuery | null {
+  if (answer.outcome !== 'ok' && answer.outcome !== 'empty') return null;
+  const { zone, final } = zoneFromNsAnswer(answer);
+  return !final && zone ? dnsQuery(resolver, zone, 'NS') : null;
 }
 
 /** A fetch to make for one site. */

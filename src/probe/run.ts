@@ -12,7 +12,7 @@ import {
   fetchId,
   nsQueries,
   staticFetches,
-  zoneNsQuery,
+  nextZoneQuery,
   type FetchPlan,
 } from '../plan/plan.js';
 import { attemptOutcome, evaluateExpect } from '../classify/outcome.js';
@@ -142,9 +142,13 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
       running.push(...fresh.map(runFetch));
     });
     const nameServers = nsQueries(site, config.resolvers).map(async (q) => {
-      const hostNs = await resolveForSite(q, site.timeoutMs);
-      const zoneQuery = zoneNsQuery(hostNs, q.resolver);
-      if (zoneQuery) await resolveForSite(zoneQuery, site.timeoutMs);
+      // Walk towards the zone apex: at most a few steps (a CNAME'd host, then the SOA's zone).
+      let answer = await resolveForSite(q, site.timeoutMs);
+      for (let step = 0; step < 4; step += 1) {
+        const next = nextZoneQuery(answer, q.resolver);
+        if (!next) break;
+        answer = await resolveForSite(next, site.timeoutMs);
+      }
     });
     await Promise.all([...perResolver, ...nameServers]);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressQueries, edgeFetchesFor, nsQueries, splitHostPort, staticFetches, zoneNsQuery, type FetchPlan } from '../../src/plan/plan.js';
+import { addressQueries, edgeFetchesFor, nextZoneQuery, nsQueries, splitHostPort, staticFetches, type FetchPlan } from '../../src/plan/plan.js';
 import type { ResolverSpec } from '../../src/model.js';
 import { dnsAnswer, site } from '../support/records.js';
 
@@ -31,10 +31,19 @@ describe('DNS plan', () => {
   });
 
   it('follows the SOA to the zone apex when the host has no NS of its own', () => {
-    const hostNs = dnsAnswer({ type: 'NS', name: 'www.shop.test', values: [], zone: 'shop.test' });
-    expect(zoneNsQuery(hostNs, resolver('alpha'))?.key).toBe('alpha|shop.test|NS');
+    const hostNs = dnsAnswer({ type: 'NS', name: 'www.shop.test', values: [], zone: 'shop.test', outcome: 'empty' });
+    expect(nextZoneQuery(hostNs, resolver('alpha'))?.key).toBe('alpha|shop.test|NS');
     const apexNs = dnsAnswer({ type: 'NS', name: 'shop.test', values: ['ns1.dnshost.test'], zone: 'shop.test' });
-    expect(zoneNsQuery(apexNs, resolver('alpha'))).toBeNull();
+    expect(nextZoneQuery(apexNs, resolver('alpha'))).toBeNull();
+  });
+
+  it("asks the parent when the host is a CNAME, whose NS answer speaks of the CDN's zone", () => {
+    const cnamed = dnsAnswer({ type: 'NS', name: 'www.shop.test', cnameChain: ['www.shop.test.cdn.cloudflare.net'], values: ['ns1.cloudflare.net'], zone: 'cloudflare.net' });
+    expect(nextZoneQuery(cnamed, resolver('alpha'))?.key).toBe('alpha|shop.test|NS');
+  });
+
+  it('stops when the resolver failed', () => {
+    expect(nextZoneQuery(dnsAnswer({ type: 'NS', outcome: 'servfail', values: [], zone: null }), resolver('alpha'))).toBeNull();
   });
 });
 
