@@ -1,0 +1,186 @@
+// `outage-probe drill`: replay a real outage on a simulated internet on loopback. The lab (lab/world.ts) writes
+// a probes.yaml for itself; the drill loads it like a user's and runs the real `check` pipeline against it,
+// prints the report, exits with check's code, and tears the lab down (also on Ctrl-C).
+
+import { mkdirSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { Config, Report } from '../model.js';
+import { ConfigError, formatConfigIssue } from '../config/errors.js';
+import { closestMatch } from '../config/suggest.js';
+import { EXIT } from '../exit-codes.js';
+import { UsageError } from '../cli-errors.js';
+import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
+import { LabStartError, startWorld, type World } from '../lab/world.js';
+import { loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
+
+export interface LabOptions {
+  /** The one port every lab server listens on; any free port when absent. */
+  port?: number;
+  /** Where the lab writes probes.yaml and ca.pem (kept afterwards); a temporary directory when absent. */
+  dir?: string;
+}
+
+export type DrillOptions = CheckOptions & LabOptions;
+
+/** The issue's contract for a lab that cannot start (port or address in use): exit 1, nothing left running. */
+const LAB_START_FAILED = 1;
+
+function say(io: CheckIo, line: string): void {
+  io.stderr.write(`outage-probe drill: ${line}\n`);
+}
+
+// ───────────────────────────── --list ─────────────────────────────
+
+export function drillList(io: CheckIo): number {
+  let scenarios: Scenario[];
+  try {
+    scenarios = loadScenarios();
+  } catch (err) {
+    return scenarioFileError(err, io);
+  }
+  const width = Math.max(...scenarios.map((s) => s.name.length)) + 2;
+  const lines = scenarios.flatMap((s) => [`  ${s.name.padEnd(width)}${s.description}`, `  ${''.padEnd(width)}replays: ${s.source}`]);
+  io.stdout.write(`Scenarios (run one with: outage-probe drill NAME):\n\n${lines.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+// ───────────────────────────── finding the scenario ─────────────────────────────
+
+function scenarioFileError(err: unknown, io: CheckIo): number {
+  if (!(err instanceof ScenarioError)) throw err;
+  say(io, `broken scenario file ${err.file}:`);
+  for (const p of err.problems) io.stderr.write(`  ${p}\n`);
+  return EXIT.config;
+}
+
+/** The scenario, or the exit code after saying why there is none (unknown names list the known ones). */
+function findScenario(name: string | undefined, io: CheckIo): Scenario | number {
+  const known = scenarioNames();
+  if (!name) {
+    say(io, `give a scenario name, or --list to see them: ${known.join(', ')}`);
+    return EXIT.usage;
+  }
+  let scenario: Scenario | null;
+  try {
+    scenario = loadScenario(name);
+  } catch (err) {
+    return scenarioFileError(err, io);
+  }
+  if (scenario) return scenario;
+  const hint = closestMatch(name, known);
+  say(io, `unknown scenario ${JSON.stringify(name)}${hint ? ` (did you mean ${hint}?)` : ''}; known scenarios: ${known.join(', ')}`);
+  return EXIT.usage;
+}
+
+async function openWorld(scenario: Scenario, options: LabOptions, io: CheckIo): Promise<World | number> {
+  try {
+    if (options.dir) mkdirSync(options.dir, { recursive: true });
+    const world = await startWorld(scenario, {
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.dir ? { dir: resolvePath(options.dir) } : {}),
+    });
+    for (const notice of world.notices) say(io, notice);
+    return world;
+  } catch (err) {
+    if (!(err instanceof LabStartError)) throw err;
+    say(io, err.message);
+    return LAB_START_FAILED;
+  }
+}
+
+function interruptedCode(signal: AbortSignal | undefined): number {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error && reason.message === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
+}
+
+// ───────────────────────────── a drill run ─────────────────────────────
+
+/** What differs between a scenario's `expect` block and a report; empty when the drill came out as expected. */
+export function expectationMismatches(expect: ScenarioExpect, report: Report): string[] {
+  const out: string[] = [];
+  if (report.verdict !== expect.verdict) out.push(`verdict ${report.verdict}, expected ${expect.verdict}`);
+  if (report.exitCode !== expect.exitCode) out.push(`exit code ${report.exitCode}, expected ${expect.exitCode}`);
+  const got = incidentKeys(report.incidents);
+  const want = incidentKeys(expect.incidents);
+  if (got.join() !== want.join()) out.push(`incidents [${got.join(', ')}], expected [${want.join(', ')}]`);
+  const down = report.sites.filter((s) => s.status === 'down').map((s) => s.name).sort();
+  if (expect.down && down.join() !== [...expect.down].sort().join()) out.push(`down [${down.join(', ')}], expected [${[...expect.down].sort().join(', ')}]`);
+  const notOk = (expect.ok ?? []).filter((name) => report.sites.find((s) => s.name === name)?.status !== 'ok');
+  if (notOk.length > 0) out.push(`not ok: ${notOk.join(', ')}`);
+  return out;
+}
+
+/** "Cloudflare/edge", sorted and without repeats: incidents compared as a set of (provider, layer). */
+export function incidentKeys(incidents: ReadonlyArray<{ provider: string | null; layer: string }>): string[] {
+  return [...new Set(incidents.map((i) => `${i.provider ?? '(none)'}/${i.layer}`))].sort();
+}
+
+export async function runDrill(name: string | undefined, options: DrillOptions, io: CheckIo): Promise<number> {
+  const scenario = findScenario(name, io);
+  if (typeof scenario === 'number') return scenario;
+  say(io, `${scenario.name}: ${scenario.description}`);
+  const world = await openWorld(scenario, options, io);
+  if (typeof world === 'number') return world;
+  try {
+    if (io.signal?.aborted) return interruptedCode(io.signal);
+    let config: Config;
+    try {
+      config = loadCheckConfig([], { ...options, resolver: options.resolver ?? [], config: world.configPath });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        for (const issue of err.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
+        return EXIT.config;
+      }
+      if (err instanceof UsageError) {
+        io.stderr.write(`outage-probe: ${err.message}\n`);
+        return EXIT.usage;
+      }
+      throw err;
+    }
+    const report = await probeAndReport(config, options, io);
+    writeReport(report, options, io);
+    if (!io.signal?.aborted) {
+      const mismatches = expectationMismatches(scenario.expect, report);
+      say(
+        io,
+        mismatches.length === 0
+          ? `as expected: ${report.verdict} (exit ${report.exitCode})`
+          : `NOT as the scenario expects: ${mismatches.join('; ')}`,
+      );
+    }
+    return report.exitCode;
+  } finally {
+    await world.close();
+  }
+}
+
+// ───────────────────────────── --serve ─────────────────────────────
+
+/** Keep the lab up for a person's own scripts until the signal fires (SIGINT / SIGTERM). */
+export async function serveDrill(name: string | undefined, io: CheckIo, signal: AbortSignal, options: LabOptions = {}): Promise<number> {
+  const scenario = findScenario(name, io);
+  if (typeof scenario === 'number') return scenario;
+  const world = await openWorld(scenario, options, io);
+  if (typeof world === 'number') return world;
+  try {
+    io.stdout.write(
+      [
+        `outage-probe drill: serving the "${scenario.name}" lab until Ctrl-C or SIGTERM`,
+        `  scenario: ${scenario.description}`,
+        `  replays:  ${scenario.source}`,
+        `  config:   ${world.configPath}`,
+        `  ca:       ${world.caPath}`,
+        `  port:     ${world.port}`,
+        `  try:      outage-probe check --config ${world.configPath}`,
+        '',
+      ].join('\n'),
+    );
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      else signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    return interruptedCode(signal);
+  } finally {
+    await world.close();
+  }
+}

@@ -1,0 +1,86 @@
+// Akamai's edge: healthy answers keep the origin's headers and add `akamai-grn` and `server-timing: ak_p`;
+// pages Akamai generates itself come from `server: AkamaiGHost` with a "Reference #<cause>.<hex>.<epoch>.<hex>"
+// line, HTML-entity-encoded as the real ones are (providers.md §2). The reference prefix names the cause:
+// 6 connect failed, 97 connect timeout (origin side), 9 no configuration for the host.
+
+import { httpDate, popFor, randomHex, stableToken, type EdgePersonality, type EdgeRequest, type LabResponse } from './types.js';
+
+/** The edge machine's own address, as it appears in GRNs (hex of an address inside Akamai's network). */
+const GHOSTS = ['17d3a8c2', '5f2c4a17', '3ad41c09', '6012bb4e'] as const;
+
+/** Characters Akamai writes as numeric entities in its error pages. */
+function entities(text: string): string {
+  return text.replace(/[ #.:/\[\]]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function reference(req: EdgeRequest, cause: number): string {
+  return `${cause}.${popFor(GHOSTS, req.edgeIndex)}.${Math.floor(req.now.getTime() / 1000)}.${randomHex(4)}`;
+}
+
+function grn(req: EdgeRequest): string {
+  return `0.${popFor(GHOSTS, req.edgeIndex)}.${Math.floor(req.now.getTime() / 1000)}.${randomHex(4)}`;
+}
+
+/** Headers on pages the edge generates itself. */
+function ghostHeaders(req: EdgeRequest): Record<string, string> {
+  return {
+    server: 'AkamaiGHost',
+    'mime-version': '1.0',
+    'content-type': 'text/html',
+    expires: httpDate(req.now),
+    'cache-control': 'max-age=0, no-cache, no-store',
+    pragma: 'no-cache',
+    date: httpDate(req.now),
+    'akamai-grn': grn(req),
+  };
+}
+
+function errorTemplate(req: EdgeRequest, status: number, cause: number): LabResponse {
+  const ref = reference(req, cause);
+  const body = `<HTML><HEAD><TITLE>Error</TITLE></HEAD><BODY>
+An error occurred while processing your request.<p>
+${entities(`Reference #${ref}`)}
+<P>${entities(`https://errors.edgesuite.net/${ref}`)}</P>
+</BODY></HTML>
+`;
+  return { status, headers: ghostHeaders(req), body };
+}
+
+export const akamai: EdgePersonality = {
+  id: 'akamai',
+  name: 'Akamai',
+  zones: ['edgekey.net', 'akamaiedge.net'],
+  cnameChain: (host) => [`${host}.edgekey.net`, `e${1000 + (parseInt(stableToken(host, 4, '0123456789'), 10) % 9000)}.a.akamaiedge.net`],
+
+  relay(req, origin) {
+    const ms = 1 + (req.now.getTime() % 30);
+    return {
+      status: origin.status,
+      headers: {
+        ...origin.headers,
+        date: httpDate(req.now),
+        'akamai-grn': grn(req),
+        'server-timing': `cdn-cache; desc=MISS, edge; dur=${ms}, origin; dur=${ms + 20}, ak_p; desc="${req.now.getTime()}_${parseInt(popFor(GHOSTS, req.edgeIndex), 16)}_${parseInt(randomHex(4), 16)}_${ms + 20}_${ms}_0_0_-";dur=1`,
+      },
+      body: origin.body,
+    };
+  },
+  // No public prefix names a fault inside the edge itself; 9 is the one that does not blame the origin.
+  edgeError: (req) => errorTemplate(req, 503, 9),
+  originUnreachable: (req, trouble) => errorTemplate(req, 503, trouble === 'refused' ? 6 : 97),
+  unknownHost(req) {
+    const ref = reference(req, 9);
+    return {
+      status: 400,
+      headers: ghostHeaders(req),
+      body: `<HTML><HEAD>
+<TITLE>Invalid URL</TITLE>
+</HEAD><BODY>
+<H1>Invalid URL</H1>
+The requested URL "${entities('[no URL]')}", is invalid.<p>
+${entities(`Reference #${ref}`)}
+</BODY></HTML>
+`,
+    };
+  },
+};

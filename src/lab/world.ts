@@ -1,0 +1,459 @@
+// A simulated internet on loopback, built from a scenario: recursive resolvers (lab DNS servers that know every
+// record, so they "recurse" by knowing everything), the authoritative DNS hosts' failures as per-zone faults,
+// provider edges that answer with the providers' real headers and pages, real origins, and a CA for HTTPS.
+// It writes the probes.yaml that points `check` at all of it.
+//
+// Addresses: resolvers 127.0.53.<n>; each provider's edges 127.0.<10+i>.1-3 (i = its place in PERSONALITIES);
+// origins 127.0.20.<n>. Every server listens on ONE shared port, so site URLs are https://<host>:<port>/ and
+// origins are reached on the same port. Nothing is ever bound to 127.0.0.1 (client sockets' source address).
+
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa, type TestCa } from './ca.js';
+import { startDnsServer, zoneOf, type DnsFault, type DnsZoneData } from './dns-server.js';
+import { startHttpServer, type HttpBehaviour, type HttpRequestInfo } from './http-server.js';
+import { PERSONALITIES, personality, type EdgePersonality, type EdgeRequest, type LabResponse } from './personalities/index.js';
+import { originPage, originServerError } from './personalities/origin.js';
+import type { EdgeFault, Flapping, Scenario, ScenarioSite } from './scenario.js';
+
+export interface WorldOptions {
+  /** Where probes.yaml and ca.pem go; a fresh temporary directory (removed on close) when absent. */
+  dir?: string;
+  /** The one port every lab server listens on; any free port when absent. */
+  port?: number;
+}
+
+export interface World {
+  scenario: Scenario;
+  dir: string;
+  configPath: string;
+  caPath: string;
+  configText: string;
+  /** The shared port of every lab server. */
+  port: number;
+  /** Every loopback address in the lab's plan, started or deliberately left dark. */
+  addresses: string[];
+  /** Things a person should know, e.g. that the port moved because the first pick was taken. */
+  notices: string[];
+  close(): Promise<void>;
+}
+
+/** The lab could not start (a port or address in use, or unavailable); nothing is left running. */
+export class LabStartError extends Error {
+  override name = 'LabStartError';
+}
+
+const EDGES_PER_PROVIDER = 3;
+const MAX_PORT_TRIES = 5;
+
+// ───────────────────────────── the plan (pure) ─────────────────────────────
+
+export interface LabAddresses {
+  /** Resolver name → address. */
+  resolvers: Map<string, string>;
+  /** Provider id → its edge addresses (only providers that front a site). */
+  edges: Map<string, string[]>;
+  /** Site name → its origin's address. */
+  origins: Map<string, string>;
+}
+
+export function edgeNetwork(providerId: string): string {
+  const index = PERSONALITIES.findIndex((p) => p.id === providerId);
+  if (index < 0) throw new Error(`no lab personality for ${providerId}`);
+  return `127.0.${10 + index}`;
+}
+
+export function labAddresses(scenario: Scenario): LabAddresses {
+  const resolvers = new Map(scenario.resolvers.map((r, i) => [r.name, `127.0.53.${i + 1}`] as const));
+  const edges = new Map<string, string[]>();
+  for (const site of scenario.sites) {
+    if (site.edge && !edges.has(site.edge)) {
+      const prefix = edgeNetwork(site.edge);
+      edges.set(site.edge, Array.from({ length: EDGES_PER_PROVIDER }, (_, i) => `${prefix}.${i + 1}`));
+    }
+  }
+  const origins = new Map(scenario.sites.map((s, i) => [s.name, `127.0.20.${i + 1}`] as const));
+  return { resolvers, edges, origins };
+}
+
+/**
+ * Every record of the lab, in the providers' real naming: a zone's NS names its DNS host
+ * (kate.ns.cloudflare.com, ns1.p16.dynect.net …), a fronted host CNAMEs along its provider's chain
+ * (shop.acme.test → shop.acme.test.cdn.cloudflare.net → A), an apex host holds the edge addresses itself
+ * (flattened), and a site without a provider points straight at its origin.
+ */
+export function labDnsData(scenario: Scenario, addresses: LabAddresses): DnsZoneData {
+  const records: DnsZoneData['records'] = {};
+  const zones = new Set<string>();
+  for (const site of scenario.sites) {
+    zones.add(site.zone);
+    const ns = scenario.dnsHosts.find((d) => d.name === site.dns)?.ns ?? [];
+    records[site.zone] = { ...records[site.zone], NS: ns };
+  }
+  for (const p of PERSONALITIES) if (addresses.edges.has(p.id)) p.zones.forEach((z) => zones.add(z));
+
+  for (const site of scenario.sites) {
+    const target = site.edge ? addresses.edges.get(site.edge)! : [addresses.origins.get(site.name)!];
+    const chain = site.edge && site.host !== site.zone ? personality(site.edge)!.cnameChain(site.host) : [];
+    const names = [site.host, ...chain];
+    names.slice(0, -1).forEach((name, i) => (records[name] = { ...records[name], CNAME: names[i + 1]! }));
+    const last = names.at(-1)!;
+    records[last] = { ...records[last], A: target };
+  }
+  return { records, zones: [...zones] };
+}
+
+/** Zones whose authoritative DNS host is failing in this scenario. */
+export function failingZones(scenario: Scenario): string[] {
+  const failing = new Set(Object.keys(scenario.faults.dnsHosts));
+  return [...new Set(scenario.sites.filter((s) => failing.has(s.dns)).map((s) => s.zone))];
+}
+
+export interface ResolverBehaviour {
+  fault: (name: string, type: string) => DnsFault | null;
+  ede: (name: string, type: string) => { code: number; text: string } | null;
+}
+
+/**
+ * How one resolver misbehaves. A resolver-wide fault applies to everything; a failing DNS host makes every
+ * resolver answer SERVFAIL with EDE 22 (No Reachable Authority) for its zones' names, while NS queries still
+ * get the delegation, as a resolver can give from the parent zone.
+ */
+export function resolverBehaviour(scenario: Scenario, resolverName: string): ResolverBehaviour {
+  const own = scenario.faults.resolvers[resolverName] ?? null;
+  const zones = failingZones(scenario);
+  const failingZone = (name: string, type: string): string | null => (type === 'NS' ? null : zoneOf(name, zones));
+  return {
+    fault: (name, type) => own ?? (failingZone(name, type) !== null ? 'servfail' : null),
+    ede: (name, type) => {
+      if (own) return null;
+      const zone = failingZone(name, type);
+      return zone !== null ? { code: 22, text: `at delegation ${zone}.` } : null;
+    },
+  };
+}
+
+function yamlString(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** The probes.yaml a user would write for this lab. */
+export function labConfigText(scenario: Scenario, addresses: LabAddresses, port: number): string {
+  const resolverLines = scenario.resolvers.map((r) => {
+    const address = addresses.resolvers.get(r.name)!;
+    const target = r.doh ? `doh: ${yamlString(`https://${address}:${port}/dns-query`)}` : `address: ${yamlString(`${address}:${port}`)}`;
+    return `  - { name: ${r.name}, ${target}${r.provider ? `, provider: ${yamlString(r.provider)}` : ''} }`;
+  });
+  const providerLines = [...addresses.edges.keys()].map((id) => `  - { extends: ${id}, ranges: [${yamlString(`${edgeNetwork(id)}.0/24`)}] }`);
+  const siteLines = scenario.sites.map((s) => {
+    const origin = s.probeOrigin ? `, origin: ${yamlString(`${addresses.origins.get(s.name)!}:${port}`)}` : '';
+    return `  - { name: ${s.name}, url: ${yamlString(`https://${s.host}:${port}/`)}${origin} }`;
+  });
+  return `# outage-probe drill lab: ${scenario.name}
+# ${scenario.description}
+# Replays: ${scenario.source}
+# Every address below is on this machine's loopback; the lab's certificates are signed by ./ca.pem.
+
+resolvers:
+${resolverLines.join('\n')}
+
+defaults:
+  timeout: 2s
+  deadline: 15s
+  concurrency: 32
+  paths: [edge, origin]
+
+tls: { ca: ./ca.pem }
+
+# The built-in providers, extended with the lab's loopback edge ranges.
+providers:
+${providerLines.length > 0 ? providerLines.join('\n') : '  []'}
+
+sites:
+${siteLines.join('\n')}
+`.replace('providers:\n  []', 'providers: []');
+}
+
+// ───────────────────────────── edges and origins ─────────────────────────────
+
+/** Is a (possibly flapping) fault in its failing phase? The clock starts at the first request the lab sees. */
+export function failingNow(flapping: Flapping | null, sinceFirstRequestMs: number): boolean {
+  if (!flapping) return true;
+  const phase = (sinceFirstRequestMs % flapping.periodMs) / flapping.periodMs;
+  return phase < flapping.failFraction;
+}
+
+function hostOnly(hostHeader: string): string {
+  const host = hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.replace(/:\d+$/, '');
+  return host.toLowerCase().replace(/\.$/, '');
+}
+
+function respond(response: LabResponse): HttpBehaviour {
+  return { kind: 'respond', status: response.status, headers: response.headers, body: response.body };
+}
+
+export interface EdgeState {
+  scenario: Scenario;
+  sitesByHost: Map<string, ScenarioSite>;
+  clock: { firstRequestAt: number | null };
+}
+
+function sinceFirstRequest(state: EdgeState): number {
+  const now = performance.now();
+  state.clock.firstRequestAt ??= now;
+  return now - state.clock.firstRequestAt;
+}
+
+/** The site's page as its origin would serve it now (for an edge that relays it). */
+function originAnswer(scenario: Scenario, site: ScenarioSite, now: Date): LabResponse | 'refused' | 'timeout' {
+  switch (scenario.faults.origins[site.name]) {
+    case 'down':
+      return 'refused';
+    case 'timeout':
+      return 'timeout';
+    case '5xx':
+      return originServerError(now);
+    default:
+      return originPage(site.host, site.title, now);
+  }
+}
+
+/** What one edge address answers: the site's page, or what the scenario's fault makes the provider send. */
+export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edgeIndex: number, req: HttpRequestInfo): HttpBehaviour {
+  const host = hostOnly(req.host || req.sni || '');
+  const edgeReq: EdgeRequest = {
+    host,
+    path: req.path,
+    method: req.method,
+    userAgent: req.headers['user-agent'] ?? '',
+    httpVersion: req.httpVersion,
+    edgeIndex,
+    now: new Date(),
+  };
+  const site = state.sitesByHost.get(host);
+  if (!site || site.edge !== provider.id) return respond(provider.unknownHost(edgeReq));
+
+  const fault: EdgeFault | null = state.scenario.faults.sites[site.name] ?? state.scenario.faults.edges[provider.id] ?? null;
+  const active = fault !== null && failingNow(fault.flapping, sinceFirstRequest(state));
+  const isSelfTest = provider.selfTest !== undefined && req.path.split('?')[0] === provider.selfTest.path;
+
+  if (isSelfTest && !(active && (fault.fault === 'hang' || (fault.fault === 'edge-5xx' && fault.selfTest === 'fail')))) {
+    return respond(provider.selfTest!.respond(edgeReq));
+  }
+  if (active) {
+    switch (fault.fault) {
+      case 'edge-5xx':
+        return respond(provider.edgeError(edgeReq));
+      case 'challenge-fail':
+        return respond(provider.challengeFailure ? provider.challengeFailure(edgeReq) : provider.edgeError(edgeReq));
+      case 'hang':
+      case 'refuse': // a refusing edge is never started; hang if one is reached anyway
+        return { kind: 'hang' };
+    }
+  }
+  const origin = originAnswer(state.scenario, site, edgeReq.now);
+  return respond(typeof origin === 'string' ? provider.originUnreachable(edgeReq, origin) : provider.relay(edgeReq, origin));
+}
+
+function originAnswerBehaviour(scenario: Scenario, site: ScenarioSite): HttpBehaviour {
+  const answer = originAnswer(scenario, site, new Date());
+  return typeof answer === 'string' ? { kind: 'hang' } : respond(answer);
+}
+
+// ───────────────────────────── starting and stopping ─────────────────────────────
+
+interface Running {
+  close(): Promise<void>;
+}
+
+/** One server to start on the shared port: `start` returns the port it got (it matters when asked for 0). */
+interface Starter {
+  address: string;
+  start(port: number): Promise<{ port: number; server: Running }>;
+}
+
+function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Starter[] {
+  if (scenario.faults.network === 'down') return [];
+  const state: EdgeState = {
+    scenario,
+    sitesByHost: new Map(scenario.sites.map((s) => [s.host, s])),
+    clock: { firstRequestAt: null },
+  };
+  const list: Starter[] = [];
+
+  for (const [providerId, edgeAddresses] of addresses.edges) {
+    if (scenario.faults.edges[providerId]?.fault === 'refuse') continue; // nothing listens: connections are refused
+    const provider = personality(providerId)!;
+    const pem = ca.issue(scenario.sites.filter((s) => s.edge === providerId).map((s) => s.host));
+    edgeAddresses.forEach((address, edgeIndex) =>
+      list.push({
+        address,
+        async start(port) {
+          const server = await startHttpServer({
+            host: address,
+            port,
+            tls: { ...pem, http2: true },
+            handler: (req) => edgeAnswer(state, provider, edgeIndex, req),
+          });
+          return { port: server.port, server };
+        },
+      }),
+    );
+  }
+
+  for (const site of scenario.sites) {
+    const fault = scenario.faults.origins[site.name];
+    if (fault === 'down') continue;
+    const address = addresses.origins.get(site.name)!;
+    const pem = ca.issue([site.host]);
+    list.push({
+      address,
+      async start(port) {
+        // A timing-out origin accepts TCP and never finishes the TLS handshake: the edge's connection times out.
+        const server = await startHttpServer({
+          host: address,
+          port,
+          tls: pem,
+          hangTls: fault === 'timeout',
+          handler: () => originAnswerBehaviour(scenario, site),
+        });
+        return { port: server.port, server };
+      },
+    });
+  }
+
+  const data = labDnsData(scenario, addresses);
+  for (const resolver of scenario.resolvers) {
+    const address = addresses.resolvers.get(resolver.name)!;
+    const behaviour = resolverBehaviour(scenario, resolver.name);
+    const pem = resolver.doh ? ca.issue([address]) : null;
+    list.push({
+      address,
+      async start(port) {
+        // A DoH resolver serves HTTPS on the shared port; its plain UDP/TCP side (unused) takes any free port.
+        const server = await startDnsServer({
+          host: address,
+          port: pem ? 0 : port,
+          data,
+          fault: behaviour.fault,
+          ede: behaviour.ede,
+          ...(pem ? { doh: { ...pem, port } } : {}),
+        });
+        const used = pem ? Number(new URL(server.dohUrl!).port) : server.port;
+        return { port: used, server };
+      },
+    });
+  }
+  return list;
+}
+
+function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** A port nothing listens on at `address` right now (for a lab where nothing is started). */
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen({ host: address, port: 0, exclusive: true }, () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function closeAll(servers: Running[]): Promise<void> {
+  await Promise.all(servers.map((s) => s.close().catch(() => undefined)));
+}
+
+/**
+ * Start every server on one port. A port taken on one of the addresses means starting over on another
+ * (when the port was not asked for) or a LabStartError (when it was); either way nothing is left running.
+ */
+async function startAll(list: Starter[], requested: number | undefined, notices: string[]): Promise<{ port: number; servers: Running[] }> {
+  for (let attempt = 1; ; attempt++) {
+    let port = requested ?? 0;
+    const servers: Running[] = [];
+    let current: Starter | null = null;
+    try {
+      for (const starter of list) {
+        current = starter;
+        const started = await starter.start(port);
+        servers.push(started.server);
+        if (port === 0) port = started.port;
+      }
+      if (port === 0) port = await freePort(list[0]?.address ?? '127.0.53.1');
+      return { port, servers };
+    } catch (err) {
+      await closeAll(servers);
+      const code = errorCode(err);
+      const where = current ? `${current.address}${port ? `:${port}` : ''}` : 'loopback';
+      if (code === 'EADDRINUSE' && requested === undefined && attempt < MAX_PORT_TRIES) {
+        notices.push(`port ${port} was already in use on ${current?.address ?? 'loopback'}; the lab picked another`);
+        continue;
+      }
+      if (code === 'EADDRINUSE') {
+        throw new LabStartError(
+          `cannot start the lab: ${where} is already in use${requested !== undefined ? ` (give another --port, or none to pick a free one)` : ''}`,
+        );
+      }
+      if (code === 'EADDRNOTAVAIL') {
+        throw new LabStartError(`cannot start the lab: the loopback address ${current?.address ?? ''} is not available on this host`);
+      }
+      throw err;
+    }
+  }
+}
+
+/** Start the scenario's world. Rejects with LabStartError (after closing what it started) when it cannot. */
+export async function startWorld(scenario: Scenario, options: WorldOptions = {}): Promise<World> {
+  const ownDir = options.dir === undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), `outage-probe-lab-${scenario.name}-`));
+  const removeDir = () => {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+  };
+  const notices: string[] = [];
+  const addresses = labAddresses(scenario);
+  const ca = createCa(`outage-probe lab CA ${randomBytes(3).toString('hex')}`);
+
+  let started: { port: number; servers: Running[] };
+  try {
+    started = await startAll(starters(scenario, addresses, ca), options.port, notices);
+  } catch (err) {
+    removeDir();
+    throw err;
+  }
+
+  const configText = labConfigText(scenario, addresses, started.port);
+  const caPath = join(dir, 'ca.pem');
+  const configPath = join(dir, 'probes.yaml');
+  try {
+    writeFileSync(caPath, ca.cert);
+    writeFileSync(configPath, configText);
+  } catch (err) {
+    await closeAll(started.servers);
+    removeDir();
+    throw err;
+  }
+
+  let closing: Promise<void> | null = null;
+  return {
+    scenario,
+    dir,
+    configPath,
+    caPath,
+    configText,
+    port: started.port,
+    addresses: [...addresses.resolvers.values(), ...[...addresses.edges.values()].flat(), ...addresses.origins.values()],
+    notices,
+    close() {
+      closing ??= closeAll(started.servers).then(removeDir);
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,63 @@
+// Every drill scenario, run in-process through the real check pipeline, must come out exactly as its
+// file's `expect` block says, and leave nothing listening. One run goes through the built binary.
+// (The CLI run needs a build: `npm test` builds first; alone, run `npx tsc -p tsconfig.json` before.)
+
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { incidentKeys, runDrill } from '../../src/commands/drill.js';
+import { loadScenarios, SCENARIOS_DIR } from '../../src/lab/scenario.js';
+import { runCli } from '../support/cli.js';
+import { captureIo, leftoverHandles, networkHandles, portFree } from './support.js';
+
+const scenarios = loadScenarios();
+
+describe('the scenario files', () => {
+  it('hold at least the six scenarios the drill promises, each with a one-line description and a source', () => {
+    expect(scenarios.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['healthy', 'cloudflare-2025-11-18', 'cloudflare-dns-2025-07-14', 'dyn-2016-10-21', 'local-network-down', 'origin-down']),
+    );
+    for (const s of scenarios) {
+      expect(s.file.startsWith(SCENARIOS_DIR)).toBe(true);
+      expect(s.description).not.toContain('\n');
+      expect(s.source.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe.each(scenarios.map((s) => [s.name, s] as const))('drill %s', (_name, scenario) => {
+  it('comes out as its expect block says, and leaves no socket behind', async () => {
+    const before = networkHandles();
+    const io = captureIo();
+    const code = await runDrill(scenario.name, { format: 'json', resolver: [], verbose: false, color: false }, io);
+    const report = JSON.parse(io.out()) as Report;
+    const expected = scenario.expect;
+
+    expect({ verdict: report.verdict, exitCode: code }).toEqual({ verdict: expected.verdict, exitCode: expected.exitCode });
+    expect(report.exitCode).toBe(expected.exitCode);
+    expect(incidentKeys(report.incidents)).toEqual(incidentKeys(expected.incidents));
+    if (expected.down) {
+      expect(report.sites.filter((s) => s.status === 'down').map((s) => s.name).sort()).toEqual([...expected.down].sort());
+    }
+    for (const name of expected.ok ?? []) expect([name, report.sites.find((s) => s.name === name)?.status]).toEqual([name, 'ok']);
+    expect(report.sites.map((s) => s.name)).toEqual(scenario.sites.map((s) => s.name));
+    expect(io.err()).toContain(`outage-probe drill: as expected: ${expected.verdict} (exit ${expected.exitCode})`);
+
+    expect(await leftoverHandles(before)).toEqual({});
+  });
+});
+
+describe('drill through the binary', () => {
+  it('runs `drill healthy --json`: exit 0, verdict ok, and the ports it used are free again', async () => {
+    const r = await runCli(['drill', 'healthy', '--json'], { timeoutMs: 20_000 });
+    expect(r.signal).toBeNull(); // it exited by itself
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.verdict).toBe('ok');
+    expect(report.config).toMatch(/outage-probe-lab-healthy-.*\/probes\.yaml$/);
+    const port = Number(new URL(report.sites[0]!.url).port);
+    expect(port).toBeGreaterThan(0);
+    expect(await portFree('127.0.10.1', port)).toBe(true);
+    expect(await portFree('127.0.20.1', port)).toBe(true);
+    expect(await portFree('127.0.53.1', port, true)).toBe(true);
+  });
+});
