@@ -3,7 +3,15 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Attempt, Config, Report } from '../model.js';
+import type { Attempt, Config, Report, SiteProvider } from '../model.js';
+import { acquireLock } from '../state/lock.js';
+import { defaultStateFile, readState, writeStateAtomic } from '../state/store.js';
+import { compareRuns, isQuietRun } from '../state/transitions.js';
+import { eventPayload, sampleEvent, type ChangeEvent } from '../notify/events.js';
+import { notificationProblem, notifyAll, parseWebhookUrl } from '../notify/webhook.js';
+import { renderOpenMetrics } from '../report/openmetrics.js';
+import { appendHistory } from '../report/history.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { ConfigError, formatConfigIssue } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
 import { runProbes } from '../probe/run.js';
@@ -20,7 +28,7 @@ import { EXIT } from '../exit-codes.js';
 import { TOOL_VERSION } from '../version.js';
 import { UsageError } from '../cli-errors.js';
 
-export type OutputFormat = 'table' | 'json' | 'ndjson';
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'openmetrics';
 
 export interface CheckOptions {
   config?: string;
@@ -34,6 +42,17 @@ export interface CheckOptions {
   interval?: string;
   minSites?: string;
   vantage?: string;
+  /** --state: a path, or true for the default state file. */
+  state?: string | true;
+  /** --wait SECONDS for another run's lock. */
+  wait?: string;
+  notify?: string[];
+  notifyTest?: boolean;
+  quiet?: boolean;
+  /** --output FILE: write the rendered report there (atomically) instead of stdout. */
+  output?: string;
+  /** --append FILE: add the run's one-line summary there. */
+  append?: string;
   color: boolean;
   /** Where the packaged default probes.yaml lives (overridable for tests). */
   packagedConfig?: string;
@@ -114,8 +133,13 @@ function reserveMs(deadlineMs: number): number {
 
 export async function runCheck(urls: string[], options: CheckOptions, io: CheckIo): Promise<number> {
   let config: Config;
+  let notifyUrls: string[];
+  let waitMs: number;
   try {
     config = loadCheckConfig(urls, options);
+    notifyUrls = checkNotifyUrls(options.notify ?? []);
+    waitMs = waitSeconds(options.wait) * 1000;
+    if (options.output && options.format === 'ndjson') throw new UsageError('--output writes a whole report; use it with --json, --format openmetrics or the table, not --ndjson');
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
@@ -127,16 +151,104 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
     }
     throw err;
   }
-  const report = await probeAndReport(config, options, io);
-  writeReport(report, options, io);
-  return report.exitCode;
+  const vantage = options.vantage ?? hostname();
+  if (options.notifyTest) return sendTestNotification(notifyUrls, vantage, config, io);
+
+  // State: lock first, then read, so a run that waited compares with what the previous run saved.
+  const stateFile = options.state === true ? defaultStateFile(io.env) : options.state;
+  const lock = stateFile ? await acquireLock(`${stateFile}.lock`, { waitMs, ...(io.signal ? { signal: io.signal } : {}) }) : null;
+  if (lock && 'busy' in lock) {
+    io.stderr.write(`outage-probe: ${lock.busy}\n`);
+    return EXIT.busy;
+  }
+  if (lock && 'error' in lock) {
+    io.stderr.write(`outage-probe: ${lock.error}\n`);
+    return EXIT.config;
+  }
+  try {
+    const stored = stateFile ? readState(stateFile) : { state: null, warnings: [] };
+    if ('refused' in stored) {
+      io.stderr.write(`outage-probe: ${stored.refused}\n`);
+      return EXIT.config;
+    }
+    for (const warning of stored.warnings) io.stderr.write(`outage-probe: warning: ${warning}\n`);
+
+    // Webhooks get the end of the run's time: probing stops a little earlier when there is someone to tell.
+    const notifyReserveMs = notifyUrls.length > 0 ? Math.min(5000, Math.round(config.run.deadlineMs * 0.25)) : 0;
+    const runEndsAt = performance.now() + config.run.deadlineMs;
+    let report = await probeAndReport(config, { ...options, vantage }, io, {
+      remembered: stored.state?.stacks ?? {},
+      reserveMs: notifyReserveMs,
+    });
+
+    let events: ChangeEvent[] = [];
+    const interrupted = io.signal?.aborted === true;
+    if (stateFile && !interrupted) {
+      const compared = compareRuns(stored.state, report, report.startedAt, { file: stateFile, warnings: stored.warnings });
+      report = compared.report;
+      events = compared.events;
+      writeStateAtomic(stateFile, compared.next);
+    }
+    if (events.length > 0 && notifyUrls.length > 0 && !interrupted) {
+      const payload = eventPayload(events, report);
+      const results = await notifyAll(notifyUrls, payload, { deadlineAt: runEndsAt, ca: config.tls.ca, ...(io.signal ? { signal: io.signal } : {}) });
+      report = { ...report, notifications: results };
+      for (const r of results) if (!r.ok) io.stderr.write(`outage-probe: ${notificationProblem(r)}\n`);
+    }
+
+    if (!(options.quiet && isQuietRun(report, events))) writeReport(report, options, io);
+    if (options.append) appendHistory(options.append, report);
+    return report.exitCode;
+  } finally {
+    if (lock && 'release' in lock) lock.release();
+  }
+}
+
+function checkNotifyUrls(urls: string[]): string[] {
+  for (const url of urls) {
+    const parsed = parseWebhookUrl(url);
+    if ('error' in parsed) throw new UsageError(`--notify: ${parsed.error}`);
+  }
+  return urls;
+}
+
+function waitSeconds(value: string | undefined): number {
+  if (value === undefined) return 0;
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || n > 86_400) throw new UsageError(`--wait: expected a number of seconds from 0 to 86400, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** --notify-test: one sample event to every webhook; exit 0 when all took it. */
+async function sendTestNotification(urls: string[], vantage: string, config: Config, io: CheckIo): Promise<number> {
+  if (urls.length === 0) {
+    io.stderr.write('outage-probe: --notify-test needs at least one --notify URL\n');
+    return EXIT.usage;
+  }
+  const event = sampleEvent(vantage);
+  const payload = eventPayload([event], { startedAt: event.at, vantage, verdict: 'ok', summary: 'outage-probe test notification' });
+  const results = await notifyAll(urls, payload, { deadlineAt: performance.now() + config.run.deadlineMs, ca: config.tls.ca, ...(io.signal ? { signal: io.signal } : {}) });
+  for (const r of results) io.stderr.write(`outage-probe: ${r.ok ? `test event delivered to ${r.url}` : notificationProblem(r)}\n`);
+  return results.every((r) => r.ok) ? EXIT.ok : EXIT.siteFailures;
 }
 
 /** The pipeline after config: also used by `drill`, which builds its Config from a lab. */
-export async function probeAndReport(config: Config, options: Pick<CheckOptions, 'format' | 'vantage'>, io: CheckIo): Promise<Report> {
+export interface ProbeContext {
+  /** Each site's last known provider stack (from --state), for sites whose edge does not answer now. */
+  remembered?: Record<string, SiteProvider[]>;
+  /** Time kept back at the end of the deadline for work after probing (notifications). */
+  reserveMs?: number;
+}
+
+export async function probeAndReport(
+  config: Config,
+  options: Pick<CheckOptions, 'format' | 'vantage'>,
+  io: CheckIo,
+  context: ProbeContext = {},
+): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const deadlineAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs);
+  const deadlineAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs) - (context.reserveMs ?? 0);
   const catalog = loadCatalog(config.providers);
   const progress = io.stderr.isTTY && options.format !== 'ndjson' ? progressLine(io.stderr) : null;
   const sampling = config.attribution.samples > 1;
@@ -160,7 +272,7 @@ export async function probeAndReport(config: Config, options: Pick<CheckOptions,
   const attempts = sampling
     ? await resample(config, results.attempts, { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs, deadlineAt, ...(io.signal ? { signal: io.signal } : {}) })
     : results.attempts;
-  const attribution = attribute(config, results.dns, attempts, catalog, config.attribution);
+  const attribution = attribute(config, results.dns, attempts, catalog, config.attribution, context.remembered ?? {});
   if (options.format === 'ndjson' && sampling) {
     for (const site of attribution.sites) for (const a of site.attempts) io.stdout.write(ndjsonAttemptLine(a));
   }
@@ -192,18 +304,26 @@ function selfTestFor(attempt: Attempt, catalog: Catalog) {
   return provider?.selfTest ?? null;
 }
 
-export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color'>, io: CheckIo): void {
+export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color' | 'output'>, io: CheckIo): void {
+  const toFile = options.output !== undefined;
+  const text = renderReport(report, options, io, toFile);
+  if (options.output) writeFileAtomic(options.output, text);
+  else io.stdout.write(text);
+}
+
+function renderReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color'>, io: CheckIo, toFile: boolean): string {
   switch (options.format) {
     case 'json':
-      io.stdout.write(renderJson(report));
-      return;
+      return renderJson(report);
     case 'ndjson':
-      io.stdout.write(ndjsonSummaryLine(report));
-      return;
+      return ndjsonSummaryLine(report);
+    case 'openmetrics':
+      return renderOpenMetrics(report);
     default: {
-      const color = options.color && io.stdout.isTTY === true && !io.env.NO_COLOR;
-      const width = io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 100;
-      io.stdout.write(renderTable(report, { color, verbose: options.verbose, width }));
+      const terminal = io.stdout.isTTY === true && !toFile;
+      const color = options.color && terminal && !io.env.NO_COLOR;
+      const width = terminal && io.stdout.columns ? io.stdout.columns : 100;
+      return renderTable(report, { color, verbose: options.verbose, width });
     }
   }
 }

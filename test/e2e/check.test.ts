@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopback, type Loopback } from '../support/loopback.js';
 import { runCli } from '../support/cli.js';
+import { expectValidNdjson, expectValidReport } from '../support/schema.js';
 import type { RunningDnsServer } from '../../src/lab/dns-server.js';
 import type { HttpServerOptions } from '../../src/lab/http-server.js';
 
@@ -87,6 +88,7 @@ describe('check against 3 resolvers and 10 sites', () => {
     code = r.code;
     expect(r.stderr).toBe('');
     report = JSON.parse(r.stdout) as ReportJson;
+    expectValidReport(report);
   });
 
   it('reports site failures with exit code 1', () => {
@@ -171,6 +173,7 @@ describe('check against 3 resolvers and 10 sites', () => {
 
   it('streams NDJSON: one line per attempt, then a summary', async () => {
     const r = await runCli(['check', '--config', configFile, '--ndjson']);
+    expectValidNdjson(r.stdout);
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { type: string; schema: string });
     const attempts = lines.filter((l) => l.type === 'attempt');
     expect(attempts).toHaveLength(report.sites.reduce((n, s) => n + s.attempts.length, 0));

@@ -1,9 +1,8 @@
 // `outage-probe providers update`: fetch each provider's official range list, parse it, and write
 // the cache atomically. A source that fails keeps its previous data; parsers are pure.
 
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { fetch } from 'undici';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { safeLine } from '../../util/text.js';
 import { toProbeError } from '../../util/errors.js';
 import { readRangeCache, type RangeSnapshot } from './load.js';
@@ -276,23 +275,6 @@ export function nextCache(previous: RangeSnapshot | null, results: SourceResult[
     }
   }
   return { takenAt, sets };
-}
-
-/** Write through a temporary file and rename, so a reader never sees half a file. */
-export function writeFileAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  try {
-    writeFileSync(temp, text, { mode: 0o644 });
-    renameSync(temp, file);
-  } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
-    throw err;
-  }
 }
 
 export interface UpdateRangesOptions extends FetchSourcesOptions {

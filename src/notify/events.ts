@@ -1,0 +1,171 @@
+// What --notify sends: one event per transition (incident opened or resolved, site down or recovered),
+// each with a Slack-compatible one-line `text`. Pure: built by state/transitions.ts, posted by webhook.ts.
+//
+// One POST per webhook per run carries every transition of the run (see eventPayload): a provider incident
+// that takes 20 sites down is one message, not 21, which keeps chat channels readable, stays under Slack's
+// one-message-per-second webhook limit, and makes a retry all-or-nothing.
+
+import type { Blame, Incident, Layer, SiteReport, SiteStatus, Verdict } from '../model.js';
+import { formatMs } from '../util/time.js';
+import { plural, safeLine } from '../util/text.js';
+
+export const EVENT_SCHEMA = 'outage-probe.event/v1';
+
+export type ChangeEventType = 'incident-opened' | 'incident-resolved' | 'site-down' | 'site-recovered' | 'test';
+
+export interface EventIncident {
+  id: string;
+  provider: string | null;
+  layer: Layer;
+  summary: string;
+  sites: string[];
+  confidence: number;
+  /** When the incident was first seen. */
+  since: string | null;
+}
+
+export interface EventSite {
+  name: string;
+  url: string;
+  status: SiteStatus;
+  reason: string | null;
+  blame: Blame | null;
+  /** down / degraded: when it started failing; recovered: when it had started failing. */
+  since: string | null;
+}
+
+export interface ChangeEvent {
+  type: ChangeEventType;
+  /** When the transition was seen: the comparing run's time (ISO 8601). */
+  at: string;
+  vantage: string;
+  incident?: EventIncident;
+  site?: EventSite;
+  /** One line for a chat channel (Slack mrkdwn: &, < and > escaped). */
+  text: string;
+}
+
+export interface EventPayload {
+  schema: typeof EVENT_SCHEMA;
+  /** Every event's text, one per line (sites named by an incident line of the same run are folded into it). */
+  text: string;
+  events: ChangeEvent[];
+  run: { startedAt: string; vantage: string; verdict: Verdict; summary: string };
+}
+
+/** Slack reads &, < and > as markup (links, mentions); everything else is plain. */
+export function slackEscape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function line(text: string): string {
+  return slackEscape(safeLine(text, 600));
+}
+
+/** "Cloudflare edge incident (partial)" out of "Cloudflare edge incident (partial): 3 of 4 …". */
+function headline(incident: Incident): string {
+  const cut = incident.summary.indexOf(': ');
+  return cut > 0 ? incident.summary.slice(0, cut) : `${incident.provider ?? incident.kind} ${incident.layer} incident`;
+}
+
+function lasted(since: string | null, at: string): string {
+  if (!since) return '';
+  const ms = Date.parse(at) - Date.parse(since);
+  return Number.isFinite(ms) && ms >= 0 ? `, after ${formatMs(ms)}` : '';
+}
+
+function eventIncident(incident: Incident, since: string | null): EventIncident {
+  return {
+    id: incident.id,
+    provider: incident.provider,
+    layer: incident.layer,
+    summary: incident.summary,
+    sites: incident.sites,
+    confidence: incident.confidence,
+    since,
+  };
+}
+
+function eventSite(site: SiteReport, since: string | null): EventSite {
+  return { name: site.name, url: site.url, status: site.status, reason: site.reason, blame: site.blame, since };
+}
+
+export function incidentOpened(incident: Incident, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'incident-opened',
+    at,
+    vantage,
+    incident: eventIncident(incident, at),
+    text: line(`:red_circle: ${incident.summary} (from ${vantage})`),
+  };
+}
+
+/** `incident` is the one remembered from the last run; `since` when it was first seen. */
+export function incidentResolved(incident: Incident, since: string | null, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'incident-resolved',
+    at,
+    vantage,
+    incident: eventIncident(incident, since),
+    text: line(`:white_check_mark: resolved: ${headline(incident)} (${plural(incident.sites.length, 'site')}: ${incident.sites.join(', ')}${lasted(since, at)}) (from ${vantage})`),
+  };
+}
+
+export function siteDown(site: SiteReport, at: string, vantage: string): ChangeEvent {
+  const icon = site.status === 'down' ? ':red_circle:' : ':large_orange_circle:';
+  return {
+    type: 'site-down',
+    at,
+    vantage,
+    site: eventSite(site, at),
+    text: line(`${icon} ${site.name} is ${site.status}: ${site.reason ?? 'no reason recorded'} (from ${vantage})`),
+  };
+}
+
+/** `since`: when the site had started failing. */
+export function siteRecovered(site: SiteReport, since: string | null, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'site-recovered',
+    at,
+    vantage,
+    site: eventSite(site, since),
+    text: line(`:white_check_mark: ${site.name} recovered${lasted(since, at)} (from ${vantage})`),
+  };
+}
+
+/** What --notify-test sends: plainly a test, so no receiver mistakes it for an outage. */
+export function sampleEvent(vantage: string, now: Date = new Date()): ChangeEvent {
+  return {
+    type: 'test',
+    at: now.toISOString(),
+    vantage,
+    text: line(`:information_source: outage-probe test notification from ${vantage}: this webhook receives outage-probe alerts`),
+  };
+}
+
+const MAX_TEXT_LINES = 20;
+
+/**
+ * The JSON body posted to each webhook: every event of the run, and a `text` for chat (Slack, Mattermost,
+ * Rocket.Chat and Discord-via-/slack read it). In `text`, a site whose down / recovered line would only repeat
+ * an incident line of the same run is left out (the event is still in `events`), and long lists are cut.
+ */
+export function eventPayload(events: ChangeEvent[], run: { startedAt: string; vantage: string; verdict: Verdict; summary: string }): EventPayload {
+  const coveredBy = (type: ChangeEventType) =>
+    new Set(events.filter((e) => e.type === type).flatMap((e) => e.incident?.sites ?? []));
+  const opened = coveredBy('incident-opened');
+  const resolved = coveredBy('incident-resolved');
+  const shown = events.filter((e) => {
+    if (e.type === 'site-down') return !opened.has(e.site!.name);
+    if (e.type === 'site-recovered') return !resolved.has(e.site!.name);
+    return true;
+  });
+  const lines = shown.slice(0, MAX_TEXT_LINES).map((e) => e.text);
+  if (shown.length > MAX_TEXT_LINES) lines.push(`…and ${plural(shown.length - MAX_TEXT_LINES, 'more change')}`);
+  return {
+    schema: EVENT_SCHEMA,
+    text: lines.join('\n'),
+    events,
+    run: { startedAt: run.startedAt, vantage: run.vantage, verdict: run.verdict, summary: run.summary },
+  };
+}

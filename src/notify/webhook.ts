@@ -1,0 +1,218 @@
+// POST the run's events to a webhook (--notify URL). Retries network errors, 408, 429 and 5xx with exponential
+// backoff (250 ms, 500 ms, 1 s …, or the server's Retry-After when longer), never past the run's deadline;
+// any other answer is final. Never throws: a failure is a NotificationResult, so it can never cost the run
+// its report.
+
+import tls from 'node:tls';
+import { Agent, request } from 'undici';
+import type { NotificationResult } from '../model.js';
+import { toProbeError } from '../util/errors.js';
+import { safeLine } from '../util/text.js';
+import { formatMs } from '../util/time.js';
+import { TOOL_VERSION } from '../version.js';
+import type { EventPayload } from './events.js';
+
+export { sampleEvent } from './events.js';
+
+export interface PostOptions {
+  /** performance.now() reading after which no attempt starts and the one in flight is cut (the run's deadline). */
+  deadlineAt: number;
+  /** Aborts the posting (SIGINT / SIGTERM). */
+  signal?: AbortSignal;
+  /** Extra CA certificates (PEM) trusted besides Node's bundle: probes.yaml `tls.ca`. */
+  ca?: string | null;
+  /** Pause before retry n (1-based), in ms; default 250 · 2^(n-1). */
+  backoffMs?: (retry: number) => number;
+  /** At most this many attempts (default 6). */
+  maxAttempts?: number;
+  /** One attempt waits at most this long for the reply (default 10 s; always cut at the deadline). */
+  attemptTimeoutMs?: number;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 6;
+const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
+/** Enough of the reply to quote in an error; the rest is dropped unread. */
+const MAX_REPLY_BYTES = 1024;
+
+export function defaultBackoffMs(retry: number): number {
+  return 250 * 2 ** (retry - 1);
+}
+
+/** An absolute http(s) URL with a host, or why not. For checking --notify values before the run. */
+export function parseWebhookUrl(text: string): URL | { error: string } {
+  let url: URL;
+  try {
+    url = new URL(text.trim());
+  } catch {
+    return { error: `--notify: not a URL: ${JSON.stringify(safeLine(text, 80))}` };
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+    return { error: `--notify: expected an http(s) URL, got ${JSON.stringify(safeLine(redactUrl(url.href), 80))}` };
+  }
+  return url;
+}
+
+/**
+ * A webhook URL as it may be printed: webhook URLs carry their secret in the path (Slack's
+ * /services/T…/B…/XXXX) or the query, so only the origin and the first path segment are shown.
+ */
+export function redactUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return '(not a URL)';
+  }
+  const segments = url.pathname.split('/').filter(Boolean);
+  const path = segments.length === 0 ? '/' : `/${segments[0]}${segments.length > 1 || url.search ? '/…' : ''}`;
+  return `${url.protocol}//${url.host}${path}`;
+}
+
+/** The line for stderr when a notification failed. */
+export function notificationProblem(result: NotificationResult): string {
+  return `notify ${result.url}: ${result.error ?? 'failed'} (${result.attempts} attempt${result.attempts === 1 ? '' : 's'}); the run's result is unaffected`;
+}
+
+/** Post to every URL at once; one result per URL, in order. */
+export function notifyAll(urls: string[], payload: EventPayload, options: PostOptions): Promise<NotificationResult[]> {
+  return Promise.all(urls.map((url) => postEvents(url, payload, options)));
+}
+
+type AttemptOutcome = { ok: true } | { ok: false; error: string; retry: boolean; retryAfterMs: number | null };
+
+export async function postEvents(url: string, payload: EventPayload, options: PostOptions): Promise<NotificationResult> {
+  const result = (ok: boolean, attempts: number, error: string | null): NotificationResult => ({
+    url: redactUrl(url),
+    events: payload.events.length,
+    ok,
+    attempts,
+    error,
+  });
+  const parsed = parseWebhookUrl(url);
+  if ('error' in parsed) return result(false, 0, parsed.error);
+  const body = JSON.stringify(payload);
+  const backoff = options.backoffMs ?? defaultBackoffMs;
+  const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  let agent: Agent | null = null;
+  let attempts = 0;
+  let lastError: string | null = null;
+  try {
+    agent = webhookAgent(options.ca ?? null);
+    for (;;) {
+      if (options.signal?.aborted) return result(false, attempts, lastError ?? 'interrupted before sending');
+      const remaining = options.deadlineAt - performance.now();
+      if (remaining <= 0) return result(false, attempts, lastError ?? 'no time left before the run deadline');
+      attempts += 1;
+      const outcome = await postOnce(url, body, agent, Math.min(remaining, options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS), options.signal);
+      if (outcome.ok) return result(true, attempts, null);
+      lastError = outcome.error;
+      if (!outcome.retry || attempts >= maxAttempts) return result(false, attempts, lastError);
+      const pause = Math.max(backoff(attempts), outcome.retryAfterMs ?? 0);
+      if (performance.now() + pause >= options.deadlineAt) {
+        return result(false, attempts, `${lastError}; no time left to retry before the run deadline`);
+      }
+      await sleep(pause, options.signal);
+    }
+  } catch (err) {
+    // Not expected (undici errors are caught per attempt), but a notification must never throw.
+    const error = toProbeError(err, 'ENOTIFY');
+    return result(false, attempts, `${error.code}: ${error.message}`);
+  } finally {
+    await agent?.destroy().catch(() => undefined);
+  }
+}
+
+function webhookAgent(ca: string | null): Agent {
+  const secureContext = ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, ca] }) : undefined;
+  return new Agent({ connect: secureContext ? { secureContext } : {} });
+}
+
+async function postOnce(url: string, body: string, agent: Agent, timeoutMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
+  const controller = new AbortController();
+  let stoppedBy: 'timeout' | 'signal' | null = null;
+  const timer = setTimeout(() => {
+    stoppedBy = 'timeout';
+    controller.abort();
+  }, timeoutMs);
+  const onAbort = () => {
+    stoppedBy = 'signal';
+    controller.abort();
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const response = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': `outage-probe/${TOOL_VERSION}` },
+      body,
+      dispatcher: agent,
+      signal: controller.signal,
+    });
+    const status = response.statusCode;
+    if (status >= 200 && status < 300) {
+      // The answer is the status; a receiver that then stalls on its body must not hold the run.
+      response.body.on('error', () => undefined);
+      response.body.destroy();
+      return { ok: true };
+    }
+    const reply = await readStart(response.body, MAX_REPLY_BYTES);
+    const said = reply.trim() ? `: ${safeLine(reply, 200)}` : '';
+    const retry = status === 408 || status === 429 || status >= 500;
+    const location = locationText(response.headers.location, url);
+    const error = status >= 300 && status < 400 ? `HTTP ${status}: redirected${location}; give the final URL` : `HTTP ${status}${said}`;
+    return { ok: false, error, retry, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
+  } catch (err) {
+    if (stoppedBy === 'timeout') return { ok: false, error: `no reply within ${formatMs(timeoutMs)}`, retry: true, retryAfterMs: null };
+    if (stoppedBy === 'signal') return { ok: false, error: 'interrupted', retry: false, retryAfterMs: null };
+    const error = toProbeError(err, 'ENETWORK');
+    return { ok: false, error: `${error.code}: ${error.message}`, retry: true, retryAfterMs: null };
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+type ReplyBody = AsyncIterable<Buffer> & { destroy(): unknown; on(event: 'error', listener: () => void): unknown };
+
+/** The first `limit` bytes of the reply as text; the rest is never read. */
+async function readStart(body: ReplyBody, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  body.on('error', () => undefined);
+  for await (const chunk of body) {
+    chunks.push(chunk);
+    total += chunk.length;
+    if (total >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+}
+
+function locationText(value: string | string[] | undefined, base: string): string {
+  if (typeof value !== 'string') return '';
+  try {
+    return ` to ${safeLine(redactUrl(new URL(value, base).href), 120)}`;
+  } catch {
+    return '';
+  }
+}
+
+/** Retry-After in seconds (the HTTP-date form is rare on webhooks and ignored). */
+function retryAfterMs(value: string | string[] | undefined): number | null {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text || !/^\s*\d+\s*$/.test(text)) return null;
+  return Number(text) * 1000;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,83 @@
+// `--append FILE`: one NDJSON line per run, for later analysis (jq, DuckDB, a spreadsheet). The line is small
+// (counts and incidents, no attempts) and written with O_APPEND in a single write call, so the lines of runs
+// that append at the same time never interleave.
+
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Change, IncidentKind, Layer, Report, Verdict } from '../model.js';
+
+export const HISTORY_SCHEMA = 'outage-probe.history/v1';
+
+export interface HistoryLine {
+  schema: typeof HISTORY_SCHEMA;
+  startedAt: string;
+  durationMs: number;
+  vantage: string;
+  verdict: Verdict;
+  exitCode: number;
+  complete: boolean;
+  counts: { sites: number; ok: number; degraded: number; down: number; attempts: number; failedAttempts: number };
+  incidents: Array<{ id: string; kind: IncidentKind; provider: string | null; layer: Layer; sites: string[]; confidence: number; change: Change | null }>;
+  /** With --state: ids of the incidents of the last run that are over now. */
+  resolvedIncidents: string[];
+  /** Names of the sites that are not ok, with their status. */
+  failing: Array<{ site: string; status: 'degraded' | 'down'; change: Change | null }>;
+}
+
+export function historyRecord(report: Report): HistoryLine {
+  const count = (status: string) => report.sites.filter((s) => s.status === status).length;
+  const attempts = report.sites.flatMap((s) => s.attempts);
+  return {
+    schema: HISTORY_SCHEMA,
+    startedAt: report.startedAt,
+    durationMs: report.durationMs,
+    vantage: report.vantage,
+    verdict: report.verdict,
+    exitCode: report.exitCode,
+    complete: report.complete,
+    counts: {
+      sites: report.sites.length,
+      ok: count('ok'),
+      degraded: count('degraded'),
+      down: count('down'),
+      attempts: attempts.length,
+      failedAttempts: attempts.filter((a) => a.outcome !== 'ok').length,
+    },
+    incidents: report.incidents.map((i) => ({
+      id: i.id,
+      kind: i.kind,
+      provider: i.provider,
+      layer: i.layer,
+      sites: i.sites,
+      confidence: i.confidence,
+      change: i.change,
+    })),
+    resolvedIncidents: report.resolvedIncidents.map((i) => i.id),
+    failing: report.sites
+      .filter((s) => s.status !== 'ok')
+      .map((s) => ({ site: s.name, status: s.status as 'degraded' | 'down', change: s.change })),
+  };
+}
+
+/** The run as one NDJSON line (with its newline). */
+export function historyLine(report: Report): string {
+  return `${JSON.stringify(historyRecord(report))}\n`;
+}
+
+/** Append the run's line to `file` (created, with its directory, when missing). Throws on failure. */
+export function appendHistory(file: string, report: Report): void {
+  appendLine(file, historyLine(report));
+}
+
+/** One write(2) on an O_APPEND descriptor: the kernel places it at the end as a whole. */
+export function appendLine(file: string, line: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const data = Buffer.from(line, 'utf8');
+  const fd = openSync(file, 'a', 0o644);
+  try {
+    const written = writeSync(fd, data, 0, data.length);
+    if (written !== data.length) throw new Error(`short write to ${file}: ${written} of ${data.length} bytes (disk full?)`);
+  } finally {
+    closeSync(fd);
+  }
+}

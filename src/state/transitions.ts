@@ -1,0 +1,123 @@
+// This run against the last one (--state): which incidents and sites are new, ongoing or resolved, the events
+// to notify (transitions only, so a second identical run notifies nothing), and the state to save. Pure.
+//
+// A site is either ok or not ok (degraded and down count as one): `since` is when it entered that side, and a
+// swing between degraded and down is neither a new `since` nor an event.
+//
+// A run whose verdict is `local-network` saw nothing of the sites (our own network was down), so it changes
+// nothing: no events, and the remembered incidents and site verdicts are carried over as they were. Otherwise
+// a dropped Wi-Fi would page "13 sites down", then "13 sites recovered".
+
+import type { Incident, Report, SiteProvider, SiteReport, StateInfo } from '../model.js';
+import { incidentOpened, incidentResolved, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
+import { STATE_SCHEMA, type RunState, type StoredIncident, type StoredSite } from './store.js';
+
+export interface RunComparison {
+  /** The report with incidents[].change/since, sites[].change/since, resolvedIncidents and state filled. */
+  report: Report;
+  /** Transitions to notify, incidents first. */
+  events: ChangeEvent[];
+  /** What to save for the next run. */
+  next: RunState;
+}
+
+/** Where the state came from, for report.state. */
+export interface StateSource {
+  file: string;
+  warnings: string[];
+}
+
+/** Evidence lines kept per remembered incident: enough to show in a "resolved" entry, not the whole bulk. */
+const STORED_EVIDENCE = 5;
+
+export function compareRuns(previous: RunState | null, report: Report, now: string, source: StateSource = { file: '', warnings: [] }): RunComparison {
+  const state: StateInfo = { file: source.file, previousRun: previous?.lastRun.startedAt ?? null, warnings: source.warnings };
+  const stacks = mergeStacks(previous?.stacks ?? {}, report.sites);
+  const lastRun = { startedAt: report.startedAt, verdict: report.verdict };
+
+  if (report.verdict === 'local-network') {
+    const remembered: Pick<RunState, 'incidents' | 'sites'> = previous ?? { incidents: {}, sites: {} };
+    const sites = report.sites.map((s) => ({ ...s, change: null, since: remembered.sites[s.name]?.since ?? null }));
+    return {
+      report: { ...report, sites, incidents: report.incidents.map((i) => ({ ...i, change: null, since: null })), resolvedIncidents: [], state },
+      events: [],
+      next: { schema: STATE_SCHEMA, savedAt: now, lastRun, incidents: remembered.incidents, sites: remembered.sites, stacks },
+    };
+  }
+
+  const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage);
+  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage);
+  return {
+    report: { ...report, incidents: incidents.current, resolvedIncidents: incidents.resolved, sites: sites.current, state },
+    events: [...incidents.events, ...sites.events],
+    next: { schema: STATE_SCHEMA, savedAt: now, lastRun, incidents: incidents.stored, sites: sites.stored, stacks },
+  };
+}
+
+function compareIncidents(before: Record<string, StoredIncident>, now: Incident[], at: string, vantage: string) {
+  const current: Incident[] = [];
+  const events: ChangeEvent[] = [];
+  const stored: Record<string, StoredIncident> = {};
+  for (const incident of now) {
+    const seen = before[incident.id];
+    const since = seen?.since ?? at;
+    const marked: Incident = { ...incident, change: seen ? 'ongoing' : 'new', since };
+    if (!seen) events.push(incidentOpened(marked, at, vantage));
+    current.push(marked);
+    stored[incident.id] = { incident: { ...marked, evidence: marked.evidence.slice(0, STORED_EVIDENCE) }, since };
+  }
+  const resolved: Incident[] = [];
+  for (const [id, seen] of Object.entries(before)) {
+    if (stored[id]) continue;
+    const over: Incident = { ...seen.incident, change: 'resolved', since: seen.since };
+    resolved.push(over);
+    events.push(incidentResolved(over, seen.since, at, vantage));
+  }
+  return { current, resolved, events, stored };
+}
+
+function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string) {
+  const current: SiteReport[] = [];
+  const events: ChangeEvent[] = [];
+  const stored: Record<string, StoredSite> = {};
+  for (const site of now) {
+    const seen = before[site.name];
+    const failing = site.status !== 'ok';
+    const wasFailing = seen !== undefined && seen.status !== 'ok';
+    let marked: SiteReport;
+    if (failing && wasFailing) {
+      marked = { ...site, change: 'ongoing', since: seen.since };
+    } else if (failing) {
+      marked = { ...site, change: 'new', since: at };
+      events.push(siteDown(marked, at, vantage));
+    } else if (wasFailing) {
+      marked = { ...site, change: 'resolved', since: at };
+      events.push(siteRecovered(marked, seen.since, at, vantage));
+    } else {
+      marked = { ...site, change: null, since: seen?.since ?? at };
+    }
+    current.push(marked);
+    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change };
+  }
+  return { current, events, stored };
+}
+
+/**
+ * This run's provider stacks over the remembered ones: a site whose edge did not answer this time (no
+ * providers found) keeps its last known stack, and sites absent from this run keep theirs too.
+ */
+export function mergeStacks(before: Record<string, SiteProvider[]>, sites: SiteReport[]): Record<string, SiteProvider[]> {
+  const stacks = { ...before };
+  for (const site of sites) {
+    if (site.providers.length > 0) stacks[site.name] = site.providers;
+  }
+  return stacks;
+}
+
+/**
+ * --quiet: nothing on stdout when the verdict is ok, the run complete, and nothing changed since the last run
+ * (no events; without --state there is no last run, so only the verdict counts).
+ */
+export function isQuietRun(report: Report, events: ChangeEvent[]): boolean {
+  return report.verdict === 'ok' && report.complete && events.length === 0;
+}
