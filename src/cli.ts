@@ -12,7 +12,7 @@ function collect(value: string, previous: string[]): string[] {
 /** The flags that shape a run and its report, shared by every command that runs `check`'s pipeline. */
 function addReportOptions(command: Command): Command {
   return command
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'openmetrics']).default('table'))
     .option('--json', 'one JSON report on stdout (same as --format json)')
     .option('--ndjson', 'one JSON line per attempt as it completes, then a summary line (same as --format ndjson)')
     .option('-v, --verbose', 'also list every attempt with its phase timings', false)
@@ -64,6 +64,13 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       .option('-c, --config <path>', 'config file (default: ./probes.yaml, else the packaged default)')
       .option('--resolver <spec>', 'with URLs: a resolver, repeatable: IP[:port], doh:https://…/dns-query, or system', collect, []),
   )
+    .option('--state [file]', 'remember this run: report incidents and sites as new / ongoing / resolved (default file: $XDG_STATE_HOME/outage-probe/state.json)')
+    .option('--wait <seconds>', 'with --state: wait this long for a run that holds the lock (default: exit 75 at once)')
+    .option('--notify <url>', 'POST a JSON event (Slack-compatible "text") when an incident or site changes; repeatable', collect, [])
+    .option('--notify-test', 'send one sample event to every --notify URL and exit')
+    .option('-q, --quiet', 'print nothing when every site is ok and nothing changed (for cron)')
+    .option('-o, --output <file>', 'write the report to this file atomically instead of stdout (e.g. a textfile-collector .prom)')
+    .option('--append <file>', "append the run's one-line NDJSON summary to this file")
     .addHelpText('after', `\n${exitCodeHelp()}`)
     .action(async (urls: string[], flags: Record<string, unknown>) => {
       const { runCheck } = await import('./commands/check.js');
@@ -71,6 +78,13 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         ...reportOptionsFrom(flags),
         resolver: flags.resolver as string[],
         ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
+        ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
+        ...(typeof flags.wait === 'string' ? { wait: flags.wait } : {}),
+        notify: flags.notify as string[],
+        notifyTest: Boolean(flags.notifyTest),
+        quiet: Boolean(flags.quiet),
+        ...(typeof flags.output === 'string' ? { output: flags.output } : {}),
+        ...(typeof flags.append === 'string' ? { append: flags.append } : {}),
       };
       run(await runCheck(urls, options, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal }));
     });
@@ -96,6 +110,69 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       if (flags.list) return run(drillList(io));
       if (flags.serve) return run(await serveDrill(scenario, io, signal, lab));
       run(await runDrill(scenario, { ...reportOptionsFrom(flags), resolver: [], ...lab }, io));
+    });
+
+  const providers = program.command('providers').description('the provider fingerprint catalog: list it, identify a URL or address, refresh IP ranges');
+  providers
+    .command('list')
+    .description('every provider in the catalog, with its roles, ranges and status page, and the ranges snapshot date')
+    .option('--cache <file>', 'the IP ranges cache written by `providers update`')
+    .action(async (flags: { cache?: string }) => {
+      const { providersList } = await import('./commands/providers.js');
+      run(providersList(process, flags.cache ? { cacheFile: flags.cache } : {}));
+    });
+  providers
+    .command('identify')
+    .description('explain which providers a URL or an IP address matches, and on what evidence')
+    .argument('<target>', 'an http(s) URL (resolved and fetched) or an IP address')
+    .option('--resolver <spec>', 'resolver for the URL, repeatable (default: the config\'s, else system)', collect, [])
+    .option('-c, --config <path>', "read the config's resolvers, tls.ca and user providers")
+    .option('--timeout <duration>', 'per-attempt timeout, e.g. 3s', '5s')
+    .option('--cache <file>', 'the IP ranges cache written by `providers update`')
+    .action(async (target: string, flags: { resolver: string[]; timeout: string; cache?: string; config?: string }) => {
+      const [{ providersIdentify }, { gatherEvidence }, { parseDuration }, { loadConfigFile }, { ConfigError, formatConfigIssue }] = await Promise.all([
+        import('./commands/providers.js'),
+        import('./commands/gather-evidence.js'),
+        import('./util/time.js'),
+        import('./config/load.js'),
+        import('./config/errors.js'),
+      ]);
+      let config = null;
+      try {
+        config = flags.config ? loadConfigFile(flags.config) : null;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        for (const issue of err.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
+        run(EXIT.config);
+        return;
+      }
+      const timeoutMs = parseDuration(flags.timeout);
+      if (timeoutMs === null || timeoutMs <= 0) {
+        process.stderr.write(`outage-probe: --timeout: expected a positive duration like 500ms or 5s, got ${JSON.stringify(flags.timeout)}\n`);
+        run(EXIT.usage);
+        return;
+      }
+      run(
+        await providersIdentify(target, process, {
+          ...(flags.cache ? { cacheFile: flags.cache } : {}),
+          ...(config ? { user: config.providers } : {}),
+          gather: (url) =>
+            gatherEvidence(url, flags.resolver, {
+              timeoutMs,
+              ca: config?.tls.ca ?? null,
+              ...(config ? { resolvers: config.resolvers } : {}),
+              onProblem: (text) => process.stderr.write(`outage-probe: ${text}\n`),
+            }),
+        }),
+      );
+    });
+  providers
+    .command('update')
+    .description("refresh the providers' published IP ranges from their official lists into the cache")
+    .option('--cache <file>', 'where to write (default: $XDG_CACHE_HOME/outage-probe/ranges.json)')
+    .action(async (flags: { cache?: string }) => {
+      const { providersUpdate } = await import('./commands/providers.js');
+      run(await providersUpdate(process, flags.cache ? { cacheFile: flags.cache } : {}));
     });
 
   return program;
