@@ -196,7 +196,8 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
       for (const r of results) if (!r.ok) io.stderr.write(`outage-probe: ${notificationProblem(r)}\n`);
     }
 
-    if (!(options.quiet && isQuietRun(report, events))) writeReport(report, options, io);
+    // --quiet silences stdout only: a metrics file for a textfile collector must be fresh after every run.
+    if (options.output || !(options.quiet && isQuietRun(report, events))) writeReport(report, options, io);
     if (options.append) appendHistory(options.append, report);
     return report.exitCode;
   } finally {

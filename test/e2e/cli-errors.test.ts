@@ -88,3 +88,30 @@ paths: [origin]
     expect(report.sites.find((s) => s.name === 'fine')!.attempts[0]!.outcome).toBe('ok');
   });
 });
+
+describe('signals', () => {
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const)('%s stops probing, prints the partial report marked incomplete, leaves no state, exits %i', async (signal, code) => {
+    const port = await lab.edges(['127.0.7.9'], ['stuck.test'], () => () => ({ kind: 'hang' }));
+    const file = lab.writeFile(`stuck-${signal}.yaml`, `defaults: { timeout: 20s, deadline: 30s }\ntls: { ca: ./ca.pem }\npaths: [origin]\nsites:\n  - { name: stuck, url: "https://stuck.test:${port}/", origin: "127.0.7.9" }\n`);
+    const { spawn } = await import('node:child_process');
+    const { BIN } = await import('../support/cli.js');
+    const { existsSync } = await import('node:fs');
+    const state = `${lab.dir}/state-${signal}.json`;
+    const child = spawn(process.execPath, [BIN, 'check', '--config', file, '--json', '--state', state], { cwd: lab.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    await new Promise((r) => setTimeout(r, 700));
+    const started = performance.now();
+    child.kill(signal);
+    const exit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(exit).toBe(code);
+    const report = JSON.parse(stdout) as { complete: boolean; sites: { attempts: { outcome: string }[] }[] };
+    expect(report.complete).toBe(false);
+    expect(report.sites[0]!.attempts[0]!.outcome).toBe('timeout');
+    expect(existsSync(state)).toBe(false);
+  });
+});
