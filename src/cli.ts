@@ -22,6 +22,7 @@ function addReportOptions(command: Command): Command {
     .option('--samples <n>', 'probe failing attempts n times in all, to recognise intermittent failures (default 1)')
     .option('--interval <duration>', 'pause between samples, e.g. 5s')
     .option('--min-sites <n>', 'sites that must fail at one provider before it is called an incident (default 2)')
+    .option('--status-pages', "for each provider with an incident, read its official status page: acknowledged yet? (never changes the verdict)")
     .option('--vantage <name>', 'name of this probing host in reports (default: the host name)')
     .option('--no-color', 'no colour, even on a terminal');
 }
@@ -39,6 +40,7 @@ function reportOptionsFrom(flags: Record<string, unknown>): Omit<CheckOptions, '
     ...(typeof flags.interval === 'string' ? { interval: flags.interval } : {}),
     ...(typeof flags.minSites === 'string' ? { minSites: flags.minSites } : {}),
     ...(typeof flags.vantage === 'string' ? { vantage: flags.vantage } : {}),
+    ...(flags.statusPages ? { statusPages: true } : {}),
   };
 }
 

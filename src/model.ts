@@ -57,6 +57,10 @@ export interface RunSettings {
 
 export interface SiteSpec extends ProbeSettings {
   name: string;
+  /** `endpoint`: an API others depend on; any HTTP answer below 500 from it counts as up (403 to an anonymous request is healthy). */
+  kind: 'site' | 'endpoint';
+  /** For endpoints: the provider expected to answer (display name or id); null = infer from the host name. */
+  provider: string | null;
   url: string;
   /** Host name taken from the URL (lower case, no brackets). */
   host: string;
@@ -93,6 +97,8 @@ export interface Config {
   attribution: AttributionSettings;
   /** User-defined providers (`providers:` in probes.yaml), validated; merged into the catalog by fingerprint/. */
   providers: unknown[];
+  /** Status page per provider (id or name), overriding the catalog's (for --status-pages). */
+  statusPages: Record<string, string>;
 }
 
 // ───────────────────────────── plan ─────────────────────────────
@@ -339,6 +345,12 @@ export interface Blame {
 
 export type IncidentKind = 'provider' | 'resolver' | 'authoritative-dns';
 
+/** What the provider's official status page says: acknowledged, not yet (false), or unknown (the page failed). */
+export type Acknowledgement =
+  | { by: 'status page'; indicator: string; title: string | null; since: string | null; url: string }
+  | false
+  | { unknown: string };
+
 /** With --state: how this run compares with the last one. */
 export type Change = 'new' | 'ongoing' | 'resolved';
 
@@ -354,8 +366,17 @@ export interface Incident {
   probed: number;
   /** Healthy sites on other providers: the controls that show the rest of the path works. */
   controls: string[];
-  /** `full`: every probed site of the provider fails; `partial`: only some sites, addresses or samples. */
-  scope: 'full' | 'partial';
+  /**
+   * `full`: every probed site of the provider fails; `partial`: only some sites, addresses, samples or locations;
+   * `all`: every location of the provider seen in this run fails.
+   */
+  scope: 'full' | 'partial' | 'all';
+  /** Location codes (PoPs, cloud regions) where the failures were seen; empty when unknown. */
+  locations: string[];
+  /** Location codes where the same provider served without these failures. */
+  healthyLocations: string[];
+  /** With --status-pages: whether the provider's status page acknowledges trouble; null when not asked. */
+  acknowledged: Acknowledgement | null;
   confidence: number;
   summary: string;
   evidence: string[];

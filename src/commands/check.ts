@@ -3,7 +3,10 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Attempt, Config, Report, SiteProvider } from '../model.js';
+import type { Attempt, Config, Incident, Report } from '../model.js';
+import type { Memory } from '../correlate/index.js';
+import { rememberLocations } from '../classify/location.js';
+import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
 import { acquireLock } from '../state/lock.js';
 import { defaultStateFile, readState, writeStateAtomic } from '../state/store.js';
 import { compareRuns, isQuietRun } from '../state/transitions.js';
@@ -53,6 +56,8 @@ export interface CheckOptions {
   output?: string;
   /** --append FILE: add the run's one-line summary there. */
   append?: string;
+  /** --status-pages: ask each provider with an incident whether its status page acknowledges it. */
+  statusPages?: boolean;
   color: boolean;
   /** Where the packaged default probes.yaml lives (overridable for tests). */
   packagedConfig?: string;
@@ -177,7 +182,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
     const notifyReserveMs = notifyUrls.length > 0 ? Math.min(5000, Math.round(config.run.deadlineMs * 0.25)) : 0;
     const runEndsAt = performance.now() + config.run.deadlineMs;
     let report = await probeAndReport(config, { ...options, vantage }, io, {
-      remembered: stored.state?.stacks ?? {},
+      memory: { stacks: stored.state?.stacks ?? {}, locations: stored.state?.locations ?? {} },
       reserveMs: notifyReserveMs,
     });
 
@@ -187,7 +192,8 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
       const compared = compareRuns(stored.state, report, report.startedAt, { file: stateFile, warnings: stored.warnings });
       report = compared.report;
       events = compared.events;
-      writeStateAtomic(stateFile, compared.next);
+      const attempts = report.sites.flatMap((site) => site.attempts);
+      writeStateAtomic(stateFile, { ...compared.next, locations: rememberLocations(stored.state?.locations ?? {}, attempts) });
     }
     if (events.length > 0 && notifyUrls.length > 0 && !interrupted) {
       const payload = eventPayload(events, report);
@@ -235,21 +241,26 @@ async function sendTestNotification(urls: string[], vantage: string, config: Con
 
 /** The pipeline after config: also used by `drill`, which builds its Config from a lab. */
 export interface ProbeContext {
-  /** Each site's last known provider stack (from --state), for sites whose edge does not answer now. */
-  remembered?: Record<string, SiteProvider[]>;
+  /** What the state file remembers (stacks, locations), for what this run cannot see. */
+  memory?: Memory;
   /** Time kept back at the end of the deadline for work after probing (notifications). */
   reserveMs?: number;
 }
 
+/** With --status-pages, this much of the deadline is kept for reading them (each page costs at most its share). */
+const STATUS_PAGE_SHARE = 0.2;
+
 export async function probeAndReport(
   config: Config,
-  options: Pick<CheckOptions, 'format' | 'vantage'>,
+  options: Pick<CheckOptions, 'format' | 'vantage' | 'statusPages'>,
   io: CheckIo,
   context: ProbeContext = {},
 ): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const deadlineAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs) - (context.reserveMs ?? 0);
+  const runEndsAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs) - (context.reserveMs ?? 0);
+  const statusPagesMs = options.statusPages ? Math.min(10_000, Math.round(config.run.deadlineMs * STATUS_PAGE_SHARE)) : 0;
+  const deadlineAt = runEndsAt - statusPagesMs;
   const catalog = loadCatalog(config.providers);
   const progress = io.stderr.isTTY && options.format !== 'ndjson' ? progressLine(io.stderr) : null;
   const sampling = config.attribution.samples > 1;
@@ -273,7 +284,11 @@ export async function probeAndReport(
   const attempts = sampling
     ? await resample(config, results.attempts, { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs, deadlineAt, ...(io.signal ? { signal: io.signal } : {}) })
     : results.attempts;
-  const attribution = attribute(config, results.dns, attempts, catalog, config.attribution, context.remembered ?? {});
+  const attribution = attribute(config, results.dns, attempts, catalog, config.attribution, context.memory ?? {});
+  // Status pages are context, never evidence: they change no verdict and no exit code.
+  const incidents = options.statusPages
+    ? await acknowledged(attribution.incidents, catalog, { deadlineAt: runEndsAt, ca: config.tls.ca, statusPages: config.statusPages, ...(io.signal ? { signal: io.signal } : {}) })
+    : attribution.incidents;
   if (options.format === 'ndjson' && sampling) {
     for (const site of attribution.sites) for (const a of site.attempts) io.stdout.write(ndjsonAttemptLine(a));
   }
@@ -292,11 +307,17 @@ export async function probeAndReport(
     exitCode: verdict.exitCode,
     resolvers: config.resolvers.map((r) => ({ name: r.name, kind: r.kind, address: r.address, url: r.url, provider: r.provider })),
     sites: attribution.sites,
-    incidents: attribution.incidents,
+    incidents,
     resolvedIncidents: [],
     state: null,
     notifications: [],
   };
+}
+
+async function acknowledged(incidents: Incident[], catalog: Catalog, options: AcknowledgeOptions): Promise<Incident[]> {
+  if (incidents.length === 0) return incidents;
+  const acks = await acknowledgeIncidents(incidents, catalog, options);
+  return incidents.map((i) => ({ ...i, acknowledged: acks.get(i.id) ?? null }));
 }
 
 /** A failed attempt answered by a provider with a health endpoint (Cloudflare's /cdn-cgi/trace) gets it fetched. */

@@ -67,6 +67,8 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
       ...defaults,
       paths: { ...defaults.paths, proxies: [] },
       name: uniqueName(host, sites),
+      kind: 'site',
+      provider: null,
       url: url.href,
       host,
       method: DEFAULT_METHOD,
@@ -86,6 +88,7 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
     tls: { ca: null, caFile: null },
     attribution: { ...DEFAULT_ATTRIBUTION },
     providers: [],
+    statusPages: {},
   };
 }
 

@@ -28,13 +28,13 @@ export interface ConfigCheck {
 
 // ───────────────────────────── the keys each mapping may hold ─────────────────────────────
 
-const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution'] as const;
+const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution', 'statusPages'] as const;
 const ATTRIBUTION_KEYS = ['minSites', 'samples', 'interval'] as const;
 const RESOLVER_KEYS = ['name', 'address', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
 const PROBE_KEYS = ['timeout', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
 const DEFAULTS_KEYS = ['timeout', 'deadline', 'concurrency', 'perHostConcurrency', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
-const SITE_KEYS = ['name', 'url', 'expect', 'origin', 'headers', 'method', ...PROBE_KEYS] as const;
+const SITE_KEYS = ['name', 'url', 'kind', 'provider', 'expect', 'origin', 'headers', 'method', ...PROBE_KEYS] as const;
 const EXPECT_KEYS = ['status', 'contains', 'matches', 'maxMs'] as const;
 const TLS_KEYS = ['ca'] as const;
 
@@ -92,7 +92,8 @@ function readConfig(walk: Walk, baseDir: string): Config {
   const tls = readTls(walk, top.get('tls'), baseDir);
   const attribution = readAttribution(walk, top.get('attribution'));
   const providers = readProviders(walk, top.get('providers'));
-  return { source: walk.file, resolvers, run, defaults: probe, sites, tls, attribution, providers };
+  const statusPages = readStatusPages(walk, top.get('statusPages'));
+  return { source: walk.file, resolvers, run, defaults: probe, sites, tls, attribution, providers, statusPages };
 }
 
 // ───────────────────────────── attribution and providers ─────────────────────────────
@@ -135,7 +136,7 @@ function readProviders(walk: Walk, slot: Slot | undefined): unknown[] {
 }
 
 function emptyConfig(source: string): Config {
-  return { source, resolvers: [], run: { ...DEFAULT_RUN_SETTINGS }, defaults: defaultProbeSettings(), sites: [], tls: { ca: null, caFile: null }, attribution: { ...DEFAULT_ATTRIBUTION }, providers: [] };
+  return { source, resolvers: [], run: { ...DEFAULT_RUN_SETTINGS }, defaults: defaultProbeSettings(), sites: [], tls: { ca: null, caFile: null }, attribution: { ...DEFAULT_ATTRIBUTION }, providers: [], statusPages: {} };
 }
 
 // ───────────────────────────── resolvers ─────────────────────────────
@@ -339,6 +340,29 @@ function readProxy(walk: Walk, slot: Slot): string | null {
 
 // ───────────────────────────── sites ─────────────────────────────
 
+function readSiteKind(walk: Walk, slot: Slot): 'site' | 'endpoint' | null {
+  const text = stringOf(slot.node);
+  if (text === 'site' || text === 'endpoint') return text;
+  reportAt(walk, slot, `expected site or endpoint, got ${describe(slot.node)}`);
+  return null;
+}
+
+/** `statusPages: { cloudflare: "https://…" }`: where --status-pages reads each provider's status. */
+function readStatusPages(walk: Walk, slot: Slot | undefined): Record<string, string> {
+  if (!slot) return {};
+  const entries = entriesOf(walk, slot, 'a mapping of provider to status page URL, e.g. {cloudflare: "https://www.cloudflarestatus.com"}');
+  const pages: Record<string, string> = {};
+  for (const entry of entries ?? []) {
+    const url = parseHttpUrl(stringOf(entry.value.node) ?? '');
+    if (!url) {
+      reportAt(walk, entry.value, `not an absolute http(s) URL: ${describe(entry.value.node)}`);
+      continue;
+    }
+    pages[entry.key] = url.href;
+  }
+  return pages;
+}
+
 function readSites(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimitMs: number | null): SiteSpec[] {
   if (slot.node === null) {
     reportAt(walk, slot, 'missing required key');
@@ -385,6 +409,10 @@ function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimit
   const headers = headersSlot ? readHeaders(walk, headersSlot) : {};
   const methodSlot = fields.get('method');
   const method = methodSlot ? readMethod(walk, methodSlot) : DEFAULT_METHOD;
+  const kindSlot = fields.get('kind');
+  const kind = kindSlot ? readSiteKind(walk, kindSlot) : 'site';
+  const providerSlot = fields.get('provider');
+  const provider = providerSlot ? readNonEmptyText(walk, providerSlot, 'the provider expected to answer, e.g. AWS') : null;
   const overrides = readProbeOverrides(walk, fields);
   // Each site gets its own copy of the paths, so no stage can change one site's paths through another's.
   const settings = { ...defaults, ...overrides, paths: copyPaths(overrides.paths ?? defaults.paths) };
@@ -393,9 +421,9 @@ function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimit
   if (timeout && overrides.timeoutMs !== undefined && deadlineLimitMs !== null && overrides.timeoutMs > deadlineLimitMs) {
     reportAt(walk, timeout, `must not exceed defaults.deadline (${durationText(deadlineLimitMs)}), got ${describe(timeout.node)}`);
   }
-  if (walk.issues.length > before || !url || name === null || !expect || !headers || !method) return null;
+  if (walk.issues.length > before || !url || name === null || !expect || !headers || !method || !kind) return null;
   return {
-    site: { ...settings, name, url: url.href, host: hostOf(url), method, headers, expect, origin },
+    site: { ...settings, name, url: url.href, host: hostOf(url), kind, provider, method, headers, expect, origin },
     nameSlot: nameSlot ?? urlSlot,
   };
 }

@@ -71,6 +71,8 @@ function attemptLabels(vantage: string, attempt: Attempt): Labels {
     path: attempt.path,
     address: attempt.address ?? attempt.proxy ?? '',
     resolver: attempt.resolver ?? '',
+    // Validated when read (letters, digits, '-', at most 16): safe as a label value.
+    location: attempt.location?.code ?? '',
   };
 }
 
@@ -175,6 +177,13 @@ export function renderOpenMetrics(report: Report): string {
       name: 'outage_probe_incident_sites',
       help: 'Number of failing sites in each current incident.',
       samples: report.incidents.map((i) => ({ labels: incidentLabels(i), value: i.sites.length })),
+    },
+    {
+      name: 'outage_probe_incident_acknowledged',
+      help: "With --status-pages: 1 when the provider's status page acknowledges the incident, 0 when it reports all operational, absent when unknown.",
+      samples: report.incidents
+        .filter((i) => i.acknowledged === false || (i.acknowledged !== null && 'by' in i.acknowledged))
+        .map((i) => ({ labels: incidentLabels(i), value: i.acknowledged === false ? 0 : 1 })),
     },
   ];
   return `${families.map(renderFamily).join('\n')}\n# EOF\n`;

@@ -27,6 +27,7 @@ export function renderTable(report: Report, options: TableOptions): string {
       head[0] = head[0]!.replace('Incident', c.bold('Incident'));
       out.push(...head);
       for (const e of incident.evidence) out.push(...wrap(`  · ${safeLine(e, options.width * 3)}`, options.width, '    '));
+      if (incident.acknowledged !== null) out.push(...wrap(`  · ${acknowledgementText(incident)}`, options.width, '    '));
     }
     for (const incident of report.resolvedIncidents) {
       const lines = wrap(`Resolved ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
@@ -56,6 +57,16 @@ export function renderTable(report: Report, options: TableOptions): string {
 
 /** Box borders without a rule between every row. */
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+function acknowledgementText(incident: Report['incidents'][number]): string {
+  const ack = incident.acknowledged;
+  const who = incident.provider ?? 'the provider';
+  if (ack === false) return `status page: ${who} does not acknowledge it yet (all operational)`;
+  if (ack === null) return '';
+  if ('unknown' in ack) return `status page: unknown (${safeLine(ack.unknown, 200)})`;
+  const since = ack.since ? ` since ${ack.since}` : '';
+  return `status page: acknowledged (${safeLine(ack.indicator, 20)}) — ${safeLine(ack.title ?? 'an incident is open', 200)}${since} ${safeLine(ack.url, 200)}`;
+}
 
 /** Why a site is failing: its blame (the incident it is part of, or its own layer), then what was seen. */
 function siteNote(site: SiteReport, report: Report): string {

@@ -2,6 +2,7 @@
 // Reading never loses a run: a missing file is a first run, a damaged or foreign one is moved aside with
 // a warning. Only a file written by a newer outage-probe is refused, and it is never overwritten.
 
+import type { RememberedLocations } from '../classify/location.js';
 import { readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
@@ -36,6 +37,8 @@ export interface RunState {
   sites: Record<string, StoredSite>;
   /** Each site's last known provider stack, kept while its edge does not answer (attribution reads it). */
   stacks: Record<string, SiteProvider[]>;
+  /** The last known location (PoP, region) of each edge address, for addresses that stop answering. */
+  locations?: RememberedLocations;
 }
 
 export type ReadStateResult = { state: RunState | null; warnings: string[] } | { refused: string };

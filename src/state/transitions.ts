@@ -69,7 +69,9 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
   const resolved: Incident[] = [];
   for (const [id, seen] of Object.entries(before)) {
     if (stored[id]) continue;
-    const over: Incident = { ...seen.incident, change: 'resolved', since: seen.since };
+    // Incidents saved by an older version lack the newer fields: give them their empty values.
+    const saved: Partial<Incident> = seen.incident;
+    const over: Incident = { ...seen.incident, locations: saved.locations ?? [], healthyLocations: saved.healthyLocations ?? [], acknowledged: saved.acknowledged ?? null, change: 'resolved', since: seen.since };
     resolved.push(over);
     events.push(incidentResolved(over, seen.since, at, vantage));
   }

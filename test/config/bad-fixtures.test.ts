@@ -85,7 +85,7 @@ const CASES: Record<string, string[]> = {
   'ca-not-pem.yaml': ['ca-not-pem.yaml:2:7 tls.ca: "../not-a-cert.pem" contains no PEM certificate (-----BEGIN CERTIFICATE-----)'],
   // untrusted text is printed without control sequences, and cut short
   'control-characters.yaml': [
-    'control-characters.yaml:3:5 sites[0]["evil"]: unknown key; expected one of: name, url, expect, origin, headers, method, timeout, paths, maxAddressesPerFamily, userAgent, bodySampleSize, maxRedirects',
+    'control-characters.yaml:3:5 sites[0]["evil"]: unknown key; expected one of: name, url, kind, provider, expect, origin, headers, method, timeout, paths, maxAddressesPerFamily, userAgent, bodySampleSize, maxRedirects',
     'control-characters.yaml:4:10 sites[1].url: not an absolute http(s) URL: "nope"',
   ],
   'long-value.yaml': [`long-value.yaml:2:10 sites[0].url: not an absolute http(s) URL: "${'x'.repeat(79)}…"`],

@@ -24,6 +24,8 @@ const SYSTEM: ResolverSpec = { name: 'system', kind: 'system', address: null, po
 function site(fields: Partial<SiteSpec> & Pick<SiteSpec, 'name' | 'url' | 'host'>): SiteSpec {
   return {
     ...BUILT_IN_DEFAULTS,
+    kind: 'site',
+    provider: null,
     method: 'GET',
     headers: {},
     expect: { status: [], contains: null, matches: null, maxMs: null },
@@ -71,6 +73,7 @@ describe('parseConfig: valid files', () => {
       tls: { ca: CA_PEM, caFile: `${FIXTURES}corp-ca.pem` },
       attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
+      statusPages: {},
     };
     expect(loadConfigFile(path)).toEqual(expected);
   });
@@ -86,6 +89,7 @@ describe('parseConfig: valid files', () => {
       tls: { ca: null, caFile: null },
       attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
+      statusPages: {},
     } satisfies Config);
   });
 
@@ -168,6 +172,15 @@ describe('parseConfig: valid files', () => {
     const text = 'providers:\n  - { name: corp-cdn, headers: [{ header: x-corp-cdn, pattern: "(" }] }\nsites:\n  - url: https://a.example/\n';
     const { lines } = thrownLines(() => parseConfig(text, 'x.yaml'));
     expect(lines).toEqual(['x.yaml:2:5 providers[0].headers[0].pattern: not a valid regular expression (Invalid regular expression: /(/i: Unterminated group)']);
+  });
+
+  it('reads endpoint sites and status page overrides', () => {
+    const text = 'statusPages: { cloudflare: "https://127.0.0.1:8443/api/v2/summary.json" }\nsites:\n  - { url: "https://dynamodb.us-east-1.amazonaws.com/", kind: endpoint, provider: AWS }\n';
+    const config = parseConfig(text, 'x.yaml');
+    expect(config.statusPages).toEqual({ cloudflare: 'https://127.0.0.1:8443/api/v2/summary.json' });
+    expect(config.sites[0]).toMatchObject({ kind: 'endpoint', provider: 'AWS' });
+    const { lines } = thrownLines(() => parseConfig('sites:\n  - { url: "https://a.example/", kind: api }\n', 'x.yaml'));
+    expect(lines).toEqual(['x.yaml:2:40 sites[0].kind: expected site or endpoint, got "api"']);
   });
 
   it('reads attribution settings', () => {

@@ -71,7 +71,7 @@ describe('a Cloudflare edge incident (2025-11-18 shape)', () => {
   it('names Cloudflare and the edge layer, with the failing sites, the controls and the corroboration', () => {
     expect(result.incidents).toHaveLength(1);
     const incident = result.incidents[0]!;
-    expect(incident).toMatchObject({ kind: 'provider', provider: 'Cloudflare', layer: 'edge', sites: cfSites, probed: 3, controls: ['fastly1', 'akamai1'], scope: 'full' });
+    expect(incident).toMatchObject({ kind: 'provider', provider: 'Cloudflare', layer: 'edge', sites: cfSites, probed: 3, controls: ['fastly1', 'akamai1'], scope: 'all', locations: ['AMS', 'FRA', 'LHR'] });
     expect(incident.confidence).toBeGreaterThanOrEqual(0.9);
     expect(incident.summary).toMatch(/^Cloudflare edge incident: 3 of 3 Cloudflare-fronted sites fail with Cloudflare-generated 500 pages; their origins answer directly; 2 sites on other providers are healthy/);
     expect(incident.evidence.join('\n')).toMatch(/healthy on other providers: fastly1 \(Fastly\), akamai1 \(Akamai\)/);

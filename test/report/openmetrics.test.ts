@@ -79,9 +79,9 @@ describe('renderOpenMetrics', () => {
 
   it('per-attempt success, status and phase durations in seconds; missing phases are left out', () => {
     expect(sample('outage_probe_attempt_success', 'site="shop",path="edge",address="127.0.0.10",resolver="alpha"')).toMatch(/ 0$/);
-    expect(sample('outage_probe_attempt_duration_seconds', 'site="shop",path="edge",address="127.0.0.10",resolver="alpha",phase="ttfb"')).toMatch(/ 0\.005$/);
-    expect(sample('outage_probe_attempt_duration_seconds', 'site="proxied",path="proxy",address="http://127.0.0.1:3128",resolver="",phase="total"')).toMatch(/ 2$/);
-    expect(sample('outage_probe_attempt_duration_seconds', 'path="proxy",address="http://127.0.0.1:3128",resolver="",phase="tls"')).toBeUndefined();
+    expect(sample('outage_probe_attempt_duration_seconds', 'site="shop",path="edge",address="127.0.0.10",resolver="alpha",location="",phase="ttfb"')).toMatch(/ 0\.005$/);
+    expect(sample('outage_probe_attempt_duration_seconds', 'site="proxied",path="proxy",address="http://127.0.0.1:3128",resolver="",location="",phase="total"')).toMatch(/ 2$/);
+    expect(sample('outage_probe_attempt_duration_seconds', 'path="proxy",address="http://127.0.0.1:3128",resolver="",location="",phase="tls"')).toBeUndefined();
     expect(sample('outage_probe_attempt_success', 'site="proxied",path="edge",address="",resolver="alpha"')).toMatch(/ 0$/);
     expect(sample('outage_probe_attempt_http_status', 'site="shop"')).toMatch(/ 503$/);
     expect(sample('outage_probe_attempt_http_status', 'site="proxied"')).toBeUndefined();

@@ -6,6 +6,8 @@ export function site(overrides: Partial<SiteSpec> = {}): SiteSpec {
   const url = overrides.url ?? `https://${overrides.name ?? 'shop'}.test/`;
   return {
     name: 'shop',
+    kind: 'site',
+    provider: null,
     url,
     host: new URL(url).hostname.replace(/^\[|\]$/g, ''),
     method: 'GET',

@@ -1,0 +1,183 @@
+// Cloud-region incidents: several sites or endpoints hosted in one region of one cloud fail at once, each
+// in its own way (a timeout, a 5xx from its own load balancer, no DNS answer), while the same cloud's other
+// regions and other providers serve. Pure; reads classified SiteFacts as incidents.ts does.
+//
+// The rule, with its guards against false blame:
+//   - a site's region comes from its attempts' region locations (host names, published prefixes) or from
+//     its host and CNAME names; a site with two regions in its evidence is left out (it cannot be placed);
+//   - a site counts as failing in its region only for failures the hosting can cause: origin- or site-layer
+//     answers, connection/TLS failures to addresses with no other provider in front, the region's own
+//     provider's errors, or no address from any resolver. Challenges, content mismatches, another provider's
+//     edge failures, a single resolver's failures, and sites already explained by another incident do not count;
+//   - at least max(2, minSites) sites fail, and at least half of the region's sites;
+//   - at least one healthy control elsewhere, and most sites outside the region are healthy (else it is us);
+//   - the same cloud's other regions are not failing as well (that would be the cloud, not the region).
+// Kind 'provider' at layer 'origin' (the hosting), with the region in the id and in `locations`, so that two
+// regions of one cloud are two incidents: "provider:AWS:origin:us-east-1".
+
+import type { Attempt, DnsAnswer } from '../model.js';
+import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+import type { LocatedIncident } from './locations.js';
+import { regionFromHostNames, validLocationCode } from '../classify/location.js';
+import { plural } from '../util/text.js';
+
+export interface RegionOptions extends AttributionOptions {
+  /** Sites already inside another incident: neither failures nor controls here. */
+  explained?: string[];
+}
+
+export interface SiteRegion {
+  provider: string;
+  region: string;
+  evidence: string;
+}
+
+const round2 = (x: number) => Math.round(Math.min(0.99, Math.max(0, x)) * 100) / 100;
+
+/** The most confidence a region incident can have: it rests on per-site failures with no shared marker. */
+const MAX_CONFIDENCE = 0.8;
+
+/** The one cloud region a site is hosted in, or null when nothing names one or the evidence disagrees. */
+export function siteRegion(site: SiteFacts): SiteRegion | null {
+  const found = new Map<string, SiteRegion>();
+  for (const a of site.report.attempts) {
+    const loc = a.location;
+    if (loc?.kind === 'region' && validLocationCode(loc.code)) found.set(`${loc.provider}|${loc.code}`, { provider: loc.provider, region: loc.code, evidence: loc.evidence });
+  }
+  const names = [site.report.host, ...site.report.dns.flatMap((d) => d.cnameChain)];
+  const named = regionFromHostNames(names);
+  if (named) {
+    const key = `${named.provider}|${named.region}`;
+    if (!found.has(key)) found.set(key, { provider: named.provider, region: named.region, evidence: `${named.evidence} names region ${named.region}` });
+  }
+  return found.size === 1 ? [...found.values()][0]! : null;
+}
+
+function addressAnswers(dns: DnsAnswer[]): DnsAnswer[] {
+  return dns.filter((d) => d.type === 'A' || d.type === 'AAAA');
+}
+
+/** No resolver returned an address (empty answers count), and no DNSSEC fault explains it. */
+function noAddressAnywhere(dns: DnsAnswer[]): boolean {
+  const answers = addressAnswers(dns);
+  return (
+    answers.length > 0 &&
+    answers.every((d) => d.outcome !== 'ok' || d.values.length === 0) &&
+    !answers.some((d) => d.ede.some((e) => e.code >= 1 && e.code <= 12))
+  );
+}
+
+/** Why a failing attempt is the hosting region's doing, in a few words; null when it is not evidence of that. */
+function regionalFailure(a: Attempt, region: SiteRegion, dns: DnsAnswer[]): string | null {
+  if (a.outcome === 'ok' || a.outcome === 'challenge' || a.outcome === 'content-mismatch' || a.layer === null) return null;
+  switch (a.layer) {
+    case 'origin':
+    case 'site':
+      if (a.httpStatus !== null) return a.provider ? `${a.provider} ${a.httpStatus}` : `HTTP ${a.httpStatus}`;
+      return a.outcome === 'timeout' ? 'timeout' : (a.error?.code ?? a.outcome);
+    case 'network':
+    case 'tls':
+      // A connection to an address in the region, not to a CDN in front of it.
+      if (a.provider !== null && a.provider !== region.provider) return null;
+      if (a.outcome === 'timeout') return a.failedPhase === 'tls' ? 'TLS timeout' : 'connect timeout';
+      return a.error?.code ?? a.outcome;
+    case 'edge':
+      return a.provider === region.provider ? `${a.provider} ${a.httpStatus ?? a.outcome}` : null;
+    case 'resolver':
+    case 'authoritative-dns':
+      return a.outcome === 'dns-error' && noAddressAnywhere(dns) ? 'no DNS answer' : null;
+    default:
+      return null;
+  }
+}
+
+interface Placed {
+  site: SiteFacts;
+  region: SiteRegion;
+  /** What failed, e.g. ["timeout", "AWS 503"]; empty when the site is healthy or fails for other reasons. */
+  failures: string[];
+}
+
+function place(site: SiteFacts): Placed | null {
+  const region = siteRegion(site);
+  if (!region) return null;
+  const failures = site.report.status === 'ok' ? [] : site.report.attempts.map((a) => regionalFailure(a, region, site.report.dns)).filter((f): f is string => f !== null);
+  return { site, region, failures: [...new Set(failures)] };
+}
+
+const failing = (p: Placed) => p.failures.length > 0;
+const healthy = (s: SiteFacts) => s.report.status === 'ok';
+
+export function regionIncidents(sites: SiteFacts[], options: RegionOptions): LocatedIncident[] {
+  const explained = new Set(options.explained ?? []);
+  const considered = sites.filter((s) => !explained.has(s.report.name));
+  const placed = considered.map(place).filter((p): p is Placed => p !== null);
+  const groups = new Map<string, Placed[]>();
+  for (const p of placed) {
+    const key = `${p.region.provider}|${p.region.region}`;
+    groups.set(key, [...(groups.get(key) ?? []), p]);
+  }
+  const minSites = Math.max(2, options.minSites);
+  const incidents: LocatedIncident[] = [];
+  for (const members of groups.values()) {
+    const { provider, region } = members[0]!.region;
+    const down = members.filter(failing);
+    if (down.length < minSites || down.length / members.length < 0.5) continue;
+
+    const sameCloud = placed.filter((p) => p.region.provider === provider && p.region.region !== region);
+    const sameCloudDown = sameCloud.filter(failing);
+    if (sameCloudDown.length > 0 && sameCloudDown.length / sameCloud.length >= 0.5) continue; // the cloud, not one region
+    const elsewhere = considered.filter((s) => !members.some((m) => m.site === s));
+    const controls = elsewhere.filter(healthy);
+    if (controls.length === 0 || controls.length / elsewhere.length < 0.5) continue; // could be us
+
+    const sameCloudHealthy = sameCloud.filter((p) => healthy(p.site));
+    const otherProviders = controls.filter((s) => !sameCloud.some((p) => p.site === s));
+    const healthyRegions = [...new Set(sameCloudHealthy.map((p) => p.region.region))].sort();
+    const fraction = down.length / members.length;
+    const degraded = down.filter((p) => p.site.report.status === 'degraded');
+    const confidence = round2(
+      Math.min(
+        MAX_CONFIDENCE,
+        0.35 + 0.2 * fraction + (down.length >= 3 ? 0.05 : 0) + (sameCloudHealthy.length > 0 ? 0.1 : 0) + (otherProviders.length > 0 ? 0.05 : 0) - (degraded.length === down.length ? 0.1 : 0),
+      ),
+    );
+    const kinds = [...new Set(down.flatMap((p) => p.failures))];
+    const partial = down.length < members.length || degraded.length > 0;
+    const clauses = [
+      `${down.length} of ${plural(members.length, 'site')} hosted in ${provider} ${region} fail${down.length === 1 ? 's' : ''} (${kinds.join(', ')})`,
+      sameCloudHealthy.length > 0 ? `${plural(sameCloudHealthy.length, 'site')} in ${provider} ${joinAnd(healthyRegions)} ${sameCloudHealthy.length === 1 ? 'is' : 'are'} healthy` : `no site in another ${provider} region to compare with`,
+      otherProviders.length > 0 ? `${plural(otherProviders.length, 'site')} on other providers ${otherProviders.length === 1 ? 'is' : 'are'} healthy` : null,
+    ].filter(Boolean);
+    incidents.push({
+      id: incidentId('provider', provider, 'origin', region),
+      change: null,
+      since: null,
+      acknowledged: null,
+      kind: 'provider',
+      provider,
+      layer: 'origin',
+      sites: down.map((p) => p.site.report.name),
+      probed: members.length,
+      controls: controls.map((s) => s.report.name),
+      scope: partial ? 'partial' : 'full',
+      confidence,
+      summary: `${provider} ${region} region incident${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
+      evidence: [
+        ...down.map((p) => `${p.site.report.name}: ${p.failures.join(', ')} (${p.region.evidence})`),
+        ...members.filter((m) => !failing(m)).map((m) => `${m.site.report.name} in ${region}: ${m.site.report.status}`),
+        sameCloudHealthy.length > 0 ? `healthy in other ${provider} regions: ${sameCloudHealthy.map((p) => `${p.site.report.name} (${p.region.region})`).join(', ')}` : null,
+        otherProviders.length > 0 ? `healthy on other providers: ${otherProviders.map((s) => s.report.name).join(', ')}` : null,
+        'each site fails in its own way; no provider marker ties them together, hence the lower confidence',
+      ].filter((x): x is string => x !== null),
+      locations: [region],
+      healthyLocations: healthyRegions,
+    });
+  }
+  return incidents.sort((a, b) => b.sites.length - a.sites.length || b.confidence - a.confidence);
+}
+
+function joinAnd(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}

@@ -1,0 +1,148 @@
+// Incidents scoped by location: a PoP that fails while the provider's other PoPs serve the same sites,
+// every seen PoP failing, and the controls where the location explains nothing.
+
+import { describe, expect, it } from 'vitest';
+import { scopeByLocation } from '../../src/correlate/locations.js';
+import { providerIncidents, resolverIncidents } from '../../src/correlate/incidents.js';
+import type { RememberedLocations } from '../../src/classify/location.js';
+import { responses } from '../support/responses.js';
+import { facts, fetched, noResponse, resolvedBy, RESOLVERS, spec } from './location-facts.js';
+
+const CF_SITES = ['cf1', 'cf2', 'cf3'];
+const fastlyControl = {
+  spec: spec('fastly1'),
+  dns: resolvedBy('fastly1.test', { alpha: '127.0.20.1', beta: '127.0.20.1', gamma: '127.0.20.1' }),
+  attempt: fetched('fastly1', '127.0.20.1', responses.fastlyOk(), ['alpha', 'beta', 'gamma']),
+};
+
+describe('a Cloudflare PoP failing while another serves the same sites', () => {
+  // Resolver alpha steers to edge addresses routed to FRA, which no longer accept connections (their
+  // location is remembered from the last run); beta and gamma steer to addresses served from ZRH.
+  const memory: RememberedLocations = Object.fromEntries(
+    CF_SITES.map((_, i) => [
+      `127.0.10.${i + 1}`,
+      { location: { provider: 'Cloudflare', code: 'FRA', kind: 'pop' as const, evidence: 'header cf-ray: 8fcb3f8a0cc56750-FRA' }, seenAt: '2026-11-21T23:00:00.000Z' },
+    ]),
+  );
+  const sites = facts(
+    [...CF_SITES.map((s) => spec(s)), fastlyControl.spec],
+    [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}`, beta: `127.0.11.${i + 1}`, gamma: `127.0.11.${i + 1}` })), ...fastlyControl.dns],
+    [
+      ...CF_SITES.map((s, i) => fetched(s, `127.0.10.${i + 1}`, noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect'), ['alpha'])),
+      ...CF_SITES.map((s, i) => fetched(s, `127.0.11.${i + 1}`, responses.cloudflareOk('ZRH'), ['beta', 'gamma'])),
+      fastlyControl.attempt,
+    ],
+    memory,
+  );
+  const incidents = providerIncidents(sites, { minSites: 2 });
+
+  it('raises the Cloudflare network incident the location is then read for', () => {
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ provider: 'Cloudflare', layer: 'network', sites: CF_SITES });
+  });
+
+  it('names the failing and the healthy locations, scope partial, in one summary clause', () => {
+    const scoped = scopeByLocation(incidents[0]!, sites);
+    expect(scoped.locations).toEqual(['FRA']);
+    expect(scoped.healthyLocations).toEqual(['ZRH']);
+    expect(scoped.scope).toBe('partial');
+    expect(scoped.summaryClause).toBe('Cloudflare failing at FRA (remembered) via resolver alpha; ZRH healthy via beta and gamma');
+    expect(scoped.evidence.join('\n')).toMatch(/FRA: 3 of 3 Cloudflare requests fail \(cf1, cf2, cf3\)/);
+    expect(scoped.evidence.join('\n')).toMatch(/ZRH: 3 Cloudflare requests succeed; serving cf1, cf2, cf3/);
+  });
+
+  it('without the memory, the failures have no location and nothing is claimed', () => {
+    const forgetful = facts(
+      [...CF_SITES.map((s) => spec(s)), fastlyControl.spec],
+      sites.flatMap((s) => s.report.dns),
+      sites.flatMap((s) => s.report.attempts).map((a) => ({ ...a, location: null })),
+    );
+    const incident = providerIncidents(forgetful, { minSites: 2 })[0]!;
+    const scoped = scopeByLocation(incident, forgetful);
+    expect(scoped).toMatchObject({ locations: [], healthyLocations: [], scope: incident.scope, summaryClause: null });
+  });
+});
+
+describe('every seen location failing', () => {
+  const sites = facts(
+    [...CF_SITES.map((s) => spec(s)), fastlyControl.spec],
+    [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}`, beta: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
+    [...CF_SITES.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflareEdge500('FRA'), ['alpha', 'beta'])), fastlyControl.attempt],
+  );
+  const incident = providerIncidents(sites, { minSites: 2 })[0]!;
+
+  it('says scope all and that FRA is the only location seen', () => {
+    expect(incident).toMatchObject({ provider: 'Cloudflare', layer: 'edge', scope: 'full' });
+    const scoped = scopeByLocation(incident, sites);
+    expect(scoped).toMatchObject({ locations: ['FRA'], healthyLocations: [], scope: 'all' });
+    expect(scoped.summaryClause).toBe('Cloudflare failing at FRA via resolvers alpha and beta, the only Cloudflare location seen');
+  });
+
+  it('lists several failing locations as every location seen', () => {
+    const spread = facts(
+      [...CF_SITES.map((s) => spec(s)), fastlyControl.spec],
+      [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
+      [...CF_SITES.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflareEdge500(['FRA', 'AMS', 'AMS'][i]), ['alpha'])), fastlyControl.attempt],
+    );
+    const scoped = scopeByLocation(providerIncidents(spread, { minSites: 2 })[0]!, spread);
+    expect(scoped.scope).toBe('all');
+    expect(scoped.locations).toEqual(['AMS', 'FRA']);
+    expect(scoped.summaryClause).toMatch(/^Cloudflare failing at every location seen: AMS via resolver alpha, FRA via resolver alpha$/);
+  });
+});
+
+describe('controls: the location explains nothing', () => {
+  it('keeps the site scope when other sites load at the failing location (2025-12-05 shape)', () => {
+    const names = ['cf1', 'cf2', 'cf3', 'cf4'];
+    const sites = facts(
+      [...names.map((s) => spec(s)), fastlyControl.spec],
+      [...names.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
+      [
+        fetched('cf1', '127.0.10.1', responses.cloudflareEdge500('FRA'), ['alpha']),
+        fetched('cf2', '127.0.10.2', responses.cloudflareEdge500('FRA'), ['alpha']),
+        fetched('cf3', '127.0.10.3', responses.cloudflareOk('FRA'), ['alpha']),
+        fetched('cf4', '127.0.10.4', responses.cloudflareOk('FRA'), ['alpha']),
+        fastlyControl.attempt,
+      ],
+    );
+    const incident = providerIncidents(sites, { minSites: 2 })[0]!;
+    expect(incident.scope).toBe('partial');
+    const scoped = scopeByLocation(incident, sites);
+    expect(scoped.scope).toBe('partial');
+    expect(scoped.locations).toEqual(['FRA']);
+    expect(scoped.healthyLocations).toEqual([]);
+    expect(scoped.summaryClause).toBe('Cloudflare failures seen at FRA (2 of 4 requests there fail), where other Cloudflare requests succeed');
+  });
+
+  it('does not count a site failing for its own reasons at a location as the provider failing there', () => {
+    // cf3's origin is down behind a healthy edge at ZRH (521): not part of the edge incident, and no proof
+    // that ZRH is healthy either, so the one location seen with the incident's failures is FRA.
+    const sites = facts(
+      [...CF_SITES.map((s) => spec(s)), fastlyControl.spec],
+      [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
+      [
+        fetched('cf1', '127.0.10.1', responses.cloudflareEdge500('FRA'), ['alpha']),
+        fetched('cf2', '127.0.10.2', responses.cloudflareEdge500('FRA'), ['alpha']),
+        fetched('cf3', '127.0.10.3', { ...responses.cloudflare521('cf3.test'), headers: { server: 'cloudflare', 'cf-ray': '8fcb3f8a0cc56751-ZRH' } }, ['alpha']),
+        fastlyControl.attempt,
+      ],
+    );
+    const incident = providerIncidents(sites, { minSites: 2 })[0]!;
+    expect(incident.sites).toEqual(['cf1', 'cf2']);
+    const scoped = scopeByLocation(incident, sites);
+    expect(scoped.locations).toEqual(['FRA']);
+    expect(scoped.healthyLocations).toEqual([]);
+    expect(scoped.scope).toBe('all');
+  });
+
+  it('leaves resolver incidents alone', () => {
+    const sites = facts(
+      [spec('a'), spec('b')],
+      [...resolvedBy('a.test', { alpha: 'timeout', beta: '127.0.30.1' }), ...resolvedBy('b.test', { alpha: 'timeout', beta: '127.0.30.2' })],
+      [fetched('a', '127.0.30.1', responses.cloudflareOk('FRA'), ['beta']), fetched('b', '127.0.30.2', responses.cloudflareOk('FRA'), ['beta'])],
+    );
+    const incident = resolverIncidents(sites, sites.flatMap((s) => s.report.dns), RESOLVERS, { minSites: 2 })[0]!;
+    expect(incident.kind).toBe('resolver');
+    expect(scopeByLocation(incident, sites)).toMatchObject({ locations: [], healthyLocations: [], scope: incident.scope, summaryClause: null });
+  });
+});

@@ -1,0 +1,191 @@
+// Cloud-region incidents: several sites hosted in one region failing each in its own way, and the
+// controls that must blame no region.
+
+import { describe, expect, it } from 'vitest';
+import { regionIncidents, siteRegion } from '../../src/correlate/regions.js';
+import { scopeByLocation } from '../../src/correlate/locations.js';
+import type { Attempt, DnsAnswer, FetchResult, SiteSpec } from '../../src/model.js';
+import { responses } from '../support/responses.js';
+import { facts, fetched, noResponse, resolvedBy, spec } from './location-facts.js';
+
+const BOTH = ['alpha', 'beta'];
+
+interface SiteSetup {
+  spec: SiteSpec;
+  dns: DnsAnswer[];
+  attempts: Attempt[];
+}
+
+const albOk = (): Partial<FetchResult> => ({ httpStatus: 200, headers: { server: 'awselb/2.0' }, bodySample: '<html>ok</html>' });
+const alb503 = (): Partial<FetchResult> => ({
+  httpStatus: 503,
+  headers: { server: 'awselb/2.0', 'content-type': 'text/html' },
+  bodySample: '<html><head><title>503 Service Temporarily Unavailable</title></head><body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>',
+});
+const wafChallenge = (): Partial<FetchResult> => ({ httpStatus: 202, headers: { server: 'awselb/2.0', 'x-amzn-waf-action': 'challenge' }, bodySample: '' });
+
+/** A site on an AWS load balancer at `address` (its region comes from the range index). */
+function onAddress(name: string, address: string, response: Partial<FetchResult>): SiteSetup {
+  return { spec: spec(name), dns: resolvedBy(`${name}.test`, { alpha: address, beta: address }), attempts: [fetched(name, address, response, BOTH)] };
+}
+
+/** A dependency endpoint that no resolver returns an address for (its region comes from its host name). */
+function endpointWithoutAddress(name: string, host: string): SiteSetup {
+  return {
+    spec: spec(name, host),
+    dns: resolvedBy(host, { alpha: 'empty', beta: 'empty' }),
+    attempts: BOTH.map((r) => fetched(name, null, { ...noResponse('NODATA', 'dns'), url: `https://${host}/` }, [r])),
+  };
+}
+
+function build(setups: SiteSetup[]) {
+  return facts(
+    setups.map((s) => s.spec),
+    setups.flatMap((s) => s.dns),
+    setups.flatMap((s) => s.attempts),
+  );
+}
+
+const controls = (): SiteSetup[] => [
+  onAddress('api-eu', '127.0.41.1', albOk()),
+  onAddress('cf1', '127.0.10.1', responses.cloudflareOk('FRA')),
+  onAddress('fastly1', '127.0.20.1', responses.fastlyOk()),
+];
+
+describe('us-east-1 failing while eu-west-1 and other providers serve', () => {
+  const sites = build([
+    onAddress('api-a', '127.0.40.1', alb503()),
+    onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+    endpointWithoutAddress('dynamodb', 'dynamodb.us-east-1.amazonaws.com'),
+    ...controls(),
+  ]);
+
+  it('places each site in its region from its address range or its host name', () => {
+    const regions = Object.fromEntries(sites.map((s) => [s.report.name, siteRegion(s)?.region ?? null]));
+    expect(regions).toEqual({ 'api-a': 'us-east-1', 'api-b': 'us-east-1', dynamodb: 'us-east-1', 'api-eu': 'eu-west-1', cf1: null, fastly1: null });
+  });
+
+  it('raises one AWS us-east-1 incident at the origin layer, naming the region and the healthy one', () => {
+    const incidents = regionIncidents(sites, { minSites: 2 });
+    expect(incidents).toHaveLength(1);
+    const incident = incidents[0]!;
+    expect(incident).toMatchObject({
+      id: 'provider:AWS:origin:us-east-1',
+      kind: 'provider',
+      provider: 'AWS',
+      layer: 'origin',
+      sites: ['api-a', 'api-b', 'dynamodb'],
+      probed: 3,
+      controls: ['api-eu', 'cf1', 'fastly1'],
+      scope: 'full',
+      locations: ['us-east-1'],
+      healthyLocations: ['eu-west-1'],
+    });
+    expect(incident.summary).toMatch(/^AWS us-east-1 region incident: 3 of 3 sites hosted in AWS us-east-1 fail \(AWS 503, connect timeout, no DNS answer\); 1 site in AWS eu-west-1 is healthy; 2 sites on other providers are healthy/);
+    // Weaker evidence than a provider's own error pages: below the edge-incident range, above a guess.
+    expect(incident.confidence).toBeGreaterThanOrEqual(0.6);
+    expect(incident.confidence).toBeLessThanOrEqual(0.8);
+    expect(incident.evidence.join('\n')).toMatch(/dynamodb: no DNS answer \(host dynamodb\.us-east-1\.amazonaws\.com names region us-east-1\)/);
+  });
+
+  it('is partial and less sure when another site in the region still works', () => {
+    const partial = build([
+      onAddress('api-a', '127.0.40.1', alb503()),
+      onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+      onAddress('api-c', '127.0.40.3', albOk()),
+      ...controls(),
+    ]);
+    const [incident] = regionIncidents(partial, { minSites: 2 });
+    expect(incident).toMatchObject({ sites: ['api-a', 'api-b'], probed: 3, scope: 'partial' });
+    expect(incident!.confidence).toBeLessThan(regionIncidents(sites, { minSites: 2 })[0]!.confidence);
+  });
+});
+
+describe('controls that must blame no region', () => {
+  it('never for one failing site', () => {
+    const sites = build([onAddress('api-a', '127.0.40.1', alb503()), ...controls()]);
+    expect(regionIncidents(sites, { minSites: 1 })).toEqual([]);
+    const withHealthyNeighbour = build([onAddress('api-a', '127.0.40.1', alb503()), onAddress('api-c', '127.0.40.3', albOk()), ...controls()]);
+    expect(regionIncidents(withHealthyNeighbour, { minSites: 2 })).toEqual([]);
+  });
+
+  it('not when fewer than half of the region fails', () => {
+    const sites = build([
+      onAddress('api-a', '127.0.40.1', alb503()),
+      onAddress('api-b', '127.0.40.2', alb503()),
+      ...['c', 'd', 'e'].map((n, i) => onAddress(`api-${n}`, `127.0.40.${10 + i}`, albOk())),
+      ...controls(),
+    ]);
+    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+  });
+
+  it("not when the cloud's other regions fail too (the cloud, not one region)", () => {
+    const sites = build([
+      onAddress('api-a', '127.0.40.1', alb503()),
+      onAddress('api-b', '127.0.40.2', alb503()),
+      onAddress('api-eu', '127.0.41.1', alb503()),
+      onAddress('cf1', '127.0.10.1', responses.cloudflareOk('FRA')),
+    ]);
+    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+  });
+
+  it('not when the sites elsewhere fail as well (could be us)', () => {
+    const sites = build([
+      onAddress('api-a', '127.0.40.1', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+      onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+      onAddress('cf1', '127.0.10.1', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+      onAddress('fastly1', '127.0.20.1', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+    ]);
+    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+  });
+
+  it('not for challenges, nor for one resolver failing names in the region', () => {
+    const challenged = build([onAddress('api-a', '127.0.40.1', wafChallenge()), onAddress('api-b', '127.0.40.2', wafChallenge()), ...controls()]);
+    expect(challenged.filter((s) => s.report.status !== 'ok').map((s) => s.report.name)).toEqual(['api-a', 'api-b']);
+    expect(regionIncidents(challenged, { minSites: 2 })).toEqual([]);
+
+    const oneResolver = (name: string, host: string): SiteSetup => ({
+      spec: spec(name, host),
+      dns: resolvedBy(host, { alpha: 'servfail', beta: '127.0.40.20' }),
+      attempts: [fetched(name, null, { ...noResponse('SERVFAIL', 'dns'), url: `https://${host}/` }, ['alpha']), fetched(name, '127.0.40.20', { ...albOk(), url: `https://${host}/` }, ['beta'])],
+    });
+    const sites = build([oneResolver('sqs', 'sqs.us-east-1.amazonaws.com'), oneResolver('sns', 'sns.us-east-1.amazonaws.com'), ...controls()]);
+    expect(sites.filter((s) => s.report.status === 'degraded').map((s) => s.report.name)).toEqual(['sqs', 'sns']);
+    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+  });
+
+  it("not for another provider's edge failing in front of sites in the region", () => {
+    // Cloudflare's own 500s for sites whose host names put their origins in us-east-1.
+    const behindCloudflare = (name: string, address: string): SiteSetup => ({
+      spec: spec(name),
+      dns: resolvedBy(`${name}.test`, { alpha: address, beta: address }, [`${name}-lb.us-east-1.elb.amazonaws.com`]),
+      attempts: [fetched(name, address, responses.cloudflareEdge500('FRA'), BOTH)],
+    });
+    const sites = build([behindCloudflare('shop', '127.0.10.5'), behindCloudflare('blog', '127.0.10.6'), onAddress('fastly1', '127.0.20.1', responses.fastlyOk())]);
+    expect(sites.map((s) => siteRegion(s)?.region ?? null)).toEqual(['us-east-1', 'us-east-1', null]);
+    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+  });
+
+  it('not for sites another incident already explains', () => {
+    const sites = build([
+      onAddress('api-a', '127.0.40.1', alb503()),
+      onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+      endpointWithoutAddress('dynamodb', 'dynamodb.us-east-1.amazonaws.com'),
+      ...controls(),
+    ]);
+    expect(regionIncidents(sites, { minSites: 2, explained: ['dynamodb', 'api-b'] })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2, explained: ['dynamodb'] })[0]?.sites).toEqual(['api-a', 'api-b']);
+  });
+});
+
+describe('region incidents and location scoping', () => {
+  it('keeps the locations a region incident already carries', () => {
+    const sites = build([
+      onAddress('api-a', '127.0.40.1', alb503()),
+      onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
+      ...controls(),
+    ]);
+    const incident = regionIncidents(sites, { minSites: 2 })[0]!;
+    expect(scopeByLocation(incident, sites)).toMatchObject({ locations: ['us-east-1'], healthyLocations: ['eu-west-1'], scope: incident.scope, summaryClause: null });
+  });
+});
