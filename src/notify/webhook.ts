@@ -8,7 +8,7 @@ import { Agent, request } from 'undici';
 import type { NotificationResult } from '../model.js';
 import { toProbeError } from '../util/errors.js';
 import { safeLine } from '../util/text.js';
-import { formatMs } from '../util/time.js';
+import { formatMs, sleep } from '../util/time.js';
 import { TOOL_VERSION } from '../version.js';
 import type { EventPayload } from './events.js';
 
@@ -205,14 +205,3 @@ function retryAfterMs(value: string | string[] | undefined): number | null {
   return Number(text) * 1000;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -8,6 +8,7 @@ import { dnsQuery, type FetchPlan } from '../plan/plan.js';
 import { queryDns } from './dns/index.js';
 import { fetchPinned } from './http/fetch.js';
 import { fetchRequest, toAttempt } from './run.js';
+import { sleep } from '../util/time.js';
 
 export interface ResampleOptions {
   samples: number;
@@ -72,11 +73,4 @@ async function probeAgain(config: Config, attempt: Attempt, options: ResampleOpt
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-  });
 }

@@ -17,7 +17,7 @@ import {
 } from '../plan/plan.js';
 import { attemptOutcome, evaluateExpect } from '../classify/outcome.js';
 import { closeDohAgents, queryDns } from './dns/index.js';
-import { fetchPinned } from './http/fetch.js';
+import { emptyFetchResult, fetchPinned } from './http/fetch.js';
 
 export interface ProbeHooks {
   /** Called once per attempt, after the site's DNS stage is complete (so its resolver credit is final). */
@@ -262,22 +262,7 @@ export function toAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string
 }
 
 function emptyFetch(site: SiteSpec, address: string | null, port: number | null): FetchResult {
-  return {
-    url: site.url,
-    address,
-    port: port ?? defaultPort(site.url),
-    httpStatus: null,
-    httpVersion: null,
-    headers: {},
-    bodySample: '',
-    bodyBytes: 0,
-    bodyTruncated: false,
-    redirects: [],
-    tls: null,
-    timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 },
-    error: null,
-    failedPhase: null,
-  };
+  return emptyFetchResult(site.url, address, port ?? defaultPort(site.url));
 }
 
 function defaultPort(url: string): number {

@@ -11,7 +11,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, unli
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
-import { formatMs } from '../util/time.js';
+import { formatMs, sleep } from '../util/time.js';
 import { safeLine } from '../util/text.js';
 
 export interface LockOptions {
@@ -237,14 +237,3 @@ function describeHolder(lockFile: string, seen: SeenLock): string {
   return `another outage-probe run holds ${lockFile} (pid ${pid} on ${safeLine(hostname, 80)}, started ${safeLine(startedAt, 40)}${ago})`;
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -252,7 +252,8 @@ function proxyAddress(proxyUrl: string): { host: string; port: number } | null {
   }
 }
 
-function emptyResult(url: string, address: string | null, port: number): FetchResult {
+/** A FetchResult with nothing measured yet. */
+export function emptyFetchResult(url: string, address: string | null, port: number): FetchResult {
   return {
     url,
     address,
@@ -361,10 +362,10 @@ async function attempt(req: FetchRequest, signal: AbortSignal, started: number):
   try {
     url = new URL(req.url);
   } catch {
-    return { ...emptyResult(req.url, firstAddress, 0), error: { code: 'ERR_INVALID_URL', message: `invalid URL ${safeLine(req.url)}` }, failedPhase: 'request' };
+    return { ...emptyFetchResult(req.url, firstAddress, 0), error: { code: 'ERR_INVALID_URL', message: `invalid URL ${safeLine(req.url)}` }, failedPhase: 'request' };
   }
   const firstPort = req.target.kind === 'address' && req.target.port ? req.target.port : url.port ? Number(url.port) : defaultPort(url);
-  const result = emptyResult(url.href, firstAddress, firstPort);
+  const result = emptyFetchResult(url.href, firstAddress, firstPort);
   const fail = (failure: Failure): FetchResult => ({ ...result, error: failure.error, failedPhase: failure.phase });
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     return fail({ phase: 'request', error: { code: 'UNSUPPORTED_PROTOCOL', message: `unsupported URL scheme ${safeLine(url.protocol)}` } });
@@ -422,7 +423,7 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
   } catch (err) {
     // A bug, not a network failure; still a record rather than a crash.
     const address = req.target.kind === 'address' ? req.target.address : null;
-    result = { ...emptyResult(req.url, address, 0), error: toProbeError(err, 'EINTERNAL'), failedPhase: 'request' };
+    result = { ...emptyFetchResult(req.url, address, 0), error: toProbeError(err, 'EINTERNAL'), failedPhase: 'request' };
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onDeadline);
