@@ -237,8 +237,23 @@ export function fetchRequest(
   };
 }
 
+/**
+ * How much of the body an attempt keeps once `expect` has been judged: enough for the fingerprint catalog to
+ * read an error or challenge page (their markers sit at the top), not the whole sample. A run over ten thousand
+ * sites must not hold ten thousand 64 KiB samples until the end.
+ */
+export const KEPT_BODY_OK = 4 * 1024;
+export const KEPT_BODY_FAILED = 32 * 1024;
+
+function keptBody(sample: string, ok: boolean): string {
+  const limit = ok ? KEPT_BODY_OK : KEPT_BODY_FAILED;
+  // A copy, not a slice: a V8 slice would keep the whole sample alive.
+  return sample.length <= limit ? sample : Buffer.from(sample.slice(0, limit), 'utf8').toString('utf8');
+}
+
 export function toAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string): Attempt {
   const expect = evaluateExpect(plan.site.expect, fetch);
+  const outcome = attemptOutcome(fetch, expect);
   return {
     id: plan.id,
     site: plan.site.name,
@@ -248,9 +263,10 @@ export function toAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string
     family: plan.family,
     proxy: plan.proxy,
     startedAt,
-    outcome: attemptOutcome(fetch, expect),
+    outcome,
     expect,
     ...fetch,
+    bodySample: keptBody(fetch.bodySample, outcome === 'ok'),
     // Filled by the classify stage.
     layer: null,
     provider: null,
