@@ -16,7 +16,7 @@ import {
   type FetchPlan,
 } from '../plan/plan.js';
 import { attemptOutcome, evaluateExpect } from '../classify/outcome.js';
-import { closeDohAgents, queryDns } from './dns/index.js';
+import { createDohPool, queryDns } from './dns/index.js';
 import { emptyFetchResult, fetchPinned } from './http/fetch.js';
 
 export interface ProbeHooks {
@@ -67,6 +67,7 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
   if (options.signal?.aborted) stop.abort(new Error('interrupted'));
 
   const ca = config.tls.ca;
+  const dohPool = createDohPool();
   const dnsLimit = pLimit(options.dnsConcurrency ?? Math.max(64, config.run.concurrency * 2));
   const fetchLimit = pLimit(config.run.concurrency);
   const hostLimits = new Map<string, LimitFunction>();
@@ -81,7 +82,7 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
     if (cached) return cached;
     planned += 1;
     const answer = dnsLimit(() =>
-      queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca }),
+      queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca, dohPool }),
     ).then((a) => {
       done += 1;
       progress();
@@ -171,7 +172,7 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
     options.signal?.removeEventListener('abort', onExternalAbort);
   }
   const dns = await Promise.all([...dnsCache.values()]);
-  await closeDohAgents();
+  await dohPool.close();
   return { dns, attempts, complete: !stop.signal.aborted };
 }
 

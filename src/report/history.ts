@@ -10,6 +10,7 @@ export const HISTORY_SCHEMA = 'outage-probe.history/v1';
 
 export interface HistoryLine {
   schema: typeof HISTORY_SCHEMA;
+  tool: { name: 'outage-probe'; version: string };
   startedAt: string;
   durationMs: number;
   vantage: string;
@@ -29,6 +30,7 @@ export function historyRecord(report: Report): HistoryLine {
   const attempts = report.sites.flatMap((s) => s.attempts);
   return {
     schema: HISTORY_SCHEMA,
+    tool: report.tool,
     startedAt: report.startedAt,
     durationMs: report.durationMs,
     vantage: report.vantage,

@@ -236,9 +236,10 @@ function attemptResult(a: Attempt): string {
 export function wrap(text: string, maxWidth: number, indent: string): string[] {
   const width = Math.max(maxWidth, indent.length + 20);
   const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(' ')) {
-    const candidate = line === '' ? word : `${line} ${word}`;
+  const lead = /^ */.exec(text)![0];
+  let line = lead;
+  for (const word of text.slice(lead.length).split(' ')) {
+    const candidate = line.trim() === '' ? `${line}${word}` : `${line} ${word}`;
     if (candidate.length <= width || line.trim() === '') {
       line = candidate;
     } else {

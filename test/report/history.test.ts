@@ -33,6 +33,7 @@ describe('historyLine', () => {
     expect(line.slice(0, -1)).not.toContain('\n');
     expect(JSON.parse(line)).toEqual({
       schema: HISTORY_SCHEMA,
+      tool: outage!.tool,
       startedAt: T0,
       durationMs: 1234,
       vantage: 'probe-1',

@@ -22,29 +22,46 @@ import {
 /** No DNS message is larger (the TCP length prefix is 16 bits); anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 65_536;
 
-// One keep-alive agent per extra-CA setting, so a burst of queries to one DoH server reuses
-// connections instead of handshaking once per query. Idle sockets are unref'd by undici,
-// so the cache never keeps the process alive; closeDohAgents() releases them early.
-const agents = new Map<string, Agent>();
-
-function dohAgent(ca: string | null): Agent {
-  const key = ca ?? '';
-  let agent = agents.get(key);
-  if (!agent) {
-    // One secure context built up front: passing `ca` per connection re-parses the whole root bundle
-    // on every handshake (~15 ms each), which a burst of new connections turns into seconds.
-    const secureContext = ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, ca] }) : undefined;
-    agent = new Agent({ connect: secureContext ? { secureContext } : {} });
-    agents.set(key, agent);
-  }
-  return agent;
+/**
+ * Keep-alive agents, one per extra-CA setting, so a burst of queries to one DoH server reuses connections
+ * instead of handshaking once per query. A run makes its own pool and closes it when it ends, so one run
+ * finishing never closes the connections of another still going in the same process. Idle sockets are
+ * unref'd by undici: a pool left open never keeps the process alive.
+ */
+export interface DohPool {
+  agent(ca: string | null): Agent;
+  close(): Promise<void>;
 }
 
-/** Close the cached DoH connections (at the end of a run, or of a test file). */
-export async function closeDohAgents(): Promise<void> {
-  const closing = [...agents.values()].map((agent) => agent.destroy().catch(() => undefined));
-  agents.clear();
-  await Promise.all(closing);
+export function createDohPool(): DohPool {
+  const agents = new Map<string, Agent>();
+  return {
+    agent(ca) {
+      const key = ca ?? '';
+      let agent = agents.get(key);
+      if (!agent) {
+        // One secure context built up front: passing `ca` per connection re-parses the whole root bundle
+        // on every handshake (~15 ms each), which a burst of new connections turns into seconds.
+        const secureContext = ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, ca] }) : undefined;
+        agent = new Agent({ connect: secureContext ? { secureContext } : {} });
+        agents.set(key, agent);
+      }
+      return agent;
+    },
+    async close() {
+      const closing = [...agents.values()].map((agent) => agent.destroy().catch(() => undefined));
+      agents.clear();
+      await Promise.all(closing);
+    },
+  };
+}
+
+/** For callers outside a run (a one-off query). */
+const sharedPool = createDohPool();
+
+/** Close the shared pool's connections (tests do, to leave no socket behind). */
+export function closeDohAgents(): Promise<void> {
+  return sharedPool.close();
 }
 
 /** The GET URL for a query: the endpoint (an RFC 8484 `{?dns}` template suffix is accepted) plus `?dns=`. */
@@ -58,7 +75,7 @@ export async function exchangeDoh(
   endpoint: string,
   name: string,
   type: DnsType,
-  options: ExchangeOptions & { ca?: string | null },
+  options: ExchangeOptions & { ca?: string | null; pool?: DohPool },
 ): Promise<Exchange> {
   if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
 
@@ -78,7 +95,7 @@ export async function exchangeDoh(
     const response = await request(dohQueryUrl(endpoint, encodeQuery(name, type, 0)), {
       method: 'GET',
       headers: { accept: 'application/dns-message' },
-      dispatcher: dohAgent(options.ca ?? null),
+      dispatcher: (options.pool ?? sharedPool).agent(options.ca ?? null),
       signal: controller.signal,
     });
     if (response.statusCode !== 200) {

@@ -11,7 +11,8 @@ import { lookupSystem } from './system.js';
 import { exchangeUdp } from './udp.js';
 import { normalizeName, replyFields, serverLabel, type DnsTransport, type Exchange } from './wire.js';
 
-export { closeDohAgents } from './doh.js';
+export { closeDohAgents, createDohPool, type DohPool } from './doh.js';
+import type { DohPool } from './doh.js';
 
 export interface DnsQueryOptions {
   /** Per query, all retransmissions and the TCP fallback included. */
@@ -20,6 +21,8 @@ export interface DnsQueryOptions {
   signal?: AbortSignal;
   /** Extra trusted CA (PEM) for DoH. */
   ca?: string | null;
+  /** The run's DoH connection pool (see createDohPool); a shared one otherwise. */
+  dohPool?: DohPool;
 }
 
 const DEFAULT_DNS_PORT = 53;
@@ -65,7 +68,7 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
       exchange = await exchangeUdp(target, name, query.type, exchangeOptions);
     } else if (resolver.kind === 'doh') {
       if (!resolver.url) return record(invalid(`resolver ${resolver.name} has no url`), '', 'doh');
-      exchange = await exchangeDoh(resolver.url, name, query.type, { ...exchangeOptions, ca: options.ca ?? null });
+      exchange = await exchangeDoh(resolver.url, name, query.type, { ...exchangeOptions, ca: options.ca ?? null, ...(options.dohPool ? { pool: options.dohPool } : {}) });
     } else {
       return record(invalid(`unknown resolver kind ${String(resolver.kind)}`), '', 'system');
     }
