@@ -82,6 +82,13 @@ const NETWORK_RULES: GenericRule[] = [
     says: (f) => `TLS with ${viaWhom(f)} failed (${f.attempt.error?.code ?? 'timeout'})`,
   },
   {
+    // A reset or a garbled answer after the request was sent: whoever holds the connection broke it off.
+    when: (f) => f.attempt.httpStatus === null && f.attempt.error !== null && f.attempt.outcome === 'http-error' && f.attempt.path !== 'origin' && f.responder !== null,
+    layer: 'edge',
+    provider: edgeName,
+    says: (f) => `${viaWhom(f)} broke off the exchange after the request (${f.attempt.error!.code})`,
+  },
+  {
     when: (f) => f.attempt.outcome === 'timeout' && f.attempt.path === 'origin',
     layer: 'origin',
     provider: originName,
@@ -129,7 +136,7 @@ const HTTP_RULES: GenericRule[] = [
 ];
 
 function statusText(a: Attempt): string {
-  if (a.error && a.httpStatus === null) return a.error.code;
+  if (a.error && a.httpStatus === null) return `by breaking off the exchange (${a.error.code})`;
   return a.httpStatus !== null ? String(a.httpStatus) : a.outcome;
 }
 

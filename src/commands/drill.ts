@@ -4,12 +4,12 @@
 
 import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
-import type { Config, Report } from '../model.js';
+import type { Config, Incident, Report } from '../model.js';
 import { ConfigError, formatConfigIssue } from '../config/errors.js';
 import { closestMatch } from '../config/suggest.js';
 import { EXIT } from '../exit-codes.js';
 import { UsageError } from '../cli-errors.js';
-import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
+import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
 import { LabStartError, startWorld, type World } from '../lab/world.js';
 import { loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
 
@@ -103,10 +103,35 @@ export function expectationMismatches(expect: ScenarioExpect, report: Report): s
   const got = incidentKeys(report.incidents);
   const want = incidentKeys(expect.incidents);
   if (got.join() !== want.join()) out.push(`incidents [${got.join(', ')}], expected [${want.join(', ')}]`);
+  for (const expected of expect.incidents) {
+    const incident = report.incidents.find((i) => i.provider === expected.provider && i.layer === expected.layer);
+    if (incident) out.push(...incidentMismatches(expected, incident));
+  }
   const down = report.sites.filter((s) => s.status === 'down').map((s) => s.name).sort();
   if (expect.down && down.join() !== [...expect.down].sort().join()) out.push(`down [${down.join(', ')}], expected [${[...expect.down].sort().join(', ')}]`);
   const notOk = (expect.ok ?? []).filter((name) => report.sites.find((s) => s.name === name)?.status !== 'ok');
   if (notOk.length > 0) out.push(`not ok: ${notOk.join(', ')}`);
+  return out;
+}
+
+/** Where one incident differs from the details its expectation gives (scope, locations, acknowledgement). */
+export function incidentMismatches(expected: ExpectedIncident, incident: Incident): string[] {
+  const out: string[] = [];
+  const key = `${incident.provider ?? '(none)'}/${incident.layer}`;
+  const sameSet = (a: string[], b: string[]) => [...a].sort().join() === [...b].sort().join();
+  if (expected.scope !== undefined && incident.scope !== expected.scope) out.push(`${key} scope ${incident.scope}, expected ${expected.scope}`);
+  if (expected.locations && !sameSet(incident.locations, expected.locations)) {
+    out.push(`${key} locations [${incident.locations.join(', ')}], expected [${expected.locations.join(', ')}]`);
+  }
+  if (expected.healthyLocations && !sameSet(incident.healthyLocations, expected.healthyLocations)) {
+    out.push(`${key} healthy locations [${incident.healthyLocations.join(', ')}], expected [${expected.healthyLocations.join(', ')}]`);
+  }
+  if (expected.acknowledged !== undefined) {
+    const ack = incident.acknowledged;
+    const said = ack === null ? 'not asked' : ack === false ? 'not acknowledged' : 'by' in ack ? `acknowledged (${ack.title ?? ack.indicator})` : `unknown (${ack.unknown})`;
+    const want = expected.acknowledged ? 'acknowledged' : 'not acknowledged';
+    if (!said.startsWith(want)) out.push(`${key} status page: ${said}, expected ${want}`);
+  }
   return out;
 }
 
@@ -137,7 +162,9 @@ export async function runDrill(name: string | undefined, options: DrillOptions, 
       }
       throw err;
     }
-    const report = await probeAndReport(config, options, io);
+    // A scenario that serves status pages is drilled reading them, as `check --status-pages` would.
+    const statusPages = options.statusPages === true || Object.keys(scenario.statusPages).length > 0;
+    const report = await probeAndReport(config, { ...options, statusPages }, io);
     writeReport(report, options, io);
     if (!io.signal?.aborted) {
       const mismatches = expectationMismatches(scenario.expect, report);
@@ -171,7 +198,7 @@ export async function serveDrill(name: string | undefined, io: CheckIo, signal: 
         `  config:   ${world.configPath}`,
         `  ca:       ${world.caPath}`,
         `  port:     ${world.port}`,
-        `  try:      outage-probe check --config ${world.configPath}`,
+        `  try:      outage-probe check --config ${world.configPath}${Object.keys(scenario.statusPages).length > 0 ? ' --status-pages' : ''}`,
         '',
       ].join('\n'),
     );

@@ -118,11 +118,21 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
   const failing = all.filter((t) => t.failures.length > 0 && t.failures.length / (t.failures.length + t.successes.length) >= FAILING_SHARE);
   const mixed = all.filter((t) => t.failures.length > 0 && !failing.includes(t));
   const healthy = all.filter((t) => t.failures.length === 0 && t.successes.length > 0);
-  if (failing.length === 0 && mixed.length === 0) return unchanged;
-
   const healthyCodes = healthy.map((t) => t.code);
   const healthyResolvers = resolversOf(healthy.flatMap((t) => t.successes));
   const healthyText = `${joinAnd(healthyCodes)} healthy${healthyResolvers.length > 0 ? ` via ${joinAnd(healthyResolvers)}` : ''}`;
+  if (failing.length === 0 && mixed.length === 0) {
+    if (healthy.length === 0 || unplaced === 0) return unchanged;
+    // The failing requests carry no location (a connection that never opened sends no headers), but where the
+    // provider does serve is a first-hand fact: report it, and claim nothing about where it fails.
+    return {
+      locations: [],
+      healthyLocations: healthyCodes,
+      scope: incident.scope,
+      summaryClause: `${provider} serves at ${healthyText.replace(/ healthy/, '')}; the failing requests carry no location`,
+      evidence: [...healthy.map((t) => tallyLine(t, provider)), `${plural(unplaced, 'failing request')} without a known location`],
+    };
+  }
   const mixedText = mixed.map((t) => `${t.code} mixed (${t.failures.length} of ${t.failures.length + t.successes.length} fail)`);
 
   let scope: IncidentScope;

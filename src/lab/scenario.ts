@@ -1,18 +1,24 @@
 // Drill scenarios are data: a YAML file in scenarios/ names the lab's world (resolvers, authoritative DNS hosts,
-// sites and who fronts them), what breaks in it (faults), the public source it replays, and what `check`
-// must conclude (expect). Adding a scenario is adding a file; this module reads and checks one.
+// sites and who fronts them, which PoP each edge address is, the providers' status pages), what breaks in it
+// (faults), the public source it replays, and what `check` must conclude (expect). Adding a scenario is adding
+// a file; this module reads and checks one. A scenario with status pages is drilled as with --status-pages.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import type { Layer, Verdict } from '../model.js';
-import { PERSONALITIES } from './personalities/index.js';
+import { PERSONALITIES, personality } from './personalities/index.js';
+import type { StatusIndicator, StatusIncidentState, StatusPageIncident, StatusPageSpec } from './status-page.js';
 
 export type EdgeFaultKind = 'edge-5xx' | 'challenge-fail' | 'refuse' | 'hang';
 export type OriginFault = 'down' | 'timeout' | '5xx';
 export type ResolverFault = 'silent' | 'servfail';
 export type DnsHostFault = 'servfail';
+/** blackhole: packets to the PoP's address are dropped (connections time out); refuse: nothing listens there. */
+export type PopFault = 'blackhole' | 'refuse';
+/** empty: the name that should hold the site's addresses has none (NOERROR, no A/AAAA) from every resolver. */
+export type RecordFault = 'empty';
 
 /** Fail for the first `failFraction` of every `periodMs`, counted from the first request the lab's edges see. */
 export interface Flapping {
@@ -33,6 +39,11 @@ export interface ScenarioResolver {
   provider: string | null;
   /** Served over DNS-over-HTTPS instead of plain DNS. */
   doh: boolean;
+  /**
+   * By provider id: the PoPs whose addresses this resolver answers (GeoDNS-like: where its clients would land);
+   * providers not named here get every address.
+   */
+  pops: Record<string, string[]>;
 }
 
 export interface ScenarioDnsHost {
@@ -43,6 +54,8 @@ export interface ScenarioDnsHost {
 
 export interface ScenarioSite {
   name: string;
+  /** `endpoint`: a provider's own API (dynamodb.us-east-1.amazonaws.com) that sites depend on. */
+  kind: 'site' | 'endpoint';
   host: string;
   /** The zone the host belongs to (its apex). */
   zone: string;
@@ -53,6 +66,8 @@ export interface ScenarioSite {
   title: string;
   /** Whether probes.yaml lists the origin, so `check` also fetches it directly. */
   probeOrigin: boolean;
+  /** The cloud region it is hosted in, for a regional provider (us-east-1); null otherwise. */
+  region: string | null;
 }
 
 export interface ScenarioFaults {
@@ -66,12 +81,23 @@ export interface ScenarioFaults {
   sites: Record<string, EdgeFault>;
   /** By site name. */
   origins: Record<string, OriginFault>;
+  /** By provider id, then PoP code: one location of the provider fails while the others serve. */
+  pops: Record<string, Record<string, PopFault>>;
+  /** By site name: what its DNS records hold instead of its addresses. */
+  records: Record<string, RecordFault>;
 }
 
 export interface ExpectedIncident {
   /** Display name, as the provider catalog names it ("Cloudflare", "Amazon CloudFront", "Dyn"). */
   provider: string | null;
   layer: Layer;
+  /** The rest is asserted only when given. */
+  scope?: 'full' | 'partial' | 'all';
+  /** Location codes (PoPs, regions) where the failures are placed, in any order. */
+  locations?: string[];
+  healthyLocations?: string[];
+  /** true: the provider's status page acknowledges it; false: the page says all is well. */
+  acknowledged?: boolean;
 }
 
 export interface ScenarioExpect {
@@ -93,6 +119,10 @@ export interface Scenario {
   resolvers: ScenarioResolver[];
   dnsHosts: ScenarioDnsHost[];
   sites: ScenarioSite[];
+  /** By provider id: the PoP code of each of its lab addresses, in order (absent: three, picked by the personality). */
+  pops: Record<string, string[]>;
+  /** By provider id: what its status page says during the drill. */
+  statusPages: Record<string, StatusPageSpec>;
   faults: ScenarioFaults;
   expect: ScenarioExpect;
 }
@@ -119,6 +149,14 @@ const EDGE_FAULTS: readonly EdgeFaultKind[] = ['edge-5xx', 'challenge-fail', 're
 const ORIGIN_FAULTS: readonly OriginFault[] = ['down', 'timeout', '5xx'];
 const RESOLVER_FAULTS: readonly ResolverFault[] = ['silent', 'servfail'];
 const DNS_HOST_FAULTS: readonly DnsHostFault[] = ['servfail'];
+const POP_FAULTS: readonly PopFault[] = ['blackhole', 'refuse'];
+const RECORD_FAULTS: readonly RecordFault[] = ['empty'];
+const SCOPES = ['full', 'partial', 'all'] as const;
+const INDICATORS: readonly StatusIndicator[] = ['none', 'minor', 'major', 'critical'];
+const INCIDENT_STATES: readonly StatusIncidentState[] = ['investigating', 'identified', 'monitoring'];
+/** Lab addresses per provider are 127.0.<net>.1-254; a PoP list names at most this many. */
+const MAX_POPS = 9;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const HOST = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -220,7 +258,7 @@ export function defaultZone(host: string): string {
 
 export function parseScenario(data: unknown, file: string): Scenario {
   const r: Reader = { problems: [] };
-  const top = fields(r, data, 'scenario', ['name', 'description', 'source', 'resolvers', 'dnsHosts', 'sites', 'faults', 'expect']);
+  const top = fields(r, data, 'scenario', ['name', 'description', 'source', 'resolvers', 'dnsHosts', 'sites', 'pops', 'statusPages', 'faults', 'expect']);
   if (!top) throw new ScenarioError(file, r.problems);
 
   const name = text(r, top.name, 'name', NAME) ?? '';
@@ -229,7 +267,8 @@ export function parseScenario(data: unknown, file: string): Scenario {
   if (description.includes('\n')) problem(r, 'description', 'must be one line');
   const source = text(r, top.source, 'source') ?? '';
 
-  const resolvers = list(r, top.resolvers, 'resolvers').flatMap((item, i) => readResolver(r, item, `resolvers[${i}]`));
+  const pops = readPops(r, top.pops);
+  const resolvers = list(r, top.resolvers, 'resolvers').flatMap((item, i) => readResolver(r, item, `resolvers[${i}]`, pops));
   if (resolvers.length === 0) problem(r, 'resolvers', 'expected at least one resolver');
   const dnsHosts = readDnsHosts(r, top.dnsHosts);
   const sites = list(r, top.sites, 'sites').flatMap((item, i) => readSite(r, item, `sites[${i}]`, dnsHosts));
@@ -246,20 +285,65 @@ export function parseScenario(data: unknown, file: string): Scenario {
     if (hosts.has(site.host)) problem(r, 'sites', `two sites share the host ${site.host}`);
     hosts.add(site.host);
   }
+  const fronting = new Set(sites.flatMap((s) => (s.edge ? [s.edge] : [])));
+  for (const id of Object.keys(pops)) if (!fronting.has(id)) problem(r, `pops.${id}`, 'the provider fronts no site in the scenario');
+  const statusPages = readStatusPages(r, top.statusPages, [...fronting]);
 
-  const faults = readFaults(r, top.faults, { resolvers, dnsHosts, sites });
-  const expect = readExpect(r, top.expect, new Set(sites.map((s) => s.name)));
+  const faults = readFaults(r, top.faults, { resolvers, dnsHosts, sites, pops });
+  const expect = readExpect(r, top.expect, new Set(sites.map((s) => s.name)), statusPages);
   if (r.problems.length > 0) throw new ScenarioError(file, r.problems);
-  return { name, description, source, file, resolvers, dnsHosts, sites, faults, expect };
+  return { name, description, source, file, resolvers, dnsHosts, sites, pops, statusPages, faults, expect };
 }
 
-function readResolver(r: Reader, item: unknown, path: string): ScenarioResolver[] {
-  const f = fields(r, item, path, ['name', 'provider', 'doh']);
+/** `pops: { cloudflare: [ATL, ZRH, SIN] }`: one lab address per PoP, in order. */
+function readPops(r: Reader, value: unknown): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  if (value === undefined) return out;
+  if (!isObj(value)) {
+    problem(r, 'pops', 'expected a mapping of provider to its PoP codes, e.g. {cloudflare: [ATL, ZRH]}');
+    return out;
+  }
+  for (const [id, codes] of Object.entries(value)) {
+    const path = `pops.${id}`;
+    const known = personality(id)?.pops;
+    if (!known) {
+      problem(r, path, `the lab cannot name PoPs for ${JSON.stringify(id)} (it can for ${PERSONALITIES.filter((p) => p.pops).map((p) => p.id).join(', ')})`);
+      continue;
+    }
+    const given = list(r, codes, path).flatMap((c, i) => text(r, c, `${path}[${i}]`) ?? []);
+    for (const code of given) if (!known.includes(code)) problem(r, path, `unknown PoP ${JSON.stringify(code)} (known: ${known.join(', ')})`);
+    if (new Set(given).size !== given.length) problem(r, path, 'a PoP is listed twice');
+    if (given.length === 0 || given.length > MAX_POPS) problem(r, path, `expected 1 to ${MAX_POPS} PoPs`);
+    out[id] = given;
+  }
+  return out;
+}
+
+function readResolver(r: Reader, item: unknown, path: string, pops: Record<string, string[]>): ScenarioResolver[] {
+  const f = fields(r, item, path, ['name', 'provider', 'doh', 'pops']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const provider = f.provider === undefined ? null : text(r, f.provider, `${path}.provider`);
   if (f.doh !== undefined && typeof f.doh !== 'boolean') problem(r, `${path}.doh`, 'expected true or false');
-  return name ? [{ name, provider, doh: f.doh === true }] : [];
+  const sees: Record<string, string[]> = {};
+  if (f.pops !== undefined) {
+    if (!isObj(f.pops)) problem(r, `${path}.pops`, 'expected a mapping of provider to the PoPs this resolver answers');
+    else {
+      for (const [id, codes] of Object.entries(f.pops)) {
+        const p = `${path}.pops.${id}`;
+        const all = pops[id];
+        if (!all) {
+          problem(r, p, `give the provider's PoPs first (top-level pops.${id})`);
+          continue;
+        }
+        const given = list(r, codes, p).flatMap((c, i) => text(r, c, `${p}[${i}]`) ?? []);
+        for (const code of given) if (!all.includes(code)) problem(r, p, `${JSON.stringify(code)} is not one of pops.${id} (${all.join(', ')})`);
+        if (given.length === 0) problem(r, p, 'expected at least one PoP');
+        sees[id] = given;
+      }
+    }
+  }
+  return name ? [{ name, provider, doh: f.doh === true, pops: sees }] : [];
 }
 
 function readDnsHosts(r: Reader, value: unknown): ScenarioDnsHost[] {
@@ -275,34 +359,54 @@ function readDnsHosts(r: Reader, value: unknown): ScenarioDnsHost[] {
   });
 }
 
+function under(host: string, domain: string): boolean {
+  return host.endsWith(`.${domain}`);
+}
+
 function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsHost[]): ScenarioSite[] {
-  const f = fields(r, item, path, ['name', 'host', 'zone', 'edge', 'dns', 'title', 'probeOrigin']);
+  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
+  const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint'] as const);
   const host = text(r, f.host, `${path}.host`, HOST);
-  if (host && !host.endsWith('.test')) problem(r, `${path}.host`, 'lab sites live under .test (RFC 6761)');
-  const zone = f.zone === undefined ? (host ? defaultZone(host) : null) : text(r, f.zone, `${path}.zone`, HOST);
-  if (host && zone && host !== zone && !host.endsWith(`.${zone}`)) problem(r, `${path}.zone`, `${host} is not inside ${zone}`);
   const edgeIds = PERSONALITIES.map((p) => p.id);
   const edge = f.edge === 'none' ? null : oneOf(r, f.edge, `${path}.edge`, [...edgeIds, 'none']);
+  const provider = edge ? personality(edge) : null;
+  if (host && kind === 'endpoint') {
+    // A provider's own API keeps its real name (the attribution reads the region and the provider from it);
+    // only the lab's resolvers ever answer for it, so nothing leaves loopback.
+    const domains = provider?.apiDomains ?? [];
+    if (!provider) problem(r, `${path}.edge`, 'an endpoint is served by a provider (its edge)');
+    else if (!domains.some((d) => under(host, d))) problem(r, `${path}.host`, `an endpoint of ${provider.name} lives under ${domains.join(', ') || '(none: the lab has no API domain for it)'}`);
+  } else if (host && !host.endsWith('.test')) problem(r, `${path}.host`, 'lab sites live under .test (RFC 6761)');
+  const zone = f.zone === undefined ? (host ? defaultZone(host) : null) : text(r, f.zone, `${path}.zone`, HOST);
+  if (host && zone && host !== zone && !host.endsWith(`.${zone}`)) problem(r, `${path}.zone`, `${host} is not inside ${zone}`);
+  let region: string | null = null;
+  if (f.region !== undefined) {
+    region = text(r, f.region, `${path}.region`, REGION);
+    if (provider && !provider.regional) problem(r, `${path}.region`, `${provider.name} is not regional in the lab`);
+  } else if (provider?.regional) problem(r, `${path}.region`, `a site on ${provider.name} names its region, e.g. us-east-1`);
   const dns = text(r, f.dns, `${path}.dns`);
   if (dns && !dnsHosts.some((d) => d.name === dns)) problem(r, `${path}.dns`, `no DNS host named ${JSON.stringify(dns)} in dnsHosts`);
   const title = f.title === undefined ? name : text(r, f.title, `${path}.title`);
   if (f.probeOrigin !== undefined && typeof f.probeOrigin !== 'boolean') problem(r, `${path}.probeOrigin`, 'expected true or false');
-  if (!name || !host || !zone || (f.edge !== 'none' && edge === null) || !dns || !title) return [];
-  return [{ name, host, zone, edge, dns, title, probeOrigin: f.probeOrigin !== false }];
+  if (!name || !kind || !host || !zone || (f.edge !== 'none' && edge === null) || !dns || !title) return [];
+  // An endpoint has no origin of its own to list: it is the provider's service.
+  const probeOrigin = kind === 'site' && f.probeOrigin !== false;
+  return [{ name, kind, host, zone, edge, dns, title, probeOrigin, region }];
 }
 
 interface World {
   resolvers: ScenarioResolver[];
   dnsHosts: ScenarioDnsHost[];
   sites: ScenarioSite[];
+  pops: Record<string, string[]>;
 }
 
 function readFaults(r: Reader, value: unknown, world: World): ScenarioFaults {
-  const faults: ScenarioFaults = { network: 'up', resolvers: {}, dnsHosts: {}, edges: {}, sites: {}, origins: {} };
+  const faults: ScenarioFaults = { network: 'up', resolvers: {}, dnsHosts: {}, edges: {}, sites: {}, origins: {}, pops: {}, records: {} };
   if (value === undefined || value === null) return faults;
-  const f = fields(r, value, 'faults', ['network', 'resolvers', 'dnsHosts', 'edges', 'sites', 'origins']);
+  const f = fields(r, value, 'faults', ['network', 'resolvers', 'dnsHosts', 'edges', 'sites', 'origins', 'pops', 'records']);
   if (!f) return faults;
   if (f.network !== undefined) faults.network = oneOf(r, f.network, 'faults.network', ['up', 'down'] as const) ?? 'up';
 
@@ -326,14 +430,29 @@ function readFaults(r: Reader, value: unknown, world: World): ScenarioFaults {
   faults.resolvers = keyed('resolvers', world.resolvers.map((x) => x.name), (v, p) => oneOf(r, v, p, RESOLVER_FAULTS));
   faults.dnsHosts = keyed('dnsHosts', world.dnsHosts.map((x) => x.name), (v, p) => oneOf(r, v, p, DNS_HOST_FAULTS));
   faults.origins = keyed('origins', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, ORIGIN_FAULTS));
+  faults.records = keyed('records', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, RECORD_FAULTS));
   const edgeProviders = [...new Set(world.sites.flatMap((s) => (s.edge ? [s.edge] : [])))];
   faults.edges = keyed('edges', edgeProviders, (v, p) => readEdgeFault(r, v, p, p.split('.').at(-1) ?? ''));
   faults.sites = keyed('sites', world.sites.filter((s) => s.edge !== null).map((s) => s.name), (v, p) => {
     const site = world.sites.find((s) => s.name === p.split('.').at(-1));
     const fault = readEdgeFault(r, v, p, site?.edge ?? '');
-    // The edge addresses are shared by every site on the provider: refusing them is a provider-wide fault.
+    // A shared provider's addresses serve every site on it: refusing them is a provider-wide fault.
     if (fault?.fault === 'refuse') problem(r, p, 'refuse applies to a whole provider (faults.edges), not one site');
     return fault;
+  });
+  faults.pops = keyed('pops', Object.keys(world.pops), (v, p) => {
+    const codes = world.pops[p.split('.').at(-1) ?? ''] ?? [];
+    if (!isObj(v)) {
+      problem(r, p, 'expected a mapping of PoP code to its fault, e.g. {ATL: blackhole}');
+      return null;
+    }
+    const out: Record<string, PopFault> = {};
+    for (const [code, fault] of Object.entries(v)) {
+      if (!codes.includes(code)) problem(r, `${p}.${code}`, `not one of the provider's PoPs (${codes.join(', ')})`);
+      const kind = oneOf(r, fault, `${p}.${code}`, POP_FAULTS);
+      if (kind) out[code] = kind;
+    }
+    return out;
   });
   return faults;
 }
@@ -360,20 +479,79 @@ function readEdgeFault(r: Reader, value: unknown, path: string, providerId: stri
   return fault && selfTest ? { fault, flapping, selfTest } : null;
 }
 
-function readExpect(r: Reader, value: unknown, siteNames: Set<string>): ScenarioExpect {
+/** `statusPages: { cloudflare: { indicator: minor, incidents: [...] } }`: what each provider's page says. */
+function readStatusPages(r: Reader, value: unknown, fronting: string[]): Record<string, StatusPageSpec> {
+  const out: Record<string, StatusPageSpec> = {};
+  if (value === undefined) return out;
+  if (!isObj(value)) {
+    problem(r, 'statusPages', 'expected a mapping of provider to what its status page says');
+    return out;
+  }
+  for (const [id, page] of Object.entries(value)) {
+    const path = `statusPages.${id}`;
+    if (!fronting.includes(id)) problem(r, path, `not a provider of the scenario's sites (known: ${fronting.join(', ')})`);
+    const f = fields(r, page, path, ['indicator', 'incidents']);
+    if (!f) continue;
+    const indicator = oneOf(r, f.indicator, `${path}.indicator`, INDICATORS);
+    const incidents = list(r, f.incidents ?? [], `${path}.incidents`).flatMap((item, i) => readStatusIncident(r, item, `${path}.incidents[${i}]`));
+    if (indicator === 'none' && incidents.length > 0) problem(r, `${path}.indicator`, 'a page with incidents going on is not "none"');
+    if (indicator) out[id] = { indicator, incidents };
+  }
+  return out;
+}
+
+function readStatusIncident(r: Reader, item: unknown, path: string): StatusPageIncident[] {
+  const f = fields(r, item, path, ['name', 'impact', 'status', 'update', 'components', 'startedMinutesAgo']);
+  if (!f) return [];
+  const name = text(r, f.name, `${path}.name`);
+  const impact = f.impact === undefined ? 'minor' : oneOf(r, f.impact, `${path}.impact`, INDICATORS);
+  const status = f.status === undefined ? 'investigating' : oneOf(r, f.status, `${path}.status`, INCIDENT_STATES);
+  const update = f.update === undefined ? 'We are investigating this issue.' : text(r, f.update, `${path}.update`);
+  const components = list(r, f.components ?? [], `${path}.components`).flatMap((c, i) => text(r, c, `${path}.components[${i}]`) ?? []);
+  const minutes = f.startedMinutesAgo ?? 5;
+  if (typeof minutes !== 'number' || !(minutes >= 0)) problem(r, `${path}.startedMinutesAgo`, 'expected a number of minutes');
+  if (!name || !impact || !status || !update) return [];
+  return [{ name, impact, status, update, components, startedMinutesAgo: typeof minutes === 'number' ? minutes : 5 }];
+}
+
+function codes(r: Reader, value: unknown, path: string): string[] | undefined {
+  if (value === undefined) return undefined;
+  return list(r, value, path).flatMap((c, i) => text(r, c, `${path}[${i}]`) ?? []);
+}
+
+function readExpect(r: Reader, value: unknown, siteNames: Set<string>, statusPages: Record<string, StatusPageSpec>): ScenarioExpect {
   const fallback: ScenarioExpect = { verdict: 'ok', exitCode: 0, incidents: [], down: null, ok: null };
   const f = fields(r, value, 'expect', ['verdict', 'exitCode', 'incidents', 'down', 'ok']);
   if (!f) return fallback;
   const verdict = oneOf(r, f.verdict, 'expect.verdict', VERDICTS) ?? 'ok';
   const exitCode = f.exitCode;
   if (typeof exitCode !== 'number' || !Number.isInteger(exitCode) || exitCode < 0 || exitCode > 255) problem(r, 'expect.exitCode', 'expected an exit code');
-  const incidents = list(r, f.incidents ?? [], 'expect.incidents').flatMap((item, i) => {
+  const incidents: ExpectedIncident[] = [];
+  list(r, f.incidents ?? [], 'expect.incidents').forEach((item, i) => {
     const path = `expect.incidents[${i}]`;
-    const inc = fields(r, item, path, ['provider', 'layer']);
-    if (!inc) return [];
+    const inc = fields(r, item, path, ['provider', 'layer', 'scope', 'locations', 'healthyLocations', 'acknowledged']);
+    if (!inc) return;
     const provider = inc.provider === null ? null : text(r, inc.provider, `${path}.provider`);
     const layer = oneOf(r, inc.layer, `${path}.layer`, LAYERS);
-    return layer && (provider !== null || inc.provider === null) ? [{ provider, layer }] : [];
+    if (!layer || (provider === null && inc.provider !== null)) return;
+    const expected: ExpectedIncident = { provider, layer };
+    if (inc.scope !== undefined) {
+      const scope = oneOf(r, inc.scope, `${path}.scope`, SCOPES);
+      if (scope) expected.scope = scope;
+    }
+    const locations = codes(r, inc.locations, `${path}.locations`);
+    if (locations) expected.locations = locations;
+    const healthy = codes(r, inc.healthyLocations, `${path}.healthyLocations`);
+    if (healthy) expected.healthyLocations = healthy;
+    if (inc.acknowledged !== undefined) {
+      if (typeof inc.acknowledged !== 'boolean') problem(r, `${path}.acknowledged`, 'expected true or false');
+      else {
+        const page = PERSONALITIES.find((p) => p.name === provider && statusPages[p.id]);
+        if (!page) problem(r, `${path}.acknowledged`, `needs a status page for ${provider ?? 'the provider'} (statusPages)`);
+        expected.acknowledged = inc.acknowledged;
+      }
+    }
+    incidents.push(expected);
   });
   return {
     verdict,

@@ -3,21 +3,25 @@
 // provider edges that answer with the providers' real headers and pages, real origins, and a CA for HTTPS.
 // It writes the probes.yaml that points `check` at all of it.
 //
-// Addresses: resolvers 127.0.53.<n>; each provider's edges 127.0.<10+i>.1-3 (i = its place in PERSONALITIES);
-// origins 127.0.20.<n>. Every server listens on ONE shared port, so site URLs are https://<host>:<port>/ and
-// origins are reached on the same port. Nothing is ever bound to 127.0.0.1 (client sockets' source address).
+// Addresses: resolvers 127.0.53.<n>; each provider's edges 127.0.<10+i>.1-3 (i = its place in PERSONALITIES),
+// one per PoP when the scenario names them, or two per site for a provider that gives each customer its own
+// (a cloud load balancer); origins 127.0.20.<n>; status pages 127.0.30.<n>. Every server listens on ONE shared
+// port, so site URLs are https://<host>:<port>/ and origins are reached on the same port. Nothing is ever
+// bound to 127.0.0.1 (client sockets' source address).
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startBlackhole } from './blackhole.js';
 import { createCa, type TestCa } from './ca.js';
 import { startDnsServer, zoneOf, type DnsFault, type DnsZoneData } from './dns-server.js';
 import { startHttpServer, type HttpBehaviour, type HttpRequestInfo } from './http-server.js';
 import { PERSONALITIES, personality, type EdgePersonality, type EdgeRequest, type LabResponse } from './personalities/index.js';
 import { originPage, originServerError } from './personalities/origin.js';
 import type { EdgeFault, Flapping, Scenario, ScenarioSite } from './scenario.js';
+import { statusPageAnswer } from './status-page.js';
 
 export interface WorldOptions {
   /** Where probes.yaml and ca.pem go; a fresh temporary directory (removed on close) when absent. */
@@ -47,6 +51,8 @@ export class LabStartError extends Error {
 }
 
 const EDGES_PER_PROVIDER = 3;
+/** A load balancer spans at least two availability zones: one address in each. */
+const EDGES_PER_SITE = 2;
 const MAX_PORT_TRIES = 5;
 
 // ───────────────────────────── the plan (pure) ─────────────────────────────
@@ -56,8 +62,14 @@ export interface LabAddresses {
   resolvers: Map<string, string>;
   /** Provider id → its edge addresses (only providers that front a site). */
   edges: Map<string, string[]>;
+  /** Site name → the edge addresses that serve it (its provider's, or its own on a per-site provider). */
+  siteEdges: Map<string, string[]>;
+  /** Edge address → the PoP code the scenario names for it (only where it names them). */
+  pops: Map<string, string>;
   /** Site name → its origin's address. */
   origins: Map<string, string>;
+  /** Provider id → the address of its status page. */
+  statusPages: Map<string, string>;
 }
 
 export function edgeNetwork(providerId: string): string {
@@ -69,23 +81,49 @@ export function edgeNetwork(providerId: string): string {
 export function labAddresses(scenario: Scenario): LabAddresses {
   const resolvers = new Map(scenario.resolvers.map((r, i) => [r.name, `127.0.53.${i + 1}`] as const));
   const edges = new Map<string, string[]>();
+  const siteEdges = new Map<string, string[]>();
+  const pops = new Map<string, string>();
   for (const site of scenario.sites) {
-    if (site.edge && !edges.has(site.edge)) {
-      const prefix = edgeNetwork(site.edge);
-      edges.set(site.edge, Array.from({ length: EDGES_PER_PROVIDER }, (_, i) => `${prefix}.${i + 1}`));
+    if (!site.edge) continue;
+    const prefix = edgeNetwork(site.edge);
+    if (personality(site.edge)!.addressing === 'per-site') {
+      const mine = Array.from({ length: EDGES_PER_SITE }, (_, i) => `${prefix}.${(edges.get(site.edge!)?.length ?? 0) + i + 1}`);
+      edges.set(site.edge, [...(edges.get(site.edge) ?? []), ...mine]);
+      siteEdges.set(site.name, mine);
+      continue;
     }
+    if (!edges.has(site.edge)) {
+      const named = scenario.pops[site.edge];
+      const shared = Array.from({ length: named?.length ?? EDGES_PER_PROVIDER }, (_, i) => `${prefix}.${i + 1}`);
+      edges.set(site.edge, shared);
+      named?.forEach((code, i) => pops.set(shared[i]!, code));
+    }
+    siteEdges.set(site.name, edges.get(site.edge)!);
   }
   const origins = new Map(scenario.sites.map((s, i) => [s.name, `127.0.20.${i + 1}`] as const));
-  return { resolvers, edges, origins };
+  const statusPages = new Map(Object.keys(scenario.statusPages).map((id, i) => [id, `127.0.30.${i + 1}`] as const));
+  return { resolvers, edges, siteEdges, pops, origins, statusPages };
+}
+
+/**
+ * The addresses one resolver answers for a site: all of them, unless the scenario has the resolver see only
+ * some of the provider's PoPs (GeoDNS-like: each resolver's clients land somewhere else).
+ */
+export function answeredAddresses(scenario: Scenario, addresses: LabAddresses, site: ScenarioSite, resolverName: string | null): string[] {
+  const all = addresses.siteEdges.get(site.name) ?? [];
+  const seen = site.edge && resolverName ? scenario.resolvers.find((r) => r.name === resolverName)?.pops[site.edge] : undefined;
+  return seen ? all.filter((a) => seen.includes(addresses.pops.get(a) ?? '')) : all;
 }
 
 /**
  * Every record of the lab, in the providers' real naming: a zone's NS names its DNS host
  * (kate.ns.cloudflare.com, ns1.p16.dynect.net …), a fronted host CNAMEs along its provider's chain
- * (shop.acme.test → shop.acme.test.cdn.cloudflare.net → A), an apex host holds the edge addresses itself
- * (flattened), and a site without a provider points straight at its origin.
+ * (shop.acme.test → shop.acme.test.cdn.cloudflare.net → A; api.shop.test → api-shop-….us-east-1.elb.amazonaws.com
+ * → A), an apex host and a provider's own endpoint hold the edge addresses themselves, and a site without a
+ * provider points straight at its origin. As `resolverName` answers them (null: every address).
+ * A site with an `empty` record fault keeps its chain, and its last name holds no address.
  */
-export function labDnsData(scenario: Scenario, addresses: LabAddresses): DnsZoneData {
+export function labDnsData(scenario: Scenario, addresses: LabAddresses, resolverName: string | null = null): DnsZoneData {
   const records: DnsZoneData['records'] = {};
   const zones = new Set<string>();
   for (const site of scenario.sites) {
@@ -96,12 +134,13 @@ export function labDnsData(scenario: Scenario, addresses: LabAddresses): DnsZone
   for (const p of PERSONALITIES) if (addresses.edges.has(p.id)) p.zones.forEach((z) => zones.add(z));
 
   for (const site of scenario.sites) {
-    const target = site.edge ? addresses.edges.get(site.edge)! : [addresses.origins.get(site.name)!];
-    const chain = site.edge && site.host !== site.zone ? personality(site.edge)!.cnameChain(site.host) : [];
+    const target = site.edge ? answeredAddresses(scenario, addresses, site, resolverName) : [addresses.origins.get(site.name)!];
+    const chained = site.edge !== null && site.kind === 'site' && site.host !== site.zone;
+    const chain = chained ? personality(site.edge!)!.cnameChain(site.host, site.region) : [];
     const names = [site.host, ...chain];
     names.slice(0, -1).forEach((name, i) => (records[name] = { ...records[name], CNAME: names[i + 1]! }));
     const last = names.at(-1)!;
-    records[last] = { ...records[last], A: target };
+    records[last] = scenario.faults.records[site.name] === 'empty' ? { ...records[last] } : { ...records[last], A: target };
   }
   return { records, zones: [...zones] };
 }
@@ -150,8 +189,14 @@ export function labConfigText(scenario: Scenario, addresses: LabAddresses, port:
   const providerLines = [...addresses.edges.keys()].map((id) => `  - { extends: ${id}, ranges: [${yamlString(`${edgeNetwork(id)}.0/24`)}] }`);
   const siteLines = scenario.sites.map((s) => {
     const origin = s.probeOrigin ? `, origin: ${yamlString(`${addresses.origins.get(s.name)!}:${port}`)}` : '';
-    return `  - { name: ${s.name}, url: ${yamlString(`https://${s.host}:${port}/`)}${origin} }`;
+    const kind = s.kind === 'endpoint' ? ', kind: endpoint' : '';
+    return `  - { name: ${s.name}, url: ${yamlString(`https://${s.host}:${port}/`)}${kind}${origin} }`;
   });
+  const statusPageLines = [...addresses.statusPages].map(([id, address]) => `  ${id}: ${yamlString(statusPageUrl(address, port))}`);
+  const statusPages =
+    statusPageLines.length > 0
+      ? `\n# The providers' status pages, served by the lab (read by check --status-pages).\nstatusPages:\n${statusPageLines.join('\n')}\n`
+      : '';
   return `# outage-probe drill lab: ${scenario.name}
 # ${scenario.description}
 # Replays: ${scenario.source}
@@ -174,7 +219,12 @@ ${providerLines.length > 0 ? providerLines.join('\n') : '  []'}
 
 sites:
 ${siteLines.join('\n')}
-`.replace('providers:\n  []', 'providers: []');
+${statusPages}`.replace('providers:\n  []', 'providers: []');
+}
+
+/** Where the lab serves a provider's Statuspage summary. */
+export function statusPageUrl(address: string, port: number): string {
+  return `https://${address}:${port}/api/v2/summary.json`;
 }
 
 // ───────────────────────────── edges and origins ─────────────────────────────
@@ -221,8 +271,18 @@ function originAnswer(scenario: Scenario, site: ScenarioSite, now: Date): LabRes
   }
 }
 
+/** One edge address: its place among the provider's (or its site's) addresses, its PoP, the sites it serves. */
+export interface EdgeSpot {
+  index: number;
+  /** The PoP the scenario names for it; null: the personality picks one by index. */
+  pop: string | null;
+  /** Names of the sites it serves; null: every site on the provider (shared addresses). */
+  sites: ReadonlySet<string> | null;
+}
+
 /** What one edge address answers: the site's page, or what the scenario's fault makes the provider send. */
-export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edgeIndex: number, req: HttpRequestInfo): HttpBehaviour {
+export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edge: number | EdgeSpot, req: HttpRequestInfo): HttpBehaviour {
+  const { index: edgeIndex, pop, sites } = typeof edge === 'number' ? { index: edge, pop: null, sites: null } : edge;
   const host = hostOnly(req.host || req.sni || '');
   const edgeReq: EdgeRequest = {
     host,
@@ -231,10 +291,11 @@ export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edgeInde
     userAgent: req.headers['user-agent'] ?? '',
     httpVersion: req.httpVersion,
     edgeIndex,
+    pop,
     now: new Date(),
   };
   const site = state.sitesByHost.get(host);
-  if (!site || site.edge !== provider.id) return respond(provider.unknownHost(edgeReq));
+  if (!site || site.edge !== provider.id || (sites && !sites.has(site.name))) return respond(provider.unknownHost(edgeReq));
 
   const fault: EdgeFault | null = state.scenario.faults.sites[site.name] ?? state.scenario.faults.edges[provider.id] ?? null;
   const active = fault !== null && failingNow(fault.flapping, sinceFirstRequest(state));
@@ -288,7 +349,27 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
     if (scenario.faults.edges[providerId]?.fault === 'refuse') continue; // nothing listens: connections are refused
     const provider = personality(providerId)!;
     const pem = ca.issue(scenario.sites.filter((s) => s.edge === providerId).map((s) => s.host));
-    edgeAddresses.forEach((address, edgeIndex) =>
+    const perSite = provider.addressing === 'per-site';
+    edgeAddresses.forEach((address, i) => {
+      const pop = addresses.pops.get(address) ?? null;
+      const popFault = pop ? scenario.faults.pops[providerId]?.[pop] : undefined;
+      if (popFault === 'refuse') return;
+      if (popFault === 'blackhole') {
+        list.push({
+          address,
+          async start(port) {
+            const server = await startBlackhole({ host: address, port });
+            return { port: server.port, server };
+          },
+        });
+        return;
+      }
+      // Which of the site's (or the provider's) addresses this is: it picks the PoP where none is named.
+      const spot: EdgeSpot = {
+        index: perSite ? i % EDGES_PER_SITE : i,
+        pop,
+        sites: perSite ? new Set(scenario.sites.filter((s) => addresses.siteEdges.get(s.name)?.includes(address)).map((s) => s.name)) : null,
+      };
       list.push({
         address,
         async start(port) {
@@ -296,12 +377,27 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
             host: address,
             port,
             tls: { ...pem, http2: true },
-            handler: (req) => edgeAnswer(state, provider, edgeIndex, req),
+            handler: (req) => edgeAnswer(state, provider, spot, req),
           });
           return { port: server.port, server };
         },
-      }),
-    );
+      });
+    });
+  }
+
+  for (const [providerId, address] of addresses.statusPages) {
+    const spec = scenario.statusPages[providerId]!;
+    const name = personality(providerId)!.name;
+    const pem = ca.issue([address]);
+    list.push({
+      address,
+      async start(port) {
+        let pageUrl = '';
+        const server = await startHttpServer({ host: address, port, tls: pem, handler: (req) => statusPageAnswer(spec, name, pageUrl, req) });
+        pageUrl = `https://${address}:${server.port}/`;
+        return { port: server.port, server };
+      },
+    });
   }
 
   for (const site of scenario.sites) {
@@ -325,8 +421,8 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
     });
   }
 
-  const data = labDnsData(scenario, addresses);
   for (const resolver of scenario.resolvers) {
+    const data = labDnsData(scenario, addresses, resolver.name);
     const address = addresses.resolvers.get(resolver.name)!;
     const behaviour = resolverBehaviour(scenario, resolver.name);
     const pem = resolver.doh ? ca.issue([address]) : null;
@@ -449,7 +545,7 @@ export async function startWorld(scenario: Scenario, options: WorldOptions = {})
     caPath,
     configText,
     port: started.port,
-    addresses: [...addresses.resolvers.values(), ...[...addresses.edges.values()].flat(), ...addresses.origins.values()],
+    addresses: [...addresses.resolvers.values(), ...[...addresses.edges.values()].flat(), ...addresses.origins.values(), ...addresses.statusPages.values()],
     notices,
     close() {
       closing ??= closeAll(started.servers).then(removeDir);

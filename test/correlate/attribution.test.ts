@@ -314,3 +314,23 @@ describe('DNS incidents', () => {
     expect(r.verdict.verdict).toBe('site-failures');
   });
 });
+
+describe('a connection broken off after the request', () => {
+  it('is the edge of the provider that fronts the site, not the site', () => {
+    const sites = ['a', 'b', 'fastly1'].map(spec);
+    const dns = [
+      ...resolved('a.test', { cname: ['a.test.cdn.cloudflare.net'] }),
+      ...resolved('b.test', { cname: ['b.test.cdn.cloudflare.net'] }),
+      ...resolved('fastly1.test'),
+    ];
+    const attempts = [
+      failedFetch('a', '127.0.10.1', 'ECONNRESET', 'response'),
+      failedFetch('b', '127.0.10.2', 'ECONNRESET', 'response'),
+      fetched('fastly1', '127.0.20.1', responses.fastlyOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.sites[0]!.attempts[0]).toMatchObject({ outcome: 'http-error', layer: 'edge', provider: 'Cloudflare' });
+    expect(r.sites[0]!.attempts[0]!.explanation).toMatch(/broke off the exchange after the request \(ECONNRESET\)/);
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'edge']]);
+  });
+});

@@ -51,7 +51,7 @@ describe('a Cloudflare PoP failing while another serves the same sites', () => {
     expect(scoped.evidence.join('\n')).toMatch(/ZRH: 3 Cloudflare requests succeed; serving cf1, cf2, cf3/);
   });
 
-  it('without the memory, the failures have no location and nothing is claimed', () => {
+  it('without the memory, the failures have no location: only where the provider serves is reported', () => {
     const forgetful = facts(
       [...CF_SITES.map((s) => spec(s)), fastlyControl.spec],
       sites.flatMap((s) => s.report.dns),
@@ -59,7 +59,12 @@ describe('a Cloudflare PoP failing while another serves the same sites', () => {
     );
     const incident = providerIncidents(forgetful, { minSites: 2 })[0]!;
     const scoped = scopeByLocation(incident, forgetful);
-    expect(scoped).toMatchObject({ locations: [], healthyLocations: [], scope: incident.scope, summaryClause: null });
+    expect(scoped).toMatchObject({
+      locations: [],
+      healthyLocations: ['ZRH'],
+      scope: incident.scope,
+      summaryClause: 'Cloudflare serves at ZRH via beta and gamma; the failing requests carry no location',
+    });
   });
 });
 

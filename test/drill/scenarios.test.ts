@@ -1,20 +1,50 @@
 // Every drill scenario, run in-process through the real check pipeline, must come out exactly as its
-// file's `expect` block says, and leave nothing listening. One run goes through the built binary.
+// file's `expect` block says (incidents' scope, locations and status-page acknowledgement included), and
+// leave nothing listening. One run goes through the built binary.
 // (The CLI run needs a build: `npm test` builds first; alone, run `npx tsc -p tsconfig.json` before.)
 
 import { describe, expect, it } from 'vitest';
-import type { Report } from '../../src/model.js';
+import type { Incident, Report } from '../../src/model.js';
 import { incidentKeys, runDrill } from '../../src/commands/drill.js';
-import { loadScenarios, SCENARIOS_DIR } from '../../src/lab/scenario.js';
+import { loadScenarios, SCENARIOS_DIR, type ExpectedIncident } from '../../src/lab/scenario.js';
 import { runCli } from '../support/cli.js';
 import { captureIo, leftoverHandles, networkHandles, portFree } from './support.js';
 
 const scenarios = loadScenarios();
 
+/** What the report says about the details an expected incident gives, in the expectation's own terms. */
+function incidentDetails(expected: ExpectedIncident, incident: Incident | undefined): Partial<Record<keyof ExpectedIncident, unknown>> {
+  const ack = incident?.acknowledged;
+  return {
+    ...(expected.scope !== undefined ? { scope: incident?.scope } : {}),
+    ...(expected.locations ? { locations: [...(incident?.locations ?? [])].sort() } : {}),
+    ...(expected.healthyLocations ? { healthyLocations: [...(incident?.healthyLocations ?? [])].sort() } : {}),
+    ...(expected.acknowledged !== undefined ? { acknowledged: ack === false ? false : typeof ack === 'object' && ack !== null && 'by' in ack ? true : ack } : {}),
+  };
+}
+
+function expectedDetails(expected: ExpectedIncident): Partial<Record<keyof ExpectedIncident, unknown>> {
+  return {
+    ...(expected.scope !== undefined ? { scope: expected.scope } : {}),
+    ...(expected.locations ? { locations: [...expected.locations].sort() } : {}),
+    ...(expected.healthyLocations ? { healthyLocations: [...expected.healthyLocations].sort() } : {}),
+    ...(expected.acknowledged !== undefined ? { acknowledged: expected.acknowledged } : {}),
+  };
+}
+
 describe('the scenario files', () => {
-  it('hold at least the six scenarios the drill promises, each with a one-line description and a source', () => {
+  it('hold at least the scenarios the drill promises, each with a one-line description and a source', () => {
     expect(scenarios.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['healthy', 'cloudflare-2025-11-18', 'cloudflare-dns-2025-07-14', 'dyn-2016-10-21', 'local-network-down', 'origin-down']),
+      expect.arrayContaining([
+        'healthy',
+        'cloudflare-2025-11-18',
+        'cloudflare-dns-2025-07-14',
+        'dyn-2016-10-21',
+        'local-network-down',
+        'origin-down',
+        'cloudflare-2020-07-17',
+        'aws-2025-10-20',
+      ]),
     );
     for (const s of scenarios) {
       expect(s.file.startsWith(SCENARIOS_DIR)).toBe(true);
@@ -39,6 +69,10 @@ describe.each(scenarios.map((s) => [s.name, s] as const))('drill %s', (_name, sc
       expect(report.sites.filter((s) => s.status === 'down').map((s) => s.name).sort()).toEqual([...expected.down].sort());
     }
     for (const name of expected.ok ?? []) expect([name, report.sites.find((s) => s.name === name)?.status]).toEqual([name, 'ok']);
+    for (const want of expected.incidents) {
+      const incident = report.incidents.find((i) => i.provider === want.provider && i.layer === want.layer);
+      expect([`${want.provider}/${want.layer}`, incidentDetails(want, incident)]).toEqual([`${want.provider}/${want.layer}`, expectedDetails(want)]);
+    }
     expect(report.sites.map((s) => s.name)).toEqual(scenario.sites.map((s) => s.name));
     expect(io.err()).toContain(`outage-probe drill: as expected: ${expected.verdict} (exit ${expected.exitCode})`);
 

@@ -1,6 +1,8 @@
-// The drill lab's world: its DNS data in the providers' real naming, its resolver faults, the probes.yaml it
-// writes, and its servers answering with each provider's real headers and pages. Driven with plain Node
-// clients where a page's shape is checked, and with the real check pipeline for the healthy world.
+// The drill lab's world: its DNS data in the providers' real naming (per resolver where the scenario says),
+// its resolver faults, the probes.yaml it writes, its servers answering with each provider's real headers and
+// pages (an AWS load balancer's among them), a PoP whose packets are dropped, and the providers' status pages.
+// Driven with plain Node clients where a page's shape is checked, and with the real check pipeline for the
+// healthy world.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
@@ -11,8 +13,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { probeAndReport } from '../../src/commands/check.js';
+import { queryDns } from '../../src/probe/dns/index.js';
+import { dnsQuery } from '../../src/plan/plan.js';
+import { acknowledgementFrom, parseStatusDocument } from '../../src/status/statuspage.js';
 import { loadScenario, parseScenario, type Scenario } from '../../src/lab/scenario.js';
 import {
+  answeredAddresses,
   edgeAnswer,
   failingNow,
   labAddresses,
@@ -21,6 +27,7 @@ import {
   LabStartError,
   resolverBehaviour,
   startWorld,
+  statusPageUrl,
   type EdgeState,
   type World,
 } from '../../src/lab/world.js';
@@ -41,7 +48,7 @@ interface Answer {
 }
 
 /** GET https://host:port/path from one lab address, with the host as SNI and Host, trusting the lab CA. */
-function get(world: World, address: string, host: string, path = '/', sni = host): Promise<Answer> {
+function get(world: World, address: string, host: string, path = '/', sni = host, timeoutMs = 2000): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -52,7 +59,7 @@ function get(world: World, address: string, host: string, path = '/', sni = host
         headers: { host: `${host}:${world.port}`, 'user-agent': 'lab-test' },
         ca: caOf(world),
         agent: false,
-        timeout: 2000,
+        timeout: timeoutMs,
       },
       (res) => {
         let body = '';
@@ -217,6 +224,94 @@ describe('the lab plan (pure)', () => {
   });
 });
 
+describe('per-resolver answers, named PoPs, load balancers and endpoints (pure)', () => {
+  const backbone = scenario('cloudflare-2020-07-17');
+  const backboneAddresses = labAddresses(backbone);
+  const aws = scenario('aws-2025-10-20');
+  const awsAddresses = labAddresses(aws);
+
+  it('gives each named PoP one address, and each resolver only the PoPs its clients land on', () => {
+    expect(backboneAddresses.edges.get('cloudflare')).toEqual(['127.0.10.1', '127.0.10.2', '127.0.10.3']);
+    expect(Object.fromEntries(backboneAddresses.pops)).toEqual({ '127.0.10.1': 'ATL', '127.0.10.2': 'ZRH', '127.0.10.3': 'SIN' });
+    const target = (resolver: string | null, name: string) => labDnsData(backbone, backboneAddresses, resolver).records[name]?.A;
+    expect(target('alpha', 'shop.acme.test.cdn.cloudflare.net')).toEqual(['127.0.10.1']);
+    expect(target('beta', 'shop.acme.test.cdn.cloudflare.net')).toEqual(['127.0.10.2']);
+    expect(target('gamma', 'app.ledger.test.cdn.cloudflare.net')).toEqual(['127.0.10.3']);
+    expect(target(null, 'shop.acme.test.cdn.cloudflare.net')).toEqual(['127.0.10.1', '127.0.10.2', '127.0.10.3']);
+    // Providers the resolver says nothing about: every address, from every resolver.
+    expect(target('alpha', 'dualstack.www-news.map.fastly.net')).toEqual(['127.0.11.1', '127.0.11.2', '127.0.11.3']);
+    const shop = backbone.sites.find((s) => s.name === 'shop')!;
+    expect(answeredAddresses(backbone, backboneAddresses, shop, 'gamma')).toEqual(['127.0.10.3']);
+    expect(backbone.faults.pops).toEqual({ cloudflare: { ATL: 'blackhole' } });
+  });
+
+  it('gives each site on a load balancer its own two addresses, behind a name that carries its region', () => {
+    expect(awsAddresses.siteEdges.get('api')).toEqual(['127.0.14.1', '127.0.14.2']);
+    expect(awsAddresses.siteEdges.get('billing')).toEqual(['127.0.14.9', '127.0.14.10']);
+    expect(awsAddresses.edges.get('aws')).toHaveLength(10);
+    const data = labDnsData(aws, awsAddresses, 'google');
+    const lb = data.records['api.shop.test']?.CNAME;
+    expect(lb).toMatch(/^api-shop-\d{10}\.us-east-1\.elb\.amazonaws\.com$/);
+    expect(data.records[lb!]?.A).toEqual(['127.0.14.1', '127.0.14.2']);
+    expect(data.records['www.billing.test']?.CNAME).toMatch(/^www-billing-\d{10}\.eu-west-1\.elb\.amazonaws\.com$/);
+    expect(data.zones).toEqual(expect.arrayContaining(['elb.amazonaws.com', 'amazonaws.com']));
+  });
+
+  it('keeps an empty record empty: the chain stays, no address at its end; an endpoint holds no CNAME and no address', () => {
+    const data = labDnsData(aws, awsAddresses, 'quad9');
+    const lb = data.records['app.ledger.test']?.CNAME;
+    expect(lb).toMatch(/\.us-east-1\.elb\.amazonaws\.com$/);
+    expect(data.records[lb!]).toEqual({});
+    expect(data.records['dynamodb.us-east-1.amazonaws.com']).toEqual({});
+  });
+
+  it('writes the endpoint and the status pages into probes.yaml, loadable like a user’s', () => {
+    const text = labConfigText(aws, awsAddresses, 4443);
+    expect(text).toContain('- { name: dynamodb, url: "https://dynamodb.us-east-1.amazonaws.com:4443/", kind: endpoint }');
+    expect(text).toContain('- { name: api, url: "https://api.shop.test:4443/" }'); // no origin: a private target
+    expect(text).toContain('- { extends: aws, ranges: ["127.0.14.0/24"] }');
+    const config = parseConfig(text.replace('tls: { ca: ./ca.pem }\n', ''), '/lab/probes.yaml');
+    expect(config.statusPages).toEqual({ aws: statusPageUrl('127.0.30.1', 4443) });
+    expect(config.sites.find((s) => s.name === 'dynamodb')).toMatchObject({ kind: 'endpoint', host: 'dynamodb.us-east-1.amazonaws.com', origin: null });
+    expect(parseConfig(labConfigText(backbone, backboneAddresses, 4443).replace('tls: { ca: ./ca.pem }\n', ''), '/lab/p.yaml').statusPages).toEqual({
+      cloudflare: 'https://127.0.30.1:4443/api/v2/summary.json',
+    });
+  });
+
+  it('rejects PoPs, regions, endpoints and acknowledgements the lab cannot stand behind, saying where', () => {
+    const base = {
+      name: 'bad',
+      description: 'x',
+      source: 'x',
+      dnsHosts: { h: ['ns1.h.example'] },
+      expect: { verdict: 'ok', exitCode: 0 },
+    };
+    const problems = (data: object): string => {
+      try {
+        parseScenario({ ...base, ...data }, '/x/bad.yaml');
+        return '';
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    const site = { name: 's', host: 's.example.test', edge: 'cloudflare', dns: 'h' };
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [site], pops: { cloudflare: ['XXX'] } })).toContain('pops.cloudflare: unknown PoP "XXX"');
+    expect(problems({ resolvers: [{ name: 'r', pops: { cloudflare: ['ATL'] } }], sites: [site] })).toContain('resolvers[0].pops.cloudflare: give the provider\'s PoPs first');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [site], pops: { cloudflare: ['ATL'] }, faults: { pops: { cloudflare: { ZRH: 'blackhole' } } } })).toContain(
+      "faults.pops.cloudflare.ZRH: not one of the provider's PoPs (ATL)",
+    );
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, edge: 'aws' }] })).toContain('sites[0].region: a site on AWS names its region');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, kind: 'endpoint', host: 'api.example.com', edge: 'aws', region: 'us-east-1' }] })).toContain(
+      'sites[0].host: an endpoint of AWS lives under amazonaws.com',
+    );
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, host: 'www.example.com' }] })).toContain('lab sites live under .test');
+    expect(
+      problems({ resolvers: [{ name: 'r' }], sites: [site], expect: { verdict: 'ok', exitCode: 0, incidents: [{ provider: 'Cloudflare', layer: 'edge', acknowledged: true }] } }),
+    ).toContain('expect.incidents[0].acknowledged: needs a status page for Cloudflare');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [site], statusPages: { fastly: { indicator: 'none' } } })).toContain('statusPages.fastly: not a provider of the scenario');
+  });
+});
+
 describe('a running world', () => {
   let baseline: Record<string, number>;
   let world: World;
@@ -368,6 +463,113 @@ describe('a running world', () => {
     expect(await leftoverHandles(baseline)).toEqual({});
     expect(await portFree('127.0.10.1', world.port)).toBe(true);
     expect(await portFree('127.0.53.1', world.port, true)).toBe(true);
+  });
+});
+
+describe('running worlds with named PoPs, load balancers and status pages', () => {
+  let baseline: Record<string, number>;
+  let backbone: World;
+  let aws: World;
+
+  beforeAll(async () => {
+    baseline = networkHandles();
+    backbone = await startWorld(scenario('cloudflare-2020-07-17'));
+    aws = await startWorld(scenario('aws-2025-10-20'));
+  });
+
+  afterAll(async () => {
+    await backbone?.close();
+    await aws?.close();
+  });
+
+  const resolve = async (world: World, resolverAddress: string, name: string) => {
+    const resolver = { name: 'lab', kind: 'udp' as const, address: resolverAddress, port: world.port, url: null, provider: null };
+    return queryDns(dnsQuery(resolver, name, 'A'), { timeoutMs: 1000 });
+  };
+
+  it("answers each resolver's clients with their own PoP's address", async () => {
+    const [alpha, beta, gamma] = await Promise.all(['127.0.53.1', '127.0.53.2', '127.0.53.3'].map((r) => resolve(backbone, r, 'shop.acme.test')));
+    expect([alpha!.values, beta!.values, gamma!.values]).toEqual([['127.0.10.1'], ['127.0.10.2'], ['127.0.10.3']]);
+    expect(alpha!.cnameChain).toEqual(['shop.acme.test.cdn.cloudflare.net']);
+    expect((await resolve(backbone, '127.0.53.1', 'www.news.test')).values).toEqual(['127.0.11.1', '127.0.11.2', '127.0.11.3']);
+  });
+
+  it('serves from the named colo: cf-ray and /cdn-cgi/trace say ZRH or SIN', async () => {
+    const zrh = await get(backbone, '127.0.10.2', 'shop.acme.test');
+    expect(zrh.status).toBe(200);
+    expect(zrh.headers['cf-ray']).toMatch(/^[0-9a-f]{16}-ZRH$/);
+    const trace = await get(backbone, '127.0.10.3', 'www.forum.test', '/cdn-cgi/trace');
+    expect(trace.body).toMatch(/\ncolo=SIN\n/);
+    expect(trace.body).toMatch(/\nloc=SG\n/);
+  });
+
+  it('drops the packets of a blackholed PoP: a connection to ATL never completes', async () => {
+    const attempt = await new Promise<string>((resolve) => {
+      const socket = net.connect({ host: '127.0.10.1', port: backbone.port });
+      const timer = setTimeout(() => (socket.destroy(), resolve('still connecting')), 700);
+      socket.once('connect', () => (clearTimeout(timer), socket.destroy(), resolve('connected')));
+      socket.once('error', (err: NodeJS.ErrnoException) => (clearTimeout(timer), resolve(err.code ?? 'error')));
+    });
+    expect(attempt).toBe('still connecting');
+  });
+
+  it("serves Cloudflare's status page as Statuspage JSON over HTTPS, acknowledging a network incident", async () => {
+    const url = new URL(statusPageUrl('127.0.30.1', backbone.port));
+    const summary = await get(backbone, url.hostname, url.hostname, url.pathname);
+    expect(summary.status).toBe(200);
+    expect(summary.headers['content-type']).toMatch(/^application\/json/);
+    const doc = JSON.parse(summary.body) as { status: { indicator: string }; incidents: Array<{ name: string; status: string; components: Array<{ name: string; status: string }> }> };
+    expect(doc.status.indicator).toBe('minor');
+    expect(doc.incidents[0]).toMatchObject({ name: 'Cloudflare network performance issues', status: 'identified' });
+    expect(doc.incidents[0]!.components[0]).toEqual(expect.objectContaining({ name: 'Atlanta, GA, United States - (ATL)', status: 'degraded_performance' }));
+    // check's own reader takes it as it comes.
+    const parsed = parseStatusDocument('statuspage', summary.body, url.href, { now: new Date() });
+    expect('reading' in parsed && acknowledgementFrom(parsed.reading, ['ATL', 'network'])).toMatchObject({ by: 'status page', indicator: 'minor', title: 'Cloudflare network performance issues' });
+    const status = await get(backbone, url.hostname, url.hostname, '/api/v2/status.json');
+    expect(JSON.parse(status.body)).toMatchObject({ status: { indicator: 'minor', description: 'Minor Service Outage' } });
+    expect((await get(backbone, url.hostname, url.hostname, '/nothing-here')).status).toBe(404);
+  });
+
+  it("serves AWS's page saying all is well: not acknowledged", async () => {
+    const url = new URL(statusPageUrl('127.0.30.1', aws.port));
+    const summary = await get(aws, url.hostname, url.hostname, url.pathname);
+    const parsed = parseStatusDocument('json', summary.body, url.href, { now: new Date() });
+    expect('reading' in parsed && acknowledgementFrom(parsed.reading)).toBe(false);
+    expect(JSON.parse(summary.body)).toMatchObject({ status: { indicator: 'none', description: 'All Systems Operational' }, incidents: [] });
+  });
+
+  it("answers as an AWS load balancer: the target's page with AWSALB cookies, its own 162-byte 503, Unknown Host elsewhere", async () => {
+    const billing = await get(aws, '127.0.14.9', 'www.billing.test');
+    expect(billing.status).toBe(200);
+    expect(billing.headers.server).toMatch(/^nginx\//); // the target's, relayed
+    expect(String(billing.headers['set-cookie'])).toMatch(/^AWSALB=[A-Za-z0-9+/=]+; Expires=.*; Path=\/, AWSALBCORS=/);
+    expect(billing.body).toContain('Billing');
+
+    const api = await get(aws, '127.0.14.2', 'api.shop.test');
+    expect(api.status).toBe(503);
+    expect(api.headers.server).toBe('awselb/2.0');
+    expect(api.body).toContain('<title>503 Service Temporarily Unavailable</title>');
+    expect(Buffer.byteLength(api.body)).toBe(162);
+
+    const elsewhere = await get(aws, '127.0.14.1', 'www.billing.test');
+    expect(elsewhere).toMatchObject({ status: 503, body: 'Unknown Host' });
+    await expect(get(aws, '127.0.14.3', 'orders.market.test', '/', 'orders.market.test', 500)).rejects.toThrow('timeout');
+  });
+
+  it('resolves the empty records to nothing from every resolver, the CNAME chain kept', async () => {
+    const answers = await Promise.all(['127.0.53.1', '127.0.53.2', '127.0.53.3'].map((r) => resolve(aws, r, 'dynamodb.us-east-1.amazonaws.com')));
+    expect(answers.map((a) => [a.outcome, a.rcode, a.values])).toEqual(Array(3).fill(['empty', 'NOERROR', []]));
+    const ledger = await resolve(aws, '127.0.53.2', 'app.ledger.test');
+    expect(ledger).toMatchObject({ outcome: 'empty', values: [] });
+    expect(ledger.cnameChain[0]).toMatch(/\.us-east-1\.elb\.amazonaws\.com$/);
+  });
+
+  it('leaves nothing behind once closed: the blackhole address refuses again', async () => {
+    await backbone.close();
+    await aws.close();
+    expect(await leftoverHandles(baseline)).toEqual({});
+    expect(await connect('127.0.10.1', backbone.port)).toBe('ECONNREFUSED');
+    expect(await portFree('127.0.30.1', aws.port)).toBe(true);
   });
 });
 

@@ -4,7 +4,7 @@
 // `cf-mitigated: challenge`; and /cdn-cgi/trace, answered by the edge itself on every proxied host.
 // Shapes from providers.md §1 and incidents.md (the samples cited there), written out here, not copied.
 
-import { escapeHtml, HTML, httpDate, pageTime, popFor, randomHex, type EdgePersonality, type EdgeRequest, type LabResponse, type Pop } from './types.js';
+import { escapeHtml, HTML, httpDate, pageTime, popOf, randomHex, type EdgePersonality, type EdgeRequest, type LabResponse, type Pop } from './types.js';
 
 const POPS: readonly Pop[] = [
   { code: 'FRA', city: 'Frankfurt', country: 'DE' },
@@ -14,6 +14,12 @@ const POPS: readonly Pop[] = [
   { code: 'LHR', city: 'London', country: 'GB' },
   { code: 'NRT', city: 'Tokyo', country: 'JP' },
   { code: 'SIN', city: 'Singapore', country: 'SG' },
+  // Named by scenarios only (the first three are the default per-address colos).
+  { code: 'ATL', city: 'Atlanta', country: 'US' },
+  { code: 'ZRH', city: 'Zurich', country: 'CH' },
+  { code: 'DFW', city: 'Dallas', country: 'US' },
+  { code: 'CDG', city: 'Paris', country: 'FR' },
+  { code: 'SYD', city: 'Sydney', country: 'AU' },
 ];
 
 /** Headers on everything the edge sends; the Ray ID is new per request and names the colo that answered. */
@@ -21,7 +27,7 @@ function edgeHeaders(req: EdgeRequest, rayId: string): Record<string, string> {
   return {
     date: httpDate(req.now),
     server: 'cloudflare',
-    'cf-ray': `${rayId}-${popFor(POPS, req.edgeIndex).code}`,
+    'cf-ray': `${rayId}-${popOf(POPS, req).code}`,
   };
 }
 
@@ -83,7 +89,7 @@ function statusBox(id: string, label: string, role: string, working: boolean, la
 function errorPage(req: EdgeRequest, page: ErrorPage, rayId: string): string {
   const host = escapeHtml(req.host);
   const landing = `https://www.cloudflare.com/5xx-error-landing?utm_source=errorcode_${page.code}&amp;utm_campaign=${host}`;
-  const city = popFor(POPS, req.edgeIndex).city;
+  const city = popOf(POPS, req).city;
   return `<!DOCTYPE html>
 <!--[if lt IE 7]> <html class="no-js ie6 oldie" lang="en-US"> <![endif]-->
 <!--[if gt IE 8]><!--> <html class="no-js" lang="en-US"> <!--<![endif]-->
@@ -166,7 +172,7 @@ function challengePage(req: EdgeRequest, rayId: string): string {
 
 /** /cdn-cgi/trace: key=value lines, answered by the edge whatever the zone's rules say. */
 function trace(req: EdgeRequest): string {
-  const pop = popFor(POPS, req.edgeIndex);
+  const pop = popOf(POPS, req);
   const lines = [
     `fl=${(req.edgeIndex + 1) * 113}f${req.edgeIndex + 4}`,
     `h=${req.host}`,
@@ -193,6 +199,7 @@ export const cloudflare: EdgePersonality = {
   name: 'Cloudflare',
   zones: ['cdn.cloudflare.net'],
   cnameChain: (host) => [`${host}.cdn.cloudflare.net`],
+  pops: POPS.map((p) => p.code),
 
   relay(req, origin) {
     const { server: _server, date: _date, ...originHeaders } = origin.headers;

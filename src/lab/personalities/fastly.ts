@@ -2,7 +2,7 @@
 // synthetic 503s whose reason (e.g. "first byte timeout") names the cause, on the Varnish "Guru Mediation" page
 // with `Details: cache-<pop>…` (providers.md §3). A well-formed origin error passes through unchanged.
 
-import { escapeHtml, httpDate, popFor, randomHex, type EdgePersonality, type EdgeRequest, type LabResponse, type Pop } from './types.js';
+import { escapeHtml, httpDate, popOf, randomHex, type EdgePersonality, type EdgeRequest, type LabResponse, type Pop } from './types.js';
 
 const POPS: readonly Pop[] = [
   { code: 'FRA', city: 'Frankfurt', country: 'DE' },
@@ -14,7 +14,7 @@ const POPS: readonly Pop[] = [
 
 /** The cache node that answered, e.g. cache-fra19131-FRA: stable per edge address. */
 function cacheNode(req: EdgeRequest): string {
-  const pop = popFor(POPS, req.edgeIndex).code;
+  const pop = popOf(POPS, req).code;
   return `cache-${pop.toLowerCase()}${19_120 + req.edgeIndex * 7}-${pop}`;
 }
 
@@ -70,6 +70,7 @@ export const fastly: EdgePersonality = {
   zones: ['fastly.net'],
   // Customers point at a per-service map name, e.g. dualstack.reddit.map.fastly.net.
   cnameChain: (host) => [`dualstack.${host.split('.').slice(0, -1).join('-')}.map.fastly.net`],
+  pops: POPS.map((p) => p.code),
 
   relay(req, origin) {
     const { date: _date, ...originHeaders } = origin.headers;

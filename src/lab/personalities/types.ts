@@ -18,6 +18,8 @@ export interface EdgeRequest {
   httpVersion: '1.1' | '2';
   /** Which of the provider's lab addresses answered: picks its point of presence. */
   edgeIndex: number;
+  /** The point of presence the scenario names for this address (e.g. "ATL"); null: the personality picks by edgeIndex. */
+  pop: string | null;
   now: Date;
 }
 
@@ -31,8 +33,22 @@ export interface EdgePersonality {
   name: string;
   /** DNS zones its edge host names live in (their SOA answers NODATA). */
   zones: string[];
-  /** The CNAME chain from a customer's host name to the name that holds the edge addresses. */
-  cnameChain(host: string): string[];
+  /**
+   * The CNAME chain from a customer's host name to the name that holds the edge addresses; `region` is the
+   * site's cloud region for a regional provider (a load balancer's name carries it), null otherwise.
+   */
+  cnameChain(host: string, region: string | null): string[];
+  /**
+   * `shared`: every site on the provider is served by the same few addresses (anycast CDNs).
+   * `per-site`: each site gets addresses of its own (a cloud load balancer per customer). Default shared.
+   */
+  addressing?: 'shared' | 'per-site';
+  /** Sites on it must name a cloud region (its host names carry the region). */
+  regional?: boolean;
+  /** Point-of-presence codes a scenario may assign to its addresses (absent: the provider has none to name). */
+  pops?: readonly string[];
+  /** Domains of the provider's own API endpoints (dynamodb.us-east-1.amazonaws.com): a scenario's `kind: endpoint` hosts. */
+  apiDomains?: readonly string[];
   /** The origin's answer (its page, or its own error) delivered through the edge with the edge's headers. */
   relay(req: EdgeRequest, origin: LabResponse): LabResponse;
   /** The provider's own failure: the error page its proxy generates. */
@@ -57,6 +73,11 @@ export interface Pop {
 /** The point of presence for an edge address: a different one per address, as anycast would give. */
 export function popFor<T>(pops: readonly T[], edgeIndex: number): T {
   return pops[edgeIndex % pops.length]!;
+}
+
+/** The PoP of the address that answered: the one the scenario named for it, else one per address. */
+export function popOf(pops: readonly Pop[], req: Pick<EdgeRequest, 'pop' | 'edgeIndex'>): Pop {
+  return pops.find((p) => p.code === req.pop) ?? popFor(pops, req.edgeIndex);
 }
 
 export function randomHex(bytes: number): string {
