@@ -114,6 +114,26 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       run(await runDrill(scenario, { ...reportOptionsFrom(flags), resolver: [], ...lab }, io));
     });
 
+  // Only the report flags that mean something without probing: merge reads finished reports.
+  program
+    .command('merge')
+    .description("combine the reports of several vantage points: which incidents are global, regional, or one vantage's own")
+    .argument('<reports...>', 'reports written by check --json or check --ndjson: files, or - for stdin')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'openmetrics']).default('table'))
+    .option('--json', 'the merged report as JSON (same as --format json)')
+    .option('--ndjson', 'the merged report on one JSON line (same as --format ndjson)')
+    .option('-v, --verbose', "also list each vantage's failing sites under every incident", false)
+    .option('--vantage <name>', 'name of the host merging, in the merged report (default: the host name)')
+    .option('-o, --output <file>', 'write the merged report to this file atomically instead of stdout')
+    .option('--no-color', 'no colour, even on a terminal')
+    .addHelpText('after', `\n${exitCodeHelp()}`)
+    .action(async (files: string[], flags: Record<string, unknown>) => {
+      const { runMerge } = await import('./commands/merge.js');
+      const { format, verbose, color, vantage } = reportOptionsFrom(flags);
+      const options = { format, verbose, color, ...(vantage ? { vantage } : {}), ...(typeof flags.output === 'string' ? { output: flags.output } : {}) };
+      run(await runMerge(files, options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal }));
+    });
+
   const providers = program.command('providers').description('the provider fingerprint catalog: list it, identify a URL or address, refresh IP ranges');
   providers
     .command('list')
