@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { BIN } from '../support/cli.js';
+import { parseConfig } from '../../src/config/load.js';
 import { loopback, type Loopback } from '../support/loopback.js';
 
 const exec = promisify(execFile);
@@ -92,6 +93,19 @@ describe('README examples', () => {
     expect(manifest.spec.concurrencyPolicy).toBe('Forbid');
     const command = manifest.spec.jobTemplate.spec.template.spec.containers[0]!.command;
     expect(command).toEqual(expect.arrayContaining(['check', '--state', '--vantage', '--quiet']));
+  });
+
+  it('the probes.yaml examples parse as documented', () => {
+    const examples = blocks('yaml').filter((b) => /^(resolvers|providers):/m.test(b));
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    writeFileSync(join(lab.dir, 'corp-ca.pem'), lab.ca.cert);
+    for (const example of examples) {
+      const text = /^sites:/m.test(example) ? example : `${example}\nsites:\n  - url: https://a.example/\n`;
+      expect(() => parseConfig(text, join(lab.dir, 'example.yaml'))).not.toThrow();
+    }
+    const full = parseConfig(examples[0]!, join(lab.dir, 'example.yaml'));
+    expect(full.sites.map((s) => s.name)).toEqual(['shop', 'api']);
+    expect(full.sites[1]!.paths).toMatchObject({ ipv4: false, ipv6: true, proxies: ['http://proxy.internal:3128'] });
   });
 
   it.skipIf(!has('jq'))('the jq one-liners answer', async () => {
