@@ -8,10 +8,17 @@ import type { Attempt, Blame, Incident, Layer, SiteReport } from '../model.js';
 /** The order in which a lone site's failing layers explain it: the outermost broken layer wins. */
 const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site'];
 
-export function siteBlame(site: SiteReport, incidents: Incident[], local: boolean): Blame | null {
+/** The first incident each site is part of, by site name (built once per run, not once per site). */
+export function incidentsBySite(incidents: Incident[]): Map<string, Incident> {
+  const bySite = new Map<string, Incident>();
+  for (const incident of incidents) for (const name of incident.sites) if (!bySite.has(name)) bySite.set(name, incident);
+  return bySite;
+}
+
+export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local: boolean): Blame | null {
   if (site.status === 'ok') return null;
   if (local) return { layer: 'local', provider: null, confidence: 0.9, reason: "the probing host's own network is unusable" };
-  const incident = incidents.find((i) => i.sites.includes(site.name));
+  const incident = bySite.get(site.name);
   if (incident) return { layer: incident.layer, provider: incident.provider, confidence: incident.confidence, reason: incident.summary };
   const failed = site.attempts.filter((a) => a.outcome !== 'ok' && a.layer !== null);
   const userFacing = failed.filter((a) => a.path !== 'origin');

@@ -12,6 +12,7 @@
 import type { Attempt, DnsAnswer, Incident, IncidentKind, Layer, ResolverSpec, SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
+import { groupBy } from './sites.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
@@ -69,21 +70,27 @@ function addressAnswers(dns: DnsAnswer[]): DnsAnswer[] {
 
 export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
   const answers = addressAnswers(dns);
+  // Which resolvers answered each name: grouped once, so thousands of names stay linear.
+  const answeredBy = new Map<string, Set<string>>();
+  for (const d of answers) if (d.outcome === 'ok') answeredBy.set(d.name, (answeredBy.get(d.name) ?? new Set()).add(d.resolver));
+  const byResolver = groupBy(answers, (d) => d.resolver);
   const incidents: Incident[] = [];
   for (const resolver of resolvers) {
-    const mine = answers.filter((d) => d.resolver === resolver.name);
-    const asked = [...new Set(mine.map((d) => d.name))];
+    const mine = byResolver.get(resolver.name) ?? [];
+    const ownByName = groupBy(mine, (d) => d.name);
+    const asked = [...ownByName.keys()];
     if (asked.length === 0) continue;
     const failed = asked.filter((name) => {
-      const own = mine.filter((d) => d.name === name);
+      const own = ownByName.get(name)!;
       if (!own.every((d) => DNS_FAILURE.has(d.outcome)) || own.some(DNSSEC_EDE)) return false;
       // Other resolvers answered the same name.
-      return answers.some((d) => d.name === name && d.resolver !== resolver.name && d.outcome === 'ok');
+      return [...(answeredBy.get(name) ?? [])].some((r) => r !== resolver.name);
     });
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
-    const outcomes = [...new Set(mine.filter((d) => failed.includes(d.name)).map((d) => d.outcome))];
-    const others = resolvers.filter((r) => r.name !== resolver.name && answers.some((d) => d.resolver === r.name && d.outcome === 'ok')).map((r) => r.name);
-    const affected = sites.filter((s) => failed.includes(s.report.host)).map((s) => s.report.name);
+    const failedNames = new Set(failed);
+    const outcomes = [...new Set(mine.filter((d) => failedNames.has(d.name)).map((d) => d.outcome))];
+    const others = resolvers.filter((r) => r.name !== resolver.name && (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name);
+    const affected = sites.filter((s) => failedNames.has(s.report.host)).map((s) => s.report.name);
     const fraction = failed.length / asked.length;
     const confidence = round2(0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0));
     const who = resolver.provider ? `${resolver.provider} resolver ${resolver.name}` : `resolver ${resolver.name}`;
@@ -135,13 +142,17 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
   const groups = new Map<string, SiteFacts[]>();
   for (const s of sites) {
     const key = dnsHostKey(s.stack);
-    if (key) groups.set(key, [...(groups.get(key) ?? []), s]);
+    if (!key) continue;
+    const group = groups.get(key);
+    if (group) group.push(s);
+    else groups.set(key, [s]);
   }
   const incidents: Incident[] = [];
   for (const [host, members] of groups) {
     const failing = members.filter(failsEverywhere);
     if (failing.length < options.minSites || failing.length / members.length < 0.5) continue;
-    const controls = sites.filter((s) => !members.includes(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+    const memberSet = new Set(members);
+    const controls = sites.filter((s) => !memberSet.has(s) && resolvesSomewhere(s)).map((s) => s.report.name);
     if (controls.length === 0) continue; // every name fails everywhere: not one DNS host's doing
     const resolverCount = new Set(failing.flatMap((s) => s.report.dns.map((d) => d.resolver))).size;
     const edes = [...new Set(failing.flatMap((s) => s.report.dns.flatMap((d) => d.ede.map((e) => `EDE ${e.code} ${e.text}`))))];
@@ -202,14 +213,15 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     for (const a of providerFailures(s)) {
       const key = `${a.provider}|${layerOf(a)}`;
       const g = groups.get(key) ?? { provider: a.provider!, layer: layerOf(a), sites: [], attempts: [] };
-      if (!g.sites.includes(s)) g.sites.push(s);
+      if (g.sites.at(-1) !== s) g.sites.push(s); // sites come one at a time: no duplicate check needed beyond the last
       g.attempts.push(a);
       groups.set(key, g);
     }
   }
   const incidents: Incident[] = [];
   for (const g of groups.values()) {
-    const onProvider = sites.filter((s) => s.stack.edge?.name === g.provider || g.sites.includes(s));
+    const failingHere = new Set(g.sites);
+    const onProvider = sites.filter((s) => s.stack.edge?.name === g.provider || failingHere.has(s));
     const fraction = g.sites.length / onProvider.length;
     if (g.sites.length < options.minSites) continue;
     // Challenges and connection failures are normal for one site; only a majority of the provider's sites counts.

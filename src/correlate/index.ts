@@ -16,7 +16,7 @@ import {
 } from './incidents.js';
 import { regionIncidents } from './regions.js';
 import { scopeByLocation } from './locations.js';
-import { siteBlame } from './blame.js';
+import { incidentsBySite, siteBlame } from './blame.js';
 
 export interface Attribution {
   sites: SiteReport[];
@@ -57,7 +57,8 @@ export function attribute(
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const regions = local.down ? [] : regionIncidents(facts, { ...options, explained: shared.flatMap((i) => i.sites) });
   const incidents = [...shared, ...regions].map((incident) => withLocations(incident, facts));
-  const sites = facts.map((f) => ({ ...f.report, blame: siteBlame(f.report, incidents, local.down) }));
+  const bySite = incidentsBySite(incidents);
+  const sites = facts.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down) }));
   return { sites, incidents, local, stacks: Object.fromEntries(facts.map((f) => [f.report.name, f.stack.providers])) };
 }
 

@@ -127,12 +127,14 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Loc
     const sameCloud = placed.filter((p) => p.region.provider === provider && p.region.region !== region);
     const sameCloudDown = sameCloud.filter(failing);
     if (sameCloudDown.length > 0 && sameCloudDown.length / sameCloud.length >= 0.5) continue; // the cloud, not one region
-    const elsewhere = considered.filter((s) => !members.some((m) => m.site === s));
+    const inRegion = new Set(members.map((m) => m.site));
+    const elsewhere = considered.filter((s) => !inRegion.has(s));
     const controls = elsewhere.filter(healthy);
     if (controls.length === 0 || controls.length / elsewhere.length < 0.5) continue; // could be us
 
     const sameCloudHealthy = sameCloud.filter((p) => healthy(p.site));
-    const otherProviders = controls.filter((s) => !sameCloud.some((p) => p.site === s));
+    const inSameCloud = new Set(sameCloud.map((p) => p.site));
+    const otherProviders = controls.filter((s) => !inSameCloud.has(s));
     const healthyRegions = [...new Set(sameCloudHealthy.map((p) => p.region.region))].sort();
     const fraction = down.length / members.length;
     const degraded = down.filter((p) => p.site.report.status === 'degraded');

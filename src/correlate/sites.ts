@@ -48,25 +48,39 @@ export function describeAttempt(a: Attempt): string {
  * DNS answers about the site: its host's A/AAAA/NS, and the NS answers on the way to its zone apex
  * (whose NS set names the site's authoritative DNS host).
  */
-function siteDns(site: SiteSpec, dns: DnsAnswer[]): DnsAnswer[] {
-  const mine = dns.filter((d) => d.name === site.host);
+function siteDns(site: SiteSpec, byName: Map<string, DnsAnswer[]>): DnsAnswer[] {
+  const mine = byName.get(site.host) ?? [];
   const zones = new Set<string>();
   let frontier = mine.filter((d) => d.type === 'NS');
   const ns: DnsAnswer[] = [];
   for (let step = 0; step < 5 && frontier.length > 0; step += 1) {
     const next = new Set(frontier.map((d) => zoneFromNsAnswer(d)).filter((z) => !z.final && z.zone).map((z) => z.zone!));
-    frontier = dns.filter((d) => d.type === 'NS' && next.has(d.name) && !zones.has(d.name));
+    frontier = [...next].filter((zone) => !zones.has(zone)).flatMap((zone) => (byName.get(zone) ?? []).filter((d) => d.type === 'NS'));
     for (const z of next) zones.add(z);
     ns.push(...frontier);
   }
   return [...mine, ...ns];
 }
 
+/** Records grouped once by a key, in their original order: linear, where filtering per site is quadratic. */
+export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 export function siteReports(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[]): SiteReport[] {
+  const attemptsBySite = groupBy(attempts, (a) => a.site);
+  const dnsByName = groupBy(dns, (d) => d.name);
   return sites.map((site) => {
-    const mine = attempts.filter((a) => a.site === site.name).sort(byPathThenAddress);
+    const mine = [...(attemptsBySite.get(site.name) ?? [])].sort(byPathThenAddress);
     const { status, reason } = siteStatus(mine);
-    return { name: site.name, url: site.url, host: site.host, status, reason, providers: [], blame: null, change: null, since: null, dns: siteDns(site, dns), attempts: mine };
+    return { name: site.name, url: site.url, host: site.host, status, reason, providers: [], blame: null, change: null, since: null, dns: siteDns(site, dnsByName), attempts: mine };
   });
 }
 

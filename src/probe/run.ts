@@ -68,7 +68,19 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
 
   const ca = config.tls.ca;
   const dohPool = createDohPool();
-  const dnsLimit = pLimit(options.dnsConcurrency ?? Math.max(64, config.run.concurrency * 2));
+  // Each resolver has its own queue: a resolver that never answers holds only its own slots for a timeout
+  // each, and the others' queries (and so every fetch) go on.
+  const dnsSlots = options.dnsConcurrency ?? Math.max(64, config.run.concurrency * 2);
+  const dnsLimits = new Map<string, LimitFunction>();
+  const dnsLimitFor = (resolver: string): LimitFunction => {
+    let limit = dnsLimits.get(resolver);
+    if (!limit) {
+      limit = pLimit(dnsSlots);
+      dnsLimits.set(resolver, limit);
+    }
+    return limit;
+  };
+  const silence = new Map<string, { replies: number; timeouts: number }>();
   const fetchLimit = pLimit(config.run.concurrency);
   const hostLimits = new Map<string, LimitFunction>();
   const dnsCache = new Map<string, Promise<DnsAnswer>>();
@@ -81,9 +93,15 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
     const cached = dnsCache.get(query.key);
     if (cached) return cached;
     planned += 1;
-    const answer = dnsLimit(() =>
-      queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca, dohPool }),
-    ).then((a) => {
+    const answer = dnsLimitFor(query.resolver.name)(async () => {
+      const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
+      silence.set(query.resolver.name, heard);
+      if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER) return notSent(query, heard.timeouts);
+      const a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca, dohPool });
+      if (a.rcode !== null) heard.replies += 1;
+      else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
+      return a;
+    }).then((a) => {
       done += 1;
       progress();
       return a;
@@ -196,6 +214,33 @@ async function selfTest(
   const ok = result.error === null && result.httpStatus === 200 && result.bodySample.includes(spec.expect);
   const line = spec.locationKey ? result.bodySample.split('\n').find((l) => l.startsWith(`${spec.locationKey}=`)) : undefined;
   return { url, ok, httpStatus: result.httpStatus, location: line ? line.trim().slice(0, 40) : null, error: result.error };
+}
+
+/**
+ * A resolver that has not answered one of its first queries is not asked the rest: each would cost a full
+ * timeout. Its remaining queries are recorded as timeouts, with a code that says they were not sent.
+ */
+const SILENT_AFTER = 16;
+
+function notSent(query: DnsQuery, timeouts: number): DnsAnswer {
+  const r = query.resolver;
+  return {
+    resolver: r.name,
+    name: query.name,
+    type: query.type,
+    outcome: 'timeout',
+    rcode: null,
+    answers: [],
+    cnameChain: [],
+    values: [],
+    zone: null,
+    ede: [],
+    server: r.kind === 'doh' ? (r.url ?? '') : r.kind === 'system' ? 'system' : `${r.address ?? ''}:${r.port ?? 53}`,
+    transport: r.kind === 'doh' ? 'doh' : r.kind === 'system' ? 'system' : 'udp',
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    error: { code: 'RESOLVER_SILENT', message: `not sent: ${r.name} answered none of its first ${timeouts} queries` },
+  };
 }
 
 function msLeft(deadlineAt: number): number {
