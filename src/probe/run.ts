@@ -184,7 +184,10 @@ export async function runProbes(config: Config, options: ProbeOptions): Promise<
   };
 
   try {
-    await Promise.all(config.sites.map(probeSite));
+    // Sites are taken by a bounded pool of workers, in order: ten thousand sites pending at once would hold
+    // ten thousand sets of closures and promises (~14 KB each) for nothing, since fetches are limited anyway.
+    const siteWorkers = pLimit(Math.max(256, config.run.concurrency * 4));
+    await Promise.all(config.sites.map((site) => siteWorkers(() => probeSite(site))));
   } finally {
     clearTimeout(deadlineTimer);
     options.signal?.removeEventListener('abort', onExternalAbort);
