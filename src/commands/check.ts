@@ -161,7 +161,11 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
 
   // State: lock first, then read, so a run that waited compares with what the previous run saved.
   const stateFile = options.state === true ? defaultStateFile(io.env) : options.state;
+  const beforeLock = performance.now();
   const lock = stateFile ? await acquireLock(`${stateFile}.lock`, { waitMs, ...(io.signal ? { signal: io.signal } : {}) }) : null;
+  // The deadline counts from process start (performance.now() is 0 there), unless the run waited for a lock:
+  // then from the moment it got it.
+  const clockStart = performance.now() - beforeLock > 50 ? performance.now() : 0;
   if (lock && 'busy' in lock) {
     io.stderr.write(`outage-probe: ${lock.busy}\n`);
     return EXIT.busy;
@@ -180,10 +184,11 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
 
     // Webhooks get the end of the run's time: probing stops a little earlier when there is someone to tell.
     const notifyReserveMs = notifyUrls.length > 0 ? Math.min(5000, Math.round(config.run.deadlineMs * 0.25)) : 0;
-    const runEndsAt = performance.now() + config.run.deadlineMs;
+    const runEndsAt = clockStart + config.run.deadlineMs;
     let report = await probeAndReport(config, { ...options, vantage }, io, {
       memory: { stacks: stored.state?.stacks ?? {}, locations: stored.state?.locations ?? {} },
       reserveMs: notifyReserveMs,
+      clockStart,
     });
 
     let events: ChangeEvent[] = [];
@@ -245,6 +250,11 @@ export interface ProbeContext {
   memory?: Memory;
   /** Time kept back at the end of the deadline for work after probing (notifications). */
   reserveMs?: number;
+  /**
+   * When the deadline's clock started (performance.now() scale). The CLI starts it at process start, so module
+   * loading and config parsing count too; by default it starts now.
+   */
+  clockStart?: number;
 }
 
 /** With --status-pages, this much of the deadline is kept for reading them (each page costs at most its share). */
@@ -258,7 +268,7 @@ export async function probeAndReport(
 ): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
-  const runEndsAt = t0 + config.run.deadlineMs - reserveMs(config.run.deadlineMs) - (context.reserveMs ?? 0);
+  const runEndsAt = (context.clockStart ?? t0) + config.run.deadlineMs - reserveMs(config.run.deadlineMs) - (context.reserveMs ?? 0);
   const statusPagesMs = options.statusPages ? Math.min(10_000, Math.round(config.run.deadlineMs * STATUS_PAGE_SHARE)) : 0;
   const deadlineAt = runEndsAt - statusPagesMs;
   const catalog = loadCatalog(config.providers);
