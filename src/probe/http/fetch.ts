@@ -9,6 +9,7 @@ import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
+import pLimit from 'p-limit';
 import { openConnection, socketConnector, type OpenConnection } from './connect.js';
 
 export type FetchTarget =
@@ -293,7 +294,7 @@ async function fetchHop(
   req: FetchRequest,
   proxy: { host: string; port: number } | null,
   result: FetchResult,
-  firstHop: { started: number } | null,
+  firstHop: { started: number; onConnected: () => void } | null,
   signal: AbortSignal,
 ): Promise<HopOutcome> {
   const host = hostOf(hop.url);
@@ -305,6 +306,7 @@ async function fetchHop(
     signal,
   });
   if (firstHop) {
+    firstHop.onConnected();
     result.timings.connectMs = conn.connectMs;
     result.timings.tlsMs = conn.tlsMs;
   }
@@ -356,7 +358,7 @@ function redirectTarget(location: string, from: URL, visited: Set<string>, redir
   return next;
 }
 
-async function attempt(req: FetchRequest, signal: AbortSignal, started: number): Promise<FetchResult> {
+async function attempt(req: FetchRequest, signal: AbortSignal, started: number, onConnected: () => void): Promise<FetchResult> {
   const firstAddress = req.target.kind === 'address' ? req.target.address : null;
   let url: URL;
   try {
@@ -381,7 +383,7 @@ async function attempt(req: FetchRequest, signal: AbortSignal, started: number):
   let hop: Hop = { url, method: req.method.toUpperCase(), address: firstAddress, port: firstPort };
 
   for (;;) {
-    const firstHop = visited.size === 0 ? { started } : null;
+    const firstHop = visited.size === 0 ? { started, onConnected } : null;
     visited.add(hop.url.href);
     result.url = hop.url.href;
     const current = hop;
@@ -405,8 +407,35 @@ async function attempt(req: FetchRequest, signal: AbortSignal, started: number):
   }
 }
 
-/** Fetch `req.url` as one attempt. Never throws, never outlives `timeoutMs` or the deadline signal. */
+/**
+ * Connections being opened (TCP + TLS) at most at once, across every fetch in the process. TLS handshakes are CPU
+ * work: a thousand started together on two cores make each wait for the others, and a timer that counted that
+ * wait would blame the server for our own burst. An attempt's clock starts when it is let through.
+ */
+export const CONNECTING_AT_ONCE = 64;
+const connectGate = pLimit(CONNECTING_AT_ONCE);
+
+/** Wait for a place to open a connection; the returned function gives it back (safe to call twice). */
+function enterConnectGate(): Promise<() => void> {
+  return new Promise((admitted) => {
+    void connectGate(
+      () =>
+        new Promise<void>((leave) => {
+          let left = false;
+          admitted(() => {
+            if (!left) {
+              left = true;
+              leave();
+            }
+          });
+        }),
+    );
+  });
+}
+
+/** Fetch `req.url` as one attempt. Never throws, never outlives `timeoutMs` (from its admission) or the deadline signal. */
 export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
+  const leaveGate = await enterConnectGate();
   const started = performance.now();
   const controller = new AbortController();
   const timer = setTimeout(
@@ -419,12 +448,13 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
 
   let result: FetchResult;
   try {
-    result = await attempt(req, controller.signal, started);
+    result = await attempt(req, controller.signal, started, leaveGate);
   } catch (err) {
     // A bug, not a network failure; still a record rather than a crash.
     const address = req.target.kind === 'address' ? req.target.address : null;
     result = { ...emptyFetchResult(req.url, address, 0), error: toProbeError(err, 'EINTERNAL'), failedPhase: 'request' };
   } finally {
+    leaveGate();
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onDeadline);
   }
