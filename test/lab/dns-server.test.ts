@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import type { DecodedPacket } from 'dns-packet';
+import { loopbackTls } from '../support/tls.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   resolveFromData,
@@ -107,20 +104,6 @@ function dohRequest(
   });
 }
 
-function selfSignedCert(): { cert: string; key: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-cert-'));
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1',
-        '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '1', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem')],
-      { stdio: 'ignore' },
-    );
-    return { cert: readFileSync(join(dir, 'c.pem'), 'utf8'), key: readFileSync(join(dir, 'k.pem'), 'utf8') };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 // ───────────────────────────── answering from data (pure) ─────────────────────────────
 
@@ -175,12 +158,12 @@ describe('resolveFromData', () => {
 
 describe('startDnsServer', () => {
   let server: RunningDnsServer;
-  let tls: { cert: string; key: string };
+  let tls: { cert: string; key: string; ca: string };
   let fault: DnsFault | null = null;
   let http = 0;
 
   beforeAll(async () => {
-    tls = selfSignedCert();
+    tls = loopbackTls();
     server = await startDnsServer({
       host: '127.0.0.1',
       data: DATA,
@@ -298,21 +281,21 @@ describe('startDnsServer', () => {
   it('serves DoH by GET and POST, and HTTP errors on request', async () => {
     expect(server.dohUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/dns-query$/);
     const message = queryBytes('www.a.test', 'A', true, 0);
-    const get = await dohRequest(`${server.dohUrl}?dns=${message.toString('base64url')}`, tls.cert, { method: 'GET' });
+    const get = await dohRequest(`${server.dohUrl}?dns=${message.toString('base64url')}`, tls.ca, { method: 'GET' });
     expect(get.status).toBe(200);
     expect(get.type).toBe('application/dns-message');
     expect((dnsPacket.decode(get.body).answers ?? []).map((a) => a.type)).toEqual(['CNAME', 'A']);
 
-    const post = await dohRequest(server.dohUrl!, tls.cert, { method: 'POST', body: message });
+    const post = await dohRequest(server.dohUrl!, tls.ca, { method: 'POST', body: message });
     expect(post.status).toBe(200);
     expect(dnsPacket.decode(post.body).answers?.length).toBe(2);
 
-    const elsewhere = await dohRequest(server.dohUrl!.replace('/dns-query', '/other'), tls.cert, { method: 'GET' });
+    const elsewhere = await dohRequest(server.dohUrl!.replace('/dns-query', '/other'), tls.ca, { method: 'GET' });
     expect(elsewhere.status).toBe(404);
 
     http = 503;
     try {
-      const failing = await dohRequest(`${server.dohUrl}?dns=${message.toString('base64url')}`, tls.cert, { method: 'GET' });
+      const failing = await dohRequest(`${server.dohUrl}?dns=${message.toString('base64url')}`, tls.ca, { method: 'GET' });
       expect(failing.status).toBe(503);
     } finally {
       http = 0;
