@@ -200,4 +200,4 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
   return program;
 }
 
-export { InvalidArgumentError, EXIT };
+export { EXIT };

@@ -5,31 +5,9 @@
 
 import type { Verdict } from '../model.js';
 import type { MergedIncident, MergedReport } from '../merge/types.js';
-import { escapeLabelValue } from './openmetrics.js';
-import { stripControl } from '../util/text.js';
+import { renderFamily, type Family, type Labels } from './openmetrics.js';
 
 const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
-
-type Labels = Record<string, string>;
-
-interface Family {
-  name: string;
-  help: string;
-  unit?: 'seconds';
-  samples: Array<{ labels: Labels; value: number }>;
-}
-
-function renderFamily(family: Family): string {
-  const lines = [`# HELP ${family.name} ${stripControl(family.help).replace(/\\/g, '\\\\')}`, `# TYPE ${family.name} gauge`];
-  if (family.unit) lines.push(`# UNIT ${family.name} ${family.unit}`);
-  for (const { labels, value } of family.samples) {
-    const text = Object.entries(labels)
-      .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
-      .join(',');
-    lines.push(`${family.name}{${text}} ${Number.isFinite(value) ? String(value) : 'NaN'}`);
-  }
-  return lines.join('\n');
-}
 
 const seconds = (iso: string) => Math.round(Date.parse(iso)) / 1000;
 

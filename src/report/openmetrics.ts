@@ -19,9 +19,10 @@ const PHASES = [
   ['total', 'totalMs'],
 ] as const;
 
-type Labels = Record<string, string>;
+export type Labels = Record<string, string>;
 
-interface Family {
+/** One metric family: always a gauge here, optionally with a unit. */
+export interface Family {
   name: string;
   help: string;
   unit?: 'seconds';
@@ -48,7 +49,7 @@ function seconds(ms: number): number {
   return Math.round(ms) / 1000;
 }
 
-function renderFamily(family: Family): string {
+export function renderFamily(family: Family): string {
   const lines = [`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} gauge`];
   if (family.unit) lines.push(`# UNIT ${family.name} ${family.unit}`);
   for (const { labels, value } of family.samples) {
