@@ -2,6 +2,35 @@
 // each command loads its own modules when it runs.
 
 import { readFileSync } from 'node:fs';
+import { EXIT } from './exit-codes.js';
+
+// Installed before anything else loads: a signal in the first moments still ends with a (partial) report,
+// and a bug that escapes every handler still exits 70, which cron and systemd do not count as a verdict.
+const interrupt = new AbortController();
+let signalExit: number | null = null;
+const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
+  if (signalExit !== null) process.exit(signalExit); // a second Ctrl-C: leave now
+  signalExit = name === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+  interrupt.abort(new Error(name));
+};
+process.on('SIGINT', onSignal('SIGINT'));
+process.on('SIGTERM', onSignal('SIGTERM'));
+process.on('uncaughtException', (err) => internalError(err));
+process.on('unhandledRejection', (err) => internalError(err));
+
+/** One line on stderr and exit 70; the stack only with OUTAGE_PROBE_DEBUG=1. */
+function internalError(err: unknown): never {
+  const debug = process.env.OUTAGE_PROBE_DEBUG === '1';
+  const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : oneLine(err)) : String(err);
+  process.stderr.write(`outage-probe: internal error, please report it with this line (OUTAGE_PROBE_DEBUG=1 shows more): ${text}\n`);
+  process.exit(EXIT.internal);
+}
+
+function oneLine(err: Error): string {
+  const code = (err as { code?: unknown }).code;
+  const frame = err.stack?.split('\n').find((line) => line.includes('/dist/'))?.trim().replace(/^at /, '');
+  return `${err.name}${typeof code === 'string' ? ` ${code}` : ''}: ${err.message.split('\n')[0]}${frame ? ` (at ${frame})` : ''}`;
+}
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -12,17 +41,8 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 async function main(): Promise<void> {
-  const { buildCli, EXIT } = await import('./cli.js');
+  const { buildCli } = await import('./cli.js');
   const { CommanderError } = await import('commander');
-  const interrupt = new AbortController();
-  let signalExit: number | null = null;
-  const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
-    if (signalExit !== null) process.exit(signalExit); // a second Ctrl-C: leave now
-    signalExit = name === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
-    interrupt.abort(new Error(name));
-  };
-  process.on('SIGINT', onSignal('SIGINT'));
-  process.on('SIGTERM', onSignal('SIGTERM'));
 
   // Output is flushed before exiting, and the process never waits on a straggling socket or timer.
   const finish = (code: number) => {
@@ -38,7 +58,6 @@ async function main(): Promise<void> {
       finish(err.exitCode === 0 ? 0 : EXIT.usage);
       return;
     }
-    process.stderr.write(`outage-probe: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    finish(EXIT.internal);
+    internalError(err);
   }
 }

@@ -79,9 +79,14 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
     };
     const send = (): void => {
       if (done) return;
-      socket.send(query, (err) => {
-        if (err) networkError(err);
-      });
+      try {
+        socket.send(query, (err) => {
+          if (err) networkError(err);
+        });
+      } catch (err) {
+        // Sending on a socket that is not (or no longer) connected throws synchronously.
+        networkError(err);
+      }
     };
 
     socket.on('error', networkError);
@@ -90,8 +95,14 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
       if (reply && answersQuery(reply, id, name, type)) finish({ kind: 'reply', reply, transport: 'udp', server });
       else sawStray = true;
     });
-    socket.connect(target.port, target.address, () => {
+    // connect() reports its own failure (ENETUNREACH with no route, EAFNOSUPPORT without the family,
+    // EACCES/EPERM from a firewall) to this callback, not to 'error': the socket is then unconnected.
+    socket.connect(target.port, target.address, (err?: Error) => {
       if (done) return;
+      if (err) {
+        networkError(err);
+        return;
+      }
       try {
         socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
       } catch {
