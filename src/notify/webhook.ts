@@ -3,10 +3,10 @@
 // any other answer is final. Never throws: a failure is a NotificationResult, so it can never cost the run
 // its report.
 
-import tls from 'node:tls';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { NotificationResult } from '../model.js';
 import { toProbeError } from '../util/errors.js';
+import { agentFor, readStart, timedRequest } from '../util/http-client.js';
 import { safeLine } from '../util/text.js';
 import { formatMs, sleep } from '../util/time.js';
 import { TOOL_VERSION } from '../version.js';
@@ -97,7 +97,7 @@ export async function postEvents(url: string, payload: EventPayload, options: Po
   let attempts = 0;
   let lastError: string | null = null;
   try {
-    agent = webhookAgent(options.ca ?? null);
+    agent = agentFor(options.ca ?? null);
     for (;;) {
       if (options.signal?.aborted) return result(false, attempts, lastError ?? 'interrupted before sending');
       const remaining = options.deadlineAt - performance.now();
@@ -122,71 +122,37 @@ export async function postEvents(url: string, payload: EventPayload, options: Po
   }
 }
 
-function webhookAgent(ca: string | null): Agent {
-  const secureContext = ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, ca] }) : undefined;
-  return new Agent({ connect: secureContext ? { secureContext } : {} });
-}
-
 async function postOnce(url: string, body: string, agent: Agent, timeoutMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
-  const controller = new AbortController();
-  let stoppedBy: 'timeout' | 'signal' | null = null;
-  const timer = setTimeout(() => {
-    stoppedBy = 'timeout';
-    controller.abort();
-  }, timeoutMs);
-  const onAbort = () => {
-    stoppedBy = 'signal';
-    controller.abort();
-  };
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    const response = await request(url, {
+  const answer = await timedRequest(
+    url,
+    {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': `outage-probe/${TOOL_VERSION}` },
       body,
       dispatcher: agent,
-      signal: controller.signal,
-    });
-    const status = response.statusCode;
-    if (status >= 200 && status < 300) {
-      // The answer is the status; a receiver that then stalls on its body must not hold the run.
-      response.body.on('error', () => undefined);
-      response.body.destroy();
-      return { ok: true };
-    }
-    const reply = await readStart(response.body, MAX_REPLY_BYTES);
-    const said = reply.trim() ? `: ${safeLine(reply, 200)}` : '';
-    const retry = status === 408 || status === 429 || status >= 500;
-    const location = locationText(response.headers.location, url);
-    const error = status >= 300 && status < 400 ? `HTTP ${status}: redirected${location}; give the final URL` : `HTTP ${status}${said}`;
-    return { ok: false, error, retry, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
-  } catch (err) {
-    if (stoppedBy === 'timeout') return { ok: false, error: `no reply within ${formatMs(timeoutMs)}`, retry: true, retryAfterMs: null };
-    if (stoppedBy === 'signal') return { ok: false, error: 'interrupted', retry: false, retryAfterMs: null };
-    const error = toProbeError(err, 'ENETWORK');
-    return { ok: false, error: `${error.code}: ${error.message}`, retry: true, retryAfterMs: null };
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-type ReplyBody = AsyncIterable<Buffer> & { destroy(): unknown; on(event: 'error', listener: () => void): unknown };
-
-/** The first `limit` bytes of the reply as text; the rest is never read. */
-async function readStart(body: ReplyBody, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  body.on('error', () => undefined);
-  for await (const chunk of body) {
-    chunks.push(chunk);
-    total += chunk.length;
-    if (total >= limit) {
-      body.destroy();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, limit).toString('utf8');
+      timeoutMs,
+      ...(signal ? { signal } : {}),
+    },
+    async (response): Promise<AttemptOutcome> => {
+      const status = response.statusCode;
+      if (status >= 200 && status < 300) {
+        // The answer is the status; a receiver that then stalls on its body must not hold the run.
+        response.body.on('error', () => undefined);
+        response.body.destroy();
+        return { ok: true };
+      }
+      const reply = (await readStart(response.body, MAX_REPLY_BYTES)).toString('utf8');
+      const said = reply.trim() ? `: ${safeLine(reply, 200)}` : '';
+      const retry = status === 408 || status === 429 || status >= 500;
+      const location = locationText(response.headers.location, url);
+      const error = status >= 300 && status < 400 ? `HTTP ${status}: redirected${location}; give the final URL` : `HTTP ${status}${said}`;
+      return { ok: false, error, retry, retryAfterMs: retryAfterMs(response.headers['retry-after']) };
+    },
+  );
+  if (answer.ok) return answer.value;
+  if (answer.stoppedBy === 'timeout') return { ok: false, error: `no reply within ${formatMs(timeoutMs)}`, retry: true, retryAfterMs: null };
+  if (answer.stoppedBy === 'signal') return { ok: false, error: 'interrupted', retry: false, retryAfterMs: null };
+  return { ok: false, error: `${answer.error.code}: ${answer.error.message}`, retry: true, retryAfterMs: null };
 }
 
 function locationText(value: string | string[] | undefined, base: string): string {

@@ -2,9 +2,8 @@
 // a few redirects, an extra CA for loopback tests. Never throws: every failure is a reason in words,
 // because a status page is context and must never change the verdict, the exit code or the run's timing.
 
-import tls from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
-import { toProbeError } from '../util/errors.js';
+import type { Agent, Dispatcher } from 'undici';
+import { agentFor, discardBody, readCapped, timedRequest } from '../util/http-client.js';
 import { formatMs } from '../util/time.js';
 import { safeLine } from '../util/text.js';
 import { TOOL_VERSION } from '../version.js';
@@ -30,8 +29,7 @@ export type StatusFetch =
 
 /** An agent that trusts Node's CAs plus `ca`. */
 export function statusAgent(ca: string | null = null): Agent {
-  const secureContext = ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, ca] }) : undefined;
-  return new Agent({ connect: secureContext ? { secureContext } : {} });
+  return agentFor(ca);
 }
 
 /** UTF-8 unless a byte-order mark says UTF-16 (AWS's currentevents is served that way). */
@@ -50,48 +48,14 @@ function sizeText(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
-type Body = Dispatcher.ResponseData['body'];
-
-function discard(body: Body): void {
-  body.on('error', () => undefined);
-  body.destroy();
-}
-
-/** Read at most `limit` bytes; null when the body is larger. */
-async function readCapped(body: Body, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  body.on('error', () => undefined);
-  for await (const chunk of body) {
-    total += (chunk as Buffer).length;
-    if (total > limit) {
-      body.destroy();
-      return null;
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 export async function fetchStatusDocument(url: string, options: FetchStatusOptions): Promise<StatusFetch> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxRedirects = options.maxRedirects ?? 3;
   const fail = (at: string, reason: string): StatusFetch => ({ ok: false, url: safeLine(at, 300), reason: safeLine(reason, 200) });
   if (options.timeoutMs <= 0) return fail(url, 'no time left before the run deadline');
-  const controller = new AbortController();
-  let stoppedBy: 'timeout' | 'signal' | null = null;
-  const timer = setTimeout(() => {
-    stoppedBy = 'timeout';
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = () => {
-    stoppedBy = 'signal';
-    controller.abort();
-  };
-  if (options.signal?.aborted) onAbort();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
   const ownAgent = options.dispatcher ? null : statusAgent(options.ca ?? null);
   const dispatcher = options.dispatcher ?? ownAgent!;
+  const endsAt = performance.now() + options.timeoutMs;
   let current = url;
   try {
     for (let hop = 0; ; hop++) {
@@ -102,42 +66,46 @@ export async function fetchStatusDocument(url: string, options: FetchStatusOptio
         return fail(current, 'not a URL');
       }
       if (target.protocol !== 'https:' && target.protocol !== 'http:') return fail(current, 'not an http(s) URL');
-      const response = await request(target, {
-        method: 'GET',
-        headers: { accept: 'application/json, application/rss+xml, application/atom+xml;q=0.9, */*;q=0.1', 'user-agent': `outage-probe/${TOOL_VERSION}` },
-        dispatcher,
-        signal: controller.signal,
-      });
-      const status = response.statusCode;
-      const location = response.headers.location;
-      if (status >= 300 && status < 400 && typeof location === 'string') {
-        discard(response.body);
-        if (hop >= maxRedirects) return fail(current, `more than ${maxRedirects} redirects`);
-        current = new URL(location, target).href;
-        continue;
+      const answer = await timedRequest(
+        target,
+        {
+          headers: { accept: 'application/json, application/rss+xml, application/atom+xml;q=0.9, */*;q=0.1', 'user-agent': `outage-probe/${TOOL_VERSION}` },
+          dispatcher,
+          timeoutMs: endsAt - performance.now(),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+        async (response): Promise<StatusFetch | { redirect: string }> => {
+          const status = response.statusCode;
+          const location = response.headers.location;
+          if (status >= 300 && status < 400 && typeof location === 'string') {
+            discardBody(response.body);
+            return { redirect: new URL(location, target).href };
+          }
+          if (status < 200 || status >= 300) {
+            discardBody(response.body);
+            return fail(current, `HTTP ${status}`);
+          }
+          const declared = Number(response.headers['content-length']);
+          if (Number.isFinite(declared) && declared > maxBytes) {
+            discardBody(response.body);
+            return fail(current, `body of ${sizeText(declared)} is over the ${sizeText(maxBytes)} cap`);
+          }
+          const bytes = await readCapped(response.body, maxBytes);
+          if (bytes === null) return fail(current, `body over the ${sizeText(maxBytes)} cap (stopped reading)`);
+          const type = response.headers['content-type'];
+          return { ok: true, url: current, status, contentType: typeof type === 'string' ? safeLine(type, 100) : '', text: decodeBody(bytes) };
+        },
+      );
+      if (!answer.ok) {
+        if (answer.stoppedBy === 'timeout') return fail(current, `no complete answer within ${formatMs(options.timeoutMs)}`);
+        if (answer.stoppedBy === 'signal') return fail(current, 'interrupted');
+        return fail(current, `${answer.error.code}: ${answer.error.message}`);
       }
-      if (status < 200 || status >= 300) {
-        discard(response.body);
-        return fail(current, `HTTP ${status}`);
-      }
-      const declared = Number(response.headers['content-length']);
-      if (Number.isFinite(declared) && declared > maxBytes) {
-        discard(response.body);
-        return fail(current, `body of ${sizeText(declared)} is over the ${sizeText(maxBytes)} cap`);
-      }
-      const bytes = await readCapped(response.body, maxBytes);
-      if (bytes === null) return fail(current, `body over the ${sizeText(maxBytes)} cap (stopped reading)`);
-      const type = response.headers['content-type'];
-      return { ok: true, url: current, status, contentType: typeof type === 'string' ? safeLine(type, 100) : '', text: decodeBody(bytes) };
+      if (!('redirect' in answer.value)) return answer.value;
+      if (hop >= maxRedirects) return fail(current, `more than ${maxRedirects} redirects`);
+      current = answer.value.redirect;
     }
-  } catch (err) {
-    if (stoppedBy === 'timeout') return fail(current, `no complete answer within ${formatMs(options.timeoutMs)}`);
-    if (stoppedBy === 'signal') return fail(current, 'interrupted');
-    const error = toProbeError(err, 'ENETWORK');
-    return fail(current, `${error.code}: ${error.message}`);
   } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
     await ownAgent?.destroy().catch(() => undefined);
   }
 }

@@ -1,10 +1,10 @@
 // `outage-probe providers update`: fetch each provider's official range list, parse it, and write
 // the cache atomically. A source that fails keeps its previous data; parsers are pure.
 
-import { fetch } from 'undici';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { safeLine } from '../../util/text.js';
 import { toProbeError } from '../../util/errors.js';
+import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import { readRangeCache, type RangeSnapshot } from './load.js';
 import { formatPrefix, parsePrefix, type RangePrefix, type RangeSets } from './trie.js';
 
@@ -216,46 +216,48 @@ export function fetchFailureMessage(url: string, err: unknown): string {
   return `could not fetch ${url}: ${code}${hint}${detail}`;
 }
 
-async function readCapped(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<string | null> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.byteLength;
-    if (total > maxBytes) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** Fetch and parse one source; every failure is a message naming the URL. */
 export async function fetchRangeSource(source: RangeSource, options: FetchSourcesOptions = {}): Promise<SourceResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-  const signals = [AbortSignal.timeout(timeoutMs), ...(options.signal ? [options.signal] : [])];
-  let text: string | null;
+  const agent = agentFor(null);
   try {
-    const response = await fetch(source.url, {
-      method: source.method ?? 'GET',
-      headers: {
-        'user-agent': 'outage-probe (providers update)',
-        accept: source.accept ?? 'text/plain, application/json;q=0.9, */*;q=0.5',
-        ...(source.form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    const answer = await timedRequest(
+      source.url,
+      {
+        method: source.method ?? 'GET',
+        headers: {
+          'user-agent': 'outage-probe (providers update)',
+          accept: source.accept ?? 'text/plain, application/json;q=0.9, */*;q=0.5',
+          ...(source.form !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(source.form !== undefined ? { body: source.form } : {}),
+        dispatcher: agent,
+        timeoutMs,
+        ...(options.signal ? { signal: options.signal } : {}),
       },
-      ...(source.form !== undefined ? { body: source.form } : {}),
-      signal: AbortSignal.any(signals),
-    });
-    if (!response.ok) {
-      await response.body?.cancel().catch(() => undefined);
-      return { source, ok: false, error: `could not fetch ${source.url}: HTTP ${response.status}` };
+      async (response): Promise<{ status: number; text: string | null }> => {
+        if (response.statusCode < 200 || response.statusCode >= 300) {
+          discardBody(response.body);
+          return { status: response.statusCode, text: null };
+        }
+        const bytes = await readCapped(response.body, maxBytes);
+        return { status: response.statusCode, text: bytes === null ? null : bytes.toString('utf8') };
+      },
+    );
+    if (!answer.ok) {
+      if (answer.stoppedBy !== null) return { source, ok: false, error: `could not fetch ${source.url}: ${answer.stoppedBy === 'timeout' ? 'timed out' : 'interrupted'}` };
+      return { source, ok: false, error: fetchFailureMessage(source.url, answer.error) };
     }
-    text = response.body ? await readCapped(response.body, maxBytes) : '';
-  } catch (err) {
-    return { source, ok: false, error: fetchFailureMessage(source.url, err) };
+    const { status, text } = answer.value;
+    if (status < 200 || status >= 300) return { source, ok: false, error: `could not fetch ${source.url}: HTTP ${status}` };
+    if (text === null) return { source, ok: false, error: `could not fetch ${source.url}: larger than ${maxBytes} bytes` };
+    const parsed = source.parse(text);
+    if ('error' in parsed) return { source, ok: false, error: `could not read ${source.url}: ${parsed.error}` };
+    return { source, ok: true, sets: parsed.sets };
+  } finally {
+    await agent.destroy().catch(() => undefined);
   }
-  if (text === null) return { source, ok: false, error: `could not fetch ${source.url}: larger than ${maxBytes} bytes` };
-  const parsed = source.parse(text);
-  if ('error' in parsed) return { source, ok: false, error: `could not read ${source.url}: ${parsed.error}` };
-  return { source, ok: true, sets: parsed.sets };
 }
 
 export async function fetchRangeSources(sources: RangeSource[], options: FetchSourcesOptions = {}): Promise<SourceResult[]> {

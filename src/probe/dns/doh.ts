@@ -2,10 +2,9 @@
 // can share answers, `accept: application/dns-message`. The reply body is capped and the whole
 // exchange is timed out; an HTTP status other than 200 is a network error named after the status.
 
-import tls from 'node:tls';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { DnsType } from '../../model.js';
-import { toProbeError } from '../../util/errors.js';
+import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -40,10 +39,9 @@ export function createDohPool(): DohPool {
       const key = ca ?? '';
       let agent = agents.get(key);
       if (!agent) {
-        // One secure context built up front: passing `ca` per connection re-parses the whole root bundle
-        // on every handshake (~15 ms each), which a burst of new connections turns into seconds.
-        const secureContext = ca ? tls.createSecureContext({ ca: [...tls.rootCertificates, ca] }) : undefined;
-        agent = new Agent({ connect: secureContext ? { secureContext } : {} });
+        // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
+        // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
+        agent = agentFor(ca);
         agents.set(key, agent);
       }
       return agent;
@@ -78,67 +76,28 @@ export async function exchangeDoh(
   options: ExchangeOptions & { ca?: string | null; pool?: DohPool },
 ): Promise<Exchange> {
   if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
-
-  const controller = new AbortController();
-  let stoppedBy: 'timeout' | 'deadline' | null = null;
-  const timer = setTimeout(() => {
-    stoppedBy = 'timeout';
-    controller.abort();
-  }, options.timeoutMs);
-  const onAbort = (): void => {
-    stoppedBy = 'deadline';
-    controller.abort();
-  };
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-
-  try {
-    const response = await request(dohQueryUrl(endpoint, encodeQuery(name, type, 0)), {
-      method: 'GET',
+  const answer = await timedRequest(
+    dohQueryUrl(endpoint, encodeQuery(name, type, 0)),
+    {
       headers: { accept: 'application/dns-message' },
       dispatcher: (options.pool ?? sharedPool).agent(options.ca ?? null),
-      signal: controller.signal,
-    });
-    if (response.statusCode !== 200) {
-      discard(response.body);
-      return failure('network-error', `HTTP_${response.statusCode}`, `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
-    }
-    const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
-    if (!bytes) {
-      return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
-    }
-    const reply = decodeMessage(bytes);
-    if (!reply || !answersQuery(reply, 0, name, type)) return badResponseFailure('doh', endpoint);
-    return { kind: 'reply', reply, transport: 'doh', server: endpoint };
-  } catch (err) {
-    if (stoppedBy === 'deadline') return deadlineFailure('doh', endpoint);
-    if (stoppedBy === 'timeout') return timeoutFailure(options.timeoutMs, 'doh', endpoint);
-    const error = toProbeError(err, 'ENETWORK');
-    return failure('network-error', error.code, error.message, 'doh', endpoint);
-  } finally {
-    clearTimeout(timer);
-    options.signal?.removeEventListener('abort', onAbort);
-  }
-}
-
-/** The whole body, or null (and the body destroyed) as soon as it passes `limit` bytes. */
-type ResponseBody = AsyncIterable<Buffer> & { destroy(): unknown; on(event: 'error', listener: () => void): unknown };
-
-/** Drop a body we will not read; undici reports destroying an unread body as an error, which we expect. */
-function discard(body: ResponseBody): void {
-  body.on('error', () => undefined);
-  body.destroy();
-}
-
-async function readCapped(body: ResponseBody, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  for await (const chunk of body) {
-    total += chunk.length;
-    if (total > limit) {
-      discard(body);
-      return null;
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+      timeoutMs: options.timeoutMs,
+      ...(options.signal ? { signal: options.signal } : {}),
+    },
+    async (response): Promise<Exchange> => {
+      if (response.statusCode !== 200) {
+        discardBody(response.body);
+        return failure('network-error', `HTTP_${response.statusCode}`, `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
+      }
+      const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
+      if (!bytes) return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
+      const reply = decodeMessage(bytes);
+      if (!reply || !answersQuery(reply, 0, name, type)) return badResponseFailure('doh', endpoint);
+      return { kind: 'reply', reply, transport: 'doh', server: endpoint };
+    },
+  );
+  if (answer.ok) return answer.value;
+  if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
+  if (answer.stoppedBy === 'timeout') return timeoutFailure(options.timeoutMs, 'doh', endpoint);
+  return failure('network-error', answer.error.code, answer.error.message, 'doh', endpoint);
 }

@@ -6,10 +6,11 @@
 // The open socket is then handed to an undici Client through `socketConnector`.
 
 import net, { isIP, type Socket } from 'node:net';
-import tls, { type PeerCertificate, type SecureContext, type TLSSocket } from 'node:tls';
+import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { CertificateInfo, ProbeError } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
+import { secureContextFor } from '../../util/http-client.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
 
@@ -119,20 +120,6 @@ async function openTunnel(socket: Socket, target: { host: string; port: number }
   const status = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(statusLine)?.[1];
   if (!status) throw codedError('PROXY_BAD_REPLY', `proxy answered CONNECT with: ${safeLine(statusLine, 120)}`);
   if (!status.startsWith('2')) throw codedError(`PROXY_${status}`, `proxy refused CONNECT ${authority}: ${safeLine(statusLine, 120)}`);
-}
-
-// Parsing Node's bundle (~150 roots) per connection is measurable; one context per extra CA is enough.
-const secureContexts = new Map<string, SecureContext>();
-
-function secureContextFor(ca: string | null): SecureContext | undefined {
-  if (!ca) return undefined; // Node's defaults (the bundle, plus NODE_EXTRA_CA_CERTS)
-  let context = secureContexts.get(ca);
-  if (!context) {
-    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
-    if (secureContexts.size > 16) secureContexts.clear();
-    secureContexts.set(ca, context);
-  }
-  return context;
 }
 
 function distinguishedName(name: Record<string, string | string[]> | undefined): string {

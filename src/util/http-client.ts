@@ -1,0 +1,126 @@
+// The one HTTP client helper for every request that is not a probe measurement: DoH queries, webhooks, status
+// pages, range updates. It owns the three things each of them needs and used to rebuild: trust in the extra CA
+// (probes.yaml tls.ca) besides Node's bundle, a body read that stops at a cap, and a timeout that covers the
+// whole exchange. The probe's own pinned fetch (probe/http/) opens its connections itself, and shares only the
+// secure context from here.
+
+import tls, { type SecureContext } from 'node:tls';
+import { Agent, request, type Dispatcher } from 'undici';
+import { toProbeError } from './errors.js';
+import type { ProbeError } from '../model.js';
+
+// Parsing Node's bundle (~150 roots) per connection is measurable; one context per extra CA is enough.
+const secureContexts = new Map<string, SecureContext>();
+
+/** A TLS context that trusts Node's CAs plus `ca` (PEM), built once per CA; undefined = Node's defaults. */
+export function secureContextFor(ca: string | null | undefined): SecureContext | undefined {
+  if (!ca) return undefined; // Node's defaults (the bundle, plus NODE_EXTRA_CA_CERTS)
+  let context = secureContexts.get(ca);
+  if (!context) {
+    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
+    if (secureContexts.size > 16) secureContexts.clear();
+    secureContexts.set(ca, context);
+  }
+  return context;
+}
+
+/** A keep-alive undici agent that trusts Node's CAs plus `ca`. The caller closes it (`agent.destroy()`). */
+export function agentFor(ca: string | null | undefined): Agent {
+  const secureContext = secureContextFor(ca);
+  return new Agent({ connect: secureContext ? { secureContext } : {} });
+}
+
+export type ResponseBody = Dispatcher.ResponseData['body'];
+
+/** Drop a body we will not read; undici reports destroying an unread body as an error, which we expect. */
+export function discardBody(body: ResponseBody): void {
+  body.on('error', () => undefined);
+  body.destroy();
+}
+
+/** The whole body, or null (and the body destroyed) as soon as it passes `limit` bytes. */
+export async function readCapped(body: ResponseBody, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  body.on('error', () => undefined);
+  for await (const chunk of body) {
+    total += (chunk as Buffer).length;
+    if (total > limit) {
+      body.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The first `limit` bytes of the body; the rest is never read. */
+export async function readStart(body: ResponseBody, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  body.on('error', () => undefined);
+  for await (const chunk of body) {
+    chunks.push(chunk as Buffer);
+    total += (chunk as Buffer).length;
+    if (total >= limit) {
+      body.destroy();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, limit);
+}
+
+export interface TimedRequestOptions {
+  method?: Dispatcher.HttpMethod;
+  headers?: Record<string, string>;
+  body?: string;
+  dispatcher: Dispatcher;
+  /** The whole exchange (headers and what the caller reads of the body inside `read`) ends within this. */
+  timeoutMs: number;
+  /** The run's deadline or a signal: aborting it stops the exchange. */
+  signal?: AbortSignal;
+}
+
+/** How a timed request ended when it did not return a response. */
+export type TimedFailure = { stoppedBy: 'timeout'; error: null } | { stoppedBy: 'signal'; error: null } | { stoppedBy: null; error: ProbeError };
+
+/**
+ * One request whose whole exchange — including `read`, the caller's handling of the response — is cut at
+ * `timeoutMs` or when `signal` aborts. Never throws for network conditions: a failure says whether our timer,
+ * the caller's signal, or the network ended it.
+ */
+export async function timedRequest<T>(
+  url: string | URL,
+  options: TimedRequestOptions,
+  read: (response: Dispatcher.ResponseData) => Promise<T>,
+): Promise<{ ok: true; value: T } | ({ ok: false } & TimedFailure)> {
+  const controller = new AbortController();
+  let stoppedBy: 'timeout' | 'signal' | null = null;
+  const timer = setTimeout(() => {
+    stoppedBy = 'timeout';
+    controller.abort();
+  }, Math.max(1, options.timeoutMs));
+  const onAbort = (): void => {
+    stoppedBy = 'signal';
+    controller.abort();
+  };
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    const response = await request(url, {
+      method: options.method ?? 'GET',
+      ...(options.headers ? { headers: options.headers } : {}),
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      dispatcher: options.dispatcher,
+      signal: controller.signal,
+    });
+    return { ok: true, value: await read(response) };
+  } catch (err) {
+    if (stoppedBy === 'timeout') return { ok: false, stoppedBy, error: null };
+    if (stoppedBy === 'signal') return { ok: false, stoppedBy, error: null };
+    return { ok: false, stoppedBy: null, error: toProbeError(err, 'ENETWORK') };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+}
