@@ -4,6 +4,7 @@ import { Command, Option, InvalidArgumentError } from 'commander';
 import { exitCodeHelp, EXIT } from './exit-codes.js';
 import { TOOL_VERSION } from './version.js';
 import type { CheckOptions, OutputFormat } from './commands/check.js';
+import { FORMAT_IDS } from './report/formats/index.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -12,7 +13,7 @@ function collect(value: string, previous: string[]): string[] {
 /** The flags that shape a run and its report, shared by every command that runs `check`'s pipeline. */
 function addReportOptions(command: Command): Command {
   return command
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'openmetrics']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(FORMAT_IDS).default('table'))
     .option('--json', 'one JSON report on stdout (same as --format json)')
     .option('--ndjson', 'one JSON line per attempt as it completes, then a summary line (same as --format ndjson)')
     .option('-v, --verbose', 'also list every attempt with its phase timings', false)
@@ -119,7 +120,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
     .command('merge')
     .description("combine the reports of several vantage points: which incidents are global, regional, or one vantage's own")
     .argument('<reports...>', 'reports written by check --json or check --ndjson: files, or - for stdin')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'ndjson', 'openmetrics']).default('table'))
+    .addOption(new Option('--format <format>', 'output format').choices(FORMAT_IDS).default('table'))
     .option('--json', 'the merged report as JSON (same as --format json)')
     .option('--ndjson', 'the merged report on one JSON line (same as --format ndjson)')
     .option('-v, --verbose', "also list each vantage's failing sites under every incident", false)

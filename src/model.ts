@@ -4,27 +4,49 @@
 
 // ───────────────────────────── config ─────────────────────────────
 
-export type ResolverKind = 'system' | 'udp' | 'doh';
+/** How a resolver is asked; each kind is one transport in probe/dns/transports.ts. */
+export type ResolverKind = 'system' | 'udp' | 'tcp' | 'doh';
 
-export interface ResolverSpec {
+interface ResolverCommon {
   name: string;
-  kind: ResolverKind;
-  /** udp: the server's IP address (v4 or v6). */
-  address: string | null;
-  /** udp: the server's port (53 unless given). */
-  port: number | null;
-  /** doh: the RFC 8484 endpoint URL. */
-  url: string | null;
   /** Who runs it (configured, or inferred for well-known public addresses); null when unknown. */
   provider: string | null;
 }
 
+/** Plain DNS to a server's IP address: over UDP (TCP when a reply is truncated), or over TCP only. */
+export interface WireResolverSpec extends ResolverCommon {
+  kind: 'udp' | 'tcp';
+  /** The server's IP address (v4 or v6). */
+  address: string;
+  /** The server's port (53 unless given). */
+  port: number;
+}
+
+/** DNS-over-HTTPS (RFC 8484). */
+export interface DohResolverSpec extends ResolverCommon {
+  kind: 'doh';
+  /** The RFC 8484 endpoint URL. */
+  url: string;
+}
+
+/** This host's own resolver, through getaddrinfo. */
+export interface SystemResolverSpec extends ResolverCommon {
+  kind: 'system';
+}
+
+export type ResolverSpec = WireResolverSpec | DohResolverSpec | SystemResolverSpec;
+
 export interface ExpectSpec {
-  /** Acceptable final status codes; empty = any 2xx or 3xx that is not followed. */
+  /** Acceptable final status codes; empty = any 2xx or 3xx that is not followed. (http) */
   status: number[];
+  /** Text the body sample (http) or one of the answer records (dns) must contain. */
   contains: string | null;
   matches: string | null;
   maxMs: number | null;
+  /** The response code every resolver must give, e.g. NOERROR or NXDOMAIN; null = NOERROR with an answer. (dns) */
+  rcode: string | null;
+  /** The answer must be DNSSEC-validated by the resolver (the AD bit). (dns) */
+  dnssec: boolean;
 }
 
 export interface PathSelection {
@@ -55,14 +77,22 @@ export interface RunSettings {
   perHostConcurrency: number;
 }
 
+/** What is probed for a site; each kind is one file in probe/kinds/. */
+export type ProbeKindId = 'http' | 'dns';
+
 export interface SiteSpec extends ProbeSettings {
   name: string;
+  /** http: fetch the URL over every path; dns: ask every resolver for `record` records of the host. */
+  probe: ProbeKindId;
+  /** dns: the record type asked for (A unless given). */
+  record: DnsType;
   /** `endpoint`: an API others depend on; any HTTP answer below 500 from it counts as up (403 to an anonymous request is healthy). */
   kind: 'site' | 'endpoint';
   /** For endpoints: the provider expected to answer (display name or id); null = infer from the host name. */
   provider: string | null;
+  /** http: the URL fetched; dns: an RFC 4501 DNS URI, e.g. "dns:example.com?type=MX". */
   url: string;
-  /** Host name taken from the URL (lower case, no brackets). */
+  /** Host name taken from the URL, or the name a dns check asks about (lower case, no brackets). */
   host: string;
   method: string;
   headers: Record<string, string>;
@@ -103,7 +133,8 @@ export interface Config {
 
 // ───────────────────────────── plan ─────────────────────────────
 
-export type DnsType = 'A' | 'AAAA' | 'NS';
+/** Record types outage-probe asks for: addresses and NS for every site; the rest for `probe: dns` checks. */
+export type DnsType = 'A' | 'AAAA' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'CAA' | 'SRV' | 'DS' | 'DNSKEY';
 
 /** One query to send: shared by every site that needs (resolver, name, type). */
 export interface DnsQuery {
@@ -153,9 +184,11 @@ export interface DnsAnswer {
   /** For NS queries: the zone the NS set belongs to (from the answer, or the SOA in the authority section). */
   zone: string | null;
   ede: ExtendedDnsError[];
+  /** The AD bit of the reply: the resolver validated the answer with DNSSEC; null when no reply (or getaddrinfo). */
+  authenticated: boolean | null;
   /** Who answered: "ip:port", the DoH URL, or "system". */
   server: string;
-  transport: 'udp' | 'tcp' | 'doh' | 'system';
+  transport: ResolverKind;
   startedAt: string;
   durationMs: number;
   error: ProbeError | null;
@@ -163,7 +196,8 @@ export interface DnsAnswer {
 
 // ───────────────────────────── probe: HTTP ─────────────────────────────
 
-export type PathKind = 'edge' | 'origin' | 'proxy';
+/** edge, origin, proxy: an HTTP fetch; dns: one resolver's answer to a `probe: dns` check. */
+export type PathKind = 'edge' | 'origin' | 'proxy' | 'dns';
 
 /** Where a fetch failed, from the network in. */
 export type FailurePhase = 'dns' | 'connect' | 'proxy' | 'tls' | 'request' | 'response' | 'body' | 'redirect';
@@ -249,23 +283,46 @@ export type Layer =
   | 'origin'
   | 'site';
 
-/**
- * One (site, path, address) fetch, credited to every resolver that returned the address.
- * Flat on purpose: it is the line NDJSON consumers read.
- */
-export interface Attempt extends FetchResult {
+/** One (site, path, address) fetch as the probe stage measured it: no judgement yet. */
+export interface RawAttempt extends FetchResult {
   id: string;
   site: string;
   path: PathKind;
-  /** The first resolver credited (edge path); null for origin and proxy paths. */
+  /** The first resolver credited (edge and dns paths); null for origin and proxy paths. */
   resolver: string | null;
   /** Every resolver whose answers contained `address` (edge path); empty for origin and proxy paths. */
   resolvers: string[];
   family: 4 | 6 | null;
   proxy: string | null;
   startedAt: string;
-  outcome: AttemptOutcome;
+  /**
+   * The site's `expect`, evaluated by the probe on everything it read (the whole body sample), before the body
+   * is cut to what fingerprinting needs. A measurement, like blackbox_exporter's regexp checks.
+   */
   expect: ExpectResult;
+  /** The provider's own health endpoint fetched through the same edge address, when the attempt failed. */
+  selfTest: SelfTestResult | null;
+  /** With --samples: what the attempt's later samples gave (the first pass is the attempt itself). */
+  resamples: SampleResult[] | null;
+}
+
+/** One later sample of an attempt: just what its outcome is judged from. */
+export type SampleResult = Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'> & { expect: ExpectResult };
+
+/** Everything the probe stage learned about one site. */
+export interface RawSite {
+  spec: SiteSpec;
+  /** The site's own DNS answers: its host's records at every resolver, and the NS walk to its zone apex. */
+  dns: DnsAnswer[];
+  attempts: RawAttempt[];
+}
+
+/**
+ * One (site, path, address) fetch, credited to every resolver that returned the address, as classify judged it.
+ * Flat on purpose: it is the line NDJSON consumers read.
+ */
+export interface Attempt extends Omit<RawAttempt, 'resamples'> {
+  outcome: AttemptOutcome;
   /** The layer that produced the failure (null when ok); decided by classify/. */
   layer: Layer | null;
   /** The provider whose layer failed, or who generated the response (display name); null when unknown or none. */
@@ -274,8 +331,6 @@ export interface Attempt extends FetchResult {
   explanation: string | null;
   /** Per-provider location evidence (PoP or region) seen on this attempt, when the provider tells. */
   location: AttemptLocation | null;
-  /** The provider's own health endpoint fetched through the same edge address, when the attempt failed. */
-  selfTest: SelfTestResult | null;
   /** With --samples: how often this attempt failed across the samples (failures / samples). */
   samples: SampleStats | null;
 }

@@ -1,26 +1,83 @@
-// The classify stage for one site: find who serves each layer, then judge every attempt with that context.
+// The classify stage: the one place where an attempt is judged. For each site it reads who serves each layer
+// (the stack), then decides every attempt's outcome, layer, provider and explanation, the dependency-endpoint
+// reading, and where the provider served it (location, from this run or from memory). Every output — the table,
+// JSON, NDJSON lines, metrics — renders what this stage decided. Pure.
+//
+// classify/ never imports probe/, correlate/, report/ or commands/; it reads the fingerprint catalog and what the
+// state file remembers (handed in as Memory).
 
-import type { Attempt, DnsAnswer, ResolverSpec, SiteProvider } from '../model.js';
+import type { Attempt, DnsAnswer, RawAttempt, RawSite, ResolverSpec, SampleStats, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
-import { classifyAttempt } from './layer.js';
+import type { SelfTest } from '../fingerprint/types.js';
+import type { RememberedLocations } from '../state/locations.js';
+import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
+import { classifyAttempt, respondingProviders } from './layer.js';
+import { locateAttempts } from './location.js';
+import { attemptOutcome } from './outcome.js';
 import { siteStack, type SiteStack } from './stack.js';
 
+/** What earlier runs left in the state file: used where this run cannot see (an edge that no longer answers). */
+export interface Memory {
+  stacks?: Record<string, SiteProvider[]>;
+  locations?: RememberedLocations;
+  now?: Date;
+}
+
+export interface ClassifyContext {
+  resolvers: ResolverSpec[];
+  catalog: Catalog;
+  memory?: Memory;
+}
+
 export interface ClassifiedSite {
+  spec: SiteSpec;
+  dns: DnsAnswer[];
   attempts: Attempt[];
   stack: SiteStack;
 }
 
-export function classifySite(
-  dns: DnsAnswer[],
-  attempts: Attempt[],
-  resolvers: ResolverSpec[],
-  catalog: Catalog,
-  remembered: SiteProvider[] = [],
-): ClassifiedSite {
-  const before = siteStack(dns, attempts, catalog, remembered);
-  const resolverProviders = Object.fromEntries(resolvers.map((r) => [r.name, r.provider]));
-  const context = { edge: before.edge, origin: before.origin, resolverProviders };
-  const classified = attempts.map((a) => ({ ...a, ...classifyAttempt(a, context, catalog) }));
+export function classifySite(raw: RawSite, context: ClassifyContext): ClassifiedSite {
+  const { catalog, memory = {} } = context;
+  const remembered = memory.stacks?.[raw.spec.name] ?? [];
+  const measured = raw.attempts.map(withOutcome);
+  const before = siteStack(raw.dns, measured, catalog, remembered);
+  const resolverProviders = Object.fromEntries(context.resolvers.map((r) => [r.name, r.provider]));
+  const siteContext = { edge: before.edge, origin: before.origin, resolverProviders };
+  let attempts = measured.map((a) => ({ ...a, ...classifyAttempt(a, siteContext, catalog) }));
+  const spec = raw.spec;
+  if (spec.kind === 'endpoint' && spec.expect.status.length === 0) {
+    // An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy).
+    const expected = expectedEndpointProvider(spec.host, catalog.providers, spec.provider);
+    attempts = attempts.map((a) => ({ ...a, ...(classifyEndpointAttempt(a, raw.dns, expected, catalog.providers) ?? {}) }));
+  }
+  attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it.
-  return { attempts: classified, stack: siteStack(dns, classified, catalog, remembered) };
+  return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered) };
+}
+
+/** The attempt with its outcome as measured (before any provider knowledge), and its samples' outcomes. */
+function withOutcome(raw: RawAttempt): Attempt {
+  const { resamples, ...rest } = raw;
+  const outcome = attemptOutcome(raw, raw.expect);
+  return { ...rest, outcome, layer: null, provider: null, explanation: null, location: null, samples: sampleStats(raw, outcome) };
+}
+
+function sampleStats(raw: RawAttempt, first: Attempt['outcome']): SampleStats | null {
+  if (!raw.resamples || raw.resamples.length === 0) return null;
+  const outcomes = [first, ...raw.resamples.map((r) => attemptOutcome({ ...r, path: raw.path }, r.expect))];
+  const failures = outcomes.filter((o) => o !== 'ok').length;
+  return { samples: outcomes.length, failures, failureRate: Math.round((failures / outcomes.length) * 100) / 100, outcomes };
+}
+
+// ───────────────────────────── what the probe stage asks of classify ─────────────────────────────
+
+/** Did this attempt fail, as measured? (--samples probes it again.) */
+export function attemptFailed(raw: RawAttempt): boolean {
+  return attemptOutcome(raw, raw.expect) !== 'ok';
+}
+
+/** A failed attempt answered by a provider with a health endpoint (Cloudflare's /cdn-cgi/trace) gets it fetched. */
+export function selfTestFor(raw: RawAttempt, catalog: Catalog): SelfTest | null {
+  if (!attemptFailed(raw)) return null;
+  return respondingProviders(raw, catalog).find((p) => p.selfTest)?.selfTest ?? null;
 }

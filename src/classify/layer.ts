@@ -141,7 +141,7 @@ function statusText(a: Attempt): string {
 }
 
 /** The providers whose headers are on this response, outermost first (catalog order is precedence order). */
-export function respondingProviders(attempt: Attempt, catalog: Catalog): ProviderDef[] {
+export function respondingProviders(attempt: Pick<Attempt, 'httpStatus' | 'headers'>, catalog: Catalog): ProviderDef[] {
   if (attempt.httpStatus === null) return [];
   const matched = new Set(matchHeaders(attempt.headers, catalog.providers).map((m) => m.provider));
   return catalog.providers.filter((p) => matched.has(p.id));

@@ -14,15 +14,12 @@ import type { Attempt, AttemptLocation, DnsAnswer } from '../model.js';
 import type { ProviderDef, RangeMatch } from '../fingerprint/types.js';
 import type { RangeIndex } from '../fingerprint/ranges/trie.js';
 import { BUILTIN_PROVIDERS } from '../fingerprint/catalog/index.js';
-import { safeLine } from '../util/text.js';
+import { LOCATION_EVIDENCE_CHARS, safeLine, validLocationCode } from '../util/text.js';
+import { REMEMBERED_PREFIX, formatAge, usableRememberedLocation, type RememberedLocations } from '../state/locations.js';
 
-const MAX_CODE_LENGTH = 16;
-const MAX_EVIDENCE = 160;
+const MAX_EVIDENCE = LOCATION_EVIDENCE_CHARS;
 
-/** A location code that may be shown and used as a label: [A-Za-z0-9-], 1 to 16 characters. */
-export function validLocationCode(text: string): boolean {
-  return text.length > 0 && text.length <= MAX_CODE_LENGTH && /^[A-Za-z0-9-]+$/.test(text);
-}
+export { validLocationCode };
 
 // ───────────────────────────── PoP markers (data) ─────────────────────────────
 
@@ -219,83 +216,7 @@ export function cnameTargets(dns: DnsAnswer[]): string[] {
 
 // ───────────────────────────── remembered locations (--state) ─────────────────────────────
 
-export interface RememberedLocation {
-  location: AttemptLocation;
-  /** When the location was last seen first-hand (the attempt's startedAt, ISO 8601). */
-  seenAt: string;
-}
-
-/** By edge address. */
-export type RememberedLocations = Record<string, RememberedLocation>;
-
-export interface RememberOptions {
-  now?: Date;
-  /** Forget what was last seen longer ago than this (default 30 days). */
-  maxAgeMs?: number;
-  /** Keep at most this many addresses, newest first (default 2000). */
-  maxEntries?: number;
-}
-
 const DAY_MS = 86_400_000;
-const REMEMBERED_PREFIX = 'remembered from ';
-
-/** A location filled in from an earlier run rather than seen in this one. */
-export function isRememberedLocation(location: AttemptLocation | null): boolean {
-  return location !== null && location.evidence.startsWith(REMEMBERED_PREFIX);
-}
-
-/** A remembered entry read back from the state file is untrusted input: check its shape and its code. */
-function usableEntry(value: unknown): value is RememberedLocation {
-  if (typeof value !== 'object' || value === null) return false;
-  const entry = value as { location?: unknown; seenAt?: unknown };
-  const loc = entry.location as Partial<AttemptLocation> | undefined;
-  return (
-    typeof entry.seenAt === 'string' &&
-    Number.isFinite(Date.parse(entry.seenAt)) &&
-    typeof loc === 'object' &&
-    loc !== null &&
-    typeof loc.provider === 'string' &&
-    typeof loc.code === 'string' &&
-    validLocationCode(loc.code) &&
-    (loc.kind === 'pop' || loc.kind === 'region') &&
-    typeof loc.evidence === 'string'
-  );
-}
-
-/**
- * The memory for the next run: what this run saw first-hand on the edge path (by address) over what was
- * remembered before. Remembered locations are never re-remembered, so an entry's seenAt is always a
- * first-hand sighting; entries older than maxAgeMs are dropped and the newest maxEntries kept.
- */
-export function rememberLocations(prev: RememberedLocations, attempts: Attempt[], options: RememberOptions = {}): RememberedLocations {
-  const now = (options.now ?? new Date()).getTime();
-  const maxAge = options.maxAgeMs ?? 30 * DAY_MS;
-  const next = new Map<string, RememberedLocation>();
-  for (const [address, entry] of Object.entries(prev ?? {})) {
-    if (usableEntry(entry) && now - Date.parse(entry.seenAt) <= maxAge) {
-      next.set(address, { location: { ...entry.location, provider: safeLine(entry.location.provider, 60), evidence: safeLine(entry.location.evidence, MAX_EVIDENCE) }, seenAt: entry.seenAt });
-    }
-  }
-  for (const a of attempts) {
-    if (a.path !== 'edge' || !a.address || !a.location || isRememberedLocation(a.location) || !validLocationCode(a.location.code)) continue;
-    const seen = next.get(a.address);
-    if (seen && Date.parse(seen.seenAt) > Date.parse(a.startedAt)) continue;
-    next.set(a.address, { location: a.location, seenAt: a.startedAt });
-  }
-  const newest = [...next].sort((x, y) => Date.parse(y[1].seenAt) - Date.parse(x[1].seenAt)).slice(0, options.maxEntries ?? 2000);
-  return Object.fromEntries(newest);
-}
-
-/** "45s", "12m", "3h05m", "2d4h". */
-export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d${h % 24}h`;
-}
 
 /**
  * An edge attempt that carries no location of its own (a connection that failed before any header
@@ -305,7 +226,7 @@ export function formatAge(ms: number): string {
 export function applyRememberedLocation(attempt: Attempt, remembered: RememberedLocations, now: Date = new Date(), maxAgeMs = 7 * DAY_MS): Attempt {
   if (attempt.location !== null || attempt.path !== 'edge' || !attempt.address) return attempt;
   const entry = remembered[attempt.address];
-  if (!usableEntry(entry)) return attempt;
+  if (!usableRememberedLocation(entry)) return attempt;
   const age = now.getTime() - Date.parse(entry.seenAt);
   if (age > maxAgeMs || age < 0) return attempt;
   const evidence = `${REMEMBERED_PREFIX}${entry.seenAt}, ${formatAge(age)} ago (${entry.location.evidence})`;

@@ -1,7 +1,7 @@
-// One fetch → its outcome and the result of the site's `expect`. Pure.
-// (Which layer and provider produced a failure is decided in classify/layer.ts, on top of this.)
+// One measured attempt → its outcome. Pure. (`expect` was evaluated by the probe kind on everything it read;
+// which layer and provider produced a failure is decided in classify/layer.ts, on top of this.)
 
-import type { AttemptOutcome, ExpectResult, ExpectSpec, FetchResult } from '../model.js';
+import type { AttemptOutcome, ExpectResult, FetchResult, PathKind } from '../model.js';
 
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
@@ -12,34 +12,12 @@ const TIMEOUT_CODES = new Set([
   'ESOCKETTIMEDOUT',
 ]);
 
-/** Did the fetch meet the site's expectations? Only judged when a response arrived. */
-export function evaluateExpect(expect: ExpectSpec, fetch: FetchResult): ExpectResult {
-  const failures: string[] = [];
-  const status = fetch.httpStatus;
-  if (status === null) return { ok: false, failures: ['no HTTP response'] };
-  if (expect.status.length > 0) {
-    if (!expect.status.includes(status)) failures.push(`status ${status} not in [${expect.status.join(', ')}]`);
-  } else if (status >= 400) {
-    failures.push(`status ${status}`);
-  }
-  if (expect.contains !== null && !fetch.bodySample.includes(expect.contains)) {
-    failures.push(`body does not contain ${JSON.stringify(expect.contains)}${fetch.bodyTruncated ? ' (in the sampled part)' : ''}`);
-  }
-  if (expect.matches !== null && !new RegExp(expect.matches).test(fetch.bodySample)) {
-    failures.push(`body does not match /${expect.matches}/`);
-  }
-  if (expect.maxMs !== null && fetch.timings.totalMs > expect.maxMs) {
-    failures.push(`took ${Math.round(fetch.timings.totalMs)}ms, over ${expect.maxMs}ms`);
-  }
-  return { ok: failures.length === 0, failures };
-}
-
 /**
  * The outcome, read like the sentence an SRE would say:
  * a timeout is a timeout wherever it happened; otherwise the phase that failed names it;
  * a response that arrived is judged by status first, then by content.
  */
-export function attemptOutcome(fetch: FetchResult, expect: ExpectResult): AttemptOutcome {
+export function attemptOutcome(fetch: Pick<FetchResult, 'error' | 'failedPhase' | 'httpStatus'> & { path?: PathKind }, expect: ExpectResult): AttemptOutcome {
   const error = fetch.error;
   if (error) {
     // No address means nothing was fetched: a DNS failure, even when the DNS query itself timed out.
@@ -57,6 +35,7 @@ export function attemptOutcome(fetch: FetchResult, expect: ExpectResult): Attemp
   }
   if (expect.ok) return 'ok';
   const status = fetch.httpStatus;
-  const statusFailed = status === null || expect.failures.some((f) => f.startsWith('status '));
+  // A DNS check has no HTTP status: an answer that arrived but is not what was expected is a mismatch.
+  const statusFailed = (status === null && fetch.path !== 'dns') || expect.failures.some((f) => f.startsWith('status '));
   return statusFailed ? 'http-error' : 'content-mismatch';
 }

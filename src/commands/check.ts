@@ -1,37 +1,27 @@
-// `outage-probe check`: config → plan → probe → classify → correlate → report, once.
+// `outage-probe check`: the flags → a Config, then one run of the pipeline (commands/pipeline.ts), with the cron
+// side effects around it (commands/cron.ts), then the report in the chosen format.
 
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Attempt, Config, Incident, Report } from '../model.js';
-import type { Memory } from '../correlate/index.js';
-import { rememberLocations } from '../classify/location.js';
-import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
-import { acquireLock } from '../state/lock.js';
-import { defaultStateFile, readState, writeStateAtomic } from '../state/store.js';
-import { compareRuns, isQuietRun } from '../state/transitions.js';
-import { eventPayload, sampleEvent, type ChangeEvent } from '../notify/events.js';
-import { notificationProblem, notifyAll, parseWebhookUrl } from '../notify/webhook.js';
-import { renderOpenMetrics } from '../report/openmetrics.js';
-import { appendHistory } from '../report/history.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import type { Config, Report } from '../model.js';
 import { ConfigError, formatConfigIssue } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
-import { runProbes } from '../probe/run.js';
-import { resample } from '../probe/resample.js';
-import { attribute } from '../correlate/index.js';
-import { decideVerdict } from '../correlate/verdict.js';
-import { classifySite } from '../classify/index.js';
-import { respondingProviders } from '../classify/layer.js';
-import { loadCatalog, type Catalog } from '../fingerprint/index.js';
-import { renderJson, ndjsonAttemptLine, ndjsonSummaryLine } from '../report/json.js';
-import { renderTable } from '../report/table.js';
+import { sampleEvent, eventPayload, type ChangeEvent } from '../notify/events.js';
+import { notificationProblem, notifyAll, parseWebhookUrl } from '../notify/webhook.js';
+import { outputFormat, type OutputFormatId } from '../report/formats/index.js';
+import { defaultStateFile } from '../state/store.js';
+import { isQuietRun } from '../state/transitions.js';
+import { appendHistory } from '../state/history.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { createBudget, type Budget } from '../util/budget.js';
 import { parseDuration } from '../util/time.js';
 import { EXIT } from '../exit-codes.js';
-import { TOOL_VERSION } from '../version.js';
 import { UsageError } from '../cli-errors.js';
+import { compareAndSave, memoryOf, notify, openState, type OpenState } from './cron.js';
+import { runPipeline } from './pipeline.js';
 
-export type OutputFormat = 'table' | 'json' | 'ndjson' | 'openmetrics';
+export type OutputFormat = OutputFormatId;
 
 export interface CheckOptions {
   config?: string;
@@ -131,11 +121,6 @@ function applyOverrides(config: Config, options: CheckOptions): Config {
   };
 }
 
-/** Keep a little of the deadline for correlating and printing, so the process ends on time. */
-function reserveMs(deadlineMs: number): number {
-  return Math.min(250, Math.round(deadlineMs * 0.05));
-}
-
 export async function runCheck(urls: string[], options: CheckOptions, io: CheckIo): Promise<number> {
   let config: Config;
   let notifyUrls: string[];
@@ -144,7 +129,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
     config = loadCheckConfig(urls, options);
     notifyUrls = checkNotifyUrls(options.notify ?? []);
     waitMs = waitSeconds(options.wait) * 1000;
-    if (options.output && options.format === 'ndjson') throw new UsageError('--output writes a whole report; use it with --json, --format openmetrics or the table, not --ndjson');
+    if (options.output && !outputFormat(options.format).document) throw new UsageError(`--output writes a whole report; use it with --json, --format openmetrics or the table, not --${options.format}`);
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
@@ -159,60 +144,40 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
   const vantage = options.vantage ?? hostname();
   if (options.notifyTest) return sendTestNotification(notifyUrls, vantage, config, io);
 
-  // State: lock first, then read, so a run that waited compares with what the previous run saved.
   const stateFile = options.state === true ? defaultStateFile(io.env) : options.state;
-  const beforeLock = performance.now();
-  const lock = stateFile ? await acquireLock(`${stateFile}.lock`, { waitMs, ...(io.signal ? { signal: io.signal } : {}) }) : null;
-  // The deadline counts from process start (performance.now() is 0 there), unless the run waited for a lock:
-  // then from the moment it got it.
-  const clockStart = performance.now() - beforeLock > 50 ? performance.now() : 0;
-  if (lock && 'busy' in lock) {
-    io.stderr.write(`outage-probe: ${lock.busy}\n`);
+  const opened = stateFile ? await openState(stateFile, waitMs, io) : null;
+  if (opened && 'busy' in opened) {
+    io.stderr.write(`outage-probe: ${opened.busy}\n`);
     return EXIT.busy;
   }
-  if (lock && 'error' in lock) {
-    io.stderr.write(`outage-probe: ${lock.error}\n`);
+  if (opened && 'error' in opened) {
+    io.stderr.write(`outage-probe: ${opened.error}\n`);
     return EXIT.config;
   }
+  const state: OpenState | null = opened;
   try {
-    const stored = stateFile ? readState(stateFile) : { state: null, warnings: [] };
-    if ('refused' in stored) {
-      io.stderr.write(`outage-probe: ${stored.refused}\n`);
-      return EXIT.config;
-    }
-    for (const warning of stored.warnings) io.stderr.write(`outage-probe: warning: ${warning}\n`);
-
-    // Webhooks get the end of the run's time: probing stops a little earlier when there is someone to tell.
-    const notifyReserveMs = notifyUrls.length > 0 ? Math.min(5000, Math.round(config.run.deadlineMs * 0.25)) : 0;
-    const runEndsAt = clockStart + config.run.deadlineMs;
-    let report = await probeAndReport(config, { ...options, vantage }, io, {
-      memory: { stacks: stored.state?.stacks ?? {}, locations: stored.state?.locations ?? {} },
-      reserveMs: notifyReserveMs,
-      clockStart,
+    for (const warning of state?.warnings ?? []) io.stderr.write(`outage-probe: warning: ${warning}\n`);
+    // The deadline counts from process start (performance.now() is 0 there), unless the run waited for a lock:
+    // then from the moment it got it.
+    const budget = createBudget({
+      startAt: state?.waited ? performance.now() : 0,
+      deadlineMs: config.run.deadlineMs,
+      statusPages: options.statusPages === true,
+      notify: notifyUrls.length > 0,
     });
+    let report = await probeAndReport(config, { ...options, vantage }, io, { budget, memory: memoryOf(state) });
 
     let events: ChangeEvent[] = [];
     const interrupted = io.signal?.aborted === true;
-    if (stateFile && !interrupted) {
-      const compared = compareRuns(stored.state, report, report.startedAt, { file: stateFile, warnings: stored.warnings });
-      report = compared.report;
-      events = compared.events;
-      const attempts = report.sites.flatMap((site) => site.attempts);
-      writeStateAtomic(stateFile, { ...compared.next, locations: rememberLocations(stored.state?.locations ?? {}, attempts) });
-    }
-    if (events.length > 0 && notifyUrls.length > 0 && !interrupted) {
-      const payload = eventPayload(events, report);
-      const results = await notifyAll(notifyUrls, payload, { deadlineAt: runEndsAt, ca: config.tls.ca, ...(io.signal ? { signal: io.signal } : {}) });
-      report = { ...report, notifications: results };
-      for (const r of results) if (!r.ok) io.stderr.write(`outage-probe: ${notificationProblem(r)}\n`);
-    }
+    if (state && !interrupted) ({ report, events } = compareAndSave(state, report));
+    if (!interrupted) report = await notify(report, events, notifyUrls, budget, config.tls.ca, io);
 
     // --quiet silences stdout only: a metrics file for a textfile collector must be fresh after every run.
     if (options.output || !(options.quiet && isQuietRun(report, events))) writeReport(report, options, io);
     if (options.append) appendHistory(options.append, report);
     return report.exitCode;
   } finally {
-    if (lock && 'release' in lock) lock.release();
+    state?.lock.release();
   }
 }
 
@@ -244,21 +209,13 @@ async function sendTestNotification(urls: string[], vantage: string, config: Con
   return results.every((r) => r.ok) ? EXIT.ok : EXIT.siteFailures;
 }
 
-/** The pipeline after config: also used by `drill`, which builds its Config from a lab. */
+/** The pipeline after config, with the run's output wiring: also used by `drill`, which builds its Config from a lab. */
 export interface ProbeContext {
   /** What the state file remembers (stacks, locations), for what this run cannot see. */
-  memory?: Memory;
-  /** Time kept back at the end of the deadline for work after probing (notifications). */
-  reserveMs?: number;
-  /**
-   * When the deadline's clock started (performance.now() scale). The CLI starts it at process start, so module
-   * loading and config parsing count too; by default it starts now.
-   */
-  clockStart?: number;
+  memory?: import('../classify/index.js').Memory;
+  /** The run's deadline and its phases' shares; by default the config's deadline, counted from now. */
+  budget?: Budget;
 }
-
-/** With --status-pages, this much of the deadline is kept for reading them (each page costs at most its share). */
-const STATUS_PAGE_SHARE = 0.2;
 
 export async function probeAndReport(
   config: Config,
@@ -266,98 +223,31 @@ export async function probeAndReport(
   io: CheckIo,
   context: ProbeContext = {},
 ): Promise<Report> {
-  const startedAt = new Date();
-  const t0 = performance.now();
-  const runEndsAt = (context.clockStart ?? t0) + config.run.deadlineMs - reserveMs(config.run.deadlineMs) - (context.reserveMs ?? 0);
-  const statusPagesMs = options.statusPages ? Math.min(10_000, Math.round(config.run.deadlineMs * STATUS_PAGE_SHARE)) : 0;
-  const deadlineAt = runEndsAt - statusPagesMs;
-  const catalog = loadCatalog(config.providers);
-  const progress = io.stderr.isTTY && options.format !== 'ndjson' ? progressLine(io.stderr) : null;
-  const sampling = config.attribution.samples > 1;
-  const results = await runProbes(config, {
-    deadlineAt,
+  const format = outputFormat(options.format);
+  const progress = io.stderr.isTTY && format.forPeople ? progressLine(io.stderr) : null;
+  const report = await runPipeline(config, {
+    budget: context.budget ?? createBudget({ startAt: performance.now(), deadlineMs: config.run.deadlineMs, statusPages: options.statusPages === true }),
+    ...(options.vantage !== undefined ? { vantage: options.vantage } : {}),
+    ...(options.statusPages ? { statusPages: true } : {}),
+    ...(context.memory ? { memory: context.memory } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-    selfTestFor: (attempt) => selfTestFor(attempt, catalog),
-    hooks: {
-      // NDJSON lines go out per site as soon as the site is done, already classified (after resampling, with --samples).
-      ...(options.format === 'ndjson' && !sampling
-        ? {
-            onSite: (_site, attempts, dns) => {
-              for (const a of classifySite(dns, attempts, config.resolvers, catalog).attempts) io.stdout.write(ndjsonAttemptLine(a));
-            },
-          }
-        : {}),
-      ...(progress ? { onProgress: progress.update } : {}),
-    },
+    ...(format.attemptLines ? { onSite: (site) => io.stdout.write(format.attemptLines!(site.attempts)) } : {}),
+    ...(progress ? { onProgress: progress.update } : {}),
   });
   progress?.clear();
-  const attempts = sampling
-    ? await resample(config, results.attempts, { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs, deadlineAt, ...(io.signal ? { signal: io.signal } : {}) })
-    : results.attempts;
-  const attribution = attribute(config, results.dns, attempts, catalog, config.attribution, context.memory ?? {});
-  // Status pages are context, never evidence: they change no verdict and no exit code.
-  const incidents = options.statusPages
-    ? await acknowledged(attribution.incidents, catalog, { deadlineAt: runEndsAt, ca: config.tls.ca, statusPages: config.statusPages, ...(io.signal ? { signal: io.signal } : {}) })
-    : attribution.incidents;
-  if (options.format === 'ndjson' && sampling) {
-    for (const site of attribution.sites) for (const a of site.attempts) io.stdout.write(ndjsonAttemptLine(a));
-  }
-  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents);
-  const interrupted = io.signal?.aborted === true;
-  return {
-    schema: 'outage-probe.report/v1',
-    tool: { name: 'outage-probe', version: TOOL_VERSION },
-    startedAt: startedAt.toISOString(),
-    durationMs: Math.round(performance.now() - t0),
-    vantage: options.vantage ?? hostname(),
-    config: config.source,
-    complete: results.complete && !interrupted,
-    verdict: verdict.verdict,
-    summary: verdict.summary,
-    exitCode: verdict.exitCode,
-    resolvers: config.resolvers.map((r) => ({ name: r.name, kind: r.kind, address: r.address, url: r.url, provider: r.provider })),
-    sites: attribution.sites,
-    incidents,
-    resolvedIncidents: [],
-    state: null,
-    notifications: [],
-  };
-}
-
-async function acknowledged(incidents: Incident[], catalog: Catalog, options: AcknowledgeOptions): Promise<Incident[]> {
-  if (incidents.length === 0) return incidents;
-  const acks = await acknowledgeIncidents(incidents, catalog, options);
-  return incidents.map((i) => ({ ...i, acknowledged: acks.get(i.id) ?? null }));
-}
-
-/** A failed attempt answered by a provider with a health endpoint (Cloudflare's /cdn-cgi/trace) gets it fetched. */
-function selfTestFor(attempt: Attempt, catalog: Catalog) {
-  const provider = respondingProviders(attempt, catalog).find((p) => p.selfTest);
-  return provider?.selfTest ?? null;
+  return report;
 }
 
 export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color' | 'output'>, io: CheckIo): void {
-  const toFile = options.output !== undefined;
-  const text = renderReport(report, options, io, toFile);
+  const format = outputFormat(options.format);
+  const terminal = io.stdout.isTTY === true && options.output === undefined;
+  const text = format.renderReport(report, {
+    color: format.forPeople && options.color && terminal && !io.env.NO_COLOR,
+    verbose: options.verbose,
+    width: terminal && io.stdout.columns ? io.stdout.columns : 100,
+  });
   if (options.output) writeFileAtomic(options.output, text);
   else io.stdout.write(text);
-}
-
-function renderReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color'>, io: CheckIo, toFile: boolean): string {
-  switch (options.format) {
-    case 'json':
-      return renderJson(report);
-    case 'ndjson':
-      return ndjsonSummaryLine(report);
-    case 'openmetrics':
-      return renderOpenMetrics(report);
-    default: {
-      const terminal = io.stdout.isTTY === true && !toFile;
-      const color = options.color && terminal && !io.env.NO_COLOR;
-      const width = terminal && io.stdout.columns ? io.stdout.columns : 100;
-      return renderTable(report, { color, verbose: options.verbose, width });
-    }
-  }
 }
 
 /** "probing… 120/400" on one stderr line, only on a terminal. */

@@ -1,11 +1,10 @@
 // `providers identify URL`: gather what the fingerprint catalog reads (headers, body, CNAME chain, NS, addresses)
 // by running the ordinary probe stage on that one URL, so identify sees exactly what check would see.
 
-import type { Config, ResolverSpec } from '../model.js';
 import { configFromArgs } from '../config/load.js';
-import { runProbes } from '../probe/run.js';
-import { siteReports } from '../correlate/sites.js';
-import { zoneFromNsAnswer } from '../plan/plan.js';
+import type { Config, RawSite, ResolverSpec } from '../model.js';
+import { planRun, zoneFromNsAnswer } from '../plan/index.js';
+import { createProbeSession, probeSites, SITE_PLANNERS } from '../probe/index.js';
 import type { IdentifyEvidence } from './providers.js';
 
 export interface GatherOptions {
@@ -25,13 +24,21 @@ export async function gatherEvidence(url: string, resolverFlags: string[], optio
     tls: { ca: options.ca ?? null, caFile: null },
     sites: base.sites.map((s) => ({ ...s, timeoutMs: options.timeoutMs ?? 5000, paths: { ...s.paths, origin: false } })),
   };
-  const deadlineAt = performance.now() + (options.timeoutMs ?? 5000) * 2;
-  const results = await runProbes(config, { deadlineAt });
-  const [site] = siteReports(config.sites, results.dns, results.attempts);
+  const session = createProbeSession({ resolvers: config.resolvers, run: config.run, ca: config.tls.ca, deadlineAt: performance.now() + (options.timeoutMs ?? 5000) * 2 });
+  let site: RawSite | undefined;
+  await probeSites(planRun(config, SITE_PLANNERS), session, {
+    policy: { failed: () => false },
+    sampling: { samples: 1, intervalMs: 0 },
+    concurrency: config.run.concurrency,
+    onSite: (raw) => {
+      site = raw;
+    },
+  });
+  await session.close();
   const answered = site?.attempts.find((a) => a.httpStatus !== null);
   const dns = site?.dns ?? [];
   if (!answered) {
-    const why = site?.attempts.map((a) => `${a.resolver ?? a.path}: ${a.error?.code ?? a.outcome}`).join(', ') || 'nothing was probed';
+    const why = site?.attempts.map((a) => `${a.resolver ?? a.path}: ${a.error?.code ?? (a.expect.ok ? 'ok' : a.expect.failures[0])}`).join(', ') || 'nothing was probed';
     options.onProblem?.(`no HTTP answer from ${url} (${why})`);
   }
   return {

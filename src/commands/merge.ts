@@ -8,9 +8,7 @@ import { EXIT } from '../exit-codes.js';
 import { mergeReports } from '../merge/index.js';
 import { readReports } from '../merge/read.js';
 import type { MergedReport, VantageRun } from '../merge/types.js';
-import { renderMergedJson, renderMergedNdjson } from '../report/merged-json.js';
-import { renderMergedOpenMetrics } from '../report/merged-openmetrics.js';
-import { renderMergedTable } from '../report/merged-table.js';
+import { outputFormat } from '../report/formats/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { safeLine } from '../util/text.js';
 import { TOOL_VERSION } from '../version.js';
@@ -93,18 +91,11 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 }
 
 function renderMerged(merged: MergedReport, options: MergeCommandOptions, io: CheckIo): string {
-  switch (options.format) {
-    case 'json':
-      return renderMergedJson(merged);
-    case 'ndjson':
-      return renderMergedNdjson(merged);
-    case 'openmetrics':
-      return renderMergedOpenMetrics(merged);
-    default: {
-      const terminal = io.stdout.isTTY === true && !options.output;
-      const color = options.color && terminal && !io.env.NO_COLOR;
-      const width = terminal && io.stdout.columns ? io.stdout.columns : 100;
-      return renderMergedTable(merged, { color, verbose: options.verbose, width });
-    }
-  }
+  const format = outputFormat(options.format);
+  const terminal = io.stdout.isTTY === true && !options.output;
+  return format.renderMerged(merged, {
+    color: format.forPeople && options.color && terminal && !io.env.NO_COLOR,
+    verbose: options.verbose,
+    width: terminal && io.stdout.columns ? io.stdout.columns : 100,
+  });
 }

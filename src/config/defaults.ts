@@ -1,6 +1,6 @@
 // What a config means when it does not say: filled in here, once, so later stages never guess.
 
-import type { AttributionSettings, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings } from '../model.js';
+import type { AttributionSettings, ExpectSpec, PathSelection, ProbeSettings, RunSettings } from '../model.js';
 import { TOOL_VERSION } from '../version.js';
 
 export function defaultUserAgent(): string {
@@ -29,11 +29,8 @@ export function defaultProbeSettings(): ProbeSettings {
 
 /** No expectations: any 2xx or 3xx passes. */
 export function defaultExpect(): ExpectSpec {
-  return { status: [], contains: null, matches: null, maxMs: null };
+  return { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
 }
 
-export function systemResolver(): ResolverSpec {
-  return { name: 'system', kind: 'system', address: null, port: null, url: null, provider: null };
-}
 
 export const DEFAULT_METHOD = 'GET';

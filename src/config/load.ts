@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { Config, ResolverSpec, SiteSpec } from '../model.js';
 import { parseIpAndPort } from './address.js';
-import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver, DEFAULT_ATTRIBUTION } from './defaults.js';
+import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, DEFAULT_ATTRIBUTION } from './defaults.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { quote } from './nodes.js';
-import { dohResolver, udpResolver } from './resolvers.js';
+import { RESOLVER_SYNTAX, sameResolver, systemResolver } from './resolvers.js';
 import { checkConfigText, fileErrorText } from './validate.js';
 import { hostOf, parseHttpUrl } from './values.js';
 
@@ -67,6 +67,8 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
       ...defaults,
       paths: { ...defaults.paths, proxies: [] },
       name: uniqueName(host, sites),
+      probe: 'http',
+      record: 'A',
       kind: 'site',
       provider: null,
       url: url.href,
@@ -92,26 +94,19 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
   };
 }
 
-const RESOLVER_FLAG_FORMS = 'system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53) or doh:https://host/dns-query';
+const RESOLVER_FLAG_FORMS = 'system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53), tcp:IP or doh:https://host/dns-query';
 
-/** One --resolver value: "system", "IP", "IP:port", "[v6]:port", "doh:URL" or a bare https:// DoH URL. */
+/** One --resolver value: "system", "IP", "IP:port", "[v6]:port", "tcp:IP", "doh:URL" or a bare https:// DoH URL. */
 export function parseResolverFlag(flag: string): ResolverSpec | { error: string } {
   const text = flag.trim();
-  if (text.toLowerCase() === 'system') return systemResolver();
-  const dohText = /^doh:/i.test(text) ? text.slice(4) : /^https?:\/\//i.test(text) ? text : null;
-  if (dohText !== null) {
-    const url = parseHttpUrl(dohText);
-    return url ? dohResolver(url) : { error: `not an absolute http(s) URL: ${quote(dohText)}` };
-  }
-  const parsed = parseIpAndPort(text);
-  if (!('error' in parsed)) return udpResolver(parsed.address, parsed.port);
-  return parsed.error === 'bad-port'
-    ? { error: `expected a port from 1 to 65535: ${quote(text)}` }
-    : { error: `expected ${RESOLVER_FLAG_FORMS}, got ${quote(text)}` };
-}
-
-function sameResolver(a: ResolverSpec, b: ResolverSpec): boolean {
-  return a.kind === b.kind && a.address === b.address && a.port === b.port && a.url === b.url;
+  const prefixed = RESOLVER_SYNTAX.find((r) => r.flagPrefix !== null && text.toLowerCase().startsWith(r.flagPrefix));
+  if (prefixed?.kind === 'system') return text.toLowerCase() === 'system' ? systemResolver() : { error: `expected ${RESOLVER_FLAG_FORMS}, got ${quote(text)}` };
+  const syntax = prefixed ?? (/^https?:\/\//i.test(text) ? RESOLVER_SYNTAX.find((r) => r.kind === 'doh')! : RESOLVER_SYNTAX[0]!);
+  const value = prefixed ? text.slice(prefixed.flagPrefix!.length) : text;
+  const spec = syntax.parse(value);
+  if (!('error' in spec)) return spec;
+  if (syntax.kind === 'doh') return { error: `${spec.error}: ${quote(value)}` };
+  return spec.error.startsWith('expected a port') ? { error: `${spec.error}: ${quote(text)}` } : { error: `expected ${RESOLVER_FLAG_FORMS}, got ${quote(text)}` };
 }
 
 /** `name`, or `name-2`, `name-3` ... when taken (two DoH URLs on one host, two URLs on one site). */

@@ -1,9 +1,9 @@
 // Well-known public resolvers, so a report can say "Cloudflare's resolver" without the user typing it.
 // Data only: add a provider by adding a row.
 
-import type { ResolverSpec } from '../model.js';
-import { canonicalIp, formatIpAndPort } from './address.js';
-import { hostOf } from './values.js';
+import type { ResolverKind, ResolverReport, ResolverSpec } from '../model.js';
+import { canonicalIp, formatIpAndPort, parseIpAndPort } from './address.js';
+import { hostOf, parseHttpUrl } from './values.js';
 
 export interface PublicResolverProvider {
   provider: string;
@@ -57,9 +57,9 @@ const providerByAddress = new Map(PUBLIC_RESOLVERS.flatMap((p) => p.addresses.ma
 const providerByDohHost = new Map(PUBLIC_RESOLVERS.flatMap((p) => p.dohHosts.map((h) => [h, p.provider] as const)));
 
 /** The provider of a well-known public resolver, or null (the system resolver, private or unknown servers). */
-export function inferResolverProvider(spec: Pick<ResolverSpec, 'kind' | 'address' | 'url'>): string | null {
-  if (spec.kind === 'udp' && spec.address) return providerByAddress.get(canonicalIp(spec.address)) ?? null;
-  if (spec.kind === 'doh' && spec.url) {
+export function inferResolverProvider(spec: ResolverSpec): string | null {
+  if (spec.kind === 'udp' || spec.kind === 'tcp') return providerByAddress.get(canonicalIp(spec.address)) ?? null;
+  if (spec.kind === 'doh') {
     let host: string;
     try {
       host = new URL(spec.url).hostname;
@@ -72,21 +72,105 @@ export function inferResolverProvider(spec: Pick<ResolverSpec, 'kind' | 'address
   return null;
 }
 
-/** A plain-DNS resolver named after its address (the port only when not 53), provider inferred. */
-export function udpResolver(address: string, port: number | null): ResolverSpec {
-  const spec: ResolverSpec = {
-    name: formatIpAndPort(address, port === 53 ? null : port),
-    kind: 'udp',
-    address,
-    port: port ?? 53,
-    url: null,
-    provider: null,
-  };
+function withProvider<S extends ResolverSpec>(spec: S): S {
   return { ...spec, provider: inferResolverProvider(spec) };
+}
+
+/** A plain-DNS resolver (UDP with TCP on truncation, or TCP only) named after its address, provider inferred. */
+export function wireResolver(address: string, port: number | null, kind: 'udp' | 'tcp' = 'udp'): ResolverSpec {
+  const label = formatIpAndPort(address, port === 53 ? null : port);
+  return withProvider({ name: kind === 'tcp' ? `tcp-${label}` : label, kind, address, port: port ?? 53, provider: null });
+}
+
+/** A plain-DNS resolver over UDP, named after its address (the port only when not 53), provider inferred. */
+export function udpResolver(address: string, port: number | null): ResolverSpec {
+  return wireResolver(address, port, 'udp');
 }
 
 /** A DNS-over-HTTPS resolver named `doh-<host>`, provider inferred. */
 export function dohResolver(url: URL): ResolverSpec {
-  const spec: ResolverSpec = { name: `doh-${hostOf(url)}`, kind: 'doh', address: null, port: null, url: url.href, provider: null };
-  return { ...spec, provider: inferResolverProvider(spec) };
+  return withProvider({ name: `doh-${hostOf(url)}`, kind: 'doh', url: url.href, provider: null });
+}
+
+export function systemResolver(): ResolverSpec {
+  return { name: 'system', kind: 'system', provider: null };
+}
+
+// ───────────────────────────── how each kind is written ─────────────────────────────
+
+/**
+ * How a resolver of each kind is written in probes.yaml (`{name, <key>: <value>}`) and on the command line
+ * (`--resolver <prefix><value>`), and how that text becomes a spec. One row per transport
+ * (probe/dns/transports.ts holds the other half: how it is asked).
+ */
+export interface ResolverSyntax {
+  kind: ResolverKind;
+  /** The probes.yaml key that selects this kind. */
+  key: string;
+  /** What the key holds, for messages and the schema. */
+  valueHint: string;
+  /** The --resolver prefix that selects it ("tcp:"); null for the bare form of the first row. */
+  flagPrefix: string | null;
+  /** The spec for the key's value, or why the value is wrong. */
+  parse(value: unknown): ResolverSpec | { error: string };
+}
+
+function ipResolver(kind: 'udp' | 'tcp') {
+  return (value: unknown): ResolverSpec | { error: string } => {
+    const parsed = parseIpAndPort(typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+    if ('error' in parsed) return { error: parsed.error === 'bad-port' ? 'expected a port from 1 to 65535' : 'not an IP address' };
+    return wireResolver(parsed.address, parsed.port, kind);
+  };
+}
+
+export const RESOLVER_SYNTAX: readonly ResolverSyntax[] = [
+  { kind: 'udp', key: 'address', valueHint: 'IP, IP:port or [v6]:port', flagPrefix: null, parse: ipResolver('udp') },
+  { kind: 'tcp', key: 'tcp', valueHint: 'IP, IP:port or [v6]:port (DNS over TCP only)', flagPrefix: 'tcp:', parse: ipResolver('tcp') },
+  {
+    kind: 'doh',
+    key: 'doh',
+    valueHint: 'an https:// URL (RFC 8484)',
+    flagPrefix: 'doh:',
+    parse: (value) => {
+      const url = typeof value === 'string' ? parseHttpUrl(value) : null;
+      return url ? dohResolver(url) : { error: 'not an absolute http(s) URL' };
+    },
+  },
+  {
+    kind: 'system',
+    key: 'system',
+    valueHint: 'true',
+    flagPrefix: 'system',
+    parse: (value) => (value === true ? systemResolver() : { error: 'expected true' }),
+  },
+];
+
+/** Where a resolver is reached, as a person writes it: "1.1.1.1", "tcp [2001:db8::1]:5353", the DoH URL, "system". */
+export function resolverTarget(spec: ResolverSpec): string {
+  switch (spec.kind) {
+    case 'udp':
+      return formatIpAndPort(spec.address, spec.port === 53 ? null : spec.port);
+    case 'tcp':
+      return `tcp ${formatIpAndPort(spec.address, spec.port === 53 ? null : spec.port)}`;
+    case 'doh':
+      return spec.url;
+    case 'system':
+      return 'system';
+  }
+}
+
+/** The resolver as the JSON report lists it (address and url stay separate fields there). */
+export function resolverReport(spec: ResolverSpec): ResolverReport {
+  return {
+    name: spec.name,
+    kind: spec.kind,
+    address: spec.kind === 'udp' || spec.kind === 'tcp' ? spec.address : null,
+    url: spec.kind === 'doh' ? spec.url : null,
+    provider: spec.provider,
+  };
+}
+
+/** Two specs that reach the same server the same way. */
+export function sameResolver(a: ResolverSpec, b: ResolverSpec): boolean {
+  return resolverReport(a).kind === b.kind && resolverTarget(a) === resolverTarget(b);
 }

@@ -8,13 +8,13 @@ import type { AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSetti
 import { safeLine } from '../util/text.js';
 import { formatIpAndPort, parseIpAndPort } from './address.js';
 import { validateUserProvider } from '../fingerprint/user-providers.js';
-import { DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, systemResolver } from './defaults.js';
+import { DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import {
   describe, entriesOf, field, fieldsOf, isAbsent, itemsOf, pathAtOffset, quote, report, reportAt, rootSlot,
   stringOf, textOf, type Slot, type Walk,
 } from './nodes.js';
-import { dohResolver, udpResolver } from './resolvers.js';
+import { RESOLVER_SYNTAX, systemResolver } from './resolvers.js';
 import { closestMatch } from './suggest.js';
 import {
   HTTP_METHODS, PATH_NAMES, hostOf, isHeaderName, isHeaderValue, parseByteSize, parseHttpUrl, parseInteger,
@@ -30,7 +30,7 @@ export interface ConfigCheck {
 
 const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution', 'statusPages'] as const;
 const ATTRIBUTION_KEYS = ['minSites', 'samples', 'interval'] as const;
-const RESOLVER_KEYS = ['name', 'address', 'doh', 'system', 'provider'] as const;
+const RESOLVER_KEYS = ['name', 'address', 'tcp', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
 const PROBE_KEYS = ['timeout', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
 const DEFAULTS_KEYS = ['timeout', 'deadline', 'concurrency', 'perHostConcurrency', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
@@ -166,6 +166,7 @@ function readResolvers(walk: Walk, slot: Slot | undefined): ResolverSpec[] {
 }
 
 function readResolver(walk: Walk, slot: Slot): { spec: ResolverSpec; nameSlot: Slot } | null {
+  const keys = RESOLVER_SYNTAX.map((r) => r.key);
   const fields = fieldsOf(walk, slot, RESOLVER_KEYS, 'a resolver like {name: cloudflare, address: 1.1.1.1}');
   if (!fields) return null;
   const system = fields.get('system');
@@ -173,17 +174,23 @@ function readResolver(walk: Walk, slot: Slot): { spec: ResolverSpec; nameSlot: S
     reportAt(walk, system, `expected true or false, got ${describe(system.node)}`);
     return null;
   }
-  const kinds = (['address', 'doh', 'system'] as const).filter((k) =>
-    k === 'system' ? isScalar(system?.node) && system.node.value === true : fields.has(k),
+  const given = RESOLVER_SYNTAX.filter((r) =>
+    r.key === 'system' ? isScalar(system?.node) && system.node.value === true : fields.has(r.key),
   );
-  if (kinds.length !== 1) {
-    const given = kinds.length === 0 ? 'none' : kinds.join(' and ');
-    reportAt(walk, slot, `expected exactly one of address, doh or system: true (got ${given})`);
+  if (given.length !== 1) {
+    const which = given.length === 0 ? 'none' : given.map((r) => r.key).join(' and ');
+    const choices = keys.map((k) => (k === 'system' ? 'system: true' : k));
+    reportAt(walk, slot, `expected exactly one of ${choices.slice(0, -1).join(', ')} or ${choices.at(-1)} (got ${which})`);
     return null;
   }
 
-  const spec = readResolverTarget(walk, fields, kinds[0]!);
-  if (!spec) return null;
+  const syntax = given[0]!;
+  const valueSlot = fields.get(syntax.key)!;
+  const spec = syntax.parse(syntax.key === 'system' ? true : syntax.key === 'doh' ? stringOf(valueSlot.node) : textOf(valueSlot.node));
+  if ('error' in spec) {
+    reportAt(walk, valueSlot, `${spec.error}: ${gotText(valueSlot)}`);
+    return null;
+  }
 
   const nameSlot = fields.get('name');
   const name = nameSlot ? readName(walk, nameSlot) : spec.name;
@@ -191,25 +198,6 @@ function readResolver(walk: Walk, slot: Slot): { spec: ResolverSpec; nameSlot: S
   const provider = providerSlot ? readNonEmptyText(walk, providerSlot, 'a provider name') : spec.provider;
   if (name === null || (providerSlot && provider === null)) return null;
   return { spec: { ...spec, name, provider }, nameSlot: nameSlot ?? slot };
-}
-
-/** What a resolver entry points at (address, doh or system), named and with its provider inferred. */
-function readResolverTarget(walk: Walk, fields: Map<string, Slot>, kind: 'address' | 'doh' | 'system'): ResolverSpec | null {
-  if (kind === 'system') return systemResolver();
-  if (kind === 'address') {
-    const address = fields.get('address')!;
-    const parsed = parseIpAndPort(textOf(address.node) ?? '');
-    if ('error' in parsed) {
-      const what = parsed.error === 'bad-port' ? 'expected a port from 1 to 65535' : 'not an IP address';
-      reportAt(walk, address, `${what}: ${gotText(address)}`);
-      return null;
-    }
-    return udpResolver(parsed.address, parsed.port);
-  }
-  const doh = fields.get('doh')!;
-  const url = parseHttpUrl(stringOf(doh.node) ?? '');
-  if (!url) reportAt(walk, doh, `not an absolute http(s) URL: ${gotText(doh)}`);
-  return url ? dohResolver(url) : null;
 }
 
 // ───────────────────────────── defaults ─────────────────────────────
@@ -423,7 +411,7 @@ function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimit
   }
   if (walk.issues.length > before || !url || name === null || !expect || !headers || !method || !kind) return null;
   return {
-    site: { ...settings, name, url: url.href, host: hostOf(url), kind, provider, method, headers, expect, origin },
+    site: { ...settings, name, probe: 'http', record: 'A', url: url.href, host: hostOf(url), kind, provider, method, headers, expect, origin },
     nameSlot: nameSlot ?? urlSlot,
   };
 }
@@ -495,6 +483,8 @@ function readExpect(walk: Walk, slot: Slot): ExpectSpec | null {
     contains: optional(fields.get('contains'), (s) => readNonEmptyText(walk, s, 'text to find in the body')) ?? null,
     matches: optional(fields.get('matches'), (s) => readRegex(walk, s)) ?? null,
     maxMs: optional(fields.get('maxMs'), (s) => readMaxMs(walk, s)) ?? null,
+    rcode: null,
+    dnssec: false,
   };
   return walk.issues.length > before ? null : expect;
 }

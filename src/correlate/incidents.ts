@@ -12,6 +12,7 @@
 import type { Attempt, DnsAnswer, Incident, IncidentKind, Layer, ResolverSpec, SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
+import { resolverTarget } from '../config/resolvers.js';
 import { groupBy } from './sites.js';
 
 export interface AttributionOptions {
@@ -112,7 +113,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
       confidence,
       summary: `${capitalise(who)} failing: ${outcomes.join('/')} for ${failed.length} of ${plural(asked.length, 'name')} that ${others.join(', ')} answer (confidence ${confidence})`,
       evidence: [
-        `${resolver.name} (${resolver.address ?? resolver.url ?? resolver.kind}): ${outcomes.join(', ')} for ${listNames(failed)}`,
+        `${resolver.name} (${resolverTarget(resolver)}): ${outcomes.join(', ')} for ${listNames(failed)}`,
         `answered by ${others.join(', ')}`,
       ],
     });

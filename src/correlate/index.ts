@@ -1,11 +1,11 @@
-// The correlate stage: classified sites → site verdicts, incidents, blame. Pure.
+// The correlate stage: classified sites → site verdicts, incidents and blame. Pure; it reads only what
+// classify/ decided, so the same rules can later merge reports from many vantage points.
+//
+// correlate/ never imports probe/, report/, state/ or commands/, and never changes an attempt.
 
-import type { Attempt, Config, DnsAnswer, Incident, SiteProvider, SiteReport, SiteSpec } from '../model.js';
-import type { Catalog } from '../fingerprint/index.js';
-import { classifySite } from '../classify/index.js';
-import { classifyEndpointAttempt, expectedEndpointProvider } from '../classify/endpoint.js';
-import { locateAttempts, type RememberedLocations } from '../classify/location.js';
-import { siteReports, siteStatus } from './sites.js';
+import type { DnsAnswer, Incident, ResolverSpec, SiteProvider, SiteReport } from '../model.js';
+import type { ClassifiedSite } from '../classify/index.js';
+import { siteReport } from './sites.js';
 import {
   authoritativeDnsIncidents,
   localNetworkDown,
@@ -26,49 +26,19 @@ export interface Attribution {
   stacks: Record<string, SiteProvider[]>;
 }
 
-/** What earlier runs left in the state file: used where this run cannot see (an edge that no longer answers). */
-export interface Memory {
-  stacks?: Record<string, SiteProvider[]>;
-  locations?: RememberedLocations;
-  now?: Date;
-}
-
-export function attribute(
-  config: Pick<Config, 'sites' | 'resolvers'>,
-  dns: DnsAnswer[],
-  attempts: Attempt[],
-  catalog: Catalog,
-  options: AttributionOptions,
-  memory: Memory = {},
-): Attribution {
-  const specs = new Map(config.sites.map((s) => [s.name, s]));
-  const facts: SiteFacts[] = siteReports(config.sites, dns, attempts).map((report) => {
-    const spec = specs.get(report.name)!;
-    const { attempts: classified, stack } = classifySite(report.dns, report.attempts, config.resolvers, catalog, memory.stacks?.[report.name]);
-    const judged = spec.kind === 'endpoint' && spec.expect.status.length === 0 ? asEndpoint(spec, classified, report.dns, catalog) : classified;
-    const located = locateAttempts(judged, report.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
-    const { status, reason } = siteStatus(located);
-    return { report: { ...report, attempts: located, status, reason, providers: stack.providers }, stack };
-  });
+/** `dns` is every answer of the run (resolver incidents compare resolvers over all names asked). */
+export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Attribution {
+  const facts: SiteFacts[] = classified.map((site) => ({ report: siteReport(site), stack: site.stack }));
   const local = localNetworkDown(facts, dns);
   const shared = local.down
     ? []
-    : [...resolverIncidents(facts, dns, config.resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providerIncidents(facts, options)];
+    : [...resolverIncidents(facts, dns, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providerIncidents(facts, options)];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const regions = local.down ? [] : regionIncidents(facts, { ...options, explained: shared.flatMap((i) => i.sites) });
   const incidents = [...shared, ...regions].map((incident) => withLocations(incident, facts));
   const bySite = incidentsBySite(incidents);
   const sites = facts.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down) }));
   return { sites, incidents, local, stacks: Object.fromEntries(facts.map((f) => [f.report.name, f.stack.providers])) };
-}
-
-/** An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy). */
-function asEndpoint(spec: SiteSpec, attempts: Attempt[], dns: DnsAnswer[], catalog: Catalog): Attempt[] {
-  const expected = expectedEndpointProvider(spec.host, catalog.providers, spec.provider);
-  return attempts.map((a) => {
-    const reading = classifyEndpointAttempt(a, dns, expected, catalog.providers);
-    return reading ? { ...a, ...reading } : a;
-  });
 }
 
 /** Where the incident's failures were seen: failing and healthy locations, and the scope they imply. */

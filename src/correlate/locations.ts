@@ -13,7 +13,8 @@
 
 import type { Attempt, Incident } from '../model.js';
 import type { SiteFacts } from './incidents.js';
-import { isRememberedLocation, validLocationCode } from '../classify/location.js';
+import { isRememberedLocation } from '../state/locations.js';
+import { validLocationCode } from '../util/text.js';
 import { plural } from '../util/text.js';
 
 export type IncidentScope = 'full' | 'partial' | 'all';

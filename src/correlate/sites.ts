@@ -1,8 +1,8 @@
 // Per-site verdicts from the attempts: ok, degraded (some paths or resolvers fail) or down
 // (no user-facing path works). Pure.
 
-import type { Attempt, DnsAnswer, SiteReport, SiteSpec, SiteStatus } from '../model.js';
-import { zoneFromNsAnswer } from '../plan/plan.js';
+import type { Attempt, SiteReport, SiteStatus } from '../model.js';
+import type { ClassifiedSite } from '../classify/index.js';
 
 /** Attempts a visitor's traffic could take: through the edge addresses, or through a proxy. */
 function userFacing(attempts: Attempt[]): Attempt[] {
@@ -44,24 +44,6 @@ export function describeAttempt(a: Attempt): string {
   return `${where}${via}: ${what}${detail}${samples}`;
 }
 
-/**
- * DNS answers about the site: its host's A/AAAA/NS, and the NS answers on the way to its zone apex
- * (whose NS set names the site's authoritative DNS host).
- */
-function siteDns(site: SiteSpec, byName: Map<string, DnsAnswer[]>): DnsAnswer[] {
-  const mine = byName.get(site.host) ?? [];
-  const zones = new Set<string>();
-  let frontier = mine.filter((d) => d.type === 'NS');
-  const ns: DnsAnswer[] = [];
-  for (let step = 0; step < 5 && frontier.length > 0; step += 1) {
-    const next = new Set(frontier.map((d) => zoneFromNsAnswer(d)).filter((z) => !z.final && z.zone).map((z) => z.zone!));
-    frontier = [...next].filter((zone) => !zones.has(zone)).flatMap((zone) => (byName.get(zone) ?? []).filter((d) => d.type === 'NS'));
-    for (const z of next) zones.add(z);
-    ns.push(...frontier);
-  }
-  return [...mine, ...ns];
-}
-
 /** Records grouped once by a key, in their original order: linear, where filtering per site is quadratic. */
 export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
@@ -74,17 +56,15 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
   return groups;
 }
 
-export function siteReports(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[]): SiteReport[] {
-  const attemptsBySite = groupBy(attempts, (a) => a.site);
-  const dnsByName = groupBy(dns, (d) => d.name);
-  return sites.map((site) => {
-    const mine = [...(attemptsBySite.get(site.name) ?? [])].sort(byPathThenAddress);
-    const { status, reason } = siteStatus(mine);
-    return { name: site.name, url: site.url, host: site.host, status, reason, providers: [], blame: null, change: null, since: null, dns: siteDns(site, dnsByName), attempts: mine };
-  });
+/** The site's report before blame: its status from its attempts, in a stable order (path, family, address). */
+export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack'>): SiteReport {
+  const attempts = [...site.attempts].sort(byPathThenAddress);
+  const { status, reason } = siteStatus(attempts);
+  const { name, url, host } = site.spec;
+  return { name, url, host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, dns: site.dns, attempts };
 }
 
-const PATH_ORDER = { edge: 0, proxy: 1, origin: 2 } as const;
+const PATH_ORDER = { dns: 0, edge: 0, proxy: 1, origin: 2 } as const;
 
 function byPathThenAddress(a: Attempt, b: Attempt): number {
   return PATH_ORDER[a.path] - PATH_ORDER[b.path] || (a.family ?? 0) - (b.family ?? 0) || (a.address ?? '').localeCompare(b.address ?? '');

@@ -16,7 +16,7 @@ export type DnsFault = 'servfail' | 'nxdomain' | 'refused' | 'silent' | 'garbage
 
 export interface DnsZoneData {
   /** Records the server answers with, keyed by lower-case name without trailing dot. */
-  records: Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string; NS?: string[]; ttl?: number }>;
+  records: Record<string, { A?: string[]; AAAA?: string[]; CNAME?: string; NS?: string[]; TXT?: string[]; MX?: Array<{ preference: number; exchange: string }>; ttl?: number }>;
   /**
    * Zone apexes it is authoritative for: their SOA goes in the authority section of NODATA and
    * NXDOMAIN answers, so a client asking NS for "www.shop.test" learns the zone is "shop.test".
@@ -35,6 +35,8 @@ export interface DnsServerOptions {
   delayMs?: number | ((name: string, type: string) => number);
   /** Attach an RFC 8914 EDE option to the reply (only when the query carried EDNS, as the RFC requires). */
   ede?: (name: string, type: string) => { code: number; text: string } | null;
+  /** Set the AD bit (a validating resolver vouching for the answer, RFC 4035 3.2.3) on replies to these questions. */
+  authenticated?: (name: string, type: string) => boolean;
   /** Answer DoH requests with this HTTP status and no DNS message (e.g. 500); null = answer normally. */
   dohStatus?: (name: string, type: string) => number | null;
   /** Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST). */
@@ -122,7 +124,7 @@ export function resolveFromData(qname: string, type: string, data: DnsZoneData):
   const authorities = zone !== null ? [soaRecord(zone, data)] : [];
 
   if (record) {
-    if ((type === 'A' || type === 'AAAA' || type === 'NS') && record[type]?.length) {
+    if ((type === 'A' || type === 'AAAA' || type === 'NS' || type === 'TXT' || type === 'MX') && record[type]?.length) {
       for (const value of record[type] ?? []) answers.push({ type, name: current, ttl, class: 'IN', data: value } as Answer);
       return { rcode: 'NOERROR', answers, authorities: [] };
     }
@@ -147,7 +149,7 @@ interface ReplyPlan {
   truncated: boolean;
 }
 
-function encodeReply(query: DecodedPacket, plan: ReplyPlan, ede: { code: number; text: string } | null): Buffer {
+function encodeReply(query: DecodedPacket, plan: ReplyPlan, ede: { code: number; text: string } | null, authenticated = false): Buffer {
   const opt = (query.additionals ?? []).find((a) => a.type === 'OPT');
   const additionals: Answer[] = [];
   if (opt) {
@@ -167,6 +169,7 @@ function encodeReply(query: DecodedPacket, plan: ReplyPlan, ede: { code: number;
     ((query.flags ?? 0) & dnsPacket.RECURSION_DESIRED) |
     dnsPacket.RECURSION_AVAILABLE |
     (plan.truncated ? dnsPacket.TRUNCATED_RESPONSE : 0) |
+    (authenticated ? dnsPacket.AUTHENTIC_DATA : 0) |
     RCODE_VALUES[plan.rcode];
   const packet: Packet = {
     type: 'response',
@@ -243,9 +246,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
         : fault === 'empty'
           ? { rcode: 'NOERROR', answers: [], authorities: [], truncated: false }
           : { ...resolveFromData(name, type, options.data), truncated: fault === 'truncate' && transport === 'udp' };
-    const reply = encodeReply(query, plan, ede);
+    const authenticated = plan.rcode === 'NOERROR' && (options.authenticated?.(name, type) ?? false);
+    const reply = encodeReply(query, plan, ede, authenticated);
     // A reply too large for the client's UDP size goes out truncated, so the client retries over TCP.
-    if (transport === 'udp' && reply.length > udpLimit(query)) return encodeReply(query, { ...plan, truncated: true }, ede);
+    if (transport === 'udp' && reply.length > udpLimit(query)) return encodeReply(query, { ...plan, truncated: true }, ede, authenticated);
     return reply;
   };
 

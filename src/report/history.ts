@@ -1,9 +1,6 @@
 // `--append FILE`: one NDJSON line per run, for later analysis (jq, DuckDB, a spreadsheet). The line is small
-// (counts and incidents, no attempts) and written with O_APPEND in a single write call, so the lines of runs
-// that append at the same time never interleave.
+// (counts and incidents, no attempts); state/history.ts appends it.
 
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Change, IncidentKind, Layer, Report, Verdict } from '../model.js';
 
 export const HISTORY_SCHEMA = 'outage-probe.history/v1';
@@ -64,22 +61,4 @@ export function historyRecord(report: Report): HistoryLine {
 /** The run as one NDJSON line (with its newline). */
 export function historyLine(report: Report): string {
   return `${JSON.stringify(historyRecord(report))}\n`;
-}
-
-/** Append the run's line to `file` (created, with its directory, when missing). Throws on failure. */
-export function appendHistory(file: string, report: Report): void {
-  appendLine(file, historyLine(report));
-}
-
-/** One write(2) on an O_APPEND descriptor: the kernel places it at the end as a whole. */
-export function appendLine(file: string, line: string): void {
-  mkdirSync(dirname(file), { recursive: true });
-  const data = Buffer.from(line, 'utf8');
-  const fd = openSync(file, 'a', 0o644);
-  try {
-    const written = writeSync(fd, data, 0, data.length);
-    if (written !== data.length) throw new Error(`short write to ${file}: ${written} of ${data.length} bytes (disk full?)`);
-  } finally {
-    closeSync(fd);
-  }
 }

@@ -2,7 +2,7 @@
 // Reading never loses a run: a missing file is a first run, a damaged or foreign one is moved aside with
 // a warning. Only a file written by a newer outage-probe is refused, and it is never overwritten.
 
-import type { RememberedLocations } from '../classify/location.js';
+import type { RememberedLocations } from './locations.js';
 import { readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';

@@ -21,3 +21,11 @@ export function safeLine(value: string, max = 300): string {
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/** A location code (PoP, cloud region) that may be shown and used as a metric label: [A-Za-z0-9-], 1 to 16 characters. */
+export function validLocationCode(text: string): boolean {
+  return text.length > 0 && text.length <= 16 && /^[A-Za-z0-9-]+$/.test(text);
+}
+
+/** How much of a location's evidence text is kept. */
+export const LOCATION_EVIDENCE_CHARS = 160;

@@ -3,7 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { classifyEndpointAttempt, endpointDnsFailure, endpointOutcome, expectedEndpointProvider } from '../../src/classify/endpoint.js';
-import { attemptOutcome, evaluateExpect } from '../../src/classify/outcome.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/index.js';
 import type { Attempt, FetchResult } from '../../src/model.js';
 import { attempt, dnsAnswer, fetchResult } from '../support/records.js';

@@ -2,17 +2,8 @@
 // validation of codes that came off the network, and remembered locations across runs.
 
 import { describe, expect, it } from 'vitest';
-import {
-  applyRememberedLocation,
-  attemptLocation,
-  formatAge,
-  isRememberedLocation,
-  locateAttempts,
-  regionFromHostName,
-  rememberLocations,
-  validLocationCode,
-  type RememberedLocations,
-} from '../../src/classify/location.js';
+import { applyRememberedLocation, attemptLocation, locateAttempts, regionFromHostName, validLocationCode } from '../../src/classify/location.js';
+import { formatAge, isRememberedLocation, rememberLocations, type RememberedLocations } from '../../src/state/locations.js';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/index.js';
 import { buildRangeIndex } from '../../src/fingerprint/ranges/trie.js';
 import type { Attempt } from '../../src/model.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { attemptOutcome, evaluateExpect } from '../../src/classify/outcome.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
 import type { ExpectSpec, FetchResult } from '../../src/model.js';
 import { fetchResult } from '../support/records.js';
 

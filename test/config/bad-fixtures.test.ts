@@ -71,8 +71,8 @@ const CASES: Record<string, string[]> = {
   // resolvers
   'resolver-host-name.yaml': ['resolver-host-name.yaml:2:34 resolvers[0].address: not an IP address: "one.one.one.one"'],
   'resolver-bad-port.yaml': ['resolver-bad-port.yaml:2:16 resolvers[0].address: expected a port from 1 to 65535: "1.1.1.1:70000"'],
-  'resolver-no-kind.yaml': ['resolver-no-kind.yaml:2:5 resolvers[0]: expected exactly one of address, doh or system: true (got none)'],
-  'resolver-two-kinds.yaml': ['resolver-two-kinds.yaml:2:5 resolvers[0]: expected exactly one of address, doh or system: true (got address and doh)'],
+  'resolver-no-kind.yaml': ['resolver-no-kind.yaml:2:5 resolvers[0]: expected exactly one of address, tcp, doh or system: true (got none)'],
+  'resolver-two-kinds.yaml': ['resolver-two-kinds.yaml:2:5 resolvers[0]: expected exactly one of address, tcp, doh or system: true (got address and doh)'],
   'resolver-bad-doh.yaml': ['resolver-bad-doh.yaml:2:12 resolvers[0].doh: not an absolute http(s) URL: "dns.google/dns-query"'],
   'resolver-system-not-boolean.yaml': ['resolver-system-not-boolean.yaml:2:15 resolvers[0].system: expected true or false, got "yes please"'],
   'resolver-duplicate-name.yaml': ['resolver-duplicate-name.yaml:3:13 resolvers[1].name: duplicate resolver name "dns" (also the name of resolvers[0])'],
@@ -92,7 +92,7 @@ const CASES: Record<string, string[]> = {
   // every issue is reported, in source order
   'many-errors.yaml': [
     'many-errors.yaml:2:34 resolvers[0].address: not an IP address: "one.one.one.one"',
-    'many-errors.yaml:3:5 resolvers[1]: expected exactly one of address, doh or system: true (got doh and system)',
+    'many-errors.yaml:3:5 resolvers[1]: expected exactly one of address, tcp, doh or system: true (got doh and system)',
     'many-errors.yaml:5:12 defaults.timeout: expected a positive duration like 500ms or 5s, got "-3s"',
     'many-errors.yaml:6:16 defaults.concurrency: expected an integer from 1 to 4096, got "lots"',
     'many-errors.yaml:9:10 sites[0].url: not an absolute http(s) URL: "shop.example.com"',

@@ -19,16 +19,18 @@ const BUILT_IN_DEFAULTS: ProbeSettings = {
   maxRedirects: 5,
 };
 
-const SYSTEM: ResolverSpec = { name: 'system', kind: 'system', address: null, port: null, url: null, provider: null };
+const SYSTEM: ResolverSpec = { name: 'system', kind: 'system', provider: null };
 
 function site(fields: Partial<SiteSpec> & Pick<SiteSpec, 'name' | 'url' | 'host'>): SiteSpec {
   return {
     ...BUILT_IN_DEFAULTS,
+    probe: 'http',
+    record: 'A',
     kind: 'site',
     provider: null,
     method: 'GET',
     headers: {},
-    expect: { status: [], contains: null, matches: null, maxMs: null },
+    expect: { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false },
     origin: null,
     ...fields,
   };
@@ -51,10 +53,10 @@ describe('parseConfig: valid files', () => {
     const expected: Config = {
       source: path,
       resolvers: [
-        { name: 'cloudflare', kind: 'udp', address: '1.1.1.1', port: 53, url: null, provider: 'Cloudflare' },
-        { name: 'google-doh', kind: 'doh', address: null, port: null, url: 'https://dns.google/dns-query', provider: 'Google' },
+        { name: 'cloudflare', kind: 'udp', address: '1.1.1.1', port: 53, provider: 'Cloudflare' },
+        { name: 'google-doh', kind: 'doh', url: 'https://dns.google/dns-query', provider: 'Google' },
         SYSTEM,
-        { name: 'corp', kind: 'udp', address: '10.0.0.53', port: 5353, url: null, provider: 'Corp IT' },
+        { name: 'corp', kind: 'udp', address: '10.0.0.53', port: 5353, provider: 'Corp IT' },
       ],
       run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 },
       defaults: { ...BUILT_IN_DEFAULTS, userAgent: 'outage-probe/0.1 (+https://github.com/outage-probe)' },
@@ -63,7 +65,7 @@ describe('parseConfig: valid files', () => {
           name: 'shop',
           url: 'https://shop.example.com/',
           host: 'shop.example.com',
-          expect: { status: [200], contains: 'Add to cart', matches: null, maxMs: 2000 },
+          expect: { status: [200], contains: 'Add to cart', matches: null, maxMs: 2000, rcode: null, dnssec: false },
           origin: '203.0.113.7',
           headers: { 'accept-language': 'en' },
           timeoutMs: 3000,
@@ -96,9 +98,9 @@ describe('parseConfig: valid files', () => {
   it('applies top-level paths as defaults and per-site overrides on top', () => {
     const config = parseConfig(readFileSync(`${FIXTURES}overrides.yaml`, 'utf8'), 'overrides.yaml');
     expect(config.resolvers).toEqual([
-      { name: '2606:4700:4700::1111', kind: 'udp', address: '2606:4700:4700::1111', port: 53, url: null, provider: 'Cloudflare' },
-      { name: 'doh-cloudflare-dns.com', kind: 'doh', address: null, port: null, url: 'https://cloudflare-dns.com/dns-query', provider: 'Cloudflare' },
-      { name: '9.9.9.9:5353', kind: 'udp', address: '9.9.9.9', port: 5353, url: null, provider: 'Quad9' },
+      { name: '2606:4700:4700::1111', kind: 'udp', address: '2606:4700:4700::1111', port: 53, provider: 'Cloudflare' },
+      { name: 'doh-cloudflare-dns.com', kind: 'doh', url: 'https://cloudflare-dns.com/dns-query', provider: 'Cloudflare' },
+      { name: '9.9.9.9:5353', kind: 'udp', address: '9.9.9.9', port: 5353, provider: 'Quad9' },
     ]);
     expect(config.run).toEqual({ deadlineMs: 120_000, concurrency: 32, perHostConcurrency: 4 });
     const defaults: ProbeSettings = {
@@ -121,7 +123,7 @@ describe('parseConfig: valid files', () => {
         maxRedirects: 0,
         maxAddressesPerFamily: 1,
         origin: '[2001:db8::20]:8443',
-        expect: { status: [204], contains: null, matches: '^ok$', maxMs: 1500 },
+        expect: { status: [204], contains: null, matches: '^ok$', maxMs: 1500, rcode: null, dnssec: false },
       }),
       site({
         ...defaults,
@@ -213,12 +215,12 @@ describe('configFromArgs', () => {
       ['1.1.1.1', 'doh:https://dns.google/dns-query', 'system', '9.9.9.9:5353', '[2606:4700::1111]:53', '[2606:4700:4700::1111]:8053'],
     );
     expect(config.resolvers).toEqual([
-      { name: '1.1.1.1', kind: 'udp', address: '1.1.1.1', port: 53, url: null, provider: 'Cloudflare' },
-      { name: 'doh-dns.google', kind: 'doh', address: null, port: null, url: 'https://dns.google/dns-query', provider: 'Google' },
+      { name: '1.1.1.1', kind: 'udp', address: '1.1.1.1', port: 53, provider: 'Cloudflare' },
+      { name: 'doh-dns.google', kind: 'doh', url: 'https://dns.google/dns-query', provider: 'Google' },
       SYSTEM,
-      { name: '9.9.9.9:5353', kind: 'udp', address: '9.9.9.9', port: 5353, url: null, provider: 'Quad9' },
-      { name: '2606:4700::1111', kind: 'udp', address: '2606:4700::1111', port: 53, url: null, provider: null },
-      { name: '[2606:4700:4700::1111]:8053', kind: 'udp', address: '2606:4700:4700::1111', port: 8053, url: null, provider: 'Cloudflare' },
+      { name: '9.9.9.9:5353', kind: 'udp', address: '9.9.9.9', port: 5353, provider: 'Quad9' },
+      { name: '2606:4700::1111', kind: 'udp', address: '2606:4700::1111', port: 53, provider: null },
+      { name: '[2606:4700:4700::1111]:8053', kind: 'udp', address: '2606:4700:4700::1111', port: 8053, provider: 'Cloudflare' },
     ]);
     expect(config.sites).toEqual([
       site({ name: 'a.example', url: 'https://a.example/', host: 'a.example' }),
@@ -248,11 +250,11 @@ describe('configFromArgs', () => {
       configFromArgs(['shop.example.com', 'https://ok.example/'], ['one.one.one.one', '1.1.1.1:0', 'doh:dns.google', '', '[not-v6]:53']),
     );
     expect(lines).toEqual([
-      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53) or doh:https://host/dns-query, got "one.one.one.one"',
+      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53), tcp:IP or doh:https://host/dns-query, got "one.one.one.one"',
       '(command line) --resolver: expected a port from 1 to 65535: "1.1.1.1:0"',
       '(command line) --resolver: not an absolute http(s) URL: "dns.google"',
-      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53) or doh:https://host/dns-query, got ""',
-      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53) or doh:https://host/dns-query, got "[not-v6]:53"',
+      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53), tcp:IP or doh:https://host/dns-query, got ""',
+      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53), tcp:IP or doh:https://host/dns-query, got "[not-v6]:53"',
       '(command line) url: not an absolute http(s) URL: "shop.example.com"',
     ]);
     expect(error.input).toBe('command-line');
@@ -265,7 +267,7 @@ describe('configFromArgs', () => {
 
   it('prints bad values without control characters', () => {
     expect(thrownLines(() => configFromArgs(['https://a.example/'], ['\u001b[2J\u0007evil'])).lines).toEqual([
-      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53) or doh:https://host/dns-query, got "evil"',
+      '(command line) --resolver: expected system, an IP address (1.1.1.1, 9.9.9.9:5353, [2606:4700::1111]:53), tcp:IP or doh:https://host/dns-query, got "evil"',
     ]);
   });
 });

@@ -1,16 +1,17 @@
 // Attribution over recorded attempts: every incident kind, and the controls that must blame nothing.
 
 import { describe, expect, it } from 'vitest';
-import { attribute } from '../../src/correlate/index.js';
+import { attributeRecorded } from '../support/pipeline.js';
 import { decideVerdict } from '../../src/correlate/verdict.js';
-import { attemptOutcome, evaluateExpect } from '../../src/classify/outcome.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
 import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { Attempt, DnsAnswer, ExpectSpec, FetchResult, ResolverSpec, SiteSpec } from '../../src/model.js';
 import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
 import { responses } from '../support/responses.js';
 
 const catalog = loadCatalog([]);
-const anyStatus: ExpectSpec = { status: [], contains: null, matches: null, maxMs: null };
+const anyStatus: ExpectSpec = { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
 
 const resolver = (name: string, provider: string | null = null): ResolverSpec => ({
   name,
@@ -48,7 +49,7 @@ function resolved(host: string, options: { address?: string; cname?: string[]; n
 }
 
 function run(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[], resolvers = RESOLVERS) {
-  const result = attribute({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
+  const result = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
   return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents) };
 }
 

@@ -1,10 +1,10 @@
 // SiteFacts built the way the pipeline builds them (site reports → classify → locate → status), over a
 // catalog whose range index knows two test AWS regions on loopback prefixes.
 
-import { classifySite } from '../../src/classify/index.js';
-import { attemptOutcome, evaluateExpect } from '../../src/classify/outcome.js';
-import { locateAttempts, type RememberedLocations } from '../../src/classify/location.js';
-import { siteReports, siteStatus } from '../../src/correlate/sites.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import type { RememberedLocations } from '../../src/state/locations.js';
+import { classifyRecorded, siteFacts } from '../support/pipeline.js';
 import type { SiteFacts } from '../../src/correlate/incidents.js';
 import { BUILTIN_PROVIDERS, type Catalog } from '../../src/fingerprint/index.js';
 import { buildRangeIndex } from '../../src/fingerprint/ranges/trie.js';
@@ -33,7 +33,7 @@ export const RESOLVERS = [resolver('alpha'), resolver('beta'), resolver('gamma')
 
 export const spec = (name: string, host = `${name}.test`): SiteSpec => site({ name, url: `https://${host}/` });
 
-const anyStatus = { status: [], contains: null, matches: null, maxMs: null };
+const anyStatus = { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
 
 /** One fetch of `siteName` at `address`, credited to `resolvers`, judged as the probe stage judges it. */
 export function fetched(siteName: string, address: string | null, response: Partial<FetchResult>, resolvers: string[], overrides: Partial<Attempt> = {}): Attempt {
@@ -64,10 +64,5 @@ export function resolvedBy(host: string, byResolver: Record<string, string | Dns
 }
 
 export function facts(specs: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[], memory: RememberedLocations = {}): SiteFacts[] {
-  return siteReports(specs, dns, attempts).map((report) => {
-    const { attempts: classified, stack } = classifySite(report.dns, report.attempts, RESOLVERS, catalog);
-    const located = locateAttempts(classified, report.dns, catalog, memory, NOW);
-    const { status, reason } = siteStatus(located);
-    return { report: { ...report, attempts: located, status, reason, providers: stack.providers }, stack };
-  });
+  return siteFacts(classifyRecorded(specs, dns, attempts, RESOLVERS, catalog, { locations: memory, now: NOW }));
 }

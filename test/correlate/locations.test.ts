@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { scopeByLocation } from '../../src/correlate/locations.js';
 import { providerIncidents, resolverIncidents } from '../../src/correlate/incidents.js';
-import type { RememberedLocations } from '../../src/classify/location.js';
+import type { RememberedLocations } from '../../src/state/locations.js';
 import { responses } from '../support/responses.js';
 import { facts, fetched, noResponse, resolvedBy, RESOLVERS, spec } from './location-facts.js';
 

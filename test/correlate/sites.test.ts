@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { siteReports, siteStatus } from '../../src/correlate/sites.js';
-import { attempt, dnsAnswer, site } from '../support/records.js';
+import { siteStatus } from '../../src/correlate/sites.js';
+import { attempt } from '../support/records.js';
 
 describe('site status', () => {
   it('is ok when every attempt is ok', () => {
@@ -20,17 +20,6 @@ describe('site status', () => {
     ]);
     expect(r.status).toBe('down');
     expect(r.reason).toBe('every user-facing attempt fails: 1 timeout');
-  });
-
-  it('attaches the site host and zone DNS answers to the site', () => {
-    const dns = [
-      dnsAnswer(),
-      dnsAnswer({ type: 'NS', values: [], zone: 'test' }),
-      dnsAnswer({ name: 'test', type: 'NS', values: ['ns1.test'], zone: 'test' }),
-      dnsAnswer({ name: 'other.test' }),
-    ];
-    const [report] = siteReports([site()], dns, [attempt()]);
-    expect(report!.dns.map((d) => `${d.name}/${d.type}`)).toEqual(['shop.test/A', 'shop.test/NS', 'test/NS']);
   });
 });
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { drillList } from '../../src/commands/drill.js';
 import { probeAndReport } from '../../src/commands/check.js';
 import { loadConfigFile } from '../../src/config/load.js';
-import { rememberLocations, type RememberedLocations } from '../../src/classify/location.js';
+import { rememberLocations, type RememberedLocations } from '../../src/state/locations.js';
 import { loadScenario, type Scenario } from '../../src/lab/scenario.js';
 import { startWorld } from '../../src/lab/world.js';
 import { captureIo, leftoverHandles, networkHandles } from './support.js';

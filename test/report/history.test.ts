@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { appendHistory, historyLine, HISTORY_SCHEMA } from '../../src/report/history.js';
+import { historyLine, HISTORY_SCHEMA } from '../../src/report/history.js';
+import { appendHistory } from '../../src/state/history.js';
 import { compareRuns } from '../../src/state/transitions.js';
 import { startScript, transpiled } from '../state/child.js';
 import { incident, report, siteReport } from '../state/reports.js';
@@ -69,13 +70,13 @@ describe('appendHistory', () => {
 
   it('lines of runs appending at the same time never interleave', async () => {
     const file = join(tempDir(), 'history.ndjson');
-    const code = transpiled(['report/history.ts']);
+    const code = transpiled(['state/history.ts', 'report/history.ts']);
     dirs.push(code);
     const writers = 4;
     const perWriter = 150;
     const children = Array.from({ length: writers }, (_, w) =>
       startScript(code, `appender${w}`, `
-import { appendLine } from './src/report/history.js';
+import { appendLine } from './src/state/history.js';
 for (let i = 0; i < ${perWriter}; i++) {
   appendLine(process.argv[2], JSON.stringify({ writer: ${w}, i, pad: String.fromCharCode(97 + ${w}).repeat(6000 + i) }) + '\\n');
 }

@@ -3,7 +3,8 @@
 // exchange is timed out; an HTTP status other than 200 is a network error named after the status.
 
 import type { Agent } from 'undici';
-import type { DnsType } from '../../model.js';
+import type { DnsType, DohResolverSpec } from '../../model.js';
+import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import {
   answersQuery,
@@ -12,6 +13,7 @@ import {
   deadlineFailure,
   decodeMessage,
   encodeQuery,
+  exchangeFields,
   failure,
   timeoutFailure,
   type Exchange,
@@ -68,6 +70,17 @@ export function dohQueryUrl(endpoint: string, message: Buffer): URL {
   url.searchParams.set('dns', base64url(message));
   return url;
 }
+
+/** DNS-over-HTTPS through the run's connection pool. */
+export const dohTransport: ResolverTransport<DohResolverSpec> = {
+  kind: 'doh',
+  server: (spec) => spec.url,
+  types: null,
+  async ask(spec, name, type, options) {
+    const exchange = await exchangeDoh(spec.url, name, type, { timeoutMs: options.timeoutMs, ca: options.ca, ...(options.signal ? { signal: options.signal } : {}), ...(options.dohPool ? { pool: options.dohPool } : {}) });
+    return { fields: exchangeFields(exchange, name, type), server: exchange.server, transport: 'doh' };
+  },
+};
 
 export async function exchangeDoh(
   endpoint: string,

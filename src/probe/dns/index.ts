@@ -1,18 +1,17 @@
 // The DNS probe: one query → one DnsAnswer record, whatever happens on the wire. Never throws:
-// timeouts, refusals and broken replies are outcomes, with the error kept alongside.
+// timeouts, refusals and broken replies are outcomes, with the error kept alongside. How each kind of
+// resolver is asked is its transport's business (transports.ts).
 
 import { setMaxListeners } from 'node:events';
 import type { DnsAnswer, DnsQuery } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
-import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
-import { exchangeDoh } from './doh.js';
-import { lookupSystem } from './system.js';
-import { exchangeUdp } from './udp.js';
-import { normalizeName, replyFields, serverLabel, type DnsTransport, type Exchange } from './wire.js';
+import { normalizeName } from './wire.js';
+import { transportFor, type AnswerFields } from './transports.js';
+import type { DohPool } from './doh.js';
 
 export { closeDohAgents, createDohPool, type DohPool } from './doh.js';
-import type { DohPool } from './doh.js';
+export { RESOLVER_TRANSPORTS, transportFor } from './transports.js';
 
 export interface DnsQueryOptions {
   /** Per query, all retransmissions and the TCP fallback included. */
@@ -25,15 +24,20 @@ export interface DnsQueryOptions {
   dohPool?: DohPool;
 }
 
-const DEFAULT_DNS_PORT = 53;
-
 export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promise<DnsAnswer> {
   const startedAt = new Date().toISOString();
   const start = performance.now();
   const name = normalizeName(query.name);
   const resolver = query.resolver;
+  const transport = transportFor(resolver);
+  let server = '';
+  try {
+    server = transport.server(resolver);
+  } catch {
+    // a malformed spec: the query below fails the same way and is recorded
+  }
   // Built in one place so every record, whatever happened, has the same fields in the same order.
-  const record = (fields: AnswerFields, server: string, transport: DnsTransport): DnsAnswer => ({
+  const record = (fields: AnswerFields, answeredBy: string = server, via: DnsAnswer['transport'] = resolver.kind): DnsAnswer => ({
     resolver: resolver.name,
     name,
     type: query.type,
@@ -44,8 +48,9 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
     values: fields.values ?? [],
     zone: fields.zone ?? null,
     ede: fields.ede ?? [],
-    server,
-    transport,
+    authenticated: fields.authenticated ?? null,
+    server: answeredBy,
+    transport: via,
     startedAt,
     durationMs: elapsedMs(start),
     error: fields.error,
@@ -55,44 +60,19 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
   // for its lifetime: hundreds at once are expected, not a leak, so Node's warning at 11 is switched off.
   if (options.signal) setMaxListeners(0, options.signal);
 
+  if (transport.types && !transport.types.has(query.type)) {
+    return record({ outcome: 'network-error', error: { code: 'ENOTSUP', message: `resolver ${resolver.name} cannot be asked for ${query.type} records` } });
+  }
   try {
-    const exchangeOptions = { timeoutMs: Math.max(0, options.timeoutMs), signal: options.signal };
-    if (resolver.kind === 'system') {
-      return record(await lookupSystem(name, query.type, exchangeOptions), 'system', 'system');
-    }
-
-    let exchange: Exchange;
-    if (resolver.kind === 'udp') {
-      if (!resolver.address) return record(invalid(`resolver ${resolver.name} has no address`), '', 'udp');
-      const target = { address: resolver.address, port: resolver.port ?? DEFAULT_DNS_PORT };
-      exchange = await exchangeUdp(target, name, query.type, exchangeOptions);
-    } else if (resolver.kind === 'doh') {
-      if (!resolver.url) return record(invalid(`resolver ${resolver.name} has no url`), '', 'doh');
-      exchange = await exchangeDoh(resolver.url, name, query.type, { ...exchangeOptions, ca: options.ca ?? null, ...(options.dohPool ? { pool: options.dohPool } : {}) });
-    } else {
-      return record(invalid(`unknown resolver kind ${String(resolver.kind)}`), '', 'system');
-    }
-
-    const fields: AnswerFields =
-      exchange.kind === 'reply'
-        ? replyFields(exchange.reply, name, query.type)
-        : { outcome: exchange.outcome, error: exchange.error };
-    return record(fields, exchange.server, exchange.transport);
+    const answer = await transport.ask(resolver, name, query.type, {
+      timeoutMs: Math.max(0, options.timeoutMs),
+      ca: options.ca ?? null,
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.dohPool ? { dohPool: options.dohPool } : {}),
+    });
+    return record(answer.fields, answer.server, answer.transport);
   } catch (err) {
     // A bug, not a network condition: still a record, so one bad query cannot take the run down.
-    const transport: DnsTransport = resolver.kind === 'udp' || resolver.kind === 'doh' ? resolver.kind : 'system';
-    const server =
-      resolver.kind === 'udp' && resolver.address
-        ? serverLabel({ address: resolver.address, port: resolver.port ?? DEFAULT_DNS_PORT })
-        : (resolver.url ?? '');
-    return record({ outcome: 'network-error', error: toProbeError(err, 'EINTERNAL') }, server, transport);
+    return record({ outcome: 'network-error', error: toProbeError(err, 'EINTERNAL') });
   }
-}
-
-/** The parts of a DnsAnswer a transport decides; absent ones default to "nothing learned". */
-type AnswerFields = Pick<DnsAnswer, 'outcome' | 'error'> &
-  Partial<Pick<DnsAnswer, 'rcode' | 'answers' | 'cnameChain' | 'values' | 'zone' | 'ede'>>;
-
-function invalid(message: string): AnswerFields {
-  return { outcome: 'network-error', error: { code: 'EINVAL', message: safeLine(message) } };
 }

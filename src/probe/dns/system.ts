@@ -11,7 +11,8 @@
 //   anything else          → network-error  (code kept as given, e.g. ECONNREFUSED, EAI_SYSTEM)
 
 import dns from 'node:dns';
-import type { DnsOutcome, DnsRecord, DnsType, ProbeError } from '../../model.js';
+import type { DnsOutcome, DnsRecord, DnsType, ProbeError, SystemResolverSpec } from '../../model.js';
+import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { normalizeName, type ExchangeOptions } from './wire.js';
 
@@ -35,10 +36,21 @@ function lookupAll(name: string, family: 4 | 6): Promise<dns.LookupAddress[]> {
   });
 }
 
+/** This host's resolver, as every other program here sees it. */
+export const systemTransport: ResolverTransport<SystemResolverSpec> = {
+  kind: 'system',
+  server: () => 'system',
+  types: new Set<DnsType>(['A', 'AAAA']),
+  async ask(_spec, name, type, options) {
+    const { answers, values, outcome, error } = await lookupSystem(name, type, options);
+    return { fields: { outcome, error, answers, values }, server: 'system', transport: 'system' };
+  },
+};
+
 export async function lookupSystem(name: string, type: DnsType, options: ExchangeOptions): Promise<SystemResult> {
   const fail = (outcome: DnsOutcome, error: ProbeError): SystemResult => ({ outcome, answers: [], values: [], error });
-  if (type === 'NS') {
-    return fail('network-error', { code: 'ENOTSUP', message: 'the system resolver cannot answer NS queries' });
+  if (type !== 'A' && type !== 'AAAA') {
+    return fail('network-error', { code: 'ENOTSUP', message: `the system resolver (getaddrinfo) cannot answer ${type} queries` });
   }
   if (options.signal?.aborted) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
 

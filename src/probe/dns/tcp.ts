@@ -2,7 +2,8 @@
 // Used when a UDP reply comes back truncated. One connection per query, always destroyed at the end.
 
 import net from 'node:net';
-import type { DnsType } from '../../model.js';
+import type { DnsType, WireResolverSpec } from '../../model.js';
+import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import {
   answersQuery,
@@ -10,6 +11,7 @@ import {
   deadlineFailure,
   decodeMessage,
   encodeQuery,
+  exchangeFields,
   failure,
   randomQueryId,
   serverLabel,
@@ -18,6 +20,17 @@ import {
   type ExchangeOptions,
   type WireTarget,
 } from './wire.js';
+
+/** Plain DNS over TCP only (RFC 7766): for networks or servers where UDP is filtered or unwanted. */
+export const tcpTransport: ResolverTransport<WireResolverSpec> = {
+  kind: 'tcp',
+  server: (spec) => serverLabel(spec),
+  types: null,
+  async ask(spec, name, type, options) {
+    const exchange = await exchangeTcp(spec, name, type, options);
+    return { fields: exchangeFields(exchange, name, type), server: exchange.server, transport: 'tcp' };
+  },
+};
 
 export function frameTcp(message: Buffer): Buffer {
   const length = Buffer.alloc(2);

@@ -7,7 +7,8 @@
 
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { DnsType } from '../../model.js';
+import type { DnsType, WireResolverSpec } from '../../model.js';
+import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { exchangeTcp } from './tcp.js';
 import {
@@ -16,6 +17,7 @@ import {
   deadlineFailure,
   decodeMessage,
   encodeQuery,
+  exchangeFields,
   failure,
   randomQueryId,
   serverLabel,
@@ -29,6 +31,17 @@ import {
 const RECEIVE_BUFFER_BYTES = 1 << 20;
 /** Retransmit at these fractions of the timeout when no reply has come. */
 const RETRANSMIT_AT = [0.25, 0.5];
+
+/** Plain DNS over UDP, asked again over TCP when the reply is truncated. */
+export const udpTransport: ResolverTransport<WireResolverSpec> = {
+  kind: 'udp',
+  server: (spec) => serverLabel(spec),
+  types: null,
+  async ask(spec, name, type, options) {
+    const exchange = await exchangeUdp(spec, name, type, options);
+    return { fields: exchangeFields(exchange, name, type), server: exchange.server, transport: exchange.transport };
+  },
+};
 
 /** One query over UDP; a truncated reply (TC bit) is asked again over TCP within the same time budget. */
 export async function exchangeUdp(

@@ -4,10 +4,10 @@
 import { randomInt } from 'node:crypto';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket } from 'dns-packet';
-import type { DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError } from '../../model.js';
+import type { DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError, ResolverKind } from '../../model.js';
 import { safeLine } from '../../util/text.js';
 
-export type DnsTransport = 'udp' | 'tcp' | 'doh' | 'system';
+export type DnsTransport = ResolverKind;
 
 /** What one transport exchange produced: a reply that answers our query, or why there is none. */
 export type Exchange =
@@ -35,12 +35,15 @@ export function randomQueryId(): number {
   return randomInt(0, 0x10000);
 }
 
-/** A recursive query (RD set) for one name and type, with an EDNS0 OPT record so servers may attach EDEs. */
+/**
+ * A recursive query (RD set) for one name and type, with an EDNS0 OPT record so servers may attach EDEs, and the
+ * AD bit set, which asks a validating resolver to say whether it validated the answer (RFC 6840 5.7).
+ */
 export function encodeQuery(name: string, type: DnsType, id: number): Buffer {
   return dnsPacket.encode({
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED,
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
     questions: [{ type, name, class: 'IN' }],
     additionals: [
       {
@@ -121,6 +124,19 @@ function recordData(record: Answer): string {
     const soa = data as { mname: string; rname: string; serial?: number; minimum?: number };
     return safeLine(`${normalizeName(soa.mname)} ${normalizeName(soa.rname)} ${soa.serial ?? 0} ${soa.minimum ?? 0}`);
   }
+  if (record.type === 'MX' && data && typeof data === 'object') {
+    const mx = data as { preference?: number; exchange?: string };
+    return safeLine(`${mx.preference ?? 0} ${normalizeName(mx.exchange ?? '')}`);
+  }
+  if (record.type === 'SRV' && data && typeof data === 'object') {
+    const srv = data as { priority?: number; weight?: number; port?: number; target?: string };
+    return safeLine(`${srv.priority ?? 0} ${srv.weight ?? 0} ${srv.port ?? 0} ${normalizeName(srv.target ?? '')}`);
+  }
+  if (record.type === 'CAA' && data && typeof data === 'object') {
+    const caa = data as { flags?: number; tag?: string; value?: string };
+    return safeLine(`${caa.flags ?? 0} ${caa.tag ?? ''} "${caa.value ?? ''}"`);
+  }
+  if (record.type === 'TXT' && Array.isArray(data)) return safeLine(data.map((part) => (Buffer.isBuffer(part) ? part.toString('utf8') : String(part))).join(''));
   if (Buffer.isBuffer(data)) return data.toString('hex');
   if (Array.isArray(data)) return safeLine(data.map((part) => String(part)).join(' '));
   return safeLine(JSON.stringify(data) ?? '');
@@ -152,6 +168,7 @@ export function cnameChainFrom(name: string, records: DnsRecord[]): string[] {
 
 export interface ReplyFields {
   outcome: DnsOutcome;
+  authenticated: boolean;
   rcode: string;
   answers: DnsRecord[];
   cnameChain: string[];
@@ -190,7 +207,8 @@ export function replyFields(reply: DecodedPacket, name: string, type: DnsType): 
 
   const rcodeOutcome = RCODE_OUTCOMES[rcode] ?? 'servfail';
   const outcome: DnsOutcome = rcodeOutcome === 'ok' && values.length === 0 ? 'empty' : rcodeOutcome;
-  return { outcome, rcode, answers, cnameChain, values, zone, ede, error: replyError(outcome, rcode, target, type, ede) };
+  const authenticated = ((reply.flags ?? 0) & dnsPacket.AUTHENTIC_DATA) !== 0;
+  return { outcome, authenticated, rcode, answers, cnameChain, values, zone, ede, error: replyError(outcome, rcode, target, type, ede) };
 }
 
 function replyError(
@@ -206,6 +224,11 @@ function replyError(
     return { code: 'NODATA', message: safeLine(`no ${type} records for ${target}${edeText ? ` (${edeText})` : ''}`) };
   }
   return { code: rcode, message: safeLine(`${rcode} for ${target} ${type}${edeText ? ` (${edeText})` : ''}`) };
+}
+
+/** The answer fields of an exchange: the reply read, or the failure as it is. */
+export function exchangeFields(exchange: Exchange, name: string, type: DnsType): Pick<ReplyFields, 'outcome' | 'error'> & Partial<ReplyFields> {
+  return exchange.kind === 'reply' ? replyFields(exchange.reply, name, type) : { outcome: exchange.outcome, error: exchange.error };
 }
 
 // ───────────────────────────── exchange helpers ─────────────────────────────

@@ -1,0 +1,93 @@
+// One run of the pipeline, as every command that probes runs it (check, drill):
+//   config → plan → probe → classify → correlate → report.
+// Each stage hands the next a value; this file only wires them. Each site is classified as soon as the probe
+// stage hands it over, and streaming formats (NDJSON) write exactly those classified attempts, so a line and
+// the final report can never disagree.
+
+import { hostname } from 'node:os';
+import type { Config, Incident, Report } from '../model.js';
+import { classifySite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
+import { correlate } from '../correlate/index.js';
+import { decideVerdict } from '../correlate/verdict.js';
+import { resolverReport } from '../config/resolvers.js';
+import { loadCatalog, type Catalog } from '../fingerprint/index.js';
+import { planRun } from '../plan/index.js';
+import { createProbeSession, probeSites, SITE_PLANNERS } from '../probe/index.js';
+import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
+import type { Budget } from '../util/budget.js';
+import { TOOL_VERSION } from '../version.js';
+
+export interface PipelineOptions {
+  budget: Budget;
+  vantage?: string;
+  /** --status-pages: ask each provider with an incident whether its status page acknowledges it. */
+  statusPages?: boolean;
+  /** What the state file remembers (stacks, locations), for what this run cannot see. */
+  memory?: Memory;
+  /** Aborted on SIGINT / SIGTERM. */
+  signal?: AbortSignal;
+  /** Each site, classified, as soon as it is done (NDJSON streams its attempts from here). */
+  onSite?: (site: ClassifiedSite) => void;
+  onProgress?: (done: number, planned: number) => void;
+}
+
+export async function runPipeline(config: Config, options: PipelineOptions): Promise<Report> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const catalog = loadCatalog(config.providers);
+  const plan = planRun(config, SITE_PLANNERS);
+  const session = createProbeSession({
+    resolvers: config.resolvers,
+    run: config.run,
+    ca: config.tls.ca,
+    deadlineAt: options.budget.until('probe'),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  const context = { resolvers: config.resolvers, catalog, memory: options.memory ?? {} };
+  const order = new Map(config.sites.map((s, i) => [s.name, i]));
+  const classified: ClassifiedSite[] = [];
+  await probeSites(plan, session, {
+    policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
+    sampling: { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs },
+    concurrency: config.run.concurrency,
+    onSite: (raw) => {
+      const site = classifySite(raw, context);
+      classified.push(site);
+      options.onSite?.(site);
+    },
+  });
+  const { dns, complete } = await session.close();
+  classified.sort((a, b) => order.get(a.spec.name)! - order.get(b.spec.name)!);
+
+  const attribution = correlate(classified, dns, config.resolvers, config.attribution);
+  // Status pages are context, never evidence: they change no verdict and no exit code.
+  const incidents = options.statusPages
+    ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
+    : attribution.incidents;
+  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents);
+  return {
+    schema: 'outage-probe.report/v1',
+    tool: { name: 'outage-probe', version: TOOL_VERSION },
+    startedAt: startedAt.toISOString(),
+    durationMs: Math.round(performance.now() - t0),
+    vantage: options.vantage ?? hostname(),
+    config: config.source,
+    complete: complete && options.signal?.aborted !== true,
+    verdict: verdict.verdict,
+    summary: verdict.summary,
+    exitCode: verdict.exitCode,
+    resolvers: config.resolvers.map(resolverReport),
+    sites: attribution.sites,
+    incidents,
+    resolvedIncidents: [],
+    state: null,
+    notifications: [],
+  };
+}
+
+async function acknowledged(incidents: Incident[], catalog: Catalog, options: AcknowledgeOptions): Promise<Incident[]> {
+  if (incidents.length === 0) return incidents;
+  const acks = await acknowledgeIncidents(incidents, catalog, options);
+  return incidents.map((i) => ({ ...i, acknowledged: acks.get(i.id) ?? null }));
+}

@@ -1,0 +1,70 @@
+// The probe stage: the only place that touches the network. It takes the plan's sites through a bounded pool of
+// workers, lets each site's probe kind ask and fetch through the run's session, probes failing attempts again
+// with --samples, and hands every finished site on as a RawSite. It judges nothing: what counts as a failure
+// and which provider's health endpoint to try come in from classify/ through the ProbePolicy.
+//
+// probe/ never imports classify/, correlate/, report/, state/ or commands/.
+
+import pLimit from 'p-limit';
+import type { RawSite, SiteSpec } from '../model.js';
+import type { Plan } from '../plan/index.js';
+import { sleep } from '../util/time.js';
+import { PROBE_KINDS, type ProbeKind, type ProbePolicy } from './kinds/index.js';
+import type { ProbeSession } from './session.js';
+
+export { createProbeSession, type ProbeSession, type SessionOptions } from './session.js';
+export { PROBE_KINDS, SITE_PLANNERS, type ProbeKind, type ProbePolicy, type SelfTestSpec } from './kinds/index.js';
+
+export interface Sampling {
+  /** Probe failing attempts this many times in all (1 = no resampling). */
+  samples: number;
+  intervalMs: number;
+}
+
+/**
+ * Probe every site of the plan; `onSite` receives each one as soon as it is done (after its resamples), and the
+ * run waits for it. Sites are taken by a bounded pool of workers, in order: ten thousand sites pending at once
+ * would hold ten thousand sets of closures for nothing, since fetches are limited anyway. A site waiting between
+ * samples does not hold a worker.
+ */
+export async function probeSites(
+  plan: Plan,
+  session: ProbeSession,
+  options: { policy: ProbePolicy; sampling: Sampling; concurrency: number; onSite: (site: RawSite) => void | Promise<void> },
+  kinds: Record<string, ProbeKind> = PROBE_KINDS,
+): Promise<void> {
+  const workers = pLimit(Math.max(256, options.concurrency * 4));
+  const finishing: Promise<void>[] = [];
+  const started: Promise<void>[] = [];
+  for (const sitePlan of plan.sites()) {
+    started.push(
+      workers(async () => {
+        const kind = kinds[sitePlan.site.probe]!;
+        const raw = await kind.probe(sitePlan, session, options.policy);
+        finishing.push(resampleSite(raw, kind, session, options).then((sampled) => options.onSite(sampled)));
+      }),
+    );
+  }
+  await Promise.all(started);
+  await Promise.all(finishing);
+}
+
+/**
+ * --samples: probe the site's failing attempts again, `samples - 1` more times `intervalMs` apart, so a flapping
+ * provider is recognised (the 2025-11-18 Cloudflare outage failed and recovered every few minutes). Stops early
+ * when the next round could not finish before the deadline.
+ */
+async function resampleSite(raw: RawSite, kind: ProbeKind, session: ProbeSession, options: { policy: ProbePolicy; sampling: Sampling }): Promise<RawSite> {
+  const { samples, intervalMs } = options.sampling;
+  const failing = raw.attempts.filter((a) => options.policy.failed(a) && !(a.error?.code === 'DEADLINE' && a.httpStatus === null));
+  if (samples <= 1 || failing.length === 0) return raw;
+  const spec: SiteSpec = raw.spec;
+  const resamples = new Map(failing.map((a) => [a.id, [] as NonNullable<(typeof a)['resamples']>]));
+  for (let round = 2; round <= samples; round += 1) {
+    if (performance.now() + intervalMs + spec.timeoutMs > session.deadlineAt || session.signal.aborted) break;
+    await sleep(intervalMs, session.signal);
+    const results = await Promise.all(failing.map((a) => session.withFetchSlot(spec.host, () => kind.again(a, spec, session))));
+    results.forEach((result, i) => resamples.get(failing[i]!.id)!.push(result));
+  }
+  return { ...raw, attempts: raw.attempts.map((a) => (resamples.get(a.id)?.length ? { ...a, resamples: resamples.get(a.id)! } : a)) };
+}

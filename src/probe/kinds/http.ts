@@ -1,0 +1,238 @@
+// The http probe kind: resolve the site's host through every resolver, fetch every edge address any of them
+// returned (as soon as each answer arrives: no waiting for the slowest resolver), plus the origin and proxy
+// paths, each pinned to its address with the site's SNI and Host. Its `expect` (status, body text, time) is
+// evaluated here on the whole body sample, which is then cut to what fingerprinting reads.
+
+import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
+import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, staticFetches, type FetchPlan, type SitePlan } from '../../plan/index.js';
+import { queryDns } from '../dns/index.js';
+import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
+import type { ProbeSession } from '../session.js';
+import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
+
+export const httpKind: ProbeKind = {
+  id: 'http',
+  plan: planHttpSite,
+  probe: probeHttpSite,
+  again: probeHttpAgain,
+};
+
+export function planHttpSite(site: SiteSpec, resolvers: ResolverSpec[]): SitePlan {
+  return { site, queries: addressQueries(site, resolvers), zoneQueries: nsQueries(site, resolvers), fetches: staticFetches(site) };
+}
+
+// ───────────────────────────── expect ─────────────────────────────
+
+/** Did the fetch meet the site's expectations? Only judged when a response arrived. */
+export function evaluateExpect(expect: ExpectSpec, fetch: FetchResult): ExpectResult {
+  const failures: string[] = [];
+  const status = fetch.httpStatus;
+  if (status === null) return { ok: false, failures: ['no HTTP response'] };
+  if (expect.status.length > 0) {
+    if (!expect.status.includes(status)) failures.push(`status ${status} not in [${expect.status.join(', ')}]`);
+  } else if (status >= 400) {
+    failures.push(`status ${status}`);
+  }
+  if (expect.contains !== null && !fetch.bodySample.includes(expect.contains)) {
+    failures.push(`body does not contain ${JSON.stringify(expect.contains)}${fetch.bodyTruncated ? ' (in the sampled part)' : ''}`);
+  }
+  if (expect.matches !== null && !new RegExp(expect.matches).test(fetch.bodySample)) {
+    failures.push(`body does not match /${expect.matches}/`);
+  }
+  if (expect.maxMs !== null && fetch.timings.totalMs > expect.maxMs) {
+    failures.push(`took ${Math.round(fetch.timings.totalMs)}ms, over ${expect.maxMs}ms`);
+  }
+  return { ok: failures.length === 0, failures };
+}
+
+/**
+ * How much of the body an attempt keeps once `expect` has been judged: enough for the fingerprint catalog to
+ * read an error or challenge page (their markers sit at the top), not the whole sample. A run over ten thousand
+ * sites must not hold ten thousand 64 KiB samples until the end.
+ */
+export const KEPT_BODY_OK = 4 * 1024;
+export const KEPT_BODY_FAILED = 32 * 1024;
+
+function keptBody(sample: string, passed: boolean): string {
+  const limit = passed ? KEPT_BODY_OK : KEPT_BODY_FAILED;
+  // A copy, not a slice: a V8 slice would keep the whole sample alive.
+  return sample.length <= limit ? sample : Buffer.from(sample.slice(0, limit), 'utf8').toString('utf8');
+}
+
+/** The raw record of one fetch: `expect` judged on the whole sample, the body then cut to what is kept. */
+export function rawAttempt(plan: FetchPlan, fetch: FetchResult, startedAt: string): RawAttempt {
+  const expect = evaluateExpect(plan.site.expect, fetch);
+  return {
+    id: plan.id,
+    site: plan.site.name,
+    path: plan.path,
+    resolver: plan.resolvers[0] ?? null,
+    resolvers: plan.resolvers,
+    family: plan.family,
+    proxy: plan.proxy,
+    startedAt,
+    ...fetch,
+    expect,
+    bodySample: keptBody(fetch.bodySample, expect.ok && fetch.error === null),
+    selfTest: null,
+    resamples: null,
+  };
+}
+
+// ───────────────────────────── probing ─────────────────────────────
+
+export async function probeHttpSite(plan: SitePlan, session: ProbeSession, policy: ProbePolicy): Promise<RawSite> {
+  const site = plan.site;
+  const siteAnswers: Promise<DnsAnswer>[] = [];
+  const ask = (query: DnsQuery) => {
+    const answer = session.resolve(query, site.timeoutMs);
+    siteAnswers.push(answer);
+    return answer;
+  };
+  const fetches: FetchPlan[] = [...plan.fetches];
+  const running: Promise<RawAttempt>[] = fetches.map((f) => runFetch(f, session, policy));
+  const dnsFailures: RawAttempt[] = [];
+
+  const byResolver = new Map<string, DnsQuery[]>();
+  for (const q of plan.queries) byResolver.set(q.resolver.name, [...(byResolver.get(q.resolver.name) ?? []), q]);
+  const perResolver = [...byResolver.values()].map(async (queries) => {
+    const resolver = queries[0]!.resolver;
+    const answers = await Promise.all(queries.map(ask));
+    const addresses = answers.flatMap((a) => (a.outcome === 'ok' ? a.values : []));
+    if (addresses.length === 0) {
+      if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers));
+      return;
+    }
+    const fresh = edgeFetchesFor(site, resolver.name, addresses, fetches);
+    fetches.push(...fresh);
+    running.push(...fresh.map((f) => runFetch(f, session, policy)));
+  });
+  await Promise.all([...perResolver, ...plan.zoneQueries.map((q) => walkToZoneApex(q, ask))]);
+
+  // The site's DNS stage is over, so resolver credit is final; the fetches started meanwhile finish now.
+  const attempts = [...dnsFailures, ...(await Promise.all(running))];
+  return { spec: site, dns: await Promise.all(siteAnswers), attempts };
+}
+
+/** NS questions towards the zone apex: at most a few steps (a CNAME'd host, then the SOA's zone). */
+export async function walkToZoneApex(first: DnsQuery, ask: (q: DnsQuery) => Promise<DnsAnswer>): Promise<void> {
+  let answer = await ask(first);
+  for (let step = 0; step < 4; step += 1) {
+    const next = nextZoneQuery(answer, first.resolver);
+    if (!next) break;
+    answer = await ask(next);
+  }
+}
+
+function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
+  session.planned();
+  return session.withFetchSlot(plan.site.host, async () => {
+    const startedAt = new Date().toISOString();
+    const fetch = session.signal.aborted ? notStarted(plan) : await fetchPinned(fetchRequest(plan, session));
+    session.finished();
+    const attempt = rawAttempt(plan, fetch, startedAt);
+    const spec = attempt.address && !session.signal.aborted ? (policy.selfTestFor?.(attempt) ?? null) : null;
+    return spec ? { ...attempt, selfTest: await selfTest(plan, spec, session) } : attempt;
+  });
+}
+
+/** Fetch the provider's health endpoint through the same address, with the site's Host and SNI. */
+async function selfTest(plan: FetchPlan, spec: SelfTestSpec, session: ProbeSession) {
+  const url = new URL(spec.path, plan.site.url).href;
+  const result = await fetchPinned({ ...fetchRequest(plan, session), url, method: 'GET', headers: {}, maxRedirects: 0, bodySampleBytes: 8192 });
+  const ok = result.error === null && result.httpStatus === 200 && result.bodySample.includes(spec.expect);
+  const line = spec.locationKey ? result.bodySample.split('\n').find((l) => l.startsWith(`${spec.locationKey}=`)) : undefined;
+  return { url, ok, httpStatus: result.httpStatus, location: line ? line.trim().slice(0, 40) : null, error: result.error };
+}
+
+export function fetchRequest(plan: FetchPlan, session: Pick<ProbeSession, 'resolvers' | 'resolve' | 'signal' | 'ca'>, signal: AbortSignal = session.signal): FetchRequest {
+  const site = plan.site;
+  // A redirect to another host is resolved through the same resolver that led to this edge
+  // (or the first configured one for origin paths), never silently through the system resolver.
+  const resolverName = plan.resolvers[0];
+  const resolver = session.resolvers.find((r) => r.name === resolverName) ?? session.resolvers[0];
+  const resolveRedirectHost = async (host: string): Promise<string | null> => {
+    if (!resolver) return null;
+    const answer = await session.resolve(dnsQuery(resolver, host, plan.family === 6 ? 'AAAA' : 'A'), site.timeoutMs);
+    return answer.outcome === 'ok' ? (answer.values[0] ?? null) : null;
+  };
+  return {
+    url: site.url,
+    method: site.method,
+    headers: site.headers,
+    userAgent: site.userAgent,
+    target:
+      plan.path === 'proxy'
+        ? { kind: 'proxy', proxyUrl: plan.proxy! }
+        : { kind: 'address', address: plan.address!, ...(plan.port !== null ? { port: plan.port } : {}) },
+    timeoutMs: site.timeoutMs,
+    signal,
+    bodySampleBytes: site.bodySampleBytes,
+    maxRedirects: site.maxRedirects,
+    ca: session.ca,
+    resolveRedirectHost,
+  };
+}
+
+function defaultPort(url: string): number {
+  const u = new URL(url);
+  return u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+}
+
+/** A fetch the deadline (or a signal) overtook before it could start: reported, never dropped. */
+function notStarted(plan: FetchPlan): FetchResult {
+  return {
+    ...emptyFetchResult(plan.site.url, plan.address, plan.port ?? defaultPort(plan.site.url)),
+    error: { code: 'DEADLINE', message: 'not started: the run deadline was reached' },
+    failedPhase: 'connect',
+  };
+}
+
+/**
+ * When a resolver returned no address for the site, there is nothing to fetch through it; the site
+ * still gets one edge attempt for that resolver, so every (resolver, site) pair has a result.
+ */
+function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsAnswer[]): RawAttempt {
+  const failed = answers.find((a) => a.outcome !== 'ok' && a.outcome !== 'empty') ?? answers[0];
+  const outcome = failed?.outcome ?? 'empty';
+  const code = failed?.error?.code ?? (outcome === 'empty' ? 'NODATA' : outcome.toUpperCase());
+  const message = failed?.error?.message ?? `${resolver.name}: ${outcome} for ${site.host}`;
+  const fetch: FetchResult = {
+    ...emptyFetchResult(site.url, null, defaultPort(site.url)),
+    error: { code, message },
+    failedPhase: 'dns',
+    timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: Math.max(0, ...answers.map((a) => a.durationMs)) },
+  };
+  const plan: FetchPlan = { id: fetchId(site.name, 'edge', `dns:${resolver.name}`), site, path: 'edge', address: null, port: null, family: null, proxy: null, resolvers: [resolver.name] };
+  return rawAttempt(plan, fetch, failed?.startedAt ?? new Date().toISOString());
+}
+
+// ───────────────────────────── --samples ─────────────────────────────
+
+/** Probe one attempt again, the same way: a resolver that gave no address is asked again; a fetch is repeated. */
+export async function probeHttpAgain(attempt: RawAttempt, site: SiteSpec, session: ProbeSession): Promise<SampleResult> {
+  if (attempt.address === null && attempt.path === 'edge') {
+    const resolver = session.resolvers.find((r) => r.name === attempt.resolver);
+    if (!resolver) return sampleOf(attempt);
+    // Asked directly, not through the run's cache, which would hand back the first answer.
+    const answers = await Promise.all((['A', 'AAAA'] as const).map((t) => queryDns(dnsQuery(resolver, site.host, t), { timeoutMs: site.timeoutMs, ca: session.ca, signal: session.signal })));
+    const ok = answers.some((a) => a.outcome === 'ok');
+    return ok ? { httpStatus: null, error: null, failedPhase: null, expect: { ok: true, failures: [] } } : sampleOf(attempt);
+  }
+  const plan: FetchPlan = {
+    id: attempt.id,
+    site,
+    path: attempt.path,
+    address: attempt.address,
+    port: attempt.path === 'origin' ? attempt.port : null,
+    family: attempt.family,
+    proxy: attempt.proxy,
+    resolvers: attempt.resolvers,
+  };
+  const fetch = await fetchPinned(fetchRequest(plan, session));
+  return sampleOf({ ...fetch, expect: evaluateExpect(site.expect, fetch) });
+}
+
+function sampleOf(result: Pick<RawAttempt, 'httpStatus' | 'error' | 'failedPhase' | 'expect'>): SampleResult {
+  return { httpStatus: result.httpStatus, error: result.error, failedPhase: result.failedPhase, expect: result.expect };
+}

@@ -1,0 +1,34 @@
+// What a probe kind is: how it plans a site (pure), how it probes one (the I/O), and how it probes one attempt
+// again for --samples. One file per kind, one row in the table (kinds/index.ts), blackbox_exporter style.
+
+import type { ProbeKindId, RawAttempt, RawSite, SampleResult, SiteSpec } from '../../model.js';
+import type { SitePlanner, SitePlan } from '../../plan/index.js';
+import type { ProbeSession } from '../session.js';
+
+/** The provider's own health endpoint, fetched through the same address when an attempt failed. */
+export interface SelfTestSpec {
+  path: string;
+  /** Text a healthy answer contains. */
+  expect: string;
+  /** `key=value` line of the answer naming the location (colo), if any. */
+  locationKey?: string;
+}
+
+/**
+ * Decisions the probe stage needs but must not make itself (they read the fingerprint catalog and judge
+ * outcomes): handed in by the pipeline from classify/.
+ */
+export interface ProbePolicy {
+  /** For a finished attempt: the health endpoint to fetch through the same address, or null. */
+  selfTestFor?: (attempt: RawAttempt) => SelfTestSpec | null;
+  /** Did this attempt fail (so --samples probes it again)? */
+  failed: (attempt: RawAttempt) => boolean;
+}
+
+export interface ProbeKind {
+  id: ProbeKindId;
+  plan: SitePlanner;
+  probe(plan: SitePlan, session: ProbeSession, policy: ProbePolicy): Promise<RawSite>;
+  /** Probe one attempt again, the same way (--samples). */
+  again(attempt: RawAttempt, site: SiteSpec, session: ProbeSession): Promise<SampleResult>;
+}

@@ -1,0 +1,145 @@
+// One run's shared probing machinery: the DNS cache (one query per resolver, name and type, whoever asks), each
+// resolver's own queue, the fetch limits (global and per host), the DoH connection pool, and the deadline that
+// stops everything. Probe kinds ask and fetch through it; nothing here judges an answer.
+
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { DnsAnswer, DnsQuery, ResolverSpec, RunSettings } from '../model.js';
+import { createDohPool, queryDns, transportFor } from './dns/index.js';
+
+export interface SessionOptions {
+  resolvers: ResolverSpec[];
+  run: RunSettings;
+  /** Extra trusted CA (PEM): DoH and probed HTTPS. */
+  ca: string | null;
+  /** Absolute time (performance.now() scale) by which everything must be finished. */
+  deadlineAt: number;
+  /** Aborted on SIGINT/SIGTERM: stop at once and report what is known. */
+  signal?: AbortSignal;
+  /** DNS queries in flight at most per resolver (each has its own socket; this only paces bursts). */
+  dnsConcurrency?: number;
+  /** Called whenever a DNS query or a fetch finishes. */
+  onProgress?: (done: number, planned: number) => void;
+}
+
+export interface ProbeSession {
+  readonly resolvers: ResolverSpec[];
+  readonly ca: string | null;
+  readonly deadlineAt: number;
+  /** Aborted at the deadline or on a signal: every exchange in flight ends with DEADLINE. */
+  readonly signal: AbortSignal;
+  /** Ask once per (resolver, name, type) in the whole run; later askers share the first answer. */
+  resolve(query: DnsQuery, timeoutMs: number): Promise<DnsAnswer>;
+  /** Run `work` (one fetch and its follow-ups) within the site host's slots and a global one. */
+  withFetchSlot<T>(host: string, work: () => Promise<T>): Promise<T>;
+  /** Count a planned fetch, for progress. */
+  planned(): void;
+  /** Count a finished fetch, for progress. */
+  finished(): void;
+  /** Stop the deadline timer and close connections; every DNS answer of the run, and whether it ran to the end. */
+  close(): Promise<{ dns: DnsAnswer[]; complete: boolean }>;
+}
+
+/**
+ * A resolver that has not answered one of its first queries is not asked the rest: each would cost a full
+ * timeout. Its remaining queries are recorded as timeouts, with a code that says they were not sent.
+ */
+const SILENT_AFTER = 16;
+
+export function createProbeSession(options: SessionOptions): ProbeSession {
+  const stop = new AbortController();
+  const deadlineTimer = setTimeout(() => stop.abort(new Error('deadline')), Math.max(0, options.deadlineAt - performance.now()));
+  const onExternalAbort = () => stop.abort(new Error('interrupted'));
+  options.signal?.addEventListener('abort', onExternalAbort, { once: true });
+  if (options.signal?.aborted) stop.abort(new Error('interrupted'));
+
+  const dohPool = createDohPool();
+  // Each resolver has its own queue: a resolver that never answers holds only its own slots for a timeout
+  // each, and the others' queries (and so every fetch) go on.
+  const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
+  const dnsLimits = new Map<string, LimitFunction>();
+  const silence = new Map<string, { replies: number; timeouts: number }>();
+  const dnsCache = new Map<string, Promise<DnsAnswer>>();
+  const fetchLimit = pLimit(options.run.concurrency);
+  const hostLimits = new Map<string, LimitFunction>();
+  let done = 0;
+  let planned = 0;
+  const progress = () => options.onProgress?.(done, planned);
+
+  const limitFor = (limits: Map<string, LimitFunction>, key: string, slots: number): LimitFunction => {
+    let limit = limits.get(key);
+    if (!limit) {
+      limit = pLimit(slots);
+      limits.set(key, limit);
+    }
+    return limit;
+  };
+
+  return {
+    resolvers: options.resolvers,
+    ca: options.ca,
+    deadlineAt: options.deadlineAt,
+    signal: stop.signal,
+    resolve(query, timeoutMs) {
+      const cached = dnsCache.get(query.key);
+      if (cached) return cached;
+      planned += 1;
+      const answer = limitFor(dnsLimits, query.resolver.name, dnsSlots)(async () => {
+        const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
+        silence.set(query.resolver.name, heard);
+        if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER) return notSent(query, heard.timeouts);
+        const a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
+        if (a.rcode !== null) heard.replies += 1;
+        else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
+        return a;
+      }).then((a) => {
+        done += 1;
+        progress();
+        return a;
+      });
+      dnsCache.set(query.key, answer);
+      return answer;
+    },
+    // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
+    withFetchSlot: (host, work) => limitFor(hostLimits, host, options.run.perHostConcurrency)(() => fetchLimit(work)),
+    planned() {
+      planned += 1;
+    },
+    finished() {
+      done += 1;
+      progress();
+    },
+    async close() {
+      clearTimeout(deadlineTimer);
+      options.signal?.removeEventListener('abort', onExternalAbort);
+      const dns = await Promise.all([...dnsCache.values()]);
+      await dohPool.close();
+      return { dns, complete: !stop.signal.aborted };
+    },
+  };
+}
+
+function notSent(query: DnsQuery, timeouts: number): DnsAnswer {
+  const r = query.resolver;
+  return {
+    resolver: r.name,
+    name: query.name,
+    type: query.type,
+    outcome: 'timeout',
+    rcode: null,
+    answers: [],
+    cnameChain: [],
+    values: [],
+    zone: null,
+    ede: [],
+    authenticated: null,
+    server: transportFor(r).server(r),
+    transport: r.kind,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+    error: { code: 'RESOLVER_SILENT', message: `not sent: ${r.name} answered none of its first ${timeouts} queries` },
+  };
+}
+
+export function msLeft(deadlineAt: number): number {
+  return Math.max(1, Math.floor(deadlineAt - performance.now()));
+}

@@ -1,0 +1,45 @@
+// The run's deadline and each phase's share of it, in one object, so no phase can eat another's time.
+// Phases run in this order: probing (with its resamples), reading status pages, posting notifications, and
+// finishing (correlating, printing, writing files). Each phase ends when the time the later ones keep begins.
+
+export type Phase = 'probe' | 'status-pages' | 'notify' | 'finish';
+
+export interface BudgetOptions {
+  /** When the clock started (performance.now() scale): process start, or the moment a waited-for lock was taken. */
+  startAt: number;
+  deadlineMs: number;
+  /** --status-pages: keep a share for reading them. */
+  statusPages?: boolean;
+  /** --notify: keep a share for posting. */
+  notify?: boolean;
+}
+
+export interface Budget {
+  /** When the whole run must be over (performance.now() scale). */
+  readonly endsAt: number;
+  /** When `phase` must be over: the end of the run minus what the phases after it keep. */
+  until(phase: Phase): number;
+}
+
+/** Kept for correlating and printing, so the process ends on time. */
+export function finishShareMs(deadlineMs: number): number {
+  return Math.min(250, Math.round(deadlineMs * 0.05));
+}
+
+export function createBudget(options: BudgetOptions): Budget {
+  const endsAt = options.startAt + options.deadlineMs;
+  const shares: Record<Phase, number> = {
+    probe: 0,
+    'status-pages': options.statusPages ? Math.min(10_000, Math.round(options.deadlineMs * 0.2)) : 0,
+    notify: options.notify ? Math.min(5000, Math.round(options.deadlineMs * 0.25)) : 0,
+    finish: finishShareMs(options.deadlineMs),
+  };
+  const order: Phase[] = ['probe', 'status-pages', 'notify', 'finish'];
+  return {
+    endsAt,
+    until(phase) {
+      const later = order.slice(order.indexOf(phase) + 1);
+      return endsAt - later.reduce((sum, p) => sum + shares[p], 0);
+    },
+  };
+}
