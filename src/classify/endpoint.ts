@@ -15,6 +15,7 @@ import type { Attempt, AttemptOutcome, DnsAnswer } from '../model.js';
 import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix, matchHeaders } from '../fingerprint/match.js';
 import type { Classification } from './layer.js';
+import { addressAnswers, noAddressFromAnyResolver } from './dns-facts.js';
 
 /** Domains under which API endpoints live that no CNAME suffix in the catalog names. */
 const ENDPOINT_DOMAINS: Array<{ provider: string; suffix: string }> = [
@@ -68,19 +69,10 @@ export function endpointOutcome(
   return 'ok';
 }
 
-const NO_ADDRESS = new Set(['empty', 'nxdomain', 'servfail', 'refused', 'timeout', 'network-error']);
-
-/** No address from any resolver: every A/AAAA answer is empty or failed, and none names a DNSSEC fault. */
-export function endpointDnsFailure(dns: DnsAnswer[]): boolean {
-  const answers = dns.filter((d) => d.type === 'A' || d.type === 'AAAA');
-  if (answers.length === 0) return false;
-  const dnssec = answers.some((d) => d.ede.some((e) => e.code >= 1 && e.code <= 12));
-  return !dnssec && answers.every((d) => NO_ADDRESS.has(d.outcome) || (d.outcome === 'ok' && d.values.length === 0));
-}
 
 function describeDns(dns: DnsAnswer[]): string {
   const byResolver = new Map<string, Set<string>>();
-  for (const d of dns.filter((x) => x.type === 'A' || x.type === 'AAAA')) {
+  for (const d of addressAnswers(dns)) {
     byResolver.set(d.resolver, (byResolver.get(d.resolver) ?? new Set()).add(d.outcome));
   }
   return [...byResolver].map(([r, outcomes]) => `${[...outcomes].join('/')} from ${r}`).join(', ');
@@ -100,7 +92,7 @@ export function classifyEndpointAttempt(attempt: Attempt, dns: DnsAnswer[], expe
     case 'ok':
       return { outcome, layer: null, provider: null, explanation: null };
     case 'dns-error':
-      if (!endpointDnsFailure(dns)) return null;
+      if (!noAddressFromAnyResolver(dns)) return null;
       return {
         outcome,
         layer: 'authoritative-dns',

@@ -3,8 +3,9 @@
 // reading, and where the provider served it (location, from this run or from memory). Every output — the table,
 // JSON, NDJSON lines, metrics — renders what this stage decided. Pure.
 //
-// classify/ never imports probe/, correlate/, report/ or commands/; it reads the fingerprint catalog and what the
-// state file remembers (handed in as Memory).
+// It reads the fingerprint catalog and what the state file remembers (handed in as Memory).
+//
+// classify/ never imports config/, probe/, correlate/, report/, notify/, status/, merge/, lab/ or commands/.
 
 import type { Attempt, DnsAnswer, RawAttempt, RawSite, ResolverSpec, SampleStats, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';

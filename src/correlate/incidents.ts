@@ -13,6 +13,7 @@ import type { Attempt, DnsAnswer, Incident, IncidentKind, Layer, ResolverSpec, S
 import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
 import { resolverTarget } from '../config/resolvers.js';
+import { addressAnswers, isDnssecFailure } from '../classify/dns-facts.js';
 import { groupBy } from './sites.js';
 
 export interface AttributionOptions {
@@ -27,8 +28,6 @@ export interface SiteFacts {
 
 const DNS_FAILURE = new Set(['timeout', 'servfail', 'refused', 'network-error']);
 const NO_REPLY = new Set(['timeout', 'network-error']);
-/** EDE 1–12: the zone's own DNSSEC is broken; a validating resolver is right to fail it. */
-const DNSSEC_EDE = (a: DnsAnswer) => a.ede.some((e) => e.code >= 1 && e.code <= 12);
 
 const PROVIDER_LAYERS: ReadonlySet<Layer> = new Set(['edge', 'challenge', 'network', 'tls']);
 
@@ -65,10 +64,6 @@ function describeErrors(attempts: Attempt[]): string {
 
 // ───────────────────────────── 2. resolver ─────────────────────────────
 
-function addressAnswers(dns: DnsAnswer[]): DnsAnswer[] {
-  return dns.filter((d) => d.type === 'A' || d.type === 'AAAA');
-}
-
 export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
   const answers = addressAnswers(dns);
   // Which resolvers answered each name: grouped once, so thousands of names stay linear.
@@ -83,7 +78,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     if (asked.length === 0) continue;
     const failed = asked.filter((name) => {
       const own = ownByName.get(name)!;
-      if (!own.every((d) => DNS_FAILURE.has(d.outcome)) || own.some(DNSSEC_EDE)) return false;
+      if (!own.every((d) => DNS_FAILURE.has(d.outcome)) || own.some(isDnssecFailure)) return false;
       // Other resolvers answered the same name.
       return [...(answeredBy.get(name) ?? [])].some((r) => r !== resolver.name);
     });
@@ -132,7 +127,7 @@ function dnsHostKey(stack: SiteStack): string | null {
 
 function failsEverywhere(site: SiteFacts): boolean {
   const answers = addressAnswers(site.report.dns);
-  return answers.length > 0 && answers.every((d) => DNS_FAILURE.has(d.outcome)) && !answers.some(DNSSEC_EDE);
+  return answers.length > 0 && answers.every((d) => DNS_FAILURE.has(d.outcome)) && !answers.some(isDnssecFailure);
 }
 
 function resolvesSomewhere(site: SiteFacts): boolean {

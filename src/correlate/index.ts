@@ -1,7 +1,10 @@
 // The correlate stage: classified sites → site verdicts, incidents and blame. Pure; it reads only what
 // classify/ decided, so the same rules can later merge reports from many vantage points.
 //
-// correlate/ never imports probe/, report/, state/ or commands/, and never changes an attempt.
+// It never changes an attempt.
+//
+// correlate/ never imports plan/, probe/, report/, notify/, status/, merge/, lab/ or commands/; from state/ it reads only
+// how a remembered location is marked.
 
 import type { DnsAnswer, Incident, ResolverSpec, SiteProvider, SiteReport } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';

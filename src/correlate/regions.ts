@@ -15,6 +15,7 @@
 // Kind 'provider' at layer 'origin' (the hosting), with the region in the id and in `locations`, so that two
 // regions of one cloud are two incidents: "provider:AWS:origin:us-east-1".
 
+import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
 import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
@@ -53,19 +54,6 @@ export function siteRegion(site: SiteFacts): SiteRegion | null {
   return found.size === 1 ? [...found.values()][0]! : null;
 }
 
-function addressAnswers(dns: DnsAnswer[]): DnsAnswer[] {
-  return dns.filter((d) => d.type === 'A' || d.type === 'AAAA');
-}
-
-/** No resolver returned an address (empty answers count), and no DNSSEC fault explains it. */
-function noAddressAnywhere(dns: DnsAnswer[]): boolean {
-  const answers = addressAnswers(dns);
-  return (
-    answers.length > 0 &&
-    answers.every((d) => d.outcome !== 'ok' || d.values.length === 0) &&
-    !answers.some((d) => d.ede.some((e) => e.code >= 1 && e.code <= 12))
-  );
-}
 
 /** Why a failing attempt is the hosting region's doing, in a few words; null when it is not evidence of that. */
 function regionalFailure(a: Attempt, region: SiteRegion, dns: DnsAnswer[]): string | null {
@@ -85,7 +73,7 @@ function regionalFailure(a: Attempt, region: SiteRegion, dns: DnsAnswer[]): stri
       return a.provider === region.provider ? `${a.provider} ${a.httpStatus ?? a.outcome}` : null;
     case 'resolver':
     case 'authoritative-dns':
-      return a.outcome === 'dns-error' && noAddressAnywhere(dns) ? 'no DNS answer' : null;
+      return a.outcome === 'dns-error' && noAddressFromAnyResolver(dns) ? 'no DNS answer' : null;
     default:
       return null;
   }

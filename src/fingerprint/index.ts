@@ -1,5 +1,9 @@
 // The fingerprint stage's front door: the catalog a run uses (built-in providers plus the user's
-// `providers:` from probes.yaml) and the range index over published and user prefixes.
+// `providers:` from probes.yaml) and the range index over published and user prefixes. The catalog is data: every
+// fact a rule reads about a provider (headers, error pages, CNAME and NS suffixes, ranges, PoP markers, regions,
+// status pages) lives in catalog/, one file per provider.
+//
+// fingerprint/ never imports config/, plan/, probe/, classify/, correlate/, report/, state/, notify/, status/, merge/, lab/ or commands/.
 
 import { BUILTIN_PROVIDERS } from './catalog/index.js';
 import { rangeIndex, type LoadRangesOptions } from './ranges/load.js';

@@ -1,6 +1,8 @@
 // `merge`: several vantage points' finished reports → one view of which incidents are global, regional or one
 // vantage's own. Pure: no probing, only the reports' records (their classified attempts have already become
 // each vantage's incidents, whose ids are stable: "provider:Cloudflare:edge" is the same claim everywhere).
+//
+// merge/ never imports config/, plan/, probe/, classify/, correlate/, report/, state/, notify/, status/, lab/ or commands/.
 
 import type { Acknowledgement, Incident, Report } from '../model.js';
 import { EXIT } from '../exit-codes.js';

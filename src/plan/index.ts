@@ -1,8 +1,9 @@
 // The plan stage: what to ask and what to fetch, as data. Pure: no I/O, no clocks.
 //
 // plan/ owns the Plan value and the rules for deduplicating work (one query per resolver, name and type; one
-// fetch per site, path and address). It never imports probe/, classify/, correlate/ or report/: each probe kind
-// plans its own sites, and the pipeline hands those planners in.
+// fetch per site, path and address). Each probe kind plans its own sites, and the pipeline hands those planners in.
+//
+// plan/ never imports config/, probe/, classify/, correlate/, fingerprint/, report/, state/, notify/, status/, merge/, lab/ or commands/.
 
 import type { Config, DnsQuery, ProbeKindId, ResolverSpec, SiteSpec } from '../model.js';
 import type { FetchPlan } from './plan.js';

@@ -3,7 +3,7 @@
 // with --samples, and hands every finished site on as a RawSite. It judges nothing: what counts as a failure
 // and which provider's health endpoint to try come in from classify/ through the ProbePolicy.
 //
-// probe/ never imports classify/, correlate/, report/, state/ or commands/.
+// probe/ never imports config/, classify/, correlate/, fingerprint/, report/, state/, notify/, status/, merge/, lab/ or commands/.
 
 import pLimit from 'p-limit';
 import type { RawSite, SiteSpec } from '../model.js';

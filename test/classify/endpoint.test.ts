@@ -2,7 +2,8 @@
 // any resolver is the provider's DNS failing, and an answer from someone else is not the endpoint.
 
 import { describe, expect, it } from 'vitest';
-import { classifyEndpointAttempt, endpointDnsFailure, endpointOutcome, expectedEndpointProvider } from '../../src/classify/endpoint.js';
+import { classifyEndpointAttempt, endpointOutcome, expectedEndpointProvider } from '../../src/classify/endpoint.js';
+import { noAddressFromAnyResolver } from '../../src/classify/dns-facts.js';
 import { attemptOutcome } from '../../src/classify/outcome.js';
 import { evaluateExpect } from '../../src/probe/kinds/http.js';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/index.js';
@@ -65,7 +66,7 @@ describe('endpoint DNS', () => {
 
   it('calls no address from any resolver the provider authoritative-dns failure', () => {
     const dns = [...empty('alpha'), ...empty('beta').map((d) => (d.type === 'A' ? { ...d, outcome: 'servfail' as const } : d))];
-    expect(endpointDnsFailure(dns)).toBe(true);
+    expect(noAddressFromAnyResolver(dns)).toBe(true);
     const dnsFailed = endpointFetch({ httpStatus: null, address: null, error: { code: 'NODATA', message: 'empty' }, failedPhase: 'dns' });
     const c = classifyEndpointAttempt(dnsFailed, dns, aws, providers);
     expect(c).toMatchObject({ outcome: 'dns-error', layer: 'authoritative-dns', provider: 'AWS' });
@@ -74,11 +75,11 @@ describe('endpoint DNS', () => {
 
   it('leaves a failure at some resolvers only to the generic resolver reading, and a DNSSEC fault out', () => {
     const partial = [...empty('alpha'), dnsAnswer({ resolver: 'beta', name: 'dynamodb.us-east-1.amazonaws.com', values: ['127.0.40.1'] })];
-    expect(endpointDnsFailure(partial)).toBe(false);
+    expect(noAddressFromAnyResolver(partial)).toBe(false);
     const dnsFailed = endpointFetch({ httpStatus: null, address: null, error: { code: 'NODATA', message: 'empty' }, failedPhase: 'dns' });
     expect(classifyEndpointAttempt(dnsFailed, partial, aws, providers)).toBeNull();
     const bogus = empty('alpha').map((d) => ({ ...d, outcome: 'servfail' as const, ede: [{ code: 6, text: 'DNSSEC Bogus' }] }));
-    expect(endpointDnsFailure(bogus)).toBe(false);
+    expect(noAddressFromAnyResolver(bogus)).toBe(false);
   });
 });
 

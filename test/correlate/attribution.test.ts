@@ -26,7 +26,7 @@ const RESOLVERS = [resolver('alpha', 'Cloudflare'), resolver('beta', 'Google')];
 /** One recorded fetch of a site through an edge address, judged as the probe stage judges it. */
 function fetched(siteName: string, address: string, response: Partial<FetchResult>, overrides: Partial<Attempt> = {}): Attempt {
   const fetch = fetchResult({ ...response, address });
-  const expect = evaluateExpect(overrides.path === 'origin' ? anyStatus : anyStatus, fetch);
+  const expect = evaluateExpect(anyStatus, fetch);
   return attempt({ ...fetch, id: `${siteName}|edge|${address}`, site: siteName, resolver: 'alpha', resolvers: ['alpha', 'beta'], expect, outcome: attemptOutcome(fetch, expect), ...overrides });
 }
 

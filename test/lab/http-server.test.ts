@@ -4,7 +4,7 @@ import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type TestCa } from '../../src/lab/ca.js';
 import { startHttpServer, type HttpBehaviour, type HttpRequestInfo, type RunningHttpServer } from '../../src/lab/http-server.js';
-import { startConnectProxy, type RunningProxy } from '../../src/lab/proxy.js';
+import { startConnectProxy, type RunningProxy } from '../support/proxy.js';
 
 // The lab servers are driven here with plain sockets, not with the probe's fetch, so a bug in one
 // cannot hide a bug in the other.

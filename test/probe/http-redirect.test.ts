@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type TestCa } from '../../src/lab/ca.js';
 import { startHttpServer, type HttpBehaviour, type HttpRequestInfo, type RunningHttpServer } from '../../src/lab/http-server.js';
-import { startConnectProxy, type RunningProxy } from '../../src/lab/proxy.js';
+import { startConnectProxy, type RunningProxy } from '../support/proxy.js';
 import { fetchPinned, type FetchRequest } from '../../src/probe/http/fetch.js';
 
 const SITE = 'shop.test';

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, selfSigned, type TestCa } from '../../src/lab/ca.js';
 import { startHttpServer, type HttpRequestInfo, type RunningHttpServer } from '../../src/lab/http-server.js';
-import { startConnectProxy, type RunningProxy } from '../../src/lab/proxy.js';
+import { startConnectProxy, type RunningProxy } from '../support/proxy.js';
 import { fetchPinned, type FetchRequest } from '../../src/probe/http/fetch.js';
 
 // `shop.test` and friends are in the reserved .test TLD (RFC 6761): nothing anywhere resolves them,

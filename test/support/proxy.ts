@@ -3,7 +3,7 @@
 // It never asks a DNS resolver: names are mapped through `hosts` (plus "localhost").
 
 import net, { isIP, type Socket } from 'node:net';
-import { assertLoopback, isLoopback } from './http-server.js';
+import { assertLoopback, isLoopback } from '../../src/lab/http-server.js';
 
 export interface ConnectProxyOptions {
   host: string;

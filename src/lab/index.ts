@@ -1,0 +1,9 @@
+// lab/: a simulated internet on loopback for drills and tests: a CA made at run time, programmable DNS servers,
+// HTTPS edges with the providers' real headers and error pages (personalities/), origins, status pages, and
+// worlds built from scenario files (scenarios/*.yaml) that write the probes.yaml pointing check at them.
+// Nothing in it may send a packet off loopback.
+//
+// lab/ never imports config/, plan/, probe/, classify/, correlate/, report/, state/, notify/, status/, merge/ or commands/.
+
+export { loadScenario, loadScenarios, scenarioNames, type Scenario } from './scenario.js';
+export { startWorld, LabStartError, type World } from './world.js';

@@ -1,0 +1,7 @@
+// util/: small helpers every stage may use: text safety (control characters, plurals, location codes), times and
+// durations, errors as values, atomic file writes, the one HTTP client helper, and the run's Budget.
+//
+// util/ never imports config/, plan/, probe/, classify/, correlate/, fingerprint/, report/, state/, notify/, status/, merge/, lab/ or commands/.
+
+export { createBudget, type Budget } from './budget.js';
+export { agentFor, readCapped, secureContextFor, timedRequest } from './http-client.js';
