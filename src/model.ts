@@ -11,6 +11,11 @@ interface ResolverCommon {
   name: string;
   /** Who runs it (configured, or inferred for well-known public addresses); null when unknown. */
   provider: string | null;
+  /**
+   * This host's own resolver (a corporate or ISP resolver the network allows), like the system resolver: when
+   * every other resolver answers nothing while the local ones answer, the network blocks outbound DNS.
+   */
+  local?: boolean;
 }
 
 /** Plain DNS to a server's IP address: over UDP (TCP when a reply is truncated), or over TCP only. */
@@ -361,7 +366,8 @@ export interface SampleStats {
 
 // ───────────────────────────── correlate / report ─────────────────────────────
 
-export type SiteStatus = 'ok' | 'degraded' | 'down';
+/** untested: every attempt was one this host could not make (no route for the family, a blocked resolver). */
+export type SiteStatus = 'ok' | 'degraded' | 'down' | 'untested';
 
 export type Verdict = 'ok' | 'site-failures' | 'provider-incident' | 'local-network';
 
@@ -435,8 +441,10 @@ export interface Incident {
   confidence: number;
   summary: string;
   evidence: string[];
-  /** Resolver incidents: the configured name of the failing resolver. */
+  /** Resolver incidents: the configured name of the (first) failing resolver. */
   resolver?: string;
+  /** Resolver incidents: every failing resolver of the operator. */
+  resolvers?: string[];
   /** With --state: new, ongoing or resolved since the last run; null without state. */
   change: Change | null;
   /** With --state: when this incident was first seen (ISO 8601); null without state. */
@@ -449,6 +457,23 @@ export interface ResolverReport {
   address: string | null;
   url: string | null;
   provider: string | null;
+}
+
+/** How far this host could reach one address family. */
+export type FamilyReach = 'ok' | 'no-route' | 'failing' | 'untested';
+
+/** What the run learned about the probing host itself: facts that explain failures no site or provider caused. */
+export interface HostReport {
+  /** ok: connections opened; no-route: the kernel has no route (every attempt failed at once); failing: nothing of
+   * the family connected while the other family served the same sites, on several providers; untested: none asked. */
+  ipv4: FamilyReach;
+  ipv6: FamilyReach;
+  /** Resolvers this network appears to block: none answered anything, across operators, while others answered. */
+  blockedResolvers: string[];
+  /** The findings in one short clause for a headline ("no IPv6 route here"), or null when there are none. */
+  summary: string | null;
+  /** Plain sentences: what about this host explains which failures, and what could not be tested from here. */
+  notes: string[];
 }
 
 export interface Report {
@@ -464,6 +489,8 @@ export interface Report {
   summary: string;
   exitCode: number;
   resolvers: ResolverReport[];
+  /** What this run learned about the probing host itself. */
+  host: HostReport;
   sites: SiteReport[];
   incidents: Incident[];
   /** With --state: incidents of the last run that are over now (change "resolved"). */

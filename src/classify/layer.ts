@@ -5,6 +5,7 @@ import type { Attempt, AttemptOutcome, Layer } from '../model.js';
 import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
 import { isChallengePage, matchErrorRule, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
+import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
 
 export interface Classification {
   outcome: AttemptOutcome;
@@ -51,6 +52,19 @@ const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f
  * HTTP rows, so "Cloudflare answered 521" beats "the site answered 521".
  */
 const NETWORK_RULES: GenericRule[] = [
+  {
+    // This host cannot send to the address at all: nothing about the site or its provider follows.
+    when: (f) => noRouteFromHere(f.attempt),
+    layer: 'local',
+    provider: () => null,
+    says: (f) => `this host has no route to ${familyWord(f.attempt.address)} address ${f.attempt.address} (${f.attempt.error!.code})`,
+  },
+  {
+    when: (f) => f.attempt.outcome === 'dns-error' && f.attempt.error !== null && NO_ROUTE_CODES.has(f.attempt.error.code) && f.attempt.timings.totalMs < IMMEDIATE_MS,
+    layer: 'local',
+    provider: () => null,
+    says: (f) => `this host has no route to resolver ${f.attempt.resolver ?? '?'} (${f.attempt.error!.code})`,
+  },
   {
     when: (f) => f.attempt.outcome === 'dns-error',
     layer: 'resolver',

@@ -65,7 +65,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
     : attribution.incidents;
-  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents);
+  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host);
   return {
     schema: 'outage-probe.report/v1',
     tool: { name: 'outage-probe', version: TOOL_VERSION },
@@ -78,6 +78,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     summary: verdict.summary,
     exitCode: verdict.exitCode,
     resolvers: config.resolvers.map(resolverReport),
+    host: attribution.host,
     sites: attribution.sites,
     incidents,
     resolvedIncidents: [],

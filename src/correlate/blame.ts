@@ -15,12 +15,13 @@ export function incidentsBySite(incidents: Incident[]): Map<string, Incident> {
   return bySite;
 }
 
-export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local: boolean): Blame | null {
+export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local: boolean, explained: ReadonlySet<string> = new Set()): Blame | null {
   if (site.status === 'ok') return null;
   if (local) return { layer: 'local', provider: null, confidence: 0.9, reason: "the probing host's own network is unusable" };
+  if (site.status === 'untested') return { layer: 'local', provider: null, confidence: 0.9, reason: site.reason ?? 'nothing could be tested from this host' };
   const incident = bySite.get(site.name);
   if (incident) return { layer: incident.layer, provider: incident.provider, confidence: incident.confidence, reason: incident.summary };
-  const failed = site.attempts.filter((a) => a.outcome !== 'ok' && a.layer !== null);
+  const failed = site.attempts.filter((a) => a.outcome !== 'ok' && a.layer !== null && !explained.has(a.id));
   const userFacing = failed.filter((a) => a.path !== 'origin');
   const pool = userFacing.length > 0 ? userFacing : failed;
   if (pool.length === 0) return { layer: 'site', provider: null, confidence: 0.3, reason: site.reason ?? 'failing' };

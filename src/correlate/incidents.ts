@@ -1,9 +1,8 @@
 // Across sites: which failures share a cause. Pure; reads only classified records, so the same code
 // can later merge reports from many vantage points.
 //
-// The rules, in the order they are applied:
-//   1. Local: nothing outside answered (no resolver reply and no HTTP response, or no connection to sites on
-//      several providers). Then no incident is raised and nothing is blamed on anyone else.
+// The rules, in the order they are applied (after the host findings of host.ts, which explain failures that say
+// nothing about any site and, when nothing outside answered, stop the rest: nothing is blamed on anyone):
 //   2. Resolver: one resolver fails (timeout, SERVFAIL, REFUSED, network error) for names other resolvers answer.
 //   3. Authoritative DNS: every resolver fails for the names served by one DNS host, while others resolve.
 //   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls).
@@ -24,10 +23,11 @@ export interface AttributionOptions {
 export interface SiteFacts {
   report: SiteReport;
   stack: SiteStack;
+  /** Ids of the site's attempts that a host finding explains (no route from here, a blocked resolver): no evidence. */
+  explained: ReadonlySet<string>;
 }
 
 const DNS_FAILURE = new Set(['timeout', 'servfail', 'refused', 'network-error']);
-const NO_REPLY = new Set(['timeout', 'network-error']);
 
 const PROVIDER_LAYERS: ReadonlySet<Layer> = new Set(['edge', 'challenge', 'network', 'tls']);
 
@@ -38,39 +38,35 @@ export function incidentId(kind: IncidentKind, provider: string | null, layer: L
   return [kind, provider ?? '-', layer, ...(resolver ? [resolver] : [])].join(':');
 }
 
-// ───────────────────────────── 1. local ─────────────────────────────
-
-export function localNetworkDown(sites: SiteFacts[], dns: DnsAnswer[]): { down: boolean; evidence: string[] } {
-  const attempts = sites.flatMap((s) => s.report.attempts);
-  if (sites.length === 0 || attempts.some((a) => a.httpStatus !== null)) return { down: false, evidence: [] };
-  const wire = dns.filter((d) => d.transport !== 'system');
-  const dnsReplies = wire.filter((d) => !NO_REPLY.has(d.outcome));
-  const connected = attempts.filter((a) => a.address !== null || a.proxy !== null);
-  const evidence: string[] = [];
-  if (wire.length > 0 && dnsReplies.length === 0) evidence.push(`no reply from any of ${plural(new Set(wire.map((d) => d.resolver)).size, 'resolver')} (${wire.length} queries)`);
-  if (connected.length > 0) evidence.push(`no HTTP response from any of ${plural(connected.length, 'edge attempt')} (${describeErrors(connected)})`);
-  if (wire.length > 0 && dnsReplies.length === 0) return { down: true, evidence };
-  // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
-  const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
-  if (connected.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
-  return { down: false, evidence: [] };
-}
-
-function describeErrors(attempts: Attempt[]): string {
-  const codes = new Map<string, number>();
-  for (const a of attempts) codes.set(a.error?.code ?? a.outcome, (codes.get(a.error?.code ?? a.outcome) ?? 0) + 1);
-  return [...codes].map(([c, n]) => `${n}× ${c}`).join(', ');
-}
-
 // ───────────────────────────── 2. resolver ─────────────────────────────
 
+/** One resolver failing for names other resolvers answer: the names, and what it said. */
+interface FailingResolver {
+  resolver: ResolverSpec;
+  asked: number;
+  failed: string[];
+  outcomes: string[];
+}
+
+/** Who runs a resolver, for grouping: its provider, or the resolver itself when nobody is known to run it. */
+function operatorOf(r: ResolverSpec): string {
+  return r.provider ?? `resolver ${r.name}`;
+}
+
+/**
+ * Resolvers that fail (timeout, SERVFAIL, REFUSED, network error) for at least `minSites` names, and at least
+ * half of those asked, that other resolvers answer. One incident per operator, naming each of its failing
+ * resolvers and those of its resolvers that still answer (on 2025-07-14 Cloudflare's DoH kept working while
+ * 1.1.1.1 and 1.0.0.1 were gone).
+ */
 export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
   const answers = addressAnswers(dns);
   // Which resolvers answered each name: grouped once, so thousands of names stay linear.
   const answeredBy = new Map<string, Set<string>>();
   for (const d of answers) if (d.outcome === 'ok') answeredBy.set(d.name, (answeredBy.get(d.name) ?? new Set()).add(d.resolver));
   const byResolver = groupBy(answers, (d) => d.resolver);
-  const incidents: Incident[] = [];
+  const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
+  const failing: FailingResolver[] = [];
   for (const resolver of resolvers) {
     const mine = byResolver.get(resolver.name) ?? [];
     const ownByName = groupBy(mine, (d) => d.name);
@@ -84,36 +80,58 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     });
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
-    const outcomes = [...new Set(mine.filter((d) => failedNames.has(d.name)).map((d) => d.outcome))];
-    const others = resolvers.filter((r) => r.name !== resolver.name && (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name);
-    const affected = sites.filter((s) => failedNames.has(s.report.host)).map((s) => s.report.name);
-    const fraction = failed.length / asked.length;
-    const confidence = round2(0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0));
-    const who = resolver.provider ? `${resolver.provider} resolver ${resolver.name}` : `resolver ${resolver.name}`;
-    incidents.push({
-      id: incidentId('resolver', resolver.provider, 'resolver', resolver.name),
-      change: null,
-      since: null,
-      locations: [],
-      healthyLocations: [],
-      acknowledged: null,
-      kind: 'resolver',
-      provider: resolver.provider,
-      layer: 'resolver',
-      resolver: resolver.name,
-      sites: affected,
-      probed: asked.length,
-      controls: others,
-      scope: failed.length === asked.length ? 'full' : 'partial',
-      confidence,
-      summary: `${capitalise(who)} failing: ${outcomes.join('/')} for ${failed.length} of ${plural(asked.length, 'name')} that ${others.join(', ')} answer (confidence ${confidence})`,
-      evidence: [
-        `${resolver.name} (${resolverTarget(resolver)}): ${outcomes.join(', ')} for ${listNames(failed)}`,
-        `answered by ${others.join(', ')}`,
-      ],
-    });
+    failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name)).map((d) => d.outcome))] });
   }
-  return incidents;
+  return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
+}
+
+function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, sites: SiteFacts[]): Incident {
+  const lead = group[0]!.resolver;
+  const names = group.map((f) => f.resolver.name);
+  const operator = operatorOf(lead);
+  const sameOperator = resolvers.filter((r) => operatorOf(r) === operator && !names.includes(r.name) && answering.has(r.name)).map((r) => r.name);
+  const others = resolvers.filter((r) => operatorOf(r) !== operator && answering.has(r.name));
+  const failed = [...new Set(group.flatMap((f) => f.failed))];
+  const asked = Math.max(...group.map((f) => f.asked));
+  const outcomes = [...new Set(group.flatMap((f) => f.outcomes))];
+  const fraction = failed.length / asked;
+  // Compared only with this host's own resolver, a silent public resolver could as well be this network
+  // blocking outbound DNS: say so, and do not be sure.
+  const onlyLocalAnswer = others.length > 0 && others.every((r) => r.kind === 'system' || r.local === true);
+  const confidence = round2(
+    Math.min(onlyLocalAnswer ? 0.5 : 1, 0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0)),
+  );
+  const who = lead.provider ? `${lead.provider} ${group.length > 1 ? 'resolvers' : 'resolver'} ${names.join(', ')}` : `resolver ${lead.name}`;
+  const failedNames = new Set(failed);
+  const clauses = [
+    `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${others.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
+    sameOperator.length > 0 ? `${lead.provider}'s ${sameOperator.join(', ')} ${sameOperator.length === 1 ? 'answers' : 'answer'}` : null,
+  ].filter(Boolean);
+  return {
+    id: incidentId('resolver', lead.provider, 'resolver', lead.provider ? undefined : lead.name),
+    change: null,
+    since: null,
+    locations: [],
+    healthyLocations: [],
+    acknowledged: null,
+    kind: 'resolver',
+    provider: lead.provider,
+    layer: 'resolver',
+    resolver: lead.name,
+    resolvers: names,
+    sites: sites.filter((s) => failedNames.has(s.report.host)).map((s) => s.report.name),
+    probed: asked,
+    controls: others.map((r) => r.name),
+    scope: failed.length === asked && sameOperator.length === 0 ? 'full' : 'partial',
+    confidence,
+    summary: `${capitalise(who)} failing: ${clauses.join('; ')} (confidence ${confidence})`,
+    evidence: [
+      ...group.map((f) => `${f.resolver.name} (${resolverTarget(f.resolver)}): ${f.outcomes.join(', ')} for ${listNames(f.failed)}`),
+      `answered by ${others.map((r) => r.name).join(', ')}`,
+      ...(sameOperator.length > 0 ? [`still answering for ${lead.provider}: ${sameOperator.join(', ')}`] : []),
+      ...(onlyLocalAnswer ? ['only this host\'s own resolver was there to compare with: a network that blocks outbound DNS would look the same'] : []),
+    ],
+  };
 }
 
 // ───────────────────────────── 3. authoritative DNS ─────────────────────────────
@@ -186,7 +204,7 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
 
 /** Failed attempts that speak about a provider's own layer. */
 function providerFailures(site: SiteFacts): Attempt[] {
-  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && PROVIDER_LAYERS.has(a.layer) && a.provider !== null);
+  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && PROVIDER_LAYERS.has(a.layer) && a.provider !== null && !site.explained.has(a.id));
 }
 
 const LAYER_WORDS: Record<string, string> = {

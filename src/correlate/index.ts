@@ -6,12 +6,12 @@
 // correlate/ never imports plan/, probe/, report/, notify/, status/, merge/, lab/ or commands/; from state/ it reads only
 // how a remembered location is marked.
 
-import type { DnsAnswer, Incident, ResolverSpec, SiteProvider, SiteReport } from '../model.js';
+import type { DnsAnswer, HostReport, Incident, ResolverSpec, SiteReport } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
 import { siteReport } from './sites.js';
+import { hostFindings } from './host.js';
 import {
   authoritativeDnsIncidents,
-  localNetworkDown,
   providerIncidents,
   resolverIncidents,
   type AttributionOptions,
@@ -25,23 +25,30 @@ export interface Attribution {
   sites: SiteReport[];
   incidents: Incident[];
   local: { down: boolean; evidence: string[] };
-  /** The provider stack of each site, by site name (for the state file). */
-  stacks: Record<string, SiteProvider[]>;
+  /** What the run learned about the probing host itself. */
+  host: HostReport;
 }
 
 /** `dns` is every answer of the run (resolver incidents compare resolvers over all names asked). */
 export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Attribution {
-  const facts: SiteFacts[] = classified.map((site) => ({ report: siteReport(site), stack: site.stack }));
-  const local = localNetworkDown(facts, dns);
+  // First the host itself: what it could not do explains failures that say nothing about the sites.
+  const host = hostFindings(classified.map((site) => ({ report: siteReport(site), stack: site.stack, explained: new Set() })), dns, resolvers);
+  const facts: SiteFacts[] = classified.map((site) => ({
+    report: siteReport(site, host.explains),
+    stack: site.stack,
+    explained: new Set(site.attempts.filter(host.explains).map((a) => a.id)),
+  }));
+  const local = host.local;
+  const evidence = dns.filter((d) => !host.explainsAnswer(d));
   const shared = local.down
     ? []
-    : [...resolverIncidents(facts, dns, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providerIncidents(facts, options)];
+    : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providerIncidents(facts, options)];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const regions = local.down ? [] : regionIncidents(facts, { ...options, explained: shared.flatMap((i) => i.sites) });
   const incidents = [...shared, ...regions].map((incident) => withLocations(incident, facts));
   const bySite = incidentsBySite(incidents);
-  const sites = facts.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down) }));
-  return { sites, incidents, local, stacks: Object.fromEntries(facts.map((f) => [f.report.name, f.stack.providers])) };
+  const sites = facts.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down, f.explained) }));
+  return { sites, incidents, local, host: host.report };
 }
 
 /** Where the incident's failures were seen: failing and healthy locations, and the scope they imply. */

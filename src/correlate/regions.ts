@@ -89,7 +89,8 @@ interface Placed {
 function place(site: SiteFacts): Placed | null {
   const region = siteRegion(site);
   if (!region) return null;
-  const failures = site.report.status === 'ok' ? [] : site.report.attempts.map((a) => regionalFailure(a, region, site.report.dns)).filter((f): f is string => f !== null);
+  const failures =
+    site.report.status === 'ok' ? [] : site.report.attempts.filter((a) => !site.explained.has(a.id)).map((a) => regionalFailure(a, region, site.report.dns)).filter((f): f is string => f !== null);
   return { site, region, failures: [...new Set(failures)] };
 }
 

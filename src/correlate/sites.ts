@@ -1,5 +1,5 @@
-// Per-site verdicts from the attempts: ok, degraded (some paths or resolvers fail) or down
-// (no user-facing path works). Pure.
+// Per-site verdicts from the attempts: ok, degraded (some paths or resolvers fail), down (no user-facing path
+// works), or untested (every attempt was one this host could not make: the host findings explain them). Pure.
 
 import type { Attempt, SiteReport, SiteStatus } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
@@ -10,7 +10,15 @@ function userFacing(attempts: Attempt[]): Attempt[] {
   return facing.length > 0 ? facing : attempts;
 }
 
-export function siteStatus(attempts: Attempt[]): { status: SiteStatus; reason: string | null } {
+/**
+ * `explained`: attempts a host finding explains (no route from here, a blocked resolver). They say nothing about
+ * the site, so the site is judged on the others; with none left it is untested from here, not down.
+ */
+export function siteStatus(all: Attempt[], explained: (a: Attempt) => boolean = () => false): { status: SiteStatus; reason: string | null } {
+  const attempts = all.filter((a) => !explained(a));
+  if (all.length > 0 && attempts.length === 0) {
+    return { status: 'untested', reason: `nothing could be tested from this host: ${all.find((a) => a.explanation)?.explanation ?? 'every attempt is explained by this host'}` };
+  }
   if (attempts.length === 0) return { status: 'down', reason: 'nothing could be probed' };
   const failed = attempts.filter((a) => a.outcome !== 'ok');
   if (failed.length === 0) return { status: 'ok', reason: null };
@@ -57,9 +65,9 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
 }
 
 /** The site's report before blame: its status from its attempts, in a stable order (path, family, address). */
-export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack'>): SiteReport {
+export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack'>, explained: (a: Attempt) => boolean = () => false): SiteReport {
   const attempts = [...site.attempts].sort(byPathThenAddress);
-  const { status, reason } = siteStatus(attempts);
+  const { status, reason } = siteStatus(attempts, explained);
   const { name, url, host } = site.spec;
   return { name, url, host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, dns: site.dns, attempts };
 }

@@ -1,6 +1,6 @@
 // The one-line answer at the top of every report, and the exit code that goes with it. Pure.
 
-import type { Incident, SiteReport, Verdict } from '../model.js';
+import type { HostReport, Incident, SiteReport, Verdict } from '../model.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../util/text.js';
 
@@ -10,9 +10,18 @@ export interface VerdictResult {
   exitCode: number;
 }
 
-export function decideVerdict(sites: SiteReport[], local: { down: boolean; evidence: string[] }, incidents: Incident[]): VerdictResult {
+export function decideVerdict(
+  sites: SiteReport[],
+  local: { down: boolean; evidence: string[] },
+  incidents: Incident[],
+  host: Pick<HostReport, 'summary' | 'notes'> = { summary: null, notes: [] },
+): VerdictResult {
   const down = sites.filter((s) => s.status === 'down');
   const degraded = sites.filter((s) => s.status === 'degraded');
+  const untested = sites.filter((s) => s.status === 'untested');
+  // What this host could not do, said once at the end of the line.
+  const aside = [untested.length > 0 ? `${untested.length} untested from here` : null, host.summary].filter(Boolean).join(': ');
+  const tail = aside ? `; ${aside}` : '';
   if (local.down) {
     return {
       verdict: 'local-network',
@@ -30,9 +39,17 @@ export function decideVerdict(sites: SiteReport[], local: { down: boolean; evide
       down.length > 0 ? `${down.length} down (${names(down)})` : null,
       degraded.length > 0 ? `${degraded.length} degraded (${names(degraded)})` : null,
     ].filter(Boolean);
-    return { verdict: 'site-failures', summary: `${parts.join(', ')} of ${plural(sites.length, 'site')}; no shared cause found`, exitCode: EXIT.siteFailures };
+    return { verdict: 'site-failures', summary: `${parts.join(', ')} of ${plural(sites.length, 'site')}; no shared cause found${tail}`, exitCode: EXIT.siteFailures };
   }
-  return { verdict: 'ok', summary: `All ${plural(sites.length, 'site')} ok`, exitCode: EXIT.ok };
+  if (sites.length > 0 && untested.length === sites.length) {
+    return {
+      verdict: 'local-network',
+      summary: `Nothing could be tested from this host: ${host.notes[0] ?? untested[0]!.reason ?? 'every attempt failed here'}; no site or provider is blamed`,
+      exitCode: EXIT.localNetwork,
+    };
+  }
+  const ok = sites.length - untested.length;
+  return { verdict: 'ok', summary: `${ok === sites.length ? 'All ' : `${ok} of `}${plural(sites.length, 'site')} ok${tail}`, exitCode: EXIT.ok };
 }
 
 function names(sites: SiteReport[], max = 4): string {

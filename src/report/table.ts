@@ -19,6 +19,7 @@ export function renderTable(report: Report, options: TableOptions): string {
   const out: string[] = [];
   out.push(...verdictLines(report, c, options.width));
   out.push(c.dim(contextLine(report)));
+  for (const note of report.host?.notes ?? []) out.push(...wrap(`  ${c.cyan('this host')}: ${safeLine(note, options.width * 3)}`, options.width, '    '));
   if (report.incidents.length > 0) {
     out.push('');
     for (const incident of report.incidents) {
@@ -97,7 +98,7 @@ function contextLine(report: Report): string {
 }
 
 function statusText(status: SiteStatus, c: ChalkInstance): string {
-  return status === 'ok' ? c.green('ok') : status === 'degraded' ? c.yellow('degraded') : c.red('down');
+  return status === 'ok' ? c.green('ok') : status === 'degraded' ? c.yellow('degraded') : status === 'untested' ? c.dim('untested') : c.red('down');
 }
 
 /** What one resolver gave for one site: its DNS failure, or the result of the fetches to its addresses. */

@@ -18,8 +18,8 @@ export function safeLine(value: string, max = 300): string {
 }
 
 /** "1 site", "3 sites". */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+export function plural(n: number, noun: string, nouns = `${noun}s`): string {
+  return `${n} ${n === 1 ? noun : nouns}`;
 }
 
 /** A location code (PoP, cloud region) that may be shown and used as a metric label: [A-Za-z0-9-], 1 to 16 characters. */

@@ -53,5 +53,5 @@ export function attributeRecorded(
 
 /** SiteFacts (report + stack) for the correlate rules' own tests. */
 export function siteFacts(classified: ClassifiedSite[]) {
-  return classified.map((site) => ({ report: siteReport(site), stack: site.stack }));
+  return classified.map((site) => ({ report: siteReport(site), stack: site.stack, explained: new Set<string>() }));
 }

@@ -5,7 +5,7 @@
 //
 // getaddrinfo error → outcome (Node folds EAI_NONAME, EAI_NODATA and EAI_MEMORY into ENOTFOUND):
 //   ENOTFOUND              → nxdomain       (the name or the address family has no answer)
-//   EAI_AGAIN              → timeout        (glibc: no resolver answered in time, or SERVFAIL)
+//   EAI_AGAIN              → timeout        (glibc: no resolver answered in time, or SERVFAIL); at once: network-error
 //   EAI_FAIL               → servfail       (non-recoverable failure in name resolution)
 //   ENODATA                → empty          (some platforms: the name exists, no address of the family)
 //   anything else          → network-error  (code kept as given, e.g. ECONNREFUSED, EAI_SYSTEM)
@@ -64,6 +64,7 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
     onAbort = () => resolve(fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' }));
     options.signal?.addEventListener('abort', onAbort, { once: true });
   });
+  const started = performance.now();
   const looked = lookupAll(name, type === 'AAAA' ? 6 : 4).then(
     (addresses): SystemResult => {
       const values = addresses.map((a) => a.address);
@@ -74,6 +75,11 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
     },
     (err: unknown): SystemResult => {
       const error = toProbeError(err, 'ENETWORK');
+      // glibc says EAI_AGAIN both when its resolvers time out and when none can be reached at all (no network):
+      // an answer well before any timeout is the second, and is not a "DNS timeout".
+      if (error.code === 'EAI_AGAIN' && performance.now() - started < Math.min(1000, options.timeoutMs / 2)) {
+        return fail('network-error', { code: 'EAI_AGAIN', message: `getaddrinfo gave up at once (EAI_AGAIN, temporary failure in name resolution): no DNS server is reachable from this host` });
+      }
       return fail(LOOKUP_ERROR_OUTCOMES[error.code] ?? 'network-error', error);
     },
   );

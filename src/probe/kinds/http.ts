@@ -98,9 +98,9 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
   const perResolver = [...byResolver.values()].map(async (queries) => {
     const resolver = queries[0]!.resolver;
     const answers = await Promise.all(queries.map(ask));
-    const addresses = answers.flatMap((a) => (a.outcome === 'ok' ? a.values : []));
+    const addresses = answers.flatMap((a) => (a.outcome === 'ok' && familyAllowed(site, a.type) ? a.values : []));
     if (addresses.length === 0) {
-      if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers));
+      if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers.filter((a) => familyAllowed(site, a.type))));
       return;
     }
     const fresh = edgeFetchesFor(site, resolver.name, addresses, fetches);
@@ -112,6 +112,11 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
   // The site's DNS stage is over, so resolver credit is final; the fetches started meanwhile finish now.
   const attempts = [...dnsFailures, ...(await Promise.all(running))];
   return { spec: site, dns: await Promise.all(siteAnswers), attempts };
+}
+
+/** Only addresses of a family the site's paths allow are fetched; none of them is a DNS failure for this site. */
+function familyAllowed(site: SiteSpec, type: DnsAnswer['type']): boolean {
+  return type === 'A' ? site.paths.ipv4 : type === 'AAAA' ? site.paths.ipv6 : false;
 }
 
 /** NS questions towards the zone apex: at most a few steps (a CNAME'd host, then the SOA's zone). */

@@ -1,0 +1,27 @@
+// Failures this host produces itself, before any packet leaves: the kernel has no route to the address (no
+// default route for the family, an IPv4-only container asked for IPv6), or no such family at all. Connect and
+// send fail at once with these codes; a router on the way that reports unreachability is only heard after a
+// round trip (and TCP retries a SYN on such soft errors until its timeout), so a failure that came back at once
+// is this host's. Pure.
+
+import type { Attempt, DnsAnswer } from '../model.js';
+
+/** What connect(2), sendto(2) and getaddrinfo say when this host cannot send to the address at all. */
+export const NO_ROUTE_CODES: ReadonlySet<string> = new Set(['ENETUNREACH', 'EHOSTUNREACH', 'EADDRNOTAVAIL', 'EAFNOSUPPORT', 'ENETDOWN']);
+
+/** A no-route failure later than this may be a router's ICMP answer, not this host's routing table. */
+export const IMMEDIATE_MS = 250;
+
+/** The fetch failed to connect because this host has no route to its address. */
+export function noRouteFromHere(a: Pick<Attempt, 'error' | 'failedPhase' | 'timings' | 'address'>): boolean {
+  return a.address !== null && a.failedPhase === 'connect' && a.error !== null && NO_ROUTE_CODES.has(a.error.code) && a.timings.totalMs < IMMEDIATE_MS;
+}
+
+/** The query got no reply because this host has no route to the resolver. */
+export function resolverUnroutable(d: Pick<DnsAnswer, 'rcode' | 'error' | 'durationMs'>): boolean {
+  return d.rcode === null && d.error !== null && NO_ROUTE_CODES.has(d.error.code) && d.durationMs < IMMEDIATE_MS;
+}
+
+export function familyWord(address: string | null): string {
+  return address?.includes(':') ? 'IPv6' : 'IPv4';
+}

@@ -1,0 +1,206 @@
+// "It's us": what this run shows about the probing host itself, read across every site before any site or
+// provider is judged. Pure. Each finding explains failures that say nothing about the sites:
+//
+//   - an address family this host cannot use: every attempt of it failed at once with no route (an IPv4-only
+//     container, an IPv6-only cluster), or none of it connected while the other family served the same sites on
+//     several providers (IPv6 broken on this network);
+//   - resolvers this network blocks: every public resolver of two or more operators answered nothing while the
+//     host's own resolver (or DNS-over-HTTPS) answered — one operator failing while another answers is that
+//     operator's outage, and stays a resolver incident;
+//   - the whole network down, or not the Internet at all: nothing answered, or every site on every provider
+//     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception).
+//
+// A finding never blames anyone; it says what could not be tested from here, and what to check.
+
+import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec } from '../model.js';
+import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { plural } from '../util/text.js';
+import type { SiteFacts } from './incidents.js';
+
+export interface LocalDown {
+  down: boolean;
+  /** Why, in plain sentences (what was tried and what came back). */
+  evidence: string[];
+}
+
+export interface HostFindings {
+  report: HostReport;
+  local: LocalDown;
+  /** An attempt a host finding explains: it is no evidence about its site or any provider. */
+  explains(attempt: Attempt): boolean;
+  /** A DNS answer a host finding explains (a blocked or unroutable resolver). */
+  explainsAnswer(answer: DnsAnswer): boolean;
+}
+
+const NO_REPLY = new Set(['timeout', 'network-error']);
+
+/** A reply of any kind came back (NXDOMAIN and SERVFAIL are replies; getaddrinfo's ENOTFOUND is too). */
+export function replied(d: Pick<DnsAnswer, 'outcome'>): boolean {
+  return !NO_REPLY.has(d.outcome);
+}
+
+/** The connection opened: anything after the connect phase happened. */
+function connected(a: Attempt): boolean {
+  return a.httpStatus !== null || a.timings.connectMs !== null || (a.failedPhase !== null && !['connect', 'dns', 'proxy'].includes(a.failedPhase));
+}
+
+function isLocalResolver(r: ResolverSpec): boolean {
+  return r.kind === 'system' || r.local === true;
+}
+
+function addressFamily(address: string): 4 | 6 {
+  return address.includes(':') ? 6 : 4;
+}
+
+// ───────────────────────────── address families ─────────────────────────────
+
+interface FamilyView {
+  reach: FamilyReach;
+  /** Failing attempts of the family that the finding explains. */
+  explained: boolean;
+  note: string | null;
+  /** The finding in a few words, for the headline. */
+  short: string | null;
+}
+
+function familyView(family: 4 | 6, sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[]): FamilyView {
+  const word = family === 4 ? 'IPv4' : 'IPv6';
+  const attempts = sites.flatMap((s) => s.report.attempts).filter((a) => a.address !== null && a.family === family && a.path !== 'proxy');
+  const wire = new Map(resolvers.filter((r) => r.kind === 'udp' || r.kind === 'tcp').map((r) => [r.name, r]));
+  const answers = dns.filter((d) => {
+    const r = wire.get(d.resolver);
+    return r !== undefined && (r.kind === 'udp' || r.kind === 'tcp') && addressFamily(r.address) === family;
+  });
+  const tried = attempts.length + answers.length;
+  if (tried === 0) return { reach: 'untested', explained: false, note: null, short: null };
+  const opened = attempts.filter(connected).length + answers.filter(replied).length;
+  const unroutable = attempts.filter(noRouteFromHere).length + answers.filter(resolverUnroutable).length;
+  if (opened === 0 && unroutable === tried) {
+    return { reach: 'no-route', explained: true, note: `this host has no ${word} route: ${word} paths were not tested (${plural(tried, 'attempt')} failed at once)`, short: `no ${word} route here` };
+  }
+  if (opened > 0) return { reach: 'ok', explained: false, note: null, short: null };
+  // Nothing of the family connected. Only a failure across unrelated providers, while the other family served
+  // the very same sites, is this host's: one provider's IPv6 outage looks the same on its own sites.
+  const failingSites = sites.filter((s) => s.report.attempts.some((a) => a.family === family && a.address !== null));
+  const servedOtherwise = failingSites.filter((s) => s.report.attempts.some((a) => a.family !== family && a.family !== null && a.outcome === 'ok'));
+  const providers = new Set(servedOtherwise.map((s) => s.stack.edge?.id ?? `own:${s.report.name}`));
+  if (servedOtherwise.length >= 2 && providers.size >= 2 && servedOtherwise.length === failingSites.length) {
+    return {
+      reach: 'failing',
+      explained: true,
+      note: `${word} fails at every site from here while ${family === 6 ? 'IPv4' : 'IPv6'} serves them (${plural(providers.size, 'provider')}): this host's or its network's ${word} is broken, not the sites'`,
+      short: `${word} fails at every site from here`,
+    };
+  }
+  return { reach: 'failing', explained: false, note: null, short: null };
+}
+
+// ───────────────────────────── blocked resolvers ─────────────────────────────
+
+/** Plain DNS (port 53) and DNS-over-HTTPS are filtered differently by networks: each is judged on its own. */
+const TRANSPORT_CLASSES: Array<{ label: string; kinds: ReadonlyArray<ResolverSpec['kind']> }> = [
+  { label: 'plain DNS', kinds: ['udp', 'tcp'] },
+  { label: 'DNS-over-HTTPS', kinds: ['doh'] },
+];
+
+function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocked: Set<string>; notes: string[]; short: string[] } {
+  const byResolver = new Map<string, DnsAnswer[]>();
+  for (const d of dns) byResolver.set(d.resolver, [...(byResolver.get(d.resolver) ?? []), d]);
+  const asked = resolvers.filter((r) => (byResolver.get(r.name)?.length ?? 0) > 0);
+  // Silent: asked, never a reply, and not for lack of a route (that is the family finding's).
+  const silent = (r: ResolverSpec) => byResolver.get(r.name)!.every((d) => !replied(d) && !resolverUnroutable(d));
+  const answering = asked.filter((r) => !silent(r));
+  const blocked = new Set<string>();
+  const notes: string[] = [];
+  const short: string[] = [];
+  for (const cls of TRANSPORT_CLASSES) {
+    const publicOnes = asked.filter((r) => !isLocalResolver(r) && cls.kinds.includes(r.kind));
+    if (publicOnes.length === 0 || !publicOnes.every(silent)) continue;
+    const operators = new Set(publicOnes.map((r) => r.provider ?? r.name));
+    const others = answering.filter((r) => !cls.kinds.includes(r.kind) || isLocalResolver(r));
+    if (operators.size < 2 || others.length === 0) continue;
+    for (const r of publicOnes) blocked.add(r.name);
+    short.push(`this network blocks public ${cls.label}`);
+    notes.push(
+      `this network blocks outbound ${cls.label}: ${publicOnes.map((r) => r.name).join(', ')} (${plural(operators.size, 'operator')}) answer nothing from here while ${others.map((r) => r.name).join(', ')} answer${others.length === 1 ? 's' : ''}; names were judged on those`,
+    );
+  }
+  return { blocked, notes, short };
+}
+
+// ───────────────────────────── the whole network ─────────────────────────────
+
+function describeErrors(items: Array<{ code: string }>): string {
+  const codes = new Map<string, number>();
+  for (const { code } of items) codes.set(code, (codes.get(code) ?? 0) + 1);
+  return [...codes].map(([c, n]) => `${n}× ${c}`).join(', ');
+}
+
+/**
+ * One address, one certificate or one untrusted issuer for every site, across providers: whatever answered is not
+ * the sites. The sentence names it.
+ */
+function interception(sites: SiteFacts[]): string[] {
+  if (sites.length < 2) return [];
+  const edges = sites.map((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
+  // Sites sharing an address or an issuer is normal (a CDN, a shared host, one CA); only when none of them
+  // serves as expected does one answer for all of them say that something in between answers instead.
+  if (edges.some((e) => e.length === 0) || edges.flat().some((a) => a.outcome === 'ok')) return [];
+  const findings: string[] = [];
+  const addresses = new Set(edges.flat().map((a) => a.address!));
+  if (addresses.size === 1) findings.push(`every site resolves to the same address ${[...addresses][0]} at every resolver: this network answers for every name (a captive portal or DNS hijack?)`);
+  const certs = edges.flat().filter((a) => a.tls !== null);
+  if (certs.length === edges.flat().length && certs.length > 0) {
+    const subjects = new Set(certs.map((a) => a.tls!.subject));
+    const issuers = new Set(certs.map((a) => a.tls!.issuer));
+    const untrusted = certs.every((a) => !a.tls!.authorized);
+    if (subjects.size === 1 && untrusted) findings.push(`every site presents the same certificate, for ${[...subjects][0]}: this network intercepts connections (a captive portal?)`);
+    else if (issuers.size === 1 && untrusted) findings.push(`every site's certificate is issued by ${[...issuers][0]}, which this host does not trust: TLS interception on this network (an inspection proxy?)`);
+  }
+  const redirects = new Set(edges.flat().flatMap((a) => a.redirects.slice(0, 1).map((r) => { try { return new URL(r.location, a.url).host; } catch { return r.location; } })));
+  if (redirects.size === 1 && edges.flat().every((a) => a.redirects.length > 0)) findings.push(`every site redirects to ${[...redirects][0]}: a login page on this network?`);
+  return findings;
+}
+
+function localNetworkDown(sites: SiteFacts[], dns: DnsAnswer[], findings: string[]): LocalDown {
+  const attempts = sites.flatMap((s) => s.report.attempts);
+  if (sites.length === 0) return { down: false, evidence: [] };
+  const resolversAsked = new Set(dns.map((d) => d.resolver)).size;
+  const noDnsReply = dns.length > 0 && !dns.some(replied);
+  const answered = attempts.filter((a) => a.httpStatus !== null);
+  const tried = attempts.filter((a) => a.address !== null || a.proxy !== null);
+  const evidence: string[] = [];
+  if (noDnsReply) {
+    evidence.push(`no reply from any of ${plural(resolversAsked, 'resolver')} (${plural(dns.length, 'query', 'queries')}: ${describeErrors(dns.map((d) => ({ code: d.error?.code ?? d.outcome })))})`);
+  }
+  if (tried.length > 0 && answered.length === 0) evidence.push(`no HTTP response from any of ${plural(tried.length, 'attempt')} (${describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })))})`);
+  if (noDnsReply && answered.length === 0) return { down: true, evidence };
+  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence] };
+  // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
+  const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
+  if (answered.length === 0 && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
+  return { down: false, evidence: [] };
+}
+
+/** What to check when nothing outside answered. */
+const LOCAL_ADVICE =
+  'nothing is blamed; check this host: is it online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, VPN or a captive-portal login?';
+
+export function hostFindings(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
+  const v4 = familyView(4, sites, dns, resolvers);
+  const v6 = familyView(6, sites, dns, resolvers);
+  const { blocked, notes: resolverNotes, short: resolverShort } = blockedResolvers(dns, resolvers);
+  const local = localNetworkDown(sites, dns, interception(sites));
+  const notes = local.down ? [LOCAL_ADVICE] : [v4.note, v6.note, ...resolverNotes].filter((n): n is string => n !== null);
+  const familyExplained = (family: 4 | 6 | null) => (family === 4 && v4.explained) || (family === 6 && v6.explained);
+  return {
+    report: { ipv4: v4.reach, ipv6: v6.reach, blockedResolvers: [...blocked], summary: local.down ? null : [v4.short, v6.short, ...resolverShort].filter(Boolean).join('; ') || null, notes },
+    local,
+    explains: (a) =>
+      a.outcome !== 'ok' &&
+      (a.layer === 'local' ||
+        (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
+        (a.address !== null && a.path !== 'proxy' && familyExplained(a.family) && !connected(a))),
+    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d),
+  };
+}

@@ -1,0 +1,214 @@
+// "It's us" over recorded attempts: what the probing host cannot do explains failures, blames nobody, and never
+// makes a site degraded, down or part of an incident. Each case has its control, where the same failures are
+// the sites' or a provider's.
+
+import { describe, expect, it } from 'vitest';
+import { decideVerdict } from '../../src/correlate/verdict.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import type { Attempt, CertificateInfo, DnsAnswer, FetchResult, ResolverSpec } from '../../src/model.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import { attributeRecorded } from '../support/pipeline.js';
+import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
+import { responses } from '../support/responses.js';
+
+const catalog = loadCatalog([]);
+const udp = (name: string, address: string, provider: string | null): ResolverSpec => ({ name, kind: 'udp', address, port: 53, provider });
+const system: ResolverSpec = { name: 'system', kind: 'system', provider: null };
+
+const spec = (name: string) => site({ name, url: `https://${name}.test/` });
+
+function fetched(siteName: string, address: string, response: Partial<FetchResult>, resolvers: string[]): Attempt {
+  const fetch = fetchResult({ url: `https://${siteName}.test/`, ...response, address });
+  const expect = evaluateExpect(site().expect, fetch);
+  const family = address.includes(':') ? 6 : 4;
+  return attempt({ ...fetch, id: `${siteName}|edge|${address}`, site: siteName, family, resolver: resolvers[0] ?? null, resolvers, expect, outcome: attemptOutcome(fetch, expect) });
+}
+
+/** A connect that failed at once, as the kernel fails it with no route for the family. */
+const noRoute = (code = 'ENETUNREACH'): Partial<FetchResult> => ({
+  httpStatus: null,
+  headers: {},
+  bodySample: '',
+  error: { code, message: `connect ${code}` },
+  failedPhase: 'connect',
+  timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 1 },
+});
+
+const timedOut: Partial<FetchResult> = { ...noRoute('ETIMEDOUT'), timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 3000 } };
+
+/** A and AAAA answers with these addresses from each resolver. */
+function answers(host: string, resolvers: string[], v4: string, v6: string | null): DnsAnswer[] {
+  return resolvers.flatMap((r) => [
+    dnsAnswer({ resolver: r, name: host, type: 'A', values: [v4] }),
+    dnsAnswer({ resolver: r, name: host, type: 'AAAA', outcome: v6 ? 'ok' : 'empty', values: v6 ? [v6] : [] }),
+  ]);
+}
+
+function run(sites: ReturnType<typeof spec>[], dns: DnsAnswer[], attempts: Attempt[], resolvers: ResolverSpec[]) {
+  const result = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
+  return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host) };
+}
+
+describe('a host without IPv6 (an IPv4-only container or VM)', () => {
+  const names = ['cf1', 'cf2', 'fastly1', 'akamai1'];
+  const resolvers = [udp('alpha', '127.0.0.53', 'Cloudflare'), udp('beta', '127.0.0.54', 'Google')];
+  const okBy: Record<string, () => Partial<FetchResult>> = { cf1: () => responses.cloudflareOk(), cf2: () => responses.cloudflareOk(), fastly1: () => responses.fastlyOk(), akamai1: () => responses.akamaiOk() };
+  const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha', 'beta'], `127.0.1.${i + 1}`, `2001:db8::${i + 1}`));
+  const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, okBy[n]!(), ['alpha', 'beta']), fetched(n, `2001:db8::${i + 1}`, noRoute(), ['alpha', 'beta'])]);
+  const r = run(names.map(spec), dns, attempts, resolvers);
+
+  it('says so once, marks the IPv6 attempts local, and keeps every site ok: exit 0, no incident', () => {
+    expect(r.host).toMatchObject({ ipv4: 'ok', ipv6: 'no-route', summary: 'no IPv6 route here' });
+    expect(r.host.notes[0]).toMatch(/^this host has no IPv6 route: IPv6 paths were not tested/);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    for (const a of r.sites.flatMap((s) => s.attempts).filter((x) => x.family === 6)) expect(a).toMatchObject({ layer: 'local', provider: null });
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(r.verdict.summary).toBe('All 4 sites ok; no IPv6 route here');
+  });
+
+  it('a site reachable only over IPv6 is untested from here, not down; with nothing else, nothing is blamed (exit 3)', () => {
+    const only6 = run([spec('v6only')], answers('v6only.test', ['alpha'], '127.0.0.1', '2001:db8::9').filter((d) => d.type === 'AAAA'), [fetched('v6only', '2001:db8::9', noRoute(), ['alpha'])], resolvers);
+    expect(only6.sites[0]).toMatchObject({ status: 'untested', blame: { layer: 'local', provider: null } });
+    expect(only6.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(only6.verdict.summary).toMatch(/^Nothing could be tested from this host: this host has no IPv6 route/);
+  });
+
+  it('control: one IPv6 address refusing while other IPv6 addresses connect is the network path, not this host', () => {
+    const mixed = [
+      fetched('cf1', '2001:db8::1', responses.cloudflareOk(), ['alpha']),
+      fetched('cf2', '2001:db8::2', noRoute('ECONNREFUSED'), ['alpha']),
+      fetched('cf2', '127.0.1.2', responses.cloudflareOk(), ['alpha']),
+    ];
+    const m = run(['cf1', 'cf2'].map(spec), dns, mixed, resolvers);
+    expect(m.host.ipv6).toBe('ok');
+    expect(m.sites.find((s) => s.name === 'cf2')!.status).toBe('degraded');
+  });
+});
+
+describe('a host whose IPv6 route exists but leads nowhere', () => {
+  const resolvers = [udp('alpha', '127.0.0.53', null)];
+  const names = ['cf1', 'fastly1', 'akamai1'];
+  const okBy = [responses.cloudflareOk(), responses.fastlyOk(), responses.akamaiOk()];
+  const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, okBy[i]!, ['alpha']), fetched(n, `2001:db8::${i + 1}`, timedOut, ['alpha'])]);
+  const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha'], `127.0.1.${i + 1}`, `2001:db8::${i + 1}`));
+
+  it('IPv6 failing at every site on three providers while IPv4 serves them is this host: no incident, sites ok', () => {
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.host).toMatchObject({ ipv6: 'failing', summary: 'IPv6 fails at every site from here' });
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('control: IPv6 failing only on one provider\'s sites stays that provider\'s (the sites are degraded)', () => {
+    const cfOnly = ['cf1', 'cf2', 'fastly1'];
+    const cfAttempts = [
+      fetched('cf1', '127.0.1.1', responses.cloudflareOk(), ['alpha']),
+      fetched('cf1', '2001:db8::1', timedOut, ['alpha']),
+      fetched('cf2', '127.0.1.2', responses.cloudflareOk(), ['alpha']),
+      fetched('cf2', '2001:db8::2', timedOut, ['alpha']),
+      fetched('fastly1', '127.0.1.3', responses.fastlyOk(), ['alpha']),
+      fetched('fastly1', '2001:db8::3', responses.fastlyOk(), ['alpha']),
+    ];
+    const cname = (n: string) => (n.startsWith('cf') ? [`${n}.test.cdn.cloudflare.net`] : [`${n}.test.global.ssl.fastly.net`]);
+    const cfDns = cfOnly.flatMap((n, i) => answers(`${n}.test`, ['alpha'], `127.0.1.${i + 1}`, `2001:db8::${i + 1}`).map((d) => ({ ...d, cnameChain: cname(n) })));
+    const r = run(cfOnly.map(spec), cfDns, cfAttempts, resolvers);
+    expect(r.host.ipv6).toBe('ok');
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'ok']);
+  });
+});
+
+describe('a network that blocks outbound DNS to public resolvers', () => {
+  const resolvers = [
+    system,
+    udp('cloudflare', '127.0.0.61', 'Cloudflare'),
+    udp('google', '127.0.0.62', 'Google'),
+    udp('quad9', '127.0.0.63', 'Quad9'),
+  ];
+  const names = ['shop', 'blog', 'news'];
+  const silent = (host: string, r: string): DnsAnswer[] =>
+    (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r, name: host, type, outcome: 'timeout', rcode: null, values: [], error: { code: 'ETIMEDOUT', message: 'no reply' }, durationMs: 2000 }));
+  const dnsFailure = (n: string, r: string) =>
+    attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ETIMEDOUT', message: 'no reply' }, failedPhase: 'dns', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 2000 } }), id: `${n}|edge|dns:${r}`, site: n, resolver: r, resolvers: [r], family: null, outcome: 'dns-error' });
+
+  it('is this network, not three resolver operators at once: no resolver incident, sites judged on the system resolver', () => {
+    const dns = names.flatMap((n, i) => [...answers(`${n}.test`, ['system'], `127.0.1.${i + 1}`, null), ...['cloudflare', 'google', 'quad9'].flatMap((r) => silent(`${n}.test`, r))]);
+    const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, responses.healthy(), ['system']), ...['cloudflare', 'google', 'quad9'].map((r) => dnsFailure(n, r))]);
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.host.blockedResolvers).toEqual(['cloudflare', 'google', 'quad9']);
+    expect(r.host.notes.join('\n')).toMatch(/this network blocks outbound plain DNS: cloudflare, google, quad9 \(3 operators\) answer nothing from here while system answers/);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it('control: one operator silent while another operator answers stays one resolver incident naming both of its resolvers (1.1.1.1, 2025-07-14)', () => {
+    const doh: ResolverSpec = { name: 'cloudflare-doh', kind: 'doh', url: 'https://127.0.0.65/dns-query', provider: 'Cloudflare' };
+    const two = [system, udp('cloudflare', '127.0.0.61', 'Cloudflare'), udp('cloudflare-2', '127.0.0.64', 'Cloudflare'), udp('google', '127.0.0.62', 'Google'), doh];
+    const dns = names.flatMap((n, i) => [...answers(`${n}.test`, ['system', 'google', 'cloudflare-doh'], `127.0.1.${i + 1}`, null), ...['cloudflare', 'cloudflare-2'].flatMap((r) => silent(`${n}.test`, r))]);
+    const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, responses.healthy(), ['system', 'google', 'cloudflare-doh']), dnsFailure(n, 'cloudflare'), dnsFailure(n, 'cloudflare-2')]);
+    const r = run(names.map(spec), dns, attempts, two);
+    expect(r.host.blockedResolvers).toEqual([]);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]).toMatchObject({ id: 'resolver:Cloudflare:resolver', kind: 'resolver', provider: 'Cloudflare', resolvers: ['cloudflare', 'cloudflare-2'], scope: 'partial', controls: ['system', 'google'] });
+    expect(r.incidents[0]!.summary).toMatch(/^Cloudflare resolvers cloudflare, cloudflare-2 failing: timeout for 3 of 3 names that system, google answer; Cloudflare's cloudflare-doh answers/);
+  });
+
+  it('control: a public resolver compared only with the system resolver is a resolver incident, but an unsure one', () => {
+    const one = [system, udp('cloudflare', '127.0.0.61', 'Cloudflare')];
+    const dns = names.flatMap((n, i) => [...answers(`${n}.test`, ['system'], `127.0.1.${i + 1}`, null), ...silent(`${n}.test`, 'cloudflare')]);
+    const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, responses.healthy(), ['system']), dnsFailure(n, 'cloudflare')]);
+    const r = run(names.map(spec), dns, attempts, one);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]!.confidence).toBeLessThanOrEqual(0.5);
+    expect(r.incidents[0]!.evidence.join('\n')).toMatch(/a network that blocks outbound DNS would look the same/);
+  });
+});
+
+describe('not the Internet at all: a captive portal, TLS interception', () => {
+  const resolvers = [udp('alpha', '127.0.0.53', null), udp('beta', '127.0.0.54', null)];
+  const cert = (subject: string, issuer: string, error: string): CertificateInfo => ({ subject, issuer, validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: [], authorized: false, authorizationError: error });
+  const tlsFailure = (tls: CertificateInfo): Partial<FetchResult> => ({ ...noRoute(tls.authorizationError!), failedPhase: 'tls', tls, timings: { connectMs: 1, tlsMs: 3, ttfbMs: null, totalMs: 4 } });
+  const names = ['shop', 'bank', 'news'];
+
+  it('every name resolving to one address that shows one certificate for another name: a captive portal, named', () => {
+    const portal = cert('CN=portal.hotel.example', 'CN=Hotel CA', 'ERR_TLS_CERT_ALTNAME_INVALID');
+    const dns = names.flatMap((n) => answers(`${n}.test`, ['alpha', 'beta'], '10.0.0.1', null));
+    const attempts = names.map((n) => fetched(n, '10.0.0.1', tlsFailure(portal), ['alpha', 'beta']));
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.verdict.summary).toMatch(/every site resolves to the same address 10\.0\.0\.1 at every resolver/);
+    expect(r.local.evidence.join('\n')).toMatch(/every site presents the same certificate, for CN=portal\.hotel\.example/);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('every site on every provider signed by one issuer this host does not trust: TLS interception, named', () => {
+    const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha', 'beta'], `127.0.${i + 1}.1`, null));
+    const attempts = names.map((n, i) => fetched(n, `127.0.${i + 1}.1`, tlsFailure(cert(`CN=${n}.test`, 'CN=Corp Inspection CA', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')), ['alpha', 'beta']));
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.verdict.summary).toMatch(/every site's certificate is issued by CN=Corp Inspection CA, which this host does not trust: TLS interception/);
+  });
+
+  it("control: two sites sharing one address, one of them with its own expired certificate, is that site's", () => {
+    const dns = ['shop', 'blog'].flatMap((n) => answers(`${n}.test`, ['alpha'], '127.0.1.1', null));
+    const attempts = [fetched('shop', '127.0.1.1', tlsFailure(cert('CN=shop.test', 'CN=Real CA', 'CERT_HAS_EXPIRED')), ['alpha']), fetched('blog', '127.0.1.1', responses.healthy(), ['alpha'])];
+    const r = run(['shop', 'blog'].map(spec), dns, attempts, resolvers);
+    expect(r.local.down).toBe(false);
+    expect(r.sites[0]).toMatchObject({ status: 'down', blame: { layer: 'tls', provider: null } });
+  });
+});
+
+describe('offline with only the system resolver', () => {
+  it('getaddrinfo failing at once for every name is the local network: exit 3, not "2 down"', () => {
+    const names = ['shop', 'blog'];
+    const dns = names.flatMap((n) =>
+      (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: 'system', name: `${n}.test`, type, outcome: 'network-error', rcode: null, values: [], error: { code: 'EAI_AGAIN', message: 'at once' }, transport: 'system', durationMs: 2 })),
+    );
+    const attempts = names.map((n) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'EAI_AGAIN', message: 'x' }, failedPhase: 'dns' }), site: n, resolver: 'system', resolvers: ['system'], outcome: 'dns-error' }));
+    const r = run(names.map(spec), dns, attempts, [system]);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.host.notes[0]).toMatch(/nothing is blamed; check this host/);
+  });
+});
