@@ -131,10 +131,12 @@ describe.skipIf(reason !== null)('unbound in front of NSD, one authority broken 
     });
   }
 
-  it('the CDN\'s mapping server stopped: at first unbound answers nothing at all (it drops the query after discard-timeout)', async () => {
-    const outcome = await scenario({ breaks: [{ server: 'cdn-map', how: 'stop' }], rounds: [{ timeoutMs: 3000, queries: [...BEHIND_CDN, ...NOT_BEHIND_CDN] }] });
-    expect(summary(outcome.rounds[0]!)).toEqual({ 'www.alpha.example A': timeout, 'www.beta.example A': timeout, ...UNAFFECTED });
-  });
+  for (const how of ['stop', 'reject'] as const) {
+    it.skipIf(how === 'reject' && !nftablesSupport().ok)(`the CDN's mapping server ${how === 'stop' ? 'stopped' : 'rejected (ICMP port unreachable)'}: at first unbound answers nothing at all`, async () => {
+      const outcome = await scenario({ breaks: [{ server: 'cdn-map', how }], rounds: [{ timeoutMs: 3000, queries: [...BEHIND_CDN, ...NOT_BEHIND_CDN] }] });
+      expect(summary(outcome.rounds[0]!)).toEqual({ 'www.alpha.example A': timeout, 'www.beta.example A': timeout, ...UNAFFECTED });
+    });
+  }
 
   it('once unbound has marked the stopped server down (infra-cache-max-rtt 1000), names behind it SERVFAIL at once, no EDE', async () => {
     const outcome = await scenario({
@@ -148,6 +150,15 @@ describe.skipIf(reason !== null)('unbound in front of NSD, one authority broken 
     expect(summary(outcome.rounds[0]!)).toEqual({ 'www.alpha.example A': timeout });
     expect(summary(outcome.rounds[1]!)).toEqual({ 'www.alpha.example A': servfail, 'www.beta.example A': servfail, 'www.gamma.example A': resolves('203.0.113.203') });
     expect(Math.max(...outcome.rounds[1]!.filter((a) => a.rcode === 'SERVFAIL').map((a) => a.ms))).toBeLessThan(1000);
+  });
+
+  it('the silence is unbound dropping the waiting query (discard-timeout): with it off, the first query gets SERVFAIL', async () => {
+    const outcome = await scenario({
+      resolver: { options: ['discard-timeout: 0', 'infra-cache-max-rtt: 1000'] },
+      breaks: [{ server: 'cdn-map', how: 'stop' }],
+      rounds: [{ timeoutMs: 15_000, queries: [['www.alpha.example', 'A']] }],
+    });
+    expect(summary(outcome.rounds[0]!)).toEqual({ 'www.alpha.example A': servfail });
   });
 
   it.skipIf(!nftablesSupport().ok)('the CDN\'s mapping server\'s packets dropped: the same silence, then the same SERVFAIL', async () => {
