@@ -1,20 +1,9 @@
 // A drop on 1.1.1.1 port 53 must not touch 1.1.1.1:443, and undo() must lift it.
 import net from 'node:net';
 import { addAddresses, dnsBlocked, insideNamespace, loopbackUp, shapeHost } from '../../../dist/lab/netns.js';
+import { tcpConnect } from './sockets.mjs';
 
-function connect(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '1.1.1.1', port });
-    const timer = setTimeout(() => finish('timeout'), 1500);
-    const finish = (result) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    socket.on('connect', () => finish('ok'));
-    socket.on('error', (err) => finish(err.code));
-  });
-}
+const connect = (port) => tcpConnect('1.1.1.1', port, 1500);
 
 await insideNamespace(async () => {
   loopbackUp();

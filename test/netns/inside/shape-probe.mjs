@@ -8,23 +8,10 @@ import net from 'node:net';
 import dnsPacket from 'dns-packet';
 import { startDnsServer } from '../../../dist/lab/dns-server.js';
 import { addAddresses, bindResolvConf, insideNamespace, loopbackUp, shapeHost } from '../../../dist/lab/netns.js';
+import { tcpConnect } from './sockets.mjs';
 
 const spec = JSON.parse(process.argv[2]);
 const RESOLV_TIMEOUT_SECONDS = 2;
-
-function tcpConnect(address) {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port: 53 });
-    const timer = setTimeout(() => finish('timeout'), spec.probeTimeoutMs);
-    const finish = (result) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(result);
-    };
-    socket.on('connect', () => finish('ok'));
-    socket.on('error', (err) => finish(err.code));
-  });
-}
 
 function udpExchange(address) {
   return new Promise((resolve) => {
@@ -69,7 +56,7 @@ await insideNamespace(async () => {
   bindResolvConf([spec.nameserver], { timeoutSeconds: RESOLV_TIMEOUT_SECONDS, attempts: 1 });
   if (spec.shape) shapeHost(spec.shape);
   const [tcp, udp, gai] = await Promise.all([
-    Promise.all(spec.targets.map(tcpConnect)),
+    Promise.all(spec.targets.map((target) => tcpConnect(target, 53, spec.probeTimeoutMs))),
     Promise.all(spec.targets.map(udpExchange)),
     getaddrinfo('site.example'),
   ]);
