@@ -10,6 +10,7 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import net, { isIP, type Server, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { isolatedNetwork } from './netns.js';
 
 export type HttpBehaviour =
   | { kind: 'respond'; status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
@@ -61,8 +62,14 @@ export function isLoopback(address: string): boolean {
   return false;
 }
 
+/**
+ * Lab servers listen on loopback only; inside a network namespace whose only interface is lo (netns.ts), every
+ * address is as private as loopback, so there they may listen on the public-looking aliases a test added.
+ */
 export function assertLoopback(host: string): void {
-  if (host !== 'localhost' && !isLoopback(host)) throw new Error(`lab servers listen on loopback only, not ${host}`);
+  if (host !== 'localhost' && !isLoopback(host) && !isolatedNetwork()) {
+    throw new Error(`lab servers listen on loopback only (or on any address inside a network namespace with only lo), not ${host}`);
+  }
 }
 
 // ───────────────────────────── connection bookkeeping ─────────────────────────────
