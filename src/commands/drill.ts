@@ -107,8 +107,11 @@ export function expectationMismatches(expect: ScenarioExpect, report: Report): s
     const incident = report.incidents.find((i) => i.provider === expected.provider && i.layer === expected.layer);
     if (incident) out.push(...incidentMismatches(expected, incident));
   }
-  const down = report.sites.filter((s) => s.status === 'down').map((s) => s.name).sort();
-  if (expect.down && down.join() !== [...expect.down].sort().join()) out.push(`down [${down.join(', ')}], expected [${[...expect.down].sort().join(', ')}]`);
+  for (const status of ['down', 'untested'] as const) {
+    const got = report.sites.filter((s) => s.status === status).map((s) => s.name).sort();
+    const want = expect[status];
+    if (want && got.join() !== [...want].sort().join()) out.push(`${status} [${got.join(', ')}], expected [${[...want].sort().join(', ')}]`);
+  }
   const notOk = (expect.ok ?? []).filter((name) => report.sites.find((s) => s.name === name)?.status !== 'ok');
   if (notOk.length > 0) out.push(`not ok: ${notOk.join(', ')}`);
   return out;

@@ -184,7 +184,7 @@ function localNetworkDown(sites: SiteFacts[], dns: DnsAnswer[], findings: string
 
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
-  'nothing is blamed; check this host: is it online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, VPN or a captive-portal login?';
+  'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
 
 export function hostFindings(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);

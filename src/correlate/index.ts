@@ -47,8 +47,14 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const regions = local.down ? [] : regionIncidents(facts, { ...options, explained: shared.flatMap((i) => i.sites) });
   const incidents = [...shared, ...regions].map((incident) => withLocations(incident, facts));
   const bySite = incidentsBySite(incidents);
-  const sites = facts.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down, f.explained) }));
+  // With this host's own network down nothing about any site was learned: none is down, all are untested.
+  const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
+  const sites = judged.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down, f.explained) }));
   return { sites, incidents, local, host: host.report };
+}
+
+function untestedHere(site: SiteReport): SiteReport {
+  return site.status === 'ok' ? site : { ...site, status: 'untested', reason: "nothing could be tested from this host: its own network is down" };
 }
 
 /** Where the incident's failures were seen: failing and healthy locations, and the scope they imply. */

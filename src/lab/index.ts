@@ -3,7 +3,10 @@
 // worlds built from scenario files (scenarios/*.yaml) that write the probes.yaml pointing check at them.
 // Nothing in it may send a packet off loopback.
 //
-// lab/ never imports config/, plan/, probe/, classify/, correlate/, report/, state/, notify/, status/, merge/ or commands/.
+// lab/ never imports config/, plan/, classify/, correlate/, report/, state/, notify/, status/, merge/ or commands/; from
+// probe/ it reuses only the DNS wire format (to read what real resolvers answer), never a prober.
 
 export { loadScenario, loadScenarios, scenarioNames, type Scenario } from './scenario.js';
 export { startWorld, LabStartError, type World } from './world.js';
+export { insideNamespace, namespaceSupport, runInNamespace } from './netns.js';
+export { startRealDns } from './real-dns.js';

@@ -106,6 +106,8 @@ export interface ScenarioExpect {
   incidents: ExpectedIncident[];
   /** Exactly these sites are down (null: not asserted). */
   down: string[] | null;
+  /** Exactly these sites are untested from here (null: not asserted). */
+  untested: string[] | null;
   /** These sites are ok (null: not asserted). */
   ok: string[] | null;
 }
@@ -520,8 +522,8 @@ function codes(r: Reader, value: unknown, path: string): string[] | undefined {
 }
 
 function readExpect(r: Reader, value: unknown, siteNames: Set<string>, statusPages: Record<string, StatusPageSpec>): ScenarioExpect {
-  const fallback: ScenarioExpect = { verdict: 'ok', exitCode: 0, incidents: [], down: null, ok: null };
-  const f = fields(r, value, 'expect', ['verdict', 'exitCode', 'incidents', 'down', 'ok']);
+  const fallback: ScenarioExpect = { verdict: 'ok', exitCode: 0, incidents: [], down: null, untested: null, ok: null };
+  const f = fields(r, value, 'expect', ['verdict', 'exitCode', 'incidents', 'down', 'untested', 'ok']);
   if (!f) return fallback;
   const verdict = oneOf(r, f.verdict, 'expect.verdict', VERDICTS) ?? 'ok';
   const exitCode = f.exitCode;
@@ -558,6 +560,7 @@ function readExpect(r: Reader, value: unknown, siteNames: Set<string>, statusPag
     exitCode: typeof exitCode === 'number' ? exitCode : 0,
     incidents,
     down: f.down === undefined ? null : names(r, f.down, 'expect.down', siteNames),
+    untested: f.untested === undefined ? null : names(r, f.untested, 'expect.untested', siteNames),
     ok: f.ok === undefined ? null : names(r, f.ok, 'expect.ok', siteNames),
   };
 }

@@ -12,7 +12,7 @@ export type ReadResult = { reports: Report[]; warnings: string[] } | { problem: 
 type Obj = Record<string, unknown>;
 
 const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
-const STATUSES: readonly SiteStatus[] = ['ok', 'degraded', 'down'];
+const STATUSES: readonly SiteStatus[] = ['ok', 'degraded', 'down', 'untested'];
 const KINDS: readonly IncidentKind[] = ['provider', 'resolver', 'authoritative-dns'];
 const SCHEMA_NAME = /^outage-probe\.([a-z-]+)\/v(\d+)$/;
 

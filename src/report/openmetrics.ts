@@ -10,7 +10,7 @@
 import type { Attempt, Report, SiteStatus, Verdict } from '../model.js';
 import { stripControl } from '../util/text.js';
 
-const SITE_STATUSES: readonly SiteStatus[] = ['ok', 'degraded', 'down'];
+const SITE_STATUSES: readonly SiteStatus[] = ['ok', 'degraded', 'down', 'untested'];
 const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
 const PHASES = [
   ['connect', 'connectMs'],

@@ -37,6 +37,12 @@ export function renderTable(report: Report, options: TableOptions): string {
     }
   }
   out.push('');
+  if (report.verdict === 'local-network' && !options.verbose) {
+    // Nothing about any site was learned: one line of what was tried, not a table of the same failure.
+    const untested = report.sites.filter((s) => s.status === 'untested').map((s) => safeLine(s.name, 40));
+    out.push(...wrap(`Not tested from here (${untested.length} of ${report.sites.length} sites): ${untested.join(', ')}`, options.width, '  '));
+    return `${out.join('\n')}\n`;
+  }
   out.push(sitesTable(report, c, options.width));
   const notes = report.sites.filter((s) => s.status !== 'ok');
   if (notes.length > 0) {

@@ -114,7 +114,7 @@ export function judgeState(text: string): Judged {
 }
 
 const VERDICTS: readonly string[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
-const STATUSES: readonly string[] = ['ok', 'degraded', 'down'];
+const STATUSES: readonly string[] = ['ok', 'degraded', 'down', 'untested'];
 const CHANGES: readonly unknown[] = ['new', 'ongoing', 'resolved', null];
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -209,6 +209,6 @@ describe('offline with only the system resolver', () => {
     const attempts = names.map((n) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'EAI_AGAIN', message: 'x' }, failedPhase: 'dns' }), site: n, resolver: 'system', resolvers: ['system'], outcome: 'dns-error' }));
     const r = run(names.map(spec), dns, attempts, [system]);
     expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
-    expect(r.host.notes[0]).toMatch(/nothing is blamed; check this host/);
+    expect(r.host.notes[0]).toMatch(/nothing is blamed and no site could be tested from here; check: is this host online/);
   });
 });

@@ -65,8 +65,9 @@ describe.each(scenarios.map((s) => [s.name, s] as const))('drill %s', (_name, sc
     expect({ verdict: report.verdict, exitCode: code }).toEqual({ verdict: expected.verdict, exitCode: expected.exitCode });
     expect(report.exitCode).toBe(expected.exitCode);
     expect(incidentKeys(report.incidents)).toEqual(incidentKeys(expected.incidents));
-    if (expected.down) {
-      expect(report.sites.filter((s) => s.status === 'down').map((s) => s.name).sort()).toEqual([...expected.down].sort());
+    for (const status of ['down', 'untested'] as const) {
+      const want = expected[status];
+      if (want) expect([status, report.sites.filter((s) => s.status === status).map((s) => s.name).sort()]).toEqual([status, [...want].sort()]);
     }
     for (const name of expected.ok ?? []) expect([name, report.sites.find((s) => s.name === name)?.status]).toEqual([name, 'ok']);
     for (const want of expected.incidents) {

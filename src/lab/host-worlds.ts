@@ -1,0 +1,162 @@
+// Probing hosts in the shapes real networks take, for "it's us" tests: a small internet inside a network namespace
+// (netns.ts) with public-looking addresses — public resolvers on their real addresses over UDP and DoH, the host's
+// own resolver in /etc/resolv.conf, four sites on four providers' address ranges over IPv4 and IPv6 — and one
+// environment on top: the host shaped (offline, one family only, outbound DNS blocked), a captive portal answering
+// for every name, a TLS-inspecting proxy re-signing every site, or a public resolver operator's outage as the
+// control that must stay a resolver incident. Everything runs inside the namespace: nothing can leave it.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa, type TestCa } from './ca.js';
+import { startDnsServer, type DnsZoneData, type RunningDnsServer } from './dns-server.js';
+import { startHttpServer, type RunningHttpServer } from './http-server.js';
+import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
+import { addAddresses, bindResolvConf, dnsBlocked, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
+
+export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'resolver-outage';
+
+export const HOST_ENVIRONMENTS: readonly HostEnvironment[] = ['dual-stack', 'ipv4-only', 'ipv6-only', 'offline', 'dns-blocked', 'captive-portal', 'tls-interception', 'resolver-outage'];
+
+/** Public resolvers on the addresses their operators publish (inside the namespace only). */
+const PUBLIC_RESOLVERS = [
+  { name: 'cloudflare', address: '1.1.1.1', provider: 'Cloudflare' },
+  { name: 'cloudflare-v6', address: '2606:4700:4700::1111', provider: 'Cloudflare' },
+  { name: 'google', address: '8.8.8.8', provider: 'Google' },
+  { name: 'quad9', address: '9.9.9.9', provider: 'Quad9' },
+] as const;
+/** Cloudflare's DoH, on an address of its own (as cloudflare-dns.com is), so a port-53 block leaves it working. */
+const DOH = { name: 'cloudflare-doh', address: '104.16.249.249', provider: 'Cloudflare' } as const;
+/** The host's own resolver (an ISP's or a corporate one), on both families. */
+const LOCAL_RESOLVERS = ['192.168.53.53', 'fd00:53::53'];
+const PORTAL = '192.0.2.200';
+
+/** Sites on four providers: addresses from each one's published ranges, and its response headers. */
+const SITES = [
+  { name: 'shop', host: 'shop.example.com', v4: '104.16.10.10', v6: '2606:4700::6810:a0a', headers: { server: 'cloudflare', 'cf-ray': '8fcb3f8a0cc56750-FRA', 'cf-cache-status': 'DYNAMIC' } },
+  { name: 'news', host: 'news.example.org', v4: '151.101.1.10', v6: '2a04:4e42::10', headers: { 'x-served-by': 'cache-fra-etou8220123-FRA', via: '1.1 varnish', 'x-cache': 'HIT', 'x-timer': 'S1,VS0,VE1' } },
+  { name: 'bank', host: 'www.bank.example', v4: '23.32.10.10', v6: '2600:1400::10', headers: { server: 'AkamaiGHost' } },
+  { name: 'blog', host: 'blog.example.net', v4: '203.0.113.10', v6: '2001:db8:10::10', headers: { server: 'nginx' } },
+] as const;
+
+export interface HostWorld {
+  environment: HostEnvironment;
+  configPath: string;
+  close(): Promise<void>;
+}
+
+function zoneData(): DnsZoneData {
+  const records: DnsZoneData['records'] = {};
+  const zones: string[] = [];
+  for (const site of SITES) {
+    const zone = site.host.split('.').slice(-2).join('.');
+    zones.push(zone);
+    records[zone] = { ...records[zone], NS: [`ns1.${zone}`] };
+    records[site.host] = { ...records[site.host], A: [site.v4], AAAA: [site.v6] };
+  }
+  return { records, zones };
+}
+
+function probesYaml(caFile: string): string {
+  const resolvers = [
+    '  - { name: system, system: true }',
+    ...PUBLIC_RESOLVERS.map((r) => `  - { name: ${r.name}, address: "${r.address}", provider: ${r.provider} }`),
+    `  - { name: ${DOH.name}, doh: "https://${DOH.address}/dns-query", provider: ${DOH.provider} }`,
+  ];
+  const sites = SITES.map((s) => `  - { name: ${s.name}, url: "https://${s.host}/" }`);
+  return [
+    'resolvers:',
+    ...resolvers,
+    'defaults:',
+    '  timeout: 2s',
+    '  deadline: 20s',
+    '  paths: [edge]',
+    'sites:',
+    ...sites,
+    'tls:',
+    `  ca: ${caFile}`,
+    '',
+  ].join('\n');
+}
+
+/** Build the world for `environment`: call inside a namespace made by runInNamespace. */
+export async function startHostWorld(environment: HostEnvironment): Promise<HostWorld> {
+  loopbackUp();
+  const dir = mkdtempSync(join(tmpdir(), `outage-probe-host-${environment}-`));
+  const ca = createCa();
+  const caFile = join(dir, 'ca.pem');
+  writeFileSync(caFile, ca.cert);
+  const configPath = join(dir, 'probes.yaml');
+  writeFileSync(configPath, probesYaml(caFile));
+  addAddresses([...PUBLIC_RESOLVERS.map((r) => r.address), DOH.address, ...LOCAL_RESOLVERS, PORTAL, ...SITES.flatMap((s) => [s.v4, s.v6])]);
+  bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1 });
+
+  const closers: Array<{ close(): Promise<void> | void }> = [];
+  const shapings: Shaping[] = [];
+  try {
+    if (environment === 'captive-portal') {
+      // The portal answers every name at every resolver with its own address, and every page with a redirect.
+      const hijackers: RunningHijacker[] = await Promise.all(
+        [...PUBLIC_RESOLVERS.map((r) => r.address), ...LOCAL_RESOLVERS].map((host) => startHijackingResolver({ host, port: 53, ipv4: PORTAL })),
+      );
+      closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
+    } else {
+      closers.push(...(await startResolvers(ca)));
+      closers.push(...(await startSites(environment === 'tls-interception' ? createCa('Corp Inspection CA') : ca)));
+    }
+    const shape = hostShape(environment);
+    if (shape) shapings.push(shapeHost(shape));
+  } catch (err) {
+    await Promise.all(closers.map((c) => c.close()));
+    throw err;
+  }
+  return {
+    environment,
+    configPath,
+    async close() {
+      for (const s of shapings) s.undo();
+      await Promise.all(closers.map((c) => c.close()));
+    },
+  };
+}
+
+function hostShape(environment: HostEnvironment): HostShape | null {
+  switch (environment) {
+    case 'ipv4-only':
+    case 'ipv6-only':
+    case 'offline':
+      return { kind: environment };
+    case 'dns-blocked':
+      // The hotel or corporate network: port 53 to anything but its own resolver is dropped.
+      return dnsBlocked(PUBLIC_RESOLVERS.map((r) => r.address), 'drop');
+    case 'resolver-outage':
+      // 2025-07-14: Cloudflare's resolver prefixes withdrawn; its DoH, on other addresses, kept answering.
+      return dnsBlocked(PUBLIC_RESOLVERS.filter((r) => r.provider === 'Cloudflare').map((r) => r.address), 'drop');
+    default:
+      return null;
+  }
+}
+
+async function startResolvers(ca: TestCa): Promise<RunningDnsServer[]> {
+  const data = zoneData();
+  const servers = [...PUBLIC_RESOLVERS.map((r) => r.address), ...LOCAL_RESOLVERS].map((host) => startDnsServer({ host, port: 53, data }));
+  const doh = ca.issue([DOH.address]);
+  servers.push(startDnsServer({ host: DOH.address, port: 53, data, doh: { cert: doh.cert, key: doh.key, port: 443 } }));
+  return Promise.all(servers);
+}
+
+async function startSites(issuer: TestCa): Promise<RunningHttpServer[]> {
+  return Promise.all(
+    SITES.flatMap((site) => {
+      const tls = issuer.issue([site.host]);
+      return [site.v4, site.v6].map((host) =>
+        startHttpServer({
+          host,
+          port: 443,
+          tls,
+          handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html', ...site.headers }, body: `<html><title>${site.name}</title>Welcome</html>` }),
+        }),
+      );
+    }),
+  );
+}

@@ -1,0 +1,106 @@
+// "It's us", for real: the real binary on hosts shaped the way real networks are (issue 13), each inside its own
+// network namespace with public-looking addresses (src/lab/host-worlds.ts). Where the fault is this host's or its
+// network's, no provider is blamed and no resolver incident is raised; the control — one resolver operator's real
+// outage — still is one. Never a stack trace, always within the deadline.
+
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { namespaceSupport, runInNamespace, skipReason } from '../../src/lab/netns.js';
+
+const ENVIRONMENT = fileURLToPath(new URL('./inside/environment.mjs', import.meta.url));
+
+interface EnvironmentRun {
+  code: number | null;
+  stderr: string;
+  report: Report;
+  ms: number;
+}
+
+async function checkIn(environment: string): Promise<EnvironmentRun> {
+  const run = await runInNamespace(ENVIRONMENT, { args: [environment], timeoutMs: 90_000 });
+  expect(run.error).toBeUndefined();
+  const value = run.value as EnvironmentRun;
+  expect(value.stderr).not.toMatch(/^\s+at /m);
+  expect(value.stderr).not.toMatch(/internal error/);
+  expect(value.report, value.stderr).not.toBeNull();
+  // The run ends by its deadline (20 s), whatever the network does.
+  expect(value.ms).toBeLessThan(21_000);
+  console.log(`${environment}: exit ${value.code}, ${value.ms} ms: ${value.report.summary}`);
+  return value;
+}
+
+const statuses = (r: Report) => Object.fromEntries(r.sites.map((s) => [s.name, s.status]));
+const ALL_OK = { shop: 'ok', news: 'ok', bank: 'ok', blog: 'ok' };
+const reason = skipReason('host-environment tests', namespaceSupport());
+
+describe.skipIf(reason !== null)('the probing host in the shapes real networks take', () => {
+  it('dual-stack (control): every site ok over both families, exit 0', async () => {
+    const { code, report } = await checkIn('dual-stack');
+    expect(code).toBe(0);
+    expect(report.host).toMatchObject({ ipv4: 'ok', ipv6: 'ok', blockedResolvers: [] });
+    expect(statuses(report)).toEqual(ALL_OK);
+  }, 120_000);
+
+  it('IPv4-only: the sites are fine, this host has no IPv6; said once, exit 0', async () => {
+    const { code, report } = await checkIn('ipv4-only');
+    expect(code).toBe(0);
+    expect(report.host).toMatchObject({ ipv4: 'ok', ipv6: 'no-route' });
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(report.incidents).toEqual([]);
+    expect(report.summary).toMatch(/no IPv6 route here/);
+    const v6 = report.sites.flatMap((s) => s.attempts).filter((a) => a.family === 6);
+    expect(v6.length).toBeGreaterThan(0);
+    for (const a of v6) expect(a).toMatchObject({ layer: 'local', provider: null });
+  }, 120_000);
+
+  it('IPv6-only: the mirror, exit 0', async () => {
+    const { code, report } = await checkIn('ipv6-only');
+    expect(code).toBe(0);
+    expect(report.host).toMatchObject({ ipv4: 'no-route', ipv6: 'ok' });
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(report.incidents).toEqual([]);
+  }, 120_000);
+
+  it('offline: the local-network verdict, exit 3, within seconds', async () => {
+    const { code, report, ms } = await checkIn('offline');
+    expect(code).toBe(3);
+    expect(report.verdict).toBe('local-network');
+    expect(report.incidents).toEqual([]);
+    expect(report.host.notes.join(' ')).toMatch(/nothing is blamed and no site could be tested from here; check: is this host online/);
+    expect(ms).toBeLessThan(5000);
+  }, 120_000);
+
+  it('outbound DNS blocked: the public resolvers are this network\'s doing, not three outages; exit 0', async () => {
+    const { code, report } = await checkIn('dns-blocked');
+    expect(report.incidents).toEqual([]);
+    expect(report.host.blockedResolvers.sort()).toEqual(['cloudflare', 'cloudflare-v6', 'google', 'quad9']);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it('captive portal: one address and one certificate for every site, named; exit 3, nobody blamed', async () => {
+    const { code, report } = await checkIn('captive-portal');
+    expect(code).toBe(3);
+    expect(report.verdict).toBe('local-network');
+    expect(report.incidents).toEqual([]);
+    expect(report.summary).toMatch(/192\.0\.2\.200/);
+    expect(report.summary).toMatch(/portal\.hotel\.example/);
+  }, 120_000);
+
+  it('TLS interception: one untrusted issuer for every site on every provider, named; exit 3', async () => {
+    const { code, report } = await checkIn('tls-interception');
+    expect(code).toBe(3);
+    expect(report.incidents).toEqual([]);
+    expect(report.summary).toMatch(/issued by .*Corp Inspection CA.*which this host does not trust: TLS interception/);
+  }, 120_000);
+
+  it('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
+    const { code, report } = await checkIn('resolver-outage');
+    expect(code).toBe(2);
+    expect(report.host.blockedResolvers).toEqual([]);
+    expect(report.incidents.map((i) => [i.kind, i.provider, [...(i.resolvers ?? [])].sort()])).toEqual([['resolver', 'Cloudflare', ['cloudflare', 'cloudflare-v6']]]);
+    // Whoever uses Cloudflare's resolvers cannot reach the sites: degraded, and blamed on that resolver operator.
+    for (const site of report.sites) expect(site).toMatchObject({ status: 'degraded', blame: { layer: 'resolver', provider: 'Cloudflare' } });
+  }, 120_000);
+});
