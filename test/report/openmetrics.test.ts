@@ -71,6 +71,7 @@ describe('renderOpenMetrics', () => {
       'outage_probe_site_status{vantage="probe-1",site="blog",status="ok"} 0',
       'outage_probe_site_status{vantage="probe-1",site="blog",status="degraded"} 1',
       'outage_probe_site_status{vantage="probe-1",site="blog",status="down"} 0',
+      'outage_probe_site_status{vantage="probe-1",site="blog",status="untested"} 0',
     ]);
     expect(sample('outage_probe_site_status_since_timestamp_seconds', 'site="shop"')).toMatch(/ 1795341600$/);
     expect(sample('outage_probe_verdict', 'verdict="provider-incident"')).toMatch(/ 1$/);
