@@ -1,5 +1,8 @@
 // The shape of the provider catalog: data a newcomer can read and extend without touching control flow.
 // Built-in providers live in catalog/; users add or extend providers from probes.yaml (`providers:`).
+// Everything the tool knows about one provider is on its ProviderDef: how to recognise it (headers, CNAME
+// and NS suffixes, ranges), how to read the errors it generates (its documented error vocabulary), where it
+// says it served a request (PoP headers, cloud-region host names), its API domains, self-test and status page.
 
 import type { Layer } from '../model.js';
 
@@ -50,9 +53,34 @@ export interface StatusPage {
   kind: 'statuspage' | 'rss' | 'atom' | 'json';
 }
 
-export interface ProviderDef {
-  /** Stable id used in JSON and state: lower-case, e.g. "cloudflare". */
-  id: string;
+/**
+ * A response header that names the point of presence that served the request, e.g. cf-ray's colo
+ * "8fcb3f8a0cc56750-ATL" → "ATL". `read` returns the code, or null when the value is not the documented
+ * shape (the caller still validates the code before it is shown).
+ */
+export interface PopHeader {
+  header: string;
+  read: (value: string) => string | null;
+}
+
+/** Host names under `domains` whose labels name a cloud region, e.g. dynamodb.us-east-1.amazonaws.com. */
+export interface RegionHostRule {
+  domains: string[];
+  /** Which label to read: any label below the domain (rightmost match wins), or only the one right below it. */
+  labels: 'any' | 'adjacent';
+  /** Its first group is the region, as the cloud spells it. */
+  region: RegExp;
+}
+
+/** Host names that always mean one region though no label says so (EC2's compute-1.amazonaws.com). */
+export interface FixedRegionHost {
+  suffix: string;
+  region: string;
+}
+
+export interface ProviderDef<Id extends string = string> {
+  /** Stable id used in JSON and state: lower-case, e.g. "cloudflare". Built-in ids are a checked union (catalog/index.ts). */
+  id: Id;
   /** Display name, e.g. "Cloudflare". */
   name: string;
   /** Layers this provider can serve for a site. */
@@ -74,6 +102,17 @@ export interface ProviderDef {
   rangeSets: string[];
   selfTest?: SelfTest;
   statusPage?: StatusPage;
+  /** Response headers that name the point of presence that served a request (locations). */
+  popHeaders?: PopHeader[];
+  /** Host names whose labels name the cloud region a site or endpoint is hosted in. */
+  regionHosts?: RegionHostRule[];
+  /** Host names that always mean one region. */
+  fixedRegionHosts?: FixedRegionHost[];
+  /**
+   * Domains under which its own API endpoints live (`kind: endpoint` hosts such as
+   * dynamodb.us-east-1.amazonaws.com) that no CNAME suffix names; same suffix syntax as cnameSuffixes.
+   */
+  apiDomains?: string[];
 }
 
 /** One piece of evidence that a provider serves a layer. */

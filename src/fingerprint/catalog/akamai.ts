@@ -4,7 +4,8 @@
 // https://gist.github.com/chrisvanpatten/dc02f0d5727369801dc7e9e6fded1837; names match Akamai's
 // simulateErrorCode enum, https://techdocs.akamai.com/property-mgr/docs/).
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 /** "Reference #6." — the dot keeps #1 from matching #18 or #15. */
@@ -32,7 +33,7 @@ const errors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Akamai unchanged" },
 ];
 
-export const akamai: ProviderDef = {
+export const akamai = provider({
   id: 'akamai',
   name: 'Akamai',
   roles: ['authoritative-dns', 'edge', 'challenge'],
@@ -55,4 +56,4 @@ export const akamai: ProviderDef = {
   nsSuffixes: ['akam.net'], // Edge DNS (verify)
   rangeSets: [], // no public edge list; Akamai servers also sit inside ISPs
   statusPage: { url: 'https://www.akamaistatus.com', kind: 'statuspage' },
-};
+});

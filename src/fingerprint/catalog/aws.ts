@@ -2,9 +2,13 @@
 // its own provider). Facts: providers.md §4; ALB status meanings from AWS's load-balancer
 // troubleshooting guide (502 target bad response, 503 no healthy targets, 504 target timeout).
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { provider } from './define.js';
 import { AWS_WAF_CHALLENGE } from './cloudfront.js';
 import { ANY_5XX } from './statuses.js';
+
+/** us-east-1, eu-west-1, us-gov-west-1 … as the last part of a label (s3-website-us-east-1). */
+const AWS_REGION = /(?:^|-)((?:us-gov|us-iso|us-isob|us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2})$/;
 
 const ELB = { name: 'server', pattern: '^awselb' };
 const API_GATEWAY = { name: 'x-amz-apigw-id' };
@@ -21,7 +25,7 @@ const errors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the application's own 5xx, served from AWS" },
 ];
 
-export const aws: ProviderDef = {
+export const aws = provider({
   id: 'aws',
   name: 'AWS',
   roles: ['authoritative-dns', 'challenge', 'origin'],
@@ -45,5 +49,11 @@ export const aws: ProviderDef = {
   // Route 53: ns-<n>.awsdns-<nn>.{com,net,org,co.uk}
   nsSuffixes: ['awsdns-*.com', 'awsdns-*.net', 'awsdns-*.org', 'awsdns-*.co.uk'],
   rangeSets: ['aws'],
+  // dynamodb.us-east-1.amazonaws.com, x.us-east-1.elb.amazonaws.com, x.execute-api.eu-west-1.amazonaws.com,
+  // s3-website-us-east-1.amazonaws.com, x.lambda-url.us-east-1.on.aws, env.us-east-1.elasticbeanstalk.com
+  regionHosts: [{ domains: ['amazonaws.com', 'amazonaws.com.cn', 'on.aws', 'elasticbeanstalk.com', 'awsapprunner.com'], labels: 'any', region: AWS_REGION }],
+  // EC2's public DNS in us-east-1 has no region label: ec2-1-2-3-4.compute-1.amazonaws.com.
+  fixedRegionHosts: [{ suffix: 'compute-1.amazonaws.com', region: 'us-east-1' }],
+  apiDomains: ['amazonaws.com', 'amazonaws.com.cn', 'on.aws'],
   statusPage: { url: 'https://health.aws.amazon.com/public/currentevents', kind: 'json' },
-};
+});

@@ -2,7 +2,8 @@
 // Facts: providers.md §5; AFD headers from MicrosoftDocs azure-docs
 // articles/frontdoor/front-door-http-headers-protocol.md, errors from troubleshoot-issues.md.
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX, ANY_ERROR } from './statuses.js';
 
 // Front Door's own error page (also shown with 400 for a custom domain it has no route for).
@@ -19,7 +20,7 @@ const frontDoorErrors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Azure Front Door unchanged" },
 ];
 
-export const azureFrontDoor: ProviderDef = {
+export const azureFrontDoor = provider({
   id: 'azure-front-door',
   name: 'Azure Front Door',
   roles: ['edge'],
@@ -37,7 +38,10 @@ export const azureFrontDoor: ProviderDef = {
   nsSuffixes: [],
   rangeSets: ['azure-front-door'],
   statusPage: { url: 'https://azure.status.microsoft/en-us/status/feed/', kind: 'rss' },
-};
+});
+
+/** westeurope, eastus2 … the label right below the domain (vm.westeurope.cloudapp.azure.com). */
+const AZURE_REGION = /^([a-z]+\d?)$/;
 
 const hostingErrors: ErrorRule[] = [
   { status: [502, 504], bodyAny: ['Microsoft-Azure-Application-Gateway'], layer: 'origin', says: 'Azure Application Gateway answered 502/504 itself: it is up, its backend failed or timed out' },
@@ -45,7 +49,7 @@ const hostingErrors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the application's own 5xx, served from Azure" },
 ];
 
-export const azure: ProviderDef = {
+export const azure = provider({
   id: 'azure',
   name: 'Azure',
   roles: ['authoritative-dns', 'origin'],
@@ -59,5 +63,8 @@ export const azure: ProviderDef = {
   cnameSuffixes: ['azurewebsites.net', 'trafficmanager.net', 'cloudapp.azure.com', 'blob.core.windows.net'],
   nsSuffixes: ['azure-dns.com', 'azure-dns.net', 'azure-dns.org', 'azure-dns.info'],
   rangeSets: ['azure'],
+  // vm.westeurope.cloudapp.azure.com, app.westeurope.azurecontainerapps.io
+  regionHosts: [{ domains: ['cloudapp.azure.com', 'azurecontainerapps.io'], labels: 'adjacent', region: AZURE_REGION }],
+  apiDomains: ['windows.net', 'azure.com'],
   statusPage: { url: 'https://azure.status.microsoft/en-us/status/feed/', kind: 'rss' },
-};
+});

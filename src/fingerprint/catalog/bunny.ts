@@ -1,11 +1,11 @@
 // Bunny CDN. providers.md §8; origin-error meanings from Bunny's cdn-origin-errors docs.
 
-import type { ProviderDef } from '../types.js';
+import { firstGroup, provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 const BUNNY_SERVER = { name: 'server', pattern: '^BunnyCDN-' }; // BunnyCDN-{PoP}-{ServerID}
 
-export const bunny: ProviderDef = {
+export const bunny = provider({
   id: 'bunny',
   name: 'Bunny CDN',
   roles: ['edge'],
@@ -23,5 +23,6 @@ export const bunny: ProviderDef = {
   cnameSuffixes: ['b-cdn.net'],
   nsSuffixes: [],
   rangeSets: ['bunny', 'bunny-ipv6'],
+  popHeaders: [{ header: 'server', read: firstGroup(/^BunnyCDN-([A-Za-z0-9]{1,8})-\d+$/) }], // BunnyCDN-DE1-123
   statusPage: { url: 'https://status.bunny.net', kind: 'statuspage' },
-};
+});

@@ -3,7 +3,8 @@
 // https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-5xx-errors/
 // and …/cloudflare-1xxx-errors/.
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { firstGroup, provider } from './define.js';
 import { ANY_5XX, ANY_ERROR } from './statuses.js';
 
 /**
@@ -72,7 +73,7 @@ const errors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Cloudflare unchanged" },
 ];
 
-export const cloudflare: ProviderDef = {
+export const cloudflare = provider({
   id: 'cloudflare',
   name: 'Cloudflare',
   roles: ['authoritative-dns', 'edge', 'challenge'],
@@ -91,5 +92,7 @@ export const cloudflare: ProviderDef = {
   rangeSets: ['cloudflare-ipv4', 'cloudflare-ipv6'],
   // Support asks for /cdn-cgi/trace on 5xx; on 2025-12-05 it answered while "/" returned 500.
   selfTest: { path: '/cdn-cgi/trace', expect: 'colo=', locationKey: 'colo' },
+  popHeaders: [{ header: 'cf-ray', read: firstGroup(/^[0-9a-f]{8,32}-([A-Za-z]{3})$/i) }], // 8fcb3f8a0cc56750-ATL
+  apiDomains: ['cloudflare.com'],
   statusPage: { url: 'https://www.cloudflarestatus.com', kind: 'statuspage' },
-};
+});

@@ -1,11 +1,11 @@
 // DDoS-Guard. providers.md §8 (wafw00f, FlareSolverr markers). No public IP list.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 const CHALLENGE = ['<title>DDoS-Guard', 'id="link-ddg"'];
 
-export const ddosGuard: ProviderDef = {
+export const ddosGuard = provider({
   id: 'ddos-guard',
   name: 'DDoS-Guard',
   roles: ['edge', 'challenge'],
@@ -21,4 +21,4 @@ export const ddosGuard: ProviderDef = {
   cnameSuffixes: [],
   nsSuffixes: [],
   rangeSets: [],
-};
+});

@@ -2,8 +2,16 @@
 // https://www.fastly.com/documentation/guides/vcl/errors (Fastly-generated errors are 503 with the
 // reason in obj.response; HTTP/2 drops the reason phrase, so the page title is read instead).
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
+
+/** Fastly lists every cache that handled the request, shield first; the last one is the edge the client hit. */
+function lastCachePop(value: string): string | null {
+  const caches = value.split(',').map((v) => v.trim()).filter((v) => v.startsWith('cache-'));
+  const edge = caches[caches.length - 1];
+  return edge ? (/-([A-Za-z]{3})$/.exec(edge)?.[1] ?? null) : null;
+}
 
 const BACKEND_REASONS = [
   'first byte timeout',
@@ -21,7 +29,7 @@ const errors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Fastly unchanged" },
 ];
 
-export const fastly: ProviderDef = {
+export const fastly = provider({
   id: 'fastly',
   name: 'Fastly',
   roles: ['edge'],
@@ -40,5 +48,6 @@ export const fastly: ProviderDef = {
   cnameSuffixes: ['fastly.net', 'fastlylb.net', 'edgecompute.app'],
   nsSuffixes: [],
   rangeSets: ['fastly'],
+  popHeaders: [{ header: 'x-served-by', read: lastCachePop }], // cache-lcy19240-LCY, cache-fra-eddf8230123-FRA
   statusPage: { url: 'https://www.fastlystatus.com/rss/', kind: 'rss' },
-};
+});

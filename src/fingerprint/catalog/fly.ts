@@ -1,10 +1,10 @@
 // Fly.io: application hosting behind the Fly proxy. providers.md §7. Fly's proxy error codes
 // (PUxx, PPxx) appear in the customer's logs, not in responses, so no edge rule is possible here.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
-export const fly: ProviderDef = {
+export const fly = provider({
   id: 'fly',
   name: 'Fly.io',
   roles: ['edge', 'origin'],
@@ -19,4 +19,4 @@ export const fly: ProviderDef = {
   nsSuffixes: [],
   rangeSets: [],
   statusPage: { url: 'https://status.flyio.net', kind: 'statuspage' },
-};
+});

@@ -1,9 +1,9 @@
 // Gcore CDN. providers.md §8; IP lists from https://gcore.com/docs/api-reference/cdn.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
-export const gcore: ProviderDef = {
+export const gcore = provider({
   id: 'gcore',
   name: 'Gcore',
   roles: ['edge'],
@@ -16,4 +16,4 @@ export const gcore: ProviderDef = {
   cnameSuffixes: ['gcdn.co'],
   nsSuffixes: [],
   rangeSets: ['gcore'],
-};
+});

@@ -1,9 +1,9 @@
 // GitHub Pages: static hosting served through Fastly (its Fastly headers pass through). providers.md §7.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
-export const githubPages: ProviderDef = {
+export const githubPages = provider({
   id: 'github-pages',
   name: 'GitHub Pages',
   roles: ['origin'],
@@ -21,4 +21,4 @@ export const githubPages: ProviderDef = {
   nsSuffixes: [],
   rangeSets: ['github-pages'],
   statusPage: { url: 'https://www.githubstatus.com', kind: 'statuspage' },
-};
+});

@@ -1,8 +1,12 @@
 // Google: the Google Front End (GFE) in front of Google's own sites, Cloud Load Balancing / CDN,
 // Cloud Run, App Engine, Firebase Hosting, Cloud Storage; Cloud DNS. Facts: providers.md §6.
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
+
+/** us-central1, europe-west1 … at the start of a label (us-central1-project.cloudfunctions.net). */
+const GCP_REGION = /^((?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d{1,2})(?:-|$)/;
 
 const errors: ErrorRule[] = [
   // Lower certainty: Cloud Load Balancing shows the same template when its backends fail.
@@ -11,7 +15,7 @@ const errors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the application's own 5xx, passed through Google's front end" },
 ];
 
-export const google: ProviderDef = {
+export const google = provider({
   id: 'google',
   name: 'Google',
   roles: ['authoritative-dns', 'edge', 'origin'],
@@ -32,5 +36,8 @@ export const google: ProviderDef = {
   ],
   nsSuffixes: ['googledomains.com'], // Cloud DNS: ns-cloud-[a-e][1-4].googledomains.com
   rangeSets: ['google', 'google-cloud'],
+  // us-central1-project.cloudfunctions.net, svc-123.us-central1.run.app, us-central1-aiplatform.googleapis.com
+  regionHosts: [{ domains: ['cloudfunctions.net', 'run.app', 'googleapis.com', 'pkg.dev'], labels: 'any', region: GCP_REGION }],
+  apiDomains: ['googleapis.com', 'cloudfunctions.net'],
   statusPage: { url: 'https://status.cloud.google.com/incidents.json', kind: 'json' },
-};
+});

@@ -1,10 +1,10 @@
 // Heroku: application hosting behind the Heroku router. providers.md §7. Router errors (H10 crashed,
 // H12 timeout, H13, H14 no dynos, H20) are the customer's app; H99 (platform) is not visible to clients.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
-export const heroku: ProviderDef = {
+export const heroku = provider({
   id: 'heroku',
   name: 'Heroku',
   roles: ['origin'],
@@ -19,4 +19,4 @@ export const heroku: ProviderDef = {
   nsSuffixes: [],
   rangeSets: [],
   statusPage: { url: 'https://status.heroku.com/api/v4/current-status', kind: 'json' },
-};
+});

@@ -1,11 +1,11 @@
 // Imperva (Incapsula): WAF / CDN / DDoS protection. providers.md §8.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 const IMPERVA_PAGE = ['Incapsula incident ID', 'Powered by Incapsula', '/_Incapsula_Resource'];
 
-export const imperva: ProviderDef = {
+export const imperva = provider({
   id: 'imperva',
   name: 'Imperva',
   roles: ['edge', 'challenge'],
@@ -24,4 +24,4 @@ export const imperva: ProviderDef = {
   nsSuffixes: [],
   rangeSets: ['imperva'],
   statusPage: { url: 'https://status.imperva.com', kind: 'statuspage' },
-};
+});

@@ -1,10 +1,10 @@
 // Netlify: static / serverless hosting. Facts: providers.md §7. Netlify's default 404 sentence is
 // copied into many apps, so it is not a marker; only the unbound-host page is.
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
-export const netlify: ProviderDef = {
+export const netlify = provider({
   id: 'netlify',
   name: 'Netlify',
   roles: ['edge', 'origin'],
@@ -21,4 +21,4 @@ export const netlify: ProviderDef = {
   nsSuffixes: [], // Netlify DNS runs on NS1 (see the ns1 provider)
   rangeSets: ['netlify'],
   statusPage: { url: 'https://www.netlifystatus.com', kind: 'statuspage' },
-};
+});

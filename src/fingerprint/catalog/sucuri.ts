@@ -1,12 +1,12 @@
 // Sucuri Website Firewall. providers.md §8; headers from
 // https://docs.sucuri.net/website-firewall/troubleshooting/investigating-cache-headers/.
 
-import type { ProviderDef } from '../types.js';
+import { firstGroup, provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 const BLOCK_PAGE = ['Sucuri WebSite Firewall - Access Denied', 'sucuri-firewall-block.css'];
 
-export const sucuri: ProviderDef = {
+export const sucuri = provider({
   id: 'sucuri',
   name: 'Sucuri',
   roles: ['edge', 'challenge'],
@@ -25,4 +25,5 @@ export const sucuri: ProviderDef = {
   cnameSuffixes: [],
   nsSuffixes: [],
   rangeSets: ['sucuri'],
-};
+  popHeaders: [{ header: 'x-sucuri-id', read: firstGroup(/^(\d{1,8})$/) }], // 11005
+});

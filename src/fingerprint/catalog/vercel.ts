@@ -1,7 +1,8 @@
 // Vercel: edge network, Firewall / Security Checkpoint, functions, Vercel DNS. Facts: providers.md §7;
 // error codes from https://vercel.com/docs/errors (platform faults are INTERNAL_*).
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { firstGroup, provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 const errors: ErrorRule[] = [
@@ -15,7 +16,7 @@ const errors: ErrorRule[] = [
   { status: ANY_5XX, layer: 'site', says: "the site's own 5xx, served by Vercel" },
 ];
 
-export const vercel: ProviderDef = {
+export const vercel = provider({
   id: 'vercel',
   name: 'Vercel',
   roles: ['authoritative-dns', 'edge', 'challenge', 'origin'],
@@ -31,5 +32,6 @@ export const vercel: ProviderDef = {
   cnameSuffixes: ['vercel-dns-0.com', 'vercel-dns.com', 'vercel.app'],
   nsSuffixes: ['vercel-dns.com'],
   rangeSets: ['vercel'],
+  popHeaders: [{ header: 'x-vercel-id', read: firstGroup(/^([a-z]{3}\d{1,2})::/) }], // hnd1::fs8k9-1679151302268-…
   statusPage: { url: 'https://www.vercel-status.com', kind: 'statuspage' },
-};
+});
