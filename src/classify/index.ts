@@ -19,7 +19,8 @@ export function classifySite(
 ): ClassifiedSite {
   const before = siteStack(dns, attempts, catalog, remembered);
   const resolverProviders = Object.fromEntries(resolvers.map((r) => [r.name, r.provider]));
-  const context = { edge: before.edge, origin: before.origin, resolverProviders };
+  const edgeEvidence = before.providers.find((p) => p.layer === 'edge')?.evidence ?? [];
+  const context = { edge: before.edge, edgeEvidence, origin: before.origin, resolverProviders };
   const classified = attempts.map((a) => ({ ...a, ...classifyAttempt(a, context, catalog) }));
   // Classification may reveal a challenge layer; the stack is read again with it.
   return { attempts: classified, stack: siteStack(dns, classified, catalog, remembered) };

@@ -209,6 +209,38 @@ export function matchErrorRule(
 }
 
 /**
+ * Does the rule rest on something the provider writes itself (a header or a body marker), rather than on a
+ * status alone? Only such rules can name a provider that put no identifying header on the response.
+ */
+export function restsOnOwnMarker(rule: ErrorRule): boolean {
+  return rule.header !== undefined || rule.body !== undefined || rule.bodyAny !== undefined || rule.bodyPattern !== undefined;
+}
+
+/**
+ * matchErrorRule for a provider known from elsewhere (the site's CNAME chain, its published ranges, an
+ * earlier run) whose headers are not on this response: the first of its rules that rests on its own
+ * markers (restsOnOwnMarker) and holds. Status-only rules (Cloudflare 521, "any 5xx passed through") say
+ * nothing without the provider's headers, so they are skipped.
+ */
+export function matchErrorRuleByMarkers(
+  provider: ProviderDef,
+  status: number | null,
+  headers: Record<string, string>,
+  body: string,
+): ErrorRule | null {
+  const lowered = lowerCaseNames(headers);
+  const prepared = prepareBody(body);
+  return provider.errors.find((rule) => restsOnOwnMarker(rule) && ruleHolds(rule, status, lowered, prepared)) ?? null;
+}
+
+/** A rule's explanation, with the page's own words for the cause when the rule quotes them. */
+export function explainRule(rule: ErrorRule, body: string): string {
+  if (rule.quote === undefined) return rule.says;
+  const quoted = compilePattern(rule.quote)?.exec(decodeEntities(body))?.[1]?.trim();
+  return quoted ? `${rule.says} (the page says "${safeLine(quoted, 80)}")` : rule.says;
+}
+
+/**
  * Is this response the provider's challenge (bot / human verification) page? Either a challenge
  * rule keyed on a header says so (cf-mitigated: challenge, x-vercel-mitigated, x-amzn-waf-action),
  * or the provider's own headers are present and the body carries one of its challenge markers.

@@ -15,9 +15,17 @@ export interface HeaderRule {
 }
 
 /**
- * How to read an error or block the provider generated. Rules are tried in order; the first that matches
- * names the layer. All given conditions must hold. Body markers are matched case-insensitively on the
- * body sample after HTML entities are decoded.
+ * The layers an error rule may name. `unknown`: the provider generated the page (its synthetic error page,
+ * a reference number, an error code) but what it names is not in its documented vocabulary, or its
+ * documentation leaves edge and origin open. Such an attempt is placed at the provider with low
+ * confidence, and never makes a provider incident.
+ */
+export type ErrorLayer = Extract<Layer, 'edge' | 'challenge' | 'origin' | 'site' | 'unknown'>;
+
+/**
+ * One entry of a provider's error vocabulary: how to read an error, block or challenge it generated.
+ * Rules are tried in order; the first that matches names the layer. All given conditions must hold. Body
+ * markers are matched case-insensitively on the body sample after HTML entities are decoded.
  */
 export interface ErrorRule {
   status?: number[];
@@ -34,9 +42,27 @@ export interface ErrorRule {
    * substring would over-match (an error code inside a Ray ID, "cloudflare" inside cdnjs.cloudflare.com).
    */
   bodyPattern?: string;
-  layer: Extract<Layer, 'edge' | 'challenge' | 'origin' | 'site'>;
+  layer: ErrorLayer;
   /** What an SRE would say, e.g. "Cloudflare answered 521: the edge is up, the origin refused the connection". */
   says: string;
+  /**
+   * Where the meaning comes from: the URL of the provider's documentation page (or, where the provider
+   * documents nothing, the public source providers.md cites); "probes.yaml" for a user's rule.
+   */
+  source: string;
+  /**
+   * For `challenge` rules: `routine` when the provider's challenge works as designed (a bot check stands in
+   * front of content; many sites do this to every data-centre client), `platform-failing` when the page says
+   * the challenge platform itself cannot load or answer (2025-11-18). Lets a later stage tell a site's normal
+   * challenge from a challenge layer in trouble.
+   */
+  challenge?: 'routine' | 'platform-failing';
+  /**
+   * A case-insensitive regular expression whose first group, found in the decoded body, is quoted in the
+   * explanation: the page's own words for the cause (Fastly's reason, Akamai's reference), so that an
+   * `unknown` reading still shows its evidence.
+   */
+  quote?: string;
 }
 
 export interface SelfTest {
@@ -87,7 +113,7 @@ export interface ProviderDef<Id extends string = string> {
   roles: Array<'authoritative-dns' | 'edge' | 'challenge' | 'origin'>;
   /** Response headers that identify its edge (or its origin hosting, for role origin). */
   headers: HeaderRule[];
-  /** Rules for reading errors, blocks and challenges it generated. */
+  /** Its error vocabulary: how to read the errors, blocks and challenges it generates, each rule with its source. */
   errors: ErrorRule[];
   /** Body markers of its challenge / bot-verification pages (used with a provider header). */
   challengeMarkers: string[];

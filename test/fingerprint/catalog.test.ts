@@ -22,8 +22,11 @@ describe('BUILTIN_PROVIDERS', () => {
         if (h.pattern) expect(() => new RegExp(h.pattern!, 'i'), `${p.id} ${h.header}`).not.toThrow();
       }
       for (const r of p.errors) {
-        expect(['edge', 'challenge', 'origin', 'site']).toContain(r.layer);
+        expect(['edge', 'challenge', 'origin', 'site', 'unknown']).toContain(r.layer);
         expect(r.says.length, p.id).toBeGreaterThan(10);
+        expect(r.source, `${p.id}: ${r.says}`).toMatch(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}\//);
+        if (r.quote) expect(new RegExp(r.quote, 'i').source, `${p.id}: ${r.says}`).toMatch(/\(/);
+        if (r.challenge) expect(r.layer, `${p.id}: ${r.says}`).toBe('challenge');
         expect(r.status ?? r.header ?? r.body ?? r.bodyAny ?? r.bodyPattern, `${p.id}: ${r.says}`).toBeDefined();
         if (r.header?.pattern) expect(() => new RegExp(r.header!.pattern!, 'i')).not.toThrow();
         if (r.bodyPattern) expect(() => new RegExp(r.bodyPattern!, 'i')).not.toThrow();

@@ -5,6 +5,8 @@ import { ANY_5XX } from './statuses.js';
 
 const BUNNY_SERVER = { name: 'server', pattern: '^BunnyCDN-' }; // BunnyCDN-{PoP}-{ServerID}
 
+const ORIGIN_ERRORS = 'https://docs.bunny.net/docs/cdn-origin-errors';
+
 export const bunny = provider({
   id: 'bunny',
   name: 'Bunny CDN',
@@ -15,9 +17,9 @@ export const bunny = provider({
     { header: 'cdn-requestid', weight: 'strong' },
   ],
   errors: [
-    { status: [502, 504], header: BUNNY_SERVER, layer: 'origin', says: 'Bunny CDN answered 502/504 itself: the edge is up, the origin could not be resolved, reached or timed out' },
-    { status: [508], header: BUNNY_SERVER, layer: 'site', says: 'Bunny CDN detected a request loop (508): the pull zone points back at itself' },
-    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Bunny CDN" },
+    { status: [502, 504], header: BUNNY_SERVER, layer: 'origin', says: 'Bunny CDN answered 502/504 itself: the edge is up, the origin could not be resolved, reached or timed out', source: ORIGIN_ERRORS },
+    { status: [508], header: BUNNY_SERVER, layer: 'site', says: 'Bunny CDN detected a request loop (508): the pull zone points back at itself', source: ORIGIN_ERRORS },
+    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Bunny CDN", source: ORIGIN_ERRORS },
   ],
   challengeMarkers: [],
   cnameSuffixes: ['b-cdn.net'],

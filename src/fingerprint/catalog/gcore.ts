@@ -11,7 +11,8 @@ export const gcore = provider({
     { header: 'x-id', pattern: '-gc\\d+$', weight: 'strong' },
     { header: 'x-id-fe', pattern: '-gc\\d+$', weight: 'strong' },
   ],
-  errors: [{ status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Gcore" }],
+  // Gcore documents no page of its own for edge or origin failures: a 5xx is read as passed through.
+  errors: [{ status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Gcore", source: 'https://gcore.com/docs/cdn' }],
   challengeMarkers: [],
   cnameSuffixes: ['gcdn.co'],
   nsSuffixes: [],

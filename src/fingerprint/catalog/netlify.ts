@@ -4,6 +4,9 @@
 import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
+const UNBOUND_HOSTS = 'https://github.com/EdOverflow/can-i-take-over-xyz';
+const NETLIFY_DOCS = 'https://docs.netlify.com/';
+
 export const netlify = provider({
   id: 'netlify',
   name: 'Netlify',
@@ -13,8 +16,8 @@ export const netlify = provider({
     { header: 'x-nf-request-id', weight: 'strong' },
   ],
   errors: [
-    { status: [404], bodyAny: ['Not Found - Request ID:'], layer: 'site', says: 'Netlify has no site for this host name (domain not configured)' },
-    { status: ANY_5XX, layer: 'site', says: "the site's own 5xx, served by Netlify" },
+    { status: [404], bodyAny: ['Not Found - Request ID:'], layer: 'site', says: 'Netlify has no site for this host name (domain not configured)', source: UNBOUND_HOSTS },
+    { status: ANY_5XX, layer: 'site', says: "the site's own 5xx, served by Netlify", source: NETLIFY_DOCS },
   ],
   challengeMarkers: [],
   cnameSuffixes: ['netlify.app', 'netlify.com'], // apex ALIAS: apex-loadbalancer.netlify.com
