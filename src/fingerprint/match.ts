@@ -192,20 +192,19 @@ function ruleHolds(rule: ErrorRule, status: number | null, headers: Record<strin
   return true;
 }
 
+function firstRuleThatHolds(rules: ErrorRule[], status: number | null, headers: Record<string, string>, body: string): ErrorRule | null {
+  const lowered = lowerCaseNames(headers);
+  const prepared = prepareBody(body);
+  return rules.find((rule) => ruleHolds(rule, status, lowered, prepared)) ?? null;
+}
+
 /**
  * The first of the provider's error rules that explains this response (all of a rule's conditions
  * must hold), or null. Body markers are matched case-insensitively after entities are decoded.
  * Call it for a provider already identified from headers or addresses: the rules assume it.
  */
-export function matchErrorRule(
-  provider: ProviderDef,
-  status: number | null,
-  headers: Record<string, string>,
-  body: string,
-): ErrorRule | null {
-  const lowered = lowerCaseNames(headers);
-  const prepared = prepareBody(body);
-  return provider.errors.find((rule) => ruleHolds(rule, status, lowered, prepared)) ?? null;
+export function matchErrorRule(provider: ProviderDef, status: number | null, headers: Record<string, string>, body: string): ErrorRule | null {
+  return firstRuleThatHolds(provider.errors, status, headers, body);
 }
 
 /**
@@ -218,19 +217,12 @@ export function restsOnOwnMarker(rule: ErrorRule): boolean {
 
 /**
  * matchErrorRule for a provider known from elsewhere (the site's CNAME chain, its published ranges, an
- * earlier run) whose headers are not on this response: the first of its rules that rests on its own
- * markers (restsOnOwnMarker) and holds. Status-only rules (Cloudflare 521, "any 5xx passed through") say
- * nothing without the provider's headers, so they are skipped.
+ * earlier run) whose headers are not on this response: only its rules that rest on its own markers
+ * (restsOnOwnMarker). Status-only rules (Cloudflare 521, "any 5xx passed through") say nothing without the
+ * provider's headers, so they are skipped.
  */
-export function matchErrorRuleByMarkers(
-  provider: ProviderDef,
-  status: number | null,
-  headers: Record<string, string>,
-  body: string,
-): ErrorRule | null {
-  const lowered = lowerCaseNames(headers);
-  const prepared = prepareBody(body);
-  return provider.errors.find((rule) => restsOnOwnMarker(rule) && ruleHolds(rule, status, lowered, prepared)) ?? null;
+export function matchErrorRuleByMarkers(provider: ProviderDef, status: number | null, headers: Record<string, string>, body: string): ErrorRule | null {
+  return firstRuleThatHolds(provider.errors.filter(restsOnOwnMarker), status, headers, body);
 }
 
 /** A rule's explanation, with the page's own words for the cause when the rule quotes them. */
