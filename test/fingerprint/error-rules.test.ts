@@ -203,7 +203,7 @@ describe('Akamai', () => {
     expect(layerOf('akamai', 503, ghost, '<HTML><BODY>Service Unavailable</BODY></HTML>')).toBe('unknown');
     const unlisted = akamaiError(42);
     expect(layerOf('akamai', 503, ghost, unlisted)).toBe('unknown');
-    expect(explainRule(matchErrorRule(provider('akamai'), 503, ghost, unlisted)!, unlisted)).toMatch(/\(the page says "42"\)$/);
+    expect(explainRule(matchErrorRule(provider('akamai'), 503, ghost, unlisted)!, unlisted)).toMatch(/\(the page says "Reference #42"\)$/);
     expect(layerOf('akamai', 500, { server: 'Apache', 'akamai-grn': '0.05313217.1567801841.1457a3' }, 'Internal Server Error')).toBe('site');
   });
 });

@@ -19,8 +19,8 @@ function reference(prefix: number): string {
   return `Reference #${prefix}.`;
 }
 
-/** Any reference, its cause number in the first group. */
-const ANY_REFERENCE = String.raw`Reference #(\d{1,3})\.[0-9a-f]{4,}\.`;
+/** Any reference; the first group ("Reference #42") is quoted when its cause is not in the list. */
+const ANY_REFERENCE = String.raw`(Reference #\d{1,3})\.[0-9a-f]{4,}\.`;
 
 function originReference(prefix: number, code: string, what: string): ErrorRule {
   return { bodyAny: [reference(prefix)], layer: 'origin', says: `Akamai error Reference #${prefix} (${code}): the edge is up, ${what}`, source: REFERENCE_DECODE };

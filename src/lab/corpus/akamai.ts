@@ -63,7 +63,7 @@ export const AKAMAI_CORPUS: CorpusEntry[] = [
     provider: 'akamai',
     source: ERROR_TRANSLATOR,
     respond: (req) => akamaiErrorPage(req, 503, 42),
-    expect: { outcome: 'http-error', layer: 'unknown', provider: 'Akamai', explains: 'not in the decoded list: cannot tell its edge from the origin' },
+    expect: { outcome: 'http-error', layer: 'unknown', provider: 'Akamai', explains: 'cannot tell its edge from the origin (Akamai\'s Error Translator decodes the full reference) (the page says "Reference #42")' },
   },
   {
     id: 'akamai/ghost-5xx-without-reference',
