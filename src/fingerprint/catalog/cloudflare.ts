@@ -47,8 +47,9 @@ const CHALLENGE_MARKERS = [
 /** The challenge page in the state where its platform (challenges.cloudflare.com) cannot load: 2025-11-18. */
 const CHALLENGE_PLATFORM_FAILING = ['Please unblock challenges.cloudflare.com to proceed'];
 
+/** 520–526 each have their own page under the 5xx docs; 527 (Railgun, retired) only the overview. */
 function originStatus(status: number, says: string): ErrorRule {
-  return { status: [status], layer: 'origin', says: `Cloudflare answered ${status}: ${says}`, source: `${DOCS_5XX}error-${status}/` };
+  return { status: [status], layer: 'origin', says: `Cloudflare answered ${status}: ${says}`, source: status <= 526 ? `${DOCS_5XX}error-${status}/` : DOCS_5XX };
 }
 
 /** One documented 1xxx code: what it means and which layer that puts the failure at. */
@@ -125,14 +126,14 @@ const errors: ErrorRule[] = [
 
   ...CODES_1XXX.map(code1xxx),
   { status: [530], bodyPattern: ANY_1XXX_CODE, quote: ANY_1XXX_CODE, layer: 'unknown', says: "Cloudflare answered 530 with a 1xxx code its documentation does not list: the code names the cause, this catalog cannot place it", source: DOCS_1XXX },
-  { status: [530], layer: 'unknown', says: 'Cloudflare answered 530 without a 1xxx code it documents: cannot tell its edge from the origin', source: `${DOCS_5XX}error-530/` },
+  { status: [530], layer: 'unknown', says: 'Cloudflare answered 530 without a 1xxx code it documents: cannot tell its edge from the origin', source: DOCS_5XX },
 
   // 500/503 are Cloudflare's only when the page names Cloudflare; otherwise the origin's, passed through.
-  { status: [500], bodyPattern: CLOUDFLARE_WORD, layer: 'edge', says: 'Cloudflare generated this 500/503 itself: a failure inside its edge', source: `${DOCS_5XX}error-500/` },
-  { status: [503], bodyPattern: CLOUDFLARE_WORD, layer: 'edge', says: 'Cloudflare generated this 500/503 itself: a failure inside its edge', source: `${DOCS_5XX}error-503/` },
+  { status: [500], bodyPattern: CLOUDFLARE_WORD, layer: 'edge', says: 'Cloudflare generated this 500/503 itself: a failure inside its edge', source: DOCS_5XX },
+  { status: [503], bodyPattern: CLOUDFLARE_WORD, layer: 'edge', says: 'Cloudflare generated this 500/503 itself: a failure inside its edge', source: DOCS_5XX },
   // 502/504: the branded page relays the origin's 502/504 (its "Host" box says Error); an unbranded page is Cloudflare's own.
-  { status: [502, 504], bodyAny: BRANDED_PAGE, layer: 'origin', says: 'Cloudflare relayed a 502/504 from the origin (branded page, Host box in Error): the edge is up, the origin failed', source: `${DOCS_5XX}error-502-or-504/` },
-  { status: [502, 504], bodyPattern: CLOUDFLARE_WORD, layer: 'edge', says: 'Cloudflare generated this 502/504 itself (unbranded page): a failure inside its edge', source: `${DOCS_5XX}error-502-or-504/` },
+  { status: [502, 504], bodyAny: BRANDED_PAGE, layer: 'origin', says: 'Cloudflare relayed a 502/504 from the origin (branded page, Host box in Error): the edge is up, the origin failed', source: DOCS_5XX },
+  { status: [502, 504], bodyPattern: CLOUDFLARE_WORD, layer: 'edge', says: 'Cloudflare generated this 502/504 itself (unbranded page): a failure inside its edge', source: DOCS_5XX },
   { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Cloudflare unchanged", source: DOCS_5XX },
 ];
 
