@@ -276,7 +276,11 @@ export type AttemptOutcome =
   | 'content-mismatch'
   | 'challenge';
 
-/** Where a failure came from, from the outside in (see DESIGN.md). */
+/**
+ * Where a failure came from, from the outside in (see DESIGN.md). `unknown`: a provider generated the
+ * error page but what it names is outside its documented vocabulary (placed at that provider with low
+ * confidence; never the ground for a provider incident).
+ */
 export type Layer =
   | 'local'
   | 'resolver'
@@ -286,7 +290,8 @@ export type Layer =
   | 'edge'
   | 'challenge'
   | 'origin'
-  | 'site';
+  | 'site'
+  | 'unknown';
 
 /** One (site, path, address) fetch as the probe stage measured it: no judgement yet. */
 export interface RawAttempt extends FetchResult {

@@ -17,21 +17,10 @@ import { hostMatchesSuffix, matchHeaders } from '../fingerprint/match.js';
 import type { Classification } from './layer.js';
 import { addressAnswers, noAddressFromAnyResolver } from './dns-facts.js';
 
-/** Domains under which API endpoints live that no CNAME suffix in the catalog names. */
-const ENDPOINT_DOMAINS: Array<{ provider: string; suffix: string }> = [
-  { provider: 'aws', suffix: 'amazonaws.com' },
-  { provider: 'aws', suffix: 'amazonaws.com.cn' },
-  { provider: 'aws', suffix: 'on.aws' },
-  { provider: 'google', suffix: 'googleapis.com' },
-  { provider: 'google', suffix: 'cloudfunctions.net' },
-  { provider: 'azure', suffix: 'windows.net' },
-  { provider: 'azure', suffix: 'azure.com' },
-  { provider: 'cloudflare', suffix: 'cloudflare.com' },
-];
-
 /**
  * The provider an endpoint belongs to: the configured one (by id or name) when given, else the one whose
- * CNAME suffixes or API domains hold the host name; null when nothing says.
+ * CNAME suffixes or API domains (ProviderDef.apiDomains, in the catalog) hold the host name; null when
+ * nothing says.
  */
 export function expectedEndpointProvider(host: string, providers: ProviderDef[], configured: string | null = null): ProviderDef | null {
   if (configured) {
@@ -40,8 +29,7 @@ export function expectedEndpointProvider(host: string, providers: ProviderDef[],
   }
   const bySuffix = providers.find((p) => p.cnameSuffixes.some((s) => hostMatchesSuffix(host, s)));
   if (bySuffix) return bySuffix;
-  const byDomain = ENDPOINT_DOMAINS.find((d) => hostMatchesSuffix(host, d.suffix));
-  return byDomain ? (providers.find((p) => p.id === byDomain.provider) ?? null) : null;
+  return providers.find((p) => p.apiDomains?.some((d) => hostMatchesSuffix(host, d))) ?? null;
 }
 
 /** Did a catalogued provider other than the expected one put its headers on this answer (and the expected did not)? */

@@ -43,7 +43,8 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   const measured = raw.attempts.map(withOutcome);
   const before = siteStack(raw.dns, measured, catalog, remembered);
   const resolverProviders = Object.fromEntries(context.resolvers.map((r) => [r.name, r.provider]));
-  const siteContext = { edge: before.edge, origin: before.origin, resolverProviders };
+  const edgeEvidence = before.providers.find((p) => p.layer === 'edge')?.evidence ?? [];
+  const siteContext = { edge: before.edge, edgeEvidence, origin: before.origin, resolverProviders };
   let attempts = measured.map((a) => ({ ...a, ...classifyAttempt(a, siteContext, catalog) }));
   const spec = raw.spec;
   if (spec.kind === 'endpoint' && spec.expect.status.length === 0) {

@@ -1,9 +1,12 @@
 // Which layer produced each failed attempt, and which provider's. Pure and table-driven:
-// provider-specific readings of errors live in the catalog (fingerprint/catalog/*), the generic ones below.
+// provider-specific readings of errors live in the catalog (fingerprint/catalog/*: each provider's documented
+// error vocabulary), the generic ones below. A response is read by the vocabularies of the providers whose
+// headers are on it; when none is, by the vocabulary of the provider the site is known to sit behind (its
+// CNAME chain, published ranges or an earlier run), and the explanation says that the reading rests on it.
 
 import type { Attempt, AttemptOutcome, Layer } from '../model.js';
 import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
-import { isChallengePage, matchErrorRule, matchHeaders } from '../fingerprint/match.js';
+import { explainRule, isChallengePage, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
 
@@ -18,6 +21,11 @@ export interface Classification {
 export interface SiteContext {
   /** The provider that fronts the site (from headers, CNAME, address ranges or memory), outermost first. */
   edge: ProviderDef | null;
+  /**
+   * What the edge is known from, as the stack words it ("CNAME shop.example.com.edgekey.net", "address … in …",
+   * "header cf-ray: …", "remembered from an earlier run: …"); explanations cite it. Absent: not said.
+   */
+  edgeEvidence?: string[];
   /** The provider hosting the origin, when known. */
   origin: ProviderDef | null;
   /** Provider of the resolver each attempt was credited to, by resolver name. */
@@ -166,8 +174,47 @@ function fromRule(rule: ErrorRule, provider: ProviderDef, attempt: Attempt): Cla
     outcome: rule.layer === 'challenge' ? 'challenge' : attempt.outcome === 'ok' ? 'http-error' : attempt.outcome,
     layer: rule.layer,
     provider: rule.layer === 'site' ? null : provider.name,
-    explanation: rule.says,
+    explanation: explainRule(rule, attempt.bodySample),
   };
+}
+
+/** How each kind of stack evidence is said, in order of preference: the site's own DNS first. */
+const EDGE_BASIS: Array<{ prefix: string; says: (name: string, detail: string) => string }> = [
+  { prefix: 'CNAME ', says: (name, detail) => `the site's CNAME chain points at ${name} (${detail})` },
+  { prefix: 'address ', says: (name, detail) => `the site's address is in ${name}'s published ranges (${detail})` },
+  { prefix: 'header ', says: (name, detail) => `the site's other answers in this run carry ${name}'s headers (${detail})` },
+  { prefix: 'remembered ', says: (name) => `an earlier run found the site behind ${name}` },
+];
+
+function edgeBasis(edge: ProviderDef, evidence: string[]): string {
+  for (const basis of EDGE_BASIS) {
+    const found = evidence.find((e) => e.startsWith(basis.prefix));
+    if (found) return basis.says(edge.name, found.slice(basis.prefix.length));
+  }
+  return `the site is known to sit behind ${edge.name}`;
+}
+
+/**
+ * A response that carries no header of the provider the site is known to sit behind is still read by that
+ * provider's vocabulary — only by rules resting on its own markers (an Akamai "Reference #18", a Fastly
+ * reason), never by a bare status — and the explanation says what the attribution rests on.
+ */
+function knownEdgeReading(attempt: Attempt, responders: ProviderDef[], context: SiteContext): Classification | null {
+  const edge = context.edge;
+  if (!edge || attempt.path === 'origin' || attempt.httpStatus === null || responders.some((p) => p.id === edge.id)) return null;
+  const rule = matchErrorRuleByMarkers(edge, attempt.httpStatus, attempt.headers, attempt.bodySample);
+  if (!rule) return null;
+  const reading = fromRule(rule, edge, attempt);
+  const basis = `no ${edge.name} header on this response; ${edgeBasis(edge, context.edgeEvidence ?? [])}`;
+  return { ...reading, explanation: `${reading.explanation} — ${basis}` };
+}
+
+/** The provider's challenge page, in the words of its challenge rule when one names it (routine or failing platform). */
+function challengeReading(attempt: Attempt, p: ProviderDef): Classification | null {
+  if (!isChallengePage({ status: attempt.httpStatus, headers: attempt.headers, body: attempt.bodySample }, p)) return null;
+  const rule = matchErrorRule(p, attempt.httpStatus, attempt.headers, attempt.bodySample);
+  const explanation = rule?.layer === 'challenge' ? explainRule(rule, attempt.bodySample) : `${p.name} served a challenge page instead of the site's content`;
+  return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation };
 }
 
 export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog: Catalog): Classification {
@@ -178,9 +225,8 @@ export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog:
   if (attempt.outcome === 'ok') {
     // A challenge page where content should be is a failure, even with a 200.
     for (const p of responders) {
-      if (isChallengePage({ headers: attempt.headers, body: attempt.bodySample }, p)) {
-        return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation: `${p.name} served a challenge page instead of the site's content` };
-      }
+      const challenge = challengeReading(attempt, p);
+      if (challenge) return challenge;
     }
     return { outcome: 'ok', layer: null, provider: null, explanation: null };
   }
@@ -193,16 +239,17 @@ export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog:
   }
   // A response arrived: the providers that put their headers on it say who generated it, outermost first.
   // An outer provider that only passed the error through ("site") lets an inner one (Cloudflare in front of
-  // Vercel) claim it; if none does, the pass-through reading stands.
+  // Vercel) claim it, and then the site's known edge by its own markers; if none does, the pass-through stands.
   let passedThrough: Classification | null = null;
   for (const p of responders) {
     const rule = matchErrorRule(p, attempt.httpStatus, attempt.headers, attempt.bodySample);
     if (rule && rule.layer !== 'site') return fromRule(rule, p, attempt);
-    if (isChallengePage({ headers: attempt.headers, body: attempt.bodySample }, p)) {
-      return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation: `${p.name} served a challenge page instead of the site's content` };
-    }
+    const challenge = challengeReading(attempt, p);
+    if (challenge) return challenge;
     if (rule && !passedThrough) passedThrough = fromRule(rule, p, attempt);
   }
+  const known = knownEdgeReading(attempt, responders, context);
+  if (known && (known.layer !== 'site' || !passedThrough)) return known;
   if (passedThrough) return passedThrough;
   for (const rule of HTTP_RULES) {
     if (rule.when(facts)) return { outcome: attempt.outcome, layer: rule.layer, provider: rule.provider(facts), explanation: rule.says(facts) };

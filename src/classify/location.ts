@@ -21,65 +21,8 @@ const MAX_EVIDENCE = LOCATION_EVIDENCE_CHARS;
 
 export { validLocationCode };
 
-// ───────────────────────────── PoP markers (data) ─────────────────────────────
-
-interface HeaderMarker {
-  /** ProviderDef.id whose header this is. */
-  provider: string;
-  header: string;
-  kind: AttemptLocation['kind'];
-  /** The location code in the header's value, or null when the value is not the documented shape. */
-  read: (value: string) => string | null;
-}
-
-const first = (re: RegExp) => (value: string) => re.exec(value.trim())?.[1] ?? null;
-
-/** Fastly lists every cache that handled the request, shield first; the last one is the edge the client hit. */
-function lastFastlyPop(value: string): string | null {
-  const caches = value.split(',').map((v) => v.trim()).filter((v) => v.startsWith('cache-'));
-  const edge = caches[caches.length - 1];
-  return edge ? (/-([A-Za-z]{3})$/.exec(edge)?.[1] ?? null) : null;
-}
-
-/** providers.md: one marker per provider that tells where it served the request. */
-const HEADER_MARKERS: HeaderMarker[] = [
-  { provider: 'cloudflare', header: 'cf-ray', kind: 'pop', read: first(/^[0-9a-f]{8,32}-([A-Za-z]{3})$/i) }, // 8fcb3f8a0cc56750-ATL
-  { provider: 'cloudfront', header: 'x-amz-cf-pop', kind: 'pop', read: first(/^([A-Za-z]{3})\d{1,3}(?:-[A-Za-z0-9]{1,4})?$/) }, // FRA56-P1
-  { provider: 'fastly', header: 'x-served-by', kind: 'pop', read: lastFastlyPop }, // cache-lcy19240-LCY, cache-fra-eddf8230123-FRA
-  { provider: 'bunny', header: 'server', kind: 'pop', read: first(/^BunnyCDN-([A-Za-z0-9]{1,8})-\d+$/) }, // BunnyCDN-DE1-123
-  { provider: 'vercel', header: 'x-vercel-id', kind: 'pop', read: first(/^([a-z]{3}\d{1,2})::/) }, // hnd1::fs8k9-1679151302268-…
-  { provider: 'sucuri', header: 'x-sucuri-id', kind: 'pop', read: first(/^(\d{1,8})$/) }, // 11005
-];
-
-// ───────────────────────────── cloud regions from host names (data) ─────────────────────────────
-
-const AWS_REGION = /(?:^|-)((?:us-gov|us-iso|us-isob|us|eu|ap|sa|ca|me|af|il|mx|cn)-(?:central|north|south|east|west|northeast|northwest|southeast|southwest)-\d{1,2})$/;
-const GCP_REGION = /^((?:us|europe|asia|australia|northamerica|southamerica|me|africa)-[a-z]+\d{1,2})(?:-|$)/;
-const AZURE_REGION = /^([a-z]+\d?)$/;
-
-interface RegionHostRule {
-  provider: string;
-  /** The domain under which a label names the region. */
-  domains: string[];
-  /** Which label to read: any label below the domain (rightmost match wins), or only the one right below it. */
-  labels: 'any' | 'adjacent';
-  region: RegExp;
-}
-
-const REGION_HOSTS: RegionHostRule[] = [
-  // dynamodb.us-east-1.amazonaws.com, x.us-east-1.elb.amazonaws.com, x.execute-api.eu-west-1.amazonaws.com,
-  // s3-website-us-east-1.amazonaws.com, x.lambda-url.us-east-1.on.aws, env.us-east-1.elasticbeanstalk.com
-  { provider: 'aws', domains: ['amazonaws.com', 'amazonaws.com.cn', 'on.aws', 'elasticbeanstalk.com', 'awsapprunner.com'], labels: 'any', region: AWS_REGION },
-  // us-central1-project.cloudfunctions.net, svc-123.us-central1.run.app, us-central1-aiplatform.googleapis.com
-  { provider: 'google', domains: ['cloudfunctions.net', 'run.app', 'googleapis.com', 'pkg.dev'], labels: 'any', region: GCP_REGION },
-  // vm.westeurope.cloudapp.azure.com, app.westeurope.azurecontainerapps.io
-  { provider: 'azure', domains: ['cloudapp.azure.com', 'azurecontainerapps.io'], labels: 'adjacent', region: AZURE_REGION },
-];
-
-/** EC2's public DNS in us-east-1 has no region label: ec2-1-2-3-4.compute-1.amazonaws.com. */
-const FIXED_REGION_HOSTS: Array<{ provider: string; suffix: string; region: string }> = [
-  { provider: 'aws', suffix: 'compute-1.amazonaws.com', region: 'us-east-1' },
-];
+// The PoP headers and the host names that name cloud regions are per-provider data: each provider's
+// catalog entry holds its own (ProviderDef.popHeaders, regionHosts, fixedRegionHosts in fingerprint/catalog/).
 
 /** Range sets mark worldwide prefixes with these instead of a region. */
 const NOT_A_REGION = new Set(['global', 'unknown', '']);
@@ -106,18 +49,20 @@ function displayName(id: string, providers: ProviderDef[]): string {
 /** The cloud region one host name names, e.g. dynamodb.us-east-1.amazonaws.com → AWS us-east-1. */
 export function regionFromHostName(name: string, providers: ProviderDef[] = BUILTIN_PROVIDERS): CloudRegion | null {
   const host = hostName(name);
-  for (const fixed of FIXED_REGION_HOSTS) {
-    if (underDomain(host, fixed.suffix)) return { provider: displayName(fixed.provider, providers), region: fixed.region, evidence: `host ${safeLine(host, 120)}` };
+  const evidence = `host ${safeLine(host, 120)}`;
+  for (const p of providers) {
+    const fixed = p.fixedRegionHosts?.find((f) => underDomain(host, f.suffix));
+    if (fixed) return { provider: p.name, region: fixed.region, evidence };
   }
-  for (const rule of REGION_HOSTS) {
-    const domain = rule.domains.find((d) => underDomain(host, d));
-    if (!domain) continue;
-    const labels = host.slice(0, -(domain.length + 1)).split('.');
-    const candidates = rule.labels === 'adjacent' ? labels.slice(-1) : [...labels].reverse();
-    for (const label of candidates) {
-      const region = rule.region.exec(label)?.[1];
-      if (region && validLocationCode(region)) {
-        return { provider: displayName(rule.provider, providers), region, evidence: `host ${safeLine(host, 120)}` };
+  for (const p of providers) {
+    for (const rule of p.regionHosts ?? []) {
+      const domain = rule.domains.find((d) => underDomain(host, d));
+      if (!domain) continue;
+      const labels = host.slice(0, -(domain.length + 1)).split('.');
+      const candidates = rule.labels === 'adjacent' ? labels.slice(-1) : [...labels].reverse();
+      for (const label of candidates) {
+        const region = rule.region.exec(label)?.[1];
+        if (region && validLocationCode(region)) return { provider: p.name, region, evidence };
       }
     }
   }
@@ -149,10 +94,10 @@ function location(provider: string, code: string | null, kind: AttemptLocation['
 
 function fromHeaders(attempt: Attempt, provider: ProviderDef): AttemptLocation | null {
   if (attempt.httpStatus === null) return null;
-  for (const marker of HEADER_MARKERS.filter((m) => m.provider === provider.id)) {
+  for (const marker of provider.popHeaders ?? []) {
     const value = attempt.headers[marker.header];
     if (value === undefined) continue;
-    const found = location(provider.name, marker.read(value), marker.kind, `header ${marker.header}: ${value}`);
+    const found = location(provider.name, marker.read(value), 'pop', `header ${marker.header}: ${value}`);
     if (found) return found;
   }
   return null;

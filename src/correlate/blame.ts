@@ -5,8 +5,14 @@
 
 import type { Attempt, Blame, Incident, Layer, SiteReport } from '../model.js';
 
-/** The order in which a lone site's failing layers explain it: the outermost broken layer wins. */
-const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site'];
+/**
+ * The order in which a lone site's failing layers explain it: the outermost broken layer wins. `unknown` (a
+ * provider's page whose cause is outside its documented vocabulary) comes last: any placed layer explains better.
+ */
+const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site', 'unknown'];
+
+/** The most confidence a blame at `unknown` can carry: the layer is, by definition, not known. */
+const UNKNOWN_CONFIDENCE = 0.3;
 
 /** The first incident each site is part of, by site name (built once per run, not once per site). */
 export function incidentsBySite(incidents: Incident[]): Map<string, Incident> {
@@ -37,6 +43,7 @@ export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local
 
 /** A lone failure seen the same way on every path is surer than one seen on some paths only. */
 function loneConfidence(pool: Attempt[], layer: Layer, site: SiteReport): number {
+  if (layer === 'unknown') return UNKNOWN_CONFIDENCE;
   const same = pool.filter((a) => a.layer === layer).length / pool.length;
   const base = site.status === 'down' ? 0.6 : 0.45;
   return Math.round(Math.min(0.9, base + 0.3 * same) * 100) / 100;

@@ -192,20 +192,44 @@ function ruleHolds(rule: ErrorRule, status: number | null, headers: Record<strin
   return true;
 }
 
+function firstRuleThatHolds(rules: ErrorRule[], status: number | null, headers: Record<string, string>, body: string): ErrorRule | null {
+  const lowered = lowerCaseNames(headers);
+  const prepared = prepareBody(body);
+  return rules.find((rule) => ruleHolds(rule, status, lowered, prepared)) ?? null;
+}
+
 /**
  * The first of the provider's error rules that explains this response (all of a rule's conditions
  * must hold), or null. Body markers are matched case-insensitively after entities are decoded.
  * Call it for a provider already identified from headers or addresses: the rules assume it.
  */
-export function matchErrorRule(
-  provider: ProviderDef,
-  status: number | null,
-  headers: Record<string, string>,
-  body: string,
-): ErrorRule | null {
-  const lowered = lowerCaseNames(headers);
-  const prepared = prepareBody(body);
-  return provider.errors.find((rule) => ruleHolds(rule, status, lowered, prepared)) ?? null;
+export function matchErrorRule(provider: ProviderDef, status: number | null, headers: Record<string, string>, body: string): ErrorRule | null {
+  return firstRuleThatHolds(provider.errors, status, headers, body);
+}
+
+/**
+ * Does the rule rest on something the provider writes itself (a header or a body marker), rather than on a
+ * status alone? Only such rules can name a provider that put no identifying header on the response.
+ */
+export function restsOnOwnMarker(rule: ErrorRule): boolean {
+  return rule.header !== undefined || rule.body !== undefined || rule.bodyAny !== undefined || rule.bodyPattern !== undefined;
+}
+
+/**
+ * matchErrorRule for a provider known from elsewhere (the site's CNAME chain, its published ranges, an
+ * earlier run) whose headers are not on this response: only its rules that rest on its own markers
+ * (restsOnOwnMarker). Status-only rules (Cloudflare 521, "any 5xx passed through") say nothing without the
+ * provider's headers, so they are skipped.
+ */
+export function matchErrorRuleByMarkers(provider: ProviderDef, status: number | null, headers: Record<string, string>, body: string): ErrorRule | null {
+  return firstRuleThatHolds(provider.errors.filter(restsOnOwnMarker), status, headers, body);
+}
+
+/** A rule's explanation, with the page's own words for the cause when the rule quotes them. */
+export function explainRule(rule: ErrorRule, body: string): string {
+  if (rule.quote === undefined) return rule.says;
+  const quoted = compilePattern(rule.quote)?.exec(decodeEntities(body))?.[1]?.trim();
+  return quoted ? `${rule.says} (the page says "${safeLine(quoted, 80)}")` : rule.says;
 }
 
 /**

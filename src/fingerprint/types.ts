@@ -1,5 +1,8 @@
 // The shape of the provider catalog: data a newcomer can read and extend without touching control flow.
 // Built-in providers live in catalog/; users add or extend providers from probes.yaml (`providers:`).
+// Everything the tool knows about one provider is on its ProviderDef: how to recognise it (headers, CNAME
+// and NS suffixes, ranges), how to read the errors it generates (its documented error vocabulary), where it
+// says it served a request (PoP headers, cloud-region host names), its API domains, self-test and status page.
 
 import type { Layer } from '../model.js';
 
@@ -12,9 +15,17 @@ export interface HeaderRule {
 }
 
 /**
- * How to read an error or block the provider generated. Rules are tried in order; the first that matches
- * names the layer. All given conditions must hold. Body markers are matched case-insensitively on the
- * body sample after HTML entities are decoded.
+ * The layers an error rule may name. `unknown`: the provider generated the page (its synthetic error page,
+ * a reference number, an error code) but what it names is not in its documented vocabulary, or its
+ * documentation leaves edge and origin open. Such an attempt is placed at the provider with low
+ * confidence, and never makes a provider incident.
+ */
+export type ErrorLayer = Extract<Layer, 'edge' | 'challenge' | 'origin' | 'site' | 'unknown'>;
+
+/**
+ * One entry of a provider's error vocabulary: how to read an error, block or challenge it generated.
+ * Rules are tried in order; the first that matches names the layer. All given conditions must hold. Body
+ * markers are matched case-insensitively on the body sample after HTML entities are decoded.
  */
 export interface ErrorRule {
   status?: number[];
@@ -31,9 +42,27 @@ export interface ErrorRule {
    * substring would over-match (an error code inside a Ray ID, "cloudflare" inside cdnjs.cloudflare.com).
    */
   bodyPattern?: string;
-  layer: Extract<Layer, 'edge' | 'challenge' | 'origin' | 'site'>;
+  layer: ErrorLayer;
   /** What an SRE would say, e.g. "Cloudflare answered 521: the edge is up, the origin refused the connection". */
   says: string;
+  /**
+   * Where the meaning comes from: the URL of the provider's documentation page (or, where the provider
+   * documents nothing, the public source providers.md cites); "probes.yaml" for a user's rule.
+   */
+  source: string;
+  /**
+   * For `challenge` rules: `routine` when the provider's challenge works as designed (a bot check stands in
+   * front of content; many sites do this to every data-centre client), `platform-failing` when the page says
+   * the challenge platform itself cannot load or answer (2025-11-18). Lets a later stage tell a site's normal
+   * challenge from a challenge layer in trouble.
+   */
+  challenge?: 'routine' | 'platform-failing';
+  /**
+   * A case-insensitive regular expression whose first group, found in the decoded body, is quoted in the
+   * explanation: the page's own words for the cause (Fastly's reason, Akamai's reference), so that an
+   * `unknown` reading still shows its evidence.
+   */
+  quote?: string;
 }
 
 export interface SelfTest {
@@ -50,16 +79,41 @@ export interface StatusPage {
   kind: 'statuspage' | 'rss' | 'atom' | 'json';
 }
 
-export interface ProviderDef {
-  /** Stable id used in JSON and state: lower-case, e.g. "cloudflare". */
-  id: string;
+/**
+ * A response header that names the point of presence that served the request, e.g. cf-ray's colo
+ * "8fcb3f8a0cc56750-ATL" → "ATL". `read` returns the code, or null when the value is not the documented
+ * shape (the caller still validates the code before it is shown).
+ */
+export interface PopHeader {
+  header: string;
+  read: (value: string) => string | null;
+}
+
+/** Host names under `domains` whose labels name a cloud region, e.g. dynamodb.us-east-1.amazonaws.com. */
+export interface RegionHostRule {
+  domains: string[];
+  /** Which label to read: any label below the domain (rightmost match wins), or only the one right below it. */
+  labels: 'any' | 'adjacent';
+  /** Its first group is the region, as the cloud spells it. */
+  region: RegExp;
+}
+
+/** Host names that always mean one region though no label says so (EC2's compute-1.amazonaws.com). */
+export interface FixedRegionHost {
+  suffix: string;
+  region: string;
+}
+
+export interface ProviderDef<Id extends string = string> {
+  /** Stable id used in JSON and state: lower-case, e.g. "cloudflare". Built-in ids are a checked union (catalog/index.ts). */
+  id: Id;
   /** Display name, e.g. "Cloudflare". */
   name: string;
   /** Layers this provider can serve for a site. */
   roles: Array<'authoritative-dns' | 'edge' | 'challenge' | 'origin'>;
   /** Response headers that identify its edge (or its origin hosting, for role origin). */
   headers: HeaderRule[];
-  /** Rules for reading errors, blocks and challenges it generated. */
+  /** Its error vocabulary: how to read the errors, blocks and challenges it generates, each rule with its source. */
   errors: ErrorRule[];
   /** Body markers of its challenge / bot-verification pages (used with a provider header). */
   challengeMarkers: string[];
@@ -74,6 +128,17 @@ export interface ProviderDef {
   rangeSets: string[];
   selfTest?: SelfTest;
   statusPage?: StatusPage;
+  /** Response headers that name the point of presence that served a request (locations). */
+  popHeaders?: PopHeader[];
+  /** Host names whose labels name the cloud region a site or endpoint is hosted in. */
+  regionHosts?: RegionHostRule[];
+  /** Host names that always mean one region. */
+  fixedRegionHosts?: FixedRegionHost[];
+  /**
+   * Domains under which its own API endpoints live (`kind: endpoint` hosts such as
+   * dynamodb.us-east-1.amazonaws.com) that no CNAME suffix names; same suffix syntax as cnameSuffixes.
+   */
+  apiDomains?: string[];
 }
 
 /** One piece of evidence that a provider serves a layer. */

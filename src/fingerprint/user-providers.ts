@@ -209,6 +209,7 @@ function toErrorRules(value: unknown, providerName: string): ErrorRule[] {
     const rule: ErrorRule = {
       layer,
       says: typeof r.says === 'string' ? r.says : `${providerName}${status ? ` answered ${status.join('/')}` : ''}: the ${layer} layer (a rule from probes.yaml)`,
+      source: 'probes.yaml',
     };
     if (status) rule.status = status;
     if (header) rule.header = header;

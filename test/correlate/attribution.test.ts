@@ -9,6 +9,8 @@ import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { Attempt, DnsAnswer, ExpectSpec, FetchResult, ResolverSpec, SiteSpec } from '../../src/model.js';
 import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
 import { responses } from '../support/responses.js';
+import { corpusEntry } from '../../src/lab/corpus/index.js';
+import type { EdgeRequest } from '../../src/lab/personalities/types.js';
 
 const catalog = loadCatalog([]);
 const anyStatus: ExpectSpec = { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
@@ -333,5 +335,64 @@ describe('a connection broken off after the request', () => {
     expect(r.sites[0]!.attempts[0]).toMatchObject({ outcome: 'http-error', layer: 'edge', provider: 'Cloudflare' });
     expect(r.sites[0]!.attempts[0]!.explanation).toMatch(/broke off the exchange after the request \(ECONNRESET\)/);
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'edge']]);
+  });
+});
+
+describe('Fastly-fronted sites whose origins are down', () => {
+  const request = (host: string): EdgeRequest => ({ host, path: '/', method: 'GET', userAgent: 'outage-probe/test', httpVersion: '1.1', edgeIndex: 0, pop: null, now: new Date('2026-11-22T08:00:00Z') });
+  /** A corpus shape as one recorded fetch of `name`. */
+  const shape = (id: string, name: string): Partial<FetchResult> => {
+    const r = corpusEntry(id).respond(request(host(name)));
+    return { httpStatus: r.status, headers: r.headers, bodySample: r.body };
+  };
+  const refused = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'refused' }, failedPhase: 'connect' as const };
+  const fastlyDns = (name: string, address: string) => resolved(host(name), { cname: [`dualstack.${name}.map.fastly.net`], address });
+
+  it('four origins down behind Fastly (backend 503s, one with a reason Fastly does not document) make no Fastly incident', () => {
+    const backend503s = ['fastly/no-healthy-backends', 'fastly/no-healthy-ip', 'fastly/operation-now-in-progress', 'fastly/undocumented-reason'];
+    const names = ['f1', 'f2', 'f3', 'f4'];
+    const sites = [...names, 'cf1'].map(spec);
+    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const attempts = [
+      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape(backend503s[i]!, n))),
+      ...names.map((n) => originFetch(n, refused)),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    expect(names.map((n) => r.sites.find((s) => s.name === n)!.attempts.find((a) => a.path === 'edge')).map((a) => [a!.layer, a!.provider])).toEqual([
+      ['origin', 'Fastly'],
+      ['origin', 'Fastly'],
+      ['origin', 'Fastly'],
+      ['unknown', 'Fastly'],
+    ]);
+    // Blame: the origins for the documented reasons, unknown (low confidence) for the undocumented one; never Fastly.
+    expect(names.map((n) => r.sites.find((s) => s.name === n)!.blame).map((b) => [b!.layer, b!.provider, b!.confidence])).toEqual([
+      ['origin', null, 0.9],
+      ['origin', null, 0.9],
+      ['origin', null, 0.9],
+      ['unknown', null, 0.3],
+    ]);
+  });
+
+  it("Fastly's generic synthetic 503 on every Fastly site, origins answering directly, is unknown per site: never a provider incident", () => {
+    const names = ['f1', 'f2', 'f3'];
+    const sites = [...names, 'cf1'].map(spec);
+    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const attempts = [
+      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
+      ...names.map((n) => originFetch(n, responses.healthy())),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(1);
+    for (const n of names) {
+      const site = r.sites.find((s) => s.name === n)!;
+      expect(site.attempts.find((a) => a.path === 'edge')).toMatchObject({ layer: 'unknown', provider: 'Fastly' });
+      expect(site.blame).toMatchObject({ layer: 'unknown', provider: null, confidence: 0.3 });
+      expect(site.blame!.reason).toContain('the page says "Service Unavailable"');
+    }
   });
 });

@@ -1,4 +1,5 @@
 // The catalog is data: check that it is well-formed, so a bad edit fails here and not in a run.
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/catalog/index.js';
 import { SNAPSHOT } from '../../src/fingerprint/ranges/load.js';
@@ -21,8 +22,11 @@ describe('BUILTIN_PROVIDERS', () => {
         if (h.pattern) expect(() => new RegExp(h.pattern!, 'i'), `${p.id} ${h.header}`).not.toThrow();
       }
       for (const r of p.errors) {
-        expect(['edge', 'challenge', 'origin', 'site']).toContain(r.layer);
+        expect(['edge', 'challenge', 'origin', 'site', 'unknown']).toContain(r.layer);
         expect(r.says.length, p.id).toBeGreaterThan(10);
+        expect(r.source, `${p.id}: ${r.says}`).toMatch(/^https:\/\/[a-z0-9.-]+\.[a-z]{2,}\//);
+        if (r.quote) expect(new RegExp(r.quote, 'i').source, `${p.id}: ${r.says}`).toMatch(/\(/);
+        if (r.challenge) expect(r.layer, `${p.id}: ${r.says}`).toBe('challenge');
         expect(r.status ?? r.header ?? r.body ?? r.bodyAny ?? r.bodyPattern, `${p.id}: ${r.says}`).toBeDefined();
         if (r.header?.pattern) expect(() => new RegExp(r.header!.pattern!, 'i')).not.toThrow();
         if (r.bodyPattern) expect(() => new RegExp(r.bodyPattern!, 'i')).not.toThrow();
@@ -52,6 +56,27 @@ describe('BUILTIN_PROVIDERS', () => {
     expect(cf.selfTest).toEqual({ path: '/cdn-cgi/trace', expect: 'colo=', locationKey: 'colo' });
     expect(cf.statusPage).toEqual({ url: 'https://www.cloudflarestatus.com', kind: 'statuspage' });
     for (const p of BUILTIN_PROVIDERS) if (p.statusPage) expect(p.statusPage.url).toMatch(/^https:\/\//);
+  });
+});
+
+describe('per-provider data lives in the catalog', () => {
+  it('PoP headers, region host names and API domains sit on the providers they belong to', () => {
+    const byId = (id: string) => BUILTIN_PROVIDERS.find((p) => p.id === id)!;
+    expect(byId('cloudflare').popHeaders!.map((h) => h.header)).toEqual(['cf-ray']);
+    expect(byId('cloudflare').popHeaders![0]!.read('8fcb3f8a0cc56750-ATL')).toBe('ATL');
+    expect(byId('fastly').popHeaders![0]!.read('cache-lcy19240-LCY, cache-fra-eddf8230123-FRA')).toBe('FRA');
+    expect(byId('aws').regionHosts![0]!.domains).toContain('amazonaws.com');
+    expect(byId('aws').fixedRegionHosts).toEqual([{ suffix: 'compute-1.amazonaws.com', region: 'us-east-1' }]);
+    expect(byId('google').apiDomains).toContain('googleapis.com');
+    for (const p of BUILTIN_PROVIDERS) for (const d of p.apiDomains ?? []) expect(d, p.id).toMatch(/^[a-z0-9.-]+$/);
+  });
+
+  it('classify/ names no provider id: adding a provider touches only fingerprint/catalog/', () => {
+    const dir = new URL('../../src/classify/', import.meta.url);
+    const quoted = new RegExp(`['"\`](?:${BUILTIN_PROVIDERS.map((p) => p.id).join('|')})['"\`]`);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      expect(quoted.exec(readFileSync(new URL(file, dir), 'utf8'))?.[0] ?? null, file).toBeNull();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Who generated a status: every provider error-rule semantic, on recorded-style responses.
 import { describe, it, expect } from 'vitest';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/catalog/index.js';
-import { isChallengePage, matchErrorRule } from '../../src/fingerprint/match.js';
+import { explainRule, isChallengePage, matchErrorRule } from '../../src/fingerprint/match.js';
 import type { ProviderDef } from '../../src/fingerprint/types.js';
 import {
   AFD_PAGE,
@@ -139,7 +139,7 @@ describe('Cloudflare', () => {
     const last = cf.errors[cf.errors.length - 1]!;
     expect(last.layer).toBe('site');
     expect(last.status).toContain(599);
-    expect(Object.keys(last).sort()).toEqual(['layer', 'says', 'status']);
+    expect(Object.keys(last).sort()).toEqual(['layer', 'says', 'source', 'status']);
   });
 
   it('a healthy 200 or a 404 matches no rule', () => {
@@ -162,9 +162,14 @@ describe('Fastly', () => {
     expect(matchErrorRule(provider('fastly'), 500, FASTLY_HEADERS, body)?.says).toMatch(/not on any Fastly service/);
   });
 
-  it('other Guru Mediation / Varnish synthetic 5xx is the edge; a plain 5xx is the site', () => {
-    expect(layerOf('fastly', 503, FASTLY_HEADERS, fastlyGuru('Service Unavailable'))).toBe('edge');
-    expect(layerOf('fastly', 500, FASTLY_HEADERS, fastlyGuru('Internal Server Error', 500))).toBe('edge');
+  // Fastly's docs: the generic "Service Unavailable" can be an unparsable origin status line, the service's own
+  // VCL error or Fastly itself; a reason outside its list names nothing Fastly documents. Neither is the edge.
+  it('a Guru Mediation page with the generic or an undocumented reason is unknown at Fastly, quoting the reason; a plain 5xx is the site', () => {
+    expect(layerOf('fastly', 503, FASTLY_HEADERS, fastlyGuru('Service Unavailable'))).toBe('unknown');
+    expect(layerOf('fastly', 500, FASTLY_HEADERS, fastlyGuru('Internal Server Error', 500))).toBe('unknown');
+    const rule = matchErrorRule(provider('fastly'), 503, FASTLY_HEADERS, fastlyGuru('Backend fetch went sideways'))!;
+    expect(rule.layer).toBe('unknown');
+    expect(explainRule(rule, fastlyGuru('Backend fetch went sideways'))).toMatch(/cannot tell its edge from the origin \(the page says "Backend fetch went sideways"\)$/);
     expect(layerOf('fastly', 503, FASTLY_HEADERS, '{"error":"maintenance"}')).toBe('site');
   });
 });
@@ -194,8 +199,11 @@ describe('Akamai', () => {
     expect(layerOf('akamai', 400, ghost, AKAMAI_INVALID_URL)).toBe('site');
   });
 
-  it('AkamaiGHost-generated 5xx with no reference is the edge; an origin 5xx passed through is the site', () => {
-    expect(layerOf('akamai', 503, ghost, '<HTML><BODY>Service Unavailable</BODY></HTML>')).toBe('edge');
+  it('AkamaiGHost-generated 5xx with no reference, or a reference outside the decoded list, is unknown; an origin 5xx passed through is the site', () => {
+    expect(layerOf('akamai', 503, ghost, '<HTML><BODY>Service Unavailable</BODY></HTML>')).toBe('unknown');
+    const unlisted = akamaiError(42);
+    expect(layerOf('akamai', 503, ghost, unlisted)).toBe('unknown');
+    expect(explainRule(matchErrorRule(provider('akamai'), 503, ghost, unlisted)!, unlisted)).toMatch(/\(the page says "Reference #42"\)$/);
     expect(layerOf('akamai', 500, { server: 'Apache', 'akamai-grn': '0.05313217.1567801841.1457a3' }, 'Internal Server Error')).toBe('site');
   });
 });
@@ -241,9 +249,10 @@ describe('Azure Front Door', () => {
     expect(layerOf('azure-front-door', 503, { ...afd, 'x-azure-internalerror': '0x80131500' }, AFD_PAGE)).toBe('edge');
   });
 
-  it('its "Our services aren\'t available right now" page with a 5xx is the edge', () => {
-    expect(layerOf('azure-front-door', 503, afd, AFD_PAGE)).toBe('edge');
-    expect(layerOf('azure-front-door', 502, afd, AFD_PAGE)).toBe('edge');
+  // Front Door shows the same page for an origin timeout, an origin certificate problem and its own trouble.
+  it('its "Our services aren\'t available right now" page with a 5xx names no cause: unknown at Front Door', () => {
+    expect(layerOf('azure-front-door', 503, afd, AFD_PAGE)).toBe('unknown');
+    expect(layerOf('azure-front-door', 502, afd, AFD_PAGE)).toBe('unknown');
   });
 
   it('504 is an origin timeout; 503 OriginInvalidResponse is the origin', () => {
@@ -258,12 +267,13 @@ describe('Azure Front Door', () => {
 });
 
 describe('Google', () => {
-  it('the GFE "That’s an error" 502/503 is the edge, with the Cloud LB caveat in says', () => {
+  // Google's docs: a load balancer's own 5xx and a backend's relayed one differ only in its logs.
+  it('the GFE "That’s an error" 502/503 is unknown at Google, naming both readings', () => {
     const rule = matchErrorRule(provider('google'), 502, { server: 'Google Frontend' }, GOOGLE_502);
-    expect(rule?.layer).toBe('edge');
-    expect(rule?.says).toMatch(/Load Balancer/);
-    expect(layerOf('google', 503, {}, GOOGLE_502.replace(/’/g, '&rsquo;'))).toBe('edge');
-    expect(layerOf('google', 503, {}, GOOGLE_502.replace(/’/g, "'"))).toBe('edge');
+    expect(rule?.layer).toBe('unknown');
+    expect(rule?.says).toMatch(/Load Balancer whose backends fail/);
+    expect(layerOf('google', 503, {}, GOOGLE_502.replace(/’/g, '&rsquo;'))).toBe('unknown');
+    expect(layerOf('google', 503, {}, GOOGLE_502.replace(/’/g, "'"))).toBe('unknown');
   });
 
   it('any other 5xx is the site', () => {
@@ -290,10 +300,10 @@ describe('Vercel', () => {
 });
 
 describe('WAF specialists and CDNs', () => {
-  it('Imperva: incident ID with 403 is a block, its branded 5xx the edge', () => {
+  it('Imperva: incident ID with 403 is a block; its branded 5xx names no cause, so it is unknown', () => {
     const h = { 'x-iinfo': '10-12345678-0 0NNN RT(1700000000000 0) q(0 -1 -1 -1) r(0 -1)', 'x-cdn': 'Imperva' };
     expect(layerOf('imperva', 403, h, 'Request unsuccessful. Incapsula incident ID: 1234000560012345678-123456789012345678')).toBe('challenge');
-    expect(layerOf('imperva', 503, h, '<iframe src="/_Incapsula_Resource?CWUDNSAI=1"></iframe> Powered by Incapsula')).toBe('edge');
+    expect(layerOf('imperva', 503, h, '<iframe src="/_Incapsula_Resource?CWUDNSAI=1"></iframe> Powered by Incapsula')).toBe('unknown');
     expect(layerOf('imperva', 500, h, 'origin stack trace')).toBe('site');
   });
 

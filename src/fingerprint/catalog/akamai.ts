@@ -1,24 +1,34 @@
 // Akamai: CDN edge (AkamaiGHost), Bot Manager / WAF, Edge DNS. Facts: providers.md §2.
-// Error pages are HTML-entity encoded ("Reference&#32;&#35;18&#46;…"); markers below are matched
-// after decoding. The reference number's first field names the cause (unofficial decode:
-// https://gist.github.com/chrisvanpatten/dc02f0d5727369801dc7e9e6fded1837; names match Akamai's
-// simulateErrorCode enum, https://techdocs.akamai.com/property-mgr/docs/).
+// Error pages are HTML-entity encoded ("Reference&#32;&#35;18&#46;…"); markers below are matched after
+// decoding. Every page Akamai generates carries "Reference #<cause>.<hex>.<epoch>.<hex>" (its Error
+// Translator decodes the whole string); the first field names the cause. Akamai publishes the cause names as
+// its simulateErrorCode values (ERR_ACCESS_DENIED, ERR_CONNECT_FAIL …); which number carries which name is an
+// unofficial decode (REFERENCE_DECODE below), so a number outside it is read as `unknown`, never as the edge.
 
-import type { ErrorRule, ProviderDef } from '../types.js';
+import type { ErrorRule } from '../types.js';
+import { provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
+
+const ERROR_TRANSLATOR = 'https://techdocs.akamai.com/application-security/reference/get-error-translator-lookup';
+const REFERENCE_DECODE = 'https://gist.github.com/chrisvanpatten/dc02f0d5727369801dc7e9e6fded1837';
+/** `server: AkamaiGHost` on the responses Akamai's edge generates itself (providers.md §2, wafw00f's Akamai plugin). */
+const GHOST_SERVER = 'https://github.com/EnableSecurity/wafw00f/blob/master/wafw00f/plugins/kona.py';
 
 /** "Reference #6." — the dot keeps #1 from matching #18 or #15. */
 function reference(prefix: number): string {
   return `Reference #${prefix}.`;
 }
 
+/** Any reference; the first group ("Reference #42") is quoted when its cause is not in the list. */
+const ANY_REFERENCE = String.raw`(Reference #\d{1,3})\.[0-9a-f]{4,}\.`;
+
 function originReference(prefix: number, code: string, what: string): ErrorRule {
-  return { bodyAny: [reference(prefix)], layer: 'origin', says: `Akamai error Reference #${prefix} (${code}): the edge is up, ${what}` };
+  return { bodyAny: [reference(prefix)], layer: 'origin', says: `Akamai error Reference #${prefix} (${code}): the edge is up, ${what}`, source: REFERENCE_DECODE };
 }
 
 const errors: ErrorRule[] = [
-  { bodyAny: [reference(18)], layer: 'challenge', says: "Akamai denied access (Reference #18, ACCESS_DENIED): a WAF, bot or access rule, normally the site's own" },
-  { bodyAny: [reference(24)], layer: 'challenge', says: "Akamai denied access (Reference #24, REFERER_DENIED): the site's referer rule" },
+  { bodyAny: [reference(18)], layer: 'challenge', says: "Akamai denied access (Reference #18, ACCESS_DENIED): a WAF, bot or access rule, normally the site's own", source: REFERENCE_DECODE },
+  { bodyAny: [reference(24)], layer: 'challenge', says: "Akamai denied access (Reference #24, REFERER_DENIED): the site's referer rule", source: REFERENCE_DECODE },
   originReference(1, 'READ_TIMEOUT', 'the origin did not answer in time'),
   originReference(3, 'READ_ERROR', 'reading from the origin failed'),
   originReference(4, 'WRITE_ERROR', 'sending to the origin failed'),
@@ -27,12 +37,14 @@ const errors: ErrorRule[] = [
   originReference(15, 'ZERO_SIZE_OBJECT', 'the origin sent an empty response'),
   originReference(30, 'FWD_SSL_HANDSHAKE', 'the TLS handshake with the origin failed'),
   originReference(97, 'CONNECT_TIMEOUT', 'connecting to the origin timed out'),
-  { bodyAny: [reference(9), '<TITLE>Invalid URL</TITLE>'], layer: 'site', says: 'Akamai answered "Invalid URL" (Reference #9): no Akamai configuration for this host name' },
-  { status: ANY_5XX, header: { name: 'server', pattern: '^AkamaiGHost' }, layer: 'edge', says: 'Akamai (AkamaiGHost) generated this 5xx itself with no origin cause named: a failure at its edge' },
-  { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Akamai unchanged" },
+  { bodyAny: [reference(9), '<TITLE>Invalid URL</TITLE>'], layer: 'site', says: 'Akamai answered "Invalid URL" (Reference #9): no Akamai configuration for this host name', source: REFERENCE_DECODE },
+  // Reference #27 (CLIENT_ABORT) is the client hanging up: never an answer a client receives, so no rule.
+  { bodyPattern: ANY_REFERENCE, quote: ANY_REFERENCE, layer: 'unknown', says: 'Akamai generated this page with an error reference whose cause is not in the decoded list: cannot tell its edge from the origin (Akamai\'s Error Translator decodes the full reference)', source: ERROR_TRANSLATOR },
+  { status: ANY_5XX, header: { name: 'server', pattern: '^AkamaiGHost' }, layer: 'unknown', says: 'Akamai (AkamaiGHost) generated this 5xx itself without an error reference: the cause is not named, edge or origin', source: GHOST_SERVER },
+  { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Akamai unchanged", source: GHOST_SERVER },
 ];
 
-export const akamai: ProviderDef = {
+export const akamai = provider({
   id: 'akamai',
   name: 'Akamai',
   roles: ['authoritative-dns', 'edge', 'challenge'],
@@ -55,4 +67,4 @@ export const akamai: ProviderDef = {
   nsSuffixes: ['akam.net'], // Edge DNS (verify)
   rangeSets: [], // no public edge list; Akamai servers also sit inside ISPs
   statusPage: { url: 'https://www.akamaistatus.com', kind: 'statuspage' },
-};
+});

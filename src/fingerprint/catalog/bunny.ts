@@ -1,11 +1,13 @@
 // Bunny CDN. providers.md §8; origin-error meanings from Bunny's cdn-origin-errors docs.
 
-import type { ProviderDef } from '../types.js';
+import { firstGroup, provider } from './define.js';
 import { ANY_5XX } from './statuses.js';
 
 const BUNNY_SERVER = { name: 'server', pattern: '^BunnyCDN-' }; // BunnyCDN-{PoP}-{ServerID}
 
-export const bunny: ProviderDef = {
+const ORIGIN_ERRORS = 'https://docs.bunny.net/docs/cdn-origin-errors';
+
+export const bunny = provider({
   id: 'bunny',
   name: 'Bunny CDN',
   roles: ['edge'],
@@ -15,13 +17,14 @@ export const bunny: ProviderDef = {
     { header: 'cdn-requestid', weight: 'strong' },
   ],
   errors: [
-    { status: [502, 504], header: BUNNY_SERVER, layer: 'origin', says: 'Bunny CDN answered 502/504 itself: the edge is up, the origin could not be resolved, reached or timed out' },
-    { status: [508], header: BUNNY_SERVER, layer: 'site', says: 'Bunny CDN detected a request loop (508): the pull zone points back at itself' },
-    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Bunny CDN" },
+    { status: [502, 504], header: BUNNY_SERVER, layer: 'origin', says: 'Bunny CDN answered 502/504 itself: the edge is up, the origin could not be resolved, reached or timed out', source: ORIGIN_ERRORS },
+    { status: [508], header: BUNNY_SERVER, layer: 'site', says: 'Bunny CDN detected a request loop (508): the pull zone points back at itself', source: ORIGIN_ERRORS },
+    { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Bunny CDN", source: ORIGIN_ERRORS },
   ],
   challengeMarkers: [],
   cnameSuffixes: ['b-cdn.net'],
   nsSuffixes: [],
   rangeSets: ['bunny', 'bunny-ipv6'],
+  popHeaders: [{ header: 'server', read: firstGroup(/^BunnyCDN-([A-Za-z0-9]{1,8})-\d+$/) }], // BunnyCDN-DE1-123
   statusPage: { url: 'https://status.bunny.net', kind: 'statuspage' },
-};
+});

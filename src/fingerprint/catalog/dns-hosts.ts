@@ -2,13 +2,13 @@
 // SERVFAIL / timeout from every resolver for every zone on it (Dyn, 2016-10-21). providers.md §10
 // (NS patterns marked "verify" there).
 
-import type { ProviderDef } from '../types.js';
+import { provider } from './define.js';
 
-function dnsHost(id: string, name: string, nsSuffixes: string[]): ProviderDef {
-  return { id, name, roles: ['authoritative-dns'], headers: [], errors: [], challengeMarkers: [], cnameSuffixes: [], nsSuffixes, rangeSets: [] };
+function dnsHost<const Id extends string>(id: Id, name: string, nsSuffixes: string[]) {
+  return provider({ id, name, roles: ['authoritative-dns'], headers: [], errors: [], challengeMarkers: [], cnameSuffixes: [], nsSuffixes, rangeSets: [] });
 }
 
-export const dnsHosts: ProviderDef[] = [
+export const dnsHosts = [
   dnsHost('ns1', 'NS1', ['nsone.net']),
   dnsHost('dyn', 'Dyn', ['dynect.net']),
   dnsHost('ultradns', 'UltraDNS', ['ultradns.com', 'ultradns.net', 'ultradns.org', 'ultradns.biz']),

@@ -1,5 +1,7 @@
 // The built-in provider catalog. Order matters where stacks are common: edge CDNs and WAFs come
 // before the hosting platforms they front, so header matches list the outermost proxy first.
+// Adding a provider is one file in this folder and one line below; its id joins BuiltinProviderId, so a
+// built-in reference to it (a lab personality, a range source) that misspells it fails to compile.
 
 import type { ProviderDef } from '../types.js';
 import { akamai } from './akamai.js';
@@ -21,7 +23,7 @@ import { netlify } from './netlify.js';
 import { sucuri } from './sucuri.js';
 import { vercel } from './vercel.js';
 
-export const BUILTIN_PROVIDERS: ProviderDef[] = [
+export const BUILTIN_PROVIDERS = [
   cloudflare,
   akamai,
   fastly,
@@ -43,6 +45,9 @@ export const BUILTIN_PROVIDERS: ProviderDef[] = [
   ...dnsHosts,
 ];
 
-export function builtinProvider(id: string): ProviderDef | undefined {
-  return BUILTIN_PROVIDERS.find((p) => p.id === id);
+/** The id of a built-in provider: a union of literals, checked at build time ("cloudflare" | "akamai" | …). */
+export type BuiltinProviderId = (typeof BUILTIN_PROVIDERS)[number]['id'];
+
+export function builtinProvider(id: BuiltinProviderId): ProviderDef {
+  return BUILTIN_PROVIDERS.find((p) => p.id === id)!;
 }

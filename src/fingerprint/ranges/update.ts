@@ -1,6 +1,7 @@
 // `outage-probe providers update`: fetch each provider's official range list, parse it, and write
 // the cache atomically. A source that fails keeps its previous data; parsers are pure.
 
+import type { BuiltinProviderId } from '../catalog/index.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { safeLine } from '../../util/text.js';
 import { toProbeError } from '../../util/errors.js';
@@ -9,7 +10,7 @@ import { readRangeCache, type RangeSnapshot } from './load.js';
 import { formatPrefix, parsePrefix, type RangePrefix, type RangeSets } from './trie.js';
 
 /** Sets produced by one source, by set id. */
-export type ParsedSets = Record<string, { provider: string; prefixes: RangePrefix[] }>;
+export type ParsedSets = Record<string, { provider: BuiltinProviderId; prefixes: RangePrefix[] }>;
 
 export type ParseOutcome = { sets: ParsedSets } | { error: string };
 
@@ -54,12 +55,12 @@ function record(value: unknown): Record<string, unknown> | null {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
 }
 
-function single(setId: string, provider: string, result: RangePrefix[] | { error: string }): ParseOutcome {
+function single(setId: string, provider: BuiltinProviderId, result: RangePrefix[] | { error: string }): ParseOutcome {
   return Array.isArray(result) ? { sets: { [setId]: { provider, prefixes: result } } } : result;
 }
 
 /** Cloudflare's ips-v4 / ips-v6: one CIDR per line. */
-export function parseCidrLines(text: string, setId: string, provider: string): ParseOutcome {
+export function parseCidrLines(text: string, setId: string, provider: BuiltinProviderId): ParseOutcome {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
   if (lines.some((l) => !parsePrefix(l))) {
     const bad = lines.find((l) => !parsePrefix(l))!;

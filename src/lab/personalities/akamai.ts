@@ -22,7 +22,7 @@ function grn(req: EdgeRequest): string {
 }
 
 /** Headers on pages the edge generates itself. */
-function ghostHeaders(req: EdgeRequest): Record<string, string> {
+export function ghostHeaders(req: EdgeRequest): Record<string, string> {
   return {
     server: 'AkamaiGHost',
     'mime-version': '1.0',
@@ -35,7 +35,8 @@ function ghostHeaders(req: EdgeRequest): Record<string, string> {
   };
 }
 
-function errorTemplate(req: EdgeRequest, status: number, cause: number): LabResponse {
+/** Akamai's generic error template with a "Reference #<cause>.…" line, entity-encoded. */
+export function akamaiErrorPage(req: EdgeRequest, status: number, cause: number): LabResponse {
   const ref = reference(req, cause);
   const body = `<HTML><HEAD><TITLE>Error</TITLE></HEAD><BODY>
 An error occurred while processing your request.<p>
@@ -46,6 +47,31 @@ ${entities(`Reference #${ref}`)}
   return { status, headers: ghostHeaders(req), body };
 }
 
+/** The "Access Denied" page of a WAF / bot / access rule: 403 with Reference #18 (ACCESS_DENIED). */
+export function akamaiAccessDenied(req: EdgeRequest, headers: Record<string, string> = ghostHeaders(req)): LabResponse {
+  const ref = reference(req, 18);
+  const url = `https://${req.host}${req.path}`;
+  const body = `<HTML><HEAD>
+<TITLE>Access Denied</TITLE>
+</HEAD><BODY>
+<H1>Access Denied</H1>
+
+You don't have permission to access "${entities(url)}" on this server.<P>
+${entities(`Reference #${ref}`)}
+<P>${entities(`https://errors.edgesuite.net/${ref}`)}</P>
+</BODY>
+</HTML>
+`;
+  return { status: 403, headers, body };
+}
+
+/** server-timing as Akamai's edge adds it to what it relays: cache status, edge and origin time, and ak_p. */
+export function akamaiServerTiming(req: EdgeRequest, withAkP = true): string {
+  const ms = 1 + (req.now.getTime() % 30);
+  const akP = `, ak_p; desc="${req.now.getTime()}_${parseInt(popFor(GHOSTS, req.edgeIndex), 16)}_${parseInt(randomHex(4), 16)}_${ms + 20}_${ms}_0_0_-";dur=1`;
+  return `cdn-cache; desc=MISS, edge; dur=${ms}, origin; dur=${ms + 20}${withAkP ? akP : ''}`;
+}
+
 export const akamai: EdgePersonality = {
   id: 'akamai',
   name: 'Akamai',
@@ -53,21 +79,15 @@ export const akamai: EdgePersonality = {
   cnameChain: (host) => [`${host}.edgekey.net`, `e${1000 + (parseInt(stableToken(host, 4, '0123456789'), 10) % 9000)}.a.akamaiedge.net`],
 
   relay(req, origin) {
-    const ms = 1 + (req.now.getTime() % 30);
     return {
       status: origin.status,
-      headers: {
-        ...origin.headers,
-        date: httpDate(req.now),
-        'akamai-grn': grn(req),
-        'server-timing': `cdn-cache; desc=MISS, edge; dur=${ms}, origin; dur=${ms + 20}, ak_p; desc="${req.now.getTime()}_${parseInt(popFor(GHOSTS, req.edgeIndex), 16)}_${parseInt(randomHex(4), 16)}_${ms + 20}_${ms}_0_0_-";dur=1`,
-      },
+      headers: { ...origin.headers, date: httpDate(req.now), 'akamai-grn': grn(req), 'server-timing': akamaiServerTiming(req) },
       body: origin.body,
     };
   },
   // No public prefix names a fault inside the edge itself; 9 is the one that does not blame the origin.
-  edgeError: (req) => errorTemplate(req, 503, 9),
-  originUnreachable: (req, trouble) => errorTemplate(req, 503, trouble === 'refused' ? 6 : 97),
+  edgeError: (req) => akamaiErrorPage(req, 503, 9),
+  originUnreachable: (req, trouble) => akamaiErrorPage(req, 503, trouble === 'refused' ? 6 : 97),
   unknownHost(req) {
     const ref = reference(req, 9);
     return {

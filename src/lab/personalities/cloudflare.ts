@@ -23,7 +23,7 @@ const POPS: readonly Pop[] = [
 ];
 
 /** Headers on everything the edge sends; the Ray ID is new per request and names the colo that answered. */
-function edgeHeaders(req: EdgeRequest, rayId: string): Record<string, string> {
+export function cloudflareHeaders(req: EdgeRequest, rayId: string): Record<string, string> {
   return {
     date: httpDate(req.now),
     server: 'cloudflare',
@@ -32,7 +32,7 @@ function edgeHeaders(req: EdgeRequest, rayId: string): Record<string, string> {
 }
 
 /** What Cloudflare adds to its own error and challenge pages. */
-const NO_STORE = {
+export const NO_STORE = {
   'cache-control': 'private, max-age=0, no-store, no-cache, must-revalidate, post-check=0, pre-check=0',
   expires: 'Thu, 01 Jan 1970 00:00:01 GMT',
   'referrer-policy': 'same-origin',
@@ -41,7 +41,7 @@ const NO_STORE = {
 
 type Side = 'cloudflare' | 'host';
 
-interface ErrorPage {
+export interface ErrorPage {
   code: number;
   title: string;
   /** Which box shows "Error": the edge itself, or the origin host. */
@@ -152,22 +152,23 @@ ${statusBox('cf-host-status', req.host, 'Host', page.failing !== 'host', null)}
 `;
 }
 
-function errorResponse(req: EdgeRequest, page: ErrorPage): LabResponse {
+/** The branded 5xx page for `page`, with the headers Cloudflare sends with it. */
+export function cloudflareErrorResponse(req: EdgeRequest, page: ErrorPage): LabResponse {
   const rayId = randomHex(8);
   return {
     status: page.code,
-    headers: { ...edgeHeaders(req, rayId), 'content-type': HTML, ...NO_STORE },
+    headers: { ...cloudflareHeaders(req, rayId), 'content-type': HTML, ...NO_STORE },
     body: errorPage(req, page, rayId),
   };
 }
 
 /**
- * The managed challenge in the state users met on 2025-11-18: the page is served, but its Turnstile
- * script cannot load, so it asks to unblock challenges.cloudflare.com and never lets the visitor through.
+ * The managed challenge page. `failing`: the state users met on 2025-11-18 — the page is served, but its
+ * Turnstile script cannot load, so it asks to unblock challenges.cloudflare.com and never lets the visitor through.
  */
-function challengePage(req: EdgeRequest, rayId: string): string {
+function challengePage(req: EdgeRequest, rayId: string, failing: boolean): string {
   const host = escapeHtml(req.host);
-  return `<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta http-equiv="X-UA-Compatible" content="IE=Edge"><meta name="robots" content="noindex,nofollow"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="refresh" content="360"></head><body class="no-js"><div class="main-wrapper" role="main"><div class="main-content"><h1 class="zone-name-title h1">${host}</h1><h2 class="h2" id="challenge-running">Verifying you are human. This may take a few seconds.</h2><noscript><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></noscript><div id="challenge-error-title"><div class="h2"><span id="challenge-error-text">Please unblock challenges.cloudflare.com to proceed.</span></div></div><div id="turnstile-wrapper" class="h2"></div><div id="challenge-spinner" class="spacer loading-spinner"></div></div></div><script>(function(){window._cf_chl_opt={cvId: '3',cZone: "${host}",cType: 'managed',cRay: '${rayId}',cFPWv: 'g',cTTimeMs: '1000',cMTimeMs: '390000',cTplC: 0,cTplV: 5,cTplB: 'cf',cK: "",cRq: {ru: 'aHR0cHM6Ly8${rayId}',ra: '',d: ''}};var cpo = document.createElement('script');cpo.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=${rayId}';window._cf_chl_opt.cOgUHash = location.hash === '' && location.href.indexOf('#') !== -1 ? '#' : location.hash;document.getElementsByTagName('head')[0].appendChild(cpo);}());</script><div class="footer" role="contentinfo"><div class="footer-inner"><div class="clearfix diagnostic-wrapper"><div class="ray-id">Ray ID: <code>${rayId}</code></div></div><div class="text-center" id="footer-text">Performance &amp; security by <a rel="noopener noreferrer" href="https://www.cloudflare.com?utm_source=challenge&amp;utm_campaign=m" target="_blank">Cloudflare</a></div></div></div></body></html>`;
+  return `<!DOCTYPE html><html lang="en-US"><head><title>Just a moment...</title><meta http-equiv="Content-Type" content="text/html; charset=UTF-8"><meta http-equiv="X-UA-Compatible" content="IE=Edge"><meta name="robots" content="noindex,nofollow"><meta name="viewport" content="width=device-width,initial-scale=1"><meta http-equiv="refresh" content="360"></head><body class="no-js"><div class="main-wrapper" role="main"><div class="main-content"><h1 class="zone-name-title h1">${host}</h1><h2 class="h2" id="challenge-running">Verifying you are human. This may take a few seconds.</h2><noscript><div class="h2"><span id="challenge-error-text">Enable JavaScript and cookies to continue</span></div></noscript>${failing ? '<div id="challenge-error-title"><div class="h2"><span id="challenge-error-text">Please unblock challenges.cloudflare.com to proceed.</span></div></div>' : ''}<div id="turnstile-wrapper" class="h2"></div><div id="challenge-spinner" class="spacer loading-spinner"></div></div></div><script>(function(){window._cf_chl_opt={cvId: '3',cZone: "${host}",cType: 'managed',cRay: '${rayId}',cFPWv: 'g',cTTimeMs: '1000',cMTimeMs: '390000',cTplC: 0,cTplV: 5,cTplB: 'cf',cK: "",cRq: {ru: 'aHR0cHM6Ly8${rayId}',ra: '',d: ''}};var cpo = document.createElement('script');cpo.src = '/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1?ray=${rayId}';window._cf_chl_opt.cOgUHash = location.hash === '' && location.href.indexOf('#') !== -1 ? '#' : location.hash;document.getElementsByTagName('head')[0].appendChild(cpo);}());</script><div class="footer" role="contentinfo"><div class="footer-inner"><div class="clearfix diagnostic-wrapper"><div class="ray-id">Ray ID: <code>${rayId}</code></div></div><div class="text-center" id="footer-text">Performance &amp; security by <a rel="noopener noreferrer" href="https://www.cloudflare.com?utm_source=challenge&amp;utm_campaign=m" target="_blank">Cloudflare</a></div></div></div></body></html>`;
 }
 
 /** /cdn-cgi/trace: key=value lines, answered by the edge whatever the zone's rules say. */
@@ -194,6 +195,25 @@ function trace(req: EdgeRequest): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** The challenge response: 403 with cf-mitigated: challenge; `failing` when its platform cannot load. */
+export function cloudflareChallenge(req: EdgeRequest, failing: boolean): LabResponse {
+  const rayId = randomHex(8);
+  return {
+    status: 403,
+    headers: {
+      ...cloudflareHeaders(req, rayId),
+      'content-type': HTML,
+      'cf-mitigated': 'challenge',
+      'critical-ch': 'Sec-CH-UA-Bitness, Sec-CH-UA-Arch, Sec-CH-UA-Full-Version, Sec-CH-UA-Mobile, Sec-CH-UA-Model, Sec-CH-UA-Platform-Version, Sec-CH-UA-Full-Version-List, Sec-CH-UA-Platform, Sec-CH-UA, UA-Bitness, UA-Arch, UA-Full-Version, UA-Mobile, UA-Model, UA-Platform-Version, UA-Platform, UA',
+      'cross-origin-embedder-policy': 'require-corp',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-resource-policy': 'same-origin',
+      ...NO_STORE,
+    },
+    body: challengePage(req, rayId, failing),
+  };
+}
+
 export const cloudflare: EdgePersonality = {
   id: 'cloudflare',
   name: 'Cloudflare',
@@ -205,38 +225,22 @@ export const cloudflare: EdgePersonality = {
     const { server: _server, date: _date, ...originHeaders } = origin.headers;
     return {
       status: origin.status,
-      headers: { ...originHeaders, ...edgeHeaders(req, randomHex(8)), 'cf-cache-status': 'DYNAMIC', vary: 'Accept-Encoding' },
+      headers: { ...originHeaders, ...cloudflareHeaders(req, randomHex(8)), 'cf-cache-status': 'DYNAMIC', vary: 'Accept-Encoding' },
       body: origin.body,
     };
   },
-  edgeError: (req) => errorResponse(req, PAGES[500]),
-  originUnreachable: (req, trouble) => errorResponse(req, trouble === 'refused' ? PAGES[521] : PAGES[522]),
+  edgeError: (req) => cloudflareErrorResponse(req, PAGES[500]),
+  originUnreachable: (req, trouble) => cloudflareErrorResponse(req, trouble === 'refused' ? PAGES[521] : PAGES[522]),
   unknownHost(req) {
     // A host pointed at Cloudflare that no zone claims: error 1001 on a 530, the plain-text form.
-    return { status: 530, headers: { ...edgeHeaders(req, randomHex(8)), 'content-type': 'text/plain; charset=UTF-8', ...NO_STORE }, body: 'error code: 1001' };
+    return { status: 530, headers: { ...cloudflareHeaders(req, randomHex(8)), 'content-type': 'text/plain; charset=UTF-8', ...NO_STORE }, body: 'error code: 1001' };
   },
-  challengeFailure(req) {
-    const rayId = randomHex(8);
-    return {
-      status: 403,
-      headers: {
-        ...edgeHeaders(req, rayId),
-        'content-type': HTML,
-        'cf-mitigated': 'challenge',
-        'critical-ch': 'Sec-CH-UA-Bitness, Sec-CH-UA-Arch, Sec-CH-UA-Full-Version, Sec-CH-UA-Mobile, Sec-CH-UA-Model, Sec-CH-UA-Platform-Version, Sec-CH-UA-Full-Version-List, Sec-CH-UA-Platform, Sec-CH-UA, UA-Bitness, UA-Arch, UA-Full-Version, UA-Mobile, UA-Model, UA-Platform-Version, UA-Platform, UA',
-        'cross-origin-embedder-policy': 'require-corp',
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-resource-policy': 'same-origin',
-        ...NO_STORE,
-      },
-      body: challengePage(req, rayId),
-    };
-  },
+  challengeFailure: (req) => cloudflareChallenge(req, true),
   selfTest: {
     path: '/cdn-cgi/trace',
     respond: (req) => ({
       status: 200,
-      headers: { ...edgeHeaders(req, randomHex(8)), 'content-type': 'text/plain', 'cache-control': 'no-cache' },
+      headers: { ...cloudflareHeaders(req, randomHex(8)), 'content-type': 'text/plain', 'cache-control': 'no-cache' },
       body: trace(req),
     }),
   },

@@ -7,7 +7,8 @@ import { httpDate, popFor, randomHex, stableToken, type EdgePersonality, type Ed
 
 const POPS = ['FRA56-P1', 'IAD89-C3', 'LHR61-P4', 'NRT57-P2', 'SFO53-P7'] as const;
 
-function edgeHeaders(req: EdgeRequest, cache: 'Miss' | 'Error'): Record<string, string> {
+/** Headers on everything CloudFront sends. */
+export function cloudfrontHeaders(req: EdgeRequest, cache: 'Miss' | 'Error'): Record<string, string> {
   return {
     date: httpDate(req.now),
     via: `1.1 ${randomHex(16)}.cloudfront.net (CloudFront)`,
@@ -22,8 +23,9 @@ function requestId(): string {
   return randomBytes(40).toString('base64').replace(/\+/g, '-').replace(/\//g, '_');
 }
 
-function couldNotBeSatisfied(req: EdgeRequest, status: number, lines: string[]): LabResponse {
-  const headers = edgeHeaders(req, 'Error');
+/** CloudFront's own error page ("The request could not be satisfied") with the lines that say why. */
+export function couldNotBeSatisfied(req: EdgeRequest, status: number, lines: string[]): LabResponse {
+  const headers = cloudfrontHeaders(req, 'Error');
   const body = `<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" "http://www.w3.org/TR/html4/loose.dtd">
 <HTML><HEAD><META HTTP-EQUIV="Content-Type" CONTENT="text/html; charset=iso-8859-1">
 <TITLE>ERROR: The request could not be satisfied</TITLE>
@@ -46,7 +48,7 @@ Request ID: ${headers['x-amz-cf-id']}
   return { status, headers: { ...headers, server: 'CloudFront', 'content-type': 'text/html' }, body };
 }
 
-const CANNOT_CONNECT =
+export const CANNOT_CONNECT =
   "We can't connect to the server for this app or website at this time. There might be too much traffic or a configuration error. Try again later, or contact the app or website owner.";
 
 export const cloudfront: EdgePersonality = {
@@ -57,7 +59,7 @@ export const cloudfront: EdgePersonality = {
 
   relay(req, origin) {
     const { date: _date, ...originHeaders } = origin.headers;
-    return { status: origin.status, headers: { ...originHeaders, ...edgeHeaders(req, origin.status >= 500 ? 'Error' : 'Miss') }, body: origin.body };
+    return { status: origin.status, headers: { ...originHeaders, ...cloudfrontHeaders(req, origin.status >= 500 ? 'Error' : 'Miss') }, body: origin.body };
   },
   edgeError: (req) => couldNotBeSatisfied(req, 503, [CANNOT_CONNECT]),
   originUnreachable(req, trouble) {

@@ -7,7 +7,7 @@
 import { httpDate, randomHex, stableToken, type EdgePersonality, type EdgeRequest, type LabResponse } from './types.js';
 
 /** The load balancer's own page for a status, byte for byte the shape ALB sends (503: 162 bytes). */
-function balancerPage(req: EdgeRequest, status: number, reason: string): LabResponse {
+export function balancerPage(req: EdgeRequest, status: number, reason: string): LabResponse {
   const title = `${status} ${reason}`;
   const body = `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n</body>\r\n</html>\r\n`;
   return { status, headers: { server: 'awselb/2.0', date: httpDate(req.now), 'content-type': 'text/html' }, body };

@@ -1,6 +1,9 @@
 // Fastly's edge: `via: 1.1 varnish`, `x-served-by: cache-<pop><node>-<POP>`, `x-cache`, `x-timer`; its errors are
 // synthetic 503s whose reason (e.g. "first byte timeout") names the cause, on the Varnish "Guru Mediation" page
 // with `Details: cache-<pop>…` (providers.md §3). A well-formed origin error passes through unchanged.
+// Its "edge error" is the generic synthetic 503 ("Service Unavailable"): what a failing Fastly edge shows, and,
+// as Fastly documents, indistinguishable from an origin sending a broken status line (the catalog reads it
+// `unknown`). The corpus (lab/corpus/fastly.ts) serves every documented reason through fastlySynthetic.
 
 import { escapeHtml, httpDate, popOf, randomHex, type EdgePersonality, type EdgeRequest, type LabResponse, type Pop } from './types.js';
 
@@ -22,7 +25,8 @@ function timer(now: Date): string {
   return `S${(now.getTime() / 1000).toFixed(6)},VS0,VE${1 + (now.getTime() % 40)}`;
 }
 
-function edgeHeaders(req: EdgeRequest): Record<string, string> {
+/** The headers Fastly's edge puts on everything it sends. */
+export function fastlyHeaders(req: EdgeRequest): Record<string, string> {
   return {
     date: httpDate(req.now),
     via: '1.1 varnish',
@@ -37,7 +41,7 @@ function edgeHeaders(req: EdgeRequest): Record<string, string> {
 }
 
 /** Fastly's default synthetic error: obj.status is always 503, obj.response says why. */
-function guruMediation(req: EdgeRequest, reason: string): LabResponse {
+export function fastlySynthetic(req: EdgeRequest, reason: string): LabResponse {
   const seconds = Math.floor(req.now.getTime() / 1000);
   const xid = parseInt(randomHex(4), 16);
   const body = `<?xml version="1.0" encoding="utf-8"?>
@@ -59,7 +63,7 @@ function guruMediation(req: EdgeRequest, reason: string): LabResponse {
 `;
   return {
     status: 503,
-    headers: { ...edgeHeaders(req), server: 'Varnish', 'retry-after': '0', 'content-type': 'text/html; charset=utf-8' },
+    headers: { ...fastlyHeaders(req), server: 'Varnish', 'retry-after': '0', 'content-type': 'text/html; charset=utf-8' },
     body,
   };
 }
@@ -74,14 +78,14 @@ export const fastly: EdgePersonality = {
 
   relay(req, origin) {
     const { date: _date, ...originHeaders } = origin.headers;
-    return { status: origin.status, headers: { ...originHeaders, ...edgeHeaders(req) }, body: origin.body };
+    return { status: origin.status, headers: { ...originHeaders, ...fastlyHeaders(req) }, body: origin.body };
   },
-  edgeError: (req) => guruMediation(req, 'Service Unavailable'),
-  originUnreachable: (req, trouble) => guruMediation(req, trouble === 'refused' ? 'Backend is unhealthy' : 'first byte timeout'),
+  edgeError: (req) => fastlySynthetic(req, 'Service Unavailable'),
+  originUnreachable: (req, trouble) => fastlySynthetic(req, trouble === 'refused' ? 'Backend is unhealthy' : 'first byte timeout'),
   unknownHost(req) {
     return {
       status: 500,
-      headers: { ...edgeHeaders(req), 'content-type': 'text/plain; charset=utf-8' },
+      headers: { ...fastlyHeaders(req), 'content-type': 'text/plain; charset=utf-8' },
       body: `Fastly error: unknown domain: ${req.host}. Please check that this domain has been added to a service.\n\nDetails: ${cacheNode(req)}\n`,
     };
   },

@@ -2,6 +2,7 @@
 // these, so the probe meets the providers' real header names and page shapes, never lab-made markers.
 
 import { createHash, randomBytes } from 'node:crypto';
+import type { BuiltinProviderId } from '../../fingerprint/catalog/index.js';
 
 export interface LabResponse {
   status: number;
@@ -27,8 +28,8 @@ export interface EdgeRequest {
 export type OriginTrouble = 'refused' | 'timeout';
 
 export interface EdgePersonality {
-  /** The fingerprint catalog's id, e.g. "cloudflare". */
-  id: string;
+  /** The fingerprint catalog's id, e.g. "cloudflare" (checked against the built-in catalog when compiled). */
+  id: BuiltinProviderId;
   /** Display name as the catalog names it, e.g. "Cloudflare". */
   name: string;
   /** DNS zones its edge host names live in (their SOA answers NODATA). */
