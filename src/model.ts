@@ -48,6 +48,8 @@ export interface ExpectSpec {
   contains: string | null;
   matches: string | null;
   maxMs: number | null;
+  /** `ok`: a challenge (bot check) standing where content should be is fine for this site. (http) */
+  challenge: 'ok' | 'fail';
   /** The response code every resolver must give, e.g. NOERROR or NXDOMAIN; null = NOERROR with an answer. (dns) */
   rcode: string | null;
   /** The answer must be DNSSEC-validated by the resolver (the AD bit). (dns) */
@@ -343,6 +345,19 @@ export interface Attempt extends Omit<RawAttempt, 'resamples'> {
   location: AttemptLocation | null;
   /** With --samples: how often this attempt failed across the samples (failures / samples). */
   samples: SampleStats | null;
+  /** A challenge (bot or human verification) stood where the site's content should be; null when none did. */
+  challenge: ChallengeSeen | null;
+}
+
+export interface ChallengeSeen {
+  /** Display name of the provider whose challenge it was. */
+  provider: string;
+  /** routine: the challenge works as designed (a bot check); platform-failing: the challenge itself cannot load. */
+  kind: 'routine' | 'platform-failing';
+  /** The site is known to challenge this probe (its last healthy-looking run did, or expect.challenge is ok). */
+  expected: boolean;
+  /** What the last healthy-looking run of the site (with --state) got: content, a challenge, or unknown (null). */
+  before: 'content' | 'challenge' | null;
 }
 
 export interface AttemptLocation {
@@ -498,6 +513,11 @@ export interface Report {
   host: HostReport;
   sites: SiteReport[];
   incidents: Incident[];
+  /**
+   * Shared observations too weak to be incidents, each saying why (a partial set of routine challenges, a
+   * provider's undocumented error on several sites with no origin reached to tell): no exit 2, no alert.
+   */
+  findings: Incident[];
   /** With --state: incidents of the last run that are over now (change "resolved"). */
   resolvedIncidents: Incident[];
   /** With --state: the state file and the run it was compared with. */
@@ -505,6 +525,9 @@ export interface Report {
   /** With --notify: one entry per webhook. */
   notifications: NotificationResult[];
 }
+
+/** What the site served on its last healthy-looking run (with --state): its content, or a challenge. */
+export type ServedBaseline = 'content' | 'challenge';
 
 export interface StateInfo {
   file: string;

@@ -7,7 +7,7 @@
 //
 // classify/ never imports config/, probe/, correlate/, report/, notify/, status/, merge/, lab/ or commands/.
 
-import type { Attempt, DnsAnswer, RawAttempt, RawSite, ResolverSpec, SampleStats, SiteProvider, SiteSpec } from '../model.js';
+import type { Attempt, ChallengeSeen, DnsAnswer, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
@@ -21,6 +21,8 @@ import { siteStack, type SiteStack } from './stack.js';
 export interface Memory {
   stacks?: Record<string, SiteProvider[]>;
   locations?: RememberedLocations;
+  /** By site: what it served on its last healthy-looking run (its content, or a challenge to this probe). */
+  served?: Record<string, ServedBaseline>;
   now?: Date;
 }
 
@@ -45,8 +47,12 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   const resolverProviders = Object.fromEntries(context.resolvers.map((r) => [r.name, r.provider]));
   const edgeEvidence = before.providers.find((p) => p.layer === 'edge')?.evidence ?? [];
   const siteContext = { edge: before.edge, edgeEvidence, origin: before.origin, resolverProviders };
-  let attempts = measured.map((a) => ({ ...a, ...classifyAttempt(a, siteContext, catalog) }));
   const spec = raw.spec;
+  const served = memory.served?.[spec.name] ?? null;
+  let attempts = measured.map((a) => {
+    const { challengeKind, ...reading } = classifyAttempt(a, siteContext, catalog);
+    return withChallenge({ ...a, ...reading }, challengeKind ?? null, spec, served);
+  });
   if (spec.kind === 'endpoint' && spec.expect.status.length === 0) {
     // An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy).
     const expected = expectedEndpointProvider(spec.host, catalog.providers, spec.provider);
@@ -57,11 +63,25 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered) };
 }
 
+/**
+ * A challenge where content should be: expected (and so no failure) when the site's config says a challenge is
+ * fine, or when its last healthy-looking run was challenged too (many sites challenge every data-centre client,
+ * on every run); a routine challenge only, never a failing challenge platform.
+ */
+function withChallenge(a: Attempt, kind: ChallengeSeen['kind'] | null, spec: SiteSpec, before: ServedBaseline | null): Attempt {
+  if (a.outcome !== 'challenge' || a.provider === null || kind === null) return a;
+  const expected = kind === 'routine' && (spec.expect.challenge === 'ok' || before === 'challenge');
+  const challenge: ChallengeSeen = { provider: a.provider, kind, expected, before };
+  if (!expected) return { ...a, challenge };
+  const why = spec.expect.challenge === 'ok' ? 'the site expects it (expect.challenge: ok)' : 'as on its last healthy-looking run';
+  return { ...a, outcome: 'ok', layer: null, explanation: `${a.provider} challenged this probe, ${why}: not a failure`, challenge };
+}
+
 /** The attempt with its outcome as measured (before any provider knowledge), and its samples' outcomes. */
 function withOutcome(raw: RawAttempt): Attempt {
   const { resamples, ...rest } = raw;
   const outcome = attemptOutcome(raw, raw.expect);
-  return { ...rest, outcome, layer: null, provider: null, explanation: null, location: null, samples: sampleStats(raw, outcome) };
+  return { ...rest, outcome, layer: null, provider: null, explanation: null, location: null, samples: sampleStats(raw, outcome), challenge: null };
 }
 
 function sampleStats(raw: RawAttempt, first: Attempt['outcome']): SampleStats | null {

@@ -15,6 +15,8 @@ export interface Classification {
   layer: Layer | null;
   provider: string | null;
   explanation: string | null;
+  /** For a challenge: whether it works as designed or its platform is failing (from the provider's rule). */
+  challengeKind?: 'routine' | 'platform-failing';
 }
 
 /** What is known about a site before one of its attempts is judged. */
@@ -175,6 +177,7 @@ function fromRule(rule: ErrorRule, provider: ProviderDef, attempt: Attempt): Cla
     layer: rule.layer,
     provider: rule.layer === 'site' ? null : provider.name,
     explanation: explainRule(rule, attempt.bodySample),
+    ...(rule.layer === 'challenge' ? { challengeKind: rule.challenge ?? 'routine' } : {}),
   };
 }
 
@@ -214,7 +217,7 @@ function challengeReading(attempt: Attempt, p: ProviderDef): Classification | nu
   if (!isChallengePage({ status: attempt.httpStatus, headers: attempt.headers, body: attempt.bodySample }, p)) return null;
   const rule = matchErrorRule(p, attempt.httpStatus, attempt.headers, attempt.bodySample);
   const explanation = rule?.layer === 'challenge' ? explainRule(rule, attempt.bodySample) : `${p.name} served a challenge page instead of the site's content`;
-  return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation };
+  return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation, challengeKind: rule?.layer === 'challenge' ? (rule.challenge ?? 'routine') : 'routine' };
 }
 
 export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog: Catalog): Classification {

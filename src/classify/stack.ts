@@ -60,8 +60,8 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   }
 
   // Challenge layer: a challenge was served, or the edge's own bot-management marks its answers.
-  const challenged = attempts.find((a) => a.outcome === 'challenge' && a.provider);
-  if (challenged) providers.push({ layer: 'challenge', provider: challenged.provider!, evidence: [challenged.explanation ?? 'challenge page served'] });
+  const challenged = attempts.find((a) => a.challenge);
+  if (challenged) providers.push({ layer: 'challenge', provider: challenged.challenge!.provider, evidence: [challenged.explanation ?? 'challenge page served'] });
 
   // Origin host: a provider behind the edge (inner headers), or the origin path's answer and address.
   const originEvidence: Evidence = new Map();

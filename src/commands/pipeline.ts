@@ -65,7 +65,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
     : attribution.incidents;
-  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host);
+  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
   return {
     schema: 'outage-probe.report/v1',
     tool: { name: 'outage-probe', version: TOOL_VERSION },
@@ -81,6 +81,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     host: attribution.host,
     sites: attribution.sites,
     incidents,
+    findings: attribution.findings,
     resolvedIncidents: [],
     state: null,
     notifications: [],

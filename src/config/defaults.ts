@@ -29,7 +29,7 @@ export function defaultProbeSettings(): ProbeSettings {
 
 /** No expectations: any 2xx or 3xx passes. */
 export function defaultExpect(): ExpectSpec {
-  return { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
+  return { status: [], contains: null, matches: null, maxMs: null, challenge: 'fail', rcode: null, dnssec: false };
 }
 
 

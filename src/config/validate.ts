@@ -35,7 +35,7 @@ const RESOLVER_KEYS = ['name', 'address', 'tcp', 'doh', 'system', 'provider'] as
 const PROBE_KEYS = ['timeout', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
 const DEFAULTS_KEYS = ['timeout', 'deadline', 'concurrency', 'perHostConcurrency', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
 const SITE_KEYS = ['name', 'url', 'kind', 'provider', 'expect', 'origin', 'headers', 'method', ...PROBE_KEYS] as const;
-const EXPECT_KEYS = ['status', 'contains', 'matches', 'maxMs'] as const;
+const EXPECT_KEYS = ['status', 'contains', 'matches', 'maxMs', 'challenge'] as const;
 const TLS_KEYS = ['ca'] as const;
 
 const LIMITS = {
@@ -474,6 +474,13 @@ function readHeaders(walk: Walk, slot: Slot): Record<string, string> | null {
 
 // ───────────────────────────── expect ─────────────────────────────
 
+function readChallenge(walk: Walk, slot: Slot): 'ok' | 'fail' | undefined {
+  const text = isScalar(slot.node) ? slot.node.value : undefined;
+  if (text === 'ok' || text === 'fail') return text;
+  reportAt(walk, slot, `expected ok (a challenge here is fine) or fail, got ${describe(slot.node)}`);
+  return undefined;
+}
+
 function readExpect(walk: Walk, slot: Slot): ExpectSpec | null {
   const fields = fieldsOf(walk, slot, EXPECT_KEYS, 'a mapping of expectations (status, contains, matches, maxMs)');
   if (!fields) return null;
@@ -483,6 +490,7 @@ function readExpect(walk: Walk, slot: Slot): ExpectSpec | null {
     contains: optional(fields.get('contains'), (s) => readNonEmptyText(walk, s, 'text to find in the body')) ?? null,
     matches: optional(fields.get('matches'), (s) => readRegex(walk, s)) ?? null,
     maxMs: optional(fields.get('maxMs'), (s) => readMaxMs(walk, s)) ?? null,
+    challenge: optional(fields.get('challenge'), (s) => readChallenge(walk, s)) ?? 'fail',
     rcode: null,
     dnssec: false,
   };

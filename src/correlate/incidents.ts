@@ -202,9 +202,11 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
 
 // ───────────────────────────── 4. shared provider ─────────────────────────────
 
-/** Failed attempts that speak about a provider's own layer. */
+/** Failed attempts that speak about a provider's own layer (an undocumented reason on its own page included). */
 function providerFailures(site: SiteFacts): Attempt[] {
-  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && PROVIDER_LAYERS.has(a.layer) && a.provider !== null && !site.explained.has(a.id));
+  return site.report.attempts.filter(
+    (a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && (PROVIDER_LAYERS.has(a.layer) || a.layer === 'unknown') && a.provider !== null && !site.explained.has(a.id),
+  );
 }
 
 const LAYER_WORDS: Record<string, string> = {
@@ -212,79 +214,166 @@ const LAYER_WORDS: Record<string, string> = {
   challenge: 'challenge (bot verification)',
   network: 'network',
   tls: 'TLS',
+  unknown: 'error (cause not documented)',
 };
 
-const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, network: 0.55, tls: 0.5 };
+const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, network: 0.55, tls: 0.5, unknown: 0.3 };
+/** A finding is a shared observation too weak to be an incident: never above this. */
+const FINDING_CONFIDENCE = 0.4;
 
-export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): Incident[] {
-  const groups = new Map<string, { provider: string; layer: Layer; sites: SiteFacts[]; attempts: Attempt[] }>();
-  // Bot verification runs inside the provider's proxy: when the same provider's edge also fails itself, its
-  // failing challenges are one incident with the edge (as on 2025-11-18), not a second one.
-  const edgeFailing = new Set(sites.flatMap((s) => providerFailures(s).filter((a) => a.layer === 'edge').map((a) => a.provider!)));
-  const layerOf = (a: Attempt): Layer => (a.layer === 'challenge' && edgeFailing.has(a.provider!) ? 'edge' : a.layer!);
+interface Group {
+  provider: string;
+  layer: Layer;
+  sites: SiteFacts[];
+  attempts: Attempt[];
+  /** Why the group is only a finding, when it is one. */
+  tentative: string | null;
+  /** Extra clause for the summary (how an undocumented reason became an edge reading). */
+  note: string | null;
+}
+
+function addTo(group: Group, site: SiteFacts, attempts: Attempt[]): void {
+  if (!group.sites.includes(site)) group.sites.push(site);
+  group.attempts.push(...attempts);
+}
+
+export interface SharedProviderFailures {
+  incidents: Incident[];
+  /** Shared observations too weak to be incidents: said, never alerted on, no exit 2. */
+  findings: Incident[];
+}
+
+/**
+ * At least `minSites` sites failing at one provider's own layer. An edge incident needs edge evidence on enough
+ * sites by itself; the same provider's challenges then join it as support, but never make it. A challenge
+ * incident needs a change (sites that served content before now challenge, with --state), a failing challenge
+ * platform, or — with nothing remembered — nearly every probed site of the provider challenging (at least
+ * three). An undocumented reason on the provider's own error pages is its edge only when the origins answer
+ * directly. What falls short is a finding that says so.
+ */
+export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): SharedProviderFailures {
+  const groups = new Map<string, Group>();
+  const groupOf = (provider: string, layer: Layer): Group => {
+    const key = `${provider}|${layer}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { provider, layer, sites: [], attempts: [], tentative: null, note: null }));
+    return g;
+  };
   for (const s of sites) {
     if (s.report.status === 'ok') continue;
-    for (const a of providerFailures(s)) {
-      const key = `${a.provider}|${layerOf(a)}`;
-      const g = groups.get(key) ?? { provider: a.provider!, layer: layerOf(a), sites: [], attempts: [] };
-      if (g.sites.at(-1) !== s) g.sites.push(s); // sites come one at a time: no duplicate check needed beyond the last
-      g.attempts.push(a);
-      groups.set(key, g);
+    for (const attempts of groupBy(providerFailures(s), (a) => `${a.provider}|${a.layer}`).values()) addTo(groupOf(attempts[0]!.provider!, attempts[0]!.layer!), s, attempts);
+  }
+  const onProvider = (g: Group) => sites.filter((s) => s.stack.edge?.name === g.provider || g.sites.includes(s));
+  const fraction = (g: Group) => g.sites.length / onProvider(g).length;
+  const enough = (g: Group) => g.sites.length >= options.minSites;
+
+  // The provider's own page with a cause it does not document: its edge only when the origins answer directly.
+  for (const g of [...groups.values()].filter((x) => x.layer === 'unknown')) {
+    const origins = g.sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'origin'));
+    const originsAnswer = origins.length > 0 && origins.every((a) => a.outcome === 'ok');
+    if (originsAnswer && enough(g) && fraction(g) >= 0.5) {
+      const edge = groupOf(g.provider, 'edge');
+      for (const s of g.sites) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
+      edge.note ??= `${g.provider}'s own error pages give no documented cause, and the origins answer directly`;
+      groups.delete(`${g.provider}|unknown`);
+    } else if (origins.length === 0) {
+      g.tentative = `${g.provider}'s pages do not say which side failed, and no origin was reached directly to tell`;
+    } else {
+      // Origins failing when reached directly: the pages are the origins' trouble passed on, not a shared one.
+      groups.delete(`${g.provider}|unknown`);
     }
   }
+  // Challenges support an edge incident of the same provider; on their own they need a change to mean anything.
+  for (const g of [...groups.values()].filter((x) => x.layer === 'challenge')) {
+    const edge = groups.get(`${g.provider}|edge`);
+    if (edge && enough(edge)) {
+      for (const s of g.sites) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
+      groups.delete(`${g.provider}|challenge`);
+      continue;
+    }
+    g.tentative = challengeShortfall(g, fraction(g), options);
+  }
+
   const incidents: Incident[] = [];
+  const findings: Incident[] = [];
   for (const g of groups.values()) {
-    const failingHere = new Set(g.sites);
-    const onProvider = sites.filter((s) => s.stack.edge?.name === g.provider || failingHere.has(s));
-    const fraction = g.sites.length / onProvider.length;
-    if (g.sites.length < options.minSites) continue;
-    // Challenges and connection failures are normal for one site; only a majority of the provider's sites counts.
-    if (g.layer !== 'edge' && fraction < 0.5) continue;
+    if (!enough(g)) continue;
+    // Connection failures are normal for one site; only a majority of the provider's sites counts.
+    if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
     const controls = sites.filter((s) => s.report.status === 'ok' && s.stack.edge?.name !== g.provider);
     if ((g.layer === 'network' || g.layer === 'tls') && controls.length === 0) continue; // could be us
-    const originsFine = g.sites.filter((s) => s.report.attempts.some((a) => a.path === 'origin' && a.outcome === 'ok'));
-    const selfTests = g.attempts.filter((a) => a.selfTest !== null);
-    const selfTestUp = selfTests.filter((a) => a.selfTest!.ok);
-    const flapping = g.attempts.filter((a) => a.samples && a.samples.failures < a.samples.samples);
-    const someWork = g.sites.some((s) => s.report.status === 'degraded');
-    const partial = someWork || g.sites.length < onProvider.length || flapping.length > 0;
-    const confidence = round2(
-      (BASE_CONFIDENCE[g.layer] ?? 0.5) +
-        0.15 * fraction +
-        (controls.length > 0 ? 0.05 : -0.1) +
-        (originsFine.length > 0 ? 0.05 : 0) +
-        (selfTests.length > 0 ? 0.03 : 0) +
-        (g.sites.length >= 3 ? 0.05 : 0),
-    );
-    const layerWords = LAYER_WORDS[g.layer] ?? g.layer;
-    const what = describeGroupFailure(g.attempts);
-    const clauses = [
-      `${g.sites.length} of ${plural(onProvider.length, `${g.provider}-fronted site`)} fail${g.sites.length === 1 ? 's' : ''} with ${what}`,
-      originsFine.length > 0 ? `${originsFine.length === g.sites.length ? 'their' : `${originsFine.length} of their`} origins answer directly` : null,
-      selfTestUp.length > 0 ? `the edge answers its own self-test` : null,
-      flapping.length > 0 ? `intermittent (${describeFlapping(flapping)})` : null,
-      controls.length > 0 ? `${plural(controls.length, 'site')} on other providers ${controls.length === 1 ? 'is' : 'are'} healthy` : 'no healthy site on another provider to compare with',
-    ].filter(Boolean);
-    incidents.push({
-      id: incidentId('provider', g.provider, g.layer),
-      change: null,
-      since: null,
-      locations: [],
-      healthyLocations: [],
-      acknowledged: null,
-      kind: 'provider',
-      provider: g.provider,
-      layer: g.layer,
-      sites: g.sites.map((s) => s.report.name),
-      probed: onProvider.length,
-      controls: controls.map((s) => s.report.name),
-      scope: partial ? 'partial' : 'full',
-      confidence,
-      summary: `${g.provider} ${layerWords} incident${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
-      evidence: groupEvidence(g, originsFine, selfTests, controls, flapping),
-    });
+    const built = groupIncident(g, onProvider(g), controls);
+    if (g.tentative) findings.push({ ...built, confidence: Math.min(built.confidence, FINDING_CONFIDENCE), summary: tentativeSummary(built, g.tentative), evidence: [...built.evidence, `not an incident: ${g.tentative}`] });
+    else incidents.push(built);
   }
-  return incidents.sort((a, b) => b.sites.length - a.sites.length || b.confidence - a.confidence);
+  const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
+  return { incidents: incidents.sort(order), findings: findings.sort(order) };
+}
+
+/** Why a set of challenges is not (yet) a challenge incident; null when it is one. */
+function challengeShortfall(g: Group, fraction: number, options: AttributionOptions): string | null {
+  const seen = g.sites.map((s) => ({ site: s, challenge: g.attempts.find((a) => a.site === s.report.name && a.challenge)?.challenge ?? null }));
+  const failingPlatform = seen.filter((x) => x.challenge?.kind === 'platform-failing');
+  if (failingPlatform.length >= options.minSites) return null;
+  const newly = seen.filter((x) => x.challenge?.before === 'content');
+  if (newly.length >= options.minSites) return null;
+  const remembered = seen.filter((x) => x.challenge?.before !== null && x.challenge?.before !== undefined);
+  if (remembered.length === 0 && g.sites.length >= 3 && fraction >= 0.9) return null;
+  if (remembered.length === 0) return `many ${g.provider} sites challenge any client that looks like a bot; run with --state to learn which challenges are normal for this host`;
+  return `${plural(newly.length, 'site')} that served content before now challenge${newly.length === 1 ? 's' : ''}; the rest challenged this host before too`;
+}
+
+function tentativeSummary(incident: Incident, why: string): string {
+  const body = incident.summary.replace(/ \(confidence [\d.]+\)$/, '').replace(/ incident( \(partial\))?: /, ': ');
+  return `Possibly ${body} — not an incident: ${why} (confidence ${Math.min(incident.confidence, FINDING_CONFIDENCE)})`;
+}
+
+function groupIncident(g: Group, onProvider: SiteFacts[], controls: SiteFacts[]): Incident {
+  const fraction = g.sites.length / onProvider.length;
+  const originsFine = g.sites.filter((s) => s.report.attempts.some((a) => a.path === 'origin' && a.outcome === 'ok'));
+  const selfTests = g.attempts.filter((a) => a.selfTest !== null);
+  const selfTestUp = selfTests.filter((a) => a.selfTest!.ok);
+  const flapping = g.attempts.filter((a) => a.samples && a.samples.failures < a.samples.samples);
+  const someWork = g.sites.some((s) => s.report.status === 'degraded');
+  const partial = someWork || g.sites.length < onProvider.length || flapping.length > 0;
+  // An edge reading that rests only on undocumented causes is less sure than one the provider's pages state.
+  const base = g.layer === 'edge' && g.attempts.every((a) => a.layer !== 'edge') ? 0.55 : (BASE_CONFIDENCE[g.layer] ?? 0.5);
+  const confidence = round2(
+    base +
+      0.15 * fraction +
+      (controls.length > 0 ? 0.05 : -0.1) +
+      (originsFine.length > 0 ? 0.05 : 0) +
+      (selfTests.length > 0 ? 0.03 : 0) +
+      (g.sites.length >= 3 ? 0.05 : 0),
+  );
+  const layerWords = LAYER_WORDS[g.layer] ?? g.layer;
+  const what = describeGroupFailure(g.attempts);
+  const clauses = [
+    `${g.sites.length} of ${plural(onProvider.length, `${g.provider}-fronted site`)} fail${g.sites.length === 1 ? 's' : ''} with ${what}`,
+    g.note,
+    originsFine.length > 0 && !g.note ? `${originsFine.length === g.sites.length ? 'their' : `${originsFine.length} of their`} origins answer directly` : null,
+    selfTestUp.length > 0 ? `the edge answers its own self-test` : null,
+    flapping.length > 0 ? `intermittent (${describeFlapping(flapping)})` : null,
+    controls.length > 0 ? `${plural(controls.length, 'site')} on other providers ${controls.length === 1 ? 'is' : 'are'} healthy` : 'no healthy site on another provider to compare with',
+  ].filter(Boolean);
+  return {
+    id: incidentId('provider', g.provider, g.layer),
+    change: null,
+    since: null,
+    locations: [],
+    healthyLocations: [],
+    acknowledged: null,
+    kind: 'provider',
+    provider: g.provider,
+    layer: g.layer,
+    sites: g.sites.map((s) => s.report.name),
+    probed: onProvider.length,
+    controls: controls.map((s) => s.report.name),
+    scope: partial ? 'partial' : 'full',
+    confidence,
+    summary: `${g.provider} ${layerWords} incident${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
+    evidence: groupEvidence(g, originsFine, selfTests, controls, flapping),
+  };
 }
 
 function describeGroupFailure(attempts: Attempt[]): string {
@@ -297,6 +386,7 @@ function describeLayerFailure(provider: string, layer: Layer | null, attempts: A
   const sites = counted ? ` (${plural(new Set(attempts.map((a) => a.site)).size, 'site')})` : '';
   const statuses = [...new Set(attempts.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort();
   if (layer === 'challenge') return `${provider} challenge pages where content should be${sites}`;
+  if (layer === 'unknown') return `${provider}'s own ${statuses.join('/')} pages giving no documented cause${sites}`;
   if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages${sites}`;
   if (layer === 'edge') return `${provider} edges accepting requests and never answering${sites}`;
   const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];

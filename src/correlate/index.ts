@@ -24,6 +24,8 @@ import { incidentsBySite, siteBlame } from './blame.js';
 export interface Attribution {
   sites: SiteReport[];
   incidents: Incident[];
+  /** Shared observations too weak to be incidents (a partial set of routine challenges ...): said, not alerted on. */
+  findings: Incident[];
   local: { down: boolean; evidence: string[] };
   /** What the run learned about the probing host itself. */
   host: HostReport;
@@ -40,9 +42,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   }));
   const local = host.local;
   const evidence = dns.filter((d) => !host.explainsAnswer(d));
-  const shared = local.down
-    ? []
-    : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providerIncidents(facts, options)];
+  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(facts, options);
+  const shared = local.down ? [] : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const regions = local.down ? [] : regionIncidents(facts, { ...options, explained: shared.flatMap((i) => i.sites) });
   const incidents = [...shared, ...regions].map((incident) => withLocations(incident, facts));
@@ -50,7 +51,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
   const sites = judged.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down, f.explained) }));
-  return { sites, incidents, local, host: host.report };
+  return { sites, incidents, findings: providers.findings.map((f) => withLocations(f, facts)), local, host: host.report };
 }
 
 function untestedHere(site: SiteReport): SiteReport {

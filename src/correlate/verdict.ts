@@ -15,12 +15,14 @@ export function decideVerdict(
   local: { down: boolean; evidence: string[] },
   incidents: Incident[],
   host: Pick<HostReport, 'summary' | 'notes'> = { summary: null, notes: [] },
+  findings: Incident[] = [],
 ): VerdictResult {
   const down = sites.filter((s) => s.status === 'down');
   const degraded = sites.filter((s) => s.status === 'degraded');
   const untested = sites.filter((s) => s.status === 'untested');
   // What this host could not do, said once at the end of the line.
-  const aside = [untested.length > 0 ? `${untested.length} untested from here` : null, host.summary].filter(Boolean).join(': ');
+  const possibly = findings.length > 0 ? `possibly shared, not confirmed: ${findings.map((f) => `${f.provider ?? '?'} ${f.layer}`).join(', ')}` : null;
+  const aside = [[untested.length > 0 ? `${untested.length} untested from here` : null, host.summary].filter(Boolean).join(': '), possibly].filter(Boolean).join('; ');
   const tail = aside ? `; ${aside}` : '';
   if (local.down) {
     return {

@@ -20,7 +20,7 @@ export function renderTable(report: Report, options: TableOptions): string {
   out.push(...verdictLines(report, c, options.width));
   out.push(c.dim(contextLine(report)));
   for (const note of report.host?.notes ?? []) out.push(...wrap(`  ${c.cyan('this host')}: ${safeLine(note, options.width * 3)}`, options.width, '    '));
-  if (report.incidents.length > 0) {
+  if (report.incidents.length > 0 || (report.findings ?? []).length > 0) {
     out.push('');
     for (const incident of report.incidents) {
       const change = incident.change ? ` [${incident.change}${incident.since ? ` since ${incident.since}` : ''}]` : '';
@@ -29,6 +29,11 @@ export function renderTable(report: Report, options: TableOptions): string {
       out.push(...head);
       for (const e of incident.evidence) out.push(...wrap(`  · ${safeLine(e, options.width * 3)}`, options.width, '    '));
       if (incident.acknowledged !== null) out.push(...wrap(`  · ${acknowledgementText(incident)}`, options.width, '    '));
+    }
+    for (const finding of report.findings ?? []) {
+      const lines = wrap(`Finding ${safeLine(finding.summary, options.width * 3)}`, options.width, '  ');
+      lines[0] = lines[0]!.replace('Finding', c.yellow('Finding'));
+      out.push(...lines);
     }
     for (const incident of report.resolvedIncidents) {
       const lines = wrap(`Resolved ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');

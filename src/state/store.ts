@@ -6,7 +6,7 @@ import type { RememberedLocations } from './locations.js';
 import { readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import type { Change, Incident, SiteProvider, SiteStatus, Verdict } from '../model.js';
+import type { Change, Incident, ServedBaseline, SiteProvider, SiteStatus, Verdict } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { safeLine } from '../util/text.js';
 
@@ -25,6 +25,8 @@ export interface StoredSite {
   /** Since when the site has been ok, or not ok (down and degraded count as one: a swing between them keeps it). */
   since: string;
   change: Change | null;
+  /** What the site served on its last healthy-looking run: its content, or a challenge to this probe. */
+  served?: ServedBaseline;
 }
 
 export interface RunState {

@@ -8,7 +8,7 @@
 // nothing: no events, and the remembered incidents and site verdicts are carried over as they were. Otherwise
 // a dropped Wi-Fi would page "13 sites down", then "13 sites recovered".
 
-import type { Incident, Report, SiteProvider, SiteReport, StateInfo } from '../model.js';
+import type { Incident, Report, ServedBaseline, SiteProvider, SiteReport, StateInfo } from '../model.js';
 import { incidentOpened, incidentResolved, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
 import { STATE_SCHEMA, type RunState, type StoredIncident, type StoredSite } from './store.js';
 
@@ -46,7 +46,8 @@ export function compareRuns(previous: RunState | null, report: Report, now: stri
   }
 
   const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage);
-  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage);
+  const inIncidents = new Set(report.incidents.flatMap((i) => i.sites));
+  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage, inIncidents);
   return {
     report: { ...report, incidents: incidents.current, resolvedIncidents: incidents.resolved, sites: sites.current, state },
     events: [...incidents.events, ...sites.events],
@@ -78,12 +79,18 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
   return { current, resolved, events, stored };
 }
 
-function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string) {
+function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string, inIncidents: ReadonlySet<string>) {
   const current: SiteReport[] = [];
   const events: ChangeEvent[] = [];
   const stored: Record<string, StoredSite> = {};
   for (const site of now) {
     const seen = before[site.name];
+    if (site.status === 'untested') {
+      // Nothing was learned about the site from here this time: it keeps what it was.
+      current.push({ ...site, change: null, since: seen?.since ?? null });
+      if (seen) stored[site.name] = seen;
+      continue;
+    }
     const failing = site.status !== 'ok';
     const wasFailing = seen !== undefined && seen.status !== 'ok';
     let marked: SiteReport;
@@ -99,9 +106,23 @@ function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at:
       marked = { ...site, change: null, since: seen?.since ?? at };
     }
     current.push(marked);
-    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change };
+    const served = inIncidents.has(site.name) ? undefined : servedBaseline(site);
+    const keep = served ?? seen?.served;
+    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change, ...(keep ? { served: keep } : {}) };
   }
   return { current, events, stored };
+}
+
+/**
+ * What a site served on a healthy-looking run: its content (every attempt ok, none challenged), or a challenge
+ * (routine challenges its only trouble). Any other failure says nothing about its baseline: undefined.
+ */
+export function servedBaseline(site: SiteReport): ServedBaseline | undefined {
+  const trouble = site.attempts.filter((a) => a.outcome !== 'ok' && a.outcome !== 'challenge');
+  if (trouble.length > 0) return undefined;
+  const challenges = site.attempts.filter((a) => a.challenge);
+  if (challenges.some((a) => a.challenge!.kind === 'platform-failing')) return undefined;
+  return challenges.length > 0 ? 'challenge' : site.attempts.length > 0 ? 'content' : undefined;
 }
 
 /**

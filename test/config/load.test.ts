@@ -30,7 +30,7 @@ function site(fields: Partial<SiteSpec> & Pick<SiteSpec, 'name' | 'url' | 'host'
     provider: null,
     method: 'GET',
     headers: {},
-    expect: { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false },
+    expect: { status: [], contains: null, matches: null, maxMs: null, challenge: 'fail', rcode: null, dnssec: false },
     origin: null,
     ...fields,
   };
@@ -65,7 +65,7 @@ describe('parseConfig: valid files', () => {
           name: 'shop',
           url: 'https://shop.example.com/',
           host: 'shop.example.com',
-          expect: { status: [200], contains: 'Add to cart', matches: null, maxMs: 2000, rcode: null, dnssec: false },
+          expect: { status: [200], contains: 'Add to cart', matches: null, maxMs: 2000, challenge: 'fail', rcode: null, dnssec: false },
           origin: '203.0.113.7',
           headers: { 'accept-language': 'en' },
           timeoutMs: 3000,
@@ -123,7 +123,7 @@ describe('parseConfig: valid files', () => {
         maxRedirects: 0,
         maxAddressesPerFamily: 1,
         origin: '[2001:db8::20]:8443',
-        expect: { status: [204], contains: null, matches: '^ok$', maxMs: 1500, rcode: null, dnssec: false },
+        expect: { status: [204], contains: null, matches: '^ok$', maxMs: 1500, challenge: 'fail', rcode: null, dnssec: false },
       }),
       site({
         ...defaults,

@@ -13,7 +13,7 @@ import { corpusEntry } from '../../src/lab/corpus/index.js';
 import type { EdgeRequest } from '../../src/lab/personalities/types.js';
 
 const catalog = loadCatalog([]);
-const anyStatus: ExpectSpec = { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
+const anyStatus: ExpectSpec = { status: [], contains: null, matches: null, maxMs: null, challenge: 'fail', rcode: null, dnssec: false };
 
 const resolver = (name: string, provider: string | null = null): ResolverSpec => ({
   name,
@@ -197,7 +197,7 @@ describe('controls: nothing is blamed on a provider', () => {
 });
 
 describe('shared-provider incidents at other layers', () => {
-  it('challenges on most Cloudflare sites at once are a challenge-layer incident', () => {
+  it('challenges on two of three Cloudflare sites, nothing remembered: a finding that says so, not an incident', () => {
     const sites = ['a', 'b', 'c', 'fastly1'].map(spec);
     const attempts = [
       fetched('a', '127.0.10.1', responses.cloudflareChallenge()),
@@ -206,7 +206,11 @@ describe('shared-provider incidents at other layers', () => {
       fetched('fastly1', '127.0.20.1', responses.fastlyOk()),
     ];
     const r = run(sites, sites.flatMap((s) => resolved(s.host)), attempts);
-    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites, i.scope])).toEqual([['Cloudflare', 'challenge', ['a', 'b'], 'partial']]);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'challenge', ['a', 'b']]]);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly Cloudflare challenge \(bot verification\): 2 of 3 Cloudflare-fronted sites fail with Cloudflare challenge pages .* not an incident: many Cloudflare sites challenge any client that looks like a bot; run with --state/);
+    expect(r.findings[0]!.confidence).toBeLessThanOrEqual(0.4);
+    expect(r.verdict.exitCode).toBe(1);
   });
 
   it('connection failures to every Fastly site while Cloudflare sites load: a Fastly network incident', () => {
@@ -376,13 +380,13 @@ describe('Fastly-fronted sites whose origins are down', () => {
     ]);
   });
 
-  it("Fastly's generic synthetic 503 on every Fastly site, origins answering directly, is unknown per site: never a provider incident", () => {
+  it("Fastly's generic synthetic 503 on every Fastly site, origins down when reached directly, is unknown per site: never a provider incident", () => {
     const names = ['f1', 'f2', 'f3'];
     const sites = [...names, 'cf1'].map(spec);
     const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
     const attempts = [
       ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
-      ...names.map((n) => originFetch(n, responses.healthy())),
+      ...names.map((n) => originFetch(n, { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'refused' }, failedPhase: 'connect' })),
       fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
     ];
     const r = run(sites, dns, attempts);
@@ -394,5 +398,31 @@ describe('Fastly-fronted sites whose origins are down', () => {
       expect(site.blame).toMatchObject({ layer: 'unknown', provider: null, confidence: 0.3 });
       expect(site.blame!.reason).toContain('the page says "Service Unavailable"');
     }
+  });
+
+  it("the same generic 503 with the origins answering directly is Fastly's own trouble, said to rest on that", () => {
+    const names = ['f1', 'f2', 'f3'];
+    const sites = [...names, 'cf1'].map(spec);
+    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const attempts = [
+      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
+      ...names.map((n) => originFetch(n, responses.healthy())),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'edge', names]]);
+    expect(r.incidents[0]!.summary).toMatch(/Fastly's own error pages give no documented cause, and the origins answer directly/);
+    expect(r.incidents[0]!.confidence).toBeLessThan(0.9);
+  });
+
+  it('the same generic 503 with no origin path to tell: a finding, not an incident', () => {
+    const names = ['f1', 'f2', 'f3'];
+    const sites = [...names, 'cf1'].map(spec);
+    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const attempts = [...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))), fetched('cf1', '127.0.10.1', responses.cloudflareOk())];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((i) => [i.provider, i.layer])).toEqual([['Fastly', 'unknown']]);
+    expect(r.verdict.exitCode).toBe(1);
   });
 });

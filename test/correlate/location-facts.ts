@@ -33,7 +33,7 @@ export const RESOLVERS = [resolver('alpha'), resolver('beta'), resolver('gamma')
 
 export const spec = (name: string, host = `${name}.test`): SiteSpec => site({ name, url: `https://${host}/` });
 
-const anyStatus = { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false };
+const anyStatus = { status: [], contains: null, matches: null, maxMs: null, challenge: 'fail', rcode: null, dnssec: false };
 
 /** One fetch of `siteName` at `address`, credited to `resolvers`, judged as the probe stage judges it. */
 export function fetched(siteName: string, address: string | null, response: Partial<FetchResult>, resolvers: string[], overrides: Partial<Attempt> = {}): Attempt {

@@ -34,7 +34,7 @@ describe('a Cloudflare PoP failing while another serves the same sites', () => {
     ],
     memory,
   );
-  const incidents = providerIncidents(sites, { minSites: 2 });
+  const incidents = providerIncidents(sites, { minSites: 2 }).incidents;
 
   it('raises the Cloudflare network incident the location is then read for', () => {
     expect(incidents).toHaveLength(1);
@@ -57,7 +57,7 @@ describe('a Cloudflare PoP failing while another serves the same sites', () => {
       sites.flatMap((s) => s.report.dns),
       sites.flatMap((s) => s.report.attempts).map((a) => ({ ...a, location: null })),
     );
-    const incident = providerIncidents(forgetful, { minSites: 2 })[0]!;
+    const incident = providerIncidents(forgetful, { minSites: 2 }).incidents[0]!;
     const scoped = scopeByLocation(incident, forgetful);
     expect(scoped).toMatchObject({
       locations: [],
@@ -74,7 +74,7 @@ describe('every seen location failing', () => {
     [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}`, beta: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
     [...CF_SITES.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflareEdge500('FRA'), ['alpha', 'beta'])), fastlyControl.attempt],
   );
-  const incident = providerIncidents(sites, { minSites: 2 })[0]!;
+  const incident = providerIncidents(sites, { minSites: 2 }).incidents[0]!;
 
   it('says scope all and that FRA is the only location seen', () => {
     expect(incident).toMatchObject({ provider: 'Cloudflare', layer: 'edge', scope: 'full' });
@@ -89,7 +89,7 @@ describe('every seen location failing', () => {
       [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
       [...CF_SITES.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflareEdge500(['FRA', 'AMS', 'AMS'][i]), ['alpha'])), fastlyControl.attempt],
     );
-    const scoped = scopeByLocation(providerIncidents(spread, { minSites: 2 })[0]!, spread);
+    const scoped = scopeByLocation(providerIncidents(spread, { minSites: 2 }).incidents[0]!, spread);
     expect(scoped.scope).toBe('all');
     expect(scoped.locations).toEqual(['AMS', 'FRA']);
     expect(scoped.summaryClause).toMatch(/^Cloudflare failing at every location seen: AMS via resolver alpha, FRA via resolver alpha$/);
@@ -110,7 +110,7 @@ describe('controls: the location explains nothing', () => {
         fastlyControl.attempt,
       ],
     );
-    const incident = providerIncidents(sites, { minSites: 2 })[0]!;
+    const incident = providerIncidents(sites, { minSites: 2 }).incidents[0]!;
     expect(incident.scope).toBe('partial');
     const scoped = scopeByLocation(incident, sites);
     expect(scoped.scope).toBe('partial');
@@ -132,7 +132,7 @@ describe('controls: the location explains nothing', () => {
         fastlyControl.attempt,
       ],
     );
-    const incident = providerIncidents(sites, { minSites: 2 })[0]!;
+    const incident = providerIncidents(sites, { minSites: 2 }).incidents[0]!;
     expect(incident.sites).toEqual(['cf1', 'cf2']);
     const scoped = scopeByLocation(incident, sites);
     expect(scoped.locations).toEqual(['FRA']);

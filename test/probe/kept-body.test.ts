@@ -6,7 +6,7 @@ import { fetchResult, site } from '../support/records.js';
 
 const plan = (expectText: string | null): FetchPlan => ({
   id: 'shop|edge|127.0.0.10',
-  site: site({ expect: { status: [], contains: expectText, matches: null, maxMs: null, rcode: null, dnssec: false } }),
+  site: site({ expect: { status: [], contains: expectText, matches: null, maxMs: null, challenge: 'fail', rcode: null, dnssec: false } }),
   path: 'edge',
   address: '127.0.0.10',
   port: null,

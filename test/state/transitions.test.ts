@@ -46,7 +46,8 @@ describe('compareRuns: the first run', () => {
     expect(first.next.sites).toEqual({
       shop: { status: 'down', since: T0, change: 'new' },
       blog: { status: 'degraded', since: T0, change: 'new' },
-      control: { status: 'ok', since: T0, change: null },
+      // The control served its content: the baseline a later challenge is compared with.
+      control: { status: 'ok', since: T0, change: null, served: 'content' },
     });
   });
 

@@ -14,7 +14,7 @@ export function site(overrides: Partial<SiteSpec> = {}): SiteSpec {
     host: new URL(url).hostname.replace(/^\[|\]$/g, ''),
     method: 'GET',
     headers: {},
-    expect: { status: [], contains: null, matches: null, maxMs: null, rcode: null, dnssec: false },
+    expect: { status: [], contains: null, matches: null, maxMs: null, challenge: 'fail', rcode: null, dnssec: false },
     origin: null,
     timeoutMs: 2000,
     paths: { edge: true, ipv4: true, ipv6: true, origin: true, proxies: [] },
@@ -65,6 +65,7 @@ export function attempt(overrides: Partial<Attempt> = {}): Attempt {
     location: null,
     selfTest: null,
     samples: null,
+    challenge: null,
     ...overrides,
   };
 }
