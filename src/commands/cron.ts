@@ -42,8 +42,9 @@ export async function openState(file: string, waitMs: number, io: Io): Promise<O
 
 /** What the state remembers for this run's classification. */
 export function memoryOf(state: OpenState | null): Memory {
-  const served = Object.fromEntries(Object.entries(state?.previous?.sites ?? {}).flatMap(([name, site]) => (site.served ? [[name, site.served]] : [])));
-  return { stacks: state?.previous?.stacks ?? {}, locations: state?.previous?.locations ?? {}, served };
+  if (!state) return {};
+  const served = Object.fromEntries(Object.entries(state.previous?.sites ?? {}).flatMap(([name, site]) => (site.served ? [[name, site.served]] : [])));
+  return { stacks: state.previous?.stacks ?? {}, locations: state.previous?.locations ?? {}, served };
 }
 
 /** This run against the last one: the report marked new / ongoing / resolved, the events, and the state saved. */

@@ -60,7 +60,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const { dns, complete } = await session.close();
   classified.sort((a, b) => order.get(a.spec.name)! - order.get(b.spec.name)!);
 
-  const attribution = correlate(classified, dns, config.resolvers, config.attribution);
+  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, remembering: options.memory?.served !== undefined });
   // Status pages are context, never evidence: they change no verdict and no exit code.
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })

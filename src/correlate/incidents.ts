@@ -18,6 +18,11 @@ import { groupBy } from './sites.js';
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
   minSites: number;
+  /**
+   * The run has a state file to learn from (--state): a set of challenges that nothing explains yet is this host's
+   * baseline being learned, not an incident.
+   */
+  remembering?: boolean;
 }
 
 export interface SiteFacts {
@@ -318,6 +323,7 @@ function challengeShortfall(g: Group, fraction: number, options: AttributionOpti
   const newly = seen.filter((x) => x.challenge?.before === 'content');
   if (newly.length >= options.minSites) return null;
   const remembered = seen.filter((x) => x.challenge?.before !== null && x.challenge?.before !== undefined);
+  if (remembered.length === 0 && options.remembering) return `nothing is remembered of these sites yet: their challenges are recorded as what they serve this host, and a later change from content to a challenge will alert`;
   if (remembered.length === 0 && g.sites.length >= 3 && fraction >= 0.9) return null;
   if (remembered.length === 0) return `many ${g.provider} sites challenge any client that looks like a bot; run with --state to learn which challenges are normal for this host`;
   return `${plural(newly.length, 'site')} that served content before now challenge${newly.length === 1 ? 's' : ''}; the rest challenged this host before too`;
