@@ -252,8 +252,3 @@ export function isChallengePage(
   if (matchHeaders(headers, [provider]).length === 0) return false;
   return provider.challengeMarkers.some((marker) => prepared.lower.includes(marker.toLowerCase()));
 }
-
-/** Header rules of a provider as "name: pattern" (for listings and explanations). */
-export function describeHeaderRule(rule: HeaderRule): string {
-  return rule.pattern ? `${rule.header}: /${rule.pattern}/` : rule.header;
-}

@@ -16,8 +16,6 @@ import { addAddresses, bindResolvConf, dnsBlocked, loopbackUp, shapeHost, type H
 
 export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'resolver-outage';
 
-export const HOST_ENVIRONMENTS: readonly HostEnvironment[] = ['dual-stack', 'ipv4-only', 'ipv6-only', 'offline', 'dns-blocked', 'captive-portal', 'tls-interception', 'resolver-outage'];
-
 /** Public resolvers on the addresses their operators publish (inside the namespace only). */
 const PUBLIC_RESOLVERS = [
   { name: 'cloudflare', address: '1.1.1.1', provider: 'Cloudflare' },
