@@ -188,7 +188,7 @@ export interface DnsAnswer {
   cnameChain: string[];
   /** Addresses (A or AAAA), or NS host names for an NS query. */
   values: string[];
-  /** For NS queries: the zone the NS set belongs to (from the answer, or the SOA in the authority section). */
+  /** For NS and SOA queries: the zone the name belongs to (from the answer, or the SOA in the authority section). */
   zone: string | null;
   ede: ExtendedDnsError[];
   /** The AD bit of the reply: the resolver validated the answer with DNSSEC; null when no reply (or getaddrinfo). */
@@ -406,8 +406,55 @@ export interface SiteReport {
   change: Change | null;
   /** With --state: since when the site has been in its current status (ISO 8601); null without state. */
   since: string | null;
+  /**
+   * The site's name on its way to an address: each CNAME hop and which resolvers answered or failed it, read from
+   * the address answers and, where a resolver gave no address, from CNAME questions hop by hop. Empty for an IP.
+   */
+  chain: ChainHop[];
+  /** Where a name that no resolver can resolve breaks: the zone that fails and who runs it; null otherwise. */
+  failingZone: FailingZone | null;
   dns: DnsAnswer[];
   attempts: Attempt[];
+}
+
+export interface ChainHop {
+  name: string;
+  /** The CNAME target this name points at; null at the end of the chain (or where nothing was learned). */
+  target: string | null;
+  /** Resolvers that answered for this name (with its CNAME, or with the chain through it). */
+  answeredBy: string[];
+  /** Resolvers whose question about this name failed, with what they said. */
+  failedAt: HopFailure[];
+  /** Known only from an earlier run (--state): this run learned nothing about the hop. */
+  remembered: boolean;
+}
+
+/** What a run that resolved the site learned of how its name is delegated: kept in the state file. */
+export interface Delegation {
+  /** The CNAME chain after the host. */
+  chain: string[];
+  /** The name servers of the host's zone. */
+  nameServers: string[];
+}
+
+export interface HopFailure {
+  resolver: string;
+  outcome: DnsOutcome;
+  rcode: string | null;
+  ede: ExtendedDnsError[];
+}
+
+export interface FailingZone {
+  /** The zone whose authority fails (e.g. akamaiedge.net); null when no zone could be told. */
+  zone: string | null;
+  /** The first name on the chain that fails at every resolver asked. */
+  hop: string;
+  /** The provider that runs the zone (its catalogued CNAME or NS suffixes, or the site's own DNS host); null when unknown. */
+  provider: string | null;
+  /** The zone is the site's own (its host is in it), not a zone its CNAME chain passes through. */
+  own: boolean;
+  /** What placed it: the chain, the SOA answers of its parents, the EDE text, the catalog. */
+  evidence: string[];
 }
 
 export interface SiteProvider {

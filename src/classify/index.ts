@@ -7,11 +7,13 @@
 //
 // classify/ never imports config/, probe/, correlate/, report/, notify/, status/, merge/, lab/ or commands/.
 
-import type { Attempt, ChallengeSeen, DnsAnswer, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
+import type { Attempt, ChainHop, ChallengeSeen, Delegation, DnsAnswer, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
+import { describeFailingZone, everyResolverSaysNxdomain, failingZoneOf, siteChain } from './delegation.js';
+import { isDnssecFailure } from './dns-facts.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
 import { locateAttempts } from './location.js';
 import { attemptOutcome } from './outcome.js';
@@ -23,6 +25,8 @@ export interface Memory {
   locations?: RememberedLocations;
   /** By site: what it served on its last healthy-looking run (its content, or a challenge to this probe). */
   served?: Record<string, ServedBaseline>;
+  /** By site: what its last resolving run learned of its delegation (CNAME chain after its host, name servers). */
+  delegations?: Record<string, Delegation>;
   now?: Date;
 }
 
@@ -37,21 +41,26 @@ export interface ClassifiedSite {
   dns: DnsAnswer[];
   attempts: Attempt[];
   stack: SiteStack;
+  chain: ChainHop[];
+  failingZone: FailingZone | null;
 }
 
 export function classifySite(raw: RawSite, context: ClassifyContext): ClassifiedSite {
   const { catalog, memory = {} } = context;
   const remembered = memory.stacks?.[raw.spec.name] ?? [];
   const measured = raw.attempts.map(withOutcome);
-  const before = siteStack(raw.dns, measured, catalog, remembered);
+  const delegation = memory.delegations?.[raw.spec.name];
+  const before = siteStack(raw.dns, measured, catalog, remembered, delegation?.nameServers);
   const resolverProviders = Object.fromEntries(context.resolvers.map((r) => [r.name, r.provider]));
   const edgeEvidence = before.providers.find((p) => p.layer === 'edge')?.evidence ?? [];
   const siteContext = { edge: before.edge, edgeEvidence, origin: before.origin, resolverProviders };
   const spec = raw.spec;
   const served = memory.served?.[spec.name] ?? null;
+  const chain = siteChain(spec.host, raw.dns, delegation?.chain ?? []);
+  const failingZone = failingZoneOf(spec.host, raw.dns, chain, { catalog, dnsHost: before.dnsHost });
   let attempts = measured.map((a) => {
     const { challengeKind, ...reading } = classifyAttempt(a, siteContext, catalog);
-    return withChallenge({ ...a, ...reading }, challengeKind ?? null, spec, served);
+    return withChallenge(withDelegation({ ...a, ...reading }, spec.host, raw.dns, failingZone), challengeKind ?? null, spec, served);
   });
   if (spec.kind === 'endpoint' && spec.expect.status.length === 0) {
     // An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy).
@@ -60,7 +69,28 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   }
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it.
-  return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered) };
+  return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers), chain, failingZone };
+}
+
+/**
+ * A resolver that gave no address is not at fault when none of them can: the name breaks at a zone's authority
+ * (placed by classify/delegation.ts), or does not exist at all. Failures that say something else (no route to the
+ * resolver) keep their reading.
+ */
+function withDelegation(a: Attempt, host: string, dns: DnsAnswer[], failingZone: FailingZone | null): Attempt {
+  if (a.outcome !== 'dns-error' || a.layer !== 'resolver') return a;
+  const dnssec = dns.find((d) => d.resolver === a.resolver && d.name === host && isDnssecFailure(d));
+  if (dnssec) {
+    const ede = dnssec.ede.find((e) => e.code >= 1 && e.code <= 12)!;
+    return { ...a, layer: 'authoritative-dns', provider: null, explanation: `resolver ${a.resolver} validates DNSSEC and rejects ${host} (EDE ${ede.code}${ede.text ? ` "${ede.text}"` : ''}): the zone's signing is broken, not the resolver` };
+  }
+  if (failingZone) {
+    return { ...a, layer: 'authoritative-dns', provider: failingZone.provider, explanation: `no resolver gives an address for ${host}: ${describeFailingZone(host, failingZone)} (${failingZone.evidence[0]})` };
+  }
+  if (everyResolverSaysNxdomain(host, dns)) {
+    return { ...a, layer: 'site', provider: null, explanation: `every resolver says ${host} does not exist (NXDOMAIN): the name is missing from its zone, not a resolver's fault` };
+  }
+  return a;
 }
 
 /**

@@ -44,7 +44,8 @@ export async function openState(file: string, waitMs: number, io: Io): Promise<O
 export function memoryOf(state: OpenState | null): Memory {
   if (!state) return {};
   const served = Object.fromEntries(Object.entries(state.previous?.sites ?? {}).flatMap(([name, site]) => (site.served ? [[name, site.served]] : [])));
-  return { stacks: state.previous?.stacks ?? {}, locations: state.previous?.locations ?? {}, served };
+  const delegations = Object.fromEntries(Object.entries(state.previous?.sites ?? {}).flatMap(([name, site]) => (site.delegation ? [[name, site.delegation]] : [])));
+  return { stacks: state.previous?.stacks ?? {}, locations: state.previous?.locations ?? {}, served, delegations };
 }
 
 /** This run against the last one: the report marked new / ongoing / resolved, the events, and the state saved. */

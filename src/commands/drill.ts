@@ -114,6 +114,11 @@ export function expectationMismatches(expect: ScenarioExpect, report: Report): s
   }
   const notOk = (expect.ok ?? []).filter((name) => report.sites.find((s) => s.name === name)?.status !== 'ok');
   if (notOk.length > 0) out.push(`not ok: ${notOk.join(', ')}`);
+  for (const [name, want] of Object.entries(expect.blame)) {
+    const blame = report.sites.find((s) => s.name === name)?.blame ?? null;
+    const show = (b: { layer: string; provider: string | null } | null) => (b ? `${b.layer}${b.provider ? `/${b.provider}` : ''}` : 'nothing');
+    if (!blame || blame.layer !== want.layer || blame.provider !== want.provider) out.push(`${name} blamed on ${show(blame)}, expected ${show(want)}`);
+  }
   return out;
 }
 

@@ -4,7 +4,8 @@
 // The rules, in the order they are applied (after the host findings of host.ts, which explain failures that say
 // nothing about any site and, when nothing outside answered, stop the rest: nothing is blamed on anyone):
 //   2. Resolver: one resolver fails (timeout, SERVFAIL, REFUSED, network error) for names other resolvers answer.
-//   3. Authoritative DNS: every resolver fails for the names served by one DNS host, while others resolve.
+//   3. Authoritative DNS: every resolver fails for names whose failing zone one operator runs (or one zone, or one
+//      set of name servers), while other names resolve.
 //   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls).
 // A single site's origin or own failure never makes an incident.
 
@@ -148,61 +149,130 @@ function dnsHostKey(stack: SiteStack): string | null {
   return parents.length === 1 ? parents[0]! : null;
 }
 
-function failsEverywhere(site: SiteFacts): boolean {
-  const answers = addressAnswers(site.report.dns);
-  return answers.length > 0 && answers.every((d) => DNS_FAILURE.has(d.outcome)) && !answers.some(isDnssecFailure);
-}
-
 function resolvesSomewhere(site: SiteFacts): boolean {
   return addressAnswers(site.report.dns).some((d) => d.outcome === 'ok');
 }
 
+const isAtOrBelow = (name: string, zone: string) => name === zone || name.endsWith(`.${zone}`);
+
+/**
+ * What the sites whose names break at one operator share, most specific first: the operator of the failing zone
+ * (catalog or the site's own DNS host), else the failing zone itself (one uncatalogued zone on several chains),
+ * else the name servers of the site's own zone (as answered now or remembered). Null: nothing known to share;
+ * the site is blamed on its own.
+ */
+interface DnsGroupKey {
+  key: string;
+  /** Who the incident names: a provider, a zone, or name servers' common domain. */
+  name: string;
+  kind: 'operator' | 'zone' | 'name-servers';
+}
+
+function dnsGroupKey(site: SiteFacts): DnsGroupKey | null {
+  const fz = site.report.failingZone;
+  if (!fz) return null;
+  if (fz.provider) return { key: `operator|${fz.provider}`, name: fz.provider, kind: 'operator' };
+  if (!fz.own && fz.zone) return { key: `zone|${fz.zone}`, name: fz.zone, kind: 'zone' };
+  const host = dnsHostKey(site.stack);
+  return host ? { key: `ns|${host}`, name: host, kind: 'name-servers' } : null;
+}
+
+/** The sites that depend on what the key names: on that provider at any layer, through that zone, on those name servers. */
+function dependsOn(site: SiteFacts, g: DnsGroupKey): boolean {
+  if (dnsGroupKey(site)?.key === g.key) return true;
+  switch (g.kind) {
+    case 'operator':
+      return site.stack.dnsHost?.name === g.name || site.stack.edge?.name === g.name;
+    case 'zone':
+      return site.report.chain.some((h) => isAtOrBelow(h.name, g.name));
+    case 'name-servers':
+      return dnsHostKey(site.stack) === g.name;
+  }
+}
+
+/**
+ * The resolvers could not get an answer from the authority (SERVFAIL, timeout, REFUSED). An authority that
+ * answers without an address (an empty record) is serving its zone's own content: the site's trouble, or its
+ * region's, not an authority outage shared with other zones.
+ */
+function authorityUnanswered(site: SiteFacts): boolean {
+  return addressAnswers(site.report.dns).some((d) => d.name === site.report.host && DNS_FAILURE.has(d.outcome));
+}
+
+/**
+ * Names that every resolver fails while the same resolvers answer for other names, grouped by the operator of the
+ * zone that fails (classify/delegation.ts placed it). Never a resolver's fault: three resolvers agreeing is the
+ * authority failing.
+ */
 export function authoritativeDnsIncidents(sites: SiteFacts[], options: AttributionOptions): Incident[] {
-  const groups = new Map<string, SiteFacts[]>();
+  const groups = new Map<string, { key: DnsGroupKey; failing: SiteFacts[] }>();
   for (const s of sites) {
-    const key = dnsHostKey(s.stack);
+    if (s.report.status === 'ok' || s.report.status === 'untested' || !authorityUnanswered(s)) continue;
+    const key = dnsGroupKey(s);
     if (!key) continue;
-    const group = groups.get(key);
-    if (group) group.push(s);
-    else groups.set(key, [s]);
+    const group = groups.get(key.key);
+    if (group) group.failing.push(s);
+    else groups.set(key.key, { key, failing: [s] });
   }
   const incidents: Incident[] = [];
-  for (const [host, members] of groups) {
-    const failing = members.filter(failsEverywhere);
-    if (failing.length < options.minSites || failing.length / members.length < 0.5) continue;
-    const memberSet = new Set(members);
-    const controls = sites.filter((s) => !memberSet.has(s) && resolvesSomewhere(s)).map((s) => s.report.name);
-    if (controls.length === 0) continue; // every name fails everywhere: not one DNS host's doing
-    const resolverCount = new Set(failing.flatMap((s) => s.report.dns.map((d) => d.resolver))).size;
-    const edes = [...new Set(failing.flatMap((s) => s.report.dns.flatMap((d) => d.ede.map((e) => `EDE ${e.code} ${e.text}`))))];
-    const fraction = failing.length / members.length;
-    const confidence = round2(0.55 + 0.25 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (edes.some((e) => /^EDE 2[23]\b/.test(e)) ? 0.05 : 0) + (failing.length >= 3 ? 0.05 : 0));
-    const catalogued = members[0]!.stack.dnsHost !== null;
-    incidents.push({
-      id: incidentId('authoritative-dns', host, 'authoritative-dns'),
-      change: null,
-      since: null,
-      locations: [],
-      healthyLocations: [],
-      acknowledged: null,
-      kind: 'authoritative-dns',
-      provider: host,
-      layer: 'authoritative-dns',
-      sites: failing.map((s) => s.report.name),
-      probed: members.length,
-      controls,
-      scope: failing.length === members.length ? 'full' : 'partial',
-      confidence,
-      summary: `${host} authoritative DNS incident: every resolver fails for ${failing.length} of ${plural(members.length, 'site')} whose name servers are on ${host}; ${plural(controls.length, 'site')} on other DNS hosts resolve (confidence ${confidence})`,
-      evidence: [
-        `no address from any of ${plural(resolverCount, 'resolver')} for ${listNames(failing.map((s) => s.report.host))}`,
-        `name servers: ${[...new Set(failing.flatMap((s) => s.stack.nameServers))].slice(0, 4).join(', ') || 'remembered'}${catalogued ? '' : ' (DNS host not in the catalog)'}`,
-        ...edes.slice(0, 2).map((e) => `resolvers report ${e}`),
-        `resolving fine on other DNS hosts: ${listNames(controls)}`,
-      ],
-    });
+  for (const { key, failing } of groups.values()) {
+    if (failing.length < options.minSites) continue;
+    const failingSet = new Set(failing);
+    const members = sites.filter((s) => failingSet.has(s) || dependsOn(s, key));
+    // Zone placement is strong evidence on its own; a shared DNS host alone needs most of its sites failing.
+    if (key.kind === 'name-servers' && failing.length / members.length < 0.5) continue;
+    const controls = sites.filter((s) => !members.includes(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+    if (controls.length === 0) continue; // every name fails everywhere: not one DNS operator's doing
+    incidents.push(dnsIncident(key, failing, members, controls));
   }
   return incidents;
+}
+
+function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[], controls: string[]): Incident {
+  const zones = [...new Set(failing.map((s) => s.report.failingZone!.zone ?? s.report.failingZone!.hop))];
+  const resolverCount = new Set(failing.flatMap((s) => addressAnswers(s.report.dns).map((d) => d.resolver))).size;
+  const edes = [...new Set(failing.flatMap((s) => s.report.dns.filter((d) => DNS_FAILURE.has(d.outcome)).flatMap((d) => d.ede.map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`))))];
+  const rcodes = [...new Set(failing.flatMap((s) => addressAnswers(s.report.dns).map((d) => d.rcode ?? d.outcome.toUpperCase())))];
+  // Corroboration: the provider's edges serve the names that still resolve; the sites' own zones answer their CNAMEs.
+  const stillServed = members.filter((s) => !failing.includes(s) && s.report.status === 'ok').map((s) => s.report.name);
+  const ownZonesAnswer = failing.filter((s) => !s.report.failingZone!.own && (s.report.chain[0]?.answeredBy.length ?? 0) > 0).map((s) => s.report.name);
+  const fraction = failing.length / members.length;
+  const confidence = round2(
+    0.55 + 0.2 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (edes.some((e) => /^EDE 2[23]\b/.test(e)) ? 0.05 : 0) + (failing.length >= 3 ? 0.05 : 0) + (stillServed.length > 0 || ownZonesAnswer.length > 0 ? 0.05 : 0),
+  );
+  const who = key.kind === 'operator' ? key.name : key.kind === 'zone' ? `the zone ${key.name}` : `name servers under ${key.name}`;
+  const sitesWord = members.length === 1 ? 'site' : 'sites';
+  const whose = key.kind === 'operator' ? `${sitesWord} on ${key.name}` : key.kind === 'zone' ? `${sitesWord} whose names pass through ${key.name}` : `${sitesWord} whose name servers are under ${key.name}`;
+  const failingText = `the zone${zones.length > 1 ? 's' : ''} ${listNames(zones, 3)} fail${zones.length > 1 ? '' : 's'} (${[...rcodes, ...edes.slice(0, 1)].join(', ')})`;
+  const corroboration = [
+    stillServed.length > 0 && key.kind === 'operator' ? `${key.name} serves the names that still resolve` : null,
+    ownZonesAnswer.length > 0 ? "the sites' own zones answer" : null,
+  ].filter((x): x is string => x !== null);
+  return {
+    id: incidentId('authoritative-dns', key.name, 'authoritative-dns'),
+    change: null,
+    since: null,
+    locations: [],
+    healthyLocations: [],
+    acknowledged: null,
+    kind: 'authoritative-dns',
+    provider: key.kind === 'operator' ? key.name : null,
+    layer: 'authoritative-dns',
+    sites: failing.map((s) => s.report.name),
+    probed: members.length,
+    controls,
+    scope: failing.length === members.length ? 'full' : 'partial',
+    confidence,
+    summary: `${key.kind === 'operator' ? `${key.name} DNS incident` : `Authoritative DNS incident (${who})`}: ${failing.length} of ${members.length} ${whose} cannot be resolved at any resolver: ${failingText}${corroboration.length > 0 ? `; ${corroboration.join('; ')}` : ''}; ${plural(controls.length, 'site')} elsewhere resolve (confidence ${confidence})`,
+    evidence: [
+      `no address from any of ${plural(resolverCount, 'resolver')} for ${listNames(failing.map((s) => s.report.host))}`,
+      ...failing[0]!.report.failingZone!.evidence.map((line, i) => (i === 0 ? `${failing[0]!.report.name}: ${line}` : line)),
+      ...(failing.length > 1 ? [`the same for ${listNames(failing.slice(1).map((s) => `${s.report.name} (${s.report.failingZone!.hop})`), 4)}`] : []),
+      ...(key.kind === 'name-servers' ? [`name servers: ${[...new Set(failing.flatMap((s) => s.stack.nameServers))].slice(0, 4).join(', ') || 'remembered'} (not in the catalog)`] : []),
+      ...(stillServed.length > 0 ? [`still resolving and served: ${listNames(stillServed)}`] : []),
+      `resolving fine elsewhere: ${listNames(controls)}`,
+    ],
+  };
 }
 
 // ───────────────────────────── 4. shared provider ─────────────────────────────

@@ -65,11 +65,11 @@ export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[
 }
 
 /** The site's report before blame: its status from its attempts, in a stable order (path, family, address). */
-export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack'>, explained: (a: Attempt) => boolean = () => false): SiteReport {
+export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack' | 'chain' | 'failingZone'>, explained: (a: Attempt) => boolean = () => false): SiteReport {
   const attempts = [...site.attempts].sort(byPathThenAddress);
   const { status, reason } = siteStatus(attempts, explained);
   const { name, url, host } = site.spec;
-  return { name, url, host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, dns: site.dns, attempts };
+  return { name, url, host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, chain: site.chain, failingZone: site.failingZone, dns: site.dns, attempts };
 }
 
 const PATH_ORDER = { dns: 0, edge: 0, proxy: 1, origin: 2 } as const;

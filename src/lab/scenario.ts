@@ -14,11 +14,20 @@ import type { StatusIndicator, StatusIncidentState, StatusPageIncident, StatusPa
 export type EdgeFaultKind = 'edge-5xx' | 'challenge-fail' | 'refuse' | 'hang';
 export type OriginFault = 'down' | 'timeout' | '5xx';
 export type ResolverFault = 'silent' | 'servfail';
-export type DnsHostFault = 'servfail';
+/**
+ * servfail: every resolver answers SERVFAIL with EDE 22 naming the delegation (as 1.1.1.1 does), and still answers
+ * NS from the parent's delegation; unreachable: SERVFAIL for every question about the zone, NS included, and no
+ * EDE (as Unbound 1.17 answers when no authority replies).
+ */
+export type DnsHostFault = 'servfail' | 'unreachable';
 /** blackhole: packets to the PoP's address are dropped (connections time out); refuse: nothing listens there. */
 export type PopFault = 'blackhole' | 'refuse';
-/** empty: the name that should hold the site's addresses has none (NOERROR, no A/AAAA) from every resolver. */
-export type RecordFault = 'empty';
+/**
+ * empty: the name that should hold the site's addresses has none (NOERROR, no A/AAAA) from every resolver;
+ * nxdomain: the site's host does not exist in its zone; dnssec-bogus: its zone's signatures do not validate, so
+ * every (validating) resolver answers SERVFAIL with EDE 6 "DNSSEC Bogus" (RFC 8914 §4.7).
+ */
+export type RecordFault = 'empty' | 'nxdomain' | 'dnssec-bogus';
 
 /** Fail for the first `failFraction` of every `periodMs`, counted from the first request the lab's edges see. */
 export interface Flapping {
@@ -68,6 +77,8 @@ export interface ScenarioSite {
   probeOrigin: boolean;
   /** The cloud region it is hosted in, for a regional provider (us-east-1); null otherwise. */
   region: string | null;
+  /** Its CNAME chain after the host, when the scenario gives one (else the provider's usual one). */
+  cname: string[] | null;
 }
 
 export interface ScenarioFaults {
@@ -85,6 +96,11 @@ export interface ScenarioFaults {
   pops: Record<string, Record<string, PopFault>>;
   /** By site name: what its DNS records hold instead of its addresses. */
   records: Record<string, RecordFault>;
+  /**
+   * By zone (a provider's edge-hostname zone such as akamaiedge.net, or any zone on the world's CNAME chains): its
+   * authority fails, so every question at or below it, and every address question whose chain passes through it.
+   */
+  zones: Record<string, DnsHostFault>;
 }
 
 export interface ExpectedIncident {
@@ -110,6 +126,8 @@ export interface ScenarioExpect {
   untested: string[] | null;
   /** These sites are ok (null: not asserted). */
   ok: string[] | null;
+  /** By site: the layer its failure is blamed on, and the provider named (null: none may be named). */
+  blame: Record<string, { layer: Layer; provider: string | null }>;
 }
 
 export interface Scenario {
@@ -150,9 +168,9 @@ const LAYERS: readonly Layer[] = ['local', 'resolver', 'authoritative-dns', 'net
 const EDGE_FAULTS: readonly EdgeFaultKind[] = ['edge-5xx', 'challenge-fail', 'refuse', 'hang'];
 const ORIGIN_FAULTS: readonly OriginFault[] = ['down', 'timeout', '5xx'];
 const RESOLVER_FAULTS: readonly ResolverFault[] = ['silent', 'servfail'];
-const DNS_HOST_FAULTS: readonly DnsHostFault[] = ['servfail'];
+const DNS_HOST_FAULTS: readonly DnsHostFault[] = ['servfail', 'unreachable'];
 const POP_FAULTS: readonly PopFault[] = ['blackhole', 'refuse'];
-const RECORD_FAULTS: readonly RecordFault[] = ['empty'];
+const RECORD_FAULTS: readonly RecordFault[] = ['empty', 'nxdomain', 'dnssec-bogus'];
 const SCOPES = ['full', 'partial', 'all'] as const;
 const INDICATORS: readonly StatusIndicator[] = ['none', 'minor', 'major', 'critical'];
 const INCIDENT_STATES: readonly StatusIncidentState[] = ['investigating', 'identified', 'monitoring'];
@@ -361,12 +379,25 @@ function readDnsHosts(r: Reader, value: unknown): ScenarioDnsHost[] {
   });
 }
 
+/** The names a zone fault may name: every parent (two labels or more) of a name on some site's CNAME chain. */
+export function chainZones(sites: ScenarioSite[]): string[] {
+  const zones = new Set<string>();
+  for (const site of sites) {
+    const chain = site.cname ?? (site.edge && site.kind === 'site' && site.host !== site.zone ? personality(site.edge)!.cnameChain(site.host, site.region) : []);
+    for (const name of chain) {
+      const labels = name.split('.');
+      for (let i = 0; i < labels.length - 1; i += 1) zones.add(labels.slice(i).join('.'));
+    }
+  }
+  return [...zones].sort();
+}
+
 function under(host: string, domain: string): boolean {
   return host.endsWith(`.${domain}`);
 }
 
 function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsHost[]): ScenarioSite[] {
-  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin']);
+  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint'] as const);
@@ -392,10 +423,16 @@ function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsH
   if (dns && !dnsHosts.some((d) => d.name === dns)) problem(r, `${path}.dns`, `no DNS host named ${JSON.stringify(dns)} in dnsHosts`);
   const title = f.title === undefined ? name : text(r, f.title, `${path}.title`);
   if (f.probeOrigin !== undefined && typeof f.probeOrigin !== 'boolean') problem(r, `${path}.probeOrigin`, 'expected true or false');
+  let cname: string[] | null = null;
+  if (f.cname !== undefined) {
+    if (!Array.isArray(f.cname) || f.cname.length === 0) problem(r, `${path}.cname`, 'expected a list of host names, e.g. [www.example.test.edgesuite.net, a1.g.akamai.net]');
+    else cname = f.cname.map((c, i) => text(r, c, `${path}.cname[${i}]`, HOST) ?? '');
+    if (edge === null || kind !== 'site' || host === zone) problem(r, `${path}.cname`, 'a CNAME chain belongs to a site behind an edge, on a name below its zone apex');
+  }
   if (!name || !kind || !host || !zone || (f.edge !== 'none' && edge === null) || !dns || !title) return [];
   // An endpoint has no origin of its own to list: it is the provider's service.
   const probeOrigin = kind === 'site' && f.probeOrigin !== false;
-  return [{ name, kind, host, zone, edge, dns, title, probeOrigin, region }];
+  return [{ name, kind, host, zone, edge, dns, title, probeOrigin, region, cname }];
 }
 
 interface World {
@@ -406,9 +443,9 @@ interface World {
 }
 
 function readFaults(r: Reader, value: unknown, world: World): ScenarioFaults {
-  const faults: ScenarioFaults = { network: 'up', resolvers: {}, dnsHosts: {}, edges: {}, sites: {}, origins: {}, pops: {}, records: {} };
+  const faults: ScenarioFaults = { network: 'up', resolvers: {}, dnsHosts: {}, edges: {}, sites: {}, origins: {}, pops: {}, records: {}, zones: {} };
   if (value === undefined || value === null) return faults;
-  const f = fields(r, value, 'faults', ['network', 'resolvers', 'dnsHosts', 'edges', 'sites', 'origins', 'pops', 'records']);
+  const f = fields(r, value, 'faults', ['network', 'resolvers', 'dnsHosts', 'edges', 'sites', 'origins', 'pops', 'records', 'zones']);
   if (!f) return faults;
   if (f.network !== undefined) faults.network = oneOf(r, f.network, 'faults.network', ['up', 'down'] as const) ?? 'up';
 
@@ -433,6 +470,7 @@ function readFaults(r: Reader, value: unknown, world: World): ScenarioFaults {
   faults.dnsHosts = keyed('dnsHosts', world.dnsHosts.map((x) => x.name), (v, p) => oneOf(r, v, p, DNS_HOST_FAULTS));
   faults.origins = keyed('origins', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, ORIGIN_FAULTS));
   faults.records = keyed('records', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, RECORD_FAULTS));
+  faults.zones = keyed('zones', chainZones(world.sites), (v, p) => oneOf(r, v, p, DNS_HOST_FAULTS));
   const edgeProviders = [...new Set(world.sites.flatMap((s) => (s.edge ? [s.edge] : [])))];
   faults.edges = keyed('edges', edgeProviders, (v, p) => readEdgeFault(r, v, p, p.split('.').at(-1) ?? ''));
   faults.sites = keyed('sites', world.sites.filter((s) => s.edge !== null).map((s) => s.name), (v, p) => {
@@ -521,9 +559,31 @@ function codes(r: Reader, value: unknown, path: string): string[] | undefined {
   return list(r, value, path).flatMap((c, i) => text(r, c, `${path}[${i}]`) ?? []);
 }
 
+/** `site: layer` (no provider may be named) or `site: layer/Provider`. */
+function readBlame(r: Reader, value: unknown, siteNames: Set<string>): ScenarioExpect['blame'] {
+  const out: ScenarioExpect['blame'] = {};
+  if (value === undefined) return out;
+  if (!isObj(value)) {
+    problem(r, 'expect.blame', 'expected a mapping of site name to layer or layer/Provider');
+    return out;
+  }
+  for (const [site, v] of Object.entries(value)) {
+    const path = `expect.blame.${site}`;
+    if (!siteNames.has(site)) problem(r, path, 'not a site of the scenario');
+    if (typeof v !== 'string') {
+      problem(r, path, 'expected layer or layer/Provider, e.g. authoritative-dns/Akamai');
+      continue;
+    }
+    const [layerText, ...rest] = v.split('/');
+    const layer = oneOf(r, layerText, path, LAYERS);
+    if (layer) out[site] = { layer, provider: rest.length > 0 ? rest.join('/') : null };
+  }
+  return out;
+}
+
 function readExpect(r: Reader, value: unknown, siteNames: Set<string>, statusPages: Record<string, StatusPageSpec>): ScenarioExpect {
-  const fallback: ScenarioExpect = { verdict: 'ok', exitCode: 0, incidents: [], down: null, untested: null, ok: null };
-  const f = fields(r, value, 'expect', ['verdict', 'exitCode', 'incidents', 'down', 'untested', 'ok']);
+  const fallback: ScenarioExpect = { verdict: 'ok', exitCode: 0, incidents: [], down: null, untested: null, ok: null, blame: {} };
+  const f = fields(r, value, 'expect', ['verdict', 'exitCode', 'incidents', 'down', 'untested', 'ok', 'blame']);
   if (!f) return fallback;
   const verdict = oneOf(r, f.verdict, 'expect.verdict', VERDICTS) ?? 'ok';
   const exitCode = f.exitCode;
@@ -562,5 +622,6 @@ function readExpect(r: Reader, value: unknown, siteNames: Set<string>, statusPag
     down: f.down === undefined ? null : names(r, f.down, 'expect.down', siteNames),
     untested: f.untested === undefined ? null : names(r, f.untested, 'expect.untested', siteNames),
     ok: f.ok === undefined ? null : names(r, f.ok, 'expect.ok', siteNames),
+    blame: readBlame(r, f.blame, siteNames),
   };
 }

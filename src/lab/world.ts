@@ -20,7 +20,7 @@ import { startDnsServer, zoneOf, type DnsFault, type DnsZoneData } from './dns-s
 import { startHttpServer, type HttpBehaviour, type HttpRequestInfo } from './http-server.js';
 import { PERSONALITIES, personality, type EdgePersonality, type EdgeRequest, type LabResponse } from './personalities/index.js';
 import { originPage, originServerError } from './personalities/origin.js';
-import type { EdgeFault, Flapping, Scenario, ScenarioSite } from './scenario.js';
+import type { DnsHostFault, EdgeFault, Flapping, Scenario, ScenarioSite } from './scenario.js';
 import { statusPageAnswer } from './status-page.js';
 
 export interface WorldOptions {
@@ -136,19 +136,25 @@ export function labDnsData(scenario: Scenario, addresses: LabAddresses, resolver
   for (const site of scenario.sites) {
     const target = site.edge ? answeredAddresses(scenario, addresses, site, resolverName) : [addresses.origins.get(site.name)!];
     const chained = site.edge !== null && site.kind === 'site' && site.host !== site.zone;
-    const chain = chained ? personality(site.edge!)!.cnameChain(site.host, site.region) : [];
+    const chain = chained ? (site.cname ?? personality(site.edge!)!.cnameChain(site.host, site.region)) : [];
     const names = [site.host, ...chain];
     names.slice(0, -1).forEach((name, i) => (records[name] = { ...records[name], CNAME: names[i + 1]! }));
     const last = names.at(-1)!;
     records[last] = scenario.faults.records[site.name] === 'empty' ? { ...records[last] } : { ...records[last], A: target };
+    if (scenario.faults.records[site.name] === 'nxdomain' && site.host !== site.zone) delete records[site.host];
   }
   return { records, zones: [...zones] };
 }
 
-/** Zones whose authoritative DNS host is failing in this scenario. */
-export function failingZones(scenario: Scenario): string[] {
-  const failing = new Set(Object.keys(scenario.faults.dnsHosts));
-  return [...new Set(scenario.sites.filter((s) => failing.has(s.dns)).map((s) => s.zone))];
+/** Zones whose authority is failing in this scenario, with how: the failing DNS hosts' zones and the zone faults. */
+export function failingZones(scenario: Scenario): Map<string, DnsHostFault> {
+  const zones = new Map<string, DnsHostFault>();
+  for (const s of scenario.sites) {
+    const fault = scenario.faults.dnsHosts[s.dns];
+    if (fault) zones.set(s.zone, fault);
+  }
+  for (const [zone, fault] of Object.entries(scenario.faults.zones)) zones.set(zone, fault);
+  return zones;
 }
 
 export interface ResolverBehaviour {
@@ -156,21 +162,43 @@ export interface ResolverBehaviour {
   ede: (name: string, type: string) => { code: number; text: string } | null;
 }
 
+/** The names an address question for `name` passes through in the lab's data: the name, then its CNAME chain. */
+function chainThrough(name: string, data: DnsZoneData | null): string[] {
+  const names = [name];
+  for (let current = data?.records[name]?.CNAME; current && !names.includes(current) && names.length < 16; current = data?.records[current]?.CNAME) names.push(current);
+  return names;
+}
+
 /**
- * How one resolver misbehaves. A resolver-wide fault applies to everything; a failing DNS host makes every
- * resolver answer SERVFAIL with EDE 22 (No Reachable Authority) for its zones' names, while NS queries still
- * get the delegation, as a resolver can give from the parent zone.
+ * How one resolver misbehaves. A resolver-wide fault applies to everything. A failing zone makes every resolver
+ * answer SERVFAIL for the questions that need its authority: those about names at or below it, and address
+ * questions whose CNAME chain (in `data`) passes through it. A `servfail` zone still gets NS answered from the
+ * parent's delegation, with EDE 22 naming the delegation (as 1.1.1.1 does); an `unreachable` one fails NS too and
+ * sends no EDE (as Unbound 1.17 does).
  */
-export function resolverBehaviour(scenario: Scenario, resolverName: string): ResolverBehaviour {
+export function resolverBehaviour(scenario: Scenario, resolverName: string, data: DnsZoneData | null = null): ResolverBehaviour {
   const own = scenario.faults.resolvers[resolverName] ?? null;
   const zones = failingZones(scenario);
-  const failingZone = (name: string, type: string): string | null => (type === 'NS' ? null : zoneOf(name, zones));
+  const bogus = scenario.sites.filter((s) => scenario.faults.records[s.name] === 'dnssec-bogus').map((s) => s.zone);
+  const zoneList = [...zones.keys()];
+  const failingZone = (name: string, type: string): string | null => {
+    const names = type === 'A' || type === 'AAAA' ? chainThrough(name, data) : [name];
+    for (const n of names) {
+      const zone = zoneOf(n, zoneList);
+      if (zone === null) continue;
+      if (type === 'NS' && n === name && zones.get(zone) === 'servfail') return null;
+      return zone;
+    }
+    return null;
+  };
+  const bogusZone = (name: string): string | null => zoneOf(name, bogus);
   return {
-    fault: (name, type) => own ?? (failingZone(name, type) !== null ? 'servfail' : null),
+    fault: (name, type) => own ?? (failingZone(name, type) !== null || bogusZone(name) !== null ? 'servfail' : null),
     ede: (name, type) => {
       if (own) return null;
+      if (bogusZone(name) !== null) return { code: 6, text: 'DNSSEC Bogus' };
       const zone = failingZone(name, type);
-      return zone !== null ? { code: 22, text: `at delegation ${zone}.` } : null;
+      return zone !== null && zones.get(zone) === 'servfail' ? { code: 22, text: `at delegation ${zone}.` } : null;
     },
   };
 }
@@ -424,7 +452,7 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
   for (const resolver of scenario.resolvers) {
     const data = labDnsData(scenario, addresses, resolver.name);
     const address = addresses.resolvers.get(resolver.name)!;
-    const behaviour = resolverBehaviour(scenario, resolver.name);
+    const behaviour = resolverBehaviour(scenario, resolver.name, data);
     const pem = resolver.doh ? ca.issue([address]) : null;
     list.push({
       address,

@@ -36,6 +36,12 @@ export function parentName(name: string): string | null {
   return labels.length > 2 ? labels.slice(1).join('.') : null;
 }
 
+/** The name and its parents up to the top-level domain, nearest first: a.b.example.com, b.example.com, … com. */
+export function selfAndAncestors(name: string): string[] {
+  const labels = name.split('.').filter((l) => l.length > 0);
+  return labels.map((_, i) => labels.slice(i).join('.'));
+}
+
 /**
  * The zone a name belongs to, as an NS answer tells it: the owner of the NS set when the name has its own NS;
  * the SOA owner from the authority section when it has none; and when the name is a CNAME the answer speaks of

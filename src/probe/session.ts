@@ -29,6 +29,8 @@ export interface ProbeSession {
   readonly signal: AbortSignal;
   /** Ask once per (resolver, name, type) in the whole run; later askers share the first answer. */
   resolve(query: DnsQuery, timeoutMs: number): Promise<DnsAnswer>;
+  /** Has this resolver replied (with any rcode) to some question of this run so far? */
+  heardFrom(resolver: string): boolean;
   /** Run `work` (one fetch and its follow-ups) within the site host's slots and a global one. */
   withFetchSlot<T>(host: string, work: () => Promise<T>): Promise<T>;
   /** Count a planned fetch, for progress. */
@@ -99,6 +101,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       dnsCache.set(query.key, answer);
       return answer;
     },
+    heardFrom: (resolver) => (silence.get(resolver)?.replies ?? 0) > 0,
     // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
     withFetchSlot: (host, work) => limitFor(hostLimits, host, options.run.perHostConcurrency)(() => fetchLimit(work)),
     planned() {

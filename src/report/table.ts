@@ -61,10 +61,26 @@ export function renderTable(report: Report, options: TableOptions): string {
     }
   }
   if (options.verbose) {
+    const chains = report.sites.filter((s) => s.failingZone !== null && s.failingZone !== undefined);
+    if (chains.length > 0) out.push('');
+    for (const s of chains) out.push(...wrap(`chain ${safeLine(s.name, 40)}: ${safeLine(chainText(s), options.width * 3)}`, options.width, '    '));
     out.push('');
     out.push(attemptsTable(report, c, options.width));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** The site's CNAME chain with its failing hop marked: "a → b → c ✖ SERVFAIL at r1, r2". */
+function chainText(site: SiteReport): string {
+  const hop = site.failingZone?.hop;
+  return (site.chain ?? [])
+    .map((h) => {
+      const name = h.remembered ? `${h.name} (remembered)` : h.name;
+      if (h.name !== hop) return name;
+      const how = [...new Set(h.failedAt.map((f) => f.rcode ?? f.outcome.toUpperCase()))].join('/');
+      return `${name} ✖${how ? ` ${how} at ${h.failedAt.map((f) => f.resolver).join(', ')}` : ''}`;
+    })
+    .join(' → ');
 }
 
 /** Box borders without a rule between every row. */
@@ -85,7 +101,8 @@ function siteNote(site: SiteReport, report: Report): string {
   const blame = site.blame;
   if (!blame) return site.reason ?? '';
   const incident = report.incidents.find((i) => i.sites.includes(site.name));
-  if (incident) return `part of the ${incident.provider ?? 'unattributed'} ${incident.layer} incident; ${site.reason ?? ''}`;
+  const breaks = site.failingZone ? `; its name breaks at ${site.failingZone.hop}${site.failingZone.zone ? ` (zone ${site.failingZone.zone})` : ''}` : '';
+  if (incident) return `part of the ${incident.provider ?? 'unattributed'} ${incident.layer} incident${breaks}; ${site.reason ?? ''}`;
   const where = blame.provider ? `${blame.layer} (${blame.provider})` : blame.layer;
   return `${where}: ${blame.reason}${site.reason ? ` — ${site.reason}` : ''}`;
 }

@@ -6,7 +6,7 @@ import type { RememberedLocations } from './locations.js';
 import { readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import type { Change, Incident, ServedBaseline, SiteProvider, SiteStatus, Verdict } from '../model.js';
+import type { Change, Delegation, Incident, ServedBaseline, SiteProvider, SiteStatus, Verdict } from '../model.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { safeLine } from '../util/text.js';
 
@@ -27,6 +27,8 @@ export interface StoredSite {
   change: Change | null;
   /** What the site served on its last healthy-looking run: its content, or a challenge to this probe. */
   served?: ServedBaseline;
+  /** What its last resolving run learned of its delegation: places a later DNS failure from memory. */
+  delegation?: Delegation;
 }
 
 export interface RunState {
@@ -139,6 +141,10 @@ function stateProblem(value: Record<string, unknown>): string | null {
     if (!isRecord(entry) || !STATUSES.includes(entry.status as string) || typeof entry.since !== 'string' || !CHANGES.includes(entry.change)) {
       return `sites.${name}`;
     }
+    if (entry.served !== undefined && entry.served !== 'content' && entry.served !== 'challenge') return `sites.${name}.served`;
+    const d = entry.delegation;
+    const names = (x: unknown) => Array.isArray(x) && x.every((n) => typeof n === 'string');
+    if (d !== undefined && !(isRecord(d) && names(d.chain) && names(d.nameServers))) return `sites.${name}.delegation`;
   }
   if (!isRecord(value.stacks)) return 'stacks';
   for (const [name, stack] of Object.entries(value.stacks)) {

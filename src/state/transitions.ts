@@ -8,7 +8,7 @@
 // nothing: no events, and the remembered incidents and site verdicts are carried over as they were. Otherwise
 // a dropped Wi-Fi would page "13 sites down", then "13 sites recovered".
 
-import type { Incident, Report, ServedBaseline, SiteProvider, SiteReport, StateInfo } from '../model.js';
+import type { Delegation, Incident, Report, ServedBaseline, SiteProvider, SiteReport, StateInfo } from '../model.js';
 import { incidentOpened, incidentResolved, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
 import { STATE_SCHEMA, type RunState, type StoredIncident, type StoredSite } from './store.js';
 
@@ -108,9 +108,18 @@ function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at:
     current.push(marked);
     const served = inIncidents.has(site.name) ? undefined : servedBaseline(site);
     const keep = served ?? seen?.served;
-    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change, ...(keep ? { served: keep } : {}) };
+    const delegation = learnedDelegation(site) ?? seen?.delegation;
+    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change, ...(keep ? { served: keep } : {}), ...(delegation ? { delegation } : {}) };
   }
   return { current, events, stored };
+}
+
+/** What this run learned of the site's delegation, when some resolver resolved it (else nothing new). */
+export function learnedDelegation(site: SiteReport): Delegation | undefined {
+  const resolved = site.chain.filter((h) => !h.remembered && h.answeredBy.length > 0);
+  if (resolved.length === 0 || site.failingZone !== null) return undefined;
+  const nameServers = [...new Set(site.dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && d.zone !== null && (site.host === d.zone || site.host.endsWith(`.${d.zone}`))).flatMap((d) => d.values))].sort();
+  return { chain: resolved.map((h) => h.name).filter((name) => name !== site.host), nameServers };
 }
 
 /**

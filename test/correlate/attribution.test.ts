@@ -305,7 +305,7 @@ describe('DNS incidents', () => {
     const r = run(sites, dns, attempts);
     expect(r.incidents).toHaveLength(1);
     expect(r.incidents[0]).toMatchObject({ kind: 'authoritative-dns', layer: 'authoritative-dns', provider: 'Dyn', sites: ['dyn1', 'dyn2'], controls: ['cf1'] });
-    expect(r.incidents[0]!.evidence.join('\n')).toMatch(/EDE 22 No Reachable Authority/);
+    expect(r.incidents[0]!.evidence.join('\n')).toMatch(/EDE 22 "No Reachable Authority"/);
     expect(r.sites.find((s) => s.name === 'dyn1')!.blame).toMatchObject({ layer: 'authoritative-dns', provider: 'Dyn' });
   });
 

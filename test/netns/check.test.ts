@@ -75,12 +75,35 @@ describe.skipIf(realDnsReason !== null)('outage-probe check through unbound and 
     expect(statuses(run)).toEqual({ alpha: 'ok', beta: 'ok', gamma: 'ok' });
   }, 120_000);
 
-  it('the CDN mapping zone\'s server stopped: the sites behind it fail, the other stays ok, and the report comes back', async () => {
+  // Unbound answers what it really answers (SERVFAIL after its own timeouts, no EDE): the rules must still place
+  // the failure at the zone the chains pass through, and never at the resolver.
+  it('the CDN mapping zone\'s server stopped: the sites behind it fail at cdn-map.example, one authoritative-DNS incident, never the resolver', async () => {
     const run = await checkThroughUnbound([{ server: 'cdn-map', how: 'stop' }]);
     expect(run.stderr).not.toMatch(/^\s+at /m);
     expect(run.timedOut).toBe(false);
-    expect(statuses(run)).toMatchObject({ gamma: 'ok' });
-    expect(statuses(run).alpha).not.toBe('ok');
-    expect(statuses(run).beta).not.toBe('ok');
+    expect(statuses(run)).toEqual({ alpha: 'down', beta: 'down', gamma: 'ok' });
+    const site = (name: string) => run.report!.sites.find((s) => s.name === name)!;
+    for (const name of ['alpha', 'beta']) {
+      expect(site(name).failingZone).toMatchObject({ zone: 'cdn-map.example', own: false });
+      expect(site(name).failingZone!.hop).toMatch(/\.a\.cdn-map\.example$/);
+      expect(site(name).chain.slice(0, 2).map((h) => h.answeredBy)).toEqual([['unbound'], ['unbound']]);
+      expect(site(name).blame).toMatchObject({ layer: 'authoritative-dns' });
+    }
+    expect(run.report!.incidents.map((i) => [i.kind, i.layer, i.provider, [...i.sites].sort()])).toEqual([['authoritative-dns', 'authoritative-dns', null, ['alpha', 'beta']]]);
+    expect(run.report!.incidents[0]!.summary).toMatch(/the zone cdn-map\.example/);
+    expect(run.code).toBe(2);
+  }, 120_000);
+
+  it('the sites\' own DNS server answers SERVFAIL: each is blamed on its own zone\'s authoritative DNS, no resolver, no provider', async () => {
+    const run = await checkThroughUnbound([{ server: 'sitedns-a', how: 'servfail' }]);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(statuses(run)).toEqual({ alpha: 'down', beta: 'down', gamma: 'ok' });
+    for (const name of ['alpha', 'beta']) {
+      const s = run.report!.sites.find((x) => x.name === name)!;
+      expect(s.failingZone).toMatchObject({ zone: `${name}.example`, own: true, provider: null });
+      expect(s.blame).toMatchObject({ layer: 'authoritative-dns', provider: null });
+    }
+    expect(run.report!.incidents).toEqual([]);
+    expect(run.code).toBe(1);
   }, 120_000);
 });

@@ -15,6 +15,8 @@ export function siteReport(name: string, status: SiteStatus = 'ok', overrides: P
     blame: failing ? { layer: 'site', provider: null, confidence: 0.6, reason: `${name} answers 503 itself` } : null,
     change: null,
     since: null,
+    chain: [],
+    failingZone: null,
     dns: [],
     attempts: [
       attempt({

@@ -188,7 +188,7 @@ const RCODE_OUTCOMES: Record<string, DnsOutcome> = {
 /**
  * What a reply says about (name, type). `empty` is NOERROR without a record of the asked type at the end
  * of the CNAME chain; rcodes other than the four common ones count as `servfail`, the true name kept in `rcode`.
- * For NS queries `zone` is the owner of the NS set, or else the SOA owner in the authority section: a
+ * For NS and SOA queries `zone` is the owner of the NS set, or else the SOA owner in the authority section: a
  * resolver asked NS for a host below the apex answers NODATA with the zone's SOA, which names the apex.
  */
 export function replyFields(reply: DecodedPacket, name: string, type: DnsType): ReplyFields {
@@ -200,7 +200,7 @@ export function replyFields(reply: DecodedPacket, name: string, type: DnsType): 
   const ede = extendedErrors(reply);
 
   let zone: string | null = null;
-  if (type === 'NS') {
+  if (type === 'NS' || type === 'SOA') {
     const soa = (reply.authorities ?? []).find((a) => a.type === 'SOA');
     zone = values.length > 0 ? target : soa ? normalizeName(soa.name) : null;
   }

@@ -4,7 +4,7 @@
 // evaluated here on the whole body sample, which is then cut to what fingerprinting reads.
 
 import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
-import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, staticFetches, type FetchPlan, type SitePlan } from '../../plan/index.js';
+import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
 import type { ProbeSession } from '../session.js';
@@ -101,6 +101,10 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
     const addresses = answers.flatMap((a) => (a.outcome === 'ok' && familyAllowed(site, a.type) ? a.values : []));
     if (addresses.length === 0) {
       if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers.filter((a) => familyAllowed(site, a.type))));
+      // A working resolver that gave no address: learn where the name breaks. A recursive resolver waiting on an
+      // unreachable authority often outlasts our timeout, so a timeout counts when the resolver answers other
+      // questions; one that has answered nothing this run would only cost more timeouts.
+      if (!answers.some((a) => a.outcome === 'ok') && (answers.some((a) => a.rcode !== null) || session.heardFrom(resolver.name))) await walkChain(site.host, resolver, ask);
       return;
     }
     const fresh = edgeFetchesFor(site, resolver.name, addresses, fetches);
@@ -117,6 +121,35 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
 /** Only addresses of a family the site's paths allow are fetched; none of them is a DNS failure for this site. */
 function familyAllowed(site: SiteSpec, type: DnsAnswer['type']): boolean {
   return type === 'A' ? site.paths.ipv4 : type === 'AAAA' ? site.paths.ipv6 : false;
+}
+
+const MAX_CHAIN_HOPS = 8;
+/** SOA questions up from a failing hop: its own name and at most this many parents. */
+const MAX_ZONE_STEPS = 5;
+
+/**
+ * Where a name that gave no address breaks, through one resolver: CNAME hop by hop (one question per hop, shared
+ * by every site through the run's cache), then, from the first hop whose question fails, SOA of it and its
+ * parents at once, so the deepest zone that still answers shows which one below it fails. The getaddrinfo
+ * resolver cannot ask either question.
+ */
+export async function walkChain(host: string, resolver: ResolverSpec, ask: (q: DnsQuery) => Promise<DnsAnswer>): Promise<void> {
+  if (resolver.kind === 'system') return;
+  const seen = new Set<string>();
+  let name = host;
+  for (let hop = 0; hop < MAX_CHAIN_HOPS && !seen.has(name); hop += 1) {
+    seen.add(name);
+    const answer = await ask(dnsQuery(resolver, name, 'CNAME'));
+    const next = answer.cnameChain[0];
+    if (answer.rcode === 'NOERROR' && next) {
+      name = next;
+      continue;
+    }
+    if (answer.rcode !== 'NOERROR' && answer.rcode !== 'NXDOMAIN') {
+      await Promise.all(selfAndAncestors(name).slice(0, MAX_ZONE_STEPS + 1).map((zone) => ask(dnsQuery(resolver, zone, 'SOA'))));
+    }
+    return;
+  }
 }
 
 /** NS questions towards the zone apex: at most a few steps (a CNAME'd host, then the SOA's zone). */
