@@ -45,6 +45,28 @@ function reportOptionsFrom(flags: Record<string, unknown>): Omit<CheckOptions, '
   };
 }
 
+/**
+ * An empty value is never "the default" (an empty --config would silently fall back to the packaged Internet
+ * config, an empty --state turn state off), and two output formats cannot both be meant: usage errors.
+ */
+function refuseAmbiguousFlags(command: Command): void {
+  const values = command.opts();
+  for (const option of command.options) {
+    const value = values[option.attributeName()];
+    const empty = value === '' || (Array.isArray(value) && value.some((v) => v === ''));
+    if (empty) command.error(`${option.long ?? option.short}: an empty value; give a value or leave the flag out`, { exitCode: EXIT.usage, code: 'outage-probe.emptyValue' });
+  }
+  const chosen = [
+    values.json ? 'json' : null,
+    values.ndjson ? 'ndjson' : null,
+    command.getOptionValueSource('format') === 'cli' ? (values.format as string) : null,
+  ].filter((f): f is string => f !== null);
+  if (new Set(chosen).size > 1) {
+    const flags = [values.json ? '--json' : null, values.ndjson ? '--ndjson' : null, command.getOptionValueSource('format') === 'cli' ? `--format ${String(values.format)}` : null].filter(Boolean);
+    command.error(`${flags.join(' and ')} ask for different output formats; give one`, { exitCode: EXIT.usage, code: 'outage-probe.conflictingFormats' });
+  }
+}
+
 function parsePort(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError('expected a port from 1 to 65535');
@@ -55,9 +77,11 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
   const program = new Command('outage-probe')
     .description('Is it us, one site, or a shared provider? Resolve and fetch every site through several resolvers and edge paths.')
     .version(TOOL_VERSION)
-    .showHelpAfterError('(run with --help for usage)')
+    // Usage errors are one stderr line, like every other error the tool prints.
+    .configureOutput({ outputError: (text, write) => write(`outage-probe: ${text.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')} (run with --help for usage)\n`) })
     .addHelpText('after', `\n${exitCodeHelp()}`)
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, command) => refuseAmbiguousFlags(command));
 
   addReportOptions(
     program

@@ -13,12 +13,13 @@ import { outputFormat, type OutputFormatId } from '../report/formats/index.js';
 import { defaultStateFile } from '../state/store.js';
 import { isQuietRun } from '../state/transitions.js';
 import { appendHistory } from '../state/history.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { FileError, replaceFile } from '../util/safe-file.js';
 import { createBudget, type Budget } from '../util/budget.js';
 import { parseDuration } from '../util/time.js';
-import { EXIT } from '../exit-codes.js';
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../config/values.js';
+import { EXIT, signalExitCode } from '../exit-codes.js';
 import { UsageError } from '../cli-errors.js';
-import { compareAndSave, memoryOf, notify, openState, type OpenState } from './cron.js';
+import { compareWithState, memoryOf, notify, openState, type OpenState } from './cron.js';
 import { runPipeline } from './pipeline.js';
 
 export type OutputFormat = OutputFormatId;
@@ -90,6 +91,7 @@ function applyOverrides(config: Config, options: CheckOptions): Config {
     if (value === undefined) return null;
     const ms = parseDuration(value);
     if (ms === null || ms <= 0) throw new UsageError(`${flag}: expected a positive duration like 500ms or 5s, got ${JSON.stringify(value)}`);
+    if (ms > MAX_DURATION_MS) throw new UsageError(`${flag}: ${JSON.stringify(value)} is too long: at most ${MAX_DURATION_TEXT}`);
     return ms;
   };
   const timeoutMs = duration('--timeout', options.timeout);
@@ -146,15 +148,22 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
 
   const stateFile = options.state === true ? defaultStateFile(io.env) : options.state;
   const opened = stateFile ? await openState(stateFile, waitMs, io) : null;
+  // Files the run should write but could not: each is one stderr line, and the run exits EXIT.fileWrite after
+  // printing its report. Probing never depends on them.
+  const fileProblems: string[] = [];
   if (opened && 'busy' in opened) {
     io.stderr.write(`outage-probe: ${opened.busy}\n`);
-    return EXIT.busy;
+    // Interrupted while waiting for the lock: the (empty) partial report still comes out.
+    if (io.signal?.aborted) writeReport(await probeAndReport(config, { ...options, vantage }, io), options, io);
+    return io.signal?.aborted ? signalExitCode(io.signal.reason) : EXIT.busy;
   }
   if (opened && 'error' in opened) {
     io.stderr.write(`outage-probe: ${opened.error}\n`);
-    return EXIT.config;
+    if (!('unwritable' in opened)) return EXIT.config;
+    fileProblems.push(opened.error);
+    io.stderr.write('outage-probe: probing without state: no comparison with the last run, no alerts on change\n');
   }
-  const state: OpenState | null = opened;
+  const state: OpenState | null = opened && !('error' in opened) ? opened : null;
   try {
     for (const warning of state?.warnings ?? []) io.stderr.write(`outage-probe: warning: ${warning}\n`);
     // The deadline counts from process start (performance.now() is 0 there), unless the run waited for a lock:
@@ -169,13 +178,37 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
 
     let events: ChangeEvent[] = [];
     const interrupted = io.signal?.aborted === true;
-    if (state && !interrupted) ({ report, events } = compareAndSave(state, report));
+    const wrote = (what: () => void) => {
+      try {
+        what();
+      } catch (err) {
+        if (!(err instanceof FileError)) throw err;
+        io.stderr.write(`outage-probe: ${err.message}\n`);
+        fileProblems.push(err.message);
+      }
+    };
+    if (state && !interrupted) {
+      const compared = compareWithState(state, report);
+      ({ report, events } = compared);
+      wrote(compared.save);
+    }
+    // The webhooks hear of the changes even when the state could not be saved.
     if (!interrupted) report = await notify(report, events, notifyUrls, budget, config.tls.ca, io);
 
     // --quiet silences stdout only: a metrics file for a textfile collector must be fresh after every run.
-    if (options.output || !(options.quiet && isQuietRun(report, events))) writeReport(report, options, io);
-    if (options.append) appendHistory(options.append, report);
-    return report.exitCode;
+    if (options.output || !(options.quiet && isQuietRun(report, events))) {
+      try {
+        writeReport(report, options, io);
+      } catch (err) {
+        if (!(err instanceof FileError)) throw err;
+        // The report is never lost: what could not go to its file goes to stdout.
+        io.stderr.write(`outage-probe: ${err.message}; the report follows on stdout\n`);
+        fileProblems.push(err.message);
+        writeReport(report, { ...options, output: undefined }, io);
+      }
+    }
+    if (options.append) wrote(() => appendHistory(options.append!, report));
+    return fileProblems.length > 0 && !interrupted ? EXIT.fileWrite : report.exitCode;
   } finally {
     state?.lock.release();
   }
@@ -246,7 +279,7 @@ export function writeReport(report: Report, options: Pick<CheckOptions, 'format'
     verbose: options.verbose,
     width: terminal && io.stdout.columns ? io.stdout.columns : 100,
   });
-  if (options.output) writeFileAtomic(options.output, text);
+  if (options.output) replaceFile(options.output, text, 'report (--output)');
   else io.stdout.write(text);
 }
 

@@ -28,7 +28,8 @@ export interface OpenState {
 }
 
 /** Lock first, then read, so a run that waited compares with what the previous run saved. */
-export async function openState(file: string, waitMs: number, io: Io): Promise<OpenState | { busy: string } | { error: string }> {
+/** `unwritable`: the lock (so the state) cannot be written here; the run may go on without state. */
+export async function openState(file: string, waitMs: number, io: Io): Promise<OpenState | { busy: string } | { error: string; unwritable?: true }> {
   const before = performance.now();
   const lock = await acquireLock(`${file}.lock`, { waitMs, ...(io.signal ? { signal: io.signal } : {}) });
   if ('busy' in lock || 'error' in lock) return lock;
@@ -48,12 +49,15 @@ export function memoryOf(state: OpenState | null): Memory {
   return { stacks: state.previous?.stacks ?? {}, locations: state.previous?.locations ?? {}, served, delegations };
 }
 
-/** This run against the last one: the report marked new / ongoing / resolved, the events, and the state saved. */
-export function compareAndSave(state: OpenState, report: Report): { report: Report; events: ChangeEvent[] } {
+/**
+ * This run against the last one: the report marked new / ongoing / resolved, the events, and `save`, which writes
+ * the next state (a FileError when it cannot; the report and events stand either way).
+ */
+export function compareWithState(state: OpenState, report: Report): { report: Report; events: ChangeEvent[]; save: () => void } {
   const compared = compareRuns(state.previous, report, report.startedAt, { file: state.file, warnings: state.warnings });
   const attempts = compared.report.sites.flatMap((site) => site.attempts);
-  writeStateAtomic(state.file, { ...compared.next, locations: rememberLocations(state.previous?.locations ?? {}, attempts) });
-  return { report: compared.report, events: compared.events };
+  const save = () => writeStateAtomic(state.file, { ...compared.next, locations: rememberLocations(state.previous?.locations ?? {}, attempts) });
+  return { report: compared.report, events: compared.events, save };
 }
 
 /** Tell every webhook about the events, within the notify share of the deadline; the results join the report. */

@@ -7,7 +7,8 @@ import { resolve as resolvePath } from 'node:path';
 import type { Config, Incident, Report } from '../model.js';
 import { ConfigError, formatConfigIssue } from '../config/errors.js';
 import { closestMatch } from '../config/suggest.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, signalExitCode } from '../exit-codes.js';
+import { fileError } from '../util/safe-file.js';
 import { UsageError } from '../cli-errors.js';
 import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
 import { LabStartError, startWorld, type World } from '../lab/world.js';
@@ -82,15 +83,15 @@ async function openWorld(scenario: Scenario, options: LabOptions, io: CheckIo): 
     for (const notice of world.notices) say(io, notice);
     return world;
   } catch (err) {
+    // --dir that cannot hold the lab's files (under a regular file, read-only, full): the flag's problem, one line.
+    if (options.dir && typeof (err as NodeJS.ErrnoException).code === 'string' && !(err instanceof LabStartError)) {
+      say(io, `--dir: ${fileError(err, options.dir, 'lab directory').message}`);
+      return EXIT.usage;
+    }
     if (!(err instanceof LabStartError)) throw err;
     say(io, err.message);
     return LAB_START_FAILED;
   }
-}
-
-function interruptedCode(signal: AbortSignal | undefined): number {
-  const reason: unknown = signal?.reason;
-  return reason instanceof Error && reason.message === 'SIGTERM' ? EXIT.terminated : EXIT.interrupted;
 }
 
 // ───────────────────────────── a drill run ─────────────────────────────
@@ -155,7 +156,7 @@ export async function runDrill(name: string | undefined, options: DrillOptions, 
   const world = await openWorld(scenario, options, io);
   if (typeof world === 'number') return world;
   try {
-    if (io.signal?.aborted) return interruptedCode(io.signal);
+    if (io.signal?.aborted) return signalExitCode(io.signal?.reason);
     let config: Config;
     try {
       config = loadCheckConfig([], { ...options, resolver: options.resolver ?? [], config: world.configPath });
@@ -214,7 +215,7 @@ export async function serveDrill(name: string | undefined, io: CheckIo, signal: 
       if (signal.aborted) resolve();
       else signal.addEventListener('abort', () => resolve(), { once: true });
     });
-    return interruptedCode(signal);
+    return signalExitCode(signal);
   } finally {
     await world.close();
   }

@@ -9,7 +9,7 @@ import { mergeReports } from '../merge/index.js';
 import { readReports } from '../merge/read.js';
 import type { MergedReport, VantageRun } from '../merge/types.js';
 import { outputFormat } from '../report/formats/index.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { replaceFile } from '../util/safe-file.js';
 import { safeLine } from '../util/text.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CheckIo, OutputFormat } from './check.js';
@@ -69,7 +69,7 @@ export async function runMerge(inputs: string[], options: MergeCommandOptions, i
   const all: MergedReport = { ...merged, warnings: [...warnings, ...merged.warnings] };
   for (const w of all.warnings) say(io, `warning: ${w}`);
   const text = renderMerged(all, options, io);
-  if (options.output) writeFileAtomic(options.output, text);
+  if (options.output) replaceFile(options.output, text, 'report (--output)');
   else io.stdout.write(text);
   return all.exitCode;
 }

@@ -4,6 +4,7 @@
 // stage hands it over, and streaming formats (NDJSON) write exactly those classified attempts, so a line and
 // the final report can never disagree.
 
+import { signalExitCode } from '../exit-codes.js';
 import { hostname } from 'node:os';
 import type { Config, Incident, Report } from '../model.js';
 import { classifySite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
@@ -76,7 +77,8 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     complete: complete && options.signal?.aborted !== true,
     verdict: verdict.verdict,
     summary: verdict.summary,
-    exitCode: verdict.exitCode,
+    // Stopped by a signal: the process exits 130 / 143, and the partial report says so too.
+    exitCode: options.signal?.aborted ? signalExitCode(options.signal.reason) : verdict.exitCode,
     resolvers: config.resolvers.map(resolverReport),
     host: attribution.host,
     sites: attribution.sites,

@@ -18,7 +18,7 @@ import { RESOLVER_SYNTAX, systemResolver } from './resolvers.js';
 import { closestMatch } from './suggest.js';
 import {
   HTTP_METHODS, PATH_NAMES, hostOf, isHeaderName, isHeaderValue, parseByteSize, parseHttpUrl, parseInteger,
-  parsePositiveDuration, parseProxyUrl, pemBundleProblem, regexProblem, type PathName,
+  MAX_DURATION_MS, MAX_DURATION_TEXT, parsePositiveDuration, parseProxyUrl, pemBundleProblem, regexProblem, type PathName,
 } from './values.js';
 
 export interface ConfigCheck {
@@ -538,6 +538,10 @@ function readMaxMs(walk: Walk, slot: Slot): number | null {
   const ms =
     typeof value === 'number' ? (Number.isFinite(value) && value > 0 ? value : null) : typeof value === 'string' ? parsePositiveDuration(value) : null;
   if (ms === null) reportAt(walk, slot, `expected a positive number of milliseconds (or a duration like 2s), got ${describe(node)}`);
+  else if (ms > MAX_DURATION_MS) {
+    reportAt(walk, slot, `${describe(node)} is too long: at most ${MAX_DURATION_TEXT}`);
+    return null;
+  }
   return ms;
 }
 
@@ -586,6 +590,10 @@ export function fileErrorText(err: unknown): string {
 function readDuration(walk: Walk, slot: Slot): number | null {
   const value = slot.node && isScalar(slot.node) ? slot.node.value : null;
   const ms = typeof value === 'string' ? parsePositiveDuration(value) : null;
+  if (ms !== null && ms > MAX_DURATION_MS) {
+    reportAt(walk, slot, `${describe(slot.node)} is too long: at most ${MAX_DURATION_TEXT}`);
+    return null;
+  }
   if (ms !== null) return ms;
   const unitHint = typeof value === 'number' && value > 0 ? ' (a unit is required)' : '';
   reportAt(walk, slot, `expected a positive duration like 500ms or 5s, got ${describe(slot.node)}${unitHint}`);

@@ -8,6 +8,13 @@ export const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'OPTIONS'] as const;
 export const PATH_NAMES = ['edge', 'ipv4', 'ipv6', 'origin'] as const;
 export type PathName = (typeof PATH_NAMES)[number];
 
+/**
+ * The longest duration any setting takes (timeouts, deadline, intervals, maxMs): a day. Node's timers hold at most
+ * 2^31-1 ms (about 24.8 days) and fire at once beyond it, which would make a healthy world read as timeouts.
+ */
+export const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
+export const MAX_DURATION_TEXT = '24h';
+
 /** A positive duration with a unit ("500ms", "1.5s", "2m"); a bare number is refused, it is too easy to misread. */
 export function parsePositiveDuration(value: string | number): number | null {
   if (typeof value === 'number') return null;

@@ -53,7 +53,7 @@
 // see behind a remote firewall; `local-drop` is on the output hook, as a host firewall would drop it.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -403,6 +403,20 @@ export function bindFile(target: string, content: string): void {
   const file = join(mkdtempSync(join(tmpdir(), 'outage-probe-netns-')), 'file');
   writeFileSync(file, content);
   run('mount', ['--bind', file, target]);
+}
+
+/**
+ * Mount a small tmpfs at `dir` (created when missing), in this namespace's private mount table only: a disk that
+ * fills after `sizeKiB`, or a read-only file system. See tmpfs(5).
+ */
+export function mountTmpfs(dir: string, options: { sizeKiB: number; readOnly?: boolean }): void {
+  assertIsolated();
+  const hostMounts = process.env[HOST_MOUNT_NS_ENV];
+  if (!hostMounts || readlinkSync('/proc/self/ns/mnt') === hostMounts) {
+    throw new Error(`refusing to mount over ${dir}: not in a private mount namespace made by runInNamespace`);
+  }
+  mkdirSync(dir, { recursive: true });
+  run('mount', ['-t', 'tmpfs', '-o', `size=${options.sizeKiB}k${options.readOnly ? ',ro' : ''}`, 'tmpfs', dir]);
 }
 
 export interface ResolvConfOptions {

@@ -44,10 +44,11 @@ export function parseWebhookUrl(text: string): URL | { error: string } {
   try {
     url = new URL(text.trim());
   } catch {
-    return { error: `--notify: not a URL: ${JSON.stringify(safeLine(text, 80))}` };
+    // Not echoed: a webhook URL carries its secret, and a malformed one cannot be redacted reliably.
+    return { error: 'not a URL (its text is not shown: webhook URLs carry secrets)' };
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
-    return { error: `--notify: expected an http(s) URL, got ${JSON.stringify(safeLine(redactUrl(url.href), 80))}` };
+    return { error: `expected an http(s) URL, got ${JSON.stringify(safeLine(redactUrl(url.href), 80))}` };
   }
   return url;
 }
@@ -90,6 +91,7 @@ export async function postEvents(url: string, payload: EventPayload, options: Po
   });
   const parsed = parseWebhookUrl(url);
   if ('error' in parsed) return result(false, 0, parsed.error);
+  const { target, authorization } = withoutUserinfo(parsed);
   const body = JSON.stringify(payload);
   const backoff = options.backoffMs ?? defaultBackoffMs;
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -103,7 +105,7 @@ export async function postEvents(url: string, payload: EventPayload, options: Po
       const remaining = options.deadlineAt - performance.now();
       if (remaining <= 0) return result(false, attempts, lastError ?? 'no time left before the run deadline');
       attempts += 1;
-      const outcome = await postOnce(url, body, agent, Math.min(remaining, options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS), options.signal);
+      const outcome = await postOnce(target, authorization, body, agent, Math.min(remaining, options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS), options.signal);
       if (outcome.ok) return result(true, attempts, null);
       lastError = outcome.error;
       if (!outcome.retry || attempts >= maxAttempts) return result(false, attempts, lastError);
@@ -122,12 +124,25 @@ export async function postEvents(url: string, payload: EventPayload, options: Po
   }
 }
 
-async function postOnce(url: string, body: string, agent: Agent, timeoutMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
+/**
+ * A user name and password in the URL (https://user:pw@host/…) are sent as HTTP Basic authentication (RFC 7617),
+ * as curl does; the URL itself goes without them, and they are never printed (redactUrl drops userinfo).
+ */
+export function withoutUserinfo(url: URL): { target: string; authorization: string | null } {
+  if (!url.username && !url.password) return { target: url.href, authorization: null };
+  const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  const bare = new URL(url.href);
+  bare.username = '';
+  bare.password = '';
+  return { target: bare.href, authorization: `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}` };
+}
+
+async function postOnce(url: string, authorization: string | null, body: string, agent: Agent, timeoutMs: number, signal: AbortSignal | undefined): Promise<AttemptOutcome> {
   const answer = await timedRequest(
     url,
     {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'user-agent': `outage-probe/${TOOL_VERSION}` },
+      headers: { 'content-type': 'application/json', 'user-agent': `outage-probe/${TOOL_VERSION}`, ...(authorization ? { authorization } : {}) },
       body,
       dispatcher: agent,
       timeoutMs,

@@ -1,7 +1,8 @@
 // One run per state file at a time: `<state>.lock`, created with O_EXCL, holding {pid, hostname, startedAt, token}.
 // A second run either gives up at once ({ busy }) or polls until the holder releases it (--wait).
 //
-// A lock is stale when its holder is a pid on this host that no longer exists (kill(pid, 0) → ESRCH), when it
+// A lock is stale when its holder is a pid on this host that no longer exists (kill(pid, 0) → ESRCH) or that now
+// belongs to another process (its /proc start time or the boot id differs from the one recorded), when it
 // is older than maxAgeMs (a hung run, a pid reused, or a holder on another host sharing the directory), or when
 // it stays unreadable past a short grace (a holder killed between creating and writing it). A stale lock is
 // removed under a takeover mutex, after checking it is still the very file judged stale (see takeOver), and the
@@ -13,6 +14,7 @@ import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { formatMs, sleep } from '../util/time.js';
 import { safeLine } from '../util/text.js';
+import { fileError } from '../util/safe-file.js';
 
 export interface LockOptions {
   /** How long to wait for a held lock (0 = give up at once). */
@@ -31,14 +33,19 @@ export interface HeldLock {
   release(): void;
 }
 
-/** `busy`: another run holds it (exit EXIT.busy). `error`: the lock file cannot be made at all (e.g. EACCES). */
-export type LockResult = HeldLock | { busy: string } | { error: string };
+/** `busy`: another run holds it (exit EXIT.busy). `error`: the lock file cannot be made at all (e.g. EACCES, EROFS). */
+export type LockResult = HeldLock | { busy: string } | { error: string; unwritable: true };
 
 export interface LockHolder {
   pid: number;
   hostname: string;
   startedAt: string;
   token: string;
+  /**
+   * Which process the pid was when the lock was taken: the boot id and the process's start time in clock ticks
+   * (/proc/PID/stat field 22); absent where /proc is not. A live pid with another identity was reused.
+   */
+  process?: string;
 }
 
 export const DEFAULT_POLL_MS = 200;
@@ -57,8 +64,7 @@ export async function acquireLock(lockFile: string, options: LockOptions): Promi
       mkdirSync(dirname(lockFile), { recursive: true });
       attempt = tryLock(lockFile, maxAgeMs);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      return { error: `cannot lock ${lockFile}: ${code ?? safeLine(String(err))}` };
+      return { error: fileError(err, lockFile, 'lock file').message, unwritable: true };
     }
     if (!('busy' in attempt)) return attempt;
     const remaining = giveUpAt - performance.now();
@@ -84,7 +90,8 @@ export function tryLock(lockFile: string, maxAgeMs: number = DEFAULT_MAX_AGE_MS)
 }
 
 function createLock(lockFile: string): HeldLock | null {
-  const holder: LockHolder = { pid: process.pid, hostname: osHostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex') };
+  const identity = processIdentity(process.pid);
+  const holder: LockHolder = { pid: process.pid, hostname: osHostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex'), ...(identity ? { process: identity } : {}) };
   let fd: number;
   try {
     fd = openSync(lockFile, 'wx', 0o644);
@@ -95,9 +102,13 @@ function createLock(lockFile: string): HeldLock | null {
   try {
     writeSync(fd, `${JSON.stringify(holder)}\n`);
     fsyncSync(fd);
-  } finally {
+  } catch (err) {
+    // A full disk: an empty lock would block every later run until judged stale; leave none.
     closeSync(fd);
+    unlinkQuietly(lockFile);
+    throw err;
   }
+  closeSync(fd);
   let released = false;
   const release = () => {
     if (released) return;
@@ -152,7 +163,7 @@ function parseHolder(raw: string): LockHolder | null {
   try {
     const value = JSON.parse(raw) as Partial<LockHolder>;
     if (!Number.isInteger(value.pid) || typeof value.hostname !== 'string' || typeof value.startedAt !== 'string') return null;
-    return { pid: value.pid!, hostname: value.hostname, startedAt: value.startedAt, token: typeof value.token === 'string' ? value.token : '' };
+    return { pid: value.pid!, hostname: value.hostname, startedAt: value.startedAt, token: typeof value.token === 'string' ? value.token : '', ...(typeof value.process === 'string' ? { process: value.process } : {}) };
   } catch {
     return null;
   }
@@ -166,7 +177,25 @@ export function staleness(seen: { mtimeMs: number; holder: LockHolder | null }, 
   const age = nowMs - (Number.isFinite(started) ? Math.min(started, seen.mtimeMs) : seen.mtimeMs);
   if (age > maxAgeMs) return `older than ${formatMs(maxAgeMs)}`;
   if (holder.hostname === host && !pidAlive(holder.pid)) return `pid ${holder.pid} is gone`;
+  if (holder.hostname === host && holder.process) {
+    const now = processIdentity(holder.pid);
+    if (now !== null && now !== holder.process) return `pid ${holder.pid} now belongs to another process`;
+  }
   return null;
+}
+
+/** "<boot id>:<start time in ticks>" of a live pid, from /proc; null where /proc cannot tell. */
+export function processIdentity(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may itself hold spaces or parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTicks = fields[19]; // field 22 overall: fields 3… start at index 0 here
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return startTicks && /^\d+$/.test(startTicks) ? `${bootId}:${startTicks}` : null;
+  } catch {
+    return null;
+  }
 }
 
 /** kill(pid, 0) sends nothing: ESRCH means no such process; EPERM means it exists under another user. */

@@ -7,7 +7,7 @@ import { readFileSync, renameSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import type { Change, Delegation, Incident, ServedBaseline, SiteProvider, SiteStatus, Verdict } from '../model.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { replaceFile } from '../util/safe-file.js';
 import { safeLine } from '../util/text.js';
 
 export const STATE_SCHEMA = 'outage-probe.state/v1';
@@ -93,7 +93,7 @@ export function readState(file: string, now: Date = new Date()): ReadStateResult
 
 /** Write the state atomically (temp file, fsync, rename), creating its directory. */
 export function writeStateAtomic(file: string, state: RunState): void {
-  writeFileAtomic(file, `${JSON.stringify(state, null, 1)}\n`);
+  replaceFile(file, `${JSON.stringify(state, null, 1)}\n`, 'state file');
 }
 
 // ───────────────────────────── checking a state file's content (pure) ─────────────────────────────

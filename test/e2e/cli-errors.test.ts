@@ -49,6 +49,48 @@ describe('bad input', () => {
     expect(r.stderr).toMatch(/unknown option '--jsn'/);
   });
 
+  it('usage errors are one stderr line', async () => {
+    for (const args of [['check', '--jsn'], ['check', '--format', 'xml'], ['merge']]) {
+      const r = await runCli(args);
+      expect(r.code).toBe(64);
+      expect(r.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(/^outage-probe: .*\(run with --help for usage\)$/)]);
+    }
+  });
+
+  it.each([
+    ['--config', ['check', '--config', '']],
+    ['--state', ['check', 'https://127.0.0.9:1/', '--state', '']],
+    ['--output', ['check', 'https://127.0.0.9:1/', '--output', '']],
+    ['--append', ['check', 'https://127.0.0.9:1/', '--append', '']],
+    ['--vantage', ['check', 'https://127.0.0.9:1/', '--vantage', '']],
+    ['--notify', ['check', 'https://127.0.0.9:1/', '--notify', '']],
+  ])('an empty %s is a usage error, never "the default"', async (flag, args) => {
+    const r = await runCli(args, { cwd: lab.dir });
+    expect(r.code).toBe(64);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`outage-probe: ${flag}: an empty value; give a value or leave the flag out (run with --help for usage)\n`);
+  });
+
+  it.each([
+    [['--json', '--ndjson'], '--json and --ndjson'],
+    [['--json', '--format', 'openmetrics'], '--json and --format openmetrics'],
+    [['--format', 'table', '--json'], '--json and --format table'],
+  ])('%j ask for two formats: a usage error', async (flags, named) => {
+    const r = await runCli(['check', 'https://127.0.0.9:1/', ...flags]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toBe(`outage-probe: ${named} ask for different output formats; give one (run with --help for usage)\n`);
+  });
+
+  it('durations past a day are refused, in flags and in the config (timers cannot hold them)', async () => {
+    const flag = await runCli(['check', 'https://127.0.0.9:1/', '--deadline', '597h']);
+    expect(flag.code).toBe(64);
+    expect(flag.stderr).toBe('outage-probe: --deadline: "597h" is too long: at most 24h\n');
+    const file = lab.writeFile('long.yaml', 'defaults: { timeout: 2s, deadline: 600h }\nsites:\n  - { url: "https://127.0.0.9:1/" }\n');
+    const config = await runCli(['check', '--config', 'long.yaml'], { cwd: lab.dir });
+    expect(config.code).toBe(78);
+    expect(config.stderr).toBe('long.yaml:1:36 defaults.deadline: "600h" is too long: at most 24h\n');
+  });
+
   it('--help lists the exit codes', async () => {
     const r = await runCli(['check', '--help']);
     expect(r.code).toBe(0);

@@ -72,6 +72,15 @@ describe('postEvents', () => {
     expect(JSON.parse(r!.body)).toEqual(payload);
   });
 
+  it('sends a user name and password in the URL as HTTP Basic authentication, never in the printed URL', async () => {
+    reset((_n, _req, res) => res.writeHead(204).end());
+    const withUser = base.replace('http://', 'http://alert%20bot:p%40ss@');
+    const result = await postEvents(`${withUser}/hooks/T000/secret`, payload, { deadlineAt: performance.now() + 3000 });
+    expect(result).toMatchObject({ ok: true, url: `${base}/hooks/…` });
+    expect(received[0]!.headers.authorization).toBe(`Basic ${Buffer.from('alert bot:p@ss').toString('base64')}`);
+    expect(received[0]!.url).toBe('/hooks/T000/secret');
+  });
+
   it('retries a 500 with backoff, then succeeds', async () => {
     reset((n, _req, res) => res.writeHead(n === 1 ? 500 : 204).end());
     const started = performance.now();
@@ -224,5 +233,7 @@ describe('webhook URLs', () => {
     expect(parseWebhookUrl('https://hooks.slack.com/services/x')).toBeInstanceOf(URL);
     expect(parseWebhookUrl('ftp://example.test/')).toEqual({ error: expect.stringContaining('expected an http(s) URL') });
     expect(parseWebhookUrl('not a url')).toEqual({ error: expect.stringContaining('not a URL') });
+    // A malformed URL is not echoed: its secret cannot be told apart from the rest.
+    expect(JSON.stringify(parseWebhookUrl('http://user:pw@[bad/hooks/T0/SECRET'))).not.toMatch(/SECRET|pw/);
   });
 });

@@ -70,15 +70,15 @@ describe('appendHistory', () => {
 
   it('lines of runs appending at the same time never interleave', async () => {
     const file = join(tempDir(), 'history.ndjson');
-    const code = transpiled(['state/history.ts', 'report/history.ts']);
+    const code = transpiled(['util/safe-file.ts', 'util/atomic-write.ts', 'util/text.ts']);
     dirs.push(code);
     const writers = 4;
     const perWriter = 150;
     const children = Array.from({ length: writers }, (_, w) =>
       startScript(code, `appender${w}`, `
-import { appendLine } from './src/state/history.js';
+import { appendToFile } from './src/util/safe-file.js';
 for (let i = 0; i < ${perWriter}; i++) {
-  appendLine(process.argv[2], JSON.stringify({ writer: ${w}, i, pad: String.fromCharCode(97 + ${w}).repeat(6000 + i) }) + '\\n');
+  appendToFile(process.argv[2], JSON.stringify({ writer: ${w}, i, pad: String.fromCharCode(97 + ${w}).repeat(6000 + i) }) + '\\n', 'history file');
 }
 `, [file]),
     );

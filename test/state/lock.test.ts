@@ -137,7 +137,7 @@ describe('acquireLock', () => {
   it('reports a lock that cannot be created as an error, not as busy', async () => {
     const dir = lockPath(); // a path under a fresh directory…
     writeFileSync(dir, 'a file'); // …that is a file, so the lock's directory cannot exist
-    expect(await acquireLock(join(dir, 'state.json.lock'), { waitMs: 0 })).toEqual({ error: expect.stringContaining('cannot lock') });
+    expect(await acquireLock(join(dir, 'state.json.lock'), { waitMs: 0 })).toEqual({ error: expect.stringMatching(/^cannot write lock file .*: a part of its path is not a directory \((ENOTDIR|EEXIST)\)$/), unwritable: true });
   });
 });
 
@@ -155,7 +155,7 @@ describe('staleness', () => {
 });
 
 describe('across processes', () => {
-  const code = transpiled(['state/lock.ts', 'util/time.ts', 'util/text.ts']);
+  const code = transpiled(['state/lock.ts', 'util/time.ts', 'util/text.ts', 'util/safe-file.ts', 'util/atomic-write.ts']);
   dirs.push(code);
 
   it('a run that exits without releasing leaves no lock behind', async () => {

@@ -125,7 +125,7 @@ describe('writeFileAtomic', () => {
   it('a writer killed with SIGKILL in the middle of its write loop leaves the previous state valid', async () => {
     const dir = tempDir();
     const file = join(dir, 'state.json');
-    const code = transpiled(['util/atomic-write.ts', 'util/text.ts', 'state/store.ts']);
+    const code = transpiled(['util/atomic-write.ts', 'util/safe-file.ts', 'util/text.ts', 'state/store.ts']);
     dirs.push(code);
     // Big states (a few MB each) so that the kill lands inside a write often.
     const script = `

@@ -2,7 +2,7 @@
 // the cache atomically. A source that fails keeps its previous data; parsers are pure.
 
 import type { BuiltinProviderId } from '../catalog/index.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { replaceFile } from '../../util/safe-file.js';
 import { safeLine } from '../../util/text.js';
 import { toProbeError } from '../../util/errors.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
@@ -301,6 +301,6 @@ export async function updateRanges(options: UpdateRangesOptions): Promise<Update
   const { cache: previous, problem } = readRangeCache(options.cacheFile);
   if (!results.some((r) => r.ok)) return { results, written: null, cacheFile: options.cacheFile, previousProblem: problem };
   const written = nextCache(previous, results, (options.now ?? (() => new Date()))());
-  writeFileAtomic(options.cacheFile, `${JSON.stringify(written, null, 1)}\n`);
+  replaceFile(options.cacheFile, `${JSON.stringify(written, null, 1)}\n`, 'provider range cache');
   return { results, written, cacheFile: options.cacheFile, previousProblem: problem };
 }

@@ -1,11 +1,15 @@
 // Inside a fresh namespace: optionally start a drill scenario's lab world (on 127.0.x, as `drill` does), shape
 // the host, run the real binary (`node bin/outage-probe <args>`) and report its exit, output and JSON report.
-// argv[2]: JSON { scenario?: string, loopback?: boolean, shape?: HostShape, args: string[] }
-//   '{config}' in args is replaced by the world's probes.yaml.
+// argv[2]: JSON { scenario?: string, loopback?: boolean, shape?: HostShape, disk?: { sizeKiB, readOnly?, fillKiB? },
+//   args: string[] }. '{config}' in args is replaced by the world's probes.yaml, '{disk}' by a small tmpfs (mounted
+//   in this namespace only; `fillKiB` of it taken by a file first, so it is nearly full).
 
 import { startWorld } from '../../../dist/lab/world.js';
 import { loadScenario } from '../../../dist/lab/scenario.js';
-import { insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, shapeHost } from '../../../dist/lab/netns.js';
+import { insideNamespace, loopbackUp, mountTmpfs, OUTAGE_PROBE_BIN, runProcess, shapeHost } from '../../../dist/lab/netns.js';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const spec = JSON.parse(process.argv[2]);
 
@@ -19,13 +23,20 @@ await insideNamespace(async () => {
   }
   try {
     if (spec.shape) shapeHost(spec.shape);
-    const args = spec.args.map((a) => (a === '{config}' ? world.configPath : a));
+    let disk = null;
+    if (spec.disk) {
+      disk = mkdtempSync(join(tmpdir(), 'outage-probe-disk-'));
+      mountTmpfs(disk, { sizeKiB: spec.disk.sizeKiB });
+      if (spec.disk.fillKiB) writeFileSync(join(disk, 'filler'), Buffer.alloc(spec.disk.fillKiB * 1024));
+      if (spec.disk.readOnly) mountTmpfs(disk, { sizeKiB: spec.disk.sizeKiB, readOnly: true });
+    }
+    const args = spec.args.map((a) => a.replace('{config}', world?.configPath ?? '').replace('{disk}', disk ?? ''));
     const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, ...args], { timeoutMs: 60_000 });
     let report = null;
     try {
       report = JSON.parse(run.stdout);
     } catch {}
-    return { ...run, report };
+    return { ...run, report, diskFiles: disk ? readdirSync(disk).sort() : null };
   } finally {
     await world?.close();
   }
