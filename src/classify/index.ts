@@ -14,6 +14,7 @@ import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
 import { describeFailingZone, everyResolverSaysNxdomain, failingZoneOf, siteChain } from './delegation.js';
 import { isDnssecFailure } from './dns-facts.js';
+import { redactSiteUrl } from '../util/redact.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
 import { locateAttempts } from './location.js';
 import { attemptOutcome } from './outcome.js';
@@ -109,8 +110,15 @@ function withChallenge(a: Attempt, kind: ChallengeSeen['kind'] | null, spec: Sit
 
 /** The attempt with its outcome as measured (before any provider knowledge), and its samples' outcomes. */
 function withOutcome(raw: RawAttempt): Attempt {
-  const { resamples, ...rest } = raw;
+  const { resamples, ...measured } = raw;
   const outcome = attemptOutcome(raw, raw.expect);
+  // What every output shows of the URLs: no credentials, no query values (util/redact.ts).
+  const rest = {
+    ...measured,
+    url: redactSiteUrl(measured.url),
+    redirects: measured.redirects.map((r) => ({ ...r, url: redactSiteUrl(r.url), location: redactSiteUrl(r.location) })),
+    selfTest: measured.selfTest ? { ...measured.selfTest, url: redactSiteUrl(measured.selfTest.url) } : null,
+  };
   return { ...rest, outcome, layer: null, provider: null, explanation: null, location: null, samples: sampleStats(raw, outcome), challenge: null };
 }
 

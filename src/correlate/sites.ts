@@ -1,6 +1,7 @@
 // Per-site verdicts from the attempts: ok, degraded (some paths or resolvers fail), down (no user-facing path
 // works), or untested (every attempt was one this host could not make: the host findings explain them). Pure.
 
+import { redactSiteUrl } from '../util/redact.js';
 import type { Attempt, SiteReport, SiteStatus } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
 
@@ -69,7 +70,7 @@ export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts
   const attempts = [...site.attempts].sort(byPathThenAddress);
   const { status, reason } = siteStatus(attempts, explained);
   const { name, url, host } = site.spec;
-  return { name, url, host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, chain: site.chain, failingZone: site.failingZone, dns: site.dns, attempts };
+  return { name, url: redactSiteUrl(url), host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, chain: site.chain, failingZone: site.failingZone, dns: site.dns, attempts };
 }
 
 const PATH_ORDER = { dns: 0, edge: 0, proxy: 1, origin: 2 } as const;

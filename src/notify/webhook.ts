@@ -3,6 +3,7 @@
 // any other answer is final. Never throws: a failure is a NotificationResult, so it can never cost the run
 // its report.
 
+import { redactWebhookUrl } from '../util/redact.js';
 import type { Agent } from 'undici';
 import type { NotificationResult } from '../model.js';
 import { toProbeError } from '../util/errors.js';
@@ -48,25 +49,9 @@ export function parseWebhookUrl(text: string): URL | { error: string } {
     return { error: 'not a URL (its text is not shown: webhook URLs carry secrets)' };
   }
   if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
-    return { error: `expected an http(s) URL, got ${JSON.stringify(safeLine(redactUrl(url.href), 80))}` };
+    return { error: `expected an http(s) URL, got ${JSON.stringify(safeLine(redactWebhookUrl(url.href), 80))}` };
   }
   return url;
-}
-
-/**
- * A webhook URL as it may be printed: webhook URLs carry their secret in the path (Slack's
- * /services/T…/B…/XXXX) or the query, so only the origin and the first path segment are shown.
- */
-export function redactUrl(text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return '(not a URL)';
-  }
-  const segments = url.pathname.split('/').filter(Boolean);
-  const path = segments.length === 0 ? '/' : `/${segments[0]}${segments.length > 1 || url.search ? '/…' : ''}`;
-  return `${url.protocol}//${url.host}${path}`;
 }
 
 /** The line for stderr when a notification failed. */
@@ -83,7 +68,7 @@ type AttemptOutcome = { ok: true } | { ok: false; error: string; retry: boolean;
 
 export async function postEvents(url: string, payload: EventPayload, options: PostOptions): Promise<NotificationResult> {
   const result = (ok: boolean, attempts: number, error: string | null): NotificationResult => ({
-    url: redactUrl(url),
+    url: redactWebhookUrl(url),
     events: payload.events.length,
     ok,
     attempts,
@@ -126,7 +111,7 @@ export async function postEvents(url: string, payload: EventPayload, options: Po
 
 /**
  * A user name and password in the URL (https://user:pw@host/…) are sent as HTTP Basic authentication (RFC 7617),
- * as curl does; the URL itself goes without them, and they are never printed (redactUrl drops userinfo).
+ * as curl does; the URL itself goes without them, and they are never printed (redactWebhookUrl drops userinfo).
  */
 export function withoutUserinfo(url: URL): { target: string; authorization: string | null } {
   if (!url.username && !url.password) return { target: url.href, authorization: null };
@@ -173,7 +158,7 @@ async function postOnce(url: string, authorization: string | null, body: string,
 function locationText(value: string | string[] | undefined, base: string): string {
   if (typeof value !== 'string') return '';
   try {
-    return ` to ${safeLine(redactUrl(new URL(value, base).href), 120)}`;
+    return ` to ${safeLine(redactWebhookUrl(new URL(value, base).href), 120)}`;
   } catch {
     return '';
   }

@@ -65,6 +65,21 @@ describe('files the run cannot write', () => {
   });
 });
 
+describe('secrets in site URLs', () => {
+  it('userinfo and query values never appear in the table, JSON, NDJSON or metrics', async () => {
+    const port = new URL(readFileSync(config, 'utf8').match(/https:\/\/fine\.test:(\d+)\//)![0]).port;
+    const secretConfig = lab.writeFile('secret.yaml', `defaults: { timeout: 2s, deadline: 10s }\ntls: { ca: ./ca.pem }\npaths: [origin]\nsites:\n  - { name: fine, url: "https://robot:hunter2@fine.test:${port}/status?token=s3cr3t-t0ken", origin: "127.0.13.1" }\n`);
+    for (const format of [['--json'], ['--ndjson'], ['-v'], ['--format', 'openmetrics']]) {
+      const r = await runCli(['check', '--config', secretConfig, ...format], { cwd: lab.dir });
+      expect(r.code).toBe(0);
+      expect(r.stdout + r.stderr).not.toMatch(/hunter2|s3cr3t|robot/);
+    }
+    const report = JSON.parse((await runCli(['check', '--config', secretConfig, '--json'], { cwd: lab.dir })).stdout) as { sites: { url: string; attempts: { url: string }[] }[] };
+    expect(report.sites[0]!.url).toBe(`https://fine.test:${port}/status?token=…`);
+    expect(report.sites[0]!.attempts[0]!.url).toBe(`https://fine.test:${port}/status?token=…`);
+  });
+});
+
 describe('the lock', () => {
   it('a stale lock whose pid now belongs to another live process is taken over at once', async () => {
     const unrelated = spawn('sleep', ['30'], { stdio: 'ignore' });

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa } from '../../src/lab/ca.js';
 import { eventPayload, sampleEvent, type EventPayload } from '../../src/notify/events.js';
-import { notificationProblem, notifyAll, parseWebhookUrl, postEvents, redactUrl } from '../../src/notify/webhook.js';
+import { notificationProblem, notifyAll, parseWebhookUrl, postEvents } from '../../src/notify/webhook.js';
+import { redactSiteUrl, redactWebhookUrl as redactUrl } from '../../src/util/redact.js';
 
 interface Received {
   method: string;
@@ -227,6 +228,11 @@ describe('webhook URLs', () => {
     expect(redactUrl('https://user:pass@example.test:8443/hook?token=abc')).toBe('https://example.test:8443/hook/…');
     expect(redactUrl('http://127.0.0.1:9000/')).toBe('http://127.0.0.1:9000/');
     expect(redactUrl('nonsense')).toBe('(not a URL)');
+  });
+
+  it('site URLs keep scheme, host, port and path; credentials go, query values are hidden', () => {
+    expect(redactSiteUrl('https://user:pw@shop.test:8443/cart?token=abc&lang=en')).toBe('https://shop.test:8443/cart?token=…&lang=…');
+    expect(redactSiteUrl('https://shop.test/cart')).toBe('https://shop.test/cart');
   });
 
   it('parseWebhookUrl accepts http(s) URLs only', () => {
