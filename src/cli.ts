@@ -177,7 +177,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
     .option('--timeout <duration>', 'per-attempt timeout, e.g. 3s', '5s')
     .option('--cache <file>', 'the IP ranges cache written by `providers update`')
     .action(async (target: string, flags: { resolver: string[]; timeout: string; cache?: string; config?: string }) => {
-      const [{ providersIdentify }, { gatherEvidence }, { parseDuration }, { loadConfigFile }, { ConfigError, formatConfigIssue }] = await Promise.all([
+      const [{ providersIdentify }, { gatherEvidence }, { parseDuration }, { loadConfigFile }, { ConfigError, configErrorLines }] = await Promise.all([
         import('./commands/providers.js'),
         import('./commands/gather-evidence.js'),
         import('./util/time.js'),
@@ -189,7 +189,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         config = flags.config ? loadConfigFile(flags.config) : null;
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        for (const issue of err.issues) process.stderr.write(`${formatConfigIssue(issue)}\n`);
+        process.stderr.write(configErrorLines(err.issues));
         run(EXIT.config);
         return;
       }

@@ -58,6 +58,13 @@ async function main(): Promise<void> {
       finish(err.exitCode === 0 ? 0 : EXIT.usage);
       return;
     }
+    const { FileError } = await import('./util/safe-file.js');
+    if (err instanceof FileError) {
+      // A file any command could not write is the user's to fix, not a bug: one line, exit 74.
+      process.stderr.write(`outage-probe: ${err.message}\n`);
+      finish(EXIT.fileWrite);
+      return;
+    }
     internalError(err);
   }
 }

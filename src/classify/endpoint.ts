@@ -16,6 +16,7 @@ import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix, matchHeaders } from '../fingerprint/match.js';
 import type { Classification } from './layer.js';
 import { addressAnswers, noAddressFromAnyResolver } from './dns-facts.js';
+import { deadlineExplanation, endedByOwnDeadline } from './outcome.js';
 
 /**
  * The provider an endpoint belongs to: the configured one (by id or name) when given, else the one whose
@@ -98,7 +99,7 @@ export function classifyEndpointAttempt(attempt: Attempt, dns: DnsAnswer[], expe
     case 'tls-error':
       return { outcome, layer: 'tls', provider: name, explanation: `TLS with ${who} at ${where} failed (${attempt.error?.code ?? 'failed'})` };
     case 'timeout':
-      if (attempt.error?.code === 'DEADLINE' && attempt.httpStatus === null) return { outcome, layer: null, provider: null, explanation: 'not finished before the run deadline' };
+      if (endedByOwnDeadline(attempt)) return { outcome, layer: null, provider: null, explanation: deadlineExplanation(attempt) };
       return attempt.failedPhase === 'connect'
         ? { outcome, layer: 'network', provider: name, explanation: `no connection to ${who} at ${where} (timeout)` }
         : attempt.failedPhase === 'tls'

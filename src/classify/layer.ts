@@ -9,6 +9,7 @@ import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
 import { explainRule, isChallengePage, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
+import { deadlineExplanation, endedByOwnDeadline } from './outcome.js';
 
 export interface Classification {
   outcome: AttemptOutcome;
@@ -233,10 +234,7 @@ export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog:
     }
     return { outcome: 'ok', layer: null, provider: null, explanation: null };
   }
-  if (attempt.error?.code === 'DEADLINE' && attempt.httpStatus === null) {
-    // Cut short by our own deadline: says nothing about any layer.
-    return { outcome: attempt.outcome, layer: null, provider: null, explanation: 'not finished before the run deadline' };
-  }
+  if (endedByOwnDeadline(attempt)) return { outcome: attempt.outcome, layer: null, provider: null, explanation: deadlineExplanation(attempt) };
   for (const rule of NETWORK_RULES) {
     if (rule.when(facts)) return { outcome: attempt.outcome, layer: rule.layer, provider: rule.provider(facts), explanation: rule.says(facts) };
   }

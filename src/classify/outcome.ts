@@ -6,11 +6,29 @@ import type { AttemptOutcome, ExpectResult, FetchResult, PathKind } from '../mod
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
   'DEADLINE',
+  'NOT_PROBED',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'ESOCKETTIMEDOUT',
 ]);
+
+/**
+ * Our own deadline, not the server, ended it: DEADLINE (cut short in flight, no response yet) or NOT_PROBED (never
+ * sent: the deadline came first). Neither says anything about any layer or provider.
+ */
+export function endedByOwnDeadline(x: { error: { code: string } | null; httpStatus?: number | null }): boolean {
+  return (x.error?.code === 'DEADLINE' || x.error?.code === 'NOT_PROBED') && (x.httpStatus ?? null) === null;
+}
+
+/** Never sent: the run's deadline came before its turn. Set aside like a site that was not on the list. */
+export function notProbed(x: { error: { code: string } | null }): boolean {
+  return x.error?.code === 'NOT_PROBED';
+}
+
+export function deadlineExplanation(x: { error: { code: string } | null }): string {
+  return notProbed(x) ? 'not probed: the run deadline came first' : 'not finished before the run deadline';
+}
 
 /**
  * The outcome, read like the sentence an SRE would say:

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import type { Config, Report } from '../model.js';
-import { ConfigError, formatConfigIssue } from '../config/errors.js';
+import { ConfigError, configErrorLines } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
 import { sampleEvent, eventPayload, type ChangeEvent } from '../notify/events.js';
 import { notificationProblem, notifyAll, parseWebhookUrl } from '../notify/webhook.js';
@@ -134,7 +134,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
     if (options.output && !outputFormat(options.format).document) throw new UsageError(`--output writes a whole report; use it with --json, --format openmetrics or the table, not --${options.format}`);
   } catch (err) {
     if (err instanceof ConfigError) {
-      for (const issue of err.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
+      io.stderr.write(configErrorLines(err.issues));
       return err.input === 'command-line' ? EXIT.usage : EXIT.config;
     }
     if (err instanceof UsageError) {

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Config, Incident, Report } from '../model.js';
-import { ConfigError, formatConfigIssue } from '../config/errors.js';
+import { ConfigError, configErrorLines } from '../config/errors.js';
 import { closestMatch } from '../config/suggest.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
 import { fileError } from '../util/safe-file.js';
@@ -162,7 +162,7 @@ export async function runDrill(name: string | undefined, options: DrillOptions, 
       config = loadCheckConfig([], { ...options, resolver: options.resolver ?? [], config: world.configPath });
     } catch (err) {
       if (err instanceof ConfigError) {
-        for (const issue of err.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
+        io.stderr.write(configErrorLines(err.issues));
         return EXIT.config;
       }
       if (err instanceof UsageError) {

@@ -1,6 +1,8 @@
 // A config problem is reported with the place it was written, so the user can jump straight to it:
 //   probes.yaml:14:7 sites[2].expect.status: expected a list of HTTP status codes (100-599), got "abc"
 
+import { MAX_REPORTED_PROBLEMS } from './values.js';
+
 export interface ConfigIssue {
   /** The config file as the user named it, or "(command line)". */
   file: string;
@@ -23,7 +25,7 @@ export class ConfigError extends Error {
 
   constructor(issues: ConfigIssue[], source: string, input: ConfigInput = 'file') {
     const sorted = sortIssues(issues);
-    super(sorted.map(formatConfigIssue).join('\n'));
+    super(configErrorLines(sorted).trimEnd());
     this.name = 'ConfigError';
     this.issues = sorted;
     this.source = source;
@@ -36,6 +38,13 @@ export function formatConfigIssue(issue: ConfigIssue): string {
   const place =
     issue.line === null ? issue.file : issue.column === null ? `${issue.file}:${issue.line}` : `${issue.file}:${issue.line}:${issue.column}`;
   return issue.path ? `${place} ${issue.path}: ${issue.message}` : `${place}: ${issue.message}`;
+}
+
+/** The lines stderr gets for a config error: at most `max` problems, then one line counting the rest. */
+export function configErrorLines(issues: readonly ConfigIssue[], max = MAX_REPORTED_PROBLEMS): string {
+  const shown = issues.slice(0, max).map((issue) => `${formatConfigIssue(issue)}\n`);
+  const more = issues.length - max;
+  return shown.join('') + (more > 0 ? `… and ${more} more problem${more === 1 ? '' : 's'} (fix these first)\n` : '');
 }
 
 /** By line, then column; issues without a position last; otherwise in the order found (the sort is stable). */

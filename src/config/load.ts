@@ -1,6 +1,7 @@
 // Where a Config comes from: a probes.yaml file, its text, or URLs and --resolver flags on the command line.
 
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../util/safe-file.js';
+import { MAX_CONFIG_BYTES } from './values.js';
 import { dirname, resolve } from 'node:path';
 import type { Config, ResolverSpec, SiteSpec } from '../model.js';
 import { parseIpAndPort } from './address.js';
@@ -29,7 +30,7 @@ export function parseConfig(text: string, source: string, options: ParseConfigOp
 export function loadConfigFile(path: string): Config {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readRegularFile(path, MAX_CONFIG_BYTES);
   } catch (err) {
     throw new ConfigError([{ file: path, line: null, column: null, path: '', message: `cannot read the config file: ${fileErrorText(err)}` }], path, 'file');
   }

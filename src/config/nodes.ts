@@ -12,6 +12,8 @@ export interface Walk {
   doc: Document;
   lineCounter: LineCounter;
   issues: ConfigIssue[];
+  /** line:column:path of every issue so far, so one place is reported once (a Set keeps validation linear). */
+  reported: Set<string>;
 }
 
 /** A value in the document: its key path, its node (aliases resolved; null when absent) and its source offset. */
@@ -24,7 +26,9 @@ export interface Slot {
 /** Record an issue; only the first one for a given place and key path is kept (one problem per value is enough). */
 export function report(walk: Walk, offset: number, path: string, message: string): void {
   const { line, col } = walk.lineCounter.linePos(offset);
-  if (walk.issues.some((i) => i.line === line && i.column === col && i.path === path)) return;
+  const place = `${line}:${col}:${path}`;
+  if (walk.reported.has(place)) return;
+  walk.reported.add(place);
   walk.issues.push({ file: walk.file, line, column: col, path, message });
 }
 
@@ -195,14 +199,50 @@ export function pathAtOffset(doc: Document, offset: number): string {
         }
       }
     } else if (isSeq(node)) {
-      node.items.forEach((item, i) => {
-        if (!next && contains(item)) {
-          path = indexPath(path, i);
-          next = item as Node;
+      // Items are in source order: a binary search keeps placing many errors in a long list linear overall.
+      const items = node.items as Array<Node | null>;
+      let low = 0;
+      let high = items.length - 1;
+      while (low <= high) {
+        const middle = (low + high) >> 1;
+        const range = items[middle]?.range;
+        if (range && offset < range[0]) high = middle - 1;
+        else if (range && offset >= Math.max(range[2], range[0] + 1)) low = middle + 1;
+        else {
+          if (contains(items[middle])) {
+            path = indexPath(path, middle);
+            next = items[middle] ?? null;
+          }
+          break;
         }
-      });
+      }
     }
     node = next;
   }
   return path;
+}
+
+/** Every repeated key in every mapping of the document, at the repeat, with its key path: one pass, one Set per map. */
+export function duplicateKeys(doc: Document): Array<{ offset: number; path: string }> {
+  const found: Array<{ offset: number; path: string }> = [];
+  const visit = (node: unknown, path: string, depth: number): void => {
+    if (depth > 64 || !node) return;
+    if (isMap(node)) {
+      const seen = new Set<string>();
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = pair.key as Node | null;
+        const name = isScalar(key) && key.value !== null ? textOf(key) : null;
+        if (name !== null) {
+          if (seen.has(name)) found.push({ offset: key?.range?.[0] ?? 0, path: keyPath(path, name) });
+          seen.add(name);
+        }
+        visit(pair.value, name === null ? path : keyPath(path, name), depth + 1);
+      }
+    } else if (isSeq(node)) {
+      node.items.forEach((item, i) => visit(item, indexPath(path, i), depth + 1));
+    }
+  };
+  visit(doc.contents, '', 0);
+  return found;
 }

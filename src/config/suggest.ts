@@ -17,6 +17,18 @@ export function editDistance(a: string, b: string): number {
 
 /** The closest candidate, when close enough to be a likely typo (case is ignored); null otherwise. */
 export function closestMatch(word: string, candidates: readonly string[]): string | null {
+  // Remembered per candidate list: a config repeating one typo thousands of times is checked once.
+  let known = remembered.get(candidates);
+  if (!known) remembered.set(candidates, (known = new Map()));
+  if (known.has(word)) return known.get(word) ?? null;
+  const match = closestOf(word, candidates);
+  if (known.size < 10_000) known.set(word, match);
+  return match;
+}
+
+const remembered = new WeakMap<readonly string[], Map<string, string | null>>();
+
+function closestOf(word: string, candidates: readonly string[]): string | null {
   const lower = word.toLowerCase();
   const allowed = (length: number) => (length <= 3 ? 1 : length <= 6 ? 2 : 3);
   let best: string | null = null;

@@ -1,7 +1,7 @@
 // probes.yaml → Config, by walking the YAML syntax tree so that every issue carries the place it was written.
 // Every problem found is collected (not just the first); a Config is returned only when there are none.
 
-import { readFileSync } from 'node:fs';
+import { readRegularFile } from '../util/safe-file.js';
 import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
 import type { AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteSpec, TlsSettings } from '../model.js';
@@ -11,14 +11,14 @@ import { validateUserProvider } from '../fingerprint/user-providers.js';
 import { DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import {
-  describe, entriesOf, field, fieldsOf, isAbsent, itemsOf, pathAtOffset, quote, report, reportAt, rootSlot,
+  describe, duplicateKeys, entriesOf, field, fieldsOf, isAbsent, itemsOf, pathAtOffset, quote, report, reportAt, rootSlot,
   stringOf, textOf, type Slot, type Walk,
 } from './nodes.js';
 import { RESOLVER_SYNTAX, systemResolver } from './resolvers.js';
 import { closestMatch } from './suggest.js';
 import {
   HTTP_METHODS, PATH_NAMES, hostOf, isHeaderName, isHeaderValue, parseByteSize, parseHttpUrl, parseInteger,
-  MAX_DURATION_MS, MAX_DURATION_TEXT, parsePositiveDuration, parseProxyUrl, pemBundleProblem, regexProblem, type PathName,
+  MAX_CA_BYTES, MAX_DURATION_MS, MAX_DURATION_TEXT, parsePositiveDuration, parseProxyUrl, pemBundleProblem, regexProblem, type PathName,
 } from './values.js';
 
 export interface ConfigCheck {
@@ -57,15 +57,18 @@ const MAX_NAME_LENGTH = 100;
  */
 export function checkConfigText(text: string, file: string, baseDir: string): ConfigCheck {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const walk: Walk = { file, doc, lineCounter, issues: [] };
+  // yaml's own duplicate-key check compares every key with every earlier one (quadratic in a map's size);
+  // duplicateKeys does the same in one pass.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const walk: Walk = { file, doc, lineCounter, issues: [], reported: new Set() };
 
   for (const problem of [...doc.errors, ...doc.warnings]) {
     const path = pathAtOffset(doc, problem.pos[0]) || '(yaml)';
     const message = problem.code === 'DUPLICATE_KEY' ? 'duplicate key (each key may appear once)' : safeLine(problem.message);
     report(walk, problem.pos[0], path, message);
   }
-  if (doc.errors.some((e) => e.code !== 'DUPLICATE_KEY')) return { config: null, issues: walk.issues };
+  for (const { offset, path } of duplicateKeys(doc)) report(walk, offset, path, 'duplicate key (each key may appear once)');
+  if (doc.errors.length > 0) return { config: null, issues: walk.issues };
 
   const config = readConfig(walk, baseDir);
   return walk.issues.length === 0 ? { config, issues: [] } : { config: null, issues: walk.issues };
@@ -558,7 +561,7 @@ function readTls(walk: Walk, slot: Slot | undefined, baseDir: string): TlsSettin
   const caFile = isAbsolute(file) ? file : resolve(baseDir, file);
   let pem: string;
   try {
-    pem = readFileSync(caFile, 'utf8');
+    pem = readRegularFile(caFile, MAX_CA_BYTES);
   } catch (err) {
     reportAt(walk, caSlot, `cannot read ${quote(file)}: ${fileErrorText(err)}`);
     return none;
@@ -573,6 +576,7 @@ function readTls(walk: Walk, slot: Slot | undefined, baseDir: string): TlsSettin
 
 const FILE_ERRORS: Record<string, string> = {
   ENOENT: 'no such file',
+  ENOTREGULAR: 'not a regular file (a FIFO or a device is never read)',
   EACCES: 'permission denied',
   EPERM: 'permission denied',
   EISDIR: 'it is a directory',
@@ -581,6 +585,7 @@ const FILE_ERRORS: Record<string, string> = {
 
 export function fileErrorText(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'EFBIG') return `larger than the ${Math.round(Number((err as { limit?: number }).limit ?? 0) / 1024 / 1024)} MiB read at most`;
   if (typeof code === 'string') return FILE_ERRORS[code] ?? code;
   return safeLine(err instanceof Error ? err.message : String(err));
 }

@@ -14,6 +14,12 @@ export type PathName = (typeof PATH_NAMES)[number];
  */
 export const MAX_DURATION_MS = 24 * 60 * 60 * 1000;
 export const MAX_DURATION_TEXT = '24h';
+/** The largest probes.yaml read (a 100,000-site config is about 8 MB); larger is refused unread. */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+/** The largest CA bundle (tls.ca) read; the system's whole bundle is about 0.2 MB. */
+export const MAX_CA_BYTES = 4 * 1024 * 1024;
+/** Config problems printed at most; the rest are counted in one line. */
+export const MAX_REPORTED_PROBLEMS = 100;
 
 /** A positive duration with a unit ("500ms", "1.5s", "2m"); a bare number is refused, it is too easy to misread. */
 export function parsePositiveDuration(value: string | number): number | null {

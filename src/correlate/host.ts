@@ -16,6 +16,7 @@ import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec } from '
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { plural } from '../util/text.js';
 import type { SiteFacts } from './incidents.js';
+import { groupBy } from '../util/collections.js';
 
 export interface LocalDown {
   down: boolean;
@@ -104,8 +105,7 @@ const TRANSPORT_CLASSES: Array<{ label: string; kinds: ReadonlyArray<ResolverSpe
 ];
 
 function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocked: Set<string>; notes: string[]; short: string[] } {
-  const byResolver = new Map<string, DnsAnswer[]>();
-  for (const d of dns) byResolver.set(d.resolver, [...(byResolver.get(d.resolver) ?? []), d]);
+  const byResolver = groupBy(dns, (d) => d.resolver);
   const asked = resolvers.filter((r) => (byResolver.get(r.name)?.length ?? 0) > 0);
   // Silent: asked, never a reply, and not for lack of a route (that is the family finding's).
   const silent = (r: ResolverSpec) => byResolver.get(r.name)!.every((d) => !replied(d) && !resolverUnroutable(d));

@@ -14,7 +14,7 @@ import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, isDnssecFailure } from '../classify/dns-facts.js';
-import { groupBy } from './sites.js';
+import { groupBy } from '../util/collections.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */

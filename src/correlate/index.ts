@@ -9,6 +9,7 @@
 import type { DnsAnswer, HostReport, Incident, ResolverSpec, SiteReport } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
 import { siteReport } from './sites.js';
+import { notProbed } from '../classify/outcome.js';
 import { hostFindings } from './host.js';
 import {
   authoritativeDnsIncidents,
@@ -33,15 +34,24 @@ export interface Attribution {
 
 /** `dns` is every answer of the run (resolver incidents compare resolvers over all names asked). */
 export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Attribution {
-  // First the host itself: what it could not do explains failures that say nothing about the sites.
-  const host = hostFindings(classified.map((site) => ({ report: siteReport(site), stack: site.stack, explained: new Set() })), dns, resolvers);
+  // First the host itself: what it could not do explains failures that say nothing about the sites. What the run
+  // never sent (its deadline came first) is no evidence of anything.
+  const asked = dns.filter((d) => !notProbed(d));
+  const host = hostFindings(
+    classified
+      .map((site) => ({ ...site, attempts: site.attempts.filter((a) => !notProbed(a)) }))
+      .filter((site) => site.attempts.length > 0)
+      .map((site) => ({ report: siteReport(site), stack: site.stack, explained: new Set<string>() })),
+    asked,
+    resolvers,
+  );
   const facts: SiteFacts[] = classified.map((site) => ({
     report: siteReport(site, host.explains),
     stack: site.stack,
     explained: new Set(site.attempts.filter(host.explains).map((a) => a.id)),
   }));
   const local = host.local;
-  const evidence = dns.filter((d) => !host.explainsAnswer(d));
+  const evidence = asked.filter((d) => !host.explainsAnswer(d));
   const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(facts, options);
   const shared = local.down ? [] : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
@@ -55,7 +65,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
 }
 
 function untestedHere(site: SiteReport): SiteReport {
-  return site.status === 'ok' ? site : { ...site, status: 'untested', reason: "nothing could be tested from this host: its own network is down" };
+  return site.status === 'ok' || site.status === 'untested' ? site : { ...site, status: 'untested', reason: "nothing could be tested from this host: its own network is down" };
 }
 
 /** Where the incident's failures were seen: failing and healthy locations, and the scope they imply. */

@@ -21,6 +21,7 @@ import { incidentId, type AttributionOptions, type SiteFacts } from './incidents
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostNames, validLocationCode } from '../classify/location.js';
 import { plural } from '../util/text.js';
+import { groupBy } from '../util/collections.js';
 
 export interface RegionOptions extends AttributionOptions {
   /** Sites already inside another incident: neither failures nor controls here. */
@@ -101,11 +102,7 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Loc
   const explained = new Set(options.explained ?? []);
   const considered = sites.filter((s) => !explained.has(s.report.name));
   const placed = considered.map(place).filter((p): p is Placed => p !== null);
-  const groups = new Map<string, Placed[]>();
-  for (const p of placed) {
-    const key = `${p.region.provider}|${p.region.region}`;
-    groups.set(key, [...(groups.get(key) ?? []), p]);
-  }
+  const groups = groupBy(placed, (p) => `${p.region.provider}|${p.region.region}`);
   const minSites = Math.max(2, options.minSites);
   const incidents: LocatedIncident[] = [];
   for (const members of groups.values()) {

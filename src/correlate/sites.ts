@@ -4,6 +4,7 @@
 import { redactSiteUrl } from '../util/redact.js';
 import type { Attempt, SiteReport, SiteStatus } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
+import { notProbed } from '../classify/outcome.js';
 
 /** Attempts a visitor's traffic could take: through the edge addresses, or through a proxy. */
 function userFacing(attempts: Attempt[]): Attempt[] {
@@ -16,7 +17,9 @@ function userFacing(attempts: Attempt[]): Attempt[] {
  * the site, so the site is judged on the others; with none left it is untested from here, not down.
  */
 export function siteStatus(all: Attempt[], explained: (a: Attempt) => boolean = () => false): { status: SiteStatus; reason: string | null } {
-  const attempts = all.filter((a) => !explained(a));
+  // An attempt the run never made (its deadline came first) says nothing about the site: load is no diagnosis.
+  const attempts = all.filter((a) => !explained(a) && !notProbed(a));
+  if (all.length > 0 && all.every(notProbed)) return { status: 'untested', reason: all[0]!.explanation ?? 'not probed: the run deadline came first' };
   if (all.length > 0 && attempts.length === 0) {
     return { status: 'untested', reason: `nothing could be tested from this host: ${all.find((a) => a.explanation)?.explanation ?? 'every attempt is explained by this host'}` };
   }
@@ -53,17 +56,6 @@ export function describeAttempt(a: Attempt): string {
   return `${where}${via}: ${what}${detail}${samples}`;
 }
 
-/** Records grouped once by a key, in their original order: linear, where filtering per site is quadratic. */
-export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
 
 /** The site's report before blame: its status from its attempts, in a stable order (path, family, address). */
 export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack' | 'chain' | 'failingZone'>, explained: (a: Attempt) => boolean = () => false): SiteReport {

@@ -90,7 +90,9 @@ function mergeIncidents(runs: VantageRun[], vantages: MergedVantage[], healthy: 
     const own = run.report.verdict === 'local-network' ? [...run.report.incidents, localIncident(run.report)] : run.report.incidents;
     for (const incident of own) {
       const counted = vantage.impaired === null && incident.controls.length > 0;
-      byId.set(incident.id, [...(byId.get(incident.id) ?? []), { vantage, incident, counted }]);
+      const seen = byId.get(incident.id);
+      if (seen) seen.push({ vantage, incident, counted });
+      else byId.set(incident.id, [{ vantage, incident, counted }]);
     }
   });
   return [...byId.values()]

@@ -6,6 +6,7 @@
 // much older than the newest run is kept, with a warning: its view may be out of date.
 
 import type { VantageRun } from './types.js';
+import { groupBy } from '../util/collections.js';
 
 /** A run older than this, compared with the newest run merged, earns a warning. */
 export const STALE_AFTER_MS = 15 * 60_000;
@@ -28,8 +29,7 @@ function describe(run: VantageRun): string {
 
 /** One run per vantage name, in the order the vantages first appear. */
 export function latestPerVantage(runs: VantageRun[]): ChosenRuns {
-  const byName = new Map<string, VantageRun[]>();
-  for (const run of runs) byName.set(run.report.vantage, [...(byName.get(run.report.vantage) ?? []), run]);
+  const byName = groupBy(runs, (run) => run.report.vantage);
   const chosen: VantageRun[] = [];
   const warnings: string[] = [];
   for (const [name, group] of byName) {

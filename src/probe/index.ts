@@ -40,6 +40,10 @@ export async function probeSites(
     started.push(
       workers(async () => {
         const kind = kinds[sitePlan.site.probe]!;
+        if (session.signal.aborted) {
+          await options.onSite(kind.notProbed(sitePlan, session.signal));
+          return;
+        }
         const raw = await kind.probe(sitePlan, session, options.policy);
         finishing.push(resampleSite(raw, kind, session, options).then((sampled) => options.onSite(sampled)));
       }),

@@ -88,7 +88,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       const answer = limitFor(dnsLimits, query.resolver.name, dnsSlots)(async () => {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
-        if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER) return notSent(query, heard.timeouts);
+        if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
+        if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER) return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries` });
         const a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
@@ -121,7 +122,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   };
 }
 
-function notSent(query: DnsQuery, timeouts: number): DnsAnswer {
+function notSent(query: DnsQuery, error: { code: string; message: string }): DnsAnswer {
   const r = query.resolver;
   return {
     resolver: r.name,
@@ -139,8 +140,13 @@ function notSent(query: DnsQuery, timeouts: number): DnsAnswer {
     transport: r.kind,
     startedAt: new Date().toISOString(),
     durationMs: 0,
-    error: { code: 'RESOLVER_SILENT', message: `not sent: ${r.name} answered none of its first ${timeouts} queries` },
+    error,
   };
+}
+
+/** Why the session stopped, for "not sent: …" messages. */
+export function whyStopped(signal: AbortSignal): string {
+  return signal.reason instanceof Error && signal.reason.message === 'interrupted' ? 'the run was interrupted' : 'the run deadline came first';
 }
 
 export function msLeft(deadlineAt: number): number {

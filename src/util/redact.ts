@@ -8,6 +8,8 @@ const HIDDEN = '…';
 
 /** A site URL as it may be printed: no userinfo, query values hidden. Text that is not a URL passes unchanged. */
 export function redactSiteUrl(text: string): string {
+  // Without "@" or "?" there is no userinfo and no query to hide: most URLs, and parsing each would cost.
+  if (!text.includes('@') && !text.includes('?')) return text;
   let url: URL;
   try {
     url = new URL(text);

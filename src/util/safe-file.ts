@@ -3,7 +3,7 @@
 // O_APPEND descriptor opened with O_NOFOLLOW, so a symbolic link planted at the path is refused, never written
 // through. A file system error becomes a FileError with one line a person can act on.
 
-import { closeSync, constants, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
 import { safeLine } from './text.js';
@@ -70,5 +70,22 @@ export function appendToFile(file: string, line: string, what: string): void {
     throw fileError(err, file, what);
   } finally {
     if (fd !== null) closeSync(fd);
+  }
+}
+
+/**
+ * Read a regular file of at most `maxBytes` as UTF-8. A FIFO, a device (/dev/zero, /dev/urandom), a directory or
+ * a larger file is refused before any of it is read, so no input can hang a run or fill its memory. Opened with
+ * O_NONBLOCK so even opening a FIFO with no writer returns at once; fstat on the descriptor decides.
+ */
+export function readRegularFile(file: string, maxBytes: number): string {
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: stat.isDirectory() ? 'EISDIR' : 'ENOTREGULAR' });
+    if (stat.size > maxBytes) throw Object.assign(new Error('too large'), { code: 'EFBIG', limit: maxBytes });
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
   }
 }

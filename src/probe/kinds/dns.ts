@@ -8,13 +8,14 @@ import { dnsQuery, fetchId, nsQueries, type SitePlan } from '../../plan/index.js
 import { queryDns, transportFor } from '../dns/index.js';
 import { emptyFetchResult } from '../http/fetch.js';
 import type { ProbeSession } from '../session.js';
-import { walkToZoneApex } from './http.js';
+import { notProbedSite, walkToZoneApex } from './http.js';
 import type { ProbeKind } from './types.js';
 
 export const dnsKind: ProbeKind = {
   id: 'dns',
   plan: planDnsSite,
   probe: probeDnsSite,
+  notProbed: (plan, signal) => notProbedSite(plan.site, 'dns', signal),
   async again(attempt, site, session) {
     const resolver = session.resolvers.find((r) => r.name === attempt.resolver);
     if (!resolver) return { httpStatus: null, error: attempt.error, failedPhase: attempt.failedPhase, expect: attempt.expect };

@@ -7,13 +7,15 @@ import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, RawAtt
 import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
-import type { ProbeSession } from '../session.js';
+import { whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
+import { groupBy } from '../../util/collections.js';
 
 export const httpKind: ProbeKind = {
   id: 'http',
   plan: planHttpSite,
   probe: probeHttpSite,
+  notProbed: (plan, signal) => notProbedSite(plan.site, 'edge', signal),
   again: probeHttpAgain,
 };
 
@@ -93,8 +95,7 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
   const running: Promise<RawAttempt>[] = fetches.map((f) => runFetch(f, session, policy));
   const dnsFailures: RawAttempt[] = [];
 
-  const byResolver = new Map<string, DnsQuery[]>();
-  for (const q of plan.queries) byResolver.set(q.resolver.name, [...(byResolver.get(q.resolver.name) ?? []), q]);
+  const byResolver = groupBy(plan.queries, (q) => q.resolver.name);
   const perResolver = [...byResolver.values()].map(async (queries) => {
     const resolver = queries[0]!.resolver;
     const answers = await Promise.all(queries.map(ask));
@@ -166,7 +167,7 @@ function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): 
   session.planned();
   return session.withFetchSlot(plan.site.host, async () => {
     const startedAt = new Date().toISOString();
-    const fetch = session.signal.aborted ? notStarted(plan) : await fetchPinned(fetchRequest(plan, session));
+    const fetch = session.signal.aborted ? notStarted(plan, session.signal) : await fetchPinned(fetchRequest(plan, session));
     session.finished();
     const attempt = rawAttempt(plan, fetch, startedAt);
     const spec = attempt.address && !session.signal.aborted ? (policy.selfTestFor?.(attempt) ?? null) : null;
@@ -218,12 +219,21 @@ function defaultPort(url: string): number {
 }
 
 /** A fetch the deadline (or a signal) overtook before it could start: reported, never dropped. */
-function notStarted(plan: FetchPlan): FetchResult {
+function notStarted(plan: FetchPlan, signal: AbortSignal): FetchResult {
   return {
     ...emptyFetchResult(plan.site.url, plan.address, plan.port ?? defaultPort(plan.site.url)),
-    error: { code: 'DEADLINE', message: 'not started: the run deadline was reached' },
-    failedPhase: 'connect',
+    error: { code: 'NOT_PROBED', message: `not started: ${whyStopped(signal)}` },
+    failedPhase: plan.address === null && plan.proxy === null ? 'dns' : 'connect',
   };
+}
+
+/**
+ * A site whose turn came after the run stopped: one attempt saying so, and no DNS question asked. Cheap on
+ * purpose, so ten thousand sites left at the deadline cost milliseconds, not the run's deadline again.
+ */
+export function notProbedSite(site: SiteSpec, path: 'edge' | 'dns', signal: AbortSignal): RawSite {
+  const plan: FetchPlan = { id: fetchId(site.name, path, 'not-probed'), site, path, address: null, port: null, family: null, proxy: null, resolvers: [] };
+  return { spec: site, dns: [], attempts: [rawAttempt(plan, { ...notStarted(plan, signal), failedPhase: 'dns' }, new Date().toISOString())] };
 }
 
 /**

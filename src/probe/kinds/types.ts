@@ -29,6 +29,8 @@ export interface ProbeKind {
   id: ProbeKindId;
   plan: SitePlanner;
   probe(plan: SitePlan, session: ProbeSession, policy: ProbePolicy): Promise<RawSite>;
+  /** The record of a site not probed at all: the run stopped (deadline or signal) before its turn. */
+  notProbed(plan: SitePlan, signal: AbortSignal): RawSite;
   /** Probe one attempt again, the same way (--samples). */
   again(attempt: RawAttempt, site: SiteSpec, session: ProbeSession): Promise<SampleResult>;
 }
