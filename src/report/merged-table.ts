@@ -7,7 +7,7 @@ import Table from 'cli-table3';
 import type { SiteStatus } from '../model.js';
 import type { MergedIncident, MergedReport } from '../merge/types.js';
 import { formatMs } from '../util/time.js';
-import { safeLine } from '../util/text.js';
+import { plural, safeLine } from '../util/text.js';
 import { wrap, type TableOptions } from './table.js';
 
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
@@ -26,7 +26,7 @@ export function renderMergedTable(merged: MergedReport, options: TableOptions): 
   const colour = merged.verdict === 'ok' ? c.green : merged.verdict === 'site-failures' ? c.yellow : c.red;
   const mark = merged.verdict === 'ok' ? '✔' : merged.verdict === 'site-failures' ? '✖' : '⚠';
   out.push(...wrap(`${mark} ${safeLine(merged.summary, 600)}`, width, '  ').map((line) => colour.bold(line)));
-  out.push(c.dim(`  merged at ${safeLine(merged.vantage, 40)} · ${merged.vantages.length} vantages · ${merged.sites.length} sites · ${merged.startedAt} · outage-probe ${merged.tool.version}`));
+  out.push(c.dim(`  merged at ${safeLine(merged.vantage, 40)} · ${plural(merged.vantages.length, 'vantage')} · ${plural(merged.sites.length, 'site')} · ${merged.startedAt} · outage-probe ${merged.tool.version}`));
   if (merged.incidents.length > 0) {
     out.push('');
     for (const incident of merged.incidents) out.push(...incidentLines(incident, c, width, options.verbose));

@@ -5,7 +5,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { Attempt, DnsAnswer, Report, SiteReport, SiteStatus, Verdict } from '../model.js';
 import { formatMs } from '../util/time.js';
-import { safeLine } from '../util/text.js';
+import { plural, safeLine } from '../util/text.js';
 
 export interface TableOptions {
   color: boolean;
@@ -122,7 +122,7 @@ function verdictLines(report: Report, c: ChalkInstance, width: number): string[]
 
 function contextLine(report: Report): string {
   const attempts = report.sites.reduce((n, s) => n + s.attempts.length, 0);
-  return `  ${safeLine(report.vantage, 40)} · ${report.sites.length} sites · ${report.resolvers.length} resolvers · ${attempts} attempts · ${formatMs(report.durationMs)} · ${report.startedAt}`;
+  return `  ${safeLine(report.vantage, 40)} · ${plural(report.sites.length, 'site')} · ${plural(report.resolvers.length, 'resolver')} · ${plural(attempts, 'attempt')} · ${formatMs(report.durationMs)} · ${report.startedAt}`;
 }
 
 function statusText(status: SiteStatus, c: ChalkInstance): string {

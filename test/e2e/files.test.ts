@@ -66,6 +66,12 @@ describe('files the run cannot write', () => {
 });
 
 describe('secrets in site URLs', () => {
+  it('the table header counts in the singular when there is one ("1 site · 1 resolver · 1 attempt")', async () => {
+    const r = await check();
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ · 1 site · 1 resolver · 1 attempt · /);
+  });
+
   it('userinfo and query values never appear in the table, JSON, NDJSON or metrics', async () => {
     const port = new URL(readFileSync(config, 'utf8').match(/https:\/\/fine\.test:(\d+)\//)![0]).port;
     const secretConfig = lab.writeFile('secret.yaml', `defaults: { timeout: 2s, deadline: 10s }\ntls: { ca: ./ca.pem }\npaths: [origin]\nsites:\n  - { name: fine, url: "https://robot:hunter2@fine.test:${port}/status?token=s3cr3t-t0ken", origin: "127.0.13.1" }\n`);
