@@ -93,6 +93,8 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
   )
     .option('--state [file]', 'remember this run: report incidents and sites as new / ongoing / resolved (default file: $XDG_STATE_HOME/outage-probe/state.json)')
     .option('--wait <seconds>', 'with --state: wait this long for a run that holds the lock (default: exit 75 at once)')
+    .option('--failure-threshold <n>', 'with --state: notify a failure after n consecutive failing runs (overrides alerts.failureThreshold; default 1)')
+    .option('--success-threshold <n>', 'with --state: notify its resolution after n consecutive runs without it (overrides alerts.successThreshold; default 1)')
     .option('--notify <url>', 'POST a JSON event (Slack-compatible "text") when an incident or site changes; repeatable', collect, [])
     .option('--notify-test', 'send one sample event to every --notify URL and exit')
     .option('-q, --quiet', 'print nothing when every site is ok and nothing changed (for cron)')
@@ -107,6 +109,8 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
         ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
         ...(typeof flags.wait === 'string' ? { wait: flags.wait } : {}),
+        ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
+        ...(typeof flags.successThreshold === 'string' ? { successThreshold: flags.successThreshold } : {}),
         notify: flags.notify as string[],
         notifyTest: Boolean(flags.notifyTest),
         quiet: Boolean(flags.quiet),

@@ -123,6 +123,14 @@ export interface AttributionSettings {
   intervalMs: number;
 }
 
+/** When a change is worth a notification (--state): Gatus-style thresholds, so a flapping failure pages once. */
+export interface AlertSettings {
+  /** Consecutive failing runs before an incident or a site failure is announced. */
+  failureThreshold: number;
+  /** Consecutive runs without it before an announced failure is announced resolved. */
+  successThreshold: number;
+}
+
 export interface Config {
   /** Where the config came from: a file path, or "(command line)". */
   source: string;
@@ -136,6 +144,7 @@ export interface Config {
   providers: unknown[];
   /** Status page per provider (id or name), overriding the catalog's (for --status-pages). */
   statusPages: Record<string, string>;
+  alerts: AlertSettings;
 }
 
 // ───────────────────────────── plan ─────────────────────────────

@@ -40,6 +40,8 @@ export interface CheckOptions {
   state?: string | true;
   /** --wait SECONDS for another run's lock. */
   wait?: string;
+  failureThreshold?: string;
+  successThreshold?: string;
   notify?: string[];
   notifyTest?: boolean;
   quiet?: boolean;
@@ -106,8 +108,15 @@ function applyOverrides(config: Config, options: CheckOptions): Config {
   const samples = integer('--samples', options.samples, 1, 100);
   const minSites = integer('--min-sites', options.minSites, 1, 1000);
   const intervalMs = duration('--interval', options.interval);
+  const failureThreshold = integer('--failure-threshold', options.failureThreshold, 1, 100);
+  const successThreshold = integer('--success-threshold', options.successThreshold, 1, 100);
   return {
     ...config,
+    alerts: {
+      ...config.alerts,
+      ...(failureThreshold !== null ? { failureThreshold } : {}),
+      ...(successThreshold !== null ? { successThreshold } : {}),
+    },
     run: {
       ...config.run,
       ...(deadlineMs !== null ? { deadlineMs } : {}),
@@ -188,7 +197,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
       }
     };
     if (state && !interrupted) {
-      const compared = compareWithState(state, report);
+      const compared = compareWithState(state, report, config.alerts);
       ({ report, events } = compared);
       wrote(compared.save);
     }

@@ -2,7 +2,7 @@
 // run remembered (state), how this run compares (transitions → events), the webhooks told, the state saved and
 // the history line appended. The pipeline itself never reads or writes any of these files.
 
-import type { Report } from '../model.js';
+import type { AlertSettings, Report } from '../model.js';
 import type { Memory } from '../classify/index.js';
 import { eventPayload, type ChangeEvent } from '../notify/events.js';
 import { notificationProblem, notifyAll } from '../notify/webhook.js';
@@ -53,8 +53,8 @@ export function memoryOf(state: OpenState | null): Memory {
  * This run against the last one: the report marked new / ongoing / resolved, the events, and `save`, which writes
  * the next state (a FileError when it cannot; the report and events stand either way).
  */
-export function compareWithState(state: OpenState, report: Report): { report: Report; events: ChangeEvent[]; save: () => void } {
-  const compared = compareRuns(state.previous, report, report.startedAt, { file: state.file, warnings: state.warnings });
+export function compareWithState(state: OpenState, report: Report, alerts?: AlertSettings): { report: Report; events: ChangeEvent[]; save: () => void } {
+  const compared = compareRuns(state.previous, report, report.startedAt, { file: state.file, warnings: state.warnings }, alerts);
   const attempts = compared.report.sites.flatMap((site) => site.attempts);
   const save = () => writeStateAtomic(state.file, { ...compared.next, locations: rememberLocations(state.previous?.locations ?? {}, attempts) });
   return { report: compared.report, events: compared.events, save };

@@ -1,11 +1,13 @@
 // What a config means when it does not say: filled in here, once, so later stages never guess.
 
-import type { AttributionSettings, ExpectSpec, PathSelection, ProbeSettings, RunSettings } from '../model.js';
+import type { AttributionSettings, ExpectSpec, PathSelection, ProbeSettings, RunSettings, AlertSettings } from '../model.js';
 import { TOOL_VERSION } from '../version.js';
 
 export function defaultUserAgent(): string {
   return `outage-probe/${TOOL_VERSION}`;
 }
+
+export const DEFAULT_ALERTS: Readonly<AlertSettings> = { failureThreshold: 1, successThreshold: 1 };
 
 export const DEFAULT_ATTRIBUTION: Readonly<AttributionSettings> = { minSites: 2, samples: 1, intervalMs: 5000 };
 

@@ -5,7 +5,7 @@ import { MAX_CONFIG_BYTES } from './values.js';
 import { dirname, resolve } from 'node:path';
 import type { Config, ResolverSpec, SiteSpec } from '../model.js';
 import { parseIpAndPort } from './address.js';
-import { DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, DEFAULT_ATTRIBUTION } from './defaults.js';
+import { DEFAULT_ALERTS, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, DEFAULT_ATTRIBUTION } from './defaults.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { quote } from './nodes.js';
 import { RESOLVER_SYNTAX, sameResolver, systemResolver } from './resolvers.js';
@@ -92,6 +92,7 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
     attribution: { ...DEFAULT_ATTRIBUTION },
     providers: [],
     statusPages: {},
+    alerts: { ...DEFAULT_ALERTS },
   };
 }
 

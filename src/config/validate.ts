@@ -4,11 +4,11 @@
 import { readRegularFile } from '../util/safe-file.js';
 import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
-import type { AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteSpec, TlsSettings } from '../model.js';
+import type { AlertSettings, AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteSpec, TlsSettings } from '../model.js';
 import { safeLine } from '../util/text.js';
 import { formatIpAndPort, parseIpAndPort } from './address.js';
 import { validateUserProvider } from '../fingerprint/user-providers.js';
-import { DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings } from './defaults.js';
+import { DEFAULT_ALERTS, DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import {
   describe, duplicateKeys, entriesOf, field, fieldsOf, isAbsent, itemsOf, pathAtOffset, quote, report, reportAt, rootSlot,
@@ -28,7 +28,8 @@ export interface ConfigCheck {
 
 // ───────────────────────────── the keys each mapping may hold ─────────────────────────────
 
-const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution', 'statusPages'] as const;
+const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution', 'statusPages', 'alerts'] as const;
+const ALERT_KEYS = ['failureThreshold', 'successThreshold'] as const;
 const ATTRIBUTION_KEYS = ['minSites', 'samples', 'interval'] as const;
 const RESOLVER_KEYS = ['name', 'address', 'tcp', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
@@ -45,6 +46,8 @@ const LIMITS = {
   maxRedirects: [0, 20],
   minSites: [1, 1000],
   samples: [1, 100],
+  failureThreshold: [1, 100],
+  successThreshold: [1, 100],
 } as const;
 const MAX_BODY_SAMPLE_BYTES = 16 * 1024 * 1024;
 const MAX_NAME_LENGTH = 100;
@@ -96,10 +99,23 @@ function readConfig(walk: Walk, baseDir: string): Config {
   const attribution = readAttribution(walk, top.get('attribution'));
   const providers = readProviders(walk, top.get('providers'));
   const statusPages = readStatusPages(walk, top.get('statusPages'));
-  return { source: walk.file, resolvers, run, defaults: probe, sites, tls, attribution, providers, statusPages };
+  const alerts = readAlerts(walk, top.get('alerts'));
+  return { source: walk.file, resolvers, run, defaults: probe, sites, tls, attribution, providers, statusPages, alerts };
 }
 
 // ───────────────────────────── attribution and providers ─────────────────────────────
+
+function readAlerts(walk: Walk, slot: Slot | undefined): AlertSettings {
+  const settings = { ...DEFAULT_ALERTS };
+  if (!slot) return settings;
+  const fields = fieldsOf(walk, slot, ALERT_KEYS, 'a mapping like {failureThreshold: 2, successThreshold: 2}');
+  const failureThreshold = optional(fields?.get('failureThreshold'), (s) => readInteger(walk, s, LIMITS.failureThreshold));
+  const successThreshold = optional(fields?.get('successThreshold'), (s) => readInteger(walk, s, LIMITS.successThreshold));
+  return {
+    ...(failureThreshold !== undefined ? { failureThreshold } : { failureThreshold: settings.failureThreshold }),
+    ...(successThreshold !== undefined ? { successThreshold } : { successThreshold: settings.successThreshold }),
+  };
+}
 
 function readAttribution(walk: Walk, slot: Slot | undefined): AttributionSettings {
   const settings = { ...DEFAULT_ATTRIBUTION };
@@ -139,7 +155,7 @@ function readProviders(walk: Walk, slot: Slot | undefined): unknown[] {
 }
 
 function emptyConfig(source: string): Config {
-  return { source, resolvers: [], run: { ...DEFAULT_RUN_SETTINGS }, defaults: defaultProbeSettings(), sites: [], tls: { ca: null, caFile: null }, attribution: { ...DEFAULT_ATTRIBUTION }, providers: [], statusPages: {} };
+  return { source, resolvers: [], run: { ...DEFAULT_RUN_SETTINGS }, defaults: defaultProbeSettings(), sites: [], tls: { ca: null, caFile: null }, attribution: { ...DEFAULT_ATTRIBUTION }, providers: [], statusPages: {}, alerts: { ...DEFAULT_ALERTS } };
 }
 
 // ───────────────────────────── resolvers ─────────────────────────────

@@ -14,10 +14,24 @@ export const STATE_SCHEMA = 'outage-probe.state/v1';
 const STATE_VERSION = 1;
 const SCHEMA_PATTERN = /^outage-probe\.state\/v(\d+)$/;
 
+/**
+ * Consecutive runs on each side of a failure and whether it was announced: with alert thresholds above 1 a
+ * failure is notified only after `failing` reaches one, its resolution after `passing` reaches the other.
+ * Absent in state saved before thresholds existed (read as announced when failing).
+ */
+export interface AlertStreak {
+  failing: number;
+  passing: number;
+  alerted: boolean;
+  /** When the current failing streak began (the "since" of a later resolved event). */
+  failingSince: string | null;
+}
+
 export interface StoredIncident {
   incident: Incident;
   /** When the incident was first seen (ISO 8601). */
   since: string;
+  streak?: AlertStreak;
 }
 
 export interface StoredSite {
@@ -29,6 +43,7 @@ export interface StoredSite {
   served?: ServedBaseline;
   /** What its last resolving run learned of its delegation: places a later DNS failure from memory. */
   delegation?: Delegation;
+  streak?: AlertStreak;
 }
 
 export interface RunState {
@@ -125,6 +140,11 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function isStreak(value: unknown): boolean {
+  const count = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
+  return isRecord(value) && count(value.failing) && count(value.passing) && typeof value.alerted === 'boolean' && (value.failingSince === null || typeof value.failingSince === 'string');
+}
+
 /** The first thing wrong with a v1 state object, or null. Checks what compareRuns relies on. */
 function stateProblem(value: Record<string, unknown>): string | null {
   if (typeof value.savedAt !== 'string') return 'savedAt';
@@ -135,6 +155,7 @@ function stateProblem(value: Record<string, unknown>): string | null {
     if (!isRecord(entry) || typeof entry.since !== 'string' || !isRecord(entry.incident)) return `incidents.${id}`;
     const incident = entry.incident;
     if (incident.id !== id || typeof incident.layer !== 'string' || !Array.isArray(incident.sites)) return `incidents.${id}.incident`;
+    if (entry.streak !== undefined && !isStreak(entry.streak)) return `incidents.${id}.streak`;
   }
   if (!isRecord(value.sites)) return 'sites';
   for (const [name, entry] of Object.entries(value.sites)) {
@@ -145,6 +166,7 @@ function stateProblem(value: Record<string, unknown>): string | null {
     const d = entry.delegation;
     const names = (x: unknown) => Array.isArray(x) && x.every((n) => typeof n === 'string');
     if (d !== undefined && !(isRecord(d) && names(d.chain) && names(d.nameServers))) return `sites.${name}.delegation`;
+    if (entry.streak !== undefined && !isStreak(entry.streak)) return `sites.${name}.streak`;
   }
   if (!isRecord(value.stacks)) return 'stacks';
   for (const [name, stack] of Object.entries(value.stacks)) {

@@ -10,7 +10,8 @@
 
 import type { Delegation, Incident, Report, ServedBaseline, SiteProvider, SiteReport, StateInfo } from '../model.js';
 import { incidentOpened, incidentResolved, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
-import { STATE_SCHEMA, type RunState, type StoredIncident, type StoredSite } from './store.js';
+import type { AlertSettings } from '../model.js';
+import { STATE_SCHEMA, type AlertStreak, type RunState, type StoredIncident, type StoredSite } from './store.js';
 
 export interface RunComparison {
   /** The report with incidents[].change/since, sites[].change/since, resolvedIncidents and state filled. */
@@ -30,7 +31,16 @@ export interface StateSource {
 /** Evidence lines kept per remembered incident: enough to show in a "resolved" entry, not the whole bulk. */
 const STORED_EVIDENCE = 5;
 
-export function compareRuns(previous: RunState | null, report: Report, now: string, source: StateSource = { file: '', warnings: [] }): RunComparison {
+/** One threshold each way: the default, every change is notified at once. */
+export const NOTIFY_AT_ONCE: AlertSettings = { failureThreshold: 1, successThreshold: 1 };
+
+export function compareRuns(
+  previous: RunState | null,
+  report: Report,
+  now: string,
+  source: StateSource = { file: '', warnings: [] },
+  alerts: AlertSettings = NOTIFY_AT_ONCE,
+): RunComparison {
   const state: StateInfo = { file: source.file, previousRun: previous?.lastRun.startedAt ?? null, warnings: source.warnings };
   const stacks = mergeStacks(previous?.stacks ?? {}, report.sites);
   const lastRun = { startedAt: report.startedAt, verdict: report.verdict };
@@ -45,9 +55,9 @@ export function compareRuns(previous: RunState | null, report: Report, now: stri
     };
   }
 
-  const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage);
+  const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage, alerts);
   const inIncidents = new Set(report.incidents.flatMap((i) => i.sites));
-  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage, inIncidents);
+  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage, inIncidents, alerts);
   return {
     report: { ...report, incidents: incidents.current, resolvedIncidents: incidents.resolved, sites: sites.current, state },
     events: [...incidents.events, ...sites.events],
@@ -55,7 +65,33 @@ export function compareRuns(previous: RunState | null, report: Report, now: stri
   };
 }
 
-function compareIncidents(before: Record<string, StoredIncident>, now: Incident[], at: string, vantage: string) {
+/**
+ * One more run on the failing or the passing side. A failure is announced when its failing streak reaches the
+ * failure threshold, and its resolution when, once announced, its passing streak reaches the success threshold:
+ * a failure that flaps inside the thresholds notifies nothing more.
+ */
+export function nextStreak(before: AlertStreak | undefined, failingNow: boolean, alerts: AlertSettings, at: string): { streak: AlertStreak; announce: 'failing' | 'resolved' | null } {
+  const prev = before ?? { failing: 0, passing: 0, alerted: false, failingSince: null };
+  if (failingNow) {
+    const streak: AlertStreak = { failing: prev.failing + 1, passing: 0, alerted: prev.alerted, failingSince: prev.failing === 0 && !prev.alerted ? at : (prev.failingSince ?? at) };
+    if (!prev.alerted && streak.failing >= alerts.failureThreshold) return { streak: { ...streak, alerted: true }, announce: 'failing' };
+    return { streak, announce: null };
+  }
+  const streak: AlertStreak = { failing: 0, passing: prev.passing + 1, alerted: prev.alerted, failingSince: prev.alerted ? prev.failingSince : null };
+  if (prev.alerted && streak.passing >= alerts.successThreshold) return { streak: { ...streak, alerted: false }, announce: 'resolved' };
+  return { streak, announce: null };
+}
+
+/** State saved before thresholds: a remembered incident was announced when it opened. */
+function incidentStreak(seen: StoredIncident): AlertStreak {
+  return seen.streak ?? { failing: 1, passing: 0, alerted: true, failingSince: seen.since };
+}
+
+function siteStreak(seen: StoredSite): AlertStreak {
+  return seen.streak ?? (seen.status === 'ok' ? { failing: 0, passing: 1, alerted: false, failingSince: null } : { failing: 1, passing: 0, alerted: true, failingSince: seen.since });
+}
+
+function compareIncidents(before: Record<string, StoredIncident>, now: Incident[], at: string, vantage: string, alerts: AlertSettings) {
   const current: Incident[] = [];
   const events: ChangeEvent[] = [];
   const stored: Record<string, StoredIncident> = {};
@@ -63,13 +99,21 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
     const seen = before[incident.id];
     const since = seen?.since ?? at;
     const marked: Incident = { ...incident, change: seen ? 'ongoing' : 'new', since };
-    if (!seen) events.push(incidentOpened(marked, at, vantage));
+    const { streak, announce } = nextStreak(seen ? incidentStreak(seen) : undefined, true, alerts, at);
+    if (announce === 'failing') events.push(incidentOpened(marked, at, vantage));
     current.push(marked);
-    stored[incident.id] = { incident: { ...marked, evidence: marked.evidence.slice(0, STORED_EVIDENCE) }, since };
+    stored[incident.id] = { incident: { ...marked, evidence: marked.evidence.slice(0, STORED_EVIDENCE) }, since, streak };
   }
   const resolved: Incident[] = [];
   for (const [id, seen] of Object.entries(before)) {
     if (stored[id]) continue;
+    const { streak, announce } = nextStreak(incidentStreak(seen), false, alerts, at);
+    if (announce !== 'resolved') {
+      // Announced and not yet gone for successThreshold runs: remembered, so its return is no new incident.
+      // Never announced: forgotten quietly.
+      if (streak.alerted) stored[id] = { ...seen, streak };
+      continue;
+    }
     // Incidents saved by an older version lack the newer fields: give them their empty values.
     const saved: Partial<Incident> = seen.incident;
     const over: Incident = { ...seen.incident, locations: saved.locations ?? [], healthyLocations: saved.healthyLocations ?? [], acknowledged: saved.acknowledged ?? null, change: 'resolved', since: seen.since };
@@ -79,7 +123,7 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
   return { current, resolved, events, stored };
 }
 
-function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string, inIncidents: ReadonlySet<string>) {
+function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string, inIncidents: ReadonlySet<string>, alerts: AlertSettings) {
   const current: SiteReport[] = [];
   const events: ChangeEvent[] = [];
   const stored: Record<string, StoredSite> = {};
@@ -98,18 +142,20 @@ function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at:
       marked = { ...site, change: 'ongoing', since: seen.since };
     } else if (failing) {
       marked = { ...site, change: 'new', since: at };
-      events.push(siteDown(marked, at, vantage));
     } else if (wasFailing) {
       marked = { ...site, change: 'resolved', since: at };
-      events.push(siteRecovered(marked, seen.since, at, vantage));
     } else {
       marked = { ...site, change: null, since: seen?.since ?? at };
     }
+    const previousStreak = seen ? siteStreak(seen) : undefined;
+    const { streak, announce } = nextStreak(previousStreak, failing, alerts, at);
+    if (announce === 'failing') events.push(siteDown(marked, at, vantage));
+    if (announce === 'resolved') events.push(siteRecovered(marked, previousStreak?.failingSince ?? seen?.since ?? null, at, vantage));
     current.push(marked);
     const served = inIncidents.has(site.name) ? undefined : servedBaseline(site);
     const keep = served ?? seen?.served;
     const delegation = learnedDelegation(site) ?? seen?.delegation;
-    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change, ...(keep ? { served: keep } : {}), ...(delegation ? { delegation } : {}) };
+    stored[site.name] = { status: marked.status, since: marked.since!, change: marked.change, ...(keep ? { served: keep } : {}), ...(delegation ? { delegation } : {}), streak };
   }
   return { current, events, stored };
 }

@@ -76,6 +76,7 @@ describe('parseConfig: valid files', () => {
       attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
       statusPages: {},
+      alerts: { failureThreshold: 1, successThreshold: 1 },
     };
     expect(loadConfigFile(path)).toEqual(expected);
   });
@@ -92,6 +93,7 @@ describe('parseConfig: valid files', () => {
       attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
       statusPages: {},
+      alerts: { failureThreshold: 1, successThreshold: 1 },
     } satisfies Config);
   });
 

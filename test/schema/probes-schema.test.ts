@@ -137,6 +137,8 @@ describe('probes.yaml schema matches the checker', () => {
       maxRedirects: defs.defaults!,
       minSites: defs.attribution!,
       samples: defs.attribution!,
+      failureThreshold: defs.alerts!,
+      successThreshold: defs.alerts!,
     };
     const found = [...limits.matchAll(/(\w+): \[(\d+), (\d+)\]/g)];
     expect(found.length).toBeGreaterThan(0);

@@ -44,10 +44,10 @@ describe('compareRuns: the first run', () => {
     expect(first.next.incidents['provider:Cloudflare:edge']!.since).toBe(T0);
     expect(first.next.incidents['provider:Cloudflare:edge']!.incident.evidence).toHaveLength(5);
     expect(first.next.sites).toEqual({
-      shop: { status: 'down', since: T0, change: 'new' },
-      blog: { status: 'degraded', since: T0, change: 'new' },
+      shop: { status: 'down', since: T0, change: 'new', streak: { failing: 1, passing: 0, alerted: true, failingSince: T0 } },
+      blog: { status: 'degraded', since: T0, change: 'new', streak: { failing: 1, passing: 0, alerted: true, failingSince: T0 } },
       // The control served its content: the baseline a later challenge is compared with.
-      control: { status: 'ok', since: T0, change: null, served: 'content' },
+      control: { status: 'ok', since: T0, change: null, served: 'content', streak: { failing: 0, passing: 1, alerted: false, failingSince: null } },
     });
   });
 
@@ -77,7 +77,7 @@ describe('compareRuns: later runs', () => {
     const second = compareRuns(first.next, swung, T1);
     expect(second.events).toEqual([]);
     expect(second.report.sites.find((s) => s.name === 'blog')).toMatchObject({ status: 'down', change: 'ongoing', since: T0 });
-    expect(second.next.sites.blog).toEqual({ status: 'down', since: T0, change: 'ongoing' });
+    expect(second.next.sites.blog).toEqual({ status: 'down', since: T0, change: 'ongoing', streak: { failing: 2, passing: 0, alerted: true, failingSince: T0 } });
   });
 
   it('recovery resolves the incident and the sites, with since-when', () => {
