@@ -1,5 +1,5 @@
 // `--append FILE`: one NDJSON line per run, for later analysis (jq, DuckDB, a spreadsheet). The line is small
-// (counts and incidents, no attempts); state/history.ts appends it.
+// (counts and incidents, no attempts); state/history.ts appends it. Its contract: schema/history.schema.json.
 
 import type { Change, IncidentKind, Layer, Report, Verdict } from '../model.js';
 
@@ -14,7 +14,7 @@ export interface HistoryLine {
   verdict: Verdict;
   exitCode: number;
   complete: boolean;
-  counts: { sites: number; ok: number; degraded: number; down: number; attempts: number; failedAttempts: number };
+  counts: { sites: number; ok: number; degraded: number; down: number; untested: number; attempts: number; failedAttempts: number };
   incidents: Array<{ id: string; kind: IncidentKind; provider: string | null; layer: Layer; sites: string[]; confidence: number; change: Change | null }>;
   /** With --state: ids of the incidents of the last run that are over now. */
   resolvedIncidents: string[];
@@ -39,6 +39,7 @@ export function historyRecord(report: Report): HistoryLine {
       ok: count('ok'),
       degraded: count('degraded'),
       down: count('down'),
+      untested: count('untested'),
       attempts: attempts.length,
       failedAttempts: attempts.filter((a) => a.outcome !== 'ok').length,
     },
@@ -53,8 +54,8 @@ export function historyRecord(report: Report): HistoryLine {
     })),
     resolvedIncidents: report.resolvedIncidents.map((i) => i.id),
     failing: report.sites
-      .filter((s) => s.status !== 'ok')
-      .map((s) => ({ site: s.name, status: s.status as 'degraded' | 'down', change: s.change })),
+      .filter((s): s is typeof s & { status: 'degraded' | 'down' } => s.status === 'degraded' || s.status === 'down')
+      .map((s) => ({ site: s.name, status: s.status, change: s.change })),
   };
 }
 

@@ -232,17 +232,19 @@ function attemptsTable(report: Report, c: ChalkInstance, width: number): string 
         a.path,
         a.path === 'proxy' ? safeLine(a.proxy ?? '', 40) : (a.address ?? '-'),
         safeLine(a.resolvers.join(',') || '-', 24),
+        formatMs(dnsMs(site, a)),
         formatMs(a.timings.connectMs),
         formatMs(a.timings.tlsMs),
         formatMs(a.timings.ttfbMs),
         formatMs(a.timings.totalMs),
+        a.httpVersion === null ? '-' : a.httpVersion === '2' ? 'h2' : `h${a.httpVersion}`,
         a.outcome === 'ok' ? `ok ${a.httpStatus ?? ''}`.trim() : attemptResult(a),
       ]);
     }
   }
-  const head = ['SITE', 'PATH', 'ADDRESS', 'VIA', 'CONN', 'TLS', 'TTFB', 'TOTAL', 'RESULT'];
+  const head = ['SITE', 'PATH', 'ADDRESS', 'VIA', 'DNS', 'CONN', 'TLS', 'TTFB', 'TOTAL', 'HTTP', 'RESULT'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const rightAligned = new Set([4, 5, 6, 7]);
+  const rightAligned = new Set([4, 5, 6, 7, 8]);
   const line = (cells: string[], style: (text: string, i: number) => string) => {
     const fixed = cells.slice(0, -1).map((cell, i) => (rightAligned.has(i) ? cell.padStart(widths[i]!) : cell.padEnd(widths[i]!)));
     const used = fixed.reduce((n, cell) => n + cell.length + 2, 0);
@@ -253,6 +255,18 @@ function attemptsTable(report: Report, c: ChalkInstance, width: number): string 
     line(head, (t) => c.bold(t)),
     ...rows.map((r) => line(r, (t, i) => (i === head.length - 1 && !t.startsWith('ok') ? c.yellow(t) : t))),
   ].join('\n');
+}
+
+/**
+ * How long the address this attempt used took to resolve: the fastest answer of its family among the resolvers
+ * credited with it (the fetch could start then). An attempt that got no address spent its whole time in DNS.
+ */
+function dnsMs(site: SiteReport, a: Attempt): number | null {
+  if (a.path === 'edge' && a.address === null) return a.timings.totalMs;
+  if (a.path !== 'edge' || a.family === null) return null;
+  const type = a.family === 6 ? 'AAAA' : 'A';
+  const times = site.dns.filter((d) => d.type === type && d.name === site.host && a.resolvers.includes(d.resolver) && d.values.includes(a.address!)).map((d) => d.durationMs);
+  return times.length > 0 ? Math.min(...times) : null;
 }
 
 function attemptResult(a: Attempt): string {

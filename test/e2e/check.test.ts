@@ -165,10 +165,17 @@ describe('check against 3 resolvers and 10 sites', () => {
     expect(r.stdout).not.toMatch(/\u001b\[/); // no colour when not a terminal
   });
 
-  it('lists every attempt with -v', async () => {
+  it('lists every attempt with -v, with its DNS time and negotiated HTTP version', async () => {
     const r = await runCli(['check', '--config', configFile, '-v']);
     for (const k of SITES) expect(r.stdout).toContain(primary(k));
     for (const line of r.stdout.trimEnd().split('\n')) expect(line.length).toBeLessThanOrEqual(100);
+    const lines = r.stdout.split('\n');
+    const head = lines.findIndex((l) => /^SITE\s+PATH\s+ADDRESS\s+VIA\s+DNS\s+CONN\s+TLS\s+TTFB\s+TOTAL\s+HTTP\s+RESULT$/.test(l));
+    expect(head).toBeGreaterThan(-1);
+    // Every ok edge attempt resolved its address through a resolver (a DNS time) and spoke HTTP/1.1 or h2.
+    const ok = lines.slice(head + 1).filter((l) => / edge /.test(l) && / ok \d{3}$/.test(l));
+    expect(ok.length).toBeGreaterThan(0);
+    for (const l of ok) expect(l).toMatch(/\s\d+(\.\d+)?m?s\s+\S+\s+\S+\s+\S+\s+\S+\s+(h1\.1|h2)\s+ok \d{3}$/);
   });
 
   it('streams NDJSON: one line per attempt, then a summary', async () => {

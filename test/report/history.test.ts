@@ -41,7 +41,7 @@ describe('historyLine', () => {
       verdict: 'provider-incident',
       exitCode: 2,
       complete: true,
-      counts: { sites: 3, ok: 1, degraded: 1, down: 1, attempts: 3, failedAttempts: 2 },
+      counts: { sites: 3, ok: 1, degraded: 1, down: 1, untested: 0, attempts: 3, failedAttempts: 2 },
       incidents: [{ id: 'provider:Cloudflare:edge', kind: 'provider', provider: 'Cloudflare', layer: 'edge', sites: ['shop', 'blog'], confidence: 0.85, change: 'new' }],
       resolvedIncidents: [],
       failing: [
@@ -49,6 +49,22 @@ describe('historyLine', () => {
         { site: 'blog', status: 'degraded', change: 'new' },
       ],
     });
+  });
+
+  it('is valid against schema/history.schema.json, and an untested site is counted, not listed as failing', async () => {
+    const { makeAjv } = await import('../support/schema.js');
+    const ajv = makeAjv();
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../../schema/history.schema.json', import.meta.url), 'utf8')) as object);
+    const untested = report([siteReport('shop', 'down'), siteReport('far', 'untested')]);
+    for (const run of [...runs(), untested]) {
+      const line = JSON.parse(historyLine(run)) as unknown;
+      expect(validate(line), JSON.stringify(validate.errors)).toBe(true);
+    }
+    const line = JSON.parse(historyLine(untested)) as { counts: { untested: number }; failing: Array<{ site: string }> };
+    expect(line.counts.untested).toBe(1);
+    expect(line.failing.map((f) => f.site)).toEqual(['shop']);
+    // Closed objects: a drifted field is caught.
+    expect(validate({ ...(JSON.parse(historyLine(untested)) as object), extra: 1 })).toBe(false);
   });
 
   it('records resolved incidents by id', () => {
