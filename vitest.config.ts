@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Bounds the whole run and names what hangs (see the file); the default reporter prints as before.
+    reporters: ['default', './test/support/watchdog-reporter.ts'],
+    setupFiles: ['./test/support/current-test.ts'],
   },
 });

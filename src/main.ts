@@ -8,9 +8,17 @@ import { EXIT } from './exit-codes.js';
 // and a bug that escapes every handler still exits 70, which cron and systemd do not count as a verdict.
 const interrupt = new AbortController();
 let signalExit: number | null = null;
+/**
+ * After a signal the command has this long to print its partial report and write its state; then the process
+ * leaves whatever it is still waiting on, so a supervisor's SIGTERM (systemd, timeout(1), a test's spawnSync)
+ * always ends it.
+ */
+const SIGNAL_GRACE_MS = 3_000;
 const onSignal = (name: 'SIGINT' | 'SIGTERM') => () => {
   if (signalExit !== null) process.exit(signalExit); // a second Ctrl-C: leave now
   signalExit = name === 'SIGINT' ? EXIT.interrupted : EXIT.terminated;
+  const exitCode = signalExit;
+  setTimeout(() => process.exit(exitCode), SIGNAL_GRACE_MS).unref();
   interrupt.abort(new Error(name));
 };
 process.on('SIGINT', onSignal('SIGINT'));

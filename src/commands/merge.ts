@@ -1,7 +1,8 @@
 // `outage-probe merge REPORT...`: read the reports of several vantage points (files, or - for stdin), keep one
 // run per vantage, and say which incidents are global, regional or one vantage's own. No probing.
 
-import { readFileSync } from 'node:fs';
+import { constants, openSync, statSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { hostname } from 'node:os';
 import type { Report } from '../model.js';
 import { EXIT } from '../exit-codes.js';
@@ -9,7 +10,7 @@ import { mergeReports } from '../merge/index.js';
 import { readReports } from '../merge/read.js';
 import type { MergedReport, VantageRun } from '../merge/types.js';
 import { outputFormat } from '../report/formats/index.js';
-import { replaceFile } from '../util/safe-file.js';
+import { readRegularFile, replaceFile } from '../util/safe-file.js';
 import { safeLine } from '../util/text.js';
 import { TOOL_VERSION } from '../version.js';
 import type { CheckIo, OutputFormat } from './check.js';
@@ -31,6 +32,9 @@ export interface MergeIo extends CheckIo {
 /** How stdin is named in messages and in the merged report's vantages[].file. */
 export const STDIN = '(stdin)';
 
+/** The largest report read, from a file or stdin (a 100,000-site --json report is about 200 MB). */
+export const MAX_REPORT_BYTES = 256 * 1024 * 1024;
+
 function say(io: CheckIo, line: string): void {
   io.stderr.write(`outage-probe merge: ${safeLine(line, 2000)}\n`);
 }
@@ -49,7 +53,7 @@ export async function runMerge(inputs: string[], options: MergeCommandOptions, i
   const warnings: string[] = [];
   for (const input of inputs) {
     const file = input === '-' ? STDIN : input;
-    const text = input === '-' ? await readStream(io.stdin) : readText(input);
+    const text = await readInput(input, io);
     if (typeof text !== 'string') {
       problems.push(text.problem);
       continue;
@@ -74,19 +78,70 @@ export async function runMerge(inputs: string[], options: MergeCommandOptions, i
   return all.exitCode;
 }
 
+/** A report file, a pipe given by name (`merge <(ssh host cat report.json)`), or stdin for `-`. */
+async function readInput(input: string, io: MergeIo): Promise<string | { problem: string }> {
+  if (input === '-') return readStream(io.stdin, STDIN, io.signal);
+  if (isFifo(input)) return readStream(openPipe(input), input, io.signal);
+  return readText(input);
+}
+
+/**
+ * A named pipe, opened without blocking (a blocking open waits for a writer inside libuv's thread pool, and then
+ * even process.exit waits for it). A pipe whose writer has not opened it yet reads as empty.
+ */
+function openPipe(file: string): NodeJS.ReadableStream {
+  return new Socket({ fd: openSync(file, constants.O_RDONLY | constants.O_NONBLOCK), readable: true, writable: false });
+}
+
+function isFifo(file: string): boolean {
+  try {
+    return statSync(file).isFIFO();
+  } catch {
+    return false;
+  }
+}
+
 function readText(file: string): string | { problem: string } {
   try {
-    return readFileSync(file, 'utf8');
+    return readRegularFile(file, MAX_REPORT_BYTES);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (err as Error).message;
+    const why =
+      code === 'ENOENT' ? 'no such file'
+      : code === 'EISDIR' ? 'is a directory'
+      : code === 'ENOTREGULAR' ? 'not a regular file or a pipe'
+      : code === 'EFBIG' ? `larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB`
+      : code === 'EACCES' ? 'permission denied'
+      : (err as Error).message;
     return { problem: `cannot read ${file}: ${why}` };
   }
 }
 
-async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
+/** All of a stream, unless it passes MAX_REPORT_BYTES or a signal ends the run first. */
+async function readStream(stream: NodeJS.ReadableStream, name: string, signal: AbortSignal | undefined): Promise<string | { problem: string }> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  let size = 0;
+  const stop = new Promise<'interrupted'>((resolve) => {
+    if (signal?.aborted) resolve('interrupted');
+    signal?.addEventListener('abort', () => resolve('interrupted'), { once: true });
+  });
+  const read = (async () => {
+    try {
+      for await (const chunk of stream) {
+        const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        size += buffer.length;
+        if (size > MAX_REPORT_BYTES) return 'too large' as const;
+        chunks.push(buffer);
+      }
+      return 'done' as const;
+    } catch (err) {
+      return { problem: `cannot read ${name}: ${(err as Error).message}` };
+    }
+  })();
+  const ended = await Promise.race([read, stop]);
+  if (typeof ended === 'object') return ended;
+  if (ended === 'interrupted') return { problem: `${name}: interrupted before the report ended` };
+  if (ended === 'too large') return { problem: `${name}: larger than ${MAX_REPORT_BYTES / 1024 / 1024} MiB` };
   return Buffer.concat(chunks).toString('utf8');
 }
 

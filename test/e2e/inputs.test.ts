@@ -2,10 +2,11 @@
 // once, a config with tens of thousands of problems is reported in a bounded number of lines and in linear time,
 // and sites the run had no time for are "not probed", never "down".
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopback, type Loopback } from '../support/loopback.js';
-import { runCli } from '../support/cli.js';
+import { BIN, runCli } from '../support/cli.js';
 import { expectValidReport } from '../support/schema.js';
 import type { Report } from '../../src/model.js';
 
@@ -97,5 +98,59 @@ describe('sites the deadline left no time for', () => {
     expect(report.incidents).toEqual([]);
     expect(report.sites.filter((s) => s.status === 'down').length).toBeLessThanOrEqual(1);
     expect(report.verdict).not.toBe('local-network');
+  });
+});
+
+/** Start the binary with stdin as a pipe the test holds open; `stop` sends a signal and waits for the exit. */
+function startHoldingStdin(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const exited = new Promise<{ code: number | null; stderr: string; ms: number }>((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stderr, ms: performance.now() - signalledAt });
+    }),
+  );
+  let signalledAt = 0;
+  return {
+    async stop(signal: NodeJS.Signals) {
+      signalledAt = performance.now();
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+describe('merge: reports that never end', () => {
+  it('SIGTERM while stdin is still open ends it at once with exit 143, naming what was cut short', async () => {
+    const run = startHoldingStdin(['merge', '-', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const r = await run.stop('SIGTERM');
+    expect(r.code).toBe(143);
+    expect(r.ms).toBeLessThan(2_000);
+    expect(r.stderr).toContain('(stdin): interrupted before the report ended');
+  });
+
+  it('a named pipe is read to its end, even when its writer comes later; /dev/zero is refused', async () => {
+    const fifo = `${lab.dir}/report.fifo`;
+    execFileSync('mkfifo', [fifo]);
+    const drill = await runCli(['drill', 'cloudflare-dns-2025-07-14', '--json']);
+    expect(drill.code).toBe(2);
+    // Asynchronously: a synchronous write to a pipe nobody reads yet would block this worker.
+    setTimeout(() => void writeFile(fifo, drill.stdout), 500);
+    const merged = await runCli(['merge', fifo, '--json']);
+    const fromFile = await runCli(['merge', lab.writeFile('report.json', drill.stdout), '--json']);
+    type Merged = { vantages: Array<{ file: string }>; incidents: unknown[] };
+    const [viaPipe, viaFile] = [JSON.parse(merged.stdout) as Merged, JSON.parse(fromFile.stdout) as Merged];
+    expect(viaPipe.vantages.map((v) => v.file)).toEqual([fifo]);
+    expect(merged.code).toBe(fromFile.code);
+    expect(viaPipe.incidents).toEqual(viaFile.incidents);
+    expect(viaPipe.incidents.length).toBeGreaterThan(0);
+
+    const zero = await runCli(['merge', '/dev/zero', '--json']);
+    expect(zero.code).toBe(64);
+    expect(zero.stderr).toContain('cannot read /dev/zero: not a regular file or a pipe');
   });
 });

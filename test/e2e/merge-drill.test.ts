@@ -17,7 +17,7 @@ import { renderOpenMetrics } from '../../src/report/openmetrics.js';
 import { loadScenario, type EdgeFault, type Scenario, type ScenarioFaults } from '../../src/lab/scenario.js';
 import { startWorld, type World } from '../../src/lab/world.js';
 import { TOOL_VERSION } from '../../src/version.js';
-import { BIN, runCli } from '../support/cli.js';
+import { BIN, runCli, runShell } from '../support/cli.js';
 import { makeAjv, reportSchema } from '../support/schema.js';
 import { captureIo, leftoverHandles, networkHandles } from '../drill/support.js';
 
@@ -135,13 +135,9 @@ describe('three vantages, merged', () => {
     }
   });
 
-  it('reads a report from stdin (-) too', () => {
-    const r = spawnSync(process.execPath, [BIN, 'merge', files[0]!, '-', files[2]!, '--json'], {
-      input: readFileSync(files[1]!, 'utf8'),
-      encoding: 'utf8',
-      timeout: 15_000,
-    });
-    expect(r.status).toBe(2);
+  it('reads a report from stdin (-) too', async () => {
+    const r = await runShell(`${process.execPath} ${BIN} merge ${files[0]!} - ${files[2]!} --json < ${files[1]!}`, { timeoutMs: 15_000 });
+    expect(r.code).toBe(2);
     const merged = JSON.parse(r.stdout) as MergedReport;
     expect(merged.vantages.map((v) => [v.name, v.file])).toEqual([['eu', files[0]], ['us', '(stdin)'], ['ap', files[2]]]);
     expect(merged.incidents[0]!.spread).toBe('global');

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { loadScenario } from '../../src/lab/scenario.js';
 import { startWorld, type World } from '../../src/lab/world.js';
-import { BIN } from '../support/cli.js';
+import { BIN, runShell } from '../support/cli.js';
 
 const exec = promisify(execFile);
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -147,9 +147,9 @@ describe('the README section on several vantage points', () => {
       const lines = sectionBlocks('sh').flatMap((b) => b.split('\n')).filter((l) => l.startsWith('outage-probe '));
       expect(lines.map((l) => l.split(' ')[1])).toEqual(['drill', 'drill', 'drill', 'merge']);
       const local = (line: string) => line.replace(/^outage-probe /, `${process.execPath} ${BIN} `);
-      for (const line of lines.slice(0, 3)) spawnSync('sh', ['-c', local(line)], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-      const merged = spawnSync('sh', ['-c', `${local(lines[3]!)} --json`], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
-      expect(merged.status, merged.stderr).toBe(2);
+      for (const line of lines.slice(0, 3)) await runShell(local(line), { cwd: dir, timeoutMs: 20_000 });
+      const merged = await runShell(`${local(lines[3]!)} --json`, { cwd: dir, timeoutMs: 20_000 });
+      expect(merged.code, merged.stderr).toBe(2);
       const report = JSON.parse(merged.stdout) as { incidents: Array<{ id: string; spread: string; vantages: string[] }> };
       expect(report.incidents.map((i) => [i.id, i.spread, i.vantages])).toEqual([
         ['provider:Cloudflare:edge', 'regional', ['eu-west']],

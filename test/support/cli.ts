@@ -33,3 +33,30 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?:
     });
   });
 }
+
+/**
+ * Run a shell command line (a README example, say) in its own process group; at the timeout the whole group is
+ * killed, so neither the shell nor what it started can outlive the test or block it.
+ */
+export function runShell(command: string, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn('sh', ['-c', command], { cwd: options.cwd, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => {
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, options.timeoutMs ?? 60_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
