@@ -143,6 +143,42 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       run(await runDrill(scenario, { ...reportOptionsFrom(flags), resolver: [], ...lab }, io));
     });
 
+  program
+    .command('map')
+    .description('what each site depends on at every layer, and what one provider failing would take down')
+    .argument('[urls...]', 'map these URLs instead of a config file')
+    .option('-c, --config <path>', 'config file (default: ./probes.yaml, else the packaged default); with --from, only its providers are read')
+    .option('--resolver <spec>', 'with URLs: a resolver, repeatable: IP[:port], doh:https://…/dns-query, or system', collect, [])
+    .option('--from <report>', 'map a saved report (check --json or --ndjson; - for stdin) instead of probing')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'mermaid', 'dot']).default('table'))
+    .option('--json', 'the map as JSON (same as --format json)')
+    .option('--spof-threshold <percent>', 'a provider alone for at least this share of the sites is a single point of failure (default 25)')
+    .option('--timeout <duration>', 'per-attempt timeout, e.g. 3s (overrides the config)')
+    .option('--deadline <duration>', 'the whole run ends by then, e.g. 30s (overrides the config)')
+    .option('--concurrency <n>', 'fetches in flight at most (overrides the config)')
+    .option('--vantage <name>', 'name of this probing host in the map (default: the host name)')
+    .option('-o, --output <file>', 'write the map to this file atomically instead of stdout')
+    .option('--no-color', 'no colour, even on a terminal')
+    .addHelpText('after', `\n${exitCodeHelp()}`)
+    .action(async (urls: string[], flags: Record<string, unknown>) => {
+      const { runMap } = await import('./commands/map.js');
+      const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
+      const options = {
+        format: (flags.json ? 'json' : flags.format) as 'table' | 'json' | 'mermaid' | 'dot',
+        resolver: flags.resolver as string[],
+        color: flags.color !== false,
+        ...text('config'),
+        ...text('from'),
+        ...text('spofThreshold'),
+        ...text('timeout'),
+        ...text('deadline'),
+        ...text('concurrency'),
+        ...text('vantage'),
+        ...text('output'),
+      };
+      run(await runMap(urls, options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal }));
+    });
+
   // Only the report flags that mean something without probing: merge reads finished reports.
   program
     .command('merge')

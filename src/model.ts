@@ -472,6 +472,31 @@ export interface SiteProvider {
   evidence: string[];
 }
 
+/** The layers `map` reads: the attribution layers a provider can serve, plus the CA that issued the certificate. */
+export type DependencyLayer = 'authoritative-dns' | 'edge' | 'challenge' | 'origin' | 'tls-issuer';
+
+/** One provider a site depends on at one layer (classify/dependencies.ts), with the evidence that named it. */
+export interface Dependency {
+  layer: DependencyLayer;
+  /** Display name: a catalogued provider, a CA, or "<domain> name servers" for name servers no provider claims. */
+  provider: string;
+  /** False for what the catalog does not know (the site's own name servers, say). */
+  identified: boolean;
+  evidence: string[];
+  /** Edge only: the resolvers whose answers led to this provider (different CDNs from different resolvers is multi-CDN). */
+  resolvers: string[] | null;
+  /** Hosting only: the cloud region, where address ranges or the provider's headers tell. */
+  region: string | null;
+}
+
+/** What a site serves, as one run saw it. */
+export interface ServedInfo {
+  /** served: reached over IPv6; published(-unreachable): AAAA records, not reached from here; not-published: no AAAA. */
+  ipv6: 'served' | 'published' | 'published-unreachable' | 'not-published' | 'unknown';
+  /** HTTP versions negotiated with the site's edge ("2", "1.1"). */
+  httpVersions: string[];
+}
+
 export interface Blame {
   layer: Layer;
   /** The provider blamed, or null (the site itself, the local network, an unknown host). */

@@ -79,7 +79,7 @@ export async function runMerge(inputs: string[], options: MergeCommandOptions, i
 }
 
 /** A report file, a pipe given by name (`merge <(ssh host cat report.json)`), or stdin for `-`. */
-async function readInput(input: string, io: MergeIo): Promise<string | { problem: string }> {
+export async function readInput(input: string, io: MergeIo): Promise<string | { problem: string }> {
   if (input === '-') return readStream(io.stdin, STDIN, io.signal);
   if (isFifo(input)) return readStream(openPipe(input), input, io.signal);
   return readText(input);

@@ -1,0 +1,108 @@
+// `outage-probe map`: what each site depends on, layer by layer, and what one provider's failure would take
+// down. Probes like `check` (same config, resolvers and flags), or reads a saved check report with --from.
+
+import { hostname } from 'node:os';
+import type { Report } from '../model.js';
+import { ConfigError, configErrorLines } from '../config/errors.js';
+import { UsageError } from '../cli-errors.js';
+import { EXIT } from '../exit-codes.js';
+import { loadCatalog } from '../fingerprint/index.js';
+import { buildMap, DEFAULT_SPOF_THRESHOLD, renderDot, renderMapTable, renderMermaid, type SiteMap } from '../map/index.js';
+import { readReports } from '../merge/read.js';
+import { replaceFile } from '../util/safe-file.js';
+import { TOOL_VERSION } from '../version.js';
+import { loadCheckConfig, probeAndReport, type CheckIo, type CheckOptions } from './check.js';
+import { readInput, type MergeIo } from './merge.js';
+
+export const MAP_FORMATS = ['table', 'json', 'mermaid', 'dot'] as const;
+export type MapFormat = (typeof MAP_FORMATS)[number];
+
+export interface MapOptions extends Pick<CheckOptions, 'config' | 'resolver' | 'timeout' | 'deadline' | 'concurrency' | 'vantage' | 'color' | 'packagedConfig' | 'cwd'> {
+  format: MapFormat;
+  /** --from FILE (or - for stdin): a report written by check --json or --ndjson, instead of probing. */
+  from?: string;
+  /** --spof-threshold PERCENT. */
+  spofThreshold?: string;
+  output?: string;
+}
+
+function say(io: CheckIo, line: string): void {
+  io.stderr.write(`outage-probe map: ${line}\n`);
+}
+
+/** "25", "25%" or "25 %" → 0.25; a usage error otherwise. */
+export function parseThreshold(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_SPOF_THRESHOLD;
+  const m = /^\s*(\d{1,3}(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  const value = m ? Number(m[1]) : NaN;
+  if (!(value > 0 && value <= 100)) throw new UsageError(`--spof-threshold: give a percentage above 0 and at most 100, e.g. 25 (got "${text}")`);
+  return value / 100;
+}
+
+async function reportFrom(file: string, io: MergeIo): Promise<Report | { problem: string }> {
+  const text = await readInput(file, io);
+  if (typeof text !== 'string') return text;
+  const read = readReports(text, file === '-' ? '(stdin)' : file);
+  if ('problem' in read) return { problem: read.problem };
+  if (read.reports.length > 1) say(io, `warning: ${file} holds ${read.reports.length} reports; mapping the last`);
+  return read.reports[read.reports.length - 1]!;
+}
+
+export function renderMap(map: SiteMap, format: MapFormat, options: { color: boolean; width: number }): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(map, null, 2)}\n`;
+    case 'mermaid':
+      return renderMermaid(map);
+    case 'dot':
+      return renderDot(map);
+    case 'table':
+      return renderMapTable(map, { color: options.color, verbose: false, width: options.width });
+  }
+}
+
+export async function runMap(urls: string[], options: MapOptions, io: MergeIo): Promise<number> {
+  let threshold: number;
+  let report: Report;
+  let userProviders: unknown[] = [];
+  try {
+    threshold = parseThreshold(options.spofThreshold);
+    if (options.from !== undefined && urls.length > 0) throw new UsageError('give URLs or --from REPORT, not both');
+    if (options.from !== undefined) {
+      if (options.config !== undefined) userProviders = loadCheckConfig([], { ...options, format: 'json', verbose: false }).providers;
+      const read = await reportFrom(options.from, io);
+      if ('problem' in read) {
+        say(io, read.problem);
+        return EXIT.usage;
+      }
+      report = read;
+    } else {
+      const config = loadCheckConfig(urls, { ...options, format: 'json', verbose: false });
+      userProviders = config.providers;
+      report = await probeAndReport(config, { format: options.format === 'table' ? 'table' : 'json', ...(options.vantage ? { vantage: options.vantage } : { vantage: hostname() }) }, io);
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.stderr.write(configErrorLines(err.issues));
+      return err.input === 'command-line' ? EXIT.usage : EXIT.config;
+    }
+    if (err instanceof UsageError) {
+      io.stderr.write(`outage-probe: ${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+  const map = buildMap(report, loadCatalog(userProviders), {
+    spofThreshold: threshold,
+    source: options.from !== undefined ? { kind: 'report', file: options.from === '-' ? '(stdin)' : options.from } : { kind: 'probed', file: null },
+    version: TOOL_VERSION,
+  });
+  const terminal = io.stdout.isTTY === true && options.output === undefined;
+  const text = renderMap(map, options.format, {
+    color: options.format === 'table' && options.color && terminal && !io.env.NO_COLOR,
+    width: terminal && io.stdout.columns ? io.stdout.columns : 100,
+  });
+  if (options.output) replaceFile(options.output, text, 'map (--output)');
+  else io.stdout.write(text);
+  return io.signal?.aborted ? EXIT.interrupted : EXIT.ok;
+}

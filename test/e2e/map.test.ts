@@ -1,0 +1,116 @@
+// `outage-probe map` through the binary, on the lab's healthy world (sites on Cloudflare, Fastly, Akamai and
+// CloudFront edges; DNS at Cloudflare, AWS and Dyn; one site with no CDN): every layer named right, shares
+// computed, a map from a saved report equal to a probed one, and pictures Graphviz renders.
+
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadScenario } from '../../src/lab/scenario.js';
+import { startWorld, type World } from '../../src/lab/world.js';
+import type { SiteMap } from '../../src/map/index.js';
+import { runCli, runShell } from '../support/cli.js';
+import { makeAjv } from '../support/schema.js';
+
+const MAP_SCHEMA = JSON.parse(readFileSync(new URL('../../schema/map.schema.json', import.meta.url), 'utf8')) as { $id: string };
+const ajv = makeAjv();
+ajv.addSchema(MAP_SCHEMA);
+const validateMap = ajv.getSchema(MAP_SCHEMA.$id)!;
+const hasDot = spawnSync('sh', ['-c', 'command -v dot'], { timeout: 5_000 }).status === 0;
+
+let world: World;
+let probed: SiteMap;
+
+beforeAll(async () => {
+  world = await startWorld(loadScenario('healthy'));
+  const r = await runCli(['map', '--config', world.configPath, '--json'], { cwd: world.dir });
+  expect(r.code, r.stderr).toBe(0);
+  probed = JSON.parse(r.stdout) as SiteMap;
+}, 60_000);
+
+afterAll(async () => {
+  await world?.close();
+});
+
+const layer = (map: SiteMap, site: string, at: string) =>
+  map.sites.find((s) => s.name === site)!.stack.filter((d) => d.layer === at).map((d) => d.provider);
+
+describe('map', () => {
+  it('writes JSON its schema describes, naming each site’s provider at every layer', () => {
+    expect(validateMap(probed), JSON.stringify(validateMap.errors)).toBe(true);
+    expect(probed.source).toEqual({ kind: 'probed', file: null });
+    expect([layer(probed, 'shop', 'authoritative-dns'), layer(probed, 'shop', 'edge')]).toEqual([['Cloudflare'], ['Cloudflare']]);
+    expect([layer(probed, 'ledger', 'authoritative-dns'), layer(probed, 'ledger', 'edge')]).toEqual([['AWS'], ['Cloudflare']]);
+    expect([layer(probed, 'tunes', 'authoritative-dns'), layer(probed, 'tunes', 'edge')]).toEqual([['Dyn'], ['Akamai']]);
+    expect(layer(probed, 'tickets', 'edge')).toEqual(['Amazon CloudFront']);
+    expect(layer(probed, 'news', 'edge')).toEqual(['Fastly']);
+    // No CDN is "none", not "unknown": the site answered directly.
+    expect(layer(probed, 'blog', 'edge')).toEqual([]);
+    expect(probed.sites.find((s) => s.name === 'blog')!.unknown).toEqual([]);
+    // Every https site's certificate came from the lab's CA: one issuer for all 11 sites.
+    expect(probed.providers.find((p) => p.layer === 'tls-issuer')).toMatchObject({ share: 1, alone: expect.arrayContaining(['shop', 'blog']) });
+  });
+
+  it('computes shares and the blast radius: Cloudflare alone for 4 of 11 sites, across DNS and edge', () => {
+    const share = (provider: string, at: string) => probed.providers.find((p) => p.provider === provider && p.layer === at)?.share;
+    expect(share('Cloudflare', 'edge')).toBeCloseTo(3 / 11);
+    expect(share('Cloudflare', 'authoritative-dns')).toBeCloseTo(3 / 11);
+    expect(share('Akamai', 'edge')).toBeCloseTo(2 / 11);
+    const cloudflare = probed.blastRadius.find((r) => r.provider === 'Cloudflare')!;
+    expect([...cloudflare.down].sort()).toEqual(['blog', 'forum', 'ledger', 'shop']);
+    expect(cloudflare).toMatchObject({ layers: ['authoritative-dns', 'edge'], spof: true });
+    expect(probed.blastRadius.find((r) => r.provider === 'Akamai')).toMatchObject({ down: ['tunes', 'store'], spof: false });
+  });
+
+  it('a map from a saved report (file or stdin) equals the probed one', async () => {
+    const check = await runCli(['check', '--config', world.configPath, '--json'], { cwd: world.dir });
+    const file = `${world.dir}/report.json`;
+    await import('node:fs/promises').then((fs) => fs.writeFile(file, check.stdout));
+    const fromFile = await runCli(['map', '--from', file, '--json']);
+    expect(fromFile.code, fromFile.stderr).toBe(0);
+    const saved = JSON.parse(fromFile.stdout) as SiteMap;
+    expect(saved.source).toEqual({ kind: 'report', file });
+    const shape = (m: SiteMap) => ({ providers: m.providers, blast: m.blastRadius, stacks: m.sites.map((s) => [s.name, s.stack.map((d) => [d.layer, d.provider])]) });
+    expect(shape(saved)).toEqual(shape(probed));
+    const fromStdin = await runShell(`${process.execPath} bin/outage-probe map --from - --json < ${file}`, { cwd: new URL('../..', import.meta.url).pathname });
+    expect(shape(JSON.parse(fromStdin.stdout) as SiteMap)).toEqual(shape(probed));
+  });
+
+  it('leads the table with the three largest risks, and fits 100 columns', async () => {
+    const r = await runCli(['map', '--config', world.configPath], { cwd: world.dir });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines.slice(0, 3).every((l) => /^[⚠·] If .+ fails \(.+\): \d+ of 11 sites go down/.test(l))).toBe(true);
+    expect(lines.some((l) => l.startsWith('Single points of failure'))).toBe(true);
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(100);
+    expect(r.stdout).toMatch(/^ {2}ledger +AWS +Cloudflare /m);
+  });
+
+  it('draws Mermaid and DOT with every site and every dependency; Graphviz renders the DOT', async () => {
+    const mermaid = await runCli(['map', '--config', world.configPath, '--format', 'mermaid'], { cwd: world.dir });
+    expect(mermaid.stdout.split('\n')[0]).toBe('flowchart LR');
+    const dependencies = probed.sites.reduce((n, s) => n + s.stack.length, 0);
+    expect(mermaid.stdout.match(/^ {2}s\d+ (-->|-\.->) p\d+$/gm)).toHaveLength(dependencies);
+    for (const s of probed.sites) expect(mermaid.stdout).toContain(`["${s.name}"]`);
+    const dot = await runCli(['map', '--config', world.configPath, '--format', 'dot'], { cwd: world.dir });
+    expect(dot.stdout.match(/ -> /g)).toHaveLength(dependencies);
+    if (!hasDot) {
+      console.log('graphviz (dot) absent: the DOT output was checked by its shape only');
+      return;
+    }
+    const svg = spawnSync('dot', ['-Tsvg'], { input: dot.stdout, encoding: 'utf8', timeout: 20_000 });
+    expect(svg.status, svg.stderr).toBe(0);
+    expect(svg.stderr).toBe('');
+    for (const s of probed.sites) expect(svg.stdout).toContain(`>${s.name}</text>`);
+  });
+
+  it('refuses a bad threshold, a missing report, and URLs with --from, as usage errors', async () => {
+    const zero = await runCli(['map', '--from', '/nonexistent.json', '--spof-threshold', '0']);
+    expect(zero.code).toBe(64);
+    expect(zero.stderr).toContain('--spof-threshold: give a percentage above 0 and at most 100');
+    const missing = await runCli(['map', '--from', '/nonexistent.json']);
+    expect(missing.code).toBe(64);
+    expect(missing.stderr).toContain('cannot read /nonexistent.json: no such file');
+    const both = await runCli(['map', 'https://a.test/', '--from', '/nonexistent.json', '--resolver', '127.0.0.1:1']);
+    expect(both.code).toBe(64);
+  });
+});
