@@ -89,7 +89,8 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       .description('probe every site in probes.yaml (or the URLs given) and report what is failing and where')
       .argument('[urls...]', 'probe these URLs instead of a config file')
       .option('-c, --config <path>', 'config file (default: ./probes.yaml, else the packaged default)')
-      .option('--resolver <spec>', 'with URLs: a resolver, repeatable: IP[:port], doh:https://…/dns-query, or system', collect, []),
+      .option('--resolver <spec>', 'with URLs: a resolver, repeatable: IP[:port], doh:https://…/dns-query, or system', collect, [])
+      .option('--sites <file>', "probe the sites listed there (a hostname or URL a line, or a ranked CSV: rank,domain) with the config's settings"),
   )
     .option('--state [file]', 'remember this run: report incidents and sites as new / ongoing / resolved (default file: $XDG_STATE_HOME/outage-probe/state.json)')
     .option('--wait <seconds>', 'with --state: wait this long for a run that holds the lock (default: exit 75 at once)')
@@ -107,6 +108,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         ...reportOptionsFrom(flags),
         resolver: flags.resolver as string[],
         ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
+        ...(typeof flags.sites === 'string' ? { sites: flags.sites } : {}),
         ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
         ...(typeof flags.wait === 'string' ? { wait: flags.wait } : {}),
         ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
@@ -149,6 +151,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
     .argument('[urls...]', 'map these URLs instead of a config file')
     .option('-c, --config <path>', 'config file (default: ./probes.yaml, else the packaged default); with --from, only its providers are read')
     .option('--resolver <spec>', 'with URLs: a resolver, repeatable: IP[:port], doh:https://…/dns-query, or system', collect, [])
+    .option('--sites <file>', "map the sites listed there (a hostname or URL a line, or a ranked CSV: rank,domain) with the config's settings")
     .option('--from <report>', 'map a saved report (check --json or --ndjson; - for stdin) instead of probing')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'mermaid', 'dot']).default('table'))
     .option('--json', 'the map as JSON (same as --format json)')
@@ -169,6 +172,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         color: flags.color !== false,
         ...text('config'),
         ...text('from'),
+        ...text('sites'),
         ...text('spofThreshold'),
         ...text('timeout'),
         ...text('deadline'),

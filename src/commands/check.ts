@@ -7,6 +7,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Config, Report } from '../model.js';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
+import { loadSiteList } from '../config/site-list.js';
 import { sampleEvent, eventPayload, type ChangeEvent } from '../notify/events.js';
 import { notificationProblem, notifyAll, parseWebhookUrl } from '../notify/webhook.js';
 import { outputFormat, type OutputFormatId } from '../report/formats/index.js';
@@ -52,6 +53,8 @@ export interface CheckOptions {
   /** --status-pages: ask each provider with an incident whether its status page acknowledges it. */
   statusPages?: boolean;
   color: boolean;
+  /** --sites FILE: probe the sites listed there (hostnames or URLs a line, or a ranked CSV) instead of the config's. */
+  sites?: string;
   /** Where the packaged default probes.yaml lives (overridable for tests). */
   packagedConfig?: string;
   cwd?: string;
@@ -79,6 +82,7 @@ export function locateConfig(options: Pick<CheckOptions, 'config' | 'packagedCon
 }
 
 export function loadCheckConfig(urls: string[], options: CheckOptions): Config {
+  if (options.sites !== undefined) return applyOverrides(configWithSiteList(urls, options.sites, options), options);
   if (urls.length > 0 && options.config) throw new UsageError('give either URLs or --config, not both');
   const config =
     urls.length > 0 ? configFromArgs(urls, options.resolver) : loadConfigFile(locateConfig(options));
@@ -86,6 +90,21 @@ export function loadCheckConfig(urls: string[], options: CheckOptions): Config {
     throw new UsageError('--resolver applies to URLs given on the command line; with a config file, list resolvers in it');
   }
   return applyOverrides(config, options);
+}
+
+/**
+ * --sites FILE: the list's sites, probed with the config's resolvers, defaults and settings when --config is
+ * given, else like URLs on the command line (--resolver, or the system resolver).
+ */
+function configWithSiteList(urls: string[], file: string, options: CheckOptions): Config {
+  if (urls.length > 0) throw new UsageError('give either URLs or --sites FILE, not both');
+  const within = (path: string) => (options.cwd ? resolvePath(options.cwd, path) : path);
+  const listed = loadSiteList(within(file));
+  if (!options.config) return configFromArgs(listed, options.resolver, file);
+  if (options.resolver.length > 0) throw new UsageError('--resolver applies without --config; with a config file, list resolvers in it');
+  const base = loadConfigFile(locateConfig(options));
+  const sites = configFromArgs(listed, [], file).sites.map((site) => ({ ...site, ...base.defaults, paths: { ...base.defaults.paths } }));
+  return { ...base, sites };
 }
 
 function applyOverrides(config: Config, options: CheckOptions): Config {

@@ -17,7 +17,7 @@ import { readInput, type MergeIo } from './merge.js';
 export const MAP_FORMATS = ['table', 'json', 'mermaid', 'dot'] as const;
 export type MapFormat = (typeof MAP_FORMATS)[number];
 
-export interface MapOptions extends Pick<CheckOptions, 'config' | 'resolver' | 'timeout' | 'deadline' | 'concurrency' | 'vantage' | 'color' | 'packagedConfig' | 'cwd'> {
+export interface MapOptions extends Pick<CheckOptions, 'config' | 'sites' | 'resolver' | 'timeout' | 'deadline' | 'concurrency' | 'vantage' | 'color' | 'packagedConfig' | 'cwd'> {
   format: MapFormat;
   /** --from FILE (or - for stdin): a report written by check --json or --ndjson, instead of probing. */
   from?: string;
@@ -67,7 +67,7 @@ export async function runMap(urls: string[], options: MapOptions, io: MergeIo): 
   let userProviders: unknown[] = [];
   try {
     threshold = parseThreshold(options.spofThreshold);
-    if (options.from !== undefined && urls.length > 0) throw new UsageError('give URLs or --from REPORT, not both');
+    if (options.from !== undefined && (urls.length > 0 || options.sites !== undefined)) throw new UsageError('give URLs, --sites or --from REPORT, not two of them');
     if (options.from !== undefined) {
       if (options.config !== undefined) userProviders = loadCheckConfig([], { ...options, format: 'json', verbose: false }).providers;
       const read = await reportFrom(options.from, io);

@@ -50,11 +50,14 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
   for (const flag of resolverFlags) {
     const parsed = parseResolverFlag(flag);
     if ('error' in parsed) problem('--resolver', parsed.error);
-    else if (!resolvers.some((r) => sameResolver(r, parsed))) resolvers.push({ ...parsed, name: uniqueName(parsed.name, resolvers) });
+    else if (!resolvers.some((r) => sameResolver(r, parsed))) resolvers.push({ ...parsed, name: uniqueName(parsed.name, new Set(resolvers.map((r) => r.name))) });
   }
 
   const defaults = defaultProbeSettings();
   const sites: SiteSpec[] = [];
+  // Sets, not scans: a --sites list can name 100,000 sites.
+  const siteUrls = new Set<string>();
+  const siteNames = new Set<string>();
   if (urls.length === 0) problem('url', 'give at least one URL to check');
   for (const text of urls) {
     const url = parseHttpUrl(text);
@@ -62,12 +65,15 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
       problem('url', `not an absolute http(s) URL: ${quote(text)}`);
       continue;
     }
-    if (sites.some((s) => s.url === url.href)) continue;
+    if (siteUrls.has(url.href)) continue;
+    siteUrls.add(url.href);
     const host = hostOf(url);
+    const name = uniqueName(host, siteNames);
+    siteNames.add(name);
     sites.push({
       ...defaults,
       paths: { ...defaults.paths, proxies: [] },
-      name: uniqueName(host, sites),
+      name,
       probe: 'http',
       record: 'A',
       kind: 'site',
@@ -112,8 +118,7 @@ export function parseResolverFlag(flag: string): ResolverSpec | { error: string 
 }
 
 /** `name`, or `name-2`, `name-3` ... when taken (two DoH URLs on one host, two URLs on one site). */
-function uniqueName(name: string, taken: ReadonlyArray<{ name: string }>): string {
-  const names = new Set(taken.map((t) => t.name));
+function uniqueName(name: string, names: ReadonlySet<string>): string {
   if (!names.has(name)) return name;
   let n = 2;
   while (names.has(`${name}-${n}`)) n++;

@@ -77,8 +77,9 @@ function blastRadiusOf(providers: MapProvider[], siteCount: number, threshold: n
   );
   const radius: BlastRadius[] = [];
   for (const [provider, layers] of byProvider) {
-    const down = [...new Set(layers.flatMap((l) => l.alone))];
-    const degraded = [...new Set(layers.flatMap((l) => l.sites))].filter((s) => !down.includes(s));
+    const downSet = new Set(layers.flatMap((l) => l.alone));
+    const down = [...downSet];
+    const degraded = [...new Set(layers.flatMap((l) => l.sites))].filter((s) => !downSet.has(s));
     const share = siteCount > 0 ? down.length / siteCount : 0;
     radius.push({
       provider,

@@ -11,6 +11,8 @@ import type { MapSite, SiteMap } from './types.js';
 
 const SITE_LAYERS: DependencyLayer[] = ['authoritative-dns', 'edge', 'challenge', 'origin', 'tls-issuer'];
 const MIN_COLUMN = 4;
+/** Past this many sites the table is the concentration summary alone. */
+const MAX_SITE_ROWS = 60;
 
 /** One cell: the providers at a layer joined with " + ", "?" where nothing was learned, "—" where there is none. */
 function layerCell(site: MapSite, layer: DependencyLayer): string {
@@ -74,7 +76,10 @@ export function renderMapTable(map: SiteMap, options: TableOptions): string {
     out.push(...tableLines(rows, width, c.dim));
   }
 
-  if (n > 0) {
+  if (n > MAX_SITE_ROWS) {
+    out.push('');
+    out.push(...wrap(`${plural(n, 'site')}: too many to list one a row here; each site's stack is in --json (or --format dot / mermaid).`, width, '  '));
+  } else if (n > 0) {
     out.push('');
     out.push(c.bold('Sites'));
     const rows = [['site', ...SITE_LAYERS.map((l) => LAYER_LABEL[l]), 'served']];

@@ -103,6 +103,26 @@ describe('map', () => {
     for (const s of probed.sites) expect(svg.stdout).toContain(`>${s.name}</text>`);
   });
 
+  it('maps and checks the sites of a ranked CSV (--sites) with the config’s resolvers and CA', async () => {
+    const port = new URL(probed.sites[0]!.url).port;
+    const list = `${world.dir}/top.csv`;
+    await import('node:fs/promises').then((fs) => fs.writeFile(list, `rank,origin\n1,https://shop.acme.test:${port}/\n2,https://www.tunes.test:${port}/\n3,https://blog.plain.test:${port}/\n`));
+    const map = await runCli(['map', '--config', world.configPath, '--sites', list, '--json'], { cwd: world.dir });
+    expect(map.code, map.stderr).toBe(0);
+    const listed = JSON.parse(map.stdout) as SiteMap;
+    expect(listed.sites.map((s) => [s.name, s.stack.filter((d) => d.layer === 'edge').map((d) => d.provider)])).toEqual([
+      ['shop.acme.test', ['Cloudflare']],
+      ['www.tunes.test', ['Akamai']],
+      ['blog.plain.test', []],
+    ]);
+    const check = await runCli(['check', '--config', world.configPath, '--sites', list, '--json'], { cwd: world.dir });
+    expect(check.code, check.stderr).toBe(0);
+    expect((JSON.parse(check.stdout) as { sites: Array<{ status: string }> }).sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    const bad = await runCli(['check', '--config', world.configPath, '--sites', `${world.dir}/probes.yaml`, '--json'], { cwd: world.dir });
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toMatch(/probes\.yaml:\d+:\d+ --sites: no hostname or http\(s\) URL in/);
+  });
+
   it('refuses a bad threshold, a missing report, and URLs with --from, as usage errors', async () => {
     const zero = await runCli(['map', '--from', '/nonexistent.json', '--spof-threshold', '0']);
     expect(zero.code).toBe(64);
