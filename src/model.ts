@@ -603,12 +603,30 @@ export interface Report {
   resolvedIncidents: Incident[];
   /** With --state: the state file and the run it was compared with. */
   state: StateInfo | null;
+  /**
+   * With --state: sites whose provider at a layer (DNS host, edge, hosting) differs from the last run that saw
+   * it, each reported once (moved CDN, new DNS host). Empty without state.
+   */
+  providerChanges: ProviderChange[];
   /** With --notify: one entry per webhook. */
   notifications: NotificationResult[];
 }
 
 /** What the site served on its last healthy-looking run (with --state): its content, or a challenge. */
 export type ServedBaseline = 'content' | 'challenge';
+
+/** How a stack entry filled in from the state file's memory begins its evidence (not seen on this run). */
+export const REMEMBERED_EVIDENCE = 'remembered from an earlier run';
+
+/** A site's provider at one layer, changed since the last run that saw that layer. */
+export interface ProviderChange {
+  site: string;
+  layer: 'authoritative-dns' | 'edge' | 'origin';
+  from: string;
+  to: string;
+  /** What named the new provider on this run. */
+  evidence: string[];
+}
 
 export interface StateInfo {
   file: string;

@@ -1,7 +1,7 @@
 // Who serves each layer of a site: its authoritative DNS host, its edge (CDN / proxy), a challenge layer,
 // its origin host — each with the evidence that matched. Pure.
 
-import type { Attempt, DnsAnswer, SiteProvider } from '../model.js';
+import { REMEMBERED_EVIDENCE, type Attempt, type DnsAnswer, type SiteProvider } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
 import { matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
@@ -78,7 +78,7 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   // What this run could not see (an edge that no longer answers) may still be known from the last run.
   for (const r of remembered) {
     if (providers.some((p) => p.layer === r.layer)) continue;
-    providers.push({ ...r, evidence: [`remembered from an earlier run: ${r.evidence[0] ?? ''}`.trim()] });
+    providers.push({ ...r, evidence: [`${REMEMBERED_EVIDENCE}: ${r.evidence[0] ?? ''}`.trim()] });
   }
   const rememberedDef = (layer: SiteProvider['layer']) => {
     const name = providers.find((p) => p.layer === layer)?.provider;

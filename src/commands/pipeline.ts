@@ -86,6 +86,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     findings: attribution.findings,
     resolvedIncidents: [],
     state: null,
+    providerChanges: [],
     notifications: [],
   };
 }

@@ -5,13 +5,13 @@
 // that takes 20 sites down is one message, not 21, which keeps chat channels readable, stays under Slack's
 // one-message-per-second webhook limit, and makes a retry all-or-nothing.
 
-import type { Blame, Incident, Layer, SiteReport, SiteStatus, Verdict } from '../model.js';
+import type { Blame, Incident, Layer, ProviderChange, SiteReport, SiteStatus, Verdict } from '../model.js';
 import { formatMs } from '../util/time.js';
 import { plural, safeLine } from '../util/text.js';
 
 export const EVENT_SCHEMA = 'outage-probe.event/v1';
 
-export type ChangeEventType = 'incident-opened' | 'incident-resolved' | 'site-down' | 'site-recovered' | 'test';
+export type ChangeEventType = 'incident-opened' | 'incident-resolved' | 'site-down' | 'site-recovered' | 'provider-changed' | 'test';
 
 export interface EventIncident {
   id: string;
@@ -41,6 +41,8 @@ export interface ChangeEvent {
   vantage: string;
   incident?: EventIncident;
   site?: EventSite;
+  /** provider-changed: the site, the layer, and the providers before and now. */
+  change?: ProviderChange;
   /** One line for a chat channel (Slack mrkdwn: &, < and > escaped). */
   text: string;
 }
@@ -130,6 +132,19 @@ export function siteRecovered(site: SiteReport, since: string | null, at: string
     vantage,
     site: eventSite(site, since),
     text: line(`:white_check_mark: ${site.name} recovered${lasted(since, at)} (from ${vantage})`),
+  };
+}
+
+const LAYER_WORD: Record<ProviderChange['layer'], string> = { 'authoritative-dns': 'DNS host', edge: 'edge (CDN)', origin: 'hosting' };
+
+/** Not an outage: a site now depends on another provider at a layer (moved CDN, new DNS host). */
+export function providerChanged(change: ProviderChange, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'provider-changed',
+    at,
+    vantage,
+    change,
+    text: line(`:arrows_counterclockwise: ${change.site}: ${LAYER_WORD[change.layer]} changed from ${change.from} to ${change.to} (from ${vantage})`),
   };
 }
 

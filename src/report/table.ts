@@ -20,7 +20,8 @@ export function renderTable(report: Report, options: TableOptions): string {
   out.push(...verdictLines(report, c, options.width));
   out.push(c.dim(contextLine(report)));
   for (const note of report.host?.notes ?? []) out.push(...wrap(`  ${c.cyan('this host')}: ${safeLine(note, options.width * 3)}`, options.width, '    '));
-  if (report.incidents.length > 0 || (report.findings ?? []).length > 0) {
+  const changes = report.providerChanges ?? [];
+  if (report.incidents.length > 0 || (report.findings ?? []).length > 0 || report.resolvedIncidents.length > 0 || changes.length > 0) {
     out.push('');
     for (const incident of report.incidents) {
       const change = incident.change ? ` [${incident.change}${incident.since ? ` since ${incident.since}` : ''}]` : '';
@@ -38,6 +39,12 @@ export function renderTable(report: Report, options: TableOptions): string {
     for (const incident of report.resolvedIncidents) {
       const lines = wrap(`Resolved ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
       lines[0] = lines[0]!.replace('Resolved', c.green('Resolved'));
+      out.push(...lines);
+    }
+    for (const change of changes) {
+      const layer = change.layer === 'authoritative-dns' ? 'DNS host' : change.layer === 'edge' ? 'edge (CDN)' : 'hosting';
+      const lines = wrap(`Changed ${safeLine(change.site, 60)}: ${layer} ${safeLine(change.from, 60)} → ${safeLine(change.to, 60)} since the last run`, options.width, '  ');
+      lines[0] = lines[0]!.replace('Changed', c.cyan('Changed'));
       out.push(...lines);
     }
   }

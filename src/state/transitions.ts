@@ -8,8 +8,8 @@
 // nothing: no events, and the remembered incidents and site verdicts are carried over as they were. Otherwise
 // a dropped Wi-Fi would page "13 sites down", then "13 sites recovered".
 
-import type { Delegation, Incident, Report, ServedBaseline, SiteProvider, SiteReport, StateInfo } from '../model.js';
-import { incidentOpened, incidentResolved, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
+import { REMEMBERED_EVIDENCE, type Delegation, type Incident, type ProviderChange, type Report, type ServedBaseline, type SiteProvider, type SiteReport, type StateInfo } from '../model.js';
+import { incidentOpened, incidentResolved, providerChanged, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
 import type { AlertSettings } from '../model.js';
 import { STATE_SCHEMA, type AlertStreak, type RunState, type StoredIncident, type StoredSite } from './store.js';
 
@@ -58,9 +58,10 @@ export function compareRuns(
   const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage, alerts);
   const inIncidents = new Set(report.incidents.flatMap((i) => i.sites));
   const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage, inIncidents, alerts);
+  const changes = providerChanges(previous?.stacks ?? {}, report.sites);
   return {
-    report: { ...report, incidents: incidents.current, resolvedIncidents: incidents.resolved, sites: sites.current, state },
-    events: [...incidents.events, ...sites.events],
+    report: { ...report, incidents: incidents.current, resolvedIncidents: incidents.resolved, sites: sites.current, state, providerChanges: changes },
+    events: [...incidents.events, ...sites.events, ...changes.map((change) => providerChanged(change, now, report.vantage))],
     next: { schema: STATE_SCHEMA, savedAt: now, lastRun, incidents: incidents.stored, sites: sites.stored, stacks },
   };
 }
@@ -184,6 +185,33 @@ export function servedBaseline(site: SiteReport): ServedBaseline | undefined {
  * This run's provider stacks over the remembered ones: a site whose edge did not answer this time (no
  * providers found) keeps its last known stack, and sites absent from this run keep theirs too.
  */
+/** The layers whose provider a site chooses; a challenge comes and goes with traffic, so it is no drift. */
+const DRIFT_LAYERS: ReadonlyArray<ProviderChange['layer']> = ['authoritative-dns', 'edge', 'origin'];
+
+/**
+ * Sites whose provider at a layer differs from the one remembered. Only what this run saw counts: a layer it
+ * filled in from memory, or could not see (no answer), is no change; the remembered stack then moves on with the
+ * state, so each change is reported once.
+ */
+export function providerChanges(before: Record<string, SiteProvider[]>, sites: SiteReport[]): ProviderChange[] {
+  const changes: ProviderChange[] = [];
+  for (const site of sites) {
+    const remembered = before[site.name];
+    if (!remembered) continue;
+    for (const layer of DRIFT_LAYERS) {
+      const now = site.providers.find((p) => p.layer === layer);
+      const then = remembered.find((p) => p.layer === layer);
+      if (!now || !then || now.provider === then.provider || isRemembered(now)) continue;
+      changes.push({ site: site.name, layer, from: then.provider, to: now.provider, evidence: now.evidence });
+    }
+  }
+  return changes;
+}
+
+function isRemembered(provider: SiteProvider): boolean {
+  return provider.evidence.some((e) => e.startsWith(REMEMBERED_EVIDENCE));
+}
+
 export function mergeStacks(before: Record<string, SiteProvider[]>, sites: SiteReport[]): Record<string, SiteProvider[]> {
   const stacks = { ...before };
   for (const site of sites) {

@@ -50,6 +50,25 @@ describe('map', () => {
     expect(probed.providers.find((p) => p.layer === 'tls-issuer')).toMatchObject({ share: 1, alone: expect.arrayContaining(['shop', 'blog']) });
   });
 
+  it('documents every field of its schema', () => {
+    const schema = MAP_SCHEMA as unknown as { $defs: Record<string, { description?: string }> };
+    const missing: string[] = [];
+    const walk = (node: unknown, path: string) => {
+      if (!node || typeof node !== 'object') return;
+      const n = node as Record<string, unknown>;
+      if (n.properties && typeof n.properties === 'object') {
+        for (const [key, value] of Object.entries(n.properties as Record<string, Record<string, unknown>>)) {
+          const ref = typeof value.$ref === 'string' ? value.$ref : '';
+          const target = ref.startsWith('#/$defs/') ? schema.$defs[ref.slice('#/$defs/'.length)] : undefined;
+          if (typeof value.description !== 'string' && typeof target?.description !== 'string' && !ref.startsWith('https:')) missing.push(`${path}.${key}`);
+        }
+      }
+      for (const [key, value] of Object.entries(n)) walk(value, `${path}.${key}`);
+    };
+    walk(schema, '');
+    expect(missing).toEqual([]);
+  });
+
   it('computes shares and the blast radius: Cloudflare alone for 4 of 11 sites, across DNS and edge', () => {
     const share = (provider: string, at: string) => probed.providers.find((p) => p.provider === provider && p.layer === at)?.share;
     expect(share('Cloudflare', 'edge')).toBeCloseTo(3 / 11);

@@ -74,6 +74,7 @@ export function report(sites: SiteReport[], incidents: Incident[] = [], override
     sites,
     incidents,
     resolvedIncidents: [],
+    providerChanges: [],
     state: null,
     notifications: [],
     ...overrides,
