@@ -94,7 +94,7 @@ export interface SiteSpec extends ProbeSettings {
   /** dns: the record type asked for (A unless given). */
   record: DnsType;
   /** `endpoint`: an API others depend on; any HTTP answer below 500 from it counts as up (403 to an anonymous request is healthy). */
-  kind: 'site' | 'endpoint';
+  kind: SiteKind;
   /** For endpoints: the provider expected to answer (display name or id); null = infer from the host name. */
   provider: string | null;
   /** http: the URL fetched; dns: an RFC 4501 DNS URI, e.g. "dns:example.com?type=MX". */
@@ -292,6 +292,12 @@ export type AttemptOutcome =
  * error page but what it names is outside its documented vocabulary (placed at that provider with low
  * confidence; never the ground for a provider incident).
  */
+/**
+ * site: a page people use; endpoint: an API sites depend on (up when it answers below 500); control-plane: a
+ * provider's management API or dashboard (same reading), whose failure breaks changes, not traffic.
+ */
+export type SiteKind = 'site' | 'endpoint' | 'control-plane';
+
 export type Layer =
   | 'local'
   | 'resolver'
@@ -301,6 +307,7 @@ export type Layer =
   | 'edge'
   | 'challenge'
   | 'origin'
+  | 'control-plane'
   | 'site'
   | 'unknown';
 

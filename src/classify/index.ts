@@ -63,14 +63,25 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
     const { challengeKind, ...reading } = classifyAttempt(a, siteContext, catalog);
     return withChallenge(withDelegation({ ...a, ...reading }, spec.host, raw.dns, failingZone), challengeKind ?? null, spec, served);
   });
-  if (spec.kind === 'endpoint' && spec.expect.status.length === 0) {
+  if ((spec.kind === 'endpoint' || spec.kind === 'control-plane') && spec.expect.status.length === 0) {
     // An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy).
     const expected = expectedEndpointProvider(spec.host, catalog.providers, spec.provider);
     attempts = attempts.map((a) => ({ ...a, ...(classifyEndpointAttempt(a, raw.dns, expected, catalog.providers) ?? {}) }));
+    if (spec.kind === 'control-plane') attempts = attempts.map((a) => asControlPlane(a, expected?.name ?? spec.provider));
   }
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it.
   return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers), chain, failingZone };
+}
+
+/**
+ * A control plane's own failure (its API answered 5xx, or took the request and never answered) is the
+ * provider's control plane, not a hosting failure; DNS, network and TLS failures keep their reading.
+ */
+function asControlPlane(a: Attempt, provider: string | null): Attempt {
+  if (a.layer !== 'origin' || provider === null) return a;
+  const said = a.httpStatus !== null ? `answered ${a.httpStatus}` : 'accepted the request and never answered in time';
+  return { ...a, layer: 'control-plane', provider, explanation: `${provider}'s control plane ${said}: its API fails; changes fail, traffic is another question` };
 }
 
 /**

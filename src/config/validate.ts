@@ -4,7 +4,7 @@
 import { readRegularFile } from '../util/safe-file.js';
 import { isAbsolute, resolve } from 'node:path';
 import { LineCounter, parseDocument, isMap, isScalar, isSeq } from 'yaml';
-import type { AlertSettings, AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteSpec, TlsSettings } from '../model.js';
+import type { AlertSettings, AttributionSettings, Config, ExpectSpec, PathSelection, ProbeSettings, ResolverSpec, RunSettings, SiteKind, SiteSpec, TlsSettings } from '../model.js';
 import { safeLine } from '../util/text.js';
 import { formatIpAndPort, parseIpAndPort } from './address.js';
 import { validateUserProvider } from '../fingerprint/user-providers.js';
@@ -347,10 +347,10 @@ function readProxy(walk: Walk, slot: Slot): string | null {
 
 // ───────────────────────────── sites ─────────────────────────────
 
-function readSiteKind(walk: Walk, slot: Slot): 'site' | 'endpoint' | null {
+function readSiteKind(walk: Walk, slot: Slot): SiteKind | null {
   const text = stringOf(slot.node);
-  if (text === 'site' || text === 'endpoint') return text;
-  reportAt(walk, slot, `expected site or endpoint, got ${describe(slot.node)}`);
+  if (text === 'site' || text === 'endpoint' || text === 'control-plane') return text;
+  reportAt(walk, slot, `expected site, endpoint or control-plane, got ${describe(slot.node)}`);
   return null;
 }
 
@@ -420,6 +420,8 @@ function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimit
   const kind = kindSlot ? readSiteKind(walk, kindSlot) : 'site';
   const providerSlot = fields.get('provider');
   const provider = providerSlot ? readNonEmptyText(walk, providerSlot, 'the provider expected to answer, e.g. AWS') : null;
+  // A control plane is only evidence about its provider: without the provider it would say nothing.
+  if (kind === 'control-plane' && !providerSlot && kindSlot) reportAt(walk, kindSlot, 'a control-plane endpoint needs provider: (the provider whose API it is, e.g. cloudflare)');
   const overrides = readProbeOverrides(walk, fields);
   // Each site gets its own copy of the paths, so no stage can change one site's paths through another's.
   const settings = { ...defaults, ...overrides, paths: copyPaths(overrides.paths ?? defaults.paths) };

@@ -9,7 +9,7 @@ import type { Attempt, Blame, Incident, Layer, SiteReport } from '../model.js';
  * The order in which a lone site's failing layers explain it: the outermost broken layer wins. `unknown` (a
  * provider's page whose cause is outside its documented vocabulary) comes last: any placed layer explains better.
  */
-const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site', 'unknown'];
+const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site', 'unknown'];
 
 /** The most confidence a blame at `unknown` can carry: the layer is, by definition, not known. */
 const UNKNOWN_CONFIDENCE = 0.3;
@@ -35,7 +35,7 @@ export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local
   const lead = pool.find((a) => a.layer === layer)!;
   return {
     layer,
-    provider: layer === 'edge' ? lead.provider : null,
+    provider: layer === 'edge' || layer === 'control-plane' ? lead.provider : null,
     confidence: loneConfidence(pool, layer, site),
     reason: lead.explanation ?? site.reason ?? layer,
   };

@@ -19,6 +19,7 @@ import {
   type SiteFacts,
 } from './incidents.js';
 import { regionIncidents } from './regions.js';
+import { controlPlaneIncidents } from './control-plane.js';
 import { scopeByLocation } from './locations.js';
 import { incidentsBySite, siteBlame } from './blame.js';
 
@@ -52,11 +53,18 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   }));
   const local = host.local;
   const evidence = asked.filter((d) => !host.explainsAnswer(d));
-  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(facts, options);
-  const shared = local.down ? [] : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
+  // A control plane speaks only about its provider's management side: the data-plane rules never count it.
+  const isControlPlane = new Set(classified.filter((c) => c.spec.kind === 'control-plane').map((c) => c.spec.name));
+  const dataPlane = facts.filter((f) => !isControlPlane.has(f.report.name));
+  const controlPlanes = classified.filter((c) => isControlPlane.has(c.spec.name)).map((c) => ({ ...facts.find((f) => f.report.name === c.spec.name)!, declared: c.spec.provider }));
+  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(dataPlane, options);
+  const dataShared = local.down ? [] : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
+  const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, dataPlane, dataShared);
+  const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
-  const regions = local.down ? [] : regionIncidents(facts, { ...options, explained: shared.flatMap((i) => i.sites) });
-  const incidents = [...shared, ...regions].map((incident) => withLocations(incident, facts));
+  const regions = local.down ? [] : regionIncidents(dataPlane, { ...options, explained: shared.flatMap((i) => i.sites) });
+  // A control plane's one endpoint says nothing about where the provider's edge fails: no locations for it.
+  const incidents = [...shared, ...regions].map((incident) => (incident.layer === 'control-plane' ? incident : withLocations(incident, facts)));
   const bySite = incidentsBySite(incidents);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;

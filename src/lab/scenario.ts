@@ -63,8 +63,11 @@ export interface ScenarioDnsHost {
 
 export interface ScenarioSite {
   name: string;
-  /** `endpoint`: a provider's own API (dynamodb.us-east-1.amazonaws.com) that sites depend on. */
-  kind: 'site' | 'endpoint';
+  /**
+   * `endpoint`: a provider's own API (dynamodb.us-east-1.amazonaws.com) that sites depend on; `control-plane`:
+   * its management API (api.cloudflare.com), written to probes.yaml with its provider.
+   */
+  kind: 'site' | 'endpoint' | 'control-plane';
   host: string;
   /** The zone the host belongs to (its apex). */
   zone: string;
@@ -164,7 +167,7 @@ export class ScenarioError extends Error {
 export const SCENARIOS_DIR = fileURLToPath(new URL('../../src/lab/scenarios/', import.meta.url));
 
 const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
-const LAYERS: readonly Layer[] = ['local', 'resolver', 'authoritative-dns', 'network', 'tls', 'edge', 'challenge', 'origin', 'site'];
+const LAYERS: readonly Layer[] = ['local', 'resolver', 'authoritative-dns', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site'];
 const EDGE_FAULTS: readonly EdgeFaultKind[] = ['edge-5xx', 'challenge-fail', 'refuse', 'hang'];
 const ORIGIN_FAULTS: readonly OriginFault[] = ['down', 'timeout', '5xx'];
 const RESOLVER_FAULTS: readonly ResolverFault[] = ['silent', 'servfail'];
@@ -400,12 +403,12 @@ function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsH
   const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
-  const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint'] as const);
+  const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint', 'control-plane'] as const);
   const host = text(r, f.host, `${path}.host`, HOST);
   const edgeIds = PERSONALITIES.map((p) => p.id);
   const edge = f.edge === 'none' ? null : oneOf(r, f.edge, `${path}.edge`, [...edgeIds, 'none']);
   const provider = edge ? personality(edge) : null;
-  if (host && kind === 'endpoint') {
+  if (host && kind !== 'site') {
     // A provider's own API keeps its real name (the attribution reads the region and the provider from it);
     // only the lab's resolvers ever answer for it, so nothing leaves loopback.
     const domains = provider?.apiDomains ?? [];

@@ -217,7 +217,7 @@ export function labConfigText(scenario: Scenario, addresses: LabAddresses, port:
   const providerLines = [...addresses.edges.keys()].map((id) => `  - { extends: ${id}, ranges: [${yamlString(`${edgeNetwork(id)}.0/24`)}] }`);
   const siteLines = scenario.sites.map((s) => {
     const origin = s.probeOrigin ? `, origin: ${yamlString(`${addresses.origins.get(s.name)!}:${port}`)}` : '';
-    const kind = s.kind === 'endpoint' ? ', kind: endpoint' : '';
+    const kind = s.kind === 'endpoint' ? ', kind: endpoint' : s.kind === 'control-plane' ? `, kind: control-plane, provider: ${s.edge}` : '';
     return `  - { name: ${s.name}, url: ${yamlString(`https://${s.host}:${port}/`)}${kind}${origin} }`;
   });
   const statusPageLines = [...addresses.statusPages].map(([id, address]) => `  ${id}: ${yamlString(statusPageUrl(address, port))}`);

@@ -184,7 +184,14 @@ describe('parseConfig: valid files', () => {
     expect(config.statusPages).toEqual({ cloudflare: 'https://127.0.0.1:8443/api/v2/summary.json' });
     expect(config.sites[0]).toMatchObject({ kind: 'endpoint', provider: 'AWS' });
     const { lines } = thrownLines(() => parseConfig('sites:\n  - { url: "https://a.example/", kind: api }\n', 'x.yaml'));
-    expect(lines).toEqual(['x.yaml:2:40 sites[0].kind: expected site or endpoint, got "api"']);
+    expect(lines).toEqual(['x.yaml:2:40 sites[0].kind: expected site, endpoint or control-plane, got "api"']);
+  });
+
+  it('reads a control-plane endpoint, which needs its provider', () => {
+    const config = parseConfig('sites:\n  - { url: "https://api.cloudflare.com/client/v4/", kind: control-plane, provider: cloudflare }\n', 'x.yaml');
+    expect(config.sites[0]).toMatchObject({ kind: 'control-plane', provider: 'cloudflare' });
+    const { lines } = thrownLines(() => parseConfig('sites:\n  - { url: "https://api.cloudflare.com/", kind: control-plane }\n', 'x.yaml'));
+    expect(lines).toEqual(['x.yaml:2:49 sites[0].kind: a control-plane endpoint needs provider: (the provider whose API it is, e.g. cloudflare)']);
   });
 
   it('reads attribution settings', () => {

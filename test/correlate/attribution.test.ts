@@ -426,3 +426,30 @@ describe('Fastly-fronted sites whose origins are down', () => {
     expect(r.verdict.exitCode).toBe(1);
   });
 });
+
+describe('control planes (kind: control-plane)', () => {
+  const api = site({ name: 'cf-api', url: 'https://api.cloudflare.com/client/v4/', kind: 'control-plane', provider: 'cloudflare' });
+  const pages = [spec('shop'), spec('blog')];
+  const dns = [...resolved(api.host, { address: '127.0.1.9' }), ...resolved(host('shop')), ...resolved(host('blog'))];
+  const servingPages = [fetched('shop', '127.0.1.1', responses.cloudflareOk()), fetched('blog', '127.0.1.1', responses.cloudflareOk())];
+
+  it('an API answering 5xx while the edge serves: a control-plane incident that says traffic is unaffected', () => {
+    const r = run([...pages, api], dns, [...servingPages, fetched('cf-api', '127.0.1.9', { httpStatus: 503, headers: { server: 'cloudflare', 'cf-ray': '8fcb3f8a0cc56750-FRA' }, bodySample: '{"success":false}' })]);
+    expect(r.incidents.map((i) => [i.id, i.layer, i.sites, i.confidence])).toEqual([['provider:Cloudflare:control-plane', 'control-plane', ['cf-api'], 0.8]]);
+    expect(r.incidents[0]!.summary).toContain('its edge serves your 2 sites normally: traffic is unaffected, changes will fail');
+    expect(r.verdict.verdict).toBe('provider-incident');
+  });
+
+  it('a 401 or 403 from the API is up', () => {
+    const r = run([...pages, api], dns, [...servingPages, fetched('cf-api', '127.0.1.9', { httpStatus: 403, headers: { server: 'cloudflare', 'cf-ray': '8fcb3f8a0cc56750-FRA' }, bodySample: '{"success":false,"errors":[{"code":10000}]}' })]);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.find((s) => s.name === 'cf-api')!.status).toBe('ok');
+  });
+
+  it('an API this host cannot connect to blames no provider: it stays the endpoint’s own failure', () => {
+    const r = run([...pages, api], dns, [...servingPages, failedFetch('cf-api', '127.0.1.9', 'ECONNREFUSED', 'connect')]);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.find((s) => s.name === 'cf-api')).toMatchObject({ status: 'down', blame: { layer: 'network' } });
+    expect(r.verdict.verdict).toBe('site-failures');
+  });
+});

@@ -218,6 +218,8 @@ export const cloudflare: EdgePersonality = {
   id: 'cloudflare',
   name: 'Cloudflare',
   zones: ['cdn.cloudflare.net'],
+  // Its API, https://api.cloudflare.com/client/v4/ (https://developers.cloudflare.com/api/), served by its edge.
+  apiDomains: ['cloudflare.com'],
   cnameChain: (host) => [`${host}.cdn.cloudflare.net`],
   pops: POPS.map((p) => p.code),
 
