@@ -156,6 +156,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json', 'mermaid', 'dot']).default('table'))
     .option('--json', 'the map as JSON (same as --format json)')
     .option('--spof-threshold <percent>', 'a provider alone for at least this share of the sites is a single point of failure (default 25)')
+    .option('--state [file]', "read check's state file (never written here) and list the sites whose providers changed since its last run")
     .option('--timeout <duration>', 'per-attempt timeout, e.g. 3s (overrides the config)')
     .option('--deadline <duration>', 'the whole run ends by then, e.g. 30s (overrides the config)')
     .option('--concurrency <n>', 'fetches in flight at most (overrides the config)')
@@ -173,6 +174,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         ...text('config'),
         ...text('from'),
         ...text('sites'),
+        ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
         ...text('spofThreshold'),
         ...text('timeout'),
         ...text('deadline'),

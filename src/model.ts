@@ -411,6 +411,10 @@ export interface SiteReport {
   name: string;
   url: string;
   host: string;
+  /** site, endpoint (an API sites depend on) or control-plane (a provider's management API), as configured. */
+  kind: SiteKind;
+  /** The provider the config says answers this endpoint or control plane (`provider:`); null when not given. */
+  declaredProvider: string | null;
   status: SiteStatus;
   /** One line on why the site is not ok; null when ok. */
   reason: string | null;

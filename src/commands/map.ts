@@ -9,10 +9,16 @@ import { EXIT } from '../exit-codes.js';
 import { loadCatalog } from '../fingerprint/index.js';
 import { buildMap, DEFAULT_SPOF_THRESHOLD, renderDot, renderMapTable, renderMermaid, type SiteMap } from '../map/index.js';
 import { readReports } from '../merge/read.js';
-import { replaceFile } from '../util/safe-file.js';
+import { readRegularFile, replaceFile } from '../util/safe-file.js';
+import { defaultStateFile, judgeState } from '../state/store.js';
+import { providerChanges } from '../state/transitions.js';
+import type { ProviderChange } from '../model.js';
 import { TOOL_VERSION } from '../version.js';
 import { loadCheckConfig, probeAndReport, type CheckIo, type CheckOptions } from './check.js';
 import { readInput, type MergeIo } from './merge.js';
+
+/** A state file larger than this is not one check wrote. */
+const MAX_STATE_BYTES = 256 * 1024 * 1024;
 
 export const MAP_FORMATS = ['table', 'json', 'mermaid', 'dot'] as const;
 export type MapFormat = (typeof MAP_FORMATS)[number];
@@ -23,6 +29,8 @@ export interface MapOptions extends Pick<CheckOptions, 'config' | 'sites' | 'res
   from?: string;
   /** --spof-threshold PERCENT. */
   spofThreshold?: string;
+  /** --state [FILE]: read (never write) check's state file and report providers changed since its last run. */
+  state?: string | true;
   output?: string;
 }
 
@@ -46,6 +54,26 @@ async function reportFrom(file: string, io: MergeIo): Promise<Report | { problem
   if ('problem' in read) return { problem: read.problem };
   if (read.reports.length > 1) say(io, `warning: ${file} holds ${read.reports.length} reports; mapping the last`);
   return read.reports[read.reports.length - 1]!;
+}
+
+/**
+ * Providers changed since the last `check --state` run, read from its state file without writing it (map is
+ * a look, not a run: the next check reports the same change once more, and moves the memory on).
+ */
+function changesSinceState(file: string, report: Report, io: CheckIo): ProviderChange[] {
+  let text: string;
+  try {
+    text = readRegularFile(file, MAX_STATE_BYTES);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') say(io, `warning: cannot read the state file ${file}: ${(err as Error).message}; no changes reported`);
+    return [];
+  }
+  const judged = judgeState(text);
+  if (!('state' in judged)) {
+    say(io, `warning: the state file ${file} is not one this version reads; no changes reported`);
+    return [];
+  }
+  return providerChanges(judged.state.stacks, report.sites);
 }
 
 export function renderMap(map: SiteMap, format: MapFormat, options: { color: boolean; width: number }): string {
@@ -92,11 +120,12 @@ export async function runMap(urls: string[], options: MapOptions, io: MergeIo): 
     }
     throw err;
   }
-  const map = buildMap(report, loadCatalog(userProviders), {
+  const built = buildMap(report, loadCatalog(userProviders), {
     spofThreshold: threshold,
     source: options.from !== undefined ? { kind: 'report', file: options.from === '-' ? '(stdin)' : options.from } : { kind: 'probed', file: null },
     version: TOOL_VERSION,
   });
+  const map = options.state !== undefined ? { ...built, providerChanges: changesSinceState(options.state === true ? defaultStateFile(io.env) : options.state, report, io) } : built;
   const terminal = io.stdout.isTTY === true && options.output === undefined;
   const text = renderMap(map, options.format, {
     color: options.format === 'table' && options.color && terminal && !io.env.NO_COLOR,

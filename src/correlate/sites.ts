@@ -61,8 +61,8 @@ export function describeAttempt(a: Attempt): string {
 export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack' | 'chain' | 'failingZone'>, explained: (a: Attempt) => boolean = () => false): SiteReport {
   const attempts = [...site.attempts].sort(byPathThenAddress);
   const { status, reason } = siteStatus(attempts, explained);
-  const { name, url, host } = site.spec;
-  return { name, url: redactSiteUrl(url), host, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, chain: site.chain, failingZone: site.failingZone, dns: site.dns, attempts };
+  const { name, url, host, kind, provider } = site.spec;
+  return { name, url: redactSiteUrl(url), host, kind, declaredProvider: provider, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, chain: site.chain, failingZone: site.failingZone, dns: site.dns, attempts };
 }
 
 const PATH_ORDER = { dns: 0, edge: 0, proxy: 1, origin: 2 } as const;

@@ -5,7 +5,7 @@ import type { DependencyLayer, Report, SiteReport } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { servedInfo, siteDependencies } from '../classify/dependencies.js';
 import { groupBy } from '../util/collections.js';
-import { MAP_SCHEMA, type BlastRadius, type MapProvider, type MapSite, type SiteMap } from './types.js';
+import { MAP_SCHEMA, type BlastRadius, type MapControlPlane, type MapProvider, type MapSite, type SiteMap } from './types.js';
 
 /** --spof-threshold's default: a provider alone under a quarter of the sites is a single point of failure. */
 export const DEFAULT_SPOF_THRESHOLD = 0.25;
@@ -112,8 +112,19 @@ function noRiskLine(sites: MapSite[]): string {
   return partial.length > 0 ? `${base}; ${partial.length} of ${sites.length} sites not fully mapped this run: ${listSites(partial)}` : base;
 }
 
+function controlPlanesOf(report: Report, sites: MapSite[], catalog: Catalog): MapControlPlane[] {
+  return report.sites
+    .filter((s) => s.kind === 'control-plane')
+    .map((s) => {
+      const declared = (s.declaredProvider ?? '').toLowerCase();
+      const provider = catalog.providers.find((p) => p.id === declared || p.name.toLowerCase() === declared)?.name ?? s.declaredProvider ?? 'unknown provider';
+      return { name: s.name, url: s.url, provider, status: s.status, sites: sites.filter((m) => m.stack.some((d) => d.provider === provider && d.layer !== 'tls-issuer')).map((m) => m.name) };
+    });
+}
+
 export function buildMap(report: Report, catalog: Catalog, options: MapOptions): SiteMap {
-  const sites = report.sites.map((s) => mapSite(s, catalog));
+  // A control plane is a dependency of the sites, not one of them (reports before `kind` have none).
+  const sites = report.sites.filter((s) => s.kind !== 'control-plane').map((s) => mapSite(s, catalog));
   const providers = providersOf(sites);
   const blastRadius = blastRadiusOf(providers, sites.length, options.spofThreshold);
   const risky = blastRadius.filter((r) => r.down.length > 0).slice(0, 3);
@@ -125,6 +136,7 @@ export function buildMap(report: Report, catalog: Catalog, options: MapOptions):
     source: options.source,
     spofThreshold: options.spofThreshold,
     sites,
+    controlPlanes: controlPlanesOf(report, sites, catalog),
     providers,
     blastRadius,
     risks: risky.length > 0 ? risky.map((r) => riskLine(r, sites.length)) : [noRiskLine(sites)],

@@ -12,6 +12,7 @@ const LAYERS: DependencyLayer[] = ['authoritative-dns', 'edge', 'challenge', 'or
 
 interface Graph {
   sites: Array<{ id: string; label: string }>;
+  controlPlanes: Array<{ id: string; label: string; from: string[] }>;
   layers: Array<{ layer: DependencyLayer; id: string; nodes: Array<{ id: string; label: string; spof: boolean }> }>;
   edges: Array<{ from: string; to: string; alone: boolean }>;
 }
@@ -34,7 +35,12 @@ function graphOf(map: SiteMap): Graph {
   const edges = map.sites.flatMap((s, i) =>
     s.stack.map((d) => ({ from: `s${i}`, to: nodeIds.get(`${d.layer}\u0000${d.provider}`)!, alone: s.singleProvider.includes(d.layer) })),
   );
-  return { sites, layers, edges };
+  const controlPlanes = map.controlPlanes.map((cp, i) => ({
+    id: `c${i}`,
+    label: `${cp.provider} control plane (${cp.name})`,
+    from: LAYERS.filter((l) => l !== 'tls-issuer').map((l) => nodeIds.get(`${l}\u0000${cp.provider}`)).filter((id): id is string => id !== undefined),
+  }));
+  return { sites, controlPlanes, layers, edges };
 }
 
 /** Mermaid label text: no control characters, and the characters its grammar gives meaning to as entities. */
@@ -53,7 +59,13 @@ export function renderMermaid(map: SiteMap): string {
     for (const n of l.nodes) out.push(`    ${n.id}["${mermaidText(n.label)}"]`);
     out.push('  end');
   }
+  if (g.controlPlanes.length > 0) {
+    out.push('  subgraph control["Control planes"]');
+    for (const cp of g.controlPlanes) out.push(`    ${cp.id}["${mermaidText(cp.label)}"]`);
+    out.push('  end');
+  }
   for (const e of g.edges) out.push(`  ${e.from} ${e.alone ? '-->' : '-.->'} ${e.to}`);
+  for (const cp of g.controlPlanes) for (const from of cp.from) out.push(`  ${from} -. changes .-> ${cp.id}`);
   const spof = g.layers.flatMap((l) => l.nodes.filter((n) => n.spof).map((n) => n.id));
   out.push('  classDef spof stroke:#c0392b,stroke-width:3px');
   if (spof.length > 0) out.push(`  class ${spof.join(',')} spof`);
@@ -76,7 +88,13 @@ export function renderDot(map: SiteMap): string {
     for (const n of l.nodes) out.push(`    ${n.id} [label="${dotText(n.label)}"${n.spof ? ', color="#c0392b", penwidth=3' : ''}];`);
     out.push('  }');
   }
+  if (g.controlPlanes.length > 0) {
+    out.push('  subgraph cluster_control {', '    label="Control planes";');
+    for (const cp of g.controlPlanes) out.push(`    ${cp.id} [label="${dotText(cp.label)}", shape=component];`);
+    out.push('  }');
+  }
   for (const e of g.edges) out.push(`  ${e.from} -> ${e.to}${e.alone ? '' : ' [style=dashed]'};`);
+  for (const cp of g.controlPlanes) for (const from of cp.from) out.push(`  ${from} -> ${cp.id} [style=dotted, label="changes"];`);
   out.push('}');
   return `${out.join('\n')}\n`;
 }

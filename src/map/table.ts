@@ -76,6 +76,22 @@ export function renderMapTable(map: SiteMap, options: TableOptions): string {
     out.push(...tableLines(rows, width, c.dim));
   }
 
+  if (map.providerChanges && map.providerChanges.length > 0) {
+    out.push('');
+    for (const change of map.providerChanges) {
+      out.push(...wrap(`Changed ${safeLine(change.site, 60)}: ${LAYER_LABEL[change.layer]} ${safeLine(change.from, 60)} → ${safeLine(change.to, 60)} since the last check --state run`, width, '  '));
+    }
+  }
+
+  if (map.controlPlanes.length > 0) {
+    out.push('');
+    out.push(c.bold('Control planes'));
+    for (const cp of map.controlPlanes) {
+      const through = cp.sites.length > 0 ? `changes to ${plural(cp.sites.length, 'site')} go through it: ${listSites(cp.sites.map((x) => safeLine(x, 40)))}` : 'no mapped site is on this provider';
+      out.push(...wrap(`  ${safeLine(cp.provider, 60)}: ${safeLine(cp.name, 40)} (${safeLine(cp.url, 80)}) ${cp.status} · ${through}`, width, '    '));
+    }
+  }
+
   if (n > MAX_SITE_ROWS) {
     out.push('');
     out.push(...wrap(`${plural(n, 'site')}: too many to list one a row here; each site's stack is in --json (or --format dot / mermaid).`, width, '  '));

@@ -1,6 +1,6 @@
 // The map's JSON contract: schema/map.schema.json describes every field; a breaking change bumps the version.
 
-import type { Dependency, DependencyLayer, ServedInfo, SiteStatus } from '../model.js';
+import type { Dependency, DependencyLayer, ProviderChange, ServedInfo, SiteStatus } from '../model.js';
 
 export const MAP_SCHEMA = 'outage-probe.map/v1';
 
@@ -45,6 +45,16 @@ export interface BlastRadius {
   spof: boolean;
 }
 
+/** A provider's management API (`kind: control-plane`): changes to the sites on that provider go through it. */
+export interface MapControlPlane {
+  name: string;
+  url: string;
+  provider: string;
+  status: SiteStatus;
+  /** The mapped sites that depend on this provider at some layer. */
+  sites: string[];
+}
+
 export interface SiteMap {
   schema: typeof MAP_SCHEMA;
   tool: { name: 'outage-probe'; version: string };
@@ -56,10 +66,14 @@ export interface SiteMap {
   /** --spof-threshold as a share, 0..1. */
   spofThreshold: number;
   sites: MapSite[];
+  /** The config's control planes, each with the sites whose changes go through it; not counted as sites. */
+  controlPlanes: MapControlPlane[];
   /** One entry per (provider, layer), most sites first. */
   providers: MapProvider[];
   /** One entry per provider some site depends on alone at a layer that can take it down, largest first. */
   blastRadius: BlastRadius[];
   /** The three largest risks, one sentence each (the table's first lines). */
   risks: string[];
+  /** With --state: sites whose DNS host, edge or hosting differs from what the last check --state run saw. */
+  providerChanges?: ProviderChange[];
 }

@@ -26,6 +26,10 @@ describe('provider changes across runs', () => {
     const moved = { ...healthy, sites: healthy.sites.map((s) => (s.name === 'news' ? { ...s, edge: 'cloudflare', cname: null } : s)) };
     const after = await startWorld(moved);
     try {
+      // map reads the same state without moving it on: it sees the move, and so does the next check.
+      const map = await runCli(['map', '--config', after.configPath, '--state', state, '--json'], { cwd: after.dir });
+      expect(map.code, map.stderr).toBe(0);
+      expect((JSON.parse(map.stdout) as { providerChanges: Report['providerChanges'] }).providerChanges.map((c) => [c.site, c.layer, c.from, c.to])).toEqual([['news', 'edge', 'Fastly', 'Cloudflare']]);
       const second = await runCli(['check', '--config', after.configPath, '--state', state, '--json'], { cwd: after.dir });
       expect(second.code, second.stderr).toBe(0);
       const report = JSON.parse(second.stdout) as Report;

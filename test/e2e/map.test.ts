@@ -142,6 +142,25 @@ describe('map', () => {
     expect(bad.stderr).toMatch(/probes\.yaml:\d+:\d+ --sites: no hostname or http\(s\) URL in/);
   });
 
+  it('draws a control plane beside the layers, with the sites whose changes go through it, and not as a site', async () => {
+    const api = await startWorld(loadScenario('cloudflare-api-2025-09-12'));
+    try {
+      const r = await runCli(['map', '--config', api.configPath, '--json'], { cwd: api.dir });
+      expect(r.code, r.stderr).toBe(0);
+      const map = JSON.parse(r.stdout) as SiteMap;
+      expect(validateMap(map), JSON.stringify(validateMap.errors)).toBe(true);
+      expect(map.sites.map((s) => s.name)).toEqual(['shop', 'forum', 'ledger', 'news']);
+      expect(map.controlPlanes).toEqual([{ name: 'cloudflare-api', url: expect.stringContaining('https://api.cloudflare.com:'), provider: 'Cloudflare', status: 'down', sites: ['shop', 'forum', 'ledger'] }]);
+      const table = await runCli(['map', '--config', api.configPath], { cwd: api.dir });
+      expect(table.stdout.replace(/\n +/g, ' ')).toMatch(/^Control planes Cloudflare: cloudflare-api \(https:\/\/api\.cloudflare\.com:\d+\/\) down · changes to 3 sites go through it: shop, forum, ledger$/m);
+      const dot = await runCli(['map', '--config', api.configPath, '--format', 'dot'], { cwd: api.dir });
+      expect(dot.stdout).toMatch(/c0 \[label="Cloudflare control plane \(cloudflare-api\)", shape=component\];/);
+      if (hasDot) expect(spawnSync('dot', ['-Tsvg'], { input: dot.stdout, encoding: 'utf8', timeout: 20_000 }).status).toBe(0);
+    } finally {
+      await api.close();
+    }
+  });
+
   it('refuses a bad threshold, a missing report, and URLs with --from, as usage errors', async () => {
     const zero = await runCli(['map', '--from', '/nonexistent.json', '--spof-threshold', '0']);
     expect(zero.code).toBe(64);
