@@ -73,6 +73,11 @@ export interface ScenarioSite {
   zone: string;
   /** The provider id of its edge, or null for a site served straight from its origin. */
   edge: string | null;
+  /**
+   * By resolver name: another provider whose edge that resolver's answers lead to (multi-CDN by DNS steering:
+   * each resolver's clients are sent to one CDN). Empty for most sites.
+   */
+  resolverEdges: Record<string, string>;
   /** Which authoritative DNS host serves its zone. */
   dns: string;
   title: string;
@@ -308,7 +313,10 @@ export function parseScenario(data: unknown, file: string): Scenario {
     if (hosts.has(site.host)) problem(r, 'sites', `two sites share the host ${site.host}`);
     hosts.add(site.host);
   }
-  const fronting = new Set(sites.flatMap((s) => (s.edge ? [s.edge] : [])));
+  const fronting = new Set(sites.flatMap(siteEdges));
+  for (const site of sites) {
+    for (const resolver of Object.keys(site.resolverEdges)) if (!resolvers.some((x) => x.name === resolver)) problem(r, `sites.${site.name}.resolverEdges.${resolver}`, 'no resolver of that name');
+  }
   for (const id of Object.keys(pops)) if (!fronting.has(id)) problem(r, `pops.${id}`, 'the provider fronts no site in the scenario');
   const statusPages = readStatusPages(r, top.statusPages, [...fronting]);
 
@@ -399,8 +407,18 @@ function under(host: string, domain: string): boolean {
   return host.endsWith(`.${domain}`);
 }
 
+/** Every provider whose edge serves the site: its own, and those some resolvers steer to. */
+export function siteEdges(site: Pick<ScenarioSite, 'edge' | 'resolverEdges'>): string[] {
+  return site.edge ? [...new Set([site.edge, ...Object.values(site.resolverEdges)])] : [];
+}
+
+/** The provider whose edge `resolverName`'s answers lead to (null resolver: the site's own). */
+export function siteEdgeFor(site: Pick<ScenarioSite, 'edge' | 'resolverEdges'>, resolverName: string | null): string | null {
+  return (resolverName !== null ? site.resolverEdges[resolverName] : undefined) ?? site.edge;
+}
+
 function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsHost[]): ScenarioSite[] {
-  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname']);
+  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname', 'resolverEdges']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint', 'control-plane'] as const);
@@ -432,10 +450,22 @@ function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsH
     else cname = f.cname.map((c, i) => text(r, c, `${path}.cname[${i}]`, HOST) ?? '');
     if (edge === null || kind !== 'site' || host === zone) problem(r, `${path}.cname`, 'a CNAME chain belongs to a site behind an edge, on a name below its zone apex');
   }
+  const resolverEdges: Record<string, string> = {};
+  if (f.resolverEdges !== undefined) {
+    if (!f.resolverEdges || typeof f.resolverEdges !== 'object' || Array.isArray(f.resolverEdges)) problem(r, `${path}.resolverEdges`, 'expected a mapping of resolver name to provider, e.g. {google: fastly}');
+    else {
+      for (const [resolver, other] of Object.entries(f.resolverEdges as Record<string, unknown>)) {
+        const id = oneOf(r, other, `${path}.resolverEdges.${resolver}`, edgeIds);
+        if (id && personality(id)!.addressing === 'per-site') problem(r, `${path}.resolverEdges.${resolver}`, `${personality(id)!.name} gives each site its own addresses in the lab; steer to a shared edge`);
+        else if (id) resolverEdges[resolver] = id;
+      }
+      if (edge === null || kind !== 'site') problem(r, `${path}.resolverEdges`, 'per-resolver edges belong to a site behind an edge');
+    }
+  }
   if (!name || !kind || !host || !zone || (f.edge !== 'none' && edge === null) || !dns || !title) return [];
   // An endpoint has no origin of its own to list: it is the provider's service.
   const probeOrigin = kind === 'site' && f.probeOrigin !== false;
-  return [{ name, kind, host, zone, edge, dns, title, probeOrigin, region, cname }];
+  return [{ name, kind, host, zone, edge, resolverEdges, dns, title, probeOrigin, region, cname }];
 }
 
 interface World {
@@ -474,7 +504,7 @@ function readFaults(r: Reader, value: unknown, world: World): ScenarioFaults {
   faults.origins = keyed('origins', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, ORIGIN_FAULTS));
   faults.records = keyed('records', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, RECORD_FAULTS));
   faults.zones = keyed('zones', chainZones(world.sites), (v, p) => oneOf(r, v, p, DNS_HOST_FAULTS));
-  const edgeProviders = [...new Set(world.sites.flatMap((s) => (s.edge ? [s.edge] : [])))];
+  const edgeProviders = [...new Set(world.sites.flatMap(siteEdges))];
   faults.edges = keyed('edges', edgeProviders, (v, p) => readEdgeFault(r, v, p, p.split('.').at(-1) ?? ''));
   faults.sites = keyed('sites', world.sites.filter((s) => s.edge !== null).map((s) => s.name), (v, p) => {
     const site = world.sites.find((s) => s.name === p.split('.').at(-1));

@@ -20,7 +20,7 @@ import { startDnsServer, zoneOf, type DnsFault, type DnsZoneData } from './dns-s
 import { startHttpServer, type HttpBehaviour, type HttpRequestInfo } from './http-server.js';
 import { PERSONALITIES, personality, type EdgePersonality, type EdgeRequest, type LabResponse } from './personalities/index.js';
 import { originPage, originServerError } from './personalities/origin.js';
-import type { DnsHostFault, EdgeFault, Flapping, Scenario, ScenarioSite } from './scenario.js';
+import { siteEdgeFor, siteEdges as siteEdgesOf, type DnsHostFault, type EdgeFault, type Flapping, type Scenario, type ScenarioSite } from './scenario.js';
 import { statusPageAnswer } from './status-page.js';
 
 export interface WorldOptions {
@@ -90,15 +90,15 @@ export function labAddresses(scenario: Scenario): LabAddresses {
       const mine = Array.from({ length: EDGES_PER_SITE }, (_, i) => `${prefix}.${(edges.get(site.edge!)?.length ?? 0) + i + 1}`);
       edges.set(site.edge, [...(edges.get(site.edge) ?? []), ...mine]);
       siteEdges.set(site.name, mine);
-      continue;
     }
-    if (!edges.has(site.edge)) {
-      const named = scenario.pops[site.edge];
-      const shared = Array.from({ length: named?.length ?? EDGES_PER_PROVIDER }, (_, i) => `${prefix}.${i + 1}`);
-      edges.set(site.edge, shared);
+    for (const provider of siteEdgesOf(site)) {
+      if (edges.has(provider) || personality(provider)!.addressing === 'per-site') continue;
+      const named = scenario.pops[provider];
+      const shared = Array.from({ length: named?.length ?? EDGES_PER_PROVIDER }, (_, i) => `${edgeNetwork(provider)}.${i + 1}`);
+      edges.set(provider, shared);
       named?.forEach((code, i) => pops.set(shared[i]!, code));
     }
-    siteEdges.set(site.name, edges.get(site.edge)!);
+    if (!siteEdges.has(site.name)) siteEdges.set(site.name, edges.get(site.edge)!);
   }
   const origins = new Map(scenario.sites.map((s, i) => [s.name, `127.0.20.${i + 1}`] as const));
   const statusPages = new Map(Object.keys(scenario.statusPages).map((id, i) => [id, `127.0.30.${i + 1}`] as const));
@@ -110,8 +110,9 @@ export function labAddresses(scenario: Scenario): LabAddresses {
  * some of the provider's PoPs (GeoDNS-like: each resolver's clients land somewhere else).
  */
 export function answeredAddresses(scenario: Scenario, addresses: LabAddresses, site: ScenarioSite, resolverName: string | null): string[] {
-  const all = addresses.siteEdges.get(site.name) ?? [];
-  const seen = site.edge && resolverName ? scenario.resolvers.find((r) => r.name === resolverName)?.pops[site.edge] : undefined;
+  const edge = siteEdgeFor(site, resolverName);
+  const all = edge !== site.edge && edge !== null ? (addresses.edges.get(edge) ?? []) : (addresses.siteEdges.get(site.name) ?? []);
+  const seen = edge && resolverName ? scenario.resolvers.find((r) => r.name === resolverName)?.pops[edge] : undefined;
   return seen ? all.filter((a) => seen.includes(addresses.pops.get(a) ?? '')) : all;
 }
 
@@ -135,8 +136,9 @@ export function labDnsData(scenario: Scenario, addresses: LabAddresses, resolver
 
   for (const site of scenario.sites) {
     const target = site.edge ? answeredAddresses(scenario, addresses, site, resolverName) : [addresses.origins.get(site.name)!];
-    const chained = site.edge !== null && site.kind === 'site' && site.host !== site.zone;
-    const chain = chained ? (site.cname ?? personality(site.edge!)!.cnameChain(site.host, site.region)) : [];
+    const edge = siteEdgeFor(site, resolverName);
+    const chained = edge !== null && site.kind === 'site' && site.host !== site.zone;
+    const chain = !chained ? [] : edge === site.edge ? (site.cname ?? personality(edge)!.cnameChain(site.host, site.region)) : personality(edge)!.cnameChain(site.host, site.region);
     const names = [site.host, ...chain];
     names.slice(0, -1).forEach((name, i) => (records[name] = { ...records[name], CNAME: names[i + 1]! }));
     const last = names.at(-1)!;
@@ -323,7 +325,7 @@ export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edge: nu
     now: new Date(),
   };
   const site = state.sitesByHost.get(host);
-  if (!site || site.edge !== provider.id || (sites && !sites.has(site.name))) return respond(provider.unknownHost(edgeReq));
+  if (!site || !siteEdgesOf(site).includes(provider.id) || (sites && !sites.has(site.name))) return respond(provider.unknownHost(edgeReq));
 
   const fault: EdgeFault | null = state.scenario.faults.sites[site.name] ?? state.scenario.faults.edges[provider.id] ?? null;
   const active = fault !== null && failingNow(fault.flapping, sinceFirstRequest(state));
@@ -376,7 +378,7 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
   for (const [providerId, edgeAddresses] of addresses.edges) {
     if (scenario.faults.edges[providerId]?.fault === 'refuse') continue; // nothing listens: connections are refused
     const provider = personality(providerId)!;
-    const pem = ca.issue(scenario.sites.filter((s) => s.edge === providerId).map((s) => s.host));
+    const pem = ca.issue(scenario.sites.filter((s) => siteEdgesOf(s).includes(providerId)).map((s) => s.host));
     const perSite = provider.addressing === 'per-site';
     edgeAddresses.forEach((address, i) => {
       const pop = addresses.pops.get(address) ?? null;

@@ -161,6 +161,31 @@ describe('map', () => {
     }
   });
 
+  it('names a multi-CDN site whose resolvers are steered to different CDNs, each CDN with its resolvers', async () => {
+    const healthy = loadScenario('healthy');
+    const steered = { ...healthy, sites: healthy.sites.map((s) => (s.name === 'news' ? { ...s, resolverEdges: { google: 'akamai' } } : s)) };
+    const multi = await startWorld(steered);
+    try {
+      const r = await runCli(['map', '--config', multi.configPath, '--json'], { cwd: multi.dir });
+      expect(r.code, r.stderr).toBe(0);
+      const map = JSON.parse(r.stdout) as SiteMap;
+      const news = map.sites.find((s) => s.name === 'news')!;
+      expect(news.stack.filter((d) => d.layer === 'edge').map((d) => [d.provider, d.resolvers]).sort()).toEqual([
+        ['Akamai', ['google']],
+        ['Fastly', ['cloudflare', 'cloudflare-doh', 'quad9']],
+      ]);
+      expect(news.redundant).toContain('edge');
+      // Fastly is no longer alone for news: news is degraded, not down, if Fastly fails.
+      const fastly = map.blastRadius.find((b) => b.provider === 'Fastly')!;
+      expect(fastly.down).not.toContain('news');
+      expect(fastly.degraded).toContain('news');
+      const table = await runCli(['map', '--config', multi.configPath], { cwd: multi.dir });
+      expect(table.stdout.replace(/\n +/g, ' ')).toMatch(/news is multi-CDN: (Akamai from google; Fastly from cloudflare, cloudflare-doh, quad9|Fastly from cloudflare, cloudflare-doh, quad9; Akamai from google)/);
+    } finally {
+      await multi.close();
+    }
+  });
+
   it('refuses a bad threshold, a missing report, and URLs with --from, as usage errors', async () => {
     const zero = await runCli(['map', '--from', '/nonexistent.json', '--spof-threshold', '0']);
     expect(zero.code).toBe(64);
