@@ -17,6 +17,20 @@ ajv.addSchema(MAP_SCHEMA);
 const validateMap = ajv.getSchema(MAP_SCHEMA.$id)!;
 const hasDot = spawnSync('sh', ['-c', 'command -v dot'], { timeout: 5_000 }).status === 0;
 
+/** Mermaid's own parser (the package GitHub and GitLab render with), on a jsdom window as it expects one. */
+async function parseMermaid(text: string): Promise<{ ok: true; type: string } | { ok: false; error: string }> {
+  const { JSDOM } = await import('jsdom');
+  const { window } = new JSDOM('<!doctype html><html><body></body></html>');
+  Object.assign(globalThis, { window, document: window.document });
+  const { default: mermaid } = await import('mermaid');
+  try {
+    const parsed = await mermaid.parse(text);
+    return parsed ? { ok: true, type: parsed.diagramType } : { ok: false, error: 'not a diagram' };
+  } catch (err) {
+    return { ok: false, error: String((err as Error).message).split('\n')[0]! };
+  }
+}
+
 let world: World;
 let probed: SiteMap;
 
@@ -110,6 +124,9 @@ describe('map', () => {
     const dependencies = probed.sites.reduce((n, s) => n + s.stack.length, 0);
     expect(mermaid.stdout.match(/^ {2}s\d+ (-->|-\.->) p\d+$/gm)).toHaveLength(dependencies);
     for (const s of probed.sites) expect(mermaid.stdout).toContain(`["${s.name}"]`);
+    expect(await parseMermaid(mermaid.stdout)).toEqual({ ok: true, type: 'flowchart-v2' });
+    // The parser is a real check: a broken flowchart fails it.
+    expect((await parseMermaid('flowchart LR\n  s0["a"] -->\n  p0[[[\n')).ok).toBe(false);
     const dot = await runCli(['map', '--config', world.configPath, '--format', 'dot'], { cwd: world.dir });
     expect(dot.stdout.match(/ -> /g)).toHaveLength(dependencies);
     if (!hasDot) {
@@ -156,6 +173,9 @@ describe('map', () => {
       const dot = await runCli(['map', '--config', api.configPath, '--format', 'dot'], { cwd: api.dir });
       expect(dot.stdout).toMatch(/c0 \[label="Cloudflare control plane \(cloudflare-api\)", shape=component\];/);
       if (hasDot) expect(spawnSync('dot', ['-Tsvg'], { input: dot.stdout, encoding: 'utf8', timeout: 20_000 }).status).toBe(0);
+      const mermaid = await runCli(['map', '--config', api.configPath, '--format', 'mermaid'], { cwd: api.dir });
+      expect(mermaid.stdout).toContain('-. changes .-> c0');
+      expect(await parseMermaid(mermaid.stdout)).toEqual({ ok: true, type: 'flowchart-v2' });
     } finally {
       await api.close();
     }

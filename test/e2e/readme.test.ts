@@ -117,3 +117,15 @@ describe('README examples', () => {
     expect(outputs[2]!.stdout).toMatch(/^lab \d+(\.\d+)?\n$/); // p95 TTFB of the one resolver
   });
 });
+
+describe('README pictures', () => {
+  it('every mermaid block parses with Mermaid’s own parser (as GitHub renders it)', async () => {
+    const pictures = blocks('mermaid');
+    expect(pictures.length).toBeGreaterThan(0);
+    const { JSDOM } = await import('jsdom');
+    const { window } = new JSDOM('<!doctype html><html><body></body></html>');
+    Object.assign(globalThis, { window, document: window.document });
+    const { default: mermaid } = await import('mermaid');
+    for (const picture of pictures) await expect(mermaid.parse(picture)).resolves.toMatchObject({ diagramType: 'flowchart-v2' });
+  });
+});

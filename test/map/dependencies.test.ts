@@ -75,12 +75,17 @@ function report(sites: SiteReport[]): Report {
 }
 
 describe('pictures', () => {
-  it('escape what the network named: a quote or a bracket in a label cannot end it early', () => {
+  it('escape what the network named: a quote or a bracket in a label cannot end it early (Mermaid’s parser agrees)', async () => {
     const hostile = siteReport('x"];evil[', [ns('x.test', ['kate.ns.cloudflare.com'])], []);
     const map = buildMap(report([hostile]), catalog, { spofThreshold: 0.25, source: { kind: 'probed', file: null }, version: 'test' });
     expect(renderMermaid(map)).toContain('    s0["x#34;];evil["]');
     expect(renderMermaid(map)).not.toContain('x"];evil[');
     expect(renderDot(map)).toContain('s0 [label="x\\"];evil["];');
+    const { JSDOM } = await import('jsdom');
+    const { window } = new JSDOM('<!doctype html><html><body></body></html>');
+    Object.assign(globalThis, { window, document: window.document });
+    const { default: mermaid } = await import('mermaid');
+    await expect(mermaid.parse(renderMermaid(map))).resolves.toMatchObject({ diagramType: 'flowchart-v2' });
   });
 });
 
