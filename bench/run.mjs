@@ -371,11 +371,13 @@ async function memoryFigures(pem) {
   const floorSpec = writeFloorSpec('memory', world, sites, { concurrency: SPEED_CONCURRENCY, timeoutS: 10 });
   const tool = [];
   const floor = [];
+  const maps = [];
   for (let rep = 0; rep < SIZE.reps; rep++) {
     const r = await runTool(config);
     if (r.check.attempts !== sites.length) r.check = { ok: false, problems: [...r.check.problems, `${r.check.attempts} attempts in the report, ${sites.length} expected`] };
     tool.push(r);
     floor.push(await runFloor(floorSpec));
+    maps.push(await runMap(config, sites.length));
   }
   checkRow(group, 'every attempt ok and in the report', [...tool, ...floor], `${tool[0].check.attempts} attempts per outage-probe run`);
   row(group, 'outage-probe peak RSS', tool.map((r) => r.rssMB), 'MB', { text: '≤ 200 MB', pass: (v) => v <= 200 });
@@ -383,7 +385,28 @@ async function memoryFigures(pem) {
   row(group, 'RSS / floor RSS', tool.map((r, i) => r.rssMB / floor[i].rssMB), '×', { text: '≤ 1.20', pass: (v) => v <= 1.2 });
   row(group, 'outage-probe wall', tool.map((r) => r.wallS), 's');
   row(group, 'floor wall', floor.map((r) => r.wallS), 's');
+  checkRow(group, 'map: every site mapped, exit 0', maps, `${sites.length} sites per map run`);
+  row(group, 'outage-probe map peak RSS', maps.map((r) => r.rssMB), 'MB', { text: '≤ 200 MB', pass: (v) => v <= 200 });
+  row(group, 'map RSS / floor RSS', maps.map((r, i) => r.rssMB / floor[i].rssMB), '×', { text: '≤ 1.20', pass: (v) => v <= 1.2 });
+  row(group, 'outage-probe map wall', maps.map((r) => r.wallS), 's');
   await world.stop();
+}
+
+/** `map` over the same world (issue 17: within the same memory target as check). */
+async function runMap(config, expectedSites) {
+  const mapFile = tmp('map.json');
+  const m = await measure(process.execPath, [BIN, 'map', '--config', config, '--json'], { stdoutFile: mapFile, env: { ...process.env, NO_COLOR: '1' } });
+  let map = null;
+  try {
+    map = JSON.parse(readFileSync(mapFile, 'utf8'));
+  } catch {
+    // judged below
+  }
+  const problems = [];
+  if (m.code !== 0) problems.push(`exit ${m.code}`);
+  if (!map) problems.push('no JSON map');
+  else if (map.sites.length !== expectedSites) problems.push(`${map.sites.length} sites mapped, ${expectedSites} expected`);
+  return { ...m, check: { ok: problems.length === 0, problems, attempts: map?.sites.length ?? 0 } };
 }
 
 /** Hung edges and the run deadline share one world: four groups of sites. */
