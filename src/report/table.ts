@@ -121,10 +121,32 @@ const VERDICT_MARK: Record<Verdict, string> = {
   'local-network': '⚠',
 };
 
+/** Lines of the headline; an incident's is stated in full in its block just below, so there it is cut to this. */
+const INCIDENT_HEADLINE_LINES = 2;
+
 function verdictLines(report: Report, c: ChalkInstance, width: number): string[] {
   const colour = report.verdict === 'ok' ? c.green : report.verdict === 'site-failures' ? c.yellow : c.red;
   const cut = report.complete ? '' : ' (incomplete: the run was cut short)';
-  return wrap(`${VERDICT_MARK[report.verdict]} ${safeLine(report.summary, 600)}${cut}`, width, '  ').map((line) => colour.bold(line));
+  const text = `${VERDICT_MARK[report.verdict]} ${safeLine(report.summary, 600)}${cut}`;
+  const lines = wrap(text, width, '  ');
+  const repeatedBelow = report.verdict === 'provider-incident' && report.incidents.length > 0;
+  return (repeatedBelow ? headline(text, lines, width) : lines).map((line) => colour.bold(line));
+}
+
+/**
+ * At most two lines: the start of the summary, then its closing facts — the confidence and any "(+N more
+ * incidents)" — after an ellipsis. The details (every location, every resolver) are in the incident block.
+ */
+function headline(text: string, lines: string[], width: number): string[] {
+  if (lines.length <= INCIDENT_HEADLINE_LINES) return lines;
+  const closing = /(\(confidence [\d.]+\)(?: \(\+\d+ more incidents?\))?(?: \(incomplete: the run was cut short\))?)$/.exec(text)?.[1] ?? '';
+  const room = width - 2 - closing.length - 2;
+  const second = lines[1]!.trimEnd();
+  // Cut at the last clause that fits (a "; "), else at the last whole word.
+  const within = second.slice(0, Math.max(0, room));
+  const clause = within.lastIndexOf('; ');
+  const kept = second.length <= room ? second : clause > room / 2 ? within.slice(0, clause) : within.replace(/[\s,;:]+\S*$/, '');
+  return [lines[0]!, `${kept}…${closing ? ` ${closing}` : ''}`.slice(0, width)];
 }
 
 function contextLine(report: Report): string {

@@ -138,3 +138,20 @@ function freeLoopbackPort(): Promise<number> {
     });
   });
 }
+
+describe('the headline', () => {
+  it('of an incident is at most two lines at 100 columns, keeps its confidence, and the block below says it all', async () => {
+    const table = await runCli(['drill', 'cloudflare-2020-07-17']);
+    const json = await runCli(['drill', 'cloudflare-2020-07-17', '--json']);
+    const report = JSON.parse(json.stdout) as Report;
+    const lines = table.stdout.split('\n');
+    const contextAt = lines.findIndex((l) => / · \d+ sites? · /.test(l));
+    expect(contextAt).toBeLessThanOrEqual(2);
+    expect(lines.slice(0, contextAt).every((l) => [...l].length <= 100)).toBe(true);
+    expect(lines[contextAt - 1]).toMatch(/… \(confidence [\d.]+\)$/);
+    // The full summary, every location included, is in the incident block, once.
+    const block = table.stdout.replace(/\n {2}(?!·)/g, ' ');
+    expect(report.incidents[0]!.summary.length).toBeGreaterThan(200);
+    expect(block.split(`Incident ${report.incidents[0]!.summary}`)).toHaveLength(2);
+  });
+});
