@@ -18,7 +18,7 @@ export function renderTable(report: Report, options: TableOptions): string {
   const c = new Chalk({ level: options.color ? 1 : 0 });
   const out: string[] = [];
   out.push(...verdictLines(report, c, options.width));
-  out.push(c.dim(contextLine(report)));
+  out.push(...wrap(contextLine(report), options.width, '  ').map((line) => c.dim(line)));
   for (const note of report.host?.notes ?? []) out.push(...wrap(`  ${c.cyan('this host')}: ${safeLine(note, options.width * 3)}`, options.width, '    '));
   const changes = report.providerChanges ?? [];
   if (report.incidents.length > 0 || (report.findings ?? []).length > 0 || report.resolvedIncidents.length > 0 || changes.length > 0) {
@@ -214,23 +214,61 @@ function colour(cell: { text: string; ok: boolean | null }, c: ChalkInstance): s
   return cell.ok === null ? c.dim(cell.text) : cell.ok ? cell.text : c.yellow(cell.text);
 }
 
+/** One resolver column: a resolver, or every resolver of one operator (the report's resolvers[].provider). */
+interface ResolverColumn {
+  title: string;
+  members: string[];
+}
+
+/**
+ * Resolvers side by side at any count: one column each when they fit; else one column per operator (Cloudflare's
+ * UDP and DoH resolvers together: one result when they agree, each differing one named when not); else one
+ * column for all of them.
+ */
+function resolverColumns(report: Report, room: number): ResolverColumn[] | null {
+  const width = (title: string) => Math.min(14, Math.max(title.length, 11)) + 3;
+  const each = report.resolvers.map((r) => ({ title: safeLine(r.name, 14), members: [r.name] }));
+  if (each.reduce((n, col) => n + width(col.title), 0) <= room) return each;
+  const byOperator = new Map<string, string[]>();
+  for (const r of report.resolvers) {
+    const key = r.provider ?? r.name;
+    byOperator.set(key, [...(byOperator.get(key) ?? []), r.name]);
+  }
+  const grouped = [...byOperator].map(([operator, members]) => ({ title: safeLine(members.length > 1 ? `${operator} (${members.length})` : members[0]!, 14), members }));
+  if (grouped.reduce((n, col) => n + width(col.title), 0) <= room) return grouped;
+  return null;
+}
+
+/** A column's cell: the one result its resolvers agree on, or each result with the resolvers that gave it. */
+function groupCell(site: SiteReport, column: ResolverColumn, c: ChalkInstance): string {
+  const cells = column.members.map((r) => resolverCell(site, r));
+  if (cells.every((cell) => cell.text === cells[0]!.text)) return colour(cells[0]!, c);
+  const byResult = new Map<string, { cell: { text: string; ok: boolean | null }; names: string[] }>();
+  cells.forEach((cell, i) => {
+    const entry = byResult.get(cell.text) ?? { cell, names: [] };
+    entry.names.push(safeLine(column.members[i]!, 14));
+    byResult.set(cell.text, entry);
+  });
+  return [...byResult.values()].map(({ cell, names }) => `${colour(cell, c)}: ${names.join(', ')}`).join('; ');
+}
+
 function sitesTable(report: Report, c: ChalkInstance, width: number): string {
   const resolvers = report.resolvers.map((r) => r.name);
   const hasOrigin = report.sites.some((s) => s.attempts.some((a) => a.path === 'origin'));
   const hasProxy = report.sites.some((s) => s.attempts.some((a) => a.path === 'proxy'));
-  // Each resolver column is the width of its name or of the widest cell, at most 14 characters.
-  const cellWidth = (name: string) => Math.min(14, Math.max(name.length, 11)) + 2;
   const siteWidth = Math.min(24, Math.max(6, ...report.sites.map((s) => s.name.length))) + 2;
   const fixed = siteWidth + 10 + (hasOrigin ? 11 : 0) + (hasProxy ? 11 : 0);
-  const perResolver = resolvers.map(cellWidth);
-  const fits = fixed + perResolver.reduce((a, b) => a + b, 0) + resolvers.length + 4 <= width;
+  const columns = resolverColumns(report, width - fixed - 4);
+  // Each resolver column is the width of its title or of the widest cell, at most 14 characters.
+  const cellWidth = (title: string) => Math.min(14, Math.max(title.length, 11)) + 2;
+  const spare = columns ? width - fixed - 4 - columns.reduce((n, col) => n + cellWidth(col.title) + 1, 0) : 0;
+  const widths = columns ? columns.map((col) => cellWidth(col.title) + (col.members.length > 1 ? Math.floor(spare / columns.filter((x) => x.members.length > 1).length || 0) : 0)) : [];
 
-  const head = ['Site', 'Status', ...(fits ? resolvers.map((r) => safeLine(r, 14)) : ['Resolvers']), ...(hasOrigin ? ['Origin'] : []), ...(hasProxy ? ['Proxy'] : [])];
-  const colWidths = [siteWidth, 10, ...(fits ? perResolver : [Math.max(12, width - fixed - 6)]), ...(hasOrigin ? [11] : []), ...(hasProxy ? [11] : [])];
+  const head = ['Site', 'Status', ...(columns ? columns.map((col) => col.title) : ['Resolvers']), ...(hasOrigin ? ['Origin'] : []), ...(hasProxy ? ['Proxy'] : [])];
+  const colWidths = [siteWidth, 10, ...(columns ? widths : [Math.max(12, width - fixed - 6)]), ...(hasOrigin ? [11] : []), ...(hasProxy ? [11] : [])];
   const table = new Table({ head: head.map((h) => c.bold(h)), colWidths, wordWrap: true, style: { head: [], border: [] }, chars: COMPACT });
   for (const site of report.sites) {
-    const cells = resolvers.map((r) => resolverCell(site, r));
-    const resolverCells = fits ? cells.map((cell) => colour(cell, c)) : [compactResolvers(resolvers, cells, c)];
+    const resolverCells = columns ? columns.map((col) => groupCell(site, col, c)) : [compactResolvers(resolvers, resolvers.map((r) => resolverCell(site, r)), c)];
     table.push([
       safeLine(site.name, 60),
       statusText(site.status, c),

@@ -1,0 +1,88 @@
+// The check table at any resolver count: one column per resolver when they fit, else one per operator (its
+// resolvers' agreed result, or each result with the resolvers that gave it), else one column for all; every
+// line within the width. Tried with 1, 3, 7 and 12 resolvers at 80, 100 and 120 columns.
+
+import { describe, expect, it } from 'vitest';
+import type { ResolverReport, SiteReport } from '../../src/model.js';
+import { renderTable } from '../../src/report/table.js';
+import { attempt, dnsAnswer } from '../support/records.js';
+import { report, siteReport } from '../state/reports.js';
+
+const OPERATORS: Array<[string, string | null]> = [
+  ['system', null],
+  ['cloudflare', 'Cloudflare'],
+  ['cloudflare-secondary', 'Cloudflare'],
+  ['cloudflare-doh', 'Cloudflare'],
+  ['google', 'Google'],
+  ['google-doh', 'Google'],
+  ['quad9', 'Quad9'],
+  ['quad9-doh', 'Quad9'],
+  ['opendns', 'Cisco OpenDNS'],
+  ['adguard', 'AdGuard'],
+  ['mullvad', 'Mullvad'],
+  ['nextdns', 'NextDNS'],
+];
+
+/** The packaged default's seven: system, three Cloudflare, two Google, one Quad9. */
+const SEVEN = [0, 1, 2, 3, 4, 5, 6];
+
+function resolvers(indexes: number[]): ResolverReport[] {
+  return indexes.map((i) => ({ name: OPERATORS[i]![0], kind: 'udp', address: `127.0.0.${i + 1}`, url: null, provider: OPERATORS[i]![1] }));
+}
+
+function sites(names: string[], failingAt: string | null): SiteReport[] {
+  return ['shop', 'news', 'blog'].map((site) =>
+    siteReport(site, failingAt && site === 'shop' ? 'degraded' : 'ok', {
+      reason: null,
+      blame: null,
+      dns: failingAt && site === 'shop' ? [dnsAnswer({ resolver: failingAt, name: `${site}.test`, outcome: 'timeout', rcode: null, values: [] })] : [],
+      attempts: [
+        attempt({ site, id: `${site}|ok`, resolvers: names.filter((n) => n !== failingAt || site !== 'shop'), httpStatus: 200, timings: { connectMs: 5, tlsMs: 5, ttfbMs: 40, totalMs: 41 } }),
+        ...(failingAt && site === 'shop' ? [attempt({ site, id: `${site}|dns`, resolvers: [failingAt], resolver: failingAt, address: null, outcome: 'dns-error', httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timeout' }, failedPhase: 'dns' })] : []),
+      ],
+    }),
+  );
+}
+
+function table(indexes: number[], width: number, failingAt: string | null = null): string[] {
+  const rs = resolvers(indexes);
+  const r = { ...report(sites(rs.map((x) => x.name), failingAt)), resolvers: rs };
+  return renderTable(r, { color: false, verbose: false, width }).split('\n');
+}
+
+const header = (lines: string[]) => lines.find((l) => l.startsWith('│ Site'))!;
+
+describe('resolver columns', () => {
+  for (const count of [1, 3, 7, 12]) {
+    for (const width of [80, 100, 120]) {
+      it(`${count} resolvers at ${width} columns: every line fits`, () => {
+        const indexes = count === 7 ? SEVEN : Array.from({ length: count }, (_, i) => i);
+        const lines = table(indexes, width, count >= 3 ? 'cloudflare' : null);
+        expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(width);
+      });
+    }
+  }
+
+  it('three resolvers at 80 columns: one column each', () => {
+    expect(header(table([0, 1, 4], 80))).toMatch(/│ system +│ cloudflare +│ google +│/);
+  });
+
+  it("the packaged default's seven at 100 columns: side by side by operator, and an operator's split named", () => {
+    const lines = table(SEVEN, 100, 'cloudflare');
+    expect(header(lines)).toMatch(/│ system +│ Cloudflare \(3\) +│ Google \(2\) +│ quad9 +│/);
+    // The Cloudflare column of shop's row, its wrapped lines joined.
+    const start = lines.findIndex((l) => l.startsWith('│ shop'));
+    const rows = [lines[start]!, ...lines.slice(start + 1).filter((l, i, all) => all.slice(0, i + 1).every((x) => /^│ {8}│/.test(x)))];
+    const cell = rows.map((l) => l.split('│')[4]!.trim()).join(' ');
+    expect(cell).toBe('DNS timeout: cloudflare; ok 40ms: cloudflare-se…, cloudflare-doh');
+    // Agreeing operators show one result.
+    expect(lines.find((l) => l.startsWith('│ news'))).toMatch(/│ ok 40ms +│ ok 40ms +│ ok 40ms +│ ok 40ms +│/);
+  });
+
+  it('twelve resolvers at 80 columns: one column for all, still naming the one that differs', () => {
+    const lines = table(Array.from({ length: 12 }, (_, i) => i), 80, 'cloudflare');
+    expect(header(lines)).toMatch(/│ Resolvers +│/);
+    expect(lines.find((l) => l.startsWith('│ news'))).toMatch(/all 12 ok 40ms/);
+    expect(lines.join('\n')).toMatch(/cloudflare: DNS timeout/);
+  });
+});
