@@ -155,3 +155,17 @@ describe('the headline', () => {
     expect(block.split(`Incident ${report.incidents[0]!.summary}`)).toHaveLength(2);
   });
 });
+
+describe('the README on drill flags', () => {
+  it('every flag it says drill takes is accepted, and the cron flags it says are check-only are refused', async () => {
+    const readme = (await import('node:fs')).readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const said = /`drill`\s+takes `check`'s report flags \(([^)]*)\)/.exec(readme.replace(/\n/g, ' '))![1]!;
+    const flags = [...said.matchAll(/`(-[-\w]+)`/g)].map((m) => m[1]!);
+    expect(flags.length).toBeGreaterThan(10);
+    const help = (await runCli(['drill', '--help'])).stdout;
+    // An option's own line in --help: "  -v, --verbose …" or "  --timeout <duration> …".
+    const option = (flag: string) => new RegExp(`^ +(-\\w, )?${flag}( |$)`, 'm');
+    for (const flag of flags) expect(help, flag).toMatch(flag === '-v' ? /^ +-v, --verbose/m : option(flag));
+    for (const cron of ['--state', '--notify', '--quiet', '--output', '--append']) expect(help, cron).not.toMatch(option(cron));
+  });
+});
