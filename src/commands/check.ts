@@ -161,15 +161,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
     waitMs = waitSeconds(options.wait) * 1000;
     if (options.output && !outputFormat(options.format).document) throw new UsageError(`--output writes a whole report; use it with --json, --format openmetrics or the table, not --${options.format}`);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(configErrorLines(err.issues));
-      return err.input === 'command-line' ? EXIT.usage : EXIT.config;
-    }
-    if (err instanceof UsageError) {
-      io.stderr.write(`outage-probe: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
+    return inputErrorExit(err, io);
   }
   const vantage = options.vantage ?? hostname();
   if (options.notifyTest) return sendTestNotification(notifyUrls, vantage, config, io);
@@ -240,6 +232,22 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
   } finally {
     state?.lock.release();
   }
+}
+
+/**
+ * A config or usage error, printed the way the tool prints every such error, and its exit code (a config file's
+ * problem 78, the command line's 64); anything else is not input's fault and is rethrown.
+ */
+export function inputErrorExit(err: unknown, io: Pick<CheckIo, 'stderr'>): number {
+  if (err instanceof ConfigError) {
+    io.stderr.write(configErrorLines(err.issues));
+    return err.input === 'command-line' ? EXIT.usage : EXIT.config;
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`outage-probe: ${err.message}\n`);
+    return EXIT.usage;
+  }
+  throw err;
 }
 
 function checkNotifyUrls(urls: string[]): string[] {

@@ -5,14 +5,12 @@
 import { mkdirSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { Config, Incident, Report } from '../model.js';
-import { ConfigError, configErrorLines } from '../config/errors.js';
 import { closestMatch } from '../config/suggest.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
 import { fileError } from '../util/safe-file.js';
-import { UsageError } from '../cli-errors.js';
 import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
 import { LabStartError, startWorld, type World } from '../lab/world.js';
-import { loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
+import { inputErrorExit, loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
 
 export interface LabOptions {
   /** The one port every lab server listens on; any free port when absent. */
@@ -161,15 +159,8 @@ export async function runDrill(name: string | undefined, options: DrillOptions, 
     try {
       config = loadCheckConfig([], { ...options, resolver: options.resolver ?? [], config: world.configPath });
     } catch (err) {
-      if (err instanceof ConfigError) {
-        io.stderr.write(configErrorLines(err.issues));
-        return EXIT.config;
-      }
-      if (err instanceof UsageError) {
-        io.stderr.write(`outage-probe: ${err.message}\n`);
-        return EXIT.usage;
-      }
-      throw err;
+      // The lab wrote the config: a problem in it is a config error (78), one in the flags a usage error (64).
+      return inputErrorExit(err, io);
     }
     // A scenario that serves status pages is drilled reading them, as `check --status-pages` would.
     const statusPages = options.statusPages === true || Object.keys(scenario.statusPages).length > 0;

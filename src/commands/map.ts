@@ -3,7 +3,6 @@
 
 import { hostname } from 'node:os';
 import type { Report } from '../model.js';
-import { ConfigError, configErrorLines } from '../config/errors.js';
 import { UsageError } from '../cli-errors.js';
 import { EXIT } from '../exit-codes.js';
 import { loadCatalog } from '../fingerprint/index.js';
@@ -14,7 +13,7 @@ import { defaultStateFile, judgeState } from '../state/store.js';
 import { providerChanges } from '../state/transitions.js';
 import type { ProviderChange } from '../model.js';
 import { TOOL_VERSION } from '../version.js';
-import { loadCheckConfig, probeAndReport, type CheckIo, type CheckOptions } from './check.js';
+import { inputErrorExit, loadCheckConfig, probeAndReport, type CheckIo, type CheckOptions } from './check.js';
 import { readInput, type MergeIo } from './merge.js';
 
 /** A state file larger than this is not one check wrote. */
@@ -107,18 +106,10 @@ export async function runMap(urls: string[], options: MapOptions, io: MergeIo): 
     } else {
       const config = loadCheckConfig(urls, { ...options, format: 'json', verbose: false });
       userProviders = config.providers;
-      report = await probeAndReport(config, { format: options.format === 'table' ? 'table' : 'json', ...(options.vantage ? { vantage: options.vantage } : { vantage: hostname() }) }, io);
+      report = await probeAndReport(config, { format: options.format === 'table' ? 'table' : 'json', vantage: options.vantage ?? hostname() }, io);
     }
   } catch (err) {
-    if (err instanceof ConfigError) {
-      io.stderr.write(configErrorLines(err.issues));
-      return err.input === 'command-line' ? EXIT.usage : EXIT.config;
-    }
-    if (err instanceof UsageError) {
-      io.stderr.write(`outage-probe: ${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
+    return inputErrorExit(err, io);
   }
   const built = buildMap(report, loadCatalog(userProviders), {
     spofThreshold: threshold,

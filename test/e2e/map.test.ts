@@ -9,27 +9,14 @@ import { loadScenario } from '../../src/lab/scenario.js';
 import { startWorld, type World } from '../../src/lab/world.js';
 import type { SiteMap } from '../../src/map/index.js';
 import { runCli, runShell } from '../support/cli.js';
-import { makeAjv } from '../support/schema.js';
+import { parseMermaid } from '../support/mermaid.js';
+import { makeAjv, undocumentedProperties, type SchemaNode } from '../support/schema.js';
 
 const MAP_SCHEMA = JSON.parse(readFileSync(new URL('../../schema/map.schema.json', import.meta.url), 'utf8')) as { $id: string };
 const ajv = makeAjv();
 ajv.addSchema(MAP_SCHEMA);
 const validateMap = ajv.getSchema(MAP_SCHEMA.$id)!;
 const hasDot = spawnSync('sh', ['-c', 'command -v dot'], { timeout: 5_000 }).status === 0;
-
-/** Mermaid's own parser (the package GitHub and GitLab render with), on a jsdom window as it expects one. */
-async function parseMermaid(text: string): Promise<{ ok: true; type: string } | { ok: false; error: string }> {
-  const { JSDOM } = await import('jsdom');
-  const { window } = new JSDOM('<!doctype html><html><body></body></html>');
-  Object.assign(globalThis, { window, document: window.document });
-  const { default: mermaid } = await import('mermaid');
-  try {
-    const parsed = await mermaid.parse(text);
-    return parsed ? { ok: true, type: parsed.diagramType } : { ok: false, error: 'not a diagram' };
-  } catch (err) {
-    return { ok: false, error: String((err as Error).message).split('\n')[0]! };
-  }
-}
 
 let world: World;
 let probed: SiteMap;
@@ -65,21 +52,7 @@ describe('map', () => {
   });
 
   it('documents every field of its schema', () => {
-    const schema = MAP_SCHEMA as unknown as { $defs: Record<string, { description?: string }> };
-    const missing: string[] = [];
-    const walk = (node: unknown, path: string) => {
-      if (!node || typeof node !== 'object') return;
-      const n = node as Record<string, unknown>;
-      if (n.properties && typeof n.properties === 'object') {
-        for (const [key, value] of Object.entries(n.properties as Record<string, Record<string, unknown>>)) {
-          const ref = typeof value.$ref === 'string' ? value.$ref : '';
-          const target = ref.startsWith('#/$defs/') ? schema.$defs[ref.slice('#/$defs/'.length)] : undefined;
-          if (typeof value.description !== 'string' && typeof target?.description !== 'string' && !ref.startsWith('https:')) missing.push(`${path}.${key}`);
-        }
-      }
-      for (const [key, value] of Object.entries(n)) walk(value, `${path}.${key}`);
-    };
-    walk(schema, '');
+    const missing = undocumentedProperties(MAP_SCHEMA as unknown as SchemaNode);
     expect(missing).toEqual([]);
   });
 

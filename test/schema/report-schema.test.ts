@@ -18,7 +18,7 @@ import { closeDohAgents } from '../../src/probe/dns/doh.js';
 import type { HttpServerOptions } from '../../src/lab/http-server.js';
 import { loopback, type Loopback } from '../support/loopback.js';
 import { CF_HEADERS, cloudflareUnbranded } from '../fingerprint/responses.js';
-import { expectValidNdjson, expectValidReport, reportProblems, reportSchema } from '../support/schema.js';
+import { expectValidNdjson, expectValidReport, reportProblems, reportSchema, undocumentedProperties, type SchemaNode } from '../support/schema.js';
 
 let lab: Loopback;
 let config: Config;
@@ -161,20 +161,7 @@ describe('reports from the real pipeline match schema/report.schema.json', () =>
   });
 
   it('every property in the schema has a description (its own, or its definition\'s)', () => {
-    const defs = reportSchema.$defs as Record<string, { description?: string }>;
-    const missing: string[] = [];
-    const walk = (node: unknown, path: string) => {
-      if (!node || typeof node !== 'object') return;
-      const n = node as Record<string, unknown>;
-      if (n.properties && typeof n.properties === 'object') {
-        for (const [key, value] of Object.entries(n.properties as Record<string, Record<string, unknown>>)) {
-          const target = typeof value.$ref === 'string' ? defs[value.$ref.replace('#/$defs/', '')] : undefined;
-          if (typeof value.description !== 'string' && typeof target?.description !== 'string') missing.push(`${path}.${key}`);
-        }
-      }
-      for (const [key, value] of Object.entries(n)) walk(value, `${path}.${key}`);
-    };
-    walk(reportSchema, '');
+    const missing = undocumentedProperties(reportSchema as unknown as SchemaNode);
     expect(missing).toEqual([]);
   });
 });

@@ -88,3 +88,29 @@ export function configProblems(config: unknown): string[] {
 export function expectValidConfig(config: unknown): void {
   expect(configProblems(config), 'against schema/probes.schema.json').toEqual([]);
 }
+
+export type SchemaNode = { $defs?: Record<string, { description?: string }> } & Record<string, unknown>;
+
+/**
+ * Every property of a schema with no description of its own nor on the definition it refers to, as "path.key".
+ * A reference to another schema file counts as described there (each shipped schema is walked in its own test).
+ */
+export function undocumentedProperties(schema: SchemaNode): string[] {
+  const defs = schema.$defs ?? {};
+  const missing: string[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n.properties && typeof n.properties === 'object') {
+      for (const [key, value] of Object.entries(n.properties as Record<string, Record<string, unknown>>)) {
+        const ref = typeof value.$ref === 'string' ? value.$ref : '';
+        if (ref.startsWith('https:')) continue;
+        const target = ref.startsWith('#/$defs/') ? defs[ref.slice('#/$defs/'.length)] : undefined;
+        if (typeof value.description !== 'string' && typeof target?.description !== 'string') missing.push(`${path}.${key}`);
+      }
+    }
+    for (const [key, value] of Object.entries(n)) walk(value, `${path}.${key}`);
+  };
+  walk(schema, '');
+  return missing;
+}
