@@ -37,10 +37,6 @@ class Found {
   get(provider: string) {
     return this.byProvider.get(provider);
   }
-
-  ids(): string[] {
-    return [...this.byProvider.keys()];
-  }
 }
 
 function defsWithRole(catalog: Catalog, found: Found, role: ProviderDef['roles'][number]): ProviderDef[] {

@@ -5,7 +5,7 @@
 //
 // map/ never imports config/, plan/, probe/, correlate/, state/, notify/, status/, merge/, lab/ or commands/.
 
-export { buildMap, DEFAULT_SPOF_THRESHOLD, DOWN_LAYERS } from './build.js';
+export { buildMap, DEFAULT_SPOF_THRESHOLD } from './build.js';
 export { renderMapTable } from './table.js';
 export { renderMermaid, renderDot } from './pictures.js';
 export type { SiteMap, MapSite, MapProvider, BlastRadius } from './types.js';
