@@ -310,13 +310,14 @@ export async function probeAndReport(
 export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color' | 'output'>, io: CheckIo): void {
   const format = outputFormat(options.format);
   const terminal = io.stdout.isTTY === true && options.output === undefined;
-  const text = format.renderReport(report, {
+  const renderOptions = {
     color: format.forPeople && options.color && terminal && !io.env.NO_COLOR,
     verbose: options.verbose,
     width: terminal && io.stdout.columns ? io.stdout.columns : 100,
-  });
+  };
+  const text = format.renderReportChunks?.(report, renderOptions) ?? [format.renderReport(report, renderOptions)];
   if (options.output) replaceFile(options.output, text, 'report (--output)');
-  else io.stdout.write(text);
+  else for (const chunk of text) io.stdout.write(chunk);
 }
 
 /** "probing… 120/400" on one stderr line, only on a terminal. */

@@ -54,8 +54,9 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     concurrency: config.run.concurrency,
     onSite: (raw) => {
       const site = classifySite(raw, context);
-      classified.push(site);
       options.onSite?.(site);
+      // Nothing after classification reads a body: a run over many sites keeps none.
+      classified.push({ ...site, attempts: site.attempts.map((a) => (a.bodySample === '' ? a : { ...a, bodySample: '' })) });
     },
   });
   const { dns, complete } = await session.close();

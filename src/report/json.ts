@@ -1,7 +1,7 @@
 // The JSON contract: `Report` as documented in schema/report.schema.json.
 // Body samples stay in memory for fingerprinting; the report carries only their size.
 
-import type { Attempt, Report } from '../model.js';
+import type { Attempt, Report, SiteReport } from '../model.js';
 
 export type AttemptJson = Omit<Attempt, 'bodySample'>;
 
@@ -11,14 +11,41 @@ export function attemptJson(attempt: Attempt): AttemptJson {
 }
 
 export function reportJson(report: Report): unknown {
-  return {
-    ...report,
-    sites: report.sites.map((s) => ({ ...s, attempts: s.attempts.map(attemptJson) })),
-  };
+  return { ...report, sites: report.sites.map(siteJson) };
+}
+
+function siteJson(site: SiteReport): unknown {
+  return { ...site, attempts: site.attempts.map(attemptJson) };
 }
 
 export function renderJson(report: Report): string {
-  return `${JSON.stringify(reportJson(report), null, 2)}\n`;
+  return [...renderJsonChunks(report)].join('');
+}
+
+// Stands for the sites while the rest of the report is stringified. A string value cannot produce this text: a
+// NUL in one is escaped as \u0000 and a backslash as \\, so the first match is the placeholder.
+const SITES_MARK = '\u0000sites\u0000';
+const SITES_MARK_JSON = JSON.stringify(SITES_MARK);
+
+/**
+ * The text of renderJson, one site at a time: a report over many sites is never held as one string (or as a
+ * second copy of every record).
+ */
+export function* renderJsonChunks(report: Report): Generator<string> {
+  const outline = JSON.stringify({ ...report, sites: SITES_MARK }, null, 2);
+  const at = outline.indexOf(SITES_MARK_JSON);
+  yield outline.slice(0, at);
+  if (report.sites.length === 0) yield '[]';
+  else {
+    yield '[\n';
+    for (let i = 0; i < report.sites.length; i++) {
+      // Sites sit two levels deep: every line of a site's own pretty-printed text is indented by four spaces.
+      const text = JSON.stringify(siteJson(report.sites[i]!), null, 2).replace(/\n/g, '\n    ');
+      yield `    ${text}${i < report.sites.length - 1 ? ',\n' : '\n'}`;
+    }
+    yield '  ]';
+  }
+  yield `${outline.slice(at + SITES_MARK_JSON.length)}\n`;
 }
 
 /** NDJSON: one `attempt` line as each attempt completes, then one `summary` line (the report without attempts). */
@@ -27,12 +54,18 @@ export function ndjsonAttemptLine(attempt: Attempt): string {
 }
 
 export function ndjsonSummaryLine(report: Report): string {
+  return [...ndjsonSummaryChunks(report)].join('');
+}
+
+/** The summary line, one site at a time (like renderJsonChunks). */
+export function* ndjsonSummaryChunks(report: Report): Generator<string> {
   const { sites, schema: _reportSchema, ...rest } = report;
-  const summary = {
-    type: 'summary',
-    schema: 'outage-probe.summary/v1',
-    ...rest,
-    sites: sites.map(({ attempts, ...site }) => ({ ...site, attemptCount: attempts.length })),
-  };
-  return `${JSON.stringify(summary)}\n`;
+  const outline = JSON.stringify({ type: 'summary', schema: 'outage-probe.summary/v1', ...rest, sites: SITES_MARK });
+  const at = outline.indexOf(SITES_MARK_JSON);
+  yield `${outline.slice(0, at)}[`;
+  for (let i = 0; i < sites.length; i++) {
+    const { attempts, ...site } = sites[i]!;
+    yield `${i > 0 ? ',' : ''}${JSON.stringify({ ...site, attemptCount: attempts.length })}`;
+  }
+  yield `]${outline.slice(at + SITES_MARK_JSON.length)}\n`;
 }

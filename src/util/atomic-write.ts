@@ -16,17 +16,19 @@ export function tempPathFor(file: string): string {
   return join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-/** Write `text` to `file` atomically, creating the directory when missing. Throws on failure (the target is untouched). */
-export function writeFileAtomic(file: string, text: string | Uint8Array, options: AtomicWriteOptions = {}): void {
+/**
+ * Write `text` (or its pieces, in order) to `file` atomically, creating the directory when missing. Throws on
+ * failure (the target is untouched).
+ */
+export function writeFileAtomic(file: string, text: string | Uint8Array | Iterable<string>, options: AtomicWriteOptions = {}): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true });
   const temp = tempPathFor(file);
-  const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  const pieces = typeof text === 'string' || text instanceof Uint8Array ? [text] : text;
   let fd: number | null = null;
   try {
     fd = openSync(temp, 'wx', options.mode ?? 0o644);
-    let written = 0;
-    while (written < data.length) written += writeSync(fd, data, written, data.length - written);
+    for (const piece of pieces) writeAll(fd, typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece);
     fsyncSync(fd);
     closeSync(fd);
     fd = null;
@@ -48,6 +50,11 @@ export function writeFileAtomic(file: string, text: string | Uint8Array, options
   }
   syncDirectory(dir);
   removeOrphanedTemps(file);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let written = 0;
+  while (written < data.length) written += writeSync(fd, data, written, data.length - written);
 }
 
 /**

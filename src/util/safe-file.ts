@@ -46,7 +46,7 @@ export function fileError(err: unknown, file: string, what: string): FileError {
 }
 
 /** Replace `file` atomically with `text`; a FileError on failure (the old file is untouched). */
-export function replaceFile(file: string, text: string | Uint8Array, what: string, options: AtomicWriteOptions = {}): void {
+export function replaceFile(file: string, text: string | Uint8Array | Iterable<string>, what: string, options: AtomicWriteOptions = {}): void {
   try {
     writeFileAtomic(file, text, options);
   } catch (err) {

@@ -120,6 +120,15 @@ describe('fetchPinned against hostile servers', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('reads to the cap but decodes only the part it keeps (bodyKeepBytes)', async () => {
+    const cap = 100 * 1024;
+    const { value } = await timed(fetchPinned(request(https1, '/endless', { bodySampleBytes: cap, bodyKeepBytes: 4096, timeoutMs: 5000 })));
+    expect(value.error).toBeNull();
+    expect(value.bodyBytes).toBeGreaterThanOrEqual(cap);
+    expect(value.bodyTruncated).toBe(true);
+    expect(value.bodySample).toHaveLength(4096);
+  });
+
   it('rejects 1 MiB of response headers with a header overflow', async () => {
     const { value, ms } = await timed(fetchPinned(request(https1, '/huge', { timeoutMs: 5000 })));
     expect(value.error?.code).toBe('UND_ERR_HEADERS_OVERFLOW');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config, Report } from '../../src/model.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { probeAndReport, writeReport, type CheckIo } from '../../src/commands/check.js';
-import { renderJson } from '../../src/report/json.js';
+import { attemptJson, ndjsonSummaryChunks, renderJson, renderJsonChunks } from '../../src/report/json.js';
 import { compareRuns } from '../../src/state/transitions.js';
 import { STATE_SCHEMA, type RunState } from '../../src/state/store.js';
 import { eventPayload } from '../../src/notify/events.js';
@@ -109,6 +109,22 @@ describe('reports from the real pipeline match schema/report.schema.json', () =>
 
   it('the --format json document is valid', () => {
     expectValidReport(JSON.parse(renderJson(report)));
+  });
+
+  it('the report is written a site at a time, and the pieces are exactly one JSON.stringify of the whole', () => {
+    const whole = (r: Report) => `${JSON.stringify({ ...r, sites: r.sites.map((s) => ({ ...s, attempts: s.attempts.map(attemptJson) })) }, null, 2)}\n`;
+    const summary = (r: Report) => {
+      const { sites, schema: _s, ...rest } = r;
+      return `${JSON.stringify({ type: 'summary', schema: 'outage-probe.summary/v1', ...rest, sites: sites.map(({ attempts, ...site }) => ({ ...site, attemptCount: attempts.length })) })}\n`;
+    };
+    // A site whose text holds what the placeholder is made of: a NUL, a backslash, the word "sites".
+    const odd = { ...report.sites[0]!, reason: 'sites \u0000sites\u0000 "\\u0000sites\\u0000"' };
+    for (const r of [report, { ...report, sites: [] }, { ...report, sites: [report.sites[0]!] }, { ...report, sites: [odd, ...report.sites] }]) {
+      const pieces = [...renderJsonChunks(r)];
+      expect(pieces.length).toBe(r.sites.length === 0 ? 3 : r.sites.length + 4);
+      expect(pieces.join('')).toBe(whole(r));
+      expect([...ndjsonSummaryChunks(r)].join('')).toBe(summary(r));
+    }
   });
 
   it('every --format ndjson line is valid: attempt lines, then the summary line', () => {

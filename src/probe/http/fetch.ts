@@ -28,6 +28,11 @@ export interface FetchRequest {
   signal?: AbortSignal;
   /** Read at most this many body bytes (plus the rest of one chunk), then stop reading. */
   bodySampleBytes: number;
+  /**
+   * Decode and return only the first this-many bytes of what was read (default: all of it). Reading still goes
+   * on to bodySampleBytes, so bodyBytes and bodyTruncated do not depend on it.
+   */
+  bodyKeepBytes?: number;
   /** 0 = do not follow: a 3xx is the final answer. */
   maxRedirects: number;
   /** Extra trusted CA (PEM). */
@@ -174,8 +179,11 @@ interface BodySample {
   failure: Failure | null;
 }
 
-/** Read up to `cap` bytes (the chunk that crosses it is counted whole), then stop reading. */
-async function readBodySample(response: HopResponse, cap: number, signal: AbortSignal, aborted: Promise<never>): Promise<BodySample> {
+/**
+ * Read up to `cap` bytes (the chunk that crosses it is counted whole), then stop reading; only the first `keep`
+ * bytes are held and decoded.
+ */
+async function readBodySample(response: HopResponse, cap: number, keep: number, signal: AbortSignal, aborted: Promise<never>): Promise<BodySample> {
   const chunks: Buffer[] = [];
   let kept = 0;
   let bytes = 0;
@@ -191,8 +199,8 @@ async function readBodySample(response: HopResponse, cap: number, signal: AbortS
       }
       const chunk = next.value;
       bytes += chunk.length;
-      if (kept < cap) {
-        const part = chunk.subarray(0, cap - kept);
+      if (kept < keep) {
+        const part = chunk.subarray(0, keep - kept);
         chunks.push(part);
         kept += part.length;
       }
@@ -334,7 +342,7 @@ async function fetchHop(
     closeClient(client, conn);
     return { kind: 'redirect', status: response.status, location };
   }
-  const body = await readBodySample(response, req.bodySampleBytes, signal, aborted);
+  const body = await readBodySample(response, req.bodySampleBytes, Math.min(req.bodyKeepBytes ?? Infinity, req.bodySampleBytes), signal, aborted);
   closeClient(client, conn);
   result.bodySample = body.sample;
   result.bodyBytes = body.bytes;

@@ -55,6 +55,10 @@ export function evaluateExpect(expect: ExpectSpec, fetch: FetchResult): ExpectRe
 export const KEPT_BODY_OK = 4 * 1024;
 export const KEPT_BODY_FAILED = 32 * 1024;
 
+function expectReadsBody(expect: ExpectSpec): boolean {
+  return expect.contains !== null || expect.matches !== null;
+}
+
 function keptBody(sample: string, passed: boolean): string {
   const limit = passed ? KEPT_BODY_OK : KEPT_BODY_FAILED;
   // A copy, not a slice: a V8 slice would keep the whole sample alive.
@@ -207,6 +211,8 @@ export function fetchRequest(plan: FetchPlan, session: Pick<ProbeSession, 'resol
     timeoutMs: site.timeoutMs,
     signal,
     bodySampleBytes: site.bodySampleBytes,
+    // Only `expect` reads past what an attempt keeps for fingerprinting: the rest is counted, not decoded.
+    bodyKeepBytes: expectReadsBody(site.expect) ? site.bodySampleBytes : KEPT_BODY_FAILED,
     maxRedirects: site.maxRedirects,
     ca: session.ca,
     resolveRedirectHost,

@@ -1,5 +1,5 @@
 import { renderMergedJson } from '../merged-json.js';
-import { renderJson } from '../json.js';
+import { renderJson, renderJsonChunks } from '../json.js';
 import type { OutputFormat } from './types.js';
 
 export const jsonFormat: OutputFormat<'json'> = {
@@ -8,5 +8,6 @@ export const jsonFormat: OutputFormat<'json'> = {
   forPeople: false,
   document: true,
   renderReport: (report) => renderJson(report),
+  renderReportChunks: (report) => renderJsonChunks(report),
   renderMerged: (merged) => renderMergedJson(merged),
 };

@@ -1,5 +1,5 @@
 import { renderMergedNdjson } from '../merged-json.js';
-import { ndjsonAttemptLine, ndjsonSummaryLine } from '../json.js';
+import { ndjsonAttemptLine, ndjsonSummaryChunks, ndjsonSummaryLine } from '../json.js';
 import type { OutputFormat } from './types.js';
 
 export const ndjsonFormat: OutputFormat<'ndjson'> = {
@@ -8,6 +8,7 @@ export const ndjsonFormat: OutputFormat<'ndjson'> = {
   forPeople: false,
   document: false,
   renderReport: (report) => ndjsonSummaryLine(report),
+  renderReportChunks: (report) => ndjsonSummaryChunks(report),
   renderMerged: (merged) => renderMergedNdjson(merged),
   attemptLines: (attempts) => attempts.map(ndjsonAttemptLine).join(''),
 };

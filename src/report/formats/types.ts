@@ -20,6 +20,8 @@ export interface OutputFormat<Id extends string = string> {
   /** A whole document that --output can write atomically (not a stream of lines). */
   document: boolean;
   renderReport(report: Report, options: RenderOptions): string;
+  /** The same text as renderReport in pieces, for formats whose report can be large (written piece by piece). */
+  renderReportChunks?(report: Report, options: RenderOptions): Iterable<string>;
   renderMerged(merged: MergedReport, options: RenderOptions): string;
   /** For streaming formats: the lines for one site's classified attempts, written as soon as the site is done. */
   attemptLines?(attempts: Attempt[]): string;
