@@ -102,9 +102,8 @@ function configWithSiteList(urls: string[], file: string, options: CheckOptions)
   const listed = loadSiteList(within(file));
   if (!options.config) return configFromArgs(listed, options.resolver, file);
   if (options.resolver.length > 0) throw new UsageError('--resolver applies without --config; with a config file, list resolvers in it');
-  const base = loadConfigFile(locateConfig(options));
-  const sites = configFromArgs(listed, [], file).sites.map((site) => ({ ...site, ...base.defaults, paths: { ...base.defaults.paths } }));
-  return { ...base, sites };
+  const base = loadConfigFile(locateConfig(options), { sitesElsewhere: true });
+  return { ...base, sites: configFromArgs(listed, [], file, base.defaults).sites };
 }
 
 function applyOverrides(config: Config, options: CheckOptions): Config {
@@ -193,6 +192,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
       deadlineMs: config.run.deadlineMs,
       statusPages: options.statusPages === true,
       notify: notifyUrls.length > 0,
+      sites: config.sites.length,
     });
     let report = await probeAndReport(config, { ...options, vantage }, io, { budget, memory: memoryOf(state) });
 
@@ -294,15 +294,17 @@ export async function probeAndReport(
 ): Promise<Report> {
   const format = outputFormat(options.format);
   const progress = io.stderr.isTTY && format.forPeople ? progressLine(io.stderr) : null;
+  const lines = format.attemptLines ? turnBatches(io.stdout) : null;
   const report = await runPipeline(config, {
-    budget: context.budget ?? createBudget({ startAt: performance.now(), deadlineMs: config.run.deadlineMs, statusPages: options.statusPages === true }),
+    budget: context.budget ?? createBudget({ startAt: performance.now(), deadlineMs: config.run.deadlineMs, statusPages: options.statusPages === true, sites: config.sites.length }),
     ...(options.vantage !== undefined ? { vantage: options.vantage } : {}),
     ...(options.statusPages ? { statusPages: true } : {}),
     ...(context.memory ? { memory: context.memory } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-    ...(format.attemptLines ? { onSite: (site) => io.stdout.write(format.attemptLines!(site.attempts)) } : {}),
+    ...(lines ? { onSite: (site) => lines.write(format.attemptLines!(site.attempts)) } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
   });
+  lines?.flush();
   progress?.clear();
   return report;
 }
@@ -318,6 +320,32 @@ export function writeReport(report: Report, options: Pick<CheckOptions, 'format'
   const text = format.renderReportChunks?.(report, renderOptions) ?? [format.renderReport(report, renderOptions)];
   if (options.output) replaceFile(options.output, text, 'report (--output)');
   else for (const chunk of text) io.stdout.write(chunk);
+}
+
+/**
+ * Streamed lines, written once per turn of the event loop: sites that finish together (thousands, when every
+ * attempt fails at once) cost one write, not one each, and no line waits longer than the current turn.
+ */
+function turnBatches(stream: NodeJS.WritableStream) {
+  let pending: string[] = [];
+  let scheduled = false;
+  const flush = () => {
+    scheduled = false;
+    if (pending.length === 0) return;
+    const text = pending.join('');
+    pending = [];
+    stream.write(text);
+  };
+  return {
+    write(text: string) {
+      pending.push(text);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
 }
 
 /** "probing… 120/400" on one stderr line, only on a terminal. */

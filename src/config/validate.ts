@@ -58,7 +58,7 @@ const MAX_NAME_LENGTH = 100;
  * Check a config text. `file` names it in issues; `baseDir` is where relative paths in it (tls.ca) start.
  * Syntax errors stop the check there: what follows a broken line is not worth second-guessing.
  */
-export function checkConfigText(text: string, file: string, baseDir: string): ConfigCheck {
+export function checkConfigText(text: string, file: string, baseDir: string, options: { sitesElsewhere?: boolean } = {}): ConfigCheck {
   const lineCounter = new LineCounter();
   // yaml's own duplicate-key check compares every key with every earlier one (quadratic in a map's size);
   // duplicateKeys does the same in one pass.
@@ -73,11 +73,11 @@ export function checkConfigText(text: string, file: string, baseDir: string): Co
   for (const { offset, path } of duplicateKeys(doc)) report(walk, offset, path, 'duplicate key (each key may appear once)');
   if (doc.errors.length > 0) return { config: null, issues: walk.issues };
 
-  const config = readConfig(walk, baseDir);
+  const config = readConfig(walk, baseDir, options.sitesElsewhere === true);
   return walk.issues.length === 0 ? { config, issues: [] } : { config: null, issues: walk.issues };
 }
 
-function readConfig(walk: Walk, baseDir: string): Config {
+function readConfig(walk: Walk, baseDir: string, sitesElsewhere: boolean): Config {
   const root = rootSlot(walk);
   const fallback = emptyConfig(walk.file);
   if (isAbsent(root)) {
@@ -94,7 +94,8 @@ function readConfig(walk: Walk, baseDir: string): Config {
 
   const resolvers = readResolvers(walk, top.get('resolvers'));
   const { run, probe, deadlineLimitMs } = readDefaults(walk, top);
-  const sites = readSites(walk, field(top, root, 'sites'), probe, deadlineLimitMs);
+  const sitesSlot = field(top, root, 'sites');
+  const sites = sitesElsewhere && sitesSlot.node === null ? [] : readSites(walk, sitesSlot, probe, deadlineLimitMs);
   const tls = readTls(walk, top.get('tls'), baseDir);
   const attribution = readAttribution(walk, top.get('attribution'));
   const providers = readProviders(walk, top.get('providers'));

@@ -39,6 +39,10 @@ export async function probeSites(
   for (const sitePlan of plan.sites()) {
     started.push(
       workers(async () => {
+        // Each site starts on a turn of the event loop of its own. Where every attempt fails at once (no route:
+        // connect errors arrive as next-tick callbacks) the whole run would otherwise be one long chain of
+        // microtasks: the deadline's timer could not fire and no closed socket could be released until the end.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const kind = kinds[sitePlan.site.probe]!;
         if (session.signal.aborted) {
           await options.onSite(kind.notProbed(sitePlan, session.signal));

@@ -4,6 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseSiteList } from '../../src/config/site-list.js';
 import { ConfigError, configErrorLines } from '../../src/config/errors.js';
+import { loadCheckConfig } from '../../src/commands/check.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('parseSiteList', () => {
   it('reads hostnames and URLs a line, skipping blanks and comments, each site once', () => {
@@ -40,5 +44,23 @@ describe('parseSiteList', () => {
 
   it('a list that names no site is an error, not an empty run', () => {
     expect(() => parseSiteList('# nothing yet\n\n', 'empty.txt')).toThrow(/the list names no site/);
+  });
+});
+
+describe('--sites with --config', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'op-sites-'));
+  const configFile = join(dir, 'resolvers.yaml');
+  const listFile = join(dir, 'list.txt');
+  writeFileSync(configFile, 'resolvers:\n  - { name: lab, address: "127.0.0.1:5399" }\ndefaults: { timeout: 2s }\n');
+  writeFileSync(listFile, 'a.example.test\nb.example.test\n');
+
+  it('a config that lists no sites gives the resolvers and defaults; the list gives the sites', () => {
+    const config = loadCheckConfig([], { config: configFile, sites: listFile, resolver: [], format: 'json', verbose: false, color: false });
+    expect(config.resolvers.map((r) => r.name)).toEqual(['lab']);
+    expect(config.sites.map((s) => [s.host, s.timeoutMs])).toEqual([['a.example.test', 2000], ['b.example.test', 2000]]);
+  });
+
+  it('without --sites, the same config still needs its sites', () => {
+    expect(() => loadCheckConfig([], { config: configFile, resolver: [], format: 'json', verbose: false, color: false })).toThrow(ConfigError);
   });
 });

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { createBudget, finishShareMs } from '../../src/util/budget.js';
+
+describe('the run budget', () => {
+  it('keeps 5 % of the deadline (up to 250 ms) for finishing a short list', () => {
+    expect(finishShareMs(30_000, 10)).toBe(250);
+    expect(finishShareMs(2000, 10)).toBe(100);
+  });
+
+  it('keeps more for a long list, as finishing a site that was not reached costs time too, but never over half', () => {
+    expect(finishShareMs(300_000, 100_000)).toBe(6000);
+    expect(finishShareMs(2000, 20_000)).toBe(1000);
+    expect(finishShareMs(30_000, 20_000)).toBe(1200);
+  });
+
+  it('probing ends when the phases after it begin', () => {
+    const budget = createBudget({ startAt: 0, deadlineMs: 30_000, notify: true, sites: 100_000 });
+    expect(budget.endsAt).toBe(30_000);
+    expect(budget.until('finish')).toBe(30_000);
+    expect(budget.until('notify')).toBe(30_000 - 6000);
+    expect(budget.until('probe')).toBe(30_000 - 6000 - 5000);
+  });
+});
