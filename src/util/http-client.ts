@@ -4,30 +4,22 @@
 // whole exchange. The probe's own pinned fetch (probe/http/) opens its connections itself, and shares only the
 // secure context from here.
 
-import tls, { type SecureContext } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent, Dispatcher } from 'undici';
 import { toProbeError } from './errors.js';
+import { secureContextFor } from './secure-context.js';
 import type { ProbeError } from '../model.js';
 
-// Parsing Node's bundle (~150 roots) per connection is measurable; one context per extra CA is enough.
-const secureContexts = new Map<string, SecureContext>();
+export { secureContextFor };
 
-/** A TLS context that trusts Node's CAs plus `ca` (PEM), built once per CA; undefined = Node's defaults. */
-export function secureContextFor(ca: string | null | undefined): SecureContext | undefined {
-  if (!ca) return undefined; // Node's defaults (the bundle, plus NODE_EXTRA_CA_CERTS)
-  let context = secureContexts.get(ca);
-  if (!context) {
-    context = tls.createSecureContext({ ca: [...tls.rootCertificates, ca] });
-    if (secureContexts.size > 16) secureContexts.clear();
-    secureContexts.set(ca, context);
-  }
-  return context;
-}
+// undici is loaded by the first request that needs it (a DoH query, a webhook, a status page), not by every run:
+// its index is ~110 files.
+const undici = (): typeof import('undici') => createRequire(import.meta.url)('undici') as typeof import('undici');
 
 /** A keep-alive undici agent that trusts Node's CAs plus `ca`. The caller closes it (`agent.destroy()`). */
 export function agentFor(ca: string | null | undefined): Agent {
   const secureContext = secureContextFor(ca);
-  return new Agent({ connect: secureContext ? { secureContext } : {} });
+  return new (undici().Agent)({ connect: secureContext ? { secureContext } : {} });
 }
 
 export type ResponseBody = Dispatcher.ResponseData['body'];
@@ -107,7 +99,7 @@ export async function timedRequest<T>(
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const response = await request(url, {
+    const response = await undici().request(url, {
       method: options.method ?? 'GET',
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.body !== undefined ? { body: options.body } : {}),

@@ -10,7 +10,7 @@ import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { CertificateInfo, ProbeError } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
-import { secureContextFor } from '../../util/http-client.js';
+import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
 

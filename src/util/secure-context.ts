@@ -1,0 +1,43 @@
+// Trust in the extra CA (probes.yaml tls.ca) besides Node's own: one TLS context per CA, shared by the probe's
+// connections and every other request.
+
+import { readFileSync } from 'node:fs';
+import tls, { type SecureContext } from 'node:tls';
+
+const secureContexts = new Map<string, SecureContext>();
+
+/**
+ * A TLS context that trusts what Node trusts (its bundle, or the system store with --use-openssl-ca, and the
+ * NODE_EXTRA_CA_CERTS file) and `ca` (PEM), built once per CA; undefined = Node's defaults.
+ *
+ * Built as Node's default context with `ca` added to its store (`context.addCACert`, what `createSecureContext`
+ * itself calls for each `ca` entry): Node then gives the context its own copy of the already parsed roots, so
+ * nothing is parsed but `ca`. That copy lacks the NODE_EXTRA_CA_CERTS file, which is added here too. (Before:
+ * `ca: [...tls.rootCertificates, ca]` parsed ~150 PEM roots, 25 ms a run, and dropped NODE_EXTRA_CA_CERTS: a
+ * host whose proxy CA is trusted that way saw false TLS failures once tls.ca was set.)
+ */
+export function secureContextFor(ca: string | null | undefined): SecureContext | undefined {
+  if (!ca) return undefined;
+  let context = secureContexts.get(ca);
+  if (!context) {
+    context = tls.createSecureContext();
+    const store = (context as SecureContext & { context: { addCACert(pem: string): void } }).context;
+    const extra = extraCaCerts();
+    if (extra) store.addCACert(extra);
+    store.addCACert(ca);
+    if (secureContexts.size > 16) secureContexts.clear();
+    secureContexts.set(ca, context);
+  }
+  return context;
+}
+
+/** The NODE_EXTRA_CA_CERTS file Node read at start (PEM), or null; Node warns itself when it cannot read it. */
+function extraCaCerts(): string | null {
+  const file = process.env.NODE_EXTRA_CA_CERTS;
+  if (!file) return null;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
