@@ -92,6 +92,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       .option('--resolver <spec>', 'with URLs: a resolver, repeatable: IP[:port], doh:https://…/dns-query, or system', collect, [])
       .option('--sites <file>', "probe the sites listed there (a hostname or URL a line, or a ranked CSV: rank,domain) with the config's settings"),
   )
+    .option('--shard <K/N>', 'probe only the K-th of N shares of the sites (by a stable hash of each name); `merge` joins the N reports')
     .option('--state [file]', 'remember this run: report incidents and sites as new / ongoing / resolved (default file: $XDG_STATE_HOME/outage-probe/state.json)')
     .option('--wait <seconds>', 'with --state: wait this long for a run that holds the lock (default: exit 75 at once)')
     .option('--failure-threshold <n>', 'with --state: notify a failure after n consecutive failing runs (overrides alerts.failureThreshold; default 1)')
@@ -109,6 +110,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         resolver: flags.resolver as string[],
         ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
         ...(typeof flags.sites === 'string' ? { sites: flags.sites } : {}),
+        ...(typeof flags.shard === 'string' ? { shard: flags.shard } : {}),
         ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
         ...(typeof flags.wait === 'string' ? { wait: flags.wait } : {}),
         ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
@@ -188,20 +190,28 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
   // Only the report flags that mean something without probing: merge reads finished reports.
   program
     .command('merge')
-    .description("combine the reports of several vantage points: which incidents are global, regional, or one vantage's own")
+    .description("combine the reports of several vantage points: which incidents are global, regional, or one vantage's own; the reports of check --shard K/N become the one report of their vantage")
     .argument('<reports...>', 'reports written by check --json or check --ndjson: files, or - for stdin')
     .addOption(new Option('--format <format>', 'output format').choices(FORMAT_IDS).default('table'))
     .option('--json', 'the merged report as JSON (same as --format json)')
     .option('--ndjson', 'the merged report on one JSON line (same as --format ndjson)')
     .option('-v, --verbose', "also list each vantage's failing sites under every incident", false)
     .option('--vantage <name>', 'name of the host merging, in the merged report (default: the host name)')
+    .option('-c, --config <path>', 'with check --shard reports: the config the shards ran with (default: ./probes.yaml, else the packaged default)')
     .option('-o, --output <file>', 'write the merged report to this file atomically instead of stdout')
     .option('--no-color', 'no colour, even on a terminal')
     .addHelpText('after', `\n${exitCodeHelp()}`)
     .action(async (files: string[], flags: Record<string, unknown>) => {
       const { runMerge } = await import('./commands/merge.js');
       const { format, verbose, color, vantage } = reportOptionsFrom(flags);
-      const options = { format, verbose, color, ...(vantage ? { vantage } : {}), ...(typeof flags.output === 'string' ? { output: flags.output } : {}) };
+      const options = {
+        format,
+        verbose,
+        color,
+        ...(vantage ? { vantage } : {}),
+        ...(typeof flags.output === 'string' ? { output: flags.output } : {}),
+        ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
+      };
       run(await runMerge(files, options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal }));
     });
 

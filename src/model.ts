@@ -621,6 +621,17 @@ export interface Report {
   providerChanges: ProviderChange[];
   /** With --notify: one entry per webhook. */
   notifications: NotificationResult[];
+  /** With --shard K/N: which share of the config's sites this run probed; null for a whole run. */
+  shard: Shard | null;
+}
+
+/** `--shard K/N`: the K-th of N disjoint shares of a config's sites, chosen by a stable hash of each site's name. */
+export interface Shard {
+  /** 1 to count. */
+  index: number;
+  count: number;
+  /** How many sites the whole config has (this shard probed a share of them). */
+  sites: number;
 }
 
 /** What the site served on its last healthy-looking run (with --state): its content, or a challenge. */

@@ -30,13 +30,17 @@ function inCatalogOrder(catalog: Catalog, evidence: Evidence): ProviderDef[] {
   return catalog.providers.filter((p) => evidence.has(p.id));
 }
 
+/** The NS set of the site's zone as answered by any resolver: only its zone's own (not a CNAME target's, i.e. the CDN's). */
+export function zoneNameServers(dns: DnsAnswer[]): string[] {
+  const apexAnswers = dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && zoneFromNsAnswer(d).final && d.values.length > 0);
+  return [...new Set(apexAnswers.flatMap((d) => d.values))].sort();
+}
+
 export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog, remembered: SiteProvider[] = [], rememberedNameServers: string[] = []): SiteStack {
   const providers: SiteProvider[] = [];
 
   // Authoritative DNS: the NS set of the site's zone, from any resolver.
-  // Only an NS set that is the site's zone's own counts (not a CNAME target's, i.e. the CDN's).
-  const apexAnswers = dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && zoneFromNsAnswer(d).final && d.values.length > 0);
-  const answeredNameServers = [...new Set(apexAnswers.flatMap((d) => d.values))].sort();
+  const answeredNameServers = zoneNameServers(dns);
   // When the zone's own servers cannot be reached, its NS set cannot be asked either: an earlier run's stands in.
   const nameServers = answeredNameServers.length > 0 ? answeredNameServers : [...rememberedNameServers].sort();
   const nsEvidence: Evidence = new Map();

@@ -4,7 +4,8 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import type { Config, Report } from '../model.js';
+import type { Config, Report, Shard } from '../model.js';
+import { parseShardFlag, sitesOfShard } from '../config/shard.js';
 import { ConfigError, configErrorLines } from '../config/errors.js';
 import { configFromArgs, loadConfigFile } from '../config/load.js';
 import { loadSiteList } from '../config/site-list.js';
@@ -55,6 +56,8 @@ export interface CheckOptions {
   color: boolean;
   /** --sites FILE: probe the sites listed there (hostnames or URLs a line, or a ranked CSV) instead of the config's. */
   sites?: string;
+  /** --shard K/N: probe only the K-th of N shares of the sites. */
+  shard?: string;
   /** Where the packaged default probes.yaml lives (overridable for tests). */
   packagedConfig?: string;
   cwd?: string;
@@ -154,8 +157,15 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
   let config: Config;
   let notifyUrls: string[];
   let waitMs: number;
+  let shard: Shard | null = null;
   try {
     config = loadCheckConfig(urls, options);
+    if (options.shard !== undefined) {
+      if (options.state !== undefined) throw new UsageError('--shard and --state: each shard would remember only its own sites; keep state where the shards are merged');
+      const share = parseShardFlag(options.shard);
+      shard = { ...share, sites: config.sites.length };
+      config = { ...config, sites: sitesOfShard(config.sites, share) };
+    }
     notifyUrls = checkNotifyUrls(options.notify ?? []);
     waitMs = waitSeconds(options.wait) * 1000;
     if (options.output && !outputFormat(options.format).document) throw new UsageError(`--output writes a whole report; use it with --json, --format openmetrics or the table, not --${options.format}`);
@@ -195,6 +205,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
       sites: config.sites.length,
     });
     let report = await probeAndReport(config, { ...options, vantage }, io, { budget, memory: memoryOf(state) });
+    if (shard) report = { ...report, shard };
 
     let events: ChangeEvent[] = [];
     const interrupted = io.signal?.aborted === true;

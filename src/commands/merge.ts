@@ -13,7 +13,11 @@ import { outputFormat } from '../report/formats/index.js';
 import { readRegularFile, replaceFile } from '../util/safe-file.js';
 import { safeLine } from '../util/text.js';
 import { TOOL_VERSION } from '../version.js';
-import type { CheckIo, OutputFormat } from './check.js';
+import { inputErrorExit, locateConfig, writeReport, type CheckIo, type OutputFormat } from './check.js';
+import { groupShards, joinShards } from './join-shards.js';
+import { loadConfigFile } from '../config/load.js';
+import type { Config } from '../model.js';
+import { FileError } from '../util/safe-file.js';
 
 export interface MergeCommandOptions {
   format: OutputFormat;
@@ -23,6 +27,10 @@ export interface MergeCommandOptions {
   vantage?: string;
   /** Write the rendered merge there (atomically) instead of stdout. */
   output?: string;
+  /** The config shard reports are joined with (--config; else ./probes.yaml, else the packaged default). */
+  config?: string;
+  packagedConfig?: string;
+  cwd?: string;
 }
 
 export interface MergeIo extends CheckIo {
@@ -69,13 +77,54 @@ export async function runMerge(inputs: string[], options: MergeCommandOptions, i
     for (const p of problems) say(io, p);
     return EXIT.usage;
   }
-  const merged = mergeReports(runs, { vantage: options.vantage ?? hostname(), version: TOOL_VERSION, now: new Date() });
+  const joined = joinShardRuns(runs, options, io);
+  if (typeof joined === 'number') return joined;
+  // The shards of one vantage and nothing else: the report one unsharded check would have printed.
+  if (joined.length === 1 && joined[0]!.joined) {
+    const { report } = joined[0]!;
+    try {
+      writeReport(report, { ...options, output: options.output }, io);
+    } catch (err) {
+      if (!(err instanceof FileError)) throw err;
+      say(io, err.message);
+      return EXIT.fileWrite;
+    }
+    return report.exitCode;
+  }
+  const merged = mergeReports(joined, { vantage: options.vantage ?? hostname(), version: TOOL_VERSION, now: new Date() });
   const all: MergedReport = { ...merged, warnings: [...warnings, ...merged.warnings] };
   for (const w of all.warnings) say(io, `warning: ${w}`);
   const text = renderMerged(all, options, io);
   if (options.output) replaceFile(options.output, text, 'report (--output)');
   else io.stdout.write(text);
   return all.exitCode;
+}
+
+/**
+ * Shard reports (check --shard K/N) of each vantage joined into that vantage's one report; other reports as read.
+ * A number is the exit code of a problem already said.
+ */
+function joinShardRuns(runs: VantageRun[], options: MergeCommandOptions, io: MergeIo): Array<VantageRun & { joined?: true }> | number {
+  const { whole, shards } = groupShards(runs.map((r) => r.report));
+  if (shards.size === 0) return runs;
+  let config: Config;
+  try {
+    config = loadConfigFile(locateConfig(options), { sitesElsewhere: true });
+  } catch (err) {
+    return inputErrorExit(err, io);
+  }
+  const out: Array<VantageRun & { joined?: true }> = runs.filter((r) => whole.includes(r.report));
+  for (const [vantage, reports] of shards) {
+    const result = joinShards(reports, config);
+    if ('problem' in result) {
+      say(io, result.problem);
+      return EXIT.usage;
+    }
+    for (const w of result.warnings) say(io, `warning: ${w}`);
+    const files = runs.filter((r) => reports.includes(r.report)).map((r) => r.file);
+    out.push({ file: files.length === 1 ? files[0]! : `${files[0]} (+${files.length - 1} shards of ${vantage})`, report: result.report, joined: true });
+  }
+  return out;
 }
 
 /** A report file, a pipe given by name (`merge <(ssh host cat report.json)`), or stdin for `-`. */

@@ -89,6 +89,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     state: null,
     providerChanges: [],
     notifications: [],
+    shard: null,
   };
 }
 

@@ -75,6 +75,7 @@ export function report(sites: SiteReport[], incidents: Incident[] = [], override
     incidents,
     resolvedIncidents: [],
     providerChanges: [],
+    shard: null,
     state: null,
     notifications: [],
     ...overrides,

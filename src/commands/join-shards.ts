@@ -1,0 +1,100 @@
+// The N shard reports of one vantage (check --shard K/N) → the report one unsharded run would have made. Incidents
+// are cross-site claims ("7 sites fail at Cloudflare's edge"), and a shard sees only its share of the sites, so the
+// shards' own incidents are not added up: their classified sites are correlated again, together, with the same
+// rules and the config's settings. Classification is not redone (the reports carry no bodies): each attempt keeps
+// the reading its shard gave it, and each site its stack as its shard found it.
+
+import type { ClassifiedSite } from '../classify/index.js';
+import { zoneNameServers } from '../classify/stack.js';
+import type { Config, DnsAnswer, Report, SiteReport } from '../model.js';
+import { correlate } from '../correlate/index.js';
+import { decideVerdict } from '../correlate/verdict.js';
+import { loadCatalog, type Catalog } from '../fingerprint/index.js';
+import { plural } from '../util/text.js';
+
+export type JoinResult = { report: Report; warnings: string[] } | { problem: string };
+
+/** Shard reports grouped by vantage; reports without a shard pass through untouched. */
+export function groupShards(reports: Report[]): { whole: Report[]; shards: Map<string, Report[]> } {
+  const whole: Report[] = [];
+  const shards = new Map<string, Report[]>();
+  for (const report of reports) {
+    if (!report.shard) whole.push(report);
+    else shards.set(report.vantage, [...(shards.get(report.vantage) ?? []), report]);
+  }
+  return { whole, shards };
+}
+
+export function joinShards(reports: Report[], config: Config): JoinResult {
+  const vantage = reports[0]!.vantage;
+  const count = reports[0]!.shard!.count;
+  if (reports.some((r) => r.shard!.count !== count)) {
+    return { problem: `vantage ${vantage}: shards of different splits (${[...new Set(reports.map((r) => `/${r.shard!.count}`))].join(', ')}): give the N reports of one --shard K/N run` };
+  }
+  const byIndex = new Map<number, Report>();
+  for (const r of reports) {
+    if (byIndex.has(r.shard!.index)) return { problem: `vantage ${vantage}: shard ${r.shard!.index}/${count} given twice` };
+    byIndex.set(r.shard!.index, r);
+  }
+  const names = config.resolvers.map((r) => r.name).join(', ');
+  const odd = reports.find((r) => r.resolvers.map((x) => x.name).join(', ') !== names);
+  if (odd) return { problem: `vantage ${vantage}: shard ${odd.shard!.index}/${count} asked resolvers ${odd.resolvers.map((x) => x.name).join(', ')}, the config (${config.source}) names ${names}: join shards with the config they ran with (--config)` };
+
+  const warnings: string[] = [];
+  const missing = Array.from({ length: count }, (_, i) => i + 1).filter((i) => !byIndex.has(i));
+  if (missing.length > 0) warnings.push(`vantage ${vantage}: ${plural(missing.length, 'shard')} of ${count} missing (${missing.map((i) => `${i}/${count}`).join(', ')}): their sites are not in the report`);
+
+  const catalog = loadCatalog(config.providers);
+  const ordered = [...byIndex.values()].sort((a, b) => a.shard!.index - b.shard!.index);
+  const classified = ordered.flatMap((r) => r.sites.map((site) => classifiedAgain(site, catalog)));
+  const attribution = correlate(classified, everyAnswer(classified), config.resolvers, { ...config.attribution, remembering: false });
+  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
+  const first = ordered[0]!;
+  const complete = missing.length === 0 && ordered.every((r) => r.complete);
+  const interrupted = ordered.find((r) => r.exitCode >= 128);
+  return {
+    report: {
+      ...first,
+      startedAt: ordered.map((r) => r.startedAt).sort()[0]!,
+      durationMs: Math.max(...ordered.map((r) => r.durationMs)),
+      complete,
+      verdict: verdict.verdict,
+      summary: verdict.summary,
+      exitCode: interrupted ? interrupted.exitCode : verdict.exitCode,
+      host: attribution.host,
+      sites: attribution.sites,
+      incidents: attribution.incidents,
+      findings: attribution.findings,
+      resolvedIncidents: [],
+      state: null,
+      providerChanges: [],
+      notifications: [],
+      shard: null,
+    },
+    warnings,
+  };
+}
+
+/** A reported site as correlate reads it: its attempts as its shard judged them, its stack as its shard found it. */
+function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
+  const provider = (layer: string) => {
+    const name = site.providers.find((p) => p.layer === layer)?.provider;
+    return catalog.providers.find((p) => p.name === name) ?? null;
+  };
+  return {
+    // Correlation reads a spec's name, url, host, kind and provider only; the report has those.
+    spec: { name: site.name, url: site.url, host: site.host, kind: site.kind, provider: site.declaredProvider } as ClassifiedSite['spec'],
+    dns: site.dns,
+    attempts: site.attempts.map((a) => ({ ...a, bodySample: a.bodySample ?? '' })),
+    stack: { providers: site.providers, dnsHost: provider('authoritative-dns'), edge: provider('edge'), origin: provider('origin'), nameServers: zoneNameServers(site.dns) },
+    chain: site.chain,
+    failingZone: site.failingZone,
+  };
+}
+
+/** Every answer of the run once: a zone's NS answer is in the record of each site in that zone. */
+function everyAnswer(sites: ClassifiedSite[]): DnsAnswer[] {
+  const seen = new Map<string, DnsAnswer>();
+  for (const site of sites) for (const d of site.dns) seen.set(`${d.resolver}|${d.name}|${d.type}`, seen.get(`${d.resolver}|${d.name}|${d.type}`) ?? d);
+  return [...seen.values()];
+}
