@@ -97,6 +97,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
     .option('--wait <seconds>', 'with --state: wait this long for a run that holds the lock (default: exit 75 at once)')
     .option('--failure-threshold <n>', 'with --state: notify a failure after n consecutive failing runs (overrides alerts.failureThreshold; default 1)')
     .option('--success-threshold <n>', 'with --state: notify its resolution after n consecutive runs without it (overrides alerts.successThreshold; default 1)')
+    .option('--reminder-interval <duration>', 'with --state: notify a failure still open this long after its last notification again, e.g. 1h (overrides alerts.reminderInterval; default never)')
     .option('--notify <url>', 'POST a JSON event (Slack-compatible "text") when an incident or site changes; repeatable', collect, [])
     .option('--notify-test', 'send one sample event to every --notify URL and exit')
     .option('-q, --quiet', 'print nothing when every site is ok and nothing changed (for cron)')
@@ -115,6 +116,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         ...(typeof flags.wait === 'string' ? { wait: flags.wait } : {}),
         ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
         ...(typeof flags.successThreshold === 'string' ? { successThreshold: flags.successThreshold } : {}),
+        ...(typeof flags.reminderInterval === 'string' ? { reminderInterval: flags.reminderInterval } : {}),
         notify: flags.notify as string[],
         notifyTest: Boolean(flags.notifyTest),
         quiet: Boolean(flags.quiet),

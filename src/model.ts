@@ -129,6 +129,24 @@ export interface AlertSettings {
   failureThreshold: number;
   /** Consecutive runs without it before an announced failure is announced resolved. */
   successThreshold: number;
+  /** Re-announce a failure still open after this long (ms), at most that often; null: never. */
+  reminderIntervalMs: number | null;
+  /**
+   * Runs: a failure that returns within this many runs of being announced resolved is flapping (one announcement,
+   * no more opened/resolved pairs), and it stops flapping after this many runs on one side.
+   */
+  flapWindow: number;
+}
+
+/** With --state: where an incident's or a site's failure stands in alerting. */
+export interface AlertMark {
+  /**
+   * pending: failing, not announced yet (below failureThreshold); open: announced; flapping: came back soon after
+   * it was announced resolved, so it is one open alert until it is stable for flapWindow runs.
+   */
+  state: 'pending' | 'open' | 'flapping';
+  /** Flapping: how often it changed between failing and not since it started flapping; else 0. */
+  changes: number;
 }
 
 export interface Config {
@@ -426,6 +444,8 @@ export interface SiteReport {
   change: Change | null;
   /** With --state: since when the site has been in its current status (ISO 8601); null without state. */
   since: string | null;
+  /** With --state, while the site fails (or flaps): where its alert stands. Absent otherwise. */
+  alert?: AlertMark;
   /**
    * The site's name on its way to an address: each CNAME hop and which resolvers answered or failed it, read from
    * the address answers and, where a resolver gave no address, from CNAME questions hop by hop. Empty for an IP.
@@ -561,6 +581,8 @@ export interface Incident {
   change: Change | null;
   /** With --state: when this incident was first seen (ISO 8601); null without state. */
   since: string | null;
+  /** With --state, while it is open (or flapping): where its alert stands. Absent otherwise. */
+  alert?: AlertMark;
 }
 
 export interface ResolverReport {

@@ -44,6 +44,8 @@ export interface CheckOptions {
   wait?: string;
   failureThreshold?: string;
   successThreshold?: string;
+  /** --reminder-interval DURATION */
+  reminderInterval?: string;
   notify?: string[];
   notifyTest?: boolean;
   quiet?: boolean;
@@ -131,12 +133,14 @@ function applyOverrides(config: Config, options: CheckOptions): Config {
   const intervalMs = duration('--interval', options.interval);
   const failureThreshold = integer('--failure-threshold', options.failureThreshold, 1, 100);
   const successThreshold = integer('--success-threshold', options.successThreshold, 1, 100);
+  const reminderIntervalMs = duration('--reminder-interval', options.reminderInterval);
   return {
     ...config,
     alerts: {
       ...config.alerts,
       ...(failureThreshold !== null ? { failureThreshold } : {}),
       ...(successThreshold !== null ? { successThreshold } : {}),
+      ...(reminderIntervalMs !== null ? { reminderIntervalMs } : {}),
     },
     run: {
       ...config.run,

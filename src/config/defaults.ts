@@ -7,7 +7,7 @@ export function defaultUserAgent(): string {
   return `outage-probe/${TOOL_VERSION}`;
 }
 
-export const DEFAULT_ALERTS: Readonly<AlertSettings> = { failureThreshold: 1, successThreshold: 1 };
+export const DEFAULT_ALERTS: Readonly<AlertSettings> = { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 };
 
 export const DEFAULT_ATTRIBUTION: Readonly<AttributionSettings> = { minSites: 2, samples: 1, intervalMs: 5000 };
 

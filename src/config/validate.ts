@@ -29,7 +29,7 @@ export interface ConfigCheck {
 // ───────────────────────────── the keys each mapping may hold ─────────────────────────────
 
 const TOP_KEYS = ['version', 'resolvers', 'defaults', 'paths', 'sites', 'tls', 'providers', 'attribution', 'statusPages', 'alerts'] as const;
-const ALERT_KEYS = ['failureThreshold', 'successThreshold'] as const;
+const ALERT_KEYS = ['failureThreshold', 'successThreshold', 'reminderInterval', 'flapWindow'] as const;
 const ATTRIBUTION_KEYS = ['minSites', 'samples', 'interval'] as const;
 const RESOLVER_KEYS = ['name', 'address', 'tcp', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
@@ -48,6 +48,7 @@ const LIMITS = {
   samples: [1, 100],
   failureThreshold: [1, 100],
   successThreshold: [1, 100],
+  flapWindow: [2, 100],
 } as const;
 const MAX_BODY_SAMPLE_BYTES = 16 * 1024 * 1024;
 const MAX_NAME_LENGTH = 100;
@@ -109,12 +110,12 @@ function readConfig(walk: Walk, baseDir: string, sitesElsewhere: boolean): Confi
 function readAlerts(walk: Walk, slot: Slot | undefined): AlertSettings {
   const settings = { ...DEFAULT_ALERTS };
   if (!slot) return settings;
-  const fields = fieldsOf(walk, slot, ALERT_KEYS, 'a mapping like {failureThreshold: 2, successThreshold: 2}');
-  const failureThreshold = optional(fields?.get('failureThreshold'), (s) => readInteger(walk, s, LIMITS.failureThreshold));
-  const successThreshold = optional(fields?.get('successThreshold'), (s) => readInteger(walk, s, LIMITS.successThreshold));
+  const fields = fieldsOf(walk, slot, ALERT_KEYS, 'a mapping like {failureThreshold: 2, successThreshold: 2, reminderInterval: 1h}');
   return {
-    ...(failureThreshold !== undefined ? { failureThreshold } : { failureThreshold: settings.failureThreshold }),
-    ...(successThreshold !== undefined ? { successThreshold } : { successThreshold: settings.successThreshold }),
+    failureThreshold: optional(fields?.get('failureThreshold'), (s) => readInteger(walk, s, LIMITS.failureThreshold)) ?? settings.failureThreshold,
+    successThreshold: optional(fields?.get('successThreshold'), (s) => readInteger(walk, s, LIMITS.successThreshold)) ?? settings.successThreshold,
+    reminderIntervalMs: optional(fields?.get('reminderInterval'), (s) => readDuration(walk, s)) ?? settings.reminderIntervalMs,
+    flapWindow: optional(fields?.get('flapWindow'), (s) => readInteger(walk, s, LIMITS.flapWindow)) ?? settings.flapWindow,
   };
 }
 

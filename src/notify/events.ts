@@ -1,5 +1,5 @@
-// What --notify sends: one event per transition (incident opened or resolved, site down or recovered),
-// each with a Slack-compatible one-line `text`. Pure: built by state/transitions.ts, posted by webhook.ts.
+// What --notify sends: one event per transition (incident opened, resolved or flapping, site down, recovered or
+// flapping), each reminder (still failing), each with a Slack-compatible one-line `text`. Pure: built by state/transitions.ts, posted by webhook.ts.
 //
 // One POST per webhook per run carries every transition of the run (see eventPayload): a provider incident
 // that takes 20 sites down is one message, not 21, which keeps chat channels readable, stays under Slack's
@@ -11,7 +11,17 @@ import { plural, safeLine } from '../util/text.js';
 
 export const EVENT_SCHEMA = 'outage-probe.event/v1';
 
-export type ChangeEventType = 'incident-opened' | 'incident-resolved' | 'site-down' | 'site-recovered' | 'provider-changed' | 'test';
+export type ChangeEventType =
+  | 'incident-opened'
+  | 'incident-resolved'
+  | 'incident-flapping'
+  | 'incident-ongoing'
+  | 'site-down'
+  | 'site-recovered'
+  | 'site-flapping'
+  | 'site-ongoing'
+  | 'provider-changed'
+  | 'test';
 
 export interface EventIncident {
   id: string;
@@ -113,6 +123,48 @@ export function incidentResolved(incident: Incident, since: string | null, at: s
   };
 }
 
+/** Back soon after it was announced resolved: one alert now, none per change until it is stable. */
+export function incidentFlapping(incident: Incident, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'incident-flapping',
+    at,
+    vantage,
+    incident: eventIncident(incident, incident.since),
+    text: line(`:large_orange_circle: flapping: ${headline(incident)} is back soon after it resolved; no more alerts until it is stable (${plural(incident.sites.length, 'site')}: ${incident.sites.join(', ')}) (from ${vantage})`),
+  };
+}
+
+/** Still failing: a reminder (alerts.reminderInterval), or the end of flapping on the failing side. */
+export function incidentOngoing(incident: Incident, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'incident-ongoing',
+    at,
+    vantage,
+    incident: eventIncident(incident, incident.since),
+    text: line(`:red_circle: still failing${lasted(incident.since, at).replace(', after', ' after')}: ${incident.summary} (from ${vantage})`),
+  };
+}
+
+export function siteFlapping(site: SiteReport, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'site-flapping',
+    at,
+    vantage,
+    site: eventSite(site, site.since),
+    text: line(`:large_orange_circle: flapping: ${site.name} is ${site.status} again soon after it recovered; no more alerts until it is stable (from ${vantage})`),
+  };
+}
+
+export function siteOngoing(site: SiteReport, at: string, vantage: string): ChangeEvent {
+  return {
+    type: 'site-ongoing',
+    at,
+    vantage,
+    site: eventSite(site, site.since),
+    text: line(`${site.status === 'down' ? ':red_circle:' : ':large_orange_circle:'} still ${site.status}${lasted(site.since, at).replace(', after', ' after')}: ${site.name}: ${site.reason ?? 'no reason recorded'} (from ${vantage})`),
+  };
+}
+
 export function siteDown(site: SiteReport, at: string, vantage: string): ChangeEvent {
   const icon = site.status === 'down' ? ':red_circle:' : ':large_orange_circle:';
   return {
@@ -170,9 +222,13 @@ export function eventPayload(events: ChangeEvent[], run: { startedAt: string; va
     new Set(events.filter((e) => e.type === type).flatMap((e) => e.incident?.sites ?? []));
   const opened = coveredBy('incident-opened');
   const resolved = coveredBy('incident-resolved');
+  const flapping = coveredBy('incident-flapping');
+  const ongoing = coveredBy('incident-ongoing');
   const shown = events.filter((e) => {
     if (e.type === 'site-down') return !opened.has(e.site!.name);
     if (e.type === 'site-recovered') return !resolved.has(e.site!.name);
+    if (e.type === 'site-flapping') return !flapping.has(e.site!.name);
+    if (e.type === 'site-ongoing') return !ongoing.has(e.site!.name);
     return true;
   });
   const lines = shown.slice(0, MAX_TEXT_LINES).map((e) => e.text);

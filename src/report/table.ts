@@ -24,7 +24,8 @@ export function renderTable(report: Report, options: TableOptions): string {
   if (report.incidents.length > 0 || (report.findings ?? []).length > 0 || report.resolvedIncidents.length > 0 || changes.length > 0) {
     out.push('');
     for (const incident of report.incidents) {
-      const change = incident.change ? ` [${incident.change}${incident.since ? ` since ${incident.since}` : ''}]` : '';
+      const alert = incident.alert?.state === 'flapping' ? `, flapping: ${incident.alert.changes} changes` : incident.alert?.state === 'pending' ? ', not notified yet' : '';
+      const change = incident.change ? ` [${incident.change}${incident.since ? ` since ${incident.since}` : ''}${alert}]` : '';
       const head = wrap(`Incident${change} ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
       head[0] = head[0]!.replace('Incident', c.bold('Incident'));
       out.push(...head);

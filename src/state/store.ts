@@ -25,6 +25,14 @@ export interface AlertStreak {
   alerted: boolean;
   /** When the current failing streak began (the "since" of a later resolved event). */
   failingSince: string | null;
+  /** Runs since it was last announced resolved (a failure back within flapWindow runs is flapping); absent: never. */
+  sinceResolved?: number;
+  /** Flapping: one open alert until it is stable for flapWindow runs. */
+  flapping?: boolean;
+  /** Changes between failing and not since it started flapping. */
+  changes?: number;
+  /** When it was last announced (opened, flapping or reminded), for reminderInterval. */
+  announcedAt?: string | null;
 }
 
 export interface StoredIncident {

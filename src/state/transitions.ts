@@ -9,8 +9,8 @@
 // a dropped Wi-Fi would page "13 sites down", then "13 sites recovered".
 
 import { REMEMBERED_EVIDENCE, type Delegation, type Incident, type ProviderChange, type Report, type ServedBaseline, type SiteProvider, type SiteReport, type StateInfo } from '../model.js';
-import { incidentOpened, incidentResolved, providerChanged, siteDown, siteRecovered, type ChangeEvent } from '../notify/events.js';
-import type { AlertSettings } from '../model.js';
+import { incidentFlapping, incidentOngoing, incidentOpened, incidentResolved, providerChanged, siteDown, siteFlapping, siteOngoing, siteRecovered, type ChangeEvent } from '../notify/events.js';
+import type { AlertMark, AlertSettings } from '../model.js';
 import { STATE_SCHEMA, type AlertStreak, type RunState, type StoredIncident, type StoredSite } from './store.js';
 
 export interface RunComparison {
@@ -32,7 +32,7 @@ export interface StateSource {
 const STORED_EVIDENCE = 5;
 
 /** One threshold each way: the default, every change is notified at once. */
-export const NOTIFY_AT_ONCE: AlertSettings = { failureThreshold: 1, successThreshold: 1 };
+export const NOTIFY_AT_ONCE: AlertSettings = { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 };
 
 export function compareRuns(
   previous: RunState | null,
@@ -66,21 +66,80 @@ export function compareRuns(
   };
 }
 
+/** What a run's step in alerting announces: nothing, or one of these. */
+export type Announcement = 'failing' | 'resolved' | 'flapping' | 'ongoing';
+
 /**
- * One more run on the failing or the passing side. A failure is announced when its failing streak reaches the
- * failure threshold, and its resolution when, once announced, its passing streak reaches the success threshold:
- * a failure that flaps inside the thresholds notifies nothing more.
+ * One more run on the failing or the passing side.
+ * - A failure is announced when its failing streak reaches failureThreshold; its resolution when, once
+ *   announced, its passing streak reaches successThreshold. A failure shorter than that is forgotten quietly.
+ * - A failure back within flapWindow runs of being announced resolved is flapping: one announcement, then no
+ *   opened/resolved pairs while it goes back and forth; it ends after flapWindow runs on one side, announced as
+ *   resolved (passing) or as ongoing (failing).
+ * - An announced failure still failing reminderInterval after its last announcement is announced again (ongoing).
+ * Across runs only: --samples within one run decides whether the run saw the failure at all.
  */
-export function nextStreak(before: AlertStreak | undefined, failingNow: boolean, alerts: AlertSettings, at: string): { streak: AlertStreak; announce: 'failing' | 'resolved' | null } {
-  const prev = before ?? { failing: 0, passing: 0, alerted: false, failingSince: null };
-  if (failingNow) {
-    const streak: AlertStreak = { failing: prev.failing + 1, passing: 0, alerted: prev.alerted, failingSince: prev.failing === 0 && !prev.alerted ? at : (prev.failingSince ?? at) };
-    if (!prev.alerted && streak.failing >= alerts.failureThreshold) return { streak: { ...streak, alerted: true }, announce: 'failing' };
-    return { streak, announce: null };
+export function nextStreak(
+  before: AlertStreak | undefined,
+  failingNow: boolean,
+  alerts: AlertSettings,
+  at: string,
+): { streak: AlertStreak; announce: Announcement | null; mark: AlertMark | null } {
+  const prev: AlertStreak = before ?? { failing: 0, passing: 0, alerted: false, failingSince: null };
+  const window = alerts.flapWindow;
+  if (prev.flapping) {
+    const changes = (prev.changes ?? 0) + (failingNow !== prev.failing > 0 ? 1 : 0);
+    const streak: AlertStreak = { ...prev, failing: failingNow ? prev.failing + 1 : 0, passing: failingNow ? 0 : prev.passing + 1, changes };
+    if (streak.passing >= window) {
+      return { streak: { failing: 0, passing: streak.passing, alerted: false, failingSince: null, sinceResolved: 0, announcedAt: prev.announcedAt ?? null }, announce: 'resolved', mark: null };
+    }
+    if (streak.failing >= window) {
+      return { streak: { ...streak, flapping: false, changes: 0, announcedAt: at }, announce: 'ongoing', mark: { state: 'open', changes: 0 } };
+    }
+    return { streak, announce: null, mark: failingNow ? { state: 'flapping', changes } : null };
   }
-  const streak: AlertStreak = { failing: 0, passing: prev.passing + 1, alerted: prev.alerted, failingSince: prev.alerted ? prev.failingSince : null };
-  if (prev.alerted && streak.passing >= alerts.successThreshold) return { streak: { ...streak, alerted: false }, announce: 'resolved' };
-  return { streak, announce: null };
+  if (failingNow) {
+    if (!prev.alerted && prev.sinceResolved !== undefined && prev.sinceResolved < window) {
+      // Announced resolved, and back already: resolved then failing again, two changes.
+      const streak: AlertStreak = { failing: 1, passing: 0, alerted: true, failingSince: at, flapping: true, changes: 2, announcedAt: at };
+      return { streak, announce: 'flapping', mark: { state: 'flapping', changes: 2 } };
+    }
+    const streak: AlertStreak = {
+      failing: prev.failing + 1,
+      passing: 0,
+      alerted: prev.alerted,
+      failingSince: prev.failing === 0 && !prev.alerted ? at : (prev.failingSince ?? at),
+      announcedAt: prev.announcedAt ?? null,
+    };
+    if (!prev.alerted && streak.failing >= alerts.failureThreshold) {
+      return { streak: { ...streak, alerted: true, announcedAt: at }, announce: 'failing', mark: { state: 'open', changes: 0 } };
+    }
+    if (prev.alerted && reminderDue(prev.announcedAt ?? prev.failingSince, at, alerts.reminderIntervalMs)) {
+      return { streak: { ...streak, announcedAt: at }, announce: 'ongoing', mark: { state: 'open', changes: 0 } };
+    }
+    return { streak, announce: null, mark: { state: streak.alerted ? 'open' : 'pending', changes: 0 } };
+  }
+  const streak: AlertStreak = {
+    failing: 0,
+    passing: prev.passing + 1,
+    alerted: prev.alerted,
+    failingSince: prev.alerted ? prev.failingSince : null,
+    ...(prev.sinceResolved !== undefined && prev.sinceResolved + 1 < window ? { sinceResolved: prev.sinceResolved + 1 } : {}),
+    announcedAt: prev.announcedAt ?? null,
+  };
+  if (prev.alerted && streak.passing >= alerts.successThreshold) return { streak: { ...streak, alerted: false, sinceResolved: 0 }, announce: 'resolved', mark: null };
+  return { streak, announce: null, mark: null };
+}
+
+function reminderDue(last: string | null | undefined, at: string, intervalMs: number | null): boolean {
+  if (intervalMs === null || !last) return false;
+  const elapsed = Date.parse(at) - Date.parse(last);
+  return Number.isFinite(elapsed) && elapsed >= intervalMs;
+}
+
+/** A remembered entry worth keeping for the next run: announced, or announced resolved only runs ago. */
+function worthKeeping(streak: AlertStreak): boolean {
+  return streak.alerted || streak.sinceResolved !== undefined;
 }
 
 /** State saved before thresholds: a remembered incident was announced when it opened. */
@@ -98,23 +157,31 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
   const stored: Record<string, StoredIncident> = {};
   for (const incident of now) {
     const seen = before[incident.id];
-    const since = seen?.since ?? at;
-    const marked: Incident = { ...incident, change: seen ? 'ongoing' : 'new', since };
-    const { streak, announce } = nextStreak(seen ? incidentStreak(seen) : undefined, true, alerts, at);
+    const previous = seen ? incidentStreak(seen) : undefined;
+    // Still open (or failing last run): the same incident. Only remembered as resolved a few runs ago: a new one.
+    const continuing = seen !== undefined && (previous!.alerted || previous!.failing > 0);
+    const since = continuing ? seen.since : at;
+    const { streak, announce, mark } = nextStreak(previous, true, alerts, at);
+    const marked: Incident = { ...incident, change: continuing ? 'ongoing' : 'new', since, ...(mark ? { alert: mark } : {}) };
     if (announce === 'failing') events.push(incidentOpened(marked, at, vantage));
+    if (announce === 'flapping') events.push(incidentFlapping(marked, at, vantage));
+    if (announce === 'ongoing') events.push(incidentOngoing(marked, at, vantage));
     current.push(marked);
-    stored[incident.id] = { incident: { ...marked, evidence: marked.evidence.slice(0, STORED_EVIDENCE) }, since, streak };
+    // The alert mark is this run's; the streak is what is remembered of it.
+    const { alert: _alert, ...kept } = marked;
+    stored[incident.id] = { incident: { ...kept, evidence: kept.evidence.slice(0, STORED_EVIDENCE) }, since, streak };
   }
   const resolved: Incident[] = [];
   for (const [id, seen] of Object.entries(before)) {
     if (stored[id]) continue;
     const { streak, announce } = nextStreak(incidentStreak(seen), false, alerts, at);
     if (announce !== 'resolved') {
-      // Announced and not yet gone for successThreshold runs: remembered, so its return is no new incident.
-      // Never announced: forgotten quietly.
-      if (streak.alerted) stored[id] = { ...seen, streak };
+      // Announced (or flapping) and not yet gone long enough: remembered, so its return is no new incident.
+      // Announced resolved a few runs ago: remembered, so a quick return is flapping. Else forgotten quietly.
+      if (worthKeeping(streak)) stored[id] = { ...seen, streak };
       continue;
     }
+    stored[id] = { ...seen, streak };
     // Incidents saved by an older version lack the newer fields: give them their empty values.
     const saved: Partial<Incident> = seen.incident;
     const over: Incident = { ...seen.incident, locations: saved.locations ?? [], healthyLocations: saved.healthyLocations ?? [], acknowledged: saved.acknowledged ?? null, change: 'resolved', since: seen.since };
@@ -149,9 +216,12 @@ function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at:
       marked = { ...site, change: null, since: seen?.since ?? at };
     }
     const previousStreak = seen ? siteStreak(seen) : undefined;
-    const { streak, announce } = nextStreak(previousStreak, failing, alerts, at);
+    const { streak, announce, mark } = nextStreak(previousStreak, failing, alerts, at);
+    if (mark) marked = { ...marked, alert: mark };
     if (announce === 'failing') events.push(siteDown(marked, at, vantage));
     if (announce === 'resolved') events.push(siteRecovered(marked, previousStreak?.failingSince ?? seen?.since ?? null, at, vantage));
+    if (announce === 'flapping') events.push(siteFlapping(marked, at, vantage));
+    if (announce === 'ongoing') events.push(siteOngoing(marked, at, vantage));
     current.push(marked);
     const served = inIncidents.has(site.name) ? undefined : servedBaseline(site);
     const keep = served ?? seen?.served;

@@ -76,7 +76,7 @@ describe('parseConfig: valid files', () => {
       attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
       statusPages: {},
-      alerts: { failureThreshold: 1, successThreshold: 1 },
+      alerts: { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 },
     };
     expect(loadConfigFile(path)).toEqual(expected);
   });
@@ -93,7 +93,7 @@ describe('parseConfig: valid files', () => {
       attribution: { minSites: 2, samples: 1, intervalMs: 5000 },
       providers: [],
       statusPages: {},
-      alerts: { failureThreshold: 1, successThreshold: 1 },
+      alerts: { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 },
     } satisfies Config);
   });
 

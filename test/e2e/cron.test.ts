@@ -106,6 +106,24 @@ describe('state and alerts on change', () => {
     expect(received[1]!.events.filter((e) => e.type === 'incident-resolved')).toHaveLength(1);
   });
 
+  it('broken again at once, then back, then broken: one flapping event, then silence (no opened/resolved per swing)', async () => {
+    cloudflareBroken = true;
+    const again = await run('--state', state(), '--notify', webhookUrl, '--json');
+    expect(again.code).toBe(2);
+    const report = JSON.parse(again.stdout) as { incidents: { id: string; change: string; alert: unknown }[] };
+    expectValidReport(report);
+    expect(report.incidents).toEqual([expect.objectContaining({ id: 'provider:Cloudflare:edge', change: 'new', alert: { state: 'flapping', changes: 2 } })]);
+    expect(received).toHaveLength(3);
+    expect(received[2]!.events.map((e) => e.type)).toEqual(['incident-flapping', 'site-flapping', 'site-flapping']);
+    expect(received[2]!.text).toMatch(/^:large_orange_circle: flapping: Cloudflare edge incident/);
+    for (const broken of [false, true]) {
+      cloudflareBroken = broken;
+      await run('--state', state(), '--notify', webhookUrl, '--json');
+    }
+    expect(received).toHaveLength(3);
+    cloudflareBroken = false;
+  });
+
   it('a webhook that is down is reported and never loses the run', async () => {
     cloudflareBroken = true;
     const r = await run('--state', `${lab.dir}/state-2.json`, '--notify', 'http://127.0.0.1:9/hook', '--json', '--deadline', '6s');

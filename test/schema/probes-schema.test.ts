@@ -139,6 +139,7 @@ describe('probes.yaml schema matches the checker', () => {
       samples: defs.attribution!,
       failureThreshold: defs.alerts!,
       successThreshold: defs.alerts!,
+      flapWindow: defs.alerts!,
     };
     const found = [...limits.matchAll(/(\w+): \[(\d+), (\d+)\]/g)];
     expect(found.length).toBeGreaterThan(0);

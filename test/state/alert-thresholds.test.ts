@@ -25,10 +25,13 @@ function replay(runs: Array<() => Report>, alerts?: AlertSettings): string[][] {
 const FLAPPING = [outage, healthy, outage, healthy, outage, outage, healthy, outage];
 
 describe('alert thresholds', () => {
-  it('with the defaults (1 and 1) every change is notified at once, as before', () => {
+  it('with the defaults (1 and 1) a failure and its end are notified at once; its quick return is flapping, said once', () => {
     const events = replay(FLAPPING);
-    expect(events.filter((e) => e.includes('incident-opened'))).toHaveLength(4);
-    expect(events.filter((e) => e.includes('incident-resolved'))).toHaveLength(3);
+    expect(events[0]).toContain('incident-opened');
+    expect(events[1]).toContain('incident-resolved');
+    // Back two runs later (within flapWindow, 5): one flapping event, then silence while it goes back and forth.
+    expect(events[2]).toEqual(['incident-flapping', 'site-flapping:shop', 'site-flapping:blog']);
+    expect(events.slice(3).flat()).toEqual([]);
   });
 
   it('failureThreshold 2 and successThreshold 3: eight flapping runs notify one opened incident and nothing else', () => {
@@ -73,8 +76,9 @@ describe('alerts: in probes.yaml and as flags', () => {
     const { parseConfig } = await import('../../src/config/load.js');
     const { ConfigError } = await import('../../src/config/errors.js');
     const site = 'sites:\n  - url: "https://a.test/"\n';
-    expect(parseConfig(site, 'p.yaml').alerts).toEqual({ failureThreshold: 1, successThreshold: 1 });
-    expect(parseConfig(`alerts: { failureThreshold: 3, successThreshold: 2 }\n${site}`, 'p.yaml').alerts).toEqual({ failureThreshold: 3, successThreshold: 2 });
+    expect(parseConfig(site, 'p.yaml').alerts).toEqual({ failureThreshold: 1, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 });
+    expect(parseConfig(`alerts: { failureThreshold: 3, successThreshold: 2, reminderInterval: 1h, flapWindow: 8 }\n${site}`, 'p.yaml').alerts).toEqual({ failureThreshold: 3, successThreshold: 2, reminderIntervalMs: 3_600_000, flapWindow: 8 });
+    expect(() => parseConfig(`alerts: { flapWindow: 1 }\n${site}`, 'p.yaml')).toThrow(/^p\.yaml:1:23 alerts\.flapWindow: /);
     expect(() => parseConfig(`alerts: { failureThreshold: 0 }\n${site}`, 'p.yaml')).toThrow(ConfigError);
     expect(() => parseConfig(`alerts: { failureThreshold: 0 }\n${site}`, 'p.yaml')).toThrow(/^p\.yaml:1:29 alerts\.failureThreshold: /);
     expect(() => parseConfig(`alerts: { failureTreshold: 2 }\n${site}`, 'p.yaml')).toThrow(/did you mean "failureThreshold"/);
@@ -85,5 +89,70 @@ describe('alerts: in probes.yaml and as flags', () => {
     const r = await runCli(['check', 'https://a.test/', '--resolver', '127.0.0.1:1', '--state', '/nonexistent-dir-for-test/s.json', '--failure-threshold', '0']);
     expect(r.code).toBe(64);
     expect(r.stderr).toMatch(/--failure-threshold: expected an integer from 1 to 100, got "0"/);
+  });
+});
+
+describe('flapping and reminders', () => {
+  const AT_ONCE: AlertSettings = { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 };
+
+  function replayWith(runs: Array<() => Report>, alerts: AlertSettings, minutesApart = 5) {
+    let state: RunState | null = null;
+    return runs.map((run, i) => {
+      const at = new Date(Date.UTC(2025, 10, 18, 11, 20 + minutesApart * i)).toISOString();
+      const compared = compareRuns(state, run(), at, { file: '', warnings: [] }, alerts);
+      state = compared.next;
+      return compared;
+    });
+  }
+  const types = (r: ReturnType<typeof replayWith>[number]) => r.events.filter((e) => e.incident).map((e) => e.type);
+
+  it('a flapping incident is marked flapping with its changes, and its end after flapWindow quiet runs is one resolved event', () => {
+    const runs = replayWith([outage, healthy, outage, healthy, outage, healthy, healthy, healthy, healthy, healthy], AT_ONCE);
+    expect(runs.map(types)).toEqual([['incident-opened'], ['incident-resolved'], ['incident-flapping'], [], [], [], [], [], [], ['incident-resolved']]);
+    expect(runs[2]!.report.incidents[0]!.alert).toEqual({ state: 'flapping', changes: 2 });
+    expect(runs[4]!.report.incidents[0]!.alert).toEqual({ state: 'flapping', changes: 4 });
+    expect(runs[4]!.report.sites.find((s) => s.name === 'shop')!.alert).toEqual({ state: 'flapping', changes: 4 });
+    // Once it has resolved for good, a return only after flapWindow runs is a plain new incident.
+    const later = replayWith([outage, healthy, healthy, healthy, healthy, healthy, healthy, outage], AT_ONCE);
+    expect(later.map(types).at(-1)).toEqual(['incident-opened']);
+  });
+
+  it('a flapping incident that settles on failing is announced once more as ongoing, then as open', () => {
+    const runs = replayWith([outage, healthy, outage, outage, outage, outage, outage, outage], AT_ONCE);
+    expect(runs.map(types)).toEqual([['incident-opened'], ['incident-resolved'], ['incident-flapping'], [], [], [], ['incident-ongoing'], []]);
+    expect(runs[7]!.report.incidents[0]!.alert).toEqual({ state: 'open', changes: 0 });
+  });
+
+  it('pending until failureThreshold, then open', () => {
+    const runs = replayWith([outage, outage], { ...AT_ONCE, failureThreshold: 2 });
+    expect(runs[0]!.report.incidents[0]!.alert).toEqual({ state: 'pending', changes: 0 });
+    expect(runs[0]!.report.sites.find((s) => s.name === 'shop')!.alert).toEqual({ state: 'pending', changes: 0 });
+    expect(runs[1]!.report.incidents[0]!.alert).toEqual({ state: 'open', changes: 0 });
+    expect(runs[1]!.report.sites.find((s) => s.name === 'docs')!.alert).toBeUndefined();
+  });
+
+  it('reminderInterval: an open incident is announced again at most that often', () => {
+    // Runs 5 minutes apart, a reminder every 15 minutes: runs 3 and 6 (0-based) remind.
+    const runs = replayWith(Array.from({ length: 8 }, () => outage), { ...AT_ONCE, reminderIntervalMs: 15 * 60_000 });
+    expect(runs.map(types)).toEqual([['incident-opened'], [], [], ['incident-ongoing'], [], [], ['incident-ongoing'], []]);
+    expect(runs[3]!.events.find((e) => e.type === 'incident-ongoing')!.text).toMatch(/^:red_circle: still failing after 15m00s: Cloudflare edge incident/);
+    // Without it, never.
+    expect(replayWith(Array.from({ length: 8 }, () => outage), AT_ONCE).flatMap(types)).toEqual(['incident-opened']);
+  });
+});
+
+describe('the table says where an alert stands', () => {
+  it('flapping with its changes, and pending as not notified yet', async () => {
+    const { renderTable } = await import('../../src/report/table.js');
+    const alerts: AlertSettings = { failureThreshold: 2, successThreshold: 1, reminderIntervalMs: null, flapWindow: 5 };
+    const first = compareRuns(null, outage(), '2025-11-18T11:20:00.000Z', { file: '', warnings: [] }, alerts);
+    expect(renderTable(first.report, { color: false, verbose: false, width: 100 })).toMatch(/Incident \[new since 2025-11-18T11:20:00\.000Z, not notified yet\] Cloudflare edge incident/);
+    let state = first.next;
+    let last = first;
+    for (const [i, run] of [outage, healthy, outage, healthy, outage].entries()) {
+      last = compareRuns(state, run(), new Date(Date.UTC(2025, 10, 18, 11, 25 + 5 * i)).toISOString(), { file: '', warnings: [] }, alerts);
+      state = last.next;
+    }
+    expect(renderTable(last.report, { color: false, verbose: false, width: 100 })).toMatch(/Incident \[ongoing since [^\]]+, flapping: 4 changes\] Cloudflare edge incident/);
   });
 });

@@ -44,10 +44,10 @@ describe('compareRuns: the first run', () => {
     expect(first.next.incidents['provider:Cloudflare:edge']!.since).toBe(T0);
     expect(first.next.incidents['provider:Cloudflare:edge']!.incident.evidence).toHaveLength(5);
     expect(first.next.sites).toEqual({
-      shop: { status: 'down', since: T0, change: 'new', streak: { failing: 1, passing: 0, alerted: true, failingSince: T0 } },
-      blog: { status: 'degraded', since: T0, change: 'new', streak: { failing: 1, passing: 0, alerted: true, failingSince: T0 } },
+      shop: { status: 'down', since: T0, change: 'new', streak: { failing: 1, passing: 0, alerted: true, failingSince: T0, announcedAt: T0 } },
+      blog: { status: 'degraded', since: T0, change: 'new', streak: { failing: 1, passing: 0, alerted: true, failingSince: T0, announcedAt: T0 } },
       // The control served its content: the baseline a later challenge is compared with.
-      control: { status: 'ok', since: T0, change: null, served: 'content', streak: { failing: 0, passing: 1, alerted: false, failingSince: null } },
+      control: { status: 'ok', since: T0, change: null, served: 'content', streak: { failing: 0, passing: 1, alerted: false, failingSince: null, announcedAt: null } },
     });
   });
 
@@ -77,7 +77,7 @@ describe('compareRuns: later runs', () => {
     const second = compareRuns(first.next, swung, T1);
     expect(second.events).toEqual([]);
     expect(second.report.sites.find((s) => s.name === 'blog')).toMatchObject({ status: 'down', change: 'ongoing', since: T0 });
-    expect(second.next.sites.blog).toEqual({ status: 'down', since: T0, change: 'ongoing', streak: { failing: 2, passing: 0, alerted: true, failingSince: T0 } });
+    expect(second.next.sites.blog).toEqual({ status: 'down', since: T0, change: 'ongoing', streak: { failing: 2, passing: 0, alerted: true, failingSince: T0, announcedAt: T0 } });
   });
 
   it('recovery resolves the incident and the sites, with since-when', () => {
@@ -96,7 +96,9 @@ describe('compareRuns: later runs', () => {
       ['site-recovered', 'blog'],
     ]);
     expect(later.events[1]!.site!.since).toBe(T0); // when it had started failing
-    expect(later.next.incidents).toEqual({});
+    // Remembered as resolved for flapWindow runs, so a quick return is flapping, not a new incident.
+    expect(Object.keys(later.next.incidents)).toEqual(['provider:Cloudflare:edge']);
+    expect(later.next.incidents['provider:Cloudflare:edge']!.streak).toMatchObject({ alerted: false, sinceResolved: 0 });
     expectValidReport(JSON.parse(renderJson(later.report)));
 
     // and the run after that is quiet again, sites ok since the recovery
