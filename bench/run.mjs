@@ -2,7 +2,7 @@
 //
 //   node bench/run.mjs            the full benchmark (under 10 minutes on 2 cores)
 //   node bench/run.mjs --quick    a smaller world, same figures (about a minute)
-//   node bench/run.mjs --only speed,memory   some figure groups only (speed, load, memory, hung, deadline, startup)
+//   node bench/run.mjs --only speed,memory   some figure groups only (speed, load, memory, hung, deadline, startup, offline)
 //   node bench/run.mjs --bin PATH   measure another build of outage-probe (results.md then says so)
 //   node bench/run.mjs --serve SITES DELAY_MS [BODY_BYTES]   start a healthy world, write its configs, wait
 //                                  (for profiling by hand: node --cpu-prof bin/outage-probe check --config …)
@@ -337,7 +337,9 @@ async function speedFigures(pem) {
     row(group, 'floor wall', floor.map((r) => r.wallS), 's');
     row(group, 'curl wall', curl.map((r) => r.wallS), 's');
     row(group, 'ideal schedule', [ideal], 's');
-    row(group, 'wall / floor wall', tool.map((r, i) => r.wallS / floor[i].wallS), '×', { text: '≤ 1.10', pass: (v) => v <= 1.1 });
+    // Issue 18's targets: the wall may be 15 % over the floor's with 50 ms edges, 10 % with 200 ms ones.
+    const wallTarget = delayMs <= 50 ? 1.15 : 1.1;
+    row(group, 'wall / floor wall', tool.map((r, i) => r.wallS / floor[i].wallS), '×', { text: `≤ ${wallTarget.toFixed(2)}`, pass: (v) => v <= wallTarget });
     row(group, 'outage-probe CPU', tool.map((r) => r.cpuS), 's');
     row(group, 'floor CPU', floor.map((r) => r.cpuS), 's');
     row(group, 'CPU / floor CPU', tool.map((r, i) => r.cpuS / floor[i].cpuS), '×', { text: '≤ 1.25', pass: (v) => v <= 1.25 });
@@ -380,14 +382,15 @@ async function memoryFigures(pem) {
     maps.push(await runMap(config, sites.length));
   }
   checkRow(group, 'every attempt ok and in the report', [...tool, ...floor], `${tool[0].check.attempts} attempts per outage-probe run`);
-  row(group, 'outage-probe peak RSS', tool.map((r) => r.rssMB), 'MB', { text: '≤ 200 MB', pass: (v) => v <= 200 });
+  row(group, 'outage-probe peak RSS', tool.map((r) => r.rssMB), 'MB');
   row(group, 'floor peak RSS', floor.map((r) => r.rssMB), 'MB');
-  row(group, 'RSS / floor RSS', tool.map((r, i) => r.rssMB / floor[i].rssMB), '×', { text: '≤ 1.20', pass: (v) => v <= 1.2 });
+  row(group, 'RSS / floor RSS', tool.map((r, i) => r.rssMB / floor[i].rssMB), '×', { text: '≤ 1.50', pass: (v) => v <= 1.5 });
   row(group, 'outage-probe wall', tool.map((r) => r.wallS), 's');
   row(group, 'floor wall', floor.map((r) => r.wallS), 's');
+  row(group, 'wall / floor wall', tool.map((r, i) => r.wallS / floor[i].wallS), '×', { text: '≤ 1.20', pass: (v) => v <= 1.2 });
   checkRow(group, 'map: every site mapped, exit 0', maps, `${sites.length} sites per map run`);
-  row(group, 'outage-probe map peak RSS', maps.map((r) => r.rssMB), 'MB', { text: '≤ 200 MB', pass: (v) => v <= 200 });
-  row(group, 'map RSS / floor RSS', maps.map((r, i) => r.rssMB / floor[i].rssMB), '×', { text: '≤ 1.20', pass: (v) => v <= 1.2 });
+  row(group, 'outage-probe map peak RSS', maps.map((r) => r.rssMB), 'MB');
+  row(group, 'map RSS / floor RSS (the same target as check)', maps.map((r, i) => r.rssMB / floor[i].rssMB), '×', { text: '≤ 1.50', pass: (v) => v <= 1.5 });
   row(group, 'outage-probe map wall', maps.map((r) => r.wallS), 's');
   await world.stop();
 }
@@ -510,6 +513,44 @@ async function serveWorld(pem, count = 1000, delayMs = 50, bodyBytes = 64) {
 
 // ───────────────────────────── main ─────────────────────────────
 
+/**
+ * 7. A 100,000-site list on a host with no network (`unshare -n`: only lo, down, so nothing can leave): every
+ * query fails at once. The run must end by its deadline with every site in the NDJSON summary. Needs unshare.
+ */
+async function offlineListFigures() {
+  const sites = QUICK ? 20_000 : 100_000;
+  const deadlineS = QUICK ? 3 : 10;
+  const group = `7. ${sites.toLocaleString('en')} sites on a host with no network, --sites list, --ndjson, deadline ${deadlineS} s`;
+  log(`\n${group}`);
+  if (spawnSync('unshare', ['-n', 'true']).status !== 0) {
+    log('  skipped: unshare -n is not permitted here (needs root)');
+    return;
+  }
+  const list = tmp('offline-list.txt');
+  writeFileSync(list, Array.from({ length: sites }, (_, i) => `s${i}.example.com\n`).join(''));
+  // Public resolver addresses are never reached: inside the namespace there is no route to anything.
+  const config = tmp('offline.yaml');
+  writeFileSync(config, 'resolvers:\n  - { name: cf, address: 1.1.1.1 }\n  - { name: g, address: 8.8.8.8 }\n');
+  const runs = [];
+  for (let rep = 0; rep < SIZE.reps; rep++) {
+    const out = tmp('offline.ndjson');
+    const r = await measure('unshare', ['-n', process.execPath, BIN, 'check', '--config', config, '--sites', list, '--ndjson', '--deadline', `${deadlineS}s`], { stdoutFile: out });
+    const last = readFileSync(out, 'utf8').trimEnd().split('\n').at(-1) ?? '';
+    let summary = null;
+    try {
+      summary = JSON.parse(last);
+    } catch {
+      // judged below
+    }
+    const good = r.code === 3 && summary?.type === 'summary' && summary.verdict === 'local-network' && summary.sites?.length === sites;
+    r.check = { ok: good, problems: good ? [] : [`exit ${r.code}, ${summary?.sites?.length ?? 0} sites in the summary, verdict ${summary?.verdict}`] };
+    runs.push(r);
+  }
+  checkRow(group, 'every site in the summary, local-network verdict, exit 3', runs, `${sites} sites per run`);
+  row(group, 'wall', runs.map((r) => r.wallS), 's', { text: `≤ ${(deadlineS + 0.5).toFixed(1)} s`, pass: (v) => v <= deadlineS + 0.5 });
+  row(group, 'peak RSS', runs.map((r) => r.rssMB), 'MB');
+}
+
 async function main() {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -527,6 +568,7 @@ async function main() {
   if (wanted('load')) await loadFigures(pem);
   if (wanted('hung') || wanted('deadline')) await hostileFigures(pem, { hung: wanted('hung'), deadline: wanted('deadline') });
   if (wanted('memory')) await memoryFigures(pem);
+  if (wanted('offline')) await offlineListFigures();
 
   const elapsedS = (performance.now() - t0) / 1000;
   writeResults(startedAt, elapsedS);
