@@ -123,6 +123,15 @@ export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boole
   return answers.length > 0 && answers.every((d) => d.outcome === 'nxdomain');
 }
 
+/**
+ * Every resolver answered the address questions the site's paths ask (A, AAAA or both) with NOERROR and no
+ * record: the name exists and has no address of that family. Said only when each asking resolver answered so.
+ */
+export function everyResolverSaysNoData(host: string, dns: DnsAnswer[], types: ReadonlyArray<'A' | 'AAAA'>): boolean {
+  const answers = addressAnswers(dns).filter((d) => d.name === host && (types as readonly string[]).includes(d.type));
+  return answers.length > 0 && answers.every((d) => d.outcome === 'empty');
+}
+
 export interface DelegationContext {
   catalog: Catalog;
   /** The site's own DNS host, from its NS answers or memory. */
@@ -132,6 +141,8 @@ export interface DelegationContext {
 /** Where a name that no resolver resolves breaks; null when some resolver resolves it, or nothing can be placed. */
 export function failingZoneOf(host: string, dns: DnsAnswer[], chain: ChainHop[], context: DelegationContext): FailingZone | null {
   if (!noResolverResolves(host, dns)) return null;
+  // NOERROR with no address at every resolver: the zones on the way answered; the name has no address. Nothing failed.
+  if (everyResolverSaysNoData(host, dns, ['A', 'AAAA'])) return null;
   // The resolvers must be seen working for some name on the way; otherwise this may be them, or us.
   const somethingAnswered = chain.some((h) => h.answeredBy.length > 0) || dns.some((d) => d.rcode !== null && ANSWERED_RCODES.has(d.rcode));
   if (!somethingAnswered) return null;

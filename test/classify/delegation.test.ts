@@ -2,7 +2,7 @@
 // Names here are invented per test; the rules must hold for any layout.
 
 import { describe, expect, it } from 'vitest';
-import { everyResolverSaysNxdomain, failingZoneOf, siteChain } from '../../src/classify/delegation.js';
+import { everyResolverSaysNoData, everyResolverSaysNxdomain, failingZoneOf, siteChain } from '../../src/classify/delegation.js';
 import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { DnsAnswer, DnsOutcome, ExtendedDnsError } from '../../src/model.js';
 import { dnsAnswer } from '../support/records.js';
@@ -87,6 +87,15 @@ describe('what is not a failing zone', () => {
   it('nothing answered anywhere (every question timed out): could be the resolvers or this host, so nothing is placed', () => {
     const dns = ['r1', 'r2'].flatMap((r) => [...noAddress(r, host, 'timeout'), ask(r, host, 'CNAME', 'timeout'), ask(r, 'example', 'SOA', 'timeout')]);
     expect(failingZoneOf(host, dns, siteChain(host, dns), { catalog, dnsHost: null })).toBeNull();
+  });
+
+  it('NOERROR with no address from every resolver is the name having no address, not a failing authority', () => {
+    const dns = ['r1', 'r2'].flatMap((r) => [...noAddress(r, host, 'empty'), ask(r, 'example', 'SOA', 'ok', { zone: 'example', values: ['x'] })]);
+    expect(failingZoneOf(host, dns, siteChain(host, dns), { catalog, dnsHost: akamai })).toBeNull();
+    expect(everyResolverSaysNoData(host, dns, ['A', 'AAAA'])).toBe(true);
+    // One resolver failing outright is not every resolver saying "no data".
+    const mixed = [...noAddress('r1', host, 'empty'), ...noAddress('r2', host, 'servfail')];
+    expect(everyResolverSaysNoData(host, mixed, ['A', 'AAAA'])).toBe(false);
   });
 
   it('NXDOMAIN from every resolver is the name missing, not a failing authority', () => {
