@@ -132,6 +132,34 @@ export function everyResolverSaysNoData(host: string, dns: DnsAnswer[], types: R
   return answers.length > 0 && answers.every((d) => d.outcome === 'empty');
 }
 
+/**
+ * The reading of a name every resolver answers with NOERROR and no address of the families asked: the record is
+ * empty where the name ends. Reached through a CNAME, the empty record is the target's zone's (a CDN's or a
+ * cloud load balancer's name, often): its DNS publishes no address, named when the target is catalogued. Without
+ * one, it is the site's own zone that publishes none.
+ */
+export function noAddressReading(
+  host: string,
+  dns: DnsAnswer[],
+  types: ReadonlyArray<'A' | 'AAAA'>,
+  catalog: Catalog,
+): { layer: 'site' | 'authoritative-dns'; provider: string | null; explanation: string } | null {
+  if (!everyResolverSaysNoData(host, dns, types)) return null;
+  const what = types.length === 1 ? `no ${types[0]} record` : 'no A or AAAA record';
+  const only = types.length === 1 ? ` (the site's paths ask for IPv${types[0] === 'A' ? '4' : '6'} only)` : '';
+  const target = addressAnswers(dns).find((d) => d.name === host && d.cnameChain.length > 0)?.cnameChain.at(-1);
+  if (target) {
+    const provider = chainProvider(target, catalog);
+    return {
+      layer: 'authoritative-dns',
+      provider: provider?.name ?? null,
+      explanation: `every resolver follows ${host} to ${target} and finds ${what} there${only}: ${provider ? `${provider.name}'s` : "the target's"} DNS publishes no address for it, not a resolver's fault`,
+    };
+  }
+  const family = types.length === 1 ? `no ${types[0] === 'A' ? 'IPv4' : 'IPv6'} address` : 'no address';
+  return { layer: 'site', provider: null, explanation: `every resolver answers that ${host} exists with ${what}${only}: the site's zone publishes ${family} for it, not a resolver's fault` };
+}
+
 export interface DelegationContext {
   catalog: Catalog;
   /** The site's own DNS host, from its NS answers or memory. */

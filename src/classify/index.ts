@@ -12,7 +12,7 @@ import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
-import { describeFailingZone, everyResolverSaysNoData, everyResolverSaysNxdomain, failingZoneOf, siteChain } from './delegation.js';
+import { describeFailingZone, everyResolverSaysNxdomain, failingZoneOf, noAddressReading, siteChain } from './delegation.js';
 import { isDnssecFailure } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
@@ -61,7 +61,7 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   const failingZone = failingZoneOf(spec.host, raw.dns, chain, { catalog, dnsHost: before.dnsHost });
   let attempts = measured.map((a) => {
     const { challengeKind, ...reading } = classifyAttempt(a, siteContext, catalog);
-    return withChallenge(withDelegation({ ...a, ...reading }, spec, raw.dns, failingZone), challengeKind ?? null, spec, served);
+    return withChallenge(withDelegation({ ...a, ...reading }, spec, raw.dns, failingZone, catalog), challengeKind ?? null, spec, served);
   });
   if ((spec.kind === 'endpoint' || spec.kind === 'control-plane') && spec.expect.status.length === 0) {
     // An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy).
@@ -89,7 +89,7 @@ function asControlPlane(a: Attempt, provider: string | null): Attempt {
  * (placed by classify/delegation.ts), or does not exist at all. Failures that say something else (no route to the
  * resolver) keep their reading.
  */
-function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZone: FailingZone | null): Attempt {
+function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZone: FailingZone | null, catalog: Catalog): Attempt {
   if (a.outcome !== 'dns-error' || a.layer !== 'resolver') return a;
   const host = spec.host;
   const dnssec = dns.find((d) => d.resolver === a.resolver && d.name === host && isDnssecFailure(d));
@@ -103,13 +103,8 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   if (everyResolverSaysNxdomain(host, dns)) {
     return { ...a, layer: 'site', provider: null, explanation: `every resolver says ${host} does not exist (NXDOMAIN): the name is missing from its zone, not a resolver's fault` };
   }
-  const types = (['A', 'AAAA'] as const).filter((t) => (t === 'A' ? spec.paths.ipv4 : spec.paths.ipv6));
-  if (everyResolverSaysNoData(host, dns, types)) {
-    const what = types.length === 1 ? `no ${types[0]} record: the site publishes no ${types[0] === 'A' ? 'IPv4' : 'IPv6'} address` : 'no A or AAAA record: the name has no address';
-    const only = types.length === 1 ? ` (its paths ask for IPv${types[0] === 'A' ? '4' : '6'} only)` : '';
-    return { ...a, layer: 'site', provider: null, explanation: `every resolver answers that ${host} exists with ${what}${only}, not a resolver's fault` };
-  }
-  return a;
+  const empty = noAddressReading(host, dns, (['A', 'AAAA'] as const).filter((t) => (t === 'A' ? spec.paths.ipv4 : spec.paths.ipv6)), catalog);
+  return empty ? { ...a, ...empty } : a;
 }
 
 /**

@@ -2,7 +2,7 @@
 // Names here are invented per test; the rules must hold for any layout.
 
 import { describe, expect, it } from 'vitest';
-import { everyResolverSaysNoData, everyResolverSaysNxdomain, failingZoneOf, siteChain } from '../../src/classify/delegation.js';
+import { everyResolverSaysNoData, everyResolverSaysNxdomain, failingZoneOf, noAddressReading, siteChain } from '../../src/classify/delegation.js';
 import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { DnsAnswer, DnsOutcome, ExtendedDnsError } from '../../src/model.js';
 import { dnsAnswer } from '../support/records.js';
@@ -96,6 +96,15 @@ describe('what is not a failing zone', () => {
     // One resolver failing outright is not every resolver saying "no data".
     const mixed = [...noAddress('r1', host, 'empty'), ...noAddress('r2', host, 'servfail')];
     expect(everyResolverSaysNoData(host, mixed, ['A', 'AAAA'])).toBe(false);
+  });
+
+  it('an empty record at the end of a CNAME into a catalogued provider names that provider’s DNS', () => {
+    const target = 'app-ledger-1234.us-east-1.elb.amazonaws.com';
+    const dns = ['r1', 'r2'].flatMap((r) => [ask(r, host, 'A', 'empty', { cnameChain: [target] }), ask(r, host, 'AAAA', 'empty', { cnameChain: [target] })]);
+    const reading = noAddressReading(host, dns, ['A', 'AAAA'], catalog);
+    expect(reading).toMatchObject({ layer: 'authoritative-dns', provider: 'AWS' });
+    expect(reading!.explanation).toBe(`every resolver follows ${host} to ${target} and finds no A or AAAA record there: AWS's DNS publishes no address for it, not a resolver's fault`);
+    expect(noAddressReading(host, [...dns, ask('r3', host, 'A', 'ok', { values: ['192.0.2.1'] })], ['A', 'AAAA'], catalog)).toBeNull();
   });
 
   it('NXDOMAIN from every resolver is the name missing, not a failing authority', () => {
