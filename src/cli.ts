@@ -134,11 +134,16 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       .option('--list', 'list the scenarios, each with the public account it replays')
       .option('--serve', "keep the lab running, print its probes.yaml and CA, and wait for Ctrl-C or SIGTERM")
       .option('--port <n>', 'the one port every lab server listens on (default: any free port)', parsePort)
-      .option('--dir <path>', "write the lab's probes.yaml and ca.pem here and keep them (default: a temporary directory)"),
+      .option('--dir <path>', "write the lab's probes.yaml and ca.pem here and keep them (default: a temporary directory)")
+      .option('--timeline', 'rehearse the cron loop: the world healed → broken → broken → healed → healed, one run each, with the notifications each run would send')
+      .option('--notify <url>', 'with --timeline: send those notifications to this webhook; repeatable', collect, [])
+      .option('--failure-threshold <n>', 'with --timeline: as check --failure-threshold')
+      .option('--success-threshold <n>', 'with --timeline: as check --success-threshold')
+      .option('--reminder-interval <duration>', 'with --timeline: as check --reminder-interval'),
   )
     .addHelpText('after', `\n${exitCodeHelp()}`)
     .action(async (scenario: string | undefined, flags: Record<string, unknown>) => {
-      const { drillList, runDrill, serveDrill } = await import('./commands/drill.js');
+      const { drillList, runDrill, runTimeline, serveDrill } = await import('./commands/drill.js');
       const io = { stdout: process.stdout, stderr: process.stderr, env: process.env, signal };
       const lab = {
         ...(typeof flags.port === 'number' ? { port: flags.port } : {}),
@@ -146,6 +151,17 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       };
       if (flags.list) return run(drillList(io));
       if (flags.serve) return run(await serveDrill(scenario, io, signal, lab));
+      const alerting = {
+        notify: flags.notify as string[],
+        ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
+        ...(typeof flags.successThreshold === 'string' ? { successThreshold: flags.successThreshold } : {}),
+        ...(typeof flags.reminderInterval === 'string' ? { reminderInterval: flags.reminderInterval } : {}),
+      };
+      if (flags.timeline) return run(await runTimeline(scenario, { ...reportOptionsFrom(flags), resolver: [], ...lab, ...alerting }, io));
+      if (alerting.notify.length > 0 || Object.keys(alerting).length > 1) {
+        process.stderr.write('outage-probe: --notify and the alert thresholds apply to drill --timeline (a single drill run has no run before it to compare with)\n');
+        return run(EXIT.usage);
+      }
       run(await runDrill(scenario, { ...reportOptionsFrom(flags), resolver: [], ...lab }, io));
     });
 

@@ -265,7 +265,7 @@ export function inputErrorExit(err: unknown, io: Pick<CheckIo, 'stderr'>): numbe
   throw err;
 }
 
-function checkNotifyUrls(urls: string[]): string[] {
+export function checkNotifyUrls(urls: string[]): string[] {
   for (const url of urls) {
     const parsed = parseWebhookUrl(url);
     if ('error' in parsed) throw new UsageError(`--notify: ${parsed.error}`);

@@ -10,7 +10,13 @@ import { EXIT, signalExitCode } from '../exit-codes.js';
 import { fileError } from '../util/safe-file.js';
 import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
 import { LabStartError, startWorld, type World } from '../lab/world.js';
-import { inputErrorExit, loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
+import { checkNotifyUrls, inputErrorExit, loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
+import { notify } from './cron.js';
+import { eventPayload } from '../notify/events.js';
+import { compareRuns } from '../state/transitions.js';
+import type { RunState } from '../state/store.js';
+import { createBudget } from '../util/budget.js';
+import { safeLine } from '../util/text.js';
 
 export interface LabOptions {
   /** The one port every lab server listens on; any free port when absent. */
@@ -210,4 +216,74 @@ export async function serveDrill(name: string | undefined, io: CheckIo, signal: 
   } finally {
     await world.close();
   }
+}
+
+// ───────────────────────────── --timeline ─────────────────────────────
+
+/** The cron loop a timeline rehearses: the world healed, then broken for two runs, then healed again. */
+export const TIMELINE: ReadonlyArray<'healed' | 'broken'> = ['healed', 'broken', 'broken', 'healed', 'healed'];
+
+const NO_FAULTS: Scenario['faults'] = { network: 'up', resolvers: {}, dnsHosts: {}, edges: {}, sites: {}, origins: {}, pops: {}, records: {}, zones: {} };
+
+/**
+ * `drill NAME --timeline`: the scenario's world healed → broken → broken → healed → healed, one check run each,
+ * compared run to run as `check --state` compares them (in memory: no state file is written), with the config's
+ * alert settings and the flags' overrides. Each run prints its verdict, its transitions and the notifications
+ * they would send; with --notify they are sent. So alerting can be seen before the real outage.
+ */
+export async function runTimeline(name: string | undefined, options: DrillOptions, io: CheckIo): Promise<number> {
+  const scenario = findScenario(name, io);
+  if (typeof scenario === 'number') return scenario;
+  let notifyUrls: string[];
+  try {
+    notifyUrls = checkNotifyUrls(options.notify ?? []);
+  } catch (err) {
+    return inputErrorExit(err, io);
+  }
+  say(io, `${scenario.name}: ${scenario.description}`);
+  say(io, `timeline: ${TIMELINE.join(' → ')}, each run compared with the one before as check --state compares them`);
+  let state: RunState | null = null;
+  let notifications = 0;
+  let run = 0;
+  // One world per stretch of equal phases, so a broken stretch is one outage (a flapping fault keeps its clock).
+  const stretches = TIMELINE.reduce<Array<{ phase: 'healed' | 'broken'; runs: number }>>((out, phase) => {
+    if (out.at(-1)?.phase === phase) out.at(-1)!.runs += 1;
+    else out.push({ phase, runs: 1 });
+    return out;
+  }, []);
+  for (const stretch of stretches) {
+    const world = await openWorld(stretch.phase === 'broken' ? scenario : { ...scenario, faults: NO_FAULTS }, options, io);
+    if (typeof world === 'number') return world;
+    try {
+      let config: Config;
+      try {
+        config = loadCheckConfig([], { ...options, resolver: options.resolver ?? [], config: world.configPath });
+      } catch (err) {
+        return inputErrorExit(err, io);
+      }
+      for (let i = 0; i < stretch.runs; i++) {
+        if (io.signal?.aborted) return signalExitCode(io.signal.reason);
+        run += 1;
+        const probed = await probeAndReport(config, { ...options, format: 'json' }, io);
+        const compared = compareRuns(state, probed, new Date().toISOString(), { file: '(timeline: in memory)', warnings: [] }, config.alerts);
+        state = compared.next;
+        const budget = createBudget({ startAt: performance.now(), deadlineMs: config.run.deadlineMs, notify: true });
+        const report = await notify(compared.report, compared.events, notifyUrls, budget, config.tls.ca, io);
+        io.stdout.write(`run ${run} (${stretch.phase}): ${safeLine(report.summary, 150)}\n`);
+        const marks = report.incidents.map((inc) => `  incident ${inc.change ?? ''}${inc.alert ? ` (${inc.alert.state}${inc.alert.state === 'flapping' ? `, ${inc.alert.changes} changes` : ''})` : ''}: ${inc.id}`);
+        if (marks.length > 0) io.stdout.write(`${marks.join('\n')}\n`);
+        if (compared.events.length === 0) io.stdout.write('  no notification\n');
+        else {
+          notifications += 1;
+          const sent = notifyUrls.length === 0 ? 'would send' : report.notifications.every((n) => n.ok) ? 'sent' : 'could not send (see above)';
+          io.stdout.write(`  notification ${sent}: ${compared.events.length} ${compared.events.length === 1 ? 'event' : 'events'}\n`);
+          for (const line of eventPayload(compared.events, report).text.split('\n')) io.stdout.write(`    ${line}\n`);
+        }
+      }
+    } finally {
+      await world.close();
+    }
+  }
+  say(io, `${notifications} ${notifications === 1 ? 'notification' : 'notifications'} over ${run} runs`);
+  return EXIT.ok;
 }

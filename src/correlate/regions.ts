@@ -59,6 +59,8 @@ export function siteRegion(site: SiteFacts): SiteRegion | null {
 /** Why a failing attempt is the hosting region's doing, in a few words; null when it is not evidence of that. */
 function regionalFailure(a: Attempt, region: SiteRegion, dns: DnsAnswer[]): string | null {
   if (a.outcome === 'ok' || a.outcome === 'challenge' || a.outcome === 'content-mismatch' || a.layer === null) return null;
+  // However its name failed to give an address (no answer, an empty record, a failing authority), it is said once.
+  if (a.outcome === 'dns-error') return noAddressFromAnyResolver(dns) ? 'no DNS answer' : null;
   switch (a.layer) {
     case 'origin':
     case 'site':
@@ -72,9 +74,6 @@ function regionalFailure(a: Attempt, region: SiteRegion, dns: DnsAnswer[]): stri
       return a.error?.code ?? a.outcome;
     case 'edge':
       return a.provider === region.provider ? `${a.provider} ${a.httpStatus ?? a.outcome}` : null;
-    case 'resolver':
-    case 'authoritative-dns':
-      return a.outcome === 'dns-error' && noAddressFromAnyResolver(dns) ? 'no DNS answer' : null;
     default:
       return null;
   }

@@ -166,6 +166,7 @@ describe('the README on drill flags', () => {
     // An option's own line in --help: "  -v, --verbose …" or "  --timeout <duration> …".
     const option = (flag: string) => new RegExp(`^ +(-\\w, )?${flag}( |$)`, 'm');
     for (const flag of flags) expect(help, flag).toMatch(flag === '-v' ? /^ +-v, --verbose/m : option(flag));
-    for (const cron of ['--state', '--notify', '--quiet', '--output', '--append']) expect(help, cron).not.toMatch(option(cron));
+    for (const cron of ['--state', '--quiet', '--output', '--append']) expect(help, cron).not.toMatch(option(cron));
+    for (const timeline of ['--timeline', '--notify', '--failure-threshold', '--success-threshold', '--reminder-interval']) expect(help, timeline).toMatch(option(timeline));
   });
 });
