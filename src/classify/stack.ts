@@ -72,6 +72,11 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   // Origin host: a provider behind the edge (inner headers), or the origin path's answer and address.
   const originEvidence: Evidence = new Map();
   for (const p of byHeaders.slice(1)) originEvidence.set(p.id, headerEvidence.get(p.id)!);
+  // Hosting reached with no CDN in front: a cloud's own names on the CNAME chain (a load balancer's) or its address
+  // ranges, for a provider that hosts rather than fronts.
+  for (const p of inCatalogOrder(catalog, dnsEvidence)) {
+    if (p !== edge && p.roles.includes('origin') && !p.roles.includes('edge')) originEvidence.set(p.id, [...(originEvidence.get(p.id) ?? []), ...dnsEvidence.get(p.id)!]);
+  }
   for (const a of attempts.filter((x) => x.path === 'origin')) {
     if (a.httpStatus !== null) addMatches(originEvidence, matchHeaders(a.headers, catalog.providers));
     if (a.address) addMatches(originEvidence, matchAddress(a.address, catalog.ranges, catalog.providers));

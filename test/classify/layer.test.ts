@@ -93,3 +93,20 @@ describe("a response without the provider's headers, on a site known to sit behi
     expect(judged(fromCorpus('akamai/healthy'), answers(['www.store.test.edgekey.net']))).toMatchObject({ outcome: 'ok', layer: null, explanation: null });
   });
 });
+
+describe('hosting seen on the way to the site', () => {
+  it("a cloud load balancer's name on the CNAME chain (no CDN in front) is the site's hosting layer", () => {
+    const ok = fetched({ httpStatus: 200, headers: { server: 'nginx' }, bodySample: 'ok' });
+    const classified = classifySite(
+      { spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: answers(['store-lb-1234567890.eu-west-1.elb.amazonaws.com']), attempts: [asRaw(ok)] },
+      { resolvers: [], catalog },
+    );
+    expect(classified.stack.providers).toEqual([{ layer: 'origin', provider: 'AWS', evidence: ['CNAME store-lb-1234567890.eu-west-1.elb.amazonaws.com'] }]);
+    // A CDN on the chain is the edge, not the hosting.
+    const fronted = classifySite(
+      { spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: answers(['www.store.test.edgekey.net', 'e1234.a.akamaiedge.net']), attempts: [asRaw(ok)] },
+      { resolvers: [], catalog },
+    );
+    expect(fronted.stack.providers.map((p) => [p.layer, p.provider])).toEqual([['edge', 'Akamai']]);
+  });
+});
