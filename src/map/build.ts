@@ -5,6 +5,7 @@ import type { DependencyLayer, Report, SiteReport } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { servedInfo, siteDependencies } from '../classify/dependencies.js';
 import { groupBy } from '../util/collections.js';
+import { plural } from '../util/text.js';
 import { MAP_SCHEMA, type BlastRadius, type MapControlPlane, type MapProvider, type MapSite, type SiteMap } from './types.js';
 
 /** --spof-threshold's default: a provider alone under a quarter of the sites is a single point of failure. */
@@ -103,13 +104,13 @@ export function listSites(names: string[], max = 5): string {
 
 function riskLine(r: BlastRadius, siteCount: number): string {
   const layers = r.layers.map((l) => LAYER_LABEL[l]).join(' + ');
-  return `If ${r.provider} fails (${layers}): ${r.down.length} of ${siteCount} sites go down (${percent(r.share)}): ${listSites(r.down)}`;
+  return `If ${r.provider} fails (${layers}): ${r.down.length} of ${plural(siteCount, 'site')} go${r.down.length === 1 ? 'es' : ''} down (${percent(r.share)}): ${listSites(r.down)}`;
 }
 
 function noRiskLine(sites: MapSite[]): string {
   const base = 'No single provider takes any site down on its own: every layer seen has an alternative';
   const partial = sites.filter((s) => s.unknown.length > 0).map((s) => s.name);
-  return partial.length > 0 ? `${base}; ${partial.length} of ${sites.length} sites not fully mapped this run: ${listSites(partial)}` : base;
+  return partial.length > 0 ? `${base}; ${partial.length} of ${plural(sites.length, 'site')} not fully mapped this run: ${listSites(partial)}` : base;
 }
 
 function controlPlanesOf(report: Report, sites: MapSite[], catalog: Catalog): MapControlPlane[] {

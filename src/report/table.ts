@@ -53,7 +53,7 @@ export function renderTable(report: Report, options: TableOptions): string {
   if (report.verdict === 'local-network' && !options.verbose) {
     // Nothing about any site was learned: one line of what was tried, not a table of the same failure.
     const untested = report.sites.filter((s) => s.status === 'untested').map((s) => safeLine(s.name, 40));
-    out.push(...wrap(`Not tested from here (${untested.length} of ${report.sites.length} sites): ${untested.join(', ')}`, options.width, '  '));
+    out.push(...wrap(`Not tested from here (${untested.length} of ${plural(report.sites.length, 'site')}): ${untested.join(', ')}`, options.width, '  '));
     return `${out.join('\n')}\n`;
   }
   out.push(sitesTable(report, c, options.width));
@@ -202,7 +202,8 @@ function dnsFailureText(site: SiteReport, resolver: string, a: Attempt): string 
 
 function dnsText(answers: DnsAnswer[]): string {
   const failed = answers.find((d) => d.outcome !== 'ok' && d.outcome !== 'empty');
-  if (failed) return failed.outcome === 'timeout' ? 'DNS timeout' : failed.outcome.toUpperCase();
+  // Short enough for a resolver column: a network error is the resolver unreachable from here.
+  if (failed) return failed.outcome === 'timeout' ? 'DNS timeout' : failed.outcome === 'network-error' ? 'unreachable' : failed.outcome.toUpperCase();
   return answers.every((d) => d.outcome === 'empty') ? 'no address' : 'ok';
 }
 

@@ -86,3 +86,26 @@ describe('resolver columns', () => {
     expect(lines.join('\n')).toMatch(/cloudflare: DNS timeout/);
   });
 });
+
+describe('short words in cells and counts', () => {
+  it('a resolver this host cannot reach reads "unreachable" in its cell (not a cut NETWORK-ERROR)', () => {
+    const rs = resolvers([0, 1, 4]);
+    const shop = siteReport('shop', 'degraded', {
+      reason: null,
+      blame: null,
+      dns: [dnsAnswer({ resolver: 'cloudflare', name: 'shop.test', outcome: 'network-error', rcode: null, values: [] })],
+      attempts: [
+        attempt({ site: 'shop', id: 'shop|ok', resolvers: ['system', 'google'], httpStatus: 200 }),
+        attempt({ site: 'shop', id: 'shop|dns', resolvers: ['cloudflare'], resolver: 'cloudflare', address: null, outcome: 'dns-error', httpStatus: null, error: { code: 'ENETUNREACH', message: 'no route' }, failedPhase: 'dns' }),
+      ],
+    });
+    const lines = renderTable({ ...report([shop]), resolvers: rs }, { color: false, verbose: false, width: 80 }).split('\n');
+    expect(lines.find((l) => l.startsWith('│ shop'))).toMatch(/│ unreachable +│/);
+  });
+
+  it('one site is "1 site"', () => {
+    const untested = siteReport('shop', 'untested', { reason: 'nothing could be tested from this host', blame: null, dns: [], attempts: [] });
+    const text = renderTable({ ...report([untested], [], { verdict: 'local-network' }), resolvers: resolvers([0]) }, { color: false, verbose: false, width: 100 });
+    expect(text).toMatch(/Not tested from here \(1 of 1 site\): shop/);
+  });
+});
