@@ -122,6 +122,10 @@ describe('state and alerts on change', () => {
     }
     expect(received).toHaveLength(3);
     cloudflareBroken = false;
+    // Every body the webhook got is what schema/event.schema.json describes.
+    const { makeAjv } = await import('../support/schema.js');
+    const validate = makeAjv().compile(JSON.parse(readFileSync(new URL('../../schema/event.schema.json', import.meta.url), 'utf8')) as object);
+    for (const body of received) expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('a webhook that is down is reported and never loses the run', async () => {

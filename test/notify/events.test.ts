@@ -93,3 +93,39 @@ describe('eventPayload', () => {
     expect(payload.text).toBe(event.text);
   });
 });
+
+describe('schema/event.schema.json', () => {
+  it('describes every payload: each event type, closed objects, every property documented', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { makeAjv, undocumentedProperties } = await import('../support/schema.js');
+    const { providerChanged } = await import('../../src/notify/events.js');
+    const eventSchema = JSON.parse(readFileSync(new URL('../../schema/event.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const validate = makeAjv().compile(eventSchema);
+    const outage = () => report([siteReport('shop', 'down'), siteReport('blog', 'down'), siteReport('docs')], [incident('Cloudflare', 'edge', ['shop', 'blog'])]);
+    const healthy = () => report([siteReport('shop'), siteReport('blog'), siteReport('docs')]);
+    const alerts = { failureThreshold: 1, successThreshold: 1, reminderIntervalMs: 60_000, flapWindow: 5 };
+    let state = null as Parameters<typeof compareRuns>[0];
+    const seen = new Set<string>();
+    const sequence = [outage, outage, healthy, outage, outage, outage, outage, outage, outage];
+    for (const [i, run] of sequence.entries()) {
+      const at = new Date(Date.UTC(2026, 11, 4, 8, 2 * i)).toISOString();
+      const compared = compareRuns(state, run(), at, { file: '', warnings: [] }, alerts);
+      state = compared.next;
+      if (compared.events.length === 0) continue;
+      const payload = JSON.parse(JSON.stringify(eventPayload(compared.events, compared.report))) as unknown;
+      expect(validate(payload), JSON.stringify(validate.errors)).toBe(true);
+      for (const e of compared.events) seen.add(e.type);
+    }
+    const change = providerChanged({ site: 'shop', layer: 'edge', from: 'Fastly', to: 'Cloudflare', evidence: ['header cf-ray: 1-FRA'] }, '2026-12-04T08:00:00.000Z', 'probe-1');
+    const last = report([siteReport('shop')]);
+    for (const e of [change, sampleEvent('probe-1')]) {
+      expect(validate(JSON.parse(JSON.stringify(eventPayload([e], last)))), JSON.stringify(validate.errors)).toBe(true);
+      seen.add(e.type);
+    }
+    const types = (eventSchema.$defs as { event: { properties: { type: { enum: string[] } } } }).event.properties.type.enum;
+    expect([...seen].sort()).toEqual([...types].sort());
+    // Closed: a drifted field is caught.
+    expect(validate({ ...(JSON.parse(JSON.stringify(eventPayload([sampleEvent('x')], last))) as object), extra: 1 })).toBe(false);
+    expect(undocumentedProperties(eventSchema as never)).toEqual([]);
+  });
+});
