@@ -7,8 +7,7 @@
 import type { ClassifiedSite } from '../classify/index.js';
 import { zoneNameServers } from '../classify/stack.js';
 import type { Config, DnsAnswer, Report, SiteReport } from '../model.js';
-import { correlate } from '../correlate/index.js';
-import { decideVerdict } from '../correlate/verdict.js';
+import { judge, NOT_COMPARED } from './pipeline.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { plural } from '../util/text.js';
 
@@ -47,8 +46,7 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
   const catalog = loadCatalog(config.providers);
   const ordered = [...byIndex.values()].sort((a, b) => a.shard!.index - b.shard!.index);
   const classified = ordered.flatMap((r) => r.sites.map((site) => classifiedAgain(site, catalog)));
-  const attribution = correlate(classified, everyAnswer(classified), config.resolvers, { ...config.attribution, remembering: false });
-  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
+  const { attribution, verdict } = judge(classified, everyAnswer(classified), config, false);
   const first = ordered[0]!;
   const complete = missing.length === 0 && ordered.every((r) => r.complete);
   const interrupted = ordered.find((r) => r.exitCode >= 128);
@@ -65,11 +63,7 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
       sites: attribution.sites,
       incidents: attribution.incidents,
       findings: attribution.findings,
-      resolvedIncidents: [],
-      state: null,
-      providerChanges: [],
-      notifications: [],
-      shard: null,
+      ...NOT_COMPARED,
     },
     warnings,
   };
@@ -95,6 +89,11 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
 /** Every answer of the run once: a zone's NS answer is in the record of each site in that zone. */
 function everyAnswer(sites: ClassifiedSite[]): DnsAnswer[] {
   const seen = new Map<string, DnsAnswer>();
-  for (const site of sites) for (const d of site.dns) seen.set(`${d.resolver}|${d.name}|${d.type}`, seen.get(`${d.resolver}|${d.name}|${d.type}`) ?? d);
+  for (const site of sites) {
+    for (const d of site.dns) {
+      const key = `${d.resolver}|${d.name}|${d.type}`;
+      if (!seen.has(key)) seen.set(key, d);
+    }
+  }
   return [...seen.values()];
 }

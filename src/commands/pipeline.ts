@@ -6,7 +6,7 @@
 
 import { signalExitCode } from '../exit-codes.js';
 import { hostname } from 'node:os';
-import type { Config, Incident, Report } from '../model.js';
+import type { Config, DnsAnswer, Incident, Report } from '../model.js';
 import { classifySite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
@@ -62,12 +62,11 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const { dns, complete } = await session.close();
   classified.sort((a, b) => order.get(a.spec.name)! - order.get(b.spec.name)!);
 
-  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, remembering: options.memory?.served !== undefined });
+  const { attribution, verdict } = judge(classified, dns, config, options.memory?.served !== undefined);
   // Status pages are context, never evidence: they change no verdict and no exit code.
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
     : attribution.incidents;
-  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
   return {
     schema: 'outage-probe.report/v1',
     tool: { name: 'outage-probe', version: TOOL_VERSION },
@@ -85,12 +84,18 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     sites: attribution.sites,
     incidents,
     findings: attribution.findings,
-    resolvedIncidents: [],
-    state: null,
-    providerChanges: [],
-    notifications: [],
-    shard: null,
+    ...NOT_COMPARED,
   };
+}
+
+/** What a report says before the cron side (--state, --notify) and --shard add theirs. */
+export const NOT_COMPARED = { resolvedIncidents: [], state: null, providerChanges: [], notifications: [], shard: null } as const satisfies Partial<Report>;
+
+/** Classified sites → their attribution and the run's verdict: what every report of a run (or of joined shards) says. */
+export function judge(classified: ClassifiedSite[], dns: DnsAnswer[], config: Pick<Config, 'resolvers' | 'attribution'>, remembering: boolean) {
+  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, remembering });
+  const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
+  return { attribution, verdict };
 }
 
 async function acknowledged(incidents: Incident[], catalog: Catalog, options: AcknowledgeOptions): Promise<Incident[]> {
