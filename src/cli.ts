@@ -28,19 +28,23 @@ function addReportOptions(command: Command): Command {
     .option('--no-color', 'no colour, even on a terminal');
 }
 
+/** The named flags that were given a value, as they were given (commander leaves an absent option undefined). */
+function givenText<K extends string>(flags: Record<string, unknown>, ...names: K[]): Partial<Record<K, string>> {
+  const given: Partial<Record<K, string>> = {};
+  for (const name of names) if (typeof flags[name] === 'string') given[name] = flags[name] as string;
+  return given;
+}
+
+/** check's alert flags, which drill --timeline takes too. */
+const ALERT_FLAGS = ['failureThreshold', 'successThreshold', 'reminderInterval'] as const;
+
 function reportOptionsFrom(flags: Record<string, unknown>): Omit<CheckOptions, 'resolver'> {
   const format: OutputFormat = flags.json ? 'json' : flags.ndjson ? 'ndjson' : (flags.format as OutputFormat);
   return {
     format,
     verbose: Boolean(flags.verbose),
     color: flags.color !== false,
-    ...(typeof flags.timeout === 'string' ? { timeout: flags.timeout } : {}),
-    ...(typeof flags.deadline === 'string' ? { deadline: flags.deadline } : {}),
-    ...(typeof flags.concurrency === 'string' ? { concurrency: flags.concurrency } : {}),
-    ...(typeof flags.samples === 'string' ? { samples: flags.samples } : {}),
-    ...(typeof flags.interval === 'string' ? { interval: flags.interval } : {}),
-    ...(typeof flags.minSites === 'string' ? { minSites: flags.minSites } : {}),
-    ...(typeof flags.vantage === 'string' ? { vantage: flags.vantage } : {}),
+    ...givenText(flags, 'timeout', 'deadline', 'concurrency', 'samples', 'interval', 'minSites', 'vantage'),
     ...(flags.statusPages ? { statusPages: true } : {}),
   };
 }
@@ -109,19 +113,12 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       const options: CheckOptions = {
         ...reportOptionsFrom(flags),
         resolver: flags.resolver as string[],
-        ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
-        ...(typeof flags.sites === 'string' ? { sites: flags.sites } : {}),
-        ...(typeof flags.shard === 'string' ? { shard: flags.shard } : {}),
+        ...givenText(flags, 'config', 'sites', 'shard', 'wait', 'output', 'append'),
+        ...givenText(flags, ...ALERT_FLAGS),
         ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
-        ...(typeof flags.wait === 'string' ? { wait: flags.wait } : {}),
-        ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
-        ...(typeof flags.successThreshold === 'string' ? { successThreshold: flags.successThreshold } : {}),
-        ...(typeof flags.reminderInterval === 'string' ? { reminderInterval: flags.reminderInterval } : {}),
         notify: flags.notify as string[],
         notifyTest: Boolean(flags.notifyTest),
         quiet: Boolean(flags.quiet),
-        ...(typeof flags.output === 'string' ? { output: flags.output } : {}),
-        ...(typeof flags.append === 'string' ? { append: flags.append } : {}),
       };
       run(await runCheck(urls, options, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal }));
     });
@@ -151,12 +148,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
       };
       if (flags.list) return run(drillList(io));
       if (flags.serve) return run(await serveDrill(scenario, io, signal, lab));
-      const alerting = {
-        notify: flags.notify as string[],
-        ...(typeof flags.failureThreshold === 'string' ? { failureThreshold: flags.failureThreshold } : {}),
-        ...(typeof flags.successThreshold === 'string' ? { successThreshold: flags.successThreshold } : {}),
-        ...(typeof flags.reminderInterval === 'string' ? { reminderInterval: flags.reminderInterval } : {}),
-      };
+      const alerting = { notify: flags.notify as string[], ...givenText(flags, ...ALERT_FLAGS) };
       if (flags.timeline) return run(await runTimeline(scenario, { ...reportOptionsFrom(flags), resolver: [], ...lab, ...alerting }, io));
       if (alerting.notify.length > 0 || Object.keys(alerting).length > 1) {
         process.stderr.write('outage-probe: --notify and the alert thresholds apply to drill --timeline (a single drill run has no run before it to compare with)\n');
@@ -186,21 +178,12 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
     .addHelpText('after', `\n${exitCodeHelp()}`)
     .action(async (urls: string[], flags: Record<string, unknown>) => {
       const { runMap } = await import('./commands/map.js');
-      const text = (name: string) => (typeof flags[name] === 'string' ? { [name]: flags[name] as string } : {});
       const options = {
         format: (flags.json ? 'json' : flags.format) as 'table' | 'json' | 'mermaid' | 'dot',
         resolver: flags.resolver as string[],
         color: flags.color !== false,
-        ...text('config'),
-        ...text('from'),
-        ...text('sites'),
+        ...givenText(flags, 'config', 'from', 'sites', 'spofThreshold', 'timeout', 'deadline', 'concurrency', 'vantage', 'output'),
         ...(flags.state === true || typeof flags.state === 'string' ? { state: flags.state as string | true } : {}),
-        ...text('spofThreshold'),
-        ...text('timeout'),
-        ...text('deadline'),
-        ...text('concurrency'),
-        ...text('vantage'),
-        ...text('output'),
       };
       run(await runMap(urls, options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal }));
     });
