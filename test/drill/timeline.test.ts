@@ -2,35 +2,23 @@
 // compared with the one before as check --state compares them, printing what each run would notify; with --notify
 // a real webhook receives exactly those notifications.
 
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { receiveWebhooks, type WebhookReceiver } from '../support/webhook.js';
 
-let hook: Server;
-let hookUrl: string;
-const posts: Array<{ events: Array<{ type: string }> }> = [];
+let hook: WebhookReceiver<{ events: Array<{ type: string }> }>;
 
 beforeAll(async () => {
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      posts.push(JSON.parse(body) as (typeof posts)[number]);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
-  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hooks/timeline`;
+  hook = await receiveWebhooks('/hooks/timeline');
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => hook.close(resolve));
+  await hook.close();
 });
 
 describe('drill --timeline', () => {
   it('prints each run, and notifies the opening and the end of the outage once each', async () => {
-    const run = await runCli(['drill', 'dyn-2016-10-21', '--timeline', '--notify', hookUrl], { timeoutMs: 120_000 });
+    const run = await runCli(['drill', 'dyn-2016-10-21', '--timeline', '--notify', hook.url], { timeoutMs: 120_000 });
     expect(run.stderr).not.toMatch(/^\s+at |internal error/m);
     expect(run.code).toBe(0);
     const runs = run.stdout.split(/^(?=run \d)/m).filter((r) => r.startsWith('run'));
@@ -43,7 +31,7 @@ describe('drill --timeline', () => {
     expect(runs[3]).toMatch(/notification sent: \d+ events?\n {4}:white_check_mark: resolved: /);
     expect(runs[4]).toMatch(/no notification/);
     expect(run.stderr).toMatch(/^outage-probe drill: 2 notifications over 5 runs$/m);
-    expect(posts.map((p) => p.events.filter((e) => e.type.startsWith('incident-')).map((e) => e.type))).toEqual([['incident-opened'], ['incident-resolved']]);
+    expect(hook.received.map((p) => p.events.filter((e) => e.type.startsWith('incident-')).map((e) => e.type))).toEqual([['incident-opened'], ['incident-resolved']]);
   }, 150_000);
 
   it('the alert flags apply: with --failure-threshold 2 the outage opens on its second broken run', async () => {
@@ -56,7 +44,7 @@ describe('drill --timeline', () => {
   }, 150_000);
 
   it('--notify without --timeline is a usage error', async () => {
-    const run = await runCli(['drill', 'healthy', '--notify', hookUrl]);
+    const run = await runCli(['drill', 'healthy', '--notify', hook.url]);
     expect(run.code).toBe(64);
     expect(run.stderr).toMatch(/apply to drill --timeline/);
   });

@@ -1,20 +1,20 @@
 // Cron and pipelines, through the real binary: state between runs, one webhook event per change,
 // quiet when healthy, metrics and history files, and two runs that must not interleave.
 
-import { createServer, type Server } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loopback, type Loopback } from '../support/loopback.js';
 import { runCli } from '../support/cli.js';
 import { expectValidReport } from '../support/schema.js';
 import { responses } from '../support/responses.js';
+import { receiveWebhooks, type WebhookReceiver } from '../support/webhook.js';
 
 let lab: Loopback;
 let config: string;
-let webhook: Server;
+type Post = { events: { type: string; incident?: { provider: string; layer: string } }[]; text: string };
+let webhook: WebhookReceiver<Post>;
 let webhookUrl: string;
-const received: { events: { type: string; incident?: { provider: string; layer: string } }[]; text: string }[] = [];
+let received: Post[];
 /** Flipped by the tests: the "Cloudflare" edge answers its own 500 page while broken. */
 let cloudflareBroken = false;
 
@@ -42,21 +42,14 @@ sites:
   - { name: plain, url: "https://plain.test:${port}/" }
 `,
   );
-  webhook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push(JSON.parse(body) as (typeof received)[number]);
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-  webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hooks/outage`;
+  webhook = await receiveWebhooks('/hooks/outage');
+  webhookUrl = webhook.url;
+  received = webhook.received;
 });
 
 afterAll(async () => {
   await lab.close();
-  await new Promise((resolve) => webhook.close(resolve));
+  await webhook.close();
 });
 
 const run = (...args: string[]) => runCli(['check', '--config', config, ...args], { cwd: lab.dir });
