@@ -119,8 +119,7 @@ export function noResolverResolves(host: string, dns: DnsAnswer[]): boolean {
 
 /** Every resolver says the host does not exist: the name is missing from its zone (or from a zone on its chain). */
 export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boolean {
-  const answers = addressAnswers(dns).filter((d) => d.name === host);
-  return answers.length > 0 && answers.every((d) => d.outcome === 'nxdomain');
+  return everyAddressAnswerIs('nxdomain', host, dns, ['A', 'AAAA']);
 }
 
 /**
@@ -128,8 +127,13 @@ export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boole
  * record: the name exists and has no address of that family. Said only when each asking resolver answered so.
  */
 export function everyResolverSaysNoData(host: string, dns: DnsAnswer[], types: ReadonlyArray<'A' | 'AAAA'>): boolean {
+  return everyAddressAnswerIs('empty', host, dns, types);
+}
+
+/** The host's address answers of these types, at least one, all with this outcome. */
+function everyAddressAnswerIs(outcome: DnsAnswer['outcome'], host: string, dns: DnsAnswer[], types: ReadonlyArray<'A' | 'AAAA'>): boolean {
   const answers = addressAnswers(dns).filter((d) => d.name === host && (types as readonly string[]).includes(d.type));
-  return answers.length > 0 && answers.every((d) => d.outcome === 'empty');
+  return answers.length > 0 && answers.every((d) => d.outcome === outcome);
 }
 
 /**
