@@ -52,7 +52,7 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   const measured = raw.attempts.map(withOutcome);
   const delegation = memory.delegations?.[raw.spec.name];
   const before = siteStack(raw.dns, measured, catalog, remembered, delegation?.nameServers);
-  const resolverProviders = Object.fromEntries(context.resolvers.map((r) => [r.name, r.provider]));
+  const resolverProviders = providersByResolver(context.resolvers);
   const edgeEvidence = before.providers.find((p) => p.layer === 'edge')?.evidence ?? [];
   const siteContext = { edge: before.edge, edgeEvidence, origin: before.origin, resolverProviders };
   const spec = raw.spec;
@@ -72,6 +72,15 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it.
   return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers), chain, failingZone };
+}
+
+const resolverProviderMaps = new WeakMap<ResolverSpec[], Record<string, string | null>>();
+
+/** Each resolver's operator by resolver name: made once per run's resolver list, not once per site. */
+function providersByResolver(resolvers: ResolverSpec[]): Record<string, string | null> {
+  let map = resolverProviderMaps.get(resolvers);
+  if (!map) resolverProviderMaps.set(resolvers, (map = Object.fromEntries(resolvers.map((r) => [r.name, r.provider]))));
+  return map;
 }
 
 /**

@@ -27,6 +27,7 @@ function addMatches(into: Evidence, matches: ProviderMatch[]): void {
 }
 
 function inCatalogOrder(catalog: Catalog, evidence: Evidence): ProviderDef[] {
+  if (evidence.size === 0) return [];
   return catalog.providers.filter((p) => evidence.has(p.id));
 }
 

@@ -137,6 +137,7 @@ function matchNames(
 ): ProviderMatch[] {
   const hosts = names.map(hostName).filter((n) => n.length > 0);
   const matches: ProviderMatch[] = [];
+  if (hosts.length === 0) return matches;
   for (const provider of providers) {
     const suffixes = suffixesOf(provider);
     const hits = hosts.filter((host) => suffixes.some((suffix) => hostMatchesSuffix(host, suffix)));

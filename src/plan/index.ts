@@ -26,17 +26,19 @@ export type SitePlanner = (site: SiteSpec, resolvers: ResolverSpec[]) => SitePla
 
 export interface Plan {
   resolvers: ResolverSpec[];
-  siteCount: number;
-  /** One plan per site, in config order, made as it is taken: a 100,000-site plan costs nothing up front. */
-  sites(): Iterable<SitePlan>;
+  /** The sites, in config order. */
+  sites: readonly SiteSpec[];
+  /**
+   * One site's plan, made when the site is taken: a 100,000-site run plans nothing up front, and nothing for the
+   * sites its deadline overtakes.
+   */
+  planFor(site: SiteSpec): SitePlan;
 }
 
 export function planRun(config: Pick<Config, 'sites' | 'resolvers'>, planners: Record<ProbeKindId, SitePlanner>): Plan {
   return {
     resolvers: config.resolvers,
-    siteCount: config.sites.length,
-    *sites() {
-      for (const site of config.sites) yield planners[site.probe](site, config.resolvers);
-    },
+    sites: config.sites,
+    planFor: (site) => planners[site.probe](site, config.resolvers),
   };
 }

@@ -5,7 +5,6 @@
 //
 // probe/ never imports config/, classify/, correlate/, fingerprint/, report/, state/, notify/, status/, merge/, lab/ or commands/.
 
-import pLimit from 'p-limit';
 import type { RawSite, SiteSpec } from '../model.js';
 import type { Plan } from '../plan/index.js';
 import { sleep } from '../util/time.js';
@@ -23,9 +22,10 @@ export interface Sampling {
 
 /**
  * Probe every site of the plan; `onSite` receives each one as soon as it is done (after its resamples), and the
- * run waits for it. Sites are taken by a bounded pool of workers, in order: ten thousand sites pending at once
- * would hold ten thousand sets of closures for nothing, since fetches are limited anyway. A site waiting between
- * samples does not hold a worker.
+ * run waits for it. A fixed pool of workers takes the sites in order, each planned only when it is taken: ten
+ * thousand sites pending at once would hold ten thousand plans and closures for nothing, since fetches are limited
+ * anyway. A site waiting between samples does not hold a worker. The sites the run's end overtakes are reported
+ * as not probed, a batch per turn of the event loop.
  */
 export async function probeSites(
   plan: Plan,
@@ -33,28 +33,41 @@ export async function probeSites(
   options: { policy: ProbePolicy; sampling: Sampling; concurrency: number; onSite: (site: RawSite) => void | Promise<void> },
   kinds: Record<string, ProbeKind> = PROBE_KINDS,
 ): Promise<void> {
-  const workers = pLimit(Math.max(256, options.concurrency * 4));
+  const sites = plan.sites;
   const finishing: Promise<void>[] = [];
-  const started: Promise<void>[] = [];
-  for (const sitePlan of plan.sites()) {
-    started.push(
-      workers(async () => {
-        // Each site starts on a turn of the event loop of its own. Where every attempt fails at once (no route:
-        // connect errors arrive as next-tick callbacks) the whole run would otherwise be one long chain of
-        // microtasks: the deadline's timer could not fire and no closed socket could be released until the end.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const kind = kinds[sitePlan.site.probe]!;
-        if (session.signal.aborted) {
-          await options.onSite(kind.notProbed(sitePlan, session.signal));
-          return;
-        }
-        const raw = await kind.probe(sitePlan, session, options.policy);
-        finishing.push(resampleSite(raw, kind, session, options).then((sampled) => options.onSite(sampled)));
-      }),
-    );
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < sites.length && !session.signal.aborted) {
+      const site = sites[next++]!;
+      // Each site starts on a turn of the event loop of its own. Where every attempt fails at once (no route:
+      // connect errors arrive as next-tick callbacks) the whole run would otherwise be one long chain of
+      // microtasks: the deadline's timer could not fire and no closed socket could be released until the end.
+      await nextTurn();
+      const kind = kinds[site.probe]!;
+      if (session.signal.aborted) {
+        await options.onSite(kind.notProbed(site, session.signal));
+        continue;
+      }
+      const raw = await kind.probe(plan.planFor(site), session, options.policy);
+      finishing.push(resampleSite(raw, kind, session, options).then((sampled) => options.onSite(sampled)));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(sites.length, Math.max(256, options.concurrency * 4)) }, worker));
+  while (next < sites.length) {
+    for (const end = Math.min(sites.length, next + NOT_PROBED_PER_TURN); next < end; next += 1) {
+      const site = sites[next]!;
+      await options.onSite(kinds[site.probe]!.notProbed(site, session.signal));
+    }
+    await nextTurn();
   }
-  await Promise.all(started);
   await Promise.all(finishing);
+}
+
+/** Sites reported as not probed in one turn of the event loop: output keeps flowing, and a signal is still heard. */
+const NOT_PROBED_PER_TURN = 500;
+
+function nextTurn(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**

@@ -7,9 +7,10 @@ describe('the run budget', () => {
     expect(finishShareMs(2000, 10)).toBe(100);
   });
 
-  it('keeps more for a long list, as finishing a site that was not reached costs time too, but never over half', () => {
+  it('keeps more for a long list, as finishing a site that was not reached costs time too, but never over four fifths of the deadline', () => {
     expect(finishShareMs(300_000, 100_000)).toBe(6000);
-    expect(finishShareMs(2000, 20_000)).toBe(1000);
+    expect(finishShareMs(2000, 20_000)).toBe(1200);
+    expect(finishShareMs(2000, 100_000)).toBe(1600);
     expect(finishShareMs(30_000, 20_000)).toBe(1200);
   });
 

@@ -15,7 +15,7 @@ export const dnsKind: ProbeKind = {
   id: 'dns',
   plan: planDnsSite,
   probe: probeDnsSite,
-  notProbed: (plan, signal) => notProbedSite(plan.site, 'dns', signal),
+  notProbed: (site, signal) => notProbedSite(site, 'dns', signal),
   async again(attempt, site, session) {
     const resolver = session.resolvers.find((r) => r.name === attempt.resolver);
     if (!resolver) return { httpStatus: null, error: attempt.error, failedPhase: attempt.failedPhase, expect: attempt.expect };

@@ -15,7 +15,7 @@ export const httpKind: ProbeKind = {
   id: 'http',
   plan: planHttpSite,
   probe: probeHttpSite,
-  notProbed: (plan, signal) => notProbedSite(plan.site, 'edge', signal),
+  notProbed: (site, signal) => notProbedSite(site, 'edge', signal),
   again: probeHttpAgain,
 };
 

@@ -30,7 +30,7 @@ export interface ProbeKind {
   plan: SitePlanner;
   probe(plan: SitePlan, session: ProbeSession, policy: ProbePolicy): Promise<RawSite>;
   /** The record of a site not probed at all: the run stopped (deadline or signal) before its turn. */
-  notProbed(plan: SitePlan, signal: AbortSignal): RawSite;
+  notProbed(site: SiteSpec, signal: AbortSignal): RawSite;
   /** Probe one attempt again, the same way (--samples). */
   again(attempt: RawAttempt, site: SiteSpec, session: ProbeSession): Promise<SampleResult>;
 }
