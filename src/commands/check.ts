@@ -16,7 +16,7 @@ import { defaultStateFile } from '../state/store.js';
 import { isQuietRun } from '../state/transitions.js';
 import { appendHistory } from '../state/history.js';
 import { FileError, replaceFile } from '../util/safe-file.js';
-import { createBudget, type Budget } from '../util/budget.js';
+import { createBudget, deadlineTooShort, type Budget } from '../util/budget.js';
 import { parseDuration } from '../util/time.js';
 import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../config/values.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
@@ -308,6 +308,8 @@ export async function probeAndReport(
   context: ProbeContext = {},
 ): Promise<Report> {
   const format = outputFormat(options.format);
+  const tooShort = deadlineTooShort(config.run.deadlineMs, config.sites.length);
+  if (tooShort) io.stderr.write(`outage-probe: warning: ${tooShort}\n`);
   const progress = io.stderr.isTTY && format.forPeople ? progressLine(io.stderr) : null;
   const lines = format.attemptLines ? turnBatches(io.stdout) : null;
   const report = await runPipeline(config, {

@@ -2,6 +2,8 @@
 // Phases run in this order: probing (with its resamples), reading status pages, posting notifications, and
 // finishing (correlating, printing, writing files). Each phase ends when the time the later ones keep begins.
 
+import { formatMs } from './time.js';
+
 export type Phase = 'probe' | 'status-pages' | 'notify' | 'finish';
 
 export interface BudgetOptions {
@@ -37,6 +39,16 @@ const FINISH_MS_PER_SITE = 0.06;
  */
 export function finishShareMs(deadlineMs: number, sites = 0): number {
   return Math.min(Math.round(deadlineMs * 0.8), Math.max(Math.min(250, Math.round(deadlineMs * 0.05)), Math.round(sites * FINISH_MS_PER_SITE)));
+}
+
+/**
+ * One line for stderr when the list is too long for the deadline: the finish share was clipped, so sites the run
+ * cannot reach are reported as not probed and reporting them may still carry the run past its deadline.
+ */
+export function deadlineTooShort(deadlineMs: number, sites: number): string | null {
+  const wanted = Math.round(sites * FINISH_MS_PER_SITE);
+  if (wanted <= finishShareMs(deadlineMs, sites)) return null;
+  return `the deadline (${formatMs(deadlineMs)}) is short for ${sites.toLocaleString('en-US')} sites: reporting them may take ${formatMs(wanted)} on 2 cores; sites it cannot reach are reported as not probed, and the run may end late`;
 }
 
 export function createBudget(options: BudgetOptions): Budget {

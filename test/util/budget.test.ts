@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createBudget, finishShareMs } from '../../src/util/budget.js';
+import { createBudget, deadlineTooShort, finishShareMs } from '../../src/util/budget.js';
 
 describe('the run budget', () => {
   it('keeps 5 % of the deadline (up to 250 ms) for finishing a short list', () => {
@@ -20,5 +20,13 @@ describe('the run budget', () => {
     expect(budget.until('finish')).toBe(30_000);
     expect(budget.until('notify')).toBe(30_000 - 6000);
     expect(budget.until('probe')).toBe(30_000 - 6000 - 5000);
+  });
+
+  it('warns when a list is too long for its deadline, and only then', () => {
+    expect(deadlineTooShort(2000, 20_000)).toBeNull();
+    expect(deadlineTooShort(30_000, 100_000)).toBeNull();
+    expect(deadlineTooShort(2000, 100_000)).toBe(
+      'the deadline (2.00s) is short for 100,000 sites: reporting them may take 6.00s on 2 cores; sites it cannot reach are reported as not probed, and the run may end late',
+    );
   });
 });
