@@ -10,7 +10,7 @@
 
 import type { Attempt, Dependency, DnsAnswer, ServedInfo } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
-import { matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
+import { isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 
@@ -84,7 +84,7 @@ function edges(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog): Depende
     for (const d of dns) {
       if (d.resolver !== resolver || (d.type !== 'A' && d.type !== 'AAAA') || d.outcome !== 'ok') continue;
       fromDns.add(matchCname(d.cnameChain, catalog.providers));
-      for (const address of d.values) fromDns.add(matchAddress(address, catalog.ranges, catalog.providers));
+      for (const address of d.values) fromDns.add(matchAddress(address, catalog.ranges, catalog.providers).filter((m) => !isHostingMatch(m, catalog.providers)));
     }
     const dnsEdge = defsWithRole(catalog, fromDns, 'edge')[0];
     if (dnsEdge) found.addOne(dnsEdge.id, fromDns.get(dnsEdge.id)!.evidence, resolver);
@@ -107,9 +107,12 @@ function hosting(attempts: Attempt[], catalog: Catalog, edgeNames: Set<string>):
   const regions = new Map<string, string>();
   for (const a of attempts) {
     if (a.httpStatus !== null) found.add(matchHeaders(a.headers, catalog.providers));
-    if (a.path === 'origin' && a.address) {
-      found.add(matchAddress(a.address, catalog.ranges, catalog.providers));
-      const range = catalog.ranges.lookup(a.address);
+    if (a.address) {
+      // The origin path's address, or a user-facing one that no edge fronts: in a cloud's customer ranges, or in
+      // the ranges of a provider that only hosts (as stack.ts reads the hosting layer).
+      const matches = matchAddress(a.address, catalog.ranges, catalog.providers).filter((m) => a.path === 'origin' || isHostingMatch(m, catalog.providers) || hostsOnly(m.provider, catalog));
+      found.add(matches);
+      const range = matches.length > 0 ? catalog.ranges.lookup(a.address) : null;
       if (range?.region) regions.set(range.provider, range.region);
     }
     if (a.location?.kind === 'region') {
@@ -120,6 +123,11 @@ function hosting(attempts: Attempt[], catalog: Catalog, edgeNames: Set<string>):
   return defsWithRole(catalog, found, 'origin')
     .filter((p) => !edgeNames.has(p.name))
     .map((p) => ({ ...dependency('origin', p.name, true, found.get(p.id)!.evidence), region: regions.get(p.id) ?? null }));
+}
+
+function hostsOnly(providerId: string, catalog: Catalog): boolean {
+  const def = catalog.providers.find((p) => p.id === providerId);
+  return def !== undefined && def.roles.includes('origin') && !def.roles.includes('edge');
 }
 
 /** "CN=R11, O=Let's Encrypt, C=US" → "Let's Encrypt"; the CN when there is no organisation. */

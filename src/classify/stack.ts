@@ -3,7 +3,7 @@
 
 import { REMEMBERED_EVIDENCE, type Attempt, type DnsAnswer, type SiteProvider } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
-import { matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
+import { isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 
@@ -56,7 +56,12 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   const dnsEvidence: Evidence = new Map();
   const chains = dns.filter((d) => d.type !== 'NS').map((d) => d.cnameChain);
   for (const chain of chains) addMatches(dnsEvidence, matchCname(chain, catalog.providers));
-  for (const a of userFacing) if (a.address) addMatches(dnsEvidence, matchAddress(a.address, catalog.ranges, catalog.providers));
+  // An address in a cloud's customer ranges says where the site is hosted, never who fronts it.
+  const hostingEvidence: Evidence = new Map();
+  for (const a of userFacing) {
+    if (!a.address) continue;
+    for (const m of matchAddress(a.address, catalog.ranges, catalog.providers)) addMatches(isHostingMatch(m, catalog.providers) ? hostingEvidence : dnsEvidence, [m]);
+  }
 
   const byHeaders = inCatalogOrder(catalog, headerEvidence).filter((p) => p.roles.includes('edge'));
   const byDns = inCatalogOrder(catalog, dnsEvidence).filter((p) => p.roles.includes('edge'));
@@ -77,6 +82,9 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   // ranges, for a provider that hosts rather than fronts.
   for (const p of inCatalogOrder(catalog, dnsEvidence)) {
     if (p !== edge && p.roles.includes('origin') && !p.roles.includes('edge')) originEvidence.set(p.id, [...(originEvidence.get(p.id) ?? []), ...dnsEvidence.get(p.id)!]);
+  }
+  for (const p of inCatalogOrder(catalog, hostingEvidence)) {
+    if (p.roles.includes('origin')) originEvidence.set(p.id, [...(originEvidence.get(p.id) ?? []), ...hostingEvidence.get(p.id)!]);
   }
   for (const a of attempts.filter((x) => x.path === 'origin')) {
     if (a.httpStatus !== null) addMatches(originEvidence, matchHeaders(a.headers, catalog.providers));

@@ -53,10 +53,13 @@ export function providersList(io: ProvidersIo, options: ProvidersOptions = {}): 
   const ranges = loadRanges({ ...(options.cacheFile ? { cacheFile: options.cacheFile } : {}), ...(options.env ? { env: options.env } : {}) });
   const { providers, userSets } = catalogFor(options);
   const sets: RangeSets = { ...ranges.sets, ...userSets };
-  const rows = [['ID', 'NAME', 'ROLES', 'PREFIXES', 'STATUS PAGE']];
+  const rows = [['ID', 'NAME', 'ROLES', 'PREFIXES', 'DATED', 'STATUS PAGE']];
   for (const p of providers) {
-    const count = p.rangeSets.reduce((n, id) => n + (sets[id]?.prefixes.length ?? 0), 0);
-    rows.push([p.id, p.name, p.roles.join(','), String(count), p.statusPage?.url ?? '-']);
+    const filled = p.rangeSets.map((id) => sets[id]).filter((set) => set !== undefined && set.prefixes.length > 0);
+    const count = filled.reduce((n, set) => n + set!.prefixes.length, 0);
+    // The oldest of the provider's lists: how stale its ranges may be.
+    const dated = filled.map((set) => set!.takenAt.slice(0, 10)).sort()[0] ?? '-';
+    rows.push([p.id, p.name, p.roles.join(','), String(count), dated, p.statusPage?.url ?? '-']);
   }
   for (const row of columns(rows)) line(io.stdout, row);
   line(io.stdout);

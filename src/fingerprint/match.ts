@@ -165,7 +165,13 @@ export function matchAddress(address: string, index: RangeIndex, providers: Prov
   if (!found || !providers.some((p) => p.id === found.provider)) return [];
   const where = [found.region, found.service].filter((x): x is string => Boolean(x));
   const suffix = where.length > 0 ? ` (${where.join(', ')})` : '';
-  return [{ provider: found.provider, evidence: [evidence('address', `address ${address.trim()} in ${found.prefix}${suffix}`)] }];
+  return [{ provider: found.provider, evidence: [evidence('address', `address ${address.trim()} in ${found.prefix}${suffix}`)], rangeSet: found.set }];
+}
+
+/** An address match in a cloud's customer ranges (ProviderDef.hostingRangeSets): where a site is hosted, not its edge. */
+export function isHostingMatch(match: ProviderMatch, providers: ProviderDef[]): boolean {
+  if (match.rangeSet === undefined) return false;
+  return providers.find((p) => p.id === match.provider)?.hostingRangeSets?.includes(match.rangeSet) === true;
 }
 
 // ───────────────────────────── what did it say? ─────────────────────────────

@@ -126,6 +126,11 @@ export interface ProviderDef<Id extends string = string> {
   nsSuffixes: string[];
   /** Ids of the range sets in the snapshot that belong to this provider (see ranges/). */
   rangeSets: string[];
+  /**
+   * Those of `rangeSets` that hold customers' own resources (virtual machines, their load balancers' addresses)
+   * rather than the provider's edge: an address in one says where a site is hosted, never that the provider fronts it.
+   */
+  hostingRangeSets?: string[];
   selfTest?: SelfTest;
   statusPage?: StatusPage;
   /** Response headers that name the point of presence that served a request (locations). */
@@ -151,6 +156,8 @@ export interface ProviderEvidence {
 export interface ProviderMatch {
   provider: string; // ProviderDef.id
   evidence: ProviderEvidence[];
+  /** For an address match: the range set holding the address. */
+  rangeSet?: string;
 }
 
 /** A prefix of a provider's published ranges, as found by an address lookup. */

@@ -109,4 +109,25 @@ describe('hosting seen on the way to the site', () => {
     );
     expect(fronted.stack.providers.map((p) => [p.layer, p.provider])).toEqual([['edge', 'Akamai']]);
   });
+
+  it("an address in a cloud's published ranges, with no CDN in front, is the site's hosting layer and its region; Google's own space is its edge", () => {
+    const stackAt = (address: string, headers: Record<string, string> = { server: 'nginx' }) =>
+      classifySite(
+        { spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [dnsAnswer({ name: 'www.store.test', values: [address] })], attempts: [asRaw(fetched({ httpStatus: 200, headers, bodySample: 'ok' }, address))] },
+        { resolvers: [], catalog },
+      );
+    // EC2 in us-east-1 (AWS's ip-ranges.json), a Google Cloud VM in africa-south1 (cloud.json): hosting, never an edge.
+    const ec2 = stackAt('15.181.232.9');
+    expect(ec2.stack.providers).toEqual([{ layer: 'origin', provider: 'AWS', evidence: ['address 15.181.232.9 in 15.181.232.0/21 (us-east-1, EC2)'] }]);
+    expect(ec2.attempts[0]!.location).toMatchObject({ provider: 'AWS', code: 'us-east-1', kind: 'region' });
+    const vm = stackAt('34.1.208.7');
+    expect(vm.stack.providers).toEqual([{ layer: 'origin', provider: 'Google', evidence: ['address 34.1.208.7 in 34.1.208.0/20 (africa-south1, Google Cloud)'] }]);
+    expect(vm.stack.edge).toBeNull();
+    // Google's front end (goog.json's own space) is an edge; so are CloudFront's and Akamai's published blocks.
+    expect(stackAt('142.250.1.1').stack.providers.map((p) => [p.layer, p.provider])).toEqual([['edge', 'Google']]);
+    expect(stackAt('13.32.1.1').stack.providers.map((p) => [p.layer, p.provider])).toEqual([['edge', 'Amazon CloudFront']]);
+    expect(stackAt('23.1.2.3').stack.providers.map((p) => [p.layer, p.provider])).toEqual([['edge', 'Akamai']]);
+    // A Google Cloud address fronted by Google's load balancer (its header) reads as Google's edge.
+    expect(stackAt('34.1.208.7', { server: 'Google Frontend' }).stack.providers.map((p) => [p.layer, p.provider])).toEqual([['edge', 'Google']]);
+  });
 });

@@ -82,7 +82,7 @@ describe('per-provider data lives in the catalog', () => {
 
 describe('snapshot.json', () => {
   it('is dated and every prefix parses', () => {
-    expect(SNAPSHOT.takenAt).toBe('2026-10-14');
+    expect(SNAPSHOT.takenAt).toBe('2026-12-04');
     for (const [id, set] of Object.entries(SNAPSHOT.sets)) {
       expect(set.takenAt, id).toMatch(/^\d{4}-\d{2}-\d{2}/);
       expect(set.source.length, id).toBeGreaterThan(0);
@@ -90,15 +90,53 @@ describe('snapshot.json', () => {
     }
   });
 
-  it('holds the verbatim lists of providers.md §9 and nothing invented for AWS, Google or Azure', () => {
+  it('holds the verbatim lists of providers.md §9', () => {
     expect(SNAPSHOT.sets['cloudflare-ipv4']!.prefixes).toHaveLength(15);
     expect(SNAPSHOT.sets['cloudflare-ipv6']!.prefixes).toHaveLength(7);
     expect(SNAPSHOT.sets.fastly!.prefixes).toHaveLength(21);
     expect(SNAPSHOT.sets.imperva!.prefixes).toHaveLength(12);
     expect(SNAPSHOT.sets.sucuri!.prefixes).toHaveLength(5);
-    for (const id of ['aws', 'cloudfront', 'google', 'google-cloud', 'azure', 'azure-front-door']) {
-      expect(SNAPSHOT.sets[id]!.prefixes, id).toEqual([]);
-    }
     expect(SNAPSHOT.sets['test-lab']).toBeUndefined();
+  });
+
+  it("holds AWS's, Google's and Azure Front Door's published files as the update parsers read them, each dated by the file's own timestamp", () => {
+    const aws = SNAPSHOT.sets.aws!;
+    const cloudfront = SNAPSHOT.sets.cloudfront!;
+    // ip-ranges.json's syncToken and createDate are in the source: the copy can be checked against AWS's history.
+    for (const set of [aws, cloudfront]) {
+      expect(set.source).toMatch(/^https:\/\/ip-ranges\.amazonaws\.com\/ip-ranges\.json \(syncToken \d+, createDate 2026-08-22-/);
+      expect(set.takenAt).toBe('2026-08-22');
+    }
+    expect(aws.prefixes).toHaveLength(10770);
+    expect(cloudfront.prefixes).toHaveLength(243);
+    // parseAwsRanges' reading: CloudFront's prefixes are only in "cloudfront", every AWS prefix names its service,
+    // and regional ones their region (GLOBAL is no region).
+    const cloudfrontPrefixes = new Set(cloudfront.prefixes.map((p) => p.prefix));
+    expect(aws.prefixes.filter((p) => cloudfrontPrefixes.has(p.prefix))).toEqual([]);
+    expect(cloudfront.prefixes.every((p) => p.service === 'CLOUDFRONT')).toBe(true);
+    expect(aws.prefixes.every((p) => typeof p.service === 'string' && p.region !== 'GLOBAL')).toBe(true);
+    expect(aws.prefixes.filter((p) => p.region === 'us-east-1').length).toBeGreaterThan(1000);
+    expect(new Set(aws.prefixes.map((p) => p.prefix)).size).toBe(aws.prefixes.length);
+
+    expect(SNAPSHOT.sets.google!.source).toMatch(/^https:\/\/www\.gstatic\.com\/ipranges\/goog\.json \(syncToken \d+, creationTime 2024-04-25T/);
+    expect(SNAPSHOT.sets.google!.prefixes).toHaveLength(84);
+    const gcp = SNAPSHOT.sets['google-cloud']!;
+    expect(gcp.source).toMatch(/^https:\/\/www\.gstatic\.com\/ipranges\/cloud\.json \(syncToken \d+, creationTime 2025-07-24T/);
+    expect(gcp.prefixes).toHaveLength(782);
+    expect(gcp.prefixes.every((p) => p.service === 'Google Cloud' && p.region !== 'global')).toBe(true);
+
+    const afd = SNAPSHOT.sets['azure-front-door']!;
+    expect(afd.source).toMatch(/Service Tags, Public cloud, changeNumber \d+; tag AzureFrontDoor\.Frontend/);
+    expect(afd.prefixes).toHaveLength(192);
+    // Azure's regional tags are not shipped (12,000 prefixes behind a download page whose file name changes weekly).
+    expect(SNAPSHOT.sets.azure!.prefixes).toEqual([]);
+  });
+
+  it("holds Akamai's documented Origin IP ACL blocks, and says what they are", () => {
+    const akamai = SNAPSHOT.sets.akamai!;
+    expect(akamai.provider).toBe('akamai');
+    expect(akamai.source).toMatch(/^https:\/\/techdocs\.akamai\.com\/origin-ip-acl\/docs\/update-your-origin-server \(Origin IP ACL/);
+    expect(akamai.prefixes.map((p) => p.prefix)).toEqual(['2.16.0.0/13', '23.0.0.0/12', '23.192.0.0/11', '23.32.0.0/11', '95.100.0.0/15', '184.24.0.0/13', '2a02:26f0::/32', '2600:1400::/24', '2405:9600::/32']);
+    expect(BUILTIN_PROVIDERS.find((p) => p.id === 'akamai')!.rangeSets).toEqual(['akamai']);
   });
 });

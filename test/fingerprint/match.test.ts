@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/catalog/index.js';
-import { decodeEntities, hostMatchesSuffix, matchAddress, matchCname, matchHeaders, matchNs } from '../../src/fingerprint/match.js';
+import { decodeEntities, hostMatchesSuffix, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../../src/fingerprint/match.js';
 import { buildRangeIndex } from '../../src/fingerprint/ranges/trie.js';
 import { SNAPSHOT } from '../../src/fingerprint/ranges/load.js';
 
@@ -108,7 +108,7 @@ describe('matchAddress', () => {
 
   it('names the provider and the prefix from the shipped snapshot', () => {
     expect(matchAddress('104.16.1.1', index, BUILTIN_PROVIDERS)).toEqual([
-      { provider: 'cloudflare', evidence: [{ kind: 'address', detail: 'address 104.16.1.1 in 104.16.0.0/13' }] },
+      { provider: 'cloudflare', evidence: [{ kind: 'address', detail: 'address 104.16.1.1 in 104.16.0.0/13' }], rangeSet: 'cloudflare-ipv4' },
     ]);
     expect(ids(matchAddress('151.101.1.69', index, BUILTIN_PROVIDERS))).toEqual(['fastly']);
     expect(ids(matchAddress('2a04:4e42::1', index, BUILTIN_PROVIDERS))).toEqual(['fastly']);
@@ -116,6 +116,22 @@ describe('matchAddress', () => {
     expect(ids(matchAddress('192.124.249.0', index, BUILTIN_PROVIDERS))).toEqual([]); // not in the published Sucuri list
     expect(ids(matchAddress('76.76.21.21', index, BUILTIN_PROVIDERS))).toEqual(['vercel']);
     expect(ids(matchAddress('185.199.110.153', index, BUILTIN_PROVIDERS))).toEqual(['github-pages']);
+  });
+
+  it("reads the published files of AWS, CloudFront, Google, Azure Front Door and Akamai's documented blocks", () => {
+    expect(matchAddress('15.181.232.9', index, BUILTIN_PROVIDERS)).toEqual([
+      { provider: 'aws', evidence: [{ kind: 'address', detail: 'address 15.181.232.9 in 15.181.232.0/21 (us-east-1, EC2)' }], rangeSet: 'aws' },
+    ]);
+    expect(ids(matchAddress('13.32.1.1', index, BUILTIN_PROVIDERS))).toEqual(['cloudfront']);
+    expect(ids(matchAddress('13.105.221.5', index, BUILTIN_PROVIDERS))).toEqual(['azure-front-door']);
+    expect(ids(matchAddress('23.1.2.3', index, BUILTIN_PROVIDERS))).toEqual(['akamai']);
+    expect(ids(matchAddress('2a02:26f0:1::1', index, BUILTIN_PROVIDERS))).toEqual(['akamai']);
+    // goog.json is Google's own space; cloud.json its customers' resources, with their region: hosting, not an edge.
+    const gfe = matchAddress('142.250.1.1', index, BUILTIN_PROVIDERS);
+    expect(gfe.map((m) => [m.provider, m.rangeSet, isHostingMatch(m, BUILTIN_PROVIDERS)])).toEqual([['google', 'google', false]]);
+    const vm = matchAddress('34.1.208.7', index, BUILTIN_PROVIDERS);
+    expect(vm[0]!.evidence[0]!.detail).toBe('address 34.1.208.7 in 34.1.208.0/20 (africa-south1, Google Cloud)');
+    expect(isHostingMatch(vm[0]!, BUILTIN_PROVIDERS)).toBe(true);
   });
 
   it('includes region and service when the set has them; nothing for unknown addresses or providers', () => {

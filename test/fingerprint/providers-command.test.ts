@@ -28,16 +28,19 @@ describe('providers list', () => {
     const c = captureIo();
     expect(providersList(c.io, { cacheFile: noCache })).toBe(0);
     const lines = c.stdout().split('\n');
-    expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLES\s+PREFIXES\s+STATUS PAGE$/);
-    expect(lines.find((l) => l.startsWith('cloudflare '))).toMatch(/Cloudflare\s+authoritative-dns,edge,challenge\s+22\s+https:\/\/www\.cloudflarestatus\.com/);
-    expect(lines.find((l) => l.startsWith('dyn '))).toMatch(/authoritative-dns\s+0\s+-$/);
-    expect(c.stdout()).toContain('IP ranges: snapshot 2026-10-14; no cache yet');
+    expect(lines[0]).toMatch(/^ID\s+NAME\s+ROLES\s+PREFIXES\s+DATED\s+STATUS PAGE$/);
+    expect(lines.find((l) => l.startsWith('cloudflare '))).toMatch(/Cloudflare\s+authoritative-dns,edge,challenge\s+22\s+2026-10-14\s+https:\/\/www\.cloudflarestatus\.com/);
+    // Each provider's oldest list is dated: Google's goog.json copy is the oldest shipped.
+    expect(lines.find((l) => l.startsWith('google '))).toMatch(/\s866\s+2024-04-25\s/);
+    expect(lines.find((l) => l.startsWith('aws '))).toMatch(/\s10770\s+2026-08-22\s/);
+    expect(lines.find((l) => l.startsWith('dyn '))).toMatch(/authoritative-dns\s+0\s+-\s+-$/);
+    expect(c.stdout()).toContain('IP ranges: snapshot 2026-12-04; no cache yet');
   });
 
   it('includes user providers and their ranges', () => {
     const c = captureIo();
     providersList(c.io, { cacheFile: noCache, user: [{ name: 'Test Lab', headers: [{ header: 'x-lab' }], ranges: ['127.0.0.0/8'] }] });
-    expect(c.stdout()).toMatch(/\ntest-lab\s+Test Lab\s+edge\s+1\s+-\n/);
+    expect(c.stdout()).toMatch(/\ntest-lab\s+Test Lab\s+edge\s+1\s+configured\s+-\n/);
   });
 });
 

@@ -65,6 +65,8 @@ export const akamai = provider({
     'srip.net', 'edgekey-staging.net', 'edgesuite-staging.net', 'akadns.net',
   ],
   nsSuffixes: ['akam.net'], // Edge DNS (verify)
-  rangeSets: [], // no public edge list; Akamai servers also sit inside ISPs
+  // The blocks of its documented Origin IP ACL: Akamai-owned space its edges answer from too. Akamai servers
+  // inside ISP networks are in none of them, so an address outside them is no evidence against Akamai.
+  rangeSets: ['akamai'],
   statusPage: { url: 'https://www.akamaistatus.com', kind: 'statuspage' },
 });

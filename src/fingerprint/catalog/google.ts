@@ -40,6 +40,8 @@ export const google = provider({
   ],
   nsSuffixes: ['googledomains.com'], // Cloud DNS: ns-cloud-[a-e][1-4].googledomains.com
   rangeSets: ['google', 'google-cloud'],
+  // cloud.json: "external IP address ranges for customers' Google Cloud resources" (goog.json is Google's own).
+  hostingRangeSets: ['google-cloud'],
   statusPage: { url: 'https://status.cloud.google.com/incidents.json', kind: 'json' },
   // us-central1-project.cloudfunctions.net, svc-123.us-central1.run.app, us-central1-aiplatform.googleapis.com
   regionHosts: [{ domains: ['cloudfunctions.net', 'run.app', 'googleapis.com', 'pkg.dev'], labels: 'any', region: GCP_REGION }],

@@ -43,17 +43,43 @@ export interface ParsedPrefix extends ParsedAddress {
 
 // ───────────────────────────── parsing ─────────────────────────────
 
+// Written with character codes rather than split and regular expressions: the shipped snapshot holds about
+// 12,000 prefixes, and every run that looks an address up parses them all once.
+
 export function parseIPv4(text: string): number | null {
-  const parts = text.split('.');
-  if (parts.length !== 4) return null;
   let value = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return null;
-    const n = Number(part);
-    if (n > 255) return null;
-    value = value * 256 + n;
+  let part = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      part = part * 10 + (c - 48);
+      if (++digits > 3 || part > 255) return null;
+    } else if (c === 46 && digits > 0 && dots < 3) {
+      value = value * 256 + part;
+      part = 0;
+      digits = 0;
+      dots++;
+    } else {
+      return null;
+    }
   }
-  return value >>> 0;
+  if (dots !== 3 || digits === 0) return null;
+  return (value * 256 + part) >>> 0;
+}
+
+/** One to four hexadecimal digits, or -1. */
+function hexGroup(text: string): number {
+  if (text.length === 0 || text.length > 4) return -1;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
 }
 
 /** IPv6 text (with `::` and an optional embedded dotted quad) → four 32-bit words. */
@@ -77,10 +103,10 @@ export function parseIPv6(text: string): number[] | null {
   const groups = [...left, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...right];
   const words: number[] = [];
   for (let i = 0; i < 8; i += 2) {
-    const hi = groups[i]!;
-    const lo = groups[i + 1]!;
-    if (!/^[0-9a-fA-F]{1,4}$/.test(hi) || !/^[0-9a-fA-F]{1,4}$/.test(lo)) return null;
-    words.push(((parseInt(hi, 16) << 16) | parseInt(lo, 16)) >>> 0);
+    const hi = hexGroup(groups[i]!);
+    const lo = hexGroup(groups[i + 1]!);
+    if (hi < 0 || lo < 0) return null;
+    words.push(((hi << 16) | lo) >>> 0);
   }
   if (tailV4 !== null) words[3] = tailV4;
   return words;
@@ -107,16 +133,24 @@ export function parseAddress(text: string): ParsedAddress | null {
 
 /** "104.16.0.0/13" or "2606:4700::/32"; a bare address is a host prefix. Host bits are ignored. */
 export function parsePrefix(text: string): ParsedPrefix | null {
-  const [addressText, lengthText, extra] = text.trim().split('/');
-  if (extra !== undefined || !addressText) return null;
+  const trimmed = text.trim();
+  const slash = trimmed.indexOf('/');
+  const addressText = slash < 0 ? trimmed : trimmed.slice(0, slash);
+  const lengthText = slash < 0 ? undefined : trimmed.slice(slash + 1);
+  if (!addressText || lengthText?.includes('/')) return null;
   const address = addressText.includes(':')
     ? ((w) => (w ? { family: 6 as const, words: w } : null))(parseIPv6(addressText))
     : ((w) => (w === null ? null : { family: 4 as const, words: [w] }))(parseIPv4(addressText));
   if (!address) return null;
   const max = address.family === 4 ? 32 : 128;
   if (lengthText === undefined) return { ...address, length: max };
-  if (!/^\d{1,3}$/.test(lengthText)) return null;
-  const length = Number(lengthText);
+  if (lengthText.length === 0 || lengthText.length > 3) return null;
+  let length = 0;
+  for (let i = 0; i < lengthText.length; i++) {
+    const c = lengthText.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    length = length * 10 + (c - 48);
+  }
   if (length > max) return null;
   return { ...address, length };
 }
@@ -231,47 +265,110 @@ function longestMatch(trie: Trie, address: ParsedAddress): number {
  * Build the index over every set. When two sets publish the same prefix, the entry that says more
  * (a region or service) wins, else the first set given: ip-ranges.json lists a CloudFront prefix
  * under AMAZON too, and cloud.json repeats goog.json prefixes with a scope.
+ *
+ * Prefixes are filed by their first octet (IPv4) or first group (IPv6) on a cheap read of their text, and a bucket
+ * is parsed into the trie the first time an address in it is looked up: a run that looks up a few addresses parses a
+ * few hundred of the snapshot's 12,000 prefixes. A prefix shorter than its bucket's key (/0–/7, /0–/15) cannot be
+ * filed so; those are parsed at once.
  */
 export function buildRangeIndex(...setGroups: RangeSets[]): RangeIndex {
   const tries = { 4: newTrie(), 6: newTrie() };
   const entries: RangeMatch[] = [];
   const skipped: string[] = [];
+  const pending = new Map<string, Array<{ setId: string; set: RangeSet; item: RangePrefix }>>();
+  const insert = (setId: string, set: RangeSet, item: RangePrefix): void => {
+    const parsed = parsePrefix(item.prefix);
+    if (!parsed) {
+      skipped.push(`${setId}: ${item.prefix}`);
+      return;
+    }
+    const trie = tries[parsed.family];
+    const node = nodeFor(trie, parsed);
+    const candidate: RangeMatch = { provider: set.provider, set: setId, prefix: formatPrefix(parsed), region: item.region ?? null, service: item.service ?? null };
+    const existing = trie.entry[node]!;
+    if (existing < 0) {
+      trie.entry[node] = entries.push(candidate) - 1;
+    } else if (detail(candidate) > detail(entries[existing]!)) {
+      entries[existing] = candidate;
+    }
+  };
   for (const sets of setGroups) {
     for (const [setId, set] of Object.entries(sets)) {
       for (const item of set.prefixes) {
-        const parsed = parsePrefix(item.prefix);
-        if (!parsed) {
-          skipped.push(`${setId}: ${item.prefix}`);
-          continue;
-        }
-        const trie = tries[parsed.family];
-        const node = nodeFor(trie, parsed);
-        const candidate: RangeMatch = {
-          provider: set.provider,
-          set: setId,
-          prefix: formatPrefix(parsed),
-          region: item.region ?? null,
-          service: item.service ?? null,
-        };
-        const existing = trie.entry[node]!;
-        if (existing < 0) {
-          trie.entry[node] = entries.push(candidate) - 1;
-        } else if (detail(candidate) > detail(entries[existing]!)) {
-          entries[existing] = candidate;
+        const key = bucketOfPrefixText(item.prefix);
+        if (key === null) {
+          insert(setId, set, item);
+        } else {
+          const bucket = pending.get(key);
+          if (bucket) bucket.push({ setId, set, item });
+          else pending.set(key, [{ setId, set, item }]);
         }
       }
     }
   }
+  const fill = (key: string): void => {
+    const bucket = pending.get(key);
+    if (!bucket) return;
+    pending.delete(key);
+    for (const { setId, set, item } of bucket) insert(setId, set, item);
+  };
+  const fillAll = (): void => {
+    for (const key of [...pending.keys()]) fill(key);
+  };
   return {
-    size: entries.length,
-    skipped,
+    get size() {
+      fillAll();
+      return entries.length;
+    },
+    get skipped() {
+      fillAll();
+      return skipped;
+    },
     lookup(address: string): RangeMatch | null {
       const parsed = parseAddress(address);
       if (!parsed) return null;
+      if (pending.size > 0) fill(bucketOfAddress(parsed));
       const found = longestMatch(tries[parsed.family], parsed);
       return found >= 0 ? { ...entries[found]! } : null;
     },
   };
+}
+
+/**
+ * The bucket a prefix's text files under ("4:104", "6:2606"), read without parsing the rest; null when it must be
+ * parsed at once: too short for a bucket, or not plainly spelt (its parse then decides, and reports it if broken).
+ */
+function bucketOfPrefixText(text: string): string | null {
+  const slash = text.indexOf('/');
+  const length = slash < 0 ? null : Number(text.slice(slash + 1));
+  const dot = text.indexOf('.');
+  const colon = text.indexOf(':');
+  if (colon < 0 && dot > 0) {
+    if (length !== null && !(length >= 8 && length <= 32)) return null;
+    const octet = parseIPv4Octet(text.slice(0, dot));
+    return octet === null ? null : `4:${octet}`;
+  }
+  if (colon > 0 && dot < 0) {
+    if (length !== null && !(length >= 16 && length <= 128)) return null;
+    const group = hexGroup(text.slice(0, colon));
+    return group < 0 ? null : `6:${group}`;
+  }
+  return null;
+}
+
+function parseIPv4Octet(text: string): number | null {
+  if (text.length === 0 || text.length > 3) return null;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return null;
+    n = n * 10 + (c - 48);
+  }
+  return n <= 255 ? n : null;
+}
+
+function bucketOfAddress(address: ParsedAddress): string {
+  return address.family === 4 ? `4:${address.words[0]! >>> 24}` : `6:${address.words[0]! >>> 16}`;
 }
 
 function detail(match: RangeMatch): number {

@@ -177,7 +177,8 @@ export function parseGcoreList(text: string): ParseOutcome {
 
 /**
  * The official sources (providers.md §1–§9). Azure publishes its Service Tags under a file name
- * that changes weekly behind a download page, and Akamai publishes no edge list: neither is fetched.
+ * that changes weekly behind a download page, and Akamai its Origin IP ACL blocks only on a documentation page:
+ * neither is fetched, and their sets in snapshot.json say where and when they were copied.
  */
 export const RANGE_SOURCES: RangeSource[] = [
   { id: 'cloudflare-ipv4', url: 'https://www.cloudflare.com/ips-v4', parse: (t) => parseCidrLines(t, 'cloudflare-ipv4', 'cloudflare') },
