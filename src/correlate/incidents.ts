@@ -12,6 +12,7 @@
 import type { Attempt, DnsAnswer, Incident, IncidentKind, Layer, ResolverSpec, SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
+import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, isDnssecFailure } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
@@ -86,7 +87,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     });
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
-    failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name)).map((d) => d.outcome))] });
+    failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name)).map(dnsFailureWord))] });
   }
   return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
 }

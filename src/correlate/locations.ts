@@ -71,10 +71,14 @@ function codeText(t: Tally): string {
   return t.failures.every((a) => isRememberedLocation(a.location)) ? `${t.code} (remembered)` : t.code;
 }
 
-function failingText(t: Tally): string {
-  const resolvers = resolversOf(t.failures);
-  if (resolvers.length === 0) return codeText(t);
-  return `${codeText(t)} via ${resolvers.length === 1 ? 'resolver' : 'resolvers'} ${joinAnd(resolvers)}`;
+/** "via resolvers a and b"; "via every resolver" when those are all the run's (seven names say nothing more). */
+function viaText(resolvers: string[], everyResolver: string[]): string {
+  if (resolvers.length > 1 && resolvers.length === everyResolver.length) return ' via every resolver';
+  return resolvers.length === 0 ? '' : ` via ${resolvers.length === 1 ? 'resolver' : 'resolvers'} ${joinAnd(resolvers)}`;
+}
+
+function failingText(t: Tally, everyResolver: string[]): string {
+  return `${codeText(t)}${viaText(resolversOf(t.failures), everyResolver)}`;
 }
 
 function tallyLine(t: Tally, provider: string): string {
@@ -120,8 +124,9 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
   const mixed = all.filter((t) => t.failures.length > 0 && !failing.includes(t));
   const healthy = all.filter((t) => t.failures.length === 0 && t.successes.length > 0);
   const healthyCodes = healthy.map((t) => t.code);
+  const everyResolver = resolversOf(sites.flatMap((s) => s.report.attempts));
   const healthyResolvers = resolversOf(healthy.flatMap((t) => t.successes));
-  const healthyText = `${joinAnd(healthyCodes)} healthy${healthyResolvers.length > 0 ? ` via ${joinAnd(healthyResolvers)}` : ''}`;
+  const healthyText = `${joinAnd(healthyCodes)} healthy${viaText(healthyResolvers, everyResolver).replace(/ via resolvers? /, ' via ')}`;
   if (failing.length === 0 && mixed.length === 0) {
     if (healthy.length === 0 || unplaced === 0) return unchanged;
     // The failing requests carry no location (a connection that never opened sends no headers), but where the
@@ -140,15 +145,15 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
   let clause: string;
   if (failing.length > 0 && healthy.length > 0) {
     scope = 'partial';
-    clause = [`${provider} failing at ${failing.map(failingText).join(', ')}`, ...mixedText, healthyText].join('; ');
+    clause = [`${provider} failing at ${failing.map((t) => failingText(t, everyResolver)).join(', ')}`, ...mixedText, healthyText].join('; ');
   } else if (failing.length > 0 && mixed.length === 0) {
     scope = 'all';
-    const where = failing.map(failingText).join(', ');
+    const where = failing.map((t) => failingText(t, everyResolver)).join(', ');
     clause = failing.length === 1 ? `${provider} failing at ${where}, the only ${provider} location seen` : `${provider} failing at every location seen: ${where}`;
   } else {
     // Other requests work at the same place: the location does not explain the failure.
     scope = incident.scope;
-    const where = [...failing.map(failingText), ...mixed.map((t) => `${t.code} (${t.failures.length} of ${t.failures.length + t.successes.length} requests there fail)`)];
+    const where = [...failing.map((t) => failingText(t, everyResolver)), ...mixed.map((t) => `${t.code} (${t.failures.length} of ${t.failures.length + t.successes.length} requests there fail)`)];
     clause = [`${provider} failures seen at ${where.join(', ')}, where other ${provider} requests succeed`, healthy.length > 0 ? healthyText : null]
       .filter(Boolean)
       .join('; ');

@@ -3,7 +3,8 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { Attempt, DnsAnswer, Report, SiteReport, SiteStatus, Verdict } from '../model.js';
+import type { Attempt, DnsAnswer, Report, ResolverKind, ResolverReport, SiteReport, SiteStatus, Verdict } from '../model.js';
+import { dnsFailureWord } from '../util/errors.js';
 import { formatMs } from '../util/time.js';
 import { plural, safeLine } from '../util/text.js';
 
@@ -60,11 +61,20 @@ export function renderTable(report: Report, options: TableOptions): string {
   const notes = report.sites.filter((s) => s.status !== 'ok');
   if (notes.length > 0) {
     out.push('');
+    // Sites with the same status and the same note (one incident's sites, failing alike) share one line.
+    const groups = new Map<string, { status: SiteStatus; note: string; names: string[] }>();
     for (const s of notes) {
-      const text = `${s.status} ${safeLine(s.name, 40)}: ${safeLine(siteNote(s, report), options.width * 3)}`;
-      const lines = wrap(text, options.width, '    ');
-      // Colour the status word and the name only, after wrapping (escape codes have no width).
-      lines[0] = lines[0]!.replace(`${s.status} ${safeLine(s.name, 40)}`, `${statusText(s.status, c)} ${c.bold(safeLine(s.name, 40))}`);
+      const note = safeLine(siteNote(s, report), options.width * 3);
+      const key = `${s.status}\u0000${note}`;
+      const group = groups.get(key) ?? { status: s.status, note, names: [] };
+      group.names.push(safeLine(s.name, 40));
+      groups.set(key, group);
+    }
+    for (const { status, note, names } of groups.values()) {
+      const who = names.length <= NOTE_NAMES ? names.join(', ') : `${names.slice(0, NOTE_NAMES).join(', ')} +${names.length - NOTE_NAMES} more`;
+      const lines = wrap(`${status} ${who}: ${note}`, options.width, '    ');
+      // Colour the status word and the names only, after wrapping (escape codes have no width).
+      if (lines[0]!.startsWith(`${status} ${who}`)) lines[0] = lines[0]!.replace(`${status} ${who}`, `${statusText(status, c)} ${c.bold(who)}`);
       out.push(...lines);
     }
   }
@@ -103,6 +113,9 @@ function acknowledgementText(incident: Report['incidents'][number]): string {
   const since = ack.since ? ` since ${ack.since}` : '';
   return `status page: acknowledged (${safeLine(ack.indicator, 20)}) — ${safeLine(ack.title ?? 'an incident is open', 200)}${since} ${safeLine(ack.url, 200)}`;
 }
+
+/** Sites named on one note line before "+N more". */
+const NOTE_NAMES = 6;
 
 /** Why a site is failing: its blame (the incident it is part of, or its own layer), then what was seen. */
 function siteNote(site: SiteReport, report: Report): string {
@@ -202,8 +215,14 @@ function dnsFailureText(site: SiteReport, resolver: string, a: Attempt): string 
 
 function dnsText(answers: DnsAnswer[]): string {
   const failed = answers.find((d) => d.outcome !== 'ok' && d.outcome !== 'empty');
-  // Short enough for a resolver column: a network error is the resolver unreachable from here.
-  if (failed) return failed.outcome === 'timeout' ? 'DNS timeout' : failed.outcome === 'network-error' ? 'unreachable' : failed.outcome.toUpperCase();
+  // Short enough for a resolver column: a network error is the resolver unreachable from here, unless a DoH server
+  // answered with an HTTP status (it was reached, and refused the query).
+  if (failed) {
+    if (failed.outcome === 'timeout') return 'DNS timeout';
+    const word = dnsFailureWord(failed);
+    if (word !== failed.outcome) return word;
+    return failed.outcome === 'network-error' ? 'unreachable' : failed.outcome.toUpperCase();
+  }
   return answers.every((d) => d.outcome === 'empty') ? 'no address' : 'ok';
 }
 
@@ -220,7 +239,11 @@ function colour(cell: { text: string; ok: boolean | null }, c: ChalkInstance): s
 interface ResolverColumn {
   title: string;
   members: string[];
+  /** How a member is named in a cell where the members differ: its transport when each has its own, else its name. */
+  labels: string[];
 }
+
+const TRANSPORT_LABEL: Record<ResolverKind, string> = { system: 'system', udp: 'UDP', tcp: 'TCP', doh: 'DoH' };
 
 /**
  * Resolvers side by side at any count: one column each when they fit; else one column per operator (Cloudflare's
@@ -229,14 +252,21 @@ interface ResolverColumn {
  */
 function resolverColumns(report: Report, room: number): ResolverColumn[] | null {
   const width = (title: string) => Math.min(14, Math.max(title.length, 11)) + 3;
-  const each = report.resolvers.map((r) => ({ title: safeLine(r.name, 14), members: [r.name] }));
+  const each = report.resolvers.map((r) => ({ title: safeLine(r.name, 14), members: [r.name], labels: [safeLine(r.name, 14)] }));
   if (each.reduce((n, col) => n + width(col.title), 0) <= room) return each;
-  const byOperator = new Map<string, string[]>();
+  const byOperator = new Map<string, ResolverReport[]>();
   for (const r of report.resolvers) {
     const key = r.provider ?? r.name;
-    byOperator.set(key, [...(byOperator.get(key) ?? []), r.name]);
+    byOperator.set(key, [...(byOperator.get(key) ?? []), r]);
   }
-  const grouped = [...byOperator].map(([operator, members]) => ({ title: safeLine(members.length > 1 ? `${operator} (${members.length})` : members[0]!, 14), members }));
+  const grouped = [...byOperator].map(([operator, members]) => {
+    const transports = members.map((r) => TRANSPORT_LABEL[r.kind]);
+    return {
+      title: safeLine(members.length > 1 ? `${operator} (${members.length})` : members[0]!.name, 14),
+      members: members.map((r) => r.name),
+      labels: new Set(transports).size === members.length ? transports : members.map((r) => safeLine(r.name, 14)),
+    };
+  });
   if (grouped.reduce((n, col) => n + width(col.title), 0) <= room) return grouped;
   return null;
 }
@@ -248,10 +278,10 @@ function groupCell(site: SiteReport, column: ResolverColumn, c: ChalkInstance): 
   const byResult = new Map<string, { cell: { text: string; ok: boolean | null }; names: string[] }>();
   cells.forEach((cell, i) => {
     const entry = byResult.get(cell.text) ?? { cell, names: [] };
-    entry.names.push(safeLine(column.members[i]!, 14));
+    entry.names.push(column.labels[i]!);
     byResult.set(cell.text, entry);
   });
-  return [...byResult.values()].map(({ cell, names }) => `${colour(cell, c)}: ${names.join(', ')}`).join('; ');
+  return [...byResult.values()].map(({ cell, names }) => `${names.join(', ')}: ${colour(cell, c)}`).join('; ');
 }
 
 function sitesTable(report: Report, c: ChalkInstance, width: number): string {

@@ -20,3 +20,14 @@ export function toProbeError(err: unknown, fallbackCode = 'EUNKNOWN'): ProbeErro
   }
   return { code: fallbackCode, message: safeLine(String(err)) };
 }
+
+/** The error code of a DoH server that answered with an HTTP status instead of a DNS message. */
+export function dohStatusCode(status: number): string {
+  return `HTTP_${status}`;
+}
+
+/** What to call a failed DNS answer in a short line: its outcome, or "HTTP 503" for a DoH server that said so. */
+export function dnsFailureWord(answer: { outcome: string; error: ProbeError | null }): string {
+  const status = /^HTTP_(\d{3})$/.exec(answer.error?.code ?? '');
+  return answer.outcome === 'network-error' && status ? `HTTP ${status[1]}` : answer.outcome;
+}

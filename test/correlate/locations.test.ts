@@ -80,7 +80,17 @@ describe('every seen location failing', () => {
     expect(incident).toMatchObject({ provider: 'Cloudflare', layer: 'edge', scope: 'full' });
     const scoped = scopeByLocation(incident, sites);
     expect(scoped).toMatchObject({ locations: ['FRA'], healthyLocations: [], scope: 'all' });
+    // gamma (the Fastly control's) is a resolver of the run too: alpha and beta are named.
     expect(scoped.summaryClause).toBe('Cloudflare failing at FRA via resolvers alpha and beta, the only Cloudflare location seen');
+    // When the failing requests came through every resolver of the run, their names say nothing more.
+    const control = { ...fastlyControl, attempt: fetched('fastly1', '127.0.20.1', responses.fastlyOk(), ['alpha', 'beta']) };
+    const everyResolver = facts(
+      [...CF_SITES.map((s) => spec(s)), control.spec],
+      [...CF_SITES.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}`, beta: `127.0.10.${i + 1}` })), ...control.dns],
+      [...CF_SITES.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflareEdge500('FRA'), ['alpha', 'beta'])), control.attempt],
+    );
+    const all = scopeByLocation(providerIncidents(everyResolver, { minSites: 2 }).incidents[0]!, everyResolver);
+    expect(all.summaryClause).toBe('Cloudflare failing at FRA via every resolver, the only Cloudflare location seen');
   });
 
   it('lists several failing locations as every location seen', () => {

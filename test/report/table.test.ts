@@ -74,7 +74,7 @@ describe('resolver columns', () => {
     const start = lines.findIndex((l) => l.startsWith('│ shop'));
     const rows = [lines[start]!, ...lines.slice(start + 1).filter((l, i, all) => all.slice(0, i + 1).every((x) => /^│ {8}│/.test(x)))];
     const cell = rows.map((l) => l.split('│')[4]!.trim()).join(' ');
-    expect(cell).toBe('DNS timeout: cloudflare; ok 40ms: cloudflare-se…, cloudflare-doh');
+    expect(cell).toBe('cloudflare: DNS timeout; cloudflare-se…, cloudflare-doh: ok 40ms');
     // Agreeing operators show one result.
     expect(lines.find((l) => l.startsWith('│ news'))).toMatch(/│ ok 40ms +│ ok 40ms +│ ok 40ms +│ ok 40ms +│/);
   });

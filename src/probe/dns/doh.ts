@@ -6,6 +6,7 @@ import type { Agent } from 'undici';
 import type { DnsType, DohResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
+import { dohStatusCode } from '../../util/errors.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -100,7 +101,7 @@ export async function exchangeDoh(
     async (response): Promise<Exchange> => {
       if (response.statusCode !== 200) {
         discardBody(response.body);
-        return failure('network-error', `HTTP_${response.statusCode}`, `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
+        return failure('network-error', dohStatusCode(response.statusCode), `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
       }
       const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
       if (!bytes) return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
