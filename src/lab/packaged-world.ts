@@ -1,0 +1,136 @@
+// The packaged probes.yaml's own internet, inside a network namespace (netns.ts), so the first screen a new user
+// sees can be run and pinned: its seven resolvers on their operators' real addresses (1.1.1.1, 8.8.8.8, 9.9.9.9
+// over UDP and TCP; cloudflare-dns.com, dns.google and dns.quad9.net over DoH), the host's own resolver in
+// /etc/resolv.conf, and its thirteen sites on their real names. Every fact here is one the tool reads elsewhere:
+// each site's address lies in its provider's published ranges (src/fingerprint/ranges/snapshot.json, which cites
+// each list), its CNAME chain ends under a suffix its provider's catalog entry cites, and it answers with its
+// provider's healthy response from the lab corpus (src/lab/corpus/, which cites each page). The names and the
+// resolvers are the packaged probes.yaml's. Nothing leaves the namespace: every address is an alias on its lo.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa } from './ca.js';
+import { corpusEntry } from './corpus/index.js';
+import { startDnsServer, type DnsZoneData } from './dns-server.js';
+import { startHttpServer } from './http-server.js';
+import { addAddresses, bindResolvConf, dnsBlocked, loopbackUp, shapeHost, type Shaping } from './netns.js';
+import type { EdgeRequest } from './personalities/types.js';
+
+/** The packaged default's sites: the host its URL names, its provider's corpus family, its address and chain. */
+export const PACKAGED_SITES = [
+  { name: 'cloudflare', host: 'www.cloudflare.com', corpus: 'cloudflare', address: '104.16.123.96', chain: [], ns: ['ns3.cloudflare.com', 'ns4.cloudflare.com'] },
+  { name: 'discord', host: 'discord.com', corpus: 'cloudflare', address: '162.159.138.232', chain: [], ns: ['gabe.ns.cloudflare.com', 'sima.ns.cloudflare.com'] },
+  { name: 'medium', host: 'medium.com', corpus: 'cloudflare', address: '162.159.152.4', chain: [], ns: ['alina.ns.cloudflare.com', 'kip.ns.cloudflare.com'] },
+  { name: 'reddit', host: 'www.reddit.com', corpus: 'fastly', address: '151.101.1.140', chain: ['reddit.map.fastly.net'], ns: ['ns-557.awsdns-05.net', 'ns-1029.awsdns-00.org'] },
+  { name: 'pypi', host: 'pypi.org', corpus: 'fastly', address: '151.101.64.223', chain: [], ns: ['ns-1171.awsdns-18.org', 'ns-666.awsdns-19.net'] },
+  { name: 'guardian', host: 'www.theguardian.com', corpus: 'fastly', address: '151.101.129.111', chain: ['dualstack.guardian.map.fastly.net'], ns: ['ns-1513.awsdns-61.org', 'ns-374.awsdns-46.com'] },
+  { name: 'apple', host: 'www.apple.com', corpus: 'akamai', address: '23.38.164.47', chain: ['www.apple.com.edgekey.net', 'e6858.dscx.akamaiedge.net'], ns: ['a.ns.apple.com', 'b.ns.apple.com'] },
+  { name: 'microsoft', host: 'www.microsoft.com', corpus: 'akamai', address: '23.52.181.110', chain: ['www.microsoft.com-c-3.edgekey.net', 'e13678.dscb.akamaiedge.net'], ns: ['ns1-39.azure-dns.com', 'ns2-39.azure-dns.net'] },
+  { name: 'aws', host: 'aws.amazon.com', corpus: 'cloudfront', address: '13.32.121.48', chain: ['dr49lng3n1n2s.cloudfront.net'], ns: ['ns1.amzndns.com', 'ns2.amzndns.org'] },
+  { name: 'imdb', host: 'www.imdb.com', corpus: 'cloudfront', address: '13.224.97.51', chain: ['d1ykn9xy4g3bka.cloudfront.net'], ns: ['ns1.amzndns.com', 'ns2.amzndns.org'] },
+  { name: 'azure', host: 'azure.microsoft.com', corpus: 'azure-front-door', address: '13.107.213.41', chain: ['azure-microsoft-com.azurefd.net'], ns: ['ns1-39.azure-dns.com', 'ns2-39.azure-dns.net'] },
+  { name: 'google', host: 'www.google.com', corpus: 'google', address: '142.250.185.100', chain: [], ns: ['ns1.google.com', 'ns2.google.com'] },
+  { name: 'youtube', host: 'www.youtube.com', corpus: 'google', address: '142.250.185.110', chain: ['youtube-ui.l.google.com'], ns: ['ns1.google.com', 'ns2.google.com'] },
+] as const;
+
+/** The packaged resolvers' servers: plain DNS on its published addresses, DoH on the name its URL uses. */
+const OPERATORS = [
+  { provider: 'cloudflare', udp: '1.1.1.1', doh: { name: 'cloudflare-dns.com', address: '104.16.248.249' } },
+  { provider: 'google', udp: '8.8.8.8', doh: { name: 'dns.google', address: '8.8.8.8' } },
+  { provider: 'quad9', udp: '9.9.9.9', doh: { name: 'dns.quad9.net', address: '9.9.9.9' } },
+] as const;
+/** The host's own resolver (an ISP's), in /etc/resolv.conf: the packaged "system" resolver. */
+const SYSTEM_RESOLVER = '192.168.53.53';
+
+export type PackagedFault =
+  /** Cloudflare's edge answers every request with its own 500 page (as on 2025-11-18). */
+  | 'cloudflare-edge-5xx'
+  /** Cloudflare's resolver goes dark on every transport: 1.1.1.1 drops port 53, its DoH answers 503. */
+  | 'cloudflare-resolver-down';
+
+export interface PackagedWorld {
+  /** The lab CA's certificate: trust it with NODE_EXTRA_CA_CERTS, as a real host trusts the public CAs. */
+  caPath: string;
+  close(): Promise<void>;
+}
+
+function zoneData(): DnsZoneData {
+  const records: DnsZoneData['records'] = {};
+  const zones = new Set<string>();
+  for (const site of PACKAGED_SITES) {
+    const zone = site.host.split('.').slice(-2).join('.');
+    zones.add(zone);
+    records[zone] = { ...records[zone], NS: [...site.ns] };
+    const names = [site.host, ...site.chain];
+    names.forEach((name, i) => {
+      const next = names[i + 1];
+      records[name] = next ? { CNAME: next } : { A: [site.address] };
+      // Each chain name's zone is known to the lab server too, so its NS walk ends somewhere.
+      zones.add(name.split('.').slice(-2).join('.'));
+    });
+  }
+  for (const operator of OPERATORS) {
+    records[operator.doh.name] = { A: [operator.doh.address] };
+    zones.add(operator.doh.name.split('.').slice(-2).join('.'));
+  }
+  return { records, zones: [...zones] };
+}
+
+/** Start the packaged default's internet: call inside a namespace made by runInNamespace. */
+export async function startPackagedWorld(fault: PackagedFault | null = null): Promise<PackagedWorld> {
+  loopbackUp();
+  const dir = mkdtempSync(join(tmpdir(), 'outage-probe-packaged-'));
+  const ca = createCa();
+  const caPath = join(dir, 'ca.pem');
+  writeFileSync(caPath, ca.cert);
+  const dohAddresses = OPERATORS.map((o) => o.doh.address).filter((a) => !OPERATORS.some((o) => o.udp === a));
+  addAddresses([...OPERATORS.map((o) => o.udp), ...dohAddresses, SYSTEM_RESOLVER, ...PACKAGED_SITES.map((s) => s.address)]);
+  bindResolvConf([SYSTEM_RESOLVER], { timeoutSeconds: 1, attempts: 1 });
+
+  const data = zoneData();
+  const closers: Array<{ close(): Promise<void> | void }> = [];
+  const shapings: Shaping[] = [];
+  try {
+    const cloudflareDown = fault === 'cloudflare-resolver-down';
+    for (const operator of OPERATORS) {
+      const dohFails = cloudflareDown && operator.provider === 'cloudflare';
+      const doh = { ...ca.issue([operator.doh.name]), port: 443 };
+      if (operator.doh.address === operator.udp) {
+        closers.push(await startDnsServer({ host: operator.udp, port: 53, data, doh, ...(dohFails ? { dohStatus: () => 503 } : {}) }));
+      } else {
+        closers.push(await startDnsServer({ host: operator.udp, port: 53, data }));
+        closers.push(await startDnsServer({ host: operator.doh.address, port: 53, data, doh, ...(dohFails ? { dohStatus: () => 503 } : {}) }));
+      }
+    }
+    closers.push(await startDnsServer({ host: SYSTEM_RESOLVER, port: 53, data }));
+    for (const site of PACKAGED_SITES) {
+      const failing = fault === 'cloudflare-edge-5xx' && site.corpus === 'cloudflare';
+      const entry = corpusEntry(`${site.corpus}/${failing ? '500' : 'healthy'}`);
+      closers.push(
+        await startHttpServer({
+          host: site.address,
+          port: 443,
+          tls: ca.issue([site.host]),
+          handler: (req) => {
+            const request: EdgeRequest = { host: site.host, path: req.path, method: req.method, userAgent: req.headers['user-agent'] ?? '', httpVersion: '1.1', edgeIndex: 0, pop: null, now: new Date() };
+            const answer = entry.respond(request);
+            return { kind: 'respond', status: answer.status, headers: answer.headers, body: answer.body };
+          },
+        }),
+      );
+    }
+    // 2025-07-14: Cloudflare's resolver addresses withdrawn; here its port 53 drops and its DoH answers 503.
+    if (cloudflareDown) shapings.push(shapeHost(dnsBlocked(['1.1.1.1'], 'drop')));
+  } catch (err) {
+    await Promise.all(closers.map((c) => c.close()));
+    throw err;
+  }
+  return {
+    caPath,
+    async close() {
+      for (const s of shapings) s.undo();
+      await Promise.all(closers.map((c) => c.close()));
+    },
+  };
+}

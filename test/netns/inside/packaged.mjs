@@ -1,0 +1,29 @@
+// Inside a fresh namespace: start the packaged default's internet (src/lab/packaged-world.ts), optionally broken,
+// and run the real binary with no --config from a directory with no probes.yaml — the packaged default, as the
+// README's quick start runs it — once for people (the table, 100 columns when stdout is no terminal) and once as
+// --json. argv[2]: JSON { fault?: string | null }.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startPackagedWorld } from '../../../dist/lab/packaged-world.js';
+import { insideNamespace, OUTAGE_PROBE_BIN, runProcess } from '../../../dist/lab/netns.js';
+
+const spec = JSON.parse(process.argv[2]);
+
+await insideNamespace(async () => {
+  const world = await startPackagedWorld(spec.fault ?? null);
+  try {
+    const cwd = mkdtempSync(join(tmpdir(), 'outage-probe-quickstart-'));
+    const env = { ...process.env, NODE_EXTRA_CA_CERTS: world.caPath, NO_COLOR: '1', HOME: cwd, XDG_CACHE_HOME: join(cwd, '.cache') };
+    const table = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check'], { cwd, env, timeoutMs: 60_000 });
+    const json = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check', '--json'], { cwd, env, timeoutMs: 60_000 });
+    let report = null;
+    try {
+      report = JSON.parse(json.stdout);
+    } catch {}
+    return { table: { code: table.code, stdout: table.stdout, stderr: table.stderr }, json: { code: json.code, stderr: json.stderr }, report };
+  } finally {
+    await world.close();
+  }
+});

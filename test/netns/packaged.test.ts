@@ -1,0 +1,106 @@
+// The first screen a new user sees: `outage-probe check` with the packaged probes.yaml (seven resolvers: the host's
+// own and three operators over UDP and DoH; thirteen sites on six providers), run by the real binary against that
+// config's own internet inside a network namespace (src/lab/packaged-world.ts: every resolver on its operator's
+// real address or DoH name, every site on its real name and an address in its provider's published ranges). The
+// table must show the resolvers side by side within 100 columns, lead with the verdict, and name each site's
+// provider; one operator's outage must be one incident naming all its resolvers.
+
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { PACKAGED_SITES } from '../../src/lab/packaged-world.js';
+import { namespaceSupport, runInNamespace, skipReason } from '../../src/lab/netns.js';
+
+const PACKAGED = fileURLToPath(new URL('./inside/packaged.mjs', import.meta.url));
+
+interface PackagedRun {
+  table: { code: number | null; stdout: string; stderr: string };
+  json: { code: number | null; stderr: string };
+  report: Report | null;
+}
+
+async function packaged(fault: string | null): Promise<PackagedRun> {
+  const run = await runInNamespace(PACKAGED, { args: [JSON.stringify({ fault })], timeoutMs: 120_000 });
+  expect(run.error).toBeUndefined();
+  const value = run.value as PackagedRun;
+  for (const stderr of [value.table.stderr, value.json.stderr]) {
+    expect(stderr).not.toMatch(/^\s+at |internal error/m);
+  }
+  expect(value.report, value.json.stderr).not.toBeNull();
+  console.log(value.table.stdout);
+  return value;
+}
+
+/** The note lines below the table that start with `status`, each with its wrapped continuation joined. */
+function notes(lines: string[], status: string): string[] {
+  const found: string[] = [];
+  lines.forEach((line, i) => {
+    if (!line.startsWith(`${status} `)) return;
+    let text = line;
+    for (let j = i + 1; j < lines.length && lines[j]!.startsWith('    '); j++) text += ` ${lines[j]!.trim()}`;
+    found.push(text);
+  });
+  return found;
+}
+
+const EDGE_OF: Record<string, string> = { cloudflare: 'Cloudflare', fastly: 'Fastly', akamai: 'Akamai', cloudfront: 'Amazon CloudFront', 'azure-front-door': 'Azure Front Door', google: 'Google' };
+const reason = skipReason('the packaged default in its own namespace', namespaceSupport());
+
+describe.skipIf(reason !== null)('the packaged default, against its own internet', () => {
+  it('healthy: the verdict first, seven resolvers side by side in 100 columns, every site ok on its provider', async () => {
+    const { table, report } = await packaged(null);
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(lines[0]).toMatch(/^✔ All 13 sites ok/);
+    // The header row: one column per operator (UDP and DoH agree, so they share it), never one "Resolvers" column.
+    const header = lines.find((l) => /^│ Site\s/.test(l))!;
+    expect(header).not.toMatch(/Resolvers/);
+    for (const operator of ['system', 'Cloudflare', 'Google', 'Quad9']) expect(header).toContain(operator);
+    for (const site of PACKAGED_SITES) expect(lines.some((l) => l.startsWith(`│ ${site.name} `))).toBe(true);
+    expect(report!.verdict).toBe('ok');
+    expect(report!.resolvers.map((r) => r.name)).toEqual(['system', 'cloudflare', 'google', 'quad9', 'cloudflare-doh', 'google-doh', 'quad9-doh']);
+    // Each site is read as its provider's (its headers, its CNAME chain, its address in the published ranges).
+    const edges = Object.fromEntries(report!.sites.map((s) => [s.name, s.providers.find((p) => p.layer === 'edge')?.provider ?? null]));
+    expect(edges).toEqual(Object.fromEntries(PACKAGED_SITES.map((s) => [s.name, EDGE_OF[s.corpus]])));
+    // Every resolver answered every site.
+    for (const site of report!.sites) expect([site.name, site.status]).toEqual([site.name, 'ok']);
+  }, 150_000);
+
+  it("Cloudflare's edge answers 500: one Cloudflare edge incident over its three sites leads, in 100 columns, exit 2", async () => {
+    const { table, report } = await packaged('cloudflare-edge-5xx');
+    expect(table.code).toBe(2);
+    const lines = table.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(lines[0]).toMatch(/^⚠ Cloudflare edge incident: 3 of 3 Cloudflare-fronted sites fail/);
+    // Failing through all seven resolvers is said so, not by listing seven names.
+    expect(table.stdout).toMatch(/Cloudflare failing at FRA via every\s+resolver/);
+    expect(table.stdout).not.toMatch(/via resolvers cloudflare, cloudflare-doh/);
+    expect(notes(lines, 'down')).toEqual(['down cloudflare, discord, medium: part of the Cloudflare edge incident; every attempt fails: 1 http-error 500']);
+    expect(report!.incidents.map((i) => [i.provider, i.layer, [...i.sites].sort()])).toEqual([['Cloudflare', 'edge', ['cloudflare', 'discord', 'medium']]]);
+    const status = Object.fromEntries(report!.sites.map((s) => [s.name, s.status]));
+    for (const site of PACKAGED_SITES) expect([site.name, status[site.name]]).toEqual([site.name, site.corpus === 'cloudflare' ? 'down' : 'ok']);
+  }, 150_000);
+
+  it("Cloudflare's resolver is dark on UDP and DoH: one resolver incident naming both, no site down, the table still fits", async () => {
+    const { table, report } = await packaged('cloudflare-resolver-down');
+    expect(table.code).toBe(2);
+    const lines = table.stdout.trimEnd().split('\n');
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    expect(lines[0]).toMatch(/Cloudflare/);
+    const incidents = report!.incidents.map((i) => ({ layer: i.layer, provider: i.provider, resolvers: [...(i.resolvers ?? [])].sort() }));
+    expect(incidents).toEqual([{ layer: 'resolver', provider: 'Cloudflare', resolvers: ['cloudflare', 'cloudflare-doh'] }]);
+    // Its DoH server answered 503: said as such, not as a network error.
+    expect(report!.incidents[0]!.summary).toMatch(/^Cloudflare resolvers cloudflare, cloudflare-doh failing: timeout\/HTTP 503 for 13 of 13 names/);
+    // Every site is still reached through the other resolvers.
+    expect(report!.sites.filter((s) => s.status === 'down').map((s) => s.name)).toEqual([]);
+    // The operator's column names each transport's failure; its DoH server answered, with a status, not "unreachable".
+    const row = lines.find((l) => l.startsWith('│ reddit '))!;
+    const rows = [row, ...lines.slice(lines.indexOf(row) + 1).filter((l, i, all) => all.slice(0, i + 1).every((x) => /^│ {12}│/.test(x)))];
+    expect(rows.map((l) => l.split('│')[4]!.trim()).join(' ')).toBe('UDP: DNS timeout; DoH: HTTP 503');
+    // The thirteen degraded sites share one note line, not thirteen.
+    const degraded = notes(lines, 'degraded');
+    expect(degraded).toHaveLength(1);
+    expect(degraded[0]).toMatch(/^degraded cloudflare, discord, medium, reddit, pypi, guardian \+7 more: part of the Cloudflare resolver incident/);
+  }, 150_000);
+});
