@@ -418,6 +418,11 @@ export interface SampleStats {
   outcomes: AttemptOutcome[];
 }
 
+/** The attempt's samples saw it fail and succeed within one run: its failure comes and goes (it flaps). */
+export function samplesFlapped(stats: SampleStats | null): boolean {
+  return stats !== null && stats.failures > 0 && stats.failures < stats.samples;
+}
+
 // ───────────────────────────── correlate / report ─────────────────────────────
 
 /** untested: every attempt was one this host could not make (no route for the family, a blocked resolver). */

@@ -8,7 +8,7 @@ import type { Config, Incident, Report } from '../model.js';
 import { closestMatch } from '../config/suggest.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
 import { fileError } from '../util/safe-file.js';
-import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
+import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Flapping, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
 import { LabStartError, startWorld, type World } from '../lab/world.js';
 import { checkNotifyUrls, inputErrorExit, loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
 import { notify } from './cron.js';
@@ -223,6 +223,19 @@ export async function serveDrill(name: string | undefined, io: CheckIo, signal: 
 /** The cron loop a timeline rehearses: the world healed, then broken for two runs, then healed again. */
 export const TIMELINE: ReadonlyArray<'healed' | 'broken'> = ['healed', 'broken', 'broken', 'healed', 'healed'];
 
+const FLAP_SAMPLES = 3;
+
+/** The scenario's flapping, when any of its faults flaps (the longest period). */
+function flappingOf(scenario: Scenario): Flapping | null {
+  const faults = [...Object.values(scenario.faults.edges), ...Object.values(scenario.faults.sites)];
+  return faults.map((f) => f.flapping).filter((f): f is Flapping => f !== null).sort((a, b) => b.periodMs - a.periodMs)[0] ?? null;
+}
+
+/** Samples at 0, 3/8 and 3/4 of the period: the first in the failing phase, the last in the recovered one (fail ≤ 3/4). */
+function flapSampleInterval(flap: Flapping): number {
+  return Math.round((flap.periodMs * 3) / 8);
+}
+
 const NO_FAULTS: Scenario['faults'] = { network: 'up', resolvers: {}, dnsHosts: {}, edges: {}, sites: {}, origins: {}, pops: {}, records: {}, zones: {} };
 
 /**
@@ -242,6 +255,10 @@ export async function runTimeline(name: string | undefined, options: DrillOption
   }
   say(io, `${scenario.name}: ${scenario.description}`);
   say(io, `timeline: ${TIMELINE.join(' → ')}, each run compared with the one before as check --state compares them`);
+  const flap = flappingOf(scenario);
+  if (flap !== null && options.samples === undefined && options.interval === undefined) {
+    say(io, `its fault flaps (failing ${Math.round(flap.failFraction * 100)} % of every ${flap.periodMs / 1000} s): each broken run takes ${FLAP_SAMPLES} samples ${flapSampleInterval(flap) / 1000} s apart, as --samples would`);
+  }
   let state: RunState | null = null;
   let notifications = 0;
   let run = 0;
@@ -260,6 +277,11 @@ export async function runTimeline(name: string | undefined, options: DrillOption
         config = loadCheckConfig([], { ...options, resolver: options.resolver ?? [], config: world.configPath });
       } catch (err) {
         return inputErrorExit(err, io);
+      }
+      // A flapping fault comes and goes faster than the runs do: each broken run samples it as --samples would, so
+      // the run itself sees the failure come and go (unless --samples / --interval say otherwise).
+      if (stretch.phase === 'broken' && flap !== null && options.samples === undefined && options.interval === undefined) {
+        config = { ...config, attribution: { ...config.attribution, samples: FLAP_SAMPLES, intervalMs: flapSampleInterval(flap) } };
       }
       for (let i = 0; i < stretch.runs; i++) {
         if (io.signal?.aborted) return signalExitCode(io.signal.reason);

@@ -9,7 +9,7 @@
 //   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls).
 // A single site's origin or own failure never makes an incident.
 
-import type { Attempt, DnsAnswer, Incident, IncidentKind, Layer, ResolverSpec, SiteReport } from '../model.js';
+import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
@@ -410,7 +410,7 @@ function groupIncident(g: Group, onProvider: SiteFacts[], controls: SiteFacts[])
   const originsFine = g.sites.filter((s) => s.report.attempts.some((a) => a.path === 'origin' && a.outcome === 'ok'));
   const selfTests = g.attempts.filter((a) => a.selfTest !== null);
   const selfTestUp = selfTests.filter((a) => a.selfTest!.ok);
-  const flapping = g.attempts.filter((a) => a.samples && a.samples.failures < a.samples.samples);
+  const flapping = g.attempts.filter((a) => samplesFlapped(a.samples));
   const someWork = g.sites.some((s) => s.report.status === 'degraded');
   const partial = someWork || g.sites.length < onProvider.length || flapping.length > 0;
   // An edge reading that rests only on undocumented causes is less sure than one the provider's pages state.

@@ -124,13 +124,15 @@ export function incidentResolved(incident: Incident, since: string | null, at: s
 }
 
 /** Back soon after it was announced resolved: one alert now, none per change until it is stable. */
-export function incidentFlapping(incident: Incident, at: string, vantage: string): ChangeEvent {
+/** `withinRun`: this run's own samples saw it fail and recover (--samples), rather than earlier runs seeing it return. */
+export function incidentFlapping(incident: Incident, at: string, vantage: string, withinRun = false): ChangeEvent {
+  const how = withinRun ? 'comes and goes within one run (its samples failed and recovered)' : 'is back soon after it resolved';
   return {
     type: 'incident-flapping',
     at,
     vantage,
     incident: eventIncident(incident, incident.since),
-    text: line(`:large_orange_circle: flapping: ${headline(incident)} is back soon after it resolved; no more alerts until it is stable (${plural(incident.sites.length, 'site')}: ${incident.sites.join(', ')}) (from ${vantage})`),
+    text: line(`:large_orange_circle: flapping: ${headline(incident)} ${how}; no more alerts until it is stable (${plural(incident.sites.length, 'site')}: ${incident.sites.join(', ')}) (from ${vantage})`),
   };
 }
 
@@ -145,13 +147,14 @@ export function incidentOngoing(incident: Incident, at: string, vantage: string)
   };
 }
 
-export function siteFlapping(site: SiteReport, at: string, vantage: string): ChangeEvent {
+export function siteFlapping(site: SiteReport, at: string, vantage: string, withinRun = false): ChangeEvent {
+  const how = withinRun ? `is ${site.status}, failing and recovering within one run` : `is ${site.status} again soon after it recovered`;
   return {
     type: 'site-flapping',
     at,
     vantage,
     site: eventSite(site, site.since),
-    text: line(`:large_orange_circle: flapping: ${site.name} is ${site.status} again soon after it recovered; no more alerts until it is stable (from ${vantage})`),
+    text: line(`:large_orange_circle: flapping: ${site.name} ${how}; no more alerts until it is stable (from ${vantage})`),
   };
 }
 

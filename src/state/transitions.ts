@@ -8,7 +8,7 @@
 // nothing: no events, and the remembered incidents and site verdicts are carried over as they were. Otherwise
 // a dropped Wi-Fi would page "13 sites down", then "13 sites recovered".
 
-import { REMEMBERED_EVIDENCE, type Delegation, type Incident, type ProviderChange, type Report, type ServedBaseline, type SiteProvider, type SiteReport, type StateInfo } from '../model.js';
+import { REMEMBERED_EVIDENCE, samplesFlapped, type Delegation, type Incident, type ProviderChange, type Report, type ServedBaseline, type SiteProvider, type SiteReport, type StateInfo } from '../model.js';
 import { incidentFlapping, incidentOngoing, incidentOpened, incidentResolved, providerChanged, siteDown, siteFlapping, siteOngoing, siteRecovered, type ChangeEvent } from '../notify/events.js';
 import type { AlertMark, AlertSettings } from '../model.js';
 import { STATE_SCHEMA, type AlertStreak, type RunState, type StoredIncident, type StoredSite } from './store.js';
@@ -55,9 +55,10 @@ export function compareRuns(
     };
   }
 
-  const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage, alerts);
+  const flapped = new Set(report.sites.filter((s) => s.attempts.some((a) => samplesFlapped(a.samples))).map((s) => s.name));
+  const incidents = compareIncidents(previous?.incidents ?? {}, report.incidents, now, report.vantage, alerts, flapped);
   const inIncidents = new Set(report.incidents.flatMap((i) => i.sites));
-  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage, inIncidents, alerts);
+  const sites = compareSites(previous?.sites ?? {}, report.sites, now, report.vantage, inIncidents, alerts, flapped);
   const changes = providerChanges(previous?.stacks ?? {}, report.sites);
   return {
     report: { ...report, incidents: incidents.current, resolvedIncidents: incidents.resolved, sites: sites.current, state, providerChanges: changes },
@@ -84,9 +85,16 @@ export function nextStreak(
   failingNow: boolean,
   alerts: AlertSettings,
   at: string,
+  flappedWithinRun = false,
 ): { streak: AlertStreak; announce: Announcement | null; mark: AlertMark | null } {
   const prev: AlertStreak = before ?? { failing: 0, passing: 0, alerted: false, failingSince: null };
   const window = alerts.flapWindow;
+  if (failingNow && flappedWithinRun && !prev.flapping && (prev.alerted || prev.failing + 1 >= alerts.failureThreshold)) {
+    // This run's own samples saw it fail and recover (--samples): flapping already, announced once as such
+    // rather than as opened now and resolved at its next good sample.
+    const streak: AlertStreak = { failing: prev.failing + 1, passing: 0, alerted: true, failingSince: prev.failingSince ?? at, flapping: true, changes: 2, announcedAt: at };
+    return { streak, announce: 'flapping', mark: { state: 'flapping', changes: 2 } };
+  }
   if (prev.flapping) {
     const changes = (prev.changes ?? 0) + (failingNow !== prev.failing > 0 ? 1 : 0);
     const streak: AlertStreak = { ...prev, failing: failingNow ? prev.failing + 1 : 0, passing: failingNow ? 0 : prev.passing + 1, changes };
@@ -151,7 +159,8 @@ function siteStreak(seen: StoredSite): AlertStreak {
   return seen.streak ?? (seen.status === 'ok' ? { failing: 0, passing: 1, alerted: false, failingSince: null } : { failing: 1, passing: 0, alerted: true, failingSince: seen.since });
 }
 
-function compareIncidents(before: Record<string, StoredIncident>, now: Incident[], at: string, vantage: string, alerts: AlertSettings) {
+/** `flapped`: the sites whose samples saw their failure come and go within this run. */
+function compareIncidents(before: Record<string, StoredIncident>, now: Incident[], at: string, vantage: string, alerts: AlertSettings, flapped: ReadonlySet<string>) {
   const current: Incident[] = [];
   const events: ChangeEvent[] = [];
   const stored: Record<string, StoredIncident> = {};
@@ -161,10 +170,11 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
     // Still open (or failing last run): the same incident. Only remembered as resolved a few runs ago: a new one.
     const continuing = seen !== undefined && (previous!.alerted || previous!.failing > 0);
     const since = continuing ? seen.since : at;
-    const { streak, announce, mark } = nextStreak(previous, true, alerts, at);
+    const withinRun = incident.sites.some((name) => flapped.has(name));
+    const { streak, announce, mark } = nextStreak(previous, true, alerts, at, withinRun);
     const marked: Incident = { ...incident, change: continuing ? 'ongoing' : 'new', since, ...(mark ? { alert: mark } : {}) };
     if (announce === 'failing') events.push(incidentOpened(marked, at, vantage));
-    if (announce === 'flapping') events.push(incidentFlapping(marked, at, vantage));
+    if (announce === 'flapping') events.push(incidentFlapping(marked, at, vantage, withinRun));
     if (announce === 'ongoing') events.push(incidentOngoing(marked, at, vantage));
     current.push(marked);
     // The alert mark is this run's; the streak is what is remembered of it.
@@ -191,7 +201,7 @@ function compareIncidents(before: Record<string, StoredIncident>, now: Incident[
   return { current, resolved, events, stored };
 }
 
-function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string, inIncidents: ReadonlySet<string>, alerts: AlertSettings) {
+function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at: string, vantage: string, inIncidents: ReadonlySet<string>, alerts: AlertSettings, flapped: ReadonlySet<string>) {
   const current: SiteReport[] = [];
   const events: ChangeEvent[] = [];
   const stored: Record<string, StoredSite> = {};
@@ -216,11 +226,12 @@ function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at:
       marked = { ...site, change: null, since: seen?.since ?? at };
     }
     const previousStreak = seen ? siteStreak(seen) : undefined;
-    const { streak, announce, mark } = nextStreak(previousStreak, failing, alerts, at);
+    const withinRun = flapped.has(site.name);
+    const { streak, announce, mark } = nextStreak(previousStreak, failing, alerts, at, withinRun);
     if (mark) marked = { ...marked, alert: mark };
     if (announce === 'failing') events.push(siteDown(marked, at, vantage));
     if (announce === 'resolved') events.push(siteRecovered(marked, previousStreak?.failingSince ?? seen?.since ?? null, at, vantage));
-    if (announce === 'flapping') events.push(siteFlapping(marked, at, vantage));
+    if (announce === 'flapping') events.push(siteFlapping(marked, at, vantage, withinRun));
     if (announce === 'ongoing') events.push(siteOngoing(marked, at, vantage));
     current.push(marked);
     const served = inIncidents.has(site.name) ? undefined : servedBaseline(site);

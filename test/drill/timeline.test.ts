@@ -34,6 +34,28 @@ describe('drill --timeline', () => {
     expect(hook.received.map((p) => p.events.filter((e) => e.type.startsWith('incident-')).map((e) => e.type))).toEqual([['incident-opened'], ['incident-resolved']]);
   }, 150_000);
 
+  // The "done when": the flapping 2025-11-18 world makes one opened incident marked flapping and at most two
+  // notifications over the timeline. Its fault comes and goes every 8 s, faster than the runs: each broken run takes
+  // three samples 3 s apart, so the run itself sees it fail and recover.
+  it('cloudflare-2025-11-18: one incident, marked flapping from its first run, and one notification', async () => {
+    const run = await runCli(['drill', 'cloudflare-2025-11-18', '--timeline', '--notify', hook.url], { timeoutMs: 120_000 });
+    expect(run.stderr).not.toMatch(/^\s+at |internal error/m);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(/its fault flaps \(failing 50 % of every 8 s\): each broken run takes 3 samples 3 s apart/);
+    const runs = run.stdout.split(/^(?=run \d)/m).filter((r) => r.startsWith('run'));
+    expect(runs[1]).toMatch(/incident new \(flapping, 2 changes\): provider:Cloudflare:edge/);
+    expect(runs[1]).toMatch(/:large_orange_circle: flapping: Cloudflare edge incident.* comes and goes within one run/);
+    // One incident over the whole timeline, and no resolved event while it is not yet stable.
+    const ids = new Set([...run.stdout.matchAll(/incident \w+ \([^)]*\): (\S+)/g)].map((m) => m[1]));
+    expect([...ids]).toEqual(['provider:Cloudflare:edge']);
+    const notified = Number(/^outage-probe drill: (\d+) notifications? over 5 runs$/m.exec(run.stderr)![1]);
+    expect(notified).toBeGreaterThanOrEqual(1);
+    expect(notified).toBeLessThanOrEqual(2);
+    const incidentEvents = hook.received.slice(-notified).flatMap((p) => p.events.filter((e) => e.type.startsWith('incident-')).map((e) => e.type));
+    expect(incidentEvents[0]).toBe('incident-flapping');
+    expect(incidentEvents).not.toContain('incident-opened');
+  }, 150_000);
+
   it('the alert flags apply: with --failure-threshold 2 the outage opens on its second broken run', async () => {
     const run = await runCli(['drill', 'dyn-2016-10-21', '--timeline', '--failure-threshold', '2'], { timeoutMs: 120_000 });
     const runs = run.stdout.split(/^(?=run \d)/m).filter((r) => r.startsWith('run'));

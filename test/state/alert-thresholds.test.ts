@@ -3,7 +3,7 @@
 // notifies nothing more: the 2025-11-18 outage failed and recovered every few minutes for hours.
 
 import { describe, expect, it } from 'vitest';
-import type { AlertSettings, Report } from '../../src/model.js';
+import type { AlertSettings, Attempt, Report } from '../../src/model.js';
 import { compareRuns } from '../../src/state/transitions.js';
 import type { RunState } from '../../src/state/store.js';
 import { incident, report, siteReport } from './reports.js';
@@ -115,6 +115,24 @@ describe('flapping and reminders', () => {
     // Once it has resolved for good, a return only after flapWindow runs is a plain new incident.
     const later = replayWith([outage, healthy, healthy, healthy, healthy, healthy, healthy, outage], AT_ONCE);
     expect(later.map(types).at(-1)).toEqual(['incident-opened']);
+  });
+
+  it("a failure this run's own samples saw come and go is flapping at once: one flapping event, no opened, and no resolved at its next good run", () => {
+    // --samples 3: shop failed 2 of 3 samples, recovering in between.
+    const sampled = () => {
+      const r = outage();
+      const shop = r.sites.find((s) => s.name === 'shop')!;
+      const attempts = shop.attempts.map((a) => ({ ...a, samples: { samples: 3, failures: 2, failureRate: 0.67, outcomes: ['http-error', 'ok', 'http-error'] as Attempt['outcome'][] } }));
+      return { ...r, sites: r.sites.map((s) => (s.name === 'shop' ? { ...shop, attempts } : s)) };
+    };
+    const runs = replayWith([healthy, sampled, outage, healthy, healthy], AT_ONCE);
+    expect(runs.map(types)).toEqual([[], ['incident-flapping'], [], [], []]);
+    expect(runs[1]!.report.incidents[0]!.alert).toEqual({ state: 'flapping', changes: 2 });
+    expect(runs[1]!.events.find((e) => e.type === 'incident-flapping')!.text).toMatch(/comes and goes within one run \(its samples failed and recovered\)/);
+    expect(runs[1]!.events.filter((e) => e.site).map((e) => `${e.type}:${e.site!.name}`)).toEqual(['site-flapping:shop', 'site-down:blog']);
+    // Failure thresholds still hold: with failureThreshold 2 the first sampled run is pending, the second announces it flapping.
+    const damped = replayWith([sampled, sampled], { ...AT_ONCE, failureThreshold: 2 });
+    expect(damped.map(types)).toEqual([[], ['incident-flapping']]);
   });
 
   it('a flapping incident that settles on failing is announced once more as ongoing, then as open', () => {
