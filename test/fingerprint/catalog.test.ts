@@ -1,5 +1,5 @@
 // The catalog is data: check that it is well-formed, so a bad edit fails here and not in a run.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { describe, it, expect } from 'vitest';
 import { BUILTIN_PROVIDERS } from '../../src/fingerprint/catalog/index.js';
 import { SNAPSHOT } from '../../src/fingerprint/ranges/load.js';
@@ -81,7 +81,9 @@ describe('per-provider data lives in the catalog', () => {
 });
 
 describe('snapshot.json', () => {
-  it('is dated and every prefix parses', () => {
+  it('is dated and every prefix parses; the shipped file stays small (packed: prefixes grouped by region and service)', () => {
+    expect(statSync(new URL('../../src/fingerprint/ranges/snapshot.json', import.meta.url)).size).toBeLessThan(400_000);
+    expect(Object.values(SNAPSHOT.sets).reduce((n, set) => n + set.prefixes.length, 0)).toBe(12_146);
     expect(SNAPSHOT.takenAt).toBe('2026-12-04');
     for (const [id, set] of Object.entries(SNAPSHOT.sets)) {
       expect(set.takenAt, id).toMatch(/^\d{4}-\d{2}-\d{2}/);

@@ -26,7 +26,24 @@ export interface LoadedRanges {
   cacheProblem: string | null;
 }
 
-export const SNAPSHOT: RangeSnapshot = snapshotJson;
+/**
+ * snapshot.json is packed to keep the package small: each set's prefixes grouped by region and service, a group's
+ * prefixes one space-separated string (12,000 prefixes: 290 KB instead of 1.2 MB). The cache keeps the plain shape.
+ */
+interface PackedSnapshot {
+  takenAt: string;
+  sets: Record<string, Omit<RangeSet, 'prefixes'> & { groups: Array<{ region: string | null; service: string | null; prefixes: string }> }>;
+}
+
+export function unpackSnapshot(packed: PackedSnapshot): RangeSnapshot {
+  const sets: RangeSets = {};
+  for (const [id, { groups, ...set }] of Object.entries(packed.sets)) {
+    sets[id] = { ...set, prefixes: groups.flatMap((g) => g.prefixes.split(' ').filter(Boolean).map((prefix) => ({ prefix, region: g.region, service: g.service }))) };
+  }
+  return { takenAt: packed.takenAt, sets };
+}
+
+export const SNAPSHOT: RangeSnapshot = unpackSnapshot(snapshotJson);
 
 /** `$XDG_CACHE_HOME/outage-probe/ranges.json`, default `~/.cache/outage-probe/ranges.json`. */
 export function defaultCacheFile(env: NodeJS.ProcessEnv = process.env): string {
