@@ -55,6 +55,18 @@ describe('siteDependencies', () => {
     expect(deps.filter((d) => d.layer === 'tls-issuer').map((d) => d.provider)).toEqual(['Google Trust Services']);
   });
 
+  it("a site served straight from a cloud's published ranges is hosted there, in the prefix's region; a customer range is never an edge", () => {
+    for (const [address, provider, region] of [['34.1.208.7', 'Google', 'africa-south1'], ['15.181.232.9', 'AWS', 'us-east-1']] as const) {
+      const dns = [dnsAnswer({ resolver: 'alpha', values: [address] })];
+      const deps = siteDependencies(dns, [attempt({ address, resolvers: ['alpha'], httpStatus: 200, headers: { server: 'nginx' } })], catalog);
+      expect(deps.filter((d) => d.layer === 'edge')).toEqual([]);
+      expect(deps.filter((d) => d.layer === 'origin').map((d) => [d.provider, d.region])).toEqual([[provider, region]]);
+    }
+    // Google's own space (goog.json) is its edge.
+    const gfe = siteDependencies([dnsAnswer({ resolver: 'alpha', values: ['142.250.1.1'] })], [attempt({ address: '142.250.1.1', resolvers: ['alpha'], httpStatus: 200, headers: { server: 'nginx' } })], catalog);
+    expect(gfe.filter((d) => d.layer === 'edge').map((d) => d.provider)).toEqual(['Google']);
+  });
+
   it('hosting behind the edge from the origin path, with the region its headers name', () => {
     const origin = attempt({
       path: 'origin',
