@@ -31,6 +31,13 @@ async function packaged(fault: string | null): Promise<PackagedRun> {
   return value;
 }
 
+/** The output's lines, each within the 100 columns a report for people gets when stdout is no terminal. */
+function screenLines(stdout: string): string[] {
+  const lines = stdout.trimEnd().split('\n');
+  for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+  return lines;
+}
+
 /** The note lines below the table that start with `status`, each with its wrapped continuation joined. */
 function notes(lines: string[], status: string): string[] {
   const found: string[] = [];
@@ -50,8 +57,7 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
   it('healthy: the verdict first, seven resolvers side by side in 100 columns, every site ok on its provider', async () => {
     const { table, report } = await packaged(null);
     expect(table.code).toBe(0);
-    const lines = table.stdout.trimEnd().split('\n');
-    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    const lines = screenLines(table.stdout);
     expect(lines[0]).toMatch(/^✔ All 13 sites ok/);
     // The header row: one column per operator (UDP and DoH agree, so they share it), never one "Resolvers" column.
     const header = lines.find((l) => /^│ Site\s/.test(l))!;
@@ -70,8 +76,7 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
   it("Cloudflare's edge answers 500: one Cloudflare edge incident over its three sites leads, in 100 columns, exit 2", async () => {
     const { table, report } = await packaged('cloudflare-edge-5xx');
     expect(table.code).toBe(2);
-    const lines = table.stdout.trimEnd().split('\n');
-    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    const lines = screenLines(table.stdout);
     expect(lines[0]).toMatch(/^⚠ Cloudflare edge incident: 3 of 3 Cloudflare-fronted sites fail/);
     // Failing through all seven resolvers is said so, not by listing seven names.
     expect(table.stdout).toMatch(/Cloudflare failing at FRA via every\s+resolver/);
@@ -85,8 +90,7 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
   it("Cloudflare's resolver is dark on UDP and DoH: one resolver incident naming both, no site down, the table still fits", async () => {
     const { table, report } = await packaged('cloudflare-resolver-down');
     expect(table.code).toBe(2);
-    const lines = table.stdout.trimEnd().split('\n');
-    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100);
+    const lines = screenLines(table.stdout);
     expect(lines[0]).toMatch(/Cloudflare/);
     const incidents = report!.incidents.map((i) => ({ layer: i.layer, provider: i.provider, resolvers: [...(i.resolvers ?? [])].sort() }));
     expect(incidents).toEqual([{ layer: 'resolver', provider: 'Cloudflare', resolvers: ['cloudflare', 'cloudflare-doh'] }]);

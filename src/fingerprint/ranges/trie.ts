@@ -144,14 +144,8 @@ export function parsePrefix(text: string): ParsedPrefix | null {
   if (!address) return null;
   const max = address.family === 4 ? 32 : 128;
   if (lengthText === undefined) return { ...address, length: max };
-  if (lengthText.length === 0 || lengthText.length > 3) return null;
-  let length = 0;
-  for (let i = 0; i < lengthText.length; i++) {
-    const c = lengthText.charCodeAt(i);
-    if (c < 48 || c > 57) return null;
-    length = length * 10 + (c - 48);
-  }
-  if (length > max) return null;
+  const length = smallDecimal(lengthText);
+  if (length === null || length > max) return null;
   return { ...address, length };
 }
 
@@ -357,6 +351,12 @@ function bucketOfPrefixText(text: string): string | null {
 }
 
 function parseIPv4Octet(text: string): number | null {
+  const n = smallDecimal(text);
+  return n !== null && n <= 255 ? n : null;
+}
+
+/** One to three decimal digits (an octet, a prefix length), or null. */
+function smallDecimal(text: string): number | null {
   if (text.length === 0 || text.length > 3) return null;
   let n = 0;
   for (let i = 0; i < text.length; i++) {
@@ -364,7 +364,7 @@ function parseIPv4Octet(text: string): number | null {
     if (c < 48 || c > 57) return null;
     n = n * 10 + (c - 48);
   }
-  return n <= 255 ? n : null;
+  return n;
 }
 
 function bucketOfAddress(address: ParsedAddress): string {
