@@ -77,17 +77,25 @@ function probesYaml(caFile: string): string {
   ].join('\n');
 }
 
-/** Build the world for `environment`: call inside a namespace made by runInNamespace. */
-export async function startHostWorld(environment: HostEnvironment): Promise<HostWorld> {
+/**
+ * Build the world for `environment`: call inside a namespace made by runInNamespace. `step` hears each stage as it
+ * starts, so a start that never finishes says where it stopped.
+ */
+export async function startHostWorld(environment: HostEnvironment, step: (what: string) => void = () => {}): Promise<HostWorld> {
+  step('loopback up');
   loopbackUp();
   const dir = mkdtempSync(join(tmpdir(), `outage-probe-host-${environment}-`));
+  step('making the CA');
   const ca = createCa();
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.cert);
   const configPath = join(dir, 'probes.yaml');
   writeFileSync(configPath, probesYaml(caFile));
+  step('adding addresses');
   addAddresses([...PUBLIC_RESOLVERS.map((r) => r.address), DOH.address, ...LOCAL_RESOLVERS, PORTAL, ...SITES.flatMap((s) => [s.v4, s.v6])]);
+  step('binding resolv.conf');
   bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1 });
+  step('starting servers');
 
   const closers: Array<{ close(): Promise<void> | void }> = [];
   const shapings: Shaping[] = [];
