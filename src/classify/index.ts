@@ -70,8 +70,9 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
     if (spec.kind === 'control-plane') attempts = attempts.map((a) => asControlPlane(a, expected?.name ?? spec.provider));
   }
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
-  // Classification may reveal a challenge layer; the stack is read again with it.
-  return { spec, dns: raw.dns, attempts, stack: siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers), chain, failingZone };
+  // Classification may reveal a challenge layer; the stack is read again with it (nothing else it reads changed).
+  const stack = attempts.some((a) => a.challenge) ? siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers) : before;
+  return { spec, dns: raw.dns, attempts, stack, chain, failingZone };
 }
 
 const resolverProviderMaps = new WeakMap<ResolverSpec[], Record<string, string | null>>();

@@ -50,7 +50,8 @@ export function* renderJsonChunks(report: Report): Generator<string> {
 
 /** NDJSON: one `attempt` line as each attempt completes, then one `summary` line (the report without attempts). */
 export function ndjsonAttemptLine(attempt: Attempt): string {
-  return `${JSON.stringify({ type: 'attempt', schema: 'outage-probe.attempt/v1', ...attemptJson(attempt) })}\n`;
+  // The two leading fields spliced in as text: one copy of a thirty-field record less per line.
+  return `{"type":"attempt","schema":"outage-probe.attempt/v1",${JSON.stringify(attemptJson(attempt)).slice(1)}\n`;
 }
 
 export function ndjsonSummaryLine(report: Report): string {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config, Report } from '../../src/model.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { probeAndReport, writeReport, type CheckIo } from '../../src/commands/check.js';
-import { attemptJson, ndjsonSummaryChunks, renderJson, renderJsonChunks } from '../../src/report/json.js';
+import { attemptJson, ndjsonAttemptLine, ndjsonSummaryChunks, renderJson, renderJsonChunks } from '../../src/report/json.js';
 import { compareRuns } from '../../src/state/transitions.js';
 import { STATE_SCHEMA, type RunState } from '../../src/state/store.js';
 import { eventPayload } from '../../src/notify/events.js';
@@ -124,6 +124,10 @@ describe('reports from the real pipeline match schema/report.schema.json', () =>
       expect(pieces.length).toBe(r.sites.length === 0 ? 3 : r.sites.length + 4);
       expect(pieces.join('')).toBe(whole(r));
       expect([...ndjsonSummaryChunks(r)].join('')).toBe(summary(r));
+    }
+    // An attempt line is exactly one JSON.stringify of its record after the two leading fields.
+    for (const a of report.sites.flatMap((s) => s.attempts)) {
+      expect(ndjsonAttemptLine(a)).toBe(`${JSON.stringify({ type: 'attempt', schema: 'outage-probe.attempt/v1', ...attemptJson(a) })}\n`);
     }
   });
 
