@@ -6,7 +6,7 @@
 
 import { startWorld } from '../../../dist/lab/world.js';
 import { loadScenario } from '../../../dist/lab/scenario.js';
-import { insideNamespace, loopbackUp, mountTmpfs, OUTAGE_PROBE_BIN, runProcess, shapeHost } from '../../../dist/lab/netns.js';
+import { insideNamespace, loopbackUp, mountTmpfs, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,9 +14,11 @@ import { join } from 'node:path';
 const spec = JSON.parse(process.argv[2]);
 
 await insideNamespace(async () => {
+  setupStep('loopback');
   if (spec.loopback !== false) loopbackUp();
   let world = null;
   if (spec.scenario) {
+    setupStep(`starting the ${spec.scenario} world`);
     const scenario = loadScenario(spec.scenario);
     if (!scenario) throw new Error(`no scenario named ${spec.scenario}`);
     world = await startWorld(scenario);
@@ -31,6 +33,7 @@ await insideNamespace(async () => {
       if (spec.disk.readOnly) mountTmpfs(disk, { sizeKiB: spec.disk.sizeKiB, readOnly: true });
     }
     const args = spec.args.map((a) => a.replace('{config}', world?.configPath ?? '').replace('{disk}', disk ?? ''));
+    runStep(`outage-probe ${args.join(' ')}`);
     const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, ...args], { timeoutMs: 60_000 });
     let report = null;
     try {

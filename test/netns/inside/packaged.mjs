@@ -7,12 +7,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPackagedWorld } from '../../../dist/lab/packaged-world.js';
-import { insideNamespace, OUTAGE_PROBE_BIN, runProcess } from '../../../dist/lab/netns.js';
+import { insideNamespace, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep } from '../../../dist/lab/netns.js';
 
 const spec = JSON.parse(process.argv[2]);
 
 await insideNamespace(async () => {
+  setupStep(`starting the packaged world${spec.fault ? ` (${spec.fault})` : ''}`);
   const world = await startPackagedWorld(spec.fault ?? null);
+  runStep('outage-probe check, then check --json');
   try {
     const cwd = mkdtempSync(join(tmpdir(), 'outage-probe-quickstart-'));
     const env = { ...process.env, NODE_EXTRA_CA_CERTS: world.caPath, NO_COLOR: '1', HOME: cwd, XDG_CACHE_HOME: join(cwd, '.cache') };
