@@ -16,6 +16,7 @@ import type { RangeIndex } from '../fingerprint/ranges/trie.js';
 import { BUILTIN_PROVIDERS } from '../fingerprint/catalog/index.js';
 import { LOCATION_EVIDENCE_CHARS, safeLine, validLocationCode } from '../util/text.js';
 import { REMEMBERED_PREFIX, formatAge, usableRememberedLocation, type RememberedLocations } from '../state/locations.js';
+import { notProbed } from './outcome.js';
 
 const MAX_EVIDENCE = LOCATION_EVIDENCE_CHARS;
 
@@ -190,5 +191,6 @@ export function locateAttempts(
   now: Date = new Date(),
 ): Attempt[] {
   const names = cnameTargets(dns);
-  return attempts.map((a) => applyRememberedLocation({ ...a, location: a.location ?? attemptLocation(a, catalog.providers, catalog.ranges, names) }, remembered, now));
+  // An attempt the run never made was served nowhere: it has no location, from evidence or from memory.
+  return attempts.map((a) => (notProbed(a) ? a : applyRememberedLocation({ ...a, location: a.location ?? attemptLocation(a, catalog.providers, catalog.ranges, names) }, remembered, now)));
 }

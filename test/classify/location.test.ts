@@ -140,6 +140,18 @@ describe('cloud regions', () => {
   });
 });
 
+describe('an attempt the run never made', () => {
+  it('has no location, not even the region its host name names (it was served nowhere)', () => {
+    const url = 'https://dynamodb.us-east-1.amazonaws.com/';
+    const notSent = attempt({ url, address: null, httpStatus: null, outcome: 'dns-error', error: { code: 'NOT_PROBED', message: 'not started: the run deadline came first' } });
+    const failed = attempt({ url, address: '127.0.10.1', httpStatus: null, outcome: 'connect-error', error: { code: 'ECONNREFUSED', message: 'refused' } });
+    const located = locateAttempts([notSent, failed], [], { providers, ranges });
+    expect(located[0]!.location).toBeNull();
+    // A failed attempt that was made keeps what its host name says.
+    expect(located[1]!.location).toMatchObject({ provider: 'AWS', code: 'us-east-1', kind: 'region' });
+  });
+});
+
 describe('remembered locations (--state)', () => {
   const seenAt = '2026-11-22T00:00:00.000Z';
   const fra = { provider: 'Cloudflare', code: 'FRA', kind: 'pop' as const, evidence: 'header cf-ray: 8fcb3f8a0cc56750-FRA' };

@@ -238,8 +238,30 @@ function notStarted(plan: FetchPlan, signal: AbortSignal): FetchResult {
  * purpose, so ten thousand sites left at the deadline cost milliseconds, not the run's deadline again.
  */
 export function notProbedSite(site: SiteSpec, path: 'edge' | 'dns', signal: AbortSignal): RawSite {
-  const plan: FetchPlan = { id: fetchId(site.name, path, 'not-probed'), site, path, address: null, port: null, family: null, proxy: null, resolvers: [] };
-  return { spec: site, dns: [], attempts: [rawAttempt(plan, { ...notStarted(plan, signal), failedPhase: 'dns' }, new Date().toISOString())] };
+  const plan: FetchPlan = { id: fetchId(site.name, path, 'not-probed'), site, path, address: null, port: null, family: null, proxy: null, resolvers: NOTHING };
+  const record = rawAttempt(plan, { ...notStarted(plan, signal), failedPhase: 'dns' }, new Date().toISOString());
+  // The parts every such record has alike are shared (and frozen: nothing may change them): a long list's
+  // thousands of not-probed sites are kept until the report is written, and each copy is garbage to collect.
+  const shared = notProbedParts(record.error!.message);
+  return { spec: site, dns: NOTHING, attempts: [{ ...record, ...shared }] };
+}
+
+const NOTHING: never[] = Object.freeze([]) as unknown as never[];
+const sharedNotProbed = new Map<string, Pick<RawAttempt, 'headers' | 'redirects' | 'timings' | 'error' | 'expect'>>();
+
+function notProbedParts(message: string): Pick<RawAttempt, 'headers' | 'redirects' | 'timings' | 'error' | 'expect'> {
+  let parts = sharedNotProbed.get(message);
+  if (!parts) {
+    parts = Object.freeze({
+      headers: Object.freeze({}),
+      redirects: NOTHING,
+      timings: Object.freeze({ connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 }),
+      error: Object.freeze({ code: 'NOT_PROBED', message }),
+      expect: Object.freeze({ ok: false, failures: Object.freeze(['no HTTP response']) as unknown as string[] }),
+    });
+    sharedNotProbed.set(message, parts);
+  }
+  return parts;
 }
 
 /**
