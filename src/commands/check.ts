@@ -11,7 +11,7 @@ import { configFromArgs, loadConfigFile } from '../config/load.js';
 import { loadSiteList } from '../config/site-list.js';
 import { sampleEvent, eventPayload, type ChangeEvent } from '../notify/events.js';
 import { notificationProblem, notifyAll, parseWebhookUrl } from '../notify/webhook.js';
-import { outputFormat, type OutputFormatId } from '../report/formats/index.js';
+import { outputFormat, prepareFormat, type OutputFormatId } from '../report/formats/index.js';
 import { defaultStateFile } from '../state/store.js';
 import { isQuietRun } from '../state/transitions.js';
 import { appendHistory } from '../state/history.js';
@@ -158,6 +158,7 @@ function applyOverrides(config: Config, options: CheckOptions): Config {
 }
 
 export async function runCheck(urls: string[], options: CheckOptions, io: CheckIo): Promise<number> {
+  await prepareFormat(options.format);
   let config: Config;
   let notifyUrls: string[];
   let waitMs: number;

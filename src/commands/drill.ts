@@ -11,6 +11,7 @@ import { fileError } from '../util/safe-file.js';
 import { loadScenario, scenarioNames, loadScenarios, ScenarioError, type ExpectedIncident, type Flapping, type Scenario, type ScenarioExpect } from '../lab/scenario.js';
 import { LabStartError, startWorld, type World } from '../lab/world.js';
 import { checkNotifyUrls, inputErrorExit, loadCheckConfig, probeAndReport, writeReport, type CheckIo, type CheckOptions } from './check.js';
+import { prepareFormat } from '../report/formats/index.js';
 import { notify } from './cron.js';
 import { eventPayload } from '../notify/events.js';
 import { compareRuns } from '../state/transitions.js';
@@ -154,6 +155,7 @@ export function incidentKeys(incidents: ReadonlyArray<{ provider: string | null;
 }
 
 export async function runDrill(name: string | undefined, options: DrillOptions, io: CheckIo): Promise<number> {
+  await prepareFormat(options.format);
   const scenario = findScenario(name, io);
   if (typeof scenario === 'number') return scenario;
   say(io, `${scenario.name}: ${scenario.description}`);

@@ -9,7 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import { mergeReports } from '../merge/index.js';
 import { readReports } from '../merge/read.js';
 import type { MergedReport, VantageRun } from '../merge/types.js';
-import { outputFormat } from '../report/formats/index.js';
+import { outputFormat, prepareFormat } from '../report/formats/index.js';
 import { readRegularFile, replaceFile } from '../util/safe-file.js';
 import { safeLine } from '../util/text.js';
 import { TOOL_VERSION } from '../version.js';
@@ -48,6 +48,7 @@ function say(io: CheckIo, line: string): void {
 }
 
 export async function runMerge(inputs: string[], options: MergeCommandOptions, io: MergeIo): Promise<number> {
+  await prepareFormat(options.format);
   if (inputs.length === 0) {
     say(io, 'give at least one report file (the output of check --json or check --ndjson), or - for stdin');
     return EXIT.usage;

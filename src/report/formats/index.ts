@@ -19,4 +19,11 @@ export function outputFormat(id: string): OutputFormat {
   return format;
 }
 
+/** The format, with what it renders with loaded: call once before a command renders anything. */
+export async function prepareFormat(id: string): Promise<OutputFormat> {
+  const format = outputFormat(id);
+  await format.prepare?.();
+  return format;
+}
+
 export type { OutputFormat, RenderOptions } from './types.js';

@@ -25,4 +25,6 @@ export interface OutputFormat<Id extends string = string> {
   renderMerged(merged: MergedReport, options: RenderOptions): string;
   /** For streaming formats: the lines for one site's classified attempts, written as soon as the site is done. */
   attemptLines?(attempts: Attempt[]): string;
+  /** Load what rendering needs, before any render call (see prepareFormat): the table's renderer loads only here. */
+  prepare?(): Promise<void>;
 }
