@@ -142,7 +142,8 @@ export interface AlertSettings {
 export interface AlertMark {
   /**
    * pending: failing, not announced yet (below failureThreshold); open: announced; flapping: came back soon after
-   * it was announced resolved, so it is one open alert until it is stable for flapWindow runs.
+   * it was announced resolved, or its samples failed and recovered within one run, so it is one open alert until it
+   * is stable for flapWindow runs.
    */
   state: 'pending' | 'open' | 'flapping';
   /** Flapping: how often it changed between failing and not since it started flapping; else 0. */

@@ -269,7 +269,6 @@ function readDefaults(walk: Walk, top: Map<string, Slot>): DefaultsRead {
   return { run, probe, deadlineLimitMs: deadlineValid ? run.deadlineMs : null };
 }
 
-/** The per-site settings present in a mapping (defaults or one site); absent or invalid ones are left out. */
 /** The probe settings a mapping gives; a key it does not give (or gives wrongly) is undefined. */
 function readProbeOverrides(walk: Walk, fields: Map<string, Slot>): Partial<ProbeSettings> {
   return {

@@ -123,8 +123,10 @@ export function incidentResolved(incident: Incident, since: string | null, at: s
   };
 }
 
-/** Back soon after it was announced resolved: one alert now, none per change until it is stable. */
-/** `withinRun`: this run's own samples saw it fail and recover (--samples), rather than earlier runs seeing it return. */
+/**
+ * Flapping: back soon after it was announced resolved, or (`withinRun`) seen by this run's own samples (--samples)
+ * to fail and recover. One alert now, none per change until it is stable.
+ */
 export function incidentFlapping(incident: Incident, at: string, vantage: string, withinRun = false): ChangeEvent {
   const how = withinRun ? 'comes and goes within one run (its samples failed and recovered)' : 'is back soon after it resolved';
   return {

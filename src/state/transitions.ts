@@ -78,7 +78,8 @@ export type Announcement = 'failing' | 'resolved' | 'flapping' | 'ongoing';
  *   opened/resolved pairs while it goes back and forth; it ends after flapWindow runs on one side, announced as
  *   resolved (passing) or as ongoing (failing).
  * - An announced failure still failing reminderInterval after its last announcement is announced again (ongoing).
- * Across runs only: --samples within one run decides whether the run saw the failure at all.
+ * - `flappedWithinRun`: this run's own samples (--samples) saw it fail and recover: it is flapping at once, once it
+ *   is due to be announced at all (failureThreshold still counts runs).
  */
 export function nextStreak(
   before: AlertStreak | undefined,
