@@ -11,7 +11,7 @@
 
 import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
-import { plural } from '../util/text.js';
+import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, isDnssecFailure } from '../classify/dns-facts.js';
@@ -504,10 +504,6 @@ function groupEvidence(
   if (flapping.length > 0) lines.push(`intermittent: ${describeFlapping(flapping)}`);
   if (controls.length > 0) lines.push(`healthy on other providers: ${listNames(controls.map((s) => `${s.report.name} (${s.stack.edge?.name ?? 'no CDN'})`))}`);
   return lines;
-}
-
-function listNames(names: string[], max = 6): string {
-  return names.length > max ? `${names.slice(0, max).join(', ')} +${names.length - max} more` : names.join(', ');
 }
 
 function capitalise(text: string): string {

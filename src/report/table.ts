@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import type { Attempt, DnsAnswer, Report, ResolverKind, ResolverReport, SiteReport, SiteStatus, Verdict } from '../model.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { formatMs } from '../util/time.js';
-import { plural, safeLine } from '../util/text.js';
+import { listNames, plural, safeLine } from '../util/text.js';
 
 export interface TableOptions {
   color: boolean;
@@ -71,7 +71,7 @@ export function renderTable(report: Report, options: TableOptions): string {
       groups.set(key, group);
     }
     for (const { status, note, names } of groups.values()) {
-      const who = names.length <= NOTE_NAMES ? names.join(', ') : `${names.slice(0, NOTE_NAMES).join(', ')} +${names.length - NOTE_NAMES} more`;
+      const who = listNames(names, NOTE_NAMES);
       const lines = wrap(`${status} ${who}: ${note}`, options.width, '    ');
       // Colour the status word and the names only, after wrapping (escape codes have no width).
       if (lines[0]!.startsWith(`${status} ${who}`)) lines[0] = lines[0]!.replace(`${status} ${who}`, `${statusText(status, c)} ${c.bold(who)}`);

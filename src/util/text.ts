@@ -17,6 +17,11 @@ export function safeLine(value: string, max = 300): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 
+/** "a, b, c", or the first `max` of them and "+N more". */
+export function listNames(names: string[], max = 6): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} +${names.length - max} more` : names.join(', ');
+}
+
 /** "1 site", "3 sites". */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${n} ${n === 1 ? noun : nouns}`;
