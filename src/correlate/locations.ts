@@ -71,10 +71,14 @@ function codeText(t: Tally): string {
   return t.failures.every((a) => isRememberedLocation(a.location)) ? `${t.code} (remembered)` : t.code;
 }
 
-/** "via resolvers a and b"; "via every resolver" when those are all the run's (seven names say nothing more). */
-function viaText(resolvers: string[], everyResolver: string[]): string {
+/**
+ * " via resolvers a and b" (" via a and b" without `noun`); " via every resolver" when those are all the run's
+ * (seven names say nothing more).
+ */
+function viaText(resolvers: string[], everyResolver: string[], noun = true): string {
+  if (resolvers.length === 0) return '';
   if (resolvers.length > 1 && resolvers.length === everyResolver.length) return ' via every resolver';
-  return resolvers.length === 0 ? '' : ` via ${resolvers.length === 1 ? 'resolver' : 'resolvers'} ${joinAnd(resolvers)}`;
+  return ` via ${noun ? (resolvers.length === 1 ? 'resolver ' : 'resolvers ') : ''}${joinAnd(resolvers)}`;
 }
 
 function failingText(t: Tally, everyResolver: string[]): string {
@@ -126,7 +130,7 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
   const healthyCodes = healthy.map((t) => t.code);
   const everyResolver = resolversOf(sites.flatMap((s) => s.report.attempts));
   const healthyResolvers = resolversOf(healthy.flatMap((t) => t.successes));
-  const healthyText = `${joinAnd(healthyCodes)} healthy${viaText(healthyResolvers, everyResolver).replace(/ via resolvers? /, ' via ')}`;
+  const healthyText = `${joinAnd(healthyCodes)} healthy${viaText(healthyResolvers, everyResolver, false)}`;
   if (failing.length === 0 && mixed.length === 0) {
     if (healthy.length === 0 || unplaced === 0) return unchanged;
     // The failing requests carry no location (a connection that never opened sends no headers), but where the
