@@ -10,7 +10,7 @@
 
 import type { Attempt, Dependency, DnsAnswer, ServedInfo } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
-import { isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
+import { hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 
@@ -110,7 +110,7 @@ function hosting(attempts: Attempt[], catalog: Catalog, edgeNames: Set<string>):
     if (a.address) {
       // The origin path's address, or a user-facing one that no edge fronts: in a cloud's customer ranges, or in
       // the ranges of a provider that only hosts (as stack.ts reads the hosting layer).
-      const matches = matchAddress(a.address, catalog.ranges, catalog.providers).filter((m) => a.path === 'origin' || isHostingMatch(m, catalog.providers) || hostsOnly(m.provider, catalog));
+      const matches = matchAddress(a.address, catalog.ranges, catalog.providers).filter((m) => a.path === 'origin' || isHostingMatch(m, catalog.providers) || hostsOnlyId(m.provider, catalog));
       found.add(matches);
       const range = matches.length > 0 ? catalog.ranges.lookup(a.address) : null;
       if (range?.region) regions.set(range.provider, range.region);
@@ -125,9 +125,9 @@ function hosting(attempts: Attempt[], catalog: Catalog, edgeNames: Set<string>):
     .map((p) => ({ ...dependency('origin', p.name, true, found.get(p.id)!.evidence), region: regions.get(p.id) ?? null }));
 }
 
-function hostsOnly(providerId: string, catalog: Catalog): boolean {
+function hostsOnlyId(providerId: string, catalog: Catalog): boolean {
   const def = catalog.providers.find((p) => p.id === providerId);
-  return def !== undefined && def.roles.includes('origin') && !def.roles.includes('edge');
+  return def !== undefined && hostsOnly(def);
 }
 
 /** "CN=R11, O=Let's Encrypt, C=US" → "Let's Encrypt"; the CN when there is no organisation. */

@@ -3,7 +3,7 @@
 
 import { REMEMBERED_EVIDENCE, type Attempt, type DnsAnswer, type SiteProvider } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
-import { isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
+import { hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 
@@ -81,7 +81,7 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   // Hosting reached with no CDN in front: a cloud's own names on the CNAME chain (a load balancer's) or its address
   // ranges, for a provider that hosts rather than fronts.
   for (const p of inCatalogOrder(catalog, dnsEvidence)) {
-    if (p !== edge && p.roles.includes('origin') && !p.roles.includes('edge')) originEvidence.set(p.id, [...(originEvidence.get(p.id) ?? []), ...dnsEvidence.get(p.id)!]);
+    if (p !== edge && hostsOnly(p)) originEvidence.set(p.id, [...(originEvidence.get(p.id) ?? []), ...dnsEvidence.get(p.id)!]);
   }
   for (const p of inCatalogOrder(catalog, hostingEvidence)) {
     if (p.roles.includes('origin')) originEvidence.set(p.id, [...(originEvidence.get(p.id) ?? []), ...hostingEvidence.get(p.id)!]);

@@ -168,6 +168,11 @@ export function matchAddress(address: string, index: RangeIndex, providers: Prov
   return [{ provider: found.provider, evidence: [evidence('address', `address ${address.trim()} in ${found.prefix}${suffix}`)], rangeSet: found.set }];
 }
 
+/** A provider that hosts sites and fronts none (a cloud with no CDN role): its names and ranges mean hosting. */
+export function hostsOnly(provider: ProviderDef): boolean {
+  return provider.roles.includes('origin') && !provider.roles.includes('edge');
+}
+
 /** An address match in a cloud's customer ranges (ProviderDef.hostingRangeSets): where a site is hosted, not its edge. */
 export function isHostingMatch(match: ProviderMatch, providers: ProviderDef[]): boolean {
   if (match.rangeSet === undefined) return false;
