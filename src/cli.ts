@@ -210,8 +210,7 @@ export function buildCli(run: (exitCode: number) => void, signal: AbortSignal): 
         verbose,
         color,
         ...(vantage ? { vantage } : {}),
-        ...(typeof flags.output === 'string' ? { output: flags.output } : {}),
-        ...(typeof flags.config === 'string' ? { config: flags.config } : {}),
+        ...givenText(flags, 'output', 'config'),
       };
       run(await runMerge(files, options, { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, signal }));
     });

@@ -257,8 +257,9 @@ export async function runTimeline(name: string | undefined, options: DrillOption
   }
   say(io, `${scenario.name}: ${scenario.description}`);
   say(io, `timeline: ${TIMELINE.join(' → ')}, each run compared with the one before as check --state compares them`);
-  const flap = flappingOf(scenario);
-  if (flap !== null && options.samples === undefined && options.interval === undefined) {
+  // A fault that flaps faster than the runs is sampled as --samples would, unless --samples / --interval say otherwise.
+  const flap = options.samples === undefined && options.interval === undefined ? flappingOf(scenario) : null;
+  if (flap !== null) {
     say(io, `its fault flaps (failing ${Math.round(flap.failFraction * 100)} % of every ${flap.periodMs / 1000} s): each broken run takes ${FLAP_SAMPLES} samples ${flapSampleInterval(flap) / 1000} s apart, as --samples would`);
   }
   let state: RunState | null = null;
@@ -280,9 +281,8 @@ export async function runTimeline(name: string | undefined, options: DrillOption
       } catch (err) {
         return inputErrorExit(err, io);
       }
-      // A flapping fault comes and goes faster than the runs do: each broken run samples it as --samples would, so
-      // the run itself sees the failure come and go (unless --samples / --interval say otherwise).
-      if (stretch.phase === 'broken' && flap !== null && options.samples === undefined && options.interval === undefined) {
+      // Each broken run samples a flapping fault, so the run itself sees the failure come and go.
+      if (stretch.phase === 'broken' && flap !== null) {
         config = { ...config, attribution: { ...config.attribution, samples: FLAP_SAMPLES, intervalMs: flapSampleInterval(flap) } };
       }
       for (let i = 0; i < stretch.runs; i++) {
