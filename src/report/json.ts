@@ -26,6 +26,8 @@ export function renderJson(report: Report): string {
 // NUL in one is escaped as \u0000 and a backslash as \\, so the first match is the placeholder.
 const SITES_MARK = '\u0000sites\u0000';
 const SITES_MARK_JSON = JSON.stringify(SITES_MARK);
+const SITE_WRAPPER_HEAD = '{\n  "s": [\n';
+const SITE_WRAPPER_TAIL = '\n  ]\n}';
 
 /**
  * The text of renderJson, one site at a time: a report over many sites is never held as one string (or as a
@@ -39,9 +41,10 @@ export function* renderJsonChunks(report: Report): Generator<string> {
   else {
     yield '[\n';
     for (let i = 0; i < report.sites.length; i++) {
-      // Sites sit two levels deep: every line of a site's own pretty-printed text is indented by four spaces.
-      const text = JSON.stringify(siteJson(report.sites[i]!), null, 2).replace(/\n/g, '\n    ');
-      yield `    ${text}${i < report.sites.length - 1 ? ',\n' : '\n'}`;
+      // Sites sit two levels deep: stringified inside a wrapper of that depth, a site's lines come out indented
+      // as they are in the report, with no second pass over the text to indent them.
+      const wrapped = JSON.stringify({ s: [siteJson(report.sites[i]!)] }, null, 2);
+      yield `${wrapped.slice(SITE_WRAPPER_HEAD.length, wrapped.length - SITE_WRAPPER_TAIL.length)}${i < report.sites.length - 1 ? ',\n' : '\n'}`;
     }
     yield '  ]';
   }

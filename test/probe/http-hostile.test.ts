@@ -129,6 +129,19 @@ describe('fetchPinned against hostile servers', () => {
     expect(value.bodySample).toHaveLength(4096);
   });
 
+  it('decodes as much as the status calls for when bodyKeepBytes is a function of it', async () => {
+    const cap = 100 * 1024;
+    const seen: number[] = [];
+    const keepFor = (status: number) => {
+      seen.push(status);
+      return status < 400 ? 1000 : 9000;
+    };
+    const { value } = await timed(fetchPinned(request(https1, '/endless', { bodySampleBytes: cap, bodyKeepBytes: keepFor, timeoutMs: 5000 })));
+    expect(seen).toEqual([200]);
+    expect(value.bodyBytes).toBeGreaterThanOrEqual(cap);
+    expect(value.bodySample).toHaveLength(1000);
+  });
+
   it('rejects 1 MiB of response headers with a header overflow', async () => {
     const { value, ms } = await timed(fetchPinned(request(https1, '/huge', { timeoutMs: 5000 })));
     expect(value.error?.code).toBe('UND_ERR_HEADERS_OVERFLOW');

@@ -30,10 +30,11 @@ export interface FetchRequest {
   /** Read at most this many body bytes (plus the rest of one chunk), then stop reading. */
   bodySampleBytes: number;
   /**
-   * Decode and return only the first this-many bytes of what was read (default: all of it). Reading still goes
-   * on to bodySampleBytes, so bodyBytes and bodyTruncated do not depend on it.
+   * Decode and return only the first this-many bytes of what was read (default: all of it), or as many as the
+   * response's status calls for. Reading still goes on to bodySampleBytes, so bodyBytes and bodyTruncated do not
+   * depend on it.
    */
-  bodyKeepBytes?: number;
+  bodyKeepBytes?: number | ((status: number) => number);
   /** 0 = do not follow: a 3xx is the final answer. */
   maxRedirects: number;
   /** Extra trusted CA (PEM). */
@@ -364,7 +365,8 @@ async function fetchHop(
     closeClient(client, conn);
     return { kind: 'redirect', status: response.status, location };
   }
-  const body = await readBodySample(response, req.bodySampleBytes, Math.min(req.bodyKeepBytes ?? Infinity, req.bodySampleBytes), signal, aborted);
+  const keep = typeof req.bodyKeepBytes === 'function' ? req.bodyKeepBytes(response.status) : (req.bodyKeepBytes ?? Infinity);
+  const body = await readBodySample(response, req.bodySampleBytes, Math.min(keep, req.bodySampleBytes), signal, aborted);
   closeClient(client, conn);
   result.bodySample = body.sample;
   result.bodyBytes = body.bytes;

@@ -30,11 +30,7 @@ export function evaluateExpect(expect: ExpectSpec, fetch: FetchResult): ExpectRe
   const failures: string[] = [];
   const status = fetch.httpStatus;
   if (status === null) return { ok: false, failures: ['no HTTP response'] };
-  if (expect.status.length > 0) {
-    if (!expect.status.includes(status)) failures.push(`status ${status} not in [${expect.status.join(', ')}]`);
-  } else if (status >= 400) {
-    failures.push(`status ${status}`);
-  }
+  if (!statusPasses(expect, status)) failures.push(expect.status.length > 0 ? `status ${status} not in [${expect.status.join(', ')}]` : `status ${status}`);
   if (expect.contains !== null && !fetch.bodySample.includes(expect.contains)) {
     failures.push(`body does not contain ${JSON.stringify(expect.contains)}${fetch.bodyTruncated ? ' (in the sampled part)' : ''}`);
   }
@@ -54,6 +50,21 @@ export function evaluateExpect(expect: ExpectSpec, fetch: FetchResult): ExpectRe
  */
 export const KEPT_BODY_OK = 4 * 1024;
 export const KEPT_BODY_FAILED = 32 * 1024;
+
+/** The status `expect` accepts: the listed ones, or anything below 400 when none is listed. */
+function statusPasses(expect: ExpectSpec, status: number): boolean {
+  return expect.status.length > 0 ? expect.status.includes(status) : status < 400;
+}
+
+/**
+ * How much of a body to decode, decided when its status arrives: all of the sample when `expect` reads the body,
+ * else what keptBody would keep of it: an answer whose status passes is not decoded past what a passing attempt
+ * keeps (it can still fail on time or a broken body, and keeps that much then).
+ */
+function bodyKeepBytes(expect: ExpectSpec, sampleBytes: number): number | ((status: number) => number) {
+  if (expectReadsBody(expect)) return sampleBytes;
+  return (status) => (statusPasses(expect, status) ? KEPT_BODY_OK : KEPT_BODY_FAILED);
+}
 
 function expectReadsBody(expect: ExpectSpec): boolean {
   return expect.contains !== null || expect.matches !== null;
@@ -212,7 +223,7 @@ export function fetchRequest(plan: FetchPlan, session: Pick<ProbeSession, 'resol
     signal,
     bodySampleBytes: site.bodySampleBytes,
     // Only `expect` reads past what an attempt keeps for fingerprinting: the rest is counted, not decoded.
-    bodyKeepBytes: expectReadsBody(site.expect) ? site.bodySampleBytes : KEPT_BODY_FAILED,
+    bodyKeepBytes: bodyKeepBytes(site.expect, site.bodySampleBytes),
     maxRedirects: site.maxRedirects,
     ca: session.ca,
     resolveRedirectHost,
