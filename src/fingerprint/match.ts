@@ -106,24 +106,37 @@ function evidence(kind: ProviderEvidence['kind'], detail: string): ProviderEvide
  * stack such as Cloudflare → Vercel the first match is the likely outermost proxy.
  */
 export function matchHeaders(headers: Record<string, string>, providers: ProviderDef[]): ProviderMatch[] {
-  const lowered = lowerCaseNames(headers);
+  // Classification asks this of one response several times (its layer, the site's stack, its dependencies):
+  // answered once per response and provider list. Callers only read the result.
+  let byHeaders = MATCHED.get(providers);
+  if (byHeaders === undefined) MATCHED.set(providers, (byHeaders = new WeakMap()));
+  let matches = byHeaders.get(headers);
+  if (matches === undefined) byHeaders.set(headers, (matches = matchHeadersOnce(lowerCaseNames(headers), providers)));
+  return matches;
+}
+
+const MATCHED = new WeakMap<ProviderDef[], WeakMap<Record<string, string>, ProviderMatch[]>>();
+
+function matchHeadersOnce(lowered: Record<string, string>, providers: ProviderDef[]): ProviderMatch[] {
   const matches: ProviderMatch[] = [];
   for (const provider of providers) {
-    const strong: ProviderEvidence[] = [];
-    const weak = new Map<string, ProviderEvidence>();
+    let strong: ProviderEvidence[] | null = null;
+    let weak: Map<string, ProviderEvidence> | null = null;
     for (const rule of provider.headers) {
       const value = headerHolds(lowered, rule.header, rule.pattern);
       if (value === null) continue;
       const found = evidence('header', `header ${rule.header.toLowerCase()}: ${value}`);
       if (rule.weight === 'strong') {
+        strong ??= [];
         if (!strong.some((e) => e.detail === found.detail)) strong.push(found);
-      } else if (!weak.has(rule.header.toLowerCase())) {
-        weak.set(rule.header.toLowerCase(), found);
+      } else {
+        weak ??= new Map();
+        if (!weak.has(rule.header.toLowerCase())) weak.set(rule.header.toLowerCase(), found);
       }
     }
-    if (strong.length > 0 || weak.size >= 2) {
-      const extra = [...weak.values()].filter((w) => !strong.some((s) => s.detail === w.detail));
-      matches.push({ provider: provider.id, evidence: [...strong, ...extra] });
+    if (strong !== null || (weak !== null && weak.size >= 2)) {
+      const extra = weak === null ? [] : [...weak.values()].filter((w) => !strong?.some((s) => s.detail === w.detail));
+      matches.push({ provider: provider.id, evidence: [...(strong ?? []), ...extra] });
     }
   }
   return matches;
@@ -261,6 +274,6 @@ export function isChallengePage(
     (rule) => rule.layer === 'challenge' && rule.header !== undefined && ruleHolds(rule, status, headers, prepared),
   );
   if (headerRule) return true;
-  if (matchHeaders(headers, [provider]).length === 0) return false;
+  if (matchHeadersOnce(lowerCaseNames(headers), [provider]).length === 0) return false;
   return provider.challengeMarkers.some((marker) => prepared.lower.includes(marker.toLowerCase()));
 }

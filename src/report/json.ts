@@ -44,7 +44,9 @@ export function* renderJsonChunks(report: Report): Generator<string> {
       // Sites sit two levels deep: stringified inside a wrapper of that depth, a site's lines come out indented
       // as they are in the report, with no second pass over the text to indent them.
       const wrapped = JSON.stringify({ s: [siteJson(report.sites[i]!)] }, null, 2);
-      yield `${wrapped.slice(SITE_WRAPPER_HEAD.length, wrapped.length - SITE_WRAPPER_TAIL.length)}${i < report.sites.length - 1 ? ',\n' : '\n'}`;
+      // The separator is a piece of its own: joined to the slice, the pair would be copied once more to be written.
+      yield wrapped.slice(SITE_WRAPPER_HEAD.length, wrapped.length - SITE_WRAPPER_TAIL.length);
+      yield i < report.sites.length - 1 ? ',\n' : '\n';
     }
     yield '  ]';
   }
