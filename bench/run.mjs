@@ -514,12 +514,13 @@ async function serveWorld(pem, count = 1000, delayMs = 50, bodyBytes = 64) {
 // ───────────────────────────── main ─────────────────────────────
 
 /**
- * 7. A 100,000-site list on a host with no network (`unshare -n`: only lo, down, so nothing can leave): every
- * query fails at once. The run must end by its deadline with every site in the NDJSON summary. Needs unshare.
+ * 7. Issue 20's long list: 184,000 sites on a 5 s deadline, on a host with no network (`unshare -n`: only lo,
+ * down, so nothing can leave): every query fails at once, and most sites are reported as not probed. The run must
+ * end by its deadline (with the 0.3 s group 5 allows) with every site in the NDJSON summary. Needs unshare.
  */
 async function offlineListFigures() {
-  const sites = QUICK ? 20_000 : 100_000;
-  const deadlineS = QUICK ? 3 : 10;
+  const sites = QUICK ? 20_000 : 184_000;
+  const deadlineS = QUICK ? 3 : 5;
   const group = `7. ${sites.toLocaleString('en')} sites on a host with no network, --sites list, --ndjson, deadline ${deadlineS} s`;
   log(`\n${group}`);
   if (spawnSync('unshare', ['-n', 'true']).status !== 0) {
@@ -547,7 +548,7 @@ async function offlineListFigures() {
     runs.push(r);
   }
   checkRow(group, 'every site in the summary, local-network verdict, exit 3', runs, `${sites} sites per run`);
-  row(group, 'wall', runs.map((r) => r.wallS), 's', { text: `≤ ${(deadlineS + 0.5).toFixed(1)} s`, pass: (v) => v <= deadlineS + 0.5 });
+  row(group, 'wall', runs.map((r) => r.wallS), 's', { text: `≤ ${(deadlineS + 0.3).toFixed(1)} s`, pass: (v) => v <= deadlineS + 0.3 });
   row(group, 'peak RSS', runs.map((r) => r.rssMB), 'MB');
 }
 

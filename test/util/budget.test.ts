@@ -26,7 +26,7 @@ describe('the run budget', () => {
     expect(deadlineTooShort(2000, 20_000)).toBeNull();
     expect(deadlineTooShort(30_000, 100_000)).toBeNull();
     expect(deadlineTooShort(2000, 100_000)).toBe(
-      'the deadline (2.00s) is short for 100,000 sites: reporting them may take 6.00s on 2 cores; sites it cannot reach are reported as not probed, and the run may end late',
+      'the deadline (2.00s) is short for 100,000 sites: reporting them may take up to 6.00s on 2 cores; sites it cannot reach are reported as not probed, and the run may end late',
     );
   });
 });
