@@ -1,4 +1,5 @@
-// Grouping records by a key in one pass (spreading into a new array per record is quadratic in a group's size).
+// Grouping records by a key in one pass (spreading into a new array per record is quadratic in a group's size),
+// and the one shared empty array records kept by the thousand use.
 
 /** Records grouped once by a key, in their original order. */
 export function groupBy<T, K = string>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
@@ -10,4 +11,16 @@ export function groupBy<T, K = string>(items: Iterable<T>, key: (item: T) => K):
     else groups.set(k, [item]);
   }
   return groups;
+}
+
+/**
+ * One empty array, frozen, for records that are kept by the thousand (DNS answers, not-probed attempts): each
+ * would otherwise hold an empty array of its own per field. Frozen, so code that tried to add to one would fail
+ * loudly instead of changing every record at once.
+ */
+export const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** The items, or NONE when there are none (or no list at all). */
+export function orNone<T>(items: T[] | undefined): T[] {
+  return items !== undefined && items.length > 0 ? items : NONE;
 }

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import type { DnsAnswer, DnsQuery } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
 import { elapsedMs } from '../../util/time.js';
+import { orNone } from '../../util/collections.js';
 import { normalizeName } from './wire.js';
 import { transportFor, type AnswerFields } from './transports.js';
 import type { DohPool } from './doh.js';
@@ -43,11 +44,12 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
     type: query.type,
     outcome: fields.outcome,
     rcode: fields.rcode ?? null,
-    answers: fields.answers ?? [],
-    cnameChain: fields.cnameChain ?? [],
-    values: fields.values ?? [],
+    // Most answers have no CNAME, no EDE, and half have no records: one shared empty list for each of those.
+    answers: orNone(fields.answers),
+    cnameChain: orNone(fields.cnameChain),
+    values: orNone(fields.values),
     zone: fields.zone ?? null,
-    ede: fields.ede ?? [],
+    ede: orNone(fields.ede),
     authenticated: fields.authenticated ?? null,
     server: answeredBy,
     transport: via,

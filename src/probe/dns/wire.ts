@@ -248,8 +248,16 @@ export interface ExchangeOptions {
 
 /** "ip:port", with brackets around IPv6 addresses so the port stays readable. */
 export function serverLabel(target: WireTarget): string {
-  return target.address.includes(':') ? `[${target.address}]:${target.port}` : `${target.address}:${target.port}`;
+  // Every answer names its server: one string per target, not one per answer.
+  let label = SERVER_LABELS.get(target);
+  if (label === undefined) {
+    label = target.address.includes(':') ? `[${target.address}]:${target.port}` : `${target.address}:${target.port}`;
+    SERVER_LABELS.set(target, label);
+  }
+  return label;
 }
+
+const SERVER_LABELS = new WeakMap<WireTarget, string>();
 
 export function failure(
   outcome: 'timeout' | 'network-error',

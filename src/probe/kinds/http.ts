@@ -9,7 +9,7 @@ import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
 import { whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
-import { groupBy } from '../../util/collections.js';
+import { groupBy, NONE } from '../../util/collections.js';
 
 export const httpKind: ProbeKind = {
   id: 'http',
@@ -249,15 +249,14 @@ function notStarted(plan: FetchPlan, signal: AbortSignal): FetchResult {
  * purpose, so ten thousand sites left at the deadline cost milliseconds, not the run's deadline again.
  */
 export function notProbedSite(site: SiteSpec, path: 'edge' | 'dns', signal: AbortSignal): RawSite {
-  const plan: FetchPlan = { id: fetchId(site.name, path, 'not-probed'), site, path, address: null, port: null, family: null, proxy: null, resolvers: NOTHING };
+  const plan: FetchPlan = { id: fetchId(site.name, path, 'not-probed'), site, path, address: null, port: null, family: null, proxy: null, resolvers: NONE };
   const record = rawAttempt(plan, { ...notStarted(plan, signal), failedPhase: 'dns' }, new Date().toISOString());
   // The parts every such record has alike are shared (and frozen: nothing may change them): a long list's
   // thousands of not-probed sites are kept until the report is written, and each copy is garbage to collect.
   const shared = notProbedParts(record.error!.message);
-  return { spec: site, dns: NOTHING, attempts: [{ ...record, ...shared }] };
+  return { spec: site, dns: NONE, attempts: [{ ...record, ...shared }] };
 }
 
-const NOTHING: never[] = Object.freeze([]) as unknown as never[];
 const sharedNotProbed = new Map<string, Pick<RawAttempt, 'headers' | 'redirects' | 'timings' | 'error' | 'expect'>>();
 
 function notProbedParts(message: string): Pick<RawAttempt, 'headers' | 'redirects' | 'timings' | 'error' | 'expect'> {
@@ -265,7 +264,7 @@ function notProbedParts(message: string): Pick<RawAttempt, 'headers' | 'redirect
   if (!parts) {
     parts = Object.freeze({
       headers: Object.freeze({}),
-      redirects: NOTHING,
+      redirects: NONE,
       timings: Object.freeze({ connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 }),
       error: Object.freeze({ code: 'NOT_PROBED', message }),
       expect: Object.freeze({ ok: false, failures: Object.freeze(['no HTTP response']) as unknown as string[] }),
