@@ -555,7 +555,7 @@ async function offlineListFigures() {
 async function main() {
   const startedAt = new Date();
   const t0 = performance.now();
-  if (!existsSync(join(ROOT, 'dist', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(join(ROOT, 'dist', 'bundle', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed to measure CPU and peak RSS`);
   mkdirSync(TMP, { recursive: true });
   log(`outage-probe bench${QUICK ? ' (quick)' : ''}: ${os.cpus().length} cores, Node ${process.version}, ulimit -n ${shell('ulimit -n')}`);

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
+import { packagePath } from '../package-root.js';
 import type { Config, Report, Shard } from '../model.js';
 import { parseShardFlag, sitesOfShard } from '../config/shard.js';
 import { ConfigError, configErrorLines } from '../config/errors.js';
@@ -73,7 +74,7 @@ export interface CheckIo {
   signal?: AbortSignal;
 }
 
-export const PACKAGED_CONFIG = new URL('../../probes.yaml', import.meta.url).pathname;
+export const PACKAGED_CONFIG = packagePath('probes.yaml');
 
 /**
  * Config search order: --config PATH, ./probes.yaml, the packaged default. URLs on the command line need no file.

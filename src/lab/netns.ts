@@ -57,12 +57,12 @@ import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync, writ
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 
 // ───────────────────────────── shared facts ─────────────────────────────
 
 /** The real binary (bin/outage-probe runs dist/), for runProcess inside a namespace. */
-export const OUTAGE_PROBE_BIN = fileURLToPath(new URL('../../bin/outage-probe', import.meta.url));
+export const OUTAGE_PROBE_BIN = packagePath('bin', 'outage-probe');
 
 /**
  * A fresh network namespace, a private mount namespace (so /etc/resolv.conf can be bind-mounted without touching

@@ -5,7 +5,7 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { parse } from 'yaml';
 import type { Layer, Verdict } from '../model.js';
 import { PERSONALITIES, personality } from './personalities/index.js';
@@ -169,7 +169,7 @@ export class ScenarioError extends Error {
  * The YAML files are not compiled, so dist/ has none: from src/lab/ and from dist/lab/ alike this lands
  * on <package root>/src/lab/scenarios/ (package.json "files" must include it).
  */
-export const SCENARIOS_DIR = fileURLToPath(new URL('../../src/lab/scenarios/', import.meta.url));
+export const SCENARIOS_DIR = `${packagePath('src', 'lab', 'scenarios')}/`;
 
 const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
 const LAYERS: readonly Layer[] = ['local', 'resolver', 'authoritative-dns', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site'];
