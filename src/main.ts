@@ -26,6 +26,14 @@ process.on('SIGINT', onSignal('SIGINT'));
 process.on('SIGTERM', onSignal('SIGTERM'));
 process.on('uncaughtException', (err) => internalError(err));
 process.on('unhandledRejection', (err) => internalError(err));
+// A reader that stops reading (`| head`, a consumer that exits) is not a fault of this run. Node ignores SIGPIPE,
+// so the write fails with EPIPE instead, and every later write to the closed stream fails too: output to it ends
+// there, and the run goes on to write its state and send its notifications, then exits with its verdict's code.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') internalError(err);
+  });
+}
 
 /** One line on stderr and exit 70; the stack only with OUTAGE_PROBE_DEBUG=1. */
 function internalError(err: unknown): never {

@@ -65,6 +65,20 @@ describe('files the run cannot write', () => {
   });
 });
 
+describe('a reader that stops reading', () => {
+  it('stdout closed before the report (`| head`): no internal error, exit is the verdict', async () => {
+    // A drill's report is larger than what a pipe buffers, so writes after the closed read end fail with EPIPE.
+    const child = spawn(process.execPath, [BIN, 'drill', 'healthy', '--json'], { cwd: lab.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+    expect(stderr).not.toMatch(/internal error|EPIPE/);
+    expect(stderr).toMatch(/as expected: ok \(exit 0\)/);
+    expect(code).toBe(0);
+  });
+});
+
 describe('secrets in site URLs', () => {
   it('the table header counts in the singular when there is one ("1 site · 1 resolver · 1 attempt")', async () => {
     const r = await check();
