@@ -31,13 +31,28 @@ export function secureContextFor(ca: string | null | undefined): SecureContext |
   return context;
 }
 
-/** The NODE_EXTRA_CA_CERTS file Node read at start (PEM), or null; Node warns itself when it cannot read it. */
+/**
+ * The certificates of the NODE_EXTRA_CA_CERTS file Node read at start (PEM) that are not among Node's own roots,
+ * or null; Node warns itself when it cannot read the file. The file is often the system's whole bundle (Debian's
+ * has 144 certificates, 122 of them Node's own): those are in the copied store already, and parsing them again
+ * cost 17 ms of a one-site run.
+ */
 function extraCaCerts(): string | null {
   const file = process.env.NODE_EXTRA_CA_CERTS;
   if (!file) return null;
+  let text: string;
   try {
-    return readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch {
     return null;
   }
+  const own = new Set(tls.rootCertificates.map(withoutSpace));
+  const added = (text.match(PEM_CERTIFICATE) ?? []).filter((pem) => !own.has(withoutSpace(pem)));
+  return added.length > 0 ? added.join('\n') : null;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+function withoutSpace(pem: string): string {
+  return pem.replace(/\s+/g, '');
 }

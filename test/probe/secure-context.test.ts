@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:tls';
+import { createServer, rootCertificates, type Server } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,8 @@ const ports: Record<string, number> = {};
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'extra.pem'), extraCa.cert);
+  // The shape of a system bundle given as NODE_EXTRA_CA_CERTS: Node's own roots, with one CA of its own among them.
+  writeFileSync(join(dir, 'bundle.pem'), [...rootCertificates.slice(0, 60), extraCa.cert, ...rootCertificates.slice(60)].join('\n'));
   writeFileSync(join(dir, 'config.pem'), configCa.cert);
   writeFileSync(
     SCRIPT,
@@ -70,6 +72,11 @@ describe('the TLS context for tls.ca', () => {
 
   it('keeps what Node trusts by default: a NODE_EXTRA_CA_CERTS CA is still trusted beside tls.ca', async () => {
     expect(await connect('extra', { NODE_EXTRA_CA_CERTS: join(dir, 'extra.pem') })).toBe('trusted');
+  });
+
+  it("a system bundle as NODE_EXTRA_CA_CERTS: the one CA it adds to Node's roots is trusted beside tls.ca", async () => {
+    expect(await connect('extra', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle.pem') })).toBe('trusted');
+    expect(await connect('config', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle.pem') })).toBe('trusted');
   });
 
   it('trusts nothing else (controls)', async () => {
