@@ -1,9 +1,9 @@
 // The small pieces the config stage is built from: addresses, well-known resolvers, did-you-mean, issue lines.
 
 import { describe, expect, it } from 'vitest';
-import { formatIpAndPort, parseIpAndPort } from '../../src/config/address.js';
+import { canonicalIp, formatIpAndPort, parseIpAndPort } from '../../src/config/address.js';
 import { formatConfigIssue, sortIssues, type ConfigIssue } from '../../src/config/errors.js';
-import { inferResolverProvider } from '../../src/config/resolvers.js';
+import { inferResolverProvider, PUBLIC_RESOLVERS } from '../../src/config/resolvers.js';
 import { closestMatch, editDistance } from '../../src/config/suggest.js';
 import { parseByteSize, parseProxyUrl, pemBundleProblem } from '../../src/config/values.js';
 
@@ -65,6 +65,10 @@ describe('inferResolverProvider', () => {
     [{ kind: 'system' as const, address: null, url: null }, null],
   ])('%j → %s', (spec, provider) => {
     expect(inferResolverProvider(spec)).toBe(provider);
+  });
+
+  it('the table of public resolvers is written in canonical form (it is looked up without canonicalising)', () => {
+    for (const address of PUBLIC_RESOLVERS.flatMap((p) => p.addresses)) expect([address, canonicalIp(address)]).toEqual([address, address]);
   });
 });
 
