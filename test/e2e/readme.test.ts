@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { BIN } from '../support/cli.js';
 import { parseMermaid } from '../support/mermaid.js';
 import { parseConfig } from '../../src/config/load.js';
+import { EXIT_CODE_TABLE } from '../../src/exit-codes.js';
 import { loopback, type Loopback } from '../support/loopback.js';
 
 const exec = promisify(execFile);
@@ -124,5 +125,12 @@ describe('README pictures', () => {
     const pictures = blocks('mermaid');
     expect(pictures.length).toBeGreaterThan(0);
     for (const picture of pictures) expect(await parseMermaid(picture)).toEqual({ ok: true, type: 'flowchart-v2' });
+  });
+});
+
+describe('the exit codes', () => {
+  it("the README's table is the one --help prints (src/exit-codes.ts), row for row", () => {
+    const rows = [...README.matchAll(/^\| (\d+) \| (.+) \|$/gm)].map((m) => [Number(m[1]), m[2]]);
+    expect(rows).toEqual(EXIT_CODE_TABLE.map(([code, text]) => [code, text]));
   });
 });
