@@ -51,7 +51,8 @@ function extraCaCerts(): string | null {
   return added.length > 0 ? added.join('\n') : null;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+/** One PEM certificate block, including OpenSSL's TRUSTED CERTIFICATE form, which Node's addCACert reads too. */
+const PEM_CERTIFICATE = /-----BEGIN ((?:TRUSTED |X509 )?CERTIFICATE)-----[\s\S]*?-----END \1-----/g;
 
 function withoutSpace(pem: string): string {
   return pem.replace(/\s+/g, '');

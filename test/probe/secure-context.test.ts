@@ -3,8 +3,8 @@
 // beside tls.ca (it did not before). The bundled roots cannot be tried offline (no test holds a key they signed);
 // the context keeps them by being built the way Node builds its own (util/secure-context.ts).
 
-import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, rootCertificates, type Server } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,12 +18,15 @@ const dir = mkdtempSync(join(tmpdir(), 'op-ca-'));
 const SCRIPT = join(dir, 'connect.mjs');
 const MODULE = new URL('../../dist/util/secure-context.js', import.meta.url).href;
 const servers: Server[] = [];
+const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 const ports: Record<string, number> = {};
 
 beforeAll(async () => {
   writeFileSync(join(dir, 'extra.pem'), extraCa.cert);
   // The shape of a system bundle given as NODE_EXTRA_CA_CERTS: Node's own roots, with one CA of its own among them.
   writeFileSync(join(dir, 'bundle.pem'), [...rootCertificates.slice(0, 60), extraCa.cert, ...rootCertificates.slice(60)].join('\n'));
+  // The same CA in OpenSSL's TRUSTED CERTIFICATE form, which some system bundles use.
+  if (hasOpenssl) writeFileSync(join(dir, 'trusted-bundle.pem'), [...rootCertificates, execFileSync('openssl', ['x509', '-trustout', '-addtrust', 'serverAuth'], { input: extraCa.cert }).toString()].join('\n'));
   writeFileSync(join(dir, 'config.pem'), configCa.cert);
   writeFileSync(
     SCRIPT,
@@ -77,6 +80,11 @@ describe('the TLS context for tls.ca', () => {
   it("a system bundle as NODE_EXTRA_CA_CERTS: the one CA it adds to Node's roots is trusted beside tls.ca", async () => {
     expect(await connect('extra', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle.pem') })).toBe('trusted');
     expect(await connect('config', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle.pem') })).toBe('trusted');
+  });
+
+  it.skipIf(!hasOpenssl)('a CA given in TRUSTED CERTIFICATE form in that bundle is trusted too', async () => {
+    expect(readFileSync(join(dir, 'trusted-bundle.pem'), 'utf8')).toContain('-----BEGIN TRUSTED CERTIFICATE-----');
+    expect(await connect('extra', { NODE_EXTRA_CA_CERTS: join(dir, 'trusted-bundle.pem') })).toBe('trusted');
   });
 
   it('trusts nothing else (controls)', async () => {
