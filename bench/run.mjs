@@ -1,8 +1,8 @@
 // `npm run bench`: outage-probe against baselines measured in the same run, on loopback only.
 //
-//   node bench/run.mjs            the full benchmark (under 10 minutes on 2 cores)
+//   node bench/run.mjs            the full benchmark (about 10 minutes on 2 cores, 3 of them group 8's one run)
 //   node bench/run.mjs --quick    a smaller world, same figures (about a minute)
-//   node bench/run.mjs --only speed,memory   some figure groups only (speed, load, memory, hung, deadline, startup, offline)
+//   node bench/run.mjs --only speed,memory   some figure groups only (speed, load, memory, hung, deadline, startup, offline, scale)
 //   node bench/run.mjs --bin PATH   measure another build of outage-probe (results.md then says so)
 //   node bench/run.mjs --serve SITES DELAY_MS [BODY_BYTES]   start a healthy world, write its configs, wait
 //                                  (for profiling by hand: node --cpu-prof bin/outage-probe check --config …)
@@ -14,8 +14,9 @@
 // Writes bench/results.md (with bench/findings.md appended, the hand-written analysis of missed targets).
 
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { createInterface } from 'node:readline';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCa } from '../dist/lab/ca.js';
@@ -552,6 +553,55 @@ async function offlineListFigures() {
   row(group, 'peak RSS', runs.map((r) => r.rssMB), 'MB');
 }
 
+/**
+ * 8. Issue 18's scale target: 100,000 healthy sites (the load world's 50 ms edges) given as a `--sites` list, with
+ * `--ndjson`: the run must end within its deadline with every site ok, and its peak RSS is held to 400 MB. One run
+ * (about three minutes on 2 cores); the NDJSON is read line by line, the summary (the last line) parsed alone.
+ */
+async function scaleFigures(pem) {
+  const count = QUICK ? 5_000 : 100_000;
+  const deadlineS = 900;
+  const group = `8. ${count.toLocaleString('en')} healthy sites, --sites list, --ndjson, edges at 50 ms, concurrency ${SPEED_CONCURRENCY} (one run)`;
+  log(`\n${group}`);
+  const sites = makeSites('h', count);
+  const world = await startWorld(pem, sites, { delayMs: 50 });
+  const config = tmp('scale.yaml');
+  writeFileSync(
+    config,
+    ['resolvers:', ...world.resolvers.map((r, i) => `  - { name: r${i + 1}, address: "${r.address}:${r.port}" }`), `defaults: { timeout: 5s, deadline: ${deadlineS}s, concurrency: ${SPEED_CONCURRENCY} }`, 'tls: { ca: ./ca.pem }', ''].join('\n'),
+  );
+  const list = tmp('scale.txt');
+  writeFileSync(list, sites.map((s) => `https://${s.host}:${world.port}/\n`).join(''));
+  const out = tmp('scale.ndjson');
+  const r = await measure(process.execPath, [BIN, 'check', '--config', config, '--sites', list, '--ndjson'], { stdoutFile: out, env: { ...process.env, NO_COLOR: '1' } });
+  await world.stop();
+  const attempts = { all: 0, ok: 0 };
+  let summary = null;
+  for await (const line of createInterface({ input: createReadStream(out), crlfDelay: Infinity })) {
+    if (line.startsWith('{"type":"attempt"')) {
+      attempts.all += 1;
+      if (line.includes('"outcome":"ok"')) attempts.ok += 1;
+    } else if (line.startsWith('{"type":"summary"')) {
+      summary = JSON.parse(line);
+    }
+  }
+  rmSync(out, { force: true });
+  const problems = [];
+  if (r.code !== 0) problems.push(`exit ${r.code}`);
+  if (!summary) problems.push('no summary line');
+  else {
+    if (summary.verdict !== 'ok' || !summary.complete) problems.push(`verdict ${summary.verdict}, complete ${summary.complete}`);
+    const notOk = summary.sites.filter((s) => s.status !== 'ok').length;
+    if (summary.sites.length !== count || notOk) problems.push(`${summary.sites.length} sites in the summary, ${notOk} not ok`);
+  }
+  if (attempts.all !== count || attempts.ok !== count) problems.push(`${attempts.ok} ok of ${attempts.all} attempt lines, ${count} expected`);
+  r.check = { ok: problems.length === 0, problems };
+  checkRow(group, 'every site ok, exit 0, report complete (no false failure)', [r], `${attempts.all} attempt lines`);
+  row(group, 'wall', [r.wallS], 's', { text: `≤ ${deadlineS} s (its deadline)`, pass: (v) => v <= deadlineS });
+  row(group, 'peak RSS', [r.rssMB], 'MB', { text: '≤ 400 MB', pass: (v) => v <= 400 });
+  row(group, 'CPU', [r.cpuS], 's');
+}
+
 async function main() {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -570,6 +620,7 @@ async function main() {
   if (wanted('hung') || wanted('deadline')) await hostileFigures(pem, { hung: wanted('hung'), deadline: wanted('deadline') });
   if (wanted('memory')) await memoryFigures(pem);
   if (wanted('offline')) await offlineListFigures();
+  if (wanted('scale')) await scaleFigures(pem);
 
   const elapsedS = (performance.now() - t0) / 1000;
   writeResults(startedAt, elapsedS);
