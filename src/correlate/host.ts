@@ -133,7 +133,7 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
 function describeErrors(items: Array<{ code: string }>): string {
   const codes = new Map<string, number>();
   for (const { code } of items) codes.set(code, (codes.get(code) ?? 0) + 1);
-  return [...codes].map(([c, n]) => `${n}× ${c}`).join(', ');
+  return [...codes].map(([c, n]) => `${n.toLocaleString('en-US')}× ${c}`).join(', ');
 }
 
 /**

@@ -52,9 +52,10 @@ export function renderTable(report: Report, options: TableOptions): string {
   }
   out.push('');
   if (report.verdict === 'local-network' && !options.verbose) {
-    // Nothing about any site was learned: one line of what was tried, not a table of the same failure.
+    // Nothing about any site was learned: one line of what was tried, not a table of the same failure; a long
+    // list is named in part (-v prints every site).
     const untested = report.sites.filter((s) => s.status === 'untested').map((s) => safeLine(s.name, 40));
-    out.push(...wrap(`Not tested from here (${untested.length} of ${plural(report.sites.length, 'site')}): ${untested.join(', ')}`, options.width, '  '));
+    out.push(...wrap(`Not tested from here (${untested.length.toLocaleString('en-US')} of ${plural(report.sites.length, 'site')}): ${listNames(untested, UNTESTED_NAMED)}`, options.width, '  '));
     return `${out.join('\n')}\n`;
   }
   out.push(sitesTable(report, c, options.width));
@@ -116,6 +117,9 @@ function acknowledgementText(incident: Report['incidents'][number]): string {
 
 /** Sites named on one note line before "+N more". */
 const NOTE_NAMES = 6;
+
+/** Sites named in the local-network line before "+N more": the packaged default's 13 all fit. */
+const UNTESTED_NAMED = 20;
 
 /** Why a site is failing: its blame (the incident it is part of, or its own layer), then what was seen. */
 function siteNote(site: SiteReport, report: Report): string {

@@ -19,12 +19,12 @@ export function safeLine(value: string, max = 300): string {
 
 /** "a, b, c", or the first `max` of them and "+N more". */
 export function listNames(names: string[], max = 6): string {
-  return names.length > max ? `${names.slice(0, max).join(', ')} +${names.length - max} more` : names.join(', ');
+  return names.length > max ? `${names.slice(0, max).join(', ')} +${(names.length - max).toLocaleString('en-US')} more` : names.join(', ');
 }
 
-/** "1 site", "3 sites". */
+/** "1 site", "3 sites", "184,000 sites". */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
-  return `${n} ${n === 1 ? noun : nouns}`;
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nouns}`;
 }
 
 /** A location code (PoP, cloud region) that may be shown and used as a metric label: [A-Za-z0-9-], 1 to 16 characters. */

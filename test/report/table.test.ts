@@ -108,4 +108,12 @@ describe('short words in cells and counts', () => {
     const text = renderTable({ ...report([untested], [], { verdict: 'local-network' }), resolvers: resolvers([0]) }, { color: false, verbose: false, width: 100 });
     expect(text).toMatch(/Not tested from here \(1 of 1 site\): shop/);
   });
+
+  it('a long list on an offline host is named in part, its counts grouped: a screen, not one line per thousand sites', () => {
+    const sites = Array.from({ length: 25_000 }, (_, i) => siteReport(`s${i}`, 'untested', { reason: 'nothing could be tested from this host', blame: null, dns: [], attempts: [] }));
+    const text = renderTable({ ...report(sites, [], { verdict: 'local-network' }), resolvers: resolvers([0]) }, { color: false, verbose: false, width: 100 });
+    expect(text).toMatch(/ · 25,000 sites · /);
+    expect(text.replace(/\n\s+/g, ' ')).toMatch(/Not tested from here \(25,000 of 25,000 sites\): s0, s1, .*, s19 \+24,980 more/);
+    expect(text.split('\n').length).toBeLessThan(20);
+  });
 });
