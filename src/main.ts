@@ -1,9 +1,8 @@
 // Entry point of bin/outage-probe. Kept tiny so `--version` and `--help` start fast;
 // each command loads its own modules when it runs.
 
-import { readFileSync } from 'node:fs';
 import { EXIT } from './exit-codes.js';
-import { packagePath } from './package-root.js';
+import { PACKAGE_VERSION } from './package-root.js';
 
 // Installed before anything else loads: a signal in the first moments still ends with a (partial) report,
 // and a bug that escapes every handler still exits 70, which cron and systemd do not count as a verdict.
@@ -51,8 +50,7 @@ function oneLine(err: Error): string {
 
 const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
-  const pkg = JSON.parse(readFileSync(packagePath('package.json'), 'utf8')) as { version: string };
-  process.stdout.write(`${pkg.version}\n`);
+  process.stdout.write(`${PACKAGE_VERSION}\n`);
 } else {
   await main();
 }

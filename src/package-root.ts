@@ -1,29 +1,40 @@
 // Where the package's own files are (package.json, probes.yaml, bin/, src/lab/scenarios/), from wherever the running
 // module sits: dist/ as tsc writes it, dist/bundle/ (one level deeper, see scripts/bundle.mjs), or src/ under the
-// test runner. The nearest directory upward whose package.json names this package is the package's root.
+// test runner. The nearest directory upward whose package.json names this package is the package's root; that
+// read also gives the version, so nothing reads package.json twice.
 
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-function findRoot(from: string): string {
+interface PackageFound {
+  root: string;
+  version: string;
+}
+
+function findPackage(from: string): PackageFound {
   for (let dir = from; ; dir = dirname(dir)) {
-    if (namesThisPackage(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return from;
+    const version = versionIfThisPackage(join(dir, 'package.json'));
+    if (version !== null) return { root: dir, version };
+    if (dirname(dir) === dir) throw new Error(`no package.json of outage-probe above ${from}`);
   }
 }
 
-function namesThisPackage(file: string): boolean {
+function versionIfThisPackage(file: string): string | null {
   try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown }).name === 'outage-probe';
+    const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown };
+    return pkg.name === 'outage-probe' && typeof pkg.version === 'string' ? pkg.version : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-const PACKAGE_ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
+const PACKAGE = findPackage(dirname(fileURLToPath(import.meta.url)));
+
+/** The package's version, from its package.json. */
+export const PACKAGE_VERSION: string = PACKAGE.version;
 
 /** A path inside the package, e.g. packagePath('probes.yaml'). */
 export function packagePath(...parts: string[]): string {
-  return join(PACKAGE_ROOT, ...parts);
+  return join(PACKAGE.root, ...parts);
 }
