@@ -14,7 +14,7 @@
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec } from '../model.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
-import { plural } from '../util/text.js';
+import { formatCount, plural } from '../util/text.js';
 import type { SiteFacts } from './incidents.js';
 import { groupBy } from '../util/collections.js';
 
@@ -133,7 +133,7 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
 function describeErrors(items: Array<{ code: string }>): string {
   const codes = new Map<string, number>();
   for (const { code } of items) codes.set(code, (codes.get(code) ?? 0) + 1);
-  return [...codes].map(([c, n]) => `${n.toLocaleString('en-US')}× ${c}`).join(', ');
+  return [...codes].map(([c, n]) => `${formatCount(n)}× ${c}`).join(', ');
 }
 
 /**

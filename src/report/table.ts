@@ -6,7 +6,7 @@ import Table from 'cli-table3';
 import type { Attempt, DnsAnswer, Report, ResolverKind, ResolverReport, SiteReport, SiteStatus, Verdict } from '../model.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { formatMs } from '../util/time.js';
-import { listNames, plural, safeLine } from '../util/text.js';
+import { formatCount, listNames, plural, safeLine } from '../util/text.js';
 
 export interface TableOptions {
   color: boolean;
@@ -55,7 +55,7 @@ export function renderTable(report: Report, options: TableOptions): string {
     // Nothing about any site was learned: one line of what was tried, not a table of the same failure; a long
     // list is named in part (-v prints every site).
     const untested = report.sites.filter((s) => s.status === 'untested').map((s) => safeLine(s.name, 40));
-    out.push(...wrap(`Not tested from here (${untested.length.toLocaleString('en-US')} of ${plural(report.sites.length, 'site')}): ${listNames(untested, UNTESTED_NAMED)}`, options.width, '  '));
+    out.push(...wrap(`Not tested from here (${formatCount(untested.length)} of ${plural(report.sites.length, 'site')}): ${listNames(untested, UNTESTED_NAMED)}`, options.width, '  '));
     return `${out.join('\n')}\n`;
   }
   out.push(sitesTable(report, c, options.width));

@@ -2,6 +2,7 @@
 // Phases run in this order: probing (with its resamples), reading status pages, posting notifications, and
 // finishing (correlating, printing, writing files). Each phase ends when the time the later ones keep begins.
 
+import { plural } from './text.js';
 import { formatMs } from './time.js';
 
 export type Phase = 'probe' | 'status-pages' | 'notify' | 'finish';
@@ -49,7 +50,7 @@ export function finishShareMs(deadlineMs: number, sites = 0): number {
 export function deadlineTooShort(deadlineMs: number, sites: number): string | null {
   const wanted = Math.round(sites * FINISH_MS_PER_SITE);
   if (wanted <= finishShareMs(deadlineMs, sites)) return null;
-  return `the deadline (${formatMs(deadlineMs)}) is short for ${sites.toLocaleString('en-US')} sites: reporting them may take up to ${formatMs(wanted)} on 2 cores; sites it cannot reach are reported as not probed, and the run may end late`;
+  return `the deadline (${formatMs(deadlineMs)}) is short for ${plural(sites, 'site')}: reporting them may take up to ${formatMs(wanted)} on 2 cores; sites it cannot reach are reported as not probed, and the run may end late`;
 }
 
 export function createBudget(options: BudgetOptions): Budget {

@@ -19,12 +19,17 @@ export function safeLine(value: string, max = 300): string {
 
 /** "a, b, c", or the first `max` of them and "+N more". */
 export function listNames(names: string[], max = 6): string {
-  return names.length > max ? `${names.slice(0, max).join(', ')} +${(names.length - max).toLocaleString('en-US')} more` : names.join(', ');
+  return names.length > max ? `${names.slice(0, max).join(', ')} +${formatCount(names.length - max)} more` : names.join(', ');
 }
 
 /** "1 site", "3 sites", "184,000 sites". */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : nouns}`;
+  return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
+}
+
+/** A count as people read it: "184,000". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
 }
 
 /** A location code (PoP, cloud region) that may be shown and used as a metric label: [A-Za-z0-9-], 1 to 16 characters. */
