@@ -168,8 +168,8 @@ function writeToolConfig(name, world, sites, { concurrency, timeoutS = 5, deadli
     ...world.resolvers.map((r, i) => `  - { name: r${i + 1}, address: "${r.address}:${r.port}" }`),
     `defaults: { timeout: ${timeoutS}s, deadline: ${deadlineS}s, concurrency: ${concurrency} }`,
     'tls: { ca: ./ca.pem }',
-    'sites:',
-    ...sites.map((s) => `  - { name: ${s.name}, url: "https://${s.host}:${world.port}/" }`),
+    // No sites: the run is given them as a --sites list.
+    ...(sites.length > 0 ? ['sites:', ...sites.map((s) => `  - { name: ${s.name}, url: "https://${s.host}:${world.port}/" }`)] : []),
   ];
   const path = tmp(`${name}.yaml`);
   writeFileSync(path, `${lines.join('\n')}\n`);
@@ -565,11 +565,7 @@ async function scaleFigures(pem) {
   log(`\n${group}`);
   const sites = makeSites('h', count);
   const world = await startWorld(pem, sites, { delayMs: 50 });
-  const config = tmp('scale.yaml');
-  writeFileSync(
-    config,
-    ['resolvers:', ...world.resolvers.map((r, i) => `  - { name: r${i + 1}, address: "${r.address}:${r.port}" }`), `defaults: { timeout: 5s, deadline: ${deadlineS}s, concurrency: ${SPEED_CONCURRENCY} }`, 'tls: { ca: ./ca.pem }', ''].join('\n'),
-  );
+  const config = writeToolConfig('scale', world, [], { concurrency: SPEED_CONCURRENCY, deadlineS });
   const list = tmp('scale.txt');
   writeFileSync(list, sites.map((s) => `https://${s.host}:${world.port}/\n`).join(''));
   const out = tmp('scale.ndjson');
