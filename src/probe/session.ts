@@ -4,6 +4,8 @@
 
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { DnsAnswer, DnsQuery, ResolverSpec, RunSettings } from '../model.js';
+import { keyedLimit } from '../util/keyed-limit.js';
+import { isoNow } from '../util/time.js';
 import { createDohPool, queryDns, transportFor } from './dns/index.js';
 
 export interface SessionOptions {
@@ -60,9 +62,10 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
   const dnsLimits = new Map<string, LimitFunction>();
   const silence = new Map<string, { replies: number; timeouts: number }>();
-  const dnsCache = new Map<string, Promise<DnsAnswer>>();
+  // A query's promise while it is asked, then its answer: a settled promise kept per query cost more than the answer.
+  const dnsCache = new Map<string, Promise<DnsAnswer> | DnsAnswer>();
   const fetchLimit = pLimit(options.run.concurrency);
-  const hostLimits = new Map<string, LimitFunction>();
+  const hostLimit = keyedLimit(options.run.perHostConcurrency);
   let done = 0;
   let planned = 0;
   const progress = () => options.onProgress?.(done, planned);
@@ -83,7 +86,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     signal: stop.signal,
     resolve(query, timeoutMs) {
       const cached = dnsCache.get(query.key);
-      if (cached) return cached;
+      if (cached) return cached instanceof Promise ? cached : Promise.resolve(cached);
       planned += 1;
       const answer = limitFor(dnsLimits, query.resolver.name, dnsSlots)(async () => {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
@@ -97,6 +100,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       }).then((a) => {
         done += 1;
         progress();
+        dnsCache.set(query.key, a);
         return a;
       });
       dnsCache.set(query.key, answer);
@@ -104,7 +108,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     },
     heardFrom: (resolver) => (silence.get(resolver)?.replies ?? 0) > 0,
     // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
-    withFetchSlot: (host, work) => limitFor(hostLimits, host, options.run.perHostConcurrency)(() => fetchLimit(work)),
+    withFetchSlot: (host, work) => hostLimit(host, () => fetchLimit(work)),
     planned() {
       planned += 1;
     },
@@ -138,7 +142,7 @@ function notSent(query: DnsQuery, error: { code: string; message: string }): Dns
     authenticated: null,
     server: transportFor(r).server(r),
     transport: r.kind,
-    startedAt: new Date().toISOString(),
+    startedAt: isoNow(),
     durationMs: 0,
     error,
   };

@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import type { DnsAnswer, DnsQuery } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
-import { elapsedMs } from '../../util/time.js';
+import { elapsedMs, isoNow } from '../../util/time.js';
 import { orNone } from '../../util/collections.js';
 import { normalizeName } from './wire.js';
 import { transportFor, type AnswerFields } from './transports.js';
@@ -26,7 +26,7 @@ export interface DnsQueryOptions {
 }
 
 export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promise<DnsAnswer> {
-  const startedAt = new Date().toISOString();
+  const startedAt = isoNow();
   const start = performance.now();
   const name = normalizeName(query.name);
   const resolver = query.resolver;

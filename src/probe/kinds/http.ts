@@ -10,6 +10,7 @@ import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.
 import { whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
 import { groupBy, NONE } from '../../util/collections.js';
+import { isoNow } from '../../util/time.js';
 
 export const httpKind: ProbeKind = {
   id: 'http',
@@ -181,7 +182,7 @@ export async function walkToZoneApex(first: DnsQuery, ask: (q: DnsQuery) => Prom
 function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
   session.planned();
   return session.withFetchSlot(plan.site.host, async () => {
-    const startedAt = new Date().toISOString();
+    const startedAt = isoNow();
     const fetch = session.signal.aborted ? notStarted(plan, session.signal) : await fetchPinned(fetchRequest(plan, session));
     session.finished();
     const attempt = rawAttempt(plan, fetch, startedAt);
@@ -250,7 +251,7 @@ function notStarted(plan: FetchPlan, signal: AbortSignal): FetchResult {
  */
 export function notProbedSite(site: SiteSpec, path: 'edge' | 'dns', signal: AbortSignal): RawSite {
   const plan: FetchPlan = { id: fetchId(site.name, path, 'not-probed'), site, path, address: null, port: null, family: null, proxy: null, resolvers: NONE };
-  const record = rawAttempt(plan, { ...notStarted(plan, signal), failedPhase: 'dns' }, new Date().toISOString());
+  const record = rawAttempt(plan, { ...notStarted(plan, signal), failedPhase: 'dns' }, isoNow());
   // The parts every such record has alike are shared (and frozen: nothing may change them): a long list's
   // thousands of not-probed sites are kept until the report is written, and each copy is garbage to collect.
   const shared = notProbedParts(record.error!.message);
@@ -290,7 +291,7 @@ function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsA
     timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: Math.max(0, ...answers.map((a) => a.durationMs)) },
   };
   const plan: FetchPlan = { id: fetchId(site.name, 'edge', `dns:${resolver.name}`), site, path: 'edge', address: null, port: null, family: null, proxy: null, resolvers: [resolver.name] };
-  return rawAttempt(plan, fetch, failed?.startedAt ?? new Date().toISOString());
+  return rawAttempt(plan, fetch, failed?.startedAt ?? isoNow());
 }
 
 // ───────────────────────────── --samples ─────────────────────────────
