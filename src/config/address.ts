@@ -1,6 +1,6 @@
 // Addresses written as "ip", "ip:port", "[v6]" or "[v6]:port" (resolver addresses, site origins, --resolver flags).
 
-import { isIP } from 'node:net';
+import { ipFamily } from '../util/ip.js';
 
 export interface IpAndPort {
   /** Canonical form: IPv4 dotted quad, IPv6 lower-case and compressed, without brackets. */
@@ -15,12 +15,12 @@ export function parseIpAndPort(text: string): IpAndPortResult {
   const value = text.trim();
   const bracketed = /^\[([^\]]+)\](?::([^:]*))?$/.exec(value);
   if (bracketed) {
-    if (isIP(bracketed[1]!) !== 6) return { error: 'not-ip' };
+    if (ipFamily(bracketed[1]!) !== 6) return { error: 'not-ip' };
     return withPort(bracketed[1]!, bracketed[2]);
   }
-  if (isIP(value)) return { address: canonicalIp(value), port: null };
+  if (ipFamily(value)) return { address: canonicalIp(value), port: null };
   const colon = value.lastIndexOf(':');
-  if (colon > 0 && isIP(value.slice(0, colon)) === 4) return withPort(value.slice(0, colon), value.slice(colon + 1));
+  if (colon > 0 && ipFamily(value.slice(0, colon)) === 4) return withPort(value.slice(0, colon), value.slice(colon + 1));
   return { error: 'not-ip' };
 }
 
@@ -33,7 +33,7 @@ function withPort(address: string, portText: string | undefined): IpAndPortResul
 
 /** One spelling per address, so that lookups (well-known resolvers) and comparisons work. */
 export function canonicalIp(address: string): string {
-  if (isIP(address) !== 6) return address;
+  if (ipFamily(address) !== 6) return address;
   try {
     return new URL(`http://[${address}]/`).hostname.slice(1, -1);
   } catch {
@@ -44,5 +44,5 @@ export function canonicalIp(address: string): string {
 /** "1.2.3.4", "1.2.3.4:8080", "2001:db8::1", "[2001:db8::1]:8443". */
 export function formatIpAndPort(address: string, port: number | null): string {
   if (port === null) return address;
-  return isIP(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -3,7 +3,7 @@
 // "https://www.example.com" origins). A hostname becomes https://HOST/. Blank lines and # comments are skipped.
 // Every line that holds no hostname or URL is reported at file:line:column, all at once, like a config error.
 
-import { isIP } from 'node:net';
+import { ipFamily } from '../util/ip.js';
 import { readRegularFile } from '../util/safe-file.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { fileErrorText } from './validate.js';
@@ -15,7 +15,7 @@ const HOSTNAME = /^(?=.{1,253}\.?$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(?:\.
 function siteOf(field: string): string | null {
   const text = field.trim().replace(/^"(.*)"$/, '$1').trim();
   if (/^https?:\/\//i.test(text)) return parseHttpUrl(text)?.href ?? null;
-  if (isIP(text)) return `https://${isIP(text) === 6 ? `[${text}]` : text}/`;
+  if (ipFamily(text)) return `https://${ipFamily(text) === 6 ? `[${text}]` : text}/`;
   if (HOSTNAME.test(text) && !/^\d+(\.\d+)*$/.test(text)) return `https://${text.replace(/\.$/, '').toLowerCase()}/`;
   return null;
 }

@@ -4,7 +4,7 @@
 // Fetches: one per (site, path, address); an address returned by several resolvers is fetched once
 // and credited to each of them.
 
-import { isIP } from 'node:net';
+import { ipFamily } from '../util/ip.js';
 import type { DnsAnswer, DnsQuery, DnsType, PathKind, ResolverSpec, SiteSpec } from '../model.js';
 
 export function dnsQueryKey(resolver: ResolverSpec, name: string, type: DnsType): string {
@@ -17,7 +17,7 @@ export function dnsQuery(resolver: ResolverSpec, name: string, type: DnsType): D
 
 /** A and AAAA for the site's host through every resolver (none when the host is an IP literal). */
 export function addressQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQuery[] {
-  if (isIP(site.host)) return [];
+  if (ipFamily(site.host)) return [];
   return resolvers.flatMap((r) => [dnsQuery(r, site.host, 'A'), dnsQuery(r, site.host, 'AAAA')]);
 }
 
@@ -26,7 +26,7 @@ export function addressQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQu
  * When the host is not a zone apex, `nextZoneQuery` walks towards the apex from each answer.
  */
 export function nsQueries(site: SiteSpec, resolvers: ResolverSpec[]): DnsQuery[] {
-  if (isIP(site.host)) return [];
+  if (ipFamily(site.host)) return [];
   return resolvers.filter((r) => r.kind !== 'system').map((r) => dnsQuery(r, site.host, 'NS'));
 }
 
@@ -82,14 +82,14 @@ export function fetchId(site: string, path: PathKind, target: string): string {
 export function splitHostPort(value: string): { address: string; port: number | null } {
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
   if (bracketed) return { address: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : null };
-  if (isIP(value)) return { address: value, port: null };
+  if (ipFamily(value)) return { address: value, port: null };
   const i = value.lastIndexOf(':');
-  if (i > 0 && isIP(value.slice(0, i)) === 4) return { address: value.slice(0, i), port: Number(value.slice(i + 1)) };
+  if (i > 0 && ipFamily(value.slice(0, i)) === 4) return { address: value.slice(0, i), port: Number(value.slice(i + 1)) };
   return { address: value, port: null };
 }
 
 function familyOf(address: string): 4 | 6 | null {
-  const f = isIP(address);
+  const f = ipFamily(address);
   return f === 4 || f === 6 ? f : null;
 }
 

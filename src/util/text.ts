@@ -27,9 +27,12 @@ export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
 }
 
-/** A count as people read it: "184,000". */
+/**
+ * A count as people read it: "184,000". Grouped by hand: the first toLocaleString of a run loads ICU's number
+ * formatting, 10 ms of every one-site check.
+ */
 export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
+  return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 }
 
 /** A location code (PoP, cloud region) that may be shown and used as a metric label: [A-Za-z0-9-], 1 to 16 characters. */

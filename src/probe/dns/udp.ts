@@ -8,10 +8,10 @@
 // at concurrency 1,024.
 
 import dgram from 'node:dgram';
-import net from 'node:net';
 import type { DnsType, WireResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
+import { ipFamily } from '../../util/ip.js';
 import { exchangeTcp } from './tcp.js';
 import {
   answersQuery,
@@ -91,7 +91,7 @@ interface SharedSocket {
 const pools = new Map<string, SharedSocket[]>();
 
 function openShared(target: WireTarget, key: string): SharedSocket {
-  const socket = dgram.createSocket({ type: net.isIPv6(target.address) ? 'udp6' : 'udp4' });
+  const socket = dgram.createSocket({ type: ipFamily(target.address) === 6 ? 'udp6' : 'udp4' });
   socket.unref();
   const shared: SharedSocket = { socket, connected: Promise.resolve(null), waiting: new Map(), idle: null, broken: false, drop: () => drop() };
   const fail = (err: unknown): void => {

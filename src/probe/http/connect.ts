@@ -5,7 +5,8 @@
 //   - can tunnel through an HTTP CONNECT proxy first.
 // The open socket is then handed to an undici Client through `socketConnector`.
 
-import net, { isIP, type Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
+import { ipFamily } from '../../util/ip.js';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { CertificateInfo, ProbeError } from '../../model.js';
@@ -87,7 +88,7 @@ function waitFor(socket: Socket, event: string, signal: AbortSignal): Promise<vo
 
 /** Send CONNECT and read the proxy's reply head (bounded); anything after the head goes back to the socket. */
 async function openTunnel(socket: Socket, target: { host: string; port: number }, signal: AbortSignal): Promise<void> {
-  const authority = `${isIP(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
+  const authority = `${ipFamily(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
   socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
   const reply = await new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
@@ -208,7 +209,7 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
     tlsSocket = tls.connect({
       socket: raw,
       // RFC 6066: no SNI for an IP literal.
-      ...(isIP(host) ? {} : { servername: host }),
+      ...(ipFamily(host) ? {} : { servername: host }),
       ALPNProtocols: ALPN,
       secureContext: secureContextFor(plan.tls.ca),
       // Verification is recorded, not enforced, so a bad certificate is still described in the result.

@@ -2,7 +2,7 @@
 // Every hop gets its own connection and its own undici Client: we measure the edge, not a pool.
 // The result is a record, never an exception: timeouts, resets and bad certificates are data.
 
-import { isIP } from 'node:net';
+import { ipFamily } from '../../util/ip.js';
 import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Client, Dispatcher } from 'undici';
@@ -255,7 +255,7 @@ async function nextHop(
   const hop = { url: next, method: current.method, port: ports.get(originKey(next)) ?? (next.port ? Number(next.port) : defaultPort(next)) };
   if (req.target.kind === 'proxy') return { ...hop, address: null };
   const host = hostOf(next);
-  let address = addresses.get(host) ?? (isIP(host) ? host : null);
+  let address = addresses.get(host) ?? (ipFamily(host) ? host : null);
   if (address === null) {
     try {
       address = req.resolveRedirectHost ? await req.resolveRedirectHost(host) : null;
