@@ -17,6 +17,7 @@ import { createProbeSession, probeSites, SITE_PLANNERS } from '../probe/index.js
 import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
 import type { Budget } from '../util/budget.js';
 import { TOOL_VERSION } from '../version.js';
+import { tightenLargeHeap } from '../util/heap.js';
 
 export interface PipelineOptions {
   budget: Budget;
@@ -57,6 +58,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
       options.onSite?.(site);
       // Nothing after classification reads a body: a run over many sites keeps none.
       classified.push({ ...site, attempts: site.attempts.map((a) => (a.bodySample === '' ? a : { ...a, bodySample: '' })) });
+      if (classified.length % 1024 === 0) tightenLargeHeap();
     },
   });
   const { dns, complete } = await session.close();
