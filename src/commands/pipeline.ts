@@ -58,7 +58,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
       options.onSite?.(site);
       // Nothing after classification reads a body: a run over many sites keeps none.
       classified.push({ ...site, attempts: site.attempts.map((a) => (a.bodySample === '' ? a : { ...a, bodySample: '' })) });
-      if (classified.length % 1024 === 0) tightenLargeHeap();
+      if (classified.length % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
     },
   });
   const { dns, complete } = await session.close();
