@@ -2,7 +2,7 @@
 // resolver's own queue, the fetch limits (global and per host), the DoH connection pool, and the deadline that
 // stops everything. Probe kinds ask and fetch through it; nothing here judges an answer.
 
-import pLimit, { type LimitFunction } from 'p-limit';
+import pLimit from 'p-limit';
 import type { DnsAnswer, DnsQuery, ResolverSpec, RunSettings } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
@@ -60,7 +60,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   // Each resolver has its own queue: a resolver that never answers holds only its own slots for a timeout
   // each, and the others' queries (and so every fetch) go on.
   const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
-  const dnsLimits = new Map<string, LimitFunction>();
+  const dnsLimit = keyedLimit(dnsSlots);
   const silence = new Map<string, { replies: number; timeouts: number }>();
   // A query's promise while it is asked, then its answer: a settled promise kept per query cost more than the answer.
   const dnsCache = new Map<string, Promise<DnsAnswer> | DnsAnswer>();
@@ -69,15 +69,6 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   let done = 0;
   let planned = 0;
   const progress = () => options.onProgress?.(done, planned);
-
-  const limitFor = (limits: Map<string, LimitFunction>, key: string, slots: number): LimitFunction => {
-    let limit = limits.get(key);
-    if (!limit) {
-      limit = pLimit(slots);
-      limits.set(key, limit);
-    }
-    return limit;
-  };
 
   return {
     resolvers: options.resolvers,
@@ -88,7 +79,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       const cached = dnsCache.get(query.key);
       if (cached) return cached instanceof Promise ? cached : Promise.resolve(cached);
       planned += 1;
-      const answer = limitFor(dnsLimits, query.resolver.name, dnsSlots)(async () => {
+      const answer = dnsLimit(query.resolver.name, async () => {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
