@@ -75,6 +75,19 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   return { spec, dns: raw.dns, attempts, stack, chain, failingZone };
 }
 
+/**
+ * What a run keeps of a classified site until its report: everything but the bodies (nothing after classification
+ * reads one), and every list at its own length. Lists filled one push at a time (a fetch's resolvers, a hop's
+ * answering resolvers) hold room for seventeen: over a long list of sites that room is most of a record.
+ */
+export function retainedSite(site: ClassifiedSite): ClassifiedSite {
+  return {
+    ...site,
+    attempts: site.attempts.map((a) => ({ ...a, bodySample: '', resolvers: a.resolvers.slice() })),
+    chain: site.chain.map((h) => ({ ...h, answeredBy: h.answeredBy.slice(), failedAt: h.failedAt.slice() })),
+  };
+}
+
 const resolverProviderMaps = new WeakMap<ResolverSpec[], Record<string, string | null>>();
 
 /** Each resolver's operator by resolver name: made once per run's resolver list, not once per site. */

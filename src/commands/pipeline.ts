@@ -7,7 +7,7 @@
 import { signalExitCode } from '../exit-codes.js';
 import { hostname } from 'node:os';
 import type { Config, DnsAnswer, Incident, Report } from '../model.js';
-import { classifySite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
+import { classifySite, retainedSite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
 import { resolverReport } from '../config/resolvers.js';
@@ -56,8 +56,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     onSite: (raw) => {
       const site = classifySite(raw, context);
       options.onSite?.(site);
-      // Nothing after classification reads a body: a run over many sites keeps none.
-      classified.push({ ...site, attempts: site.attempts.map((a) => (a.bodySample === '' ? a : { ...a, bodySample: '' })) });
+      classified.push(retainedSite(site));
       if (classified.length % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
     },
   });

@@ -1,7 +1,7 @@
 // Recorded attempts and DNS answers through the pure stages, the way the pipeline runs them: grouped into raw
 // sites (each with its own answers: its host's, and the NS walk to its zone apex), classified, correlated.
 
-import { classifySite, type ClassifiedSite, type Memory } from '../../src/classify/index.js';
+import { classifySite, retainedSite, type ClassifiedSite, type Memory } from '../../src/classify/index.js';
 import { correlate, type Attribution } from '../../src/correlate/index.js';
 import type { AttributionOptions } from '../../src/correlate/incidents.js';
 import { siteReport } from '../../src/correlate/sites.js';
@@ -36,7 +36,8 @@ export function rawSites(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[
 }
 
 export function classifyRecorded(sites: SiteSpec[], dns: DnsAnswer[], attempts: Attempt[], resolvers: ResolverSpec[], catalog: Catalog, memory: Memory = {}): ClassifiedSite[] {
-  return rawSites(sites, dns, attempts).map((raw) => classifySite(raw, { resolvers, catalog, memory }));
+  // What the pipeline keeps of each classified site is what correlation reads.
+  return rawSites(sites, dns, attempts).map((raw) => retainedSite(classifySite(raw, { resolvers, catalog, memory })));
 }
 
 /** classify + correlate over recorded records. */

@@ -1,0 +1,29 @@
+// What a run keeps of each classified site until its report (commands/pipeline.ts keeps only this).
+
+import { describe, expect, it } from 'vitest';
+import { classifySite, retainedSite } from '../../src/classify/index.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
+import { asRaw } from '../support/pipeline.js';
+
+const catalog = loadCatalog([]);
+
+describe('retainedSite', () => {
+  it('keeps every field of the site and its attempts but the body, in the same order, with lists of their own', () => {
+    const resolvers = ['alpha'];
+    const served = attempt({ ...fetchResult({ httpStatus: 200, headers: { server: 'nginx' }, bodySample: 'hello', url: 'https://www.store.test/' }), site: 'store', resolvers });
+    const classified = classifySite(
+      { spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [dnsAnswer({ resolver: 'alpha', name: 'www.store.test', values: ['127.0.12.1'] })], attempts: [asRaw(served)] },
+      { resolvers: [], catalog },
+    );
+    const kept = retainedSite(classified);
+    expect(classified.attempts[0]!.bodySample).toBe('hello');
+    expect(kept).toEqual({ ...classified, attempts: classified.attempts.map((a) => ({ ...a, bodySample: '' })) });
+    expect(JSON.stringify(kept.attempts[0])).toBe(JSON.stringify({ ...classified.attempts[0], bodySample: '' }));
+    expect(JSON.stringify(kept.chain)).toBe(JSON.stringify(classified.chain));
+    expect(kept.chain[0]!.answeredBy).toEqual(['alpha']);
+    // Copies, so the kept record is sized to what it holds (and not the list the probe stage filled).
+    expect(kept.attempts[0]!.resolvers).not.toBe(classified.attempts[0]!.resolvers);
+    expect(kept.chain[0]!.answeredBy).not.toBe(classified.chain[0]!.answeredBy);
+  });
+});
