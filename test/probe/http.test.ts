@@ -135,6 +135,19 @@ describe('fetchPinned: pinned HTTPS', () => {
     expect(result.tls!.validTo).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
+  it('keeps one record of a certificate for every fetch that was served it and judged it alike', async () => {
+    const fetchAs = (url: string) => fetchPinned(request({ url, target: { kind: 'address', address: '127.0.0.2', port: h1.port } }));
+    const [first, second, www] = [await fetchAs(`https://${SITE}/`), await fetchAs(`https://${SITE}/again`), await fetchAs('https://www.shop.test/')];
+    expect(second.tls).toBe(first.tls);
+    expect(www.tls).toBe(first.tls);
+    // The same certificate for a name it does not cover: judged otherwise, so a record of its own.
+    const other = await fetchAs('https://other.test/');
+    expect(other.error?.code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(other.tls).not.toBe(first.tls);
+    expect(other.tls).toEqual({ ...first.tls, authorized: false, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' });
+    expect(first.tls!.authorized).toBe(true);
+  });
+
   it('uses HTTP/2 when the server negotiates it', async () => {
     const result = await fetchPinned(request({ url: `https://${SITE}/h2`, target: { kind: 'address', address: '127.0.0.3', port: h2.port } }));
     expect(result.error).toBeNull();

@@ -6,6 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket } from 'dns-packet';
 import type { DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError, ResolverKind } from '../../model.js';
 import { safeLine } from '../../util/text.js';
+import { recentStrings, recentValues } from '../../util/recent.js';
 
 export type DnsTransport = ResolverKind;
 
@@ -142,12 +143,27 @@ function recordData(record: Answer): string {
   return safeLine(JSON.stringify(data) ?? '');
 }
 
+// A run keeps every answer to its end; the names and data in them repeat across resolvers and sites (a zone, an
+// edge's addresses), so each is kept once while it is recent.
+const sharedText = recentStrings(4096);
+const sharedErrors = recentValues<ProbeError>(1024);
+const sharedLists = recentValues<readonly unknown[]>(2048);
+
+/** An equal list made recently (by another resolver asked the same question), or this one, frozen: lists are shared. */
+function sharedList<T>(kind: string, list: T[], keyOf: (item: T) => string): T[] {
+  if (list.length === 0) return list;
+  return sharedLists.get(`${kind}\n${list.map(keyOf).join('\n')}`, () => Object.freeze(list)) as T[];
+}
+
+const recordKey = (r: DnsRecord): string => `${r.name} ${r.type} ${r.ttl} ${r.data}`;
+const itself = (s: string): string => s;
+
 function toRecord(record: Answer): DnsRecord {
   return {
-    name: normalizeName(record.name),
+    name: sharedText(normalizeName(record.name)),
     type: record.type,
     ttl: typeof (record as { ttl?: unknown }).ttl === 'number' ? (record as { ttl: number }).ttl : null,
-    data: recordData(record),
+    data: sharedText(recordData(record)),
   };
 }
 
@@ -193,16 +209,16 @@ const RCODE_OUTCOMES: Record<string, DnsOutcome> = {
  */
 export function replyFields(reply: DecodedPacket, name: string, type: DnsType): ReplyFields {
   const rcode = rcodeName(reply);
-  const answers = (reply.answers ?? []).filter((a) => a.type !== 'OPT').map(toRecord);
-  const cnameChain = cnameChainFrom(name, answers);
+  const answers = sharedList('records', (reply.answers ?? []).filter((a) => a.type !== 'OPT').map(toRecord), recordKey);
+  const cnameChain = sharedList('chain', cnameChainFrom(name, answers), itself);
   const target = cnameChain.at(-1) ?? normalizeName(name);
-  const values = answers.filter((r) => r.type === type && r.name === target).map((r) => r.data);
+  const values = sharedList('values', answers.filter((r) => r.type === type && r.name === target).map((r) => r.data), itself);
   const ede = extendedErrors(reply);
 
   let zone: string | null = null;
   if (type === 'NS' || type === 'SOA') {
     const soa = (reply.authorities ?? []).find((a) => a.type === 'SOA');
-    zone = values.length > 0 ? target : soa ? normalizeName(soa.name) : null;
+    zone = values.length > 0 ? target : soa ? sharedText(normalizeName(soa.name)) : null;
   }
 
   const rcodeOutcome = RCODE_OUTCOMES[rcode] ?? 'servfail';
@@ -220,10 +236,10 @@ function replyError(
 ): ProbeError | null {
   if (outcome === 'ok') return null;
   const edeText = ede.map((e) => `EDE ${e.code}${e.text ? `: ${e.text}` : ''}`).join('; ');
-  if (outcome === 'empty') {
-    return { code: 'NODATA', message: safeLine(`no ${type} records for ${target}${edeText ? ` (${edeText})` : ''}`) };
-  }
-  return { code: rcode, message: safeLine(`${rcode} for ${target} ${type}${edeText ? ` (${edeText})` : ''}`) };
+  const code = outcome === 'empty' ? 'NODATA' : rcode;
+  const message = safeLine(outcome === 'empty' ? `no ${type} records for ${target}${edeText ? ` (${edeText})` : ''}` : `${rcode} for ${target} ${type}${edeText ? ` (${edeText})` : ''}`);
+  // Every resolver asked the same question gives the same error: one record of it.
+  return sharedErrors.get(`${code} ${message}`, () => ({ code, message }));
 }
 
 /** The answer fields of an exchange: the reply read, or the failure as it is. */

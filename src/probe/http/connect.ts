@@ -10,6 +10,7 @@ import { ipFamily } from '../../util/ip.js';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { CertificateInfo, ProbeError } from '../../model.js';
+import { recentValues } from '../../util/recent.js';
 import { toProbeError } from '../../util/errors.js';
 import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
@@ -143,7 +144,16 @@ function subjectAltNames(text: string | undefined): string[] {
     .map((entry) => safeLine(entry.replace(/^(DNS|IP Address):/, ''), 255));
 }
 
+// Sites behind one edge are mostly served one certificate (a CDN's shared one, a wildcard): its record is made once
+// while it is recent, and every attempt that saw it keeps that one.
+const recentCertificates = recentValues<CertificateInfo>(512);
+
 export function certificateInfo(cert: PeerCertificate, authorized: boolean, authorizationError: string | null): CertificateInfo {
+  if (!cert.fingerprint256) return describeCertificate(cert, authorized, authorizationError);
+  return recentCertificates.get(`${cert.fingerprint256} ${authorized} ${authorizationError}`, () => describeCertificate(cert, authorized, authorizationError));
+}
+
+function describeCertificate(cert: PeerCertificate, authorized: boolean, authorizationError: string | null): CertificateInfo {
   return {
     subject: distinguishedName(cert.subject as unknown as Record<string, string | string[]>),
     issuer: distinguishedName(cert.issuer as unknown as Record<string, string | string[]>),

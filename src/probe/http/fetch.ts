@@ -10,6 +10,7 @@ import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
+import { recentStrings } from '../../util/recent.js';
 import pLimit from 'p-limit';
 import { openConnection, socketConnector, type OpenConnection } from './connect.js';
 
@@ -82,6 +83,10 @@ const defaultPort = (url: URL): number => (url.protocol === 'https:' ? 443 : 80)
 const hostOf = (url: URL): string => url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
 const originKey = (url: URL): string => `${url.protocol}//${hostOf(url)}:${url.port}`;
 
+// Most header values repeat from response to response (a server's name, a content type, a cache policy): a run
+// keeps every attempt's headers to its end, each repeated value once while it is recent.
+const sharedHeaderValue = recentStrings(2048);
+
 /** Lower-case names, control characters stripped, repeated headers joined, sizes capped. */
 export function sanitizeHeaders(raw: Record<string, string | string[] | undefined>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -93,7 +98,7 @@ export function sanitizeHeaders(raw: Record<string, string | string[] | undefine
     const clean = stripControl(joined).slice(0, MAX_HEADER_VALUE_CHARS);
     total += key.length + clean.length;
     if (total > MAX_HEADERS_TOTAL_CHARS) break;
-    out[key] = clean;
+    out[key] = sharedHeaderValue(clean);
   }
   return out;
 }
