@@ -25,6 +25,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'extra.pem'), extraCa.cert);
   // The shape of a system bundle given as NODE_EXTRA_CA_CERTS: Node's own roots, with one CA of its own among them.
   writeFileSync(join(dir, 'bundle.pem'), [...rootCertificates.slice(0, 60), extraCa.cert, ...rootCertificates.slice(60)].join('\n'));
+  // The same bundle with Windows line ends: Node's roots must still be told apart from the one CA it adds.
+  writeFileSync(join(dir, 'bundle-crlf.pem'), [...rootCertificates.slice(0, 60), extraCa.cert, ...rootCertificates.slice(60)].join('\n').replaceAll('\n', '\r\n'));
   // The same CA in OpenSSL's TRUSTED CERTIFICATE form, which some system bundles use.
   if (hasOpenssl) writeFileSync(join(dir, 'trusted-bundle.pem'), [...rootCertificates, execFileSync('openssl', ['x509', '-trustout', '-addtrust', 'serverAuth'], { input: extraCa.cert }).toString()].join('\n'));
   writeFileSync(join(dir, 'config.pem'), configCa.cert);
@@ -80,6 +82,7 @@ describe('the TLS context for tls.ca', () => {
   it("a system bundle as NODE_EXTRA_CA_CERTS: the one CA it adds to Node's roots is trusted beside tls.ca", async () => {
     expect(await connect('extra', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle.pem') })).toBe('trusted');
     expect(await connect('config', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle.pem') })).toBe('trusted');
+    expect(await connect('extra', { NODE_EXTRA_CA_CERTS: join(dir, 'bundle-crlf.pem') })).toBe('trusted');
   });
 
   it.skipIf(!hasOpenssl)('a CA given in TRUSTED CERTIFICATE form in that bundle is trusted too', async () => {
