@@ -143,8 +143,8 @@ function recordData(record: Answer): string {
   return safeLine(JSON.stringify(data) ?? '');
 }
 
-// A run keeps every answer to its end; the names and data in them repeat across resolvers and sites (a zone, an
-// edge's addresses), so each is kept once while it is recent.
+// A run keeps every answer to its end, and much in them repeats across resolvers and sites (a zone's name, the
+// lists every resolver gives for one question), so each is kept once while it is recent.
 const sharedText = recentStrings(4096);
 const sharedErrors = recentValues<ProbeError>(1024);
 const sharedLists = recentValues<readonly unknown[]>(2048);
@@ -152,7 +152,8 @@ const sharedLists = recentValues<readonly unknown[]>(2048);
 /** An equal list made recently (by another resolver asked the same question), or this one, frozen: lists are shared. */
 function sharedList<T>(kind: string, list: T[], keyOf: (item: T) => string): T[] {
   if (list.length === 0) return list;
-  return sharedLists.get(`${kind}\n${list.map(keyOf).join('\n')}`, () => Object.freeze(list)) as T[];
+  const key = list.length === 1 ? `${kind}\n${keyOf(list[0]!)}` : `${kind}\n${list.map(keyOf).join('\n')}`;
+  return sharedLists.get(key, () => Object.freeze(list)) as T[];
 }
 
 const recordKey = (r: DnsRecord): string => `${r.name} ${r.type} ${r.ttl} ${r.data}`;
@@ -160,10 +161,10 @@ const itself = (s: string): string => s;
 
 function toRecord(record: Answer): DnsRecord {
   return {
-    name: sharedText(normalizeName(record.name)),
+    name: normalizeName(record.name),
     type: record.type,
     ttl: typeof (record as { ttl?: unknown }).ttl === 'number' ? (record as { ttl: number }).ttl : null,
-    data: sharedText(recordData(record)),
+    data: recordData(record),
   };
 }
 
