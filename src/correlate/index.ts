@@ -42,14 +42,14 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
     classified
       .map((site) => ({ ...site, attempts: site.attempts.filter((a) => !notProbed(a)) }))
       .filter((site) => site.attempts.length > 0)
-      .map((site) => ({ report: siteReport(site), stack: site.stack, explained: new Set<string>() })),
+      .map((site) => ({ report: siteReport(site), stack: site.stack, explained: NOTHING_EXPLAINED })),
     asked,
     resolvers,
   );
   const facts: SiteFacts[] = classified.map((site) => ({
     report: siteReport(site, host.explains),
     stack: site.stack,
-    explained: new Set(site.attempts.filter(host.explains).map((a) => a.id)),
+    explained: explainedIds(site.attempts.filter(host.explains)),
   }));
   const local = host.local;
   const evidence = asked.filter((d) => !host.explainsAnswer(d));
@@ -70,6 +70,13 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
   const sites = judged.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down, f.explained) }));
   return { sites, incidents, findings: providers.findings.map((f) => withLocations(f, facts)), local, host: host.report };
+}
+
+// Most sites have no attempt a host finding explains: over a long list, a set each would be most of the facts.
+const NOTHING_EXPLAINED: ReadonlySet<string> = new Set();
+
+function explainedIds(attempts: { id: string }[]): ReadonlySet<string> {
+  return attempts.length === 0 ? NOTHING_EXPLAINED : new Set(attempts.map((a) => a.id));
 }
 
 function untestedHere(site: SiteReport): SiteReport {
