@@ -173,7 +173,6 @@ export type DnsType = 'A' | 'AAAA' | 'NS' | 'CNAME' | 'SOA' | 'MX' | 'TXT' | 'CA
 
 /** One query to send: shared by every site that needs (resolver, name, type). */
 export interface DnsQuery {
-  key: string; // `${resolver}|${name}|${type}`
   resolver: ResolverSpec;
   name: string;
   type: DnsType;

@@ -7,12 +7,8 @@
 import { ipFamily } from '../util/ip.js';
 import type { DnsAnswer, DnsQuery, DnsType, PathKind, ResolverSpec, SiteSpec } from '../model.js';
 
-export function dnsQueryKey(resolver: ResolverSpec, name: string, type: DnsType): string {
-  return `${resolver.name}|${name}|${type}`;
-}
-
 export function dnsQuery(resolver: ResolverSpec, name: string, type: DnsType): DnsQuery {
-  return { key: dnsQueryKey(resolver, name, type), resolver, name, type };
+  return { resolver, name, type };
 }
 
 /** A and AAAA for the site's host through every resolver (none when the host is an IP literal). */

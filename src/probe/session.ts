@@ -63,7 +63,16 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   const dnsLimit = keyedLimit(dnsSlots);
   const silence = new Map<string, { replies: number; timeouts: number }>();
   // A query's promise while it is asked, then its answer: a settled promise kept per query cost more than the answer.
-  const dnsCache = new Map<string, Promise<DnsAnswer> | DnsAnswer>();
+  // Found by resolver and type, then by the name itself (a string the site's spec holds anyway): a key string per
+  // question would outweigh many answers. `asked` keeps every question's answer in the order first asked.
+  const dnsCache = new Map<string, Map<string, Promise<DnsAnswer> | DnsAnswer>>();
+  const asked: (Promise<DnsAnswer> | DnsAnswer)[] = [];
+  const answersFor = (query: DnsQuery) => {
+    const key = `${query.resolver.name}|${query.type}`;
+    let byName = dnsCache.get(key);
+    if (!byName) dnsCache.set(key, (byName = new Map()));
+    return byName;
+  };
   const fetchLimit = pLimit(options.run.concurrency);
   const hostLimit = keyedLimit(options.run.perHostConcurrency);
   let done = 0;
@@ -76,9 +85,11 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     deadlineAt: options.deadlineAt,
     signal: stop.signal,
     resolve(query, timeoutMs) {
-      const cached = dnsCache.get(query.key);
+      const byName = answersFor(query);
+      const cached = byName.get(query.name);
       if (cached) return cached instanceof Promise ? cached : Promise.resolve(cached);
       planned += 1;
+      const position = asked.length;
       const answer = dnsLimit(query.resolver.name, async () => {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
@@ -91,10 +102,12 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       }).then((a) => {
         done += 1;
         progress();
-        dnsCache.set(query.key, a);
+        byName.set(query.name, a);
+        asked[position] = a;
         return a;
       });
-      dnsCache.set(query.key, answer);
+      byName.set(query.name, answer);
+      asked.push(answer);
       return answer;
     },
     heardFrom: (resolver) => (silence.get(resolver)?.replies ?? 0) > 0,
@@ -110,7 +123,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     async close() {
       clearTimeout(deadlineTimer);
       options.signal?.removeEventListener('abort', onExternalAbort);
-      const dns = await Promise.all([...dnsCache.values()]);
+      const dns = await Promise.all(asked);
       await dohPool.close();
       return { dns, complete: !stop.signal.aborted };
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addressQueries, edgeFetchesFor, nextZoneQuery, nsQueries, splitHostPort, staticFetches, type FetchPlan } from '../../src/plan/plan.js';
-import type { ResolverSpec } from '../../src/model.js';
+import type { DnsQuery, ResolverSpec } from '../../src/model.js';
 import { dnsAnswer, site } from '../support/records.js';
 
 const resolver = (name: string, kind: ResolverSpec['kind'] = 'udp'): ResolverSpec => ({
@@ -15,13 +15,14 @@ const resolver = (name: string, kind: ResolverSpec['kind'] = 'udp'): ResolverSpe
 describe('DNS plan', () => {
   it('asks A and AAAA through every resolver, NS only through resolvers that speak DNS', () => {
     const resolvers = [resolver('alpha'), resolver('sys', 'system')];
-    expect(addressQueries(site(), resolvers).map((q) => q.key)).toEqual([
+    const asked = (q: DnsQuery | null) => (q ? `${q.resolver.name}|${q.name}|${q.type}` : null);
+    expect(addressQueries(site(), resolvers).map(asked)).toEqual([
       'alpha|shop.test|A',
       'alpha|shop.test|AAAA',
       'sys|shop.test|A',
       'sys|shop.test|AAAA',
     ]);
-    expect(nsQueries(site(), resolvers).map((q) => q.key)).toEqual(['alpha|shop.test|NS']);
+    expect(nsQueries(site(), resolvers).map(asked)).toEqual(['alpha|shop.test|NS']);
   });
 
   it('asks nothing for an IP-literal URL and plans its one edge fetch directly', () => {
@@ -32,14 +33,14 @@ describe('DNS plan', () => {
 
   it('follows the SOA to the zone apex when the host has no NS of its own', () => {
     const hostNs = dnsAnswer({ type: 'NS', name: 'www.shop.test', values: [], zone: 'shop.test', outcome: 'empty' });
-    expect(nextZoneQuery(hostNs, resolver('alpha'))?.key).toBe('alpha|shop.test|NS');
+    expect(nextZoneQuery(hostNs, resolver('alpha'))).toMatchObject({ resolver: { name: 'alpha' }, name: 'shop.test', type: 'NS' });
     const apexNs = dnsAnswer({ type: 'NS', name: 'shop.test', values: ['ns1.dnshost.test'], zone: 'shop.test' });
     expect(nextZoneQuery(apexNs, resolver('alpha'))).toBeNull();
   });
 
   it("asks the parent when the host is a CNAME, whose NS answer speaks of the CDN's zone", () => {
     const cnamed = dnsAnswer({ type: 'NS', name: 'www.shop.test', cnameChain: ['www.shop.test.cdn.cloudflare.net'], values: ['ns1.cloudflare.net'], zone: 'cloudflare.net' });
-    expect(nextZoneQuery(cnamed, resolver('alpha'))?.key).toBe('alpha|shop.test|NS');
+    expect(nextZoneQuery(cnamed, resolver('alpha'))).toMatchObject({ resolver: { name: 'alpha' }, name: 'shop.test', type: 'NS' });
   });
 
   it('stops when the resolver failed', () => {

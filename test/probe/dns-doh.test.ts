@@ -9,7 +9,7 @@ let ca: string;
 
 function dohQuery(name: string, type: DnsType = 'A', url = server.dohUrl!): DnsQuery {
   const resolver: ResolverSpec = { name: 'lab-doh', kind: 'doh', address: null, port: null, url, provider: null };
-  return { key: `lab-doh|${name}|${type}`, resolver, name, type };
+  return { resolver, name, type };
 }
 
 beforeAll(async () => {

@@ -21,7 +21,7 @@ function udpResolver(address: string, port: number): ResolverSpec {
 }
 
 function query(name: string, type: DnsType = 'A', resolver = udpResolver(server.host, server.port)): DnsQuery {
-  return { key: `${resolver.name}|${name}|${type}`, resolver, name, type };
+  return { resolver, name, type };
 }
 
 beforeAll(async () => {

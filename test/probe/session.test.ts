@@ -1,0 +1,52 @@
+// The run's DNS cache: one question per resolver, name and type for the whole run, whoever asks and when.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDnsServer, type RunningDnsServer } from '../../src/lab/dns-server.js';
+import type { DnsType, ResolverSpec } from '../../src/model.js';
+import { createProbeSession } from '../../src/probe/session.js';
+
+let server: RunningDnsServer;
+
+beforeAll(async () => {
+  server = await startDnsServer({
+    host: '127.0.0.54',
+    data: { records: { 'shop.test': { A: ['192.0.2.20'] }, 'api.shop.test': { A: ['192.0.2.21'] } }, zones: ['shop.test'] },
+  });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+function resolver(name: string): ResolverSpec {
+  return { name, kind: 'udp', address: server.host, port: server.port, url: null, provider: null };
+}
+
+describe('the session DNS cache', () => {
+  it('asks each (resolver, name, type) once, and close() returns every answer once, in the order first asked', async () => {
+    const session = createProbeSession({
+      resolvers: [resolver('alpha'), resolver('beta')],
+      run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
+      ca: null,
+      deadlineAt: performance.now() + 10_000,
+    });
+    const [alpha, beta] = [resolver('alpha'), resolver('beta')];
+    const ask = (r: ResolverSpec, name: string, type: DnsType) => session.resolve({ resolver: r, name, type }, 2000);
+    const before = server.queries;
+    // The same question twice at once, then again once answered: one query; the same name through another
+    // resolver, or of another type, is another question.
+    const [first, again] = await Promise.all([ask(alpha, 'shop.test', 'A'), ask(alpha, 'shop.test', 'A')]);
+    expect(again).toBe(first);
+    expect(await ask(alpha, 'shop.test', 'A')).toBe(first);
+    const viaBeta = await ask(beta, 'shop.test', 'A');
+    const aaaa = await ask(alpha, 'shop.test', 'AAAA');
+    const api = await ask(alpha, 'api.shop.test', 'A');
+    expect(await ask(beta, 'shop.test', 'A')).toBe(viaBeta);
+    expect(server.queries - before).toBe(4);
+    expect(first).toMatchObject({ resolver: 'alpha', name: 'shop.test', type: 'A', values: ['192.0.2.20'] });
+    expect(viaBeta).not.toBe(first);
+    const { dns } = await session.close();
+    expect(dns).toEqual([first, viaBeta, aaaa, api]);
+    expect(dns[0]).toBe(first);
+  });
+});
