@@ -143,21 +143,45 @@ function recordData(record: Answer): string {
   return safeLine(JSON.stringify(data) ?? '');
 }
 
-// A run keeps every answer to its end, and much in them repeats across resolvers and sites (a zone's name, the
-// lists every resolver gives for one question), so each is kept once while it is recent.
+// A run keeps every answer to its end. A zone's name repeats in every NS answer under it, and every resolver asked one
+// question mostly gives the same records, chain, addresses and error: the parts of the latest reply to each
+// (name, type) are remembered while recent, and a reply equal in a part keeps that part instead of its own. They are
+// found by the name (the string the query already holds, its hash computed once) and compared field by field.
 const sharedText = recentStrings(4096);
-const sharedErrors = recentValues<ProbeError>(1024);
-const sharedLists = recentValues<readonly unknown[]>(2048);
 
-/** An equal list made recently (by another resolver asked the same question), or this one, frozen: lists are shared. */
-function sharedList<T>(kind: string, list: T[], keyOf: (item: T) => string): T[] {
-  if (list.length === 0) return list;
-  const key = list.length === 1 ? `${kind}\n${keyOf(list[0]!)}` : `${kind}\n${list.map(keyOf).join('\n')}`;
-  return sharedLists.get(key, () => Object.freeze(list)) as T[];
+interface ReplyParts {
+  answers: DnsRecord[];
+  cnameChain: string[];
+  values: string[];
+  error: ProbeError | null;
+}
+const recentReplies = recentValues<Map<DnsType, ReplyParts>>(1024);
+
+function sharedParts(name: string, type: DnsType, parts: ReplyParts): ReplyParts {
+  const byType = recentReplies.get(name, () => new Map());
+  const before = byType.get(type);
+  const shared: ReplyParts = {
+    answers: before && sameList(before.answers, parts.answers, sameRecord) ? before.answers : frozen(parts.answers),
+    cnameChain: before && sameList(before.cnameChain, parts.cnameChain, Object.is) ? before.cnameChain : frozen(parts.cnameChain),
+    values: before && sameList(before.values, parts.values, Object.is) ? before.values : frozen(parts.values),
+    error: before?.error && parts.error && before.error.code === parts.error.code && before.error.message === parts.error.message ? before.error : parts.error,
+  };
+  byType.set(type, shared);
+  return shared;
 }
 
-const recordKey = (r: DnsRecord): string => `${r.name} ${r.type} ${r.ttl} ${r.data}`;
-const itself = (s: string): string => s;
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  return a.length === b.length && a.every((x, i) => same(x, b[i]!));
+}
+
+function sameRecord(a: DnsRecord, b: DnsRecord): boolean {
+  return a.name === b.name && a.type === b.type && a.ttl === b.ttl && a.data === b.data;
+}
+
+/** Shared lists are frozen: a change to one would change every answer that holds it. */
+function frozen<T>(list: T[]): T[] {
+  return list.length === 0 ? list : (Object.freeze(list) as T[]);
+}
 
 function toRecord(record: Answer): DnsRecord {
   return {
@@ -210,22 +234,24 @@ const RCODE_OUTCOMES: Record<string, DnsOutcome> = {
  */
 export function replyFields(reply: DecodedPacket, name: string, type: DnsType): ReplyFields {
   const rcode = rcodeName(reply);
-  const answers = sharedList('records', (reply.answers ?? []).filter((a) => a.type !== 'OPT').map(toRecord), recordKey);
-  const cnameChain = sharedList('chain', cnameChainFrom(name, answers), itself);
-  const target = cnameChain.at(-1) ?? normalizeName(name);
-  const values = sharedList('values', answers.filter((r) => r.type === type && r.name === target).map((r) => r.data), itself);
+  const records = (reply.answers ?? []).filter((a) => a.type !== 'OPT').map(toRecord);
+  const chain = cnameChainFrom(name, records);
+  const target = chain.at(-1) ?? normalizeName(name);
   const ede = extendedErrors(reply);
+
+  const found = records.filter((r) => r.type === type && r.name === target).map((r) => r.data);
 
   let zone: string | null = null;
   if (type === 'NS' || type === 'SOA') {
     const soa = (reply.authorities ?? []).find((a) => a.type === 'SOA');
-    zone = values.length > 0 ? target : soa ? sharedText(normalizeName(soa.name)) : null;
+    zone = found.length > 0 ? target : soa ? sharedText(normalizeName(soa.name)) : null;
   }
 
   const rcodeOutcome = RCODE_OUTCOMES[rcode] ?? 'servfail';
-  const outcome: DnsOutcome = rcodeOutcome === 'ok' && values.length === 0 ? 'empty' : rcodeOutcome;
+  const outcome: DnsOutcome = rcodeOutcome === 'ok' && found.length === 0 ? 'empty' : rcodeOutcome;
   const authenticated = ((reply.flags ?? 0) & dnsPacket.AUTHENTIC_DATA) !== 0;
-  return { outcome, authenticated, rcode, answers, cnameChain, values, zone, ede, error: replyError(outcome, rcode, target, type, ede) };
+  const { answers, cnameChain, values, error } = sharedParts(name, type, { answers: records, cnameChain: chain, values: found, error: replyError(outcome, rcode, target, type, ede) });
+  return { outcome, authenticated, rcode, answers, cnameChain, values, zone, ede, error };
 }
 
 function replyError(
@@ -239,8 +265,7 @@ function replyError(
   const edeText = ede.map((e) => `EDE ${e.code}${e.text ? `: ${e.text}` : ''}`).join('; ');
   const code = outcome === 'empty' ? 'NODATA' : rcode;
   const message = safeLine(outcome === 'empty' ? `no ${type} records for ${target}${edeText ? ` (${edeText})` : ''}` : `${rcode} for ${target} ${type}${edeText ? ` (${edeText})` : ''}`);
-  // Every resolver asked the same question gives the same error: one record of it.
-  return sharedErrors.get(`${code} ${message}`, () => ({ code, message }));
+  return { code, message };
 }
 
 /** The answer fields of an exchange: the reply read, or the failure as it is. */
