@@ -83,7 +83,8 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
 export function retainedSite(site: ClassifiedSite): ClassifiedSite {
   return {
     ...site,
-    attempts: site.attempts.map((a) => ({ ...a, bodySample: '', resolvers: a.resolvers.slice() })),
+    // An attempt with neither (a site the deadline overtook: a long list's most) is kept as it is.
+    attempts: site.attempts.map((a) => (a.bodySample === '' && a.resolvers.length === 0 ? a : { ...a, bodySample: '', resolvers: a.resolvers.slice() })),
     chain: site.chain.map((h) => ({ ...h, answeredBy: h.answeredBy.slice(), failedAt: h.failedAt.slice() })),
   };
 }

@@ -26,4 +26,10 @@ describe('retainedSite', () => {
     expect(kept.attempts[0]!.resolvers).not.toBe(classified.attempts[0]!.resolvers);
     expect(kept.chain[0]!.answeredBy).not.toBe(classified.chain[0]!.answeredBy);
   });
+
+  it('keeps an attempt with no body and no resolvers as it is (a site the deadline overtook)', () => {
+    const overtaken = attempt({ ...fetchResult({ httpStatus: null, bodySample: '', url: 'https://www.store.test/' }), site: 'store', resolvers: [] });
+    const classified = classifySite({ spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [], attempts: [asRaw(overtaken)] }, { resolvers: [], catalog });
+    expect(retainedSite(classified).attempts[0]).toBe(classified.attempts[0]);
+  });
 });
