@@ -41,8 +41,4 @@ export function canonicalIp(address: string): string {
   }
 }
 
-/** "1.2.3.4", "1.2.3.4:8080", "2001:db8::1", "[2001:db8::1]:8443". */
-export function formatIpAndPort(address: string, port: number | null): string {
-  if (port === null) return address;
-  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
-}
+export { formatIpAndPort } from '../util/ip.js';

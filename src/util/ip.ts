@@ -11,3 +11,9 @@ export function ipFamily(text: string): 0 | 4 | 6 {
   if (colon !== -1) return colon !== text.lastIndexOf(':') && isIPv6(text) ? 6 : 0;
   return isIPv4(text) ? 4 : 0;
 }
+
+/** "1.2.3.4", "1.2.3.4:8080", "2001:db8::1", "[2001:db8::1]:8443". */
+export function formatIpAndPort(address: string, port: number | null): string {
+  if (port === null) return address;
+  return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
+}

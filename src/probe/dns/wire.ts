@@ -7,6 +7,7 @@ import type { Answer, DecodedPacket } from 'dns-packet';
 import type { DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError, ResolverKind } from '../../model.js';
 import { safeLine } from '../../util/text.js';
 import { recentStrings, recentValues } from '../../util/recent.js';
+import { formatIpAndPort } from '../../util/ip.js';
 
 export type DnsTransport = ResolverKind;
 
@@ -293,7 +294,7 @@ export function serverLabel(target: WireTarget): string {
   // Every answer names its server: one string per target, not one per answer.
   let label = SERVER_LABELS.get(target);
   if (label === undefined) {
-    label = target.address.includes(':') ? `[${target.address}]:${target.port}` : `${target.address}:${target.port}`;
+    label = formatIpAndPort(target.address, target.port);
     SERVER_LABELS.set(target, label);
   }
   return label;
