@@ -79,14 +79,30 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
  * What a run keeps of a classified site until its report: everything but the bodies (nothing after classification
  * reads one), and every list at its own length. Lists filled one push at a time (a fetch's resolvers, a hop's
  * answering resolvers) hold room for seventeen: over a long list of sites that room is most of a record.
+ *
+ * `streamed`: each attempt was already written in full as its site finished (NDJSON), and the report carries none,
+ * so its response headers are not kept either: after classification only renderers of attempts read them (and
+ * `map`, which streams nothing). A real site's headers are often most of its attempt.
  */
-export function retainedSite(site: ClassifiedSite): ClassifiedSite {
+export function retainedSite(site: ClassifiedSite, options: { streamed?: boolean } = {}): ClassifiedSite {
+  const headersKept = options.streamed !== true;
   return {
     ...site,
     // An attempt with neither (a site the deadline overtook: a long list's most) is kept as it is.
-    attempts: site.attempts.map((a) => (a.bodySample === '' && a.resolvers.length === 0 ? a : { ...a, bodySample: '', resolvers: a.resolvers.slice() })),
+    attempts: site.attempts.map((a) =>
+      a.bodySample === '' && a.resolvers.length === 0 && (headersKept || isEmpty(a.headers))
+        ? a
+        : { ...a, bodySample: '', resolvers: a.resolvers.slice(), ...(headersKept ? {} : { headers: NO_HEADERS }) },
+    ),
     chain: site.chain.map((h) => ({ ...h, answeredBy: h.answeredBy.slice(), failedAt: h.failedAt.slice() })),
   };
+}
+
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+function isEmpty(headers: Record<string, string>): boolean {
+  for (const _name in headers) return false;
+  return true;
 }
 
 const resolverProviderMaps = new WeakMap<ResolverSpec[], Record<string, string | null>>();

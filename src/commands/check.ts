@@ -320,7 +320,7 @@ export async function probeAndReport(
     ...(options.statusPages ? { statusPages: true } : {}),
     ...(context.memory ? { memory: context.memory } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
-    ...(lines ? { onSite: (site) => lines.write(format.attemptLines!(site.attempts)) } : {}),
+    ...(lines ? { onSite: (site) => lines.write(format.attemptLines!(site.attempts)), attemptsStreamed: true } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
   });
   lines?.flush();

@@ -30,6 +30,8 @@ export interface PipelineOptions {
   signal?: AbortSignal;
   /** Each site, classified, as soon as it is done (NDJSON streams its attempts from here). */
   onSite?: (site: ClassifiedSite) => void;
+  /** onSite writes every attempt in full and the report will carry none (NDJSON): the run keeps less of each. */
+  attemptsStreamed?: boolean;
   onProgress?: (done: number, planned: number) => void;
 }
 
@@ -56,7 +58,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     onSite: (raw) => {
       const site = classifySite(raw, context);
       options.onSite?.(site);
-      classified.push(retainedSite(site));
+      classified.push(retainedSite(site, { streamed: options.attemptsStreamed === true }));
       if (classified.length % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
     },
   });

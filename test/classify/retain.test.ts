@@ -27,9 +27,21 @@ describe('retainedSite', () => {
     expect(kept.chain[0]!.answeredBy).not.toBe(classified.chain[0]!.answeredBy);
   });
 
+  it('keeps no response headers when the attempts were streamed (NDJSON), and everything else as it was', () => {
+    const served = attempt({ ...fetchResult({ httpStatus: 200, headers: { server: 'nginx', 'content-type': 'text/html' }, bodySample: 'hello', url: 'https://www.store.test/' }), site: 'store', resolvers: ['alpha'] });
+    const classified = classifySite({ spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [], attempts: [asRaw(served)] }, { resolvers: [], catalog });
+    const kept = retainedSite(classified, { streamed: true });
+    expect(classified.attempts[0]!.headers).toEqual({ server: 'nginx', 'content-type': 'text/html' });
+    expect(kept.attempts[0]!.headers).toEqual({});
+    expect(kept.attempts[0]).toEqual({ ...classified.attempts[0], bodySample: '', headers: {} });
+    expect(Object.keys(kept.attempts[0]!)).toEqual(Object.keys(classified.attempts[0]!));
+    expect(retainedSite(classified).attempts[0]!.headers).toEqual({ server: 'nginx', 'content-type': 'text/html' });
+  });
+
   it('keeps an attempt with no body and no resolvers as it is (a site the deadline overtook)', () => {
     const overtaken = attempt({ ...fetchResult({ httpStatus: null, bodySample: '', url: 'https://www.store.test/' }), site: 'store', resolvers: [] });
     const classified = classifySite({ spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [], attempts: [asRaw(overtaken)] }, { resolvers: [], catalog });
     expect(retainedSite(classified).attempts[0]).toBe(classified.attempts[0]);
+    expect(retainedSite(classified, { streamed: true }).attempts[0]).toBe(classified.attempts[0]);
   });
 });
