@@ -40,5 +40,3 @@ export function canonicalIp(address: string): string {
     return address.toLowerCase(); // zone ids ("fe80::1%eth0") are not URL hosts
   }
 }
-
-export { formatIpAndPort } from '../util/ip.js';

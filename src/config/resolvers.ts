@@ -2,7 +2,8 @@
 // Data only: add a provider by adding a row.
 
 import type { ResolverKind, ResolverReport, ResolverSpec } from '../model.js';
-import { canonicalIp, formatIpAndPort, parseIpAndPort } from './address.js';
+import { canonicalIp, parseIpAndPort } from './address.js';
+import { formatIpAndPort } from '../util/ip.js';
 import { hostOf, parseHttpUrl } from './values.js';
 
 export interface PublicResolverProvider {

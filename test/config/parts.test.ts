@@ -1,7 +1,8 @@
 // The small pieces the config stage is built from: addresses, well-known resolvers, did-you-mean, issue lines.
 
 import { describe, expect, it } from 'vitest';
-import { canonicalIp, formatIpAndPort, parseIpAndPort } from '../../src/config/address.js';
+import { canonicalIp, parseIpAndPort } from '../../src/config/address.js';
+import { formatIpAndPort } from '../../src/util/ip.js';
 import { formatConfigIssue, sortIssues, type ConfigIssue } from '../../src/config/errors.js';
 import { inferResolverProvider, PUBLIC_RESOLVERS } from '../../src/config/resolvers.js';
 import { closestMatch, editDistance } from '../../src/config/suggest.js';

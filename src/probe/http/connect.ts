@@ -6,7 +6,7 @@
 // The open socket is then handed to an undici Client through `socketConnector`.
 
 import net, { type Socket } from 'node:net';
-import { ipFamily } from '../../util/ip.js';
+import { formatIpAndPort, ipFamily } from '../../util/ip.js';
 import tls, { type PeerCertificate, type TLSSocket } from 'node:tls';
 import type { buildConnector } from 'undici';
 import type { CertificateInfo, ProbeError } from '../../model.js';
@@ -89,7 +89,7 @@ function waitFor(socket: Socket, event: string, signal: AbortSignal): Promise<vo
 
 /** Send CONNECT and read the proxy's reply head (bounded); anything after the head goes back to the socket. */
 async function openTunnel(socket: Socket, target: { host: string; port: number }, signal: AbortSignal): Promise<void> {
-  const authority = `${ipFamily(target.host) === 6 ? `[${target.host}]` : target.host}:${target.port}`;
+  const authority = formatIpAndPort(target.host, target.port);
   socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
   const reply = await new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
