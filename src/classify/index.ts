@@ -7,7 +7,7 @@
 //
 // classify/ never imports config/, probe/, correlate/, report/, notify/, status/, merge/, lab/ or commands/.
 
-import type { Attempt, ChainHop, ChallengeSeen, Delegation, DnsAnswer, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
+import type { Attempt, ChainHop, ChallengeSeen, Delegation, DnsAnswer, ExpectResult, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
@@ -15,6 +15,8 @@ import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js
 import { describeFailingZone, everyResolverSaysNxdomain, failingZoneOf, noAddressReading, siteChain } from './delegation.js';
 import { isDnssecFailure } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
+import { NONE, orNone } from '../util/collections.js';
+import { recentValues } from '../util/recent.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
 import { locateAttempts } from './location.js';
 import { attemptOutcome } from './outcome.js';
@@ -86,19 +88,41 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
  */
 export function retainedSite(site: ClassifiedSite, options: { streamed?: boolean } = {}): ClassifiedSite {
   const headersKept = options.streamed !== true;
+  const url = site.spec.url;
   return {
     ...site,
     // An attempt with neither (a site the deadline overtook: a long list's most) is kept as it is.
     attempts: site.attempts.map((a) =>
       a.bodySample === '' && a.resolvers.length === 0 && (headersKept || isEmpty(a.headers))
         ? a
-        : { ...a, bodySample: '', resolvers: a.resolvers.slice(), ...(headersKept ? {} : { headers: NO_HEADERS }) },
+        : {
+            ...a,
+            bodySample: '',
+            resolvers: sharedNames(a.resolvers),
+            // The fetched URL is most often the site's own, spelled alike: one string for both.
+            url: a.url === url ? url : a.url,
+            redirects: orNone(a.redirects),
+            expect: a.expect.ok && a.expect.failures.length === 0 ? PASSED : a.expect,
+            ...(headersKept ? {} : { headers: NO_HEADERS }),
+          },
     ),
-    chain: site.chain.map((h) => ({ ...h, answeredBy: h.answeredBy.slice(), failedAt: h.failedAt.slice() })),
+    chain: site.chain.map((h) => ({ ...h, answeredBy: sharedNames(h.answeredBy), failedAt: h.failedAt.length === 0 ? NONE : h.failedAt.slice() })),
   };
 }
 
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Every passed expectation reads alike. */
+const PASSED: ExpectResult = Object.freeze({ ok: true, failures: NONE });
+
+// Lists of resolver names (who a fetch used, who answered for a hop): a run has a handful of distinct ones, and every
+// site holds a few. Kept once each, frozen; a list filled one push at a time would also hold room for seventeen.
+const recentNameLists = recentValues<string[]>(64);
+
+function sharedNames(names: string[]): string[] {
+  if (names.length === 0) return NONE;
+  return recentNameLists.get(names.join('\u0000'), () => Object.freeze(names.slice()) as string[]);
+}
 
 function isEmpty(headers: Record<string, string>): boolean {
   for (const _name in headers) return false;

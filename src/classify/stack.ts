@@ -6,6 +6,7 @@ import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
 import { hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
+import { orNone } from '../util/collections.js';
 
 export interface SiteStack {
   providers: SiteProvider[];
@@ -103,10 +104,11 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
     return catalog.providers.find((p) => p.name === name) ?? null;
   };
   return {
-    providers,
+    // Most sites' lists of name servers, and an unreachable site's of providers, are empty: one shared empty list.
+    providers: orNone(providers),
     dnsHost: dnsHost ?? rememberedDef('authoritative-dns'),
     edge: edge ?? rememberedDef('edge'),
     origin: origin ?? rememberedDef('origin'),
-    nameServers,
+    nameServers: orNone(nameServers),
   };
 }

@@ -44,4 +44,36 @@ describe('retainedSite', () => {
     expect(retainedSite(classified).attempts[0]).toBe(classified.attempts[0]);
     expect(retainedSite(classified, { streamed: true }).attempts[0]).toBe(classified.attempts[0]);
   });
+
+  it('keeps the lists and results many sites hold alike once: resolver names, passed expectations, empty lists', () => {
+    const kept = ['store', 'shop'].map((name) => {
+      const served = attempt({ ...fetchResult({ httpStatus: 200, url: `https://www.${name}.test/` }), site: name, resolvers: ['alpha', 'beta'] });
+      const classified = classifySite(
+        { spec: site({ name, url: `https://www.${name}.test/` }), dns: [dnsAnswer({ resolver: 'alpha', name: `www.${name}.test`, values: ['127.0.12.1'] }), dnsAnswer({ resolver: 'beta', name: `www.${name}.test`, values: ['127.0.12.1'] })], attempts: [asRaw(served)] },
+        { resolvers: [], catalog },
+      );
+      return { classified, kept: retainedSite(classified) };
+    });
+    const [store, shop] = kept.map((k) => k.kept);
+    expect(store!.attempts[0]!.resolvers).toEqual(['alpha', 'beta']);
+    expect(store!.attempts[0]!.resolvers).toBe(shop!.attempts[0]!.resolvers);
+    expect(store!.chain[0]!.answeredBy).toBe(shop!.chain[0]!.answeredBy);
+    expect(store!.attempts[0]!.resolvers).toBe(store!.chain[0]!.answeredBy);
+    expect(Object.isFrozen(store!.attempts[0]!.resolvers)).toBe(true);
+    expect(store!.attempts[0]!.expect).toEqual({ ok: true, failures: [] });
+    expect(store!.attempts[0]!.expect).toBe(shop!.attempts[0]!.expect);
+    expect(store!.attempts[0]!.redirects).toBe(shop!.attempts[0]!.redirects);
+    expect(store!.chain[0]!.failedAt).toBe(shop!.chain[0]!.failedAt);
+    // Nothing else changes: what the outputs print of the kept record is what they print of the classified one.
+    for (const { classified, kept: k } of kept) {
+      expect(JSON.stringify(k.attempts)).toBe(JSON.stringify(classified.attempts.map((a) => ({ ...a, bodySample: '' }))));
+      expect(JSON.stringify(k.chain)).toBe(JSON.stringify(classified.chain));
+    }
+  });
+
+  it('keeps a failed expectation of its own', () => {
+    const failed = attempt({ ...fetchResult({ httpStatus: 503, url: 'https://www.store.test/' }), site: 'store', resolvers: ['alpha'], expect: { ok: false, failures: ['status 503'] } });
+    const classified = classifySite({ spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [], attempts: [asRaw(failed)] }, { resolvers: [], catalog });
+    expect(retainedSite(classified).attempts[0]!.expect).toEqual({ ok: false, failures: ['status 503'] });
+  });
 });
