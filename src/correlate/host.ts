@@ -12,11 +12,17 @@
 //
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
 
-import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec } from '../model.js';
+import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { formatCount, plural } from '../util/text.js';
-import type { SiteFacts } from './incidents.js';
+import type { SiteStack } from '../classify/stack.js';
 import { groupBy } from '../util/collections.js';
+
+/** What the host findings read of a site: its name, its probed attempts in report order, its edge. */
+export interface HostSite {
+  report: Pick<SiteReport, 'name' | 'attempts'>;
+  stack: Pick<SiteStack, 'edge'>;
+}
 
 export interface LocalDown {
   down: boolean;
@@ -64,7 +70,7 @@ interface FamilyView {
   short: string | null;
 }
 
-function familyView(family: 4 | 6, sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[]): FamilyView {
+function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): FamilyView {
   const word = family === 4 ? 'IPv4' : 'IPv6';
   const attempts = sites.flatMap((s) => s.report.attempts).filter((a) => a.address !== null && a.family === family && a.path !== 'proxy');
   const wire = new Map(resolvers.filter((r) => r.kind === 'udp' || r.kind === 'tcp').map((r) => [r.name, r]));
@@ -140,7 +146,7 @@ function describeErrors(items: Array<{ code: string }>): string {
  * One address, one certificate or one untrusted issuer for every site, across providers: whatever answered is not
  * the sites. The sentence names it.
  */
-function interception(sites: SiteFacts[]): string[] {
+function interception(sites: HostSite[]): string[] {
   if (sites.length < 2) return [];
   const edges = sites.map((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
   // Sites sharing an address or an issuer is normal (a CDN, a shared host, one CA); only when none of them
@@ -162,7 +168,7 @@ function interception(sites: SiteFacts[]): string[] {
   return findings;
 }
 
-function localNetworkDown(sites: SiteFacts[], dns: DnsAnswer[], findings: string[]): LocalDown {
+function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): LocalDown {
   const attempts = sites.flatMap((s) => s.report.attempts);
   if (sites.length === 0) return { down: false, evidence: [] };
   const resolversAsked = new Set(dns.map((d) => d.resolver)).size;
@@ -186,7 +192,7 @@ function localNetworkDown(sites: SiteFacts[], dns: DnsAnswer[], findings: string
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
 
-export function hostFindings(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
+export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
   const { blocked, notes: resolverNotes, short: resolverShort } = blockedResolvers(dns, resolvers);

@@ -8,7 +8,7 @@
 
 import type { DnsAnswer, HostReport, Incident, ResolverSpec, SiteReport } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
-import { siteReport } from './sites.js';
+import { inReportOrder, siteReport } from './sites.js';
 import { notProbed } from '../classify/outcome.js';
 import { hostFindings } from './host.js';
 import {
@@ -38,11 +38,12 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // First the host itself: what it could not do explains failures that say nothing about the sites. What the run
   // never sent (its deadline came first) is no evidence of anything.
   const asked = dns.filter((d) => !notProbed(d));
+  // The host findings read a site's name, its attempts in report order and its edge: not a whole report a site.
   const host = hostFindings(
-    classified
-      .map((site) => ({ ...site, attempts: site.attempts.filter((a) => !notProbed(a)) }))
-      .filter((site) => site.attempts.length > 0)
-      .map((site) => ({ report: siteReport(site), stack: site.stack, explained: NOTHING_EXPLAINED })),
+    classified.flatMap((site) => {
+      const probed = site.attempts.some(notProbed) ? site.attempts.filter((a) => !notProbed(a)) : site.attempts;
+      return probed.length > 0 ? [{ report: { name: site.spec.name, attempts: inReportOrder(probed) }, stack: site.stack }] : [];
+    }),
     asked,
     resolvers,
   );
@@ -68,8 +69,10 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const bySite = incidentsBySite(incidents);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
-  const sites = judged.map((f) => ({ ...f.report, blame: siteBlame(f.report, bySite, local.down, f.explained) }));
-  return { sites, incidents, findings: providers.findings.map((f) => withLocations(f, facts)), local, host: host.report };
+  const findings = providers.findings.map((f) => withLocations(f, facts));
+  // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
+  const sites = judged.map((f) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained) }));
+  return { sites, incidents, findings, local, host: host.report };
 }
 
 // Most sites have no attempt a host finding explains: over a long list, a set each would be most of the facts.

@@ -59,13 +59,18 @@ export function describeAttempt(a: Attempt): string {
 
 /** The site's report before blame: its status from its attempts, in a stable order (path, family, address). */
 export function siteReport(site: Pick<ClassifiedSite, 'spec' | 'dns' | 'attempts' | 'stack' | 'chain' | 'failingZone'>, explained: (a: Attempt) => boolean = () => false): SiteReport {
-  const attempts = [...site.attempts].sort(byPathThenAddress);
+  const attempts = inReportOrder(site.attempts);
   const { status, reason } = siteStatus(attempts, explained);
   const { name, url, host, kind, provider } = site.spec;
   return { name, url: redactSiteUrl(url), host, kind, declaredProvider: provider, status, reason, providers: site.stack.providers, blame: null, change: null, since: null, chain: site.chain, failingZone: site.failingZone, dns: site.dns, attempts };
 }
 
 const PATH_ORDER = { dns: 0, edge: 0, proxy: 1, origin: 2 } as const;
+
+/** A site's attempts in the order its report lists them; a list of one is its own order (no copy a site). */
+export function inReportOrder(attempts: Attempt[]): Attempt[] {
+  return attempts.length < 2 ? attempts : [...attempts].sort(byPathThenAddress);
+}
 
 function byPathThenAddress(a: Attempt, b: Attempt): number {
   return PATH_ORDER[a.path] - PATH_ORDER[b.path] || (a.family ?? 0) - (b.family ?? 0) || (a.address ?? '').localeCompare(b.address ?? '');

@@ -1,13 +1,15 @@
 // How far V8 lets the heap grow past what it holds. By default, after each full collection it may grow the heap to
 // up to four times the live size (a run that allocates fast gets the most): for a run over 20,000 sites that is
-// ~450 MB of heap for ~130 MB of records. A run whose records make a large heap asks for twice the live size
-// instead: at 100,000 sites peak RSS 1,954 -> 1,295 MB for ~10 % more CPU in collections (bench/findings.md).
+// ~450 MB of heap for ~130 MB of records. A run whose records make a large heap lets it grow by a fifth past the
+// live size instead: at 100,000 sites peak RSS 1,954 -> 1,295 MB at twice the live size (~10 % more CPU), and
+// 839 -> 664 MB at 1.2 times (~30 % more CPU in that run, 177 -> 212 s; bench/findings.md). Memory is what limits
+// such a run on a small VM; its CPU is spent once a run.
 // Small runs, where the headroom is a few tens of megabytes, are left as they are, and so are runs short of time:
 // collecting a heap of hundreds of megabytes more often made 184,000 sites on a 5 s deadline end ~0.2 s later.
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
-/** Heap in use (live and not yet collected) from which the headroom is kept to 2×. */
+/** Heap in use (live and not yet collected) from which the headroom is kept to 1.2×. */
 const LARGE_HEAP_BYTES = 160 * 1024 * 1024;
 
 /** Time the run must have left for the extra collections to be affordable. */
@@ -24,5 +26,5 @@ export function tightenLargeHeap(msLeft: number): void {
   tightened = true;
   // V8 reads this flag at every full collection, and Node leaves V8's flags writable after start, so setting it
   // now takes effect from the next collection (measured: bench group 8).
-  setFlagsFromString('--heap-growing-percent=100');
+  setFlagsFromString('--heap-growing-percent=20');
 }
