@@ -8,6 +8,7 @@ import { toProbeError } from '../../util/errors.js';
 import { elapsedMs, isoNow } from '../../util/time.js';
 import { orNone } from '../../util/collections.js';
 import { normalizeName } from './wire.js';
+import { keptAnswer } from './answer.js';
 import { transportFor, type AnswerFields } from './transports.js';
 import type { DohPool } from './doh.js';
 
@@ -38,25 +39,24 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
     // a malformed spec: the query below fails the same way and is recorded
   }
   // Built in one place so every record, whatever happened, has the same fields in the same order.
-  const record = (fields: AnswerFields, answeredBy: string = server, via: DnsAnswer['transport'] = resolver.kind): DnsAnswer => ({
-    resolver: resolver.name,
-    name,
-    type: query.type,
-    outcome: fields.outcome,
-    rcode: fields.rcode ?? null,
-    // Most answers have no CNAME, no EDE, and half have no records: one shared empty list for each of those.
-    answers: orNone(fields.answers),
-    cnameChain: orNone(fields.cnameChain),
-    values: orNone(fields.values),
-    zone: fields.zone ?? null,
-    ede: orNone(fields.ede),
-    authenticated: fields.authenticated ?? null,
-    server: answeredBy,
-    transport: via,
-    startedAt,
-    durationMs: elapsedMs(start),
-    error: fields.error,
-  });
+  const record = (fields: AnswerFields, answeredBy: string = server, via: DnsAnswer['transport'] = resolver.kind): DnsAnswer =>
+    keptAnswer(
+      { resolver: resolver.name, name, server: answeredBy, startedAt, durationMs: elapsedMs(start) },
+      {
+        type: query.type,
+        outcome: fields.outcome,
+        rcode: fields.rcode ?? null,
+        // Most answers have no CNAME, no EDE, and half have no records: one shared empty list for each of those.
+        answers: orNone(fields.answers),
+        cnameChain: orNone(fields.cnameChain),
+        values: orNone(fields.values),
+        zone: fields.zone ?? null,
+        ede: orNone(fields.ede),
+        authenticated: fields.authenticated ?? null,
+        transport: via,
+        error: fields.error,
+      },
+    );
 
   // The run's one deadline signal is shared by every query in flight, each adding an abort listener
   // for its lifetime: hundreds at once are expected, not a leak, so Node's warning at 11 is switched off.

@@ -255,7 +255,8 @@ export function replyFields(reply: DecodedPacket, name: string, type: DnsType): 
   return { outcome, authenticated, rcode, answers, cnameChain, values, zone, ede, error };
 }
 
-function replyError(
+/** The error a reply of this outcome and rcode gives for `target` (null when it answered). */
+export function replyError(
   outcome: DnsOutcome,
   rcode: string,
   target: string,
