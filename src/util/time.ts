@@ -1,6 +1,11 @@
 /** Milliseconds since `start` (a performance.now() reading), rounded to 0.1 ms. */
 export function elapsedMs(start: number): number {
-  return Math.round((performance.now() - start) * 10) / 10;
+  return elapsedTenthsMs(start) / 10;
+}
+
+/** The same in tenths of a millisecond: a small integer, which V8 keeps in a record's field without a box. */
+export function elapsedTenthsMs(start: number): number {
+  return Math.round((performance.now() - start) * 10);
 }
 
 /** Parse "500ms", "3s", "1.5s", "2m" or a bare number of milliseconds; null when not a duration. */

@@ -6,7 +6,7 @@ import { keptAnswer, type AnswerSaid, type Asked } from '../../src/probe/dns/ans
 import { replyError } from '../../src/probe/dns/wire.js';
 import { NONE } from '../../src/util/collections.js';
 
-const asked = (name: string, resolver = 'alpha'): Asked => ({ resolver, name, server: '127.0.9.1:53', startedAt: '2026-12-04T12:00:00.000Z', durationMs: 4.2 });
+const asked = (name: string, resolver = 'alpha'): Asked => ({ resolver, name, server: '127.0.9.1:53', startedAt: '2026-12-04T12:00:00.000Z', durationTenthsMs: 42 });
 
 function nodata(name: string, type: 'AAAA' | 'NS', extra: Partial<AnswerSaid> = {}): AnswerSaid {
   const said: AnswerSaid = { type, outcome: 'empty', rcode: 'NOERROR', answers: NONE, cnameChain: NONE, values: NONE, zone: null, ede: NONE, authenticated: false, transport: 'udp', error: null, ...extra };

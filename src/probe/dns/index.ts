@@ -5,7 +5,7 @@
 import { setMaxListeners } from 'node:events';
 import type { DnsAnswer, DnsQuery } from '../../model.js';
 import { toProbeError } from '../../util/errors.js';
-import { elapsedMs, isoNow } from '../../util/time.js';
+import { elapsedTenthsMs, isoNow } from '../../util/time.js';
 import { orNone } from '../../util/collections.js';
 import { normalizeName } from './wire.js';
 import { keptAnswer } from './answer.js';
@@ -41,7 +41,7 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
   // Built in one place so every record, whatever happened, has the same fields in the same order.
   const record = (fields: AnswerFields, answeredBy: string = server, via: DnsAnswer['transport'] = resolver.kind): DnsAnswer =>
     keptAnswer(
-      { resolver: resolver.name, name, server: answeredBy, startedAt, durationMs: elapsedMs(start) },
+      { resolver: resolver.name, name, server: answeredBy, startedAt, durationTenthsMs: elapsedTenthsMs(start) },
       {
         type: query.type,
         outcome: fields.outcome,
