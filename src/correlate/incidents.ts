@@ -68,22 +68,30 @@ function operatorOf(r: ResolverSpec): string {
  */
 export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
   const answers = addressAnswers(dns);
-  // Which resolvers answered each name: grouped once, so thousands of names stay linear.
-  const answeredBy = new Map<string, Set<string>>();
-  for (const d of answers) if (d.outcome === 'ok') answeredBy.set(d.name, (answeredBy.get(d.name) ?? new Set()).add(d.resolver));
+  // Which resolvers answered each name, grouped once so thousands of names stay linear: the one resolver that did,
+  // or null for two or more (a set a name would be most of this stage's memory over a long list).
+  const answeredBy = new Map<string, string | null>();
+  for (const d of answers) {
+    if (d.outcome !== 'ok') continue;
+    const before = answeredBy.get(d.name);
+    if (before === undefined) answeredBy.set(d.name, d.resolver);
+    else if (before !== d.resolver) answeredBy.set(d.name, null);
+  }
   const byResolver = groupBy(answers, (d) => d.resolver);
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];
   for (const resolver of resolvers) {
     const mine = byResolver.get(resolver.name) ?? [];
-    const ownByName = groupBy(mine, (d) => d.name);
-    const asked = [...ownByName.keys()];
+    // By name, in first-asked order: did every answer of this resolver fail, and none for DNSSEC?
+    const ownFailed = new Map<string, boolean>();
+    for (const d of mine) ownFailed.set(d.name, (ownFailed.get(d.name) ?? true) && DNS_FAILURE.has(d.outcome) && !isDnssecFailure(d));
+    const asked = [...ownFailed.keys()];
     if (asked.length === 0) continue;
     const failed = asked.filter((name) => {
-      const own = ownByName.get(name)!;
-      if (!own.every((d) => DNS_FAILURE.has(d.outcome)) || own.some(isDnssecFailure)) return false;
+      if (!ownFailed.get(name)) return false;
       // Other resolvers answered the same name.
-      return [...(answeredBy.get(name) ?? [])].some((r) => r !== resolver.name);
+      const others = answeredBy.get(name);
+      return others === null || (others !== undefined && others !== resolver.name);
     });
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
