@@ -5,35 +5,23 @@
 // (the duration in tenths of a millisecond: an integer needs no box of its own, a fraction takes 16 B more).
 //
 // A kept answer reads as any DnsAnswer, and JSON.stringify writes the documented fields in their order (toJSON).
-// Nothing may spread or copy one field by field: build a new answer instead (none of the run's code does).
+// Spread syntax and Object.keys see only its own fields (resolver, name, server, startedAt): nothing in the run copies
+// an answer, and nothing should; build a new one.
 
 import type { DnsAnswer, DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError, ResolverKind } from '../../model.js';
 import { recentValues } from '../../util/recent.js';
 import { replyError } from './wire.js';
 
 /** What a reply said: every field of an answer but its resolver, name, server, start and duration. */
-interface Said {
-  type: DnsType;
-  outcome: DnsOutcome;
-  rcode: string | null;
-  answers: DnsRecord[];
-  cnameChain: string[];
-  values: string[];
-  zone: string | null;
-  ede: ExtendedDnsError[];
-  authenticated: boolean | null;
-  transport: ResolverKind;
-  /** The error as the reply gave it; unused when `errorOfName`. */
-  error: ProbeError | null;
+export type AnswerSaid = Omit<DnsAnswer, 'resolver' | 'name' | 'server' | 'startedAt' | 'durationMs'>;
+
+interface Said extends AnswerSaid {
   /** The error is the reply's standard one for the answer's own name (NODATA for it, its rcode): made when read. */
   errorOfName: boolean;
 }
 
-export type AnswerSaid = Omit<Said, 'errorOfName'>;
-
 class KeptAnswer implements DnsAnswer {
   readonly #said: Said;
-
   readonly #durationTenthsMs: number;
 
   constructor(
