@@ -37,7 +37,8 @@ export interface Attribution {
 export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Attribution {
   // First the host itself: what it could not do explains failures that say nothing about the sites. What the run
   // never sent (its deadline came first) is no evidence of anything.
-  const asked = dns.filter((d) => !notProbed(d));
+  // Six answers a site or more: a list that drops nothing is the list itself, not one more copy of it.
+  const asked = dns.some(notProbed) ? dns.filter((d) => !notProbed(d)) : dns;
   // The host findings read a site's name, its attempts in report order and its edge: not a whole report a site.
   const host = hostFindings(
     classified.flatMap((site) => {
@@ -53,7 +54,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
     explained: explainedIds(site.attempts.filter(host.explains)),
   }));
   const local = host.local;
-  const evidence = asked.filter((d) => !host.explainsAnswer(d));
+  const evidence = asked.some(host.explainsAnswer) ? asked.filter((d) => !host.explainsAnswer(d)) : asked;
   // A control plane speaks only about its provider's management side: the data-plane rules never count it.
   const isControlPlane = new Set(classified.filter((c) => c.spec.kind === 'control-plane').map((c) => c.spec.name));
   const dataPlane = facts.filter((f) => !isControlPlane.has(f.report.name));
