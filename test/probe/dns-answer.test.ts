@@ -59,4 +59,42 @@ describe('keptAnswer', () => {
     const validated = keptAnswer(asked('c.two.test'), nodata('c.two.test', 'NS', { zone: 'two.test', authenticated: true }));
     expect([other.authenticated, validated.authenticated]).toEqual([false, true]);
   });
+
+  it('shares the records, chain and values of equal replies (two resolvers asked the same question), frozen', () => {
+    const reply = (ttl = 60): AnswerSaid => ({
+      type: 'A',
+      outcome: 'ok',
+      rcode: 'NOERROR',
+      answers: [
+        { name: 'www.shop.test', type: 'CNAME', ttl, data: 'shop.cdn.test' },
+        { name: 'shop.cdn.test', type: 'A', ttl, data: '127.0.12.1' },
+      ],
+      cnameChain: ['shop.cdn.test'],
+      values: ['127.0.12.1'],
+      zone: null,
+      ede: NONE,
+      authenticated: false,
+      transport: 'udp',
+      error: null,
+    });
+    const [first, second] = [keptAnswer(asked('www.shop.test'), reply()), keptAnswer(asked('www.shop.test', 'beta'), reply())];
+    expect(first).toMatchObject({ outcome: 'ok', cnameChain: ['shop.cdn.test'], values: ['127.0.12.1'] });
+    expect(second.answers).toBe(first.answers);
+    expect(second.cnameChain).toBe(first.cnameChain);
+    expect(second.values).toBe(first.values);
+    expect(Object.isFrozen(first.answers) && Object.isFrozen(first.values)).toBe(true);
+    // Another TTL is another record list; its addresses are still the same list.
+    const aged = keptAnswer(asked('www.shop.test', 'gamma'), reply(30));
+    expect(aged.answers).not.toBe(first.answers);
+    expect(aged.answers.map((r) => r.ttl)).toEqual([30, 30]);
+    expect(aged.values).toBe(first.values);
+  });
+
+  it('keeps one error record for the same failure, whichever resolver reports it', () => {
+    // NODATA at a CNAME's target: an error of this name's own, kept once for both resolvers.
+    const chained = (): AnswerSaid => ({ ...nodata('www.shop.test', 'AAAA'), cnameChain: ['edge.cdn.test'], error: { code: 'NODATA', message: 'no AAAA records for edge.cdn.test' } });
+    const [first, second] = [keptAnswer(asked('www.shop.test'), chained()), keptAnswer(asked('www.shop.test', 'beta'), chained())];
+    expect(first.error).toEqual({ code: 'NODATA', message: 'no AAAA records for edge.cdn.test' });
+    expect(second.error).toBe(first.error);
+  });
 });

@@ -115,60 +115,88 @@ export function keptAnswer(asked: Asked, said: AnswerSaid): DnsAnswer {
 
 // Replies that name nothing (no records, no chain, no addresses, and no error or one standard for any name) are alike
 // across names: found by what they said. Others are alike across resolvers for one question: the latest reply to each
-// (name, type) is remembered while recent, and an equal one keeps it. The reply's lists are shared already (wire.ts).
+// (name, type) is remembered while recent (found by the name, the string the query already holds), and each part of a
+// reply equal to that one's is kept as that one's: another resolver's TTLs may differ while its addresses do not.
 const saidByWords = recentValues<Said>(256);
 const latestSaid = recentValues<{ said: Said | null }>(4096);
 
 function sharedSaid(name: string, said: AnswerSaid): Said {
-  const ofName = said.error !== null && said.rcode !== null && isStandardError(said, name);
+  const errorOfName = said.error !== null && said.rcode !== null && isStandardError(said, name);
   if (said.answers.length === 0 && said.cnameChain.length === 0 && said.values.length === 0) {
-    const error = ofName ? '' : said.error === null ? '-' : `${said.error.code}\u0000${said.error.message}`;
+    const error = errorOfName ? '' : said.error === null ? '-' : `${said.error.code}\u0000${said.error.message}`;
     const ede = said.ede.length === 0 ? '' : JSON.stringify(said.ede);
     const words = [said.type, said.outcome, said.rcode, said.zone, said.authenticated, said.transport, ede, error].join('\u0000');
-    return saidByWords.get(words, () => keptSaid(said, ofName));
+    return saidByWords.get(words, () => keptSaid(said, said, errorOfName));
   }
   const slot = latestSaid.get(`${name}\u0000${said.type}`, () => ({ said: null }));
-  if (slot.said && sameSaid(slot.said, said, ofName)) return slot.said;
-  return (slot.said = keptSaid(said, ofName));
+  const before = slot.said;
+  const parts: ReplyParts = {
+    answers: before && sameList(before.answers, said.answers, sameRecord) ? before.answers : frozen(said.answers),
+    cnameChain: before && sameList(before.cnameChain, said.cnameChain, Object.is) ? before.cnameChain : frozen(said.cnameChain),
+    values: before && sameList(before.values, said.values, Object.is) ? before.values : frozen(said.values),
+    error: errorOfName ? null : before?.error && said.error && sameError(before.error, said.error) ? before.error : said.error,
+  };
+  if (before && sameSaid(before, said, parts, errorOfName)) return before;
+  return (slot.said = keptSaid(said, parts, errorOfName));
 }
+
+/** The parts of a reply kept as an equal earlier reply's. */
+type ReplyParts = Pick<AnswerSaid, 'answers' | 'cnameChain' | 'values' | 'error'>;
 
 function isStandardError(said: AnswerSaid, name: string): boolean {
   const standard = replyError(said.outcome, said.rcode!, name, said.type, said.ede);
-  return standard !== null && standard.code === said.error!.code && standard.message === said.error!.message;
+  return standard !== null && sameError(standard, said.error!);
+}
+
+function sameError(a: ProbeError, b: ProbeError): boolean {
+  return a.code === b.code && a.message === b.message;
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
+  return a.length === b.length && a.every((x, i) => same(x, b[i]!));
+}
+
+function sameRecord(a: DnsRecord, b: DnsRecord): boolean {
+  return a.name === b.name && a.type === b.type && a.ttl === b.ttl && a.data === b.data;
+}
+
+/** Shared lists are frozen: a change to one would change every answer that holds it. */
+function frozen<T>(list: T[]): T[] {
+  return list.length === 0 ? list : (Object.freeze(list) as T[]);
 }
 
 // Written out field by field: copied with spread syntax and a field added, each of these objects got a map and a
 // descriptor array of its own in V8 (~300 B or more each, seen in a heap snapshot), more than the sharing saves.
-function keptSaid(said: AnswerSaid, errorOfName: boolean): Said {
+function keptSaid(said: AnswerSaid, parts: ReplyParts, errorOfName: boolean): Said {
   return {
     type: said.type,
     outcome: said.outcome,
     rcode: said.rcode,
-    answers: said.answers,
-    cnameChain: said.cnameChain,
-    values: said.values,
+    answers: parts.answers,
+    cnameChain: parts.cnameChain,
+    values: parts.values,
     zone: said.zone,
     ede: said.ede,
     authenticated: said.authenticated,
     transport: said.transport,
-    error: errorOfName ? null : said.error,
+    error: errorOfName ? null : parts.error,
     errorOfName,
   };
 }
 
-function sameSaid(a: Said, b: AnswerSaid, errorOfName: boolean): boolean {
+function sameSaid(a: Said, said: AnswerSaid, parts: ReplyParts, errorOfName: boolean): boolean {
   return (
-    a.type === b.type &&
-    a.outcome === b.outcome &&
-    a.rcode === b.rcode &&
-    a.answers === b.answers &&
-    a.cnameChain === b.cnameChain &&
-    a.values === b.values &&
-    a.zone === b.zone &&
-    a.ede === b.ede &&
-    a.authenticated === b.authenticated &&
-    a.transport === b.transport &&
+    a.type === said.type &&
+    a.outcome === said.outcome &&
+    a.rcode === said.rcode &&
+    a.answers === parts.answers &&
+    a.cnameChain === parts.cnameChain &&
+    a.values === parts.values &&
+    a.zone === said.zone &&
+    a.ede === said.ede &&
+    a.authenticated === said.authenticated &&
+    a.transport === said.transport &&
     a.errorOfName === errorOfName &&
-    (errorOfName || a.error === b.error)
+    a.error === parts.error
   );
 }

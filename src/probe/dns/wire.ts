@@ -6,7 +6,7 @@ import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket } from 'dns-packet';
 import type { DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError, ResolverKind } from '../../model.js';
 import { safeLine } from '../../util/text.js';
-import { recentStrings, recentValues } from '../../util/recent.js';
+import { recentStrings } from '../../util/recent.js';
 import { formatIpAndPort } from '../../util/ip.js';
 
 export type DnsTransport = ResolverKind;
@@ -144,45 +144,9 @@ function recordData(record: Answer): string {
   return safeLine(JSON.stringify(data) ?? '');
 }
 
-// A run keeps every answer to its end. A zone's name repeats in every NS answer under it, and every resolver asked one
-// question mostly gives the same records, chain, addresses and error: the parts of the latest reply to each
-// (name, type) are remembered while recent, and a reply equal in a part keeps that part instead of its own. They are
-// found by the name (the string the query already holds, its hash computed once) and compared field by field.
+// A zone's name repeats in every NS answer under it: kept once while it is recent. Equal replies are kept once
+// where an answer is made (answer.ts).
 const sharedText = recentStrings(4096);
-
-interface ReplyParts {
-  answers: DnsRecord[];
-  cnameChain: string[];
-  values: string[];
-  error: ProbeError | null;
-}
-const recentReplies = recentValues<Map<DnsType, ReplyParts>>(1024);
-
-function sharedParts(name: string, type: DnsType, parts: ReplyParts): ReplyParts {
-  const byType = recentReplies.get(name, () => new Map());
-  const before = byType.get(type);
-  const shared: ReplyParts = {
-    answers: before && sameList(before.answers, parts.answers, sameRecord) ? before.answers : frozen(parts.answers),
-    cnameChain: before && sameList(before.cnameChain, parts.cnameChain, Object.is) ? before.cnameChain : frozen(parts.cnameChain),
-    values: before && sameList(before.values, parts.values, Object.is) ? before.values : frozen(parts.values),
-    error: before?.error && parts.error && before.error.code === parts.error.code && before.error.message === parts.error.message ? before.error : parts.error,
-  };
-  byType.set(type, shared);
-  return shared;
-}
-
-function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
-  return a.length === b.length && a.every((x, i) => same(x, b[i]!));
-}
-
-function sameRecord(a: DnsRecord, b: DnsRecord): boolean {
-  return a.name === b.name && a.type === b.type && a.ttl === b.ttl && a.data === b.data;
-}
-
-/** Shared lists are frozen: a change to one would change every answer that holds it. */
-function frozen<T>(list: T[]): T[] {
-  return list.length === 0 ? list : (Object.freeze(list) as T[]);
-}
 
 function toRecord(record: Answer): DnsRecord {
   return {
@@ -251,8 +215,7 @@ export function replyFields(reply: DecodedPacket, name: string, type: DnsType): 
   const rcodeOutcome = RCODE_OUTCOMES[rcode] ?? 'servfail';
   const outcome: DnsOutcome = rcodeOutcome === 'ok' && found.length === 0 ? 'empty' : rcodeOutcome;
   const authenticated = ((reply.flags ?? 0) & dnsPacket.AUTHENTIC_DATA) !== 0;
-  const { answers, cnameChain, values, error } = sharedParts(name, type, { answers: records, cnameChain: chain, values: found, error: replyError(outcome, rcode, target, type, ede) });
-  return { outcome, authenticated, rcode, answers, cnameChain, values, zone, ede, error };
+  return { outcome, authenticated, rcode, answers: records, cnameChain: chain, values: found, zone, ede, error: replyError(outcome, rcode, target, type, ede) };
 }
 
 /** The error a reply of this outcome and rcode gives for `target` (null when it answered). */
