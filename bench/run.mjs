@@ -14,7 +14,7 @@
 // Writes bench/results.md (with bench/findings.md appended, the hand-written analysis of missed targets).
 
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { closeSync, copyFileSync, createReadStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createInterface } from 'node:readline';
 import { basename, dirname, join } from 'node:path';
@@ -87,12 +87,14 @@ function shell(command) {
 
 /**
  * Run `command args` under /usr/bin/time: wall (measured here), CPU (user + system) and peak RSS of that process.
- * stdout goes to `stdoutFile` (or nowhere); stderr is kept (its first 4 KiB).
+ * stdout goes to `stdoutFile` (or nowhere); stderr is kept (its first 4 KiB). `piped`: stdout reaches the file
+ * through a pipe this process reads, as when a run's output feeds another program (`| jq`, a log shipper), instead
+ * of the file itself: a writer that ignores a pipe's back-pressure holds what the reader has not taken yet.
  */
-function measure(command, commandArgs, { stdoutFile = null, stdinFile = null, env = process.env } = {}) {
+function measure(command, commandArgs, { stdoutFile = null, stdinFile = null, env = process.env, piped = false } = {}) {
   const timeFile = tmp('time.out');
   rmSync(timeFile, { force: true });
-  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'ignore';
+  const out = stdoutFile && !piped ? openSync(stdoutFile, 'w') : stdoutFile ? 'pipe' : 'ignore';
   const input = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
   return new Promise((resolve, reject) => {
     const started = performance.now();
@@ -100,13 +102,15 @@ function measure(command, commandArgs, { stdoutFile = null, stdinFile = null, en
       stdio: [input, out, 'pipe'],
       env,
     });
+    const copied = out === 'pipe' ? new Promise((done, failed) => child.stdout.pipe(createWriteStream(stdoutFile)).on('finish', done).on('error', failed)) : Promise.resolve();
     let stderr = '';
     child.stderr.on('data', (d) => {
       if (stderr.length < 4096) stderr += d.toString();
     });
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', async (code) => {
       const wallS = (performance.now() - started) / 1000;
+      await copied;
       if (typeof out === 'number') closeSync(out);
       if (typeof input === 'number') closeSync(input);
       const line = (existsSync(timeFile) ? readFileSync(timeFile, 'utf8') : '').trim().split('\n').at(-1) ?? '';
@@ -585,7 +589,8 @@ async function scaleFigures(pem) {
   const list = tmp('scale.txt');
   writeFileSync(list, sites.map((s) => `https://${s.host}:${world.port}/\n`).join(''));
   const out = tmp('scale.ndjson');
-  const r = await measure(process.execPath, [BIN, 'check', '--config', config, '--sites', list, '--ndjson'], { stdoutFile: out, env: { ...process.env, NO_COLOR: '1' } });
+  // Through a pipe: NDJSON is made to be read by another program as it comes.
+  const r = await measure(process.execPath, [BIN, 'check', '--config', config, '--sites', list, '--ndjson'], { stdoutFile: out, piped: true, env: { ...process.env, NO_COLOR: '1' } });
   await world.stop();
   const attempts = { all: 0, ok: 0 };
   let summary = null;

@@ -19,6 +19,7 @@ import { appendHistory } from '../state/history.js';
 import { FileError, replaceFile } from '../util/safe-file.js';
 import { createBudget, deadlineTooShort, type Budget } from '../util/budget.js';
 import { parseDuration } from '../util/time.js';
+import { writeChunks } from '../util/write-chunks.js';
 import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../config/values.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
 import { UsageError } from '../cli-errors.js';
@@ -189,7 +190,7 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
   if (opened && 'busy' in opened) {
     io.stderr.write(`outage-probe: ${opened.busy}\n`);
     // Interrupted while waiting for the lock: the (empty) partial report still comes out.
-    if (io.signal?.aborted) writeReport(await probeAndReport(config, { ...options, vantage }, io), options, io);
+    if (io.signal?.aborted) await writeReport(await probeAndReport(config, { ...options, vantage }, io), options, io);
     return io.signal?.aborted ? signalExitCode(io.signal.reason) : EXIT.busy;
   }
   if (opened && 'error' in opened) {
@@ -235,13 +236,13 @@ export async function runCheck(urls: string[], options: CheckOptions, io: CheckI
     // --quiet silences stdout only: a metrics file for a textfile collector must be fresh after every run.
     if (options.output || !(options.quiet && isQuietRun(report, events))) {
       try {
-        writeReport(report, options, io);
+        await writeReport(report, options, io);
       } catch (err) {
         if (!(err instanceof FileError)) throw err;
         // The report is never lost: what could not go to its file goes to stdout.
         io.stderr.write(`outage-probe: ${err.message}; the report follows on stdout\n`);
         fileProblems.push(err.message);
-        writeReport(report, { ...options, output: undefined }, io);
+        await writeReport(report, { ...options, output: undefined }, io);
       }
     }
     if (options.append) wrote(() => appendHistory(options.append!, report));
@@ -328,7 +329,8 @@ export async function probeAndReport(
   return report;
 }
 
-export function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color' | 'output'>, io: CheckIo): void {
+/** The report in its format, to --output (atomically) or stdout (no faster than stdout's reader takes it). */
+export async function writeReport(report: Report, options: Pick<CheckOptions, 'format' | 'verbose' | 'color' | 'output'>, io: CheckIo): Promise<void> {
   const format = outputFormat(options.format);
   const terminal = io.stdout.isTTY === true && options.output === undefined;
   const renderOptions = {
@@ -338,7 +340,7 @@ export function writeReport(report: Report, options: Pick<CheckOptions, 'format'
   };
   const text = format.renderReportChunks?.(report, renderOptions) ?? [format.renderReport(report, renderOptions)];
   if (options.output) replaceFile(options.output, text, 'report (--output)');
-  else for (const chunk of text) io.stdout.write(chunk);
+  else await writeChunks(io.stdout, text);
 }
 
 /**

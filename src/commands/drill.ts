@@ -173,7 +173,7 @@ export async function runDrill(name: string | undefined, options: DrillOptions, 
     // A scenario that serves status pages is drilled reading them, as `check --status-pages` would.
     const statusPages = options.statusPages === true || Object.keys(scenario.statusPages).length > 0;
     const report = await probeAndReport(config, { ...options, statusPages }, io);
-    writeReport(report, options, io);
+    await writeReport(report, options, io);
     if (!io.signal?.aborted) {
       const mismatches = expectationMismatches(scenario.expect, report);
       say(

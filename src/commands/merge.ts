@@ -84,7 +84,7 @@ export async function runMerge(inputs: string[], options: MergeCommandOptions, i
   if (joined.length === 1 && joined[0]!.joined) {
     const { report } = joined[0]!;
     try {
-      writeReport(report, options, io);
+      await writeReport(report, options, io);
     } catch (err) {
       if (!(err instanceof FileError)) throw err;
       say(io, err.message);

@@ -78,7 +78,7 @@ ${names.map((n) => `  - { name: ${n}, url: "https://${host(n)}:${port}/"${n === 
 
   const out = sink();
   report = await probeAndReport(config, { format: 'ndjson', vantage: 'schema-vantage' }, io(out.stream));
-  writeReport(report, { format: 'ndjson', verbose: false, color: false }, io(out.stream));
+  await writeReport(report, { format: 'ndjson', verbose: false, color: false }, io(out.stream));
   ndjson = out.text();
 
   hook = createServer((req, res) => {
