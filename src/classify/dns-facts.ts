@@ -1,7 +1,7 @@
 // What a DNS answer says beyond its outcome, read the same way by every rule that needs it. Pure.
 
 import type { DnsAnswer } from '../model.js';
-import { notProbed } from './outcome.js';
+import { answerNotProbed } from './outcome.js';
 
 /**
  * RFC 8914 Extended DNS Errors 1–12 are DNSSEC failures (unsupported algorithm, bogus, signature expired, no
@@ -14,7 +14,7 @@ export function isDnssecFailure(answer: Pick<DnsAnswer, 'ede'>): boolean {
 
 /** Answers to the address questions (A and AAAA) that were asked: the ones that decide whether a site can be reached. */
 export function addressAnswers(dns: DnsAnswer[]): DnsAnswer[] {
-  return dns.filter((d) => (d.type === 'A' || d.type === 'AAAA') && !notProbed(d));
+  return dns.filter((d) => (d.type === 'A' || d.type === 'AAAA') && !answerNotProbed(d));
 }
 
 /** No resolver returned an address (failures and empty answers alike), and no DNSSEC fault explains it. */

@@ -32,9 +32,12 @@ function hostName(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '');
 }
 
+// Asked of every site's names on every run, for every provider's domains: compared in place, no string made.
 function underDomain(host: string, domain: string): boolean {
-  return host.endsWith(`.${domain}`);
+  return host.length > domain.length && host.endsWith(domain) && host.charCodeAt(host.length - domain.length - 1) === DOT;
 }
+
+const DOT = 46;
 
 export interface CloudRegion {
   /** Display name of the cloud, e.g. "AWS". */
@@ -49,25 +52,42 @@ function displayName(id: string, providers: ProviderDef[]): string {
 
 /** The cloud region one host name names, e.g. dynamodb.us-east-1.amazonaws.com → AWS us-east-1. */
 export function regionFromHostName(name: string, providers: ProviderDef[] = BUILTIN_PROVIDERS): CloudRegion | null {
+  // Asked of every site's names on every run, for every provider: indexed loops, and the evidence made on a match.
   const host = hostName(name);
-  const evidence = `host ${safeLine(host, 120)}`;
-  for (const p of providers) {
-    const fixed = p.fixedRegionHosts?.find((f) => underDomain(host, f.suffix));
-    if (fixed) return { provider: p.name, region: fixed.region, evidence };
+  for (let i = 0; i < providers.length; i++) {
+    const p = providers[i]!;
+    const fixedHosts = p.fixedRegionHosts ?? NO_RULES;
+    for (let j = 0; j < fixedHosts.length; j++) {
+      if (underDomain(host, fixedHosts[j]!.suffix)) return { provider: p.name, region: fixedHosts[j]!.region, evidence: hostEvidence(host) };
+    }
   }
-  for (const p of providers) {
-    for (const rule of p.regionHosts ?? []) {
-      const domain = rule.domains.find((d) => underDomain(host, d));
+  for (let i = 0; i < providers.length; i++) {
+    const p = providers[i]!;
+    const rules = p.regionHosts ?? NO_RULES;
+    for (let j = 0; j < rules.length; j++) {
+      const rule = rules[j]!;
+      const domain = firstDomainOf(host, rule.domains);
       if (!domain) continue;
       const labels = host.slice(0, -(domain.length + 1)).split('.');
       const candidates = rule.labels === 'adjacent' ? labels.slice(-1) : [...labels].reverse();
       for (const label of candidates) {
         const region = rule.region.exec(label)?.[1];
-        if (region && validLocationCode(region)) return { provider: p.name, region, evidence };
+        if (region && validLocationCode(region)) return { provider: p.name, region, evidence: hostEvidence(host) };
       }
     }
   }
   return null;
+}
+
+const NO_RULES: never[] = [];
+
+function firstDomainOf(host: string, domains: string[]): string | null {
+  for (let i = 0; i < domains.length; i++) if (underDomain(host, domains[i]!)) return domains[i]!;
+  return null;
+}
+
+function hostEvidence(host: string): string {
+  return `host ${safeLine(host, 120)}`;
 }
 
 /** The first of these names (the site's host, then its CNAME targets) that names a cloud region. */

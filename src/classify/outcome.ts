@@ -26,6 +26,15 @@ export function notProbed(x: { error: { code: string } | null }): boolean {
   return x.error?.code === 'NOT_PROBED';
 }
 
+/**
+ * A DNS question the run never sent (its deadline came first). An answer with a reply (an rcode) was sent: that is
+ * read first, so a pass over a run's answers does not make each one's error to read its code (a kept answer makes
+ * its standard error, with the name in its message, each time it is read: probe/dns/answer.ts).
+ */
+export function answerNotProbed(d: { rcode: string | null; error: { code: string } | null }): boolean {
+  return d.rcode === null && notProbed(d);
+}
+
 export function deadlineExplanation(x: { error: { code: string } | null }): string {
   return notProbed(x) ? 'not probed: the run deadline came first' : 'not finished before the run deadline';
 }

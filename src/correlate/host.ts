@@ -16,7 +16,6 @@ import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteRep
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { formatCount, plural } from '../util/text.js';
 import type { SiteStack } from '../classify/stack.js';
-import { groupBy } from '../util/collections.js';
 
 /** What the host findings read of a site: its name, its probed attempts in report order, its edge. */
 export interface HostSite {
@@ -72,16 +71,30 @@ interface FamilyView {
 
 function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): FamilyView {
   const word = family === 4 ? 'IPv4' : 'IPv6';
-  const attempts = sites.flatMap((s) => s.report.attempts).filter((a) => a.address !== null && a.family === family && a.path !== 'proxy');
-  const wire = new Map(resolvers.filter((r) => r.kind === 'udp' || r.kind === 'tcp').map((r) => [r.name, r]));
-  const answers = dns.filter((d) => {
-    const r = wire.get(d.resolver);
-    return r !== undefined && (r.kind === 'udp' || r.kind === 'tcp') && addressFamily(r.address) === family;
-  });
-  const tried = attempts.length + answers.length;
+  // Counted, not listed, with indexed loops: every attempt and answer of a run passes here, twice, in code that runs
+  // once a run (an iterator's result a step, before V8 optimizes it away, was most of this stage's garbage).
+  const ofFamily = new Set(resolvers.filter((r) => (r.kind === 'udp' || r.kind === 'tcp') && addressFamily(r.address) === family).map((r) => r.name));
+  let tried = 0;
+  let opened = 0;
+  let unroutable = 0;
+  for (let i = 0; i < sites.length; i++) {
+    const attempts = sites[i]!.report.attempts;
+    for (let j = 0; j < attempts.length; j++) {
+      const a = attempts[j]!;
+      if (a.address === null || a.family !== family || a.path === 'proxy') continue;
+      tried += 1;
+      if (connected(a)) opened += 1;
+      if (noRouteFromHere(a)) unroutable += 1;
+    }
+  }
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (!ofFamily.has(d.resolver)) continue;
+    tried += 1;
+    if (replied(d)) opened += 1;
+    if (resolverUnroutable(d)) unroutable += 1;
+  }
   if (tried === 0) return { reach: 'untested', explained: false, note: null, short: null };
-  const opened = attempts.filter(connected).length + answers.filter(replied).length;
-  const unroutable = attempts.filter(noRouteFromHere).length + answers.filter(resolverUnroutable).length;
   if (opened === 0 && unroutable === tried) {
     return { reach: 'no-route', explained: true, note: `this host has no ${word} route: ${word} paths were not tested (${plural(tried, 'attempt')} failed at once)`, short: `no ${word} route here` };
   }
@@ -111,10 +124,16 @@ const TRANSPORT_CLASSES: Array<{ label: string; kinds: ReadonlyArray<ResolverSpe
 ];
 
 function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocked: Set<string>; notes: string[]; short: string[] } {
-  const byResolver = groupBy(dns, (d) => d.resolver);
-  const asked = resolvers.filter((r) => (byResolver.get(r.name)?.length ?? 0) > 0);
-  // Silent: asked, never a reply, and not for lack of a route (that is the family finding's).
-  const silent = (r: ResolverSpec) => byResolver.get(r.name)!.every((d) => !replied(d) && !resolverUnroutable(d));
+  // Silent: asked, never a reply, and not for lack of a route (that is the family finding's). By resolver name:
+  // whether it was asked and, so far, silent.
+  const heard = new Map<string, boolean>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (heard.get(d.resolver) === false) continue;
+    heard.set(d.resolver, !replied(d) && !resolverUnroutable(d));
+  }
+  const asked = resolvers.filter((r) => heard.has(r.name));
+  const silent = (r: ResolverSpec) => heard.get(r.name) === true;
   const answering = asked.filter((r) => !silent(r));
   const blocked = new Set<string>();
   const notes: string[] = [];
@@ -148,6 +167,8 @@ function describeErrors(items: Array<{ code: string }>): string {
  */
 function interception(sites: HostSite[]): string[] {
   if (sites.length < 2) return [];
+  // One edge that served is enough to rule all of this out: looked for before any list is made.
+  if (sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && a.outcome === 'ok'))) return [];
   const edges = sites.map((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
   // Sites sharing an address or an issuer is normal (a CDN, a shared host, one CA); only when none of them
   // serves as expected does one answer for all of them say that something in between answers instead.
@@ -169,22 +190,23 @@ function interception(sites: HostSite[]): string[] {
 }
 
 function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): LocalDown {
-  const attempts = sites.flatMap((s) => s.report.attempts);
   if (sites.length === 0) return { down: false, evidence: [] };
-  const resolversAsked = new Set(dns.map((d) => d.resolver)).size;
+  // Any HTTP response at all, or any DNS reply, is the common case: the lists below are made only when none came.
+  const answered = sites.some((s) => s.report.attempts.some((a) => a.httpStatus !== null));
   const noDnsReply = dns.length > 0 && !dns.some(replied);
-  const answered = attempts.filter((a) => a.httpStatus !== null);
-  const tried = attempts.filter((a) => a.address !== null || a.proxy !== null);
+  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [] };
+  const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.address !== null || a.proxy !== null));
   const evidence: string[] = [];
   if (noDnsReply) {
+    const resolversAsked = new Set(dns.map((d) => d.resolver)).size;
     evidence.push(`no reply from any of ${plural(resolversAsked, 'resolver')} (${plural(dns.length, 'query', 'queries')}: ${describeErrors(dns.map((d) => ({ code: d.error?.code ?? d.outcome })))})`);
   }
-  if (tried.length > 0 && answered.length === 0) evidence.push(`no HTTP response from any of ${plural(tried.length, 'attempt')} (${describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })))})`);
-  if (noDnsReply && answered.length === 0) return { down: true, evidence };
+  if (tried.length > 0 && !answered) evidence.push(`no HTTP response from any of ${plural(tried.length, 'attempt')} (${describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })))})`);
+  if (noDnsReply && !answered) return { down: true, evidence };
   if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence] };
   // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
   const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
-  if (answered.length === 0 && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
+  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
   return { down: false, evidence: [] };
 }
 

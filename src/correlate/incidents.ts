@@ -71,7 +71,8 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   // Which resolvers answered each name, grouped once so thousands of names stay linear: the one resolver that did,
   // or null for two or more (a set a name would be most of this stage's memory over a long list).
   const answeredBy = new Map<string, string | null>();
-  for (const d of answers) {
+  for (let i = 0; i < answers.length; i++) {
+    const d = answers[i]!;
     if (d.outcome !== 'ok') continue;
     const before = answeredBy.get(d.name);
     if (before === undefined) answeredBy.set(d.name, d.resolver);
@@ -82,9 +83,11 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   const failing: FailingResolver[] = [];
   for (const resolver of resolvers) {
     const mine = byResolver.get(resolver.name) ?? [];
+    // A resolver none of whose answers failed fails no name: no map of its names is made (a long run's healthy case).
+    if (!mine.some(ownFailure)) continue;
     // By name, in first-asked order: did every answer of this resolver fail, and none for DNSSEC?
     const ownFailed = new Map<string, boolean>();
-    for (const d of mine) ownFailed.set(d.name, (ownFailed.get(d.name) ?? true) && DNS_FAILURE.has(d.outcome) && !isDnssecFailure(d));
+    for (const d of mine) ownFailed.set(d.name, (ownFailed.get(d.name) ?? true) && ownFailure(d));
     const asked = [...ownFailed.keys()];
     if (asked.length === 0) continue;
     const failed = asked.filter((name) => {
@@ -98,6 +101,11 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name)).map(dnsFailureWord))] });
   }
   return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
+}
+
+/** The resolver's own failure: no answer, or an error, that is not a zone's DNSSEC fault it is right to report. */
+function ownFailure(d: DnsAnswer): boolean {
+  return DNS_FAILURE.has(d.outcome) && !isDnssecFailure(d);
 }
 
 function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, sites: SiteFacts[]): Incident {

@@ -9,7 +9,7 @@
 import type { DnsAnswer, HostReport, Incident, ResolverSpec, SiteReport } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
 import { inReportOrder, siteReport } from './sites.js';
-import { notProbed } from '../classify/outcome.js';
+import { answerNotProbed, notProbed } from '../classify/outcome.js';
 import { hostFindings } from './host.js';
 import {
   authoritativeDnsIncidents,
@@ -38,7 +38,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // First the host itself: what it could not do explains failures that say nothing about the sites. What the run
   // never sent (its deadline came first) is no evidence of anything.
   // Six answers a site or more: a list that drops nothing is the list itself, not one more copy of it.
-  const asked = dns.some(notProbed) ? dns.filter((d) => !notProbed(d)) : dns;
+  const asked = dns.some(answerNotProbed) ? dns.filter((d) => !answerNotProbed(d)) : dns;
   // The host findings read a site's name, its attempts in report order and its edge: not a whole report a site.
   const host = hostFindings(
     classified.flatMap((site) => {

@@ -19,7 +19,7 @@ import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
 import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
-import { regionFromHostNames, validLocationCode } from '../classify/location.js';
+import { regionFromHostName, validLocationCode, type CloudRegion } from '../classify/location.js';
 import { plural } from '../util/text.js';
 import { groupBy } from '../util/collections.js';
 
@@ -41,18 +41,31 @@ const MAX_CONFIDENCE = 0.8;
 
 /** The one cloud region a site is hosted in, or null when nothing names one or the evidence disagrees. */
 export function siteRegion(site: SiteFacts): SiteRegion | null {
-  const found = new Map<string, SiteRegion>();
+  // Asked of every site of a run: one region is kept as it is found, and a second one ends the search.
+  let found: SiteRegion | null = null;
   for (const a of site.report.attempts) {
     const loc = a.location;
-    if (loc?.kind === 'region' && validLocationCode(loc.code)) found.set(`${loc.provider}|${loc.code}`, { provider: loc.provider, region: loc.code, evidence: loc.evidence });
+    if (loc?.kind !== 'region' || !validLocationCode(loc.code)) continue;
+    if (found !== null && (found.provider !== loc.provider || found.region !== loc.code)) return null;
+    // The last attempt's evidence for the region stands.
+    found = { provider: loc.provider, region: loc.code, evidence: loc.evidence };
   }
-  const names = [site.report.host, ...site.report.dns.flatMap((d) => d.cnameChain)];
-  const named = regionFromHostNames(names);
-  if (named) {
-    const key = `${named.provider}|${named.region}`;
-    if (!found.has(key)) found.set(key, { provider: named.provider, region: named.region, evidence: `${named.evidence} names region ${named.region}` });
+  const named = regionFromHostName(site.report.host) ?? regionOfCnameTargets(site.report.dns);
+  if (named === null) return found;
+  if (found === null) return { provider: named.provider, region: named.region, evidence: `${named.evidence} names region ${named.region}` };
+  return found.provider === named.provider && found.region === named.region ? found : null;
+}
+
+/** The first CNAME target the site's answers name, in order, that names a cloud region (asked of every site). */
+function regionOfCnameTargets(dns: DnsAnswer[]): CloudRegion | null {
+  for (let i = 0; i < dns.length; i++) {
+    const chain = dns[i]!.cnameChain;
+    for (let j = 0; j < chain.length; j++) {
+      const found = regionFromHostName(chain[j]!);
+      if (found) return found;
+    }
   }
-  return found.size === 1 ? [...found.values()][0]! : null;
+  return null;
 }
 
 

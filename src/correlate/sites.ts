@@ -17,6 +17,8 @@ function userFacing(attempts: Attempt[]): Attempt[] {
  * the site, so the site is judged on the others; with none left it is untested from here, not down.
  */
 export function siteStatus(all: Attempt[], explained: (a: Attempt) => boolean = () => false): { status: SiteStatus; reason: string | null } {
+  // Every attempt served (most sites of a run): nothing to set aside, nothing to list.
+  if (all.length > 0 && all.every((a) => a.outcome === 'ok' && !notProbed(a) && !explained(a))) return { status: 'ok', reason: null };
   // An attempt the run never made (its deadline came first) says nothing about the site: load is no diagnosis.
   const attempts = all.filter((a) => !explained(a) && !notProbed(a));
   if (all.length > 0 && all.every(notProbed)) return { status: 'untested', reason: all[0]!.explanation ?? 'not probed: the run deadline came first' };

@@ -123,9 +123,11 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     async close() {
       clearTimeout(deadlineTimer);
       options.signal?.removeEventListener('abort', onExternalAbort);
-      const dns = await Promise.all(asked);
+      // Each question's slot holds its answer once it came (six or more a site): only those still asked are awaited.
+      const pending = asked.filter((a) => a instanceof Promise);
+      if (pending.length > 0) await Promise.all(pending);
       await dohPool.close();
-      return { dns, complete: !stop.signal.aborted };
+      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted };
     },
   };
 }

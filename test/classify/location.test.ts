@@ -121,6 +121,13 @@ describe('cloud regions', () => {
     }
   });
 
+  it('a name only spelled like a cloud domain names no region; a cloud name in any case or with its root dot does', () => {
+    for (const host of ['dynamodb.us-east-1.notamazonaws.com', 'us-east-1amazonaws.com', 'amazonaws.com', 'svc.europe-west1.xrun.app', 'vm1.westeurope.cloudapp.azure.com.evil.example']) {
+      expect(regionFromHostName(host), host).toBeNull();
+    }
+    expect(regionFromHostName('DynamoDB.US-East-1.AmazonAWS.com.')).toMatchObject({ provider: 'AWS', region: 'us-east-1', evidence: 'host dynamodb.us-east-1.amazonaws.com' });
+  });
+
   it('locates an attempt by its URL host, then its CNAME chain, then the range of its address', () => {
     expect(locate(attempt({ url: 'https://dynamodb.us-east-1.amazonaws.com/', address: '127.0.41.5', httpStatus: 403, headers: {} }))).toMatchObject({
       provider: 'AWS',
