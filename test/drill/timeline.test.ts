@@ -3,7 +3,7 @@
 // a real webhook receives exactly those notifications.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, type CliResult } from '../support/cli.js';
 import { receiveWebhooks, type WebhookReceiver } from '../support/webhook.js';
 
 let hook: WebhookReceiver<{ events: Array<{ type: string }> }>;
@@ -16,11 +16,16 @@ afterAll(async () => {
   await hook.close();
 });
 
+/** What a failed run said, for the failure's message: a run killed at its limit shows how far it got. */
+function howItEnded(run: CliResult): string {
+  return `${run.signal ? `killed (${run.signal}) after ${Math.round(run.ms / 1000)} s; ` : ''}stdout:\n${run.stdout}\nstderr:\n${run.stderr}`;
+}
+
 describe('drill --timeline', () => {
   it('prints each run, and notifies the opening and the end of the outage once each', async () => {
     const run = await runCli(['drill', 'dyn-2016-10-21', '--timeline', '--notify', hook.url], { timeoutMs: 120_000 });
     expect(run.stderr).not.toMatch(/^\s+at |internal error/m);
-    expect(run.code).toBe(0);
+    expect(run.code, howItEnded(run)).toBe(0);
     const runs = run.stdout.split(/^(?=run \d)/m).filter((r) => r.startsWith('run'));
     expect(runs.map((r) => r.split(':')[0])).toEqual(['run 1 (healed)', 'run 2 (broken)', 'run 3 (broken)', 'run 4 (healed)', 'run 5 (healed)']);
     expect(runs[0]).toMatch(/no notification/);
@@ -40,7 +45,7 @@ describe('drill --timeline', () => {
   it('cloudflare-2025-11-18: one incident, marked flapping from its first run, and one notification', async () => {
     const run = await runCli(['drill', 'cloudflare-2025-11-18', '--timeline', '--notify', hook.url], { timeoutMs: 120_000 });
     expect(run.stderr).not.toMatch(/^\s+at |internal error/m);
-    expect(run.code).toBe(0);
+    expect(run.code, howItEnded(run)).toBe(0);
     expect(run.stderr).toMatch(/its fault flaps \(failing 50 % of every 8 s\): each broken run takes 3 samples 3 s apart/);
     const runs = run.stdout.split(/^(?=run \d)/m).filter((r) => r.startsWith('run'));
     expect(runs[1]).toMatch(/incident new \(flapping, 2 changes\): provider:Cloudflare:edge/);
