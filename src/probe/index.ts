@@ -34,7 +34,9 @@ export async function probeSites(
   kinds: Record<string, ProbeKind> = PROBE_KINDS,
 ): Promise<void> {
   const sites = plan.sites;
-  const finishing: Promise<void>[] = [];
+  const finishing = pendingWork();
+  // A host only one site has is forgotten by the question cache once that site is done (ProbeSession.forget).
+  const sharedHosts = hostsOfSeveral(sites);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sites.length && !session.signal.aborted) {
@@ -49,7 +51,12 @@ export async function probeSites(
         continue;
       }
       const raw = await kind.probe(plan.planFor(site), session, options.policy);
-      finishing.push(resampleSite(raw, kind, session, options).then((sampled) => options.onSite(sampled)));
+      finishing.add(
+        resampleSite(raw, kind, session, options).then(async (sampled) => {
+          await options.onSite(sampled);
+          if (!sharedHosts.has(site.host)) session.forget(site.host);
+        }),
+      );
     }
   };
   await Promise.all(Array.from({ length: Math.min(sites.length, Math.max(256, options.concurrency * 4)) }, worker));
@@ -60,7 +67,42 @@ export async function probeSites(
     }
     await nextTurn();
   }
-  await Promise.all(finishing);
+  await finishing.settled();
+}
+
+/** The hosts more than one site of the list has (the list's every host is gone through once, then only these kept). */
+function hostsOfSeveral(sites: readonly SiteSpec[]): Set<string> {
+  const seen = new Set<string>();
+  const several = new Set<string>();
+  for (const site of sites) (seen.has(site.host) ? several : seen).add(site.host);
+  return several;
+}
+
+/**
+ * Work in flight, awaited together at the end: a count, not a list of every site's promise (a list would hold one
+ * settled promise a site to the run's end). Rejects with the first failure, like Promise.all.
+ */
+function pendingWork() {
+  let pending = 0;
+  let failure: { error: unknown } | null = null;
+  let wake: (() => void) | null = null;
+  const done = () => {
+    pending -= 1;
+    if (pending === 0) wake?.();
+  };
+  return {
+    add(work: Promise<void>): void {
+      pending += 1;
+      work.then(done, (error: unknown) => {
+        failure ??= { error };
+        done();
+      });
+    },
+    async settled(): Promise<void> {
+      if (pending > 0) await new Promise<void>((resolve) => (wake = resolve));
+      if (failure) throw failure.error;
+    },
+  };
 }
 
 /** Sites reported as not probed in one turn of the event loop: output keeps flowing, and a signal is still heard. */

@@ -29,8 +29,14 @@ export interface ProbeSession {
   readonly deadlineAt: number;
   /** Aborted at the deadline or on a signal: every exchange in flight ends with DEADLINE. */
   readonly signal: AbortSignal;
-  /** Ask once per (resolver, name, type) in the whole run; later askers share the first answer. */
+  /** Ask once per (resolver, name, type) while the name is remembered; later askers share the first answer. */
   resolve(query: DnsQuery, timeoutMs: number): Promise<DnsAnswer>;
+  /**
+   * The one site with this host is done: its answers for the name leave the question cache (they stay in the run's
+   * list). Over a long list the cache would otherwise hold an entry a question of every site to the run's end. A
+   * later site that asks the same name (its zone walk passing through it) asks it again.
+   */
+  forget(name: string): void;
   /** Has this resolver replied (with any rcode) to some question of this run so far? */
   heardFrom(resolver: string): boolean;
   /** Run `work` (one fetch and its follow-ups) within the site host's slots and a global one. */
@@ -109,6 +115,12 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       byName.set(query.name, answer);
       asked.push(answer);
       return answer;
+    },
+    forget(name) {
+      for (const byName of dnsCache.values()) {
+        // A question still being asked stays: someone is waiting for it.
+        if (byName.has(name) && !(byName.get(name) instanceof Promise)) byName.delete(name);
+      }
     },
     heardFrom: (resolver) => (silence.get(resolver)?.replies ?? 0) > 0,
     // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.

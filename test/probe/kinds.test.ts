@@ -54,6 +54,33 @@ describe('the http kind', () => {
   });
 });
 
+describe('the question cache over a list', () => {
+  it('asks a host two sites share once, and a host of one site once while it is probed', async () => {
+    const before = good.queries;
+    const sites = [
+      site({ name: 'shop-a', url: 'https://www.shop.test/a', paths: noPaths }),
+      site({ name: 'shop-b', url: 'https://www.shop.test/b', paths: noPaths }),
+      site({ name: 'other', url: 'https://other.test/', paths: noPaths }),
+    ];
+    const resolvers = [udp('alpha', good)];
+    const run = { deadlineMs: 5000, concurrency: 8, perHostConcurrency: 2 };
+    const session = createProbeSession({ resolvers, run, ca: null, deadlineAt: performance.now() + 5000 });
+    // The real session, with its forget calls seen.
+    const forgotten: string[] = [];
+    const seen = { ...session, forget: (name: string) => (forgotten.push(name), session.forget(name)) };
+    const raw: RawSite[] = [];
+    await probeSites(planRun({ sites, resolvers, run }, SITE_PLANNERS), seen, { policy: { failed: () => false }, sampling: { samples: 1, intervalMs: 0 }, concurrency: 8, onSite: (s) => void raw.push(s) });
+    const { dns } = await session.close();
+    // Only the host one site has is forgotten, once that site is done; the shared one stays for the other site.
+    expect(forgotten).toEqual(['other.test']);
+    // www.shop.test A, AAAA and NS, shop.test NS, other.test A, AAAA and NS: seven questions, seven answers.
+    expect(good.queries - before).toBe(7);
+    expect(dns).toHaveLength(7);
+    const [a, b] = [raw.find((r) => r.spec.name === 'shop-a')!, raw.find((r) => r.spec.name === 'shop-b')!];
+    expect(a.dns.find((d) => d.type === 'A')).toBe(b.dns.find((d) => d.type === 'A'));
+  });
+});
+
 describe('the dns kind', () => {
   const catalog = loadCatalog([]);
   const judge = (raw: RawSite, resolvers: ResolverSpec[]) => classifySite(raw, { resolvers, catalog });

@@ -49,4 +49,34 @@ describe('the session DNS cache', () => {
     expect(dns).toEqual([first, viaBeta, aaaa, api]);
     expect(dns[0]).toBe(first);
   });
+
+  it("forgets a name once told (its answers stay in the run's list); a question still in flight is kept", async () => {
+    const session = createProbeSession({
+      resolvers: [resolver('alpha'), resolver('beta')],
+      run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
+      ca: null,
+      deadlineAt: performance.now() + 10_000,
+    });
+    const [alpha, beta] = [resolver('alpha'), resolver('beta')];
+    const ask = (r: ResolverSpec, name: string, type: DnsType) => session.resolve({ resolver: r, name, type }, 2000);
+    const before = server.queries;
+    const first = await ask(alpha, 'shop.test', 'A');
+    const viaBeta = await ask(beta, 'shop.test', 'AAAA');
+    const api = await ask(alpha, 'api.shop.test', 'A');
+    session.forget('shop.test');
+    // Asked again: a new question, a new answer; another name is still remembered.
+    const again = await ask(alpha, 'shop.test', 'A');
+    expect(again).not.toBe(first);
+    expect(again).toMatchObject({ name: 'shop.test', values: ['192.0.2.20'] });
+    expect(await ask(alpha, 'api.shop.test', 'A')).toBe(api);
+    expect(server.queries - before).toBe(4);
+    // Forgotten while it is being asked: the askers still share the one question.
+    const inFlight = ask(beta, 'api.shop.test', 'A');
+    session.forget('api.shop.test');
+    const [one, two] = await Promise.all([inFlight, ask(beta, 'api.shop.test', 'A')]);
+    expect(two).toBe(one);
+    expect(server.queries - before).toBe(5);
+    const { dns } = await session.close();
+    expect(dns).toEqual([first, viaBeta, api, again, one]);
+  });
 });
