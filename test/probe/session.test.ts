@@ -1,4 +1,5 @@
-// The run's DNS cache: one question per resolver, name and type for the whole run, whoever asks and when.
+// The run's DNS cache: one question per resolver, name and type, whoever asks and when, until the one site with that
+// host is done and the probe stage has it forgotten.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type RunningDnsServer } from '../../src/lab/dns-server.js';
@@ -22,16 +23,22 @@ function resolver(name: string): ResolverSpec {
   return { name, kind: 'udp', address: server.host, port: server.port, url: null, provider: null };
 }
 
+/** A session over two resolvers of the lab server, and a way to ask it. */
+function twoResolverSession() {
+  const [alpha, beta] = [resolver('alpha'), resolver('beta')];
+  const session = createProbeSession({
+    resolvers: [alpha, beta],
+    run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
+    ca: null,
+    deadlineAt: performance.now() + 10_000,
+  });
+  const ask = (r: ResolverSpec, name: string, type: DnsType) => session.resolve({ resolver: r, name, type }, 2000);
+  return { session, alpha, beta, ask };
+}
+
 describe('the session DNS cache', () => {
   it('asks each (resolver, name, type) once, and close() returns every answer once, in the order first asked', async () => {
-    const session = createProbeSession({
-      resolvers: [resolver('alpha'), resolver('beta')],
-      run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
-      ca: null,
-      deadlineAt: performance.now() + 10_000,
-    });
-    const [alpha, beta] = [resolver('alpha'), resolver('beta')];
-    const ask = (r: ResolverSpec, name: string, type: DnsType) => session.resolve({ resolver: r, name, type }, 2000);
+    const { session, alpha, beta, ask } = twoResolverSession();
     const before = server.queries;
     // The same question twice at once, then again once answered: one query; the same name through another
     // resolver, or of another type, is another question.
@@ -51,14 +58,7 @@ describe('the session DNS cache', () => {
   });
 
   it("forgets a name once told (its answers stay in the run's list); a question still in flight is kept", async () => {
-    const session = createProbeSession({
-      resolvers: [resolver('alpha'), resolver('beta')],
-      run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
-      ca: null,
-      deadlineAt: performance.now() + 10_000,
-    });
-    const [alpha, beta] = [resolver('alpha'), resolver('beta')];
-    const ask = (r: ResolverSpec, name: string, type: DnsType) => session.resolve({ resolver: r, name, type }, 2000);
+    const { session, alpha, beta, ask } = twoResolverSession();
     const before = server.queries;
     const first = await ask(alpha, 'shop.test', 'A');
     const viaBeta = await ask(beta, 'shop.test', 'AAAA');
