@@ -80,7 +80,7 @@ function hostsOfSeveral(sites: readonly SiteSpec[]): Set<string> {
 
 /**
  * Work in flight, awaited together at the end: a count, not a list of every site's promise (a list would hold one
- * settled promise a site to the run's end). Rejects with the first failure, like Promise.all.
+ * settled promise a site to the run's end). Once every piece has settled, rejects with the first failure, if any.
  */
 function pendingWork() {
   let pending = 0;
