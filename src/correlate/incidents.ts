@@ -89,7 +89,6 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     const ownFailed = new Map<string, boolean>();
     for (const d of mine) ownFailed.set(d.name, (ownFailed.get(d.name) ?? true) && ownFailure(d));
     const asked = [...ownFailed.keys()];
-    if (asked.length === 0) continue;
     const failed = asked.filter((name) => {
       if (!ownFailed.get(name)) return false;
       // Other resolvers answered the same name.

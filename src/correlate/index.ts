@@ -10,6 +10,7 @@ import type { DnsAnswer, HostReport, Incident, ResolverSpec, SiteReport } from '
 import type { ClassifiedSite } from '../classify/index.js';
 import { inReportOrder, siteReport } from './sites.js';
 import { answerNotProbed, notProbed } from '../classify/outcome.js';
+import { without } from '../util/collections.js';
 import { hostFindings } from './host.js';
 import {
   authoritativeDnsIncidents,
@@ -38,11 +39,11 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // First the host itself: what it could not do explains failures that say nothing about the sites. What the run
   // never sent (its deadline came first) is no evidence of anything.
   // Six answers a site or more: a list that drops nothing is the list itself, not one more copy of it.
-  const asked = dns.some(answerNotProbed) ? dns.filter((d) => !answerNotProbed(d)) : dns;
+  const asked = without(dns, answerNotProbed);
   // The host findings read a site's name, its attempts in report order and its edge: not a whole report a site.
   const host = hostFindings(
     classified.flatMap((site) => {
-      const probed = site.attempts.some(notProbed) ? site.attempts.filter((a) => !notProbed(a)) : site.attempts;
+      const probed = without(site.attempts, notProbed);
       return probed.length > 0 ? [{ report: { name: site.spec.name, attempts: inReportOrder(probed) }, stack: site.stack }] : [];
     }),
     asked,
@@ -54,7 +55,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
     explained: explainedIds(site.attempts.filter(host.explains)),
   }));
   const local = host.local;
-  const evidence = asked.some(host.explainsAnswer) ? asked.filter((d) => !host.explainsAnswer(d)) : asked;
+  const evidence = without(asked, host.explainsAnswer);
   // A control plane speaks only about its provider's management side: the data-plane rules never count it.
   const isControlPlane = new Set(classified.filter((c) => c.spec.kind === 'control-plane').map((c) => c.spec.name));
   const dataPlane = facts.filter((f) => !isControlPlane.has(f.report.name));

@@ -19,7 +19,7 @@ import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
 import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
-import { regionFromHostName, validLocationCode, type CloudRegion } from '../classify/location.js';
+import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
 import { plural } from '../util/text.js';
 import { groupBy } from '../util/collections.js';
 
@@ -59,11 +59,8 @@ export function siteRegion(site: SiteFacts): SiteRegion | null {
 /** The first CNAME target the site's answers name, in order, that names a cloud region (asked of every site). */
 function regionOfCnameTargets(dns: DnsAnswer[]): CloudRegion | null {
   for (let i = 0; i < dns.length; i++) {
-    const chain = dns[i]!.cnameChain;
-    for (let j = 0; j < chain.length; j++) {
-      const found = regionFromHostName(chain[j]!);
-      if (found) return found;
-    }
+    const found = regionFromHostNames(dns[i]!.cnameChain);
+    if (found) return found;
   }
   return null;
 }

@@ -118,8 +118,9 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     },
     forget(name) {
       for (const byName of dnsCache.values()) {
+        const held = byName.get(name);
         // A question still being asked stays: someone is waiting for it.
-        if (byName.has(name) && !(byName.get(name) instanceof Promise)) byName.delete(name);
+        if (held !== undefined && !(held instanceof Promise)) byName.delete(name);
       }
     },
     heardFrom: (resolver) => (silence.get(resolver)?.replies ?? 0) > 0,

@@ -1,5 +1,6 @@
 // Grouping records by a key in one pass (spreading into a new array per record is quadratic in a group's size),
-// and the one shared empty array records kept by the thousand use.
+// dropping some without copying a list that loses none, and the one shared empty array records kept by the thousand
+// use.
 
 /** Records grouped once by a key, in their original order. */
 export function groupBy<T, K = string>(items: Iterable<T>, key: (item: T) => K): Map<K, T[]> {
@@ -22,6 +23,11 @@ export function groupBy<T, K = string>(items: Iterable<T>, key: (item: T) => K):
  * loudly instead of changing every record at once.
  */
 export const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** The items `drop` does not pick: the list itself when it picks none (a run's answers are not copied for nothing). */
+export function without<T>(items: T[], drop: (item: T) => boolean): T[] {
+  return items.some(drop) ? items.filter((item) => !drop(item)) : items;
+}
 
 /** The items, or NONE when there are none (or no list at all). */
 export function orNone<T>(items: T[] | undefined): T[] {
