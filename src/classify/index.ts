@@ -21,6 +21,7 @@ import { classifyAttempt, respondingProviders } from './layer.js';
 import { locateAttempts } from './location.js';
 import { attemptOutcome } from './outcome.js';
 import { siteStack, type SiteStack } from './stack.js';
+import { keptTimings } from './timings.js';
 
 /** What earlier runs left in the state file: used where this run cannot see (an edge that no longer answers). */
 export interface Memory {
@@ -79,7 +80,7 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
 
 /**
  * What a run keeps of a classified site until its report: everything but the bodies (nothing after classification
- * reads one), and every list at its own length. Lists filled one push at a time (a fetch's resolvers, a hop's
+ * reads one), every list at its own length, and the timings in a compact form (classify/timings.ts). Lists filled one push at a time (a fetch's resolvers, a hop's
  * answering resolvers) hold room for seventeen: over a long list of sites that room is most of a record.
  *
  * `streamed`: each attempt was already written in full as its site finished (NDJSON), and the report carries none,
@@ -103,6 +104,7 @@ export function retainedSite(site: ClassifiedSite, options: { streamed?: boolean
             url: a.url === url ? url : a.url,
             redirects: orNone(a.redirects),
             expect: a.expect.ok && a.expect.failures.length === 0 ? PASSED : a.expect,
+            timings: keptTimings(a.timings),
             ...(headersKept ? {} : { headers: NO_HEADERS }),
           },
     ),

@@ -1,0 +1,64 @@
+// How a run keeps an attempt's phase timings to its report. Pure.
+
+import type { Timings } from '../model.js';
+
+/** Marks a phase that did not happen (a duration is never negative). */
+const NO_PHASE = -1;
+
+/**
+ * Timings held as whole tenths of a millisecond: V8 keeps a small integer in the field itself, where a fraction
+ * is a separate 16-byte number. Four of those an attempt are a fifth of what a healthy attempt keeps over a long
+ * list. Reads as the Timings it was made from, and prints the same fields in the same order.
+ */
+class KeptTimings implements Timings {
+  readonly #connect: number;
+  readonly #tls: number;
+  readonly #ttfb: number;
+  readonly #total: number;
+
+  constructor(connect: number, tls: number, ttfb: number, total: number) {
+    this.#connect = connect;
+    this.#tls = tls;
+    this.#ttfb = ttfb;
+    this.#total = total;
+  }
+
+  get connectMs(): number | null {
+    return this.#connect === NO_PHASE ? null : this.#connect / 10;
+  }
+  get tlsMs(): number | null {
+    return this.#tls === NO_PHASE ? null : this.#tls / 10;
+  }
+  get ttfbMs(): number | null {
+    return this.#ttfb === NO_PHASE ? null : this.#ttfb / 10;
+  }
+  get totalMs(): number {
+    return this.#total / 10;
+  }
+
+  toJSON(): Timings {
+    return { connectMs: this.connectMs, tlsMs: this.tlsMs, ttfbMs: this.ttfbMs, totalMs: this.totalMs };
+  }
+}
+
+/**
+ * The timings as a run keeps them: compact when every phase is a whole number of tenths of a millisecond (what
+ * the probe measures: util/time.ts), else as given, so a read never differs from what was measured.
+ */
+export function keptTimings(timings: Timings): Timings {
+  if (timings instanceof KeptTimings) return timings;
+  const connect = tenths(timings.connectMs);
+  const tls = tenths(timings.tlsMs);
+  const ttfb = tenths(timings.ttfbMs);
+  const total = tenths(timings.totalMs);
+  if (connect === null || tls === null || ttfb === null || total === null || total === NO_PHASE) return timings;
+  return new KeptTimings(connect, tls, ttfb, total);
+}
+
+/** A phase's duration in whole tenths (NO_PHASE for none), or null when tenths would not give it back exactly. */
+function tenths(ms: number | null): number | null {
+  if (ms === null) return NO_PHASE;
+  const t = Math.round(ms * 10);
+  // Small enough to stay an unboxed integer (V8's small integers are 31 bits), and read back as the same number.
+  return t >= 0 && t < 2 ** 30 && t / 10 === ms ? t : null;
+}
