@@ -71,7 +71,9 @@ export interface FetchPlan {
 }
 
 export function fetchId(site: string, path: PathKind, target: string): string {
-  return `${site}|${path}|${target}`;
+  // Joined, not concatenated: V8 makes `a + b` a tree of string pieces (32 bytes a node, kept with the attempt to
+  // the run's end) and `join` one flat string, a third smaller.
+  return [site, path, target].join('|');
 }
 
 /** Split "ip", "ip:port" or "[v6]:port" into address and port. */
