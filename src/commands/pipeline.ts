@@ -49,21 +49,22 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   const context = { resolvers: config.resolvers, catalog, memory: options.memory ?? {} };
-  const order = new Map(config.sites.map((s, i) => [s.name, i]));
-  const classified: ClassifiedSite[] = [];
+  // Each site in its place in the config's order as it finishes (sites finish out of order).
+  const classified = new Array<ClassifiedSite>(plan.sites.length);
+  let done = 0;
   await probeSites(plan, session, {
     policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
     sampling: { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs },
     concurrency: config.run.concurrency,
-    onSite: (raw) => {
+    onSite: (raw, index) => {
       const site = classifySite(raw, context);
       options.onSite?.(site);
-      classified.push(retainedSite(site, { streamed: options.attemptsStreamed === true }));
-      if (classified.length % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
+      classified[index] = retainedSite(site, { streamed: options.attemptsStreamed === true });
+      if (++done % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
     },
   });
   const { dns, complete } = await session.close();
-  classified.sort((a, b) => order.get(a.spec.name)! - order.get(b.spec.name)!);
+  if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 
   const { attribution, verdict } = judge(classified, dns, config, options.memory?.served !== undefined);
   // Status pages are context, never evidence: they change no verdict and no exit code.

@@ -21,8 +21,8 @@ export interface Sampling {
 }
 
 /**
- * Probe every site of the plan; `onSite` receives each one as soon as it is done (after its resamples), and the
- * run waits for it. A fixed pool of workers takes the sites in order, each planned only when it is taken: ten
+ * Probe every site of the plan; `onSite` receives each one as soon as it is done (after its resamples), with its
+ * index in the plan's list, and the run waits for it. A fixed pool of workers takes the sites in order, each planned only when it is taken: ten
  * thousand sites pending at once would hold ten thousand plans and closures for nothing, since fetches are limited
  * anyway. A site waiting between samples does not hold a worker. The sites the run's end overtakes are reported
  * as not probed, a batch per turn of the event loop.
@@ -30,7 +30,7 @@ export interface Sampling {
 export async function probeSites(
   plan: Plan,
   session: ProbeSession,
-  options: { policy: ProbePolicy; sampling: Sampling; concurrency: number; onSite: (site: RawSite) => void | Promise<void> },
+  options: { policy: ProbePolicy; sampling: Sampling; concurrency: number; onSite: (site: RawSite, index: number) => void | Promise<void> },
   kinds: Record<string, ProbeKind> = PROBE_KINDS,
 ): Promise<void> {
   const sites = plan.sites;
@@ -40,20 +40,21 @@ export async function probeSites(
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < sites.length && !session.signal.aborted) {
-      const site = sites[next++]!;
+      const index = next++;
+      const site = sites[index]!;
       // Each site starts on a turn of the event loop of its own. Where every attempt fails at once (no route:
       // connect errors arrive as next-tick callbacks) the whole run would otherwise be one long chain of
       // microtasks: the deadline's timer could not fire and no closed socket could be released until the end.
       await nextTurn();
       const kind = kinds[site.probe]!;
       if (session.signal.aborted) {
-        await options.onSite(kind.notProbed(site, session.signal));
+        await options.onSite(kind.notProbed(site, session.signal), index);
         continue;
       }
       const raw = await kind.probe(plan.planFor(site), session, options.policy);
       finishing.add(
         resampleSite(raw, kind, session, options).then(async (sampled) => {
-          await options.onSite(sampled);
+          await options.onSite(sampled, index);
           if (!sharedHosts.has(site.host)) session.forget(site.host);
         }),
       );
@@ -63,7 +64,7 @@ export async function probeSites(
   while (next < sites.length) {
     for (const end = Math.min(sites.length, next + NOT_PROBED_PER_TURN); next < end; next += 1) {
       const site = sites[next]!;
-      await options.onSite(kinds[site.probe]!.notProbed(site, session.signal));
+      await options.onSite(kinds[site.probe]!.notProbed(site, session.signal), next);
     }
     await nextTurn();
   }
