@@ -6,7 +6,7 @@ import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
 import { hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
-import { orNone } from '../util/collections.js';
+import { NONE, orNone } from '../util/collections.js';
 
 export interface SiteStack {
   providers: SiteProvider[];
@@ -103,12 +103,19 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
     const name = providers.find((p) => p.layer === layer)?.provider;
     return catalog.providers.find((p) => p.name === name) ?? null;
   };
+  const dnsHostDef = dnsHost ?? rememberedDef('authoritative-dns');
+  const edgeDef = edge ?? rememberedDef('edge');
+  const originDef = origin ?? rememberedDef('origin');
+  // A site no catalogued provider serves (self-hosted, or not reached) has the stack many such sites share.
+  if (providers.length === 0 && nameServers.length === 0 && !dnsHostDef && !edgeDef && !originDef) return NO_STACK;
   return {
     // Most sites' lists of name servers, and an unreachable site's of providers, are empty: one shared empty list.
     providers: orNone(providers),
-    dnsHost: dnsHost ?? rememberedDef('authoritative-dns'),
-    edge: edge ?? rememberedDef('edge'),
-    origin: origin ?? rememberedDef('origin'),
+    dnsHost: dnsHostDef,
+    edge: edgeDef,
+    origin: originDef,
     nameServers: orNone(nameServers),
   };
 }
+
+const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE }) as SiteStack;

@@ -66,11 +66,25 @@ describe('retainedSite', () => {
     expect(store!.attempts[0]!.expect).toBe(shop!.attempts[0]!.expect);
     expect(store!.attempts[0]!.redirects).toBe(shop!.attempts[0]!.redirects);
     expect(store!.chain[0]!.failedAt).toBe(shop!.chain[0]!.failedAt);
+    // No catalogued provider serves either: one stack, frozen, for both.
+    expect(store!.stack).toEqual({ providers: [], dnsHost: null, edge: null, origin: null, nameServers: [] });
+    expect(store!.stack).toBe(shop!.stack);
+    expect(Object.isFrozen(store!.stack)).toBe(true);
     // Nothing else changes: what the outputs print of the kept record is what they print of the classified one.
     for (const { classified, kept: k } of kept) {
       expect(JSON.stringify(k.attempts)).toBe(JSON.stringify(classified.attempts.map((a) => ({ ...a, bodySample: '' }))));
       expect(JSON.stringify(k.chain)).toBe(JSON.stringify(classified.chain));
     }
+  });
+
+  it('gives a site a catalogued provider serves a stack of its own', () => {
+    const [a, b] = ['store', 'shop'].map((name) => {
+      const served = attempt({ ...fetchResult({ httpStatus: 200, headers: { server: 'cloudflare', 'cf-ray': '8f1e2d3c4b5a6978-AMS' }, url: `https://www.${name}.test/` }), site: name, resolvers: ['alpha'] });
+      return retainedSite(classifySite({ spec: site({ name, url: `https://www.${name}.test/` }), dns: [], attempts: [asRaw(served)] }, { resolvers: [], catalog }));
+    });
+    expect(a!.stack.edge?.name).toBe('Cloudflare');
+    expect(a!.stack.providers.map((p) => p.layer)).toEqual(['edge']);
+    expect(a!.stack).not.toBe(b!.stack);
   });
 
   it('keeps a failed expectation of its own', () => {
