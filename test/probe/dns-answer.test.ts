@@ -23,6 +23,21 @@ describe('keptAnswer', () => {
     for (const [field, value] of Object.entries(record)) expect(answer[field as keyof typeof answer], field).toEqual(value);
   });
 
+  it('reads each answer\'s own resolver and address, however many answers one resolver gives', () => {
+    const at = (resolver: string, server: string, name: string) => keptAnswer({ ...asked(name, resolver), server }, nodata(name, 'AAAA'));
+    const answers = [at('alpha', '127.0.9.1:53', 'a.test'), at('alpha', '127.0.9.1:53', 'b.test'), at('beta', '127.0.9.2:53', 'a.test'), at('alpha', '127.0.9.3:53', 'c.test'), at('alpha', '127.0.9.1:53', 'd.test')];
+    expect(answers.map((a) => [a.resolver, a.server, a.name])).toEqual([
+      ['alpha', '127.0.9.1:53', 'a.test'],
+      ['alpha', '127.0.9.1:53', 'b.test'],
+      ['beta', '127.0.9.2:53', 'a.test'],
+      ['alpha', '127.0.9.3:53', 'c.test'],
+      ['alpha', '127.0.9.1:53', 'd.test'],
+    ]);
+    expect(answers.map((a) => JSON.parse(JSON.stringify(a)).server)).toEqual(['127.0.9.1:53', '127.0.9.1:53', '127.0.9.2:53', '127.0.9.3:53', '127.0.9.1:53']);
+    // Who was asked is not an answer's own field: spread syntax sees the name and start only.
+    expect(Object.keys(answers[0]!)).toEqual(['name', 'startedAt']);
+  });
+
   it("gives each name its own standard error when the reply is kept once for many names", () => {
     const www = keptAnswer(asked('www.shop.test'), nodata('www.shop.test', 'AAAA'));
     const api = keptAnswer(asked('api.shop.test', 'beta'), nodata('api.shop.test', 'AAAA'));

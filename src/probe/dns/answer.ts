@@ -1,12 +1,13 @@
 // How a run keeps a DNS answer. Every answer is kept to the run's end (the report carries them), six or more a site,
 // and most say what many others say: each resolver's NODATA for a name's AAAA records, every name's NODATA for NS
 // below its zone's apex, the same addresses from every resolver. What a reply said is kept once for all equal
-// replies; only who was asked, for which name, by whom it was answered, when and for how long are an answer's own
-// (the duration in tenths of a millisecond: an integer needs no box of its own, a fraction takes 16 B more).
+// replies; only which name was asked, when and for how long are an answer's own (the duration in tenths of a
+// millisecond: an integer needs no box of its own, a fraction takes 16 B more), and who was asked (the resolver's
+// name and address) is kept once a resolver.
 //
 // A kept answer reads as any DnsAnswer, and JSON.stringify writes the documented fields in their order (toJSON).
-// Spread syntax and Object.keys see only its own fields (resolver, name, server, startedAt): nothing in the run copies
-// an answer, and nothing should; build a new one.
+// Spread syntax and Object.keys see only its own fields (name, startedAt): nothing in the run copies an answer, and
+// nothing should; build a new one.
 
 import type { DnsAnswer, DnsOutcome, DnsRecord, DnsType, ExtendedDnsError, ProbeError, ResolverKind } from '../../model.js';
 import { recentValues } from '../../util/recent.js';
@@ -21,19 +22,27 @@ interface Said extends AnswerSaid {
 }
 
 class KeptAnswer implements DnsAnswer {
+  readonly #asked: AskedOf;
   readonly #said: Said;
   readonly #durationTenthsMs: number;
 
   constructor(
-    readonly resolver: string,
+    asked: AskedOf,
     readonly name: string,
     said: Said,
-    readonly server: string,
     readonly startedAt: string,
     durationTenthsMs: number,
   ) {
+    this.#asked = asked;
     this.#said = said;
     this.#durationTenthsMs = durationTenthsMs;
+  }
+
+  get resolver(): string {
+    return this.#asked.resolver;
+  }
+  get server(): string {
+    return this.#asked.server;
   }
 
   get durationMs(): number {
@@ -110,7 +119,25 @@ export interface Asked {
 
 /** The answer to `asked`, its reply's part kept once for every equal one. */
 export function keptAnswer(asked: Asked, said: AnswerSaid): DnsAnswer {
-  return new KeptAnswer(asked.resolver, asked.name, sharedSaid(asked.name, said), asked.server, asked.startedAt, asked.durationTenthsMs);
+  return new KeptAnswer(askedOf(asked.resolver, asked.server), asked.name, sharedSaid(asked.name, said), asked.startedAt, asked.durationTenthsMs);
+}
+
+/** Who an answer came from: a resolver by its name and the address asked, the same for all its answers. */
+interface AskedOf {
+  readonly resolver: string;
+  readonly server: string;
+}
+
+// By resolver name (a run has a handful): found without making a key string an answer.
+const askedOfs = new Map<string, AskedOf>();
+
+function askedOf(resolver: string, server: string): AskedOf {
+  const known = askedOfs.get(resolver);
+  if (known !== undefined && known.server === server) return known;
+  const made: AskedOf = Object.freeze({ resolver, server });
+  // Bounded: a resolver asked at another address replaces its entry; new names stop being remembered at 64.
+  if (known !== undefined || askedOfs.size < 64) askedOfs.set(resolver, made);
+  return made;
 }
 
 // Replies that name nothing (no records, no chain, no addresses, and no error or one standard for any name) are alike
