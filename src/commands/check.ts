@@ -20,6 +20,7 @@ import { FileError, replaceFile } from '../util/safe-file.js';
 import { createBudget, deadlineTooShort, type Budget } from '../util/budget.js';
 import { parseDuration } from '../util/time.js';
 import { writeChunks } from '../util/write-chunks.js';
+import { collectLargeHeap } from '../util/heap.js';
 import { MAX_DURATION_MS, MAX_DURATION_TEXT } from '../config/values.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
 import { UsageError } from '../cli-errors.js';
@@ -326,6 +327,7 @@ export async function probeAndReport(
   });
   lines?.flush();
   progress?.clear();
+  collectLargeHeap();
   return report;
 }
 

@@ -1,0 +1,47 @@
+// How a run keeps a large heap tight (src/util/heap.ts), in a process of its own: the flags it sets are V8's, for
+// the whole process.
+
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { packagePath } from '../../src/package-root.js';
+
+const HEAP = packagePath('dist/util/heap.js');
+
+/** Runs `body` in a fresh Node with tightenLargeHeap and collectLargeHeap imported; returns what it prints. */
+function inProcess(body: string): Record<string, number | boolean> {
+  const script = `import { tightenLargeHeap, collectLargeHeap } from ${JSON.stringify(HEAP)};\nconst used = () => process.memoryUsage().heapUsed;\n${body}`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, number | boolean>;
+}
+
+// ~200 MB of small records held, then let go: nothing is allocated after, so only a collection can free them.
+const HOLD_AND_DROP = `
+let held = Array.from({ length: 2_500_000 }, (_, i) => ({ i, s: 'x' + i }));
+const holding = used();
+`;
+
+describe('collectLargeHeap', () => {
+  it('collects, once probing is over, a heap that grew large with time to spare', () => {
+    const out = inProcess(`${HOLD_AND_DROP}
+tightenLargeHeap(60_000);
+held = null;
+const before = used();
+collectLargeHeap();
+console.log(JSON.stringify({ holding, before, after: used(), globalGc: typeof globalThis.gc === 'function' }));`);
+    expect(out.holding as number).toBeGreaterThan(160 * 1024 * 1024);
+    expect(out.before as number).toBeGreaterThan(160 * 1024 * 1024);
+    expect(out.after as number).toBeLessThan(40 * 1024 * 1024);
+    // The run's own global gets no collector.
+    expect(out.globalGc).toBe(false);
+  });
+
+  it('leaves a heap alone that was never tightened (small, or short of time)', () => {
+    const out = inProcess(`${HOLD_AND_DROP}
+tightenLargeHeap(10_000);
+held = null;
+const before = used();
+collectLargeHeap();
+console.log(JSON.stringify({ before, after: used() }));`);
+    expect(out.before as number).toBeGreaterThan(160 * 1024 * 1024);
+    expect(out.after as number).toBeGreaterThan(160 * 1024 * 1024);
+  });
+});
