@@ -80,8 +80,9 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
 
 /**
  * What a run keeps of a classified site until its report: everything but the bodies (nothing after classification
- * reads one), every list at its own length, and the timings in a compact form (classify/timings.ts). Lists filled one push at a time (a fetch's resolvers, a hop's
- * answering resolvers) hold room for seventeen: over a long list of sites that room is most of a record.
+ * reads one), every list at its own length, and the timings in a compact form (classify/timings.ts). Lists filled
+ * one push at a time (a fetch's resolvers, a hop's answering resolvers) hold room for seventeen: over a long list
+ * of sites that room is most of a record.
  *
  * `streamed`: each attempt was already written in full as its site finished (NDJSON), and the report carries none,
  * so its response headers are not kept either: after classification only renderers of attempts read them (and

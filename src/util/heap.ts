@@ -40,7 +40,8 @@ export function tightenLargeHeap(msLeft: number): void {
  * Once probing is over, a run whose heap was tightened collects it in full, once. What the probing left (its
  * in-flight objects, the classified records the report has replaced) is then gone before the report is written,
  * and the heap grows from what the report holds while rendering makes its garbage, not from the probing's last
- * high-water mark: at 100,000 sites peak RSS 392 -> 369 MB for one 0.1 s collection (bench/findings.md).
+ * high-water mark: at 100,000 sites through a pipe peak RSS 393 -> 376 MB for one ~0.1 s collection (by hand;
+ * bench/findings.md).
  */
 export function collectLargeHeap(): void {
   if (!tightened) return;
