@@ -13,20 +13,24 @@ function inProcess(body: string): Record<string, number | boolean> {
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, number | boolean>;
 }
 
-// ~200 MB of small records held, then let go: nothing is allocated after, so only a collection can free them.
-const HOLD_AND_DROP = `
+/**
+ * ~200 MB of small records held, the heap offered for tightening with `msLeft` of the run to go, the records let go
+ * and collectLargeHeap called: nothing is allocated after the records are let go, so only a collection frees them.
+ */
+function holdDropAndCollect(msLeft: number) {
+  return inProcess(`
 let held = Array.from({ length: 2_500_000 }, (_, i) => ({ i, s: 'x' + i }));
 const holding = used();
-`;
-
-describe('collectLargeHeap', () => {
-  it('collects, once probing is over, a heap that grew large with time to spare', () => {
-    const out = inProcess(`${HOLD_AND_DROP}
-tightenLargeHeap(60_000);
+tightenLargeHeap(${msLeft});
 held = null;
 const before = used();
 collectLargeHeap();
 console.log(JSON.stringify({ holding, before, after: used(), globalGc: typeof globalThis.gc === 'function' }));`);
+}
+
+describe('collectLargeHeap', () => {
+  it('collects, once probing is over, a heap that grew large with time to spare', () => {
+    const out = holdDropAndCollect(60_000);
     expect(out.holding as number).toBeGreaterThan(160 * 1024 * 1024);
     expect(out.before as number).toBeGreaterThan(160 * 1024 * 1024);
     expect(out.after as number).toBeLessThan(40 * 1024 * 1024);
@@ -34,13 +38,8 @@ console.log(JSON.stringify({ holding, before, after: used(), globalGc: typeof gl
     expect(out.globalGc).toBe(false);
   });
 
-  it('leaves a heap alone that was never tightened (small, or short of time)', () => {
-    const out = inProcess(`${HOLD_AND_DROP}
-tightenLargeHeap(10_000);
-held = null;
-const before = used();
-collectLargeHeap();
-console.log(JSON.stringify({ before, after: used() }));`);
+  it('leaves a heap alone that was never tightened (short of time: a large heap near its deadline)', () => {
+    const out = holdDropAndCollect(10_000);
     expect(out.before as number).toBeGreaterThan(160 * 1024 * 1024);
     expect(out.after as number).toBeGreaterThan(160 * 1024 * 1024);
   });
