@@ -7,7 +7,7 @@
 //
 // classify/ never imports config/, probe/, correlate/, report/, notify/, status/, merge/, lab/ or commands/.
 
-import type { Attempt, ChainHop, ChallengeSeen, Delegation, DnsAnswer, ExpectResult, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
+import type { Attempt, CertificateInfo, ChainHop, ChallengeSeen, Delegation, DnsAnswer, ExpectResult, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
@@ -85,8 +85,9 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
  * of sites that room is most of a record.
  *
  * `streamed`: each attempt was already written in full as its site finished (NDJSON), and the report carries none,
- * so its response headers are not kept either: after classification only renderers of attempts read them (and
- * `map`, which streams nothing). A real site's headers are often most of its attempt.
+ * so its response headers and its certificate's names are not kept either: after classification only renderers of
+ * attempts read them (and `map`, which streams nothing); the rules read a certificate's subject, issuer and whether
+ * it verified. A real site's headers are often most of its attempt, and a CDN's certificate may name hundreds.
  */
 export function retainedSite(site: ClassifiedSite, options: { streamed?: boolean } = {}): ClassifiedSite {
   const headersKept = options.streamed !== true;
@@ -95,7 +96,7 @@ export function retainedSite(site: ClassifiedSite, options: { streamed?: boolean
     ...site,
     // An attempt with neither (a site the deadline overtook: a long list's most) is kept as it is.
     attempts: site.attempts.map((a) =>
-      a.bodySample === '' && a.resolvers.length === 0 && (headersKept || isEmpty(a.headers))
+      a.bodySample === '' && a.resolvers.length === 0 && (headersKept || (isEmpty(a.headers) && (a.tls === null || a.tls.subjectAltNames.length === 0)))
         ? a
         : {
             ...a,
@@ -106,7 +107,7 @@ export function retainedSite(site: ClassifiedSite, options: { streamed?: boolean
             redirects: orNone(a.redirects),
             expect: a.expect.ok && a.expect.failures.length === 0 ? PASSED : a.expect,
             timings: keptTimings(a.timings),
-            ...(headersKept ? {} : { headers: NO_HEADERS }),
+            ...(headersKept ? {} : { headers: NO_HEADERS, tls: a.tls && withoutNames(a.tls) }),
           },
     ),
     chain: site.chain.map((h) => ({ ...h, answeredBy: sharedNames(h.answeredBy), failedAt: h.failedAt.length === 0 ? NONE : h.failedAt.slice() })),
@@ -125,6 +126,16 @@ const recentNameLists = recentValues<string[]>(64);
 function sharedNames(names: string[]): string[] {
   if (names.length === 0) return NONE;
   return recentNameLists.get(names.join('\u0000'), () => Object.freeze(names.slice()) as string[]);
+}
+
+// A certificate many attempts share (classify keeps one per certificate seen recently) keeps one copy without names.
+const unnamedCertificates = new WeakMap<CertificateInfo, CertificateInfo>();
+
+function withoutNames(cert: CertificateInfo): CertificateInfo {
+  if (cert.subjectAltNames.length === 0) return cert;
+  let unnamed = unnamedCertificates.get(cert);
+  if (!unnamed) unnamedCertificates.set(cert, (unnamed = { ...cert, subjectAltNames: NONE }));
+  return unnamed;
 }
 
 function isEmpty(headers: Record<string, string>): boolean {

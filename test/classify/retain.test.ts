@@ -40,6 +40,22 @@ describe('retainedSite', () => {
     expect(retainedSite(classified).attempts[0]!.headers).toEqual({ server: 'nginx', 'content-type': 'text/html' });
   });
 
+  it("keeps no certificate names when the attempts were streamed, one copy a certificate, and the rest of it as it was", () => {
+    const cert = { subject: 'CN=www.store.test', issuer: 'CN=Lab CA', validFrom: '2026-01-01T00:00:00.000Z', validTo: '2027-01-01T00:00:00.000Z', subjectAltNames: ['www.store.test', 'store.test', 'shop.test'], authorized: true, authorizationError: null };
+    const served = (name: string) => attempt({ ...fetchResult({ httpStatus: 200, url: `https://www.${name}.test/`, tls: cert }), site: name, resolvers: ['alpha'] });
+    const classify = (name: string) => classifySite({ spec: site({ name, url: `https://www.${name}.test/` }), dns: [], attempts: [asRaw(served(name))] }, { resolvers: [], catalog });
+    const [store, shop] = ['store', 'shop'].map((name) => retainedSite(classify(name), { streamed: true }).attempts[0]!.tls!);
+    expect(store).toEqual({ ...cert, subjectAltNames: [] });
+    expect(store).toBe(shop);
+    expect(cert.subjectAltNames).toEqual(['www.store.test', 'store.test', 'shop.test']);
+    // Not streamed: the report prints the certificate whole.
+    expect(retainedSite(classify('store')).attempts[0]!.tls).toBe(cert);
+    // A certificate without names, or none, is kept as it is.
+    const unnamed = { ...cert, subjectAltNames: [] };
+    const bare = classifySite({ spec: site({ name: 'bare', url: 'https://www.bare.test/' }), dns: [], attempts: [asRaw(attempt({ ...fetchResult({ httpStatus: 200, url: 'https://www.bare.test/', tls: unnamed }), site: 'bare', resolvers: ['alpha'] }))] }, { resolvers: [], catalog });
+    expect(retainedSite(bare, { streamed: true }).attempts[0]!.tls).toBe(unnamed);
+  });
+
   it('keeps an attempt with no body and no resolvers as it is (a site the deadline overtook)', () => {
     const overtaken = attempt({ ...fetchResult({ httpStatus: null, bodySample: '', url: 'https://www.store.test/' }), site: 'store', resolvers: [] });
     const classified = classifySite({ spec: site({ name: 'store', url: 'https://www.store.test/' }), dns: [], attempts: [asRaw(overtaken)] }, { resolvers: [], catalog });

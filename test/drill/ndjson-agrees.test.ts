@@ -1,8 +1,8 @@
 // NDJSON is a contract: every attempt line says exactly what the JSON report says about that attempt, because
 // both render the one classification. Checked on every drill (endpoint sites, locations, remembered nothing),
 // and with --samples, where lines are written only after the site's resamples. A run that streams its attempts
-// keeps no response headers in memory once a line is written (its report carries no attempts): the lines' headers
-// are checked against a --json run's report instead.
+// keeps no response headers and no certificate names in memory once a line is written (its report carries no
+// attempts): the lines' headers are checked against a --json run's report instead.
 
 import { describe, expect, it } from 'vitest';
 import { probeAndReport } from '../../src/commands/check.js';
@@ -35,7 +35,8 @@ async function linesAndReport(name: string, samples: number, alsoJson = false) {
 }
 
 const byId = (xs: Record<string, unknown>[]) => [...xs].sort((a, b) => String(a.id).localeCompare(String(b.id)));
-const withoutHeaders = ({ headers: _headers, ...rest }: Record<string, unknown>) => rest;
+type Cert = { subjectAltNames: string[] } | null;
+const withoutHeaders = ({ headers: _headers, tls, ...rest }: Record<string, unknown>) => ({ ...rest, tls: tls === null ? null : { ...(tls as object), subjectAltNames: '(not kept)' } });
 
 describe.each(scenarios.map((s) => [s.name] as const))('drill %s', (name) => {
   it('streams one attempt line per attempt of the JSON report, equal field by field', async () => {
@@ -46,9 +47,11 @@ describe.each(scenarios.map((s) => [s.name] as const))('drill %s', (name) => {
       return attempt;
     });
     expect(byId(streamed).map(withoutHeaders)).toEqual(byId(reported).map(withoutHeaders));
-    // What the streaming run kept in memory: no headers (the lines have them).
+    // What the streaming run kept in memory: no headers and no certificate names (the lines have them).
     expect(reported.every((a) => Object.keys(a.headers as object).length === 0)).toBe(true);
     for (const line of streamed) if (line.httpStatus !== null) expect(Object.keys(line.headers as object).length).toBeGreaterThan(0);
+    expect(reported.every((a) => ((a.tls as Cert)?.subjectAltNames.length ?? 0) === 0)).toBe(true);
+    for (const line of streamed.filter((l) => l.tls !== null)) expect((line.tls as Cert)!.subjectAltNames.length).toBeGreaterThan(0);
   });
 });
 
