@@ -128,7 +128,8 @@ function sharedNames(names: string[]): string[] {
   return recentNameLists.get(names.join('\u0000'), () => Object.freeze(names.slice()) as string[]);
 }
 
-// A certificate many attempts share (classify keeps one per certificate seen recently) keeps one copy without names.
+// A certificate many attempts share (the probe keeps one record a certificate seen recently: probe/http/connect.ts)
+// keeps one copy without names.
 const unnamedCertificates = new WeakMap<CertificateInfo, CertificateInfo>();
 
 function withoutNames(cert: CertificateInfo): CertificateInfo {
