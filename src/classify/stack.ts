@@ -103,17 +103,15 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
     const name = providers.find((p) => p.layer === layer)?.provider;
     return catalog.providers.find((p) => p.name === name) ?? null;
   };
-  const dnsHostDef = dnsHost ?? rememberedDef('authoritative-dns');
-  const edgeDef = edge ?? rememberedDef('edge');
-  const originDef = origin ?? rememberedDef('origin');
-  // A site no catalogued provider serves (self-hosted, or not reached) has the stack many such sites share.
-  if (providers.length === 0 && nameServers.length === 0 && !dnsHostDef && !edgeDef && !originDef) return NO_STACK;
+  // A site no catalogued provider serves (self-hosted, or not reached) has the stack many such sites share: every
+  // layer found above, or remembered, is in `providers`.
+  if (providers.length === 0 && nameServers.length === 0) return NO_STACK;
   return {
     // Most sites' lists of name servers, and an unreachable site's of providers, are empty: one shared empty list.
     providers: orNone(providers),
-    dnsHost: dnsHostDef,
-    edge: edgeDef,
-    origin: originDef,
+    dnsHost: dnsHost ?? rememberedDef('authoritative-dns'),
+    edge: edge ?? rememberedDef('edge'),
+    origin: origin ?? rememberedDef('origin'),
     nameServers: orNone(nameServers),
   };
 }

@@ -24,8 +24,8 @@ export interface Sampling {
  * Probe every site of the plan; `onSite` receives each one as soon as it is done (after its resamples), with its
  * index in the plan's list, and the run waits for it. A fixed pool of workers takes the sites in order, each
  * planned only when it is taken: ten thousand sites pending at once would hold ten thousand plans and closures for
- * nothing, since fetches are limited anyway. A site waiting between samples does not hold a worker. The sites the run's end overtakes are reported
- * as not probed, a batch per turn of the event loop.
+ * nothing, since fetches are limited anyway. A site waiting between samples does not hold a worker. The sites the
+ * run's end overtakes are reported as not probed, a batch per turn of the event loop.
  */
 export async function probeSites(
   plan: Plan,
