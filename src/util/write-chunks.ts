@@ -6,16 +6,29 @@
 // keeps a report over many sites as small in memory as one site's text.
 
 /**
- * Write `chunks` to `stream` in order, pulling each only when the stream has room (its 'drain'). Resolves when every
- * chunk is handed over, or early when the stream is closed or fails (a reader that went away: the caller's stream
- * error handler decides what that means; nothing more is written).
+ * Write `chunks` to `stream` in order, joined into pieces of about PIECE_CHARS, pulling each only when the stream
+ * has room (its 'drain'). Resolves when every chunk is handed over, or early when the stream is closed or fails (a
+ * reader that went away: the caller's stream error handler decides what that means; nothing more is written).
  */
 export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  let piece = '';
   for (const chunk of chunks) {
     if (closed(stream)) return;
-    if (!stream.write(chunk)) await roomOrEnd(stream);
+    piece += chunk;
+    if (piece.length < PIECE_CHARS) continue;
+    const room = stream.write(piece);
+    piece = '';
+    if (!room) await roomOrEnd(stream);
   }
+  if (piece.length > 0 && !closed(stream)) stream.write(piece);
 }
+
+/**
+ * A site's text is a few kilobytes, and stdout makes a system call of each piece written. Writing 10,000 sites'
+ * report (72 MB) in pieces of 16 K characters instead of one a site: into a file 100 -> 62 ms, into a pipe
+ * 70 -> 45 ms; pieces of 64 K made the pipe slower (~100 ms).
+ */
+const PIECE_CHARS = 16 * 1024;
 
 function closed(stream: NodeJS.WritableStream): boolean {
   const s = stream as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
