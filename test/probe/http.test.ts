@@ -155,6 +155,18 @@ describe('fetchPinned: pinned HTTPS', () => {
     expect(JSON.parse(result.bodySample)).toMatchObject({ host: SITE, sni: SITE, version: '2', path: '/h2' });
   });
 
+  it('reads a sample of a long body over HTTP/1.1 and HTTP/2 and leaves the stack-trace limit as it was', async () => {
+    // The body is cut short and the client closed with stack traces off (withoutStacks); the limit must come back.
+    const before = Error.stackTraceLimit;
+    for (const [address, port] of [['127.0.0.2', h1.port], ['127.0.0.3', h2.port]] as const) {
+      const result = await fetchPinned(request({ url: `https://${SITE}/long`, target: { kind: 'address', address, port }, bodySampleBytes: 16 }));
+      expect(result.error).toBeNull();
+      expect(result.bodyTruncated).toBe(true);
+    }
+    expect(Error.stackTraceLimit).toBe(before);
+    expect(new Error('after').stack).toMatch(/\n\s+at /);
+  });
+
   it('fetches plain http:// without TLS', async () => {
     const result = await fetchPinned(request({ url: `http://${SITE}/plain`, target: { kind: 'address', address: '127.0.0.4', port: plain.port } }));
     expect(result.error).toBeNull();

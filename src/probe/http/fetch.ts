@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type { Client, Dispatcher } from 'undici';
 import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
-import { toProbeError } from '../../util/errors.js';
+import { toProbeError, withoutStacks } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
 import { recentStrings } from '../../util/recent.js';
@@ -236,7 +236,7 @@ async function readBodySample(response: HopResponse, cap: number, keep: number, 
   } catch (err) {
     failure = { phase: 'body', error: errorOf(err, signal) };
   }
-  response.body.destroy();
+  withoutStacks(() => response.body.destroy());
   // Stopped before the end, unless we stopped exactly at the cap and Content-Length says that was all.
   const truncated = !ended && !(bytes === cap && response.contentLength === bytes);
   // stream: true holds back a multi-byte character cut by the cap instead of turning it into U+FFFD.
@@ -245,8 +245,10 @@ async function readBodySample(response: HopResponse, cap: number, keep: number, 
 }
 
 function closeClient(client: Client | null, conn: OpenConnection | null): void {
-  client?.destroy().catch(noop);
-  conn?.destroy();
+  withoutStacks(() => {
+    client?.destroy().catch(noop);
+    conn?.destroy();
+  });
 }
 
 /** Where the next hop connects: same host → same address; same origin → same port; else the URL's port. */
@@ -366,7 +368,7 @@ async function fetchHop(
 
   const location = response.headers.location;
   if (REDIRECT_STATUSES.has(response.status) && location && req.maxRedirects > 0) {
-    response.body.destroy();
+    withoutStacks(() => response.body.destroy());
     closeClient(client, conn);
     return { kind: 'redirect', status: response.status, location };
   }
