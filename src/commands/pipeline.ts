@@ -13,11 +13,12 @@ import { decideVerdict } from '../correlate/verdict.js';
 import { resolverReport } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { planRun } from '../plan/index.js';
-import { createProbeSession, probeSites, SITE_PLANNERS } from '../probe/index.js';
+import { createProbeSession, loadFetchClient, probeSites, SITE_PLANNERS } from '../probe/index.js';
 import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
 import type { Budget } from '../util/budget.js';
 import { TOOL_VERSION } from '../version.js';
 import { tightenLargeHeap } from '../util/heap.js';
+import { LAZY_TIERING, tierUpAsUsual, tierUpLater } from '../util/tiering.js';
 
 export interface PipelineOptions {
   budget: Budget;
@@ -48,6 +49,11 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  if (plan.sites.length >= LAZY_TIERING.fewestSites && plan.sites.length <= LAZY_TIERING.mostSites) {
+    // What probing loads of Node's own modules is loaded before the flag changes (util/tiering.ts).
+    loadFetchClient();
+    tierUpLater();
+  }
   const context = { resolvers: config.resolvers, catalog, memory: options.memory ?? {} };
   // Each site in its place in the config's order as it finishes (sites finish out of order).
   const classified = new Array<ClassifiedSite>(plan.sites.length);
@@ -63,6 +69,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
       if (++done % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
     },
   });
+  tierUpAsUsual();
   const { dns, complete } = await session.close();
   if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 
