@@ -11,6 +11,7 @@ import { quote } from './nodes.js';
 import { RESOLVER_SYNTAX, sameResolver, systemResolver } from './resolvers.js';
 import { checkConfigText, fileErrorText } from './validate.js';
 import { hostOf, parseHttpUrl } from './values.js';
+import { LAZY_TIERING, whileTieringLater } from '../util/tiering.js';
 
 export const COMMAND_LINE_SOURCE = '(command line)';
 
@@ -23,7 +24,8 @@ export interface ParseConfigOptions {
 
 /** Check a config text and return the Config, or throw a ConfigError listing every issue with its position. */
 export function parseConfig(text: string, source: string, options: ParseConfigOptions = {}): Config {
-  const { config, issues } = checkConfigText(text, source, options.baseDir ?? dirname(resolve(source)), { sitesElsewhere: options.sitesElsewhere === true });
+  const check = () => checkConfigText(text, source, options.baseDir ?? dirname(resolve(source)), { sitesElsewhere: options.sitesElsewhere === true });
+  const { config, issues } = text.length <= LAZY_TIERING.mostConfigChars ? whileTieringLater(check) : check();
   if (!config) throw new ConfigError(issues, source, 'file');
   return config;
 }

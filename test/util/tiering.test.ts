@@ -7,10 +7,11 @@ function tags(steps: string): string[] {
   const module = new URL('../../dist/util/tiering.js', import.meta.url).pathname;
   const script = `
     import { cachedDataVersionTag } from 'node:v8';
-    import { tierUpLater, tierUpAsUsual } from ${JSON.stringify(module)};
+    import { tierUpLater, tierUpAsUsual, whileTieringLater } from ${JSON.stringify(module)};
     const tags = [cachedDataVersionTag()];
     for (const step of ${JSON.stringify(steps)}.split(' ')) {
-      (step === 'later' ? tierUpLater : tierUpAsUsual)();
+      if (step === 'while') tags.push(whileTieringLater(() => cachedDataVersionTag()));
+      else (step === 'later' ? tierUpLater : tierUpAsUsual)();
       tags.push(cachedDataVersionTag());
     }
     process.stdout.write(tags.join(' '));
@@ -31,5 +32,14 @@ describe('tierUpLater and tierUpAsUsual', () => {
     }
     expect(usual).toBe(start);
     expect(usualAgain).toBe(start);
+  });
+
+  it('whileTieringLater: lazy during the work only, and a run already lazy stays so', () => {
+    const [start, during, after, later, duringLater, afterLater] = tags('while later while');
+    const here = process.versions.v8.startsWith('11.');
+    expect(during !== start).toBe(here);
+    expect(after).toBe(start);
+    expect(duringLater).toBe(later);
+    expect(afterLater).toBe(later);
   });
 });
