@@ -58,18 +58,21 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   // Each site in its place in the config's order as it finishes (sites finish out of order).
   const classified = new Array<ClassifiedSite>(plan.sites.length);
   let done = 0;
-  await probeSites(plan, session, {
-    policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
-    sampling: { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs },
-    concurrency: config.run.concurrency,
-    onSite: (raw, index) => {
-      const site = classifySite(raw, context);
-      options.onSite?.(site);
-      classified[index] = retainedSite(site, { streamed: options.attemptsStreamed === true });
-      if (++done % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
-    },
-  });
-  tierUpAsUsual();
+  try {
+    await probeSites(plan, session, {
+      policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
+      sampling: { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs },
+      concurrency: config.run.concurrency,
+      onSite: (raw, index) => {
+        const site = classifySite(raw, context);
+        options.onSite?.(site);
+        classified[index] = retainedSite(site, { streamed: options.attemptsStreamed === true });
+        if (++done % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
+      },
+    });
+  } finally {
+    tierUpAsUsual();
+  }
   const { dns, complete } = await session.close();
   if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 

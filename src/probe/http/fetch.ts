@@ -147,11 +147,6 @@ let undici: { Client: typeof Client; request: RequestOn } | null = null;
  * WebSocket, caches: ~110 files, 58 ms of a 0.4 s one-site run); these two files are all a probe uses. The index
  * is the fallback should a release move them.
  */
-/** Load what the first fetch would (undici, and through it Node's http and http2), ahead of it. */
-export function loadFetchClient(): void {
-  undiciClient();
-}
-
 function undiciClient(): { Client: typeof Client; request: RequestOn } {
   if (undici) return undici;
   const require = createRequire(import.meta.url);
@@ -162,6 +157,11 @@ function undiciClient(): { Client: typeof Client; request: RequestOn } {
     undici = { Client: index.Client, request: index.Client.prototype.request as RequestOn };
   }
   return undici;
+}
+
+/** Load what the first fetch would (undici, and through it Node's http and http2), ahead of it. */
+export function loadFetchClient(): void {
+  undiciClient();
 }
 
 async function sendRequest(
