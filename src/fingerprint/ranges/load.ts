@@ -43,7 +43,18 @@ export function unpackSnapshot(packed: PackedSnapshot): RangeSnapshot {
   return { takenAt: packed.takenAt, sets };
 }
 
-export const SNAPSHOT: RangeSnapshot = unpackSnapshot(snapshotJson);
+let unpacked: RangeSnapshot | null = null;
+const shipped = (): RangeSnapshot => (unpacked ??= unpackSnapshot(snapshotJson));
+
+/** The shipped snapshot, unpacked on first use (~4 ms): a run that looks no address up never unpacks it. */
+export const SNAPSHOT: RangeSnapshot = {
+  get takenAt() {
+    return shipped().takenAt;
+  },
+  get sets() {
+    return shipped().sets;
+  },
+};
 
 /** `$XDG_CACHE_HOME/outage-probe/ranges.json`, default `~/.cache/outage-probe/ranges.json`. */
 export function defaultCacheFile(env: NodeJS.ProcessEnv = process.env): string {
