@@ -11,7 +11,7 @@ import { classifySite, retainedSite, attemptFailed, selfTestFor, type Classified
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
 import { resolverReport } from '../config/resolvers.js';
-import { loadCatalog, prepareCatalog, type Catalog } from '../fingerprint/index.js';
+import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { planRun } from '../plan/index.js';
 import { createProbeSession, loadFetchClient, probeSites, SITE_PLANNERS } from '../probe/index.js';
 import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
@@ -48,7 +48,6 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     deadlineAt: options.budget.until('probe'),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    whileAwaitingAnswers: () => prepareCatalog(catalog),
   });
   if (plan.sites.length >= LAZY_TIERING.fewestSites && plan.sites.length <= LAZY_TIERING.mostSites) {
     // What probing loads of Node's own modules is loaded before the flag changes (util/tiering.ts).

@@ -17,34 +17,11 @@ export interface Catalog {
   ranges: RangeIndex;
 }
 
-/**
- * Build the catalog for a run; `user` is the raw `providers:` list from the config. Its range index is built on
- * first use (or by prepareCatalog): unpacking and indexing ~12,000 published prefixes takes ~10 ms, which a run
- * needs only once answers come in.
- */
+/** Build the catalog for a run; `user` is the raw `providers:` list from the config. */
 export function loadCatalog(user: unknown[] = [], options: LoadRangesOptions = {}): Catalog {
   return {
     providers: mergeProviders(BUILTIN_PROVIDERS, user),
-    ranges: builtOnFirstUse(() => rangeIndex({ ...options, extraSets: userRangeSets(user) })),
-  };
-}
-
-/** Build what the catalog builds on first use, now (the pipeline does it while the first answer is awaited). */
-export function prepareCatalog(catalog: Catalog): void {
-  void catalog.ranges.size;
-}
-
-function builtOnFirstUse(build: () => RangeIndex): RangeIndex {
-  let built: RangeIndex | null = null;
-  const index = (): RangeIndex => (built ??= build());
-  return {
-    lookup: (address) => index().lookup(address),
-    get size() {
-      return index().size;
-    },
-    get skipped() {
-      return index().skipped;
-    },
+    ranges: rangeIndex({ ...options, extraSets: userRangeSets(user) }),
   };
 }
 

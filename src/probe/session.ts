@@ -21,11 +21,6 @@ export interface SessionOptions {
   dnsConcurrency?: number;
   /** Called whenever a DNS query or a fetch finishes. */
   onProgress?: (done: number, planned: number) => void;
-  /**
-   * Called once, on a turn of its own, after the run's first HTTP request has been sent: for work the run needs
-   * only once answers come in, done while the first answer is awaited.
-   */
-  whileAwaitingAnswers?: () => void;
 }
 
 export interface ProbeSession {
@@ -50,8 +45,6 @@ export interface ProbeSession {
   planned(): void;
   /** Count a finished fetch, for progress. */
   finished(): void;
-  /** A fetch has sent its request (FetchRequest.onRequestSent): the first one starts whileAwaitingAnswers. */
-  requestSent(): void;
   /** Stop the deadline timer and close connections; every DNS answer of the run, and whether it ran to the end. */
   close(): Promise<{ dns: DnsAnswer[]; complete: boolean }>;
 }
@@ -90,7 +83,6 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   const hostLimit = keyedLimit(options.run.perHostConcurrency);
   let done = 0;
   let planned = 0;
-  let awaitingWork = options.whileAwaitingAnswers;
   const progress = () => options.onProgress?.(done, planned);
 
   return {
@@ -140,11 +132,6 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     finished() {
       done += 1;
       progress();
-    },
-    requestSent() {
-      if (!awaitingWork) return;
-      setImmediate(awaitingWork);
-      awaitingWork = undefined;
     },
     async close() {
       clearTimeout(deadlineTimer);

@@ -80,35 +80,3 @@ describe('the session DNS cache', () => {
     expect(dns).toEqual([first, viaBeta, api, again, one]);
   });
 });
-
-describe('whileAwaitingAnswers', () => {
-  function sessionWith(whileAwaitingAnswers?: () => void) {
-    return createProbeSession({
-      resolvers: [resolver('alpha')],
-      run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
-      ca: null,
-      deadlineAt: performance.now() + 10_000,
-      ...(whileAwaitingAnswers ? { whileAwaitingAnswers } : {}),
-    });
-  }
-
-  it('runs once, on a turn of its own, after the first request is sent; never without one', async () => {
-    let calls = 0;
-    const session = sessionWith(() => void calls++);
-    session.requestSent();
-    session.requestSent();
-    expect(calls).toBe(0); // not in the fetch's own turn
-    await new Promise((resolve) => setImmediate(resolve));
-    session.requestSent();
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(calls).toBe(1);
-    await session.close();
-
-    let unsent = 0;
-    const idle = sessionWith(() => void unsent++);
-    await new Promise((resolve) => setImmediate(resolve));
-    await idle.close();
-    expect(unsent).toBe(0);
-    sessionWith().requestSent(); // no work given: nothing to run
-  });
-});

@@ -43,18 +43,7 @@ export function unpackSnapshot(packed: PackedSnapshot): RangeSnapshot {
   return { takenAt: packed.takenAt, sets };
 }
 
-let unpacked: RangeSnapshot | null = null;
-const shipped = (): RangeSnapshot => (unpacked ??= unpackSnapshot(snapshotJson));
-
-/** The shipped snapshot, unpacked on first use (~4 ms): a run that looks no address up never unpacks it. */
-export const SNAPSHOT: RangeSnapshot = {
-  get takenAt() {
-    return shipped().takenAt;
-  },
-  get sets() {
-    return shipped().sets;
-  },
-};
+export const SNAPSHOT: RangeSnapshot = unpackSnapshot(snapshotJson);
 
 /** `$XDG_CACHE_HOME/outage-probe/ranges.json`, default `~/.cache/outage-probe/ranges.json`. */
 export function defaultCacheFile(env: NodeJS.ProcessEnv = process.env): string {

@@ -44,8 +44,6 @@ export interface FetchRequest {
   maxHeaderBytes?: number;
   /** Address for a redirect to another host (resolved by the caller's resolver); null → REDIRECT_DNS. */
   resolveRedirectHost?: (host: string) => Promise<string | null>;
-  /** Called as each request has been handed to the connection, before its answer is awaited. */
-  onRequestSent?: () => void;
 }
 
 const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
@@ -185,9 +183,10 @@ async function sendRequest(
   client.on('connectionError', noop);
   const headers = { 'user-agent': req.userAgent, accept: '*/*', ...req.headers };
   try {
-    const answer = request.call(client, { path: `${hop.url.pathname}${hop.url.search}`, method: hop.method, headers, signal });
-    req.onRequestSent?.();
-    const data: Dispatcher.ResponseData = await race(answer, aborted);
+    const data: Dispatcher.ResponseData = await race(
+      request.call(client, { path: `${hop.url.pathname}${hop.url.search}`, method: hop.method, headers, signal }),
+      aborted,
+    );
     data.body.on('error', noop);
     const length = Number(data.headers['content-length']);
     return {

@@ -200,11 +200,7 @@ async function selfTest(plan: FetchPlan, spec: SelfTestSpec, session: ProbeSessi
   return { url, ok, httpStatus: result.httpStatus, location: line ? line.trim().slice(0, 40) : null, error: result.error };
 }
 
-export function fetchRequest(
-  plan: FetchPlan,
-  session: Pick<ProbeSession, 'resolvers' | 'resolve' | 'signal' | 'ca' | 'requestSent'>,
-  signal: AbortSignal = session.signal,
-): FetchRequest {
+export function fetchRequest(plan: FetchPlan, session: Pick<ProbeSession, 'resolvers' | 'resolve' | 'signal' | 'ca'>, signal: AbortSignal = session.signal): FetchRequest {
   const site = plan.site;
   // A redirect to another host is resolved through the same resolver that led to this edge
   // (or the first configured one for origin paths), never silently through the system resolver.
@@ -232,7 +228,6 @@ export function fetchRequest(
     maxRedirects: site.maxRedirects,
     ca: session.ca,
     resolveRedirectHost,
-    onRequestSent: session.requestSent,
   };
 }
 
