@@ -52,7 +52,9 @@ const argv = process.argv.slice(2);
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
   process.stdout.write(`${PACKAGE_VERSION}\n`);
 } else {
-  await main();
+  // Not awaited at the top level: the bundle is a CommonJS script (scripts/bundle.mjs). A rejection reaches the
+  // unhandledRejection handler above.
+  void main();
 }
 
 async function main(): Promise<void> {

@@ -2,8 +2,8 @@
 // cache `outage-probe providers update` writes, when the cache's copy of a set is newer.
 
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDirectory } from '../../util/cache-dir.js';
 import snapshotJson from './snapshot.json' with { type: 'json' };
 import { buildRangeIndex, type RangeIndex, type RangeSet, type RangeSets } from './trie.js';
 
@@ -47,8 +47,7 @@ export const SNAPSHOT: RangeSnapshot = unpackSnapshot(snapshotJson);
 
 /** `$XDG_CACHE_HOME/outage-probe/ranges.json`, default `~/.cache/outage-probe/ranges.json`. */
 export function defaultCacheFile(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME && env.XDG_CACHE_HOME.startsWith('/') ? env.XDG_CACHE_HOME : join(env.HOME || homedir(), '.cache');
-  return join(base, 'outage-probe', 'ranges.json');
+  return join(cacheDirectory(env), 'ranges.json');
 }
 
 /** Parse a cache file's text; a value that is not the expected shape is a problem, not an exception. */

@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUNDLE_HASH_PREFIX, bundleHash, commandOf, compileCacheFile } from '../src/run-bundle.js';
+import { runCli } from './support/cli.js';
+
+const BUNDLE = new URL('../dist/bundle/main.cjs', import.meta.url).pathname;
+const RUN_BUNDLE = new URL('../dist/run-bundle.js', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'op-compile-cache-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let dirs = 0;
+function freshCacheHome(): string {
+  const dir = join(scratch, `home-${dirs++}`);
+  mkdirSync(dir);
+  return dir;
+}
+
+const builtHash = (): string => bundleHash(readFileSync(BUNDLE, 'utf8'))!;
+const cacheName = (command: string): string => `${command}-${builtHash().slice(0, 16)}-${process.version}-${process.arch}.v8`;
+
+/** `providers list`: a real command that runs offline and ends with exit 0. */
+function providersList(cacheHome: string, env: NodeJS.ProcessEnv = {}) {
+  return runCli(['providers', 'list'], { env: { XDG_CACHE_HOME: cacheHome, OUTAGE_PROBE_DEBUG: '1', ...env } });
+}
+
+describe('the bundle the build writes', () => {
+  it('starts with the SHA-256 of its own text (hashed with the hash zeroed), which names its code cache', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    const hash = bundleHash(text);
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    const zeroed = text.replace(hash!, '0'.repeat(64));
+    expect(createHash('sha256').update(zeroed).digest('hex')).toBe(hash);
+    // Strict mode, as the ES modules it was built from: nothing but the comment comes before the directive.
+    expect(text.split('\n')[1]).toBe('"use strict";');
+  });
+});
+
+describe('the compile cache of bin/outage-probe', () => {
+  it('is written by a run that found none, used by the next, and changes nothing in what the run prints', async () => {
+    const home = freshCacheHome();
+    const file = join(home, 'outage-probe', 'compile-cache', cacheName('providers'));
+    const first = await providersList(home);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toContain(`compile cache: none at ${file}`);
+    expect(first.stderr).toContain(`compile cache: written ${file}`);
+    expect(readFileSync(file).length).toBeGreaterThan(10_000);
+
+    const second = await providersList(home);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toContain(`compile cache: used ${file}`);
+    expect(second.stderr).not.toContain('written');
+    expect(second.stdout).toBe(first.stdout);
+  });
+
+  it('a damaged cache is rejected by V8, the run compiles as usual, and a good one is written in its place', async () => {
+    const home = freshCacheHome();
+    const file = join(home, 'outage-probe', 'compile-cache', cacheName('providers'));
+    const reference = await providersList(home);
+    writeFileSync(file, randomBytes(readFileSync(file).length));
+    const damaged = await providersList(home);
+    expect(damaged.code).toBe(0);
+    expect(damaged.stderr).toContain(`compile cache: rejected at ${file}`);
+    expect(damaged.stderr).toContain(`compile cache: written ${file}`);
+    expect(damaged.stdout).toBe(reference.stdout);
+    expect((await providersList(home)).stderr).toContain(`compile cache: used ${file}`);
+  });
+
+  it('one file a command: another command has its own, and a rewrite drops only the same command’s older builds', async () => {
+    const home = freshCacheHome();
+    const dir = join(home, 'outage-probe', 'compile-cache');
+    mkdirSync(dir, { recursive: true });
+    const oldBuild = `providers-${'f'.repeat(16)}-${process.version}-${process.arch}.v8`;
+    const otherCommand = `check-${'f'.repeat(16)}-${process.version}-${process.arch}.v8`;
+    writeFileSync(join(dir, oldBuild), 'stale');
+    writeFileSync(join(dir, otherCommand), 'stale');
+    expect((await providersList(home)).code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([otherCommand, cacheName('providers')].sort());
+  });
+
+  it('is not written after a usage error, and never when switched off; a directory of one’s own is used as given', async () => {
+    const home = freshCacheHome();
+    const typo = await runCli(['provders', 'list'], { env: { XDG_CACHE_HOME: home, OUTAGE_PROBE_DEBUG: '1' } });
+    expect(typo.code).toBe(64);
+    expect(typo.stderr).toContain('compile cache: not written: exit code 64');
+    expect(existsSync(join(home, 'outage-probe'))).toBe(false);
+
+    const off = await providersList(home, { OUTAGE_PROBE_COMPILE_CACHE: 'off' });
+    expect(off.code).toBe(0);
+    expect(off.stderr).toContain('compile cache: off');
+    expect(existsSync(join(home, 'outage-probe'))).toBe(false);
+
+    const own = join(scratch, 'own-dir');
+    const chosen = await providersList(home, { OUTAGE_PROBE_COMPILE_CACHE: own });
+    expect(chosen.stderr).toContain(`compile cache: written ${join(own, cacheName('providers'))}`);
+    expect(existsSync(join(home, 'outage-probe'))).toBe(false);
+  });
+
+  it('a cache directory that cannot be made costs the run nothing: same output, exit 0, nothing on stderr', async () => {
+    const home = freshCacheHome();
+    const reference = await providersList(home, { OUTAGE_PROBE_COMPILE_CACHE: 'off' });
+    const notADirectory = join(home, 'a-file');
+    writeFileSync(notADirectory, '');
+    const run = await runCli(['providers', 'list'], { env: { XDG_CACHE_HOME: home, OUTAGE_PROBE_COMPILE_CACHE: join(notADirectory, 'compile-cache') } });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe(reference.stdout);
+  });
+});
+
+describe('runBundle', () => {
+  /** A bundle of our own, run by runBundle in a process of its own. */
+  function runFixture(body: string): { stdout: string; stderr: string; cacheDir: string } {
+    const dir = mkdtempSync(join(scratch, 'fixture-'));
+    const bundle = join(dir, 'main.cjs');
+    writeFileSync(bundle, `${BUNDLE_HASH_PREFIX}${'a'.repeat(64)}\n"use strict";\n${body}\n`);
+    writeFileSync(join(dir, 'data.json'), '{"beside": "the bundle"}');
+    const cacheDir = join(dir, 'cache');
+    const script = `import { runBundle } from ${JSON.stringify(RUN_BUNDLE)}; runBundle(${JSON.stringify(bundle)}, ['fixture']);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { ...process.env, OUTAGE_PROBE_DEBUG: '1', OUTAGE_PROBE_COMPILE_CACHE: cacheDir },
+    });
+    return { stdout: run.stdout, stderr: run.stderr, cacheDir };
+  }
+
+  it('runs it as a CommonJS module of its own file: require() resolves beside it, __filename is it', () => {
+    const run = runFixture(`process.stdout.write(require('./data.json').beside + ' ' + require('node:path').basename(__filename) + ' ' + (this === module.exports));`);
+    expect(run.stdout).toBe('the bundle main.cjs true');
+    expect(run.stderr).toContain('compile cache: written');
+  });
+
+  it('writes no cache when the run changed a V8 flag: V8 would reject it at every later start', () => {
+    const run = runFixture(`require('node:v8').setFlagsFromString('--interrupt-budget=100000'); require('node:v8').setFlagsFromString('--no-lazy-feedback-allocation');`);
+    expect(run.stderr).toContain('compile cache: not written: a V8 flag changed during the run');
+    expect(existsSync(run.cacheDir)).toBe(false);
+  });
+});
+
+describe('naming the cache', () => {
+  const source = `${BUNDLE_HASH_PREFIX}${'0123456789abcdef'.repeat(4)}\n"use strict";`;
+
+  it('by command, bundle hash, Node version and architecture, under $XDG_CACHE_HOME/outage-probe/compile-cache', () => {
+    expect(compileCacheFile(source, ['check', '--config', 'x.yaml'], { XDG_CACHE_HOME: '/c' })).toBe(
+      `/c/outage-probe/compile-cache/check-0123456789abcdef-${process.version}-${process.arch}.v8`,
+    );
+    expect(compileCacheFile(source, ['--json', 'map'], { HOME: '/h' })).toBe(`/h/.cache/outage-probe/compile-cache/map-0123456789abcdef-${process.version}-${process.arch}.v8`);
+  });
+
+  it('none when switched off or when the bundle carries no hash (its changes could not be told apart)', () => {
+    expect(compileCacheFile(source, ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: 'off' })).toBeNull();
+    expect(compileCacheFile(source, ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: '0' })).toBeNull();
+    expect(compileCacheFile('"use strict";', ['check'], { HOME: '/h' })).toBeNull();
+    expect(bundleHash(`${BUNDLE_HASH_PREFIX}not-a-hash`)).toBeNull();
+  });
+
+  it('a relative cache directory setting is not taken (it would follow the working directory)', () => {
+    expect(compileCacheFile(source, ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: 'rel/dir' })).toBe(
+      `/h/.cache/outage-probe/compile-cache/check-0123456789abcdef-${process.version}-${process.arch}.v8`,
+    );
+  });
+
+  it('the command is the first word, kept only when it looks like one', () => {
+    expect(commandOf(['check'])).toBe('check');
+    expect(commandOf(['--version'])).toBe('none');
+    expect(commandOf([])).toBe('none');
+    expect(commandOf(['../../etc'])).toBe('none');
+    expect(commandOf(['Check'])).toBe('none');
+  });
+});
