@@ -11,7 +11,7 @@
 // run then compiles as if there were none. OUTAGE_PROBE_COMPILE_CACHE=off uses and writes none; set to an absolute
 // directory, that directory is used instead. OUTAGE_PROBE_DEBUG=1 says on stderr what happened to it.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,12 @@ import { cacheDirectory } from './util/cache-dir.js';
 
 /** The first line scripts/bundle.mjs gives the bundle: this text, then the SHA-256 of the bundle (hex). */
 export const BUNDLE_HASH_PREFIX = '// outage-probe bundle sha256:';
+
+/**
+ * Caches kept a command: the newest few builds' (by when written). Not only the latest: two installs of different
+ * versions on one account (a global one and a project's) would otherwise delete each other's at every run.
+ */
+const BUILDS_KEPT = 3;
 
 /** Exit codes of runs whose compiled code is worth keeping: a verdict (0–3) or a command's success. */
 const KEEP_AFTER_EXIT_CODE_AT_MOST = 3;
@@ -94,7 +100,7 @@ function writeAtExit(script: vm.Script, cacheFile: string, debug: ((text: string
   });
 }
 
-/** Write the file through a temporary one and drop the command's caches of other builds; a problem, or null. */
+/** Write the file through a temporary one and drop the command's caches of older builds; a problem, or null. */
 function writeAtomically(cacheFile: string, data: Buffer): string | null {
   const dir = dirname(cacheFile);
   const name = cacheFile.slice(dir.length + 1);
@@ -113,9 +119,11 @@ function writeAtomically(cacheFile: string, data: Buffer): string | null {
   }
   const command = name.slice(0, name.indexOf('-') + 1);
   try {
-    for (const other of readdirSync(dir)) {
-      if (other !== name && other.startsWith(command) && other.endsWith('.v8')) rmSync(join(dir, other), { force: true });
-    }
+    const builds = readdirSync(dir)
+      .filter((other) => other.startsWith(command) && other.endsWith('.v8'))
+      .map((other) => ({ file: join(dir, other), at: statSync(join(dir, other)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const { file } of builds.slice(BUILDS_KEPT)) rmSync(file, { force: true });
   } catch {
     // an old build's cache left behind costs disk only
   }

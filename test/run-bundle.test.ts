@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -69,16 +69,29 @@ describe('the compile cache of bin/outage-probe', () => {
     expect((await providersList(home)).stderr).toContain(`compile cache: used ${file}`);
   });
 
-  it('one file a command: another command has its own, and a rewrite drops only the same command’s older builds', async () => {
+  it('one file a command: another command has its own; a write keeps the command’s three newest builds', async () => {
     const home = freshCacheHome();
     const dir = join(home, 'outage-probe', 'compile-cache');
     mkdirSync(dir, { recursive: true });
-    const oldBuild = `providers-${'f'.repeat(16)}-${process.version}-${process.arch}.v8`;
-    const otherCommand = `check-${'f'.repeat(16)}-${process.version}-${process.arch}.v8`;
-    writeFileSync(join(dir, oldBuild), 'stale');
-    writeFileSync(join(dir, otherCommand), 'stale');
+    const build = (command: string, letter: string) => `${command}-${letter.repeat(16)}-${process.version}-${process.arch}.v8`;
+    const hoursAgo = (file: string, hours: number) => utimesSync(join(dir, file), new Date(Date.now() - hours * 3_600_000), new Date(Date.now() - hours * 3_600_000));
+    for (const [file, hours] of [[build('providers', 'a'), 3], [build('providers', 'b'), 1], [build('providers', 'c'), 2], [build('check', 'd'), 9]] as const) {
+      writeFileSync(join(dir, file), 'another build');
+      hoursAgo(file, hours);
+    }
     expect((await providersList(home)).code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual([otherCommand, cacheName('providers')].sort());
+    expect(readdirSync(dir).sort()).toEqual([build('check', 'd'), build('providers', 'b'), build('providers', 'c'), cacheName('providers')].sort());
+  });
+
+  it('two builds run in turn on one account (two installs) keep their caches', async () => {
+    const home = freshCacheHome();
+    const dir = join(home, 'outage-probe', 'compile-cache');
+    mkdirSync(dir, { recursive: true });
+    const otherInstall = `providers-${'e'.repeat(16)}-${process.version}-${process.arch}.v8`;
+    writeFileSync(join(dir, otherInstall), 'the other install');
+    expect((await providersList(home)).stderr).toContain('compile cache: written');
+    expect(readFileSync(join(dir, otherInstall), 'utf8')).toBe('the other install');
+    expect((await providersList(home)).stderr).toContain('compile cache: used');
   });
 
   it('is not written after a usage error, and never when switched off; a directory of one’s own is used as given', async () => {
