@@ -2,11 +2,13 @@ import { describe, it, expect } from 'vitest';
 import {
   buildRangeIndex,
   formatPrefix,
+  packedRangeSet,
   parseAddress,
   parsePrefix,
   prefixContains,
   type RangeSets,
 } from '../../src/fingerprint/ranges/trie.js';
+import { SNAPSHOT } from '../../src/fingerprint/ranges/load.js';
 
 function sets(entries: Array<[string, string, string[]]>): RangeSets {
   const out: RangeSets = {};
@@ -92,6 +94,63 @@ describe('buildRangeIndex', () => {
     expect(all.lookup('10.1.2.3')?.provider).toBe('host');
     expect(all.lookup('2001:db8::1')?.provider).toBe('host');
     expect(all.lookup('2001:db8::2')?.provider).toBe('any');
+  });
+});
+
+describe('packed sets (the shipped snapshot)', () => {
+  const about = { provider: 'p', source: 'test', takenAt: '2026-10-14' };
+
+  it('the index reads a packed set as it would the same prefixes unpacked: every snapshot prefix, first and last address', () => {
+    const packed = buildRangeIndex(SNAPSHOT.sets);
+    const plain = buildRangeIndex(Object.fromEntries(Object.entries(SNAPSHOT.sets).map(([id, set]) => [id, { ...set, prefixes: [...set.prefixes] }])));
+    let compared = 0;
+    for (const set of Object.values(SNAPSHOT.sets)) {
+      for (const { prefix } of set.prefixes) {
+        const parsed = parsePrefix(prefix)!;
+        const first = formatPrefix({ ...parsed, length: parsed.family === 4 ? 32 : 128 }).replace(/\/\d+$/, '');
+        const words = parsed.words.map((w, i) => (w | ~(parsed.length - i * 32 >= 32 ? 0xffffffff : parsed.length - i * 32 <= 0 ? 0 : (0xffffffff << (32 - (parsed.length - i * 32))) >>> 0)) >>> 0);
+        const last = formatPrefix({ ...parsed, words, length: parsed.family === 4 ? 32 : 128 }).replace(/\/\d+$/, '');
+        for (const address of [first, last]) {
+          expect(packed.lookup(address), address).toEqual(plain.lookup(address));
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(24_000);
+    expect(packed.size).toBe(plain.size);
+    expect(packed.skipped).toEqual(plain.skipped);
+  });
+
+  it('files odd spacing, short, uppercase, embedded-IPv4 and broken prefixes as a plain set would', () => {
+    const text = '  104.16.0.0/13  1.0.0.0/4 2606:4700::/32 2A06:98C0::/29 ::ffff:0:0/96 64:ff9b::1.2.3.0/120 104.x.0.0/16 10.0.0.1 ';
+    const packed = buildRangeIndex({ odd: packedRangeSet(about, [{ region: 'r', service: null, prefixes: text }]) });
+    const plain = buildRangeIndex({ odd: { ...about, prefixes: text.split(' ').filter(Boolean).map((prefix) => ({ prefix, region: 'r', service: null })) } });
+    for (const address of ['104.17.1.1', '1.2.3.4', '15.255.255.255', '16.0.0.1', '2606:4700::1', '2a06:98c1::1', '::ffff:0:1', '64:ff9b::1.2.3.9', '10.0.0.1', '10.0.0.2']) {
+      expect(packed.lookup(address), address).toEqual(plain.lookup(address));
+    }
+    expect(packed.lookup('2a06:98c1::1')).toMatchObject({ prefix: '2a06:98c0::/29', region: 'r' });
+    expect(packed.lookup('1.2.3.4')).toMatchObject({ prefix: '0.0.0.0/4' });
+    expect(packed.skipped).toEqual(['odd: 104.x.0.0/16']);
+    expect(packed.size).toBe(plain.size);
+  });
+
+  it('an equal prefix in two packed sets: the one that says more wins, else the first given', () => {
+    const first = packedRangeSet(about, [{ region: null, service: null, prefixes: '34.0.0.0/15 35.0.0.0/16' }]);
+    const second = packedRangeSet(about, [{ region: 'us-east1', service: null, prefixes: '34.0.0.0/15' }, { region: null, service: null, prefixes: '35.0.0.0/16' }]);
+    const index = buildRangeIndex({ first, second });
+    expect(index.lookup('34.0.1.1')).toMatchObject({ set: 'second', region: 'us-east1' });
+    expect(index.lookup('35.0.1.1')).toMatchObject({ set: 'first' });
+  });
+
+  it('`prefixes` unpacks the groups when read, once', () => {
+    const set = packedRangeSet(about, [{ region: 'a', service: 's', prefixes: '1.0.0.0/8  2.0.0.0/8' }, { region: null, service: null, prefixes: '2606::/16' }]);
+    expect(set.prefixes).toEqual([
+      { prefix: '1.0.0.0/8', region: 'a', service: 's' },
+      { prefix: '2.0.0.0/8', region: 'a', service: 's' },
+      { prefix: '2606::/16', region: null, service: null },
+    ]);
+    expect(set.prefixes).toBe(set.prefixes);
+    expect(SNAPSHOT.sets['cloudflare-ipv4']!.prefixes).toHaveLength(15);
   });
 });
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDirectory } from '../../util/cache-dir.js';
 import snapshotJson from './snapshot.json' with { type: 'json' };
-import { buildRangeIndex, type RangeIndex, type RangeSet, type RangeSets } from './trie.js';
+import { buildRangeIndex, packedRangeSet, type PrefixGroup, type RangeIndex, type RangeSet, type RangeSets } from './trie.js';
 
 /** The file shape of both snapshot.json and the update cache. */
 export interface RangeSnapshot {
@@ -32,18 +32,17 @@ export interface LoadedRanges {
  */
 interface PackedSnapshot {
   takenAt: string;
-  sets: Record<string, Omit<RangeSet, 'prefixes'> & { groups: Array<{ region: string | null; service: string | null; prefixes: string }> }>;
+  sets: Record<string, Omit<RangeSet, 'prefixes'> & { groups: PrefixGroup[] }>;
 }
 
-export function unpackSnapshot(packed: PackedSnapshot): RangeSnapshot {
+/** The snapshot's sets, kept packed (`packedRangeSet`): the index reads their text, `prefixes` unpacks on demand. */
+export function readPackedSnapshot(packed: PackedSnapshot): RangeSnapshot {
   const sets: RangeSets = {};
-  for (const [id, { groups, ...set }] of Object.entries(packed.sets)) {
-    sets[id] = { ...set, prefixes: groups.flatMap((g) => g.prefixes.split(' ').filter(Boolean).map((prefix) => ({ prefix, region: g.region, service: g.service }))) };
-  }
+  for (const [id, { groups, ...set }] of Object.entries(packed.sets)) sets[id] = packedRangeSet(set, groups);
   return { takenAt: packed.takenAt, sets };
 }
 
-export const SNAPSHOT: RangeSnapshot = unpackSnapshot(snapshotJson);
+export const SNAPSHOT: RangeSnapshot = readPackedSnapshot(snapshotJson);
 
 /** `$XDG_CACHE_HOME/outage-probe/ranges.json`, default `~/.cache/outage-probe/ranges.json`. */
 export function defaultCacheFile(env: NodeJS.ProcessEnv = process.env): string {

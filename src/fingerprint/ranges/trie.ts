@@ -22,6 +22,32 @@ export interface RangeSet {
 
 export type RangeSets = Record<string, RangeSet>;
 
+/** A set's prefixes that share a region and service, as one space-separated string: how snapshot.json packs them. */
+export interface PrefixGroup {
+  region: string | null;
+  service: string | null;
+  prefixes: string;
+}
+
+const groupsOfPackedSet = new WeakMap<RangeSet, PrefixGroup[]>();
+
+/**
+ * A set kept as its packed groups. The index files the groups' text as it is, so a run makes no object a prefix
+ * (12,000 in the shipped snapshot) unless something reads `prefixes`, which unpacks them on that first read.
+ */
+export function packedRangeSet(about: Omit<RangeSet, 'prefixes'>, groups: PrefixGroup[]): RangeSet {
+  let prefixes: RangePrefix[] | undefined;
+  const set = {
+    ...about,
+    get prefixes(): RangePrefix[] {
+      prefixes ??= groups.flatMap((g) => g.prefixes.split(' ').filter(Boolean).map((prefix) => ({ prefix, region: g.region, service: g.service })));
+      return prefixes;
+    },
+  };
+  groupsOfPackedSet.set(set, groups);
+  return set;
+}
+
 export interface RangeIndex {
   /** The most specific published prefix containing `address`; null when none does or it is not an IP. */
   lookup(address: string): RangeMatch | null;
@@ -69,13 +95,16 @@ export function parseIPv4(text: string): number | null {
   return (value * 256 + part) >>> 0;
 }
 
+function hexDigit(c: number): number {
+  return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+}
+
 /** One to four hexadecimal digits, or -1. */
 function hexGroup(text: string): number {
   if (text.length === 0 || text.length > 4) return -1;
   let value = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const digit = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+    const digit = hexDigit(text.charCodeAt(i));
     if (digit < 0) return -1;
     value = value * 16 + digit;
   }
@@ -263,23 +292,21 @@ function longestMatch(trie: Trie, address: ParsedAddress): number {
  * Prefixes are filed by their first octet (IPv4) or first group (IPv6) on a cheap read of their text, and a bucket
  * is parsed into the trie the first time an address in it is looked up: a run that looks up a few addresses parses a
  * few hundred of the snapshot's 12,000 prefixes. A prefix shorter than its bucket's key (/0–/7, /0–/15) cannot be
- * filed so; those are parsed at once.
+ * filed so; those are parsed at once. A packed set's prefixes are filed as where they start in its groups' text.
  */
 export function buildRangeIndex(...setGroups: RangeSets[]): RangeIndex {
   const tries = { 4: newTrie(), 6: newTrie() };
   const entries: RangeMatch[] = [];
   const skipped: string[] = [];
-  // A bucket's prefixes, filed flat (set id, set, prefix, set id, …): 12,000 of them are filed on every run.
-  const pending = new Map<number, Array<string | RangeSet | RangePrefix>>();
-  const insert = (setId: string, set: RangeSet, item: RangePrefix): void => {
-    const parsed = parsePrefix(item.prefix);
+  const insert = (setId: string, set: RangeSet, text: string, region: string | null, service: string | null): void => {
+    const parsed = parsePrefix(text);
     if (!parsed) {
-      skipped.push(`${setId}: ${item.prefix}`);
+      skipped.push(`${setId}: ${text}`);
       return;
     }
     const trie = tries[parsed.family];
     const node = nodeFor(trie, parsed);
-    const candidate: RangeMatch = { provider: set.provider, set: setId, prefix: formatPrefix(parsed), region: item.region ?? null, service: item.service ?? null };
+    const candidate: RangeMatch = { provider: set.provider, set: setId, prefix: formatPrefix(parsed), region: region ?? null, service: service ?? null };
     const existing = trie.entry[node]!;
     if (existing < 0) {
       trie.entry[node] = entries.push(candidate) - 1;
@@ -287,16 +314,37 @@ export function buildRangeIndex(...setGroups: RangeSets[]): RangeIndex {
       entries[existing] = candidate;
     }
   };
+
+  // A bucket's prefixes, filed flat in fours: set id, set, then the prefix (-1 after it) or its group and where its
+  // text starts in the group's string.
+  const pending = new Map<number, Array<string | RangeSet | RangePrefix | PrefixGroup | number>>();
+  const file = (key: number, setId: string, set: RangeSet, source: RangePrefix | PrefixGroup, start: number): void => {
+    const bucket = pending.get(key);
+    if (bucket) bucket.push(setId, set, source, start);
+    else pending.set(key, [setId, set, source, start]);
+  };
   for (const sets of setGroups) {
     for (const [setId, set] of Object.entries(sets)) {
-      for (const item of set.prefixes) {
-        const key = bucketOfPrefixText(item.prefix);
-        if (key < 0) {
-          insert(setId, set, item);
-        } else {
-          const bucket = pending.get(key);
-          if (bucket) bucket.push(setId, set, item);
-          else pending.set(key, [setId, set, item]);
+      const groups = groupsOfPackedSet.get(set);
+      if (!groups) {
+        for (const item of set.prefixes) {
+          const key = bucketOfPrefixText(item.prefix, 0, item.prefix.length);
+          if (key < 0) insert(setId, set, item.prefix, item.region, item.service);
+          else file(key, setId, set, item, -1);
+        }
+        continue;
+      }
+      for (const group of groups) {
+        const text = group.prefixes;
+        for (let start = 0; start < text.length; ) {
+          let end = text.indexOf(' ', start);
+          if (end < 0) end = text.length;
+          if (end > start) {
+            const key = bucketOfPrefixText(text, start, end);
+            if (key < 0) insert(setId, set, text.slice(start, end), group.region, group.service);
+            else file(key, setId, set, group, start);
+          }
+          start = end + 1;
         }
       }
     }
@@ -305,7 +353,19 @@ export function buildRangeIndex(...setGroups: RangeSets[]): RangeIndex {
     const bucket = pending.get(key);
     if (!bucket) return;
     pending.delete(key);
-    for (let i = 0; i < bucket.length; i += 3) insert(bucket[i] as string, bucket[i + 1] as RangeSet, bucket[i + 2] as RangePrefix);
+    for (let i = 0; i < bucket.length; i += 4) {
+      const setId = bucket[i] as string;
+      const set = bucket[i + 1] as RangeSet;
+      const start = bucket[i + 3] as number;
+      if (start < 0) {
+        const item = bucket[i + 2] as RangePrefix;
+        insert(setId, set, item.prefix, item.region, item.service);
+      } else {
+        const group = bucket[i + 2] as PrefixGroup;
+        const end = group.prefixes.indexOf(' ', start);
+        insert(setId, set, group.prefixes.slice(start, end < 0 ? undefined : end), group.region, group.service);
+      }
+    }
   };
   const fillAll = (): void => {
     for (const key of [...pending.keys()]) fill(key);
@@ -329,24 +389,29 @@ export function buildRangeIndex(...setGroups: RangeSets[]): RangeIndex {
   };
 }
 
+
 /**
- * The bucket a prefix's text files under (IPv4: its first octet, 0–255; IPv6: 256 + its first group), read
- * without parsing the rest; -1 when it must be parsed at once: too short for a bucket, or not plainly spelt (its
- * parse then decides, and reports it if broken).
+ * The bucket the prefix text[from, to) files under (IPv4: its first octet, 0–255; IPv6: 256 + its first group), read
+ * from its first few characters and its length, without parsing the rest: a packed group is one long string, and
+ * 12,000 prefixes are filed on every run. -1 when it must be parsed at once: too short for a bucket, or not plainly
+ * spelt (its parse then decides, and reports it if broken); a prefix broken further on is reported when its
+ * bucket is parsed.
  */
-function bucketOfPrefixText(text: string): number {
-  const slash = text.indexOf('/');
-  const length = slash < 0 ? null : decimalAt(text, slash + 1, text.length);
-  const dot = text.indexOf('.');
-  const colon = text.indexOf(':');
-  if (colon < 0 && dot > 0) {
+function bucketOfPrefixText(text: string, from: number, to: number): number {
+  let first = from;
+  while (first < to && first - from <= 4 && hexDigit(text.charCodeAt(first)) >= 0) first++;
+  if (first === from || first === to) return -1;
+  const slash = text.lastIndexOf('/', to - 1);
+  const length = slash < from ? null : decimalAt(text, slash + 1, to);
+  const separator = text.charCodeAt(first);
+  if (separator === 46) {
     if (length !== null && !(length >= 8 && length <= 32)) return -1;
-    const octet = decimalAt(text, 0, dot);
+    const octet = decimalAt(text, from, first);
     return octet === null || octet > 255 ? -1 : octet;
   }
-  if (colon > 0 && dot < 0) {
+  if (separator === 58) {
     if (length !== null && !(length >= 16 && length <= 128)) return -1;
-    const group = hexGroup(text.slice(0, colon));
+    const group = hexGroup(text.slice(from, first));
     return group < 0 ? -1 : 256 + group;
   }
   return -1;
