@@ -17,6 +17,7 @@ import { createProbeSession, loadFetchClient, probeSites, SITE_PLANNERS } from '
 import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
 import type { Budget } from '../util/budget.js';
 import { TOOL_VERSION } from '../version.js';
+import { withoutStacksDuring } from '../util/errors.js';
 import { tightenLargeHeap } from '../util/heap.js';
 import { LAZY_TIERING, tierUpAsUsual, tierUpLater } from '../util/tiering.js';
 
@@ -59,7 +60,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const classified = new Array<ClassifiedSite>(plan.sites.length);
   let done = 0;
   try {
-    await probeSites(plan, session, {
+    await withoutStacksDuring(() => probeSites(plan, session, {
       policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
       sampling: { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs },
       concurrency: config.run.concurrency,
@@ -69,7 +70,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
         classified[index] = retainedSite(site, { streamed: options.attemptsStreamed === true });
         if (++done % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
       },
-    });
+    }));
   } finally {
     tierUpAsUsual();
   }
