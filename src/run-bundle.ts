@@ -11,7 +11,7 @@
 // run then compiles as if there were none. OUTAGE_PROBE_COMPILE_CACHE=off uses and writes none; set to an absolute
 // directory, that directory is used instead. OUTAGE_PROBE_DEBUG=1 says on stderr what happened to it.
 
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,11 +38,9 @@ export function runBundle(bundle: string | URL, argv: string[] = process.argv.sl
   const debug = env.OUTAGE_PROBE_DEBUG === '1' ? (text: string) => process.stderr.write(`outage-probe: compile cache: ${text}\n`) : null;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
-    try {
-      cachedData = readFileSync(cacheFile);
-    } catch {
-      cachedData = undefined;
-    }
+    const read = readOwnCache(cacheFile);
+    if (typeof read === 'string') debug?.(`not used: ${read}`);
+    else cachedData = read ?? undefined;
   } else {
     debug?.('off');
   }
@@ -69,6 +67,32 @@ export function compileCacheFile(source: string, argv: string[], env: NodeJS.Pro
   if (!hash) return null;
   const dir = setting && isAbsolute(setting) ? setting : join(cacheDirectory(env), 'compile-cache');
   return join(dir, `${commandOf(argv)}-${hash.slice(0, 16)}-${process.version}-${process.arch}.v8`);
+}
+
+/**
+ * The cache file's bytes; null when there is none; why not, when it is not this user's alone. V8 runs what the file
+ * holds as this program's code, so a file another user could have written (a shared OUTAGE_PROBE_COMPILE_CACHE
+ * directory, say) is not used, and is replaced at exit only if the directory lets this user do so.
+ */
+function readOwnCache(cacheFile: string): Buffer | string | null {
+  let fd: number;
+  try {
+    fd = openSync(cacheFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : `cannot open it (${code})`;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return 'not a regular file';
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return 'owned by another user';
+    if ((stat.mode & 0o022) !== 0) return 'writable by other users';
+    return readFileSync(fd);
+  } catch (err) {
+    return `cannot read it (${(err as NodeJS.ErrnoException).code})`;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The hash in the bundle's first line, or null. */
@@ -106,8 +130,8 @@ function writeAtomically(cacheFile: string, data: Buffer): string | null {
   const name = cacheFile.slice(dir.length + 1);
   const temporary = `${cacheFile}.${process.pid}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(temporary, data, { flag: 'wx' }); // a new file: never one planted there, nor through a link
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    writeFileSync(temporary, data, { flag: 'wx', mode: 0o600 }); // a new file: never one planted there, nor through a link
     renameSync(temporary, cacheFile);
   } catch (err) {
     try {

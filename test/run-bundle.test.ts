@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,34 @@ describe('the compile cache of bin/outage-probe', () => {
     expect(damaged.stderr).toContain(`compile cache: written ${file}`);
     expect(damaged.stdout).toBe(reference.stdout);
     expect((await providersList(home)).stderr).toContain(`compile cache: used ${file}`);
+  });
+
+  it('a cache file other users could have written is not used (V8 would run what it holds), and is replaced', async () => {
+    const home = freshCacheHome();
+    const file = join(home, 'outage-probe', 'compile-cache', cacheName('providers'));
+    await providersList(home);
+    chmodSync(file, 0o666);
+    const shared = await providersList(home);
+    expect(shared.code).toBe(0);
+    expect(shared.stderr).toContain('compile cache: not used: writable by other users');
+    expect(shared.stderr).toContain(`compile cache: written ${file}`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(join(home, 'outage-probe', 'compile-cache')).mode & 0o777).toBe(0o700);
+    expect((await providersList(home)).stderr).toContain(`compile cache: used ${file}`);
+  });
+
+  it('a symbolic link in the cache file’s place is not followed', async () => {
+    const home = freshCacheHome();
+    const dir = join(home, 'outage-probe', 'compile-cache');
+    mkdirSync(dir, { recursive: true });
+    const elsewhere = join(home, 'elsewhere');
+    writeFileSync(elsewhere, 'planted');
+    symlinkSync(elsewhere, join(dir, cacheName('providers')));
+    const run = await providersList(home);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('compile cache: not used: cannot open it (ELOOP)');
+    expect(readFileSync(elsewhere, 'utf8')).toBe('planted');
+    expect(lstatSync(join(dir, cacheName('providers'))).isFile()).toBe(true);
   });
 
   it('one file a command: another command has its own; a write keeps the command’s three newest builds', async () => {
