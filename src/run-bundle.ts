@@ -13,7 +13,7 @@
 
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
-import { dirname, isAbsolute, join } from 'node:path';
+import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedDataVersionTag } from 'node:v8';
 import vm from 'node:vm';
@@ -127,7 +127,7 @@ function writeAtExit(script: vm.Script, cacheFile: string, debug: ((text: string
 /** Write the file through a temporary one and drop the command's caches of older builds; a problem, or null. */
 function writeAtomically(cacheFile: string, data: Buffer): string | null {
   const dir = dirname(cacheFile);
-  const name = cacheFile.slice(dir.length + 1);
+  const name = basename(cacheFile);
   const temporary = `${cacheFile}.${process.pid}.tmp`;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
