@@ -10,6 +10,7 @@ import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
 import { toProbeError, withoutStacks } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
+import { untilAborted } from '../../util/abort.js';
 import { recentStrings } from '../../util/recent.js';
 import pLimit from 'p-limit';
 import { openConnection, socketConnector, type OpenConnection } from './connect.js';
@@ -103,21 +104,6 @@ export function sanitizeHeaders(raw: Record<string, string | string[] | undefine
   return out;
 }
 
-/** Reject when the attempt is aborted, so no await can outlive the attempt's deadline. */
-function abortion(signal: AbortSignal): Promise<never> {
-  const promise = new Promise<never>((_resolve, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-  promise.catch(noop);
-  return promise;
-}
-
-function race<T>(work: Promise<T>, aborted: Promise<never>): Promise<T> {
-  work.catch(noop); // the loser's rejection must not go unhandled
-  return Promise.race([work, aborted]);
-}
-
 function errorOf(err: unknown, signal: AbortSignal): ProbeError {
   return toProbeError(signal.aborted ? signal.reason : err);
 }
@@ -169,7 +155,6 @@ async function sendRequest(
   hop: Hop,
   req: FetchRequest,
   signal: AbortSignal,
-  aborted: Promise<never>,
 ): Promise<{ client: Client; response: HopResponse } | { client: Client; failure: Failure }> {
   const { Client: ClientClass, request } = undiciClient();
   const client = new ClientClass(hop.url.origin, {
@@ -183,9 +168,9 @@ async function sendRequest(
   client.on('connectionError', noop);
   const headers = { 'user-agent': req.userAgent, accept: '*/*', ...req.headers };
   try {
-    const data: Dispatcher.ResponseData = await race(
+    const data: Dispatcher.ResponseData = await untilAborted(
       request.call(client, { path: `${hop.url.pathname}${hop.url.search}`, method: hop.method, headers, signal }),
-      aborted,
+      signal,
     );
     data.body.on('error', noop);
     const length = Number(data.headers['content-length']);
@@ -216,7 +201,7 @@ interface BodySample {
  * Read up to `cap` bytes (the chunk that crosses it is counted whole), then stop reading; only the first `keep`
  * bytes are held and decoded.
  */
-async function readBodySample(response: HopResponse, cap: number, keep: number, signal: AbortSignal, aborted: Promise<never>): Promise<BodySample> {
+async function readBodySample(response: HopResponse, cap: number, keep: number, signal: AbortSignal): Promise<BodySample> {
   const chunks: Buffer[] = [];
   let kept = 0;
   let bytes = 0;
@@ -225,7 +210,7 @@ async function readBodySample(response: HopResponse, cap: number, keep: number, 
   const iterator = response.body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   try {
     while (bytes < cap || (cap === 0 && bytes === 0)) {
-      const next = await race(iterator.next(), aborted);
+      const next = await untilAborted(iterator.next(), signal);
       if (next.done) {
         ended = true;
         break;
@@ -356,8 +341,7 @@ async function fetchHop(
   if (conn.cert) result.tls = conn.cert;
   if (!conn.ok) return { kind: 'failed', failure: { phase: conn.phase, error: conn.error } };
 
-  const aborted = abortion(signal);
-  const sent = await sendRequest(conn, hop, req, signal, aborted);
+  const sent = await sendRequest(conn, hop, req, signal);
   if ('failure' in sent) {
     closeClient(sent.client, conn);
     return { kind: 'failed', failure: sent.failure };
@@ -378,7 +362,7 @@ async function fetchHop(
     return { kind: 'redirect', status: response.status, location };
   }
   const keep = typeof req.bodyKeepBytes === 'function' ? req.bodyKeepBytes(response.status) : (req.bodyKeepBytes ?? Infinity);
-  const body = await readBodySample(response, req.bodySampleBytes, Math.min(keep, req.bodySampleBytes), signal, aborted);
+  const body = await readBodySample(response, req.bodySampleBytes, Math.min(keep, req.bodySampleBytes), signal);
   closeClient(client, conn);
   result.bodySample = body.sample;
   result.bodyBytes = body.bytes;
@@ -441,7 +425,7 @@ async function attempt(req: FetchRequest, signal: AbortSignal, started: number, 
     let planned: Hop | Failure;
     try {
       const from = { ...hop, method: redirectMethod(outcome.status, hop.method) };
-      planned = await withChildSignal(signal, (hopSignal) => race(nextHop(from, next, req, addresses, ports), abortion(hopSignal)));
+      planned = await untilAborted(nextHop(from, next, req, addresses, ports), signal);
     } catch (err) {
       planned = { phase: 'redirect', error: errorOf(err, signal) };
     }
