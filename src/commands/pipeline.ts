@@ -59,6 +59,8 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   // Each site in its place in the config's order as it finishes (sites finish out of order).
   const classified = new Array<ClassifiedSite>(plan.sites.length);
   let done = 0;
+  // A large config has made a heap already: its headroom is set before probing's first full collection.
+  tightenLargeHeap(options.budget.endsAt - performance.now());
   try {
     await withoutStacksDuring(() => probeSites(plan, session, {
       policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
@@ -68,7 +70,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
         const site = classifySite(raw, context);
         options.onSite?.(site);
         classified[index] = retainedSite(site, { streamed: options.attemptsStreamed === true });
-        if (++done % 1024 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
+        if (++done % 256 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
       },
     }));
   } finally {

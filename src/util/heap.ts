@@ -10,30 +10,45 @@
 // dead, between the records kept): at 100,000 sites 307 MB of pages held 220 MB, and peak RSS was 462 MB; with the
 // switch 404 MB (bench/findings.md). It costs ~15 % more CPU on such a run, and it is made only once the records
 // make a large heap, so short and small runs compile and collect as before.
+// Before that, a run whose heap passes 64 MB in use (10,000 sites: its config alone makes that much) grows it to at
+// most twice the live size: at 10,000 sites with 100 KiB pages peak RSS ~265 -> ~200 MB for ~5 % more CPU; a
+// 1,000-site run stays below and is left as it is (it would pay ~4 % CPU for ~5 MB; bench/findings.md).
 // Small runs, where the headroom is a few tens of megabytes, are left as they are, and so are runs short of time:
 // collecting a heap of hundreds of megabytes more often made 184,000 sites on a 5 s deadline end ~0.2 s later.
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
-/** Heap in use (live and not yet collected) from which the headroom is kept to 1.2×. */
+/** Heap in use (live and not yet collected) from which the headroom is kept to 2×. */
+const MEDIUM_HEAP_BYTES = 64 * 1024 * 1024;
+
+/** Heap in use from which the headroom is kept to 1.2× and V8 favours memory over speed. */
 const LARGE_HEAP_BYTES = 160 * 1024 * 1024;
 
 /** Time the run must have left for the extra collections to be affordable. */
 const ROOMY_MS = 30_000;
 
-let tightened = false;
+export type Headroom = 'as-is' | 'medium' | 'large';
+
+let headroom: Headroom = 'as-is';
 
 /**
- * Call now and then while records accumulate, with the time the run has left; the first call that sees a large heap
- * with time to spare keeps it tight from then on.
+ * Call now and then while records accumulate, with the time the run has left; a call that sees a medium or large
+ * heap with time to spare keeps it that tight from then on. Returns the headroom in force.
  */
-export function tightenLargeHeap(msLeft: number): void {
-  if (tightened || msLeft < ROOMY_MS || getHeapStatistics().used_heap_size < LARGE_HEAP_BYTES) return;
-  tightened = true;
+export function tightenLargeHeap(msLeft: number): Headroom {
+  if (headroom === 'large' || msLeft < ROOMY_MS) return headroom;
+  const used = getHeapStatistics().used_heap_size;
   // V8 reads these flags at every collection, and Node leaves V8's flags writable after start, so setting them
-  // now takes effect from the next collection (measured: bench group 8).
-  setFlagsFromString('--heap-growing-percent=20');
-  setFlagsFromString('--optimize-for-size');
+  // now takes effect from the next collection (measured: bench groups 3 and 8).
+  if (used >= LARGE_HEAP_BYTES) {
+    headroom = 'large';
+    setFlagsFromString('--heap-growing-percent=20');
+    setFlagsFromString('--optimize-for-size');
+  } else if (used >= MEDIUM_HEAP_BYTES && headroom === 'as-is') {
+    headroom = 'medium';
+    setFlagsFromString('--heap-growing-percent=100');
+  }
+  return headroom;
 }
 
 /**
@@ -44,7 +59,7 @@ export function tightenLargeHeap(msLeft: number): void {
  * bench/findings.md).
  */
 export function collectLargeHeap(): void {
-  if (!tightened) return;
+  if (headroom !== 'large') return;
   // A script gets a collector only with --expose-gc; set now, the flag gives one to each context made after it (the
   // run's own global stays as it was).
   setFlagsFromString('--expose-gc');

@@ -44,3 +44,44 @@ describe('collectLargeHeap', () => {
     expect(out.after as number).toBeGreaterThan(160 * 1024 * 1024);
   });
 });
+
+describe('tightenLargeHeap', () => {
+  /** The headroom after offering a heap holding about `mb` megabytes of small records with `msLeft` to go. */
+  function headroomHolding(mb: number, msLeft: number, offers = 1) {
+    return inProcess(`
+const held = Array.from({ length: ${mb} * 12_500 }, (_, i) => ({ i, s: 'x' + i }));
+const holding = used();
+let headroom;
+for (let i = 0; i < ${offers}; i++) headroom = tightenLargeHeap(${msLeft});
+held.length = 0;
+collectLargeHeap();
+console.log(JSON.stringify({ holding, headroom, after: used() }));`);
+  }
+
+  it('leaves a small heap as it is', () => {
+    const out = headroomHolding(20, 60_000);
+    expect(out.holding as number).toBeLessThan(64 * 1024 * 1024);
+    expect(out.headroom).toBe('as-is');
+  });
+
+  it('keeps a medium heap to twice its live size, and does not collect it when probing ends', () => {
+    const out = headroomHolding(100, 60_000);
+    expect(out.holding as number).toBeGreaterThan(64 * 1024 * 1024);
+    expect(out.holding as number).toBeLessThan(160 * 1024 * 1024);
+    expect(out.headroom).toBe('medium');
+    // Nothing allocated after the records were let go: only a collection would have freed them.
+    expect(out.after as number).toBeGreaterThan(64 * 1024 * 1024);
+  });
+
+  it('keeps a large heap tighter still', () => {
+    const out = headroomHolding(200, 60_000, 2);
+    expect(out.holding as number).toBeGreaterThan(160 * 1024 * 1024);
+    expect(out.headroom).toBe('large');
+    expect(out.after as number).toBeLessThan(40 * 1024 * 1024);
+  });
+
+  it('leaves a medium heap as it is when the run is short of time', () => {
+    expect(headroomHolding(100, 10_000).headroom).toBe('as-is');
+  });
+});
+
