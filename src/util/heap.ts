@@ -10,15 +10,18 @@
 // dead, between the records kept): at 100,000 sites 307 MB of pages held 220 MB, and peak RSS was 462 MB; with the
 // switch 404 MB (bench/findings.md). It costs ~15 % more CPU on such a run, and it is made only once the records
 // make a large heap, so short and small runs compile and collect as before.
-// Before that, a run whose heap passes 64 MB in use (10,000 sites: its config alone makes that much) grows it to at
-// most twice the live size: at 10,000 sites with 100 KiB pages peak RSS ~265 -> ~200 MB for ~5 % more CPU; a
-// 1,000-site run stays below and is left as it is (it would pay ~4 % CPU for ~5 MB; bench/findings.md).
+// Before that, a run whose heap passes 64 MB in use (10,000 sites: reading their config alone makes that much)
+// grows it to at most 1.5 times the live size, and when its heap is that large before probing (the config's parse,
+// mostly garbage), collects it then, once: probing then fills the pages the parse left instead of new ones. At
+// 10,000 sites with 100 KiB pages peak RSS ~205 -> ~185 MB (the peak had moved to the first second, the parse's
+// garbage and the first sites' together), ~2-4 % more wall than twice the live size (bench/findings.md). A
+// 1,000-site run stays below 64 MB and is left as it is (twice the live size would cost it ~4 % CPU for ~5 MB).
 // Small runs, where the headroom is a few tens of megabytes, are left as they are, and so are runs short of time:
 // collecting a heap of hundreds of megabytes more often made 184,000 sites on a 5 s deadline end ~0.2 s later.
 
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 
-/** Heap in use (live and not yet collected) from which the headroom is kept to 2×. */
+/** Heap in use (live and not yet collected) from which the headroom is kept to 1.5×. */
 const MEDIUM_HEAP_BYTES = 64 * 1024 * 1024;
 
 /** Heap in use from which the headroom is kept to 1.2× and V8 favours memory over speed. */
@@ -46,20 +49,28 @@ export function tightenLargeHeap(msLeft: number): Headroom {
     setFlagsFromString('--optimize-for-size');
   } else if (used >= MEDIUM_HEAP_BYTES && headroom === 'as-is') {
     headroom = 'medium';
-    setFlagsFromString('--heap-growing-percent=100');
+    setFlagsFromString('--heap-growing-percent=50');
   }
   return headroom;
 }
 
+/** Before probing: a heap a large config has already made medium or large is kept tight, and collected once now. */
+export function prepareHeapForProbing(msLeft: number): void {
+  if (tightenLargeHeap(msLeft) !== 'as-is') collectHeap();
+}
+
 /**
- * Once probing is over, a run whose heap was tightened collects it in full, once. What the probing left (its
+ * Once probing is over, a run whose heap was kept tight as a large one collects it in full, once. What the probing left (its
  * in-flight objects, the classified records the report has replaced) is then gone before the report is written,
  * and the heap grows from what the report holds while rendering makes its garbage, not from the probing's last
  * high-water mark: at 100,000 sites through a pipe peak RSS 393 -> 376 MB for one ~0.1 s collection (by hand;
  * bench/findings.md).
  */
 export function collectLargeHeap(): void {
-  if (headroom !== 'large') return;
+  if (headroom === 'large') collectHeap();
+}
+
+function collectHeap(): void {
   // A script gets a collector only with --expose-gc; set now, the flag gives one to each context made after it (the
   // run's own global stays as it was).
   setFlagsFromString('--expose-gc');
