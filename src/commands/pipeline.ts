@@ -18,7 +18,7 @@ import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowl
 import type { Budget } from '../util/budget.js';
 import { TOOL_VERSION } from '../version.js';
 import { withoutStacksDuring } from '../util/errors.js';
-import { prepareHeapForProbing, tightenLargeHeap } from '../util/heap.js';
+import { tightenLargeHeap } from '../util/heap.js';
 import { LAZY_TIERING, tierUpAsUsual, tierUpLater } from '../util/tiering.js';
 
 export interface PipelineOptions {
@@ -59,8 +59,8 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   // Each site in its place in the config's order as it finishes (sites finish out of order).
   const classified = new Array<ClassifiedSite>(plan.sites.length);
   let done = 0;
-  // A large config has made a heap already (util/heap.ts).
-  prepareHeapForProbing(options.budget.endsAt - performance.now());
+  // A large config may have made a medium heap already (util/heap.ts).
+  tightenLargeHeap(options.budget.endsAt - performance.now());
   try {
     await withoutStacksDuring(() => probeSites(plan, session, {
       policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },

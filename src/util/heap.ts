@@ -10,12 +10,12 @@
 // dead, between the records kept): at 100,000 sites 307 MB of pages held 220 MB, and peak RSS was 462 MB; with the
 // switch 404 MB (bench/findings.md). It costs ~15 % more CPU on such a run, and it is made only once the records
 // make a large heap, so short and small runs compile and collect as before.
-// Before that, a run whose heap passes 64 MB in use (10,000 sites: reading their config alone makes that much)
-// grows it to at most 1.5 times the live size, and when its heap is that large before probing (the config's parse,
-// mostly garbage), collects it then, once: probing then fills the pages the parse left instead of new ones. At
-// 10,000 sites with 100 KiB pages peak RSS ~205 -> ~185 MB (the peak had moved to the first second, the parse's
-// garbage and the first sites' together), ~2-4 % more wall than twice the live size (bench/findings.md). A
-// 1,000-site run stays below 64 MB and is left as it is (twice the live size would cost it ~4 % CPU for ~5 MB).
+// Before that, a run whose heap passes 64 MB in use (10,000 sites: reading their config alone makes that much; a
+// 1,000-site run's heap peaks at ~49 MB) grows it to at most 1.5 times the live size. 10,000 sites with 100 KiB pages:
+// peak RSS ~205 -> ~185 MB for 2-4 % more wall than twice the live size (bench/findings.md).
+// Either switch collects the heap once when it is made: V8 reads the flags when it sets its next limit, after a
+// full collection, and the limit it set last may be four times a live size that has been collected since (the
+// config's parse): the first cycle then ran to ~105 MB of heap before the new headroom counted.
 // Small runs, where the headroom is a few tens of megabytes, are left as they are, and so are runs short of time:
 // collecting a heap of hundreds of megabytes more often made 184,000 sites on a 5 s deadline end ~0.2 s later.
 
@@ -47,16 +47,13 @@ export function tightenLargeHeap(msLeft: number): Headroom {
     headroom = 'large';
     setFlagsFromString('--heap-growing-percent=20');
     setFlagsFromString('--optimize-for-size');
+    collectHeap();
   } else if (used >= MEDIUM_HEAP_BYTES && headroom === 'as-is') {
     headroom = 'medium';
     setFlagsFromString('--heap-growing-percent=50');
+    collectHeap();
   }
   return headroom;
-}
-
-/** Before probing: a heap a large config has already made medium or large is kept tight, and collected once now. */
-export function prepareHeapForProbing(msLeft: number): void {
-  if (tightenLargeHeap(msLeft) !== 'as-is') collectHeap();
 }
 
 /**

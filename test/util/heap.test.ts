@@ -9,7 +9,7 @@ const HEAP = packagePath('dist/util/heap.js');
 
 /** Runs `body` in a fresh Node with tightenLargeHeap and collectLargeHeap imported; returns what it prints. */
 function inProcess(body: string): Record<string, number | boolean> {
-  const script = `import { tightenLargeHeap, collectLargeHeap, prepareHeapForProbing } from ${JSON.stringify(HEAP)};\nconst used = () => process.memoryUsage().heapUsed;\n${body}`;
+  const script = `import { tightenLargeHeap, collectLargeHeap } from ${JSON.stringify(HEAP)};\nconst used = () => process.memoryUsage().heapUsed;\n${body}`;
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, number | boolean>;
 }
 
@@ -85,29 +85,29 @@ console.log(JSON.stringify({ holding, headroom, after: used() }));`);
   });
 });
 
-describe('prepareHeapForProbing', () => {
-  /** A heap left holding about `mb` megabytes of garbage (a config's parse), then offered before probing. */
-  function garbageThenPrepare(mb: number, msLeft: number) {
+describe('tightenLargeHeap, the collection it makes', () => {
+  /** A heap left holding about `mb` megabytes of garbage (a config's parse), then offered. */
+  function garbageThenOffer(mb: number, msLeft: number) {
     return inProcess(`
 let parse = Array.from({ length: ${mb} * 12_500 }, (_, i) => ({ i, s: 'x' + i }));
 const holding = used();
 parse = null;
-prepareHeapForProbing(${msLeft});
-console.log(JSON.stringify({ holding, after: used() }));`);
+const headroom = tightenLargeHeap(${msLeft});
+console.log(JSON.stringify({ holding, headroom, after: used() }));`);
   }
 
-  it("collects a medium heap's garbage before probing starts", () => {
-    const out = garbageThenPrepare(100, 60_000);
+  it('collects a medium heap once when it keeps it tight, so the headroom counts from now', () => {
+    const out = garbageThenOffer(100, 60_000);
     expect(out.holding as number).toBeGreaterThan(64 * 1024 * 1024);
+    expect(out.headroom).toBe('medium');
     expect(out.after as number).toBeLessThan(24 * 1024 * 1024);
   });
 
-  it('leaves a small heap, and a medium one short of time, uncollected', () => {
-    const small = garbageThenPrepare(20, 60_000);
+  it('collects nothing of a small heap, nor of a medium one short of time', () => {
+    const small = garbageThenOffer(20, 60_000);
     expect(small.holding as number).toBeLessThan(64 * 1024 * 1024);
     expect(small.after as number).toBeGreaterThan((small.holding as number) * 0.8);
-    const hurried = garbageThenPrepare(100, 10_000);
+    const hurried = garbageThenOffer(100, 10_000);
     expect(hurried.after as number).toBeGreaterThan(64 * 1024 * 1024);
   });
 });
-
