@@ -13,6 +13,8 @@ import { defaultStateFile, judgeState } from '../state/store.js';
 import { providerChanges } from '../state/transitions.js';
 import type { ProviderChange } from '../model.js';
 import { TOOL_VERSION } from '../version.js';
+import { prettyJsonChunks } from '../report/json.js';
+import { writeChunks } from '../util/write-chunks.js';
 import { inputErrorExit, loadCheckConfig, probeAndReport, type CheckIo, type CheckOptions } from './check.js';
 import { readInput, type MergeIo } from './merge.js';
 
@@ -76,9 +78,16 @@ function changesSinceState(file: string, report: Report, io: CheckIo): ProviderC
 }
 
 export function renderMap(map: SiteMap, format: MapFormat, options: { color: boolean; width: number }): string {
+  return [...renderMapChunks(map, format, options)].join('');
+}
+
+/** The map's text in pieces: JSON one site at a time (a map of 10,000 sites is ~7 MB of it), the rest whole. */
+function renderMapChunks(map: SiteMap, format: MapFormat, options: { color: boolean; width: number }): Iterable<string> {
+  return format === 'json' ? prettyJsonChunks(map, 'sites', map.sites) : [renderMapText(map, format, options)];
+}
+
+function renderMapText(map: SiteMap, format: Exclude<MapFormat, 'json'>, options: { color: boolean; width: number }): string {
   switch (format) {
-    case 'json':
-      return `${JSON.stringify(map, null, 2)}\n`;
     case 'mermaid':
       return renderMermaid(map);
     case 'dot':
@@ -118,11 +127,11 @@ export async function runMap(urls: string[], options: MapOptions, io: MergeIo): 
   });
   const map = options.state !== undefined ? { ...built, providerChanges: changesSinceState(options.state === true ? defaultStateFile(io.env) : options.state, report, io) } : built;
   const terminal = io.stdout.isTTY === true && options.output === undefined;
-  const text = renderMap(map, options.format, {
+  const chunks = renderMapChunks(map, options.format, {
     color: options.format === 'table' && options.color && terminal && !io.env.NO_COLOR,
     width: terminal && io.stdout.columns ? io.stdout.columns : 100,
   });
-  if (options.output) replaceFile(options.output, text, 'map (--output)');
-  else io.stdout.write(text);
+  if (options.output) replaceFile(options.output, [...chunks].join(''), 'map (--output)');
+  else await writeChunks(io.stdout, chunks);
   return io.signal?.aborted ? EXIT.interrupted : EXIT.ok;
 }

@@ -22,35 +22,41 @@ export function renderJson(report: Report): string {
   return [...renderJsonChunks(report)].join('');
 }
 
-// Stands for the sites while the rest of the report is stringified. A string value cannot produce this text: a
+// Stands for the long list while the rest of the value is stringified. A string value cannot produce this text: a
 // NUL in one is escaped as \u0000 and a backslash as \\, so the first match is the placeholder.
-const SITES_MARK = '\u0000sites\u0000';
-const SITES_MARK_JSON = JSON.stringify(SITES_MARK);
-const SITE_WRAPPER_HEAD = '{\n  "s": [\n';
-const SITE_WRAPPER_TAIL = '\n  ]\n}';
+const LIST_MARK = '\u0000list\u0000';
+const LIST_MARK_JSON = JSON.stringify(LIST_MARK);
+const ITEM_WRAPPER_HEAD = '{\n  "s": [\n';
+const ITEM_WRAPPER_TAIL = '\n  ]\n}';
 
 /**
- * The text of renderJson, one site at a time: a report over many sites is never held as one string (or as a
- * second copy of every record).
+ * The text of `JSON.stringify(value, null, 2)` plus a newline, where `value[key]` is a long list, one item at a
+ * time (each as `itemJson` makes it): a report over many sites is never held as one string (or as a second copy of
+ * every record). Used by the check report and the map.
  */
-export function* renderJsonChunks(report: Report): Generator<string> {
-  const outline = JSON.stringify({ ...report, sites: SITES_MARK }, null, 2);
-  const at = outline.indexOf(SITES_MARK_JSON);
+export function* prettyJsonChunks<T>(value: object, key: string, items: readonly T[], itemJson: (item: T) => unknown = (item) => item): Generator<string> {
+  const outline = JSON.stringify({ ...value, [key]: LIST_MARK }, null, 2);
+  const at = outline.indexOf(LIST_MARK_JSON);
   yield outline.slice(0, at);
-  if (report.sites.length === 0) yield '[]';
+  if (items.length === 0) yield '[]';
   else {
     yield '[\n';
-    for (let i = 0; i < report.sites.length; i++) {
-      // Sites sit two levels deep: stringified inside a wrapper of that depth, a site's lines come out indented
-      // as they are in the report, with no second pass over the text to indent them.
-      const wrapped = JSON.stringify({ s: [siteJson(report.sites[i]!)] }, null, 2);
+    for (let i = 0; i < items.length; i++) {
+      // Items sit two levels deep: stringified inside a wrapper of that depth, an item's lines come out indented
+      // as they are in the whole, with no second pass over the text to indent them.
+      const wrapped = JSON.stringify({ s: [itemJson(items[i]!)] }, null, 2);
       // The separator is a piece of its own: joined to the slice, the pair would be copied once more to be written.
-      yield wrapped.slice(SITE_WRAPPER_HEAD.length, wrapped.length - SITE_WRAPPER_TAIL.length);
-      yield i < report.sites.length - 1 ? ',\n' : '\n';
+      yield wrapped.slice(ITEM_WRAPPER_HEAD.length, wrapped.length - ITEM_WRAPPER_TAIL.length);
+      yield i < items.length - 1 ? ',\n' : '\n';
     }
     yield '  ]';
   }
-  yield `${outline.slice(at + SITES_MARK_JSON.length)}\n`;
+  yield `${outline.slice(at + LIST_MARK_JSON.length)}\n`;
+}
+
+/** The text of renderJson, one site at a time. */
+export function renderJsonChunks(report: Report): Generator<string> {
+  return prettyJsonChunks(report, 'sites', report.sites, siteJson);
 }
 
 /** NDJSON: one `attempt` line as each attempt completes, then one `summary` line (the report without attempts). */
@@ -66,12 +72,12 @@ export function ndjsonSummaryLine(report: Report): string {
 /** The summary line, one site at a time (like renderJsonChunks). */
 export function* ndjsonSummaryChunks(report: Report): Generator<string> {
   const { sites, schema: _reportSchema, ...rest } = report;
-  const outline = JSON.stringify({ type: 'summary', schema: 'outage-probe.summary/v1', ...rest, sites: SITES_MARK });
-  const at = outline.indexOf(SITES_MARK_JSON);
+  const outline = JSON.stringify({ type: 'summary', schema: 'outage-probe.summary/v1', ...rest, sites: LIST_MARK });
+  const at = outline.indexOf(LIST_MARK_JSON);
   yield `${outline.slice(0, at)}[`;
   for (let i = 0; i < sites.length; i++) {
     const { attempts, ...site } = sites[i]!;
     yield `${i > 0 ? ',' : ''}${JSON.stringify({ ...site, attemptCount: attempts.length })}`;
   }
-  yield `]${outline.slice(at + SITES_MARK_JSON.length)}\n`;
+  yield `]${outline.slice(at + LIST_MARK_JSON.length)}\n`;
 }
