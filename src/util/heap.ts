@@ -12,7 +12,8 @@
 // make a large heap, so short and small runs compile and collect as before.
 // Before that, a run whose heap passes 64 MB in use (10,000 sites: reading their config alone makes that much; a
 // 1,000-site run's heap peaks at ~49 MB) grows it to at most 1.5 times the live size. 10,000 sites with 100 KiB pages:
-// peak RSS ~205 -> ~185 MB for 2-4 % more wall than twice the live size (bench/findings.md).
+// peak RSS ~205 -> ~185 MB for 4-6 % more wall and 6-8 % more CPU than twice the live size (paired runs;
+// bench/findings.md).
 // Either switch collects the heap once when it is made: V8 reads the flags when it sets its next limit, after a
 // full collection, and the limit it set last may be four times a live size that has been collected since (the
 // config's parse): the first cycle then ran to ~105 MB of heap before the new headroom counted.
