@@ -18,7 +18,7 @@ import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowl
 import type { Budget } from '../util/budget.js';
 import { TOOL_VERSION } from '../version.js';
 import { withoutStacksDuring } from '../util/errors.js';
-import { tightenLargeHeap } from '../util/heap.js';
+import { tightenHeap } from '../util/heap.js';
 import { LAZY_TIERING, tierUpAsUsual, tierUpLater } from '../util/tiering.js';
 
 export interface PipelineOptions {
@@ -60,7 +60,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const classified = new Array<ClassifiedSite>(plan.sites.length);
   let done = 0;
   // A large config may have made a medium heap already (util/heap.ts).
-  tightenLargeHeap(options.budget.endsAt - performance.now());
+  tightenHeap(options.budget.endsAt - performance.now());
   try {
     await withoutStacksDuring(() => probeSites(plan, session, {
       policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },
@@ -70,7 +70,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
         const site = classifySite(raw, context);
         options.onSite?.(site);
         classified[index] = retainedSite(site, { streamed: options.attemptsStreamed === true });
-        if (++done % 256 === 0) tightenLargeHeap(options.budget.endsAt - performance.now());
+        if (++done % 256 === 0) tightenHeap(options.budget.endsAt - performance.now());
       },
     }));
   } finally {

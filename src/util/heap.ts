@@ -39,7 +39,7 @@ let headroom: Headroom = 'as-is';
  * Call now and then while records accumulate, with the time the run has left; a call that sees a medium or large
  * heap with time to spare keeps it that tight from then on. Returns the headroom in force.
  */
-export function tightenLargeHeap(msLeft: number): Headroom {
+export function tightenHeap(msLeft: number): Headroom {
   if (headroom === 'large' || msLeft < ROOMY_MS) return headroom;
   const used = getHeapStatistics().used_heap_size;
   // V8 reads these flags at every collection, and Node leaves V8's flags writable after start, so setting them
@@ -58,21 +58,27 @@ export function tightenLargeHeap(msLeft: number): Headroom {
 }
 
 /**
- * Once probing is over, a run whose heap was kept tight as a large one collects it in full, once. What the probing left (its
- * in-flight objects, the classified records the report has replaced) is then gone before the report is written,
- * and the heap grows from what the report holds while rendering makes its garbage, not from the probing's last
- * high-water mark: at 100,000 sites through a pipe peak RSS 393 -> 376 MB for one ~0.1 s collection (by hand;
+ * Once probing is over, a run whose heap was kept tight as a large one collects it in full, once. What the probing
+ * left (its in-flight objects, the classified records the report has replaced) is then gone before the report is
+ * written, and the heap grows from what the report holds while rendering makes its garbage, not from the probing's
+ * last high-water mark: at 100,000 sites through a pipe peak RSS 393 -> 376 MB for one ~0.1 s collection (by hand;
  * bench/findings.md).
  */
 export function collectLargeHeap(): void {
   if (headroom === 'large') collectHeap();
 }
 
+let collector: (() => void) | null = null;
+
+/** A full collection now. A run collects up to three times (each switch, then the end): one context serves them all. */
 function collectHeap(): void {
-  // A script gets a collector only with --expose-gc; set now, the flag gives one to each context made after it (the
-  // run's own global stays as it was).
-  setFlagsFromString('--expose-gc');
-  // node:vm is loaded only here: no run that stays small pays for it at start-up.
-  const { runInNewContext } = process.getBuiltinModule('node:vm');
-  (runInNewContext('gc') as () => void)();
+  if (!collector) {
+    // A script gets a collector only with --expose-gc; set now, the flag gives one to each context made after it (the
+    // run's own global stays as it was).
+    setFlagsFromString('--expose-gc');
+    // node:vm is loaded only here: no run that stays small pays for it at start-up.
+    const { runInNewContext } = process.getBuiltinModule('node:vm');
+    collector = runInNewContext('gc') as () => void;
+  }
+  collector();
 }

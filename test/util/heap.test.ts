@@ -7,9 +7,9 @@ import { packagePath } from '../../src/package-root.js';
 
 const HEAP = packagePath('dist/util/heap.js');
 
-/** Runs `body` in a fresh Node with tightenLargeHeap and collectLargeHeap imported; returns what it prints. */
+/** Runs `body` in a fresh Node with tightenHeap and collectLargeHeap imported; returns what it prints. */
 function inProcess(body: string): Record<string, number | boolean> {
-  const script = `import { tightenLargeHeap, collectLargeHeap } from ${JSON.stringify(HEAP)};\nconst used = () => process.memoryUsage().heapUsed;\n${body}`;
+  const script = `import { tightenHeap, collectLargeHeap } from ${JSON.stringify(HEAP)};\nconst used = () => process.memoryUsage().heapUsed;\n${body}`;
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as Record<string, number | boolean>;
 }
 
@@ -21,7 +21,7 @@ function holdDropAndCollect(msLeft: number) {
   return inProcess(`
 let held = Array.from({ length: 2_500_000 }, (_, i) => ({ i, s: 'x' + i }));
 const holding = used();
-tightenLargeHeap(${msLeft});
+tightenHeap(${msLeft});
 held = null;
 const before = used();
 collectLargeHeap();
@@ -45,14 +45,14 @@ describe('collectLargeHeap', () => {
   });
 });
 
-describe('tightenLargeHeap', () => {
+describe('tightenHeap', () => {
   /** The headroom after offering a heap holding about `mb` megabytes of small records with `msLeft` to go. */
   function headroomHolding(mb: number, msLeft: number, offers = 1) {
     return inProcess(`
 const held = Array.from({ length: ${mb} * 12_500 }, (_, i) => ({ i, s: 'x' + i }));
 const holding = used();
 let headroom;
-for (let i = 0; i < ${offers}; i++) headroom = tightenLargeHeap(${msLeft});
+for (let i = 0; i < ${offers}; i++) headroom = tightenHeap(${msLeft});
 held.length = 0;
 collectLargeHeap();
 console.log(JSON.stringify({ holding, headroom, after: used() }));`);
@@ -85,14 +85,14 @@ console.log(JSON.stringify({ holding, headroom, after: used() }));`);
   });
 });
 
-describe('tightenLargeHeap, the collection it makes', () => {
+describe('tightenHeap, the collection it makes', () => {
   /** A heap left holding about `mb` megabytes of garbage (a config's parse), then offered. */
   function garbageThenOffer(mb: number, msLeft: number) {
     return inProcess(`
 let parse = Array.from({ length: ${mb} * 12_500 }, (_, i) => ({ i, s: 'x' + i }));
 const holding = used();
 parse = null;
-const headroom = tightenLargeHeap(${msLeft});
+const headroom = tightenHeap(${msLeft});
 console.log(JSON.stringify({ holding, headroom, after: used() }));`);
   }
 
