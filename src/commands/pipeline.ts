@@ -59,8 +59,8 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   // Each site in its place in the config's order as it finishes (sites finish out of order).
   const classified = new Array<ClassifiedSite>(plan.sites.length);
   let done = 0;
-  // A large config may have made a medium heap already (util/heap.ts).
-  tightenHeap(options.budget.endsAt - performance.now());
+  // A run of many sites keeps a medium heap from the start (util/heap.ts).
+  tightenHeap(options.budget.endsAt - performance.now(), plan.sites.length);
   try {
     await withoutStacksDuring(() => probeSites(plan, session, {
       policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog) },

@@ -10,8 +10,10 @@
 // dead, between the records kept): at 100,000 sites 307 MB of pages held 220 MB, and peak RSS was 462 MB; with the
 // switch 404 MB (bench/findings.md). It costs ~15 % more CPU on such a run, and it is made only once the records
 // make a large heap, so short and small runs compile and collect as before.
-// Before that, a run whose heap passes 64 MB in use (10,000 sites: reading their config alone makes that much; a
-// 1,000-site run's heap peaks at ~49 MB) grows it to at most 1.5 times the live size. 10,000 sites with 100 KiB pages:
+// Before that, a run of 5,000 sites or more, or whose heap passes 64 MB in use (a 1,000-site run's heap peaks at ~49 MB),
+// grows it to at most 1.5 times the live size. The site count decides it at the start, not the heap in use then:
+// reading a 10,000-site config leaves 65-71 MB in use, most of it the parse's garbage, and a run that saw 63 MiB kept
+// the 4x headroom and peaked ~15 MB higher (bench/findings.md). 10,000 sites with 100 KiB pages:
 // peak RSS ~205 -> ~185 MB for 4-6 % more wall and 6-8 % more CPU than twice the live size (paired runs;
 // bench/findings.md).
 // Either switch collects the heap once when it is made: V8 reads the flags when it sets its next limit, after a
@@ -28,6 +30,9 @@ const MEDIUM_HEAP_BYTES = 64 * 1024 * 1024;
 /** Heap in use from which the headroom is kept to 1.2× and V8 favours memory over speed. */
 const LARGE_HEAP_BYTES = 160 * 1024 * 1024;
 
+/** Sites from which a run keeps the medium headroom from its start: their records alone come to ~13 MB or more. */
+const MEDIUM_RUN_SITES = 5_000;
+
 /** Time the run must have left for the extra collections to be affordable. */
 const ROOMY_MS = 30_000;
 
@@ -36,10 +41,11 @@ export type Headroom = 'as-is' | 'medium' | 'large';
 let headroom: Headroom = 'as-is';
 
 /**
- * Call now and then while records accumulate, with the time the run has left; a call that sees a medium or large
- * heap with time to spare keeps it that tight from then on. Returns the headroom in force.
+ * Call now and then while records accumulate, with the time the run has left (and, before probing, the number of
+ * sites it will keep); a call that sees a medium or large heap or run with time to spare keeps it that tight from
+ * then on. Returns the headroom in force.
  */
-export function tightenHeap(msLeft: number): Headroom {
+export function tightenHeap(msLeft: number, sitesToKeep = 0): Headroom {
   if (headroom === 'large' || msLeft < ROOMY_MS) return headroom;
   const used = getHeapStatistics().used_heap_size;
   // V8 reads these flags at every collection, and Node leaves V8's flags writable after start, so setting them
@@ -49,7 +55,7 @@ export function tightenHeap(msLeft: number): Headroom {
     setFlagsFromString('--heap-growing-percent=20');
     setFlagsFromString('--optimize-for-size');
     collectHeap();
-  } else if (used >= MEDIUM_HEAP_BYTES && headroom === 'as-is') {
+  } else if ((used >= MEDIUM_HEAP_BYTES || sitesToKeep >= MEDIUM_RUN_SITES) && headroom === 'as-is') {
     headroom = 'medium';
     setFlagsFromString('--heap-growing-percent=50');
     collectHeap();

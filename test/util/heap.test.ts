@@ -80,6 +80,19 @@ console.log(JSON.stringify({ holding, headroom, after: used() }));`);
     expect(out.after as number).toBeLessThan(40 * 1024 * 1024);
   });
 
+  it('keeps a run of 5,000 sites or more to the medium headroom from the start, while its heap is still small', () => {
+    const many = inProcess(`
+const before = used();
+console.log(JSON.stringify({ before, headroom: tightenHeap(60_000, 5_000), later: tightenHeap(60_000) }));`);
+    expect(many.before as number).toBeLessThan(64 * 1024 * 1024);
+    expect(many.headroom).toBe('medium');
+    expect(many.later).toBe('medium');
+    const fewer = inProcess(`console.log(JSON.stringify({ headroom: tightenHeap(60_000, 4_999) }));`);
+    expect(fewer.headroom).toBe('as-is');
+    const hurried = inProcess(`console.log(JSON.stringify({ headroom: tightenHeap(10_000, 100_000) }));`);
+    expect(hurried.headroom).toBe('as-is');
+  });
+
   it('leaves a medium heap as it is when the run is short of time', () => {
     expect(headroomHolding(100, 10_000).headroom).toBe('as-is');
   });
