@@ -2,7 +2,7 @@
 // node:crypto has no X.509 builder, so this file encodes the certificates itself: a minimal DER writer
 // (just the ASN.1 types a certificate needs), ECDSA P-256 keys, SHA-256 signatures.
 
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { isIP } from 'node:net';
 
 export interface Pem {
@@ -150,19 +150,23 @@ function subjectAltNames(names: string[]): Buffer {
   );
 }
 
-/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (the uncompressed EC point). */
-function keyIdentifier(publicKey: KeyObject): Buffer {
-  const jwk = publicKey.export({ format: 'jwk' });
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x ?? '', 'base64url'), Buffer.from(jwk.y ?? '', 'base64url')]);
+/** The DER SubjectPublicKeyInfo of a P-256 key: the algorithm (23 bytes) and a BIT STRING holding the 65-byte point. */
+const P256_SPKI_BYTES = 91;
+const P256_POINT_BYTES = 65;
+
+/** RFC 5280 4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits (the uncompressed EC point, 0x04 || X || Y). */
+function keyIdentifier(spki: Buffer): Buffer {
+  const point = spki.subarray(spki.length - P256_POINT_BYTES);
+  if (spki.length !== P256_SPKI_BYTES || point[0] !== 0x04) throw new Error('internal: not an uncompressed P-256 SubjectPublicKeyInfo');
   return createHash('sha1').update(point).digest();
 }
 
 interface CertificateSpec {
   subject: string;
   issuer: string;
-  subjectKey: KeyObject; // public
-  issuerPublicKey: KeyObject;
-  signingKey: KeyObject; // the issuer's private key
+  subjectKey: Buffer; // its SubjectPublicKeyInfo
+  issuerPublicKey: Buffer;
+  signingKey: string; // the issuer's private key, PEM
   notBefore: Date;
   notAfter: Date;
   isCa: boolean;
@@ -192,7 +196,7 @@ function certificateDer(spec: CertificateSpec): Buffer {
     distinguishedName(spec.issuer),
     sequence(time(spec.notBefore), time(spec.notAfter)),
     distinguishedName(spec.subject),
-    spec.subjectKey.export({ type: 'spki', format: 'der' }),
+    spec.subjectKey,
     explicit(3, sequence(...extensions)),
   );
   // crypto.sign with an EC key yields the DER ECDSA-Sig-Value that X.509 expects.
@@ -205,12 +209,18 @@ function toPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
-function newKeyPair(): { publicKey: KeyObject; privateKey: KeyObject } {
-  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-}
-
-function privateKeyPem(key: KeyObject): string {
-  return key.export({ type: 'pkcs8', format: 'pem' }).toString();
+/**
+ * A P-256 key pair as generateKeyPairSync encodes it: the public key's DER SubjectPublicKeyInfo and the private key's
+ * PKCS #8 PEM. Not KeyObjects exported afterwards: Node 20 holds a generated key's mutex while it exports the key and
+ * makes the JavaScript value, a collection there may destroy the job that generated it, and that job's destructor
+ * takes the same mutex. A suite run hung on it (gdb: ExportJWKEcKey → GC → ~KeyGenJob → uv_mutex_lock).
+ */
+function newKeyPair(): { publicKey: Buffer; privateKey: string } {
+  return generateKeyPairSync('ec', {
+    namedCurve: 'prime256v1',
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
 }
 
 function leafValidity(opts: IssueOptions | undefined): { notBefore: Date; notAfter: Date } {
@@ -252,9 +262,9 @@ export function createCa(commonName = 'outage-probe lab CA'): TestCa {
       isCa: false,
       names,
     });
-    return { cert: toPem(der), key: privateKeyPem(leaf.privateKey) };
+    return { cert: toPem(der), key: leaf.privateKey };
   };
-  return { cert, key: privateKeyPem(privateKey), issue };
+  return { cert, key: privateKey, issue };
 }
 
 /** A server certificate signed by its own key, chained to no CA (the "self-signed" failure). */
@@ -271,5 +281,5 @@ export function selfSigned(names: string[], opts?: IssueOptions): Pem {
     isCa: false,
     names,
   });
-  return { cert: toPem(der), key: privateKeyPem(privateKey) };
+  return { cert: toPem(der), key: privateKey };
 }

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -71,6 +71,28 @@ describe('createCa', () => {
     expect(leaf.subject).toBe('CN=Custom');
     expect(new Date(leaf.validFrom).toISOString()).toBe(notBefore.toISOString());
     expect(new Date(leaf.validTo).toISOString()).toBe(notAfter.toISOString());
+  });
+
+  it('names keys by RFC 5280 method 1 (SHA-1 of the public point); a leaf names its CA\'s key as its authority', () => {
+    const leaf = new X509Certificate(ca.issue(['shop.test']).cert);
+    const pointId = (cert: X509Certificate) => {
+      const jwk = cert.publicKey.export({ format: 'jwk' });
+      return createHash('sha1').update(Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')])).digest('hex');
+    };
+    // The extension's OID, then its OCTET STRING wrapping the identifier (SKI: an OCTET STRING; AKI: [0] in a SEQUENCE).
+    const identifier = (cert: X509Certificate, oid: number, wrapping: string) => {
+      const at = cert.raw.indexOf(Buffer.from([0x06, 0x03, 0x55, 0x1d, oid]));
+      const prefix = Buffer.from(wrapping, 'hex');
+      expect(at).toBeGreaterThan(0);
+      expect(cert.raw.subarray(at + 5, at + 5 + prefix.length).equals(prefix)).toBe(true);
+      return cert.raw.subarray(at + 5 + prefix.length, at + 5 + prefix.length + 20).toString('hex');
+    };
+    const SKI = [0x0e, '04160414'] as const;
+    const AKI = [0x23, '041830168014'] as const;
+    expect(identifier(caCert, ...SKI)).toBe(pointId(caCert));
+    expect(identifier(leaf, ...SKI)).toBe(pointId(leaf));
+    expect(identifier(leaf, ...AKI)).toBe(pointId(caCert));
+    expect(pointId(leaf)).not.toBe(pointId(caCert));
   });
 
   it('does not verify against another CA', () => {
