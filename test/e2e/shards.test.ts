@@ -32,7 +32,7 @@ async function check(world: World, extra: string[], file: string): Promise<Repor
   return JSON.parse(run.stdout) as Report;
 }
 
-describe.each(['cloudflare-2025-11-18', 'aws-2025-10-20', 'cloudflare-dns-2025-07-14', 'healthy'])('%s in %d shards', (name) => {
+describe.each(['cloudflare-2025-11-18', 'aws-2025-10-20', 'cloudflare-dns-2025-07-14', 'healthy'])(`%s in ${SHARDS} shards`, (name) => {
   let world: World;
   beforeAll(async () => {
     world = await startWorld(loadScenarios().find((s) => s.name === name)!);
