@@ -5,7 +5,7 @@ import { MAX_CONFIG_BYTES } from './values.js';
 import { dirname, resolve } from 'node:path';
 import type { Config, ProbeSettings, ResolverSpec, SiteSpec } from '../model.js';
 import { parseIpAndPort } from './address.js';
-import { DEFAULT_ALERTS, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings, DEFAULT_ATTRIBUTION } from './defaults.js';
+import { DEFAULT_ALERTS, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultProbeSettings, DEFAULT_ATTRIBUTION, unsetSiteFields } from './defaults.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { quote } from './nodes.js';
 import { RESOLVER_SYNTAX, sameResolver, systemResolver } from './resolvers.js';
@@ -58,11 +58,8 @@ export function configFromArgs(urls: string[], resolverFlags: string[], source =
   }
 
   const defaults = settings;
-  // Every site of a list has the same settings: one paths, headers and expect object serve them all (nothing
-  // changes a spec once made), so 100,000 sites cost 100,000 small records, not 100,000 copies of each.
-  const paths = { ...defaults.paths };
-  const headers = {};
-  const expect = defaultExpect();
+  // Every site of a list has the same settings: one paths, headers and expect object serve them all.
+  const { paths, headers, expect } = unsetSiteFields(defaults);
   const sites: SiteSpec[] = [];
   // Sets, not scans: a --sites list can name 100,000 sites.
   const siteUrls = new Set<string>();

@@ -9,7 +9,7 @@ import { safeLine } from '../util/text.js';
 import { parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
 import { validateUserProvider } from '../fingerprint/user-providers.js';
-import { DEFAULT_ALERTS, DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultExpect, defaultProbeSettings } from './defaults.js';
+import { DEFAULT_ALERTS, DEFAULT_ATTRIBUTION, DEFAULT_METHOD, DEFAULT_RUN_SETTINGS, defaultProbeSettings, unsetSiteFields, type UnsetSiteFields } from './defaults.js';
 import type { ConfigIssue } from './errors.js';
 import {
   describe, duplicateKeys, entriesOf, field, fieldsOf, isAbsent, itemsOf, pathAtOffset, quote, report, reportAt, rootSlot,
@@ -385,8 +385,9 @@ function readSites(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimi
   }
   const sites: SiteSpec[] = [];
   const firstByName = new Map<string, string>();
+  const unset = unsetSiteFields(defaults);
   for (const item of items) {
-    const read = readSite(walk, item, defaults, deadlineLimitMs);
+    const read = readSite(walk, item, defaults, unset, deadlineLimitMs);
     if (!read) continue;
     const first = firstByName.get(read.site.name);
     if (first !== undefined) {
@@ -400,7 +401,7 @@ function readSites(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimi
   return sites;
 }
 
-function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimitMs: number | null): { site: SiteSpec; nameSlot: Slot } | null {
+function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, unset: UnsetSiteFields, deadlineLimitMs: number | null): { site: SiteSpec; nameSlot: Slot } | null {
   const fields = fieldsOf(walk, slot, SITE_KEYS, 'a site like {url: "https://example.com/"}');
   if (!fields) return null;
   const before = walk.issues.length;
@@ -411,11 +412,11 @@ function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimit
   const name = nameSlot ? readName(walk, nameSlot) : url ? hostOf(url) : null;
 
   const expectSlot = fields.get('expect');
-  const expect = expectSlot ? readExpect(walk, expectSlot) : defaultExpect();
+  const expect = expectSlot ? readExpect(walk, expectSlot) : unset.expect;
   const originSlot = fields.get('origin');
   const origin = originSlot ? readOrigin(walk, originSlot) : null;
   const headersSlot = fields.get('headers');
-  const headers = headersSlot ? readHeaders(walk, headersSlot) : {};
+  const headers = headersSlot ? readHeaders(walk, headersSlot) : unset.headers;
   const methodSlot = fields.get('method');
   const method = methodSlot ? readMethod(walk, methodSlot) : DEFAULT_METHOD;
   const kindSlot = fields.get('kind');
@@ -435,8 +436,7 @@ function readSite(walk: Walk, slot: Slot, defaults: ProbeSettings, deadlineLimit
   // time of reading a long sites list.
   const site: SiteSpec = {
     timeoutMs: overrides.timeoutMs ?? defaults.timeoutMs,
-    // Each site gets its own copy of the paths, so no stage can change one site's paths through another's.
-    paths: copyPaths(overrides.paths ?? defaults.paths),
+    paths: overrides.paths ? copyPaths(overrides.paths) : unset.paths,
     maxAddressesPerFamily: overrides.maxAddressesPerFamily ?? defaults.maxAddressesPerFamily,
     userAgent: overrides.userAgent ?? defaults.userAgent,
     bodySampleBytes: overrides.bodySampleBytes ?? defaults.bodySampleBytes,

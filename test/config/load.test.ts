@@ -141,11 +141,24 @@ describe('parseConfig: valid files', () => {
     ]);
   });
 
-  it('gives each site its own paths record', () => {
-    const config = parseConfig('sites:\n  - url: https://a.example/\n  - url: https://b.example/\n', 'x.yaml');
-    expect(config.sites[0]!.paths).toEqual(config.sites[1]!.paths);
-    expect(config.sites[0]!.paths).not.toBe(config.sites[1]!.paths);
-    expect(config.sites[0]!.paths).not.toBe(config.defaults.paths);
+  it('gives sites that set no paths, expect or headers one frozen record each, and a site that sets one its own', () => {
+    const config = parseConfig('sites:\n  - url: https://a.example/\n  - url: https://b.example/\n  - url: https://c.example/\n    paths: [edge]\n    expect: {status: [200]}\n    headers: {x-a: b}\n', 'x.yaml');
+    const [a, b, c] = config.sites;
+    for (const field of ['paths', 'expect', 'headers'] as const) {
+      expect(a![field]).toBe(b![field]);
+      expect(Object.isFrozen(a![field])).toBe(true);
+      expect(c![field]).not.toBe(a![field]);
+      expect(Object.isFrozen(c![field])).toBe(false);
+    }
+    expect(a!.paths).toEqual(config.defaults.paths);
+    expect(a!.paths).not.toBe(config.defaults.paths);
+    // No stage can change one site's settings through another's: a change throws (modules are strict).
+    expect(() => a!.paths.proxies.push('http://p.example:3128')).toThrow(TypeError);
+    expect(() => (a!.expect.status as number[]).push(500)).toThrow(TypeError);
+    expect(() => Object.assign(a!.headers, { 'x-b': 'c' })).toThrow(TypeError);
+    expect(b!.paths.proxies).toEqual([]);
+    expect(c!.expect.status).toEqual([200]);
+    expect(c!.headers).toEqual({ 'x-a': 'b' });
   });
 
   it.each([
