@@ -1,3 +1,5 @@
+import { onAbort } from './abort.js';
+
 /** Milliseconds since `start` (a performance.now() reading), rounded to 0.1 ms. */
 export function elapsedMs(start: number): number {
   return elapsedTenthsMs(start) / 10;
@@ -32,13 +34,14 @@ export function formatMs(ms: number | null | undefined): string {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
+    let stopWaiting = (): void => {};
     function done() {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      stopWaiting();
       resolve();
     }
     if (signal?.aborted) done();
-    else signal?.addEventListener('abort', done, { once: true });
+    else if (signal) stopWaiting = onAbort(signal, done);
   });
 }
 

@@ -5,17 +5,29 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import ts from 'typescript';
 
 const SRC = new URL('../../src/', import.meta.url).pathname;
 
-/** Transpile src/ modules (paths relative to src/, e.g. "state/lock.ts") into `<dir>/src/…js`; returns dir. */
+/**
+ * Transpile src/ modules (paths relative to src/, e.g. "state/lock.ts"), and the src/ modules they import, into
+ * `<dir>/src/…js`; returns dir.
+ */
 export function transpiled(modules: string[]): string {
   const dir = mkdtempSync(join(tmpdir(), 'outage-probe-child-'));
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
-  for (const module of modules) {
+  const queue = [...modules];
+  const seen = new Set(queue);
+  for (let module = queue.shift(); module !== undefined; module = queue.shift()) {
     const source = readFileSync(join(SRC, module), 'utf8');
+    for (const [, relative] of source.matchAll(/^(?:import|export)\b[^;]*?from '(\.{1,2}\/[^']+)\.js';/gms)) {
+      const imported = posix.normalize(posix.join(posix.dirname(module), `${relative}.ts`));
+      if (!seen.has(imported)) {
+        seen.add(imported);
+        queue.push(imported);
+      }
+    }
     const out = ts.transpileModule(source, {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       fileName: module,

@@ -14,6 +14,7 @@ import dns from 'node:dns';
 import type { DnsOutcome, DnsRecord, DnsType, ProbeError, SystemResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
+import { onAbort } from '../../util/abort.js';
 import { normalizeName, type ExchangeOptions } from './wire.js';
 
 export interface SystemResult {
@@ -55,14 +56,13 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
   if (options.signal?.aborted) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
 
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  let stopWaiting = (): void => {};
   const stopped = new Promise<SystemResult>((resolve) => {
     timer = setTimeout(
       () => resolve(fail('timeout', { code: 'ETIMEDOUT', message: `no answer within ${Math.round(options.timeoutMs)} ms` })),
       options.timeoutMs,
     );
-    onAbort = () => resolve(fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' }));
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) stopWaiting = onAbort(options.signal, () => resolve(fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' })));
   });
   const started = performance.now();
   const looked = lookupAll(name, type === 'AAAA' ? 6 : 4).then(
@@ -87,6 +87,6 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
     return await Promise.race([looked, stopped]);
   } finally {
     clearTimeout(timer);
-    if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    stopWaiting();
   }
 }

@@ -5,6 +5,7 @@ import net from 'node:net';
 import type { DnsType, WireResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
+import { onAbort } from '../../util/abort.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -48,23 +49,23 @@ export function exchangeTcp(target: WireTarget, name: string, type: DnsType, opt
     let pending: Buffer = Buffer.alloc(0);
     let sawStray = false;
     let done = false;
+    let stopWaiting = (): void => {};
 
     const socket = net.connect({ host: target.address, port: target.port });
     const finish = (result: Exchange): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      stopWaiting();
       socket.destroy();
       resolve(result);
     };
-    const onAbort = (): void => finish(deadlineFailure('tcp', server));
     // A partial message at the deadline is a reply we could not read, not silence.
     const timer = setTimeout(
       () => finish(sawStray || pending.length > 0 ? badResponseFailure('tcp', server) : timeoutFailure(options.timeoutMs, 'tcp', server)),
       options.timeoutMs,
     );
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal) stopWaiting = onAbort(options.signal, () => finish(deadlineFailure('tcp', server)));
 
     socket.setNoDelay(true);
     socket.on('connect', () => socket.write(query));

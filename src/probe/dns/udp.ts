@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
 import type { DnsType, WireResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
+import { onAbort } from '../../util/abort.js';
 import { ipFamily } from '../../util/ip.js';
 import { exchangeTcp } from './tcp.js';
 import {
@@ -167,11 +168,12 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
   return new Promise((resolve) => {
     const timers: NodeJS.Timeout[] = [];
     let done = false;
+    let stopWaiting = (): void => {};
     const finish = (result: Exchange): void => {
       if (done) return;
       done = true;
       for (const timer of timers) clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
+      stopWaiting();
       shared.waiting.delete(id);
       if (shared.waiting.size === 0 && !shared.broken) {
         shared.idle = setTimeout(() => shared.drop(), IDLE_CLOSE_MS);
@@ -179,7 +181,6 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
       }
       resolve(result);
     };
-    const onAbort = (): void => finish(deadlineFailure('udp', server));
     const networkError = (err: unknown): void => {
       const error = toProbeError(err, 'ENETWORK');
       const message = error.code === 'ECONNREFUSED' ? `port unreachable: nothing listens on ${server}/udp` : error.message;
@@ -211,6 +212,6 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
     timers.push(
       setTimeout(() => finish(waiting.sawStray ? badResponseFailure('udp', server) : timeoutFailure(options.timeoutMs, 'udp', server)), options.timeoutMs),
     );
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal && !done) stopWaiting = onAbort(options.signal, () => finish(deadlineFailure('udp', server)));
   });
 }

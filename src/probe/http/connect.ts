@@ -12,6 +12,7 @@ import type { buildConnector } from 'undici';
 import type { CertificateInfo, ProbeError } from '../../model.js';
 import { recentValues } from '../../util/recent.js';
 import { toProbeError } from '../../util/errors.js';
+import { onAbort } from '../../util/abort.js';
 import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
@@ -73,17 +74,18 @@ function codedError(code: string, message: string): Error {
 /** Resolve on `event`; reject on error, early close or abort. Listeners are removed either way. */
 function waitFor(socket: Socket, event: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    let stopWaiting = (): void => {};
     const done = (): void => {
       socket.off(event, onEvent).off('error', onError).off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
+      stopWaiting();
     };
     const onEvent = (): void => (done(), resolve());
     const onError = (err: Error): void => (done(), reject(err));
     const onClose = (): void => (done(), reject(codedError('ECONNRESET', 'connection closed by the peer')));
-    const onAbort = (): void => (done(), reject(signal.reason));
-    if (signal.aborted) return onAbort();
+    const aborted = (): void => (done(), reject(signal.reason));
+    if (signal.aborted) return aborted();
     socket.once(event, onEvent).once('error', onError).once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = onAbort(signal, aborted);
   });
 }
 
@@ -93,9 +95,10 @@ async function openTunnel(socket: Socket, target: { host: string; port: number }
   socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
   const reply = await new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
+    let stopWaiting = (): void => {};
     const done = (): void => {
       socket.off('data', onData).off('error', onError).off('close', onClose);
-      signal.removeEventListener('abort', onAbort);
+      stopWaiting();
     };
     const onData = (data: Buffer): void => {
       buffered = Buffer.concat([buffered, data]);
@@ -113,10 +116,10 @@ async function openTunnel(socket: Socket, target: { host: string; port: number }
     };
     const onError = (err: Error): void => (done(), reject(err));
     const onClose = (): void => (done(), reject(codedError('PROXY_CLOSED', 'proxy closed the connection before answering CONNECT')));
-    const onAbort = (): void => (done(), reject(signal.reason));
-    if (signal.aborted) return onAbort();
+    const aborted = (): void => (done(), reject(signal.reason));
+    if (signal.aborted) return aborted();
     socket.on('data', onData).once('error', onError).once('close', onClose);
-    signal.addEventListener('abort', onAbort, { once: true });
+    stopWaiting = onAbort(signal, aborted);
   });
   const statusLine = reply.toString('latin1').split('\r\n')[0] ?? '';
   const status = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(statusLine)?.[1];

@@ -10,7 +10,7 @@ import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
 import { toProbeError, withoutStacks } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
-import { untilAborted } from '../../util/abort.js';
+import { onAbort, untilAborted } from '../../util/abort.js';
 import { recentStrings } from '../../util/recent.js';
 import pLimit from 'p-limit';
 import { openConnection, socketConnector, type OpenConnection } from './connect.js';
@@ -306,11 +306,11 @@ async function withChildSignal<T>(parent: AbortSignal, work: (signal: AbortSigna
   const child = new AbortController();
   const relay = (): void => child.abort(parent.reason);
   if (parent.aborted) relay();
-  else parent.addEventListener('abort', relay, { once: true });
+  const stopRelaying = onAbort(parent, relay);
   try {
     return await work(child.signal);
   } finally {
-    parent.removeEventListener('abort', relay);
+    stopRelaying();
   }
 }
 
@@ -472,7 +472,7 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
   );
   const onDeadline = (): void => controller.abort(codedError('DEADLINE', 'the run deadline passed'));
   if (req.signal?.aborted) onDeadline();
-  else req.signal?.addEventListener('abort', onDeadline, { once: true });
+  const stopWaiting = req.signal ? onAbort(req.signal, onDeadline) : undefined;
 
   let result: FetchResult;
   try {
@@ -484,7 +484,7 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
   } finally {
     leaveGate();
     clearTimeout(timer);
-    req.signal?.removeEventListener('abort', onDeadline);
+    stopWaiting?.();
   }
   return { ...result, timings: { ...result.timings, totalMs: elapsedMs(started) } };
 }
