@@ -1,3 +1,5 @@
+import { noop } from './collections.js';
+
 /**
  * `work`'s outcome, or the signal's reason if it aborts first: an await that cannot outlive a deadline.
  *
@@ -64,5 +66,3 @@ export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   set.add(wait);
   return () => void set.delete(wait);
 }
-
-function noop(): void {}

@@ -24,6 +24,9 @@ export function groupBy<T, K = string>(items: Iterable<T>, key: (item: T) => K):
  */
 export const NONE: never[] = Object.freeze([]) as unknown as never[];
 
+/** The function that does nothing: an error listener that only keeps a late error from crashing the process, a wait not yet begun. */
+export function noop(): void {}
+
 /** The items `drop` does not pick: the list itself when it picks none (a run's answers are not copied for nothing). */
 export function without<T>(items: T[], drop: (item: T) => boolean): T[] {
   return items.some(drop) ? items.filter((item) => !drop(item)) : items;

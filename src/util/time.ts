@@ -1,4 +1,5 @@
 import { onAbort } from './abort.js';
+import { noop } from './collections.js';
 
 /** Milliseconds since `start` (a performance.now() reading), rounded to 0.1 ms. */
 export function elapsedMs(start: number): number {
@@ -34,7 +35,7 @@ export function formatMs(ms: number | null | undefined): string {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(done, ms);
-    let stopWaiting = (): void => {};
+    let stopWaiting: () => void = noop;
     function done() {
       clearTimeout(timer);
       stopWaiting();

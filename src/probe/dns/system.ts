@@ -15,6 +15,7 @@ import type { DnsOutcome, DnsRecord, DnsType, ProbeError, SystemResolverSpec } f
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
+import { noop } from '../../util/collections.js';
 import { normalizeName, type ExchangeOptions } from './wire.js';
 
 export interface SystemResult {
@@ -56,7 +57,7 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
   if (options.signal?.aborted) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
 
   let timer: NodeJS.Timeout | undefined;
-  let stopWaiting = (): void => {};
+  let stopWaiting: () => void = noop;
   const stopped = new Promise<SystemResult>((resolve) => {
     timer = setTimeout(
       () => resolve(fail('timeout', { code: 'ETIMEDOUT', message: `no answer within ${Math.round(options.timeoutMs)} ms` })),

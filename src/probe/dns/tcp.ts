@@ -6,6 +6,7 @@ import type { DnsType, WireResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
+import { noop } from '../../util/collections.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -49,7 +50,7 @@ export function exchangeTcp(target: WireTarget, name: string, type: DnsType, opt
     let pending: Buffer = Buffer.alloc(0);
     let sawStray = false;
     let done = false;
-    let stopWaiting = (): void => {};
+    let stopWaiting: () => void = noop;
 
     const socket = net.connect({ host: target.address, port: target.port });
     const finish = (result: Exchange): void => {

@@ -12,6 +12,7 @@ import type { DnsType, WireResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
+import { noop } from '../../util/collections.js';
 import { ipFamily } from '../../util/ip.js';
 import { exchangeTcp } from './tcp.js';
 import {
@@ -168,7 +169,7 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
   return new Promise((resolve) => {
     const timers: NodeJS.Timeout[] = [];
     let done = false;
-    let stopWaiting = (): void => {};
+    let stopWaiting: () => void = noop;
     const finish = (result: Exchange): void => {
       if (done) return;
       done = true;

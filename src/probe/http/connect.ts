@@ -13,6 +13,7 @@ import type { CertificateInfo, ProbeError } from '../../model.js';
 import { recentValues } from '../../util/recent.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
+import { noop } from '../../util/collections.js';
 import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
@@ -55,7 +56,6 @@ export interface FailedConnection {
 const ALPN = ['h2', 'http/1.1'];
 const MAX_PROXY_REPLY_BYTES = 16 * 1024;
 const MAX_SUBJECT_ALT_NAMES = 100;
-const noop = (): void => {};
 
 const CERT_ERROR_TEXT: Record<string, string> = {
   CERT_HAS_EXPIRED: 'certificate has expired',
@@ -74,7 +74,7 @@ function codedError(code: string, message: string): Error {
 /** Resolve on `event`; reject on error, early close or abort. Listeners are removed either way. */
 function waitFor(socket: Socket, event: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    let stopWaiting = (): void => {};
+    let stopWaiting: () => void = noop;
     const done = (): void => {
       socket.off(event, onEvent).off('error', onError).off('close', onClose);
       stopWaiting();
@@ -95,7 +95,7 @@ async function openTunnel(socket: Socket, target: { host: string; port: number }
   socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\n\r\n`);
   const reply = await new Promise<Buffer>((resolve, reject) => {
     let buffered = Buffer.alloc(0);
-    let stopWaiting = (): void => {};
+    let stopWaiting: () => void = noop;
     const done = (): void => {
       socket.off('data', onData).off('error', onError).off('close', onClose);
       stopWaiting();

@@ -11,6 +11,7 @@ import { toProbeError, withoutStacks } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
 import { onAbort, untilAborted } from '../../util/abort.js';
+import { noop } from '../../util/collections.js';
 import { recentStrings } from '../../util/recent.js';
 import pLimit from 'p-limit';
 import { openConnection, socketConnector, type OpenConnection } from './connect.js';
@@ -52,7 +53,6 @@ const MAX_HEADER_VALUE_CHARS = 4096;
 const MAX_HEADERS_TOTAL_CHARS = 32 * 1024;
 const MAX_LOCATION_CHARS = 2048;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
-const noop = (): void => {};
 
 interface Failure {
   phase: FailurePhase;
