@@ -40,29 +40,30 @@ const waitsOn = new WeakMap<AbortSignal, Set<() => void>>();
  */
 export function onAbort(signal: AbortSignal, callback: () => void): () => void {
   if (signal.aborted) return noop;
-  let waits = waitsOn.get(signal);
-  if (!waits) {
-    const all = new Set<() => void>();
-    waits = all;
-    waitsOn.set(signal, all);
-    signal.addEventListener('abort', () => {
-      waitsOn.delete(signal);
-      for (const wait of all) {
-        all.delete(wait);
-        try {
-          wait();
-        } catch (err) {
-          // As a listener's error would be: reported, and the other waits still called.
-          queueMicrotask(() => {
-            throw err;
-          });
-        }
-      }
-    }, { once: true });
-  }
+  const waits = waitsOn.get(signal) ?? waitOn(signal);
   // A function of its own per wait: a callback given twice is called twice (an EventTarget would call it once).
   const wait = (): void => callback();
-  const set = waits;
-  set.add(wait);
-  return () => void set.delete(wait);
+  waits.add(wait);
+  return () => void waits.delete(wait);
+}
+
+/** The set of waits on `signal`, and the one listener that calls them when it aborts. */
+function waitOn(signal: AbortSignal): Set<() => void> {
+  const waits = new Set<() => void>();
+  waitsOn.set(signal, waits);
+  signal.addEventListener('abort', () => {
+    waitsOn.delete(signal);
+    for (const wait of waits) {
+      waits.delete(wait);
+      try {
+        wait();
+      } catch (err) {
+        // As a listener's error would be: reported, and the other waits still called.
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+    }
+  }, { once: true });
+  return waits;
 }

@@ -472,7 +472,7 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
   );
   const onDeadline = (): void => controller.abort(codedError('DEADLINE', 'the run deadline passed'));
   if (req.signal?.aborted) onDeadline();
-  const stopWaiting = req.signal ? onAbort(req.signal, onDeadline) : undefined;
+  const stopWaiting = req.signal ? onAbort(req.signal, onDeadline) : noop;
 
   let result: FetchResult;
   try {
@@ -484,7 +484,7 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
   } finally {
     leaveGate();
     clearTimeout(timer);
-    stopWaiting?.();
+    stopWaiting();
   }
   return { ...result, timings: { ...result.timings, totalMs: elapsedMs(started) } };
 }
