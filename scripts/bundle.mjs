@@ -6,7 +6,9 @@
 // One CommonJS file, because Node 20 takes a code cache only for a script (vm.Script), not for an ES module. The
 // commands stay lazy: esbuild runs a module's top level on its first import, so `--version` and `check` run no
 // more than before (the whole file is parsed, which the cache makes cheap).
-// undici stays outside: the probe loads two of its files by path on first use (src/probe/http/fetch.ts).
+// Of undici, the bundle holds the two files a probe loads on its first fetch (src/probe/http/fetch.ts imports them
+// by literal specifiers) and what they require, run on first use like any module here. Its index (DoH, webhooks,
+// status pages: src/util/http-client.ts) is required from node_modules at run time, which esbuild does not follow.
 
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
@@ -37,6 +39,25 @@ const jsonStaysOutside = {
   },
 };
 
+/**
+ * Of undici's files that the probe's two require, some run only on paths a probe never takes or only for HTTP/1.1:
+ * its WHATWG fetch (bodies that are streams or forms; a probe sends none) and the llhttp WebAssembly, a 72 KB string
+ * V8 cannot cache as code. They stay in node_modules, required by name when (if) they are first needed, so that
+ * every command does not read them.
+ */
+const undiciRarelyRun = {
+  name: 'undici-rarely-run',
+  setup(builder) {
+    builder.onResolve({ filter: /^\./ }, (args) => {
+      const at = args.importer.lastIndexOf('/node_modules/undici/lib/');
+      if (at < 0) return undefined;
+      const inPackage = relative(`${args.importer.slice(0, at)}/node_modules`, resolve(dirname(args.importer), args.path));
+      if (!/^undici\/lib\/(?:web\/|llhttp\/.*-wasm\.js$)/.test(inPackage)) return undefined;
+      return { path: inPackage, external: true };
+    });
+  },
+};
+
 rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: [`${root}dist/main.js`],
@@ -46,20 +67,33 @@ await build({
   platform: 'node',
   // The package's own minimum.
   target: 'node20.18',
-  external: ['undici'],
   // A comment only: code here would come before "use strict" and leave the whole bundle in sloppy mode.
   banner: { js: `${HASH_PREFIX}${HASH_PLACEHOLDER}` },
   // The modules find the package's files from their own URL (package-root.ts): here, the bundle's.
   inject: [`${root}scripts/bundle-url.mjs`],
   define: { 'import.meta.url': '__bundleUrl' },
-  plugins: [jsonStaysOutside],
+  plugins: [jsonStaysOutside, undiciRarelyRun],
   sourcemap: 'linked',
+  logLevel: 'warning',
+});
+
+// bin/outage-probe's own start: dist/run-bundle.js (with what it imports) as CommonJS, so that the binary is a
+// CommonJS file (bin/package.json): an ES module entry costs Node 20 ~4 ms of its ES module loader on every run.
+await build({
+  entryPoints: [`${root}dist/run-bundle.js`],
+  outfile: `${outdir}/run.cjs`,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20.18',
   logLevel: 'warning',
 });
 
 // The placeholder keeps its length, so the source map's lines and columns stay right.
 const text = readFileSync(outfile, 'utf8');
 if (!text.startsWith(HASH_PREFIX + HASH_PLACEHOLDER)) throw new Error(`${outfile} does not start with its banner`);
-if (/\bimport\(/.test(text)) throw new Error(`${outfile} has a dynamic import(), which a vm.Script cannot run without a loader`);
+// (undici's JSDoc names types as `{import('…')}`: lines of comment are not code.)
+const dynamicImport = text.split('\n').find((line) => /\bimport\(/.test(line) && !/^\s*(\*|\/\/|\/\*)/.test(line));
+if (dynamicImport !== undefined) throw new Error(`${outfile} has a dynamic import(), which a vm.Script cannot run without a loader: ${dynamicImport.trim()}`);
 const hash = createHash('sha256').update(text).digest('hex');
 writeFileSync(outfile, text.replace(HASH_PLACEHOLDER, hash));

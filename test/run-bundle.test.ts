@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUNDLE_HASH_PREFIX, bundleHash, commandOf, compileCacheFile } from '../src/run-bundle.js';
@@ -36,6 +37,22 @@ describe('the bundle the build writes', () => {
     expect(createHash('sha256').update(zeroed).digest('hex')).toBe(hash);
     // Strict mode, as the ES modules it was built from: nothing but the comment comes before the directive.
     expect(text.split('\n')[1]).toBe('"use strict";');
+  });
+});
+
+describe('what the bundle leaves to node_modules', () => {
+  it('holds the undici files every probe runs, and each package file it requires at run time resolves from its directory', () => {
+    const text = readFileSync(BUNDLE, 'utf8');
+    // In the bundle, V8's code cache covers them (src/probe/http/fetch.ts).
+    for (const file of ['dispatcher/client.js', 'dispatcher/client-h1.js', 'dispatcher/client-h2.js', 'api/api-request.js']) {
+      expect(text).toMatch(new RegExp(`^// \\S*node_modules/undici/lib/${file.replace('.', '\\.')}$`, 'm'));
+    }
+    const required = [...new Set([...text.matchAll(/\brequire\("([^".][^"]*)"\)/g)].map((m) => m[1]!))].filter((name) => !name.startsWith('node:'));
+    const packageFiles = required.filter((name) => name.includes('/'));
+    // The ones scripts/bundle.mjs keeps outside: the llhttp WebAssembly (HTTP/1.1) and undici's WHATWG fetch.
+    expect(packageFiles).toEqual(expect.arrayContaining(['undici/lib/llhttp/llhttp-wasm.js', 'undici/lib/web/fetch/body.js']));
+    const fromBundle = createRequire(BUNDLE);
+    for (const name of packageFiles) expect(() => fromBundle.resolve(name), name).not.toThrow();
   });
 });
 

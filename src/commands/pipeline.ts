@@ -52,7 +52,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   });
   if (plan.sites.length >= LAZY_TIERING.fewestSites && plan.sites.length <= LAZY_TIERING.mostSites) {
     // What probing loads of Node's own modules is loaded before the flag changes (util/tiering.ts).
-    loadFetchClient();
+    await loadFetchClient();
     tierUpLater();
   }
   const context = { resolvers: config.resolvers, catalog, memory: options.memory ?? {} };
