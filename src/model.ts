@@ -215,7 +215,11 @@ export interface DnsAnswer {
   cnameChain: string[];
   /** Addresses (A or AAAA), or NS host names for an NS query. */
   values: string[];
-  /** For NS and SOA queries: the zone the name belongs to (from the answer, or the SOA in the authority section). */
+  /**
+   * For NS and SOA queries: the zone the name belongs to (from the answer, or the SOA in the authority section). For
+   * other types, when the reply holds no record of the type: the SOA owner of its authority section, the zone of the
+   * chain's last name. Null otherwise.
+   */
   zone: string | null;
   ede: ExtendedDnsError[];
   /** The AD bit of the reply: the resolver validated the answer with DNSSEC; null when no reply (or getaddrinfo). */

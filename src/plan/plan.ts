@@ -57,6 +57,24 @@ export function nextZoneQuery(answer: DnsAnswer, resolver: ResolverSpec): DnsQue
   return !final && zone ? dnsQuery(resolver, zone, 'NS') : null;
 }
 
+/**
+ * Where the NS walk to the host's zone apex starts, given the host's address answers from the same resolver. The
+ * host's own NS question (`first`) is needed only when they cannot tell: a host with a CNAME is no apex (a CNAME
+ * cannot sit beside the apex's SOA and NS), so the walk starts at its parent, as it would after asking; a host
+ * without a record of the type asked answers with its zone's SOA (RFC 2308 §3), whose owner is the apex when it is
+ * above the host. Every site in that zone then shares one NS question a resolver instead of asking one each.
+ */
+export function zoneWalkStart(first: DnsQuery, addressAnswers: DnsAnswer[]): DnsQuery {
+  const host = first.name;
+  const own = addressAnswers.filter((a) => a.name === host && a.resolver === first.resolver.name && (a.outcome === 'ok' || a.outcome === 'empty'));
+  if (own.some((a) => a.cnameChain.length > 0)) {
+    const parent = parentName(host);
+    return parent ? dnsQuery(first.resolver, parent, 'NS') : first;
+  }
+  const zone = own.find((a) => a.outcome === 'empty' && a.zone !== null && a.zone.length > 0 && host.endsWith(`.${a.zone}`))?.zone;
+  return zone ? dnsQuery(first.resolver, zone, 'NS') : first;
+}
+
 /** A fetch to make for one site. */
 export interface FetchPlan {
   id: string;

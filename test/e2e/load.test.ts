@@ -94,8 +94,9 @@ describe(`${SITES} healthy sites at concurrency 512`, () => {
     expect(attempts.every((a) => a.outcome === 'ok' && a.httpStatus === 200 && a.resolvers.length === 2)).toBe(true);
   });
 
-  it('asked each resolver A, AAAA and NS for every site', () => {
-    // Plus NS for the zone, once per resolver (retransmissions, if any, only add to the count).
-    for (const r of resolvers) expect(r.queries).toBeGreaterThanOrEqual(SITES * 3 + 1);
+  it('asked each resolver A and AAAA for every site', () => {
+    // Plus NS for the zone, once per resolver; the AAAA answers' SOA names it, so no site's host is asked NS unless its
+    // answers came late (retransmissions and those only add to the count).
+    for (const r of resolvers) expect(r.queries).toBeGreaterThanOrEqual(SITES * 2 + 1);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addressQueries, edgeFetchesFor, nextZoneQuery, nsQueries, splitHostPort, staticFetches, type FetchPlan } from '../../src/plan/plan.js';
+import { addressQueries, edgeFetchesFor, nextZoneQuery, nsQueries, splitHostPort, staticFetches, zoneWalkStart, type FetchPlan } from '../../src/plan/plan.js';
 import type { DnsQuery, ResolverSpec } from '../../src/model.js';
 import { dnsAnswer, site } from '../support/records.js';
 
@@ -45,6 +45,38 @@ describe('DNS plan', () => {
 
   it('stops when the resolver failed', () => {
     expect(nextZoneQuery(dnsAnswer({ type: 'NS', outcome: 'servfail', values: [], zone: null }), resolver('alpha'))).toBeNull();
+  });
+});
+
+describe('where the walk to the zone apex starts', () => {
+  const alpha = resolver('alpha');
+  const hostNs: DnsQuery = { resolver: alpha, name: 'www.shop.test', type: 'NS' };
+  const start = (...answers: Parameters<typeof dnsAnswer>[0][]) => {
+    const q = zoneWalkStart(hostNs, answers.map((a) => dnsAnswer({ name: 'www.shop.test', ...a })));
+    return `${q.resolver.name}|${q.name}|${q.type}`;
+  };
+
+  it("at the zone the SOA of a NODATA answer names, when it is above the host: the host's own NS is not asked", () => {
+    expect(start({ type: 'A' }, { type: 'AAAA', outcome: 'empty', values: [], zone: 'shop.test' })).toBe('alpha|shop.test|NS');
+  });
+
+  it('at the parent when the host is a CNAME (no apex has one), whatever zone the answer names: the CDN target\'s', () => {
+    expect(start({ type: 'A', cnameChain: ['www.shop.test.cdn.example'], zone: null })).toBe('alpha|shop.test|NS');
+    expect(start({ type: 'AAAA', outcome: 'empty', values: [], cnameChain: ['www.shop.test.cdn.example'], zone: 'cdn.example' })).toBe('alpha|shop.test|NS');
+  });
+
+  it("at the host's own NS when the answers cannot tell", () => {
+    // Both families answered: no SOA came with them.
+    expect(start({ type: 'A' }, { type: 'AAAA', values: ['2001:db8::1'] })).toBe('alpha|www.shop.test|NS');
+    // The host is the apex itself (its own SOA), or the SOA is not above it (a resolver making things up).
+    expect(start({ type: 'AAAA', outcome: 'empty', values: [], zone: 'www.shop.test' })).toBe('alpha|www.shop.test|NS');
+    expect(start({ type: 'AAAA', outcome: 'empty', values: [], zone: 'other.test' })).toBe('alpha|www.shop.test|NS');
+    expect(start({ type: 'AAAA', outcome: 'empty', values: [], zone: 'hop.test' })).toBe('alpha|www.shop.test|NS');
+    // Failures, an NXDOMAIN, or another resolver's answers.
+    expect(start({ type: 'A', outcome: 'servfail', rcode: 'SERVFAIL', values: [] }, { type: 'AAAA', outcome: 'timeout', rcode: null, values: [] })).toBe('alpha|www.shop.test|NS');
+    expect(start({ type: 'A', outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [], zone: 'shop.test' })).toBe('alpha|www.shop.test|NS');
+    expect(start({ resolver: 'beta', type: 'AAAA', outcome: 'empty', values: [], zone: 'shop.test' })).toBe('alpha|www.shop.test|NS');
+    expect(start()).toBe('alpha|www.shop.test|NS');
   });
 });
 

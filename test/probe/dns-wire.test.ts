@@ -120,6 +120,21 @@ describe('replyFields', () => {
     expect(apex).toMatchObject({ outcome: 'ok', zone: 'shop.test', values: ['ns1.dns.test'] });
   });
 
+  it('names the zone of an address query that found no record from the SOA owner (RFC 2308), and none when it found one', () => {
+    const soa: Answer = { type: 'SOA', name: 'Shop.test.', ttl: 60, data: { mname: 'ns1.shop.test', rname: 'h.shop.test' } };
+    const nodata = replyFields(reply({ questions: [{ type: 'AAAA', name: 'www.shop.test' }], authorities: [soa] }), 'www.shop.test', 'AAAA');
+    expect(nodata).toMatchObject({ outcome: 'empty', zone: 'shop.test' });
+    const nxdomain = replyFields(reply({ rcode: 3, questions: [{ type: 'A', name: 'www.shop.test' }], authorities: [soa] }), 'www.shop.test', 'A');
+    expect(nxdomain).toMatchObject({ outcome: 'nxdomain', zone: 'shop.test' });
+    const found = replyFields(
+      reply({ questions: [{ type: 'A', name: 'www.shop.test' }], answers: [{ type: 'A', name: 'www.shop.test', ttl: 60, data: '192.0.2.1' }], authorities: [soa] }),
+      'www.shop.test',
+      'A',
+    );
+    expect(found).toMatchObject({ outcome: 'ok', zone: null });
+    expect(replyFields(reply({ questions: [{ type: 'AAAA', name: 'www.shop.test' }] }), 'www.shop.test', 'AAAA')).toMatchObject({ outcome: 'empty', zone: null });
+  });
+
   it('names the failure and the name in the error (one record of it a reply: answer.ts keeps equal ones once)', () => {
     const soa: Answer = { type: 'SOA', name: 'shop.test', ttl: 60, data: { mname: 'ns1.shop.test', rname: 'h.shop.test' } };
     const first = replyFields(reply({ questions: [{ type: 'AAAA', name: 'www.shop.test' }], authorities: [soa] }), 'www.shop.test', 'AAAA');

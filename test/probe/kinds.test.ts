@@ -16,6 +16,7 @@ let broken: RunningDnsServer;
 const records = {
   'shop.test': { NS: ['ns1.dnshost.test'], A: ['127.0.0.10'] },
   'www.shop.test': { A: ['127.0.0.10'] },
+  'dual.shop.test': { A: ['127.0.0.10'], AAAA: ['::1'] },
   'other.test': { A: ['127.0.0.11'], NS: ['ns1.dnshost.test'] },
   'mail.test': { MX: [{ preference: 10, exchange: 'mx1.mail.test' }], TXT: ['v=spf1 -all'], NS: ['ns1.dnshost.test'] },
 };
@@ -47,10 +48,19 @@ const dnsCheck = (name: string, host: string, record: SiteSpec['record'], expect
 
 describe('the http kind', () => {
   it("keeps each site's own answers: its host, and the NS walk to its zone apex, not a neighbour's", async () => {
-    const sites = [site({ name: 'www', url: 'https://www.shop.test/', paths: noPaths }), site({ name: 'other', url: 'https://other.test/', paths: noPaths })];
-    const [other, www] = await probe(sites, [udp('alpha', good)]);
-    expect(www!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['shop.test/NS', 'www.shop.test/A', 'www.shop.test/AAAA', 'www.shop.test/NS']);
+    const sites = [
+      site({ name: 'www', url: 'https://www.shop.test/', paths: noPaths }),
+      site({ name: 'other', url: 'https://other.test/', paths: noPaths }),
+      site({ name: 'dual', url: 'https://dual.shop.test/', paths: noPaths }),
+    ];
+    const [dual, other, www] = await probe(sites, [udp('alpha', good)]);
+    // No AAAA: the NODATA answer's SOA names the apex, so the walk starts there and the host's own NS is not asked.
+    expect(www!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['shop.test/NS', 'www.shop.test/A', 'www.shop.test/AAAA']);
+    expect(www!.dns.find((d) => d.type === 'AAAA')).toMatchObject({ outcome: 'empty', zone: 'shop.test' });
+    // An apex: its SOA is its own, and its NS is asked.
     expect(other!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['other.test/A', 'other.test/AAAA', 'other.test/NS']);
+    // Both families answered, no SOA came: the walk asks the host's NS, then the apex's.
+    expect(dual!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['dual.shop.test/A', 'dual.shop.test/AAAA', 'dual.shop.test/NS', 'shop.test/NS']);
   });
 });
 
@@ -73,9 +83,9 @@ describe('the question cache over a list', () => {
     const { dns } = await session.close();
     // Only the host one site has is forgotten, once that site is done; the shared one stays for the other site.
     expect(forgotten).toEqual(['other.test']);
-    // www.shop.test A, AAAA and NS, shop.test NS, other.test A, AAAA and NS: seven questions, seven answers.
-    expect(good.queries - before).toBe(7);
-    expect(dns).toHaveLength(7);
+    // www.shop.test A and AAAA, shop.test NS, other.test A, AAAA and NS: six questions, six answers.
+    expect(good.queries - before).toBe(6);
+    expect(dns).toHaveLength(6);
     const [a, b] = [raw.find((r) => r.spec.name === 'shop-a')!, raw.find((r) => r.spec.name === 'shop-b')!];
     expect(a.dns.find((d) => d.type === 'A')).toBe(b.dns.find((d) => d.type === 'A'));
   });

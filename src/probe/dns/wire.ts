@@ -195,7 +195,9 @@ const RCODE_OUTCOMES: Record<string, DnsOutcome> = {
  * What a reply says about (name, type). `empty` is NOERROR without a record of the asked type at the end
  * of the CNAME chain; rcodes other than the four common ones count as `servfail`, the true name kept in `rcode`.
  * For NS and SOA queries `zone` is the owner of the NS set, or else the SOA owner in the authority section: a
- * resolver asked NS for a host below the apex answers NODATA with the zone's SOA, which names the apex.
+ * resolver asked NS for a host below the apex answers NODATA with the zone's SOA, which names the apex. For other
+ * types `zone` is that SOA owner when the reply holds no record of the type (NODATA or NXDOMAIN, RFC 2308 §3): the
+ * zone of the chain's last name, which spares the walk to the host's zone apex a question (plan.ts zoneWalkStart).
  */
 export function replyFields(reply: DecodedPacket, name: string, type: DnsType): ReplyFields {
   const rcode = rcodeName(reply);
@@ -207,7 +209,7 @@ export function replyFields(reply: DecodedPacket, name: string, type: DnsType): 
   const found = records.filter((r) => r.type === type && r.name === target).map((r) => r.data);
 
   let zone: string | null = null;
-  if (type === 'NS' || type === 'SOA') {
+  if (type === 'NS' || type === 'SOA' || found.length === 0) {
     const soa = (reply.authorities ?? []).find((a) => a.type === 'SOA');
     zone = found.length > 0 ? target : soa ? sharedText(normalizeName(soa.name)) : null;
   }

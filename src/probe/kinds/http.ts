@@ -4,7 +4,7 @@
 // evaluated here on the whole body sample, which is then cut to what fingerprinting reads.
 
 import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
-import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, type FetchPlan, type SitePlan } from '../../plan/index.js';
+import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, zoneWalkStart, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
 import { whyStopped, type ProbeSession } from '../session.js';
@@ -112,9 +112,12 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
   const dnsFailures: RawAttempt[] = [];
 
   const byResolver = groupBy(plan.queries, (q) => q.resolver.name);
+  const addressAnswers = new Map<string, Promise<DnsAnswer[]>>();
   const perResolver = [...byResolver.values()].map(async (queries) => {
     const resolver = queries[0]!.resolver;
-    const answers = await Promise.all(queries.map(ask));
+    const asked = Promise.all(queries.map(ask));
+    addressAnswers.set(resolver.name, asked);
+    const answers = await asked;
     const addresses = answers.flatMap((a) => (a.outcome === 'ok' && familyAllowed(site, a.type) ? a.values : []));
     if (addresses.length === 0) {
       if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers.filter((a) => familyAllowed(site, a.type))));
@@ -128,7 +131,8 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
     fetches.push(...fresh);
     running.push(...fresh.map((f) => runFetch(f, session, policy)));
   });
-  await Promise.all([...perResolver, ...plan.zoneQueries.map((q) => walkToZoneApex(q, ask))]);
+  const zoneWalks = plan.zoneQueries.map(async (q) => walkToZoneApex(await zoneWalkFirst(q, addressAnswers.get(q.resolver.name), site.timeoutMs), ask));
+  await Promise.all([...perResolver, ...zoneWalks]);
 
   // The site's DNS stage is over, so resolver credit is final; the fetches started meanwhile finish now.
   const attempts = [...dnsFailures, ...(await Promise.all(running))];
@@ -167,6 +171,25 @@ export async function walkChain(host: string, resolver: ResolverSpec, ask: (q: D
     }
     return;
   }
+}
+
+/** How long the NS walk waits for the host's address answers (zoneWalkStart) before asking the host's own NS. */
+const ZONE_WALK_WAIT_MS = 500;
+
+/**
+ * The walk's first NS question, from the same resolver's address answers for the host when they come in time. A
+ * resolver slower than that (a timeout coming, an authority it waits on) is asked the host's NS as soon as the
+ * wait ends, so a failing site's walk is late by at most the wait.
+ */
+async function zoneWalkFirst(first: DnsQuery, answers: Promise<DnsAnswer[]> | undefined, timeoutMs: number): Promise<DnsQuery> {
+  if (!answers) return first;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((resolve) => {
+    timer = setTimeout(resolve, Math.min(ZONE_WALK_WAIT_MS, timeoutMs / 4), null);
+  });
+  const arrived = await Promise.race([answers, late]);
+  clearTimeout(timer);
+  return arrived ? zoneWalkStart(first, arrived) : first;
 }
 
 /** NS questions towards the zone apex: at most a few steps (a CNAME'd host, then the SOA's zone). */
