@@ -117,12 +117,50 @@ export function matchHeaders(headers: Record<string, string>, providers: Provide
 
 const MATCHED = new WeakMap<ProviderDef[], WeakMap<Record<string, string>, ProviderMatch[]>>();
 
+/** A header rule, where it stands in the catalog: its provider's index, then its own within the provider's. */
+type RuleAt = readonly [provider: number, rule: number];
+
+/**
+ * The catalog's header rules by the (lower-case) header they read, made once per provider list. A response names
+ * a dozen headers and the catalog has ~80 rules for ~50 names: a response is matched by looking up its own
+ * headers, not by asking it for every rule's.
+ */
+function rulesByHeader(providers: ProviderDef[]): Map<string, RuleAt[]> {
+  let index = RULES_BY_HEADER.get(providers);
+  if (index !== undefined) return index;
+  index = new Map();
+  providers.forEach((provider, p) =>
+    provider.headers.forEach((rule, r) => {
+      const name = rule.header.toLowerCase();
+      const at = index!.get(name);
+      if (at) at.push([p, r]);
+      else index!.set(name, [[p, r]]);
+    }),
+  );
+  RULES_BY_HEADER.set(providers, index);
+  return index;
+}
+
+const RULES_BY_HEADER = new WeakMap<ProviderDef[], Map<string, RuleAt[]>>();
+
 function matchHeadersOnce(lowered: Record<string, string>, providers: ProviderDef[]): ProviderMatch[] {
+  const index = rulesByHeader(providers);
+  const hits: RuleAt[] = [];
+  for (const name in lowered) {
+    const rules = index.get(name);
+    if (rules !== undefined) hits.push(...rules);
+  }
   const matches: ProviderMatch[] = [];
-  for (const provider of providers) {
+  if (hits.length === 0) return matches;
+  // In catalog order, as if every provider's rules were asked in turn.
+  hits.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  for (let i = 0; i < hits.length; ) {
+    const p = hits[i]![0];
+    const provider = providers[p]!;
     let strong: ProviderEvidence[] | null = null;
     let weak: Map<string, ProviderEvidence> | null = null;
-    for (const rule of provider.headers) {
+    for (; i < hits.length && hits[i]![0] === p; i++) {
+      const rule = provider.headers[hits[i]![1]]!;
       const value = headerHolds(lowered, rule.header, rule.pattern);
       if (value === null) continue;
       const found = evidence('header', `header ${rule.header.toLowerCase()}: ${value}`);
