@@ -239,9 +239,9 @@ function judgeHealthy(report, code) {
   return { ok: problems.length === 0, problems, attempts: attempts.length };
 }
 
-async function runFloor(spec) {
+async function runFloor(spec, { env = process.env } = {}) {
   const out = tmp('floor.out');
-  const m = await measure(process.execPath, [join(BENCH, 'floor.mjs'), spec], { stdoutFile: out });
+  const m = await measure(process.execPath, [join(BENCH, 'floor.mjs'), spec], { stdoutFile: out, env });
   let summary = null;
   try {
     summary = JSON.parse(readFileSync(out, 'utf8'));
@@ -298,6 +298,7 @@ function writeResults(startedAt, elapsedS) {
     `- Open-file limit (ulimit -n): ${shell('ulimit -n')} (high enough for concurrency 1,024; not raised)`,
     `- World: ${RESOLVERS.length} loopback resolvers (UDP + TCP), ${EDGES.length} HTTPS edge addresses on one port (${HTTP2_EDGES.length} offer h2 + HTTP/1.1 by ALPN, ${EDGES.length - HTTP2_EDGES.length} HTTP/1.1 only), a wildcard certificate from a CA made at bench time, verified by every client; the world runs in its own process.`,
     `- Each site has one A record (AAAA: no data), so fetches = sites. Repetitions: ${SIZE.reps} (start-up: ${SIZE.startupReps}), outage-probe and its baselines interleaved.`,
+    `- DNS questions a site: the floor (bench/floor.mjs) asks A and AAAA at each resolver, ${RESOLVERS.length * 2}; outage-probe the same, and NS for the sites' zone once a resolver for all of them (the AAAA answer's SOA names the zone, so no site's own NS is asked).`,
     '- wall = elapsed seconds; CPU = user + system seconds of the measured process (/usr/bin/time); RSS = its peak resident memory.',
     '',
     '| Group | Figure | Median | Min | Max | Target | Result |',
@@ -487,14 +488,18 @@ async function startupFigures(pem) {
   const sites = makeSites('u', 1);
   const world = await startWorld(pem, sites, { delayMs });
   const config = writeToolConfig('startup', world, sites, { concurrency: SPEED_CONCURRENCY });
+  // The floor on the same one site: bare Node's DNS questions and one verified GET, for scale (no target).
+  const floorSpec = writeFloorSpec('startup', world, sites, { concurrency: SPEED_CONCURRENCY });
   const node = [];
   const version = [];
   const check = [];
+  const floor = [];
   await measure(process.execPath, [BIN, 'check', '--config', config, '--json']); // warm-up
   for (let rep = 0; rep < SIZE.startupReps; rep++) {
     node.push(await measure(process.execPath, ['-e', '0']));
     version.push(await measure(process.execPath, [BIN, '--version']));
     check.push(await runTool(config));
+    floor.push(await runFloor(floorSpec));
   }
   checkRow(group, 'check on one healthy site: ok', check);
   row(group, '`node -e 0` wall', node.map((r) => r.wallS), 's');
@@ -502,6 +507,8 @@ async function startupFigures(pem) {
   row(group, '--version / node -e 0', version.map((r, i) => r.wallS / node[i].wallS), '×', { text: '≤ 1.50', pass: (v) => v <= 1.5 });
   row(group, '`check` one site wall', check.map((r) => r.wallS), 's');
   row(group, `(check wall − ${delayMs} ms edge delay) / node -e 0`, check.map((r, i) => (r.wallS - delayMs / 1000) / node[i].wallS), '×', { text: '≤ 3.00', pass: (v) => v <= 3 });
+  checkRow(group, 'the floor on the same site: ok', floor);
+  row(group, `floor: (wall − ${delayMs} ms edge delay) / node -e 0`, floor.map((r, i) => (r.wallS - delayMs / 1000) / node[i].wallS), '×');
   // The runs above start with the code the warm-up run compiled (the compile cache); a first run, or one with
   // OUTAGE_PROBE_COMPILE_CACHE=off, compiles every function it calls.
   const uncachedNode = [];
@@ -520,14 +527,18 @@ async function startupFigures(pem) {
     delete plain.NODE_EXTRA_CA_CERTS;
     const bareNode = [];
     const bareCheck = [];
+    const bareFloor = [];
     for (let rep = 0; rep < SIZE.startupReps; rep++) {
       bareNode.push(await measure(process.execPath, ['-e', '0'], { env: plain }));
       bareCheck.push(await runTool(config, [], { env: plain }));
+      bareFloor.push(await runFloor(floorSpec, { env: plain }));
     }
     checkRow(group, 'same, NODE_EXTRA_CA_CERTS unset: ok', bareCheck);
     row(group, '`node -e 0` wall, NODE_EXTRA_CA_CERTS unset', bareNode.map((r) => r.wallS), 's');
     row(group, '`check` one site wall, NODE_EXTRA_CA_CERTS unset', bareCheck.map((r) => r.wallS), 's');
     row(group, `same ratio, NODE_EXTRA_CA_CERTS unset`, bareCheck.map((r, i) => (r.wallS - delayMs / 1000) / bareNode[i].wallS), '×', { text: '≤ 3.00', pass: (v) => v <= 3 });
+    checkRow(group, 'the floor on the same site, NODE_EXTRA_CA_CERTS unset: ok', bareFloor);
+    row(group, 'floor: same ratio, NODE_EXTRA_CA_CERTS unset', bareFloor.map((r, i) => (r.wallS - delayMs / 1000) / bareNode[i].wallS), '×');
   }
   await world.stop();
 }
