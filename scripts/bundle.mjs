@@ -12,8 +12,8 @@
 
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -40,20 +40,27 @@ const jsonStaysOutside = {
 };
 
 /**
- * Of undici's files that the probe's two require, some run only on paths a probe never takes or only for HTTP/1.1:
- * its WHATWG fetch (bodies that are streams or forms; a probe sends none) and the llhttp WebAssembly, a 72 KB string
- * V8 cannot cache as code. They stay in node_modules, required by name when (if) they are first needed, so that
- * every command does not read them.
+ * Of undici's files that the probe's two require, some are not worth every command's reading them. Its WHATWG fetch
+ * runs only for request bodies that are streams or forms, which a probe never sends: it stays in node_modules,
+ * required by name if ever needed. The llhttp WebAssembly (two 72 KB strings, only for HTTP/1.1) would be copied out
+ * of V8's code cache on every start: the files are copied beside the bundle and required from there when first
+ * needed, so the HTTP/1.1 code that drives them always comes with them from one release of undici.
  */
-const undiciRarelyRun = {
-  name: 'undici-rarely-run',
+const undiciOutside = {
+  name: 'undici-outside',
   setup(builder) {
     builder.onResolve({ filter: /^\./ }, (args) => {
       const at = args.importer.lastIndexOf('/node_modules/undici/lib/');
       if (at < 0) return undefined;
-      const inPackage = relative(`${args.importer.slice(0, at)}/node_modules`, resolve(dirname(args.importer), args.path));
-      if (!/^undici\/lib\/(?:web\/|llhttp\/.*-wasm\.js$)/.test(inPackage)) return undefined;
-      return { path: inPackage, external: true };
+      const file = resolve(dirname(args.importer), args.path);
+      const inPackage = relative(`${args.importer.slice(0, at)}/node_modules`, file);
+      if (inPackage.startsWith('undici/lib/web/')) return { path: inPackage, external: true };
+      if (!/^undici\/lib\/llhttp\/[\w-]+-wasm\.js$/.test(inPackage)) return undefined;
+      // .cjs: next to the bundle, a .js file would be taken for an ES module (the package's "type").
+      const copy = `./undici/${basename(file, '.js')}.cjs`;
+      mkdirSync(`${outdir}/undici`, { recursive: true });
+      copyFileSync(file, `${outdir}/${copy}`);
+      return { path: copy, external: true };
     });
   },
 };
@@ -72,7 +79,7 @@ await build({
   // The modules find the package's files from their own URL (package-root.ts): here, the bundle's.
   inject: [`${root}scripts/bundle-url.mjs`],
   define: { 'import.meta.url': '__bundleUrl' },
-  plugins: [jsonStaysOutside, undiciRarelyRun],
+  plugins: [jsonStaysOutside, undiciOutside],
   sourcemap: 'linked',
   logLevel: 'warning',
 });
