@@ -12,6 +12,7 @@ import { site } from '../support/records.js';
 
 let good: RunningDnsServer;
 let broken: RunningDnsServer;
+let slow: RunningDnsServer;
 
 const records = {
   'shop.test': { NS: ['ns1.dnshost.test'], A: ['127.0.0.10'] },
@@ -24,10 +25,13 @@ const records = {
 beforeAll(async () => {
   good = await startDnsServer({ host: '127.0.0.53', data: { records, zones: ['shop.test', 'other.test', 'mail.test'] }, authenticated: (name) => name === 'mail.test' });
   broken = await startDnsServer({ host: '127.0.0.54', data: { records, zones: ['shop.test', 'other.test', 'mail.test'] }, fault: (name) => (name === 'mail.test' ? 'servfail' : null) });
+  // Address answers later than the NS walk waits for them (500 ms); NS at once.
+  slow = await startDnsServer({ host: '127.0.0.55', data: { records, zones: ['shop.test', 'other.test', 'mail.test'] }, delayMs: (_name, type) => (type === 'NS' ? 0 : 800) });
 });
 afterAll(async () => {
   await good.close();
   await broken.close();
+  await slow.close();
 });
 
 const udp = (name: string, server: RunningDnsServer): ResolverSpec => ({ name, kind: 'udp', address: server.host, port: server.port, provider: null });
@@ -61,6 +65,15 @@ describe('the http kind', () => {
     expect(other!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['other.test/A', 'other.test/AAAA', 'other.test/NS']);
     // Both families answered, no SOA came: the walk asks the host's NS, then the apex's.
     expect(dual!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['dual.shop.test/A', 'dual.shop.test/AAAA', 'dual.shop.test/NS', 'shop.test/NS']);
+  });
+
+  it("asks the host's own NS when its address answers are slower than the walk waits for them", async () => {
+    const [www] = await probe([site({ name: 'www', url: 'https://www.shop.test/', paths: noPaths })], [udp('slow', slow)]);
+    const asked = (name: string, type: string) => www!.dns.find((d) => d.name === name && d.type === type)!;
+    // Had the walk waited for the AAAA answer, its SOA would have spared the host's NS.
+    expect(www!.dns.map((d) => `${d.name}/${d.type}`).sort()).toEqual(['shop.test/NS', 'www.shop.test/A', 'www.shop.test/AAAA', 'www.shop.test/NS']);
+    expect(asked('www.shop.test', 'AAAA')).toMatchObject({ outcome: 'empty', zone: 'shop.test' });
+    expect(Date.parse(asked('www.shop.test', 'NS').startedAt)).toBeLessThan(Date.parse(asked('www.shop.test', 'AAAA').startedAt) + 800);
   });
 });
 
