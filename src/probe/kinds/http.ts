@@ -111,13 +111,12 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
   const running: Promise<RawAttempt>[] = fetches.map((f) => runFetch(f, session, policy));
   const dnsFailures: RawAttempt[] = [];
 
+  // Each resolver's answers for the host, asked at once: its fetches and its NS walk both start from them.
   const byResolver = groupBy(plan.queries, (q) => q.resolver.name);
-  const addressAnswers = new Map<string, Promise<DnsAnswer[]>>();
+  const addressAnswers = new Map([...byResolver].map(([name, queries]) => [name, Promise.all(queries.map(ask))] as const));
   const perResolver = [...byResolver.values()].map(async (queries) => {
     const resolver = queries[0]!.resolver;
-    const asked = Promise.all(queries.map(ask));
-    addressAnswers.set(resolver.name, asked);
-    const answers = await asked;
+    const answers = await addressAnswers.get(resolver.name)!;
     const addresses = answers.flatMap((a) => (a.outcome === 'ok' && familyAllowed(site, a.type) ? a.values : []));
     if (addresses.length === 0) {
       if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers.filter((a) => familyAllowed(site, a.type))));
