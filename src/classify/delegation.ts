@@ -19,14 +19,12 @@ import type { Catalog } from '../fingerprint/index.js';
 import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix } from '../fingerprint/match.js';
 import { addressAnswers, isDnssecFailure } from './dns-facts.js';
+import { isAtOrBelow } from '../util/dns-name.js';
 
 const FAILED: ReadonlySet<DnsOutcome> = new Set(['servfail', 'timeout', 'refused', 'network-error']);
 /** A reply that shows the resolver and the zone's authority working: the name exists or is known not to. */
 const ANSWERED_RCODES: ReadonlySet<string> = new Set(['NOERROR', 'NXDOMAIN']);
 
-function isAtOrBelow(name: string, zone: string): boolean {
-  return name === zone || name.endsWith(`.${zone}`);
-}
 
 function failureOf(d: DnsAnswer): HopFailure {
   return { resolver: d.resolver, outcome: d.outcome, rcode: d.rcode, ede: d.ede };

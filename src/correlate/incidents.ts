@@ -16,6 +16,7 @@ import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, isDnssecFailure } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
+import { isAtOrBelow } from '../util/dns-name.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
@@ -169,7 +170,6 @@ function resolvesSomewhere(site: SiteFacts): boolean {
   return addressAnswers(site.report.dns).some((d) => d.outcome === 'ok');
 }
 
-const isAtOrBelow = (name: string, zone: string) => name === zone || name.endsWith(`.${zone}`);
 
 /**
  * What the sites whose names break at one operator share, most specific first: the operator of the failing zone

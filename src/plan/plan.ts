@@ -5,6 +5,7 @@
 // and credited to each of them.
 
 import { ipFamily } from '../util/ip.js';
+import { isAtOrBelow } from '../util/dns-name.js';
 import type { DnsAnswer, DnsQuery, DnsType, PathKind, ResolverSpec, SiteSpec } from '../model.js';
 
 export function dnsQuery(resolver: ResolverSpec, name: string, type: DnsType): DnsQuery {
@@ -71,7 +72,7 @@ export function zoneWalkStart(first: DnsQuery, addressAnswers: DnsAnswer[]): Dns
     const parent = parentName(host);
     return parent ? dnsQuery(first.resolver, parent, 'NS') : first;
   }
-  const zone = own.find((a) => a.outcome === 'empty' && a.zone !== null && a.zone.length > 0 && host.endsWith(`.${a.zone}`))?.zone;
+  const zone = own.find((a) => a.outcome === 'empty' && a.zone !== null && a.zone !== '' && a.zone !== host && isAtOrBelow(host, a.zone))?.zone;
   return zone ? dnsQuery(first.resolver, zone, 'NS') : first;
 }
 

@@ -12,6 +12,7 @@ import { REMEMBERED_EVIDENCE, samplesFlapped, type Delegation, type Incident, ty
 import { incidentFlapping, incidentOngoing, incidentOpened, incidentResolved, providerChanged, siteDown, siteFlapping, siteOngoing, siteRecovered, type ChangeEvent } from '../notify/events.js';
 import type { AlertMark, AlertSettings } from '../model.js';
 import { STATE_SCHEMA, type AlertStreak, type RunState, type StoredIncident, type StoredSite } from './store.js';
+import { isAtOrBelow } from '../util/dns-name.js';
 
 export interface RunComparison {
   /** The report with incidents[].change/since, sites[].change/since, resolvedIncidents and state filled. */
@@ -247,7 +248,7 @@ function compareSites(before: Record<string, StoredSite>, now: SiteReport[], at:
 export function learnedDelegation(site: SiteReport): Delegation | undefined {
   const resolved = site.chain.filter((h) => !h.remembered && h.answeredBy.length > 0);
   if (resolved.length === 0 || site.failingZone !== null) return undefined;
-  const nameServers = [...new Set(site.dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && d.zone !== null && (site.host === d.zone || site.host.endsWith(`.${d.zone}`))).flatMap((d) => d.values))].sort();
+  const nameServers = [...new Set(site.dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && d.zone !== null && isAtOrBelow(site.host, d.zone)).flatMap((d) => d.values))].sort();
   return { chain: resolved.map((h) => h.name).filter((name) => name !== site.host), nameServers };
 }
 

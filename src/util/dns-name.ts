@@ -1,0 +1,7 @@
+/**
+ * Is `name` the zone itself or a name inside it? Compared by labels: "shop.test" is below "test", "myshop.test" is
+ * not below "shop.test". Both lower-case, without the trailing dot (as normalizeName leaves them).
+ */
+export function isAtOrBelow(name: string, zone: string): boolean {
+  return name === zone || name.endsWith(`.${zone}`);
+}
