@@ -11,16 +11,15 @@
 // run then compiles as if there were none. OUTAGE_PROBE_COMPILE_CACHE=off uses and writes none; set to an absolute
 // directory, that directory is used instead. OUTAGE_PROBE_DEBUG=1 says on stderr what happened to it.
 
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cachedDataVersionTag } from 'node:v8';
 import vm from 'node:vm';
 import { cacheDirectory } from './util/cache-dir.js';
+import { bundleHash, keepNewest, readOwnCacheFile, writeOwnCacheFile } from './util/own-cache.js';
 
-/** The first line scripts/bundle.mjs gives the bundle: this text, then the SHA-256 of the bundle (hex). */
-export const BUNDLE_HASH_PREFIX = '// outage-probe bundle sha256:';
 
 /**
  * Caches kept a command: the newest few builds' (by when written). Not only the latest: two installs of different
@@ -38,7 +37,7 @@ export function runBundle(bundle: string | URL, argv: string[] = process.argv.sl
   const debug = env.OUTAGE_PROBE_DEBUG === '1' ? (text: string) => process.stderr.write(`outage-probe: compile cache: ${text}\n`) : null;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
-    const read = readOwnCache(cacheFile);
+    const read = readOwnCacheFile(cacheFile);
     if (typeof read === 'string') debug?.(`not used: ${read}`);
     else cachedData = read ?? undefined;
   } else {
@@ -69,39 +68,6 @@ export function compileCacheFile(source: string, argv: string[], env: NodeJS.Pro
   return join(dir, `${commandOf(argv)}-${hash.slice(0, 16)}-${process.version}-${process.arch}.v8`);
 }
 
-/**
- * The cache file's bytes; null when there is none; why not, when it is not this user's alone. V8 runs what the file
- * holds as this program's code, so a file another user could have written (a shared OUTAGE_PROBE_COMPILE_CACHE
- * directory, say) is not used, and is replaced at exit only if the directory lets this user do so.
- */
-function readOwnCache(cacheFile: string): Buffer | string | null {
-  let fd: number;
-  try {
-    fd = openSync(cacheFile, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? null : `cannot open it (${code})`;
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) return 'not a regular file';
-    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return 'owned by another user';
-    if ((stat.mode & 0o022) !== 0) return 'writable by other users';
-    return readFileSync(fd);
-  } catch (err) {
-    return `cannot read it (${(err as NodeJS.ErrnoException).code})`;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** The hash in the bundle's first line, or null. */
-export function bundleHash(source: string): string | null {
-  if (!source.startsWith(BUNDLE_HASH_PREFIX)) return null;
-  const hash = source.slice(BUNDLE_HASH_PREFIX.length, BUNDLE_HASH_PREFIX.length + 64);
-  return /^[0-9a-f]{64}$/.test(hash) ? hash : null;
-}
-
 /** The command a run's arguments name (its first word), which decides which functions it compiles; "none" for none. */
 export function commandOf(argv: string[]): string {
   const word = argv.find((arg) => !arg.startsWith('-'));
@@ -124,32 +90,11 @@ function writeAtExit(script: vm.Script, cacheFile: string, debug: ((text: string
   });
 }
 
-/** Write the file through a temporary one and drop the command's caches of older builds; a problem, or null. */
+/** Write the file and drop the command's caches of older builds; a problem, or null. */
 function writeAtomically(cacheFile: string, data: Buffer): string | null {
-  const dir = dirname(cacheFile);
-  const name = basename(cacheFile);
-  const temporary = `${cacheFile}.${process.pid}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, data, { flag: 'wx', mode: 0o600 }); // a new file: never one planted there, nor through a link
-    renameSync(temporary, cacheFile);
-  } catch (err) {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // the write failed already; this is only tidying
-    }
-    return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-  }
-  const command = name.slice(0, name.indexOf('-') + 1);
-  try {
-    const builds = readdirSync(dir)
-      .filter((other) => other.startsWith(command) && other.endsWith('.v8'))
-      .map((other) => ({ file: join(dir, other), at: statSync(join(dir, other)).mtimeMs }))
-      .sort((a, b) => b.at - a.at);
-    for (const { file } of builds.slice(BUILDS_KEPT)) rmSync(file, { force: true });
-  } catch {
-    // an old build's cache left behind costs disk only
-  }
+  const problem = writeOwnCacheFile(cacheFile, data);
+  if (problem) return problem;
+  const command = basename(cacheFile).slice(0, basename(cacheFile).indexOf('-') + 1);
+  keepNewest(dirname(cacheFile), (other) => other.startsWith(command) && other.endsWith('.v8'), BUILDS_KEPT);
   return null;
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUNDLE_HASH_PREFIX, bundleHash, commandOf, compileCacheFile } from '../src/run-bundle.js';
+import { commandOf, compileCacheFile } from '../src/run-bundle.js';
+import { BUNDLE_HASH_PREFIX, bundleHash } from '../src/util/own-cache.js';
 import { runCli } from './support/cli.js';
 
 const BUNDLE = new URL('../dist/bundle/main.cjs', import.meta.url).pathname;

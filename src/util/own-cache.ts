@@ -1,0 +1,102 @@
+// Files of the per-user cache (util/cache-dir.ts) that decide what a run does: the compiled code run-bundle.ts runs
+// and the checked configs config/cache.ts reuses. Such a file is read only when this user alone could have written
+// it, is written through a new temporary file and renamed into place, and carries the build it belongs to in its
+// name or key: the SHA-256 scripts/bundle.mjs writes into the bundle's first line.
+
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The first line scripts/bundle.mjs gives the bundle: this text, then the SHA-256 of the bundle (hex). */
+export const BUNDLE_HASH_PREFIX = '// outage-probe bundle sha256:';
+
+/** The hash in the bundle's first line, or null. */
+export function bundleHash(source: string): string | null {
+  if (!source.startsWith(BUNDLE_HASH_PREFIX)) return null;
+  const hash = source.slice(BUNDLE_HASH_PREFIX.length, BUNDLE_HASH_PREFIX.length + 64);
+  return /^[0-9a-f]{64}$/.test(hash) ? hash : null;
+}
+
+let runningBuild: string | null | undefined;
+
+/**
+ * The hash of the bundle this code runs from (`import.meta.url` is the bundle there), or null when it runs from
+ * tsc's dist/ or from src/ under the test runner: those have no hash for a cache to follow their changes by.
+ */
+export function runningBuildHash(): string | null {
+  if (runningBuild !== undefined) return runningBuild;
+  runningBuild = null;
+  try {
+    const fd = openSync(fileURLToPath(import.meta.url), 'r');
+    try {
+      const head = Buffer.alloc(BUNDLE_HASH_PREFIX.length + 64);
+      const read = readSync(fd, head, 0, head.length, 0);
+      runningBuild = bundleHash(head.subarray(0, read).toString('latin1'));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // no file to read (an unusual loader): no build known, no cache
+  }
+  return runningBuild;
+}
+
+/**
+ * The file's bytes; null when there is none; why not, when it is not this user's alone. What such a file holds
+ * decides what a run does (V8 runs a code cache as this program's code; a config says which resolvers to ask and
+ * which CA to trust), so one another user could have written (a shared cache directory, say) is not used.
+ */
+export function readOwnCacheFile(file: string): Buffer | string | null {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : `cannot open it (${code})`;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return 'not a regular file';
+    if (typeof process.getuid === 'function' && stat.uid !== process.getuid()) return 'owned by another user';
+    if ((stat.mode & 0o022) !== 0) return 'writable by other users';
+    return readFileSync(fd);
+  } catch (err) {
+    return `cannot read it (${(err as NodeJS.ErrnoException).code})`;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Write the file through a new temporary one (never one planted there, nor through a link) in a directory made for
+ * this user alone; a problem, or null. No fsync: a cache lost to a power cut is only made again.
+ */
+export function writeOwnCacheFile(file: string, data: Uint8Array): string | null {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(temporary, data, { flag: 'wx', mode: 0o600 });
+    renameSync(temporary, file);
+    return null;
+  } catch (err) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // the write failed already; this is only tidying
+    }
+    return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+  }
+}
+
+/** Remove all but the `count` newest (by when written) of the files in `dir` whose names `kin` accepts. */
+export function keepNewest(dir: string, kin: (name: string) => boolean, count: number): void {
+  try {
+    const files = readdirSync(dir)
+      .filter(kin)
+      .map((other) => ({ path: join(dir, other), at: statSync(join(dir, other)).mtimeMs }))
+      .sort((a, b) => b.at - a.at);
+    for (const { path } of files.slice(count)) rmSync(path, { force: true });
+  } catch {
+    // an old file left behind costs disk only
+  }
+}
