@@ -10,6 +10,7 @@ import { ConfigError, type ConfigIssue } from './errors.js';
 import { quote } from './nodes.js';
 import { RESOLVER_SYNTAX, sameResolver, systemResolver } from './resolvers.js';
 import { checkConfigText, fileErrorText } from './validate.js';
+import { configCacheFor } from './cache.js';
 import { hostOf, parseHttpUrl } from './values.js';
 import { LAZY_TIERING, whileTieringLater } from '../util/tiering.js';
 
@@ -30,7 +31,10 @@ export function parseConfig(text: string, source: string, options: ParseConfigOp
   return config;
 }
 
-/** Read and check a config file; a file that cannot be read is a ConfigError without a position. */
+/**
+ * Read and check a config file; a file that cannot be read is a ConfigError without a position. A long text checked
+ * by an earlier run of this build is not checked again (config/cache.ts).
+ */
 export function loadConfigFile(path: string, options: Pick<ParseConfigOptions, 'sitesElsewhere'> = {}): Config {
   let text: string;
   try {
@@ -38,7 +42,12 @@ export function loadConfigFile(path: string, options: Pick<ParseConfigOptions, '
   } catch (err) {
     throw new ConfigError([{ file: path, line: null, column: null, path: '', message: `cannot read the config file: ${fileErrorText(err)}` }], path, 'file');
   }
-  return parseConfig(text, path, options);
+  const cache = configCacheFor({ text, source: path, baseDir: dirname(resolve(path)), sitesElsewhere: options.sitesElsewhere === true });
+  const kept = cache?.read();
+  if (kept) return kept;
+  const config = parseConfig(text, path, options);
+  cache?.keep(config);
+  return config;
 }
 
 /**
