@@ -20,7 +20,6 @@ import vm from 'node:vm';
 import { cacheDirectory } from './util/cache-dir.js';
 import { bundleHash, keepNewest, readOwnCacheFile, writeOwnCacheFile } from './util/own-cache.js';
 
-
 /**
  * Caches kept a command: the newest few builds' (by when written). Not only the latest: two installs of different
  * versions on one account (a global one and a project's) would otherwise delete each other's at every run.
