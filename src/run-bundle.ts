@@ -6,11 +6,12 @@
 // what it compiled; later runs of the same command start with it.
 //
 // The cache is $XDG_CACHE_HOME/outage-probe/compile-cache/ (default ~/.cache/...), a file per command, named by the
-// bundle's own hash (written into its first line by scripts/bundle.mjs), Node's version and the architecture. V8
-// checks the rest itself (its version, its flags, the source's length) and rejects a cache that does not fit: the
-// run then compiles as if there were none. OUTAGE_PROBE_COMPILE_CACHE=off uses and writes none; set to an absolute
-// directory, that directory is used instead. OUTAGE_PROBE_DEBUG=1 says on stderr what happened to it.
+// bundle's own hash (written into its first line by scripts/bundle.mjs), its path, Node's version and the
+// architecture. V8 checks the rest itself (its version, its flags, the source's length) and rejects a cache that does
+// not fit: the run then compiles as if there were none. OUTAGE_PROBE_COMPILE_CACHE=off uses and writes none; set to an
+// absolute directory, that directory is used instead. OUTAGE_PROBE_DEBUG=1 says on stderr what happened to it.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { basename, dirname, isAbsolute, join } from 'node:path';
@@ -32,7 +33,7 @@ const KEEP_AFTER_EXIT_CODE_AT_MOST = 3;
 export function runBundle(bundle: string | URL, argv: string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): void {
   const file = bundle instanceof URL ? fileURLToPath(bundle) : bundle;
   const source = readFileSync(file, 'utf8');
-  const cacheFile = compileCacheFile(source, argv, env);
+  const cacheFile = compileCacheFile(source, file, argv, env);
   const debug = env.OUTAGE_PROBE_DEBUG === '1' ? (text: string) => process.stderr.write(`outage-probe: compile cache: ${text}\n`) : null;
   let cachedData: Buffer | undefined;
   if (cacheFile) {
@@ -55,16 +56,19 @@ export function runBundle(bundle: string | URL, argv: string[] = process.argv.sl
 }
 
 /**
- * The cache file for this bundle and command, or null when there is to be none: switched off, or a bundle without
- * its hash (one not built by scripts/bundle.mjs), whose changes the file name could not follow.
+ * The cache file for this bundle, where it is, and command, or null when there is to be none: switched off, or a
+ * bundle without its hash (one not built by scripts/bundle.mjs), whose changes the file name could not follow. Where
+ * the bundle is counts: V8 keeps the script's name in the code it caches, so a run at one path using the cache of the
+ * same build at another (two installs of one version) would name the other path in every stack trace.
  */
-export function compileCacheFile(source: string, argv: string[], env: NodeJS.ProcessEnv): string | null {
+export function compileCacheFile(source: string, file: string, argv: string[], env: NodeJS.ProcessEnv): string | null {
   const setting = env.OUTAGE_PROBE_COMPILE_CACHE;
   if (setting === 'off' || setting === '0') return null;
   const hash = bundleHash(source);
   if (!hash) return null;
   const dir = setting && isAbsolute(setting) ? setting : join(cacheDirectory(env), 'compile-cache');
-  return join(dir, `${commandOf(argv)}-${hash.slice(0, 16)}-${process.version}-${process.arch}.v8`);
+  const where = createHash('sha256').update(file).digest('hex').slice(0, 8);
+  return join(dir, `${commandOf(argv)}-${hash.slice(0, 16)}-${where}-${process.version}-${process.arch}.v8`);
 }
 
 /** The command a run's arguments name (its first word), which decides which functions it compiles; "none" for none. */

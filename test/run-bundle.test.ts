@@ -22,7 +22,8 @@ function freshCacheHome(): string {
 }
 
 const builtHash = (): string => bundleHash(readFileSync(BUNDLE, 'utf8'))!;
-const cacheName = (command: string): string => `${command}-${builtHash().slice(0, 16)}-${process.version}-${process.arch}.v8`;
+const where = (file: string): string => createHash('sha256').update(file).digest('hex').slice(0, 8);
+const cacheName = (command: string): string => `${command}-${builtHash().slice(0, 16)}-${where(BUNDLE)}-${process.version}-${process.arch}.v8`;
 
 /** `providers list`: a real command that runs offline and ends with exit 0. */
 function providersList(cacheHome: string, env: NodeJS.ProcessEnv = {}) {
@@ -127,7 +128,7 @@ describe('the compile cache of bin/outage-probe', () => {
     const home = freshCacheHome();
     const dir = join(home, 'outage-probe', 'compile-cache');
     mkdirSync(dir, { recursive: true });
-    const build = (command: string, letter: string) => `${command}-${letter.repeat(16)}-${process.version}-${process.arch}.v8`;
+    const build = (command: string, letter: string) => `${command}-${letter.repeat(16)}-${where(BUNDLE)}-${process.version}-${process.arch}.v8`;
     const hoursAgo = (file: string, hours: number) => utimesSync(join(dir, file), new Date(Date.now() - hours * 3_600_000), new Date(Date.now() - hours * 3_600_000));
     for (const [file, hours] of [[build('providers', 'a'), 3], [build('providers', 'b'), 1], [build('providers', 'c'), 2], [build('check', 'd'), 9]] as const) {
       writeFileSync(join(dir, file), 'another build');
@@ -141,7 +142,7 @@ describe('the compile cache of bin/outage-probe', () => {
     const home = freshCacheHome();
     const dir = join(home, 'outage-probe', 'compile-cache');
     mkdirSync(dir, { recursive: true });
-    const otherInstall = `providers-${'e'.repeat(16)}-${process.version}-${process.arch}.v8`;
+    const otherInstall = `providers-${'e'.repeat(16)}-${where(BUNDLE)}-${process.version}-${process.arch}.v8`;
     writeFileSync(join(dir, otherInstall), 'the other install');
     expect((await providersList(home)).stderr).toContain('compile cache: written');
     expect(readFileSync(join(dir, otherInstall), 'utf8')).toBe('the other install');
@@ -180,24 +181,36 @@ describe('the compile cache of bin/outage-probe', () => {
 
 describe('runBundle', () => {
   /** A bundle of our own, run by runBundle in a process of its own. */
-  function runFixture(body: string): { stdout: string; stderr: string; cacheDir: string } {
+  function runFixture(body: string, sharedCacheDir?: string): { stdout: string; stderr: string; cacheDir: string; bundle: string } {
     const dir = mkdtempSync(join(scratch, 'fixture-'));
     const bundle = join(dir, 'main.cjs');
     writeFileSync(bundle, `${BUNDLE_HASH_PREFIX}${'a'.repeat(64)}\n"use strict";\n${body}\n`);
     writeFileSync(join(dir, 'data.json'), '{"beside": "the bundle"}');
-    const cacheDir = join(dir, 'cache');
+    const cacheDir = sharedCacheDir ?? join(dir, 'cache');
     const script = `import { runBundle } from ${JSON.stringify(RUN_BUNDLE)}; runBundle(${JSON.stringify(bundle)}, ['fixture']);`;
     const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
       env: { ...process.env, OUTAGE_PROBE_DEBUG: '1', OUTAGE_PROBE_COMPILE_CACHE: cacheDir },
     });
-    return { stdout: run.stdout, stderr: run.stderr, cacheDir };
+    return { stdout: run.stdout, stderr: run.stderr, cacheDir, bundle };
   }
 
   it('runs it as a CommonJS module of its own file: require() resolves beside it, __filename is it', () => {
     const run = runFixture(`process.stdout.write(require('./data.json').beside + ' ' + require('node:path').basename(__filename) + ' ' + (this === module.exports));`);
     expect(run.stdout).toBe('the bundle main.cjs true');
     expect(run.stderr).toContain('compile cache: written');
+  });
+
+  it('the same build at two paths (two installs of one version) keeps a cache each: stack traces name their own file', () => {
+    const cacheDir = join(mkdtempSync(join(scratch, 'shared-')), 'cache');
+    const body = `process.stdout.write(new Error('where').stack.split('\\n')[1].trim());`;
+    const first = runFixture(body, cacheDir);
+    expect(first.stdout).toContain(first.bundle);
+    const again = runFixture(body, cacheDir);
+    expect(again.stderr).toContain('compile cache: none at');
+    expect(again.stdout).toContain(again.bundle);
+    expect(again.stdout).not.toContain(first.bundle);
+    expect(readdirSync(cacheDir)).toHaveLength(2);
   });
 
   it('writes no cache when the run changed a V8 flag: V8 would reject it at every later start', () => {
@@ -210,23 +223,27 @@ describe('runBundle', () => {
 describe('naming the cache', () => {
   const source = `${BUNDLE_HASH_PREFIX}${'0123456789abcdef'.repeat(4)}\n"use strict";`;
 
-  it('by command, bundle hash, Node version and architecture, under $XDG_CACHE_HOME/outage-probe/compile-cache', () => {
-    expect(compileCacheFile(source, ['check', '--config', 'x.yaml'], { XDG_CACHE_HOME: '/c' })).toBe(
-      `/c/outage-probe/compile-cache/check-0123456789abcdef-${process.version}-${process.arch}.v8`,
+  it('by command, bundle hash, bundle path, Node version and architecture, under $XDG_CACHE_HOME/outage-probe/compile-cache', () => {
+    expect(compileCacheFile(source, '/opt/op/main.cjs', ['check', '--config', 'x.yaml'], { XDG_CACHE_HOME: '/c' })).toBe(
+      `/c/outage-probe/compile-cache/check-0123456789abcdef-${where('/opt/op/main.cjs')}-${process.version}-${process.arch}.v8`,
     );
-    expect(compileCacheFile(source, ['--json', 'map'], { HOME: '/h' })).toBe(`/h/.cache/outage-probe/compile-cache/map-0123456789abcdef-${process.version}-${process.arch}.v8`);
+    expect(compileCacheFile(source, '/opt/op/main.cjs', ['--json', 'map'], { HOME: '/h' })).toBe(
+      `/h/.cache/outage-probe/compile-cache/map-0123456789abcdef-${where('/opt/op/main.cjs')}-${process.version}-${process.arch}.v8`,
+    );
+    // The same build installed elsewhere: a file of its own (V8 would name the other path in its stack traces).
+    expect(compileCacheFile(source, '/home/u/op/main.cjs', ['check'], { HOME: '/h' })).not.toBe(compileCacheFile(source, '/opt/op/main.cjs', ['check'], { HOME: '/h' }));
   });
 
   it('none when switched off or when the bundle carries no hash (its changes could not be told apart)', () => {
-    expect(compileCacheFile(source, ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: 'off' })).toBeNull();
-    expect(compileCacheFile(source, ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: '0' })).toBeNull();
-    expect(compileCacheFile('"use strict";', ['check'], { HOME: '/h' })).toBeNull();
+    expect(compileCacheFile(source, '/b/main.cjs', ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: 'off' })).toBeNull();
+    expect(compileCacheFile(source, '/b/main.cjs', ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: '0' })).toBeNull();
+    expect(compileCacheFile('"use strict";', '/b/main.cjs', ['check'], { HOME: '/h' })).toBeNull();
     expect(bundleHash(`${BUNDLE_HASH_PREFIX}not-a-hash`)).toBeNull();
   });
 
   it('a relative cache directory setting is not taken (it would follow the working directory)', () => {
-    expect(compileCacheFile(source, ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: 'rel/dir' })).toBe(
-      `/h/.cache/outage-probe/compile-cache/check-0123456789abcdef-${process.version}-${process.arch}.v8`,
+    expect(compileCacheFile(source, '/b/main.cjs', ['check'], { HOME: '/h', OUTAGE_PROBE_COMPILE_CACHE: 'rel/dir' })).toBe(
+      `/h/.cache/outage-probe/compile-cache/check-0123456789abcdef-${where('/b/main.cjs')}-${process.version}-${process.arch}.v8`,
     );
   });
 
