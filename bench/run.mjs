@@ -297,7 +297,7 @@ function writeResults(startedAt, elapsedS) {
     `- Node ${process.version}; outage-probe ${shell(`${process.execPath} ${BIN} --version`)}${BIN === join(ROOT, 'bin', 'outage-probe') ? '' : ` (${BIN})`}; ${shell(`${CURL} --version | head -1`).split(' ').slice(0, 2).join(' ')}`,
     `- Open-file limit (ulimit -n): ${shell('ulimit -n')} (high enough for concurrency 1,024; not raised)`,
     `- World: ${RESOLVERS.length} loopback resolvers (UDP + TCP), ${EDGES.length} HTTPS edge addresses on one port (${HTTP2_EDGES.length} offer h2 + HTTP/1.1 by ALPN, ${EDGES.length - HTTP2_EDGES.length} HTTP/1.1 only), a wildcard certificate from a CA made at bench time, verified by every client; the world runs in its own process.`,
-    `- Each site has one A record (AAAA: no data), so fetches = sites. Repetitions: ${SIZE.reps} (speed: ${SIZE.speedReps}, start-up: ${SIZE.startupReps}), outage-probe and its baselines interleaved.`,
+    `- Each site has one A record (AAAA: no data), so fetches = sites. Repetitions: ${SIZE.reps} (speed: ${SIZE.speedReps}, start-up: ${SIZE.startupReps}), outage-probe and its baselines interleaved (in the speed groups the floor runs first every other repetition).`,
     '- outage-probe runs as from cron, with its compile cache and, for a config of 16 KiB or more (the 1,000- and 10,000-site ones), its config cache (README, "Files it writes"): the speed groups\' first run, not counted, writes them; in the memory group the first of the counted runs writes the config cache. The speed groups also show runs that check the config afresh.',
     `- DNS questions a site: the floor (bench/floor.mjs) asks A and AAAA at each resolver, ${RESOLVERS.length * 2}; outage-probe the same, and NS for the sites' zone once a resolver for all of them (the AAAA answer's SOA names the zone, so no site's own NS is asked).`,
     '- wall = elapsed seconds; CPU = user + system seconds of the measured process (/usr/bin/time); RSS = its peak resident memory.',
@@ -335,8 +335,11 @@ async function speedFigures(pem) {
     const curl = [];
     const afresh = [];
     for (let rep = 0; rep < SIZE.speedReps; rep++) {
+      // Every other repetition runs the floor first: a host whose speed drifts within a repetition then favours
+      // neither side of the ratio.
+      if (rep % 2 === 1) floor.push(await runFloor(floorSpec));
       tool.push(await runTool(config));
-      floor.push(await runFloor(floorSpec));
+      if (rep % 2 === 0) floor.push(await runFloor(floorSpec));
       curl.push(await runCurl(curlInput, SPEED_CONCURRENCY, sites.length));
       afresh.push(await runTool(config, [], { env: { ...process.env, OUTAGE_PROBE_CONFIG_CACHE: 'off' } }));
     }
