@@ -9,8 +9,9 @@
 //
 // Kept in $XDG_CACHE_HOME/outage-probe/configs/ (util/own-cache.ts: this user's files only), as V8's serialization
 // of the Config, which keeps its shared records shared; the records the check froze are frozen again on reading.
-// Only texts of CACHE_FROM_CHARS or more (~250 sites), only from a bundle (whose hash names the build). Off with
-// OUTAGE_PROBE_CONFIG_CACHE=off; OUTAGE_PROBE_DEBUG=1 says on stderr what happened to it.
+// Only texts of CACHE_FROM_CHARS or more (~250 sites), only from a bundle (whose hash names the build); the newest
+// eight within 64 MiB are kept. Off with OUTAGE_PROBE_CONFIG_CACHE=off; OUTAGE_PROBE_DEBUG=1 says on stderr what
+// happened to it.
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -24,8 +25,10 @@ import { MAX_CA_BYTES } from './values.js';
 
 /** Shorter texts are checked in a few milliseconds, about what reading a kept Config costs. */
 export const CACHE_FROM_CHARS = 16 * 1024;
-/** Configs kept: a few files (or versions of one) in use on one account at a time. */
+/** Configs kept: a few files (or versions of one) in use on one account at a time... */
 const CONFIGS_KEPT = 8;
+/** ...within this much disk (a 10,000-site config is ~2.8 MB kept; the newest is kept whatever its size). */
+const CONFIGS_KEPT_BYTES = 64 * 1024 * 1024;
 /** Bumped when what is kept changes shape. */
 const FORMAT = 1;
 
@@ -114,7 +117,7 @@ export function configCacheFor(input: ConfigCacheInput, env: NodeJS.ProcessEnv =
         debug?.(`not written: ${problem}`);
         return;
       }
-      keepNewest(join(cacheDirectory(env), 'configs'), (name) => /^[0-9a-f]{32}\.v8$/.test(name), CONFIGS_KEPT);
+      keepNewest(join(cacheDirectory(env), 'configs'), (name) => /^[0-9a-f]{32}\.v8$/.test(name), CONFIGS_KEPT, CONFIGS_KEPT_BYTES);
       debug?.(`written ${file}`);
     },
   };

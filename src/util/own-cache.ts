@@ -88,14 +88,26 @@ export function writeOwnCacheFile(file: string, data: Uint8Array): string | null
   }
 }
 
-/** Remove all but the `count` newest (by when written) of the files in `dir` whose names `kin` accepts. */
-export function keepNewest(dir: string, kin: (name: string) => boolean, count: number): void {
+/**
+ * Remove all but the `count` newest (by when written) of the files in `dir` whose names `kin` accepts, and of those
+ * all that would take the ones kept past `maxBytes` (the newest is always kept).
+ */
+export function keepNewest(dir: string, kin: (name: string) => boolean, count: number, maxBytes = Infinity): void {
   try {
     const files = readdirSync(dir)
       .filter(kin)
-      .map((other) => ({ path: join(dir, other), at: statSync(join(dir, other)).mtimeMs }))
+      .map((other) => {
+        const stat = statSync(join(dir, other));
+        return { path: join(dir, other), at: stat.mtimeMs, bytes: stat.size };
+      })
       .sort((a, b) => b.at - a.at);
-    for (const { path } of files.slice(count)) rmSync(path, { force: true });
+    let kept = 0;
+    let bytes = 0;
+    for (const file of files) {
+      bytes += file.bytes;
+      if (kept > 0 && (kept >= count || bytes > maxBytes)) rmSync(file.path, { force: true });
+      else kept += 1;
+    }
   } catch {
     // an old file left behind costs disk only
   }

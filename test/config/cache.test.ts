@@ -2,7 +2,7 @@
 // again, as the same Config; anything the check depends on changing (the text, the CA file) checks it afresh; a file
 // the user does not alone own, or one that is not a kept config, is never used; a failing text is never kept.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -150,3 +150,38 @@ describe('what is read back', () => {
     expect(configCacheFor(input, env, 'b'.repeat(64))!.read()).toBeNull();
   });
 });
+
+describe('what is kept on disk', () => {
+  const kept = (name: string, bytes: number, hoursAgo: number, dir: string): string => {
+    const file = join(dir, `${name.repeat(32)}.v8`);
+    writeFileSync(file, Buffer.alloc(bytes));
+    const at = new Date(Date.now() - hoursAgo * 3_600_000);
+    utimesSync(file, at, at);
+    return file;
+  };
+
+  it('the eight newest configs, within 64 MiB: a new one pushes out the oldest, and big old ones past the budget', () => {
+    const dir = freshDir();
+    const configs = join(dir, 'cache', 'outage-probe', 'configs');
+    mkdirSync(configs, { recursive: true });
+    const input = { text: longConfig(300), source: join(dir, 'probes.yaml'), baseDir: dir, sitesElsewhere: false };
+    const env = { XDG_CACHE_HOME: join(dir, 'cache') };
+    const small = ['a', 'b', 'c', 'd', 'e', 'f', '1', '2'].map((name, i) => kept(name, 1000, i + 1, configs));
+    configCacheFor(input, env, 'd'.repeat(64))!.keep(parseConfig(input.text, input.source));
+    const left = readdirSync(configs).map((name) => join(configs, name));
+    expect(left).toHaveLength(8);
+    expect(left).not.toContain(small.at(-1)); // the oldest
+    expect(left).toEqual(expect.arrayContaining(small.slice(0, 7)));
+
+    // Two big old ones: the newer fits the budget with the new config, the older does not.
+    for (const file of left) rmSync(file);
+    const newer = kept('7', 40 * 1024 * 1024, 1, configs);
+    const older = kept('8', 40 * 1024 * 1024, 2, configs);
+    configCacheFor({ ...input, text: `${input.text}# edited\n` }, env, 'd'.repeat(64))!.keep(parseConfig(`${input.text}# edited\n`, input.source));
+    const now = readdirSync(configs).map((name) => join(configs, name));
+    expect(now).toHaveLength(2);
+    expect(now).toContain(newer);
+    expect(now).not.toContain(older);
+  });
+});
+
