@@ -1,6 +1,7 @@
 // Replace a file so that a reader (or a crash) sees either the old content or the new, never half of one:
 // write a temp file in the same directory, fsync it, rename it over the target, then fsync the directory
-// so the rename itself survives a power cut. The one implementation for state, metrics and range caches.
+// so the rename itself survives a power cut. The one implementation for state, metrics, range caches and
+// the per-user caches (own-cache.ts).
 
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';

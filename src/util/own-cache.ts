@@ -1,11 +1,12 @@
 // Files of the per-user cache (util/cache-dir.ts) that decide what a run does: the compiled code run-bundle.ts runs
 // and the checked configs config/cache.ts reuses. Such a file is read only when this user alone could have written
-// it, is written through a new temporary file and renamed into place, and carries the build it belongs to in its
-// name or key: the SHA-256 scripts/bundle.mjs writes into the bundle's first line.
+// it, is written atomically (util/atomic-write.ts), and carries the build it belongs to in its name or key: the
+// SHA-256 scripts/bundle.mjs writes into the bundle's first line.
 
-import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from './atomic-write.js';
 
 /** The first line scripts/bundle.mjs gives the bundle: this text, then the SHA-256 of the bundle (hex). */
 export const BUNDLE_HASH_PREFIX = '// outage-probe bundle sha256:';
@@ -68,22 +69,15 @@ export function readOwnCacheFile(file: string): Buffer | string | null {
 }
 
 /**
- * Write the file through a new temporary one (never one planted there, nor through a link) in a directory made for
- * this user alone; a problem, or null. No fsync: a cache lost to a power cut is only made again.
+ * Write the file as every replaced file is written (util/atomic-write.ts: a new temporary file, never one planted
+ * there nor through a link, then rename), mode 600, in a directory made for this user alone; a problem, or null.
  */
 export function writeOwnCacheFile(file: string, data: Uint8Array): string | null {
-  const temporary = `${file}.${process.pid}.tmp`;
   try {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(temporary, data, { flag: 'wx', mode: 0o600 });
-    renameSync(temporary, file);
+    writeFileAtomic(file, data, { mode: 0o600 });
     return null;
   } catch (err) {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // the write failed already; this is only tidying
-    }
     return (err as NodeJS.ErrnoException).code ?? (err as Error).message;
   }
 }
