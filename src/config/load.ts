@@ -42,10 +42,11 @@ export function loadConfigFile(path: string, options: Pick<ParseConfigOptions, '
   } catch (err) {
     throw new ConfigError([{ file: path, line: null, column: null, path: '', message: `cannot read the config file: ${fileErrorText(err)}` }], path, 'file');
   }
-  const cache = configCacheFor({ text, source: path, baseDir: dirname(resolve(path)), sitesElsewhere: options.sitesElsewhere === true });
+  const baseDir = dirname(resolve(path));
+  const cache = configCacheFor({ text, source: path, baseDir, sitesElsewhere: options.sitesElsewhere === true });
   const kept = cache?.read();
   if (kept) return kept;
-  const config = parseConfig(text, path, options);
+  const config = parseConfig(text, path, { ...options, baseDir });
   cache?.keep(config);
   return config;
 }
