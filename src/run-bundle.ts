@@ -97,7 +97,8 @@ function writeAtExit(script: vm.Script, cacheFile: string, debug: ((text: string
 function writeAtomically(cacheFile: string, data: Buffer): string | null {
   const problem = writeOwnCacheFile(cacheFile, data);
   if (problem) return problem;
-  const command = basename(cacheFile).slice(0, basename(cacheFile).indexOf('-') + 1);
+  const name = basename(cacheFile);
+  const command = name.slice(0, name.indexOf('-') + 1);
   keepNewest(dirname(cacheFile), (other) => other.startsWith(command) && other.endsWith('.v8'), BUILDS_KEPT);
   return null;
 }

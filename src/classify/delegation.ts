@@ -25,7 +25,6 @@ const FAILED: ReadonlySet<DnsOutcome> = new Set(['servfail', 'timeout', 'refused
 /** A reply that shows the resolver and the zone's authority working: the name exists or is known not to. */
 const ANSWERED_RCODES: ReadonlySet<string> = new Set(['NOERROR', 'NXDOMAIN']);
 
-
 function failureOf(d: DnsAnswer): HopFailure {
   return { resolver: d.resolver, outcome: d.outcome, rcode: d.rcode, ede: d.ede };
 }

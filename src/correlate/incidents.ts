@@ -170,7 +170,6 @@ function resolvesSomewhere(site: SiteFacts): boolean {
   return addressAnswers(site.report.dns).some((d) => d.outcome === 'ok');
 }
 
-
 /**
  * What the sites whose names break at one operator share, most specific first: the operator of the failing zone
  * (catalog or the site's own DNS host), else the failing zone itself (one uncatalogued zone on several chains),
