@@ -9,5 +9,6 @@ export default defineConfig({
     // Bounds the whole run and names what hangs (see the file); the default reporter prints as before.
     reporters: ['default', './test/support/watchdog-reporter.ts'],
     setupFiles: ['./test/support/current-test.ts'],
+    globalSetup: ['./test/support/suite-tmpdir.ts'],
   },
 });
