@@ -91,8 +91,9 @@ export function keepNewest(dir: string, kin: (name: string) => boolean, count: n
     const files = readdirSync(dir)
       .filter(kin)
       .map((other) => {
-        const stat = statSync(join(dir, other));
-        return { path: join(dir, other), at: stat.mtimeMs, bytes: stat.size };
+        const path = join(dir, other);
+        const stat = statSync(path);
+        return { path, at: stat.mtimeMs, bytes: stat.size };
       })
       .sort((a, b) => b.at - a.at);
     let kept = 0;

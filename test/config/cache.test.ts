@@ -184,4 +184,3 @@ describe('what is kept on disk', () => {
     expect(now).not.toContain(older);
   });
 });
-
