@@ -4,6 +4,7 @@
 // behind a healthy CDN, one expired certificate, one site's own 500 blame no provider.
 
 import type { Attempt, Blame, Incident, Layer, SiteReport } from '../model.js';
+import { originAnswersDirectly } from './incidents.js';
 
 /**
  * The order in which a lone site's failing layers explain it: the outermost broken layer wins. `unknown` (a
@@ -13,6 +14,8 @@ const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network
 
 /** The most confidence a blame at `unknown` can carry: the layer is, by definition, not known. */
 const UNKNOWN_CONFIDENCE = 0.3;
+/** An origin blamed by its provider's page while it answers directly: which side of the path failed is open. */
+const CONTRADICTED_ORIGIN_CONFIDENCE = 0.4;
 
 /** The first incident each site is part of, by site name (built once per run, not once per site). */
 export function incidentsBySite(incidents: Incident[]): Map<string, Incident> {
@@ -33,11 +36,21 @@ export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local
   if (pool.length === 0) return { layer: 'site', provider: null, confidence: 0.3, reason: site.reason ?? 'failing' };
   const layer = LAYER_ORDER.find((l) => pool.some((a) => a.layer === l)) ?? 'site';
   const lead = pool.find((a) => a.layer === layer)!;
+  const reason = lead.explanation ?? site.reason ?? layer;
+  // The provider's page blames the origin, and the origin answers here: what failed is the way between them.
+  if (layer === 'origin' && lead.provider !== null && originAnswersDirectly(site).length > 0) {
+    return {
+      layer,
+      provider: null,
+      confidence: CONTRADICTED_ORIGIN_CONFIDENCE,
+      reason: `${reason}; yet the origin answers when fetched directly from here: what fails lies between ${lead.provider} and the origin (the way to it, or how the origin treats ${lead.provider}'s requests)`,
+    };
+  }
   return {
     layer,
     provider: layer === 'edge' || layer === 'control-plane' ? lead.provider : null,
     confidence: loneConfidence(pool, layer, site),
-    reason: lead.explanation ?? site.reason ?? layer,
+    reason,
   };
 }
 

@@ -6,7 +6,9 @@
 //   2. Resolver: one resolver fails (timeout, SERVFAIL, REFUSED, network error) for names other resolvers answer.
 //   3. Authoritative DNS: every resolver fails for names whose failing zone one operator runs (or one zone, or one
 //      set of name servers), while other names resolve.
-//   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls).
+//   4. Shared provider: at least `minSites` sites fail at one provider's layer (edge, challenge, network, tls), or
+//      the provider's own pages say it cannot reach or use the origins of at least `minSites` sites whose origins,
+//      at as many distinct addresses, answer when fetched directly (the path from the provider to them is shared).
 // A single site's origin or own failure never makes an incident.
 
 import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
@@ -299,15 +301,31 @@ function providerFailures(site: SiteFacts): Attempt[] {
   );
 }
 
+/** The origin path's attempts when every one of them answered: the origin serves whoever reaches it from here. */
+export function originAnswersDirectly(site: SiteReport): Attempt[] {
+  const direct = site.attempts.filter((a) => a.path === 'origin');
+  return direct.length > 0 && direct.every((a) => a.outcome === 'ok') ? direct : [];
+}
+
+/**
+ * The provider's own pages saying it cannot reach or use the site's origin (layer `origin`), on a site whose
+ * origin answers directly: what they report is the path from the provider to the origin, not the origin alone.
+ */
+function contradictedOriginFailures(site: SiteFacts): Attempt[] {
+  if (originAnswersDirectly(site.report).length === 0) return [];
+  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer === 'origin' && a.provider !== null && !site.explained.has(a.id));
+}
+
 const LAYER_WORDS: Record<string, string> = {
   edge: 'edge',
   challenge: 'challenge (bot verification)',
   network: 'network',
   tls: 'TLS',
+  origin: 'origin connection',
   unknown: 'error (cause not documented)',
 };
 
-const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, network: 0.55, tls: 0.5, unknown: 0.3 };
+const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, network: 0.55, tls: 0.5, origin: 0.5, unknown: 0.3 };
 /** A finding is a shared observation too weak to be an incident: never above this. */
 const FINDING_CONFIDENCE = 0.4;
 
@@ -352,6 +370,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   for (const s of sites) {
     if (s.report.status === 'ok') continue;
     for (const attempts of groupBy(providerFailures(s), (a) => `${a.provider}|${a.layer}`).values()) addTo(groupOf(attempts[0]!.provider!, attempts[0]!.layer!), s, attempts);
+    for (const attempts of groupBy(contradictedOriginFailures(s), (a) => a.provider!).values()) addTo(groupOf(attempts[0]!.provider!, 'origin'), s, attempts);
   }
   const onProvider = (g: Group) => sites.filter((s) => s.stack.edge?.name === g.provider || g.sites.includes(s));
   const fraction = (g: Group) => g.sites.length / onProvider(g).length;
@@ -372,6 +391,13 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
       // Origins failing when reached directly: the pages are the origins' trouble passed on, not a shared one.
       groups.delete(`${g.provider}|unknown`);
     }
+  }
+  // Origins the provider says it cannot reach, answering here: shared only across origins that are not one server.
+  for (const g of [...groups.values()].filter((x) => x.layer === 'origin')) {
+    const addresses = new Set(g.sites.flatMap((s) => originAnswersDirectly(s.report).map((a) => a.address)));
+    if (addresses.size < options.minSites) groups.delete(`${g.provider}|origin`);
+    else if (fraction(g) < 0.5) g.tentative = `only ${g.sites.length} of ${plural(onProvider(g).length, `${g.provider}-fronted site`)} fail this way; the others reach their origins`;
+    else g.note = `yet the origins answer when fetched directly from here (${plural(addresses.size, 'distinct address', 'distinct addresses')})`;
   }
   // Challenges support an edge incident of the same provider; on their own they need a change to mean anything.
   for (const g of [...groups.values()].filter((x) => x.layer === 'challenge')) {
@@ -433,7 +459,7 @@ function groupIncident(g: Group, onProvider: SiteFacts[], controls: SiteFacts[])
     base +
       0.15 * fraction +
       (controls.length > 0 ? 0.05 : -0.1) +
-      (originsFine.length > 0 ? 0.05 : 0) +
+      (originsFine.length > 0 && g.layer !== 'origin' ? 0.05 : 0) + // for an origin group, its premise
       (selfTests.length > 0 ? 0.03 : 0) +
       (g.sites.length >= 3 ? 0.05 : 0),
   );
@@ -480,6 +506,7 @@ function describeLayerFailure(provider: string, layer: Layer | null, attempts: A
   if (layer === 'unknown') return `${provider}'s own ${statuses.join('/')} pages giving no documented cause${sites}`;
   if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages${sites}`;
   if (layer === 'edge') return `${provider} edges accepting requests and never answering${sites}`;
+  if (layer === 'origin') return `${provider}'s own ${statuses.join('/')} pages blaming the origin${sites}`;
   const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];
   return layer === 'tls' ? `TLS failures (${codes.join(', ')})${sites}` : `connection failures (${codes.join(', ')})${sites}`;
 }
@@ -507,6 +534,7 @@ function groupEvidence(
   if (locations.length > 0) lines.push(`seen at ${g.provider} locations ${locations.join(', ')}`);
   lines.push(`failing: ${listNames(g.sites.map((s) => s.report.name))}`);
   if (originsFine.length > 0) lines.push(`origin answers directly: ${listNames(originsFine.map((s) => s.report.name))}`);
+  if (g.layer === 'origin') lines.push(`what fails lies between ${g.provider} and these origins: the way to them, or something in front of all of them that treats ${g.provider}'s requests differently`);
   for (const a of selfTests.slice(0, 2)) {
     const t = a.selfTest!;
     lines.push(

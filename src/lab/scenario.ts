@@ -11,7 +11,12 @@ import type { Layer, Verdict } from '../model.js';
 import { PERSONALITIES, personality } from './personalities/index.js';
 import type { StatusIndicator, StatusIncidentState, StatusPageIncident, StatusPageSpec } from './status-page.js';
 
-export type EdgeFaultKind = 'edge-5xx' | 'challenge-fail' | 'refuse' | 'hang';
+/**
+ * origin-unreachable: the edge answers its own "cannot reach the origin" page (Cloudflare 522, Fastly's backend
+ * timeout, ...) while the origin itself serves anyone who reaches it directly: the path from the provider to the
+ * origins is what failed.
+ */
+export type EdgeFaultKind = 'edge-5xx' | 'challenge-fail' | 'refuse' | 'hang' | 'origin-unreachable';
 export type OriginFault = 'down' | 'timeout' | '5xx';
 export type ResolverFault = 'silent' | 'servfail';
 /**
@@ -173,7 +178,7 @@ export const SCENARIOS_DIR = `${packagePath('src', 'lab', 'scenarios')}/`;
 
 const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident', 'local-network'];
 const LAYERS: readonly Layer[] = ['local', 'resolver', 'authoritative-dns', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site'];
-const EDGE_FAULTS: readonly EdgeFaultKind[] = ['edge-5xx', 'challenge-fail', 'refuse', 'hang'];
+const EDGE_FAULTS: readonly EdgeFaultKind[] = ['edge-5xx', 'challenge-fail', 'refuse', 'hang', 'origin-unreachable'];
 const ORIGIN_FAULTS: readonly OriginFault[] = ['down', 'timeout', '5xx'];
 const RESOLVER_FAULTS: readonly ResolverFault[] = ['silent', 'servfail'];
 const DNS_HOST_FAULTS: readonly DnsHostFault[] = ['servfail', 'unreachable'];

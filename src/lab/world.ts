@@ -340,6 +340,8 @@ export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edge: nu
         return respond(provider.edgeError(edgeReq));
       case 'challenge-fail':
         return respond(provider.challengeFailure ? provider.challengeFailure(edgeReq) : provider.edgeError(edgeReq));
+      case 'origin-unreachable':
+        return respond(provider.originUnreachable(edgeReq, 'timeout'));
       case 'hang':
       case 'refuse': // a refusing edge is never started; hang if one is reached anyway
         return { kind: 'hang' };

@@ -427,6 +427,92 @@ describe('Fastly-fronted sites whose origins are down', () => {
   });
 });
 
+describe("a provider's pages blaming origins that answer directly", () => {
+  const originAt = (siteName: string, address: string, response: Partial<FetchResult>) =>
+    fetched(siteName, address, response, { path: 'origin', resolver: null, resolvers: [], id: `${siteName}|origin|${address}` });
+  const refused = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'refused' }, failedPhase: 'connect' as const };
+  const cfSites = [1, 2, 3].map(cf);
+  const sites = [...cfSites, 'fastly1', 'akamai1'].map(spec);
+  const dns = sites.flatMap((s) => resolved(s.host));
+  const controls = [fetched('fastly1', '127.0.20.1', responses.fastlyOk()), fetched('akamai1', '127.0.30.1', responses.akamaiOk())];
+  const cf522 = cfSites.map((s, i) => fetched(s, `127.0.10.${i + 1}`, responses.cloudflare522(host(s))));
+
+  it('three unrelated origins answering here while Cloudflare says 522 for each: the path from Cloudflare to them, one incident', () => {
+    const r = run(sites, dns, [...cf522, ...cfSites.map((s, i) => originAt(s, `127.0.9.${i + 1}`, responses.healthy())), ...controls]);
+    expect(r.incidents.map((i) => [i.kind, i.provider, i.layer, i.sites, i.scope])).toEqual([['provider', 'Cloudflare', 'origin', cfSites, 'all']]);
+    expect(r.incidents[0]!.summary).toMatch(
+      /^Cloudflare origin connection incident: 3 of 3 Cloudflare-fronted sites fail with Cloudflare's own 522 pages blaming the origin; yet the origins answer when fetched directly from here \(3 distinct addresses\); 2 sites on other providers are healthy/,
+    );
+    expect(r.incidents[0]!.evidence.join('\n')).toMatch(/what fails lies between Cloudflare and these origins: the way to them, or something in front of all of them/);
+    expect(r.verdict).toMatchObject({ verdict: 'provider-incident', exitCode: 2 });
+    for (const name of cfSites) expect(r.sites.find((s) => s.name === name)!.blame).toMatchObject({ layer: 'origin', provider: 'Cloudflare' });
+  });
+
+  it('one origin server behind all of them, answering here: its own trouble with Cloudflare (a firewall), no incident', () => {
+    const r = run(sites, dns, [...cf522, ...cfSites.map((s) => originAt(s, '127.0.9.9', responses.healthy())), ...controls]);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    for (const name of cfSites) {
+      const blame = r.sites.find((s) => s.name === name)!.blame!;
+      expect(blame).toMatchObject({ layer: 'origin', provider: null, confidence: 0.4 });
+      expect(blame.reason).toMatch(/^Cloudflare answered 522: .*; yet the origin answers when fetched directly from here: what fails lies between Cloudflare and the origin \(the way to it, or how the origin treats Cloudflare's requests\)$/);
+    }
+  });
+
+  it('origins refusing when reached directly: what Cloudflare says stands, per site, no incident', () => {
+    const r = run(sites, dns, [...cf522, ...cfSites.map((s, i) => originAt(s, `127.0.9.${i + 1}`, refused)), ...controls]);
+    expect(r.incidents).toEqual([]);
+    for (const name of cfSites) {
+      const blame = r.sites.find((s) => s.name === name)!.blame!;
+      expect(blame).toMatchObject({ layer: 'origin', provider: null });
+      expect(blame.reason).not.toMatch(/answers when fetched directly/);
+    }
+  });
+
+  it('an origin answering on one address and refusing on another is not an origin that answers', () => {
+    const r = run(sites, dns, [
+      ...cf522,
+      ...cfSites.flatMap((s, i) => [originAt(s, `127.0.9.${i + 1}`, responses.healthy()), originAt(s, `127.0.8.${i + 1}`, refused)]),
+      ...controls,
+    ]);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.find((s) => s.name === 'cf1')!.blame!.reason).not.toMatch(/answers when fetched directly/);
+  });
+
+  it('two of five Cloudflare sites so failing, the other three served: a finding that says why it is not an incident', () => {
+    const five = [1, 2, 3, 4, 5].map(cf);
+    const all = [...five, 'fastly1'].map(spec);
+    const r = run(all, all.flatMap((s) => resolved(s.host)), [
+      ...cf522.slice(0, 2),
+      ...five.slice(0, 2).map((s, i) => originAt(s, `127.0.9.${i + 1}`, responses.healthy())),
+      ...five.slice(2).map((s, i) => fetched(s, `127.0.10.${i + 3}`, responses.cloudflareOk())),
+      controls[0]!,
+    ]);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'origin', ['cf1', 'cf2']]]);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly Cloudflare origin connection: .*not an incident: only 2 of 5 Cloudflare-fronted sites fail this way; the others reach their origins/);
+    expect(r.verdict.exitCode).toBe(1);
+  });
+
+  it("Fastly's documented backend reasons on three sites whose origins answer directly: a Fastly origin connection incident", () => {
+    const request = (h: string): EdgeRequest => ({ host: h, path: '/', method: 'GET', userAgent: 'outage-probe/test', httpVersion: '1.1', edgeIndex: 0, pop: null, now: new Date('2026-11-22T08:00:00Z') });
+    const names = ['f1', 'f2', 'f3'];
+    const fastlySites = [...names, 'cf1'].map(spec);
+    const fastlyDns = [...names.flatMap((n, i) => resolved(host(n), { cname: [`dualstack.${n}.map.fastly.net`], address: `127.0.11.${i + 1}` })), ...resolved('cf1.test')];
+    const backend = ['fastly/no-healthy-backends', 'fastly/connection-timed-out', 'fastly/first-byte-timeout'];
+    const r = run(fastlySites, fastlyDns, [
+      ...names.map((n, i) => {
+        const page = corpusEntry(backend[i]!).respond(request(host(n)));
+        return fetched(n, `127.0.11.${i + 1}`, { httpStatus: page.status, headers: page.headers, bodySample: page.body });
+      }),
+      ...names.map((n, i) => originAt(n, `127.0.9.${i + 1}`, responses.healthy())),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ]);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'origin', names]]);
+  });
+});
+
 describe('control planes (kind: control-plane)', () => {
   const api = site({ name: 'cf-api', url: 'https://api.cloudflare.com/client/v4/', kind: 'control-plane', provider: 'cloudflare' });
   const pages = [spec('shop'), spec('blog')];

@@ -81,6 +81,33 @@ describe.each(scenarios.map((s) => [s.name, s] as const))('drill %s', (_name, sc
   });
 });
 
+describe("the provider's page against the origin fetched directly", () => {
+  const drill = async (name: string) => {
+    const io = captureIo();
+    await runDrill(name, { format: 'json', resolver: [], verbose: false, color: false }, io);
+    return JSON.parse(io.out()) as Report;
+  };
+
+  it('origin-firewall: the lone 522 is blamed on the way between Cloudflare and an origin that answers here, not on the origin or Cloudflare', async () => {
+    const shop = (await drill('origin-firewall')).sites.find((s) => s.name === 'shop')!;
+    expect(shop.attempts.filter((a) => a.path === 'origin').map((a) => a.outcome)).toEqual(['ok']);
+    expect(shop.blame).toMatchObject({ layer: 'origin', provider: null, confidence: 0.4 });
+    expect(shop.blame!.reason).toMatch(/^Cloudflare answered 522: .*; yet the origin answers when fetched directly from here: what fails lies between Cloudflare and the origin/);
+  });
+
+  it('origin-down: an origin that refuses when fetched directly keeps the plain origin blame', async () => {
+    const shop = (await drill('origin-down')).sites.find((s) => s.name === 'shop')!;
+    expect(shop.blame).toMatchObject({ layer: 'origin', provider: null });
+    expect(shop.blame!.reason).not.toMatch(/answers when fetched directly/);
+  });
+
+  it('cloudflare-2020-08-30: the incident says the origins answer directly, at three distinct addresses', async () => {
+    const incident = (await drill('cloudflare-2020-08-30')).incidents[0]!;
+    expect(incident.summary).toMatch(/yet the origins answer when fetched directly from here \(3 distinct addresses\)/);
+    expect(incident.sites).toEqual(['shop', 'forum', 'ledger']);
+  });
+});
+
 describe('drill through the binary', () => {
   it('runs `drill healthy --json`: exit 0, verdict ok, and the ports it used are free again', async () => {
     const r = await runCli(['drill', 'healthy', '--json'], { timeoutMs: 20_000 });
