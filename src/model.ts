@@ -545,6 +545,11 @@ export interface Blame {
   reason: string;
 }
 
+/** Whether a site's blame is this incident's: a blame taken from an incident copies its layer, provider and summary. */
+export function blamedOn(blame: Blame, incident: Incident): boolean {
+  return blame.layer === incident.layer && blame.provider === incident.provider && blame.reason === incident.summary;
+}
+
 export type IncidentKind = 'provider' | 'resolver' | 'authoritative-dns';
 
 /** What the provider's official status page says: acknowledged, not yet (false), or unknown (the page failed). */

@@ -114,23 +114,45 @@ export function noResolverResolves(host: string, dns: DnsAnswer[]): boolean {
   return answers.every((d) => FAILED.has(d.outcome) || d.outcome === 'empty' || d.outcome === 'nxdomain');
 }
 
-/** Every resolver says the host does not exist: the name is missing from its zone (or from a zone on its chain). */
+/**
+ * Every resolver that spoke for the authority says the host does not exist: the name is missing from its zone (or
+ * from a zone on its chain).
+ */
 export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boolean {
   return everyAddressAnswerIs('nxdomain', host, dns, ['A', 'AAAA']);
 }
 
 /**
- * Every resolver answered the address questions the site's paths ask (A, AAAA or both) with NOERROR and no
- * record: the name exists and has no address of that family. Said only when each asking resolver answered so.
+ * Every resolver that spoke for the authority answered the address questions the site's paths ask (A, AAAA or
+ * both) with NOERROR and no record: the name exists and has no address of that family.
  */
 export function everyResolverSaysNoData(host: string, dns: DnsAnswer[], types: ReadonlyArray<'A' | 'AAAA'>): boolean {
   return everyAddressAnswerIs('empty', host, dns, types);
 }
 
-/** The host's address answers of these types, at least one, all with this outcome. */
+/** The host's address answers of these types that speak for the authority (at least one), all with this outcome. */
 function everyAddressAnswerIs(outcome: DnsAnswer['outcome'], host: string, dns: DnsAnswer[], types: ReadonlyArray<'A' | 'AAAA'>): boolean {
-  const answers = addressAnswers(dns).filter((d) => d.name === host && (types as readonly string[]).includes(d.type));
+  const answers = speakingForAuthority(addressAnswers(dns).filter((d) => d.name === host && (types as readonly string[]).includes(d.type)));
   return answers.length > 0 && answers.every((d) => d.outcome === outcome);
+}
+
+/**
+ * A resolver that never replied, or refused us, says nothing about the zone (a SERVFAIL does: it could not get the
+ * authority's answer). When some resolver spoke, the silent ones are set aside; when none did, all count.
+ */
+const SAYS_NOTHING: ReadonlySet<DnsOutcome> = new Set(['timeout', 'network-error', 'refused']);
+
+function speakingForAuthority(answers: DnsAnswer[]): DnsAnswer[] {
+  const spoke = answers.filter((d) => !SAYS_NOTHING.has(d.outcome));
+  return spoke.length > 0 && spoke.length < answers.length ? spoke : answers;
+}
+
+/** " (quad9 gave no reply)": the resolvers set aside for the host because they said nothing while others spoke. */
+export function withoutWord(host: string, dns: DnsAnswer[]): string {
+  const answers = addressAnswers(dns).filter((d) => d.name === host);
+  if (answers.every((d) => SAYS_NOTHING.has(d.outcome))) return '';
+  const silent = [...new Set(answers.filter((d) => SAYS_NOTHING.has(d.outcome)).map((d) => d.resolver))];
+  return silent.length === 0 ? '' : ` (${silent.join(', ')} gave no reply)`;
 }
 
 /**
@@ -154,11 +176,11 @@ export function noAddressReading(
     return {
       layer: 'authoritative-dns',
       provider: provider?.name ?? null,
-      explanation: `every resolver follows ${host} to ${target} and finds ${what} there${only}: ${provider ? `${provider.name}'s` : "the target's"} DNS publishes no address for it, not a resolver's fault`,
+      explanation: `every resolver follows ${host} to ${target} and finds ${what} there${only}${withoutWord(host, dns)}: ${provider ? `${provider.name}'s` : "the target's"} DNS publishes no address for it, not a resolver's fault`,
     };
   }
   const family = types.length === 1 ? `no ${types[0] === 'A' ? 'IPv4' : 'IPv6'} address` : 'no address';
-  return { layer: 'site', provider: null, explanation: `every resolver answers that ${host} exists with ${what}${only}: the site's zone publishes ${family} for it, not a resolver's fault` };
+  return { layer: 'site', provider: null, explanation: `every resolver answers that ${host} exists with ${what}${only}${withoutWord(host, dns)}: the site's zone publishes ${family} for it, not a resolver's fault` };
 }
 
 export interface DelegationContext {
@@ -170,8 +192,9 @@ export interface DelegationContext {
 /** Where a name that no resolver resolves breaks; null when some resolver resolves it, or nothing can be placed. */
 export function failingZoneOf(host: string, dns: DnsAnswer[], chain: ChainHop[], context: DelegationContext): FailingZone | null {
   if (!noResolverResolves(host, dns)) return null;
-  // NOERROR with no address at every resolver: the zones on the way answered; the name has no address. Nothing failed.
-  if (everyResolverSaysNoData(host, dns, ['A', 'AAAA'])) return null;
+  // NOERROR with no address, or NXDOMAIN, at every resolver that got the authority's word: the zones on the way
+  // answered; the name has no address, or is missing. Nothing failed there.
+  if (everyResolverSaysNoData(host, dns, ['A', 'AAAA']) || everyResolverSaysNxdomain(host, dns)) return null;
   // The resolvers must be seen working for some name on the way; otherwise this may be them, or us.
   const somethingAnswered = chain.some((h) => h.answeredBy.length > 0) || dns.some((d) => d.rcode !== null && ANSWERED_RCODES.has(d.rcode));
   if (!somethingAnswered) return null;

@@ -17,22 +17,56 @@ const UNKNOWN_CONFIDENCE = 0.3;
 /** An origin blamed by its provider's page while it answers directly: which side of the path failed is open. */
 const CONTRADICTED_ORIGIN_CONFIDENCE = 0.4;
 
-/** The first incident each site is part of, by site name (built once per run, not once per site). */
-export function incidentsBySite(incidents: Incident[]): Map<string, Incident> {
-  const bySite = new Map<string, Incident>();
-  for (const incident of incidents) for (const name of incident.sites) if (!bySite.has(name)) bySite.set(name, incident);
+/** The incidents each site is part of, in the order they were found, by site name (built once per run). */
+export function incidentsBySite(incidents: Incident[]): Map<string, Incident[]> {
+  const bySite = new Map<string, Incident[]>();
+  for (const incident of incidents) {
+    for (const name of incident.sites) {
+      const mine = bySite.get(name);
+      if (mine === undefined) bySite.set(name, [incident]);
+      else if (!mine.includes(incident)) mine.push(incident);
+    }
+  }
   return bySite;
 }
 
-export function siteBlame(site: SiteReport, bySite: Map<string, Incident>, local: boolean, explained: ReadonlySet<string> = new Set()): Blame | null {
+/**
+ * `explained`: attempts the host findings explain (no evidence at all). `resolverExplained`: those plus the
+ * attempts a resolver incident explains; what is left of a site's failures beyond them is about its hosting.
+ */
+export function siteBlame(
+  site: SiteReport,
+  bySite: Map<string, Incident[]>,
+  local: boolean,
+  explained: ReadonlySet<string> = new Set(),
+  resolverExplained: ReadonlySet<string> = explained,
+): Blame | null {
   if (site.status === 'ok') return null;
   if (local) return { layer: 'local', provider: null, confidence: 0.9, reason: "the probing host's own network is unusable" };
   if (site.status === 'untested') return { layer: 'local', provider: null, confidence: 0.9, reason: site.reason ?? 'nothing could be tested from this host' };
-  const incident = bySite.get(site.name);
-  if (incident) return { layer: incident.layer, provider: incident.provider, confidence: incident.confidence, reason: incident.summary };
+  const mine = bySite.get(site.name) ?? [];
+  // An incident about where the site is served or named explains it; a resolver's explains only that resolver's share.
+  const hosting = mine.find((i) => i.kind !== 'resolver');
+  if (hosting) return incidentBlame(hosting);
   const failed = site.attempts.filter((a) => a.outcome !== 'ok' && a.layer !== null && !explained.has(a.id));
+  const beyond = failed.filter((a) => !resolverExplained.has(a.id));
+  const resolverIncident = mine[0];
+  if (resolverIncident && beyond.length === 0) return incidentBlame(resolverIncident);
+  const alone = loneBlame(site, beyond.length > 0 ? beyond : failed);
+  return resolverIncident ? { ...alone, reason: `${alone.reason}; besides, part of the ${resolverIncident.provider ?? 'unattributed'} resolver incident` } : alone;
+}
+
+function incidentBlame(incident: Incident): Blame {
+  return { layer: incident.layer, provider: incident.provider, confidence: incident.confidence, reason: incident.summary };
+}
+
+/** A site failing with no incident to explain it: the outermost broken layer among its user-facing failures. */
+function loneBlame(site: SiteReport, failed: Attempt[]): Blame {
   const userFacing = failed.filter((a) => a.path !== 'origin');
-  const pool = userFacing.length > 0 ? userFacing : failed;
+  const facing = userFacing.length > 0 ? userFacing : failed;
+  // One resolver giving no address explains its own path only: the paths other resolvers gave failed for their own reasons.
+  const hosting = facing.filter((a) => a.layer !== 'resolver');
+  const pool = hosting.length > 0 ? hosting : facing;
   if (pool.length === 0) return { layer: 'site', provider: null, confidence: 0.3, reason: site.reason ?? 'failing' };
   const layer = LAYER_ORDER.find((l) => pool.some((a) => a.layer === l)) ?? 'site';
   const lead = pool.find((a) => a.layer === layer)!;

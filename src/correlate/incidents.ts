@@ -105,6 +105,12 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
 }
 
+/** The attempts of a site that a resolver incident explains: the addresses its failing resolvers did not give. */
+export function resolverIncidentAttempts(site: SiteReport, incidents: readonly Incident[]): Attempt[] {
+  const failing = new Set(incidents.flatMap((i) => (i.kind === 'resolver' ? (i.resolvers ?? []) : [])));
+  return site.attempts.filter((a) => a.outcome !== 'ok' && a.layer === 'resolver' && a.resolver !== null && failing.has(a.resolver));
+}
+
 /** The resolver's own failure: no answer, or an error, that is not a zone's DNSSEC fault it is right to report. */
 function ownFailure(d: DnsAnswer): boolean {
   return DNS_FAILURE.has(d.outcome) && !isDnssecFailure(d);

@@ -6,15 +6,16 @@
 // correlate/ never imports plan/, probe/, report/, notify/, status/, merge/, lab/ or commands/; from state/ it reads only
 // how a remembered location is marked.
 
-import type { DnsAnswer, HostReport, Incident, ResolverSpec, SiteReport } from '../model.js';
+import { blamedOn, type DnsAnswer, type HostReport, type Incident, type ResolverSpec, type SiteReport } from '../model.js';
 import type { ClassifiedSite } from '../classify/index.js';
-import { inReportOrder, siteReport } from './sites.js';
+import { inReportOrder, siteReport, siteStatus } from './sites.js';
 import { answerNotProbed, notProbed } from '../classify/outcome.js';
 import { without } from '../util/collections.js';
 import { hostFindings } from './host.js';
 import {
   authoritativeDnsIncidents,
   providerIncidents,
+  resolverIncidentAttempts,
   resolverIncidents,
   type AttributionOptions,
   type SiteFacts,
@@ -58,23 +59,53 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const evidence = without(asked, host.explainsAnswer);
   // A control plane speaks only about its provider's management side: the data-plane rules never count it.
   const isControlPlane = new Set(classified.filter((c) => c.spec.kind === 'control-plane').map((c) => c.spec.name));
-  const dataPlane = facts.filter((f) => !isControlPlane.has(f.report.name));
   const controlPlanes = classified.filter((c) => isControlPlane.has(c.spec.name)).map((c) => ({ ...facts.find((f) => f.report.name === c.spec.name)!, declared: c.spec.provider }));
-  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(dataPlane, options);
-  const dataShared = local.down ? [] : [...resolverIncidents(facts, evidence, resolvers, options), ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
-  const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, dataPlane, dataShared);
+  const resolverShared = local.down ? [] : resolverIncidents(facts, evidence, resolvers, options);
+  // A failing resolver explains the addresses it did not give and nothing about where a site is hosted: the rules
+  // after it read each site as if those attempts had not been made (a site degraded only by it is a healthy
+  // control for them, and a site down behind a failing CDN is that CDN's, not the resolver's).
+  const hosting = resolverShared.length === 0 ? facts : facts.map((f) => withoutResolverFailures(f, resolverShared));
+  const hostingPlane = hosting.filter((f) => !isControlPlane.has(f.report.name));
+  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(hostingPlane, options);
+  const dataShared = local.down ? [] : [...resolverShared, ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
+  const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, hostingPlane, dataShared);
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
-  const regions = local.down ? [] : regionIncidents(dataPlane, { ...options, explained: shared.flatMap((i) => i.sites) });
+  const explainedSites = shared.filter((i) => i.kind !== 'resolver').flatMap((i) => i.sites);
+  const regions = local.down ? [] : regionIncidents(hostingPlane, { ...options, explained: explainedSites });
   // A control plane's one endpoint says nothing about where the provider's edge fails: no locations for it.
-  const incidents = [...shared, ...regions].map((incident) => (incident.layer === 'control-plane' ? incident : withLocations(incident, facts)));
-  const bySite = incidentsBySite(incidents);
+  const located = [...shared, ...regions].map((incident) => (incident.layer === 'control-plane' ? incident : withLocations(incident, facts)));
+  const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
   const findings = providers.findings.map((f) => withLocations(f, facts));
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
-  const sites = judged.map((f) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained) }));
-  return { sites, incidents, findings, local, host: host.report };
+  const sites = judged.map((f, i) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained, hosting[i]!.explained) }));
+  return { sites, incidents: byImpact(located, sites), findings, local, host: host.report };
+}
+
+/** The site as the rules after the resolver incidents read it: what those incidents explain set aside. */
+function withoutResolverFailures(site: SiteFacts, incidents: Incident[]): SiteFacts {
+  const covered = resolverIncidentAttempts(site.report, incidents);
+  if (covered.length === 0) return site;
+  const explained = new Set([...site.explained, ...covered.map((a) => a.id)]);
+  const { status, reason } = siteStatus(site.report.attempts, (a) => explained.has(a.id));
+  return { report: { ...site.report, status, reason }, stack: site.stack, explained };
+}
+
+/**
+ * Incidents in the order their impact asks for: those that sites are down for first, then by how many sites they
+ * explain; otherwise as the rules found them. The first is the report's headline.
+ */
+function byImpact(incidents: Incident[], sites: SiteReport[]): Incident[] {
+  if (incidents.length < 2) return incidents;
+  const byName = new Map(sites.map((s) => [s.name, s]));
+  const weight = (incident: Incident) => {
+    const blamed = incident.sites.map((name) => byName.get(name)).filter((s) => s?.blame && blamedOn(s.blame, incident));
+    return { down: blamed.filter((s) => s!.status === 'down').length, all: blamed.length };
+  };
+  const weights = new Map(incidents.map((i) => [i, weight(i)]));
+  return [...incidents].sort((a, b) => weights.get(b)!.down - weights.get(a)!.down || weights.get(b)!.all - weights.get(a)!.all);
 }
 
 // Most sites have no attempt a host finding explains: over a long list, a set each would be most of the facts.

@@ -3,7 +3,7 @@
 
 import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { Attempt, DnsAnswer, Report, ResolverKind, ResolverReport, SiteReport, SiteStatus, Verdict } from '../model.js';
+import { blamedOn, type Attempt, type DnsAnswer, type Report, type ResolverKind, type ResolverReport, type SiteReport, type SiteStatus, type Verdict } from '../model.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { formatMs } from '../util/time.js';
 import { formatCount, listNames, plural, safeLine } from '../util/text.js';
@@ -125,7 +125,8 @@ const UNTESTED_NAMED = 20;
 function siteNote(site: SiteReport, report: Report): string {
   const blame = site.blame;
   if (!blame) return site.reason ?? '';
-  const incident = report.incidents.find((i) => i.sites.includes(site.name));
+  const incident =
+    report.incidents.find((i) => blamedOn(blame, i)) ?? report.incidents.find((i) => i.sites.includes(site.name) && i.layer === blame.layer && i.provider === blame.provider);
   const breaks = site.failingZone ? `; its name breaks at ${site.failingZone.hop}${site.failingZone.zone ? ` (zone ${site.failingZone.zone})` : ''}` : '';
   if (incident) return `part of the ${incident.provider ?? 'unattributed'} ${incident.layer} incident${breaks}; ${site.reason ?? ''}`;
   const where = blame.provider ? `${blame.layer} (${blame.provider})` : blame.layer;

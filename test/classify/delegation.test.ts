@@ -2,7 +2,7 @@
 // Names here are invented per test; the rules must hold for any layout.
 
 import { describe, expect, it } from 'vitest';
-import { everyResolverSaysNoData, everyResolverSaysNxdomain, failingZoneOf, noAddressReading, siteChain } from '../../src/classify/delegation.js';
+import { everyResolverSaysNoData, everyResolverSaysNxdomain, failingZoneOf, noAddressReading, siteChain, withoutWord } from '../../src/classify/delegation.js';
 import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { DnsAnswer, DnsOutcome, ExtendedDnsError } from '../../src/model.js';
 import { dnsAnswer } from '../support/records.js';
@@ -93,9 +93,26 @@ describe('what is not a failing zone', () => {
     const dns = ['r1', 'r2'].flatMap((r) => [...noAddress(r, host, 'empty'), ask(r, 'example', 'SOA', 'ok', { zone: 'example', values: ['x'] })]);
     expect(failingZoneOf(host, dns, siteChain(host, dns), { catalog, dnsHost: akamai })).toBeNull();
     expect(everyResolverSaysNoData(host, dns, ['A', 'AAAA'])).toBe(true);
-    // One resolver failing outright is not every resolver saying "no data".
+    // A SERVFAIL is a resolver saying it could not get the authority's answer: not every resolver saying "no data".
     const mixed = [...noAddress('r1', host, 'empty'), ...noAddress('r2', host, 'servfail')];
     expect(everyResolverSaysNoData(host, mixed, ['A', 'AAAA'])).toBe(false);
+    expect(withoutWord(host, mixed)).toBe('');
+  });
+
+  it('a resolver that never replied, or refused, says nothing about the zone: the NODATA of those that did stands', () => {
+    for (const silence of ['timeout', 'refused', 'network-error'] as const) {
+      const dns = [...noAddress('r1', host, 'empty'), ...noAddress('r2', host, silence), ask('r1', 'example', 'SOA', 'ok', { zone: 'example', values: ['x'] })];
+      expect(everyResolverSaysNoData(host, dns, ['A', 'AAAA'])).toBe(true);
+      expect(failingZoneOf(host, dns, siteChain(host, dns), { catalog, dnsHost: akamai })).toBeNull();
+      expect(withoutWord(host, dns)).toBe(' (r2 gave no reply)');
+    }
+    // Nobody replying is not "no data": that stays for the failing-zone and resolver rules.
+    const silent = ['r1', 'r2'].flatMap((r) => noAddress(r, host, 'timeout'));
+    expect(everyResolverSaysNoData(host, silent, ['A', 'AAAA'])).toBe(false);
+    // The same for NXDOMAIN: the name is missing, as the resolvers that replied say.
+    const missing = [...noAddress('r1', host, 'nxdomain'), ...noAddress('r2', host, 'timeout')];
+    expect(everyResolverSaysNxdomain(host, missing)).toBe(true);
+    expect(failingZoneOf(host, missing, siteChain(host, missing), { catalog, dnsHost: akamai })).toBeNull();
   });
 
   it('an empty record at the end of a CNAME into a catalogued provider names that provider’s DNS', () => {

@@ -513,6 +513,76 @@ describe("a provider's pages blaming origins that answer directly", () => {
   });
 });
 
+describe('a failing resolver on the same run as another failure', () => {
+  // alpha (Cloudflare's resolver) times out for every name; beta answers. Each site's alpha path has no address.
+  const alphaSilent = (names: string[]) => [
+    ...names.flatMap((n) => [...resolved(host(n), { resolvers: ['beta'], address: '127.0.1.1' }), ...resolved(host(n), { resolvers: ['alpha'], outcome: 'timeout' })]),
+  ];
+  const noAddressViaAlpha = (name: string) =>
+    attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ETIMEDOUT', message: 'x' }, failedPhase: 'dns' }), site: name, id: `${name}|edge|alpha`, resolver: 'alpha', resolvers: ['alpha'], outcome: 'dns-error' });
+  const viaBeta = { resolver: 'beta', resolvers: ['beta'] };
+
+  it('sites down behind a failing CDN are the CDN\'s, not the resolver\'s; sites degraded only by the resolver are its controls; the CDN leads', () => {
+    const names = ['cf1', 'cf2', 'cf3', 'fastly1', 'akamai1'];
+    const attempts = [
+      ...names.map(noAddressViaAlpha),
+      ...['cf1', 'cf2', 'cf3'].map((n, i) => fetched(n, `127.0.10.${i + 1}`, responses.cloudflareEdge500(), viaBeta)),
+      fetched('fastly1', '127.0.20.1', responses.fastlyOk(), viaBeta),
+      fetched('akamai1', '127.0.30.1', responses.akamaiOk(), viaBeta),
+    ];
+    const r = run(names.map(spec), alphaSilent(names), attempts);
+    expect(r.incidents.map((i) => [i.kind, i.provider, i.layer])).toEqual([
+      ['provider', 'Cloudflare', 'edge'],
+      ['resolver', 'Cloudflare', 'resolver'],
+    ]);
+    expect(r.verdict.summary).toMatch(/^Cloudflare edge incident: /);
+    expect(r.incidents[0]!.summary).toMatch(/2 sites on other providers are healthy/);
+    for (const n of ['cf1', 'cf2', 'cf3']) expect(r.sites.find((s) => s.name === n)!.blame).toMatchObject({ layer: 'edge', provider: 'Cloudflare' });
+    for (const n of ['fastly1', 'akamai1']) {
+      const site = r.sites.find((s) => s.name === n)!;
+      expect(site.status).toBe('degraded');
+      expect(site.blame).toMatchObject({ layer: 'resolver', provider: 'Cloudflare' });
+    }
+  });
+
+  it('a site down at its own origin is blamed on its origin, the resolver incident said beside it', () => {
+    const names = ['a', 'b', 'c', 'news'];
+    const request = (h: string): EdgeRequest => ({ host: h, path: '/', method: 'GET', userAgent: 'outage-probe/test', httpVersion: '1.1', edgeIndex: 0, pop: null, now: new Date('2026-11-22T08:00:00Z') });
+    const page = corpusEntry('fastly/first-byte-timeout').respond(request(host('news')));
+    const attempts = [
+      ...names.map(noAddressViaAlpha),
+      ...['a', 'b', 'c'].map((n) => fetched(n, '127.0.1.1', responses.healthy(), viaBeta)),
+      fetched('news', '127.0.11.1', { httpStatus: page.status, headers: page.headers, bodySample: page.body }, viaBeta),
+    ];
+    const r = run(names.map(spec), alphaSilent(names), attempts);
+    expect(r.incidents.map((i) => [i.kind, i.provider])).toEqual([['resolver', 'Cloudflare']]);
+    const news = r.sites.find((s) => s.name === 'news')!;
+    expect(news.status).toBe('down');
+    expect(news.blame).toMatchObject({ layer: 'origin', provider: null });
+    expect(news.blame!.reason).toMatch(/^Fastly answered 503 "first byte timeout": .*; besides, part of the Cloudflare resolver incident$/);
+    expect(r.sites.find((s) => s.name === 'a')!.blame).toMatchObject({ layer: 'resolver', provider: 'Cloudflare' });
+  });
+
+  it('a name with no address, as the resolvers that replied say, is the record\'s, not a failing zone\'s: the silent resolver says nothing about it', () => {
+    const names = ['a', 'b', 'empty1', 'empty2'];
+    const dns = [
+      ...alphaSilent(['a', 'b']),
+      ...['empty1', 'empty2'].flatMap((n) => [...resolved(host(n), { resolvers: ['beta'] }).map((d) => ({ ...d, outcome: 'empty' as const, values: [] })), ...resolved(host(n), { resolvers: ['alpha'], outcome: 'timeout' })]),
+    ];
+    const noAddressViaBeta = (name: string) =>
+      attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ENODATA', message: 'x' }, failedPhase: 'dns' }), site: name, id: `${name}|edge|beta`, resolver: 'beta', resolvers: ['beta'], outcome: 'dns-error' });
+    const attempts = [...names.map(noAddressViaAlpha), ...['a', 'b'].map((n) => fetched(n, '127.0.1.1', responses.healthy(), viaBeta)), ...['empty1', 'empty2'].map(noAddressViaBeta)];
+    const r = run(names.map(spec), dns, attempts);
+    expect(r.incidents.map((i) => i.kind)).toEqual(['resolver']);
+    for (const n of ['empty1', 'empty2']) {
+      const site = r.sites.find((s) => s.name === n)!;
+      expect(site.failingZone).toBeNull();
+      expect(site.blame).toMatchObject({ layer: 'site', provider: null });
+      expect(site.blame!.reason).toMatch(/exists with no A or AAAA record \(alpha gave no reply\): the site's zone publishes no address/);
+    }
+  });
+});
+
 describe('control planes (kind: control-plane)', () => {
   const api = site({ name: 'cf-api', url: 'https://api.cloudflare.com/client/v4/', kind: 'control-plane', provider: 'cloudflare' });
   const pages = [spec('shop'), spec('blog')];

@@ -108,6 +108,21 @@ describe("the provider's page against the origin fetched directly", () => {
   });
 });
 
+describe('two-failures-at-once: one failure does not hide another', () => {
+  it('leads with the incident sites are down for, blames news on its origin with Quad9 beside it, and counts sites degraded only by Quad9 as controls', async () => {
+    const io = captureIo();
+    await runDrill('two-failures-at-once', { format: 'json', resolver: [], verbose: false, color: false }, io);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.incidents.map((i) => `${i.provider}/${i.layer}`)).toEqual(['Cloudflare/edge', 'Quad9/resolver']);
+    expect(report.summary).toMatch(/^Cloudflare edge incident: /);
+    expect(report.incidents[0]!.controls.sort()).toEqual(['blog', 'mag', 'store']);
+    const news = report.sites.find((s) => s.name === 'news')!;
+    expect(news.blame).toMatchObject({ layer: 'origin', provider: null });
+    expect(news.blame!.reason).toMatch(/first byte timeout.*; besides, part of the Quad9 resolver incident$/);
+    for (const name of ['mag', 'store', 'blog']) expect(report.sites.find((s) => s.name === name)!.blame).toMatchObject({ layer: 'resolver', provider: 'Quad9' });
+  });
+});
+
 describe('drill through the binary', () => {
   it('runs `drill healthy --json`: exit 0, verdict ok, and the ports it used are free again', async () => {
     const r = await runCli(['drill', 'healthy', '--json'], { timeoutMs: 20_000 });
