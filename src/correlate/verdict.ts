@@ -1,6 +1,6 @@
 // The one-line answer at the top of every report, and the exit code that goes with it. Pure.
 
-import type { HostReport, Incident, SiteReport, Verdict } from '../model.js';
+import { blamedOn, type HostReport, type Incident, type SiteReport, type Verdict } from '../model.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../util/text.js';
 
@@ -34,7 +34,10 @@ export function decideVerdict(
   if (incidents.length > 0) {
     const head = incidents[0]!.summary;
     const more = incidents.length > 1 ? ` (+${plural(incidents.length - 1, 'more incident')})` : '';
-    return { verdict: 'provider-incident', summary: `${head}${more}`, exitCode: EXIT.providerIncident };
+    // Sites down for no incident's reason would be lost behind the headline: counted there, named in the table.
+    const alone = down.filter((s) => s.blame === null || !incidents.some((i) => blamedOn(s.blame!, i))).length;
+    const aside = alone > 0 ? ` (+${plural(alone, 'site')} down outside ${incidents.length === 1 ? 'it' : 'them'})` : '';
+    return { verdict: 'provider-incident', summary: `${head}${more}${aside}`, exitCode: EXIT.providerIncident };
   }
   if (down.length > 0 || degraded.length > 0) {
     const parts = [

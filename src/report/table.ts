@@ -153,12 +153,13 @@ function verdictLines(report: Report, c: ChalkInstance, width: number): string[]
 }
 
 /**
- * At most two lines: the start of the summary, then its closing facts — the confidence and any "(+N more
- * incidents)" — after an ellipsis. The details (every location, every resolver) are in the incident block.
+ * At most two lines: the start of the summary, then its closing facts — the confidence, any "(+N more
+ * incidents)" and "(+N sites down outside it)" — after an ellipsis. The details (every location, every resolver)
+ * are in the incident block.
  */
 function headline(text: string, lines: string[], width: number): string[] {
   if (lines.length <= INCIDENT_HEADLINE_LINES) return lines;
-  const closing = /(\(confidence [\d.]+\)(?: \(\+\d+ more incidents?\))?(?: \(incomplete: the run was cut short\))?)$/.exec(text)?.[1] ?? '';
+  const closing = /(\(confidence [\d.]+\)(?: \(\+[\d,]+ more incidents?\))?(?: \(\+[\d,]+ sites? down outside (?:it|them)\))?(?: \(incomplete: the run was cut short\))?)$/.exec(text)?.[1] ?? '';
   const room = width - 2 - closing.length - 2;
   const second = lines[1]!.trimEnd();
   // Cut at the last clause that fits (a "; "), else at the last whole word.

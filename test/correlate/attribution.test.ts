@@ -560,6 +560,7 @@ describe('a failing resolver on the same run as another failure', () => {
     expect(news.status).toBe('down');
     expect(news.blame).toMatchObject({ layer: 'origin', provider: null });
     expect(news.blame!.reason).toMatch(/^Fastly answered 503 "first byte timeout": .*; besides, part of the Cloudflare resolver incident$/);
+    expect(r.verdict.summary).toMatch(/^Cloudflare resolver alpha failing: .* \(\+1 site down outside it\)$/);
     expect(r.sites.find((s) => s.name === 'a')!.blame).toMatchObject({ layer: 'resolver', provider: 'Cloudflare' });
   });
 

@@ -120,6 +120,17 @@ describe('two-failures-at-once: one failure does not hide another', () => {
     expect(news.blame).toMatchObject({ layer: 'origin', provider: null });
     expect(news.blame!.reason).toMatch(/first byte timeout.*; besides, part of the Quad9 resolver incident$/);
     for (const name of ['mag', 'store', 'blog']) expect(report.sites.find((s) => s.name === name)!.blame).toMatchObject({ layer: 'resolver', provider: 'Quad9' });
+    expect(report.summary).toMatch(/\(\+1 more incident\) \(\+1 site down outside them\)$/);
+  });
+
+  it('the table keeps the count of sites down outside the incidents on the cut headline, and notes news at its origin', async () => {
+    const io = captureIo();
+    await runDrill('two-failures-at-once', { format: 'table', resolver: [], verbose: false, color: false }, io);
+    const lines = io.out().split('\n');
+    expect(lines[0]).toMatch(/^⚠ Cloudflare edge incident: /);
+    expect(lines[1]).toMatch(/… \(confidence [\d.]+\) \(\+1 more incident\) \(\+1 site down outside them\)$/);
+    expect(io.out()).toMatch(/^down news: origin: Fastly answered 503 "first byte timeout"/m);
+    expect(io.out()).not.toMatch(/^down news: part of/m);
   });
 });
 
