@@ -34,8 +34,11 @@ export function decideVerdict(
   if (incidents.length > 0) {
     const head = incidents[0]!.summary;
     const more = incidents.length > 1 ? ` (+${plural(incidents.length - 1, 'more incident')})` : '';
-    // Sites down for no incident's reason would be lost behind the headline: counted there, named in the table.
-    const alone = down.filter((s) => s.blame === null || !incidents.some((i) => blamedOn(s.blame!, i))).length;
+    // Sites down for no incident's reason would be lost behind the headline: counted there, named in the table. A
+    // control plane that an edge incident of its provider already names in its evidence is inside it.
+    const inside = (s: SiteReport) =>
+      s.blame !== null && incidents.some((i) => blamedOn(s.blame!, i) || (s.kind === 'control-plane' && i.kind === 'provider' && i.provider === s.blame!.provider));
+    const alone = down.filter((s) => !inside(s)).length;
     const aside = alone > 0 ? ` (+${plural(alone, 'site')} down outside ${incidents.length === 1 ? 'it' : 'them'})` : '';
     return { verdict: 'provider-incident', summary: `${head}${more}${aside}`, exitCode: EXIT.providerIncident };
   }

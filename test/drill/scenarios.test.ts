@@ -123,6 +123,15 @@ describe('two-failures-at-once: one failure does not hide another', () => {
     expect(report.summary).toMatch(/\(\+1 more incident\) \(\+1 site down outside them\)$/);
   });
 
+  it('cloudflare-edge-and-api: the failing API the edge incident names in its evidence is not counted as down outside it', async () => {
+    const io = captureIo();
+    await runDrill('cloudflare-edge-and-api', { format: 'json', resolver: [], verbose: false, color: false }, io);
+    const report = JSON.parse(io.out()) as Report;
+    expect(report.sites.find((s) => s.kind === 'control-plane')!.status).toBe('down');
+    expect(report.incidents[0]!.evidence.join('\n')).toMatch(/its control plane fails too/);
+    expect(report.summary).not.toMatch(/down outside/);
+  });
+
   it('the table keeps the count of sites down outside the incidents on the cut headline, and notes news at its origin', async () => {
     const io = captureIo();
     await runDrill('two-failures-at-once', { format: 'table', resolver: [], verbose: false, color: false }, io);
