@@ -383,18 +383,19 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   const enough = (g: Group) => g.sites.length >= options.minSites;
 
   // The provider's own page with a cause it does not document: its edge only when the origins answer directly.
+  // A site whose origin fails when reached directly has its origin's trouble passed on: it is no evidence either way.
   for (const g of [...groups.values()].filter((x) => x.layer === 'unknown')) {
-    const origins = g.sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'origin'));
-    const originsAnswer = origins.length > 0 && origins.every((a) => a.outcome === 'ok');
-    if (originsAnswer && enough(g) && fraction(g) >= 0.5) {
+    const reached = (s: SiteFacts) => s.report.attempts.some((a) => a.path === 'origin');
+    const answering = g.sites.filter((s) => originAnswersDirectly(s.report).length > 0);
+    const evidence = g.sites.filter((s) => !reached(s) || answering.includes(s));
+    if (answering.length > 0 && evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5) {
       const edge = groupOf(g.provider, 'edge');
-      for (const s of g.sites) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
+      for (const s of evidence) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
       edge.note ??= `${g.provider}'s own error pages give no documented cause, and the origins answer directly`;
       groups.delete(`${g.provider}|unknown`);
-    } else if (origins.length === 0) {
+    } else if (!g.sites.some(reached)) {
       g.tentative = `${g.provider}'s pages do not say which side failed, and no origin was reached directly to tell`;
     } else {
-      // Origins failing when reached directly: the pages are the origins' trouble passed on, not a shared one.
       groups.delete(`${g.provider}|unknown`);
     }
   }

@@ -415,6 +415,37 @@ describe('Fastly-fronted sites whose origins are down', () => {
     expect(r.incidents[0]!.confidence).toBeLessThan(0.9);
   });
 
+  it('the same generic 503 on four Fastly sites, three origins answering directly and one refusing: the three are the Fastly edge incident', () => {
+    const names = ['f1', 'f2', 'f3', 'f4'];
+    const sites = [...names, 'cf1'].map(spec);
+    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const attempts = [
+      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
+      ...names.slice(0, 3).map((n) => originFetch(n, responses.healthy())),
+      originFetch('f4', refused),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'edge', ['f1', 'f2', 'f3']]]);
+    expect(r.sites.find((s) => s.name === 'f4')!.blame).toMatchObject({ layer: 'unknown', provider: null });
+  });
+
+  it('the same generic 503 on three Fastly sites, two origins refusing directly and one answering: too little for the edge, no incident', () => {
+    const names = ['f1', 'f2', 'f3'];
+    const sites = [...names, 'cf1'].map(spec);
+    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const attempts = [
+      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
+      originFetch('f1', responses.healthy()),
+      originFetch('f2', refused),
+      originFetch('f3', refused),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+  });
+
   it('the same generic 503 with no origin path to tell: a finding, not an incident', () => {
     const names = ['f1', 'f2', 'f3'];
     const sites = [...names, 'cf1'].map(spec);
