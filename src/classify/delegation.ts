@@ -192,7 +192,7 @@ export interface DelegationContext {
 /** Where a name that no resolver resolves breaks; null when some resolver resolves it, or nothing can be placed. */
 export function failingZoneOf(host: string, dns: DnsAnswer[], chain: ChainHop[], context: DelegationContext): FailingZone | null {
   if (!noResolverResolves(host, dns)) return null;
-  // NOERROR with no address, or NXDOMAIN, at every resolver that got the authority's word: the zones on the way
+  // NOERROR with no address, or NXDOMAIN, at every resolver that spoke for the authority: the zones on the way
   // answered; the name has no address, or is missing. Nothing failed there.
   if (everyResolverSaysNoData(host, dns, ['A', 'AAAA']) || everyResolverSaysNxdomain(host, dns)) return null;
   // The resolvers must be seen working for some name on the way; otherwise this may be them, or us.

@@ -105,9 +105,13 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
 }
 
+/** The resolvers that resolver incidents name as failing. */
+export function failingResolvers(incidents: readonly Incident[]): ReadonlySet<string> {
+  return new Set(incidents.flatMap((i) => (i.kind === 'resolver' ? (i.resolvers ?? []) : [])));
+}
+
 /** The attempts of a site that a resolver incident explains: the addresses its failing resolvers did not give. */
-export function resolverIncidentAttempts(site: SiteReport, incidents: readonly Incident[]): Attempt[] {
-  const failing = new Set(incidents.flatMap((i) => (i.kind === 'resolver' ? (i.resolvers ?? []) : [])));
+export function resolverIncidentAttempts(site: SiteReport, failing: ReadonlySet<string>): Attempt[] {
   return site.attempts.filter((a) => a.outcome !== 'ok' && a.layer === 'resolver' && a.resolver !== null && failing.has(a.resolver));
 }
 
@@ -386,9 +390,9 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   // A site whose origin fails when reached directly has its origin's trouble passed on: it is no evidence either way.
   for (const g of [...groups.values()].filter((x) => x.layer === 'unknown')) {
     const reached = (s: SiteFacts) => s.report.attempts.some((a) => a.path === 'origin');
-    const answering = g.sites.filter((s) => originAnswersDirectly(s.report).length > 0);
-    const evidence = g.sites.filter((s) => !reached(s) || answering.includes(s));
-    if (answering.length > 0 && evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5) {
+    const answering = new Set(g.sites.filter((s) => originAnswersDirectly(s.report).length > 0));
+    const evidence = g.sites.filter((s) => !reached(s) || answering.has(s));
+    if (answering.size > 0 && evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5) {
       const edge = groupOf(g.provider, 'edge');
       for (const s of evidence) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
       edge.note ??= `${g.provider}'s own error pages give no documented cause, and the origins answer directly`;

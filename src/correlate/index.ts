@@ -14,6 +14,7 @@ import { without } from '../util/collections.js';
 import { hostFindings } from './host.js';
 import {
   authoritativeDnsIncidents,
+  failingResolvers,
   providerIncidents,
   resolverIncidentAttempts,
   resolverIncidents,
@@ -64,7 +65,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // A failing resolver explains the addresses it did not give and nothing about where a site is hosted: the rules
   // after it read each site as if those attempts had not been made (a site degraded only by it is a healthy
   // control for them, and a site down behind a failing CDN is that CDN's, not the resolver's).
-  const hosting = resolverShared.length === 0 ? facts : facts.map((f) => withoutResolverFailures(f, resolverShared));
+  const resolversFailing = failingResolvers(resolverShared);
+  const hosting = resolverShared.length === 0 ? facts : facts.map((f) => withoutResolverFailures(f, resolversFailing));
   const hostingPlane = hosting.filter((f) => !isControlPlane.has(f.report.name));
   const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(hostingPlane, options);
   const dataShared = local.down ? [] : [...resolverShared, ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
@@ -85,8 +87,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
 }
 
 /** The site as the rules after the resolver incidents read it: what those incidents explain set aside. */
-function withoutResolverFailures(site: SiteFacts, incidents: Incident[]): SiteFacts {
-  const covered = resolverIncidentAttempts(site.report, incidents);
+function withoutResolverFailures(site: SiteFacts, failing: ReadonlySet<string>): SiteFacts {
+  const covered = resolverIncidentAttempts(site.report, failing);
   if (covered.length === 0) return site;
   const explained = new Set([...site.explained, ...covered.map((a) => a.id)]);
   const { status, reason } = siteStatus(site.report.attempts, (a) => explained.has(a.id));

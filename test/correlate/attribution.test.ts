@@ -380,16 +380,21 @@ describe('Fastly-fronted sites whose origins are down', () => {
     ]);
   });
 
-  it("Fastly's generic synthetic 503 on every Fastly site, origins down when reached directly, is unknown per site: never a provider incident", () => {
-    const names = ['f1', 'f2', 'f3'];
+  /** Fastly's generic 503 on each named site, each origin as fetched directly (null: no origin path), and a healthy Cloudflare site. */
+  const genericOn = (names: string[], origins: Array<Partial<FetchResult> | null>) => {
     const sites = [...names, 'cf1'].map(spec);
-    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
+    const dns = [...names.flatMap((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)), ...resolved('cf1.test')];
     const attempts = [
       ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
-      ...names.map((n) => originFetch(n, { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'refused' }, failedPhase: 'connect' })),
+      ...names.flatMap((n, i) => (origins[i] ? [originFetch(n, origins[i]!)] : [])),
       fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
     ];
-    const r = run(sites, dns, attempts);
+    return run(sites, dns, attempts);
+  };
+
+  it("Fastly's generic synthetic 503 on every Fastly site, origins down when reached directly, is unknown per site: never a provider incident", () => {
+    const names = ['f1', 'f2', 'f3'];
+    const r = genericOn(names, [refused, refused, refused]);
     expect(r.incidents).toEqual([]);
     expect(r.verdict.exitCode).toBe(1);
     for (const n of names) {
@@ -402,56 +407,26 @@ describe('Fastly-fronted sites whose origins are down', () => {
 
   it("the same generic 503 with the origins answering directly is Fastly's own trouble, said to rest on that", () => {
     const names = ['f1', 'f2', 'f3'];
-    const sites = [...names, 'cf1'].map(spec);
-    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
-    const attempts = [
-      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
-      ...names.map((n) => originFetch(n, responses.healthy())),
-      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
-    ];
-    const r = run(sites, dns, attempts);
+    const r = genericOn(names, [responses.healthy(), responses.healthy(), responses.healthy()]);
     expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'edge', names]]);
     expect(r.incidents[0]!.summary).toMatch(/Fastly's own error pages give no documented cause, and the origins answer directly/);
     expect(r.incidents[0]!.confidence).toBeLessThan(0.9);
   });
 
   it('the same generic 503 on four Fastly sites, three origins answering directly and one refusing: the three are the Fastly edge incident', () => {
-    const names = ['f1', 'f2', 'f3', 'f4'];
-    const sites = [...names, 'cf1'].map(spec);
-    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
-    const attempts = [
-      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
-      ...names.slice(0, 3).map((n) => originFetch(n, responses.healthy())),
-      originFetch('f4', refused),
-      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
-    ];
-    const r = run(sites, dns, attempts);
+    const r = genericOn(['f1', 'f2', 'f3', 'f4'], [responses.healthy(), responses.healthy(), responses.healthy(), refused]);
     expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'edge', ['f1', 'f2', 'f3']]]);
     expect(r.sites.find((s) => s.name === 'f4')!.blame).toMatchObject({ layer: 'unknown', provider: null });
   });
 
   it('the same generic 503 on three Fastly sites, two origins refusing directly and one answering: too little for the edge, no incident', () => {
-    const names = ['f1', 'f2', 'f3'];
-    const sites = [...names, 'cf1'].map(spec);
-    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
-    const attempts = [
-      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
-      originFetch('f1', responses.healthy()),
-      originFetch('f2', refused),
-      originFetch('f3', refused),
-      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
-    ];
-    const r = run(sites, dns, attempts);
+    const r = genericOn(['f1', 'f2', 'f3'], [responses.healthy(), refused, refused]);
     expect(r.incidents).toEqual([]);
     expect(r.findings).toEqual([]);
   });
 
   it('the same generic 503 with no origin path to tell: a finding, not an incident', () => {
-    const names = ['f1', 'f2', 'f3'];
-    const sites = [...names, 'cf1'].map(spec);
-    const dns = [...names.map((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)).flat(), ...resolved('cf1.test')];
-    const attempts = [...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))), fetched('cf1', '127.0.10.1', responses.cloudflareOk())];
-    const r = run(sites, dns, attempts);
+    const r = genericOn(['f1', 'f2', 'f3'], [null, null, null]);
     expect(r.incidents).toEqual([]);
     expect(r.findings.map((i) => [i.provider, i.layer])).toEqual([['Fastly', 'unknown']]);
     expect(r.verdict.exitCode).toBe(1);
