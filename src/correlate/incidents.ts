@@ -311,6 +311,11 @@ function providerFailures(site: SiteFacts): Attempt[] {
   );
 }
 
+/** The TLS handshake timed out after the connection opened: no alert, no certificate, nothing came back. */
+function handshakeStalled(a: Attempt): boolean {
+  return a.layer === 'tls' && a.failedPhase === 'tls' && (a.outcome === 'timeout' || a.error?.code === 'ETIMEDOUT');
+}
+
 /** The origin path's attempts when every one of them answered: the origin serves whoever reaches it from here. */
 export function originAnswersDirectly(site: SiteReport): Attempt[] {
   const direct = site.attempts.filter((a) => a.path === 'origin');
@@ -409,6 +414,21 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     if (addresses.size < options.minSites) groups.delete(`${g.provider}|origin`);
     else if (fraction(g) < 0.5) g.tentative = `only ${g.sites.length} of ${plural(onProvider(g).length, `${g.provider}-fronted site`)} fail this way; the others reach their origins`;
     else g.note = `yet the origins answer when fetched directly from here (${plural(addresses.size, 'distinct address', 'distinct addresses')})`;
+  }
+  // A handshake that stalls once the connection is open is the same broken path as a connection that never opens
+  // (a lossy or overloaded edge address gives both, request by request): with connection failures at the same
+  // provider, its stalled handshakes count with them. Certificate and protocol errors stay on their own.
+  for (const tls of [...groups.values()].filter((x) => x.layer === 'tls')) {
+    const network = groups.get(`${tls.provider}|network`);
+    if (!network) continue;
+    const stalled = tls.attempts.filter(handshakeStalled);
+    for (const s of tls.sites) {
+      const own = stalled.filter((a) => a.site === s.report.name);
+      if (own.length > 0) addTo(network, s, own);
+    }
+    tls.attempts = tls.attempts.filter((a) => !stalled.includes(a));
+    tls.sites = tls.sites.filter((s) => tls.attempts.some((a) => a.site === s.report.name));
+    if (tls.sites.length === 0) groups.delete(`${tls.provider}|tls`);
   }
   // Challenges support an edge incident of the same provider; on their own they need a change to mean anything.
   for (const g of [...groups.values()].filter((x) => x.layer === 'challenge')) {
@@ -519,6 +539,7 @@ function describeLayerFailure(provider: string, layer: Layer | null, attempts: A
   if (layer === 'edge') return `${provider} edges accepting requests and never answering${sites}`;
   if (layer === 'origin') return `${provider}'s own ${statuses.join('/')} pages blaming the origin${sites}`;
   const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];
+  if (layer === 'tls' && attempts.every(handshakeStalled)) return `TLS handshakes that never finish (${codes.join(', ')})${sites}`;
   return layer === 'tls' ? `TLS failures (${codes.join(', ')})${sites}` : `connection failures (${codes.join(', ')})${sites}`;
 }
 

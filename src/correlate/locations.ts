@@ -98,6 +98,17 @@ function tallyLine(t: Tally, provider: string): string {
   return `${t.code}: ${parts.join('; ')}`;
 }
 
+/**
+ * The edge addresses every location-less failing request went to, when none of them served anything in this run
+ * ("127.0.11.1"): where a broken path leads, though no answer came back to say where that is. Null when some went
+ * to addresses that also served (the address does not explain them) or none has an address.
+ */
+function deadAddresses(unplaced: Attempt[], served: ReadonlySet<string>): string | null {
+  const addresses = [...new Set(unplaced.map((a) => a.address))];
+  if (addresses.length === 0 || addresses.some((x) => x === null || served.has(x))) return null;
+  return addresses.length <= 3 ? joinAnd(addresses as string[]) : `${addresses.length} addresses`;
+}
+
 export function scopeByLocation(incident: Incident, sites: SiteFacts[]): LocationScope {
   const unchanged: LocationScope = { locations: [], healthyLocations: [], scope: incident.scope, summaryClause: null, evidence: [] };
   const provider = incident.provider;
@@ -112,16 +123,21 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
     tallies.set(code, t);
     return t;
   };
-  let unplaced = 0;
+  const unplacedAttempts: Attempt[] = [];
+  const served = new Set<string>();
   for (const a of sites.flatMap((s) => s.report.attempts)) {
     if (a.path === 'origin') continue;
     if (isIncidentFailure(a, incident)) {
       if (atProvider(a, provider)) tally(a.location!.code).failures.push(a);
-      else unplaced += 1;
-    } else if (a.outcome === 'ok' && atProvider(a, provider)) {
-      tally(a.location!.code).successes.push(a);
+      else unplacedAttempts.push(a);
+    } else if (a.outcome === 'ok' && (atProvider(a, provider) || incident.sites.includes(a.site))) {
+      if (a.address) served.add(a.address);
+      if (atProvider(a, provider)) tally(a.location!.code).successes.push(a);
     }
   }
+  const unplaced = unplacedAttempts.length;
+  const dead = deadAddresses(unplacedAttempts, served);
+  const unplacedWhere = dead ? `, all to ${dead}, which answered nothing` : '';
 
   const all = [...tallies.values()].sort((x, y) => y.failures.length - x.failures.length || x.code.localeCompare(y.code));
   const failing = all.filter((t) => t.failures.length > 0 && t.failures.length / (t.failures.length + t.successes.length) >= FAILING_SHARE);
@@ -139,8 +155,8 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
       locations: [],
       healthyLocations: healthyCodes,
       scope: incident.scope,
-      summaryClause: `${provider} serves at ${healthyText.replace(/ healthy/, '')}; the failing requests carry no location`,
-      evidence: [...healthy.map((t) => tallyLine(t, provider)), `${plural(unplaced, 'failing request')} without a known location`],
+      summaryClause: `${provider} serves at ${healthyText.replace(/ healthy/, '')}; ${dead ? `every failing request went to ${dead}${viaText(resolversOf(unplacedAttempts), everyResolver)}, which answered nothing (no location to read)` : 'the failing requests carry no location'}`,
+      evidence: [...healthy.map((t) => tallyLine(t, provider)), `${plural(unplaced, 'failing request')} without a known location${unplacedWhere}`],
     };
   }
   const mixedText = mixed.map((t) => `${t.code} mixed (${t.failures.length} of ${t.failures.length + t.successes.length} fail)`);
@@ -163,7 +179,7 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
       .join('; ');
   }
   const evidence = [...failing, ...mixed, ...healthy].map((t) => tallyLine(t, provider));
-  if (unplaced > 0) evidence.push(`${plural(unplaced, 'failing request')} without a known location`);
+  if (unplaced > 0) evidence.push(`${plural(unplaced, 'failing request')} without a known location${unplacedWhere}`);
   return {
     locations: [...failing, ...mixed].map((t) => t.code),
     healthyLocations: healthyCodes,

@@ -8,7 +8,7 @@ import type { SiteStatus } from '../model.js';
 import type { MergedIncident, MergedReport } from '../merge/types.js';
 import { formatMs } from '../util/time.js';
 import { plural, safeLine } from '../util/text.js';
-import { wrap, type TableOptions } from './table.js';
+import { summaryChars, wrap, type TableOptions } from './table.js';
 
 const COMPACT = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
 
@@ -57,7 +57,7 @@ export function renderMergedTable(merged: MergedReport, options: TableOptions): 
 }
 
 function incidentLines(incident: MergedIncident, c: ChalkInstance, width: number, verbose: boolean): string[] {
-  const head = wrap(`Incident ${safeLine(incident.summary, width * 3)}`, width, '  ');
+  const head = wrap(`Incident ${safeLine(incident.summary, summaryChars(width))}`, width, '  ');
   head[0] = head[0]!.replace('Incident', c.bold('Incident'));
   const spread = `, ${incident.spread}:`;
   head[0] = head[0].replace(spread, `, ${incident.spread === 'vantage-local' ? c.yellow(incident.spread) : c.red(incident.spread)}:`);

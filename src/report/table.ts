@@ -27,19 +27,19 @@ export function renderTable(report: Report, options: TableOptions): string {
     for (const incident of report.incidents) {
       const alert = incident.alert?.state === 'flapping' ? `, flapping: ${incident.alert.changes} changes` : incident.alert?.state === 'pending' ? ', not notified yet' : '';
       const change = incident.change ? ` [${incident.change}${incident.since ? ` since ${incident.since}` : ''}${alert}]` : '';
-      const head = wrap(`Incident${change} ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
+      const head = wrap(`Incident${change} ${safeLine(incident.summary, summaryChars(options.width))}`, options.width, '  ');
       head[0] = head[0]!.replace('Incident', c.bold('Incident'));
       out.push(...head);
       for (const e of incident.evidence) out.push(...wrap(`  · ${safeLine(e, options.width * 3)}`, options.width, '    '));
       if (incident.acknowledged !== null) out.push(...wrap(`  · ${acknowledgementText(incident)}`, options.width, '    '));
     }
     for (const finding of report.findings ?? []) {
-      const lines = wrap(`Finding ${safeLine(finding.summary, options.width * 3)}`, options.width, '  ');
+      const lines = wrap(`Finding ${safeLine(finding.summary, summaryChars(options.width))}`, options.width, '  ');
       lines[0] = lines[0]!.replace('Finding', c.yellow('Finding'));
       out.push(...lines);
     }
     for (const incident of report.resolvedIncidents) {
-      const lines = wrap(`Resolved ${safeLine(incident.summary, options.width * 3)}`, options.width, '  ');
+      const lines = wrap(`Resolved ${safeLine(incident.summary, summaryChars(options.width))}`, options.width, '  ');
       lines[0] = lines[0]!.replace('Resolved', c.green('Resolved'));
       out.push(...lines);
     }
@@ -378,6 +378,14 @@ function attemptResult(a: Attempt): string {
   const what = a.outcome === 'http-error' && a.httpStatus !== null ? `http-error ${a.httpStatus}` : a.outcome;
   const why = a.explanation ?? (a.error ? `${a.error.code}: ${a.error.message}` : a.expect.failures.join('; '));
   return why ? `${what}: ${why}` : what;
+}
+
+/**
+ * How much of an incident's or finding's summary the block under the headline shows: all of it in practice (the
+ * tool writes it, from lists it caps), while a line-length cap still bounds what hostile names could make of it.
+ */
+export function summaryChars(width: number): number {
+  return width * 6;
 }
 
 /** Break text at spaces so no line is wider than `width`; continuation lines get `indent`. */

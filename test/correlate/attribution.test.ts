@@ -230,6 +230,24 @@ describe('shared-provider incidents at other layers', () => {
     expect(r.sites.find((s) => s.name === 'f1')!.providers.find((p) => p.layer === 'edge')!.evidence.join(' ')).toMatch(/fastly\.net/);
   });
 
+  it('a TLS handshake timing out at a provider whose other sites cannot connect counts with their connection failures', () => {
+    // An overloaded or lossy edge lets some connections open and then nothing comes back: the same broken path.
+    const sites = ['f1', 'f2', 'f3', 'cf1'].map(spec);
+    const dns = [
+      ...['f1', 'f2', 'f3'].flatMap((n, i) => resolved(`${n}.test`, { cname: [`${n}.test.global.ssl.fastly.net`], address: `127.0.20.${i + 1}` })),
+      ...resolved('cf1.test'),
+    ];
+    const base = [failedFetch('f1', '127.0.20.1', 'ETIMEDOUT', 'connect'), fetched('cf1', '127.0.10.1', responses.cloudflareOk())];
+    const stalled = run(sites, dns, [...base, failedFetch('f2', '127.0.20.2', 'ETIMEDOUT', 'tls')]);
+    expect(stalled.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'network', ['f1', 'f2']]]);
+    expect(stalled.incidents[0]!.summary).toMatch(/fail with connection failures \(ETIMEDOUT\) \(1 site\) and TLS handshakes that never finish \(ETIMEDOUT\) \(1 site\)/);
+    expect(stalled.sites.find((s) => s.name === 'f2')!.blame).toMatchObject({ layer: 'network', provider: 'Fastly' });
+    // A certificate the edge did present is another failure: it stays the site's own.
+    const expired = run(sites, dns, [...base, failedFetch('f2', '127.0.20.2', 'CERT_HAS_EXPIRED', 'tls'), failedFetch('f3', '127.0.20.3', 'ECONNREFUSED', 'connect')]);
+    expect(expired.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'network', ['f1', 'f3']]]);
+    expect(expired.sites.find((s) => s.name === 'f2')!.blame).toMatchObject({ layer: 'tls' });
+  });
+
   it('a Cloudflare edge failing on some addresses only is a partial incident, the sites degraded', () => {
     const sites = ['a', 'b', 'fastly1'].map(spec);
     const attempts = [

@@ -63,8 +63,30 @@ describe('a Cloudflare PoP failing while another serves the same sites', () => {
       locations: [],
       healthyLocations: ['ZRH'],
       scope: incident.scope,
-      summaryClause: 'Cloudflare serves at ZRH via beta and gamma; the failing requests carry no location',
+      summaryClause: 'Cloudflare serves at ZRH via beta and gamma; every failing request went to 127.0.10.1, 127.0.10.2 and 127.0.10.3 via resolver alpha, which answered nothing (no location to read)',
     });
+    expect(scoped.evidence).toContain('3 failing requests without a known location, all to 127.0.10.1, 127.0.10.2 and 127.0.10.3, which answered nothing');
+  });
+
+  it('an address that failed some requests and served others is not named as where the failures go', () => {
+    // cf1's failing address also served cf2 (through beta): a dead address does not explain that failure.
+    const attempts = [
+      fetched('cf1', '127.0.10.1', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect'), ['alpha']),
+      fetched('cf2', '127.0.10.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect'), ['alpha']),
+      fetched('cf2', '127.0.10.1', responses.cloudflareOk('ZRH'), ['beta', 'gamma'], { id: 'cf2|edge|127.0.10.1' }),
+      fetched('cf1', '127.0.11.1', responses.cloudflareOk('ZRH'), ['beta', 'gamma']),
+      fastlyControl.attempt,
+    ];
+    const mixedUp = facts(
+      [spec('cf1'), spec('cf2'), fastlyControl.spec],
+      [...resolvedBy('cf1.test', { alpha: '127.0.10.1', beta: '127.0.11.1' }), ...resolvedBy('cf2.test', { alpha: '127.0.10.2', beta: '127.0.10.1' }), ...fastlyControl.dns],
+      attempts.map((a) => ({ ...a, location: a.outcome === 'ok' ? a.location : null })),
+    );
+    const incident = providerIncidents(mixedUp, { minSites: 2 }).incidents[0]!;
+    expect(incident).toMatchObject({ provider: 'Cloudflare', layer: 'network', sites: ['cf1', 'cf2'] });
+    const scoped = scopeByLocation(incident, mixedUp);
+    expect(scoped.summaryClause).toMatch(/; the failing requests carry no location$/);
+    expect(scoped.evidence.join('\n')).not.toMatch(/answered nothing/);
   });
 });
 

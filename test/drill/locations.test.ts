@@ -65,3 +65,17 @@ describe('cloudflare-2020-07-17 as a monitor that ran before the outage sees it 
     expect(await leftoverHandles(before)).toEqual({});
   });
 });
+
+describe('cloudflare-2020-07-17 seen with nothing remembered', () => {
+  it('names the edge address every failing request went to, which answered nothing, and where Cloudflare serves', async () => {
+    const world = await startWorld(scenario('cloudflare-2020-07-17'));
+    try {
+      const report = await probeAndReport(loadConfigFile(world.configPath), { format: 'json' }, captureIo());
+      const incident = report.incidents.find((i) => i.provider === 'Cloudflare')!;
+      expect(incident).toMatchObject({ layer: 'network', locations: [] });
+      expect(incident.summary).toContain('Cloudflare serves at SIN and ZRH via beta and gamma; every failing request went to 127.0.10.1 via resolver alpha, which answered nothing');
+    } finally {
+      await world.close();
+    }
+  });
+});
