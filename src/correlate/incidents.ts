@@ -226,17 +226,27 @@ function authorityUnanswered(site: SiteFacts): boolean {
   return addressAnswers(site.report.dns).some((d) => d.name === site.report.host && DNS_FAILURE.has(d.outcome));
 }
 
+export interface SharedFailures {
+  incidents: Incident[];
+  /** Shared observations too weak to be incidents: said, never alerted on, no exit 2. */
+  findings: Incident[];
+}
+
 /**
  * Names that every resolver fails while the same resolvers answer for other names, grouped by the operator of the
  * zone that fails (classify/delegation.ts placed it). Never a resolver's fault: three resolvers agreeing is the
- * authority failing.
+ * authority failing. Several sites' own zones failing so with nothing known to group them by is a finding.
  */
-export function authoritativeDnsIncidents(sites: SiteFacts[], options: AttributionOptions): Incident[] {
+export function authoritativeDnsIncidents(sites: SiteFacts[], options: AttributionOptions): SharedFailures {
   const groups = new Map<string, { key: DnsGroupKey; failing: SiteFacts[] }>();
+  const ungrouped: SiteFacts[] = [];
   for (const s of sites) {
     if (s.report.status === 'ok' || s.report.status === 'untested' || !authorityUnanswered(s)) continue;
     const key = dnsGroupKey(s);
-    if (!key) continue;
+    if (!key) {
+      ungrouped.push(s);
+      continue;
+    }
     const group = groups.get(key.key);
     if (group) group.failing.push(s);
     else groups.set(key.key, { key, failing: [s] });
@@ -252,7 +262,48 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
     if (controls.length === 0) continue; // every name fails everywhere: not one DNS operator's doing
     incidents.push(dnsIncident(key, failing, members, controls));
   }
-  return incidents;
+  const finding = unknownDnsHostFinding(ungrouped, sites, options);
+  return { incidents, findings: finding ? [finding] : [] };
+}
+
+/**
+ * Sites' own zones failing at every resolver at once while other names resolve, with their name servers unknown (a
+ * resolver that cannot reach a zone's servers cannot answer its NS question either, and nothing is remembered):
+ * one DNS host failing would look like this, and so would unrelated zones failing together. Said, not alerted on.
+ * A DNSSEC failure is the zone's own signing, not an unreachable host.
+ */
+function unknownDnsHostFinding(ungrouped: SiteFacts[], sites: SiteFacts[], options: AttributionOptions): Incident | null {
+  const failing = ungrouped.filter((s) => s.report.failingZone?.own && !s.report.dns.some(isDnssecFailure));
+  const zones = [...new Set(failing.map((s) => s.report.failingZone!.zone ?? s.report.failingZone!.hop))];
+  const controls = sites.filter((s) => !failing.includes(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+  if (zones.length < Math.max(2, options.minSites) || controls.length === 0) return null;
+  const failures = [...new Set(failing.flatMap((s) => addressAnswers(s.report.dns).filter((d) => DNS_FAILURE.has(d.outcome)).map((d) => d.outcome.toUpperCase())))];
+  const confidence = FINDING_CONFIDENCE;
+  return {
+    id: incidentId('authoritative-dns', null, 'authoritative-dns'),
+    change: null,
+    since: null,
+    locations: [],
+    healthyLocations: [],
+    acknowledged: null,
+    kind: 'authoritative-dns',
+    provider: null,
+    layer: 'authoritative-dns',
+    sites: failing.map((s) => s.report.name),
+    probed: failing.length,
+    controls,
+    scope: 'full',
+    confidence,
+    summary:
+      `Possibly one DNS host failing: ${zones.length} zones (${listNames(zones, 3)}) fail at every resolver at once (${failures.join(', ')}) while ${plural(controls.length, 'site')} elsewhere ${controls.length === 1 ? 'resolves' : 'resolve'}` +
+      ` — not an incident: their name servers could not be learned (their NS questions fail too), so nothing shows they share one; with --state the name servers a healthy run sees are remembered and group them (confidence ${confidence})`,
+    evidence: [
+      ...failing.map((s) => `${s.report.name}: ${s.report.failingZone!.evidence[0] ?? `its zone ${s.report.failingZone!.zone ?? s.report.failingZone!.hop} fails`}`).slice(0, 4),
+      ...(failing.length > 4 ? [`the same for ${listNames(failing.slice(4).map((s) => s.report.name), 4)}`] : []),
+      `resolving fine elsewhere: ${listNames(controls)}`,
+      'not an incident: no name server or DNS host is known for these zones',
+    ],
+  };
 }
 
 function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[], controls: string[]): Incident {
@@ -360,12 +411,6 @@ function addTo(group: Group, site: SiteFacts, attempts: Attempt[]): void {
   group.attempts.push(...attempts);
 }
 
-export interface SharedProviderFailures {
-  incidents: Incident[];
-  /** Shared observations too weak to be incidents: said, never alerted on, no exit 2. */
-  findings: Incident[];
-}
-
 /**
  * At least `minSites` sites failing at one provider's own layer. An edge incident needs edge evidence on enough
  * sites by itself; the same provider's challenges then join it as support, but never make it. A challenge
@@ -374,7 +419,7 @@ export interface SharedProviderFailures {
  * three). An undocumented reason on the provider's own error pages is its edge only when the origins answer
  * directly. What falls short is a finding that says so.
  */
-export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): SharedProviderFailures {
+export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): SharedFailures {
   const groups = new Map<string, Group>();
   const groupOf = (provider: string, layer: Layer): Group => {
     const key = `${provider}|${layer}`;

@@ -69,7 +69,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const hosting = resolverShared.length === 0 ? facts : facts.map((f) => withoutResolverFailures(f, resolversFailing));
   const hostingPlane = hosting.filter((f) => !isControlPlane.has(f.report.name));
   const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(hostingPlane, options);
-  const dataShared = local.down ? [] : [...resolverShared, ...authoritativeDnsIncidents(facts, options), ...providers.incidents];
+  const zones = local.down ? { incidents: [], findings: [] } : authoritativeDnsIncidents(facts, options);
+  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...providers.incidents];
   const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, hostingPlane, dataShared);
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
@@ -80,7 +81,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
-  const findings = providers.findings.map((f) => withLocations(f, facts));
+  const findings = [...zones.findings, ...providers.findings.map((f) => withLocations(f, facts))];
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
   const sites = judged.map((f, i) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained, hosting[i]!.explained) }));
   return { sites, incidents: byImpact(located, sites), findings, local, host: host.report };

@@ -21,7 +21,7 @@ export function decideVerdict(
   const degraded = sites.filter((s) => s.status === 'degraded');
   const untested = sites.filter((s) => s.status === 'untested');
   // What this host could not do, said once at the end of the line.
-  const possibly = findings.length > 0 ? `possibly shared, not confirmed: ${findings.map((f) => `${f.provider ?? '?'} ${f.layer}`).join(', ')}` : null;
+  const possibly = findings.length > 0 ? `possibly shared, not confirmed: ${findings.map((f) => (f.provider ? `${f.provider} ${f.layer}` : `${f.layer} (operator unknown)`)).join(', ')}` : null;
   const aside = [[untested.length > 0 ? `${untested.length} untested from here` : null, host.summary].filter(Boolean).join(': '), possibly].filter(Boolean).join('; ');
   const tail = aside ? `; ${aside}` : '';
   if (local.down) {

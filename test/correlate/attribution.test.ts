@@ -327,6 +327,26 @@ describe('DNS incidents', () => {
     expect(r.sites.find((s) => s.name === 'dyn1')!.blame).toMatchObject({ layer: 'authoritative-dns', provider: 'Dyn' });
   });
 
+  it("several sites' own zones failing at every resolver with no name server known: a finding, never an incident", () => {
+    // As Unbound answers when a zone's servers are unreachable: SERVFAIL for every question, NS included, no EDE.
+    const failingDns = (h: string) => [...resolved(h, { outcome: 'servfail' }), ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: h, type: 'NS', outcome: 'servfail', rcode: 'SERVFAIL', values: [], zone: h }))];
+    const dnsError = (s: string) => ['alpha', 'beta'].map((r) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'SERVFAIL', message: 'x' }, failedPhase: 'dns' }), site: s, resolver: r, resolvers: [r], outcome: 'dns-error' }));
+    const outcome = (failing: string[], extraDns: DnsAnswer[] = []) => {
+      const sites = [...failing, 'cf1'].map((n) => site({ name: n, url: `https://www.${n}.test/` }));
+      const dns = [...failing.flatMap((n) => failingDns(`www.${n}.test`)), ...extraDns, ...resolved('www.cf1.test')];
+      return run(sites, dns, [...failing.flatMap(dnsError), fetched('cf1', '127.0.10.1', responses.cloudflareOk())]);
+    };
+    const r = outcome(['n1', 'n2', 'n3']);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    expect(r.findings.map((f) => [f.kind, f.provider, f.sites, f.controls])).toEqual([['authoritative-dns', null, ['n1', 'n2', 'n3'], ['cf1']]]);
+    expect(r.findings[0]!.confidence).toBeLessThanOrEqual(0.4);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly one DNS host failing: 3 zones \(www\.n1\.test, www\.n2\.test, www\.n3\.test\) fail at every resolver at once \(SERVFAIL\) while 1 site elsewhere resolves — not an incident: their name servers could not be learned/);
+    for (const n of ['n1', 'n2', 'n3']) expect(r.sites.find((s) => s.name === n)!.blame).toMatchObject({ layer: 'authoritative-dns', provider: null });
+    // One zone failing is that zone's trouble; and nothing at all resolving is no DNS host's doing.
+    expect(outcome(['n1']).findings).toEqual([]);
+  });
+
   it("one zone's own broken DNS (NXDOMAIN everywhere) is that site's problem", () => {
     const sites = ['gone', 'cf1'].map(spec);
     const dns = [...resolved('gone.test', { outcome: 'nxdomain' }), ...resolved('cf1.test')];

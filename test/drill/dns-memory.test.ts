@@ -40,6 +40,23 @@ describe('self-hosted-dns-gone with memory of the delegations', () => {
       const portal = report.sites.find((s) => s.name === 'portal')!;
       expect(portal.chain.map((h) => h.remembered)).toEqual([false, true]);
       expect(portal.failingZone).toMatchObject({ hop: 'portal.northwind-traders.test', own: true, provider: null });
+      expect(report.findings).toEqual([]);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
+describe('self-hosted-dns-gone with nothing remembered', () => {
+  it('blames each site on its own zone, no incident, and says the three failing at once may be one DNS host', async () => {
+    const world = await startWorld(loadScenario('self-hosted-dns-gone')!);
+    try {
+      const report = await probeAndReport(loadConfigFile(world.configPath), { format: 'json' }, captureIo());
+      expect(report.exitCode).toBe(1);
+      expect(report.incidents).toEqual([]);
+      expect(report.findings.map((f) => [f.kind, f.provider, [...f.sites].sort()])).toEqual([['authoritative-dns', null, ['intranet', 'portal', 'status']]]);
+      expect(report.findings[0]!.summary).toMatch(/^Possibly one DNS host failing: 3 zones \(northwind\.test, northwind-traders\.test, northwind-status\.test\) fail at every resolver at once \(SERVFAIL\) while 3 sites elsewhere resolve — not an incident/);
+      expect(report.summary).toMatch(/possibly shared, not confirmed: authoritative-dns \(operator unknown\)/);
     } finally {
       await world.close();
     }
