@@ -3,7 +3,7 @@
 
 import { REMEMBERED_EVIDENCE, type Attempt, type DnsAnswer, type SiteProvider } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
-import { hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
+import { hostMatchesSuffix, hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 import { NONE, orNone } from '../util/collections.js';
@@ -15,6 +15,13 @@ export interface SiteStack {
   origin: ProviderDef | null;
   /** Name servers of the site's zone, as answered (used to group DNS failures by host even when uncatalogued). */
   nameServers: string[];
+  /**
+   * The zone the site's name is in when that zone is one customer's (acme.com for www.acme.com and api.acme.com):
+   * sites in one such zone share one owner's configuration, so they are not independent witnesses of a provider
+   * failing. Null when not learned, or when the zone is a provider's platform domain (vercel.app, pages.dev), where
+   * every name is a customer of its own.
+   */
+  zone: string | null;
 }
 
 type Evidence = Map<string, string[]>;
@@ -36,6 +43,57 @@ function inCatalogOrder(catalog: Catalog, evidence: Evidence): ProviderDef[] {
 export function zoneNameServers(dns: DnsAnswer[]): string[] {
   const apexAnswers = dns.filter((d) => d.type === 'NS' && d.outcome === 'ok' && zoneFromNsAnswer(d).final && d.values.length > 0);
   return [...new Set(apexAnswers.flatMap((d) => d.values))].sort();
+}
+
+/** The site's zone as one customer's (see SiteStack.zone), from its NS answers; null for a provider's own domain. */
+export function customerZone(dns: DnsAnswer[], catalog: Catalog): string | null {
+  const apex = dns.find((d) => d.type === 'NS' && d.outcome === 'ok' && d.values.length > 0 && zoneFromNsAnswer(d).final);
+  const zone = apex ? zoneFromNsAnswer(apex).zone : null;
+  return zone && !isProviderDomain(zone, catalog) ? zone : null;
+}
+
+/**
+ * A zone a provider runs for many customers or for itself: under one of its catalogued names (x.vercel.app is in
+ * vercel.app), or holding them (amazonaws.com holds execute-api.*.amazonaws.com, cloudflare.com ns.cloudflare.com).
+ */
+function isProviderDomain(zone: string, catalog: Catalog): boolean {
+  if (!zone.includes('.')) return true;
+  const domains = providerDomains(catalog);
+  if (domains.holding.has(zone)) return true;
+  const labels = zone.split('.');
+  for (let i = 0; i < labels.length - 1; i++) if (domains.exact.has(labels.slice(i).join('.'))) return true;
+  return domains.wildcards.some((suffix) => hostMatchesSuffix(zone, suffix));
+}
+
+interface ProviderDomains {
+  /** Catalogued names without wildcards: a zone at or below one is the provider's. */
+  exact: ReadonlySet<string>;
+  /** Every catalogued name's fixed tail (right of its last wildcard label) and its parents of two labels or more. */
+  holding: ReadonlySet<string>;
+  wildcards: string[];
+}
+
+const domainsByCatalog = new WeakMap<Catalog, ProviderDomains>();
+
+/** Built once a catalog: a zone is looked up per site, over every provider's names. */
+function providerDomains(catalog: Catalog): ProviderDomains {
+  let domains = domainsByCatalog.get(catalog);
+  if (domains) return domains;
+  const exact = new Set<string>();
+  const holding = new Set<string>();
+  const wildcards: string[] = [];
+  for (const p of catalog.providers) {
+    for (const suffix of [...p.cnameSuffixes, ...p.nsSuffixes, ...(p.apiDomains ?? [])]) {
+      const labels = suffix.toLowerCase().replace(/^\*?\./, '').split('.');
+      if (labels.some((l) => l.includes('*'))) wildcards.push(suffix);
+      else exact.add(labels.join('.'));
+      const fixed = labels.slice(labels.findLastIndex((l) => l.includes('*')) + 1);
+      for (let i = 0; i <= fixed.length - 2; i++) holding.add(fixed.slice(i).join('.'));
+    }
+  }
+  domains = { exact, holding, wildcards };
+  domainsByCatalog.set(catalog, domains);
+  return domains;
 }
 
 export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog, remembered: SiteProvider[] = [], rememberedNameServers: string[] = []): SiteStack {
@@ -105,7 +163,8 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   };
   // A site no catalogued provider serves (self-hosted, or not reached) has the stack many such sites share: every
   // layer found above, or remembered, is in `providers`.
-  if (providers.length === 0 && nameServers.length === 0) return NO_STACK;
+  const zone = customerZone(dns, catalog);
+  if (providers.length === 0 && nameServers.length === 0 && zone === null) return NO_STACK;
   return {
     // Most sites' lists of name servers, and an unreachable site's of providers, are empty: one shared empty list.
     providers: orNone(providers),
@@ -113,7 +172,8 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
     edge: edge ?? rememberedDef('edge'),
     origin: origin ?? rememberedDef('origin'),
     nameServers: orNone(nameServers),
+    zone,
   };
 }
 
-const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE }) as SiteStack;
+const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE, zone: null }) as SiteStack;

@@ -5,7 +5,7 @@
 // the reading its shard gave it, and each site its stack as its shard found it.
 
 import type { ClassifiedSite } from '../classify/index.js';
-import { zoneNameServers } from '../classify/stack.js';
+import { customerZone, zoneNameServers } from '../classify/stack.js';
 import type { Config, DnsAnswer, Report, SiteReport } from '../model.js';
 import { judge, NOT_COMPARED } from './pipeline.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
@@ -80,7 +80,7 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
     spec: { name: site.name, url: site.url, host: site.host, kind: site.kind, provider: site.declaredProvider } as ClassifiedSite['spec'],
     dns: site.dns,
     attempts: site.attempts.map((a) => ({ ...a, bodySample: a.bodySample ?? '' })),
-    stack: { providers: site.providers, dnsHost: provider('authoritative-dns'), edge: provider('edge'), origin: provider('origin'), nameServers: zoneNameServers(site.dns) },
+    stack: { providers: site.providers, dnsHost: provider('authoritative-dns'), edge: provider('edge'), origin: provider('origin'), nameServers: zoneNameServers(site.dns), zone: customerZone(site.dns, catalog) },
     chain: site.chain,
     failingZone: site.failingZone,
   };

@@ -253,7 +253,8 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
   }
   const incidents: Incident[] = [];
   for (const { key, failing } of groups.values()) {
-    if (failing.length < options.minSites) continue;
+    // A site's own zone failing fails every name in it: names of one zone are one witness.
+    if (witnesses(failing, (s) => (s.report.failingZone!.own ? s.report.failingZone!.zone : s.stack.zone)) < options.minSites) continue;
     const failingSet = new Set(failing);
     const members = sites.filter((s) => failingSet.has(s) || dependsOn(s, key));
     // Zone placement is strong evidence on its own; a shared DNS host alone needs most of its sites failing.
@@ -434,7 +435,8 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   }
   const onProvider = (g: Group) => sites.filter((s) => s.stack.edge?.name === g.provider || g.sites.includes(s));
   const fraction = (g: Group) => g.sites.length / onProvider(g).length;
-  const enough = (g: Group) => g.sites.length >= options.minSites;
+  // Sites in one customer's zone share that customer's configuration: together they are one witness.
+  const enough = (g: Group) => witnesses(g.sites) >= options.minSites;
 
   // The provider's own page with a cause it does not document: its edge only when the origins answer directly.
   // A site whose origin fails when reached directly has its origin's trouble passed on: it is no evidence either way.
@@ -489,7 +491,10 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   const incidents: Incident[] = [];
   const findings: Incident[] = [];
   for (const g of groups.values()) {
-    if (!enough(g)) continue;
+    if (!enough(g)) {
+      if (g.sites.length < options.minSites) continue;
+      g.tentative = oneZoneShortfall(g, onProvider(g));
+    }
     // Connection failures are normal for one site; only a majority of the provider's sites counts.
     if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
     const controls = sites.filter((s) => s.report.status === 'ok' && s.stack.edge?.name !== g.provider);
@@ -500,6 +505,20 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   }
   const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
   return { incidents: incidents.sort(order), findings: findings.sort(order) };
+}
+
+/** Independent witnesses among failing sites: one per customer zone, and one per site whose zone is not known to be a customer's. */
+export function witnesses(sites: SiteFacts[], zoneOf: (s: SiteFacts) => string | null = (s) => s.stack.zone): number {
+  return new Set(sites.map((s) => zoneOf(s) ?? `host:${s.report.host}`)).size;
+}
+
+/** Why sites failing alike, all in one customer's zone, are not a provider incident. */
+function oneZoneShortfall(g: Group, onProvider: SiteFacts[]): string {
+  const zones = [...new Set(g.sites.map((s) => s.stack.zone ?? s.report.host))];
+  const otherZones = onProvider.filter((s) => !g.sites.includes(s) && s.report.status === 'ok' && s.stack.zone !== null && !zones.includes(s.stack.zone));
+  const where = zones.length === 1 ? `every one is in the zone ${zones[0]}` : `they are in only ${plural(zones.length, 'zone')} (${listNames(zones, 3)})`;
+  const others = otherZones.length > 0 ? `, and ${g.provider} serves ${plural(otherZones.length, 'site')} in other zones` : `, and no other zone on ${g.provider} was probed to tell`;
+  return `${where}: one customer's configuration on ${g.provider} (its rules, workers, settings) can do this${others}`;
 }
 
 /** Why a set of challenges is not (yet) a challenge incident; null when it is one. */

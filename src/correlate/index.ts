@@ -126,7 +126,8 @@ function untestedHere(site: SiteReport): SiteReport {
 function withLocations(incident: Incident, facts: SiteFacts[]): Incident {
   const scoped = scopeByLocation(incident, facts);
   if (!scoped.summaryClause) return incident;
-  const summary = incident.summary.replace(/ \(confidence [\d.]+\)$/, (tail) => `; ${scoped.summaryClause}${tail}`);
+  // A finding's "— not an incident: why" stays last, before its confidence.
+  const summary = incident.summary.replace(/( — not an incident: .*)? \(confidence [\d.]+\)$/, (tail) => `; ${scoped.summaryClause}${tail}`);
   return {
     ...incident,
     summary,

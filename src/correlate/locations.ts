@@ -170,6 +170,10 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
     scope = 'all';
     const where = failing.map((t) => failingText(t, everyResolver)).join(', ');
     clause = failing.length === 1 ? `${provider} failing at ${where}, the only ${provider} location seen` : `${provider} failing at every location seen: ${where}`;
+  } else if (failing.length === 0 && healthy.length === 0 && mixed.length > 1) {
+    // Every location seen fails some requests and serves others alike: nothing about the failure is where.
+    scope = incident.scope;
+    clause = `not bound to a location: at each of ${joinAnd(mixed.map((t) => t.code))}, some ${provider} requests fail and others succeed`;
   } else {
     // Other requests work at the same place: the location does not explain the failure.
     scope = incident.scope;

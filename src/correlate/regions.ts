@@ -9,7 +9,7 @@
 //     answers, connection/TLS failures to addresses with no other provider in front, the region's own
 //     provider's errors, or no address from any resolver. Challenges, content mismatches, another provider's
 //     edge failures, a single resolver's failures, and sites already explained by another incident do not count;
-//   - at least max(2, minSites) sites fail, and at least half of the region's sites;
+//   - at least max(2, minSites) sites fail, in as many customer zones, and at least half of the region's sites;
 //   - at least one healthy control elsewhere, and most sites outside the region are healthy (else it is us);
 //   - the same cloud's other regions are not failing as well (that would be the cloud, not the region).
 // Kind 'provider' at layer 'origin' (the hosting), with the region in the id and in `locations`, so that two
@@ -17,7 +17,7 @@
 
 import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
-import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { incidentId, witnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
 import { plural } from '../util/text.js';
@@ -117,7 +117,8 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Loc
   for (const members of groups.values()) {
     const { provider, region } = members[0]!.region;
     const down = members.filter(failing);
-    if (down.length < minSites || down.length / members.length < 0.5) continue;
+    // Names in one customer's zone are one witness: that customer's own stack behind them can fail them all.
+    if (witnesses(down.map((p) => p.site)) < minSites || down.length / members.length < 0.5) continue;
 
     const sameCloud = placed.filter((p) => p.region.provider === provider && p.region.region !== region);
     const sameCloudDown = sameCloud.filter(failing);

@@ -248,6 +248,41 @@ describe('shared-provider incidents at other layers', () => {
     expect(expired.sites.find((s) => s.name === 'f2')!.blame).toMatchObject({ layer: 'tls' });
   });
 
+  describe('sites in one customer zone are one witness', () => {
+    const CF_NS = ['kate.ns.cloudflare.com', 'lars.ns.cloudflare.com'];
+    /** Sites by host, each with its zone's NS answer; the first `failing` get Cloudflare's own 500. */
+    const cloudflareSites = (hosts: Array<[name: string, host: string, zone: string]>, failing: number) => {
+      const sites = [...hosts.map(([name, h]) => site({ name, url: `https://${h}/` })), spec('fastly1')];
+      const dns = [
+        ...hosts.flatMap(([, h, zone]) => [...resolved(h), ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: h, type: 'NS', values: CF_NS, zone }))]),
+        ...resolved('fastly1.test'),
+      ];
+      const attempts = [
+        ...hosts.map(([name], i) => fetched(name, `127.0.10.${i + 1}`, i < failing ? responses.cloudflareEdge500() : responses.cloudflareOk())),
+        ...hosts.map(([name]) => originFetch(name, responses.healthy())),
+        fetched('fastly1', '127.0.20.1', responses.fastlyOk()),
+      ];
+      return run(sites, dns, attempts);
+    };
+
+    it("three names of one customer's zone failing with Cloudflare's own 500: a finding that says so, no incident", () => {
+      const r = cloudflareSites([['www', 'www.acme.test', 'acme.test'], ['api', 'api.acme.test', 'acme.test'], ['shop', 'shop.acme.test', 'acme.test'], ['forum', 'www.forum.test', 'forum.test'], ['news', 'news.test', 'news.test']], 3);
+      expect(r.incidents).toEqual([]);
+      expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+      expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([['Cloudflare', 'edge', ['www', 'api', 'shop']]]);
+      expect(r.findings[0]!.summary).toMatch(/not an incident: every one is in the zone acme\.test: one customer's configuration on Cloudflare \(its rules, workers, settings\) can do this, and Cloudflare serves 2 sites in other zones/);
+      for (const n of ['www', 'api', 'shop']) expect(r.sites.find((s) => s.name === n)!.blame).toMatchObject({ layer: 'edge', provider: 'Cloudflare' });
+    });
+
+    it('the same failure across three zones is an incident; so it is across names of a platform domain, each its own customer', () => {
+      const zones = cloudflareSites([['a', 'www.a.test', 'a.test'], ['b', 'www.b.test', 'b.test'], ['c', 'www.c.test', 'c.test'], ['d', 'www.d.test', 'd.test']], 3);
+      expect(zones.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'edge', ['a', 'b', 'c']]]);
+      // pages.dev is Cloudflare's own platform domain (a catalogued suffix): its names are separate customers.
+      const platform = cloudflareSites([['a', 'a.pages.dev', 'pages.dev'], ['b', 'b.pages.dev', 'pages.dev'], ['c', 'c.pages.dev', 'pages.dev'], ['d', 'www.d.test', 'd.test']], 3);
+      expect(platform.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'edge', ['a', 'b', 'c']]]);
+    });
+  });
+
   it('a Cloudflare edge failing on some addresses only is a partial incident, the sites degraded', () => {
     const sites = ['a', 'b', 'fastly1'].map(spec);
     const attempts = [
@@ -325,6 +360,29 @@ describe('DNS incidents', () => {
     expect(r.incidents[0]).toMatchObject({ kind: 'authoritative-dns', layer: 'authoritative-dns', provider: 'Dyn', sites: ['dyn1', 'dyn2'], controls: ['cf1'] });
     expect(r.incidents[0]!.evidence.join('\n')).toMatch(/EDE 22 "No Reachable Authority"/);
     expect(r.sites.find((s) => s.name === 'dyn1')!.blame).toMatchObject({ layer: 'authoritative-dns', provider: 'Dyn' });
+  });
+
+  it("two names of one customer's zone failing at its DNS host are one zone failing, not the host", () => {
+    const dynNs = ['ns1.p16.dynect.net', 'ns2.p16.dynect.net'];
+    const failingName = (h: string, zone: string) => [
+      ...resolved(h, { outcome: 'servfail' }).map((d) => ({ ...d, ede: [{ code: 22, text: `at delegation ${zone}.` }] })),
+      ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: h, type: 'NS', values: dynNs, zone })),
+    ];
+    const outcome = (hosts: Array<[string, string, string]>) => {
+      const sites = [...hosts.map(([name, h]) => site({ name, url: `https://${h}/` })), spec('cf1')];
+      const dns = [...hosts.flatMap(([, h, zone]) => failingName(h, zone)), ...resolved('cf1.test', { ns: ['kate.ns.cloudflare.com', 'rob.ns.cloudflare.com'] })];
+      const attempts = [
+        ...hosts.flatMap(([name]) => ['alpha', 'beta'].map((r) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'SERVFAIL', message: 'x' }, failedPhase: 'dns' }), site: name, resolver: r, resolvers: [r], outcome: 'dns-error' }))),
+        fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+      ];
+      return run(sites, dns, attempts);
+    };
+    const oneZone = outcome([['www', 'www.acme.test', 'acme.test'], ['api', 'api.acme.test', 'acme.test']]);
+    expect(oneZone.sites.filter((s) => s.name !== 'cf1').map((s) => s.failingZone)).toMatchObject([{ zone: 'acme.test', own: true, provider: 'Dyn' }, { zone: 'acme.test', own: true, provider: 'Dyn' }]);
+    expect(oneZone.incidents).toEqual([]);
+    expect(oneZone.sites.find((s) => s.name === 'www')!.blame).toMatchObject({ layer: 'authoritative-dns' });
+    const twoZones = outcome([['www', 'www.acme.test', 'acme.test'], ['shop', 'www.shop.test', 'shop.test']]);
+    expect(twoZones.incidents.map((i) => [i.kind, i.provider, i.sites])).toEqual([['authoritative-dns', 'Dyn', ['www', 'shop']]]);
   });
 
   it("several sites' own zones failing at every resolver with no name server known: a finding, never an incident", () => {

@@ -151,6 +151,24 @@ describe('controls: the location explains nothing', () => {
     expect(scoped.summaryClause).toBe('Cloudflare failures seen at FRA (2 of 4 requests there fail), where other Cloudflare requests succeed');
   });
 
+  it('says the failure is bound to no location when every location seen fails some requests and serves others', () => {
+    const names = ['cf1', 'cf2', 'cf3', 'cf4'];
+    const sites = facts(
+      [...names.map((s) => spec(s)), fastlyControl.spec],
+      [...names.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
+      [
+        fetched('cf1', '127.0.10.1', responses.cloudflareEdge500('FRA'), ['alpha']),
+        fetched('cf2', '127.0.10.2', responses.cloudflareEdge500('AMS'), ['alpha']),
+        fetched('cf3', '127.0.10.3', responses.cloudflareOk('FRA'), ['alpha']),
+        fetched('cf4', '127.0.10.4', responses.cloudflareOk('AMS'), ['alpha']),
+        fastlyControl.attempt,
+      ],
+    );
+    const scoped = scopeByLocation(providerIncidents(sites, { minSites: 2 }).incidents[0]!, sites);
+    expect(scoped).toMatchObject({ scope: 'partial', locations: ['AMS', 'FRA'], healthyLocations: [] });
+    expect(scoped.summaryClause).toBe('not bound to a location: at each of AMS and FRA, some Cloudflare requests fail and others succeed');
+  });
+
   it('does not count a site failing for its own reasons at a location as the provider failing there', () => {
     // cf3's origin is down behind a healthy edge at ZRH (521): not part of the edge incident, and no proof
     // that ZRH is healthy either, so the one location seen with the incident's failures is FRA.

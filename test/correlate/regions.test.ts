@@ -7,6 +7,7 @@ import { scopeByLocation } from '../../src/correlate/locations.js';
 import type { Attempt, DnsAnswer, FetchResult, SiteSpec } from '../../src/model.js';
 import { responses } from '../support/responses.js';
 import { facts, fetched, noResponse, resolvedBy, spec } from './location-facts.js';
+import { dnsAnswer } from '../support/records.js';
 
 const BOTH = ['alpha', 'beta'];
 
@@ -107,6 +108,21 @@ describe('controls that must blame no region', () => {
     expect(regionIncidents(sites, { minSites: 1 })).toEqual([]);
     const withHealthyNeighbour = build([onAddress('api-a', '127.0.40.1', alb503()), onAddress('api-c', '127.0.40.3', albOk()), ...controls()]);
     expect(regionIncidents(withHealthyNeighbour, { minSites: 2 })).toEqual([]);
+  });
+
+  it("not for two names of one customer's zone failing behind their load balancers (one customer's stack)", () => {
+    const inZone = (setup: SiteSetup, host: string): SiteSetup => ({
+      ...setup,
+      spec: spec(setup.spec.name, host),
+      dns: [...resolvedBy(host, { alpha: setup.attempts[0]!.address!, beta: setup.attempts[0]!.address! }), ...BOTH.map((r) => dnsAnswer({ resolver: r, name: host, type: 'NS', values: ['ns1.acme-dns.test'], zone: 'acme.test' }))],
+      attempts: setup.attempts.map((a) => ({ ...a, url: `https://${host}/` })),
+    });
+    const sameZone = build([inZone(onAddress('www', '127.0.40.1', alb503()), 'www.acme.test'), inZone(onAddress('api', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')), 'api.acme.test'), ...controls()]);
+    expect(sameZone.map((s) => s.stack.zone)).toEqual(['acme.test', 'acme.test', null, null, null]);
+    expect(regionIncidents(sameZone, { minSites: 2 })).toEqual([]);
+    // The same two failures in two customers' zones are two witnesses.
+    const twoZones = build([inZone(onAddress('www', '127.0.40.1', alb503()), 'www.acme.test'), onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')), ...controls()]);
+    expect(regionIncidents(twoZones, { minSites: 2 }).map((i) => i.sites)).toEqual([['www', 'api-b']]);
   });
 
   it('not when fewer than half of the region fails', () => {
