@@ -48,6 +48,11 @@ export function incidentId(kind: IncidentKind, provider: string | null, layer: L
   return [kind, provider ?? '-', layer, ...(resolver ? [resolver] : [])].join(':');
 }
 
+/** What an incident holds before state, locations and status pages speak to it: nothing yet. */
+function notYetKnown(): Pick<Incident, 'change' | 'since' | 'locations' | 'healthyLocations' | 'acknowledged'> {
+  return { change: null, since: null, locations: [], healthyLocations: [], acknowledged: null };
+}
+
 // ───────────────────────────── 2. resolver ─────────────────────────────
 
 /** One resolver failing for names other resolvers answer: the names, and what it said. */
@@ -144,11 +149,7 @@ function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], a
   ].filter(Boolean);
   return {
     id: incidentId('resolver', lead.provider, 'resolver', lead.provider ? undefined : lead.name),
-    change: null,
-    since: null,
-    locations: [],
-    healthyLocations: [],
-    acknowledged: null,
+    ...notYetKnown(),
     kind: 'resolver',
     provider: lead.provider,
     layer: 'resolver',
@@ -282,11 +283,7 @@ function unknownDnsHostFinding(ungrouped: SiteFacts[], sites: SiteFacts[], optio
   const confidence = FINDING_CONFIDENCE;
   return {
     id: incidentId('authoritative-dns', null, 'authoritative-dns'),
-    change: null,
-    since: null,
-    locations: [],
-    healthyLocations: [],
-    acknowledged: null,
+    ...notYetKnown(),
     kind: 'authoritative-dns',
     provider: null,
     layer: 'authoritative-dns',
@@ -329,11 +326,7 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
   ].filter((x): x is string => x !== null);
   return {
     id: incidentId('authoritative-dns', key.name, 'authoritative-dns'),
-    change: null,
-    since: null,
-    locations: [],
-    healthyLocations: [],
-    acknowledged: null,
+    ...notYetKnown(),
     kind: 'authoritative-dns',
     provider: key.kind === 'operator' ? key.name : null,
     layer: 'authoritative-dns',
@@ -570,11 +563,7 @@ function groupIncident(g: Group, onProvider: SiteFacts[], controls: SiteFacts[])
   ].filter(Boolean);
   return {
     id: incidentId('provider', g.provider, g.layer),
-    change: null,
-    since: null,
-    locations: [],
-    healthyLocations: [],
-    acknowledged: null,
+    ...notYetKnown(),
     kind: 'provider',
     provider: g.provider,
     layer: g.layer,

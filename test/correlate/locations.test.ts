@@ -129,19 +129,18 @@ describe('every seen location failing', () => {
 });
 
 describe('controls: the location explains nothing', () => {
-  it('keeps the site scope when other sites load at the failing location (2025-12-05 shape)', () => {
-    const names = ['cf1', 'cf2', 'cf3', 'cf4'];
-    const sites = facts(
+  /** Sites cf1, cf2 … through resolver alpha, each answered at its location with Cloudflare's 500 or content; the Fastly control. */
+  const answeredAt = (answers: Array<[location: string, failing: boolean]>) => {
+    const names = answers.map((_, i) => `cf${i + 1}`);
+    return facts(
       [...names.map((s) => spec(s)), fastlyControl.spec],
       [...names.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
-      [
-        fetched('cf1', '127.0.10.1', responses.cloudflareEdge500('FRA'), ['alpha']),
-        fetched('cf2', '127.0.10.2', responses.cloudflareEdge500('FRA'), ['alpha']),
-        fetched('cf3', '127.0.10.3', responses.cloudflareOk('FRA'), ['alpha']),
-        fetched('cf4', '127.0.10.4', responses.cloudflareOk('FRA'), ['alpha']),
-        fastlyControl.attempt,
-      ],
+      [...answers.map(([code, failing], i) => fetched(names[i]!, `127.0.10.${i + 1}`, failing ? responses.cloudflareEdge500(code) : responses.cloudflareOk(code), ['alpha'])), fastlyControl.attempt],
     );
+  };
+
+  it('keeps the site scope when other sites load at the failing location (2025-12-05 shape)', () => {
+    const sites = answeredAt([['FRA', true], ['FRA', true], ['FRA', false], ['FRA', false]]);
     const incident = providerIncidents(sites, { minSites: 2 }).incidents[0]!;
     expect(incident.scope).toBe('partial');
     const scoped = scopeByLocation(incident, sites);
@@ -152,18 +151,7 @@ describe('controls: the location explains nothing', () => {
   });
 
   it('says the failure is bound to no location when every location seen fails some requests and serves others', () => {
-    const names = ['cf1', 'cf2', 'cf3', 'cf4'];
-    const sites = facts(
-      [...names.map((s) => spec(s)), fastlyControl.spec],
-      [...names.flatMap((s, i) => resolvedBy(`${s}.test`, { alpha: `127.0.10.${i + 1}` })), ...fastlyControl.dns],
-      [
-        fetched('cf1', '127.0.10.1', responses.cloudflareEdge500('FRA'), ['alpha']),
-        fetched('cf2', '127.0.10.2', responses.cloudflareEdge500('AMS'), ['alpha']),
-        fetched('cf3', '127.0.10.3', responses.cloudflareOk('FRA'), ['alpha']),
-        fetched('cf4', '127.0.10.4', responses.cloudflareOk('AMS'), ['alpha']),
-        fastlyControl.attempt,
-      ],
-    );
+    const sites = answeredAt([['FRA', true], ['AMS', true], ['FRA', false], ['AMS', false]]);
     const scoped = scopeByLocation(providerIncidents(sites, { minSites: 2 }).incidents[0]!, sites);
     expect(scoped).toMatchObject({ scope: 'partial', locations: ['AMS', 'FRA'], healthyLocations: [] });
     expect(scoped.summaryClause).toBe('not bound to a location: at each of AMS and FRA, some Cloudflare requests fail and others succeed');
