@@ -8,7 +8,8 @@
 //     host's own resolver (or DNS-over-HTTPS) answered — one operator failing while another answers is that
 //     operator's outage, and stays a resolver incident;
 //   - the whole network down, or not the Internet at all: nothing answered, or every site on every provider
-//     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception).
+//     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception);
+//   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here.
 //
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
 
@@ -27,6 +28,8 @@ export interface LocalDown {
   down: boolean;
   /** Why, in plain sentences (what was tried and what came back). */
   evidence: string[];
+  /** What is at fault: the network this host is on, or this host itself (its clock, its CA store). */
+  where: 'network' | 'host';
 }
 
 export interface HostFindings {
@@ -189,12 +192,45 @@ function interception(sites: HostSite[]): string[] {
   return findings;
 }
 
+const VALIDITY_ERRORS: ReadonlySet<string> = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
+
+/**
+ * Every certificate that arrived, from sites on two providers or more, refused for its validity period while no
+ * connection served: certificates of unrelated sites do not expire together, so the time or the trust is this
+ * host's. Whether each leaf is itself out of date by this host's clock tells which: all leaves expired (or not
+ * yet valid) — the clock is ahead (or behind); leaves within their dates — an expired root or intermediate this
+ * host still relies on (its CA store). Null when that is not what this run saw.
+ */
+function certificateValidity(sites: HostSite[]): string | null {
+  if (sites.length < 2) return null;
+  const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
+  if (tried.length === 0 || tried.some((a) => a.outcome === 'ok' || a.httpStatus !== null)) return null;
+  const certs = tried.filter((a) => a.tls !== null);
+  if (certs.length === 0 || !certs.every((a) => VALIDITY_ERRORS.has(a.error?.code ?? ''))) return null;
+  const refused = sites.filter((s) => certs.some((a) => a.site === s.report.name));
+  if (new Set(refused.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`)).size < 2) return null;
+  const now = certs.map((a) => a.startedAt).sort().at(-1)!;
+  const at = Date.parse(now);
+  const leafExpired = certs.every((a) => Date.parse(a.tls!.validTo) < at);
+  const leafNotYet = certs.every((a) => Date.parse(a.tls!.validFrom) > at);
+  const whose = `every certificate of ${plural(refused.length, 'site')} on different providers is refused for its dates by this host (its clock reads ${now})`;
+  if (leafExpired) {
+    const latest = certs.map((a) => a.tls!.validTo).sort().at(-1)!;
+    return `${whose}: each had expired by then, the latest valid until ${latest} — unrelated sites' certificates do not expire together: this host's clock is probably ahead (check NTP, \`timedatectl\`)`;
+  }
+  if (leafNotYet) {
+    const earliest = certs.map((a) => a.tls!.validFrom).sort()[0]!;
+    return `${whose}: none was valid yet, the earliest from ${earliest} — this host's clock is probably behind (check NTP, \`timedatectl\`)`;
+  }
+  return `${whose}, though the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store, or check its clock`;
+}
+
 function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): LocalDown {
-  if (sites.length === 0) return { down: false, evidence: [] };
+  if (sites.length === 0) return { down: false, evidence: [], where: 'network' };
   // Any HTTP response at all, or any DNS reply, is the common case: the lists below are made only when none came.
   const answered = sites.some((s) => s.report.attempts.some((a) => a.httpStatus !== null));
   const noDnsReply = dns.length > 0 && !dns.some(replied);
-  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [] };
+  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [], where: 'network' };
   const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.address !== null || a.proxy !== null));
   const evidence: string[] = [];
   if (noDnsReply) {
@@ -202,24 +238,30 @@ function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[
     evidence.push(`no reply from any of ${plural(resolversAsked, 'resolver')} (${plural(dns.length, 'query', 'queries')}: ${describeErrors(dns.map((d) => ({ code: d.error?.code ?? d.outcome })))})`);
   }
   if (tried.length > 0 && !answered) evidence.push(`no HTTP response from any of ${plural(tried.length, 'attempt')} (${describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })))})`);
-  if (noDnsReply && !answered) return { down: true, evidence };
-  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence] };
+  if (noDnsReply && !answered) return { down: true, evidence, where: 'network' };
+  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence], where: 'network' };
   // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
   const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
-  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
-  return { down: false, evidence: [] };
+  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence, where: 'network' };
+  return { down: false, evidence: [], where: 'network' };
 }
 
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
 
+/** What to check when every certificate is refused for its dates. */
+const HOST_ADVICE =
+  "nothing is blamed and no site could be tested over TLS from here; check this host's clock (`timedatectl`, is NTP synchronised?) and its CA store (`update-ca-certificates`, the runtime's own bundle)";
+
 export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
   const { blocked, notes: resolverNotes, short: resolverShort } = blockedResolvers(dns, resolvers);
-  const local = localNetworkDown(sites, dns, interception(sites));
-  const notes = local.down ? [LOCAL_ADVICE] : [v4.note, v6.note, ...resolverNotes].filter((n): n is string => n !== null);
+  const validity = certificateValidity(sites);
+  const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
+  const local: LocalDown = network.down && validity ? { ...network, where: 'host' } : network;
+  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, ...resolverNotes].filter((n): n is string => n !== null);
   const familyExplained = (family: 4 | 6 | null) => (family === 4 && v4.explained) || (family === 6 && v6.explained);
   return {
     report: { ipv4: v4.reach, ipv6: v6.reach, blockedResolvers: [...blocked], summary: local.down ? null : [v4.short, v6.short, ...resolverShort].filter(Boolean).join('; ') || null, notes },

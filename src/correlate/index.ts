@@ -11,7 +11,7 @@ import type { ClassifiedSite } from '../classify/index.js';
 import { inReportOrder, siteReport, siteStatus } from './sites.js';
 import { answerNotProbed, notProbed } from '../classify/outcome.js';
 import { without } from '../util/collections.js';
-import { hostFindings } from './host.js';
+import { hostFindings, type LocalDown } from './host.js';
 import {
   authoritativeDnsIncidents,
   failingResolvers,
@@ -31,7 +31,7 @@ export interface Attribution {
   incidents: Incident[];
   /** Shared observations too weak to be incidents (a partial set of routine challenges ...): said, not alerted on. */
   findings: Incident[];
-  local: { down: boolean; evidence: string[] };
+  local: LocalDown;
   /** What the run learned about the probing host itself. */
   host: HostReport;
 }

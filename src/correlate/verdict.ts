@@ -3,6 +3,7 @@
 import { blamedOn, type HostReport, type Incident, type SiteReport, type Verdict } from '../model.js';
 import { EXIT } from '../exit-codes.js';
 import { plural } from '../util/text.js';
+import type { LocalDown } from './host.js';
 
 export interface VerdictResult {
   verdict: Verdict;
@@ -12,7 +13,7 @@ export interface VerdictResult {
 
 export function decideVerdict(
   sites: SiteReport[],
-  local: { down: boolean; evidence: string[] },
+  local: LocalDown,
   incidents: Incident[],
   host: Pick<HostReport, 'summary' | 'notes'> = { summary: null, notes: [] },
   findings: Incident[] = [],
@@ -27,7 +28,7 @@ export function decideVerdict(
   if (local.down) {
     return {
       verdict: 'local-network',
-      summary: `Local network problem: ${local.evidence.join('; ')}; no provider is blamed`,
+      summary: `${local.where === 'host' ? 'Problem on this host' : 'Local network problem'}: ${local.evidence.join('; ')}; no provider is blamed`,
       exitCode: EXIT.localNetwork,
     };
   }

@@ -2,8 +2,9 @@
 // (netns.ts) with public-looking addresses — public resolvers on their real addresses over UDP and DoH, the host's
 // own resolver in /etc/resolv.conf, four sites on four providers' address ranges over IPv4 and IPv6 — and one
 // environment on top: the host shaped (offline, one family only, outbound DNS blocked), a captive portal answering
-// for every name, a TLS-inspecting proxy re-signing every site, or a public resolver operator's outage as the
-// control that must stay a resolver incident. Everything runs inside the namespace: nothing can leave it.
+// for every name, a TLS-inspecting proxy re-signing every site, a host whose clock runs ahead of every site's
+// certificate, or a public resolver operator's outage as the control that must stay a resolver incident.
+// Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
 import { addAddresses, bindResolvConf, dnsBlocked, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
 
-export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'resolver-outage';
+export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'clock-ahead' | 'resolver-outage';
 
 /** Public resolvers on the addresses their operators publish (inside the namespace only). */
 const PUBLIC_RESOLVERS = [
@@ -108,7 +109,7 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
     } else {
       closers.push(...(await startResolvers(ca)));
-      closers.push(...(await startSites(environment === 'tls-interception' ? createCa('Corp Inspection CA') : ca)));
+      closers.push(...(await startSites(environment === 'tls-interception' ? createCa('Corp Inspection CA') : ca, environment === 'clock-ahead')));
     }
     const shape = hostShape(environment);
     if (shape) shapings.push(shapeHost(shape));
@@ -151,10 +152,17 @@ async function startResolvers(ca: TestCa): Promise<RunningDnsServer[]> {
   return Promise.all(servers);
 }
 
-async function startSites(issuer: TestCa): Promise<RunningHttpServer[]> {
+const DAY_MS = 86_400_000;
+
+/**
+ * The sites, their certificates from `issuer`. `expired`: each site's certificate ended days apart before today, as
+ * every certificate looks to a host whose clock runs a year ahead (a namespace cannot set its own wall clock).
+ */
+async function startSites(issuer: TestCa, expired = false): Promise<RunningHttpServer[]> {
+  const now = Date.now();
   return Promise.all(
-    SITES.flatMap((site) => {
-      const tls = issuer.issue([site.host]);
+    SITES.flatMap((site, i) => {
+      const tls = expired ? issuer.issue([site.host], { notBefore: new Date(now - 400 * DAY_MS), notAfter: new Date(now - (10 + 7 * i) * DAY_MS) }) : issuer.issue([site.host]);
       return [site.v4, site.v6].map((host) =>
         startHttpServer({
           host,

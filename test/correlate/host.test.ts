@@ -191,6 +191,46 @@ describe('not the Internet at all: a captive portal, TLS interception', () => {
     expect(r.verdict.summary).toMatch(/every site's certificate is issued by CN=Corp Inspection CA, which this host does not trust: TLS interception/);
   });
 
+  describe("every certificate refused for its dates: this host's clock or CA store", () => {
+    const dated = (n: string, validFrom: string, validTo: string, error: string) => ({ ...cert(`CN=${n}.test`, `CN=CA of ${n}`, error), validFrom, validTo });
+    const runAt = (startedAt: string, certs: CertificateInfo[]) => {
+      const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha', 'beta'], `127.0.${i + 1}.1`, null));
+      const attempts = names.map((n, i) => ({ ...fetched(n, `127.0.${i + 1}.1`, tlsFailure(certs[i]!), ['alpha', 'beta']), startedAt }));
+      return run(names.map(spec), dns, attempts, resolvers);
+    };
+
+    it('each leaf expired by this host\'s time, on unrelated sites: the clock is ahead; nobody is blamed', () => {
+      const r = runAt('2031-03-01T10:00:00.000Z', names.map((n, i) => dated(n, '2026-06-01T00:00:00Z', `2027-0${i + 1}-15T00:00:00Z`, 'CERT_HAS_EXPIRED')));
+      expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+      expect(r.local.evidence[0]).toBe(
+        "every certificate of 3 sites on different providers is refused for its dates by this host (its clock reads 2031-03-01T10:00:00.000Z): each had expired by then, the latest valid until 2027-03-15T00:00:00Z — unrelated sites' certificates do not expire together: this host's clock is probably ahead (check NTP, `timedatectl`)",
+      );
+      expect(r.local.evidence.join('\n')).not.toMatch(/interception/);
+      expect(r.verdict.summary).toMatch(/^Problem on this host: every certificate of 3 sites/);
+      expect(r.host.notes).toEqual([expect.stringMatching(/check this host's clock \(`timedatectl`, is NTP synchronised\?\) and its CA store/)]);
+      expect(r.incidents).toEqual([]);
+      for (const s of r.sites) expect(s.status).toBe('untested');
+    });
+
+    it('each leaf not valid yet: the clock is behind; leaves within their dates refused as expired: the CA store', () => {
+      const behind = runAt('2019-05-01T00:00:00.000Z', names.map((n) => dated(n, '2026-06-01T00:00:00Z', '2027-06-01T00:00:00Z', 'CERT_NOT_YET_VALID')));
+      expect(behind.verdict.exitCode).toBe(3);
+      expect(behind.local.evidence[0]).toMatch(/none was valid yet, the earliest from 2026-06-01T00:00:00Z — this host's clock is probably behind/);
+      // 2021-09-30: an expired root (DST Root CA X3) in old clients' stores made valid sites read as expired.
+      const store = runAt('2026-12-05T00:00:00.000Z', names.map((n) => dated(n, '2026-06-01T00:00:00Z', '2027-06-01T00:00:00Z', 'CERT_HAS_EXPIRED')));
+      expect(store.verdict.exitCode).toBe(3);
+      expect(store.local.evidence[0]).toMatch(/the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store/);
+    });
+
+    it('control: one site whose certificate expired while another site serves stays that site\'s own', () => {
+      const dns = ['shop', 'news'].flatMap((n, i) => answers(`${n}.test`, ['alpha'], `127.0.${i + 1}.1`, null));
+      const attempts = [fetched('shop', '127.0.1.1', tlsFailure(dated('shop', '2025-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 'CERT_HAS_EXPIRED')), ['alpha']), fetched('news', '127.0.2.1', responses.healthy(), ['alpha'])];
+      const r = run(['shop', 'news'].map(spec), dns, attempts, resolvers);
+      expect(r.local.down).toBe(false);
+      expect(r.sites[0]).toMatchObject({ status: 'down', blame: { layer: 'tls' } });
+    });
+  });
+
   it("control: two sites sharing one address, one of them with its own expired certificate, is that site's", () => {
     const dns = ['shop', 'blog'].flatMap((n) => answers(`${n}.test`, ['alpha'], '127.0.1.1', null));
     const attempts = [fetched('shop', '127.0.1.1', tlsFailure(cert('CN=shop.test', 'CN=Real CA', 'CERT_HAS_EXPIRED')), ['alpha']), fetched('blog', '127.0.1.1', responses.healthy(), ['alpha'])];

@@ -98,6 +98,19 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(report.summary).toMatch(/issued by .*Corp Inspection CA.*which this host does not trust: TLS interception/);
   }, 120_000);
 
+  it("a clock ahead of every site's certificate: this host's clock, not TLS interception, nobody blamed (exit 3)", async () => {
+    const { code, report } = await checkIn('clock-ahead');
+    expect(code).toBe(3);
+    expect(report.incidents).toEqual([]);
+    expect(report.summary).toMatch(/^Problem on this host: every certificate of 4 sites on different providers is refused for its dates by this host .*: each had expired by then, the latest valid until .* this host's clock is probably ahead/);
+    expect(report.summary).not.toMatch(/interception/);
+    // The probe recorded each refused certificate with its dates: the reading rests on them.
+    const refused = report.sites.flatMap((s) => s.attempts).filter((a) => a.tls !== null);
+    expect(refused.length).toBeGreaterThanOrEqual(4);
+    for (const a of refused) expect([a.error?.code, Date.parse(a.tls!.validTo) < Date.parse(a.startedAt)]).toEqual(['CERT_HAS_EXPIRED', true]);
+    for (const site of report.sites) expect(site.status).toBe('untested');
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);
