@@ -20,6 +20,7 @@ import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix } from '../fingerprint/match.js';
 import { addressAnswers, isDnssecFailure } from './dns-facts.js';
 import { isAtOrBelow } from '../util/dns-name.js';
+import { isUnspecifiedAddress } from '../util/ip.js';
 
 const FAILED: ReadonlySet<DnsOutcome> = new Set(['servfail', 'timeout', 'refused', 'network-error']);
 /** A reply that shows the resolver and the zone's authority working: the name exists or is known not to. */
@@ -128,6 +129,15 @@ export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boole
  */
 export function everyResolverSaysNoData(host: string, dns: DnsAnswer[], types: ReadonlyArray<'A' | 'AAAA'>): boolean {
   return everyAddressAnswerIs('empty', host, dns, types);
+}
+
+/**
+ * Every resolver that spoke for the authority answered the host with only the unspecified address (0.0.0.0, ::):
+ * the zone publishes it (a parked or retired name), no resolver's filter.
+ */
+export function everyResolverSaysUnspecified(host: string, dns: DnsAnswer[]): boolean {
+  const answers = speakingForAuthority(addressAnswers(dns).filter((d) => d.name === host && d.outcome !== 'empty'));
+  return answers.length > 0 && answers.every((d) => d.outcome === 'ok' && d.values.length > 0 && d.values.every(isUnspecifiedAddress));
 }
 
 /** The host's address answers of these types that speak for the authority (at least one), all with this outcome. */

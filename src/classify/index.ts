@@ -12,7 +12,7 @@ import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
-import { describeFailingZone, everyResolverSaysNxdomain, failingZoneOf, noAddressReading, siteChain, withoutWord } from './delegation.js';
+import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspecified, failingZoneOf, noAddressReading, siteChain, withoutWord } from './delegation.js';
 import { isDnssecFailure } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
 import { NONE, orNone } from '../util/collections.js';
@@ -178,6 +178,9 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   }
   if (failingZone) {
     return { ...a, layer: 'authoritative-dns', provider: failingZone.provider, explanation: `no resolver gives an address for ${host}: ${describeFailingZone(host, failingZone)} (${failingZone.evidence[0]})` };
+  }
+  if (a.error?.code === 'BLOCKED' && everyResolverSaysUnspecified(host, dns)) {
+    return { ...a, layer: 'site', provider: null, explanation: `every resolver answers ${host} with the unspecified address only${withoutWord(host, dns)}: its zone points it nowhere (a parked or retired name), not a resolver's filter` };
   }
   if (everyResolverSaysNxdomain(host, dns)) {
     return { ...a, layer: 'site', provider: null, explanation: `every resolver says ${host} does not exist (NXDOMAIN)${withoutWord(host, dns)}: the name is missing from its zone, not a resolver's fault` };

@@ -77,6 +77,13 @@ const NETWORK_RULES: GenericRule[] = [
     says: (f) => `this host has no route to resolver ${f.attempt.resolver ?? '?'} (${f.attempt.error!.code})`,
   },
   {
+    // Probing stopped at the answer (probe/kinds/http.ts): the unspecified address reaches no site.
+    when: (f) => f.attempt.outcome === 'dns-error' && f.attempt.error?.code === 'BLOCKED',
+    layer: 'resolver',
+    provider: (f) => f.context.resolverProviders[f.attempt.resolver ?? ''] ?? null,
+    says: (f) => `${f.attempt.error!.message}: the unspecified address, the way filtering resolvers block a name; nothing was fetched through it`,
+  },
+  {
     when: (f) => f.attempt.outcome === 'dns-error',
     layer: 'resolver',
     provider: (f) => f.context.resolverProviders[f.attempt.resolver ?? ''] ?? null,

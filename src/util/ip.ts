@@ -17,3 +17,11 @@ export function formatIpAndPort(address: string, port: number | null): string {
   if (port === null) return address;
   return ipFamily(address) === 6 ? `[${address}]:${port}` : `${address}:${port}`;
 }
+
+/**
+ * The unspecified address ("0.0.0.0", "::"): no host on the Internet. Filtering resolvers (Pi-hole, NextDNS,
+ * AdGuard, Cloudflare's 1.1.1.3) answer it for names they block, and a connection to it reaches this host itself.
+ */
+export function isUnspecifiedAddress(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || /^0*:(0*:)*:?0*$/.test(address) || address === '::ffff:0.0.0.0';
+}

@@ -3,7 +3,7 @@
 // paths, each pinned to its address with the site's SNI and Host. Its `expect` (status, body text, time) is
 // evaluated here on the whole body sample, which is then cut to what fingerprinting reads.
 
-import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
+import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, ProbeError, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
 import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, zoneWalkStart, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
@@ -11,6 +11,7 @@ import { whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
 import { groupBy, NONE } from '../../util/collections.js';
 import { isoNow } from '../../util/time.js';
+import { isUnspecifiedAddress } from '../../util/ip.js';
 
 export const httpKind: ProbeKind = {
   id: 'http',
@@ -117,7 +118,13 @@ export async function probeHttpSite(plan: SitePlan, session: ProbeSession, polic
   const perResolver = [...byResolver.values()].map(async (queries) => {
     const resolver = queries[0]!.resolver;
     const answers = await addressAnswers.get(resolver.name)!;
-    const addresses = answers.flatMap((a) => (a.outcome === 'ok' && familyAllowed(site, a.type) ? a.values : []));
+    const given = answers.flatMap((a) => (a.outcome === 'ok' && familyAllowed(site, a.type) ? a.values : []));
+    // The unspecified address is a filtering resolver's "blocked": never connected to (that would reach this host).
+    const addresses = given.filter((a) => !isUnspecifiedAddress(a));
+    if (addresses.length === 0 && given.length > 0) {
+      if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers, { code: 'BLOCKED', message: `${resolver.name} answers ${given[0]} for ${site.host}` }));
+      return;
+    }
     if (addresses.length === 0) {
       if (site.paths.edge) dnsFailures.push(dnsFailureAttempt(site, resolver, answers.filter((a) => familyAllowed(site, a.type))));
       // A working resolver that gave no address: learn where the name breaks. A recursive resolver waiting on an
@@ -301,14 +308,15 @@ function notProbedParts(message: string): Pick<RawAttempt, 'headers' | 'redirect
  * When a resolver returned no address for the site, there is nothing to fetch through it; the site
  * still gets one edge attempt for that resolver, so every (resolver, site) pair has a result.
  */
-function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsAnswer[]): RawAttempt {
+/** The attempt a resolver's answers stand for when they gave nothing to fetch: what failed, or `error` when given. */
+function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsAnswer[], error?: ProbeError): RawAttempt {
   const failed = answers.find((a) => a.outcome !== 'ok' && a.outcome !== 'empty') ?? answers[0];
   const outcome = failed?.outcome ?? 'empty';
   const code = failed?.error?.code ?? (outcome === 'empty' ? 'NODATA' : outcome.toUpperCase());
   const message = failed?.error?.message ?? `${resolver.name}: ${outcome} for ${site.host}`;
   const fetch: FetchResult = {
     ...emptyFetchResult(site.url, null, defaultPort(site.url)),
-    error: { code, message },
+    error: error ?? { code, message },
     failedPhase: 'dns',
     timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: Math.max(0, ...answers.map((a) => a.durationMs)) },
   };
@@ -325,7 +333,7 @@ export async function probeHttpAgain(attempt: RawAttempt, site: SiteSpec, sessio
     if (!resolver) return sampleOf(attempt);
     // Asked directly, not through the run's cache, which would hand back the first answer.
     const answers = await Promise.all((['A', 'AAAA'] as const).map((t) => queryDns(dnsQuery(resolver, site.host, t), { timeoutMs: site.timeoutMs, ca: session.ca, signal: session.signal })));
-    const ok = answers.some((a) => a.outcome === 'ok');
+    const ok = answers.some((a) => a.outcome === 'ok' && a.values.some((v) => !isUnspecifiedAddress(v)));
     return ok ? { httpStatus: null, error: null, failedPhase: null, expect: { ok: true, failures: [] } } : sampleOf(attempt);
   }
   const plan: FetchPlan = {
