@@ -387,11 +387,16 @@ export interface Attempt extends Omit<RawAttempt, 'resamples'> {
   challenge: ChallengeSeen | null;
 }
 
+export type ChallengeKind = 'routine' | 'platform-failing' | 'blocked';
+
 export interface ChallengeSeen {
   /** Display name of the provider whose challenge it was. */
   provider: string;
-  /** routine: the challenge works as designed (a bot check); platform-failing: the challenge itself cannot load. */
-  kind: 'routine' | 'platform-failing';
+  /**
+   * routine: the challenge works as designed (a bot check); platform-failing: the challenge itself cannot load;
+   * blocked: the page turns this requester away (its address, network, country, rate; a firewall rule).
+   */
+  kind: ChallengeKind;
   /** The site is known to challenge this probe (its last healthy-looking run did, or expect.challenge is ok). */
   expected: boolean;
   /** What the last healthy-looking run of the site (with --state) got: content, a challenge, or unknown (null). */

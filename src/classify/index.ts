@@ -192,15 +192,15 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
 /**
  * A challenge where content should be: expected (and so no failure) when the site's config says a challenge is
  * fine, or when its last healthy-looking run was challenged too (many sites challenge every data-centre client,
- * on every run); a routine challenge only, never a failing challenge platform.
+ * on every run); a routine challenge or a block of this probe, never a failing challenge platform.
  */
 function withChallenge(a: Attempt, kind: ChallengeSeen['kind'] | null, spec: SiteSpec, before: ServedBaseline | null): Attempt {
   if (a.outcome !== 'challenge' || a.provider === null || kind === null) return a;
-  const expected = kind === 'routine' && (spec.expect.challenge === 'ok' || before === 'challenge');
+  const expected = kind !== 'platform-failing' && (spec.expect.challenge === 'ok' || before === 'challenge');
   const challenge: ChallengeSeen = { provider: a.provider, kind, expected, before };
   if (!expected) return { ...a, challenge };
   const why = spec.expect.challenge === 'ok' ? 'the site expects it (expect.challenge: ok)' : 'as on its last healthy-looking run';
-  return { ...a, outcome: 'ok', layer: null, explanation: `${a.provider} challenged this probe, ${why}: not a failure`, challenge };
+  return { ...a, outcome: 'ok', layer: null, explanation: `${a.provider} ${kind === 'blocked' ? 'turned this probe away' : 'challenged this probe'}, ${why}: not a failure`, challenge };
 }
 
 /** The attempt with its outcome as measured (before any provider knowledge), and its samples' outcomes. */

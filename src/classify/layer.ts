@@ -4,7 +4,7 @@
 // headers are on it; when none is, by the vocabulary of the provider the site is known to sit behind (its
 // CNAME chain, published ranges or an earlier run), and the explanation says that the reading rests on it.
 
-import type { Attempt, AttemptOutcome, Layer } from '../model.js';
+import type { Attempt, AttemptOutcome, ChallengeKind, Layer } from '../model.js';
 import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
 import { explainRule, isChallengePage, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
@@ -17,7 +17,7 @@ export interface Classification {
   provider: string | null;
   explanation: string | null;
   /** For a challenge: whether it works as designed or its platform is failing (from the provider's rule). */
-  challengeKind?: 'routine' | 'platform-failing';
+  challengeKind?: ChallengeKind;
 }
 
 /** What is known about a site before one of its attempts is judged. */

@@ -349,11 +349,66 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
 
 // ───────────────────────────── 4. shared provider ─────────────────────────────
 
-/** Failed attempts that speak about a provider's own layer (an undocumented reason on its own page included). */
+/**
+ * Failed attempts that speak about a provider's own layer (an undocumented reason on its own page included). A
+ * block of this requester speaks about the requester, never the provider's health: it is left out.
+ */
 function providerFailures(site: SiteFacts): Attempt[] {
   return site.report.attempts.filter(
-    (a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && (PROVIDER_LAYERS.has(a.layer) || a.layer === 'unknown') && a.provider !== null && !site.explained.has(a.id),
+    (a) =>
+      a.path !== 'origin' &&
+      a.outcome !== 'ok' &&
+      a.layer !== null &&
+      (PROVIDER_LAYERS.has(a.layer) || a.layer === 'unknown') &&
+      a.provider !== null &&
+      !site.explained.has(a.id) &&
+      a.challenge?.kind !== 'blocked',
   );
+}
+
+/** The site's attempts a provider answered by turning this requester away (an IP, network or country ban, a rate limit, a firewall rule). */
+function blocksOfRequester(site: SiteFacts): Attempt[] {
+  return site.report.attempts.filter((a) => a.outcome === 'challenge' && a.challenge?.kind === 'blocked' && a.provider !== null && !site.explained.has(a.id));
+}
+
+/**
+ * Sites of one provider turning this requester away, in `minSites` customer zones or more: said, because a host
+ * whose address is banned or rate limited sees many sites fail at once, and never an incident — a block is about
+ * the requester, not the provider's health.
+ */
+export function requesterBlockedFindings(sites: SiteFacts[], options: AttributionOptions): Incident[] {
+  const byProvider = new Map<string, { sites: SiteFacts[]; attempts: Attempt[] }>();
+  for (const s of sites) {
+    const blocks = blocksOfRequester(s);
+    if (blocks.length === 0) continue;
+    const entry = byProvider.get(blocks[0]!.provider!) ?? { sites: [], attempts: [] };
+    entry.sites.push(s);
+    entry.attempts.push(...blocks);
+    byProvider.set(blocks[0]!.provider!, entry);
+  }
+  const findings: Incident[] = [];
+  for (const [provider, { sites: blocked, attempts }] of byProvider) {
+    if (witnesses(blocked) < options.minSites) continue;
+    const onProvider = sites.filter((s) => s.stack.edge?.name === provider || blocked.includes(s));
+    const said = [...new Set(attempts.map((a) => a.explanation ?? ''))].filter(Boolean);
+    findings.push({
+      id: incidentId('provider', provider, 'challenge', 'blocked'),
+      ...notYetKnown(),
+      kind: 'provider',
+      provider,
+      layer: 'challenge',
+      sites: blocked.map((s) => s.report.name),
+      probed: onProvider.length,
+      controls: [],
+      scope: blocked.length === onProvider.length ? 'full' : 'partial',
+      confidence: FINDING_CONFIDENCE,
+      summary:
+        `Possibly this host turned away by ${provider}: ${blocked.length} of ${plural(onProvider.length, `${provider}-fronted site`)} refuse this requester` +
+        ` — not an incident: a block is about the requester (this host's address, network, country or request rate), not ${provider}'s health (confidence ${FINDING_CONFIDENCE})`,
+      evidence: [...said.slice(0, 3), `refusing: ${listNames(blocked.map((s) => s.report.name))}`, 'not an incident: the pages turn this requester away; they say nothing about the provider failing'],
+    });
+  }
+  return findings;
 }
 
 /** The TLS handshake timed out after the connection opened: no alert, no certificate, nothing came back. */

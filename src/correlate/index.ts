@@ -16,6 +16,7 @@ import {
   authoritativeDnsIncidents,
   failingResolvers,
   providerIncidents,
+  requesterBlockedFindings,
   resolverIncidentAttempts,
   resolverIncidents,
   type AttributionOptions,
@@ -81,7 +82,9 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
-  const findings = [...zones.findings, ...providers.findings.map((f) => withLocations(f, facts))];
+  // A block of this requester says nothing about where a provider fails: no locations for it.
+  const blocked = local.down ? [] : requesterBlockedFindings(hostingPlane, options);
+  const findings = [...zones.findings, ...providers.findings.map((f) => withLocations(f, facts)), ...blocked];
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
   const sites = judged.map((f, i) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained, hosting[i]!.explained) }));
   return { sites, incidents: byImpact(located, sites), findings, local, host: host.report };

@@ -4,7 +4,7 @@
 // and NS suffixes, ranges), how to read the errors it generates (its documented error vocabulary), where it
 // says it served a request (PoP headers, cloud-region host names), its API domains, self-test and status page.
 
-import type { Layer } from '../model.js';
+import type { ChallengeKind, Layer } from '../model.js';
 
 /** A response header that points at a provider. `pattern` is a case-insensitive regex on the value. */
 export interface HeaderRule {
@@ -53,10 +53,12 @@ export interface ErrorRule {
   /**
    * For `challenge` rules: `routine` when the provider's challenge works as designed (a bot check stands in
    * front of content; many sites do this to every data-centre client), `platform-failing` when the page says
-   * the challenge platform itself cannot load or answer (2025-11-18). Lets a later stage tell a site's normal
-   * challenge from a challenge layer in trouble.
+   * the challenge platform itself cannot load or answer (2025-11-18), `blocked` when the page refuses this
+   * requester outright (its address, network, country or request rate; a firewall rule): a statement about the
+   * probe, never about the provider's health. Lets a later stage tell a site's normal challenge from a challenge
+   * layer in trouble, and both from this host being turned away.
    */
-  challenge?: 'routine' | 'platform-failing';
+  challenge?: ChallengeKind;
   /**
    * A case-insensitive regular expression whose first group, found in the decoded body, is quoted in the
    * explanation: the page's own words for the cause (Fastly's reason, Akamai's reference), so that an

@@ -11,6 +11,7 @@ import type { Memory } from '../../src/classify/index.js';
 import type { Attempt, DnsAnswer, ExpectSpec, FetchResult, ResolverSpec, ServedBaseline, SiteSpec } from '../../src/model.js';
 import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
 import { responses } from '../support/responses.js';
+import { corpusEntry } from '../../src/lab/corpus/index.js';
 
 const catalog = loadCatalog([]);
 const RESOLVERS: ResolverSpec[] = [
@@ -137,5 +138,41 @@ describe('without memory', () => {
     const r = run({ a: 'failing-challenge', b: ok }, null, { a: { challenge: 'ok' } });
     expect(status(r, 'a')).toBe('down');
     expect(r.sites.find((s) => s.name === 'a')!.attempts[0]!.challenge).toMatchObject({ kind: 'platform-failing', expected: false });
+  });
+});
+
+describe('a block of this requester is about this host, never the provider', () => {
+  const page = (id: string, name: string): Partial<FetchResult> => {
+    const r = corpusEntry(id).respond({ host: `${name}.test`, path: '/', method: 'GET', userAgent: 'outage-probe/test', httpVersion: '1.1', edgeIndex: 0, pop: null, now: new Date('2026-12-05T00:00:00Z') });
+    return { httpStatus: r.status, headers: r.headers, bodySample: r.body };
+  };
+  const banned = { a: page('cloudflare/1006', 'a'), b: page('cloudflare/1020', 'b'), c: page('cloudflare/blocked', 'c') };
+
+  it('three Cloudflare sites refusing this requester (IP ban, firewall rule, "you have been blocked"): a finding that says so, no incident', () => {
+    const r = run({ ...banned, d: ok });
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(1);
+    expect(['a', 'b', 'c'].map((n) => r.sites.find((s) => s.name === n)!.attempts[0]!.challenge)).toEqual(
+      ['a', 'b', 'c'].map(() => ({ provider: 'Cloudflare', kind: 'blocked', expected: false, before: null })),
+    );
+    expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([['Cloudflare', 'challenge', ['a', 'b', 'c']]]);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly this host turned away by Cloudflare: 3 of 4 Cloudflare-fronted sites refuse this requester — not an incident: a block is about the requester/);
+  });
+
+  it('sites that served content before and now refuse this requester: still no incident (the ban is on this host)', () => {
+    const r = run({ ...banned, d: ok }, { a: 'content', b: 'content', c: 'content', d: 'content' });
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((f) => f.sites)).toEqual([['a', 'b', 'c']]);
+  });
+
+  it('a site that turned this probe away on its last healthy-looking run too is ok', () => {
+    const r = run({ a: banned.a, d: ok }, { a: 'challenge', d: 'content' });
+    expect(status(r, 'a')).toBe('ok');
+    expect(r.sites.find((s) => s.name === 'a')!.attempts[0]!.explanation).toMatch(/^Cloudflare turned this probe away, as on its last healthy-looking run: not a failure/);
+  });
+
+  it('never joins an edge incident as support', () => {
+    const r = run({ a: 'edge500', b: 'edge500', c: banned.c, d: ok });
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'edge', ['a', 'b']]]);
   });
 });

@@ -27,8 +27,8 @@ function originReference(prefix: number, code: string, what: string): ErrorRule 
 }
 
 const errors: ErrorRule[] = [
-  { bodyAny: [reference(18)], layer: 'challenge', says: "Akamai denied access (Reference #18, ACCESS_DENIED): a WAF, bot or access rule, normally the site's own", source: REFERENCE_DECODE },
-  { bodyAny: [reference(24)], layer: 'challenge', says: "Akamai denied access (Reference #24, REFERER_DENIED): the site's referer rule", source: REFERENCE_DECODE },
+  { bodyAny: [reference(18)], layer: 'challenge', challenge: 'blocked', says: "Akamai denied access (Reference #18, ACCESS_DENIED): a WAF, bot or access rule, normally the site's own", source: REFERENCE_DECODE },
+  { bodyAny: [reference(24)], layer: 'challenge', challenge: 'blocked', says: "Akamai denied access (Reference #24, REFERER_DENIED): the site's referer rule", source: REFERENCE_DECODE },
   originReference(1, 'READ_TIMEOUT', 'the origin did not answer in time'),
   originReference(3, 'READ_ERROR', 'reading from the origin failed'),
   originReference(4, 'WRITE_ERROR', 'sending to the origin failed'),

@@ -104,7 +104,8 @@ const CODES_1XXX: Code1xxx[] = [
 ];
 
 function code1xxx(c: Code1xxx): ErrorRule {
-  return { status: c.status ?? ANY_ERROR, bodyPattern: cloudflareCode([c.code]), layer: c.layer, says: `Cloudflare error ${c.code}: ${c.means}`, source: DOCS_1XXX };
+  // The 1xxx codes at the challenge layer are all blocks of the requester (BLOCK): none is a bot check to pass.
+  return { status: c.status ?? ANY_ERROR, bodyPattern: cloudflareCode([c.code]), layer: c.layer, ...(c.layer === 'challenge' ? { challenge: 'blocked' as const } : {}), says: `Cloudflare error ${c.code}: ${c.means}`, source: DOCS_1XXX };
 }
 
 const errors: ErrorRule[] = [
@@ -113,7 +114,7 @@ const errors: ErrorRule[] = [
   { header: { name: 'cf-mitigated', pattern: '^\\s*challenge\\s*$' }, layer: 'challenge', challenge: 'routine', says: 'Cloudflare served a challenge page (cf-mitigated: challenge); the edge itself is healthy', source: DOCS_DETECT_CHALLENGE },
   { bodyAny: CHALLENGE_PLATFORM_FAILING, layer: 'challenge', challenge: 'platform-failing', says: 'Cloudflare served a challenge page whose platform cannot load ("Please unblock challenges.cloudflare.com"): the challenge itself fails', source: DOCS_CHALLENGE },
   { bodyAny: CHALLENGE_MARKERS, layer: 'challenge', challenge: 'routine', says: 'Cloudflare served a bot / human-verification challenge page instead of content', source: DOCS_CHALLENGE },
-  { status: ANY_ERROR, bodyAny: ['Sorry, you have been blocked', 'Attention Required! | Cloudflare'], layer: 'challenge', says: 'Cloudflare blocked the request ("Sorry, you have been blocked"): a security rule, normally the site\'s own', source: DOCS_ERROR_PAGES },
+  { status: ANY_ERROR, bodyAny: ['Sorry, you have been blocked', 'Attention Required! | Cloudflare'], layer: 'challenge', challenge: 'blocked', says: 'Cloudflare blocked the request ("Sorry, you have been blocked"): a security rule, normally the site\'s own', source: DOCS_ERROR_PAGES },
 
   originStatus(520, 'the edge is up, the origin returned an empty, unknown or invalid response'),
   originStatus(521, 'the edge is up, the origin refused the connection'),

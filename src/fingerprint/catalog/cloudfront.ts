@@ -23,7 +23,7 @@ export const AWS_WAF_CHALLENGE: ErrorRule = {
 
 const errors: ErrorRule[] = [
   AWS_WAF_CHALLENGE,
-  { status: [403], bodyAny: CLOUDFRONT_PAGE, layer: 'challenge', says: 'CloudFront refused the request (403 "could not be satisfied"): blocked by a WAF, geo or access rule', source: `${GUIDE}http-403-permission-denied.html` },
+  { status: [403], bodyAny: CLOUDFRONT_PAGE, layer: 'challenge', challenge: 'blocked', says: 'CloudFront refused the request (403 "could not be satisfied"): blocked by a WAF, geo or access rule', source: `${GUIDE}http-403-permission-denied.html` },
   { status: [502], bodyAny: CLOUDFRONT_PAGE, layer: 'origin', says: 'CloudFront answered 502 itself: the edge is up, it could not connect to the origin (or the origin TLS name did not match)', source: `${GUIDE}http-502-bad-gateway.html` },
   { status: [504], bodyAny: CLOUDFRONT_PAGE, layer: 'origin', says: 'CloudFront answered 504 itself: the edge is up, the origin did not answer in time', source: `${GUIDE}http-504-gateway-timeout.html` },
   { status: [503], bodyAny: CLOUDFRONT_PAGE, layer: 'edge', says: 'CloudFront answered 503 itself: edge capacity or a Lambda@Edge / function limit', source: `${GUIDE}http-503-service-unavailable.html` },

@@ -18,7 +18,7 @@ export const imperva = provider({
     { header: 'set-cookie', pattern: '(?:^|[\\s,;])(?:visid_incap_|incap_ses_|nlbi_)', weight: 'strong' },
   ],
   errors: [
-    { status: [403], bodyAny: ['Incapsula incident ID'], layer: 'challenge', says: "Imperva blocked the request (403 with an Incapsula incident ID): a security rule, normally the site's own", source: WAFW00F },
+    { status: [403], bodyAny: ['Incapsula incident ID'], layer: 'challenge', challenge: 'blocked', says: "Imperva blocked the request (403 with an Incapsula incident ID): a security rule, normally the site's own", source: WAFW00F },
     { status: ANY_5XX, bodyAny: IMPERVA_PAGE, layer: 'unknown', says: 'Imperva generated this 5xx itself (its branded page) without a documented cause: its edge or the origin behind it', source: WAFW00F },
     { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Imperva unchanged", source: WAFW00F },
   ],

@@ -23,8 +23,8 @@ export const sucuri = provider({
     { header: 'x-sucuri-block', weight: 'strong' },
   ],
   errors: [
-    { header: { name: 'x-sucuri-block' }, layer: 'challenge', says: "the Sucuri firewall blocked the request (X-Sucuri-Block): a security rule, normally the site's own", source: WAFW00F },
-    { bodyAny: BLOCK_PAGE, layer: 'challenge', says: "the Sucuri firewall blocked the request: a security rule, normally the site's own", source: WAFW00F },
+    { header: { name: 'x-sucuri-block' }, layer: 'challenge', challenge: 'blocked', says: "the Sucuri firewall blocked the request (X-Sucuri-Block): a security rule, normally the site's own", source: WAFW00F },
+    { bodyAny: BLOCK_PAGE, layer: 'challenge', challenge: 'blocked', says: "the Sucuri firewall blocked the request: a security rule, normally the site's own", source: WAFW00F },
     { status: [502, 503, 504], header: { name: 'x-sucuri-id' }, layer: 'origin', says: 'Sucuri answered 502/503/504: the firewall is up, the origin behind it failed or timed out', source: TROUBLESHOOTING },
     { status: ANY_5XX, layer: 'site', says: "the origin's own 5xx, passed through Sucuri", source: CACHE_HEADERS },
   ],

@@ -31,7 +31,8 @@ function family(f: CodeFamily): ErrorRule {
 }
 
 const errors: ErrorRule[] = [
-  { header: { name: 'x-vercel-mitigated', pattern: '^\\s*(?:challenge|deny)\\s*$' }, layer: 'challenge', challenge: 'routine', says: 'the Vercel Firewall challenged or denied the request (x-vercel-mitigated): the edge is healthy', source: FIREWALL },
+  { header: { name: 'x-vercel-mitigated', pattern: '^\\s*challenge\\s*$' }, layer: 'challenge', challenge: 'routine', says: 'the Vercel Firewall challenged the request (x-vercel-mitigated): the edge is healthy', source: FIREWALL },
+  { header: { name: 'x-vercel-mitigated', pattern: '^\\s*deny\\s*$' }, layer: 'challenge', challenge: 'blocked', says: 'the Vercel Firewall denied the request (x-vercel-mitigated: deny): a rule of the site turned this requester away; the edge is healthy', source: FIREWALL },
   { bodyAny: ['Vercel Security Checkpoint'], layer: 'challenge', challenge: 'routine', says: 'Vercel served its Security Checkpoint (bot verification) instead of content', source: FIREWALL },
   ...FAMILIES.map(family),
   { header: { name: 'x-vercel-error' }, quote: 'Code:\\s*([A-Z][A-Z0-9_]{2,60})', layer: 'unknown', says: 'Vercel named an error code its documentation does not list: cannot tell its edge from the site', source: ERRORS },

@@ -36,6 +36,8 @@ const healthy = (req: EdgeRequest): LabResponse => {
 export const VERCEL_CORPUS: CorpusEntry[] = [
   { id: 'vercel/healthy', provider: 'vercel', source: ERRORS, respond: healthy, expect: { outcome: 'ok', layer: null, provider: null, explains: null } },
   { id: 'vercel/firewall-challenge', provider: 'vercel', source: FIREWALL, respond: () => ({ status: 429, headers: vercelHeaders({ 'x-vercel-mitigated': 'challenge' }), body: '' }), expect: { outcome: 'challenge', layer: 'challenge', provider: 'Vercel', explains: 'x-vercel-mitigated' } },
+  // providers.md: x-vercel-mitigated is challenge or deny, with 403 or 429.
+  { id: 'vercel/firewall-deny', provider: 'vercel', source: FIREWALL, respond: () => ({ status: 403, headers: vercelHeaders({ 'x-vercel-mitigated': 'deny' }), body: '' }), expect: { outcome: 'challenge', layer: 'challenge', provider: 'Vercel', explains: 'x-vercel-mitigated: deny' } },
   { id: 'vercel/security-checkpoint', provider: 'vercel', source: FIREWALL, respond: () => ({ status: 403, headers: vercelHeaders({ 'content-type': 'text/html; charset=utf-8' }), body: '<!DOCTYPE html><html><head><title>Vercel Security Checkpoint</title></head><body><p>We\'re verifying your browser</p></body></html>' }), expect: { outcome: 'challenge', layer: 'challenge', provider: 'Vercel', explains: 'Security Checkpoint' } },
   coded(500, 'INTERNAL_FUNCTION_INVOCATION_FAILED', 'edge', 'Vercel reported an INTERNAL_* error'),
   coded(502, 'ROUTER_EXTERNAL_TARGET_CONNECTION_ERROR', 'origin', 'external origin a rewrite sends this path to'),
