@@ -306,9 +306,9 @@ function notProbedParts(message: string): Pick<RawAttempt, 'headers' | 'redirect
 
 /**
  * When a resolver returned no address for the site, there is nothing to fetch through it; the site
- * still gets one edge attempt for that resolver, so every (resolver, site) pair has a result.
+ * still gets one edge attempt for that resolver, so every (resolver, site) pair has a result: what failed,
+ * or `error` when the caller says why (a filtering resolver's block).
  */
-/** The attempt a resolver's answers stand for when they gave nothing to fetch: what failed, or `error` when given. */
 function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsAnswer[], error?: ProbeError): RawAttempt {
   const failed = answers.find((a) => a.outcome !== 'ok' && a.outcome !== 'empty') ?? answers[0];
   const outcome = failed?.outcome ?? 'empty';
