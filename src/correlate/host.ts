@@ -7,6 +7,8 @@
 //   - resolvers this network blocks: every public resolver of two or more operators answered nothing while the
 //     host's own resolver (or DNS-over-HTTPS) answered — one operator failing while another answers is that
 //     operator's outage, and stays a resolver incident;
+//   - a resolver that redirects names: one address for sites on different providers, serving none of them, while
+//     other resolvers' addresses serve;
 //   - the whole network down, or not the Internet at all: nothing answered, or every site on every provider
 //     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception);
 //   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here.
@@ -156,6 +158,67 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
   return { blocked, notes, short };
 }
 
+/** What one resolver's answers led to across the sites: one address or several, and how those fetches went. */
+interface ResolverLead {
+  /** The one address its answers gave every site; null once two fetches through it went to different ones. */
+  address: string | null;
+  sites: number;
+  lastSite: HostSite | null;
+  /** Sites that another address, given by another resolver, served. */
+  servedElsewhere: number;
+  /** Its address served some site. */
+  served: boolean;
+  /** The sites' edges seen so far (a second is enough): one CDN's shared address is no redirect. */
+  firstEdge: string | null;
+  edges: number;
+  /** A certificate its address presented, to name who answers there. */
+  subject: string | null;
+}
+
+/**
+ * One resolver answering every name — sites on two providers or more — with one address that serves none of them,
+ * while the addresses other resolvers give serve those sites: that resolver, or something on this network answering
+ * in its name (an ISP's ad or NXDOMAIN redirect, a DNS proxy), redirects names. Its fetches say nothing about the
+ * sites. When every resolver does it, `interception` says so for the whole network instead.
+ */
+function redirectingResolvers(sites: HostSite[]): { redirected: Map<string, string>; notes: string[]; short: string[] } {
+  const none = { redirected: new Map<string, string>(), notes: [] as string[], short: [] as string[] };
+  // Most runs fetch nothing that failed at an address: looked for before any state is kept.
+  if (!sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && a.outcome !== 'ok'))) return none;
+  const leads = new Map<string, ResolverLead>();
+  for (const site of sites) {
+    for (const a of site.report.attempts) {
+      if (a.path !== 'edge' || a.address === null) continue;
+      for (const resolver of a.resolvers) {
+        let lead = leads.get(resolver);
+        if (!lead) leads.set(resolver, (lead = { address: a.address, sites: 0, lastSite: null, servedElsewhere: 0, served: false, firstEdge: null, edges: 0, subject: null }));
+        if (lead.address !== a.address) lead.address = null;
+        if (lead.address === null) continue;
+        if (a.outcome === 'ok') lead.served = true;
+        lead.subject ??= a.tls?.subject ?? null;
+        if (lead.lastSite === site) continue;
+        lead.lastSite = site;
+        lead.sites += 1;
+        const address = lead.address;
+        if (site.report.attempts.some((x) => x.path === 'edge' && x.outcome === 'ok' && x.address !== null && x.address !== address)) lead.servedElsewhere += 1;
+        const edge = site.stack.edge?.id ?? `unknown:${site.report.name}`;
+        if (lead.firstEdge === null) (lead.firstEdge = edge), (lead.edges = 1);
+        else if (edge !== lead.firstEdge) lead.edges = 2;
+      }
+    }
+  }
+  const { redirected, notes, short } = none;
+  for (const [resolver, lead] of leads) {
+    if (lead.address === null || lead.served || lead.sites < 2 || lead.servedElsewhere < 2 || lead.edges < 2) continue;
+    redirected.set(resolver, lead.address);
+    short.push(`resolver ${resolver} redirects names to ${lead.address}`);
+    notes.push(
+      `resolver ${resolver} answers ${plural(lead.sites, 'site')} on different providers with one address, ${lead.address}, which serves none of them${lead.subject ? ` (its certificate is for ${lead.subject})` : ''}: that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give`,
+    );
+  }
+  return { redirected, notes, short };
+}
+
 // ───────────────────────────── the whole network ─────────────────────────────
 
 function describeErrors(items: Array<{ code: string }>): string {
@@ -257,7 +320,10 @@ const HOST_ADVICE =
 export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
-  const { blocked, notes: resolverNotes, short: resolverShort } = blockedResolvers(dns, resolvers);
+  const { blocked, notes: blockedNotes, short: blockedShort } = blockedResolvers(dns, resolvers);
+  const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
+  const resolverNotes = [...blockedNotes, ...redirectNotes];
+  const resolverShort = [...blockedShort, ...redirectShort];
   const validity = certificateValidity(sites);
   const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
   const local: LocalDown = network.down && validity ? { ...network, where: 'host' } : network;
@@ -270,6 +336,7 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
       a.outcome !== 'ok' &&
       (a.layer === 'local' ||
         (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
+        (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a.family) && !connected(a))),
     explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d),
   };

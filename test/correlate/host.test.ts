@@ -119,6 +119,54 @@ describe('a host whose IPv6 route exists but leads nowhere', () => {
   });
 });
 
+describe('a resolver that redirects names (an ISP ad redirect, a DNS proxy answering in its name)', () => {
+  const resolvers = [udp('isp', '127.0.0.53', null), udp('beta', '127.0.0.54', 'Google')];
+  const names = ['shop', 'news', 'bank', 'blog'];
+  const served = (i: number) => (i % 2 === 0 ? responses.cloudflareOk() : responses.fastlyOk());
+  const adServer: Partial<FetchResult> = {
+    ...noRoute('ERR_TLS_CERT_ALTNAME_INVALID'),
+    failedPhase: 'tls',
+    tls: { subject: 'CN=ads.isp.example', issuer: 'CN=Real CA', validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: [], authorized: false, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' },
+    timings: { connectMs: 1, tlsMs: 2, ttfbMs: null, totalMs: 3 },
+  };
+  const world = (ispAnswer: (i: number) => string, ispResponse: (i: number) => Partial<FetchResult>) => {
+    const dns = names.flatMap((n, i) => [...answers(`${n}.test`, ['isp'], ispAnswer(i), null), ...answers(`${n}.test`, ['beta'], `127.0.${i + 1}.1`, null)]);
+    const attempts = names.flatMap((n, i) => [fetched(n, ispAnswer(i), ispResponse(i), ['isp']), fetched(n, `127.0.${i + 1}.1`, served(i), ['beta'])]);
+    return run(names.map(spec), dns, attempts, resolvers);
+  };
+
+  it('one address for sites on different providers, serving none of them, while the others serve: said once, the sites ok', () => {
+    const r = world(() => '10.9.9.9', () => adServer);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(r.incidents).toEqual([]);
+    for (const s of r.sites) expect(s.status).toBe('ok');
+    expect(r.host.summary).toBe('resolver isp redirects names to 10.9.9.9');
+    expect(r.host.notes).toEqual([
+      'resolver isp answers 4 sites on different providers with one address, 10.9.9.9, which serves none of them (its certificate is for CN=ads.isp.example): that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give',
+    ]);
+  });
+
+  it("controls: one CDN's shared address failing, or an address that serves one of the sites, is no redirect", () => {
+    // One address for two names through a resolver that gives the others their own: no redirect of every name.
+    const some = world((i) => (i < 2 ? '127.0.9.9' : `127.0.${i + 1}.1`), (i) => (i < 2 ? timedOut : served(i)));
+    expect(some.host.summary).toBeNull();
+    expect(some.sites.filter((s) => s.status === 'degraded').map((s) => s.name)).toEqual(['shop', 'news']);
+    // Two Cloudflare sites on one anycast address that fails through one resolver: Cloudflare's, not the resolver's.
+    const sameEdge = run(
+      ['shop', 'bank'].map(spec),
+      ['shop', 'bank'].flatMap((n, i) => [...answers(`${n}.test`, ['isp'], '127.0.9.9', null), ...answers(`${n}.test`, ['beta'], `127.0.${i + 1}.1`, null)]),
+      ['shop', 'bank'].flatMap((n, i) => [fetched(n, '127.0.9.9', timedOut, ['isp']), fetched(n, `127.0.${i + 1}.1`, responses.cloudflareOk(), ['beta'])]),
+      resolvers,
+    );
+    expect(sameEdge.host.summary).toBeNull();
+    expect(sameEdge.sites.map((s) => s.status)).toEqual(['degraded', 'degraded']);
+    // Its one address serves one of the sites: an address that works is no redirect.
+    const serving = world(() => '10.9.9.9', (i) => (i === 0 ? served(0) : adServer));
+    expect(serving.host.summary).toBeNull();
+    expect(serving.sites.filter((s) => s.status === 'degraded').length).toBe(3);
+  });
+});
+
 describe('a network that blocks outbound DNS to public resolvers', () => {
   const resolvers = [
     system,
