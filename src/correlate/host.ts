@@ -270,7 +270,8 @@ function certificateValidity(sites: HostSite[]): string | null {
   if (tried.length === 0 || tried.some((a) => a.outcome === 'ok' || a.httpStatus !== null)) return null;
   const certs = tried.filter((a) => a.tls !== null);
   if (certs.length === 0 || !certs.every((a) => VALIDITY_ERRORS.has(a.error?.code ?? ''))) return null;
-  const refused = sites.filter((s) => certs.some((a) => a.site === s.report.name));
+  const refusing = new Set(certs.map((a) => a.site));
+  const refused = sites.filter((s) => refusing.has(s.report.name));
   if (new Set(refused.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`)).size < 2) return null;
   const now = certs.map((a) => a.startedAt).sort().at(-1)!;
   const at = Date.parse(now);
@@ -288,12 +289,12 @@ function certificateValidity(sites: HostSite[]): string | null {
   return `${whose}, though the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store, or check its clock`;
 }
 
-function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): LocalDown {
-  if (sites.length === 0) return { down: false, evidence: [], where: 'network' };
+function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): Omit<LocalDown, 'where'> {
+  if (sites.length === 0) return { down: false, evidence: [] };
   // Any HTTP response at all, or any DNS reply, is the common case: the lists below are made only when none came.
   const answered = sites.some((s) => s.report.attempts.some((a) => a.httpStatus !== null));
   const noDnsReply = dns.length > 0 && !dns.some(replied);
-  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [], where: 'network' };
+  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [] };
   const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.address !== null || a.proxy !== null));
   const evidence: string[] = [];
   if (noDnsReply) {
@@ -301,12 +302,12 @@ function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[
     evidence.push(`no reply from any of ${plural(resolversAsked, 'resolver')} (${plural(dns.length, 'query', 'queries')}: ${describeErrors(dns.map((d) => ({ code: d.error?.code ?? d.outcome })))})`);
   }
   if (tried.length > 0 && !answered) evidence.push(`no HTTP response from any of ${plural(tried.length, 'attempt')} (${describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })))})`);
-  if (noDnsReply && !answered) return { down: true, evidence, where: 'network' };
-  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence], where: 'network' };
+  if (noDnsReply && !answered) return { down: true, evidence };
+  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence] };
   // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
   const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
-  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence, where: 'network' };
-  return { down: false, evidence: [], where: 'network' };
+  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
+  return { down: false, evidence: [] };
 }
 
 /** What to check when nothing outside answered. */
@@ -326,7 +327,7 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const resolverShort = [...blockedShort, ...redirectShort];
   const validity = certificateValidity(sites);
   const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
-  const local: LocalDown = network.down && validity ? { ...network, where: 'host' } : network;
+  const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
   const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, ...resolverNotes].filter((n): n is string => n !== null);
   const familyExplained = (family: 4 | 6 | null) => (family === 4 && v4.explained) || (family === 6 && v6.explained);
   return {

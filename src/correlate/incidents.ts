@@ -260,7 +260,8 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
     const members = sites.filter((s) => failingSet.has(s) || dependsOn(s, key));
     // Zone placement is strong evidence on its own; a shared DNS host alone needs most of its sites failing.
     if (key.kind === 'name-servers' && failing.length / members.length < 0.5) continue;
-    const controls = sites.filter((s) => !members.includes(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+    const isMember = new Set(members);
+    const controls = sites.filter((s) => !isMember.has(s) && resolvesSomewhere(s)).map((s) => s.report.name);
     if (controls.length === 0) continue; // every name fails everywhere: not one DNS operator's doing
     incidents.push(dnsIncident(key, failing, members, controls));
   }
@@ -277,7 +278,8 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
 function unknownDnsHostFinding(ungrouped: SiteFacts[], sites: SiteFacts[], options: AttributionOptions): Incident | null {
   const failing = ungrouped.filter((s) => s.report.failingZone?.own && !s.report.dns.some(isDnssecFailure));
   const zones = [...new Set(failing.map((s) => s.report.failingZone!.zone ?? s.report.failingZone!.hop))];
-  const controls = sites.filter((s) => !failing.includes(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+  const isFailing = new Set(failing);
+  const controls = sites.filter((s) => !isFailing.has(s) && resolvesSomewhere(s)).map((s) => s.report.name);
   if (zones.length < Math.max(2, options.minSites) || controls.length === 0) return null;
   const failures = [...new Set(failing.flatMap((s) => addressAnswers(s.report.dns).filter((d) => DNS_FAILURE.has(d.outcome)).map((d) => d.outcome.toUpperCase())))];
   const confidence = FINDING_CONFIDENCE;
@@ -310,7 +312,8 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
   const edes = [...new Set(failing.flatMap((s) => s.report.dns.filter((d) => DNS_FAILURE.has(d.outcome)).flatMap((d) => d.ede.map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`))))];
   const rcodes = [...new Set(failing.flatMap((s) => addressAnswers(s.report.dns).map((d) => d.rcode ?? d.outcome.toUpperCase())))];
   // Corroboration: the provider's edges serve the names that still resolve; the sites' own zones answer their CNAMEs.
-  const stillServed = members.filter((s) => !failing.includes(s) && s.report.status === 'ok').map((s) => s.report.name);
+  const isFailing = new Set(failing);
+  const stillServed = members.filter((s) => !isFailing.has(s) && s.report.status === 'ok').map((s) => s.report.name);
   const ownZonesAnswer = failing.filter((s) => !s.report.failingZone!.own && (s.report.chain[0]?.answeredBy.length ?? 0) > 0).map((s) => s.report.name);
   const fraction = failing.length / members.length;
   const confidence = round2(
@@ -389,7 +392,7 @@ export function requesterBlockedFindings(sites: SiteFacts[], options: Attributio
   const findings: Incident[] = [];
   for (const [provider, { sites: blocked, attempts }] of byProvider) {
     if (witnesses(blocked) < options.minSites) continue;
-    const onProvider = sites.filter((s) => s.stack.edge?.name === provider || blocked.includes(s));
+    const onProvider = fronted(sites, provider, blocked);
     const said = [...new Set(attempts.map((a) => a.explanation ?? ''))].filter(Boolean);
     findings.push({
       id: incidentId('provider', provider, 'challenge', 'blocked'),
@@ -448,6 +451,8 @@ interface Group {
   provider: string;
   layer: Layer;
   sites: SiteFacts[];
+  /** The same sites, to ask whether one is in: a large outage adds tens of thousands. */
+  members: Set<SiteFacts>;
   attempts: Attempt[];
   /** Why the group is only a finding, when it is one. */
   tentative: string | null;
@@ -456,7 +461,10 @@ interface Group {
 }
 
 function addTo(group: Group, site: SiteFacts, attempts: Attempt[]): void {
-  if (!group.sites.includes(site)) group.sites.push(site);
+  if (!group.members.has(site)) {
+    group.members.add(site);
+    group.sites.push(site);
+  }
   group.attempts.push(...attempts);
 }
 
@@ -473,7 +481,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   const groupOf = (provider: string, layer: Layer): Group => {
     const key = `${provider}|${layer}`;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { provider, layer, sites: [], attempts: [], tentative: null, note: null }));
+    if (!g) groups.set(key, (g = { provider, layer, sites: [], members: new Set(), attempts: [], tentative: null, note: null }));
     return g;
   };
   for (const s of sites) {
@@ -481,7 +489,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     for (const attempts of groupBy(providerFailures(s), (a) => `${a.provider}|${a.layer}`).values()) addTo(groupOf(attempts[0]!.provider!, attempts[0]!.layer!), s, attempts);
     for (const attempts of groupBy(contradictedOriginFailures(s), (a) => a.provider!).values()) addTo(groupOf(attempts[0]!.provider!, 'origin'), s, attempts);
   }
-  const onProvider = (g: Group) => sites.filter((s) => s.stack.edge?.name === g.provider || g.sites.includes(s));
+  const onProvider = (g: Group) => fronted(sites, g.provider, g.sites);
   const fraction = (g: Group) => g.sites.length / onProvider(g).length;
   // Sites in one customer's zone share that customer's configuration: together they are one witness.
   const enough = (g: Group) => witnesses(g.sites) >= options.minSites;
@@ -494,7 +502,8 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     const evidence = g.sites.filter((s) => !reached(s) || answering.has(s));
     if (answering.size > 0 && evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5) {
       const edge = groupOf(g.provider, 'edge');
-      for (const s of evidence) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
+      const attemptsOf = groupBy(g.attempts, (a) => a.site);
+      for (const s of evidence) addTo(edge, s, attemptsOf.get(s.report.name) ?? []);
       edge.note ??= `${g.provider}'s own error pages give no documented cause, and the origins answer directly`;
       groups.delete(`${g.provider}|unknown`);
     } else if (!g.sites.some(reached)) {
@@ -517,19 +526,21 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     const network = groups.get(`${tls.provider}|network`);
     if (!network) continue;
     const stalled = tls.attempts.filter(handshakeStalled);
-    for (const s of tls.sites) {
-      const own = stalled.filter((a) => a.site === s.report.name);
-      if (own.length > 0) addTo(network, s, own);
-    }
-    tls.attempts = tls.attempts.filter((a) => !stalled.includes(a));
-    tls.sites = tls.sites.filter((s) => tls.attempts.some((a) => a.site === s.report.name));
+    if (stalled.length === 0) continue;
+    const byName = new Map(tls.sites.map((s) => [s.report.name, s]));
+    for (const own of groupBy(stalled, (a) => a.site).values()) addTo(network, byName.get(own[0]!.site)!, own);
+    tls.attempts = tls.attempts.filter((a) => !handshakeStalled(a));
+    const left = new Set(tls.attempts.map((a) => a.site));
+    tls.sites = tls.sites.filter((s) => left.has(s.report.name));
+    tls.members = new Set(tls.sites);
     if (tls.sites.length === 0) groups.delete(`${tls.provider}|tls`);
   }
   // Challenges support an edge incident of the same provider; on their own they need a change to mean anything.
   for (const g of [...groups.values()].filter((x) => x.layer === 'challenge')) {
     const edge = groups.get(`${g.provider}|edge`);
     if (edge && enough(edge)) {
-      for (const s of g.sites) addTo(edge, s, g.attempts.filter((a) => a.site === s.report.name));
+      const attemptsOf = groupBy(g.attempts, (a) => a.site);
+      for (const s of g.sites) addTo(edge, s, attemptsOf.get(s.report.name) ?? []);
       groups.delete(`${g.provider}|challenge`);
       continue;
     }
@@ -560,10 +571,17 @@ export function witnesses(sites: SiteFacts[], zoneOf: (s: SiteFacts) => string |
   return new Set(sites.map((s) => zoneOf(s) ?? `host:${s.report.host}`)).size;
 }
 
+/** The sites a provider fronts, with `failing` (sites that failed at its layer though their edge reads otherwise). */
+function fronted(sites: SiteFacts[], provider: string, failing: SiteFacts[]): SiteFacts[] {
+  const isFailing = new Set(failing);
+  return sites.filter((s) => s.stack.edge?.name === provider || isFailing.has(s));
+}
+
 /** Why sites failing alike, all in one customer's zone, are not a provider incident. */
 function oneZoneShortfall(g: Group, onProvider: SiteFacts[]): string {
   const zones = [...new Set(g.sites.map((s) => s.stack.zone ?? s.report.host))];
-  const otherZones = onProvider.filter((s) => !g.sites.includes(s) && s.report.status === 'ok' && s.stack.zone !== null && !zones.includes(s.stack.zone));
+  const isFailing = new Set(g.sites);
+  const otherZones = onProvider.filter((s) => !isFailing.has(s) && s.report.status === 'ok' && s.stack.zone !== null && !zones.includes(s.stack.zone));
   const where = zones.length === 1 ? `every one is in the zone ${zones[0]}` : `they are in only ${plural(zones.length, 'zone')} (${listNames(zones, 3)})`;
   const others = otherZones.length > 0 ? `, and ${g.provider} serves ${plural(otherZones.length, 'site')} in other zones` : `, and no other zone on ${g.provider} was probed to tell`;
   return `${where}: one customer's configuration on ${g.provider} (its rules, workers, settings) can do this${others}`;

@@ -43,12 +43,12 @@ interface Tally {
   successes: Attempt[];
 }
 
-function isIncidentFailure(a: Attempt, incident: Incident): boolean {
+function isIncidentFailure(a: Attempt, incident: Incident, inIncident: ReadonlySet<string>): boolean {
   return (
     a.path !== 'origin' &&
     a.outcome !== 'ok' &&
     a.layer !== null &&
-    incident.sites.includes(a.site) &&
+    inIncident.has(a.site) &&
     (a.provider === incident.provider || a.provider === null)
   );
 }
@@ -123,14 +123,16 @@ export function scopeByLocation(incident: Incident, sites: SiteFacts[]): Locatio
     tallies.set(code, t);
     return t;
   };
+  // Every attempt of the run is read once against the incident's sites: a set, not a search of its list each time.
+  const inIncident = new Set(incident.sites);
   const unplacedAttempts: Attempt[] = [];
   const served = new Set<string>();
   for (const a of sites.flatMap((s) => s.report.attempts)) {
     if (a.path === 'origin') continue;
-    if (isIncidentFailure(a, incident)) {
+    if (isIncidentFailure(a, incident, inIncident)) {
       if (atProvider(a, provider)) tally(a.location!.code).failures.push(a);
       else unplacedAttempts.push(a);
-    } else if (a.outcome === 'ok' && (atProvider(a, provider) || incident.sites.includes(a.site))) {
+    } else if (a.outcome === 'ok' && (atProvider(a, provider) || inIncident.has(a.site))) {
       if (a.address) served.add(a.address);
       if (atProvider(a, provider)) tally(a.location!.code).successes.push(a);
     }
