@@ -567,7 +567,7 @@ export type Acknowledgement =
 export type Change = 'new' | 'ongoing' | 'resolved';
 
 export interface Incident {
-  /** Stable across runs: kind, provider, layer (and resolver), e.g. "provider:Cloudflare:edge". */
+  /** Stable across runs: kind, provider, layer (and resolver, or what sets it apart), e.g. "provider:Cloudflare:edge"; a DNSSEC incident ends in ":dnssec". */
   id: string;
   kind: IncidentKind;
   provider: string | null;

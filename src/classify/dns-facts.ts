@@ -22,3 +22,60 @@ export function noAddressFromAnyResolver(dns: DnsAnswer[]): boolean {
   const answers = addressAnswers(dns);
   return answers.length > 0 && answers.every((d) => d.outcome !== 'ok' || d.values.length === 0) && !answers.some(isDnssecFailure);
 }
+
+/**
+ * By name: the resolver that answered it with the AD bit set (RFC 4035 §3.2.3: a validating resolver vouching that
+ * the data's signatures check out), or null when two or more did. Names nobody validated are absent.
+ */
+export function validatingResolvers(answers: readonly DnsAnswer[]): Map<string, string | null> {
+  const by = new Map<string, string | null>();
+  for (const d of answers) {
+    if (d.outcome !== 'ok' || d.authenticated !== true) continue;
+    const before = by.get(d.name);
+    if (before === undefined) by.set(d.name, d.resolver);
+    else if (before !== d.resolver) by.set(d.name, null);
+  }
+  return by;
+}
+
+/**
+ * A resolver rejecting a name for DNSSEC that another resolver validated: the zone's signatures hold, so what fails
+ * is this resolver's own validation (a wrong clock, a stale trust anchor), not the zone's signing.
+ */
+export function rejectedDespiteValidation(answer: Pick<DnsAnswer, 'name' | 'resolver' | 'ede'>, validating: ReadonlyMap<string, string | null>): boolean {
+  if (!isDnssecFailure(answer)) return false;
+  const by = validating.get(answer.name);
+  return by === null || (by !== undefined && by !== answer.resolver);
+}
+
+/** The EDE that makes an answer a DNSSEC failure, as a report says it: `EDE 6 "DNSSEC Bogus"`. */
+export function dnssecFailureWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
+  const ede = answer.ede.find((e) => e.code >= 1 && e.code <= 12);
+  return ede ? `EDE ${ede.code}${ede.text ? ` "${ede.text}"` : ''}` : null;
+}
+
+/**
+ * The zone a DNSSEC failure is in, as far as the answers show: the child of the deepest ancestor of `host` whose SOA
+ * question a resolver answered without a DNSSEC error (the SOA walk up from a failing name asks each; NS questions,
+ * asked with checking disabled, would answer for a bogus zone too). A signed zone that
+ * fails validation fails every question at or below its apex, so the first name under the last one answered is its
+ * apex (or a zone below it). When nothing above the host answered, the highest ancestor rejected for DNSSEC (a
+ * TLD whose own keys fail); null when no ancestor was asked.
+ */
+export function dnssecFailureZone(host: string, dns: readonly DnsAnswer[]): string | null {
+  const answered = new Set<string>();
+  const rejected = new Set<string>();
+  for (const d of dns) {
+    if (d.type !== 'SOA') continue;
+    if (isDnssecFailure(d)) rejected.add(d.name);
+    else if (d.rcode === 'NOERROR' || d.rcode === 'NXDOMAIN') answered.add(d.name);
+  }
+  const labels = host.split('.');
+  let highestRejected: string | null = null;
+  for (let i = 1; i < labels.length; i++) {
+    const ancestor = labels.slice(i).join('.');
+    if (answered.has(ancestor)) return labels.slice(i - 1).join('.');
+    if (rejected.has(ancestor)) highestRejected = ancestor;
+  }
+  return highestRejected;
+}

@@ -13,7 +13,7 @@ import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
 import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspecified, failingZoneOf, noAddressReading, siteChain, withoutWord } from './delegation.js';
-import { isDnssecFailure } from './dns-facts.js';
+import { dnssecFailureWords, isDnssecFailure, rejectedDespiteValidation, validatingResolvers } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
 import { NONE, orNone } from '../util/collections.js';
 import { recentValues } from '../util/recent.js';
@@ -173,8 +173,18 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   const host = spec.host;
   const dnssec = dns.find((d) => d.resolver === a.resolver && d.name === host && isDnssecFailure(d));
   if (dnssec) {
-    const ede = dnssec.ede.find((e) => e.code >= 1 && e.code <= 12)!;
-    return { ...a, layer: 'authoritative-dns', provider: null, explanation: `resolver ${a.resolver} validates DNSSEC and rejects ${host} (EDE ${ede.code}${ede.text ? ` "${ede.text}"` : ''}): the zone's signing is broken, not the resolver` };
+    const said = dnssecFailureWords(dnssec)!;
+    const answering = (validated: boolean) => [...new Set(dns.filter((d) => d.name === host && d.outcome === 'ok' && d.resolver !== a.resolver && (d.authenticated === true) === validated).map((d) => d.resolver))];
+    if (rejectedDespiteValidation(dnssec, validatingResolvers(dns))) {
+      return { ...a, explanation: `resolver ${a.resolver} rejects ${host} for DNSSEC (${said}) while ${answering(true).join(', ')} validated it (AD bit): ${a.resolver}'s own validation fails (a wrong clock, a stale trust anchor), not the zone's signing` };
+    }
+    // Others answer without vouching for the answer (no AD bit: they may not validate at all), and no other resolver
+    // rejects it (two validators agreeing would be the zone's signing): either side may be wrong.
+    const unvalidated = answering(false);
+    if (unvalidated.length > 0 && !dns.some((d) => d.name === host && d.resolver !== a.resolver && isDnssecFailure(d))) {
+      return { ...a, layer: 'unknown', provider: null, explanation: `resolver ${a.resolver} rejects ${host} for DNSSEC (${said}) while ${unvalidated.join(', ')} answer it without validating (no AD bit): the zone's signing is broken or ${a.resolver}'s validation is; a validating resolver's answer would tell` };
+    }
+    return { ...a, layer: 'authoritative-dns', provider: null, explanation: `resolver ${a.resolver} validates DNSSEC and rejects ${host} (${said}): the zone's signing is broken, not the resolver` };
   }
   if (failingZone) {
     return { ...a, layer: 'authoritative-dns', provider: failingZone.provider, explanation: `no resolver gives an address for ${host}: ${describeFailingZone(host, failingZone)} (${failingZone.evidence[0]})` };

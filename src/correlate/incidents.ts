@@ -16,7 +16,7 @@ import type { SiteStack } from '../classify/stack.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
-import { addressAnswers, isDnssecFailure } from '../classify/dns-facts.js';
+import { addressAnswers, dnssecFailureWords, dnssecFailureZone, isDnssecFailure, rejectedDespiteValidation, validatingResolvers } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 
@@ -76,16 +76,11 @@ function operatorOf(r: ResolverSpec): string {
  */
 export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
   const answers = addressAnswers(dns);
-  // Which resolvers answered each name, grouped once so thousands of names stay linear: the one resolver that did,
-  // or null for two or more (a set a name would be most of this stage's memory over a long list).
-  const answeredBy = new Map<string, string | null>();
-  for (let i = 0; i < answers.length; i++) {
-    const d = answers[i]!;
-    if (d.outcome !== 'ok') continue;
-    const before = answeredBy.get(d.name);
-    if (before === undefined) answeredBy.set(d.name, d.resolver);
-    else if (before !== d.resolver) answeredBy.set(d.name, null);
-  }
+  const answeredBy = answeringResolvers(answers);
+  // A DNSSEC rejection is the resolver's own failure only where another resolver validated the name: looked up
+  // only when some answer rejects one (a healthy run builds no map).
+  const validating = answers.some(isDnssecFailure) ? validatingResolvers(answers) : NO_VALIDATORS;
+  const ownFailure = (d: DnsAnswer) => DNS_FAILURE.has(d.outcome) && (!isDnssecFailure(d) || rejectedDespiteValidation(d, validating));
   const byResolver = groupBy(answers, (d) => d.resolver);
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];
@@ -105,9 +100,84 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     });
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
-    failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name)).map(dnsFailureWord))] });
+    failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name) && ownFailure(d)).map(resolverFailureWord))] });
   }
   return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
+}
+
+/**
+ * Which resolvers answered each name, grouped once so thousands of names stay linear: the one resolver that did, or
+ * null for two or more (a set a name would be most of this stage's memory over a long list).
+ */
+function answeringResolvers(answers: DnsAnswer[]): Map<string, string | null> {
+  const answeredBy = new Map<string, string | null>();
+  for (let i = 0; i < answers.length; i++) {
+    const d = answers[i]!;
+    if (d.outcome !== 'ok') continue;
+    const before = answeredBy.get(d.name);
+    if (before === undefined) answeredBy.set(d.name, d.resolver);
+    else if (before !== d.resolver) answeredBy.set(d.name, null);
+  }
+  return answeredBy;
+}
+
+/**
+ * One resolver alone rejecting for DNSSEC, in `minSites` customer zones or more and at least half the names it was
+ * asked, names that other resolvers answer without vouching for them (no AD bit: they may not validate at all). Unrelated
+ * zones' signing rarely breaks at once, so that resolver's validation is the likelier fault; but nothing here shows
+ * the signatures are sound, so it is said, not alerted on. A rejection another resolver's validation contradicts is
+ * the resolver incident's (resolverIncidents).
+ */
+export function doubtedValidationFindings(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
+  if (!dns.some(isDnssecFailure)) return [];
+  const answers = addressAnswers(dns);
+  const validating = validatingResolvers(answers);
+  const answeredBy = answeringResolvers(answers);
+  // Names two resolvers or more reject for DNSSEC: validators agreeing is the zone's signing, no one resolver's.
+  const rejectedBy = new Map<string, string | null>();
+  for (const d of answers) {
+    if (!isDnssecFailure(d)) continue;
+    const before = rejectedBy.get(d.name);
+    rejectedBy.set(d.name, before === undefined || before === d.resolver ? d.resolver : null);
+  }
+  const findings: Incident[] = [];
+  for (const resolver of resolvers) {
+    const mine = answers.filter((d) => d.resolver === resolver.name);
+    const doubted = new Map<string, boolean>();
+    for (const d of mine) doubted.set(d.name, (doubted.get(d.name) ?? true) && isDnssecFailure(d) && !rejectedDespiteValidation(d, validating));
+    const names = [...doubted].filter(([name, rejected]) => {
+      const others = answeredBy.get(name);
+      return rejected && rejectedBy.get(name) === resolver.name && (others === null || (others !== undefined && others !== resolver.name));
+    }).map(([name]) => name);
+    const named = new Set(names);
+    const rejectedSites = sites.filter((s) => named.has(s.report.host));
+    if (names.length / doubted.size < 0.5 || witnesses(rejectedSites) < options.minSites) continue;
+    const answering = resolvers.filter((r) => r.name !== resolver.name && answers.some((d) => d.resolver === r.name && named.has(d.name) && d.outcome === 'ok')).map((r) => r.name);
+    const said = [...new Set(mine.filter((d) => named.has(d.name)).map((d) => dnssecFailureWords(d)!))];
+    findings.push({
+      id: incidentId('resolver', resolver.provider, 'resolver', resolver.name),
+      ...notYetKnown(),
+      kind: 'resolver',
+      provider: resolver.provider,
+      layer: 'resolver',
+      resolver: resolver.name,
+      resolvers: [resolver.name],
+      sites: rejectedSites.map((s) => s.report.name),
+      probed: doubted.size,
+      controls: answering,
+      scope: names.length === doubted.size ? 'full' : 'partial',
+      confidence: FINDING_CONFIDENCE,
+      summary:
+        `Possibly resolver ${resolver.name}'s DNSSEC validation failing: it rejects ${names.length} of ${plural(doubted.size, 'name')} (${said.join(', ')}) in ${plural(witnesses(rejectedSites), 'zone')} that ${answering.join(', ')} answer` +
+        ` — not an incident: ${answering.length === 1 ? 'it does' : 'they do'} not vouch for the answers (no AD bit), so the zones' signing could be what is broken; a validating resolver in the list would tell (confidence ${FINDING_CONFIDENCE})`,
+      evidence: [
+        `${resolver.name} (${resolverTarget(resolver)}): ${said.join(', ')} for ${listNames(names)}`,
+        `answered without the AD bit by ${answering.join(', ')}`,
+        'not an incident: no resolver here validated these names, so whether the zones or this resolver are wrong is not shown',
+      ],
+    });
+  }
+  return findings;
 }
 
 /** The resolvers that resolver incidents name as failing. */
@@ -120,9 +190,12 @@ export function resolverIncidentAttempts(site: SiteReport, failing: ReadonlySet<
   return site.attempts.filter((a) => a.outcome !== 'ok' && a.layer === 'resolver' && a.resolver !== null && failing.has(a.resolver));
 }
 
-/** The resolver's own failure: no answer, or an error, that is not a zone's DNSSEC fault it is right to report. */
-function ownFailure(d: DnsAnswer): boolean {
-  return DNS_FAILURE.has(d.outcome) && !isDnssecFailure(d);
+const NO_VALIDATORS: ReadonlyMap<string, string | null> = new Map();
+
+/** What a failing resolver said: its outcome, or the DNSSEC rejection another resolver's validation contradicts. */
+function resolverFailureWord(d: DnsAnswer): string {
+  const dnssec = dnssecFailureWords(d);
+  return dnssec ? `DNSSEC rejection (${dnssec}) of names others validate` : dnsFailureWord(d);
 }
 
 function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, sites: SiteFacts[]): Incident {
@@ -266,7 +339,160 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
     incidents.push(dnsIncident(key, failing, members, controls));
   }
   const finding = unknownDnsHostFinding(ungrouped, sites, options);
-  return { incidents, findings: finding ? [finding] : [] };
+  const signing = dnssecIncidents(sites, options);
+  return { incidents: [...incidents, ...signing.incidents], findings: [...(finding ? [finding] : []), ...signing.findings] };
+}
+
+// ───────────────────────────── 3b. DNSSEC signing shared by zones ─────────────────────────────
+
+/**
+ * Every resolver that spoke rejects the site's name for DNSSEC, two or more of them agreeing (or the only ones
+ * asked), and none validated it elsewhere: the zone's signing (or its chain of trust) fails, not a resolver.
+ */
+function signingFails(site: SiteFacts): boolean {
+  if (site.report.status === 'ok' || site.report.status === 'untested') return false;
+  const answers = addressAnswers(site.report.dns).filter((d) => d.name === site.report.host);
+  const rejecting = answers.filter(isDnssecFailure);
+  if (rejecting.length === 0 || answers.some((d) => d.outcome === 'ok' && d.values.length > 0)) return false;
+  const validating = validatingResolvers(site.report.dns);
+  if (rejecting.some((d) => rejectedDespiteValidation(d, validating))) return false;
+  const resolvers = new Set(rejecting.map((d) => d.resolver));
+  return resolvers.size >= 2 || resolvers.size === new Set(answers.map((d) => d.resolver)).size;
+}
+
+/** Where the site's validation fails, as the SOA walk places it: its own zone, or a parent whose keys fail. */
+function failingSignedZone(site: SiteFacts): string | null {
+  return dnssecFailureZone(site.report.host, site.report.dns);
+}
+
+/** One customer: the site's own zone (its NS walk, asked with checking disabled, finds it), else where it fails. */
+function signedZoneOf(site: SiteFacts): string | null {
+  return site.stack.zone ?? failingSignedZone(site);
+}
+
+/** The zone directly under `zone` that `host` is in (the host itself when it is that zone). */
+function childZone(host: string, zone: string): string {
+  if (host === zone) return host;
+  const labels = host.slice(0, -(zone.length + 1)).split('.');
+  return `${labels.at(-1)}.${zone}`;
+}
+
+/**
+ * Zones whose DNSSEC fails together, as one signer would make them. In order: a failing zone above `minSites`
+ * customers' zones or more (a TLD whose own keys fail: .ru on 2024-01-30); zones on two DNS hosts or more that are
+ * every probed name under one parent zone (the parent's signing or the DS records it publishes); sites on one DNS
+ * host (catalogued, or name servers under one domain), most of its sites, in `minSites` zones or more: that host's
+ * signing. Zones failing at once with nothing to group them are a finding; a single zone failing is its
+ * own (the site is blamed alone).
+ */
+function dnssecIncidents(sites: SiteFacts[], options: AttributionOptions): SharedFailures {
+  const failing = sites.filter(signingFails);
+  if (failing.length === 0) return { incidents: [], findings: [] };
+  const incidents: Incident[] = [];
+  const isFailing = new Set(failing);
+  const resolving = sites.filter((s) => !isFailing.has(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+  const left = new Set(failing);
+  /** Every probed site under `zone` fails, and some site elsewhere resolves: the names outside it, or null. */
+  const outside = (zone: string): string[] | null => {
+    const under = sites.filter((s) => isAtOrBelow(s.report.host, zone));
+    if (under.some((s) => !isFailing.has(s))) return null;
+    const underNames = new Set(under.map((s) => s.report.name));
+    const controls = resolving.filter((name) => !underNames.has(name));
+    return controls.length > 0 ? controls : null;
+  };
+  const take = (incident: Incident, group: SiteFacts[]) => {
+    incidents.push(incident);
+    for (const s of group) left.delete(s);
+  };
+
+  for (const [zone, group] of groupBy(failing.filter((s) => failingSignedZone(s) !== null), (s) => failingSignedZone(s)!)) {
+    // Above the customers' own zones: names of one customer's zone are one witness however many.
+    const customers = witnesses(group, (s) => (s.stack.zone && s.stack.zone !== zone && isAtOrBelow(s.stack.zone, zone) ? s.stack.zone : s.stack.zone ? zone : childZone(s.report.host, zone)));
+    if (customers < options.minSites) continue;
+    const controls = outside(zone);
+    if (controls) take(signingIncident({ name: `the zone ${zone}`, provider: null, id: zone }, group, group, controls, `${zone} itself fails validation, and with it every zone below it`), group);
+  }
+  for (const [parent, group] of groupBy([...left].filter((s) => signedZoneOf(s)?.includes('.')), (s) => signedZoneOf(s)!.slice(signedZoneOf(s)!.indexOf('.') + 1))) {
+    const hosts = new Set(group.map((s) => dnsHostKey(s.stack)));
+    if (hosts.size < 2 && !hosts.has(null)) continue; // one DNS host: its signing is the likelier cause (below)
+    if (witnesses(group, signedZoneOf) < options.minSites) continue;
+    const controls = outside(parent);
+    if (!controls) continue;
+    const cause = `${parent}'s signing or the DS records it publishes`;
+    const why = hosts.has(null)
+      ? `every probed name under ${parent} fails: ${cause}, or one DNS host they share (not every name server is known)`
+      : `every probed name under ${parent} fails, on ${hosts.size} different DNS hosts: ${cause}`;
+    take(signingIncident({ name: `the zone ${parent}`, provider: null, id: parent }, group, group, controls, why), group);
+  }
+  for (const [host, group] of groupBy([...left].filter((s) => dnsHostKey(s.stack) !== null), (s) => dnsHostKey(s.stack)!)) {
+    const members = sites.filter((s) => dnsHostKey(s.stack) === host);
+    // Most of the host's sites: zones fail validation one by one for their owners' reasons too.
+    if (witnesses(group, signedZoneOf) < options.minSites || group.length / members.length <= 0.5) continue;
+    const memberNames = new Set(members.map((m) => m.report.name));
+    const controls = resolving.filter((name) => !memberNames.has(name));
+    if (controls.length === 0) continue;
+    const catalogued = group[0]!.stack.dnsHost?.name === host;
+    take(signingIncident(catalogued ? { name: host, provider: host } : { name: `name servers under ${host}`, provider: null, id: host }, group, members, controls, 'the DNS host signs these zones'), group);
+  }
+
+  const rest = [...left];
+  const zones = [...new Set(rest.map((s) => signedZoneOf(s) ?? s.report.host))];
+  if (zones.length < Math.max(2, options.minSites) || resolving.length === 0) return { incidents, findings: [] };
+  const said = [...new Set(rest.flatMap((s) => s.report.dns.filter(isDnssecFailure).map((d) => dnssecFailureWords(d)!)))];
+  const hosts = [...new Set(rest.map((s) => dnsHostKey(s.stack)))];
+  const whereHosted = hosts.includes(null)
+    ? 'not every zone\'s name servers could be learned; with --state the name servers a healthy run sees are remembered and group them'
+    : `they are on ${plural(hosts.length, 'DNS host')} (${listNames(hosts as string[], 3)}), none failing for most of its sites`;
+  const finding: Incident = {
+    id: incidentId('authoritative-dns', null, 'authoritative-dns', 'dnssec'),
+    ...notYetKnown(),
+    kind: 'authoritative-dns',
+    provider: null,
+    layer: 'authoritative-dns',
+    sites: rest.map((s) => s.report.name),
+    probed: rest.length,
+    controls: resolving,
+    scope: 'full',
+    confidence: FINDING_CONFIDENCE,
+    summary:
+      `Possibly shared: ${zones.length} zones (${listNames(zones, 3)}) fail DNSSEC validation at every resolver at once (${said.slice(0, 2).join(', ')}) while ${plural(resolving.length, 'site')} elsewhere ${resolving.length === 1 ? 'resolves' : 'resolve'}` +
+      ` — not an incident: nothing here shows what they share (a signer, a registrar's DS records), and each zone's own signing may be broken: ${whereHosted} (confidence ${FINDING_CONFIDENCE})`,
+    evidence: [
+      ...rest.slice(0, 4).map((s) => `${s.report.name}: every resolver rejects ${s.report.host} for DNSSEC (${[...new Set(s.report.dns.filter(isDnssecFailure).map((d) => dnssecFailureWords(d)!))].join(', ')})`),
+      ...(rest.length > 4 ? [`the same for ${listNames(rest.slice(4).map((s) => s.report.name), 4)}`] : []),
+      `resolving fine elsewhere: ${listNames(resolving)}`,
+      'not an incident: no DNS host or parent zone is known to be shared',
+    ],
+  };
+  return { incidents, findings: [finding] };
+}
+
+function signingIncident(who: { name: string; provider: string | null; id?: string }, failing: SiteFacts[], members: SiteFacts[], controls: string[], why: string): Incident {
+  const zones = [...new Set(failing.map((s) => signedZoneOf(s) ?? s.report.host))];
+  const rejections = failing.flatMap((s) => addressAnswers(s.report.dns).filter((d) => d.name === s.report.host && isDnssecFailure(d)));
+  const resolverCount = new Set(rejections.map((d) => d.resolver)).size;
+  const said = [...new Set(rejections.map((d) => dnssecFailureWords(d)!))];
+  const fraction = failing.length / members.length;
+  const confidence = round2(0.55 + 0.2 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (zones.length >= 3 ? 0.05 : 0));
+  const head = who.provider ? `${who.provider} DNSSEC incident` : `DNSSEC incident (${who.name})`;
+  return {
+    id: incidentId('authoritative-dns', who.provider ?? who.id ?? who.name, 'authoritative-dns', 'dnssec'),
+    ...notYetKnown(),
+    kind: 'authoritative-dns',
+    provider: who.provider,
+    layer: 'authoritative-dns',
+    sites: failing.map((s) => s.report.name),
+    probed: members.length,
+    controls,
+    scope: failing.length === members.length ? 'full' : 'partial',
+    confidence,
+    summary: `${head}: ${failing.length} of ${plural(members.length, 'site')}${who.provider ? ` on ${who.provider}` : ''} fail DNSSEC validation at every resolver (${said.slice(0, 2).join(', ')}), in ${plural(zones.length, 'zone')} (${listNames(zones, 3)}): ${why}; ${plural(controls.length, 'site')} elsewhere resolve (confidence ${confidence})`,
+    evidence: [
+      `rejected for DNSSEC by ${plural(resolverCount, 'resolver')}: ${listNames(failing.map((s) => s.report.host))}`,
+      `zones: ${listNames(zones)}`,
+      `resolving fine elsewhere: ${listNames(controls)}`,
+    ],
+  };
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   requesterBlockedFindings,
   resolverIncidentAttempts,
   resolverIncidents,
+  doubtedValidationFindings,
   type AttributionOptions,
   type SiteFacts,
 } from './incidents.js';
@@ -84,7 +85,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
   // A block of this requester says nothing about where a provider fails: no locations for it.
   const blocked = local.down ? [] : requesterBlockedFindings(hostingPlane, options);
-  const findings = [...zones.findings, ...providers.findings.map((f) => withLocations(f, facts)), ...blocked];
+  const doubted = local.down ? [] : doubtedValidationFindings(facts, evidence, resolvers, options);
+  const findings = [...doubted, ...zones.findings, ...providers.findings.map((f) => withLocations(f, facts)), ...blocked];
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
   const sites = judged.map((f, i) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained, hosting[i]!.explained) }));
   return { sites, incidents: byImpact(located, sites), findings, local, host: host.report };

@@ -31,10 +31,11 @@ export interface DnsServerOptions {
   port?: number;
   data: DnsZoneData;
   /** Per-query fault injection; consulted on every query. */
-  fault?: (name: string, type: string) => DnsFault | null;
+  /** `checkingDisabled`: the query set CD (RFC 4035 3.2.2), asking for the data even when it fails validation. */
+  fault?: (name: string, type: string, checkingDisabled: boolean) => DnsFault | null;
   delayMs?: number | ((name: string, type: string) => number);
   /** Attach an RFC 8914 EDE option to the reply (only when the query carried EDNS, as the RFC requires). */
-  ede?: (name: string, type: string) => { code: number; text: string } | null;
+  ede?: (name: string, type: string, checkingDisabled: boolean) => { code: number; text: string } | null;
   /** Set the AD bit (a validating resolver vouching for the answer, RFC 4035 3.2.3) on replies to these questions. */
   authenticated?: (name: string, type: string) => boolean;
   /** Answer DoH requests with this HTTP status and no DNS message (e.g. 500); null = answer normally. */
@@ -235,11 +236,12 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     await wait(delay);
     if (closed) return null;
 
-    const fault = options.fault?.(name, type) ?? null;
+    const checkingDisabled = ((query.flags ?? 0) & dnsPacket.CHECKING_DISABLED) !== 0;
+    const fault = options.fault?.(name, type, checkingDisabled) ?? null;
     if (fault === 'silent') return null;
     if (fault === 'garbage') return randomBytes(16 + Math.floor(Math.random() * 48));
 
-    const ede = options.ede?.(name, type) ?? null;
+    const ede = options.ede?.(name, type, checkingDisabled) ?? null;
     const plan: ReplyPlan =
       fault === 'servfail' || fault === 'refused' || fault === 'nxdomain'
         ? { rcode: fault === 'servfail' ? 'SERVFAIL' : fault === 'refused' ? 'REFUSED' : 'NXDOMAIN', answers: [], authorities: [], truncated: false }

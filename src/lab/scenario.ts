@@ -18,7 +18,11 @@ import type { StatusIndicator, StatusIncidentState, StatusPageIncident, StatusPa
  */
 export type EdgeFaultKind = 'edge-5xx' | 'challenge-fail' | 'refuse' | 'hang' | 'origin-unreachable';
 export type OriginFault = 'down' | 'timeout' | '5xx';
-export type ResolverFault = 'silent' | 'servfail';
+/**
+ * validation-fails: the resolver's own DNSSEC validation rejects every answer (its clock is wrong, its trust anchor
+ * stale): SERVFAIL with EDE 7 "Signature Expired" (RFC 8914 §4.8; 1.1.1.1 returns 7) for every name.
+ */
+export type ResolverFault = 'silent' | 'servfail' | 'validation-fails';
 /**
  * servfail: every resolver answers SERVFAIL with EDE 22 naming the delegation (as 1.1.1.1 does), and still answers
  * NS from the parent's delegation; unreachable: SERVFAIL for every question about the zone, NS included, and no
@@ -33,6 +37,7 @@ export type PopFault = 'blackhole' | 'refuse';
  * every (validating) resolver answers SERVFAIL with EDE 6 "DNSSEC Bogus" (RFC 8914 §4.7).
  */
 export type RecordFault = 'empty' | 'nxdomain' | 'dnssec-bogus';
+export type ZoneFault = DnsHostFault | 'dnssec-bogus';
 
 /** Fail for the first `failFraction` of every `periodMs`, counted from the first request the lab's edges see. */
 export interface Flapping {
@@ -53,6 +58,11 @@ export interface ScenarioResolver {
   provider: string | null;
   /** Served over DNS-over-HTTPS instead of plain DNS. */
   doh: boolean;
+  /**
+   * Validates DNSSEC: the lab's zones count as signed, so it sets the AD bit (RFC 4035 §3.2.3) on every answer it
+   * gives outside a bogus zone, as 1.1.1.1, 8.8.8.8 and 9.9.9.9 do for signed zones when asked with AD set.
+   */
+  validates: boolean;
   /**
    * By provider id: the PoPs whose addresses this resolver answers (GeoDNS-like: where its clients would land);
    * providers not named here get every address.
@@ -110,10 +120,12 @@ export interface ScenarioFaults {
   /** By site name: what its DNS records hold instead of its addresses. */
   records: Record<string, RecordFault>;
   /**
-   * By zone (a provider's edge-hostname zone such as akamaiedge.net, or any zone on the world's CNAME chains): its
-   * authority fails, so every question at or below it, and every address question whose chain passes through it.
+   * By zone (a provider's edge-hostname zone such as akamaiedge.net, any zone on the world's CNAME chains, or a
+   * site's zone and its parents): its authority fails, so every question at or below it, and every address question
+   * whose chain passes through it; or (dnssec-bogus) its signatures fail validation, so every question at or below
+   * it fails at every resolver (a TLD's key rollover gone wrong).
    */
-  zones: Record<string, DnsHostFault>;
+  zones: Record<string, ZoneFault>;
 }
 
 export interface ExpectedIncident {
@@ -180,10 +192,11 @@ const VERDICTS: readonly Verdict[] = ['ok', 'site-failures', 'provider-incident'
 const LAYERS: readonly Layer[] = ['local', 'resolver', 'authoritative-dns', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site'];
 const EDGE_FAULTS: readonly EdgeFaultKind[] = ['edge-5xx', 'challenge-fail', 'refuse', 'hang', 'origin-unreachable'];
 const ORIGIN_FAULTS: readonly OriginFault[] = ['down', 'timeout', '5xx'];
-const RESOLVER_FAULTS: readonly ResolverFault[] = ['silent', 'servfail'];
+const RESOLVER_FAULTS: readonly ResolverFault[] = ['silent', 'servfail', 'validation-fails'];
 const DNS_HOST_FAULTS: readonly DnsHostFault[] = ['servfail', 'unreachable'];
 const POP_FAULTS: readonly PopFault[] = ['blackhole', 'refuse'];
 const RECORD_FAULTS: readonly RecordFault[] = ['empty', 'nxdomain', 'dnssec-bogus'];
+const ZONE_FAULTS: readonly ZoneFault[] = [...DNS_HOST_FAULTS, 'dnssec-bogus'];
 const SCOPES = ['full', 'partial', 'all'] as const;
 const INDICATORS: readonly StatusIndicator[] = ['none', 'minor', 'major', 'critical'];
 const INCIDENT_STATES: readonly StatusIncidentState[] = ['investigating', 'identified', 'monitoring'];
@@ -356,11 +369,12 @@ function readPops(r: Reader, value: unknown): Record<string, string[]> {
 }
 
 function readResolver(r: Reader, item: unknown, path: string, pops: Record<string, string[]>): ScenarioResolver[] {
-  const f = fields(r, item, path, ['name', 'provider', 'doh', 'pops']);
+  const f = fields(r, item, path, ['name', 'provider', 'doh', 'validates', 'pops']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const provider = f.provider === undefined ? null : text(r, f.provider, `${path}.provider`);
   if (f.doh !== undefined && typeof f.doh !== 'boolean') problem(r, `${path}.doh`, 'expected true or false');
+  if (f.validates !== undefined && typeof f.validates !== 'boolean') problem(r, `${path}.validates`, 'expected true or false');
   const sees: Record<string, string[]> = {};
   if (f.pops !== undefined) {
     if (!isObj(f.pops)) problem(r, `${path}.pops`, 'expected a mapping of provider to the PoPs this resolver answers');
@@ -379,7 +393,7 @@ function readResolver(r: Reader, item: unknown, path: string, pops: Record<strin
       }
     }
   }
-  return name ? [{ name, provider, doh: f.doh === true, pops: sees }] : [];
+  return name ? [{ name, provider, doh: f.doh === true, validates: f.validates === true, pops: sees }] : [];
 }
 
 function readDnsHosts(r: Reader, value: unknown): ScenarioDnsHost[] {
@@ -406,6 +420,14 @@ export function chainZones(sites: ScenarioSite[]): string[] {
     }
   }
   return [...zones].sort();
+}
+
+/** Every site's zone and its parents of two labels or more (acme.ru.test, ru.test). */
+function siteZoneParents(sites: ScenarioSite[]): string[] {
+  return sites.flatMap((site) => {
+    const labels = site.zone.split('.');
+    return labels.slice(0, -1).map((_, i) => labels.slice(i).join('.'));
+  });
 }
 
 function under(host: string, domain: string): boolean {
@@ -508,7 +530,7 @@ function readFaults(r: Reader, value: unknown, world: World): ScenarioFaults {
   faults.dnsHosts = keyed('dnsHosts', world.dnsHosts.map((x) => x.name), (v, p) => oneOf(r, v, p, DNS_HOST_FAULTS));
   faults.origins = keyed('origins', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, ORIGIN_FAULTS));
   faults.records = keyed('records', world.sites.map((x) => x.name), (v, p) => oneOf(r, v, p, RECORD_FAULTS));
-  faults.zones = keyed('zones', chainZones(world.sites), (v, p) => oneOf(r, v, p, DNS_HOST_FAULTS));
+  faults.zones = keyed('zones', [...new Set([...chainZones(world.sites), ...siteZoneParents(world.sites)])].sort(), (v, p) => oneOf(r, v, p, ZONE_FAULTS));
   const edgeProviders = [...new Set(world.sites.flatMap(siteEdges))];
   faults.edges = keyed('edges', edgeProviders, (v, p) => readEdgeFault(r, v, p, p.split('.').at(-1) ?? ''));
   faults.sites = keyed('sites', world.sites.filter((s) => s.edge !== null).map((s) => s.name), (v, p) => {

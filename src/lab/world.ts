@@ -155,13 +155,16 @@ export function failingZones(scenario: Scenario): Map<string, DnsHostFault> {
     const fault = scenario.faults.dnsHosts[s.dns];
     if (fault) zones.set(s.zone, fault);
   }
-  for (const [zone, fault] of Object.entries(scenario.faults.zones)) zones.set(zone, fault);
+  for (const [zone, fault] of Object.entries(scenario.faults.zones)) if (fault !== 'dnssec-bogus') zones.set(zone, fault);
   return zones;
 }
 
 export interface ResolverBehaviour {
-  fault: (name: string, type: string) => DnsFault | null;
-  ede: (name: string, type: string) => { code: number; text: string } | null;
+  /** `checkingDisabled` (CD): the data is asked for even when it fails validation; a validation failure does not apply. */
+  fault: (name: string, type: string, checkingDisabled?: boolean) => DnsFault | null;
+  ede: (name: string, type: string, checkingDisabled?: boolean) => { code: number; text: string } | null;
+  /** Whether its answer carries the AD bit: a validating resolver vouching for it. */
+  authenticated: (name: string, type: string) => boolean;
 }
 
 /** The names an address question for `name` passes through in the lab's data: the name, then its CNAME chain. */
@@ -179,9 +182,14 @@ function chainThrough(name: string, data: DnsZoneData | null): string[] {
  * sends no EDE (as Unbound 1.17 does).
  */
 export function resolverBehaviour(scenario: Scenario, resolverName: string, data: DnsZoneData | null = null): ResolverBehaviour {
-  const own = scenario.faults.resolvers[resolverName] ?? null;
+  const fault = scenario.faults.resolvers[resolverName] ?? null;
+  const own = (cd: boolean) => (fault === 'validation-fails' ? (cd ? null : 'servfail') : fault);
+  const validates = scenario.resolvers.find((r) => r.name === resolverName)?.validates === true;
   const zones = failingZones(scenario);
-  const bogus = scenario.sites.filter((s) => scenario.faults.records[s.name] === 'dnssec-bogus').map((s) => s.zone);
+  const bogus = [
+    ...scenario.sites.filter((s) => scenario.faults.records[s.name] === 'dnssec-bogus').map((s) => s.zone),
+    ...Object.entries(scenario.faults.zones).flatMap(([zone, f]) => (f === 'dnssec-bogus' ? [zone] : [])),
+  ];
   const zoneList = [...zones.keys()];
   const failingZone = (name: string, type: string): string | null => {
     const names = type === 'A' || type === 'AAAA' ? chainThrough(name, data) : [name];
@@ -195,13 +203,15 @@ export function resolverBehaviour(scenario: Scenario, resolverName: string, data
   };
   const bogusZone = (name: string): string | null => zoneOf(name, bogus);
   return {
-    fault: (name, type) => own ?? (failingZone(name, type) !== null || bogusZone(name) !== null ? 'servfail' : null),
-    ede: (name, type) => {
-      if (own) return null;
-      if (bogusZone(name) !== null) return { code: 6, text: 'DNSSEC Bogus' };
+    fault: (name, type, cd = false) => own(cd) ?? (failingZone(name, type) !== null || (!cd && bogusZone(name) !== null) ? 'servfail' : null),
+    ede: (name, type, cd = false) => {
+      if (fault === 'validation-fails' && !cd) return { code: 7, text: 'Signature Expired' };
+      if (own(cd)) return null;
+      if (!cd && bogusZone(name) !== null) return { code: 6, text: 'DNSSEC Bogus' };
       const zone = failingZone(name, type);
       return zone !== null && zones.get(zone) === 'servfail' ? { code: 22, text: `at delegation ${zone}.` } : null;
     },
+    authenticated: (name) => validates && own(false) === null && bogusZone(name) === null,
   };
 }
 
@@ -468,6 +478,7 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
           data,
           fault: behaviour.fault,
           ede: behaviour.ede,
+          authenticated: behaviour.authenticated,
           ...(pem ? { doh: { ...pem, port } } : {}),
         });
         const used = pem ? Number(new URL(server.dohUrl!).port) : server.port;

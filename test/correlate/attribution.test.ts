@@ -327,7 +327,7 @@ describe('DNS incidents', () => {
     expect(r.verdict.exitCode).toBe(2);
   });
 
-  it('a DNSSEC-bogus SERVFAIL from one validating resolver blames the zone, not the resolver', () => {
+  it('a DNSSEC-bogus SERVFAIL from one validating resolver, another answering without validating: no resolver incident (test/correlate/dnssec.test.ts reads the rest)', () => {
     const sites = ['a', 'b'].map(spec);
     const bogus = { ede: [{ code: 6, text: 'DNSSEC Bogus' }] };
     const dns = sites.flatMap((s) => [

@@ -61,8 +61,8 @@ const realDnsReason = skipReason('check through real unbound', namespaceSupport(
 // the CNAME chains end in, IPv6 included: the setup issue 14's drills need. Which layer a failure is blamed on
 // is for those rules to decide; here only that the run works end to end and sees what unbound sees.
 describe.skipIf(realDnsReason !== null)('outage-probe check through unbound and NSD', () => {
-  async function checkThroughUnbound(breaks: Array<{ server: string; how: string }>): Promise<CheckRun> {
-    const run = await runInNamespace(THROUGH_UNBOUND, { args: [JSON.stringify({ breaks })], timeoutMs: 90_000 });
+  async function checkThroughUnbound(breaks: Array<{ server: string; how: string }>, trustAnchors?: string[]): Promise<CheckRun> {
+    const run = await runInNamespace(THROUGH_UNBOUND, { args: [JSON.stringify({ breaks, ...(trustAnchors ? { trustAnchors } : {}) })], timeoutMs: 90_000 });
     expect(run.error).toBeUndefined();
     return run.value as CheckRun;
   }
@@ -105,5 +105,24 @@ describe.skipIf(realDnsReason !== null)('outage-probe check through unbound and 
     }
     expect(run.report!.incidents).toEqual([]);
     expect(run.code).toBe(1);
+  }, 120_000);
+
+  // Unbound validating with anchors for two zones it finds unsigned: both fail validation (EDE 9, as the real-dns
+  // control shows), NS questions asked with CD still name their server, and the two zones on one name server host
+  // are one DNSSEC incident for those servers, never the resolver's.
+  it('two zones on one DNS host failing DNSSEC validation: one DNSSEC incident naming their name servers, no resolver blamed', async () => {
+    const anchor = (zone: string) => `${zone}. DS 12345 13 2 ${'00'.repeat(32)}`;
+    const run = await checkThroughUnbound([], [anchor('alpha.example'), anchor('beta.example')]);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(statuses(run)).toEqual({ alpha: 'down', beta: 'down', gamma: 'ok' });
+    for (const name of ['alpha', 'beta']) {
+      const s = run.report!.sites.find((x) => x.name === name)!;
+      expect(s.dns.filter((d) => d.type === 'A' && d.name === s.host).map((d) => [d.rcode, d.ede.map((e) => e.code)])).toEqual([['SERVFAIL', [9]]]);
+      expect(s.dns.some((d) => d.type === 'NS' && d.outcome === 'ok' && d.values.includes('ns1.sitedns.example'))).toBe(true);
+      expect(s.blame).toMatchObject({ layer: 'authoritative-dns', provider: null });
+    }
+    expect(run.report!.incidents.map((i) => [i.kind, i.layer, i.provider, [...i.sites].sort()])).toEqual([['authoritative-dns', 'authoritative-dns', null, ['alpha', 'beta']]]);
+    expect(run.report!.incidents[0]!.summary).toMatch(/^DNSSEC incident \(name servers under sitedns\.example\): 2 of 2 sites fail DNSSEC validation at every resolver \(EDE 9/);
+    expect(run.code).toBe(2);
   }, 120_000);
 });

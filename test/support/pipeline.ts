@@ -16,9 +16,12 @@ export function asRaw(a: Attempt): RawAttempt {
   return { ...raw, resamples } as RawAttempt;
 }
 
-/** The site's own DNS answers: its host's, and the NS answers on the way to its zone apex. */
+/**
+ * The site's own DNS answers: its host's, the SOA answers of its parents (the walk up from a failing name), and the
+ * NS answers on the way to its zone apex.
+ */
 export function siteDns(site: SiteSpec, dns: DnsAnswer[]): DnsAnswer[] {
-  const mine = dns.filter((d) => d.name === site.host);
+  const mine = dns.filter((d) => d.name === site.host || (d.type === 'SOA' && site.host.endsWith(`.${d.name}`)));
   const zones = new Set<string>();
   let frontier = mine.filter((d) => d.type === 'NS');
   const ns: DnsAnswer[] = [];

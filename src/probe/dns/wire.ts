@@ -39,13 +39,15 @@ export function randomQueryId(): number {
 
 /**
  * A recursive query (RD set) for one name and type, with an EDNS0 OPT record so servers may attach EDEs, and the
- * AD bit set, which asks a validating resolver to say whether it validated the answer (RFC 6840 5.7).
+ * AD bit set, which asks a validating resolver to say whether it validated the answer (RFC 6840 5.7). NS questions
+ * also set CD (checking disabled, RFC 4035 3.2.2): they are asked only to learn a zone's apex and who serves it,
+ * which a zone whose signatures fail validation still shows; its address questions, asked without CD, fail.
  */
 export function encodeQuery(name: string, type: DnsType, id: number): Buffer {
   return dnsPacket.encode({
     type: 'query',
     id,
-    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA,
+    flags: dnsPacket.RECURSION_DESIRED | dnsPacket.AUTHENTIC_DATA | (type === 'NS' ? dnsPacket.CHECKING_DISABLED : 0),
     questions: [{ type, name, class: 'IN' }],
     additionals: [
       {

@@ -1,5 +1,6 @@
 // Inside a fresh namespace: the real DNS hierarchy (NSD + unbound), HTTPS edges on the addresses its names end
-// in, and `outage-probe check` resolving through unbound. argv[2]: JSON { breaks: { server, how }[] }.
+// in, and `outage-probe check` resolving through unbound. argv[2]: JSON { breaks: { server, how }[], trustAnchors?:
+// string[] } (anchors make unbound validate: the zones are unsigned, so an anchored zone is bogus).
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +35,8 @@ await insideNamespace(async () => {
       startHttpServer({ host: s.address, port: 443, tls: ca.issue([s.host]), handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html' }, body: `<title>${s.name}</title>` }) }),
     ),
   );
-  const dns = await startRealDns(CDN_CHAIN_HIERARCHY);
+  const hierarchy = spec.trustAnchors ? { ...CDN_CHAIN_HIERARCHY, resolver: { ...CDN_CHAIN_HIERARCHY.resolver, trustAnchors: spec.trustAnchors } } : CDN_CHAIN_HIERARCHY;
+  const dns = await startRealDns(hierarchy);
   try {
     for (const { server, how } of spec.breaks) {
       if (how === 'stop') await dns.server(server).stop();
