@@ -79,3 +79,16 @@ export function dnssecFailureZone(host: string, dns: readonly DnsAnswer[]): stri
   }
   return highestRejected;
 }
+
+/** RFC 8914 §4.4 (3 "Stale Answer") and §4.20 (19 "Stale NXDOMAIN Answer"). */
+const STALE_EDE_CODES: ReadonlySet<number> = new Set([3, 19]);
+
+/** The resolver answered from cache past the TTL (serve-stale, RFC 8767): it could not reach the authority. */
+export function isStale(answer: Pick<DnsAnswer, 'ede'>): boolean {
+  return answer.ede.some((e) => STALE_EDE_CODES.has(e.code));
+}
+
+/** The stale EDEs of an answer, as a report says them: `EDE 3 "Stale Answer"`. */
+export function staleWords(answer: Pick<DnsAnswer, 'ede'>): string[] {
+  return answer.ede.filter((e) => STALE_EDE_CODES.has(e.code)).map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`);
+}

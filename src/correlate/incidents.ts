@@ -16,7 +16,7 @@ import type { SiteStack } from '../classify/stack.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
-import { addressAnswers, dnssecFailureWords, dnssecFailureZone, isDnssecFailure, rejectedDespiteValidation, validatingResolvers } from '../classify/dns-facts.js';
+import { addressAnswers, dnssecFailureWords, dnssecFailureZone, isDnssecFailure, isStale, rejectedDespiteValidation, staleWords, validatingResolvers } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 
@@ -106,14 +106,15 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
 }
 
 /**
- * Which resolvers answered each name, grouped once so thousands of names stay linear: the one resolver that did, or
- * null for two or more (a set a name would be most of this stage's memory over a long list).
+ * Which resolvers answered each name from its authority, grouped once so thousands of names stay linear: the one
+ * resolver that did, or null for two or more (a set a name would be most of this stage's memory over a long list).
+ * An answer from stale cache is not one: a resolver failing a name that others answer only stale is right to fail.
  */
 function answeringResolvers(answers: DnsAnswer[]): Map<string, string | null> {
   const answeredBy = new Map<string, string | null>();
   for (let i = 0; i < answers.length; i++) {
     const d = answers[i]!;
-    if (d.outcome !== 'ok') continue;
+    if (d.outcome !== 'ok' || isStale(d)) continue;
     const before = answeredBy.get(d.name);
     if (before === undefined) answeredBy.set(d.name, d.resolver);
     else if (before !== d.resolver) answeredBy.set(d.name, null);
@@ -340,7 +341,101 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
   }
   const finding = unknownDnsHostFinding(ungrouped, sites, options);
   const signing = dnssecIncidents(sites, options);
-  return { incidents: [...incidents, ...signing.incidents], findings: [...(finding ? [finding] : []), ...signing.findings] };
+  const stale = staleAuthorityIncidents(sites, options, incidents);
+  return { incidents: [...incidents, ...signing.incidents, ...stale], findings: [...(finding ? [finding] : []), ...signing.findings] };
+}
+
+// ───────────────────────────── 3c. authorities answered only from stale caches ─────────────────────────────
+
+/**
+ * No resolver answered the site's name fresh, and some answered it from stale cache; with those that failed it
+ * (SERVFAIL: no serve-stale there), two or more resolvers agree (or all that were asked): none could reach its
+ * authority. A timeout or a refusal says nothing.
+ */
+function servedStale(site: SiteFacts): boolean {
+  const answers = addressAnswers(site.report.dns).filter((d) => d.name === site.report.host);
+  const answered = answers.filter((d) => d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain');
+  if (answered.length === 0 || !answered.every(isStale)) return false;
+  const spoke = new Set([...answered, ...answers.filter((d) => d.outcome === 'servfail')].map((d) => d.resolver)).size;
+  return spoke >= Math.min(2, new Set(answers.map((d) => d.resolver)).size);
+}
+
+/**
+ * Sites whose names every resolver answers only from stale cache (serve-stale, RFC 8767): their authority does not
+ * answer, and users still reach them only where a cache holds them. Grouped like the failing names of rule 3: by
+ * the operator of the site's DNS or of its CNAME chain's provider (a stale answer does not say which zone on the
+ * chain went unanswered: the grouping that holds most of its sites names it), else by the name servers; at least
+ * `minSites` zones and half the sites that depend on it, while other names resolve fresh. The same operator's
+ * failing-name incident (same id, in `failing`) gains them as a line of evidence; the sites are not down, so they
+ * take no blame.
+ */
+function staleAuthorityIncidents(sites: SiteFacts[], options: AttributionOptions, failing: Incident[]): Incident[] {
+  const stale = sites.filter(servedStale);
+  if (stale.length === 0) return [];
+  const isStale = new Set(stale);
+  const fresh = sites.filter((s) => !isStale.has(s) && resolvesSomewhere(s)).map((s) => s.report.name);
+  if (fresh.length === 0) return []; // every name stale: the resolvers' own way out, no one operator's
+  const keysOf = (s: SiteFacts): DnsGroupKey[] => {
+    const keys: DnsGroupKey[] = [];
+    for (const p of [s.stack.dnsHost, s.stack.edge]) if (p && !keys.some((k) => k.name === p.name)) keys.push({ key: `operator|${p.name}`, name: p.name, kind: 'operator' });
+    const host = dnsHostKey(s.stack);
+    if (keys.length === 0 && host) keys.push({ key: `ns|${host}`, name: host, kind: 'name-servers' });
+    return keys;
+  };
+  const candidates = new Map<string, { key: DnsGroupKey; stale: SiteFacts[] }>();
+  for (const s of stale) for (const key of keysOf(s)) (candidates.get(key.key) ?? candidates.set(key.key, { key, stale: [] }).get(key.key)!).stale.push(s);
+  const ranked = [...candidates.values()]
+    .map((c) => ({ ...c, members: sites.filter((s) => keysOf(s).some((k) => k.key === c.key.key)) }))
+    .sort((a, b) => b.stale.length / b.members.length - a.stale.length / a.members.length || b.stale.length - a.stale.length);
+  const taken = new Set<SiteFacts>();
+  const incidents: Incident[] = [];
+  for (const { key, stale: group, members } of ranked) {
+    const left = group.filter((s) => !taken.has(s));
+    if (witnesses(left) < options.minSites || left.length / members.length < 0.5) continue;
+    const id = incidentId('authoritative-dns', key.name, 'authoritative-dns');
+    for (const s of left) taken.add(s);
+    const same = failing.find((i) => i.id === id);
+    if (same) {
+      same.evidence.push(`answered only from resolvers' stale caches (serve-stale): ${listNames(left.map((s) => s.report.name))}`);
+      continue;
+    }
+    const memberNames = new Set(members.map((m) => m.report.name));
+    const controls = fresh.filter((name) => !memberNames.has(name));
+    if (controls.length === 0) continue;
+    incidents.push(staleIncident(key, left, members, controls));
+  }
+  return incidents;
+}
+
+function staleIncident(key: DnsGroupKey, stale: SiteFacts[], members: SiteFacts[], controls: string[]): Incident {
+  const answers = stale.flatMap((s) => addressAnswers(s.report.dns).filter((d) => d.name === s.report.host && isStale(d)));
+  const resolvers = [...new Set(answers.map((d) => d.resolver))];
+  const failed = [...new Set(stale.flatMap((s) => addressAnswers(s.report.dns).filter((d) => d.name === s.report.host && d.outcome === 'servfail').map((d) => d.resolver)))];
+  const edes = [...new Set(answers.flatMap(staleWords))];
+  const fraction = stale.length / members.length;
+  const confidence = round2(0.5 + 0.2 * fraction + (resolvers.length >= 2 ? 0.1 : 0) + (stale.length >= 3 ? 0.05 : 0));
+  const who = key.kind === 'operator' ? key.name : `name servers under ${key.name}`;
+  return {
+    id: incidentId('authoritative-dns', key.name, 'authoritative-dns'),
+    ...notYetKnown(),
+    kind: 'authoritative-dns',
+    provider: key.kind === 'operator' ? key.name : null,
+    layer: 'authoritative-dns',
+    sites: stale.map((s) => s.report.name),
+    probed: members.length,
+    controls,
+    scope: stale.length === members.length ? 'full' : 'partial',
+    confidence,
+    summary:
+      `${key.kind === 'operator' ? `${key.name} DNS incident` : `Authoritative DNS incident (${who})`}: ${stale.length} of ${plural(members.length, 'site')} on ${who} resolve only from resolvers' stale caches (${edes.join(', ')} from ${listNames(resolvers)}): their authority does not answer;` +
+      ` they work for now where a cache holds them and fail where none does; ${plural(controls.length, 'site')} elsewhere resolve fresh (confidence ${confidence})`,
+    evidence: [
+      `answered past their TTL (serve-stale, RFC 8767) by ${listNames(resolvers)}: ${listNames(stale.map((s) => s.report.host))}`,
+      ...(failed.length > 0 ? [`SERVFAIL from ${listNames(failed)}, which serve${failed.length === 1 ? 's' : ''} no stale answers: what every resolver will say once the caches give up`] : []),
+      `resolving fresh elsewhere: ${listNames(controls)}`,
+      'the sites are not down: a resolver without these names in its cache fails them',
+    ],
+  };
 }
 
 // ───────────────────────────── 3b. DNSSEC signing shared by zones ─────────────────────────────

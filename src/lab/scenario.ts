@@ -64,6 +64,11 @@ export interface ScenarioResolver {
    */
   validates: boolean;
   /**
+   * Serves stale data (RFC 8767): where a zone's authority fails, it answers from its cache past the TTL, with EDE 3
+   * "Stale Answer" (RFC 8914 §4.4; 1.1.1.1 sends 3), instead of SERVFAIL.
+   */
+  serveStale: boolean;
+  /**
    * By provider id: the PoPs whose addresses this resolver answers (GeoDNS-like: where its clients would land);
    * providers not named here get every address.
    */
@@ -369,12 +374,13 @@ function readPops(r: Reader, value: unknown): Record<string, string[]> {
 }
 
 function readResolver(r: Reader, item: unknown, path: string, pops: Record<string, string[]>): ScenarioResolver[] {
-  const f = fields(r, item, path, ['name', 'provider', 'doh', 'validates', 'pops']);
+  const f = fields(r, item, path, ['name', 'provider', 'doh', 'validates', 'serveStale', 'pops']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const provider = f.provider === undefined ? null : text(r, f.provider, `${path}.provider`);
   if (f.doh !== undefined && typeof f.doh !== 'boolean') problem(r, `${path}.doh`, 'expected true or false');
   if (f.validates !== undefined && typeof f.validates !== 'boolean') problem(r, `${path}.validates`, 'expected true or false');
+  if (f.serveStale !== undefined && typeof f.serveStale !== 'boolean') problem(r, `${path}.serveStale`, 'expected true or false');
   const sees: Record<string, string[]> = {};
   if (f.pops !== undefined) {
     if (!isObj(f.pops)) problem(r, `${path}.pops`, 'expected a mapping of provider to the PoPs this resolver answers');
@@ -393,7 +399,7 @@ function readResolver(r: Reader, item: unknown, path: string, pops: Record<strin
       }
     }
   }
-  return name ? [{ name, provider, doh: f.doh === true, validates: f.validates === true, pops: sees }] : [];
+  return name ? [{ name, provider, doh: f.doh === true, validates: f.validates === true, serveStale: f.serveStale === true, pops: sees }] : [];
 }
 
 function readDnsHosts(r: Reader, value: unknown): ScenarioDnsHost[] {

@@ -179,12 +179,15 @@ function chainThrough(name: string, data: DnsZoneData | null): string[] {
  * answer SERVFAIL for the questions that need its authority: those about names at or below it, and address
  * questions whose CNAME chain (in `data`) passes through it. A `servfail` zone still gets NS answered from the
  * parent's delegation, with EDE 22 naming the delegation (as 1.1.1.1 does); an `unreachable` one fails NS too and
- * sends no EDE (as Unbound 1.17 does).
+ * sends no EDE (as Unbound 1.17 does). A resolver that serves stale data answers those questions from its cache
+ * instead, marked with EDE 3.
  */
 export function resolverBehaviour(scenario: Scenario, resolverName: string, data: DnsZoneData | null = null): ResolverBehaviour {
   const fault = scenario.faults.resolvers[resolverName] ?? null;
   const own = (cd: boolean) => (fault === 'validation-fails' ? (cd ? null : 'servfail') : fault);
-  const validates = scenario.resolvers.find((r) => r.name === resolverName)?.validates === true;
+  const spec = scenario.resolvers.find((r) => r.name === resolverName);
+  const validates = spec?.validates === true;
+  const serveStale = spec?.serveStale === true;
   const zones = failingZones(scenario);
   const bogus = [
     ...scenario.sites.filter((s) => scenario.faults.records[s.name] === 'dnssec-bogus').map((s) => s.zone),
@@ -203,12 +206,14 @@ export function resolverBehaviour(scenario: Scenario, resolverName: string, data
   };
   const bogusZone = (name: string): string | null => zoneOf(name, bogus);
   return {
-    fault: (name, type, cd = false) => own(cd) ?? (failingZone(name, type) !== null || (!cd && bogusZone(name) !== null) ? 'servfail' : null),
+    fault: (name, type, cd = false) => own(cd) ?? ((failingZone(name, type) !== null && !serveStale) || (!cd && bogusZone(name) !== null) ? 'servfail' : null),
     ede: (name, type, cd = false) => {
       if (fault === 'validation-fails' && !cd) return { code: 7, text: 'Signature Expired' };
       if (own(cd)) return null;
       if (!cd && bogusZone(name) !== null) return { code: 6, text: 'DNSSEC Bogus' };
       const zone = failingZone(name, type);
+      // The cached answer past its TTL: the data as before, marked stale (RFC 8767 §4, RFC 8914 §4.4).
+      if (zone !== null && serveStale) return { code: 3, text: 'Stale Answer' };
       return zone !== null && zones.get(zone) === 'servfail' ? { code: 22, text: `at delegation ${zone}.` } : null;
     },
     authenticated: (name) => validates && own(false) === null && bogusZone(name) === null,
