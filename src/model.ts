@@ -621,7 +621,10 @@ export interface HostReport {
    * the family connected while the other family served the same sites, on several providers; untested: none asked. */
   ipv4: FamilyReach;
   ipv6: FamilyReach;
-  /** Resolvers this network appears to block: none answered anything, across operators, while others answered. */
+  /**
+   * Resolvers this host cannot use: this network appears to block them (none answered anything, across operators,
+   * while others answered), or they refuse this host (EDE 18 "Prohibited" and no answer).
+   */
   blockedResolvers: string[];
   /** The findings in one short clause for a headline ("no IPv6 route here"), or null when there are none. */
   summary: string | null;

@@ -92,3 +92,30 @@ export function isStale(answer: Pick<DnsAnswer, 'ede'>): boolean {
 export function staleWords(answer: Pick<DnsAnswer, 'ede'>): string[] {
   return answer.ede.filter((e) => STALE_EDE_CODES.has(e.code)).map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`);
 }
+
+/**
+ * The resolvers that answered `host` from stale cache, when no resolver answered it fresh (its authority does not
+ * answer; those that fail it serve no stale data); empty otherwise.
+ */
+export function onlyStaleAnswers(host: string, dns: readonly DnsAnswer[]): string[] {
+  const answered = addressAnswers(dns as DnsAnswer[]).filter((d) => d.name === host && (d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain'));
+  return answered.length > 0 && answered.every(isStale) ? [...new Set(answered.map((d) => d.resolver))] : [];
+}
+
+/**
+ * RFC 8914 §4.16–4.18: 15 "Blocked" (the resolver's own blocklist), 16 "Censored" (an external, e.g. legal,
+ * requirement), 17 "Filtered" (a filter the client asked for): the resolver withholds the name by policy, a decision
+ * about the name, not a failure of the resolver or of the site.
+ */
+const POLICY_EDE_CODES: ReadonlySet<number> = new Set([15, 16, 17]);
+
+/** The policy EDE that withholds the name, as a report says it (`EDE 16 "Censored"`), or null. */
+export function policyBlockWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
+  const ede = answer.ede.find((e) => POLICY_EDE_CODES.has(e.code));
+  return ede ? `EDE ${ede.code}${ede.text ? ` "${ede.text}"` : ''}` : null;
+}
+
+/** RFC 8914 §4.19: 18 "Prohibited": the resolver refuses this client (an access list): it serves other networks. */
+export function refusesThisClient(answer: Pick<DnsAnswer, 'ede'>): boolean {
+  return answer.ede.some((e) => e.code === 18);
+}

@@ -13,7 +13,7 @@ import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
 import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspecified, failingZoneOf, noAddressReading, siteChain, withoutWord } from './delegation.js';
-import { dnssecFailureWords, isDnssecFailure, rejectedDespiteValidation, validatingResolvers } from './dns-facts.js';
+import { dnssecFailureWords, isDnssecFailure, onlyStaleAnswers, policyBlockWords, refusesThisClient, rejectedDespiteValidation, validatingResolvers } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
 import { NONE, orNone } from '../util/collections.js';
 import { recentValues } from '../util/recent.js';
@@ -171,7 +171,15 @@ function asControlPlane(a: Attempt, provider: string | null): Attempt {
 function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZone: FailingZone | null, catalog: Catalog): Attempt {
   if (a.outcome !== 'dns-error' || a.layer !== 'resolver') return a;
   const host = spec.host;
-  const dnssec = dns.find((d) => d.resolver === a.resolver && d.name === host && isDnssecFailure(d));
+  const own = dns.filter((d) => d.resolver === a.resolver && d.name === host);
+  const policy = own.map(policyBlockWords).find((w) => w !== null);
+  if (policy) {
+    return { ...a, explanation: `resolver ${a.resolver} withholds ${host} by its policy (${policy}): a blocklist or filter's decision about the name, not a failure of the resolver or the site` };
+  }
+  if (own.some(refusesThisClient)) {
+    return { ...a, explanation: `resolver ${a.resolver} refuses this client (EDE 18 "Prohibited"): it serves other networks, not this host` };
+  }
+  const dnssec = own.find(isDnssecFailure);
   if (dnssec) {
     const said = dnssecFailureWords(dnssec)!;
     const answering = (validated: boolean) => [...new Set(dns.filter((d) => d.name === host && d.outcome === 'ok' && d.resolver !== a.resolver && (d.authenticated === true) === validated).map((d) => d.resolver))];
@@ -188,6 +196,10 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   }
   if (failingZone) {
     return { ...a, layer: 'authoritative-dns', provider: failingZone.provider, explanation: `no resolver gives an address for ${host}: ${describeFailingZone(host, failingZone)} (${failingZone.evidence[0]})` };
+  }
+  const stale = a.error?.code === 'BLOCKED' ? [] : onlyStaleAnswers(host, dns);
+  if (stale.length > 0) {
+    return { ...a, layer: 'authoritative-dns', provider: null, explanation: `resolver ${a.resolver} gave no address (${a.error?.code ?? 'no answer'}) while ${stale.join(', ')} ${stale.length === 1 ? 'answers' : 'answer'} ${host} only from stale cache (EDE 3): its authority does not answer, and ${a.resolver} serves no stale data` };
   }
   if (a.error?.code === 'BLOCKED' && everyResolverSaysUnspecified(host, dns)) {
     return { ...a, layer: 'site', provider: null, explanation: `every resolver answers ${host} with the unspecified address only${withoutWord(host, dns)}: its zone points it nowhere (a parked or retired name), not a resolver's filter` };

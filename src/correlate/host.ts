@@ -6,7 +6,7 @@
 //     several providers (IPv6 broken on this network);
 //   - resolvers this network blocks: every public resolver of two or more operators answered nothing while the
 //     host's own resolver (or DNS-over-HTTPS) answered — one operator failing while another answers is that
-//     operator's outage, and stays a resolver incident;
+//     operator's outage, and stays a resolver incident; or a resolver refusing this host (EDE 18 "Prohibited");
 //   - a resolver that redirects names: one address for sites on different providers, serving none of them, while
 //     other resolvers' addresses serve;
 //   - the whole network down, or not the Internet at all: nothing answered, or every site on every provider
@@ -17,6 +17,7 @@
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, plural } from '../util/text.js';
 import type { SiteStack } from '../classify/stack.js';
 
@@ -156,6 +157,29 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
     );
   }
   return { blocked, notes, short };
+}
+
+/**
+ * A resolver that refuses this host's queries (EDE 18 "Prohibited", RFC 8914 §4.19: an access list) and answered
+ * nothing, while another resolver answered: it serves other networks (a company's or an ISP's resolver used from
+ * elsewhere). Its refusals say nothing about the names, and nothing about its operator's health.
+ */
+function prohibitedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { prohibited: string[]; notes: string[]; short: string[] } {
+  const refused = new Set<string>();
+  const answered = new Set<string>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain') answered.add(d.resolver);
+    else if (refusesThisClient(d)) refused.add(d.resolver);
+  }
+  const prohibited = resolvers.filter((r) => refused.has(r.name) && !answered.has(r.name)).map((r) => r.name);
+  const others = resolvers.filter((r) => answered.has(r.name)).map((r) => r.name);
+  if (prohibited.length === 0 || others.length === 0) return { prohibited: [], notes: [], short: [] };
+  return {
+    prohibited,
+    notes: prohibited.map((name) => `resolver ${name} refuses queries from this host (EDE 18 "Prohibited"): it serves other networks, not this one; names were judged on ${others.join(', ')}`),
+    short: prohibited.map((name) => `resolver ${name} refuses this host`),
+  };
 }
 
 /** What one resolver's answers led to across the sites: one address or several, and how those fetches went. */
@@ -322,9 +346,11 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
   const { blocked, notes: blockedNotes, short: blockedShort } = blockedResolvers(dns, resolvers);
+  const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
+  for (const name of prohibited) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
-  const resolverNotes = [...blockedNotes, ...redirectNotes];
-  const resolverShort = [...blockedShort, ...redirectShort];
+  const resolverNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes];
+  const resolverShort = [...blockedShort, ...prohibitedShort, ...redirectShort];
   const validity = certificateValidity(sites);
   const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
   const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };

@@ -16,7 +16,7 @@ import type { SiteStack } from '../classify/stack.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
-import { addressAnswers, dnssecFailureWords, dnssecFailureZone, isDnssecFailure, isStale, rejectedDespiteValidation, staleWords, validatingResolvers } from '../classify/dns-facts.js';
+import { addressAnswers, dnssecFailureWords, dnssecFailureZone, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, staleWords, validatingResolvers } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 
@@ -80,7 +80,8 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   // A DNSSEC rejection is the resolver's own failure only where another resolver validated the name: looked up
   // only when some answer rejects one (a healthy run builds no map).
   const validating = answers.some(isDnssecFailure) ? validatingResolvers(answers) : NO_VALIDATORS;
-  const ownFailure = (d: DnsAnswer) => DNS_FAILURE.has(d.outcome) && (!isDnssecFailure(d) || rejectedDespiteValidation(d, validating));
+  // A name withheld by policy (EDE 15–17) is the resolver doing what it is meant to, not failing.
+  const ownFailure = (d: DnsAnswer) => DNS_FAILURE.has(d.outcome) && policyBlockWords(d) === null && (!isDnssecFailure(d) || rejectedDespiteValidation(d, validating));
   const byResolver = groupBy(answers, (d) => d.resolver);
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];

@@ -74,10 +74,15 @@ describe('answers only from stale caches', () => {
     expect(run([dyn('a'), dyn('b'), { ...control('cf1'), alpha: 'stale', beta: 'stale' }]).incidents).toEqual([]);
   });
 
-  it('one zone answered stale is no incident', () => {
+  it('one zone answered stale is no incident; a resolver failing it alone is its authority, not that resolver', () => {
     const r = run([dyn('a'), dyn('b', 'fresh', 'fresh'), control('cf1')]);
     expect(r.incidents).toEqual([]);
     expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    const one = run([dyn('a', 'stale', 'servfail'), dyn('b', 'fresh', 'fresh'), control('cf1')]);
+    expect(one.incidents).toEqual([]);
+    const a = one.sites.find((s) => s.name === 'a')!;
+    expect(a).toMatchObject({ status: 'degraded', blame: { layer: 'authoritative-dns', provider: null } });
+    expect(a.blame!.reason).toMatch(/^resolver beta gave no address \(SERVFAIL\) while alpha answers a\.test only from stale cache \(EDE 3\): its authority does not answer, and beta serves no stale data/);
   });
 
   it("names of the host that fail outright and names answered stale are one incident: the failing one's, the stale ones in its evidence", () => {
