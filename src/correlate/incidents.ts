@@ -354,6 +354,8 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
  * authority. A timeout or a refusal says nothing.
  */
 function servedStale(site: SiteFacts): boolean {
+  // Checked for every site of a run, healthy ones included (a stale answer serves): most have no stale answer at all.
+  if (!site.report.dns.some(isStale)) return false;
   const answers = addressAnswers(site.report.dns).filter((d) => d.name === site.report.host);
   const answered = answers.filter((d) => d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain');
   if (answered.length === 0 || !answered.every(isStale)) return false;
