@@ -11,7 +11,8 @@
 //     other resolvers' addresses serve;
 //   - the whole network down, or not the Internet at all: nothing answered, or every site on every provider
 //     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception);
-//   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here.
+//   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here;
+//   - TLS intercepted for some sites only: one untrusted issuer for sites on different providers, others serving.
 //
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
 
@@ -282,6 +283,48 @@ function interception(sites: HostSite[]): string[] {
 const VALIDITY_ERRORS: ReadonlySet<string> = new Set(['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']);
 
 /**
+ * A certificate for the right name that this host does not trust (no chain to its roots: a self-signed or unknown
+ * issuer), as an inspection proxy mints one for each name it intercepts. Expired certificates and other names'
+ * certificates are other stories (the clock, a captive portal, the site's own).
+ */
+function untrustedIssuer(a: Attempt): boolean {
+  if (a.outcome !== 'tls-error' || a.tls === null || a.tls.authorized) return false;
+  const code = a.error?.code ?? '';
+  return !VALIDITY_ERRORS.has(code) && code !== 'ERR_TLS_CERT_ALTNAME_INVALID';
+}
+
+/**
+ * Sites on two providers or more presenting certificates from one issuer this host does not trust, while other
+ * sites serve: no provider shares an untrusted issuer with another, so something between this host and those sites
+ * answers for them (an inspection proxy with exceptions, an antivirus' TLS scanning), or this host lacks a private
+ * CA they share. Their TLS failures say nothing about the providers. (When nothing serves, `interception` says it
+ * for the whole network.)
+ */
+function interceptedSites(sites: HostSite[]): { attempts: Set<string>; notes: string[]; short: string[] } {
+  const out = { attempts: new Set<string>(), notes: [] as string[], short: [] as string[] };
+  if (!sites.some((s) => s.report.attempts.some(untrustedIssuer))) return out;
+  const byIssuer = new Map<string, { sites: HostSite[]; attempts: Attempt[] }>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      if (!untrustedIssuer(a)) continue;
+      const entry = byIssuer.get(a.tls!.issuer) ?? byIssuer.set(a.tls!.issuer, { sites: [], attempts: [] }).get(a.tls!.issuer)!;
+      if (entry.sites.at(-1) !== s) entry.sites.push(s);
+      entry.attempts.push(a);
+    }
+  }
+  for (const [issuer, { sites: shown, attempts }] of byIssuer) {
+    const providers = new Set(shown.map((s) => s.stack.edge?.name ?? `site ${s.report.name}`));
+    if (shown.length < 2 || providers.size < 2) continue;
+    for (const a of attempts) out.attempts.add(a.id);
+    out.short.push(`TLS to ${plural(shown.length, 'site')} answered with certificates from ${issuer}, untrusted here`);
+    out.notes.push(
+      `${plural(shown.length, 'site')} on ${plural(providers.size, 'provider')} (${[...providers].join(', ')}) present certificates issued by ${issuer}, which this host does not trust: something on this network intercepts TLS for them (an inspection proxy with exceptions?), or this host lacks a private CA they share; those connections say nothing about the sites or their providers`,
+    );
+  }
+  return out;
+}
+
+/**
  * Every certificate that arrived, from sites on two providers or more, refused for its validity period while no
  * connection served: certificates of unrelated sites do not expire together, so the time or the trust is this
  * host's. Whether each leaf is itself out of date by this host's clock tells which: all leaves expired (or not
@@ -349,21 +392,23 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
   for (const name of prohibited) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
-  const resolverNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes];
-  const resolverShort = [...blockedShort, ...prohibitedShort, ...redirectShort];
+  const intercepted = interceptedSites(sites);
+  const pathNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
+  const pathShort = [...blockedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
   const validity = certificateValidity(sites);
   const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
   const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
-  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, ...resolverNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, ...pathNotes].filter((n): n is string => n !== null);
   const familyExplained = (family: 4 | 6 | null) => (family === 4 && v4.explained) || (family === 6 && v6.explained);
   return {
-    report: { ipv4: v4.reach, ipv6: v6.reach, blockedResolvers: [...blocked], summary: local.down ? null : [v4.short, v6.short, ...resolverShort].filter(Boolean).join('; ') || null, notes },
+    report: { ipv4: v4.reach, ipv6: v6.reach, blockedResolvers: [...blocked], summary: local.down ? null : [v4.short, v6.short, ...pathShort].filter(Boolean).join('; ') || null, notes },
     local,
     explains: (a) =>
       a.outcome !== 'ok' &&
       (a.layer === 'local' ||
         (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
+        intercepted.attempts.has(a.id) ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a.family) && !connected(a))),
     explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d),
   };

@@ -101,9 +101,11 @@ function tallyLine(t: Tally, provider: string): string {
 /**
  * The edge addresses every location-less failing request went to, when none of them served anything in this run
  * ("127.0.11.1"): where a broken path leads, though no answer came back to say where that is. Null when some went
- * to addresses that also served (the address does not explain them) or none has an address.
+ * to addresses that also served (the address does not explain them), answered something (a certificate, a status),
+ * or none has an address.
  */
 function deadAddresses(unplaced: Attempt[], served: ReadonlySet<string>): string | null {
+  if (unplaced.some((a) => a.tls !== null || a.httpStatus !== null)) return null;
   const addresses = [...new Set(unplaced.map((a) => a.address))];
   if (addresses.length === 0 || addresses.some((x) => x === null || served.has(x))) return null;
   return addresses.length <= 3 ? joinAnd(addresses as string[]) : `${addresses.length} addresses`;

@@ -239,6 +239,42 @@ describe('not the Internet at all: a captive portal, TLS interception', () => {
     expect(r.verdict.summary).toMatch(/every site's certificate is issued by CN=Corp Inspection CA, which this host does not trust: TLS interception/);
   });
 
+  describe('TLS intercepted for some sites only, others serving', () => {
+    // Recorded attempts at addresses in the providers' published ranges (nothing is sent): the edge is read from them.
+    const layout = [
+      ['cf1', '104.16.0.1'],
+      ['cf2', '104.16.0.2'],
+      ['cf3', '104.16.0.3'],
+      ['fastly1', '151.101.0.1'],
+      ['fastly2', '151.101.0.2'],
+    ] as const;
+    const served: Record<string, () => Partial<FetchResult>> = { cf: () => responses.cloudflareOk(), fastly: () => responses.fastlyOk() };
+    const runWith = (untrusted: Record<string, string>) => {
+      const dns = layout.flatMap(([n, a]) => answers(`${n}.test`, ['alpha', 'beta'], a, null));
+      const attempts = layout.map(([n, a]) =>
+        untrusted[n] ? fetched(n, a, tlsFailure(cert(`CN=${n}.test`, untrusted[n]!, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')), ['alpha', 'beta']) : fetched(n, a, served[n.replace(/\d$/, '')]!(), ['alpha', 'beta']),
+      );
+      return run(layout.map(([n]) => spec(n)), dns, attempts, resolvers);
+    };
+
+    it('one untrusted issuer for sites on two providers: interception of those sites, said; no provider blamed', () => {
+      const r = runWith({ cf1: 'CN=Corp Inspection CA', cf2: 'CN=Corp Inspection CA', fastly1: 'CN=Corp Inspection CA' });
+      expect(r.incidents).toEqual([]);
+      expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+      expect(r.verdict.summary).toMatch(/^2 of 5 sites ok; 3 untested from here: TLS to 3 sites answered with certificates from CN=Corp Inspection CA, untrusted here/);
+      expect(r.host.notes.join('\n')).toMatch(/3 sites on 2 providers \(Cloudflare, Fastly\) present certificates issued by CN=Corp Inspection CA, which this host does not trust: something on this network intercepts TLS for them/);
+      for (const n of ['cf1', 'cf2', 'fastly1']) expect(r.sites.find((s) => s.name === n)).toMatchObject({ status: 'untested', blame: { layer: 'local', provider: null } });
+    });
+
+    it('control: an untrusted issuer on one provider\'s sites only stays that provider\'s TLS failure', () => {
+      const r = runWith({ cf1: 'CN=Broken Intermediate', cf2: 'CN=Broken Intermediate' });
+      expect(r.host.notes.join('\n')).not.toMatch(/intercepts/);
+      expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
+      // Its edges presented certificates: they answered something, and no location is read from a handshake.
+      expect(r.incidents[0]!.summary).not.toMatch(/answered nothing/);
+    });
+  });
+
   describe("every certificate refused for its dates: this host's clock or CA store", () => {
     const dated = (n: string, validFrom: string, validTo: string, error: string) => ({ ...cert(`CN=${n}.test`, `CN=CA of ${n}`, error), validFrom, validTo });
     const runAt = (startedAt: string, certs: CertificateInfo[]) => {
