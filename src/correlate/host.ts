@@ -25,7 +25,7 @@ import type { SiteStack } from '../classify/stack.js';
 /** What the host findings read of a site: its name, its probed attempts in report order, its edge. */
 export interface HostSite {
   report: Pick<SiteReport, 'name' | 'attempts'>;
-  stack: Pick<SiteStack, 'edge'>;
+  stack: Pick<SiteStack, 'edge' | 'zone'>;
 }
 
 export interface LocalDown {
@@ -314,7 +314,9 @@ function interceptedSites(sites: HostSite[]): { attempts: Set<string>; notes: st
   }
   for (const [issuer, { sites: shown, attempts }] of byIssuer) {
     const providers = new Set(shown.map((s) => s.stack.edge?.name ?? `site ${s.report.name}`));
-    if (shown.length < 2 || providers.size < 2) continue;
+    // Names of one customer's zones share its certificate pipeline (a chain it serves incomplete, on every host).
+    const zones = new Set(shown.map((s) => s.stack.zone ?? s.report.name));
+    if (zones.size < 2 || providers.size < 2) continue;
     for (const a of attempts) out.attempts.add(a.id);
     out.short.push(`TLS to ${plural(shown.length, 'site')} answered with certificates from ${issuer}, untrusted here`);
     out.notes.push(

@@ -266,6 +266,25 @@ describe('not the Internet at all: a captive portal, TLS interception', () => {
       for (const n of ['cf1', 'cf2', 'fastly1']) expect(r.sites.find((s) => s.name === n)).toMatchObject({ status: 'untested', blame: { layer: 'local', provider: null } });
     });
 
+    it("control: one customer's names on two providers with one untrusted issuer are its own certificates, not interception", () => {
+      // www.acme.test on Cloudflare and api.acme.test on Fastly, one zone (its NS walk says so): one owner's chain.
+      const acme = [['www', '104.16.0.1'], ['api', '151.101.0.1'], ['ok', '104.16.0.3']] as const;
+      const host = (n: string) => (n === 'ok' ? 'ok.test' : `${n}.acme.test`);
+      const dns = acme.flatMap(([n, a]) => [
+        ...answers(host(n), ['alpha', 'beta'], a, null),
+        ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: host(n), type: 'NS', outcome: n === 'ok' ? 'ok' : 'empty', values: n === 'ok' ? ['ns1.ok.test'] : [], zone: n === 'ok' ? 'ok.test' : 'acme.test' })),
+        ...(n === 'ok' ? [] : ['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: 'acme.test', type: 'NS', values: ['ns1.acme.test'], zone: 'acme.test' }))),
+      ]);
+      const attempts = acme.map(([n, a]) =>
+        n === 'ok'
+          ? { ...fetched(n, a, responses.cloudflareOk(), ['alpha', 'beta']), url: `https://${host(n)}/` }
+          : { ...fetched(n, a, tlsFailure(cert(`CN=${host(n)}`, 'CN=Acme Internal CA', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE')), ['alpha', 'beta']), url: `https://${host(n)}/` },
+      );
+      const r = run(acme.map(([n]) => site({ name: n, url: `https://${host(n)}/` })), dns, attempts, resolvers);
+      expect(r.host.notes.join('\n')).not.toMatch(/intercepts/);
+      for (const n of ['www', 'api']) expect(r.sites.find((s) => s.name === n)).toMatchObject({ status: 'down', blame: { layer: 'tls' } });
+    });
+
     it('control: an untrusted issuer on one provider\'s sites only stays that provider\'s TLS failure', () => {
       const r = runWith({ cf1: 'CN=Broken Intermediate', cf2: 'CN=Broken Intermediate' });
       expect(r.host.notes.join('\n')).not.toMatch(/intercepts/);
