@@ -15,7 +15,10 @@ import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
 import { addAddresses, bindResolvConf, dnsBlocked, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
 
-export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'clock-ahead' | 'resolver-outage';
+export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'partial-interception' | 'clock-ahead' | 'resolver-outage';
+
+/** partial-interception: an inspection proxy with exceptions answers these sites with its own CA; the rest pass. */
+const INTERCEPTED_SITES: ReadonlySet<string> = new Set(['shop', 'news']);
 
 /** Public resolvers on the addresses their operators publish (inside the namespace only). */
 const PUBLIC_RESOLVERS = [
@@ -109,7 +112,9 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
     } else {
       closers.push(...(await startResolvers(ca)));
-      closers.push(...(await startSites(environment === 'tls-interception' ? createCa('Corp Inspection CA') : ca, environment === 'clock-ahead')));
+      const inspection = environment === 'tls-interception' || environment === 'partial-interception' ? createCa('Corp Inspection CA') : null;
+      const issuerOf = (site: (typeof SITES)[number]) => (inspection && (environment === 'tls-interception' || INTERCEPTED_SITES.has(site.name)) ? inspection : ca);
+      closers.push(...(await startSites(issuerOf, environment === 'clock-ahead')));
     }
     const shape = hostShape(environment);
     if (shape) shapings.push(shapeHost(shape));
@@ -158,10 +163,11 @@ const DAY_MS = 86_400_000;
  * The sites, their certificates from `issuer`. `expired`: each site's certificate ended days apart before today, as
  * every certificate looks to a host whose clock runs a year ahead (a namespace cannot set its own wall clock).
  */
-async function startSites(issuer: TestCa, expired = false): Promise<RunningHttpServer[]> {
+async function startSites(issuerOf: (site: (typeof SITES)[number]) => TestCa, expired = false): Promise<RunningHttpServer[]> {
   const now = Date.now();
   return Promise.all(
     SITES.flatMap((site, i) => {
+      const issuer = issuerOf(site);
       const tls = expired ? issuer.issue([site.host], { notBefore: new Date(now - 400 * DAY_MS), notAfter: new Date(now - (10 + 7 * i) * DAY_MS) }) : issuer.issue([site.host]);
       return [site.v4, site.v6].map((host) =>
         startHttpServer({

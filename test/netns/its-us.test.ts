@@ -98,6 +98,15 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(report.summary).toMatch(/issued by .*Corp Inspection CA.*which this host does not trust: TLS interception/);
   }, 120_000);
 
+  it('TLS intercepted for some sites only (an inspection proxy with exceptions): said once, those sites untested, no provider blamed, exit 0', async () => {
+    const { code, report } = await checkIn('partial-interception');
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual({ shop: 'untested', news: 'untested', bank: 'ok', blog: 'ok' });
+    expect(report.summary).toMatch(/^2 of 4 sites ok; 2 untested from here: TLS to 2 sites answered with certificates from CN=Corp Inspection CA, untrusted here/);
+    expect(report.host.notes.join('\n')).toMatch(/2 sites on 2 providers \(Cloudflare, Fastly\) present certificates issued by CN=Corp Inspection CA/);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it("a clock ahead of every site's certificate: this host's clock, not TLS interception, nobody blamed (exit 3)", async () => {
     const { code, report } = await checkIn('clock-ahead');
     expect(code).toBe(3);
