@@ -14,7 +14,7 @@
 //   - The zone's operator: the site's own DNS host when the zone is the site's own; otherwise the provider whose
 //     catalogued CNAME suffixes hold the hop. Nobody is named when nothing says.
 
-import type { ChainHop, DnsAnswer, DnsOutcome, ExtendedDnsError, FailingZone, HopFailure } from '../model.js';
+import type { Attempt, ChainHop, DnsAnswer, DnsOutcome, ExtendedDnsError, FailingZone, HopFailure } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix } from '../fingerprint/match.js';
@@ -122,6 +122,27 @@ export function noResolverResolves(host: string, dns: DnsAnswer[]): boolean {
 export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boolean {
   return everyAddressAnswerIs('nxdomain', host, dns, ['A', 'AAAA']);
 }
+
+/**
+ * Resolvers that answer `host` with an address while two or more others say it does not exist (NXDOMAIN) and no
+ * other gives one, where every fetch through their addresses met a certificate for another name: an NXDOMAIN
+ * redirect (an ISP's search or ad page, a DNS proxy), not the site. A resolver that alone knows the name (a
+ * company's internal zone) leads to the site's own certificate, or to no answer at all when the site is down: it
+ * is not one. Empty for most sites (none of their answers is NXDOMAIN).
+ */
+export function nxdomainRedirectors(host: string, dns: DnsAnswer[], attempts: Attempt[]): ReadonlySet<string> {
+  const answers = addressAnswers(dns).filter((d) => d.name === host);
+  if (!answers.some((d) => d.outcome === 'nxdomain')) return NO_RESOLVERS;
+  const nx = new Set(answers.filter((d) => d.outcome === 'nxdomain').map((d) => d.resolver));
+  const giving = new Set(answers.filter((d) => d.outcome === 'ok' && d.values.length > 0).map((d) => d.resolver));
+  for (const r of giving) nx.delete(r);
+  if (nx.size < 2 || giving.size === 0) return NO_RESOLVERS;
+  const through = attempts.filter((a) => a.path === 'edge' && a.address !== null && a.resolvers.some((r) => giving.has(r)));
+  const elsewhere = through.length > 0 && through.every((a) => a.resolvers.every((r) => giving.has(r)) && a.error?.code === 'ERR_TLS_CERT_ALTNAME_INVALID' && a.tls !== null);
+  return elsewhere ? giving : NO_RESOLVERS;
+}
+
+const NO_RESOLVERS: ReadonlySet<string> = new Set();
 
 /**
  * Every resolver that spoke for the authority answered the address questions the site's paths ask (A, AAAA or

@@ -12,7 +12,7 @@ import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
 import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js';
-import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspecified, failingZoneOf, noAddressReading, siteChain, withoutWord } from './delegation.js';
+import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspecified, failingZoneOf, noAddressReading, nxdomainRedirectors, siteChain, withoutWord } from './delegation.js';
 import { dnssecFailureWords, isDnssecFailure, onlyStaleAnswers, policyBlockWords, refusesThisClient, rejectedDespiteValidation, validatingResolvers } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
 import { NONE, orNone } from '../util/collections.js';
@@ -72,6 +72,7 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
     attempts = attempts.map((a) => ({ ...a, ...(classifyEndpointAttempt(a, raw.dns, expected, catalog.providers) ?? {}) }));
     if (spec.kind === 'control-plane') attempts = attempts.map((a) => asControlPlane(a, expected?.name ?? spec.provider));
   }
+  attempts = withNxdomainRedirect(attempts, spec.host, raw.dns, resolverProviders);
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it (nothing else it reads changed).
   const stack = attempts.some((a) => a.challenge) ? siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers) : before;
@@ -209,6 +210,30 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   }
   const empty = noAddressReading(host, dns, (['A', 'AAAA'] as const).filter((t) => (t === 'A' ? spec.paths.ipv4 : spec.paths.ipv6)), catalog);
   return empty ? { ...a, ...empty } : a;
+}
+
+/**
+ * A name most resolvers say does not exist, which one resolver answers with an address showing another name's
+ * certificate (nxdomainRedirectors): the fetch through it is that resolver's redirect, and the NXDOMAIN is the
+ * zone's word — the name is missing, not the page at the redirect's address broken.
+ */
+function withNxdomainRedirect(attempts: Attempt[], host: string, dns: DnsAnswer[], resolverProviders: Record<string, string | null>): Attempt[] {
+  const redirecting = nxdomainRedirectors(host, dns, attempts);
+  if (redirecting.size === 0) return attempts;
+  const saying = [...new Set(dns.filter((d) => d.name === host && d.outcome === 'nxdomain').map((d) => d.resolver))].join(', ');
+  const by = [...redirecting].join(', ');
+  return attempts.map((a) => {
+    if (a.outcome === 'dns-error' && a.error?.code === 'NXDOMAIN') {
+      return { ...a, layer: 'site', provider: null, explanation: `${saying} say ${host} does not exist (NXDOMAIN), and ${by}'s address for it is a redirect: the name is missing from its zone, not a resolver's fault` };
+    }
+    if (a.path !== 'edge' || a.address === null || !a.resolvers.every((r) => redirecting.has(r))) return a;
+    return {
+      ...a,
+      layer: 'resolver',
+      provider: resolverProviders[a.resolvers[0]!] ?? null,
+      explanation: `resolver ${a.resolvers.join(', ')} answers ${host}, which ${saying} say does not exist (NXDOMAIN), with ${a.address}, whose certificate is for ${a.tls!.subject}: an NXDOMAIN redirect (an ISP's search or ad page, a DNS proxy), not the site`,
+    };
+  });
 }
 
 /**

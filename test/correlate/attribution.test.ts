@@ -405,6 +405,34 @@ describe('DNS incidents', () => {
     expect(outcome(['n1']).findings).toEqual([]);
   });
 
+  describe("a name the public resolvers say does not exist, answered by one resolver's redirect", () => {
+    const three = [...RESOLVERS, resolver('isp', 'Example ISP')];
+    const nx = (r: string) => (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r, name: 'gone.test', type, outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [] }));
+    const noName = (r: string) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'NXDOMAIN', message: 'x' }, failedPhase: 'dns' }), id: `gone|edge|dns:${r}`, site: 'gone', resolver: r, resolvers: [r], outcome: 'dns-error' });
+    const viaIsp = (response: Partial<FetchResult>) => fetched('gone', '10.9.9.9', response, { id: 'gone|edge|10.9.9.9', resolver: 'isp', resolvers: ['isp'] });
+    const outcome = (ispFetch: Attempt) => {
+      const dns = [...nx('alpha'), ...nx('beta'), dnsAnswer({ resolver: 'isp', name: 'gone.test', type: 'A', values: ['10.9.9.9'] }), ...resolved('cf1.test', { resolvers: ['alpha', 'beta', 'isp'] })];
+      const r = run([spec('gone'), spec('cf1')], dns, [noName('alpha'), noName('beta'), ispFetch, fetched('cf1', '127.0.10.1', responses.cloudflareOk(), { resolvers: ['alpha', 'beta', 'isp'] })], three);
+      return r.sites.find((s) => s.name === 'gone')!;
+    };
+
+    it('its address showing another name\'s certificate: the redirect is that resolver\'s, the missing name the zone\'s', () => {
+      const redirect = { subject: 'CN=search.isp.example', issuer: 'CN=Real CA', validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: [], authorized: false, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' };
+      const gone = outcome(viaIsp({ httpStatus: null, headers: {}, bodySample: '', error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'x' }, failedPhase: 'tls', tls: redirect }));
+      expect(gone).toMatchObject({ status: 'down', blame: { layer: 'site', provider: null } });
+      expect(gone.blame!.reason).toMatch(/^alpha, beta say gone\.test does not exist \(NXDOMAIN\), and isp's address for it is a redirect: the name is missing from its zone/);
+      expect(gone.attempts.find((a) => a.resolver === 'isp')).toMatchObject({ layer: 'resolver', provider: 'Example ISP' });
+      expect(gone.attempts.find((a) => a.resolver === 'isp')!.explanation).toMatch(/^resolver isp answers gone\.test, which alpha, beta say does not exist \(NXDOMAIN\), with 10\.9\.9\.9, whose certificate is for CN=search\.isp\.example: an NXDOMAIN redirect/);
+    });
+
+    it('control: a resolver that alone knows the name (an internal zone) and leads nowhere is the site down there, no redirect', () => {
+      const gone = outcome(viaIsp({ httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'x' }, failedPhase: 'connect' }));
+      expect(gone.status).toBe('down');
+      expect(gone.attempts.find((a) => a.resolver === 'isp')!.explanation ?? '').not.toMatch(/redirect/);
+      expect(gone.blame!.reason).not.toMatch(/redirect/);
+    });
+  });
+
   it("one zone's own broken DNS (NXDOMAIN everywhere) is that site's problem", () => {
     const sites = ['gone', 'cf1'].map(spec);
     const dns = [...resolved('gone.test', { outcome: 'nxdomain' }), ...resolved('cf1.test')];
