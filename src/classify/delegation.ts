@@ -18,7 +18,7 @@ import type { Attempt, ChainHop, DnsAnswer, DnsOutcome, ExtendedDnsError, Failin
 import type { Catalog } from '../fingerprint/index.js';
 import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix } from '../fingerprint/match.js';
-import { addressAnswers, isDnssecFailure } from './dns-facts.js';
+import { addressAnswers, edeWords, isDnssecFailure } from './dns-facts.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 import { isUnspecifiedAddress } from '../util/ip.js';
 
@@ -247,7 +247,7 @@ export function failingZoneOf(host: string, dns: DnsAnswer[], chain: ChainHop[],
 function describeFailures(hop: string, failures: HopFailure[]): string {
   const byWhat = new Map<string, string[]>();
   for (const f of failures) {
-    const what = `${f.rcode ?? f.outcome.toUpperCase()}${f.ede.length > 0 ? ` (${f.ede.map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`).join(', ')})` : ''}`;
+    const what = `${f.rcode ?? f.outcome.toUpperCase()}${f.ede.length > 0 ? ` (${f.ede.map(edeWords).join(', ')})` : ''}`;
     byWhat.set(what, [...(byWhat.get(what) ?? []), f.resolver]);
   }
   return `${hop}: ${[...byWhat].map(([what, resolvers]) => `${what} from ${resolvers.join(', ')}`).join('; ')}`;

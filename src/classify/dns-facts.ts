@@ -1,6 +1,6 @@
 // What a DNS answer says beyond its outcome, read the same way by every rule that needs it. Pure.
 
-import type { DnsAnswer } from '../model.js';
+import type { DnsAnswer, ExtendedDnsError } from '../model.js';
 import { answerNotProbed } from './outcome.js';
 
 /**
@@ -10,6 +10,11 @@ import { answerNotProbed } from './outcome.js';
  */
 export function isDnssecFailure(answer: Pick<DnsAnswer, 'ede'>): boolean {
   return answer.ede.some((e) => e.code >= 1 && e.code <= 12);
+}
+
+/** An Extended DNS Error as every report line says it: `EDE 6 "DNSSEC Bogus"`. */
+export function edeWords(e: ExtendedDnsError): string {
+  return `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`;
 }
 
 /** Answers to the address questions (A and AAAA) that were asked: the ones that decide whether a site can be reached. */
@@ -51,15 +56,14 @@ export function rejectedDespiteValidation(answer: Pick<DnsAnswer, 'name' | 'reso
 /** The EDE that makes an answer a DNSSEC failure, as a report says it: `EDE 6 "DNSSEC Bogus"`. */
 export function dnssecFailureWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
   const ede = answer.ede.find((e) => e.code >= 1 && e.code <= 12);
-  return ede ? `EDE ${ede.code}${ede.text ? ` "${ede.text}"` : ''}` : null;
+  return ede ? edeWords(ede) : null;
 }
 
 /**
  * The zone a DNSSEC failure is in, as far as the answers show: the child of the deepest ancestor of `host` whose SOA
  * question a resolver answered without a DNSSEC error (the SOA walk up from a failing name asks each; NS questions,
- * asked with checking disabled, would answer for a bogus zone too). A signed zone that
- * fails validation fails every question at or below its apex, so the first name under the last one answered is its
- * apex (or a zone below it). When nothing above the host answered, the highest ancestor rejected for DNSSEC (a
+ * asked with checking disabled, would answer for a bogus zone too). A signed zone that fails validation fails every
+ * question at or below its apex, so the first name under the last one answered is its apex (or a zone below it). When nothing above the host answered, the highest ancestor rejected for DNSSEC (a
  * TLD whose own keys fail); null when no ancestor was asked.
  */
 export function dnssecFailureZone(host: string, dns: readonly DnsAnswer[]): string | null {
@@ -90,7 +94,7 @@ export function isStale(answer: Pick<DnsAnswer, 'ede'>): boolean {
 
 /** The stale EDEs of an answer, as a report says them: `EDE 3 "Stale Answer"`. */
 export function staleWords(answer: Pick<DnsAnswer, 'ede'>): string[] {
-  return answer.ede.filter((e) => STALE_EDE_CODES.has(e.code)).map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`);
+  return answer.ede.filter((e) => STALE_EDE_CODES.has(e.code)).map(edeWords);
 }
 
 /**
@@ -112,7 +116,7 @@ const POLICY_EDE_CODES: ReadonlySet<number> = new Set([15, 16, 17]);
 /** The policy EDE that withholds the name, as a report says it (`EDE 16 "Censored"`), or null. */
 export function policyBlockWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
   const ede = answer.ede.find((e) => POLICY_EDE_CODES.has(e.code));
-  return ede ? `EDE ${ede.code}${ede.text ? ` "${ede.text}"` : ''}` : null;
+  return ede ? edeWords(ede) : null;
 }
 
 /** RFC 8914 §4.19: 18 "Prohibited": the resolver refuses this client (an access list): it serves other networks. */

@@ -16,7 +16,7 @@ import type { SiteStack } from '../classify/stack.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
-import { addressAnswers, dnssecFailureWords, dnssecFailureZone, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, staleWords, validatingResolvers } from '../classify/dns-facts.js';
+import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, staleWords, validatingResolvers } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 
@@ -468,11 +468,17 @@ function signedZoneOf(site: SiteFacts): string | null {
   return site.stack.zone ?? failingSignedZone(site);
 }
 
-/** The zone directly under `zone` that `host` is in (the host itself when it is that zone). */
-function childZone(host: string, zone: string): string {
+/**
+ * The customer a site under failing `zone` stands for: its own zone when that lies below; the failing zone itself
+ * when it is the site's own; unknown, the name directly under the failing zone (the host itself when it is that
+ * zone).
+ */
+function customerUnder(site: SiteFacts, zone: string): string {
+  const own = site.stack.zone;
+  if (own) return own !== zone && isAtOrBelow(own, zone) ? own : zone;
+  const host = site.report.host;
   if (host === zone) return host;
-  const labels = host.slice(0, -(zone.length + 1)).split('.');
-  return `${labels.at(-1)}.${zone}`;
+  return `${host.slice(0, -(zone.length + 1)).split('.').at(-1)}.${zone}`;
 }
 
 /**
@@ -505,8 +511,7 @@ function dnssecIncidents(sites: SiteFacts[], options: AttributionOptions): Share
 
   for (const [zone, group] of groupBy(failing.filter((s) => failingSignedZone(s) !== null), (s) => failingSignedZone(s)!)) {
     // Above the customers' own zones: names of one customer's zone are one witness however many.
-    const customers = witnesses(group, (s) => (s.stack.zone && s.stack.zone !== zone && isAtOrBelow(s.stack.zone, zone) ? s.stack.zone : s.stack.zone ? zone : childZone(s.report.host, zone)));
-    if (customers < options.minSites) continue;
+    if (witnesses(group, (s) => customerUnder(s, zone)) < options.minSites) continue;
     const controls = outside(zone);
     if (controls) take(signingIncident({ name: `the zone ${zone}`, provider: null, id: zone }, group, group, controls, `${zone} itself fails validation, and with it every zone below it`), group);
   }
@@ -633,7 +638,7 @@ function unknownDnsHostFinding(ungrouped: SiteFacts[], sites: SiteFacts[], optio
 function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[], controls: string[]): Incident {
   const zones = [...new Set(failing.map((s) => s.report.failingZone!.zone ?? s.report.failingZone!.hop))];
   const resolverCount = new Set(failing.flatMap((s) => addressAnswers(s.report.dns).map((d) => d.resolver))).size;
-  const edes = [...new Set(failing.flatMap((s) => s.report.dns.filter((d) => DNS_FAILURE.has(d.outcome)).flatMap((d) => d.ede.map((e) => `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`))))];
+  const edes = [...new Set(failing.flatMap((s) => s.report.dns.filter((d) => DNS_FAILURE.has(d.outcome)).flatMap((d) => d.ede.map(edeWords))))];
   const rcodes = [...new Set(failing.flatMap((s) => addressAnswers(s.report.dns).map((d) => d.rcode ?? d.outcome.toUpperCase())))];
   // Corroboration: the provider's edges serve the names that still resolve; the sites' own zones answer their CNAMEs.
   const isFailing = new Set(failing);
