@@ -417,20 +417,11 @@ function staleIncident(key: DnsGroupKey, stale: SiteFacts[], members: SiteFacts[
   const edes = [...new Set(answers.flatMap(staleWords))];
   const fraction = stale.length / members.length;
   const confidence = round2(0.5 + 0.2 * fraction + (resolvers.length >= 2 ? 0.1 : 0) + (stale.length >= 3 ? 0.05 : 0));
-  const who = key.kind === 'operator' ? key.name : `name servers under ${key.name}`;
+  const { who, head } = dnsOperatorWords(key);
   return {
-    id: incidentId('authoritative-dns', key.name, 'authoritative-dns'),
-    ...notYetKnown(),
-    kind: 'authoritative-dns',
-    provider: key.kind === 'operator' ? key.name : null,
-    layer: 'authoritative-dns',
-    sites: stale.map((s) => s.report.name),
-    probed: members.length,
-    controls,
-    scope: stale.length === members.length ? 'full' : 'partial',
-    confidence,
+    ...dnsOperatorIncident(key, stale, members, controls, confidence),
     summary:
-      `${key.kind === 'operator' ? `${key.name} DNS incident` : `Authoritative DNS incident (${who})`}: ${stale.length} of ${plural(members.length, 'site')} on ${who} resolve only from resolvers' stale caches (${edes.join(', ')} from ${listNames(resolvers)}): their authority does not answer;` +
+      `${head}: ${stale.length} of ${plural(members.length, 'site')} on ${who} resolve only from resolvers' stale caches (${edes.join(', ')} from ${listNames(resolvers)}): their authority does not answer;` +
       ` they work for now where a cache holds them and fail where none does; ${plural(controls.length, 'site')} elsewhere resolve fresh (confidence ${confidence})`,
     evidence: [
       `answered past their TTL (serve-stale, RFC 8767) by ${listNames(resolvers)}: ${listNames(stale.map((s) => s.report.host))}`,
@@ -635,6 +626,31 @@ function unknownDnsHostFinding(ungrouped: SiteFacts[], sites: SiteFacts[], optio
   };
 }
 
+/** Who a DNS incident names, and its headline's start: "Dyn DNS incident", "Authoritative DNS incident (the zone x)". */
+function dnsOperatorWords(key: DnsGroupKey): { who: string; head: string } {
+  const who = key.kind === 'operator' ? key.name : key.kind === 'zone' ? `the zone ${key.name}` : `name servers under ${key.name}`;
+  return { who, head: key.kind === 'operator' ? `${key.name} DNS incident` : `Authoritative DNS incident (${who})` };
+}
+
+/**
+ * What every incident about one DNS operator (or zone, or set of name servers) shares, whatever the symptom: one id,
+ * so names that fail outright and names answered only from stale caches are one incident run to run.
+ */
+function dnsOperatorIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[], controls: string[], confidence: number) {
+  return {
+    id: incidentId('authoritative-dns', key.name, 'authoritative-dns'),
+    ...notYetKnown(),
+    kind: 'authoritative-dns' as const,
+    provider: key.kind === 'operator' ? key.name : null,
+    layer: 'authoritative-dns' as const,
+    sites: failing.map((s) => s.report.name),
+    probed: members.length,
+    controls,
+    scope: failing.length === members.length ? ('full' as const) : ('partial' as const),
+    confidence,
+  };
+}
+
 function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[], controls: string[]): Incident {
   const zones = [...new Set(failing.map((s) => s.report.failingZone!.zone ?? s.report.failingZone!.hop))];
   const resolverCount = new Set(failing.flatMap((s) => addressAnswers(s.report.dns).map((d) => d.resolver))).size;
@@ -648,7 +664,7 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
   const confidence = round2(
     0.55 + 0.2 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (edes.some((e) => /^EDE 2[23]\b/.test(e)) ? 0.05 : 0) + (failing.length >= 3 ? 0.05 : 0) + (stillServed.length > 0 || ownZonesAnswer.length > 0 ? 0.05 : 0),
   );
-  const who = key.kind === 'operator' ? key.name : key.kind === 'zone' ? `the zone ${key.name}` : `name servers under ${key.name}`;
+  const { who, head } = dnsOperatorWords(key);
   const sitesWord = members.length === 1 ? 'site' : 'sites';
   const whose = key.kind === 'operator' ? `${sitesWord} on ${key.name}` : key.kind === 'zone' ? `${sitesWord} whose names pass through ${key.name}` : `${sitesWord} whose name servers are under ${key.name}`;
   const failingText = `the zone${zones.length > 1 ? 's' : ''} ${listNames(zones, 3)} fail${zones.length > 1 ? '' : 's'} (${[...rcodes, ...edes.slice(0, 1)].join(', ')})`;
@@ -657,17 +673,8 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
     ownZonesAnswer.length > 0 ? "the sites' own zones answer" : null,
   ].filter((x): x is string => x !== null);
   return {
-    id: incidentId('authoritative-dns', key.name, 'authoritative-dns'),
-    ...notYetKnown(),
-    kind: 'authoritative-dns',
-    provider: key.kind === 'operator' ? key.name : null,
-    layer: 'authoritative-dns',
-    sites: failing.map((s) => s.report.name),
-    probed: members.length,
-    controls,
-    scope: failing.length === members.length ? 'full' : 'partial',
-    confidence,
-    summary: `${key.kind === 'operator' ? `${key.name} DNS incident` : `Authoritative DNS incident (${who})`}: ${failing.length} of ${members.length} ${whose} cannot be resolved at any resolver: ${failingText}${corroboration.length > 0 ? `; ${corroboration.join('; ')}` : ''}; ${plural(controls.length, 'site')} elsewhere resolve (confidence ${confidence})`,
+    ...dnsOperatorIncident(key, failing, members, controls, confidence),
+    summary: `${head}: ${failing.length} of ${members.length} ${whose} cannot be resolved at any resolver: ${failingText}${corroboration.length > 0 ? `; ${corroboration.join('; ')}` : ''}; ${plural(controls.length, 'site')} elsewhere resolve (confidence ${confidence})`,
     evidence: [
       `no address from any of ${plural(resolverCount, 'resolver')} for ${listNames(failing.map((s) => s.report.host))}`,
       ...failing[0]!.report.failingZone!.evidence.map((line, i) => (i === 0 ? `${failing[0]!.report.name}: ${line}` : line)),
