@@ -4,12 +4,15 @@ import type { DnsAnswer, ExtendedDnsError } from '../model.js';
 import { answerNotProbed } from './outcome.js';
 
 /**
- * RFC 8914 Extended DNS Errors 1–12 are DNSSEC failures (unsupported algorithm, bogus, signature expired, no
- * matching DNSKEY ...): the zone's own signing is broken, and a validating resolver is right to fail it.
- * https://www.rfc-editor.org/rfc/rfc8914#section-4
+ * RFC 8914 Extended DNS Errors 1, 2 and 5–12 are DNSSEC failures (unsupported algorithm or digest, indeterminate,
+ * bogus, signature expired or not yet valid, DNSKEY, RRSIGs, zone key bit or NSEC missing): the zone's own signing
+ * is broken, and a validating resolver is right to fail it. 3 (Stale Answer) and 4 (Forged Answer) sit among them
+ * and are not: a cache past its TTL, a resolver's own answer. https://www.rfc-editor.org/rfc/rfc8914#section-4
  */
+const DNSSEC_EDE_CODES: ReadonlySet<number> = new Set([1, 2, 5, 6, 7, 8, 9, 10, 11, 12]);
+
 export function isDnssecFailure(answer: Pick<DnsAnswer, 'ede'>): boolean {
-  return answer.ede.some((e) => e.code >= 1 && e.code <= 12);
+  return answer.ede.some((e) => DNSSEC_EDE_CODES.has(e.code));
 }
 
 /** An Extended DNS Error as every report line says it: `EDE 6 "DNSSEC Bogus"`. */
@@ -55,7 +58,7 @@ export function rejectedDespiteValidation(answer: Pick<DnsAnswer, 'name' | 'reso
 
 /** The EDE that makes an answer a DNSSEC failure, as a report says it: `EDE 6 "DNSSEC Bogus"`. */
 export function dnssecFailureWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
-  const ede = answer.ede.find((e) => e.code >= 1 && e.code <= 12);
+  const ede = answer.ede.find((e) => DNSSEC_EDE_CODES.has(e.code));
   return ede ? edeWords(ede) : null;
 }
 
@@ -107,11 +110,12 @@ export function onlyStaleAnswers(host: string, dns: readonly DnsAnswer[]): strin
 }
 
 /**
- * RFC 8914 §4.16–4.18: 15 "Blocked" (the resolver's own blocklist), 16 "Censored" (an external, e.g. legal,
- * requirement), 17 "Filtered" (a filter the client asked for): the resolver withholds the name by policy, a decision
- * about the name, not a failure of the resolver or of the site.
+ * RFC 8914 §4.5 and §4.16–4.18: 4 "Forged Answer" (the resolver answers in the name's stead, e.g. by policy), 15
+ * "Blocked" (its own blocklist), 16 "Censored" (an external, e.g. legal, requirement), 17 "Filtered" (a filter the
+ * client asked for): the resolver withholds the name by policy, a decision about the name, not a failure of the
+ * resolver or of the site.
  */
-const POLICY_EDE_CODES: ReadonlySet<number> = new Set([15, 16, 17]);
+const POLICY_EDE_CODES: ReadonlySet<number> = new Set([4, 15, 16, 17]);
 
 /** The policy EDE that withholds the name, as a report says it (`EDE 16 "Censored"`), or null. */
 export function policyBlockWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
