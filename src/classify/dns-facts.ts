@@ -1,23 +1,17 @@
 // What a DNS answer says beyond its outcome, read the same way by every rule that needs it. Pure.
 
-import type { DnsAnswer, ExtendedDnsError } from '../model.js';
+import type { DnsAnswer } from '../model.js';
+import { edeOf, edeWords } from '../util/ede.js';
 import { answerNotProbed } from './outcome.js';
 
+export { edeWords } from '../util/ede.js';
+
 /**
- * RFC 8914 Extended DNS Errors 1, 2 and 5–12 are DNSSEC failures (unsupported algorithm or digest, indeterminate,
- * bogus, signature expired or not yet valid, DNSKEY, RRSIGs, zone key bit or NSEC missing): the zone's own signing
- * is broken, and a validating resolver is right to fail it. 3 (Stale Answer) and 4 (Forged Answer) sit among them
- * and are not: a cache past its TTL, a resolver's own answer. https://www.rfc-editor.org/rfc/rfc8914#section-4
+ * A DNSSEC failure (util/ede.ts says which EDEs): the zone's own signing is broken, and a validating resolver is
+ * right to fail it.
  */
-const DNSSEC_EDE_CODES: ReadonlySet<number> = new Set([1, 2, 5, 6, 7, 8, 9, 10, 11, 12]);
-
 export function isDnssecFailure(answer: Pick<DnsAnswer, 'ede'>): boolean {
-  return answer.ede.some((e) => DNSSEC_EDE_CODES.has(e.code));
-}
-
-/** An Extended DNS Error as every report line says it: `EDE 6 "DNSSEC Bogus"`. */
-export function edeWords(e: ExtendedDnsError): string {
-  return `EDE ${e.code}${e.text ? ` "${e.text}"` : ''}`;
+  return edeOf(answer.ede, 'dnssec') !== undefined;
 }
 
 /** Answers to the address questions (A and AAAA) that were asked: the ones that decide whether a site can be reached. */
@@ -58,7 +52,7 @@ export function rejectedDespiteValidation(answer: Pick<DnsAnswer, 'name' | 'reso
 
 /** The EDE that makes an answer a DNSSEC failure, as a report says it: `EDE 6 "DNSSEC Bogus"`. */
 export function dnssecFailureWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
-  const ede = answer.ede.find((e) => DNSSEC_EDE_CODES.has(e.code));
+  const ede = edeOf(answer.ede, 'dnssec');
   return ede ? edeWords(ede) : null;
 }
 
@@ -87,17 +81,15 @@ export function dnssecFailureZone(host: string, dns: readonly DnsAnswer[]): stri
   return highestRejected;
 }
 
-/** RFC 8914 §4.4 (3 "Stale Answer") and §4.20 (19 "Stale NXDOMAIN Answer"). */
-const STALE_EDE_CODES: ReadonlySet<number> = new Set([3, 19]);
-
 /** The resolver answered from cache past the TTL (serve-stale, RFC 8767): it could not reach the authority. */
 export function isStale(answer: Pick<DnsAnswer, 'ede'>): boolean {
-  return answer.ede.some((e) => STALE_EDE_CODES.has(e.code));
+  return edeOf(answer.ede, 'stale') !== undefined;
 }
 
-/** The stale EDEs of an answer, as a report says them: `EDE 3 "Stale Answer"`. */
+/** The stale EDE of an answer, as a report says it: `EDE 3 "Stale Answer"`. */
 export function staleWords(answer: Pick<DnsAnswer, 'ede'>): string[] {
-  return answer.ede.filter((e) => STALE_EDE_CODES.has(e.code)).map(edeWords);
+  const ede = edeOf(answer.ede, 'stale');
+  return ede ? [edeWords(ede)] : [];
 }
 
 /**
@@ -110,20 +102,15 @@ export function onlyStaleAnswers(host: string, dns: readonly DnsAnswer[]): strin
 }
 
 /**
- * RFC 8914 §4.5 and §4.16–4.18: 4 "Forged Answer" (the resolver answers in the name's stead, e.g. by policy), 15
- * "Blocked" (its own blocklist), 16 "Censored" (an external, e.g. legal, requirement), 17 "Filtered" (a filter the
- * client asked for): the resolver withholds the name by policy, a decision about the name, not a failure of the
- * resolver or of the site.
+ * The policy EDE that withholds the name, as a report says it (`EDE 16 "Censored"`), or null: a decision about the
+ * name, not a failure of the resolver or of the site.
  */
-const POLICY_EDE_CODES: ReadonlySet<number> = new Set([4, 15, 16, 17]);
-
-/** The policy EDE that withholds the name, as a report says it (`EDE 16 "Censored"`), or null. */
 export function policyBlockWords(answer: Pick<DnsAnswer, 'ede'>): string | null {
-  const ede = answer.ede.find((e) => POLICY_EDE_CODES.has(e.code));
+  const ede = edeOf(answer.ede, 'policy');
   return ede ? edeWords(ede) : null;
 }
 
-/** RFC 8914 §4.19: 18 "Prohibited": the resolver refuses this client (an access list): it serves other networks. */
+/** The resolver refuses this client (EDE 18 "Prohibited": an access list): it serves other networks. */
 export function refusesThisClient(answer: Pick<DnsAnswer, 'ede'>): boolean {
-  return answer.ede.some((e) => e.code === 18);
+  return edeOf(answer.ede, 'prohibited') !== undefined;
 }

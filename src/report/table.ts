@@ -5,6 +5,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import { blamedOn, type Attempt, type DnsAnswer, type Report, type ResolverKind, type ResolverReport, type SiteReport, type SiteStatus, type Verdict } from '../model.js';
 import { dnsFailureWord } from '../util/errors.js';
+import { edeMeaning } from '../util/ede.js';
 import { formatMs } from '../util/time.js';
 import { formatCount, listNames, plural, safeLine } from '../util/text.js';
 
@@ -187,7 +188,10 @@ export function resolverCell(site: SiteReport, resolver: string): { text: string
   }
   const dnsFailure = credited.find((a) => a.address === null);
   if (dnsFailure) return { text: dnsFailureText(site, resolver, dnsFailure), ok: false };
-  return fetchCell(credited);
+  const cell = fetchCell(credited);
+  // Served through an answer from stale cache (EDE 3/19): it works for now, its authority is not answering.
+  const stale = site.dns.some((d) => d.resolver === resolver && d.name === site.host && d.ede.some((e) => edeMeaning(e) === 'stale'));
+  return stale && cell.ok ? { ...cell, text: cell.text.replace(/^ok /, 'stale ') } : cell;
 }
 
 function fetchCell(attempts: Attempt[]): { text: string; ok: boolean } {
@@ -225,6 +229,9 @@ function dnsText(answers: DnsAnswer[]): string {
   // answered with an HTTP status (it was reached, and refused the query).
   if (failed) {
     if (failed.outcome === 'timeout') return 'DNS timeout';
+    // Why the resolver gave nothing, when it said: the zone's signatures, its policy, or this client refused.
+    const meaning = failed.ede.map(edeMeaning).find((m) => m === 'dnssec' || m === 'policy' || m === 'prohibited');
+    if (meaning) return { dnssec: 'DNSSEC', policy: 'withheld', prohibited: 'refuses us' }[meaning];
     const word = dnsFailureWord(failed);
     if (word !== failed.outcome) return word;
     return failed.outcome === 'network-error' ? 'unreachable' : failed.outcome.toUpperCase();

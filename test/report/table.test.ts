@@ -117,3 +117,26 @@ describe('short words in cells and counts', () => {
     expect(text.split('\n').length).toBeLessThan(20);
   });
 });
+
+describe('resolver cells say why a resolver gave no address, or that its answer was stale', () => {
+  const rs = resolvers([0, 1, 2]);
+  const [a, b, c] = rs.map((r) => r.name) as [string, string, string];
+  const withEde = (resolver: string, code: number, text: string, outcome: 'ok' | 'servfail' | 'refused') =>
+    dnsAnswer({ resolver, name: 'shop.test', outcome, rcode: outcome === 'ok' ? 'NOERROR' : outcome.toUpperCase(), values: outcome === 'ok' ? ['127.0.0.9'] : [], ede: [{ code, text }] });
+  const noAddress = (resolver: string) => attempt({ site: 'shop', id: `shop|dns:${resolver}`, resolvers: [resolver], resolver, address: null, outcome: 'dns-error', httpStatus: null, error: { code: 'SERVFAIL', message: 'x' }, failedPhase: 'dns' });
+
+  it('DNSSEC, withheld, refuses us; stale 40ms for an address from cache past its TTL', () => {
+    const site = siteReport('shop', 'degraded', {
+      reason: null,
+      blame: null,
+      dns: [withEde(a, 6, 'DNSSEC Bogus', 'servfail'), withEde(b, 16, 'Censored', 'refused'), withEde(c, 3, 'Stale Answer', 'ok')],
+      attempts: [noAddress(a), noAddress(b), attempt({ site: 'shop', id: 'shop|ok', resolvers: [c], httpStatus: 200, timings: { connectMs: 5, tlsMs: 5, ttfbMs: 40, totalMs: 41 } })],
+    });
+    const text = renderTable({ ...report([site]), resolvers: rs }, { color: false, verbose: false, width: 120 });
+    const row = text.split('\n').find((l) => l.startsWith('│ shop'))!;
+    expect(row.split('│').slice(3, 6).map((cell) => cell.trim())).toEqual(['DNSSEC', 'withheld', 'stale 40ms']);
+    const refused = siteReport('shop', 'degraded', { reason: null, blame: null, dns: [withEde(a, 18, 'Prohibited', 'refused')], attempts: [noAddress(a)] });
+    const refusedRow = renderTable({ ...report([refused]), resolvers: rs }, { color: false, verbose: false, width: 120 }).split('\n').find((l) => l.startsWith('│ shop'))!;
+    expect(refusedRow.split('│')[3]!.trim()).toBe('refuses us');
+  });
+});
