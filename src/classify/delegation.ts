@@ -18,7 +18,7 @@ import type { Attempt, ChainHop, DnsAnswer, DnsOutcome, ExtendedDnsError, Failin
 import type { Catalog } from '../fingerprint/index.js';
 import type { ProviderDef } from '../fingerprint/types.js';
 import { hostMatchesSuffix } from '../fingerprint/match.js';
-import { addressAnswers, edeWords, isDnssecFailure } from './dns-facts.js';
+import { addressAnswers, edeWords, hostAddressAnswers, isDnssecFailure } from './dns-facts.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 import { isUnspecifiedAddress } from '../util/ip.js';
 
@@ -108,7 +108,7 @@ function orderedFrom(host: string, hops: Map<string, ChainHop>): ChainHop[] {
 
 /** Every resolver asked gave no address for the host, with failures or empty answers, and no DNSSEC error. */
 export function noResolverResolves(host: string, dns: DnsAnswer[]): boolean {
-  const answers = addressAnswers(dns).filter((d) => d.name === host);
+  const answers = hostAddressAnswers(dns, host);
   if (answers.length === 0 || answers.some(isDnssecFailure)) return false;
   if (answers.some((d) => d.outcome === 'ok' && d.values.length > 0)) return false;
   if (answers.every((d) => d.outcome === 'nxdomain')) return false;
@@ -131,7 +131,7 @@ export function everyResolverSaysNxdomain(host: string, dns: DnsAnswer[]): boole
  * is not one. Empty for most sites (none of their answers is NXDOMAIN).
  */
 export function nxdomainRedirectors(host: string, dns: DnsAnswer[], attempts: Attempt[]): ReadonlySet<string> {
-  const answers = addressAnswers(dns).filter((d) => d.name === host);
+  const answers = hostAddressAnswers(dns, host);
   if (!answers.some((d) => d.outcome === 'nxdomain')) return NO_RESOLVERS;
   const nx = new Set(answers.filter((d) => d.outcome === 'nxdomain').map((d) => d.resolver));
   const giving = new Set(answers.filter((d) => d.outcome === 'ok' && d.values.length > 0).map((d) => d.resolver));
@@ -180,7 +180,7 @@ function speakingForAuthority(answers: DnsAnswer[]): DnsAnswer[] {
 
 /** " (quad9 gave no reply)": the resolvers set aside for the host because they said nothing while others spoke. */
 export function withoutWord(host: string, dns: DnsAnswer[]): string {
-  const answers = addressAnswers(dns).filter((d) => d.name === host);
+  const answers = hostAddressAnswers(dns, host);
   if (answers.every((d) => SAYS_NOTHING.has(d.outcome))) return '';
   const silent = [...new Set(answers.filter((d) => SAYS_NOTHING.has(d.outcome)).map((d) => d.resolver))];
   return silent.length === 0 ? '' : ` (${silent.join(', ')} gave no reply)`;
@@ -233,7 +233,7 @@ export function failingZoneOf(host: string, dns: DnsAnswer[], chain: ChainHop[],
   const failingHop = chain.find((h) => h.failedAt.length > 0 && h.answeredBy.length === 0);
   const hop = failingHop?.name ?? chain.filter((h) => !h.remembered).at(-1)?.name ?? host;
   const evidence: string[] = [];
-  const failures = failingHop?.failedAt ?? addressAnswers(dns).filter((d) => d.name === host).map(failureOf);
+  const failures = failingHop?.failedAt ?? hostAddressAnswers(dns, host).map(failureOf);
   evidence.push(describeFailures(hop, failures));
   if (chain.length > 1) evidence.push(`chain: ${chain.map((h) => (h.remembered ? `${h.name} (remembered)` : h.name)).join(' → ')}`);
 

@@ -25,19 +25,34 @@ export function noAddressFromAnyResolver(dns: DnsAnswer[]): boolean {
   return answers.length > 0 && answers.every((d) => d.outcome !== 'ok' || d.values.length === 0) && !answers.some(isDnssecFailure);
 }
 
+/** The host's own answers to the address questions: A and AAAA asked for `host` itself. */
+export function hostAddressAnswers(dns: readonly DnsAnswer[], host: string): DnsAnswer[] {
+  return addressAnswers(dns as DnsAnswer[]).filter((d) => d.name === host);
+}
+
 /**
- * By name: the resolver that answered it with the AD bit set (RFC 4035 §3.2.3: a validating resolver vouching that
- * the data's signatures check out), or null when two or more did. Names nobody validated are absent.
+ * By name, among the answers `counts` keeps: the one resolver that gave them, or null for two or more (grouped once
+ * so thousands of names stay linear; a set a name would be most of a stage's memory over a long list). Names with
+ * none are absent.
  */
-export function validatingResolvers(answers: readonly DnsAnswer[]): Map<string, string | null> {
+export function soleResolverByName(answers: readonly DnsAnswer[], counts: (d: DnsAnswer) => boolean): Map<string, string | null> {
   const by = new Map<string, string | null>();
-  for (const d of answers) {
-    if (d.outcome !== 'ok' || d.authenticated !== true) continue;
+  for (let i = 0; i < answers.length; i++) {
+    const d = answers[i]!;
+    if (!counts(d)) continue;
     const before = by.get(d.name);
     if (before === undefined) by.set(d.name, d.resolver);
     else if (before !== d.resolver) by.set(d.name, null);
   }
   return by;
+}
+
+/**
+ * By name: the resolver that answered it with the AD bit set (RFC 4035 §3.2.3: a validating resolver vouching that
+ * the data's signatures check out), or null when two or more did. Names nobody validated are absent.
+ */
+export function validatingResolvers(answers: readonly DnsAnswer[]): Map<string, string | null> {
+  return soleResolverByName(answers, (d) => d.outcome === 'ok' && d.authenticated === true);
 }
 
 /**
@@ -97,7 +112,7 @@ export function staleWords(answer: Pick<DnsAnswer, 'ede'>): string[] {
  * answer; those that fail it serve no stale data); empty otherwise.
  */
 export function onlyStaleAnswers(host: string, dns: readonly DnsAnswer[]): string[] {
-  const answered = addressAnswers(dns as DnsAnswer[]).filter((d) => d.name === host && (d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain'));
+  const answered = hostAddressAnswers(dns, host).filter((d) => d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain');
   return answered.length > 0 && answered.every(isStale) ? [...new Set(answered.map((d) => d.resolver))] : [];
 }
 

@@ -16,7 +16,7 @@ import type { SiteStack } from '../classify/stack.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
-import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, staleWords, validatingResolvers } from '../classify/dns-facts.js';
+import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, hostAddressAnswers, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, soleResolverByName, staleWords, validatingResolvers } from '../classify/dns-facts.js';
 import { groupBy } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 
@@ -112,15 +112,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
  * An answer from stale cache is not one: a resolver failing a name that others answer only stale is right to fail.
  */
 function answeringResolvers(answers: DnsAnswer[]): Map<string, string | null> {
-  const answeredBy = new Map<string, string | null>();
-  for (let i = 0; i < answers.length; i++) {
-    const d = answers[i]!;
-    if (d.outcome !== 'ok' || isStale(d)) continue;
-    const before = answeredBy.get(d.name);
-    if (before === undefined) answeredBy.set(d.name, d.resolver);
-    else if (before !== d.resolver) answeredBy.set(d.name, null);
-  }
-  return answeredBy;
+  return soleResolverByName(answers, (d) => d.outcome === 'ok' && !isStale(d));
 }
 
 /**
@@ -136,12 +128,7 @@ export function doubtedValidationFindings(sites: SiteFacts[], dns: DnsAnswer[], 
   const validating = validatingResolvers(answers);
   const answeredBy = answeringResolvers(answers);
   // Names two resolvers or more reject for DNSSEC: validators agreeing is the zone's signing, no one resolver's.
-  const rejectedBy = new Map<string, string | null>();
-  for (const d of answers) {
-    if (!isDnssecFailure(d)) continue;
-    const before = rejectedBy.get(d.name);
-    rejectedBy.set(d.name, before === undefined || before === d.resolver ? d.resolver : null);
-  }
+  const rejectedBy = soleResolverByName(answers, isDnssecFailure);
   const findings: Incident[] = [];
   for (const resolver of resolvers) {
     const mine = answers.filter((d) => d.resolver === resolver.name);
@@ -356,7 +343,7 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
 function servedStale(site: SiteFacts): boolean {
   // Checked for every site of a run, healthy ones included (a stale answer serves): most have no stale answer at all.
   if (!site.report.dns.some(isStale)) return false;
-  const answers = addressAnswers(site.report.dns).filter((d) => d.name === site.report.host);
+  const answers = hostAddressAnswers(site.report.dns, site.report.host);
   const answered = answers.filter((d) => d.outcome === 'ok' || d.outcome === 'empty' || d.outcome === 'nxdomain');
   if (answered.length === 0 || !answered.every(isStale)) return false;
   const spoke = new Set([...answered, ...answers.filter((d) => d.outcome === 'servfail')].map((d) => d.resolver)).size;
@@ -411,9 +398,9 @@ function staleAuthorityIncidents(sites: SiteFacts[], options: AttributionOptions
 }
 
 function staleIncident(key: DnsGroupKey, stale: SiteFacts[], members: SiteFacts[], controls: string[]): Incident {
-  const answers = stale.flatMap((s) => addressAnswers(s.report.dns).filter((d) => d.name === s.report.host && isStale(d)));
+  const answers = stale.flatMap((s) => hostAddressAnswers(s.report.dns, s.report.host).filter(isStale));
   const resolvers = [...new Set(answers.map((d) => d.resolver))];
-  const failed = [...new Set(stale.flatMap((s) => addressAnswers(s.report.dns).filter((d) => d.name === s.report.host && d.outcome === 'servfail').map((d) => d.resolver)))];
+  const failed = [...new Set(stale.flatMap((s) => hostAddressAnswers(s.report.dns, s.report.host).filter((d) => d.outcome === 'servfail').map((d) => d.resolver)))];
   const edes = [...new Set(answers.flatMap(staleWords))];
   const fraction = stale.length / members.length;
   const confidence = round2(0.5 + 0.2 * fraction + (resolvers.length >= 2 ? 0.1 : 0) + (stale.length >= 3 ? 0.05 : 0));
@@ -440,7 +427,7 @@ function staleIncident(key: DnsGroupKey, stale: SiteFacts[], members: SiteFacts[
  */
 function signingFails(site: SiteFacts): boolean {
   if (site.report.status === 'ok' || site.report.status === 'untested') return false;
-  const answers = addressAnswers(site.report.dns).filter((d) => d.name === site.report.host);
+  const answers = hostAddressAnswers(site.report.dns, site.report.host);
   const rejecting = answers.filter(isDnssecFailure);
   if (rejecting.length === 0 || answers.some((d) => d.outcome === 'ok' && d.values.length > 0)) return false;
   const validating = validatingResolvers(site.report.dns);
@@ -563,7 +550,7 @@ function dnssecIncidents(sites: SiteFacts[], options: AttributionOptions): Share
 
 function signingIncident(who: { name: string; provider: string | null; id?: string }, failing: SiteFacts[], members: SiteFacts[], controls: string[], why: string): Incident {
   const zones = [...new Set(failing.map((s) => signedZoneOf(s) ?? s.report.host))];
-  const rejections = failing.flatMap((s) => addressAnswers(s.report.dns).filter((d) => d.name === s.report.host && isDnssecFailure(d)));
+  const rejections = failing.flatMap((s) => hostAddressAnswers(s.report.dns, s.report.host).filter(isDnssecFailure));
   const resolverCount = new Set(rejections.map((d) => d.resolver)).size;
   const said = [...new Set(rejections.map((d) => dnssecFailureWords(d)!))];
   const fraction = failing.length / members.length;
