@@ -570,6 +570,10 @@ export interface Incident {
   /** Stable across runs: kind, provider, layer (and resolver, or what sets it apart), e.g. "provider:Cloudflare:edge"; a DNSSEC incident ends in ":dnssec". */
   id: string;
   kind: IncidentKind;
+  /**
+   * Who is failing: a provider or DNS host name; for a host several sites redirect to (a login service), that
+   * host's name (correlate/redirects.ts). Null when unknown.
+   */
   provider: string | null;
   layer: Layer;
   /** Names of the failing sites. */

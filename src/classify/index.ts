@@ -20,7 +20,8 @@ import { recentValues } from '../util/recent.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
 import { locateAttempts } from './location.js';
 import { attemptOutcome } from './outcome.js';
-import { siteStack, type SiteStack } from './stack.js';
+import { customerZone, siteStack, type SiteStack } from './stack.js';
+import { offSiteHost } from './redirect.js';
 import { keptTimings } from './timings.js';
 
 /** What earlier runs left in the state file: used where this run cannot see (an edge that no longer answers). */
@@ -54,7 +55,10 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   const remembered = memory.stacks?.[raw.spec.name] ?? [];
   const measured = raw.attempts.map(withOutcome);
   const delegation = memory.delegations?.[raw.spec.name];
-  const before = siteStack(raw.dns, measured, catalog, remembered, delegation?.nameServers);
+  const offSite = offSiteHosts(raw.spec.host, raw.dns, measured, catalog);
+  // Who serves the site is read from its own hosts' answers: a redirect target's headers are another owner's.
+  const own = (list: Attempt[]) => (offSite.size === 0 ? list : list.filter((a) => !offSite.has(a.id)));
+  const before = siteStack(raw.dns, own(measured), catalog, remembered, delegation?.nameServers);
   const resolverProviders = providersByResolver(context.resolvers);
   const edgeEvidence = before.providers.find((p) => p.layer === 'edge')?.evidence ?? [];
   const siteContext = { edge: before.edge, edgeEvidence, origin: before.origin, resolverProviders };
@@ -63,6 +67,8 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   const chain = siteChain(spec.host, raw.dns, delegation?.chain ?? []);
   const failingZone = failingZoneOf(spec.host, raw.dns, chain, { catalog, dnsHost: before.dnsHost });
   let attempts = measured.map((a) => {
+    const elsewhere = offSite.get(a.id);
+    if (elsewhere !== undefined) return atOffSiteHost(a, elsewhere, spec, served, catalog, resolverProviders);
     const { challengeKind, ...reading } = classifyAttempt(a, siteContext, catalog);
     return withChallenge(withDelegation({ ...a, ...reading }, spec, raw.dns, failingZone, catalog), challengeKind ?? null, spec, served);
   });
@@ -75,7 +81,7 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   attempts = withNxdomainRedirect(attempts, spec.host, raw.dns, resolverProviders);
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it (nothing else it reads changed).
-  const stack = attempts.some((a) => a.challenge) ? siteStack(raw.dns, attempts, catalog, remembered, delegation?.nameServers) : before;
+  const stack = attempts.some((a) => a.challenge) ? siteStack(raw.dns, own(attempts), catalog, remembered, delegation?.nameServers) : before;
   return { spec, dns: raw.dns, attempts, stack, chain, failingZone };
 }
 
@@ -152,6 +158,39 @@ function providersByResolver(resolvers: ResolverSpec[]): Record<string, string |
   let map = resolverProviderMaps.get(resolvers);
   if (!map) resolverProviderMaps.set(resolvers, (map = Object.fromEntries(resolvers.map((r) => [r.name, r.provider]))));
   return map;
+}
+
+/**
+ * The attempts that ended at another owner's host (classify/redirect.ts), by attempt id: the host they ended at.
+ * Most sites follow no redirect, and their zone is not looked up.
+ */
+function offSiteHosts(host: string, dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog): ReadonlyMap<string, string> {
+  if (!attempts.some((a) => a.redirects.length > 0)) return NO_OFF_SITE;
+  const zone = customerZone(dns, catalog);
+  const found = new Map<string, string>();
+  for (const a of attempts) {
+    const elsewhere = offSiteHost(a, host, zone);
+    if (elsewhere !== null) found.set(a.id, elsewhere);
+  }
+  return found;
+}
+
+const NO_OFF_SITE: ReadonlyMap<string, string> = new Map();
+
+/**
+ * An attempt that a redirect took to another owner's host: a success is the site's (its page leads there and that
+ * works), a failure is read as that host's — by whoever answered there, never by the site's own edge — and says so.
+ */
+function atOffSiteHost(a: Attempt, elsewhere: string, spec: SiteSpec, served: ServedBaseline | null, catalog: Catalog, resolverProviders: Record<string, string | null>): Attempt {
+  const hop = a.redirects.at(-1)!;
+  const at = `at ${elsewhere}, where ${spec.host} redirects (${hop.status} from ${hop.url})`;
+  // The target's name gave no address: why (missing, its DNS failing, one resolver failing) is not known from here.
+  if (a.error?.code === 'REDIRECT_DNS') return { ...a, layer: 'unknown', provider: null, explanation: `${at}: no address for ${elsewhere} (${a.error.message})` };
+  const { challengeKind, ...reading } = classifyAttempt(a, { edge: null, edgeEvidence: [], origin: null, resolverProviders, offSiteHost: elsewhere }, catalog);
+  const read = withChallenge({ ...a, ...reading }, challengeKind ?? null, spec, served);
+  if (read.outcome === 'ok') return read;
+  const said = read.explanation ?? a.error?.message ?? (a.httpStatus !== null ? `answered ${a.httpStatus}` : a.outcome);
+  return { ...read, explanation: `${at}: ${said}` };
 }
 
 /**

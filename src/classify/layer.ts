@@ -33,6 +33,11 @@ export interface SiteContext {
   origin: ProviderDef | null;
   /** Provider of the resolver each attempt was credited to, by resolver name. */
   resolverProviders: Record<string, string | null>;
+  /**
+   * The other owner's host a redirect took this attempt to (classify/redirect.ts): what failed is named by it, not
+   * by the address the site's own first hop connected to.
+   */
+  offSiteHost?: string;
 }
 
 interface Facts {
@@ -54,7 +59,7 @@ interface GenericRule {
 const phase = (f: Facts) => f.attempt.failedPhase;
 const edgeName = (f: Facts) => f.responder?.name ?? null;
 const originName = (f: Facts) => f.context.origin?.name ?? null;
-const where = (f: Facts) => (f.attempt.address ? `${f.attempt.address}` : f.attempt.proxy ? `proxy ${f.attempt.proxy}` : 'the site');
+const where = (f: Facts) => f.context.offSiteHost ?? (f.attempt.address ? `${f.attempt.address}` : f.attempt.proxy ? `proxy ${f.attempt.proxy}` : 'the site');
 const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f)}` : where(f));
 
 /**

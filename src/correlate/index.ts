@@ -24,6 +24,7 @@ import {
   type SiteFacts,
 } from './incidents.js';
 import { regionIncidents } from './regions.js';
+import { alongProviderIncidents, redirectTargetFailures } from './redirects.js';
 import { controlPlaneIncidents } from './control-plane.js';
 import { scopeByLocation } from './locations.js';
 import { incidentsBySite, siteBlame } from './blame.js';
@@ -70,21 +71,28 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const resolversFailing = failingResolvers(resolverShared);
   const hosting = resolverShared.length === 0 ? facts : facts.map((f) => withoutResolverFailures(f, resolversFailing));
   const hostingPlane = hosting.filter((f) => !isControlPlane.has(f.report.name));
-  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(hostingPlane, options);
+  // A host several sites redirect to, failing, is said about that host; the provider and region rules then read
+  // those sites as if their failures there had not been seen (what fronts each site answered its redirect).
+  const redirects = local.down ? null : redirectTargetFailures(hostingPlane, options);
+  const ownHosting = !redirects || redirects.claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, redirects.claimed));
+  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(ownHosting, options);
   const zones = local.down ? { incidents: [], findings: [] } : authoritativeDnsIncidents(facts, options);
-  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...providers.incidents];
+  const hostsFailing = redirects ? alongProviderIncidents(redirects, providers.incidents) : [];
+  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...hostsFailing, ...providers.incidents];
   const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, hostingPlane, dataShared);
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const explainedSites = shared.filter((i) => i.kind !== 'resolver').flatMap((i) => i.sites);
-  const regions = local.down ? [] : regionIncidents(hostingPlane, { ...options, explained: explainedSites });
-  // A control plane's one endpoint says nothing about where the provider's edge fails: no locations for it.
-  const located = [...shared, ...regions].map((incident) => (incident.layer === 'control-plane' ? incident : withLocations(incident, facts)));
+  const regions = local.down ? [] : regionIncidents(ownHosting, { ...options, explained: explainedSites });
+  // A control plane's one endpoint says nothing about where the provider's edge fails, nor a redirect target's
+  // failing about where its provider's does: no locations for them.
+  const unlocated = new Set(hostsFailing.map((i) => i.id));
+  const located = [...shared, ...regions].map((incident) => (incident.layer === 'control-plane' || unlocated.has(incident.id) ? incident : withLocations(incident, facts)));
   const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
   // A block of this requester says nothing about where a provider fails: no locations for it.
-  const blocked = local.down ? [] : requesterBlockedFindings(hostingPlane, options);
+  const blocked = local.down ? [] : requesterBlockedFindings(ownHosting, options);
   const doubted = local.down ? [] : doubtedValidationFindings(facts, evidence, resolvers, options);
   const findings = [...doubted, ...zones.findings, ...providers.findings.map((f) => withLocations(f, facts)), ...blocked];
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
@@ -95,8 +103,13 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
 /** The site as the rules after the resolver incidents read it: what those incidents explain set aside. */
 function withoutResolverFailures(site: SiteFacts, failing: ReadonlySet<string>): SiteFacts {
   const covered = resolverIncidentAttempts(site.report, failing);
-  if (covered.length === 0) return site;
-  const explained = new Set([...site.explained, ...covered.map((a) => a.id)]);
+  return covered.length === 0 ? site : withExplained(site, new Set(covered.map((a) => a.id)));
+}
+
+/** The site with these attempts set aside as explained, and its status as what is left makes it. */
+function withExplained(site: SiteFacts, ids: ReadonlySet<string>): SiteFacts {
+  if (!site.report.attempts.some((a) => ids.has(a.id))) return site;
+  const explained = new Set([...site.explained, ...site.report.attempts.filter((a) => ids.has(a.id)).map((a) => a.id)]);
   const { status, reason } = siteStatus(site.report.attempts, (a) => explained.has(a.id));
   return { report: { ...site.report, status, reason }, stack: site.stack, explained };
 }

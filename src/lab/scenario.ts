@@ -107,6 +107,13 @@ export interface ScenarioSite {
   region: string | null;
   /** Its CNAME chain after the host, when the scenario gives one (else the provider's usual one). */
   cname: string[] | null;
+  /**
+   * The name of another site of the scenario its page redirects to (302 to that site's host: a login service, a
+   * shared portal); null for a site that serves its own page.
+   */
+  redirectTo: string | null;
+  /** Whether probes.yaml lists it: a host sites depend on (a redirect target) may be served by the lab unlisted. */
+  listed: boolean;
 }
 
 export interface ScenarioFaults {
@@ -336,6 +343,12 @@ export function parseScenario(data: unknown, file: string): Scenario {
     if (hosts.has(site.host)) problem(r, 'sites', `two sites share the host ${site.host}`);
     hosts.add(site.host);
   }
+  for (const site of sites) {
+    if (site.redirectTo === null) continue;
+    const target = sites.find((x) => x.name === site.redirectTo);
+    if (!target) problem(r, `sites.${site.name}.redirectTo`, `no site named ${JSON.stringify(site.redirectTo)}`);
+    else if (target === site || target.redirectTo !== null) problem(r, `sites.${site.name}.redirectTo`, 'a site redirects to another that serves its own page');
+  }
   const fronting = new Set(sites.flatMap(siteEdges));
   for (const site of sites) {
     for (const resolver of Object.keys(site.resolverEdges)) if (!resolvers.some((x) => x.name === resolver)) problem(r, `sites.${site.name}.resolverEdges.${resolver}`, 'no resolver of that name');
@@ -344,7 +357,8 @@ export function parseScenario(data: unknown, file: string): Scenario {
   const statusPages = readStatusPages(r, top.statusPages, [...fronting]);
 
   const faults = readFaults(r, top.faults, { resolvers, dnsHosts, sites, pops });
-  const expect = readExpect(r, top.expect, new Set(sites.map((s) => s.name)), statusPages);
+  // What the run reports on is what probes.yaml lists.
+  const expect = readExpect(r, top.expect, new Set(sites.filter((s) => s.listed).map((s) => s.name)), statusPages);
   if (r.problems.length > 0) throw new ScenarioError(file, r.problems);
   return { name, description, source, file, resolvers, dnsHosts, sites, pops, statusPages, faults, expect };
 }
@@ -451,7 +465,7 @@ export function siteEdgeFor(site: Pick<ScenarioSite, 'edge' | 'resolverEdges'>, 
 }
 
 function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsHost[]): ScenarioSite[] {
-  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname', 'resolverEdges']);
+  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname', 'resolverEdges', 'redirectTo', 'listed']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint', 'control-plane'] as const);
@@ -495,10 +509,13 @@ function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsH
       if (edge === null || kind !== 'site') problem(r, `${path}.resolverEdges`, 'per-resolver edges belong to a site behind an edge');
     }
   }
+  const redirectTo = f.redirectTo === undefined ? null : text(r, f.redirectTo, `${path}.redirectTo`, NAME);
+  if (redirectTo !== null && kind !== 'site') problem(r, `${path}.redirectTo`, 'only a site redirects to another');
+  if (f.listed !== undefined && typeof f.listed !== 'boolean') problem(r, `${path}.listed`, 'expected true or false');
   if (!name || !kind || !host || !zone || (f.edge !== 'none' && edge === null) || !dns || !title) return [];
   // An endpoint has no origin of its own to list: it is the provider's service.
   const probeOrigin = kind === 'site' && f.probeOrigin !== false;
-  return [{ name, kind, host, zone, edge, resolverEdges, dns, title, probeOrigin, region, cname }];
+  return [{ name, kind, host, zone, edge, resolverEdges, dns, title, probeOrigin, region, cname, redirectTo, listed: f.listed !== false }];
 }
 
 interface World {

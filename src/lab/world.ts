@@ -19,7 +19,7 @@ import { createCa, type TestCa } from './ca.js';
 import { startDnsServer, zoneOf, type DnsFault, type DnsZoneData } from './dns-server.js';
 import { startHttpServer, type HttpBehaviour, type HttpRequestInfo } from './http-server.js';
 import { PERSONALITIES, personality, type EdgePersonality, type EdgeRequest, type LabResponse } from './personalities/index.js';
-import { originPage, originServerError } from './personalities/origin.js';
+import { originPage, originRedirect, originServerError } from './personalities/origin.js';
 import { siteEdgeFor, siteEdges as siteEdgesOf, type DnsHostFault, type EdgeFault, type Flapping, type Scenario, type ScenarioSite } from './scenario.js';
 import { statusPageAnswer } from './status-page.js';
 
@@ -232,7 +232,7 @@ export function labConfigText(scenario: Scenario, addresses: LabAddresses, port:
     return `  - { name: ${r.name}, ${target}${r.provider ? `, provider: ${yamlString(r.provider)}` : ''} }`;
   });
   const providerLines = [...addresses.edges.keys()].map((id) => `  - { extends: ${id}, ranges: [${yamlString(`${edgeNetwork(id)}.0/24`)}] }`);
-  const siteLines = scenario.sites.map((s) => {
+  const siteLines = scenario.sites.filter((s) => s.listed).map((s) => {
     const origin = s.probeOrigin ? `, origin: ${yamlString(`${addresses.origins.get(s.name)!}:${port}`)}` : '';
     const kind = s.kind === 'endpoint' ? ', kind: endpoint' : s.kind === 'control-plane' ? `, kind: control-plane, provider: ${s.edge}` : '';
     return `  - { name: ${s.name}, url: ${yamlString(`https://${s.host}:${port}/`)}${kind}${origin} }`;
@@ -302,8 +302,13 @@ function sinceFirstRequest(state: EdgeState): number {
   return now - state.clock.firstRequestAt;
 }
 
-/** The site's page as its origin would serve it now (for an edge that relays it). */
-function originAnswer(scenario: Scenario, site: ScenarioSite, now: Date): LabResponse | 'refused' | 'timeout' {
+/** The port a request came in on, from its Host header ("" for the scheme's default): a redirect keeps it. */
+function portOf(hostHeader: string): string {
+  return /:(\d+)$/.exec(hostHeader)?.[1] ?? '';
+}
+
+/** The site's page as its origin would serve it now (for an edge that relays it), or its redirect to another site. */
+function originAnswer(scenario: Scenario, site: ScenarioSite, now: Date, port: string): LabResponse | 'refused' | 'timeout' {
   switch (scenario.faults.origins[site.name]) {
     case 'down':
       return 'refused';
@@ -311,9 +316,10 @@ function originAnswer(scenario: Scenario, site: ScenarioSite, now: Date): LabRes
       return 'timeout';
     case '5xx':
       return originServerError(now);
-    default:
-      return originPage(site.host, site.title, now);
   }
+  const target = site.redirectTo === null ? null : scenario.sites.find((s) => s.name === site.redirectTo);
+  if (target) return originRedirect(`https://${target.host}${port ? `:${port}` : ''}/login?next=${encodeURIComponent(`https://${site.host}/`)}`, now);
+  return originPage(site.host, site.title, now);
 }
 
 /** One edge address: its place among the provider's (or its site's) addresses, its PoP, the sites it serves. */
@@ -362,12 +368,12 @@ export function edgeAnswer(state: EdgeState, provider: EdgePersonality, edge: nu
         return { kind: 'hang' };
     }
   }
-  const origin = originAnswer(state.scenario, site, edgeReq.now);
+  const origin = originAnswer(state.scenario, site, edgeReq.now, portOf(req.host));
   return respond(typeof origin === 'string' ? provider.originUnreachable(edgeReq, origin) : provider.relay(edgeReq, origin));
 }
 
-function originAnswerBehaviour(scenario: Scenario, site: ScenarioSite): HttpBehaviour {
-  const answer = originAnswer(scenario, site, new Date());
+function originAnswerBehaviour(scenario: Scenario, site: ScenarioSite, req: HttpRequestInfo): HttpBehaviour {
+  const answer = originAnswer(scenario, site, new Date(), portOf(req.host));
   return typeof answer === 'string' ? { kind: 'hang' } : respond(answer);
 }
 
@@ -461,7 +467,7 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
           port,
           tls: pem,
           hangTls: fault === 'timeout',
-          handler: () => originAnswerBehaviour(scenario, site),
+          handler: (req) => originAnswerBehaviour(scenario, site, req),
         });
         return { port: server.port, server };
       },

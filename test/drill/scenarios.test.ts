@@ -74,7 +74,7 @@ describe.each(scenarios.map((s) => [s.name, s] as const))('drill %s', (_name, sc
       const incident = report.incidents.find((i) => i.provider === want.provider && i.layer === want.layer);
       expect([`${want.provider}/${want.layer}`, incidentDetails(want, incident)]).toEqual([`${want.provider}/${want.layer}`, expectedDetails(want)]);
     }
-    expect(report.sites.map((s) => s.name)).toEqual(scenario.sites.map((s) => s.name));
+    expect(report.sites.map((s) => s.name)).toEqual(scenario.sites.filter((s) => s.listed).map((s) => s.name));
     expect(io.err()).toContain(`outage-probe drill: as expected: ${expected.verdict} (exit ${expected.exitCode})`);
 
     expect(await leftoverHandles(before)).toEqual({});

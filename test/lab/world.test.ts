@@ -32,6 +32,7 @@ import {
   type World,
 } from '../../src/lab/world.js';
 import { cloudflare } from '../../src/lab/personalities/cloudflare.js';
+import { personality } from '../../src/lab/personalities/index.js';
 import type { HttpRequestInfo } from '../../src/lab/http-server.js';
 import { captureIo, leftoverHandles, networkHandles, portFree } from '../drill/support.js';
 
@@ -309,6 +310,27 @@ describe('per-resolver answers, named PoPs, load balancers and endpoints (pure)'
       problems({ resolvers: [{ name: 'r' }], sites: [site], expect: { verdict: 'ok', exitCode: 0, incidents: [{ provider: 'Cloudflare', layer: 'edge', acknowledged: true }] } }),
     ).toContain('expect.incidents[0].acknowledged: needs a status page for Cloudflare');
     expect(problems({ resolvers: [{ name: 'r' }], sites: [site], statusPages: { fastly: { indicator: 'none' } } })).toContain('statusPages.fastly: not a provider of the scenario');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, redirectTo: 'ghost' }] })).toContain('sites.s.redirectTo: no site named "ghost"');
+    const target = { name: 't', host: 't.example.test', edge: 'cloudflare', dns: 'h', listed: false };
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, redirectTo: 't' }, { ...target, redirectTo: 's' }] })).toContain('sites.s.redirectTo: a site redirects to another that serves its own page');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [site, target], expect: { verdict: 'ok', exitCode: 0, ok: ['t'] } })).toContain('expect.ok');
+  });
+});
+
+describe('a site that redirects to a host the config does not list (pure)', () => {
+  const login = scenario('shared-login-host');
+  const addresses = labAddresses(login);
+  const state: EdgeState = { scenario: login, sitesByHost: new Map(login.sites.map((s) => [s.host, s])), clock: { firstRequestAt: null } };
+  const request = (host: string) => ({ host: `${host}:4443`, path: '/', method: 'GET', headers: {}, sni: host, httpVersion: '1.1' as const });
+
+  it('is served with a 302 to that host on the same port, through its own edge', () => {
+    const answer = edgeAnswer(state, personality('akamai')!, 0, request('app.crm.test'));
+    expect(answer).toMatchObject({ kind: 'respond', status: 302, headers: { location: 'https://login.idp.test:4443/login?next=https%3A%2F%2Fapp.crm.test%2F', 'akamai-grn': expect.any(String) } });
+  });
+
+  it('leads to a host the lab serves and resolves, but probes.yaml does not name', () => {
+    expect(labConfigText(login, addresses, 4443)).not.toContain('login.idp.test');
+    expect(labDnsData(login, addresses).records['login.idp.test']).toBeDefined();
   });
 });
 

@@ -42,3 +42,9 @@ export function originErrorPage(status: number, reason: string, now: Date): LabR
 export function originServerError(now: Date): LabResponse {
   return originErrorPage(500, 'Internal Server Error', now);
 }
+
+/** nginx's answer for `return 302 <location>;` (a login redirect): its built-in 302 page and the Location header. */
+export function originRedirect(location: string, now: Date): LabResponse {
+  const page = originErrorPage(302, 'Found', now);
+  return { ...page, headers: { ...page.headers, location } };
+}

@@ -1,0 +1,164 @@
+// A host that several sites redirect to (a login service, a shared portal), failing: every site that depends on it
+// fails at it, whatever CDN fronts the site. One host is one witness of whoever serves it, however many sites lead
+// there, so its failures are said here, about the host, and the provider rules never count them. Pure.
+
+import type { Attempt, Incident, Layer } from '../model.js';
+import { offSiteHost } from '../classify/redirect.js';
+import { listNames, plural } from '../util/text.js';
+import { groupBy } from '../util/collections.js';
+import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+
+export interface RedirectTargets {
+  incidents: Incident[];
+  /** Ids of the attempts these incidents explain: the provider and region rules set them aside. */
+  claimed: ReadonlySet<string>;
+  /** By incident id: the one provider whose answers at the host failed, when one did. */
+  servedBy: ReadonlyMap<string, string>;
+}
+
+const NOTHING: RedirectTargets = { incidents: [], claimed: new Set(), servedBy: new Map() };
+
+function failedUserFacing(site: SiteFacts): Attempt[] {
+  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && !site.explained.has(a.id));
+}
+
+/** The other owner's host every user-facing failure of the site ended at, or null (none, or not all at one). */
+function failingHostOf(site: SiteFacts): string | null {
+  if (site.report.status === 'ok' || site.report.status === 'untested') return null;
+  const failed = failedUserFacing(site);
+  const hosts = new Set(failed.map((a) => offSiteHost(a, site.report.host, site.stack.zone)));
+  const [only] = hosts;
+  return hosts.size === 1 && only !== null && only !== undefined ? only : null;
+}
+
+/** Every host some attempt of the site was redirected to (healthy ones too): the sites that depend on a host. */
+function reachedHosts(site: SiteFacts): Set<string> {
+  const hosts = new Set<string>();
+  for (const a of site.report.attempts) {
+    const host = a.path === 'origin' ? null : offSiteHost(a, site.report.host, site.stack.zone);
+    if (host !== null) hosts.add(host);
+  }
+  return hosts;
+}
+
+/**
+ * Sites failing at one host they redirect to, `minSites` or more (two at least, counting the host itself when it is
+ * probed): the host fails, and they with it. Unlike a provider's incident, the sites need not be independent
+ * witnesses (one company's apps behind its one login service are the common case): each fetch ended at that host,
+ * so what they share is seen, not inferred.
+ */
+export function redirectTargetFailures(sites: SiteFacts[], options: AttributionOptions): RedirectTargets {
+  const redirected = new Map<string, SiteFacts[]>();
+  for (const s of sites) {
+    const host = failingHostOf(s);
+    if (host === null) continue;
+    const list = redirected.get(host);
+    if (list) list.push(s);
+    else redirected.set(host, [s]);
+  }
+  if (redirected.size === 0) return NOTHING;
+  const incidents: Incident[] = [];
+  const claimed = new Set<string>();
+  const servedBy = new Map<string, string>();
+  for (const [host, leading] of redirected) {
+    // The host probed as a site of its own, failing as well: the same failure, seen first hand.
+    const itself = sites.filter((s) => s.report.host === host && s.report.status !== 'ok' && s.report.status !== 'untested' && failedUserFacing(s).length > 0);
+    const failing = [...itself, ...leading];
+    if (failing.length < Math.max(2, options.minSites)) continue;
+    const attempts = failing.flatMap(failedUserFacing);
+    for (const a of attempts) claimed.add(a.id);
+    const isFailing = new Set(failing);
+    const dependents = sites.filter((s) => isFailing.has(s) || s.report.host === host || reachedHosts(s).has(host));
+    const isDependent = new Set(dependents);
+    const controls = sites.filter((s) => !isDependent.has(s) && s.report.status === 'ok').map((s) => s.report.name);
+    const incident = hostIncident(host, failing, leading, dependents, controls, attempts);
+    incidents.push(incident);
+    const providers = new Set(attempts.map((a) => a.provider));
+    const [provider] = providers;
+    if (providers.size === 1 && provider) servedBy.set(incident.id, provider);
+  }
+  return { incidents, claimed, servedBy };
+}
+
+/**
+ * A failing host whose failures are its provider's own (Cloudflare's edge pages) while that provider has an incident
+ * of the same layer for other sites: the host fails because its provider does, and says so.
+ */
+export function alongProviderIncidents(targets: RedirectTargets, providerIncidents: Incident[]): Incident[] {
+  if (targets.incidents.length === 0 || providerIncidents.length === 0) return targets.incidents;
+  return targets.incidents.map((incident) => {
+    const provider = targets.servedBy.get(incident.id);
+    const wider = providerIncidents.find((i) => i.provider === provider && i.layer === incident.layer);
+    if (!wider) return incident;
+    const clause = `its provider ${provider} fails this way for other sites too (the ${provider} ${incident.layer} incident): the host is one of them`;
+    return { ...incident, summary: incident.summary.replace(/ \(confidence [\d.]+\)$/, (tail) => `; ${clause}${tail}`), evidence: [...incident.evidence, clause] };
+  });
+}
+
+/** The layer most of the failures read as; on a tie, the outermost. */
+const LAYER_ORDER: Layer[] = ['authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site', 'unknown'];
+
+function leadLayer(attempts: Attempt[]): Layer {
+  const counts = groupBy(attempts, (a) => a.layer ?? 'unknown');
+  let best: Layer = 'unknown';
+  let most = 0;
+  for (const layer of LAYER_ORDER) {
+    const n = counts.get(layer)?.length ?? 0;
+    if (n > most) [best, most] = [layer, n];
+  }
+  return best;
+}
+
+/** What the host answered, in a few words: "Cloudflare-generated 500 pages", "connection failures (ECONNREFUSED)". */
+function describeAnswers(attempts: Attempt[]): string {
+  return [...groupBy(attempts, (a) => `${a.layer}|${a.provider ?? ''}`).values()]
+    .map((same) => {
+      const { layer, provider } = same[0]!;
+      const statuses = [...new Set(same.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort().join('/');
+      const codes = [...new Set(same.map((a) => a.error?.code ?? a.outcome))].join(', ');
+      if (layer === 'edge' && provider && statuses) return `${provider}-generated ${statuses} pages`;
+      if (layer === 'origin' && provider) return `${provider}'s ${statuses} pages blaming the host's origin`;
+      if (layer === 'challenge' && provider) return `${provider} challenge pages`;
+      if (statuses) return `${statuses} answers${provider ? ` through ${provider}` : ''}`;
+      if (layer === 'tls') return `TLS failures (${codes})`;
+      if (same.every((a) => a.error?.code === 'REDIRECT_DNS')) return 'no address for it from any resolver asked';
+      return `${layer === 'network' ? 'connection failures' : 'failures'} (${codes})`;
+    })
+    .join(' and ');
+}
+
+function hostIncident(host: string, failing: SiteFacts[], leading: SiteFacts[], dependents: SiteFacts[], controls: string[], attempts: Attempt[]): Incident {
+  const layer = leadLayer(attempts);
+  const partial = failing.length < dependents.length || failing.some((s) => s.report.status === 'degraded');
+  const confidence = Math.round(Math.min(0.9, 0.6 + 0.1 * failing.length + (controls.length > 0 ? 0.05 : 0)) * 100) / 100;
+  const self = failing.length - leading.length;
+  const who = `${plural(leading.length, 'site')} that redirect${leading.length === 1 ? 's' : ''} there${self > 0 ? ` (and ${host}, probed itself)` : ''}`;
+  const clauses = [
+    `${who} fail${failing.length === 1 ? 's' : ''} at it with ${describeAnswers(attempts)}`,
+    'the sites\' own hosts answer their redirects: one host they depend on fails, not their edges or origins',
+    controls.length > 0 ? `${plural(controls.length, 'site')} that do${controls.length === 1 ? 'es' : ''} not lead there ${controls.length === 1 ? 'is' : 'are'} healthy` : null,
+  ].filter(Boolean);
+  const sample = attempts.find((a) => a.explanation);
+  return {
+    id: incidentId('provider', host, layer),
+    change: null,
+    since: null,
+    locations: [],
+    healthyLocations: [],
+    acknowledged: null,
+    kind: 'provider',
+    provider: host,
+    layer,
+    sites: failing.map((s) => s.report.name),
+    probed: dependents.length,
+    controls,
+    scope: partial ? 'partial' : 'full',
+    confidence,
+    summary: `${host} failing${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
+    evidence: [
+      ...(sample ? [`${sample.site}: ${sample.explanation}`] : []),
+      `redirected there and failing: ${listNames(leading.map((s) => s.report.name))}`,
+      ...(controls.length > 0 ? [`healthy, not leading there: ${listNames(controls)}`] : []),
+    ],
+  };
+}
