@@ -13,6 +13,7 @@
 
 import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
+import { offSiteHost } from '../classify/redirect.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
@@ -814,8 +815,9 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   }
   const onProvider = (g: Group) => fronted(sites, g.provider, g.sites);
   const fraction = (g: Group) => g.sites.length / onProvider(g).length;
-  // Sites in one customer's zone share that customer's configuration: together they are one witness.
-  const enough = (g: Group) => witnesses(g.sites) >= options.minSites;
+  // Sites in one customer's zone share that customer's configuration: together they are one witness; so are sites
+  // whose fetches all ended at one other owner's host they redirect to.
+  const enough = (g: Group) => witnesses(g.sites, groupWitness(g)) >= options.minSites;
 
   // The provider's own page with a cause it does not document: its edge only when the origins answer directly.
   // A site whose origin fails when reached directly has its origin's trouble passed on: it is no evidence either way.
@@ -900,9 +902,30 @@ function fronted(sites: SiteFacts[], provider: string, failing: SiteFacts[]): Si
   return sites.filter((s) => s.stack.edge?.name === provider || isFailing.has(s));
 }
 
-/** Why sites failing alike, all in one customer's zone, are not a provider incident. */
+const REDIRECTED = 'redirected to ';
+
+/**
+ * What a site of the group witnesses: its customer's zone, or — when every one of its failures in the group ended at
+ * one other owner's host a redirect took it to (classify/redirect.ts) — that host, however many sites lead there.
+ */
+function groupWitness(g: Group): (s: SiteFacts) => string | null {
+  if (!g.attempts.some((a) => a.redirects.length > 0)) return (s) => s.stack.zone;
+  const bySite = groupBy(g.attempts, (a) => a.site);
+  return (s) => {
+    const ended = new Set((bySite.get(s.report.name) ?? []).map((a) => offSiteHost(a, s.report.host, s.stack.zone)));
+    const [only] = ended;
+    return ended.size === 1 && only ? `${REDIRECTED}${only}` : s.stack.zone;
+  };
+}
+
+/** Why sites failing alike, all in one customer's zone (or at one host they redirect to), are not a provider incident. */
 function oneZoneShortfall(g: Group, onProvider: SiteFacts[]): string {
-  const zones = [...new Set(g.sites.map((s) => s.stack.zone ?? s.report.host))];
+  const witnessOf = groupWitness(g);
+  const keys = [...new Set(g.sites.map((s) => witnessOf(s) ?? s.report.host))];
+  if (keys.length === 1 && keys[0]!.startsWith(REDIRECTED)) {
+    return `every one ends at ${keys[0]!.slice(REDIRECTED.length)}, one host they redirect to: that host's own configuration on ${g.provider}, seen through each of them`;
+  }
+  const zones = keys.map((k) => (k.startsWith(REDIRECTED) ? `${k.slice(REDIRECTED.length)} (a host they redirect to)` : k));
   const isFailing = new Set(g.sites);
   const otherZones = onProvider.filter((s) => !isFailing.has(s) && s.report.status === 'ok' && s.stack.zone !== null && !zones.includes(s.stack.zone));
   const where = zones.length === 1 ? `every one is in the zone ${zones[0]}` : `they are in only ${plural(zones.length, 'zone')} (${listNames(zones, 3)})`;

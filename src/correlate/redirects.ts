@@ -18,8 +18,14 @@ export interface RedirectTargets {
 
 const NOTHING: RedirectTargets = { incidents: [], claimed: new Set(), servedBy: new Map() };
 
+/**
+ * The site's user-facing failures. A challenge is one only when the challenge platform itself fails: a host that
+ * challenges or turns away a probe is serving, and the provider rules read challenges (by the host they ended at).
+ */
 function failedUserFacing(site: SiteFacts): Attempt[] {
-  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && !site.explained.has(a.id));
+  return site.report.attempts.filter(
+    (a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && !site.explained.has(a.id) && (a.outcome !== 'challenge' || a.challenge?.kind === 'platform-failing'),
+  );
 }
 
 /** The other owner's host every user-facing failure of the site ended at, or null (none, or not all at one). */

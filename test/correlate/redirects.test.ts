@@ -118,6 +118,13 @@ describe('sites failing at one host they redirect to', () => {
     expect(byProvider.get(LOGIN)!.summary).toContain('its provider Cloudflare fails this way for other sites too (the Cloudflare edge incident)');
   });
 
+  it('leave a login host that challenges the probe to the challenge rules, as one witness however many sites lead there', () => {
+    const result = run([...dependents(responses.cloudflareChallenge()), ...controls]);
+    expect(result.incidents).toEqual([]);
+    expect(result.findings.map((f) => [f.provider, f.layer])).toEqual([['Cloudflare', 'challenge']]);
+    expect(result.findings[0]!.summary).toContain('every one ends at login.idp.test, one host they redirect to');
+  });
+
   it('leave one site failing at a host alone (no incident), its reading naming the host', () => {
     const result = run([...dependents(edge500).slice(0, 1), ...controls]);
     expect(result.incidents).toEqual([]);
