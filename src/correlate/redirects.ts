@@ -37,14 +37,19 @@ function failingHostOf(site: SiteFacts): string | null {
   return hosts.size === 1 && only !== null && only !== undefined ? only : null;
 }
 
-/** Every host some attempt of the site was redirected to (healthy ones too): the sites that depend on a host. */
-function reachedHosts(site: SiteFacts): Set<string> {
-  const hosts = new Set<string>();
-  for (const a of site.report.attempts) {
-    const host = a.path === 'origin' ? null : offSiteHost(a, site.report.host, site.stack.zone);
-    if (host !== null) hosts.add(host);
+/** By host: the sites some attempt of which a redirect took there (healthy ones too), the sites that depend on it. */
+function dependentsByHost(sites: SiteFacts[]): Map<string, Set<SiteFacts>> {
+  const byHost = new Map<string, Set<SiteFacts>>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      const host = a.path === 'origin' || a.redirects.length === 0 ? null : offSiteHost(a, s.report.host, s.stack.zone);
+      if (host === null) continue;
+      const set = byHost.get(host);
+      if (set) set.add(s);
+      else byHost.set(host, new Set([s]));
+    }
   }
-  return hosts;
+  return byHost;
 }
 
 /**
@@ -66,16 +71,18 @@ export function redirectTargetFailures(sites: SiteFacts[], options: AttributionO
   const incidents: Incident[] = [];
   const claimed = new Set<string>();
   const servedBy = new Map<string, string>();
+  const byHost = new Map(sites.map((s) => [s.report.host, s]));
+  const reaching = dependentsByHost(sites);
   for (const [host, leading] of redirected) {
     // The host probed as a site of its own, failing as well: the same failure, seen first hand.
-    const itself = sites.filter((s) => s.report.host === host && s.report.status !== 'ok' && s.report.status !== 'untested' && failedUserFacing(s).length > 0);
+    const probed = byHost.get(host);
+    const itself = probed && probed.report.status !== 'ok' && probed.report.status !== 'untested' && failedUserFacing(probed).length > 0 ? [probed] : [];
     const failing = [...itself, ...leading];
     if (failing.length < Math.max(2, options.minSites)) continue;
     const attempts = failing.flatMap(failedUserFacing);
     for (const a of attempts) claimed.add(a.id);
-    const isFailing = new Set(failing);
-    const dependents = sites.filter((s) => isFailing.has(s) || s.report.host === host || reachedHosts(s).has(host));
-    const isDependent = new Set(dependents);
+    const isDependent = new Set([...failing, ...(probed ? [probed] : []), ...(reaching.get(host) ?? [])]);
+    const dependents = sites.filter((s) => isDependent.has(s));
     const controls = sites.filter((s) => !isDependent.has(s) && s.report.status === 'ok').map((s) => s.report.name);
     const incident = hostIncident(host, failing, leading, dependents, controls, attempts);
     incidents.push(incident);
