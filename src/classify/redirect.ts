@@ -3,12 +3,13 @@
 // site, and says nothing about the site's own edge or origin (which answered the redirect). Pure.
 
 import type { Attempt } from '../model.js';
+import { hostOf, isAtOrBelow } from '../util/dns-name.js';
 
 type Followed = Pick<Attempt, 'url' | 'redirects' | 'failedPhase' | 'error'>;
 
 function hostOfUrl(url: string, base?: string): string | null {
   try {
-    return new URL(url, base).hostname.replace(/^\[|\]$/g, '').toLowerCase().replace(/\.$/, '');
+    return hostOf(new URL(url, base));
   } catch {
     return null;
   }
@@ -18,7 +19,7 @@ function hostOfUrl(url: string, base?: string): string | null {
  * The host the fetch last spoke to, or was on its way to: a redirect target whose name did not resolve is where the
  * fetch failed, though it never connected there. Null when nothing was followed.
  */
-export function endHost(attempt: Followed): string | null {
+function endHost(attempt: Followed): string | null {
   const last = attempt.redirects.at(-1);
   if (!last) return null;
   if (attempt.failedPhase === 'redirect' && attempt.error?.code === 'REDIRECT_DNS') return hostOfUrl(last.location, last.url);
@@ -29,9 +30,8 @@ export function endHost(attempt: Followed): string | null {
  * Whether a host is the site's own: its name, a name above or below it (example.com and www.example.com), or a name
  * in the site's own zone when that zone is known to be one customer's (app.acme.com and login.acme.com).
  */
-export function sameOwner(siteHost: string, other: string, zone: string | null): boolean {
-  if (other === siteHost || other.endsWith(`.${siteHost}`) || siteHost.endsWith(`.${other}`)) return true;
-  return zone !== null && (other === zone || other.endsWith(`.${zone}`));
+function sameOwner(siteHost: string, other: string, zone: string | null): boolean {
+  return isAtOrBelow(other, siteHost) || isAtOrBelow(siteHost, other) || (zone !== null && isAtOrBelow(other, zone));
 }
 
 /**
@@ -44,4 +44,18 @@ export function offSiteHost(attempt: Followed, siteHost: string, zone: string | 
   if (attempt.failedPhase === 'redirect' && attempt.error?.code !== 'REDIRECT_DNS') return null;
   const host = endHost(attempt);
   return host !== null && !sameOwner(siteHost, host, zone) ? host : null;
+}
+
+/**
+ * The one other owner's host every one of these attempts (a site's) ended at, or null: none did, or they ended at
+ * more than one host, or some at the site's own.
+ */
+export function oneOffSiteHost(attempts: Followed[], siteHost: string, zone: string | null): string | null {
+  let found: string | null = null;
+  for (const a of attempts) {
+    const host = offSiteHost(a, siteHost, zone);
+    if (host === null || (found !== null && host !== found)) return null;
+    found = host;
+  }
+  return found;
 }

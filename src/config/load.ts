@@ -11,7 +11,8 @@ import { quote } from './nodes.js';
 import { RESOLVER_SYNTAX, sameResolver, systemResolver } from './resolvers.js';
 import { checkConfigText, fileErrorText } from './validate.js';
 import { configCacheFor } from './cache.js';
-import { hostOf, parseHttpUrl } from './values.js';
+import { parseHttpUrl } from './values.js';
+import { hostOf } from '../util/dns-name.js';
 import { LAZY_TIERING, whileTieringLater } from '../util/tiering.js';
 
 export const COMMAND_LINE_SOURCE = '(command line)';

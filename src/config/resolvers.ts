@@ -4,7 +4,8 @@
 import type { ResolverKind, ResolverReport, ResolverSpec } from '../model.js';
 import { canonicalIp, parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
-import { hostOf, parseHttpUrl } from './values.js';
+import { parseHttpUrl } from './values.js';
+import { hostOf } from '../util/dns-name.js';
 
 export interface PublicResolverProvider {
   provider: string;

@@ -18,9 +18,10 @@ import {
 import { RESOLVER_SYNTAX, systemResolver } from './resolvers.js';
 import { closestMatch } from './suggest.js';
 import {
-  HTTP_METHODS, PATH_NAMES, hostOf, isHeaderName, isHeaderValue, parseByteSize, parseHttpUrl, parseInteger,
+  HTTP_METHODS, PATH_NAMES, isHeaderName, isHeaderValue, parseByteSize, parseHttpUrl, parseInteger,
   MAX_CA_BYTES, MAX_DURATION_MS, MAX_DURATION_TEXT, parsePositiveDuration, parseProxyUrl, pemBundleProblem, regexProblem, type PathName,
 } from './values.js';
+import { hostOf } from '../util/dns-name.js';
 
 export interface ConfigCheck {
   config: Config | null;

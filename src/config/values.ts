@@ -58,10 +58,6 @@ export function parseHttpUrl(text: string): URL | null {
   return url.hostname ? url : null;
 }
 
-/** A URL's host as DNS and TLS see it: lower case, IPv6 without brackets, no trailing dot. */
-export function hostOf(url: URL): string {
-  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
-}
 
 export type ProxyUrlResult = { url: string } | { error: string };
 

@@ -10,7 +10,7 @@ import { originAnswersDirectly } from './incidents.js';
  * The order in which a lone site's failing layers explain it: the outermost broken layer wins. `unknown` (a
  * provider's page whose cause is outside its documented vocabulary) comes last: any placed layer explains better.
  */
-const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site', 'unknown'];
+export const LAYER_ORDER: Layer[] = ['local', 'authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'control-plane', 'site', 'unknown'];
 
 /** The most confidence a blame at `unknown` can carry: the layer is, by definition, not known. */
 const UNKNOWN_CONFIDENCE = 0.3;

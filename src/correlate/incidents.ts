@@ -13,7 +13,7 @@
 
 import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
-import { offSiteHost } from '../classify/redirect.js';
+import { oneOffSiteHost } from '../classify/redirect.js';
 import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
@@ -912,9 +912,8 @@ function groupWitness(g: Group): (s: SiteFacts) => string | null {
   if (!g.attempts.some((a) => a.redirects.length > 0)) return (s) => s.stack.zone;
   const bySite = groupBy(g.attempts, (a) => a.site);
   return (s) => {
-    const ended = new Set((bySite.get(s.report.name) ?? []).map((a) => offSiteHost(a, s.report.host, s.stack.zone)));
-    const [only] = ended;
-    return ended.size === 1 && only ? `${REDIRECTED}${only}` : s.stack.zone;
+    const only = oneOffSiteHost(bySite.get(s.report.name) ?? [], s.report.host, s.stack.zone);
+    return only ? `${REDIRECTED}${only}` : s.stack.zone;
   };
 }
 
@@ -1002,15 +1001,22 @@ function describeGroupFailure(attempts: Attempt[]): string {
   return kinds.map((layer) => describeLayerFailure(provider, layer, attempts.filter((a) => a.layer === layer), kinds.length > 1)).join(' and ');
 }
 
-function describeLayerFailure(provider: string, layer: Layer | null, attempts: Attempt[], counted: boolean): string {
+/**
+ * One kind of failure in a few words: "Cloudflare-generated 500 pages", "connection failures (ECONNREFUSED)". The
+ * provider is who answered (null for a host's own answers: a redirect target's, correlate/redirects.ts).
+ */
+export function describeLayerFailure(provider: string | null, layer: Layer | null, attempts: Attempt[], counted: boolean): string {
   const sites = counted ? ` (${plural(new Set(attempts.map((a) => a.site)).size, 'site')})` : '';
   const statuses = [...new Set(attempts.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort();
+  const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];
+  if (attempts.length > 0 && attempts.every((a) => a.error?.code === 'REDIRECT_DNS')) return `no address for the host from any resolver asked${sites}`;
+  if (statuses.length > 0 && (layer === 'site' || provider === null)) return `${statuses.join('/')} answers${provider ? ` passed through ${provider}` : ''}${sites}`;
+  if (layer === 'site') return `failures (${codes.join(', ')})${sites}`;
   if (layer === 'challenge') return `${provider} challenge pages where content should be${sites}`;
   if (layer === 'unknown') return `${provider}'s own ${statuses.join('/')} pages giving no documented cause${sites}`;
   if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages${sites}`;
   if (layer === 'edge') return `${provider} edges accepting requests and never answering${sites}`;
   if (layer === 'origin') return `${provider}'s own ${statuses.join('/')} pages blaming the origin${sites}`;
-  const codes = [...new Set(attempts.map((a) => a.error?.code ?? a.outcome))];
   if (layer === 'tls' && attempts.every(handshakeStalled)) return `TLS handshakes that never finish (${codes.join(', ')})${sites}`;
   return layer === 'tls' ? `TLS failures (${codes.join(', ')})${sites}` : `connection failures (${codes.join(', ')})${sites}`;
 }

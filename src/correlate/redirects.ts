@@ -3,10 +3,11 @@
 // there, so its failures are said here, about the host, and the provider rules never count them. Pure.
 
 import type { Attempt, Incident, Layer } from '../model.js';
-import { offSiteHost } from '../classify/redirect.js';
+import { offSiteHost, oneOffSiteHost } from '../classify/redirect.js';
 import { listNames, plural } from '../util/text.js';
 import { groupBy } from '../util/collections.js';
-import { incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { describeLayerFailure, incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { LAYER_ORDER } from './blame.js';
 
 export interface RedirectTargets {
   incidents: Incident[];
@@ -31,10 +32,7 @@ function failedUserFacing(site: SiteFacts): Attempt[] {
 /** The other owner's host every user-facing failure of the site ended at, or null (none, or not all at one). */
 function failingHostOf(site: SiteFacts): string | null {
   if (site.report.status === 'ok' || site.report.status === 'untested') return null;
-  const failed = failedUserFacing(site);
-  const hosts = new Set(failed.map((a) => offSiteHost(a, site.report.host, site.stack.zone)));
-  const [only] = hosts;
-  return hosts.size === 1 && only !== null && only !== undefined ? only : null;
+  return oneOffSiteHost(failedUserFacing(site), site.report.host, site.stack.zone);
 }
 
 /** By host: the sites some attempt of which a redirect took there (healthy ones too), the sites that depend on it. */
@@ -81,10 +79,9 @@ export function redirectTargetFailures(sites: SiteFacts[], options: AttributionO
     if (failing.length < Math.max(2, options.minSites)) continue;
     const attempts = failing.flatMap(failedUserFacing);
     for (const a of attempts) claimed.add(a.id);
-    const isDependent = new Set([...failing, ...(probed ? [probed] : []), ...(reaching.get(host) ?? [])]);
-    const dependents = sites.filter((s) => isDependent.has(s));
-    const controls = sites.filter((s) => !isDependent.has(s) && s.report.status === 'ok').map((s) => s.report.name);
-    const incident = hostIncident(host, failing, leading, dependents, controls, attempts);
+    const dependents = new Set([...failing, ...(probed ? [probed] : []), ...(reaching.get(host) ?? [])]);
+    const controls = sites.filter((s) => !dependents.has(s) && s.report.status === 'ok').map((s) => s.report.name);
+    const incident = hostIncident(host, failing, leading, dependents.size, controls, attempts);
     incidents.push(incident);
     const providers = new Set(attempts.map((a) => a.provider));
     const [provider] = providers;
@@ -109,8 +106,6 @@ export function alongProviderIncidents(targets: RedirectTargets, providerInciden
 }
 
 /** The layer most of the failures read as; on a tie, the outermost. */
-const LAYER_ORDER: Layer[] = ['authoritative-dns', 'resolver', 'network', 'tls', 'edge', 'challenge', 'origin', 'site', 'unknown'];
-
 function leadLayer(attempts: Attempt[]): Layer {
   const counts = groupBy(attempts, (a) => a.layer ?? 'unknown');
   let best: Layer = 'unknown';
@@ -122,27 +117,14 @@ function leadLayer(attempts: Attempt[]): Layer {
   return best;
 }
 
-/** What the host answered, in a few words: "Cloudflare-generated 500 pages", "connection failures (ECONNREFUSED)". */
+/** What the host answered, each kind of failure in a few words. */
 function describeAnswers(attempts: Attempt[]): string {
-  return [...groupBy(attempts, (a) => `${a.layer}|${a.provider ?? ''}`).values()]
-    .map((same) => {
-      const { layer, provider } = same[0]!;
-      const statuses = [...new Set(same.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort().join('/');
-      const codes = [...new Set(same.map((a) => a.error?.code ?? a.outcome))].join(', ');
-      if (layer === 'edge' && provider && statuses) return `${provider}-generated ${statuses} pages`;
-      if (layer === 'origin' && provider) return `${provider}'s ${statuses} pages blaming the host's origin`;
-      if (layer === 'challenge' && provider) return `${provider} challenge pages`;
-      if (statuses) return `${statuses} answers${provider ? ` through ${provider}` : ''}`;
-      if (layer === 'tls') return `TLS failures (${codes})`;
-      if (same.every((a) => a.error?.code === 'REDIRECT_DNS')) return 'no address for it from any resolver asked';
-      return `${layer === 'network' ? 'connection failures' : 'failures'} (${codes})`;
-    })
-    .join(' and ');
+  return [...groupBy(attempts, (a) => `${a.layer}|${a.provider ?? ''}`).values()].map((same) => describeLayerFailure(same[0]!.provider, same[0]!.layer, same, false)).join(' and ');
 }
 
-function hostIncident(host: string, failing: SiteFacts[], leading: SiteFacts[], dependents: SiteFacts[], controls: string[], attempts: Attempt[]): Incident {
+function hostIncident(host: string, failing: SiteFacts[], leading: SiteFacts[], dependents: number, controls: string[], attempts: Attempt[]): Incident {
   const layer = leadLayer(attempts);
-  const partial = failing.length < dependents.length || failing.some((s) => s.report.status === 'degraded');
+  const partial = failing.length < dependents || failing.some((s) => s.report.status === 'degraded');
   const confidence = Math.round(Math.min(0.9, 0.6 + 0.1 * failing.length + (controls.length > 0 ? 0.05 : 0)) * 100) / 100;
   const self = failing.length - leading.length;
   const who = `${plural(leading.length, 'site')} that redirect${leading.length === 1 ? 's' : ''} there${self > 0 ? ` (and ${host}, probed itself)` : ''}`;
@@ -163,7 +145,7 @@ function hostIncident(host: string, failing: SiteFacts[], leading: SiteFacts[], 
     provider: host,
     layer,
     sites: failing.map((s) => s.report.name),
-    probed: dependents.length,
+    probed: dependents,
     controls,
     scope: partial ? 'partial' : 'full',
     confidence,

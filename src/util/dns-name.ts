@@ -5,3 +5,8 @@
 export function isAtOrBelow(name: string, zone: string): boolean {
   return name === zone || name.endsWith(`.${zone}`);
 }
+
+/** A URL's host as DNS and TLS see it: lower case, IPv6 without brackets, no trailing dot. */
+export function hostOf(url: URL): string {
+  return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+}
