@@ -22,6 +22,12 @@ export interface SiteStack {
    * every name is a customer of its own.
    */
   zone: string | null;
+  /**
+   * Whether the site's addresses come through a provider's own names (a CNAME into its catalogued names, a host that
+   * is one: an API gateway's, a bucket's website endpoint): an address there may serve many customers, so sites
+   * sharing it need not share a server. Only looked for on a site with a failing attempt; false otherwise.
+   */
+  providerNamedAddresses: boolean;
 }
 
 type Evidence = Map<string, string[]>;
@@ -164,7 +170,8 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   // A site no catalogued provider serves (self-hosted, or not reached) has the stack many such sites share: every
   // layer found above, or remembered, is in `providers`.
   const zone = customerZone(dns, catalog);
-  if (providers.length === 0 && nameServers.length === 0 && zone === null) return NO_STACK;
+  const providerNamedAddresses = failingThroughProviderNames(dns, attempts, catalog);
+  if (providers.length === 0 && nameServers.length === 0 && zone === null && !providerNamedAddresses) return NO_STACK;
   return {
     // Most sites' lists of name servers, and an unreachable site's of providers, are empty: one shared empty list.
     providers: orNone(providers),
@@ -173,7 +180,18 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
     origin: origin ?? rememberedDef('origin'),
     nameServers: orNone(nameServers),
     zone,
+    providerNamedAddresses,
   };
 }
 
-const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE, zone: null }) as SiteStack;
+const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE, zone: null, providerNamedAddresses: false }) as SiteStack;
+
+/** SiteStack.providerNamedAddresses: a failing site's address answers name a provider's own domain (the host or a CNAME target). */
+export function failingThroughProviderNames(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog): boolean {
+  if (!attempts.some((a) => a.outcome !== 'ok')) return false;
+  for (const d of dns) {
+    if ((d.type !== 'A' && d.type !== 'AAAA') || d.values.length === 0) continue;
+    if (isProviderDomain(d.name, catalog) || d.cnameChain.some((name) => isProviderDomain(name, catalog))) return true;
+  }
+  return false;
+}

@@ -769,7 +769,7 @@ const LAYER_WORDS: Record<string, string> = {
 
 const BASE_CONFIDENCE: Record<string, number> = { edge: 0.7, challenge: 0.6, network: 0.55, tls: 0.5, origin: 0.5, unknown: 0.3 };
 /** A finding is a shared observation too weak to be an incident: never above this. */
-const FINDING_CONFIDENCE = 0.4;
+export const FINDING_CONFIDENCE = 0.4;
 
 interface Group {
   provider: string;
@@ -946,7 +946,8 @@ function challengeShortfall(g: Group, fraction: number, options: AttributionOpti
   return `${plural(newly.length, 'site')} that served content before now challenge${newly.length === 1 ? 's' : ''}; the rest challenged this host before too`;
 }
 
-function tentativeSummary(incident: Incident, why: string): string {
+/** A shared failure that fell short, said as a finding: "Possibly … — not an incident: why". */
+export function tentativeSummary(incident: Incident, why: string): string {
   const body = incident.summary.replace(/ \(confidence [\d.]+\)$/, '').replace(/ incident( \(partial\))?: /, ': ');
   return `Possibly ${body} — not an incident: ${why} (confidence ${Math.min(incident.confidence, FINDING_CONFIDENCE)})`;
 }

@@ -83,18 +83,18 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const explainedSites = shared.filter((i) => i.kind !== 'resolver').flatMap((i) => i.sites);
-  const regions = local.down ? [] : regionIncidents(ownHosting, { ...options, explained: explainedSites });
+  const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites });
   // A control plane's one endpoint says nothing about where the provider's edge fails, nor a redirect target's
   // failing about where its provider's does: no locations for them.
   const unlocated = new Set(hostsFailing.map((i) => i.id));
-  const located = [...shared, ...regions].map((incident) => (incident.layer === 'control-plane' || unlocated.has(incident.id) ? incident : withLocations(incident, facts)));
+  const located = [...shared, ...regions.incidents].map((incident) => (incident.layer === 'control-plane' || unlocated.has(incident.id) ? incident : withLocations(incident, facts)));
   const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
   const judged = local.down ? facts.map((f) => ({ ...f, report: untestedHere(f.report) })) : facts;
   // A block of this requester says nothing about where a provider fails: no locations for it.
   const blocked = local.down ? [] : requesterBlockedFindings(ownHosting, options);
   const doubted = local.down ? [] : doubtedValidationFindings(facts, evidence, resolvers, options);
-  const findings = [...doubted, ...zones.findings, ...providers.findings.map((f) => withLocations(f, facts)), ...blocked];
+  const findings = [...doubted, ...zones.findings, ...[...providers.findings, ...regions.findings].map((f) => withLocations(f, facts)), ...blocked];
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
   const sites = judged.map((f, i) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained, hosting[i]!.explained) }));
   return { sites, incidents: byImpact(located, sites), findings, local, host: host.report };

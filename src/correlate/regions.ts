@@ -9,7 +9,11 @@
 //     answers, connection/TLS failures to addresses with no other provider in front, the region's own
 //     provider's errors, or no address from any resolver. Challenges, content mismatches, another provider's
 //     edge failures, a single resolver's failures, and sites already explained by another incident do not count;
-//   - at least max(2, minSites) sites fail, in as many customer zones, and at least half of the region's sites;
+//   - at least max(2, minSites) sites fail, and at least half of the region's sites; they are as many independent
+//     witnesses: sites in one customer's zone are one, and so are sites whose failures went to one server (one
+//     address: a cloud's address is one customer's machine or load balancer, however many names point at it;
+//     where the addresses come through the provider's own names, an API gateway's or a bucket's endpoint, the
+//     name that holds them). Failing sites that fall short only by that are a finding, not an incident;
 //   - at least one healthy control elsewhere, and most sites outside the region are healthy (else it is us);
 //   - the same cloud's other regions are not failing as well (that would be the cloud, not the region).
 // Kind 'provider' at layer 'origin' (the hosting), with the region in the id and in `locations`, so that two
@@ -17,11 +21,12 @@
 
 import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
-import { incidentId, witnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { FINDING_CONFIDENCE, incidentId, tentativeSummary, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
-import { plural } from '../util/text.js';
-import { groupBy } from '../util/collections.js';
+import { listNames, plural } from '../util/text.js';
+import { groupBy, linkedGroups } from '../util/collections.js';
+import type { Incident } from '../model.js';
 
 export interface RegionOptions extends AttributionOptions {
   /** Sites already inside another incident: neither failures nor controls here. */
@@ -94,31 +99,78 @@ interface Placed {
   region: SiteRegion;
   /** What failed, e.g. ["timeout", "AWS 503"]; empty when the site is healthy or fails for other reasons. */
   failures: string[];
+  /** The servers those failures went to (serverOf). */
+  servers: string[];
 }
 
 function place(site: SiteFacts): Placed | null {
   const region = siteRegion(site);
   if (!region) return null;
-  const failures =
-    site.report.status === 'ok' ? [] : site.report.attempts.filter((a) => !site.explained.has(a.id)).map((a) => regionalFailure(a, region, site.report.dns)).filter((f): f is string => f !== null);
-  return { site, region, failures: [...new Set(failures)] };
+  if (site.report.status === 'ok') return { site, region, failures: [], servers: [] };
+  const failures = new Set<string>();
+  const servers = new Set<string>();
+  for (const a of site.report.attempts) {
+    const failure = site.explained.has(a.id) ? null : regionalFailure(a, region, site.report.dns);
+    if (failure === null) continue;
+    failures.add(failure);
+    const server = serverOf(a, site);
+    if (server !== null) servers.add(server);
+  }
+  return { site, region, failures: [...failures], servers: [...servers] };
+}
+
+/**
+ * The server a failing attempt went to: its address, one customer's machine or load balancer in a cloud — unless the
+ * site's addresses come through the provider's own names (an API gateway's, a bucket's website endpoint), where one
+ * address serves many customers and the name that holds it is the customer's. Null when it reached no address.
+ */
+function serverOf(a: Attempt, site: SiteFacts): string | null {
+  if (a.address === null) return null;
+  if (!site.stack.providerNamedAddresses) return a.address;
+  const answer = site.report.dns.find((d) => (d.type === 'A' || d.type === 'AAAA') && d.values.includes(a.address!));
+  return answer ? (answer.cnameChain.at(-1) ?? answer.name) : site.report.host;
+}
+
+/** The failing sites as independent witnesses: those in one customer's zone, or failing at one server, are one. */
+function independentWitnesses(down: Placed[]): Placed[][] {
+  return linkedGroups(down, (p) => [`zone ${p.site.stack.zone ?? `host:${p.site.report.host}`}`, ...p.servers.map((server) => `server ${server}`)]);
+}
+
+/** Why failing sites that share servers or zones are not a region failing. */
+function sharedStackShortfall(groups: Placed[][], region: string, minSites: number): string {
+  if (groups.length > 1) return `they come down to ${groups.length} independent servers or customer zones, fewer than ${minSites}`;
+  const members = groups[0]!;
+  const common = members[0]!.servers.filter((server) => members.every((p) => p.servers.includes(server)));
+  if (common.length > 0) return `every one fails at ${listNames(common, 3)}: one server or load balancer of one customer in ${region}, not the region`;
+  const zones = [...new Set(members.map((p) => p.site.stack.zone))];
+  if (zones.length === 1 && zones[0] !== null) return `every one is in the zone ${zones[0]}: one customer's stack in ${region} can do this`;
+  const servers = [...new Set(members.flatMap((p) => p.servers))];
+  return `they share servers (${listNames(servers, 3)}) or customer zones: one customer's stack in ${region} can do this`;
 }
 
 const failing = (p: Placed) => p.failures.length > 0;
 const healthy = (s: SiteFacts) => s.report.status === 'ok';
 
-export function regionIncidents(sites: SiteFacts[], options: RegionOptions): LocatedIncident[] {
+export interface RegionFailures {
+  incidents: LocatedIncident[];
+  /** Sites of a region failing together that share one customer's servers or zone: said, not alerted on. */
+  findings: Incident[];
+}
+
+export function regionIncidents(sites: SiteFacts[], options: RegionOptions): RegionFailures {
   const explained = new Set(options.explained ?? []);
   const considered = sites.filter((s) => !explained.has(s.report.name));
   const placed = considered.map(place).filter((p): p is Placed => p !== null);
   const groups = groupBy(placed, (p) => `${p.region.provider}|${p.region.region}`);
   const minSites = Math.max(2, options.minSites);
   const incidents: LocatedIncident[] = [];
+  const findings: Incident[] = [];
   for (const members of groups.values()) {
     const { provider, region } = members[0]!.region;
     const down = members.filter(failing);
-    // Names in one customer's zone are one witness: that customer's own stack behind them can fail them all.
-    if (witnesses(down.map((p) => p.site)) < minSites || down.length / members.length < 0.5) continue;
+    if (down.length < minSites || down.length / members.length < 0.5) continue;
+    // Names in one customer's zone, or on one server of theirs, are one witness: that customer's own stack can fail them all.
+    const independent = independentWitnesses(down);
 
     const sameCloud = placed.filter((p) => p.region.provider === provider && p.region.region !== region);
     const sameCloudDown = sameCloud.filter(failing);
@@ -147,7 +199,7 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Loc
       sameCloudHealthy.length > 0 ? `${plural(sameCloudHealthy.length, 'site')} in ${provider} ${joinAnd(healthyRegions)} ${sameCloudHealthy.length === 1 ? 'is' : 'are'} healthy` : `no site in another ${provider} region to compare with`,
       otherProviders.length > 0 ? `${plural(otherProviders.length, 'site')} on other providers ${otherProviders.length === 1 ? 'is' : 'are'} healthy` : null,
     ].filter(Boolean);
-    incidents.push({
+    const incident: LocatedIncident = {
       id: incidentId('provider', provider, 'origin', region),
       change: null,
       since: null,
@@ -166,13 +218,20 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Loc
         ...members.filter((m) => !failing(m)).map((m) => `${m.site.report.name} in ${region}: ${m.site.report.status}`),
         sameCloudHealthy.length > 0 ? `healthy in other ${provider} regions: ${sameCloudHealthy.map((p) => `${p.site.report.name} (${p.region.region})`).join(', ')}` : null,
         otherProviders.length > 0 ? `healthy on other providers: ${otherProviders.map((s) => s.report.name).join(', ')}` : null,
-        'each site fails in its own way; no provider marker ties them together, hence the lower confidence',
       ].filter((x): x is string => x !== null),
       locations: [region],
       healthyLocations: healthyRegions,
-    });
+    };
+    if (independent.length >= minSites) {
+      incidents.push({ ...incident, evidence: [...incident.evidence, 'each site fails in its own way; no provider marker ties them together, hence the lower confidence'] });
+      continue;
+    }
+    const why = sharedStackShortfall(independent, region, minSites);
+    const cappedConfidence = Math.min(confidence, FINDING_CONFIDENCE);
+    findings.push({ ...incident, confidence: cappedConfidence, summary: tentativeSummary(incident, why), evidence: [...incident.evidence, `not an incident: ${why}`] });
   }
-  return incidents.sort((a, b) => b.sites.length - a.sites.length || b.confidence - a.confidence);
+  const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
+  return { incidents: incidents.sort(order), findings: findings.sort(order) };
 }
 
 function joinAnd(items: string[]): string {

@@ -114,6 +114,12 @@ export interface ScenarioSite {
   redirectTo: string | null;
   /** Whether probes.yaml lists it: a host sites depend on (a redirect target) may be served by the lab unlisted. */
   listed: boolean;
+  /**
+   * The name of another site on the same per-site provider whose edge this one shares (its load balancer: the same
+   * addresses and CNAME target): one customer's balancer serving several names, a SaaS's customers' own domains.
+   * Null: an edge of its own.
+   */
+  sharesEdgeWith: string | null;
 }
 
 export interface ScenarioFaults {
@@ -349,6 +355,17 @@ export function parseScenario(data: unknown, file: string): Scenario {
     if (!target) problem(r, `sites.${site.name}.redirectTo`, `no site named ${JSON.stringify(site.redirectTo)}`);
     else if (target === site || target.redirectTo !== null) problem(r, `sites.${site.name}.redirectTo`, 'a site redirects to another that serves its own page');
   }
+  sites.forEach((site, i) => {
+    if (site.sharesEdgeWith === null) return;
+    const path = `sites.${site.name}.sharesEdgeWith`;
+    const owner = sites.find((x) => x.name === site.sharesEdgeWith);
+    if (!owner) problem(r, path, `no site named ${JSON.stringify(site.sharesEdgeWith)}`);
+    else if (owner === site || owner.sharesEdgeWith !== null) problem(r, path, 'a site shares the edge of another that has its own');
+    else if (owner.edge !== site.edge || owner.region !== site.region) problem(r, path, `${owner.name} is not on ${site.edge} in ${site.region ?? 'the same place'}`);
+    else if (site.host === site.zone) problem(r, path, 'a zone apex cannot hold the CNAME to a shared load balancer');
+    // The balancer's one name, as the owner's chain ends: both names lead to it.
+    else sites[i] = { ...site, cname: site.cname ?? owner.cname ?? personality(owner.edge!)!.cnameChain(owner.host, owner.region) };
+  });
   const fronting = new Set(sites.flatMap(siteEdges));
   for (const site of sites) {
     for (const resolver of Object.keys(site.resolverEdges)) if (!resolvers.some((x) => x.name === resolver)) problem(r, `sites.${site.name}.resolverEdges.${resolver}`, 'no resolver of that name');
@@ -465,7 +482,7 @@ export function siteEdgeFor(site: Pick<ScenarioSite, 'edge' | 'resolverEdges'>, 
 }
 
 function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsHost[]): ScenarioSite[] {
-  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname', 'resolverEdges', 'redirectTo', 'listed']);
+  const f = fields(r, item, path, ['name', 'kind', 'host', 'zone', 'edge', 'region', 'dns', 'title', 'probeOrigin', 'cname', 'resolverEdges', 'redirectTo', 'listed', 'sharesEdgeWith']);
   if (!f) return [];
   const name = text(r, f.name, `${path}.name`, NAME);
   const kind = f.kind === undefined ? 'site' : oneOf(r, f.kind, `${path}.kind`, ['site', 'endpoint', 'control-plane'] as const);
@@ -512,10 +529,12 @@ function readSite(r: Reader, item: unknown, path: string, dnsHosts: ScenarioDnsH
   const redirectTo = f.redirectTo === undefined ? null : text(r, f.redirectTo, `${path}.redirectTo`, NAME);
   if (redirectTo !== null && kind !== 'site') problem(r, `${path}.redirectTo`, 'only a site redirects to another');
   if (f.listed !== undefined && typeof f.listed !== 'boolean') problem(r, `${path}.listed`, 'expected true or false');
+  const sharesEdgeWith = f.sharesEdgeWith === undefined ? null : text(r, f.sharesEdgeWith, `${path}.sharesEdgeWith`, NAME);
+  if (sharesEdgeWith !== null && (kind !== 'site' || provider?.addressing !== 'per-site')) problem(r, `${path}.sharesEdgeWith`, "only a site on a provider that gives each site its own addresses (a load balancer) shares another's");
   if (!name || !kind || !host || !zone || (f.edge !== 'none' && edge === null) || !dns || !title) return [];
   // An endpoint has no origin of its own to list: it is the provider's service.
   const probeOrigin = kind === 'site' && f.probeOrigin !== false;
-  return [{ name, kind, host, zone, edge, resolverEdges, dns, title, probeOrigin, region, cname, redirectTo, listed: f.listed !== false }];
+  return [{ name, kind, host, zone, edge, resolverEdges, dns, title, probeOrigin, region, cname, redirectTo, listed: f.listed !== false, sharesEdgeWith }];
 }
 
 interface World {

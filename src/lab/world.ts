@@ -86,6 +86,7 @@ export function labAddresses(scenario: Scenario): LabAddresses {
   for (const site of scenario.sites) {
     if (!site.edge) continue;
     const prefix = edgeNetwork(site.edge);
+    if (site.sharesEdgeWith !== null) continue; // the owner's addresses, below
     if (personality(site.edge)!.addressing === 'per-site') {
       const mine = Array.from({ length: EDGES_PER_SITE }, (_, i) => `${prefix}.${(edges.get(site.edge!)?.length ?? 0) + i + 1}`);
       edges.set(site.edge, [...(edges.get(site.edge) ?? []), ...mine]);
@@ -100,6 +101,7 @@ export function labAddresses(scenario: Scenario): LabAddresses {
     }
     if (!siteEdges.has(site.name)) siteEdges.set(site.name, edges.get(site.edge)!);
   }
+  for (const site of scenario.sites) if (site.sharesEdgeWith !== null) siteEdges.set(site.name, siteEdges.get(site.sharesEdgeWith)!);
   const origins = new Map(scenario.sites.map((s, i) => [s.name, `127.0.20.${i + 1}`] as const));
   const statusPages = new Map(Object.keys(scenario.statusPages).map((id, i) => [id, `127.0.30.${i + 1}`] as const));
   return { resolvers, edges, siteEdges, pops, origins, statusPages };

@@ -36,3 +36,21 @@ export function without<T>(items: T[], drop: (item: T) => boolean): T[] {
 export function orNone<T>(items: T[] | undefined): T[] {
   return items !== undefined && items.length > 0 ? items : NONE;
 }
+
+/** The items in groups, where items that share a key are in one group, and so are items linked through others. */
+export function linkedGroups<T>(items: T[], keysOf: (item: T) => Iterable<string>): T[][] {
+  const parent = items.map((_, i) => i);
+  const root = (i: number): number => {
+    while (parent[i] !== i) i = parent[i] = parent[parent[i]!]!;
+    return i;
+  };
+  const holder = new Map<string, number>();
+  items.forEach((item, i) => {
+    for (const key of keysOf(item)) {
+      const other = holder.get(key);
+      if (other === undefined) holder.set(key, i);
+      else parent[root(i)] = root(other);
+    }
+  });
+  return [...groupBy(items.map((item, i) => ({ item, group: root(i) })), (x) => x.group).values()].map((g) => g.map((x) => x.item));
+}

@@ -6,7 +6,9 @@ import { regionIncidents, siteRegion } from '../../src/correlate/regions.js';
 import { scopeByLocation } from '../../src/correlate/locations.js';
 import type { Attempt, DnsAnswer, FetchResult, SiteSpec } from '../../src/model.js';
 import { responses } from '../support/responses.js';
-import { facts, fetched, noResponse, resolvedBy, spec } from './location-facts.js';
+import { catalog, facts, fetched, noResponse, NOW, resolvedBy, RESOLVERS, spec } from './location-facts.js';
+import { attributeRecorded } from '../support/pipeline.js';
+import { decideVerdict } from '../../src/correlate/verdict.js';
 import { dnsAnswer } from '../support/records.js';
 
 const BOTH = ['alpha', 'beta'];
@@ -67,7 +69,7 @@ describe('us-east-1 failing while eu-west-1 and other providers serve', () => {
   });
 
   it('raises one AWS us-east-1 incident at the origin layer, naming the region and the healthy one', () => {
-    const incidents = regionIncidents(sites, { minSites: 2 });
+    const incidents = regionIncidents(sites, { minSites: 2 }).incidents;
     expect(incidents).toHaveLength(1);
     const incident = incidents[0]!;
     expect(incident).toMatchObject({
@@ -96,18 +98,18 @@ describe('us-east-1 failing while eu-west-1 and other providers serve', () => {
       onAddress('api-c', '127.0.40.3', albOk()),
       ...controls(),
     ]);
-    const [incident] = regionIncidents(partial, { minSites: 2 });
+    const [incident] = regionIncidents(partial, { minSites: 2 }).incidents;
     expect(incident).toMatchObject({ sites: ['api-a', 'api-b'], probed: 3, scope: 'partial' });
-    expect(incident!.confidence).toBeLessThan(regionIncidents(sites, { minSites: 2 })[0]!.confidence);
+    expect(incident!.confidence).toBeLessThan(regionIncidents(sites, { minSites: 2 }).incidents[0]!.confidence);
   });
 });
 
 describe('controls that must blame no region', () => {
   it('never for one failing site', () => {
     const sites = build([onAddress('api-a', '127.0.40.1', alb503()), ...controls()]);
-    expect(regionIncidents(sites, { minSites: 1 })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 1 }).incidents).toEqual([]);
     const withHealthyNeighbour = build([onAddress('api-a', '127.0.40.1', alb503()), onAddress('api-c', '127.0.40.3', albOk()), ...controls()]);
-    expect(regionIncidents(withHealthyNeighbour, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(withHealthyNeighbour, { minSites: 2 }).incidents).toEqual([]);
   });
 
   it("not for two names of one customer's zone failing behind their load balancers (one customer's stack)", () => {
@@ -119,10 +121,13 @@ describe('controls that must blame no region', () => {
     });
     const sameZone = build([inZone(onAddress('www', '127.0.40.1', alb503()), 'www.acme.test'), inZone(onAddress('api', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')), 'api.acme.test'), ...controls()]);
     expect(sameZone.map((s) => s.stack.zone)).toEqual(['acme.test', 'acme.test', null, null, null]);
-    expect(regionIncidents(sameZone, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(sameZone, { minSites: 2 }).incidents).toEqual([]);
+    expect(regionIncidents(sameZone, { minSites: 2 }).findings.map((f) => f.summary)).toEqual([
+      expect.stringMatching(/^Possibly AWS us-east-1 region: 2 of 2 sites hosted in AWS us-east-1 fail .* — not an incident: every one is in the zone acme\.test: one customer's stack in us-east-1 can do this \(confidence 0\.4\)$/),
+    ]);
     // The same two failures in two customers' zones are two witnesses.
     const twoZones = build([inZone(onAddress('www', '127.0.40.1', alb503()), 'www.acme.test'), onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')), ...controls()]);
-    expect(regionIncidents(twoZones, { minSites: 2 }).map((i) => i.sites)).toEqual([['www', 'api-b']]);
+    expect(regionIncidents(twoZones, { minSites: 2 }).incidents.map((i) => i.sites)).toEqual([['www', 'api-b']]);
   });
 
   it('not when fewer than half of the region fails', () => {
@@ -132,7 +137,7 @@ describe('controls that must blame no region', () => {
       ...['c', 'd', 'e'].map((n, i) => onAddress(`api-${n}`, `127.0.40.${10 + i}`, albOk())),
       ...controls(),
     ]);
-    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2 }).incidents).toEqual([]);
   });
 
   it("not when the cloud's other regions fail too (the cloud, not one region)", () => {
@@ -142,7 +147,7 @@ describe('controls that must blame no region', () => {
       onAddress('api-eu', '127.0.41.1', alb503()),
       onAddress('cf1', '127.0.10.1', responses.cloudflareOk('FRA')),
     ]);
-    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2 }).incidents).toEqual([]);
   });
 
   it('not when the sites elsewhere fail as well (could be us)', () => {
@@ -152,13 +157,13 @@ describe('controls that must blame no region', () => {
       onAddress('cf1', '127.0.10.1', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
       onAddress('fastly1', '127.0.20.1', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
     ]);
-    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2 }).incidents).toEqual([]);
   });
 
   it('not for challenges, nor for one resolver failing names in the region', () => {
     const challenged = build([onAddress('api-a', '127.0.40.1', wafChallenge()), onAddress('api-b', '127.0.40.2', wafChallenge()), ...controls()]);
     expect(challenged.filter((s) => s.report.status !== 'ok').map((s) => s.report.name)).toEqual(['api-a', 'api-b']);
-    expect(regionIncidents(challenged, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(challenged, { minSites: 2 }).incidents).toEqual([]);
 
     const oneResolver = (name: string, host: string): SiteSetup => ({
       spec: spec(name, host),
@@ -167,7 +172,7 @@ describe('controls that must blame no region', () => {
     });
     const sites = build([oneResolver('sqs', 'sqs.us-east-1.amazonaws.com'), oneResolver('sns', 'sns.us-east-1.amazonaws.com'), ...controls()]);
     expect(sites.filter((s) => s.report.status === 'degraded').map((s) => s.report.name)).toEqual(['sqs', 'sns']);
-    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2 }).incidents).toEqual([]);
   });
 
   it("not for another provider's edge failing in front of sites in the region", () => {
@@ -179,7 +184,7 @@ describe('controls that must blame no region', () => {
     });
     const sites = build([behindCloudflare('shop', '127.0.10.5'), behindCloudflare('blog', '127.0.10.6'), onAddress('fastly1', '127.0.20.1', responses.fastlyOk())]);
     expect(sites.map((s) => siteRegion(s)?.region ?? null)).toEqual(['us-east-1', 'us-east-1', null]);
-    expect(regionIncidents(sites, { minSites: 2 })).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2 }).incidents).toEqual([]);
   });
 
   it('not for sites another incident already explains', () => {
@@ -189,8 +194,69 @@ describe('controls that must blame no region', () => {
       endpointWithoutAddress('dynamodb', 'dynamodb.us-east-1.amazonaws.com'),
       ...controls(),
     ]);
-    expect(regionIncidents(sites, { minSites: 2, explained: ['dynamodb', 'api-b'] })).toEqual([]);
-    expect(regionIncidents(sites, { minSites: 2, explained: ['dynamodb'] })[0]?.sites).toEqual(['api-a', 'api-b']);
+    expect(regionIncidents(sites, { minSites: 2, explained: ['dynamodb', 'api-b'] }).incidents).toEqual([]);
+    expect(regionIncidents(sites, { minSites: 2, explained: ['dynamodb'] }).incidents[0]?.sites).toEqual(['api-a', 'api-b']);
+  });
+});
+
+describe("sites on one customer's server", () => {
+  // A small agency's or a SaaS's one instance or load balancer serving several customers' names: as many zones as
+  // sites, one machine. It read as "AWS us-east-1 region incident: 3 of 3 sites … fail (ECONNREFUSED)", exit 2.
+  const refused = () => noResponse('ECONNREFUSED', 'connect');
+  const oneBox = (response: () => Partial<FetchResult>) => ['alpha', 'bravo', 'charlie'].map((n) => onAddress(n, '127.0.40.7', response()));
+
+  it('are one witness however many zones point at it: a finding, not a region incident', () => {
+    for (const response of [refused, alb503, () => noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')]) {
+      const sites = build([...oneBox(response), ...controls()]);
+      expect(sites.filter((s) => s.report.status === 'down').map((s) => s.report.name)).toEqual(['alpha', 'bravo', 'charlie']);
+      const { incidents, findings } = regionIncidents(sites, { minSites: 2 });
+      expect(incidents).toEqual([]);
+      expect(findings).toHaveLength(1);
+      expect(findings[0]).toMatchObject({ id: 'provider:AWS:origin:us-east-1', sites: ['alpha', 'bravo', 'charlie'], confidence: 0.4, locations: ['us-east-1'] });
+      expect(findings[0]!.summary).toMatch(/^Possibly AWS us-east-1 region: 3 of 3 sites hosted in AWS us-east-1 fail \(.+\); 1 site in AWS eu-west-1 is healthy; 2 sites on other providers are healthy — not an incident: every one fails at 127\.0\.40\.7: one server or load balancer of one customer in us-east-1, not the region \(confidence 0\.4\)$/);
+      expect(findings[0]!.evidence).toContain('not an incident: every one fails at 127.0.40.7: one server or load balancer of one customer in us-east-1, not the region');
+    }
+  });
+
+  it('leave the run at site failures (exit 1), with the finding said and no provider blamed', () => {
+    const setups = [...oneBox(refused), ...controls()];
+    const result = attributeRecorded({ sites: setups.map((s) => s.spec), resolvers: RESOLVERS }, setups.flatMap((s) => s.dns), setups.flatMap((s) => s.attempts), catalog, { minSites: 2 }, { now: NOW });
+    const verdict = decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings);
+    expect(result.incidents).toEqual([]);
+    expect(result.findings.map((f) => f.id)).toEqual(['provider:AWS:origin:us-east-1']);
+    expect(verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    for (const name of ['alpha', 'bravo', 'charlie']) expect(result.sites.find((s) => s.name === name)!.blame).toMatchObject({ provider: null });
+  });
+
+  it('linked through shared servers are one witness too; two servers are two', () => {
+    // alpha and bravo on one server, bravo also on a second that charlie uses: one customer's pair of machines.
+    const linked = build([
+      { ...onAddress('alpha', '127.0.40.7', refused()) },
+      { spec: spec('bravo'), dns: resolvedBy('bravo.test', { alpha: '127.0.40.7', beta: '127.0.40.8' }), attempts: [fetched('bravo', '127.0.40.7', refused(), ['alpha']), fetched('bravo', '127.0.40.8', refused(), ['beta'])] },
+      onAddress('charlie', '127.0.40.8', refused()),
+      ...controls(),
+    ]);
+    expect(regionIncidents(linked, { minSites: 2 }).incidents).toEqual([]);
+    expect(regionIncidents(linked, { minSites: 2 }).findings[0]!.summary).toContain('not an incident: they share servers (127.0.40.7, 127.0.40.8) or customer zones');
+    const twoServers = build([...oneBox(refused).slice(0, 2), onAddress('delta', '127.0.40.9', alb503()), ...controls()]);
+    expect(regionIncidents(twoServers, { minSites: 2 }).incidents.map((i) => i.sites)).toEqual([['alpha', 'bravo', 'delta']]);
+    expect(regionIncidents(twoServers, { minSites: 3 }).incidents).toEqual([]);
+    expect(regionIncidents(twoServers, { minSites: 3 }).findings[0]!.summary).toContain('not an incident: they come down to 2 independent servers or customer zones, fewer than 3');
+  });
+
+  it("are told apart by name where the addresses come through the provider's own names (one gateway address serves many customers)", () => {
+    const gateway = (name: string) => ({
+      spec: spec(name),
+      dns: resolvedBy(`${name}.test`, { alpha: '127.0.40.30', beta: '127.0.40.30' }, [`d-${name}.execute-api.us-east-1.amazonaws.com`]),
+      attempts: [fetched(name, '127.0.40.30', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect'), BOTH)],
+    });
+    const sites = build([gateway('alpha'), gateway('bravo'), ...controls()]);
+    expect(sites.map((s) => s.stack.providerNamedAddresses)).toEqual([true, true, false, false, false]);
+    expect(regionIncidents(sites, { minSites: 2 }).incidents.map((i) => i.sites)).toEqual([['alpha', 'bravo']]);
+    // Two names behind one gateway name are one customer's.
+    const sameName = build([gateway('alpha'), { ...gateway('bravo'), dns: resolvedBy('bravo.test', { alpha: '127.0.40.30', beta: '127.0.40.30' }, ['d-alpha.execute-api.us-east-1.amazonaws.com']) }, ...controls()]);
+    expect(regionIncidents(sameName, { minSites: 2 }).incidents).toEqual([]);
+    expect(regionIncidents(sameName, { minSites: 2 }).findings[0]!.summary).toContain('every one fails at d-alpha.execute-api.us-east-1.amazonaws.com');
   });
 });
 
@@ -201,7 +267,7 @@ describe('region incidents and location scoping', () => {
       onAddress('api-b', '127.0.40.2', noResponse('UND_ERR_CONNECT_TIMEOUT', 'connect')),
       ...controls(),
     ]);
-    const incident = regionIncidents(sites, { minSites: 2 })[0]!;
+    const incident = regionIncidents(sites, { minSites: 2 }).incidents[0]!;
     expect(scopeByLocation(incident, sites)).toMatchObject({ locations: ['us-east-1'], healthyLocations: ['eu-west-1'], scope: incident.scope, summaryClause: null });
   });
 });

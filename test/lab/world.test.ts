@@ -314,6 +314,30 @@ describe('per-resolver answers, named PoPs, load balancers and endpoints (pure)'
     const target = { name: 't', host: 't.example.test', edge: 'cloudflare', dns: 'h', listed: false };
     expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, redirectTo: 't' }, { ...target, redirectTo: 's' }] })).toContain('sites.s.redirectTo: a site redirects to another that serves its own page');
     expect(problems({ resolvers: [{ name: 'r' }], sites: [site, target], expect: { verdict: 'ok', exitCode: 0, ok: ['t'] } })).toContain('expect.ok');
+    const balancer = { name: 'lb', host: 'help.a.test', edge: 'aws', region: 'us-east-1', dns: 'h' };
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [{ ...site, sharesEdgeWith: 's' }] })).toContain("sites[0].sharesEdgeWith: only a site on a provider that gives each site its own addresses");
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [balancer, { ...balancer, name: 'b', host: 'help.b.test', sharesEdgeWith: 'ghost' }] })).toContain('sites.b.sharesEdgeWith: no site named "ghost"');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [balancer, { ...balancer, name: 'b', host: 'help.b.test', region: 'eu-west-1', sharesEdgeWith: 'lb' }] })).toContain('sites.b.sharesEdgeWith: lb is not on aws in eu-west-1');
+    expect(problems({ resolvers: [{ name: 'r' }], sites: [balancer, { ...balancer, name: 'b', host: 'b.test', sharesEdgeWith: 'lb' }] })).toContain('sites.b.sharesEdgeWith: a zone apex cannot hold the CNAME');
+  });
+});
+
+describe("sites sharing one customer's load balancer (pure)", () => {
+  const saas = scenario('one-load-balancer');
+  const addresses = labAddresses(saas);
+
+  it('get its addresses and its name at the end of their CNAME chains', () => {
+    const alpha = addresses.siteEdges.get('alpha-help')!;
+    expect(alpha).toHaveLength(2);
+    expect(addresses.siteEdges.get('bravo-support')).toEqual(alpha);
+    expect(addresses.siteEdges.get('charlie-help')).toEqual(alpha);
+    expect(addresses.siteEdges.get('shop-api')).not.toEqual(alpha);
+    const records = labDnsData(saas, addresses).records;
+    const target = (host: string) => records[host]?.CNAME;
+    expect(target('help.alpha.test')).toMatch(/\.us-east-1\.elb\.amazonaws\.com$/);
+    expect(target('support.bravo.test')).toBe(target('help.alpha.test'));
+    expect(target('api.shop.test')).not.toBe(target('help.alpha.test'));
+    expect(records[target('help.alpha.test')!]?.A).toEqual(alpha);
   });
 });
 
