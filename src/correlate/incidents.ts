@@ -18,7 +18,7 @@ import { listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, hostAddressAnswers, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, soleResolverByName, staleWords, validatingResolvers } from '../classify/dns-facts.js';
-import { groupBy } from '../util/collections.js';
+import { groupBy, linkedGroups } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 
 export interface AttributionOptions {
@@ -821,11 +821,20 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
 
   // The provider's own page with a cause it does not document: its edge only when the origins answer directly.
   // A site whose origin fails when reached directly has its origin's trouble passed on: it is no evidence either way.
+  // Sites whose origins answer at one address are one witness: one server the provider cannot use (it turns the
+  // provider away, or the way there fails) gives every site on it the page, whatever the provider's edge does.
   for (const g of [...groups.values()].filter((x) => x.layer === 'unknown')) {
     const reached = (s: SiteFacts) => s.report.attempts.some((a) => a.path === 'origin');
     const answering = new Set(g.sites.filter((s) => originAnswersDirectly(s.report).length > 0));
     const evidence = g.sites.filter((s) => !reached(s) || answering.has(s));
-    if (answering.size > 0 && evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5) {
+    const enoughOfProvider = evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5;
+    const servers = linkedGroups(evidence, (s) => [`zone ${s.stack.zone ?? `host:${s.report.host}`}`, ...originAnswersDirectly(s.report).map((a) => `origin ${a.address}`)]).length;
+    if (answering.size > 0 && enoughOfProvider && servers < options.minSites) {
+      const addresses = [...new Set([...answering].flatMap((s) => originAnswersDirectly(s.report).map((a) => a.address!)))];
+      const one = addresses.length === 1;
+      const where = one ? `one server, ${addresses[0]}` : `${plural(servers, 'independent server')} (${listNames(addresses, 3)})`;
+      g.tentative = `the origins that answer here are ${where}: ${g.provider}'s way to ${one ? 'it' : 'them'}, or ${one ? 'that server' : 'those servers'} turning ${g.provider} away, can do this`;
+    } else if (answering.size > 0 && enoughOfProvider) {
       const edge = groupOf(g.provider, 'edge');
       const attemptsOf = groupBy(g.attempts, (a) => a.site);
       for (const s of evidence) addTo(edge, s, attemptsOf.get(s.report.name) ?? []);

@@ -36,8 +36,11 @@ function failedFetch(siteName: string, address: string, code: string, phase: Fet
   return fetched(siteName, address, { httpStatus: null, headers: {}, bodySample: '', error: { code, message: code }, failedPhase: phase, timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 5 } }, overrides);
 }
 
-function originFetch(siteName: string, response: Partial<FetchResult>): Attempt {
-  return fetched(siteName, '127.0.9.9', response, { path: 'origin', resolver: null, resolvers: [], id: `${siteName}|origin` });
+const originAddresses = new Map<string, string>();
+/** The site's origin fetched directly: each site's at an address of its own unless one is given. */
+function originFetch(siteName: string, response: Partial<FetchResult>, address?: string): Attempt {
+  if (!originAddresses.has(siteName)) originAddresses.set(siteName, `127.0.9.${originAddresses.size + 1}`);
+  return fetched(siteName, address ?? originAddresses.get(siteName)!, response, { path: 'origin', resolver: null, resolvers: [], id: `${siteName}|origin` });
 }
 
 /** A and AAAA answers for a site from both resolvers, with a CNAME chain and NS set when given. */
@@ -505,12 +508,12 @@ describe('Fastly-fronted sites whose origins are down', () => {
   });
 
   /** Fastly's generic 503 on each named site, each origin as fetched directly (null: no origin path), and a healthy Cloudflare site. */
-  const genericOn = (names: string[], origins: Array<Partial<FetchResult> | null>) => {
+  const genericOn = (names: string[], origins: Array<Partial<FetchResult> | null>, originAddress?: string) => {
     const sites = [...names, 'cf1'].map(spec);
     const dns = [...names.flatMap((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)), ...resolved('cf1.test')];
     const attempts = [
       ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
-      ...names.flatMap((n, i) => (origins[i] ? [originFetch(n, origins[i]!)] : [])),
+      ...names.flatMap((n, i) => (origins[i] ? [originFetch(n, origins[i]!, originAddress)] : [])),
       fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
     ];
     return run(sites, dns, attempts);
@@ -535,6 +538,26 @@ describe('Fastly-fronted sites whose origins are down', () => {
     expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'edge', names]]);
     expect(r.incidents[0]!.summary).toMatch(/Fastly's own error pages give no documented cause, and the origins answer directly/);
     expect(r.incidents[0]!.confidence).toBeLessThan(0.9);
+  });
+
+  it("the same generic 503 with one origin server behind every site, answering directly: that server's trouble with Fastly is as likely, a finding", () => {
+    // It read as a "Fastly edge incident" (confidence 0.81): one server that turns Fastly away gives every site on it the page.
+    const names = ['f1', 'f2', 'f3'];
+    const r = genericOn(names, [responses.healthy(), responses.healthy(), responses.healthy()], '127.0.9.99');
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([['Fastly', 'unknown', names]]);
+    expect(r.findings[0]!.summary).toMatch(/ — not an incident: the origins that answer here are one server, 127\.0\.9\.99: Fastly's way to it, or that server turning Fastly away, can do this \(confidence 0\.4\)$/);
+    for (const n of names) expect(r.sites.find((s) => s.name === n)!.blame).toMatchObject({ layer: 'unknown', provider: null });
+    // Two sites on it and one elsewhere are two servers: enough with minSites 2.
+    const twoServers = run([...names, 'cf1'].map(spec), [...names.flatMap((n, i) => fastlyDns(n, `127.0.11.${i + 1}`)), ...resolved('cf1.test')], [
+      ...names.map((n, i) => fetched(n, `127.0.11.${i + 1}`, shape('fastly/generic-service-unavailable', n))),
+      originFetch('f1', responses.healthy(), '127.0.9.99'),
+      originFetch('f2', responses.healthy(), '127.0.9.99'),
+      originFetch('f3', responses.healthy(), '127.0.9.98'),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ]);
+    expect(twoServers.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'edge', names]]);
   });
 
   it('the same generic 503 on four Fastly sites, three origins answering directly and one refusing: the three are the Fastly edge incident', () => {
