@@ -74,8 +74,12 @@ function operatorOf(r: ResolverSpec): string {
  * half of those asked, that other resolvers answer. One incident per operator, naming each of its failing
  * resolvers and those of its resolvers that still answer (on 2025-07-14 Cloudflare's DoH kept working while
  * 1.1.1.1 and 1.0.0.1 were gone).
+ *
+ * Names of one customer's zone are one witness: a resolver failing every name of one zone while it answers other
+ * zones is at odds with that zone's name servers (one of them failing or turning the resolver away: resolvers
+ * pick different servers), not failing itself. Short of `minSites` zones only by that, it is a finding.
  */
-export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): Incident[] {
+export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolvers: ResolverSpec[], options: AttributionOptions): SharedFailures {
   const answers = addressAnswers(dns);
   const answeredBy = answeringResolvers(answers);
   // A DNSSEC rejection is the resolver's own failure only where another resolver validated the name: looked up
@@ -86,6 +90,8 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   const byResolver = groupBy(answers, (d) => d.resolver);
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];
+  const oneZone: Array<{ failing: FailingResolver; why: string }> = [];
+  let zoneOf: ((name: string) => string) | null = null;
   for (const resolver of resolvers) {
     const mine = byResolver.get(resolver.name) ?? [];
     // A resolver none of whose answers failed fails no name: no map of its names is made (a long run's healthy case).
@@ -102,9 +108,32 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     });
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
-    failing.push({ resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name) && ownFailure(d)).map(resolverFailureWord))] });
+    const found = { resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name) && ownFailure(d)).map(resolverFailureWord))] };
+    zoneOf ??= zoneOfName(sites);
+    const failedZones = [...new Set(failed.map(zoneOf))];
+    const otherZones = new Set(asked.filter((name) => !failedNames.has(name)).map(zoneOf).filter((zone) => !failedZones.includes(zone)));
+    if (failedZones.length < Math.min(options.minSites, failedZones.length + otherZones.size)) oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedZones, otherZones.size) });
+    else failing.push(found);
   }
-  return [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
+  const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
+  const findings = oneZone.map(({ failing: f, why }) => {
+    const built = operatorIncident([f], resolvers, answering, sites);
+    return { ...built, confidence: Math.min(built.confidence, FINDING_CONFIDENCE), summary: tentativeSummary(built, why), evidence: [...built.evidence, `not an incident: ${why}`] };
+  });
+  return { incidents, findings };
+}
+
+/** A name's customer zone for the resolver rule: its site's zone, else the name itself (a witness of its own). */
+function zoneOfName(sites: SiteFacts[]): (name: string) => string {
+  const zones = new Map(sites.map((s) => [s.report.host, s.stack.zone ?? s.report.host]));
+  return (name) => zones.get(name) ?? name;
+}
+
+/** Why one resolver failing the names of too few zones, while it answers others, is not that resolver failing. */
+function zonesShortfall(resolver: string, failedZones: string[], otherZones: number): string {
+  const where = failedZones.length === 1 ? `every one is in the zone ${failedZones[0]}` : `they are in only ${plural(failedZones.length, 'zone')} (${listNames(failedZones, 3)})`;
+  const those = failedZones.length === 1 ? "that zone's name servers" : "those zones' name servers";
+  return `${where}, and ${resolver} answers names in ${plural(otherZones, 'other zone')}: ${those} and ${resolver} disagree (a server of ${failedZones.length === 1 ? 'the zone' : 'theirs'} failing or turning ${resolver} away; resolvers pick different servers)`;
 }
 
 /**

@@ -64,7 +64,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // A control plane speaks only about its provider's management side: the data-plane rules never count it.
   const isControlPlane = new Set(classified.filter((c) => c.spec.kind === 'control-plane').map((c) => c.spec.name));
   const controlPlanes = classified.filter((c) => isControlPlane.has(c.spec.name)).map((c) => ({ ...facts.find((f) => f.report.name === c.spec.name)!, declared: c.spec.provider }));
-  const resolverShared = local.down ? [] : resolverIncidents(facts, evidence, resolvers, options);
+  const resolverFailures = local.down ? { incidents: [], findings: [] } : resolverIncidents(facts, evidence, resolvers, options);
+  const resolverShared = resolverFailures.incidents;
   // A failing resolver explains the addresses it did not give and nothing about where a site is hosted: the rules
   // after it read each site as if those attempts had not been made (a site degraded only by it is a healthy
   // control for them, and a site down behind a failing CDN is that CDN's, not the resolver's).
@@ -94,7 +95,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // A block of this requester says nothing about where a provider fails: no locations for it.
   const blocked = local.down ? [] : requesterBlockedFindings(ownHosting, options);
   const doubted = local.down ? [] : doubtedValidationFindings(facts, evidence, resolvers, options);
-  const findings = [...doubted, ...zones.findings, ...[...providers.findings, ...regions.findings].map((f) => withLocations(f, facts)), ...blocked];
+  const findings = [...resolverFailures.findings, ...doubted, ...zones.findings, ...[...providers.findings, ...regions.findings].map((f) => withLocations(f, facts)), ...blocked];
   // Each report was made above for this run alone: its blame is filled in, not copied into one more record a site.
   const sites = judged.map((f, i) => Object.assign(f.report, { blame: siteBlame(f.report, bySite, local.down, f.explained, hosting[i]!.explained) }));
   return { sites, incidents: byImpact(located, sites), findings, local, host: host.report };

@@ -330,6 +330,44 @@ describe('DNS incidents', () => {
     expect(r.verdict.exitCode).toBe(2);
   });
 
+  /** Names failing at resolver alpha (SERVFAIL) and answered by beta, in the zones given, and names both answer. */
+  const alphaFailsIn = (failing: Array<[string, string]>, answered: Array<[string, string]>) => {
+    const all = [...failing, ...answered];
+    const sites = all.map(([name, hostName]) => site({ name, url: `https://${hostName}/` }));
+    const zoneNs = (hostName: string, zone: string, resolvers: string[]) => resolvers.map((r) => dnsAnswer({ resolver: r, name: hostName, type: 'NS', values: [`ns1.${zone}`], zone }));
+    const dns = [
+      ...failing.flatMap(([, h]) => [...resolved(h, { resolvers: ['beta'] }), ...resolved(h, { resolvers: ['alpha'], outcome: 'servfail' }), ...zoneNs(h, h.split('.').slice(1).join('.'), ['beta'])]),
+      ...answered.flatMap(([, h]) => [...resolved(h), ...zoneNs(h, h.split('.').slice(1).join('.'), ['alpha', 'beta'])]),
+    ];
+    const attempts = [
+      ...failing.flatMap(([name]) => [
+        fetched(name, '127.0.1.1', responses.healthy(), { resolver: 'beta', resolvers: ['beta'] }),
+        attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'SERVFAIL', message: 'x' }, failedPhase: 'dns' }), id: `${name}|edge|dns:alpha`, site: name, resolver: 'alpha', resolvers: ['alpha'], outcome: 'dns-error' }),
+      ]),
+      ...answered.map(([name]) => fetched(name, '127.0.1.1', responses.healthy())),
+    ];
+    return run(sites, dns, attempts);
+  };
+
+  it("one resolver failing every name of one zone while it answers other zones: that zone's servers and it disagree, a finding", () => {
+    // It read as "Cloudflare resolver alpha failing: servfail for 3 of 6 names …", exit 2: alpha answers three other zones.
+    const acme: Array<[string, string]> = [['www', 'www.acme.test'], ['api', 'api.acme.test'], ['shop', 'shop.acme.test']];
+    const others: Array<[string, string]> = [['blog', 'blog.b.test'], ['news', 'www.news.test'], ['wiki', 'docs.wiki.test']];
+    const r = alphaFailsIn(acme, others);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(1);
+    expect(r.findings.map((f) => [f.kind, f.resolver, f.sites, f.confidence])).toEqual([['resolver', 'alpha', ['www', 'api', 'shop'], 0.4]]);
+    expect(r.findings[0]!.summary).toBe(
+      "Possibly Cloudflare resolver alpha failing: servfail for 3 of 6 names that beta answer — not an incident: every one is in the zone acme.test, and alpha answers names in 3 other zones: that zone's name servers and alpha disagree (a server of the zone failing or turning alpha away; resolvers pick different servers) (confidence 0.4)",
+    );
+    for (const [name] of acme) expect(r.sites.find((s) => s.name === name)!.blame).toMatchObject({ layer: 'resolver', provider: null });
+    // Names of two zones failing are two witnesses: the resolver's incident.
+    const twoZones = alphaFailsIn([['www', 'www.acme.test'], ['news', 'www.news.test']], [['blog', 'blog.b.test']]);
+    expect(twoZones.incidents.map((i) => [i.kind, i.resolver, i.sites])).toEqual([['resolver', 'alpha', ['www', 'news']]]);
+    // Every name it was asked in one zone: nothing to compare with, it stays the resolver's.
+    expect(alphaFailsIn(acme, []).incidents.map((i) => [i.kind, i.resolver])).toEqual([['resolver', 'alpha']]);
+  });
+
   it('a DNSSEC-bogus SERVFAIL from one validating resolver, another answering without validating: no resolver incident (test/correlate/dnssec.test.ts reads the rest)', () => {
     const sites = ['a', 'b'].map(spec);
     const bogus = { ede: [{ code: 6, text: 'DNSSEC Bogus' }] };

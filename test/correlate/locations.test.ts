@@ -184,7 +184,7 @@ describe('controls: the location explains nothing', () => {
       [...resolvedBy('a.test', { alpha: 'timeout', beta: '127.0.30.1' }), ...resolvedBy('b.test', { alpha: 'timeout', beta: '127.0.30.2' })],
       [fetched('a', '127.0.30.1', responses.cloudflareOk('FRA'), ['beta']), fetched('b', '127.0.30.2', responses.cloudflareOk('FRA'), ['beta'])],
     );
-    const incident = resolverIncidents(sites, sites.flatMap((s) => s.report.dns), RESOLVERS, { minSites: 2 })[0]!;
+    const incident = resolverIncidents(sites, sites.flatMap((s) => s.report.dns), RESOLVERS, { minSites: 2 }).incidents[0]!;
     expect(incident.kind).toBe('resolver');
     expect(scopeByLocation(incident, sites)).toMatchObject({ locations: [], healthyLocations: [], scope: incident.scope, summaryClause: null });
   });
