@@ -7,6 +7,7 @@ import { hostMatchesSuffix, hostsOnly, isHostingMatch, matchAddress, matchCname,
 import type { Catalog } from '../fingerprint/index.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 import { NONE, orNone } from '../util/collections.js';
+import { isAtOrBelow } from '../util/dns-name.js';
 
 export interface SiteStack {
   providers: SiteProvider[];
@@ -28,6 +29,12 @@ export interface SiteStack {
    * sharing it need not share a server. Only looked for on a site with a failing attempt; false otherwise.
    */
   providerNamedAddresses: boolean;
+  /**
+   * Names on the site's CNAME chain outside its own zone that no provider catalogues: another owner's names it
+   * reaches its edge through (a SaaS's target for its customers' own domains, an agency's server). Sites through one
+   * such name share that owner's configuration, whatever their own zones. Only looked for on a failing site.
+   */
+  throughNames: string[];
 }
 
 type Evidence = Map<string, string[]>;
@@ -170,8 +177,8 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
   // A site no catalogued provider serves (self-hosted, or not reached) has the stack many such sites share: every
   // layer found above, or remembered, is in `providers`.
   const zone = customerZone(dns, catalog);
-  const providerNamedAddresses = failingThroughProviderNames(dns, attempts, catalog);
-  if (providers.length === 0 && nameServers.length === 0 && zone === null && !providerNamedAddresses) return NO_STACK;
+  const { providerNamedAddresses, throughNames } = failingSiteFacts(dns, attempts, zone, catalog);
+  if (providers.length === 0 && nameServers.length === 0 && zone === null && !providerNamedAddresses && throughNames.length === 0) return NO_STACK;
   return {
     // Most sites' lists of name servers, and an unreachable site's of providers, are empty: one shared empty list.
     providers: orNone(providers),
@@ -181,17 +188,39 @@ export function siteStack(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalo
     nameServers: orNone(nameServers),
     zone,
     providerNamedAddresses,
+    throughNames,
   };
 }
 
-const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE, zone: null, providerNamedAddresses: false }) as SiteStack;
+const NO_STACK: SiteStack = Object.freeze({ providers: NONE, dnsHost: null, edge: null, origin: null, nameServers: NONE, zone: null, providerNamedAddresses: false, throughNames: NONE }) as SiteStack;
 
-/** SiteStack.providerNamedAddresses: a failing site's address answers name a provider's own domain (the host or a CNAME target). */
-export function failingThroughProviderNames(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog): boolean {
-  if (!attempts.some((a) => a.outcome !== 'ok')) return false;
+/** SiteStack.providerNamedAddresses: an address answer names a provider's own domain (the host or a CNAME target). */
+function addressedThroughProviderNames(dns: DnsAnswer[], catalog: Catalog): boolean {
   for (const d of dns) {
     if ((d.type !== 'A' && d.type !== 'AAAA') || d.values.length === 0) continue;
     if (isProviderDomain(d.name, catalog) || d.cnameChain.some((name) => isProviderDomain(name, catalog))) return true;
   }
   return false;
+}
+
+/** SiteStack.throughNames: CNAME targets outside the site's own zone (or name) that are no provider's. */
+function otherOwnersNames(dns: DnsAnswer[], zone: string | null, catalog: Catalog): string[] {
+  let names: string[] | null = null;
+  for (const d of dns) {
+    if ((d.type !== 'A' && d.type !== 'AAAA') || d.cnameChain.length === 0) continue;
+    const own = zone ?? d.name;
+    for (const name of d.cnameChain) {
+      if (isAtOrBelow(name, own) || isProviderDomain(name, catalog) || names?.includes(name)) continue;
+      (names ??= []).push(name);
+    }
+  }
+  return names ?? NONE;
+}
+
+const HEALTHY_SITE_FACTS = { providerNamedAddresses: false, throughNames: NONE };
+
+/** What correlation reads of a failing site's names (providerNamedAddresses, throughNames); `zone` is its customer zone. */
+export function failingSiteFacts(dns: DnsAnswer[], attempts: Attempt[], zone: string | null, catalog: Catalog): Pick<SiteStack, 'providerNamedAddresses' | 'throughNames'> {
+  if (!attempts.some((a) => a.outcome !== 'ok')) return HEALTHY_SITE_FACTS;
+  return { providerNamedAddresses: addressedThroughProviderNames(dns, catalog), throughNames: otherOwnersNames(dns, zone, catalog) };
 }

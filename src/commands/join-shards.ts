@@ -5,7 +5,7 @@
 // the reading its shard gave it, and each site its stack as its shard found it.
 
 import type { ClassifiedSite } from '../classify/index.js';
-import { customerZone, failingThroughProviderNames, zoneNameServers } from '../classify/stack.js';
+import { customerZone, failingSiteFacts, zoneNameServers } from '../classify/stack.js';
 import type { Config, DnsAnswer, Report, SiteReport } from '../model.js';
 import { judge, NOT_COMPARED } from './pipeline.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
@@ -76,6 +76,7 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
     return catalog.providers.find((p) => p.name === name) ?? null;
   };
   const attempts = site.attempts.map((a) => ({ ...a, bodySample: a.bodySample ?? '' }));
+  const zone = customerZone(site.dns, catalog);
   return {
     // Correlation reads a spec's name, url, host, kind and provider only; the report has those.
     spec: { name: site.name, url: site.url, host: site.host, kind: site.kind, provider: site.declaredProvider } as ClassifiedSite['spec'],
@@ -87,8 +88,8 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
       edge: provider('edge'),
       origin: provider('origin'),
       nameServers: zoneNameServers(site.dns),
-      zone: customerZone(site.dns, catalog),
-      providerNamedAddresses: failingThroughProviderNames(site.dns, attempts, catalog),
+      zone,
+      ...failingSiteFacts(site.dns, attempts, zone, catalog),
     },
     chain: site.chain,
     failingZone: site.failingZone,

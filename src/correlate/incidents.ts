@@ -91,7 +91,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];
   const oneZone: Array<{ failing: FailingResolver; why: string }> = [];
-  let zoneOf: ((name: string) => string) | null = null;
+  let witnessesOf: ((names: string[]) => WitnessLabel[]) | null = null;
   for (const resolver of resolvers) {
     const mine = byResolver.get(resolver.name) ?? [];
     // A resolver none of whose answers failed fails no name: no map of its names is made (a long run's healthy case).
@@ -109,10 +109,10 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
     const found = { resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name) && ownFailure(d)).map(resolverFailureWord))] };
-    zoneOf ??= zoneOfName(sites);
-    const failedZones = [...new Set(failed.map(zoneOf))];
-    const otherZones = new Set(asked.filter((name) => !failedNames.has(name)).map(zoneOf).filter((zone) => !failedZones.includes(zone)));
-    if (failedZones.length < Math.min(options.minSites, failedZones.length + otherZones.size)) oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedZones, otherZones.size) });
+    witnessesOf ??= namesAsWitnesses(sites);
+    const failedWitnesses = witnessesOf(failed);
+    const askedWitnesses = witnessesOf(asked).length;
+    if (failedWitnesses.length < Math.min(options.minSites, askedWitnesses)) oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, askedWitnesses - failedWitnesses.length) });
     else failing.push(found);
   }
   const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
@@ -123,17 +123,36 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   return { incidents, findings };
 }
 
-/** A name's customer zone for the resolver rule: its site's zone, else the name itself (a witness of its own). */
-function zoneOfName(sites: SiteFacts[]): (name: string) => string {
-  const zones = new Map(sites.map((s) => [s.report.host, s.stack.zone ?? s.report.host]));
-  return (name) => zones.get(name) ?? name;
+/** The independent witnesses among names (a site's name as its site witnesses: witnessGroups; a name no site has by itself). */
+function namesAsWitnesses(sites: SiteFacts[]): (names: string[]) => WitnessLabel[] {
+  const byHost = groupBy(sites, (s) => s.report.host);
+  return (names) => {
+    const named = names.flatMap((name) => byHost.get(name) ?? []);
+    const loose = names.filter((name) => !byHost.has(name)).map((name) => ({ name, through: false }));
+    return [...witnessGroups(named).map(witnessLabel), ...loose];
+  };
 }
 
-/** Why one resolver failing the names of too few zones, while it answers others, is not that resolver failing. */
-function zonesShortfall(resolver: string, failedZones: string[], otherZones: number): string {
-  const where = failedZones.length === 1 ? `every one is in the zone ${failedZones[0]}` : `they are in only ${plural(failedZones.length, 'zone')} (${listNames(failedZones, 3)})`;
-  const those = failedZones.length === 1 ? "that zone's name servers" : "those zones' name servers";
-  return `${where}, and ${resolver} answers names in ${plural(otherZones, 'other zone')}: ${those} and ${resolver} disagree (a server of ${failedZones.length === 1 ? 'the zone' : 'theirs'} failing or turning ${resolver} away; resolvers pick different servers)`;
+interface WitnessLabel {
+  /** The other owner's name the group goes through, its one zone, or its names. */
+  name: string;
+  through: boolean;
+}
+
+/** What a group of linked witnesses shares: the other owner's name all of them go through, else their one zone, else their names. */
+function witnessLabel(group: SiteFacts[]): WitnessLabel {
+  const through = group.length > 1 ? group[0]!.stack.throughNames.find((name) => group.every((s) => s.stack.throughNames.includes(name))) : undefined;
+  if (through) return { name: through, through: true };
+  const zone = group[0]!.stack.zone;
+  return { name: zone !== null && group.every((s) => s.stack.zone === zone) ? zone : listNames(group.map((s) => s.report.host), 3), through: false };
+}
+
+/** Why one resolver failing the names of too few witnesses, while it answers others, is not that resolver failing. */
+function zonesShortfall(resolver: string, failed: WitnessLabel[], others: number): string {
+  const one = failed.length === 1 ? failed[0]! : null;
+  const where = one ? (one.through ? `every one leads through ${one.name}` : `every one is in the zone ${one.name}`) : `they come down to ${plural(failed.length, 'zone')} (${listNames(failed.map((w) => w.name), 3)})`;
+  const those = one ? "that zone's name servers" : "those zones' name servers";
+  return `${where}, and ${resolver} answers names in ${plural(others, 'other zone')}: ${those} and ${resolver} disagree (a server of ${one ? 'the zone' : 'theirs'} failing or turning ${resolver} away; resolvers pick different servers)`;
 }
 
 /**
@@ -929,9 +948,29 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   return { incidents: incidents.sort(order), findings: findings.sort(order) };
 }
 
-/** Independent witnesses among failing sites: one per customer zone, and one per site whose zone is not known to be a customer's. */
-export function witnesses(sites: SiteFacts[], zoneOf: (s: SiteFacts) => string | null = (s) => s.stack.zone): number {
-  return new Set(sites.map((s) => zoneOf(s) ?? `host:${s.report.host}`)).size;
+type ZoneOf = (s: SiteFacts) => string | null;
+const customerZoneOf: ZoneOf = (s) => s.stack.zone;
+
+/**
+ * Independent witnesses among failing sites: one per customer zone, one per site whose zone is not known to be a
+ * customer's — and sites that reach their edge through one other owner's name (a SaaS's target for its customers'
+ * own domains: SiteStack.throughNames) are that owner's, one witness with every site linked to them.
+ */
+export function witnessGroups(sites: SiteFacts[], zoneOf: ZoneOf = customerZoneOf): SiteFacts[][] {
+  return linkedGroups(sites, (s) => witnessKeys(s, zoneOf));
+}
+
+/** What makes failing sites one witness when they share it: a customer zone (or the site's own name), another owner's name. */
+export function witnessKeys(s: SiteFacts, zoneOf: ZoneOf = customerZoneOf): string[] {
+  const zone = `zone ${zoneOf(s) ?? `host:${s.report.host}`}`;
+  return s.stack.throughNames.length === 0 ? [zone] : [zone, ...s.stack.throughNames.map((name) => `through ${name}`)];
+}
+
+/** How many independent witnesses the failing sites are (witnessGroups). */
+export function witnesses(sites: SiteFacts[], zoneOf: ZoneOf = customerZoneOf): number {
+  // Most failing sites reach their edge through no other owner's name: their zones alone tell.
+  if (!sites.some((s) => s.stack.throughNames.length > 0)) return new Set(sites.map((s) => zoneOf(s) ?? `host:${s.report.host}`)).size;
+  return witnessGroups(sites, zoneOf).length;
 }
 
 /** The sites a provider fronts, with `failing` (sites that failed at its layer though their edge reads otherwise). */
@@ -962,12 +1001,26 @@ function oneZoneShortfall(g: Group, onProvider: SiteFacts[]): string {
   if (keys.length === 1 && keys[0]!.startsWith(REDIRECTED)) {
     return `every one ends at ${keys[0]!.slice(REDIRECTED.length)}, one host they redirect to: that host's own configuration on ${g.provider}, seen through each of them`;
   }
+  const groups = witnessGroups(g.sites, witnessOf);
+  if (groups.length < keys.length) return throughShortfall(g, groups, onProvider);
   const zones = keys.map((k) => (k.startsWith(REDIRECTED) ? `${k.slice(REDIRECTED.length)} (a host they redirect to)` : k));
   const isFailing = new Set(g.sites);
   const otherZones = onProvider.filter((s) => !isFailing.has(s) && s.report.status === 'ok' && s.stack.zone !== null && !zones.includes(s.stack.zone));
   const where = zones.length === 1 ? `every one is in the zone ${zones[0]}` : `they are in only ${plural(zones.length, 'zone')} (${listNames(zones, 3)})`;
   const others = otherZones.length > 0 ? `, and ${g.provider} serves ${plural(otherZones.length, 'site')} in other zones` : `, and no other zone on ${g.provider} was probed to tell`;
   return `${where}: one customer's configuration on ${g.provider} (its rules, workers, settings) can do this${others}`;
+}
+
+/** Why sites failing alike in several zones, linked through other owners' names they CNAME to, are not a provider incident. */
+function throughShortfall(g: Group, groups: SiteFacts[][], onProvider: SiteFacts[]): string {
+  const isFailing = new Set(g.sites);
+  const elsewhere = onProvider.filter((s) => !isFailing.has(s) && s.report.status === 'ok').length;
+  const others = elsewhere > 0 ? `, and ${g.provider} serves ${plural(elsewhere, 'other site')}` : '';
+  const one = groups.length === 1 ? witnessLabel(groups[0]!) : null;
+  if (one?.through) {
+    return `every one reaches ${g.provider} through ${one.name}, another owner's name their domains point at (a SaaS's, a hosting company's): that owner's configuration on ${g.provider} can do this${others}`;
+  }
+  return `they come down to ${plural(groups.length, "customer's configuration", "customers' configurations")} (${listNames(groups.map((group) => witnessLabel(group).name), 3)})${others}`;
 }
 
 /** Why a set of challenges is not (yet) a challenge incident; null when it is one. */

@@ -21,7 +21,7 @@
 
 import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
-import { FINDING_CONFIDENCE, incidentId, tentativeSummary, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { FINDING_CONFIDENCE, incidentId, tentativeSummary, witnessKeys, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
 import { listNames, plural } from '../util/text.js';
@@ -131,9 +131,9 @@ function serverOf(a: Attempt, site: SiteFacts): string | null {
   return answer ? (answer.cnameChain.at(-1) ?? answer.name) : site.report.host;
 }
 
-/** The failing sites as independent witnesses: those in one customer's zone, or failing at one server, are one. */
+/** The failing sites as independent witnesses (witnessGroups), and those failing at one server are one too. */
 function independentWitnesses(down: Placed[]): Placed[][] {
-  return linkedGroups(down, (p) => [`zone ${p.site.stack.zone ?? `host:${p.site.report.host}`}`, ...p.servers.map((server) => `server ${server}`)]);
+  return linkedGroups(down, (p) => [...witnessKeys(p.site), ...p.servers.map((server) => `server ${server}`)]);
 }
 
 /** Why failing sites that share servers or zones are not a region failing. */
@@ -144,6 +144,8 @@ function sharedStackShortfall(groups: Placed[][], region: string, minSites: numb
   if (common.length > 0) return `every one fails at ${listNames(common, 3)}: one server or load balancer of one customer in ${region}, not the region`;
   const zones = [...new Set(members.map((p) => p.site.stack.zone))];
   if (zones.length === 1 && zones[0] !== null) return `every one is in the zone ${zones[0]}: one customer's stack in ${region} can do this`;
+  const through = members[0]!.site.stack.throughNames.find((name) => members.every((p) => p.site.stack.throughNames.includes(name)));
+  if (through) return `every one leads through ${through}, another owner's name their domains point at: that owner's stack in ${region} can do this`;
   const servers = [...new Set(members.flatMap((p) => p.servers))];
   return `they share servers (${listNames(servers, 3)}) or customer zones: one customer's stack in ${region} can do this`;
 }

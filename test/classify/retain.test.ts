@@ -83,7 +83,7 @@ describe('retainedSite', () => {
     expect(store!.attempts[0]!.redirects).toBe(shop!.attempts[0]!.redirects);
     expect(store!.chain[0]!.failedAt).toBe(shop!.chain[0]!.failedAt);
     // No catalogued provider serves either: one stack, frozen, for both.
-    expect(store!.stack).toEqual({ providers: [], dnsHost: null, edge: null, origin: null, nameServers: [], zone: null, providerNamedAddresses: false });
+    expect(store!.stack).toEqual({ providers: [], dnsHost: null, edge: null, origin: null, nameServers: [], zone: null, providerNamedAddresses: false, throughNames: [] });
     expect(store!.stack).toBe(shop!.stack);
     expect(Object.isFrozen(store!.stack)).toBe(true);
     // Nothing else changes: what the outputs print of the kept record is what they print of the classified one.

@@ -254,10 +254,10 @@ describe('shared-provider incidents at other layers', () => {
   describe('sites in one customer zone are one witness', () => {
     const CF_NS = ['kate.ns.cloudflare.com', 'lars.ns.cloudflare.com'];
     /** Sites by host, each with its zone's NS answer; the first `failing` get Cloudflare's own 500. */
-    const cloudflareSites = (hosts: Array<[name: string, host: string, zone: string]>, failing: number) => {
+    const cloudflareSites = (hosts: Array<[name: string, host: string, zone: string, cname?: string[]]>, failing: number) => {
       const sites = [...hosts.map(([name, h]) => site({ name, url: `https://${h}/` })), spec('fastly1')];
       const dns = [
-        ...hosts.flatMap(([, h, zone]) => [...resolved(h), ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: h, type: 'NS', values: CF_NS, zone }))]),
+        ...hosts.flatMap(([, h, zone, cname]) => [...resolved(h, cname ? { cname } : {}), ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: h, type: 'NS', values: CF_NS, zone }))]),
         ...resolved('fastly1.test'),
       ];
       const attempts = [
@@ -283,6 +283,26 @@ describe('shared-provider incidents at other layers', () => {
       // pages.dev is Cloudflare's own platform domain (a catalogued suffix): its names are separate customers.
       const platform = cloudflareSites([['a', 'a.pages.dev', 'pages.dev'], ['b', 'b.pages.dev', 'pages.dev'], ['c', 'c.pages.dev', 'pages.dev'], ['d', 'www.d.test', 'd.test']], 3);
       expect(platform.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'edge', ['a', 'b', 'c']]]);
+    });
+
+    it("three customers' own domains pointing at one SaaS's name on Cloudflare: that SaaS's configuration, a finding", () => {
+      // A help desk serving its customers' help centres (Cloudflare for SaaS): help.a.test → customers.helpdesk.test.
+      // It read as "Cloudflare edge incident (partial): 3 of 5 Cloudflare-fronted sites …", exit 2, while Cloudflare served the others.
+      const saas = ['customers.helpdesk.test', 'customers.helpdesk.test.cdn.cloudflare.net'];
+      const r = cloudflareSites([['a', 'help.a.test', 'a.test', saas], ['b', 'help.b.test', 'b.test', saas], ['c', 'support.c.test', 'c.test', saas], ['d', 'www.d.test', 'd.test'], ['e', 'www.e.test', 'e.test']], 3);
+      expect(r.sites.filter((s) => s.status !== 'ok').map((s) => s.name)).toEqual(['a', 'b', 'c']);
+      expect(r.incidents).toEqual([]);
+      expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+      expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([['Cloudflare', 'edge', ['a', 'b', 'c']]]);
+      expect(r.findings[0]!.summary).toMatch(
+        /not an incident: every one reaches Cloudflare through customers\.helpdesk\.test, another owner's name their domains point at \(a SaaS's, a hosting company's\): that owner's configuration on Cloudflare can do this, and Cloudflare serves 2 other sites/,
+      );
+      // Each through a name of Cloudflare's own (its partial setup's CNAME target), or a name of its own zone: three customers.
+      const own = cloudflareSites([['a', 'help.a.test', 'a.test', ['help.a.test.cdn.cloudflare.net']], ['b', 'help.b.test', 'b.test', ['edge.b.test']], ['c', 'www.c.test', 'c.test'], ['d', 'www.d.test', 'd.test']], 3);
+      expect(own.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Cloudflare', 'edge', ['a', 'b', 'c']]]);
+      // Three SaaS's names are three owners.
+      const three = cloudflareSites([['a', 'help.a.test', 'a.test', ['x.saas1.test']], ['b', 'help.b.test', 'b.test', ['x.saas2.test']], ['c', 'help.c.test', 'c.test', ['x.saas3.test']], ['d', 'www.d.test', 'd.test']], 3);
+      expect(three.incidents.map((i) => [i.provider, i.sites])).toEqual([['Cloudflare', ['a', 'b', 'c']]]);
     });
   });
 
@@ -366,6 +386,31 @@ describe('DNS incidents', () => {
     expect(twoZones.incidents.map((i) => [i.kind, i.resolver, i.sites])).toEqual([['resolver', 'alpha', ['www', 'news']]]);
     // Every name it was asked in one zone: nothing to compare with, it stays the resolver's.
     expect(alphaFailsIn(acme, []).incidents.map((i) => [i.kind, i.resolver])).toEqual([['resolver', 'alpha']]);
+  });
+
+  it("one resolver failing names of three zones that all lead through one SaaS's name: that name's zone and the resolver at odds", () => {
+    const through = ['help.a.test', 'help.b.test', 'help.c.test'];
+    const sites = [...through, 'www.d.test', 'www.e.test'].map((h) => site({ name: h.split('.')[1]!, url: `https://${h}/` }));
+    const ns = (h: string, r: string) => dnsAnswer({ resolver: r, name: h, type: 'NS', values: ['ns1.dns.test'], zone: h.split('.').slice(1).join('.') });
+    const dns = [
+      ...through.flatMap((h) => [...resolved(h, { resolvers: ['beta'], cname: ['customers.helpdesk.test'] }), ...resolved(h, { resolvers: ['alpha'], outcome: 'servfail' }), ns(h, 'beta')]),
+      ...['www.d.test', 'www.e.test'].flatMap((h) => [...resolved(h), ns(h, 'alpha'), ns(h, 'beta')]),
+    ];
+    const attempts = [
+      ...through.flatMap((h) => {
+        const name = h.split('.')[1]!;
+        return [
+          fetched(name, '127.0.1.1', responses.healthy(), { resolver: 'beta', resolvers: ['beta'] }),
+          attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'SERVFAIL', message: 'x' }, failedPhase: 'dns' }), id: `${name}|edge|dns:alpha`, site: name, resolver: 'alpha', resolvers: ['alpha'], outcome: 'dns-error' }),
+        ];
+      }),
+      fetched('d', '127.0.1.1', responses.healthy()),
+      fetched('e', '127.0.1.1', responses.healthy()),
+    ];
+    const r = run(sites, dns, attempts);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((f) => [f.kind, f.resolver, f.sites])).toEqual([['resolver', 'alpha', ['a', 'b', 'c']]]);
+    expect(r.findings[0]!.summary).toContain("not an incident: every one leads through customers.helpdesk.test, and alpha answers names in 2 other zones: that zone's name servers and alpha disagree");
   });
 
   it('a DNSSEC-bogus SERVFAIL from one validating resolver, another answering without validating: no resolver incident (test/correlate/dnssec.test.ts reads the rest)', () => {
