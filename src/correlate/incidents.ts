@@ -14,7 +14,7 @@
 import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { oneOffSiteHost } from '../classify/redirect.js';
-import { listNames, plural } from '../util/text.js';
+import { joinAnd, listNames, plural } from '../util/text.js';
 import { dnsFailureWord } from '../util/errors.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, hostAddressAnswers, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, soleResolverByName, staleWords, validatingResolvers } from '../classify/dns-facts.js';
@@ -342,6 +342,11 @@ export interface SharedFailures {
   incidents: Incident[];
   /** Shared observations too weak to be incidents: said, never alerted on, no exit 2. */
   findings: Incident[];
+}
+
+export interface ProviderFailures extends SharedFailures {
+  /** Providers whose connections failed at `minSites` witnesses or more (two or more at once is the way from here). */
+  connectionTrouble: string[];
 }
 
 /**
@@ -848,7 +853,7 @@ function addTo(group: Group, site: SiteFacts, attempts: Attempt[]): void {
  * three). An undocumented reason on the provider's own error pages is its edge only when the origins answer
  * directly. What falls short is a finding that says so.
  */
-export function providerIncidents(sites: SiteFacts[], options: AttributionOptions): SharedFailures {
+export function providerIncidents(sites: SiteFacts[], options: AttributionOptions, connectionTroubleElsewhere: readonly string[] = []): ProviderFailures {
   const groups = new Map<string, Group>();
   const groupOf = (provider: string, layer: Layer): Group => {
     const key = `${provider}|${layer}`;
@@ -929,6 +934,11 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     g.tentative = challengeShortfall(g, fraction(g), options);
   }
 
+  // Connections failing at several unrelated providers at once (each at enough sites of its own) are the way from this
+  // host — its network losing packets, a firewall or its state table, its uplink — not each provider's network.
+  // (`connectionTroubleElsewhere`: cloud regions whose sites fail only to connect, regions.ts.)
+  const connectionTrouble = [...groups.values()].filter((g) => g.layer === 'network' && enough(g)).map((g) => g.provider);
+  const troubled = [...connectionTrouble, ...connectionTroubleElsewhere];
   const incidents: Incident[] = [];
   const findings: Incident[] = [];
   for (const g of groups.values()) {
@@ -936,6 +946,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
       if (g.sites.length < options.minSites) continue;
       g.tentative = oneZoneShortfall(g, onProvider(g));
     }
+    if (g.layer === 'network' && troubled.length >= 2) g.tentative ??= connectionSpreadShortfall(g.provider, troubled);
     // Connection failures are normal for one site; only a majority of the provider's sites counts.
     if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
     const controls = sites.filter((s) => s.report.status === 'ok' && s.stack.edge?.name !== g.provider);
@@ -945,7 +956,13 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     else incidents.push(built);
   }
   const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
-  return { incidents: incidents.sort(order), findings: findings.sort(order) };
+  return { incidents: incidents.sort(order), findings: findings.sort(order), connectionTrouble };
+}
+
+/** Why one provider's connection failures are not its network failing, when other providers' connections fail at once. */
+export function connectionSpreadShortfall(provider: string, troubled: string[]): string {
+  const others = troubled.filter((p) => p !== provider);
+  return `connections to ${joinAnd(others)} fail from here at the same time (${plural(troubled.length, 'provider')} at once): the way from this host — its network dropping connections, a firewall, its uplink — is the likelier cause than ${troubled.length === 2 ? 'both' : 'all'} of their networks`;
 }
 
 type ZoneOf = (s: SiteFacts) => string | null;

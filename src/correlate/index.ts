@@ -23,7 +23,7 @@ import {
   type AttributionOptions,
   type SiteFacts,
 } from './incidents.js';
-import { regionIncidents } from './regions.js';
+import { regionConnectionTrouble, regionIncidents } from './regions.js';
 import { alongProviderIncidents, redirectTargetFailures } from './redirects.js';
 import { controlPlaneIncidents } from './control-plane.js';
 import { scopeByLocation } from './locations.js';
@@ -76,7 +76,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // those sites as if their failures there had not been seen (what fronts each site answered its redirect).
   const redirects = local.down ? null : redirectTargetFailures(hostingPlane, options);
   const ownHosting = !redirects || redirects.claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, redirects.claimed));
-  const providers = local.down ? { incidents: [], findings: [] } : providerIncidents(ownHosting, options);
+  // Connections failing from here to several providers or cloud regions at once are the way from here, not theirs.
+  const providers = local.down ? { incidents: [], findings: [], connectionTrouble: [] } : providerIncidents(ownHosting, options, regionConnectionTrouble(ownHosting, options));
   const zones = local.down ? { incidents: [], findings: [] } : authoritativeDnsIncidents(facts, options);
   const hostsFailing = redirects ? alongProviderIncidents(redirects, providers.incidents) : [];
   const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...hostsFailing, ...providers.incidents];
@@ -84,7 +85,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const explainedSites = shared.filter((i) => i.kind !== 'resolver').flatMap((i) => i.sites);
-  const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites });
+  const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites, connectionTrouble: providers.connectionTrouble });
   // A control plane's one endpoint says nothing about where the provider's edge fails, nor a redirect target's
   // failing about where its provider's does: no locations for them.
   const unlocated = new Set(hostsFailing.map((i) => i.id));

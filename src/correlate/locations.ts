@@ -14,8 +14,7 @@
 import type { Attempt, Incident } from '../model.js';
 import type { SiteFacts } from './incidents.js';
 import { isRememberedLocation } from '../state/locations.js';
-import { validLocationCode } from '../util/text.js';
-import { plural } from '../util/text.js';
+import { joinAnd, plural, validLocationCode } from '../util/text.js';
 
 export type IncidentScope = 'full' | 'partial' | 'all';
 
@@ -55,11 +54,6 @@ function isIncidentFailure(a: Attempt, incident: Incident, inIncident: ReadonlyS
 
 function atProvider(a: Attempt, provider: string): boolean {
   return a.location !== null && a.location.provider === provider && validLocationCode(a.location.code);
-}
-
-function joinAnd(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function resolversOf(attempts: Attempt[]): string[] {

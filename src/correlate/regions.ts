@@ -21,16 +21,18 @@
 
 import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
-import { FINDING_CONFIDENCE, incidentId, tentativeSummary, witnessKeys, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { connectionSpreadShortfall, FINDING_CONFIDENCE, incidentId, tentativeSummary, witnessKeys, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
-import { listNames, plural } from '../util/text.js';
+import { joinAnd, listNames, plural } from '../util/text.js';
 import { groupBy, linkedGroups } from '../util/collections.js';
 import type { Incident } from '../model.js';
 
 export interface RegionOptions extends AttributionOptions {
   /** Sites already inside another incident: neither failures nor controls here. */
   explained?: string[];
+  /** Providers whose connections fail from here at enough sites (incidents.ts, ProviderFailures.connectionTrouble). */
+  connectionTrouble?: readonly string[];
 }
 
 export interface SiteRegion {
@@ -101,22 +103,26 @@ interface Placed {
   failures: string[];
   /** The servers those failures went to (serverOf). */
   servers: string[];
+  /** Every one of those failures is a connection or handshake that failed (no answer at all). */
+  connectionOnly: boolean;
 }
 
 function place(site: SiteFacts): Placed | null {
   const region = siteRegion(site);
   if (!region) return null;
-  if (site.report.status === 'ok') return { site, region, failures: [], servers: [] };
+  if (site.report.status === 'ok') return { site, region, failures: [], servers: [], connectionOnly: false };
   const failures = new Set<string>();
   const servers = new Set<string>();
+  let connectionOnly = true;
   for (const a of site.report.attempts) {
     const failure = site.explained.has(a.id) ? null : regionalFailure(a, region, site.report.dns);
     if (failure === null) continue;
     failures.add(failure);
+    if (a.layer !== 'network' && a.layer !== 'tls') connectionOnly = false;
     const server = serverOf(a, site);
     if (server !== null) servers.add(server);
   }
-  return { site, region, failures: [...failures], servers: [...servers] };
+  return { site, region, failures: [...failures], servers: [...servers], connectionOnly };
 }
 
 /**
@@ -159,12 +165,30 @@ export interface RegionFailures {
   findings: Incident[];
 }
 
+/** The regions failing sites place, each with its members. */
+function placedRegions(sites: SiteFacts[]): { placed: Placed[]; groups: Map<string, Placed[]> } {
+  const placed = sites.map(place).filter((p): p is Placed => p !== null);
+  return { placed, groups: groupBy(placed, (p) => `${p.region.provider}|${p.region.region}`) };
+}
+
+/** A region whose failing sites there fail only to connect, at `minSites` independent witnesses or more, as "AWS us-east-1". */
+function connectionTroubleIn(down: Placed[], minSites: number): string | null {
+  return down.length > 0 && down.every((p) => p.connectionOnly) && independentWitnesses(down).length >= minSites ? `${down[0]!.region.provider} ${down[0]!.region.region}` : null;
+}
+
+/** The regions whose sites fail only to connect (read by the provider rule: connections failing at several at once are the way from here). */
+export function regionConnectionTrouble(sites: SiteFacts[], options: AttributionOptions): string[] {
+  if (!sites.some((s) => s.report.status !== 'ok')) return [];
+  const minSites = Math.max(2, options.minSites);
+  return [...placedRegions(sites).groups.values()].map((members) => connectionTroubleIn(members.filter(failing), minSites)).filter((r): r is string => r !== null);
+}
+
 export function regionIncidents(sites: SiteFacts[], options: RegionOptions): RegionFailures {
   const explained = new Set(options.explained ?? []);
   const considered = sites.filter((s) => !explained.has(s.report.name));
-  const placed = considered.map(place).filter((p): p is Placed => p !== null);
-  const groups = groupBy(placed, (p) => `${p.region.provider}|${p.region.region}`);
+  const { placed, groups } = placedRegions(considered);
   const minSites = Math.max(2, options.minSites);
+  const troubled = [...(options.connectionTrouble ?? []), ...[...groups.values()].map((members) => connectionTroubleIn(members.filter(failing), minSites)).filter((r): r is string => r !== null)];
   const incidents: LocatedIncident[] = [];
   const findings: Incident[] = [];
   for (const members of groups.values()) {
@@ -224,19 +248,15 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Reg
       locations: [region],
       healthyLocations: healthyRegions,
     };
-    if (independent.length >= minSites) {
+    const spread = down.every((p) => p.connectionOnly) && troubled.length >= 2;
+    if (independent.length >= minSites && !spread) {
       incidents.push({ ...incident, evidence: [...incident.evidence, 'each site fails in its own way; no provider marker ties them together, hence the lower confidence'] });
       continue;
     }
-    const why = sharedStackShortfall(independent, region, minSites);
+    const why = independent.length < minSites ? sharedStackShortfall(independent, region, minSites) : connectionSpreadShortfall(`${provider} ${region}`, troubled);
     const cappedConfidence = Math.min(confidence, FINDING_CONFIDENCE);
     findings.push({ ...incident, confidence: cappedConfidence, summary: tentativeSummary(incident, why), evidence: [...incident.evidence, `not an incident: ${why}`] });
   }
   const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
   return { incidents: incidents.sort(order), findings: findings.sort(order) };
-}
-
-function joinAnd(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }

@@ -26,6 +26,12 @@ export function listNames(names: string[], max = 6): string {
   return names.length > max ? `${names.slice(0, max).join(', ')} +${formatCount(names.length - max)} more` : names.join(', ');
 }
 
+/** "a", "a and b", "a, b and c". */
+export function joinAnd(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
 /** "1 site", "3 sites", "184,000 sites". */
 export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${formatCount(n)} ${n === 1 ? noun : nouns}`;

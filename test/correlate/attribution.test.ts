@@ -846,3 +846,60 @@ describe('control planes (kind: control-plane)', () => {
     expect(r.verdict.verdict).toBe('site-failures');
   });
 });
+
+describe('connections failing from here at several providers at once', () => {
+  // Addresses in the providers' published ranges (recorded; nothing is sent): 104.16/13 Cloudflare, 151.101/16 Fastly,
+  // 23.1/16 Akamai, 52.4/14 AWS us-east-1 (EC2).
+  const NETWORKS: Record<string, [prefix: string, ok: () => Partial<FetchResult>]> = {
+    cf: ['104.16.0', () => responses.cloudflareOk('FRA')],
+    fy: ['151.101.0', () => responses.fastlyOk()],
+    ak: ['23.1.0', () => responses.akamaiOk()],
+    aw: ['52.4.0', () => responses.healthy()],
+  };
+  /** `total` sites of each network, in zones of their own, the first `failing` of each timing out at connect. */
+  const layout = (counts: Record<string, [total: number, failing: number]>) => {
+    const names = Object.entries(counts).flatMap(([net, [total]]) => Array.from({ length: total }, (_, i) => `${net}${i}`));
+    const sites = names.map((n) => site({ name: n, url: `https://www.${n}.test/` }));
+    const address = (n: string) => `${NETWORKS[n.slice(0, 2)]![0]}.${Number(n.slice(2)) + 1}`;
+    const dns = names.flatMap((n) => [
+      ...resolved(`www.${n}.test`, { address: address(n) }),
+      ...['alpha', 'beta'].map((r) => dnsAnswer({ resolver: r, name: `www.${n}.test`, type: 'NS', values: ['ns1.dns.test'], zone: `${n}.test` })),
+    ]);
+    const attempts = names.map((n) =>
+      Number(n.slice(2)) < counts[n.slice(0, 2)]![1] ? failedFetch(n, address(n), 'UND_ERR_CONNECT_TIMEOUT', 'connect') : fetched(n, address(n), NETWORKS[n.slice(0, 2)]![1]()),
+    );
+    return run(sites, dns, attempts);
+  };
+
+  it('are the way from this host, not three CDNs: findings that say so, no incident', () => {
+    // It read as three incidents at once, "Cloudflare network incident (partial)", Fastly's and Akamai's, exit 2.
+    const r = layout({ cf: [3, 2], fy: [3, 2], ak: [3, 2] });
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(1);
+    expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([
+      ['Cloudflare', 'network', ['cf0', 'cf1']],
+      ['Fastly', 'network', ['fy0', 'fy1']],
+      ['Akamai', 'network', ['ak0', 'ak1']],
+    ]);
+    expect(r.findings[0]!.summary).toContain(
+      'not an incident: connections to Fastly and Akamai fail from here at the same time (3 providers at once): the way from this host — its network dropping connections, a firewall, its uplink — is the likelier cause than all of their networks',
+    );
+  });
+
+  it("count a cloud region's sites that fail only to connect, both ways", () => {
+    const r = layout({ cf: [4, 3], aw: [4, 3], ak: [3, 0] });
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((f) => [f.provider, f.layer, f.locations])).toEqual([
+      ['Cloudflare', 'network', []],
+      ['AWS', 'origin', ['us-east-1']],
+    ]);
+    expect(r.findings[1]!.summary).toContain('not an incident: connections to Cloudflare fail from here at the same time (2 providers at once)');
+  });
+
+  it('leave one provider failing alone its incident, and a cloud region alone its own', () => {
+    expect(layout({ cf: [4, 3], fy: [4, 0], ak: [3, 0] }).incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'network']]);
+    expect(layout({ aw: [4, 3], cf: [4, 0], ak: [3, 0] }).incidents.map((i) => [i.provider, i.layer, i.locations])).toEqual([['AWS', 'origin', ['us-east-1']]]);
+    // One other site failing to connect elsewhere is normal: not enough to doubt the provider.
+    expect(layout({ cf: [4, 3], fy: [4, 1], ak: [3, 0] }).incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'network']]);
+  });
+});
