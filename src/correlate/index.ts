@@ -26,6 +26,7 @@ import {
 import { regionConnectionTrouble, regionIncidents } from './regions.js';
 import { alongProviderIncidents, redirectTargetFailures } from './redirects.js';
 import { controlPlaneIncidents } from './control-plane.js';
+import { platformFailures } from './platforms.js';
 import { scopeByLocation } from './locations.js';
 import { incidentsBySite, siteBlame } from './blame.js';
 
@@ -75,12 +76,16 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   // A host several sites redirect to, failing, is said about that host; the provider and region rules then read
   // those sites as if their failures there had not been seen (what fronts each site answered its redirect).
   const redirects = local.down ? null : redirectTargetFailures(hostingPlane, options);
-  const ownHosting = !redirects || redirects.claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, redirects.claimed));
+  // So is a platform several customers' names point at, failing behind their edges.
+  const platforms = local.down ? null : platformFailures(hostingPlane, options);
+  const claimed = new Set([...(redirects?.claimed ?? []), ...(platforms?.claimed ?? [])]);
+  const ownHosting = claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, claimed));
   // Connections failing from here to several providers or cloud regions at once are the way from here, not theirs.
   const providers = local.down ? { incidents: [], findings: [], connectionTrouble: [] } : providerIncidents(ownHosting, options, regionConnectionTrouble(ownHosting, options));
   const zones = local.down ? { incidents: [], findings: [] } : authoritativeDnsIncidents(facts, options);
   const hostsFailing = redirects ? alongProviderIncidents(redirects, providers.incidents) : [];
-  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...hostsFailing, ...providers.incidents];
+  const platformsFailing = platforms?.incidents ?? [];
+  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...hostsFailing, ...platformsFailing, ...providers.incidents];
   const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, hostingPlane, dataShared);
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
@@ -88,7 +93,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites, connectionTrouble: providers.connectionTrouble });
   // A control plane's one endpoint says nothing about where the provider's edge fails, nor a redirect target's
   // failing about where its provider's does: no locations for them.
-  const unlocated = new Set(hostsFailing.map((i) => i.id));
+  const unlocated = new Set([...hostsFailing, ...platformsFailing].map((i) => i.id));
   const located = [...shared, ...regions.incidents].map((incident) => (incident.layer === 'control-plane' || unlocated.has(incident.id) ? incident : withLocations(incident, facts)));
   const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.
