@@ -150,7 +150,11 @@ function dependency(layer: Dependency['layer'], provider: string, identified: bo
   return { layer, provider, identified, evidence, resolvers: null, region: null };
 }
 
-/** Every provider the site depends on at each layer, in layer order (DNS, edge, challenge, hosting, TLS issuer). */
+/**
+ * Every provider the site depends on at each layer, in layer order (DNS, edge, challenge, hosting, TLS issuer). What
+ * a fetch got at another owner's host a redirect took it to (a login service's) is that host's, not the site's: its
+ * headers and certificate say nothing about who serves the site (`attempts` are the site's own: ownAnswers).
+ */
 export function siteDependencies(dns: DnsAnswer[], attempts: Attempt[], catalog: Catalog): Dependency[] {
   const edgeDeps = edges(dns, attempts, catalog);
   return [

@@ -46,6 +46,11 @@ export function offSiteHost(attempt: Followed, siteHost: string, zone: string | 
   return host !== null && !sameOwner(siteHost, host, zone) ? host : null;
 }
 
+/** The attempts whose answers are the site's own: those that did not end at another owner's host (a login service's). */
+export function ownAnswers<T extends Followed>(attempts: T[], siteHost: string, zone: string | null): T[] {
+  return attempts.some((a) => a.redirects.length > 0) ? attempts.filter((a) => offSiteHost(a, siteHost, zone) === null) : attempts;
+}
+
 /**
  * The one other owner's host every one of these attempts (a site's) ended at, or null: none did, or they ended at
  * more than one host, or some at the site's own.

@@ -4,6 +4,8 @@
 import type { DependencyLayer, Report, SiteReport } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { servedInfo, siteDependencies } from '../classify/dependencies.js';
+import { ownAnswers } from '../classify/redirect.js';
+import { customerZone } from '../classify/stack.js';
 import { groupBy } from '../util/collections.js';
 import { plural } from '../util/text.js';
 import { MAP_SCHEMA, type BlastRadius, type MapControlPlane, type MapProvider, type MapSite, type SiteMap } from './types.js';
@@ -30,10 +32,12 @@ export interface MapOptions {
 }
 
 function mapSite(site: SiteReport, catalog: Catalog): MapSite {
-  const stack = siteDependencies(site.dns, site.attempts, catalog);
+  // What a fetch got at another owner's host a redirect took it to is that host's answer, not the site's.
+  const attempts = ownAnswers(site.attempts, site.host, customerZone(site.dns, catalog));
+  const stack = siteDependencies(site.dns, attempts, catalog);
   const count = (layer: DependencyLayer) => new Set(stack.filter((d) => d.layer === layer).map((d) => d.provider)).size;
-  const answered = site.attempts.some((a) => a.path !== 'origin' && a.httpStatus !== null);
-  const handshook = site.attempts.some((a) => a.path !== 'origin' && a.tls !== null);
+  const answered = attempts.some((a) => a.path !== 'origin' && a.httpStatus !== null);
+  const handshook = attempts.some((a) => a.path !== 'origin' && a.tls !== null);
   const nsAnswered = site.dns.some((d) => d.type === 'NS' && d.outcome === 'ok' && d.values.length > 0);
   const unknown = LAYER_ORDER.filter(
     (layer) =>

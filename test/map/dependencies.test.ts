@@ -126,6 +126,26 @@ describe('buildMap', () => {
     expect(strict.blastRadius.filter((r) => r.spof).map((r) => r.provider)).toEqual(['Cloudflare']);
   });
 
+  it("does not take a login host's CDN and CA, where a site redirects, for the site's own", () => {
+    // The site answers 302 to login.idp.test, a Cloudflare-fronted host whose certificate Let's Encrypt issued; the
+    // site's own name points at Fastly. It read as the site on Cloudflare, a single point of failure at its edge.
+    const redirected = attempt({
+      site: 'app',
+      url: 'https://login.idp.test/login',
+      address: '151.101.1.1',
+      httpStatus: 200,
+      headers: CLOUDFLARE_HEADERS,
+      tls: tls("O=Let's Encrypt, CN=R11"),
+      redirects: [{ url: 'https://app.test/', status: 302, location: 'https://login.idp.test/login', address: '151.101.1.1' }],
+    });
+    const app = siteReport('app', [ns('app.test', ['ns-389.awsdns-48.com']), dnsAnswer({ name: 'app.test', cnameChain: ['app.test.global.prod.fastly.net'], values: ['151.101.1.1'] })], [redirected]);
+    const map = buildMap(report([app]), catalog, options);
+    const site = map.sites.find((s) => s.name === 'app')!;
+    expect(site.stack.filter((d) => d.layer === 'edge').map((d) => d.provider)).toEqual(['Fastly']);
+    expect(site.stack.some((d) => d.provider === 'Cloudflare' || d.layer === 'tls-issuer')).toBe(false);
+    expect(site.unknown).toEqual(['tls-issuer']);
+  });
+
   it('says so when no provider takes a site down alone, and leaves unknown what the run could not learn', () => {
     const redundant = siteReport('r', [ns('r.test', ['kate.ns.cloudflare.com', 'ns-389.awsdns-48.com'])], [
       attempt({ resolvers: ['alpha'], httpStatus: 200, headers: CLOUDFLARE_HEADERS, tls: tls('O=Google Trust Services, CN=WE1') }),
