@@ -189,7 +189,7 @@ export function doubtedValidationFindings(sites: SiteFacts[], dns: DnsAnswer[], 
     }).map(([name]) => name);
     const named = new Set(names);
     const rejectedSites = sites.filter((s) => named.has(s.report.host));
-    if (names.length / doubted.size < 0.5 || witnesses(rejectedSites) < options.minSites) continue;
+    if (names.length / doubted.size < 0.5 || zoneWitnesses(rejectedSites) < options.minSites) continue;
     const answering = resolvers.filter((r) => r.name !== resolver.name && answers.some((d) => d.resolver === r.name && named.has(d.name) && d.outcome === 'ok')).map((r) => r.name);
     const said = [...new Set(mine.filter((d) => named.has(d.name)).map((d) => dnssecFailureWords(d)!))];
     findings.push({
@@ -206,7 +206,7 @@ export function doubtedValidationFindings(sites: SiteFacts[], dns: DnsAnswer[], 
       scope: names.length === doubted.size ? 'full' : 'partial',
       confidence: FINDING_CONFIDENCE,
       summary:
-        `Possibly resolver ${resolver.name}'s DNSSEC validation failing: it rejects ${names.length} of ${plural(doubted.size, 'name')} (${said.join(', ')}) in ${plural(witnesses(rejectedSites), 'zone')} that ${answering.join(', ')} answer` +
+        `Possibly resolver ${resolver.name}'s DNSSEC validation failing: it rejects ${names.length} of ${plural(doubted.size, 'name')} (${said.join(', ')}) in ${plural(zoneWitnesses(rejectedSites), 'zone')} that ${answering.join(', ')} answer` +
         ` — not an incident: ${answering.length === 1 ? 'it does' : 'they do'} not vouch for the answers (no AD bit), so the zones' signing could be what is broken; a validating resolver in the list would tell (confidence ${FINDING_CONFIDENCE})`,
       evidence: [
         `${resolver.name} (${resolverTarget(resolver)}): ${said.join(', ')} for ${listNames(names)}`,
@@ -371,7 +371,7 @@ export function authoritativeDnsIncidents(sites: SiteFacts[], options: Attributi
   const incidents: Incident[] = [];
   for (const { key, failing } of groups.values()) {
     // A site's own zone failing fails every name in it: names of one zone are one witness.
-    if (witnesses(failing, (s) => (s.report.failingZone!.own ? s.report.failingZone!.zone : s.stack.zone)) < options.minSites) continue;
+    if (zoneWitnesses(failing, (s) => (s.report.failingZone!.own ? s.report.failingZone!.zone : s.stack.zone)) < options.minSites) continue;
     const failingSet = new Set(failing);
     const members = sites.filter((s) => failingSet.has(s) || dependsOn(s, key));
     // Zone placement is strong evidence on its own; a shared DNS host alone needs most of its sites failing.
@@ -435,7 +435,7 @@ function staleAuthorityIncidents(sites: SiteFacts[], options: AttributionOptions
   const incidents: Incident[] = [];
   for (const { key, stale: group, members } of ranked) {
     const left = group.filter((s) => !taken.has(s));
-    if (witnesses(left) < options.minSites || left.length / members.length < 0.5) continue;
+    if (zoneWitnesses(left) < options.minSites || left.length / members.length < 0.5) continue;
     const id = incidentId('authoritative-dns', key.name, 'authoritative-dns');
     for (const s of left) taken.add(s);
     const same = failing.find((i) => i.id === id);
@@ -543,14 +543,14 @@ function dnssecIncidents(sites: SiteFacts[], options: AttributionOptions): Share
 
   for (const [zone, group] of groupBy(failing.filter((s) => failingSignedZone(s) !== null), (s) => failingSignedZone(s)!)) {
     // Above the customers' own zones: names of one customer's zone are one witness however many.
-    if (witnesses(group, (s) => customerUnder(s, zone)) < options.minSites) continue;
+    if (zoneWitnesses(group, (s) => customerUnder(s, zone)) < options.minSites) continue;
     const controls = outside(zone);
     if (controls) take(signingIncident({ name: `the zone ${zone}`, provider: null, id: zone }, group, group, controls, `${zone} itself fails validation, and with it every zone below it`), group);
   }
   for (const [parent, group] of groupBy([...left].filter((s) => signedZoneOf(s)?.includes('.')), (s) => signedZoneOf(s)!.slice(signedZoneOf(s)!.indexOf('.') + 1))) {
     const hosts = new Set(group.map((s) => dnsHostKey(s.stack)));
     if (hosts.size < 2 && !hosts.has(null)) continue; // one DNS host: its signing is the likelier cause (below)
-    if (witnesses(group, signedZoneOf) < options.minSites) continue;
+    if (zoneWitnesses(group, signedZoneOf) < options.minSites) continue;
     const controls = outside(parent);
     if (!controls) continue;
     const cause = `${parent}'s signing or the DS records it publishes`;
@@ -562,7 +562,7 @@ function dnssecIncidents(sites: SiteFacts[], options: AttributionOptions): Share
   for (const [host, group] of groupBy([...left].filter((s) => dnsHostKey(s.stack) !== null), (s) => dnsHostKey(s.stack)!)) {
     const members = sites.filter((s) => dnsHostKey(s.stack) === host);
     // Most of the host's sites: zones fail validation one by one for their owners' reasons too.
-    if (witnesses(group, signedZoneOf) < options.minSites || group.length / members.length <= 0.5) continue;
+    if (zoneWitnesses(group, signedZoneOf) < options.minSites || group.length / members.length <= 0.5) continue;
     const memberNames = new Set(members.map((m) => m.report.name));
     const controls = resolving.filter((name) => !memberNames.has(name));
     if (controls.length === 0) continue;
@@ -983,10 +983,18 @@ export function witnessKeys(s: SiteFacts, zoneOf: ZoneOf = customerZoneOf): stri
   return s.stack.throughNames.length === 0 ? [zone] : [zone, ...s.stack.throughNames.map((name) => `through ${name}`)];
 }
 
-/** How many independent witnesses the failing sites are (witnessGroups). */
+/**
+ * How many zones the failing sites are in, for the rules about a zone failing (its authority, its signing): names
+ * that reach their edge through one other owner's name still observe the failing zone each on their own.
+ */
+export function zoneWitnesses(sites: SiteFacts[], zoneOf: ZoneOf = customerZoneOf): number {
+  return new Set(sites.map((s) => zoneOf(s) ?? `host:${s.report.host}`)).size;
+}
+
+/** How many independent witnesses the failing sites are (witnessGroups), for the rules about whose configuration fails. */
 export function witnesses(sites: SiteFacts[], zoneOf: ZoneOf = customerZoneOf): number {
   // Most failing sites reach their edge through no other owner's name: their zones alone tell.
-  if (!sites.some((s) => s.stack.throughNames.length > 0)) return new Set(sites.map((s) => zoneOf(s) ?? `host:${s.report.host}`)).size;
+  if (!sites.some((s) => s.stack.throughNames.length > 0)) return zoneWitnesses(sites, zoneOf);
   return witnessGroups(sites, zoneOf).length;
 }
 

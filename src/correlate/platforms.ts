@@ -7,7 +7,7 @@
 import type { Attempt, Incident } from '../model.js';
 import { listNames, plural } from '../util/text.js';
 import { groupBy } from '../util/collections.js';
-import { describeLayerFailure, incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { describeLayerFailure, incidentId, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
 
 export interface PlatformFailures {
   incidents: Incident[];
@@ -49,7 +49,7 @@ export function platformFailures(sites: SiteFacts[], options: AttributionOptions
   const claimed = new Set<string>();
   for (const [name, failing] of byName) {
     // Customers, by their own zones (every one goes through the platform's name, so witnesses() would count one).
-    const zones = new Set(failing.map((f) => f.site.stack.zone ?? f.site.report.host)).size;
+    const zones = zoneWitnesses(failing.map((f) => f.site));
     if (failing.length < Math.max(2, options.minSites) || zones < Math.max(2, options.minSites)) continue;
     const isFailing = new Set(failing.map((f) => f.site));
     const controls = sites.filter((s) => !isFailing.has(s) && s.report.status === 'ok').map((s) => s.report.name);
