@@ -92,6 +92,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   const failing: FailingResolver[] = [];
   const oneZone: Array<{ failing: FailingResolver; why: string }> = [];
   let witnessesOf: ((names: string[]) => WitnessLabel[]) | null = null;
+  let dnsHostOf: Map<string, string | null> | null = null;
   for (const resolver of resolvers) {
     const mine = byResolver.get(resolver.name) ?? [];
     // A resolver none of whose answers failed fails no name: no map of its names is made (a long run's healthy case).
@@ -112,7 +113,16 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     witnessesOf ??= namesAsWitnesses(sites);
     const failedWitnesses = witnessesOf(failed);
     const askedWitnesses = witnessesOf(asked).length;
-    if (failedWitnesses.length < Math.min(options.minSites, askedWitnesses)) oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, askedWitnesses - failedWitnesses.length) });
+    if (failedWitnesses.length < Math.min(options.minSites, askedWitnesses)) {
+      oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, askedWitnesses - failedWitnesses.length) });
+      continue;
+    }
+    // Every name it fails on one DNS host while it answers names on others: that host's servers and it at odds.
+    dnsHostOf ??= dnsHostsByName(sites);
+    const failedHosts = new Set(failed.map((name) => dnsHostOf!.get(name) ?? null));
+    const [host] = failedHosts;
+    const answeredHosts = new Set(asked.filter((name) => !failedNames.has(name)).map((name) => dnsHostOf!.get(name) ?? null).filter((h) => h !== null && h !== host));
+    if (failedHosts.size === 1 && host && answeredHosts.size > 0) oneZone.push({ failing: found, why: dnsHostShortfall(resolver.name, host, failedWitnesses.length, answeredHosts.size) });
     else failing.push(found);
   }
   const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
@@ -145,6 +155,16 @@ function witnessLabel(group: SiteFacts[]): WitnessLabel {
   if (through) return { name: through, through: true };
   const zone = group[0]!.stack.zone;
   return { name: zone !== null && group.every((s) => s.stack.zone === zone) ? zone : listNames(group.map((s) => s.report.host), 3), through: false };
+}
+
+/** By site name (host): the DNS host of its zone (dnsHostKey), where one is known. */
+function dnsHostsByName(sites: SiteFacts[]): Map<string, string | null> {
+  return new Map(sites.map((s) => [s.report.host, dnsHostKey(s.stack)]));
+}
+
+/** Why one resolver failing the names of one DNS host's zones, while it answers names on others, is not that resolver failing. */
+function dnsHostShortfall(resolver: string, host: string, zones: number, otherHosts: number): string {
+  return `every one is in a zone on one DNS host, ${host} (${plural(zones, 'zone')}), and ${resolver} answers names on ${plural(otherHosts, 'other DNS host')}: ${host}'s servers and ${resolver} disagree (some of them failing or unreachable from ${resolver}; resolvers reach different ones)`;
 }
 
 /** Why one resolver failing the names of too few witnesses, while it answers others, is not that resolver failing. */

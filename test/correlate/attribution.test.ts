@@ -350,11 +350,15 @@ describe('DNS incidents', () => {
     expect(r.verdict.exitCode).toBe(2);
   });
 
-  /** Names failing at resolver alpha (SERVFAIL) and answered by beta, in the zones given, and names both answer. */
-  const alphaFailsIn = (failing: Array<[string, string]>, answered: Array<[string, string]>) => {
+  /**
+   * Names failing at resolver alpha (SERVFAIL) and answered by beta, in the zones given, and names both answer. Each
+   * zone has name servers of its own, unless `nameServers` gives the failing zones' and the answered zones' sets.
+   */
+  const alphaFailsIn = (failing: Array<[string, string]>, answered: Array<[string, string]>, nameServers: Record<string, string[]> = {}) => {
     const all = [...failing, ...answered];
     const sites = all.map(([name, hostName]) => site({ name, url: `https://${hostName}/` }));
-    const zoneNs = (hostName: string, zone: string, resolvers: string[]) => resolvers.map((r) => dnsAnswer({ resolver: r, name: hostName, type: 'NS', values: [`ns1.${zone}`], zone }));
+    const serversOf = (hostName: string, zone: string) => nameServers[hostName] ?? [`ns1.${zone}`];
+    const zoneNs = (hostName: string, zone: string, resolvers: string[]) => resolvers.map((r) => dnsAnswer({ resolver: r, name: hostName, type: 'NS', values: serversOf(hostName, zone), zone }));
     const dns = [
       ...failing.flatMap(([, h]) => [...resolved(h, { resolvers: ['beta'] }), ...resolved(h, { resolvers: ['alpha'], outcome: 'servfail' }), ...zoneNs(h, h.split('.').slice(1).join('.'), ['beta'])]),
       ...answered.flatMap(([, h]) => [...resolved(h), ...zoneNs(h, h.split('.').slice(1).join('.'), ['alpha', 'beta'])]),
@@ -386,6 +390,27 @@ describe('DNS incidents', () => {
     expect(twoZones.incidents.map((i) => [i.kind, i.resolver, i.sites])).toEqual([['resolver', 'alpha', ['www', 'news']]]);
     // Every name it was asked in one zone: nothing to compare with, it stays the resolver's.
     expect(alphaFailsIn(acme, []).incidents.map((i) => [i.kind, i.resolver])).toEqual([['resolver', 'alpha']]);
+  });
+
+  it("one resolver failing every name in the zones of one DNS host while it answers names on another: that host's servers and it at odds", () => {
+    // Dyn 2016-10-21 seen through one resolver: beta reached Dyn's servers, alpha did not. It read as "Cloudflare resolver alpha failing".
+    const onDyn: Array<[string, string]> = [['tunes', 'www.tunes.test'], ['news', 'www.news.test'], ['wiki', 'docs.wiki.test']];
+    const DYN = ['ns1.p16.dynect.net', 'ns2.p16.dynect.net'];
+    const CLOUDFLARE = ['kate.ns.cloudflare.com', 'lars.ns.cloudflare.com'];
+    const ns = (hosts: Array<[string, string]>, servers: string[]) => Object.fromEntries(hosts.map(([, h]) => [h, servers]));
+    const others: Array<[string, string]> = [['shop', 'www.shop.test'], ['blog', 'blog.b.test']];
+    const r = alphaFailsIn(onDyn, others, { ...ns(onDyn, DYN), ...ns(others, CLOUDFLARE) });
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(1);
+    expect(r.findings.map((f) => [f.kind, f.resolver, f.sites])).toEqual([['resolver', 'alpha', ['tunes', 'news', 'wiki']]]);
+    expect(r.findings[0]!.summary).toContain(
+      "not an incident: every one is in a zone on one DNS host, Dyn (3 zones), and alpha answers names on 1 other DNS host: Dyn's servers and alpha disagree (some of them failing or unreachable from alpha; resolvers reach different ones)",
+    );
+    // Names on two DNS hosts failing at it: the resolver's incident.
+    const twoHosts = alphaFailsIn([...onDyn, ['shop', 'www.shop.test']], [['blog', 'blog.b.test']], { ...ns(onDyn, DYN), ...ns(others, CLOUDFLARE), 'blog.b.test': ['ns-389.awsdns-48.com'] });
+    expect(twoHosts.incidents.map((i) => [i.kind, i.resolver])).toEqual([['resolver', 'alpha']]);
+    // Every name it was asked on the one DNS host: nothing to compare with, it stays the resolver's.
+    expect(alphaFailsIn(onDyn, [], ns(onDyn, DYN)).incidents.map((i) => i.resolver)).toEqual(['alpha']);
   });
 
   it("one resolver failing names of three zones that all lead through one SaaS's name: that name's zone and the resolver at odds", () => {
