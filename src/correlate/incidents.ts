@@ -110,18 +110,21 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     if (failed.length === 0 || failed.length < Math.min(options.minSites, asked.length) || failed.length / asked.length < 0.5) continue;
     const failedNames = new Set(failed);
     const found = { resolver, asked: asked.length, failed, outcomes: [...new Set(mine.filter((d) => failedNames.has(d.name) && ownFailure(d)).map(resolverFailureWord))] };
+    // What it does answer is what the names it fails are compared with (a resolver that answers nothing compares nothing).
+    const answered = [...new Set(mine.filter((d) => d.outcome === 'ok').map((d) => d.name))].filter((name) => !failedNames.has(name));
     witnessesOf ??= namesAsWitnesses(sites);
     const failedWitnesses = witnessesOf(failed);
-    const askedWitnesses = witnessesOf(asked).length;
-    if (failedWitnesses.length < Math.min(options.minSites, askedWitnesses)) {
-      oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, askedWitnesses - failedWitnesses.length) });
+    const failedLabels = new Set(failedWitnesses.map((w) => w.name));
+    const answeredWitnesses = witnessesOf(answered).filter((w) => !failedLabels.has(w.name)).length;
+    if (failedWitnesses.length < options.minSites && answeredWitnesses > 0) {
+      oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, answeredWitnesses) });
       continue;
     }
     // Every name it fails on one DNS host while it answers names on others: that host's servers and it at odds.
     dnsHostOf ??= dnsHostsByName(sites);
     const failedHosts = new Set(failed.map((name) => dnsHostOf!.get(name) ?? null));
     const [host] = failedHosts;
-    const answeredHosts = new Set(asked.filter((name) => !failedNames.has(name)).map((name) => dnsHostOf!.get(name) ?? null).filter((h) => h !== null && h !== host));
+    const answeredHosts = new Set(answered.map((name) => dnsHostOf!.get(name) ?? null).filter((h) => h !== null && h !== host));
     if (failedHosts.size === 1 && host && answeredHosts.size > 0) oneZone.push({ failing: found, why: dnsHostShortfall(resolver.name, host, failedWitnesses.length, answeredHosts.size) });
     else failing.push(found);
   }
