@@ -1141,6 +1141,42 @@ function describeGroupFailure(attempts: Attempt[]): string {
   return kinds.map((layer) => describeLayerFailure(provider, layer, attempts.filter((a) => a.layer === layer), kinds.length > 1)).join(' and ');
 }
 
+/** What the sites got, each kind of failure (by layer and who answered) in a few words, joined by "and". */
+export function describeFailures(attempts: Attempt[]): string {
+  return [...groupBy(attempts, (a) => `${a.layer}|${a.provider ?? ''}`).values()].map((same) => describeLayerFailure(same[0]!.provider, same[0]!.layer, same, false)).join(' and ');
+}
+
+/**
+ * An incident about one name several sites depend on — a host they redirect to, a platform they point at: kind
+ * `provider` with that name as the provider, no locations (where its provider fails says nothing about it).
+ */
+export function dependencyIncident(d: {
+  name: string;
+  layer: Layer;
+  sites: SiteFacts[];
+  probed: number;
+  controls: string[];
+  partial: boolean;
+  confidence: number;
+  clauses: string[];
+  evidence: string[];
+}): Incident {
+  return {
+    id: incidentId('provider', d.name, d.layer),
+    ...notYetKnown(),
+    kind: 'provider',
+    provider: d.name,
+    layer: d.layer,
+    sites: d.sites.map((s) => s.report.name),
+    probed: d.probed,
+    controls: d.controls,
+    scope: d.partial ? 'partial' : 'full',
+    confidence: d.confidence,
+    summary: `${d.name} failing${d.partial ? ' (partial)' : ''}: ${d.clauses.join('; ')} (confidence ${d.confidence})`,
+    evidence: d.evidence,
+  };
+}
+
 /**
  * One kind of failure in a few words: "Cloudflare-generated 500 pages", "connection failures (ECONNREFUSED)". The
  * provider is who answered (null for a host's own answers: a redirect target's, correlate/redirects.ts).

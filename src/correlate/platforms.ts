@@ -6,8 +6,7 @@
 
 import type { Attempt, Incident } from '../model.js';
 import { listNames, plural } from '../util/text.js';
-import { groupBy } from '../util/collections.js';
-import { describeLayerFailure, incidentId, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { dependencyIncident, describeFailures, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
 
 export interface PlatformFailures {
   incidents: Incident[];
@@ -62,36 +61,26 @@ export function platformFailures(sites: SiteFacts[], options: AttributionOptions
 }
 
 function platformIncident(name: string, failing: SiteFacts[], zones: number, controls: string[], attempts: Attempt[]): Incident {
-  const partial = failing.some((s) => s.report.status === 'degraded');
   const confidence = Math.round(Math.min(0.85, 0.55 + 0.05 * zones + (controls.length > 0 ? 0.05 : 0)) * 100) / 100;
-  const what = [...groupBy(attempts, (a) => `${a.layer}|${a.provider ?? ''}`).values()].map((same) => describeLayerFailure(same[0]!.provider, same[0]!.layer, same, false)).join(' and ');
   const fronted = failing.some((s) => s.stack.edge !== null);
-  const clauses = [
-    `${plural(failing.length, 'site')} in ${plural(zones, 'zone')} that point at it (CNAME) fail ${fronted ? 'behind their edge' : 'there'} with ${what}`,
-    `one platform they share fails, not ${fronted ? 'their edges' : 'each site'}`,
-    `${plural(controls.length, 'site')} that do${controls.length === 1 ? 'es' : ''} not point there ${controls.length === 1 ? 'is' : 'are'} healthy`,
-  ];
   const sample = attempts.find((a) => a.explanation);
-  return {
-    id: incidentId('provider', name, 'origin'),
-    change: null,
-    since: null,
-    locations: [],
-    healthyLocations: [],
-    acknowledged: null,
-    kind: 'provider',
-    provider: name,
+  return dependencyIncident({
+    name,
     layer: 'origin',
-    sites: failing.map((s) => s.report.name),
+    sites: failing,
     probed: failing.length,
     controls,
-    scope: partial ? 'partial' : 'full',
+    partial: failing.some((s) => s.report.status === 'degraded'),
     confidence,
-    summary: `${name} failing${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
+    clauses: [
+      `${plural(failing.length, 'site')} in ${plural(zones, 'zone')} that point at it (CNAME) fail ${fronted ? 'behind their edge' : 'there'} with ${describeFailures(attempts)}`,
+      `one platform they share fails, not ${fronted ? 'their edges' : 'each site'}`,
+      `${plural(controls.length, 'site')} that do${controls.length === 1 ? 'es' : ''} not point there ${controls.length === 1 ? 'is' : 'are'} healthy`,
+    ],
     evidence: [
       ...(sample ? [`${sample.site}: ${sample.explanation}`] : []),
       `pointing at ${name} and failing: ${listNames(failing.map((s) => `${s.report.name} (${s.report.host})`))}`,
       `healthy, not pointing there: ${listNames(controls)}`,
     ],
-  };
+  });
 }

@@ -6,7 +6,7 @@ import type { Attempt, Incident, Layer } from '../model.js';
 import { offSiteHost, oneOffSiteHost } from '../classify/redirect.js';
 import { listNames, plural } from '../util/text.js';
 import { groupBy } from '../util/collections.js';
-import { describeLayerFailure, incidentId, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { dependencyIncident, describeFailures, type AttributionOptions, type SiteFacts } from './incidents.js';
 import { LAYER_ORDER } from './blame.js';
 
 export interface RedirectTargets {
@@ -117,11 +117,6 @@ function leadLayer(attempts: Attempt[]): Layer {
   return best;
 }
 
-/** What the host answered, each kind of failure in a few words. */
-function describeAnswers(attempts: Attempt[]): string {
-  return [...groupBy(attempts, (a) => `${a.layer}|${a.provider ?? ''}`).values()].map((same) => describeLayerFailure(same[0]!.provider, same[0]!.layer, same, false)).join(' and ');
-}
-
 function hostIncident(host: string, failing: SiteFacts[], leading: SiteFacts[], dependents: number, controls: string[], attempts: Attempt[]): Incident {
   const layer = leadLayer(attempts);
   const partial = failing.length < dependents || failing.some((s) => s.report.status === 'degraded');
@@ -129,31 +124,24 @@ function hostIncident(host: string, failing: SiteFacts[], leading: SiteFacts[], 
   const self = failing.length - leading.length;
   const who = `${plural(leading.length, 'site')} that redirect${leading.length === 1 ? 's' : ''} there${self > 0 ? ` (and ${host}, probed itself)` : ''}`;
   const clauses = [
-    `${who} fail${failing.length === 1 ? 's' : ''} at it with ${describeAnswers(attempts)}`,
+    `${who} fail${failing.length === 1 ? 's' : ''} at it with ${describeFailures(attempts)}`,
     'the sites\' own hosts answer their redirects: one host they depend on fails, not their edges or origins',
     controls.length > 0 ? `${plural(controls.length, 'site')} that do${controls.length === 1 ? 'es' : ''} not lead there ${controls.length === 1 ? 'is' : 'are'} healthy` : null,
-  ].filter(Boolean);
+  ].filter((clause): clause is string => clause !== null);
   const sample = attempts.find((a) => a.explanation);
-  return {
-    id: incidentId('provider', host, layer),
-    change: null,
-    since: null,
-    locations: [],
-    healthyLocations: [],
-    acknowledged: null,
-    kind: 'provider',
-    provider: host,
+  return dependencyIncident({
+    name: host,
     layer,
-    sites: failing.map((s) => s.report.name),
+    sites: failing,
     probed: dependents,
     controls,
-    scope: partial ? 'partial' : 'full',
+    partial,
     confidence,
-    summary: `${host} failing${partial ? ' (partial)' : ''}: ${clauses.join('; ')} (confidence ${confidence})`,
+    clauses,
     evidence: [
       ...(sample ? [`${sample.site}: ${sample.explanation}`] : []),
       `redirected there and failing: ${listNames(leading.map((s) => s.report.name))}`,
       ...(controls.length > 0 ? [`healthy, not leading there: ${listNames(controls)}`] : []),
     ],
-  };
+  });
 }
