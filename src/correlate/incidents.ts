@@ -90,7 +90,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   const byResolver = groupBy(answers, (d) => d.resolver);
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];
-  const oneZone: Array<{ failing: FailingResolver; why: string }> = [];
+  const atOdds: Array<{ failing: FailingResolver; why: string }> = [];
   let witnessesOf: ((names: string[]) => WitnessLabel[]) | null = null;
   let dnsHostOf: Map<string, string | null> | null = null;
   for (const resolver of resolvers) {
@@ -117,7 +117,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     const failedLabels = new Set(failedWitnesses.map((w) => w.name));
     const answeredWitnesses = witnessesOf(answered).filter((w) => !failedLabels.has(w.name)).length;
     if (failedWitnesses.length < options.minSites && answeredWitnesses > 0) {
-      oneZone.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, answeredWitnesses) });
+      atOdds.push({ failing: found, why: zonesShortfall(resolver.name, failedWitnesses, answeredWitnesses) });
       continue;
     }
     // Every name it fails on one DNS host while it answers names on others: that host's servers and it at odds.
@@ -125,11 +125,11 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     const failedHosts = new Set(failed.map((name) => dnsHostOf!.get(name) ?? null));
     const [host] = failedHosts;
     const answeredHosts = new Set(answered.map((name) => dnsHostOf!.get(name) ?? null).filter((h) => h !== null && h !== host));
-    if (failedHosts.size === 1 && host && answeredHosts.size > 0) oneZone.push({ failing: found, why: dnsHostShortfall(resolver.name, host, failedWitnesses.length, answeredHosts.size) });
+    if (failedHosts.size === 1 && host && answeredHosts.size > 0) atOdds.push({ failing: found, why: dnsHostShortfall(resolver.name, host, failedWitnesses.length, answeredHosts.size) });
     else failing.push(found);
   }
   const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
-  const findings = oneZone.map(({ failing: f, why }) => {
+  const findings = atOdds.map(({ failing: f, why }) => {
     const built = operatorIncident([f], resolvers, answering, sites);
     return { ...built, confidence: Math.min(built.confidence, FINDING_CONFIDENCE), summary: tentativeSummary(built, why), evidence: [...built.evidence, `not an incident: ${why}`] };
   });
@@ -141,23 +141,24 @@ function namesAsWitnesses(sites: SiteFacts[]): (names: string[]) => WitnessLabel
   const byHost = groupBy(sites, (s) => s.report.host);
   return (names) => {
     const named = names.flatMap((name) => byHost.get(name) ?? []);
-    const loose = names.filter((name) => !byHost.has(name)).map((name) => ({ name, through: false }));
+    const loose = names.filter((name) => !byHost.has(name)).map((name): WitnessLabel => ({ name, kind: 'names' }));
     return [...witnessGroups(named).map(witnessLabel), ...loose];
   };
 }
 
-interface WitnessLabel {
+export interface WitnessLabel {
   /** The other owner's name the group goes through, its one zone, or its names. */
   name: string;
-  through: boolean;
+  kind: 'through' | 'zone' | 'names';
 }
 
 /** What a group of linked witnesses shares: the other owner's name all of them go through, else their one zone, else their names. */
-function witnessLabel(group: SiteFacts[]): WitnessLabel {
+export function witnessLabel(group: SiteFacts[]): WitnessLabel {
   const through = group.length > 1 ? group[0]!.stack.throughNames.find((name) => group.every((s) => s.stack.throughNames.includes(name))) : undefined;
-  if (through) return { name: through, through: true };
+  if (through) return { name: through, kind: 'through' };
   const zone = group[0]!.stack.zone;
-  return { name: zone !== null && group.every((s) => s.stack.zone === zone) ? zone : listNames(group.map((s) => s.report.host), 3), through: false };
+  if (zone !== null && group.every((s) => s.stack.zone === zone)) return { name: zone, kind: 'zone' };
+  return { name: listNames(group.map((s) => s.report.host), 3), kind: 'names' };
 }
 
 /** By site name (host): the DNS host of its zone (dnsHostKey), where one is known. */
@@ -173,7 +174,7 @@ function dnsHostShortfall(resolver: string, host: string, zones: number, otherHo
 /** Why one resolver failing the names of too few witnesses, while it answers others, is not that resolver failing. */
 function zonesShortfall(resolver: string, failed: WitnessLabel[], others: number): string {
   const one = failed.length === 1 ? failed[0]! : null;
-  const where = one ? (one.through ? `every one leads through ${one.name}` : `every one is in the zone ${one.name}`) : `they come down to ${plural(failed.length, 'zone')} (${listNames(failed.map((w) => w.name), 3)})`;
+  const where = one ? (one.kind === 'through' ? `every one leads through ${one.name}` : one.kind === 'zone' ? `every one is in the zone ${one.name}` : `every one is one owner's (${one.name})`) : `they come down to ${plural(failed.length, 'zone')} (${listNames(failed.map((w) => w.name), 3)})`;
   const those = one ? "that zone's name servers" : "those zones' name servers";
   return `${where}, and ${resolver} answers names in ${plural(others, 'other zone')}: ${those} and ${resolver} disagree (a server of ${one ? 'the zone' : 'theirs'} failing or turning ${resolver} away; resolvers pick different servers)`;
 }
@@ -904,7 +905,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     const answering = new Set(g.sites.filter((s) => originAnswersDirectly(s.report).length > 0));
     const evidence = g.sites.filter((s) => !reached(s) || answering.has(s));
     const enoughOfProvider = evidence.length >= options.minSites && evidence.length / onProvider(g).length >= 0.5;
-    const servers = linkedGroups(evidence, (s) => [`zone ${s.stack.zone ?? `host:${s.report.host}`}`, ...originAnswersDirectly(s.report).map((a) => `origin ${a.address}`)]).length;
+    const servers = linkedGroups(evidence, (s) => [...witnessKeys(s), ...originAnswersDirectly(s.report).map((a) => `origin ${a.address}`)]).length;
     if (answering.size > 0 && enoughOfProvider && servers < options.minSites) {
       const addresses = [...new Set([...answering].flatMap((s) => originAnswersDirectly(s.report).map((a) => a.address!)))];
       const one = addresses.length === 1;
@@ -1065,7 +1066,7 @@ function throughShortfall(g: Group, groups: SiteFacts[][], onProvider: SiteFacts
   const elsewhere = onProvider.filter((s) => !isFailing.has(s) && s.report.status === 'ok').length;
   const others = elsewhere > 0 ? `, and ${g.provider} serves ${plural(elsewhere, 'other site')}` : '';
   const one = groups.length === 1 ? witnessLabel(groups[0]!) : null;
-  if (one?.through) {
+  if (one?.kind === 'through') {
     return `every one reaches ${g.provider} through ${one.name}, another owner's name their domains point at (a SaaS's, a hosting company's): that owner's configuration on ${g.provider} can do this${others}`;
   }
   return `they come down to ${plural(groups.length, "customer's configuration", "customers' configurations")} (${listNames(groups.map((group) => witnessLabel(group).name), 3)})${others}`;

@@ -21,7 +21,7 @@
 
 import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
-import { connectionSpreadShortfall, FINDING_CONFIDENCE, incidentId, tentativeSummary, witnessKeys, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { connectionSpreadShortfall, FINDING_CONFIDENCE, incidentId, tentativeSummary, witnessKeys, witnessLabel, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
 import { joinAnd, listNames, plural } from '../util/text.js';
@@ -148,10 +148,9 @@ function sharedStackShortfall(groups: Placed[][], region: string, minSites: numb
   const members = groups[0]!;
   const common = members[0]!.servers.filter((server) => members.every((p) => p.servers.includes(server)));
   if (common.length > 0) return `every one fails at ${listNames(common, 3)}: one server or load balancer of one customer in ${region}, not the region`;
-  const zones = [...new Set(members.map((p) => p.site.stack.zone))];
-  if (zones.length === 1 && zones[0] !== null) return `every one is in the zone ${zones[0]}: one customer's stack in ${region} can do this`;
-  const through = members[0]!.site.stack.throughNames.find((name) => members.every((p) => p.site.stack.throughNames.includes(name)));
-  if (through) return `every one leads through ${through}, another owner's name their domains point at: that owner's stack in ${region} can do this`;
+  const shared = witnessLabel(members.map((p) => p.site));
+  if (shared.kind === 'zone') return `every one is in the zone ${shared.name}: one customer's stack in ${region} can do this`;
+  if (shared.kind === 'through') return `every one leads through ${shared.name}, another owner's name their domains point at: that owner's stack in ${region} can do this`;
   const servers = [...new Set(members.flatMap((p) => p.servers))];
   return `they share servers (${listNames(servers, 3)}) or customer zones: one customer's stack in ${region} can do this`;
 }
