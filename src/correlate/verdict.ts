@@ -22,7 +22,7 @@ export function decideVerdict(
   const degraded = sites.filter((s) => s.status === 'degraded');
   const untested = sites.filter((s) => s.status === 'untested');
   // What this host could not do, said once at the end of the line.
-  const possibly = findings.length > 0 ? `possibly shared, not confirmed: ${findings.map((f) => (f.provider ? `${f.provider} ${f.layer}` : `${f.layer} (operator unknown)`)).join(', ')}` : null;
+  const possibly = findings.length > 0 ? `possibly shared, not confirmed: ${findings.map(findingLabel).join(', ')}` : null;
   const aside = [[untested.length > 0 ? `${untested.length} untested from here` : null, host.summary].filter(Boolean).join(': '), possibly].filter(Boolean).join('; ');
   const tail = aside ? `; ${aside}` : '';
   if (local.down) {
@@ -64,4 +64,11 @@ export function decideVerdict(
 function names(sites: SiteReport[], max = 4): string {
   const shown = sites.slice(0, max).map((s) => s.name);
   return sites.length > max ? `${shown.join(', ')} +${sites.length - max}` : shown.join(', ');
+}
+
+/** A finding in a few words: who, the cloud region a region finding is about (regions.ts puts it last in the id), and the layer. */
+function findingLabel(f: Incident): string {
+  if (!f.provider) return `${f.layer} (operator unknown)`;
+  const region = f.kind === 'provider' && f.id.split(':').length === 4 ? ` ${f.id.split(':')[3]}` : '';
+  return `${f.provider}${region} ${f.layer}`;
 }

@@ -225,6 +225,7 @@ describe("sites on one customer's server", () => {
     expect(result.incidents).toEqual([]);
     expect(result.findings.map((f) => f.id)).toEqual(['provider:AWS:origin:us-east-1']);
     expect(verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+    expect(verdict.summary).toContain('possibly shared, not confirmed: AWS us-east-1 origin');
     for (const name of ['alpha', 'bravo', 'charlie']) expect(result.sites.find((s) => s.name === name)!.blame).toMatchObject({ provider: null });
   });
 
