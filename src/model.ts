@@ -572,7 +572,8 @@ export interface Incident {
   kind: IncidentKind;
   /**
    * Who is failing: a provider or DNS host name; for a host several sites redirect to (a login service), that
-   * host's name (correlate/redirects.ts). Null when unknown.
+   * host's name (correlate/redirects.ts); for a platform customers' names point at, the name they point at
+   * (correlate/platforms.ts). Null when unknown.
    */
   provider: string | null;
   layer: Layer;

@@ -58,7 +58,6 @@ export function parseHttpUrl(text: string): URL | null {
   return url.hostname ? url : null;
 }
 
-
 export type ProxyUrlResult = { url: string } | { error: string };
 
 /** "http://host:port" (an HTTP CONNECT proxy); credentials, paths and other schemes are refused. */

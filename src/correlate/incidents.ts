@@ -753,21 +753,17 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
 
 // ───────────────────────────── 4. shared provider ─────────────────────────────
 
+/** The site's user-facing attempts that failed at a placed layer and that nothing before (a host finding, an incident) explains. */
+export function userFacingFailures(site: SiteFacts): Attempt[] {
+  return site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && !site.explained.has(a.id));
+}
+
 /**
  * Failed attempts that speak about a provider's own layer (an undocumented reason on its own page included). A
  * block of this requester speaks about the requester, never the provider's health: it is left out.
  */
 function providerFailures(site: SiteFacts): Attempt[] {
-  return site.report.attempts.filter(
-    (a) =>
-      a.path !== 'origin' &&
-      a.outcome !== 'ok' &&
-      a.layer !== null &&
-      (PROVIDER_LAYERS.has(a.layer) || a.layer === 'unknown') &&
-      a.provider !== null &&
-      !site.explained.has(a.id) &&
-      a.challenge?.kind !== 'blocked',
-  );
+  return userFacingFailures(site).filter((a) => (PROVIDER_LAYERS.has(a.layer!) || a.layer === 'unknown') && a.provider !== null && a.challenge?.kind !== 'blocked');
 }
 
 /** The site's attempts a provider answered by turning this requester away (an IP, network or country ban, a rate limit, a firewall rule). */

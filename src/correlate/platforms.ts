@@ -6,7 +6,7 @@
 
 import type { Attempt, Incident } from '../model.js';
 import { listNames, plural } from '../util/text.js';
-import { dependencyIncident, describeFailures, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { dependencyIncident, describeFailures, userFacingFailures, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
 
 export interface PlatformFailures {
   incidents: Incident[];
@@ -23,7 +23,7 @@ const NOTHING: PlatformFailures = { incidents: [], claimed: new Set() };
  */
 function platformFailuresOf(site: SiteFacts): Attempt[] | null {
   if (site.report.status === 'ok' || site.report.status === 'untested' || site.stack.throughNames.length === 0) return null;
-  const failed = site.report.attempts.filter((a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && !site.explained.has(a.id));
+  const failed = userFacingFailures(site);
   const behind = (a: Attempt) => a.layer === 'origin' || a.layer === 'site' || ((a.layer === 'network' || a.layer === 'tls') && a.provider === null);
   return failed.length > 0 && failed.every(behind) ? failed : null;
 }

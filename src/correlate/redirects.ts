@@ -6,7 +6,7 @@ import type { Attempt, Incident, Layer } from '../model.js';
 import { offSiteHost, oneOffSiteHost } from '../classify/redirect.js';
 import { listNames, plural } from '../util/text.js';
 import { groupBy } from '../util/collections.js';
-import { dependencyIncident, describeFailures, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { dependencyIncident, describeFailures, userFacingFailures, type AttributionOptions, type SiteFacts } from './incidents.js';
 import { LAYER_ORDER } from './blame.js';
 
 export interface RedirectTargets {
@@ -24,9 +24,7 @@ const NOTHING: RedirectTargets = { incidents: [], claimed: new Set(), servedBy: 
  * challenges or turns away a probe is serving, and the provider rules read challenges (by the host they ended at).
  */
 function failedUserFacing(site: SiteFacts): Attempt[] {
-  return site.report.attempts.filter(
-    (a) => a.path !== 'origin' && a.outcome !== 'ok' && a.layer !== null && !site.explained.has(a.id) && (a.outcome !== 'challenge' || a.challenge?.kind === 'platform-failing'),
-  );
+  return userFacingFailures(site).filter((a) => a.outcome !== 'challenge' || a.challenge?.kind === 'platform-failing');
 }
 
 /** The other owner's host every user-facing failure of the site ended at, or null (none, or not all at one). */

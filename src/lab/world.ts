@@ -84,9 +84,8 @@ export function labAddresses(scenario: Scenario): LabAddresses {
   const siteEdges = new Map<string, string[]>();
   const pops = new Map<string, string>();
   for (const site of scenario.sites) {
-    if (!site.edge) continue;
+    if (!site.edge || site.sharesEdgeWith !== null) continue; // a shared edge gets its owner's addresses, below
     const prefix = edgeNetwork(site.edge);
-    if (site.sharesEdgeWith !== null) continue; // the owner's addresses, below
     if (personality(site.edge)!.addressing === 'per-site') {
       const mine = Array.from({ length: EDGES_PER_SITE }, (_, i) => `${prefix}.${(edges.get(site.edge!)?.length ?? 0) + i + 1}`);
       edges.set(site.edge, [...(edges.get(site.edge) ?? []), ...mine]);
