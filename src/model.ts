@@ -625,7 +625,14 @@ export interface HostReport {
   /** ok: connections opened; no-route: the kernel has no route (every attempt failed at once); failing: nothing of
    * the family connected while the other family served the same sites, on several providers; untested: none asked. */
   ipv4: FamilyReach;
+  /** Native IPv6: fetches to addresses in a NAT64 prefix are counted under nat64. */
   ipv6: FamilyReach;
+  /**
+   * The NAT64 translator an IPv6-only host reaches IPv4-only sites through (addresses in 64:ff9b::/96 or
+   * 64:ff9b:1::/48, given by a DNS64 resolver): ok, no-route, failing (nothing connected through it at sites on
+   * several providers, or at one provider's, which then cannot be told from the translator), untested (no such address).
+   */
+  nat64: FamilyReach;
   /**
    * Resolvers this host cannot use: this network appears to block them (none answered anything, across operators,
    * while others answered), or they refuse this host (EDE 18 "Prohibited" and no answer).

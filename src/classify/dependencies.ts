@@ -12,6 +12,7 @@ import type { Attempt, Dependency, DnsAnswer, ServedInfo } from '../model.js';
 import type { ProviderDef, ProviderMatch } from '../fingerprint/types.js';
 import { hostsOnly, isHostingMatch, matchAddress, matchCname, matchHeaders, matchNs } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
+import { nat64Of } from '../fingerprint/ranges/trie.js';
 import { zoneFromNsAnswer } from '../plan/plan.js';
 
 const MAX_EVIDENCE = 4;
@@ -166,11 +167,15 @@ export function siteDependencies(dns: DnsAnswer[], attempts: Attempt[], catalog:
   ];
 }
 
-/** What the site serves, as this run saw it: IPv6 and the HTTP versions negotiated. */
+/**
+ * What the site serves, as this run saw it: IPv6 and the HTTP versions negotiated. An address in a NAT64 prefix is a
+ * DNS64 resolver's, made for a name with no IPv6 address of its own (RFC 6147 §5.1): it says the site has none.
+ */
 export function servedInfo(dns: DnsAnswer[], attempts: Attempt[]): ServedInfo {
   const userFacing = attempts.filter((a) => a.path !== 'origin' && a.path !== 'proxy');
-  const aaaa = dns.some((d) => d.type === 'AAAA' && d.outcome === 'ok' && d.values.length > 0);
-  const v6 = userFacing.filter((a) => a.family === 6);
+  const native = (address: string | null) => address !== null && nat64Of(address) === null;
+  const aaaa = dns.some((d) => d.type === 'AAAA' && d.outcome === 'ok' && d.values.some(native));
+  const v6 = userFacing.filter((a) => a.family === 6 && native(a.address));
   const ipv6: ServedInfo['ipv6'] =
     v6.some((a) => a.httpStatus !== null) ? 'served'
     : aaaa && v6.length > 0 ? 'published-unreachable'

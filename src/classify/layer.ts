@@ -8,6 +8,7 @@ import type { Attempt, AttemptOutcome, ChallengeKind, Layer } from '../model.js'
 import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
 import { explainRule, isChallengePage, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
+import { addressWords } from '../fingerprint/ranges/trie.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
 import { deadlineExplanation, endedByOwnDeadline } from './outcome.js';
 
@@ -59,7 +60,7 @@ interface GenericRule {
 const phase = (f: Facts) => f.attempt.failedPhase;
 const edgeName = (f: Facts) => f.responder?.name ?? null;
 const originName = (f: Facts) => f.context.origin?.name ?? null;
-const where = (f: Facts) => f.context.offSiteHost ?? (f.attempt.address ? `${f.attempt.address}` : f.attempt.proxy ? `proxy ${f.attempt.proxy}` : 'the site');
+const where = (f: Facts) => f.context.offSiteHost ?? (f.attempt.address ? addressWords(f.attempt.address) : f.attempt.proxy ? `proxy ${f.attempt.proxy}` : 'the site');
 const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f)}` : where(f));
 
 /**

@@ -3,7 +3,8 @@
 //
 //   - an address family this host cannot use: every attempt of it failed at once with no route (an IPv4-only
 //     container, an IPv6-only cluster), or none of it connected while the other family served the same sites on
-//     several providers (IPv6 broken on this network);
+//     several providers (IPv6 broken on this network); and the NAT64 translator of an IPv6-only network, through
+//     which nothing connects to IPv4-only sites on several providers;
 //   - resolvers this network blocks: every public resolver of two or more operators answered nothing while the
 //     host's own resolver (or DNS-over-HTTPS) answered — one operator failing while another answers is that
 //     operator's outage, and stays a resolver incident; or a resolver refusing this host (EDE 18 "Prohibited");
@@ -21,11 +22,12 @@ import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, plural } from '../util/text.js';
 import type { SiteStack } from '../classify/stack.js';
+import { nat64Of } from '../fingerprint/ranges/trie.js';
 
 /** What the host findings read of a site: its name, its probed attempts in report order, its edge. */
 export interface HostSite {
   report: Pick<SiteReport, 'name' | 'attempts'>;
-  stack: Pick<SiteStack, 'edge' | 'zone'>;
+  stack: Pick<SiteStack, 'edge' | 'origin' | 'zone'>;
 }
 
 export interface LocalDown {
@@ -53,7 +55,7 @@ export function replied(d: Pick<DnsAnswer, 'outcome'>): boolean {
 }
 
 /** The connection opened: anything after the connect phase happened. */
-function connected(a: Attempt): boolean {
+export function connected(a: Attempt): boolean {
   return a.httpStatus !== null || a.timings.connectMs !== null || (a.failedPhase !== null && !['connect', 'dns', 'proxy'].includes(a.failedPhase));
 }
 
@@ -63,6 +65,11 @@ function isLocalResolver(r: ResolverSpec): boolean {
 
 function addressFamily(address: string): 4 | 6 {
   return address.includes(':') ? 6 : 4;
+}
+
+/** A fetch to an address only a NAT64 translator serves: IPv6 from here, an IPv4 site beyond it. */
+export function translated(a: Attempt): boolean {
+  return a.family === 6 && a.address !== null && nat64Of(a.address) !== null;
 }
 
 // ───────────────────────────── address families ─────────────────────────────
@@ -88,7 +95,7 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
     const attempts = sites[i]!.report.attempts;
     for (let j = 0; j < attempts.length; j++) {
       const a = attempts[j]!;
-      if (a.address === null || a.family !== family || a.path === 'proxy') continue;
+      if (a.address === null || a.family !== family || a.path === 'proxy' || (family === 6 && translated(a))) continue;
       tried += 1;
       if (connected(a)) opened += 1;
       if (noRouteFromHere(a)) unroutable += 1;
@@ -108,7 +115,7 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
   if (opened > 0) return { reach: 'ok', explained: false, note: null, short: null };
   // Nothing of the family connected. Only a failure across unrelated providers, while the other family served
   // the very same sites, is this host's: one provider's IPv6 outage looks the same on its own sites.
-  const failingSites = sites.filter((s) => s.report.attempts.some((a) => a.family === family && a.address !== null));
+  const failingSites = sites.filter((s) => s.report.attempts.some((a) => a.family === family && a.address !== null && !translated(a)));
   const servedOtherwise = failingSites.filter((s) => s.report.attempts.some((a) => a.family !== family && a.family !== null && a.outcome === 'ok'));
   const providers = new Set(servedOtherwise.map((s) => s.stack.edge?.id ?? `own:${s.report.name}`));
   if (servedOtherwise.length >= 2 && providers.size >= 2 && servedOtherwise.length === failingSites.length) {
@@ -120,6 +127,53 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
     };
   }
   return { reach: 'failing', explained: false, note: null, short: null };
+}
+
+// ───────────────────────────── NAT64 ─────────────────────────────
+
+/**
+ * The NAT64 translator an IPv6-only host reaches IPv4-only sites through (a DNS64 resolver gives it addresses in
+ * 64:ff9b::/96 for them). It fails for everything behind it at once: nothing through it connecting, at sites on two
+ * providers or more, is the translator's failure — or, at once, no route to its prefix. At one provider's sites only,
+ * the translator and that provider cannot be told apart from here: the provider and region rules say so (translatorShortfall).
+ */
+function nat64View(sites: HostSite[], nativeV6: FamilyReach): FamilyView {
+  let tried = 0;
+  let opened = 0;
+  let unroutable = 0;
+  const prefixes = new Set<string>();
+  const reached = new Map<string, string>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      if (a.path === 'proxy' || !translated(a)) continue;
+      tried += 1;
+      prefixes.add(nat64Of(a.address!)!.prefix);
+      reached.set(s.report.name, s.stack.edge?.id ?? s.stack.origin?.id ?? `own:${s.report.name}`);
+      if (connected(a)) opened += 1;
+      if (noRouteFromHere(a)) unroutable += 1;
+    }
+  }
+  if (tried === 0) return { reach: 'untested', explained: false, note: null, short: null };
+  if (opened > 0) return { reach: 'ok', explained: false, note: null, short: null };
+  const prefix = [...prefixes].join(' and ');
+  const sitesWord = plural(reached.size, 'site');
+  if (unroutable === tried) {
+    return {
+      reach: 'no-route',
+      explained: true,
+      note: `this host has no route to ${prefix}, the NAT64 prefix its DNS64 resolver gives IPv4-only sites: ${sitesWord} reached only through it were not tested from here (${plural(tried, 'attempt')} failed at once)`,
+      short: 'no route to NAT64 here',
+    };
+  }
+  const edges = new Set(reached.values()).size;
+  if (edges < 2) return { reach: 'failing', explained: false, note: null, short: null };
+  const native = nativeV6 === 'ok' ? ', while native IPv6 works here' : '';
+  return {
+    reach: 'failing',
+    explained: true,
+    note: `this network's NAT64 translator fails: nothing connected through ${prefix} (${plural(tried, 'attempt')}) to ${sitesWord} on ${plural(edges, 'provider')}${native}: IPv4-only sites were not tested from here; check the translator (NAT64 gateway) this network routes ${prefix} to`,
+    short: 'NAT64 fails here',
+  };
 }
 
 // ───────────────────────────── blocked resolvers ─────────────────────────────
@@ -390,6 +444,7 @@ const HOST_ADVICE =
 export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
+  const nat64 = nat64View(sites, v6.reach);
   const { blocked, notes: blockedNotes, short: blockedShort } = blockedResolvers(dns, resolvers);
   const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
   for (const name of prohibited) blocked.add(name);
@@ -400,10 +455,18 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const validity = certificateValidity(sites);
   const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
   const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
-  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, ...pathNotes].filter((n): n is string => n !== null);
-  const familyExplained = (family: 4 | 6 | null) => (family === 4 && v4.explained) || (family === 6 && v6.explained);
+  if (local.down && nat64.note) local.evidence.unshift(nat64.note);
+  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const familyExplained = (a: Attempt) => (translated(a) ? nat64.explained : (a.family === 4 && v4.explained) || (a.family === 6 && v6.explained));
   return {
-    report: { ipv4: v4.reach, ipv6: v6.reach, blockedResolvers: [...blocked], summary: local.down ? null : [v4.short, v6.short, ...pathShort].filter(Boolean).join('; ') || null, notes },
+    report: {
+      ipv4: v4.reach,
+      ipv6: v6.reach,
+      nat64: nat64.reach,
+      blockedResolvers: [...blocked],
+      summary: local.down ? null : [v4.short, v6.short, nat64.short, ...pathShort].filter(Boolean).join('; ') || null,
+      notes,
+    },
     local,
     explains: (a) =>
       a.outcome !== 'ok' &&
@@ -411,7 +474,7 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
         (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
-        (a.address !== null && a.path !== 'proxy' && familyExplained(a.family) && !connected(a))),
+        (a.address !== null && a.path !== 'proxy' && familyExplained(a) && !connected(a))),
     explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d),
   };
 }

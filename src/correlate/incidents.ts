@@ -20,6 +20,8 @@ import { resolverTarget } from '../config/resolvers.js';
 import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, hostAddressAnswers, isDnssecFailure, isStale, policyBlockWords, rejectedDespiteValidation, soleResolverByName, staleWords, validatingResolvers } from '../classify/dns-facts.js';
 import { groupBy, linkedGroups } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
+import { nat64Of } from '../fingerprint/ranges/trie.js';
+import { connected, translated } from './host.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
@@ -966,6 +968,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
       if (g.sites.length < options.minSites) continue;
       g.tentative = oneZoneShortfall(g, onProvider(g));
     }
+    if (g.layer === 'network') g.tentative ??= translatorShortfall(g.attempts, sites);
     if (g.layer === 'network' && troubled.length >= 2) g.tentative ??= connectionSpreadShortfall(g.provider, troubled);
     // Connection failures are normal for one site; only a majority of the provider's sites counts.
     if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
@@ -977,6 +980,18 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   }
   const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
   return { incidents: incidents.sort(order), findings: findings.sort(order), connectionTrouble };
+}
+
+/**
+ * Why connection failures are not the provider's (or the region's) own, when every one went through this network's
+ * NAT64 translator and nothing connected through it this run: from here the translator failing looks the same.
+ * (Failing at sites on several providers, host.ts reads the translator as failing and explains them.)
+ */
+export function translatorShortfall(failed: Attempt[], sites: SiteFacts[]): string | null {
+  if (failed.length === 0 || !failed.every(translated)) return null;
+  if (sites.some((s) => s.report.attempts.some((a) => translated(a) && connected(a)))) return null;
+  const prefixes = [...new Set(failed.map((a) => nat64Of(a.address!)!.prefix))];
+  return `every failed connection went to ${joinAnd(prefixes)}, through this network's NAT64 translator, and no connection through it opened this run: the translator failing looks the same from here`;
 }
 
 /** Why one provider's connection failures are not its network failing, when other providers' connections fail at once. */

@@ -21,7 +21,7 @@
 
 import { noAddressFromAnyResolver } from '../classify/dns-facts.js';
 import type { Attempt, DnsAnswer } from '../model.js';
-import { connectionSpreadShortfall, FINDING_CONFIDENCE, incidentId, tentativeSummary, witnessKeys, witnessLabel, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { connectionSpreadShortfall, FINDING_CONFIDENCE, incidentId, tentativeSummary, translatorShortfall, userFacingFailures, witnessKeys, witnessLabel, type AttributionOptions, type SiteFacts } from './incidents.js';
 import type { LocatedIncident } from './locations.js';
 import { regionFromHostName, regionFromHostNames, validLocationCode, type CloudRegion } from '../classify/location.js';
 import { joinAnd, listNames, plural } from '../util/text.js';
@@ -248,11 +248,12 @@ export function regionIncidents(sites: SiteFacts[], options: RegionOptions): Reg
       healthyLocations: healthyRegions,
     };
     const spread = down.every((p) => p.connectionOnly) && troubled.length >= 2;
-    if (independent.length >= minSites && !spread) {
+    const translator = translatorShortfall(down.flatMap((p) => userFacingFailures(p.site)), sites);
+    if (independent.length >= minSites && !spread && !translator) {
       incidents.push({ ...incident, evidence: [...incident.evidence, 'each site fails in its own way; no provider marker ties them together, hence the lower confidence'] });
       continue;
     }
-    const why = independent.length < minSites ? sharedStackShortfall(independent, region, minSites) : connectionSpreadShortfall(`${provider} ${region}`, troubled);
+    const why = independent.length < minSites ? sharedStackShortfall(independent, region, minSites) : (translator ?? connectionSpreadShortfall(`${provider} ${region}`, troubled));
     const cappedConfidence = Math.min(confidence, FINDING_CONFIDENCE);
     findings.push({ ...incident, confidence: cappedConfidence, summary: tentativeSummary(incident, why), evidence: [...incident.evidence, `not an incident: ${why}`] });
   }

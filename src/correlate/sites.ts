@@ -12,6 +12,9 @@ function userFacing(attempts: Attempt[]): Attempt[] {
   return facing.length > 0 ? facing : attempts;
 }
 
+/** An untested site's reason names at most this many of its explanations. */
+const UNTESTED_REASONS = 3;
+
 /**
  * `explained`: attempts a host finding explains (no route from here, a blocked resolver). They say nothing about
  * the site, so the site is judged on the others; with none left it is untested from here, not down.
@@ -23,7 +26,9 @@ export function siteStatus(all: Attempt[], explained: (a: Attempt) => boolean = 
   const attempts = all.filter((a) => !explained(a) && !notProbed(a));
   if (all.length > 0 && all.every(notProbed)) return { status: 'untested', reason: all[0]!.explanation ?? 'not probed: the run deadline came first' };
   if (all.length > 0 && attempts.length === 0) {
-    return { status: 'untested', reason: `nothing could be tested from this host: ${all.find((a) => a.explanation)?.explanation ?? 'every attempt is explained by this host'}` };
+    // Each way this host could not test the site, once (no IPv4 route, and the NAT64 translator connecting nowhere).
+    const why = [...new Set(all.map((a) => a.explanation).filter((e): e is string => e !== null))].slice(0, UNTESTED_REASONS);
+    return { status: 'untested', reason: `nothing could be tested from this host: ${why.length > 0 ? why.join('; ') : 'every attempt is explained by this host'}` };
   }
   if (attempts.length === 0) return { status: 'down', reason: 'nothing could be probed' };
   const failed = attempts.filter((a) => a.outcome !== 'ok');

@@ -2,7 +2,7 @@
 // addresses point at, and which of its error rules explains a response. Pure functions.
 
 import { safeLine } from '../util/text.js';
-import type { RangeIndex } from './ranges/trie.js';
+import { addressWords, type RangeIndex } from './ranges/trie.js';
 import type { ErrorRule, HeaderRule, ProviderDef, ProviderEvidence, ProviderMatch } from './types.js';
 
 // ───────────────────────────── entities ─────────────────────────────
@@ -216,7 +216,7 @@ export function matchAddress(address: string, index: RangeIndex, providers: Prov
   if (!found || !providers.some((p) => p.id === found.provider)) return [];
   const where = [found.region, found.service].filter((x): x is string => Boolean(x));
   const suffix = where.length > 0 ? ` (${where.join(', ')})` : '';
-  return [{ provider: found.provider, evidence: [evidence('address', `address ${address.trim()} in ${found.prefix}${suffix}`)], rangeSet: found.set }];
+  return [{ provider: found.provider, evidence: [evidence('address', `address ${addressWords(address)} in ${found.prefix}${suffix}`)], rangeSet: found.set }];
 }
 
 /** A provider that hosts sites and fronts none (a cloud with no CDN role): its names and ranges mean hosting. */

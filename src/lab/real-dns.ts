@@ -81,6 +81,12 @@ export interface DnsHierarchy {
     trustAnchors?: string[];
     /** More `server:` lines for unbound.conf, e.g. 'infra-cache-max-rtt: 1000' (documented in unbound.conf(5)). */
     options?: string[];
+    /**
+     * Make the resolver a DNS64 one (RFC 6147) synthesizing AAAA records in this prefix for names that have only A
+     * records: unbound.conf(5), "DNS64 Module Options": the dns64 module first in module-config, `dns64-prefix:`
+     * (/96 or shorter; its default is the well-known 64:ff9b::/96).
+     */
+    dns64Prefix?: string;
   };
   /** Default TTL of every record (default 60 s: short, like the CDN names it imitates). */
   ttl?: number;
@@ -336,6 +342,7 @@ ${zones.join('')}`;
 /** unbound.conf for the resolver in `dir`; see unbound.conf(5). */
 export function unboundConfig(hierarchy: DnsHierarchy, dir: string): string {
   const anchors = hierarchy.resolver.trustAnchors ?? [];
+  const dns64 = hierarchy.resolver.dns64Prefix ?? null;
   return `# unbound.conf for the lab's recursive resolver; see unbound.conf(5)
 server:
   interface: ${hierarchy.resolver.address}
@@ -353,11 +360,11 @@ server:
   so-reuseport: no
   root-hints: "${join(dir, 'root.hints')}"
   do-not-query-localhost: no
-  module-config: "${anchors.length > 0 ? 'validator iterator' : 'iterator'}"
+  module-config: "${[dns64 ? 'dns64' : null, anchors.length > 0 ? 'validator' : null, 'iterator'].filter(Boolean).join(' ')}"
   ede: yes
   access-control: 0.0.0.0/0 allow
   access-control: ::/0 allow
-${[...anchors.map((a) => `trust-anchor: "${a.replace(/"/g, '')}"`), ...(hierarchy.resolver.options ?? [])].map((line) => `  ${line}\n`).join('')}remote-control:
+${[...anchors.map((a) => `trust-anchor: "${a.replace(/"/g, '')}"`), ...(dns64 ? [`dns64-prefix: ${dns64}`] : []), ...(hierarchy.resolver.options ?? [])].map((line) => `  ${line}\n`).join('')}remote-control:
   control-enable: yes
   control-interface: "${join(dir, 'control.sock')}"
 `;

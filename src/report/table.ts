@@ -131,7 +131,7 @@ function siteNote(site: SiteReport, report: Report): string {
   const breaks = site.failingZone ? `; its name breaks at ${site.failingZone.hop}${site.failingZone.zone ? ` (zone ${site.failingZone.zone})` : ''}` : '';
   if (incident) return `part of the ${incident.provider ?? 'unattributed'} ${incident.layer} incident${breaks}; ${site.reason ?? ''}`;
   const where = blame.provider ? `${blame.layer} (${blame.provider})` : blame.layer;
-  return `${where}: ${blame.reason}${site.reason ? ` — ${site.reason}` : ''}`;
+  return `${where}: ${blame.reason}${site.reason && site.reason !== blame.reason ? ` — ${site.reason}` : ''}`;
 }
 
 const VERDICT_MARK: Record<Verdict, string> = {

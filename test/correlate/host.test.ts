@@ -119,6 +119,101 @@ describe('a host whose IPv6 route exists but leads nowhere', () => {
   });
 });
 
+// An IPv6-only host (an IPv6-only Kubernetes cluster, a mobile network) resolving through DNS64: names with only IPv4
+// addresses get AAAA records in 64:ff9b::/96 (RFC 6147), and a NAT64 translator on the network carries those
+// connections (RFC 6146). The addresses are published ranges' (Fastly 151.101.0.0/16, Akamai 23.0.0.0/12, AWS
+// us-east-1 EC2 52.4.0.0/14), recorded data only.
+describe('an IPv6-only host behind NAT64 (DNS64 gives IPv4-only sites addresses in 64:ff9b::/96)', () => {
+  const resolvers = [udp('alpha', 'fd00:53::53', null), udp('beta', 'fd00:53::54', null)];
+  const v6Resolvers = ['alpha', 'beta'];
+  /** name, its IPv4 address, its AAAA (native, or the DNS64 one), how it is served. */
+  type Row = [string, string, string, Partial<FetchResult>];
+  const nat64 = (v4: string) => `64:ff9b::${v4}`;
+  const cloudflare = (n: number): Row => [`cf${n}`, `104.16.1.${n}`, `2606:4700::6810:1${n.toString().padStart(2, '0')}`, responses.cloudflareOk()];
+  const fastly = (n: number, r: Partial<FetchResult> = responses.fastlyOk()): Row => [`fastly${n}`, `151.101.1.${n}`, nat64(`151.101.1.${n}`), r];
+  const akamai = (n: number, r: Partial<FetchResult> = responses.akamaiOk()): Row => [`akamai${n}`, `23.1.1.${n}`, nat64(`23.1.1.${n}`), r];
+  function world(rows: Row[], over: { v4?: Partial<FetchResult> } = {}) {
+    const dns = rows.flatMap(([n, v4, v6]) => answers(`${n}.test`, v6Resolvers, v4, v6));
+    // The IPv4 addresses fail at once: this host has no IPv4 route. The AAAA ones are fetched.
+    const attempts = rows.flatMap(([n, v4, v6, r]) => [fetched(n, v4, over.v4 ?? noRoute(), v6Resolvers), fetched(n, v6, r, v6Resolvers)]);
+    return run(rows.map(([n]) => spec(n)), dns, attempts, resolvers);
+  }
+  const statuses = (r: ReturnType<typeof world>) => Object.fromEntries(r.sites.map((s) => [s.name, s.status]));
+
+  it('healthy: sites reached through the translator are served, and the provider is read from the IPv4 address inside', () => {
+    const r = world([cloudflare(1), fastly(1, responses.healthy()), akamai(1)]);
+    expect(r.host).toMatchObject({ ipv4: 'no-route', ipv6: 'ok', nat64: 'ok', summary: 'no IPv4 route here' });
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    // No header names Fastly here: the address does, through the translator's prefix.
+    const fastlyAttempt = r.sites.find((s) => s.name === 'fastly1')!.attempts.find((a) => a.family === 6)!;
+    expect(fastlyAttempt.outcome).toBe('ok');
+    const edge = r.sites.find((s) => s.name === 'fastly1')!.providers.find((p) => p.layer === 'edge');
+    expect(edge).toMatchObject({ provider: 'Fastly' });
+    expect(edge!.evidence.join(' ')).toContain('address 64:ff9b::151.101.1.1 (NAT64 for 151.101.1.1) in 151.101.0.0/16');
+  });
+
+  it('nothing connecting through the translator, at sites on two providers, is the translator: those sites untested, nobody blamed', () => {
+    const r = world([cloudflare(1), cloudflare(2), fastly(1, timedOut), fastly(2, timedOut), akamai(1, timedOut), akamai(2, timedOut)]);
+    expect(r.host).toMatchObject({ ipv6: 'ok', nat64: 'failing', summary: 'no IPv4 route here; NAT64 fails here' });
+    expect(r.host.notes.join(' ')).toMatch(/this network's NAT64 translator fails: nothing connected through 64:ff9b::\/96 \(4 attempts\) to 4 sites on 2 providers, while native IPv6 works here/);
+    expect(statuses(r)).toEqual({ cf1: 'ok', cf2: 'ok', fastly1: 'untested', fastly2: 'untested', akamai1: 'untested', akamai2: 'untested' });
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.sites.filter((s) => s.status === 'untested').every((s) => s.blame?.layer === 'local' && s.blame.provider === null)).toBe(true);
+    expect(r.verdict.summary).toBe('2 of 6 sites ok; 4 untested from here: no IPv4 route here; NAT64 fails here');
+    // The site's reason gives each way it could not be tested: no IPv4 route, and nothing through the translator.
+    expect(r.sites.find((s) => s.name === 'fastly1')!.reason).toMatch(
+      /^nothing could be tested from this host: this host has no route to IPv4 address 151\.101\.1\.1 \(ENETUNREACH\); no connection to Fastly edge 64:ff9b::151\.101\.1\.1 \(NAT64 for 151\.101\.1\.1\)/,
+    );
+  });
+
+  it('every site behind the translator and nothing connecting through it: the local network, named (exit 3)', () => {
+    const r = world([fastly(1, timedOut), fastly(2, timedOut), akamai(1, timedOut), akamai(2, timedOut)]);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.verdict.summary).toMatch(/^Local network problem: this network's NAT64 translator fails: nothing connected through 64:ff9b::\/96/);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it("at one provider's sites only, the translator and that provider cannot be told apart: a finding, not an incident", () => {
+    const r = world([cloudflare(1), cloudflare(2), fastly(1, timedOut), fastly(2, timedOut), fastly(3, timedOut)]);
+    expect(r.host.nat64).toBe('failing');
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]).toMatchObject({ provider: 'Fastly', layer: 'network' });
+    expect(r.findings[0]!.summary).toMatch(/not an incident: every failed connection went to 64:ff9b::\/96, through this network's NAT64 translator, and no connection through it opened this run/);
+    expect(statuses(r)).toMatchObject({ fastly1: 'down', cf1: 'ok' });
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+  });
+
+  it('control: the translator serving another provider\'s IPv4-only sites, one provider failing through it is that provider\'s incident', () => {
+    const r = world([cloudflare(1), fastly(1, timedOut), fastly(2, timedOut), fastly(3, timedOut), akamai(1), akamai(2)]);
+    expect(r.host.nat64).toBe('ok');
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Fastly', 'network']]);
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it('a cloud region reached only through a failing translator is a finding, not a region incident', () => {
+    const aws = (n: number): Row => [`api${n}`, `52.4.${n}.1`, nat64(`52.4.${n}.1`), timedOut];
+    const r = world([cloudflare(1), cloudflare(2), aws(1), aws(2), aws(3)]);
+    expect(r.incidents).toEqual([]);
+    const region = r.findings.find((f) => f.provider === 'AWS');
+    expect(region?.summary).toMatch(/us-east-1.*not an incident: every failed connection went to 64:ff9b::\/96, through this network's NAT64 translator/);
+  });
+
+  it('no route to the NAT64 prefix at all: said at once, whatever the providers', () => {
+    const r = world([cloudflare(1), fastly(1, noRoute()), fastly(2, noRoute())]);
+    expect(r.host).toMatchObject({ nat64: 'no-route', summary: 'no IPv4 route here; no route to NAT64 here' });
+    expect(statuses(r)).toEqual({ cf1: 'ok', fastly1: 'untested', fastly2: 'untested' });
+    expect(r.findings).toEqual([]);
+  });
+
+  it('control: a native IPv6 address whose last 32 bits spell an IPv4 address is plain IPv6, and IPv6 failing counts as IPv6', () => {
+    const r = world([cloudflare(1), ['own1', '198.51.100.1', '2001:db8::c633:6401', timedOut], ['own2', '198.51.100.2', '2001:db8:1::c633:6402', timedOut]]);
+    expect(r.host.nat64).toBe('untested');
+    expect(r.host.notes.join(' ')).not.toMatch(/NAT64/);
+  });
+});
+
 describe('a resolver that redirects names (an ISP ad redirect, a DNS proxy answering in its name)', () => {
   const resolvers = [udp('isp', '127.0.0.53', null), udp('beta', '127.0.0.54', 'Google')];
   const names = ['shop', 'news', 'bank', 'blog'];

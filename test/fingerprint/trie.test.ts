@@ -1,7 +1,9 @@
 import { describe, it, expect } from 'vitest';
 import {
+  addressWords,
   buildRangeIndex,
   formatPrefix,
+  nat64Of,
   packedRangeSet,
   parseAddress,
   parsePrefix,
@@ -25,6 +27,22 @@ describe('address and prefix parsing', () => {
     expect(parseAddress('fe80::1%eth0')?.family).toBe(6);
     expect(parseAddress('::ffff:104.16.1.1')).toEqual({ family: 4, words: [0x68100101] });
     expect(parseAddress('::')?.words).toEqual([0, 0, 0, 0]);
+  });
+
+  it('reads an address in the NAT64 well-known prefix as the IPv4 address a translator reaches with it (RFC 6052 §2.1)', () => {
+    expect(parseAddress('64:ff9b::9765:10a')).toEqual({ family: 4, words: [0x9765010a] });
+    expect(parseAddress('64:ff9b::151.101.1.10')).toEqual({ family: 4, words: [0x9765010a] });
+    expect(nat64Of('64:ff9b::9765:10a')).toEqual({ prefix: '64:ff9b::/96', ipv4: '151.101.1.10' });
+    expect(addressWords(' 64:ff9b::9765:10a ')).toBe('64:ff9b::9765:10a (NAT64 for 151.101.1.10)');
+    // RFC 8215's local-use prefix: a translator's, but where the IPv4 address sits is the network's choice.
+    expect(nat64Of('64:ff9b:1::9765:10a')).toEqual({ prefix: '64:ff9b:1::/48', ipv4: null });
+    expect(addressWords('64:ff9b:1::9765:10a')).toBe('64:ff9b:1::9765:10a (NAT64)');
+    expect(parseAddress('64:ff9b:1::9765:10a')?.family).toBe(6);
+    // Not a translator's: outside both prefixes, even when the last 32 bits spell an IPv4 address (Cloudflare's do).
+    for (const other of ['2606:4700::6810:101', '64:ff9a::9765:10a', '64:ff9b:0:1::9765:10a', '64:ff9b:2::1', '151.101.1.10']) {
+      expect(nat64Of(other), other).toBeNull();
+      expect(addressWords(other)).toBe(other);
+    }
   });
 
   it('rejects what is not an address', () => {
@@ -66,6 +84,8 @@ describe('buildRangeIndex', () => {
     expect(index.lookup('2606:4700:3033::6815:1')).toMatchObject({ provider: 'cloudflare', prefix: '2606:4700::/32' });
     expect(index.lookup('2600:1f18::1')).toMatchObject({ provider: 'aws' });
     expect(index.lookup('::ffff:104.16.1.1')).toMatchObject({ provider: 'cloudflare' });
+    expect(index.lookup('64:ff9b::6810:101')).toMatchObject({ provider: 'cloudflare', prefix: '104.16.0.0/13' });
+    expect(index.lookup('64:ff9b:1::6810:101')).toBeNull();
   });
 
   it('answers null for addresses outside every set, and for non-addresses', () => {

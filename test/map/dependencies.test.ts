@@ -40,6 +40,14 @@ describe('siteDependencies', () => {
     expect(servedInfo(dns, attempts)).toEqual({ ipv6: 'unknown', httpVersions: ['2', '1.1'] });
   });
 
+  it("a DNS64 resolver's AAAA (64:ff9b::/96) is no IPv6 of the site's: served through NAT64, it does not publish IPv6", () => {
+    const aaaa = (values: string[]) => dnsAnswer({ resolver: 'alpha', type: 'AAAA', values });
+    const over6 = (address: string) => attempt({ address, family: 6, httpStatus: 200, httpVersion: '2', headers: FASTLY_HEADERS });
+    expect(servedInfo([aaaa(['64:ff9b::9765:10a'])], [over6('64:ff9b::9765:10a')]).ipv6).toBe('not-published');
+    // Control: a native address is the site's own IPv6, served.
+    expect(servedInfo([aaaa(['2a04:4e42::10'])], [over6('2a04:4e42::10')]).ipv6).toBe('served');
+  });
+
   it('with no response, the edge is read from the CNAME chain each resolver returned', () => {
     const dns = [dnsAnswer({ resolver: 'alpha', cnameChain: ['shop.test.cdn.cloudflare.net'], values: ['127.0.0.10'] })];
     const failed = attempt({ address: '127.0.0.10', httpStatus: null, outcome: 'connect-error' });

@@ -143,13 +143,11 @@ export function parseIPv6(text: string): number[] | null {
 
 /**
  * "104.16.1.1", "2606:4700::1", "[2606:4700::1]", "fe80::1%eth0"; an IPv4-mapped IPv6 address
- * (::ffff:104.16.1.1) is read as the IPv4 address it carries.
+ * (::ffff:104.16.1.1) is read as the IPv4 address it carries, and so is an address in the NAT64 well-known prefix
+ * (64:ff9b::151.101.1.10): a translator on the way reaches that IPv4 address (see nat64Of).
  */
 export function parseAddress(text: string): ParsedAddress | null {
-  let value = text.trim();
-  if (value.startsWith('[') && value.endsWith(']')) value = value.slice(1, -1);
-  const zone = value.indexOf('%');
-  if (zone >= 0) value = value.slice(0, zone);
+  const value = bareAddress(text);
   if (!value.includes(':')) {
     const v4 = parseIPv4(value);
     return v4 === null ? null : { family: 4, words: [v4] };
@@ -157,7 +155,53 @@ export function parseAddress(text: string): ParsedAddress | null {
   const v6 = parseIPv6(value);
   if (!v6) return null;
   if (v6[0] === 0 && v6[1] === 0 && v6[2] === 0xffff) return { family: 4, words: [v6[3]!] };
+  if (v6[0] === NAT64_WELL_KNOWN && v6[1] === 0 && v6[2] === 0) return { family: 4, words: [v6[3]!] };
   return { family: 6, words: v6 };
+}
+
+function bareAddress(text: string): string {
+  let value = text.trim();
+  if (value.startsWith('[') && value.endsWith(']')) value = value.slice(1, -1);
+  const zone = value.indexOf('%');
+  return zone >= 0 ? value.slice(0, zone) : value;
+}
+
+/** 64:ff9b::/96's first word (RFC 6052 §2.1: reserved for NAT64, never routed as itself). */
+const NAT64_WELL_KNOWN = 0x0064ff9b;
+
+export interface Nat64Address {
+  /** The translator prefix the address is in. */
+  prefix: '64:ff9b::/96' | '64:ff9b:1::/48';
+  /** The IPv4 address it reaches: known for the well-known prefix; a local-use prefix's length is the network's own. */
+  ipv4: string | null;
+}
+
+/** The address as a person reads it: one in a NAT64 prefix says so, with the IPv4 address it reaches when known. */
+export function addressWords(text: string): string {
+  const address = text.trim();
+  const nat64 = nat64Of(address);
+  return nat64 ? `${address} (NAT64${nat64.ipv4 ? ` for ${nat64.ipv4}` : ''})` : address;
+}
+
+/**
+ * An IPv6 address that only a NAT64 translator serves (RFC 6146): one in the well-known prefix 64:ff9b::/96, where
+ * the last 32 bits are the IPv4 address reached (RFC 6052 §2.1–2.2), or in the local-use prefix 64:ff9b:1::/48 (RFC
+ * 8215). A DNS64 resolver (RFC 6147) gives such addresses to an IPv6-only host for names that have only IPv4
+ * ones. A network-specific prefix cannot be told from its address alone; it reads as plain IPv6.
+ */
+export function nat64Of(text: string): Nat64Address | null {
+  // Most addresses are not: the cheap test first (every fetch's address is asked, in the host rules).
+  if (!text.includes(':') || !text.toLowerCase().includes('ff9b')) return null;
+  const value = bareAddress(text);
+  const v6 = parseIPv6(value);
+  if (!v6 || v6[0] !== NAT64_WELL_KNOWN) return null;
+  if (v6[1] === 0 && v6[2] === 0) {
+    const w = v6[3]!;
+    return { prefix: '64:ff9b::/96', ipv4: `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}` };
+  }
+  // RFC 8215's 64:ff9b:1::/48, for a network's own translators: the next 16 bits are 0001.
+  if (v6[1]! >>> 16 === 0x0001) return { prefix: '64:ff9b:1::/48', ipv4: null };
+  return null;
 }
 
 /** "104.16.0.0/13" or "2606:4700::/32"; a bare address is a host prefix. Host bits are ignored. */
