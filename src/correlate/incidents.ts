@@ -994,10 +994,28 @@ export function translatorShortfall(failed: Attempt[], sites: SiteFacts[]): stri
   return `every failed connection went to ${joinAnd(prefixes)}, through this network's NAT64 translator, and no connection through it opened this run: the translator failing looks the same from here`;
 }
 
+/**
+ * Sites on no catalogued network (their own servers, an uncatalogued host) whose failures are all connections that
+ * did not open, at `minSites` independent witnesses (zones, servers) and at least half of such sites: one server down
+ * is normal, half of unrelated servers at once is a sign of the way from here — read with the providers' and the
+ * regions' connection trouble (a lossy uplink seen at one CDN and at self-hosted sites is not that CDN's network).
+ */
+export function selfHostedConnectionTrouble(sites: SiteFacts[], options: AttributionOptions): string[] {
+  if (!sites.some((s) => s.report.status !== 'ok')) return [];
+  const own = sites.filter((s) => s.stack.edge === null && s.stack.origin === null && s.report.attempts.some((a) => a.path !== 'origin' && a.address !== null));
+  const failing = own.filter((s) => {
+    const failed = userFacingFailures(s);
+    return failed.length > 0 && failed.every((a) => a.layer === 'network' && a.address !== null && !connected(a));
+  });
+  if (failing.length < options.minSites || failing.length / own.length < 0.5) return [];
+  const servers = linkedGroups(failing, (s) => [...witnessKeys(s), ...userFacingFailures(s).map((a) => `server ${a.address}`)]).length;
+  return servers >= options.minSites ? [`${plural(failing.length, 'self-hosted site')} on ${plural(servers, 'server')}`] : [];
+}
+
 /** Why one provider's connection failures are not its network failing, when other providers' connections fail at once. */
 export function connectionSpreadShortfall(provider: string, troubled: string[]): string {
   const others = troubled.filter((p) => p !== provider);
-  return `connections to ${joinAnd(others)} fail from here at the same time (${plural(troubled.length, 'provider')} at once): the way from this host — its network dropping connections, a firewall, its uplink — is the likelier cause than ${troubled.length === 2 ? 'both' : 'all'} of their networks`;
+  return `connections to ${joinAnd(others)} fail from here at the same time (${plural(troubled.length, 'network')} at once): the way from this host — its network dropping connections, a firewall, its uplink — is the likelier cause than ${troubled.length === 2 ? 'both' : 'all'} of their networks`;
 }
 
 type ZoneOf = (s: SiteFacts) => string | null;

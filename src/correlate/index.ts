@@ -19,6 +19,7 @@ import {
   requesterBlockedFindings,
   resolverIncidentAttempts,
   resolverIncidents,
+  selfHostedConnectionTrouble,
   doubtedValidationFindings,
   type AttributionOptions,
   type SiteFacts,
@@ -81,7 +82,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const claimed = new Set([...(redirects?.claimed ?? []), ...(platforms?.claimed ?? [])]);
   const ownHosting = claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, claimed));
   // Connections failing from here to several providers or cloud regions at once are the way from here, not theirs.
-  const providers = local.down ? { incidents: [], findings: [], connectionTrouble: [] } : providerIncidents(ownHosting, options, regionConnectionTrouble(ownHosting, options));
+  const selfHosted = local.down ? [] : selfHostedConnectionTrouble(ownHosting, options);
+  const providers = local.down ? { incidents: [], findings: [], connectionTrouble: [] } : providerIncidents(ownHosting, options, [...regionConnectionTrouble(ownHosting, options), ...selfHosted]);
   const zones = local.down ? { incidents: [], findings: [] } : authoritativeDnsIncidents(facts, options);
   const hostsFailing = redirects ? alongProviderIncidents(redirects, providers.incidents) : [];
   const platformsFailing = platforms?.incidents ?? [];
@@ -90,7 +92,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
   const explainedSites = shared.filter((i) => i.kind !== 'resolver').flatMap((i) => i.sites);
-  const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites, connectionTrouble: providers.connectionTrouble });
+  const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites, connectionTrouble: [...providers.connectionTrouble, ...selfHosted] });
   // A control plane's one endpoint says nothing about where the provider's edge fails, nor a redirect target's
   // failing about where its provider's does: no locations for them.
   const unlocated = new Set([...hostsFailing, ...platformsFailing].map((i) => i.id));

@@ -880,6 +880,8 @@ describe('connections failing from here at several providers at once', () => {
     fy: ['151.101.0', () => responses.fastlyOk()],
     ak: ['23.1.0', () => responses.akamaiOk()],
     aw: ['52.4.0', () => responses.healthy()],
+    // Servers of the sites' own (documentation addresses, RFC 5737: no provider's range).
+    ow: ['198.51.100', () => responses.healthy()],
   };
   /** `total` sites of each network, in zones of their own, the first `failing` of each timing out at connect. */
   const layout = (counts: Record<string, [total: number, failing: number]>) => {
@@ -907,7 +909,7 @@ describe('connections failing from here at several providers at once', () => {
       ['Akamai', 'network', ['ak0', 'ak1']],
     ]);
     expect(r.findings[0]!.summary).toContain(
-      'not an incident: connections to Fastly and Akamai fail from here at the same time (3 providers at once): the way from this host — its network dropping connections, a firewall, its uplink — is the likelier cause than all of their networks',
+      'not an incident: connections to Fastly and Akamai fail from here at the same time (3 networks at once): the way from this host — its network dropping connections, a firewall, its uplink — is the likelier cause than all of their networks',
     );
   });
 
@@ -918,7 +920,18 @@ describe('connections failing from here at several providers at once', () => {
       ['Cloudflare', 'network', []],
       ['AWS', 'origin', ['us-east-1']],
     ]);
-    expect(r.findings[1]!.summary).toContain('not an incident: connections to Cloudflare fail from here at the same time (2 providers at once)');
+    expect(r.findings[1]!.summary).toContain('not an incident: connections to Cloudflare fail from here at the same time (2 networks at once)');
+  });
+
+  it("count sites on servers of their own failing only to connect, at independent servers and half of them or more", () => {
+    // It read as "Cloudflare network incident (partial)", exit 2: self-hosted sites never counted.
+    const r = layout({ cf: [3, 2], ow: [4, 3], ak: [3, 0] });
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((f) => [f.provider, f.layer])).toEqual([['Cloudflare', 'network']]);
+    expect(r.findings[0]!.summary).toContain('not an incident: connections to 3 self-hosted sites on 3 servers fail from here at the same time (2 networks at once)');
+    // Controls: one own server down, or a third of them, is normal beside a CDN's outage.
+    expect(layout({ cf: [4, 3], ow: [6, 1], ak: [3, 0] }).incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'network']]);
+    expect(layout({ cf: [4, 3], ow: [6, 2], ak: [3, 0] }).incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'network']]);
   });
 
   it('leave one provider failing alone its incident, and a cloud region alone its own', () => {
