@@ -10,6 +10,7 @@ import { explainRule, isChallengePage, matchErrorRule, matchErrorRuleByMarkers, 
 import type { Catalog } from '../fingerprint/index.js';
 import { addressWords } from '../fingerprint/ranges/trie.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
+import { outOfResourcesHere } from '../util/file-limit.js';
 import { deadlineExplanation, endedByOwnDeadline } from './outcome.js';
 
 export interface Classification {
@@ -69,6 +70,13 @@ const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f
  * HTTP rows, so "Cloudflare answered 521" beats "the site answered 521".
  */
 const NETWORK_RULES: GenericRule[] = [
+  {
+    // This host ran out of open files (or buffers) for the fetch, even after waiting for others to end.
+    when: (f) => outOfResourcesHere(f.attempt.error),
+    layer: 'local',
+    provider: () => null,
+    says: (f) => `this host ran out of ${f.attempt.error!.code === 'ENOBUFS' ? 'socket buffers' : 'open files'} for the fetch (${f.attempt.error!.code}; \`ulimit -n\`, or a lower --concurrency): not tested`,
+  },
   {
     // This host cannot send to the address at all: nothing about the site or its provider follows.
     when: (f) => noRouteFromHere(f.attempt),

@@ -18,6 +18,7 @@ import { isQuietRun } from '../state/transitions.js';
 import { appendHistory } from '../state/history.js';
 import { FileError, replaceFile } from '../util/safe-file.js';
 import { createBudget, deadlineTooShort, type Budget } from '../util/budget.js';
+import { concurrencyWithinFileLimit, openFileLimit } from '../util/file-limit.js';
 import { parseDuration } from '../util/time.js';
 import { writeChunks } from '../util/write-chunks.js';
 import { collectLargeHeap } from '../util/heap.js';
@@ -314,6 +315,11 @@ export async function probeAndReport(
   const format = outputFormat(options.format);
   const tooShort = deadlineTooShort(config.run.deadlineMs, config.sites.length);
   if (tooShort) io.stderr.write(`outage-probe: warning: ${tooShort}\n`);
+  const within = concurrencyWithinFileLimit(config.run.concurrency, openFileLimit());
+  if (within.warning) {
+    io.stderr.write(`outage-probe: warning: ${within.warning}\n`);
+    config = { ...config, run: { ...config.run, concurrency: within.concurrency } };
+  }
   const progress = io.stderr.isTTY && format.forPeople ? progressLine(io.stderr) : null;
   const lines = format.attemptLines ? turnBatches(io.stdout) : null;
   const report = await runPipeline(config, {

@@ -19,6 +19,7 @@
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { outOfResourcesHere } from '../util/file-limit.js';
 import { refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, plural } from '../util/text.js';
 import type { SiteStack } from '../classify/stack.js';
@@ -475,6 +476,6 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a) && !connected(a))),
-    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d),
+    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || outOfResourcesHere(d.error),
   };
 }

@@ -7,6 +7,7 @@ import type { DnsAnswer, DnsQuery, ResolverSpec, RunSettings } from '../model.js
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
 import { createDohPool, queryDns, transportFor } from './dns/index.js';
+import { outOfResourcesHere } from '../util/file-limit.js';
 
 export interface SessionOptions {
   resolvers: ResolverSpec[];
@@ -45,6 +46,11 @@ export interface ProbeSession {
   planned(): void;
   /** Count a finished fetch, for progress. */
   finished(): void;
+  /**
+   * Wait until another fetch ends (its descriptors freed) or `maxMs` pass, whichever is first, or the run stops: a
+   * fetch this host had no descriptor for tries again then. Waiters are woken one a finished fetch, in turn.
+   */
+  descriptorsFreed(maxMs: number): Promise<void>;
   /** Stop the deadline timer and close connections; every DNS answer of the run, and whether it ran to the end. */
   close(): Promise<{ dns: DnsAnswer[]; complete: boolean }>;
 }
@@ -54,6 +60,10 @@ export interface ProbeSession {
  * timeout. Its remaining queries are recorded as timeouts, with a code that says they were not sent.
  */
 const SILENT_AFTER = 16;
+
+/** The first wait for a descriptor when this host had none for a fetch or a query, doubled each time up to the last. */
+export const DESCRIPTOR_WAIT_MS = 50;
+export const DESCRIPTOR_WAIT_MAX_MS = 1_000;
 
 export function createProbeSession(options: SessionOptions): ProbeSession {
   const stop = new AbortController();
@@ -84,6 +94,20 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   let done = 0;
   let planned = 0;
   const progress = () => options.onProgress?.(done, planned);
+  const waitingForDescriptors: Array<() => void> = [];
+  const descriptorsFreed = (maxMs: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        stop.signal.removeEventListener('abort', wake);
+        const at = waitingForDescriptors.indexOf(wake);
+        if (at >= 0) waitingForDescriptors.splice(at, 1);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, Math.min(maxMs, msLeft(options.deadlineAt))));
+      stop.signal.addEventListener('abort', wake, { once: true });
+      waitingForDescriptors.push(wake);
+    });
 
   return {
     resolvers: options.resolvers,
@@ -101,7 +125,13 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         silence.set(query.resolver.name, heard);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
         if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER) return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries` });
-        const a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
+        let a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
+        // No socket for it here (the open-file limit): asked again once descriptors are freed, as fetches are.
+        for (let waitMs = DESCRIPTOR_WAIT_MS; outOfResourcesHere(a.error) && !stop.signal.aborted; waitMs = Math.min(waitMs * 2, DESCRIPTOR_WAIT_MAX_MS)) {
+          await descriptorsFreed(waitMs);
+          if (stop.signal.aborted) break;
+          a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
+        }
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
         return a;
@@ -132,7 +162,9 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     finished() {
       done += 1;
       progress();
+      waitingForDescriptors.shift()?.();
     },
+    descriptorsFreed,
     async close() {
       clearTimeout(deadlineTimer);
       options.signal?.removeEventListener('abort', onExternalAbort);

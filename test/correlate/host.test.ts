@@ -214,6 +214,36 @@ describe('an IPv6-only host behind NAT64 (DNS64 gives IPv4-only sites addresses 
   });
 });
 
+describe('a host out of open files (EMFILE) even after waiting for descriptors', () => {
+  const resolvers = [udp('alpha', '127.0.0.53', null)];
+  const emfile: Partial<FetchResult> = { ...noRoute('EMFILE'), timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 2 } };
+  const names = ['cf1', 'cf2', 'fastly1'];
+  const okBy = [responses.cloudflareOk(), responses.cloudflareOk(), responses.fastlyOk()];
+
+  it('is this host: its fetches are local, the sites untested, no provider or resolver blamed', () => {
+    const attempts = names.map((n, i) => fetched(n, `127.0.1.${i + 1}`, i < 2 ? emfile : okBy[i]!, ['alpha']));
+    const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha'], `127.0.1.${i + 1}`, null));
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.sites.map((s) => [s.name, s.status])).toEqual([['cf1', 'untested'], ['cf2', 'untested'], ['fastly1', 'ok']]);
+    const a = r.sites[0]!.attempts[0]!;
+    expect(a).toMatchObject({ layer: 'local', provider: null });
+    expect(a.explanation).toBe('this host ran out of open files for the fetch (EMFILE; `ulimit -n`, or a lower --concurrency): not tested');
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+  });
+
+  it('a query this host had no socket for blames no resolver', () => {
+    const failedQuery = (n: string) => dnsAnswer({ resolver: 'alpha', name: `${n}.test`, type: 'A', outcome: 'network-error', rcode: null, values: [], error: { code: 'EMFILE', message: 'socket EMFILE' } });
+    // beta answers the same names: alpha would otherwise read as a resolver failing for 3 of 3 names.
+    const beta = names.flatMap((n, i) => answers(`${n}.test`, ['beta'], `127.0.1.${i + 1}`, null));
+    const attempts = names.map((n, i) => fetched(n, `127.0.1.${i + 1}`, okBy[i]!, ['beta']));
+    const r = run(names.map(spec), [...names.map(failedQuery), ...beta], attempts, [...resolvers, udp('beta', '127.0.0.54', null)]);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.verdict.exitCode).toBe(0);
+  });
+});
+
 describe('a resolver that redirects names (an ISP ad redirect, a DNS proxy answering in its name)', () => {
   const resolvers = [udp('isp', '127.0.0.53', null), udp('beta', '127.0.0.54', 'Google')];
   const names = ['shop', 'news', 'bank', 'blog'];
