@@ -3,6 +3,16 @@
 // the chain is empty and rcode is null. It cannot be cancelled: on timeout or deadline we stop
 // waiting and the lookup finishes unobserved in libuv's thread pool.
 //
+// Each lookup holds one of that pool's threads until glibc gives up (its resolv.conf timeout × attempts: 10 s by
+// default for a name nobody answers), whatever our timeout. Lookups handed to the pool beyond its threads wait there,
+// and a timer started at the hand-over counted that wait as the resolver's: names of one dead zone listed first
+// made every other name "time out at the system resolver" ("Resolver system failing: timeout for 24 of 30 names"),
+// exit 2. libuv runs at most half its pool's threads on such slow work at once (threadpool.c,
+// slow_work_thread_threshold: (threads + 1) / 2), so of the default 4 only 2 lookups run. So lookups are handed over
+// only as those slots are free — one counts as busy until its lookup really ends — and a query's time starts when its
+// lookup does; and bin/outage-probe gives the pool 64 threads (32 lookups at once) unless UV_THREADPOOL_SIZE says
+// otherwise. Names still waiting at the deadline are not probed, never a resolver's failure.
+//
 // getaddrinfo error → outcome (Node folds EAI_NONAME, EAI_NODATA and EAI_MEMORY into ENOTFOUND):
 //   ENOTFOUND              → nxdomain       (the name or the address family has no answer)
 //   EAI_AGAIN              → timeout        (glibc: no resolver answered in time, or SERVFAIL); at once: network-error
@@ -32,6 +42,45 @@ const LOOKUP_ERROR_OUTCOMES: Record<string, DnsOutcome> = {
   ENODATA: 'empty',
 };
 
+/** Lookups libuv runs at once: half its pool's threads, rounded up (the rest stay free for file and zlib work). */
+const LOOKUP_THREADS = Math.floor((threadPoolSize(process.env.UV_THREADPOOL_SIZE) + 1) / 2);
+let lookupsRunning = 0;
+const waitingForThread: Array<() => void> = [];
+
+/** libuv's pool size: UV_THREADPOOL_SIZE when it is a number (libuv clamps it to 1–1024), else its default of 4. */
+export function threadPoolSize(setting: string | undefined): number {
+  const n = Number(setting);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+/** Wait for a free thread: its release when one is, or null when `signal` stops the run first. */
+function lookupThread(signal: AbortSignal | undefined): Promise<(() => void) | null> {
+  const release = () => {
+    const next = waitingForThread.shift();
+    if (next) next();
+    else lookupsRunning -= 1;
+  };
+  if (lookupsRunning < LOOKUP_THREADS) {
+    lookupsRunning += 1;
+    return Promise.resolve(release);
+  }
+  return new Promise((resolve) => {
+    let stopWaiting: () => void = noop;
+    const start = () => {
+      stopWaiting();
+      resolve(release);
+    };
+    waitingForThread.push(start);
+    if (signal) {
+      stopWaiting = onAbort(signal, () => {
+        const at = waitingForThread.indexOf(start);
+        if (at >= 0) waitingForThread.splice(at, 1);
+        resolve(null);
+      });
+    }
+  });
+}
+
 function lookupAll(name: string, family: 4 | 6): Promise<dns.LookupAddress[]> {
   return new Promise((resolve, reject) => {
     dns.lookup(name, { all: true, family }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
@@ -55,6 +104,8 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
     return fail('network-error', { code: 'ENOTSUP', message: `the system resolver (getaddrinfo) cannot answer ${type} queries` });
   }
   if (options.signal?.aborted) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
+  const release = await lookupThread(options.signal);
+  if (!release) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
 
   let timer: NodeJS.Timeout | undefined;
   let stopWaiting: () => void = noop;
@@ -66,7 +117,10 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
     if (options.signal) stopWaiting = onAbort(options.signal, () => resolve(fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' })));
   });
   const started = performance.now();
-  const looked = lookupAll(name, type === 'AAAA' ? 6 : 4).then(
+  const lookup = lookupAll(name, type === 'AAAA' ? 6 : 4);
+  // The thread is free when getaddrinfo returns, not when we stop waiting for it.
+  lookup.then(release, release);
+  const looked = lookup.then(
     (addresses): SystemResult => {
       const values = addresses.map((a) => a.address);
       const answers = values.map((address) => ({ name: normalizeName(name), type, ttl: null, data: address }));

@@ -1,0 +1,45 @@
+// Names nobody answers for, first in the list: their lookups hang, and must not make the resolvers that answer the
+// rest look broken. The host's own resolver is getaddrinfo, whose lookups each hold a thread of libuv's pool until
+// glibc gives up (10 s with its defaults); handed to the pool all at once, the healthy names' lookups waited behind
+// them and read as "Resolver system failing: timeout for 24 of 30 names", exit 2 (probe/dns/system.ts).
+
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { namespaceSupport, runInNamespace, skipReason } from '../../src/lab/netns.js';
+
+const INSIDE = fileURLToPath(new URL('./inside/dead-zones-first.mjs', import.meta.url));
+
+interface Run {
+  code: number | null;
+  stderr: string;
+  report: Report;
+  ms: number;
+}
+
+async function check(spec: { dead: number; healthy: number; deadline: string }): Promise<Run> {
+  const run = await runInNamespace(INSIDE, { args: [JSON.stringify(spec)], timeoutMs: 120_000 });
+  expect(run.error).toBeUndefined();
+  const value = run.value as Run;
+  expect(value.stderr).not.toMatch(/^\s+at /m);
+  expect(value.report, value.stderr).not.toBeNull();
+  console.log(`${spec.dead} dead first, ${spec.healthy} healthy: exit ${value.code}, ${value.ms} ms: ${value.report.summary}`);
+  return value;
+}
+
+const statuses = (r: Report) => {
+  const count: Record<string, number> = {};
+  for (const s of r.sites) count[`${s.name.replace(/\d+$/, '')}:${s.status}`] = (count[`${s.name.replace(/\d+$/, '')}:${s.status}`] ?? 0) + 1;
+  return count;
+};
+
+describe.skipIf(skipReason('dead-zone tests', namespaceSupport()) !== null)('zones nobody answers for, first in the list', () => {
+  it('the system resolver answers the healthy names: no resolver is blamed, the dead zones are their own', async () => {
+    const { code, report } = await check({ dead: 10, healthy: 24, deadline: '40s' });
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual({ 'dead:down': 10, 'ok:ok': 24 });
+    const healthySystem = report.sites.filter((s) => s.name.startsWith('ok')).flatMap((s) => s.dns.filter((d) => d.resolver === 'system' && d.type === 'A'));
+    expect(healthySystem.map((d) => d.outcome)).toEqual(Array(24).fill('ok'));
+    expect(code).toBe(1);
+  }, 150_000);
+});
