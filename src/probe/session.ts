@@ -94,6 +94,44 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   let done = 0;
   let planned = 0;
   const progress = () => options.onProgress?.(done, planned);
+  // Its first questions unanswered may be names nobody answers for (a list that begins with sites on a DNS host that
+  // is down): before a resolver's other questions are given up, it is asked one it can answer whatever those zones
+  // do — the root's name servers (any recursive resolver has them), or, for getaddrinfo, which asks only addresses, a
+  // name another resolver has answered. A reply of any kind means it answers; it is asked once.
+  const liveness = new Map<string, Promise<boolean>>();
+  const stillAnswers = (resolver: ResolverSpec, timeoutMs: number): Promise<boolean> => {
+    let answers = liveness.get(resolver.name);
+    if (!answers) {
+      const ask = async (): Promise<boolean> => {
+        const known = resolver.kind === 'system' ? await answeredElsewhere(resolver.name, timeoutMs) : '.';
+        if (known === null) return false;
+        const question: DnsQuery = { resolver, name: known, type: resolver.kind === 'system' ? 'A' : 'NS' };
+        const a = await queryDns(question, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
+        return resolver.kind === 'system' ? a.outcome === 'ok' : a.rcode !== null;
+      };
+      answers = ask();
+      liveness.set(resolver.name, answers);
+    }
+    return answers;
+  };
+  /** A name another resolver gave an address for: one it has, or the next within `waitMs`; null when none comes. */
+  const addressGiven = (a: DnsAnswer, resolver: string) => a.resolver !== resolver && a.type === 'A' && a.outcome === 'ok';
+  const answerListeners = new Set<(a: DnsAnswer) => void>();
+  const answeredElsewhere = (resolver: string, waitMs: number): Promise<string | null> => {
+    for (const a of asked) if (!(a instanceof Promise) && addressGiven(a, resolver)) return Promise.resolve(a.name);
+    return new Promise((resolve) => {
+      const done = (name: string | null) => {
+        clearTimeout(timer);
+        answerListeners.delete(listen);
+        resolve(name);
+      };
+      const listen = (a: DnsAnswer) => {
+        if (addressGiven(a, resolver)) done(a.name);
+      };
+      const timer = setTimeout(() => done(null), Math.max(0, Math.min(waitMs, msLeft(options.deadlineAt))));
+      answerListeners.add(listen);
+    });
+  };
   const waitingForDescriptors: Array<() => void> = [];
   const descriptorsFreed = (maxMs: number): Promise<void> =>
     new Promise<void>((resolve) => {
@@ -124,7 +162,9 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
-        if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER) return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries` });
+        if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
+          return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });
+        }
         let a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
         // No socket for it here (the open-file limit): asked again once descriptors are freed, as fetches are.
         for (let waitMs = DESCRIPTOR_WAIT_MS; outOfResourcesHere(a.error) && !stop.signal.aborted; waitMs = Math.min(waitMs * 2, DESCRIPTOR_WAIT_MAX_MS)) {
@@ -140,6 +180,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         progress();
         byName.set(query.name, a);
         asked[position] = a;
+        for (const listen of answerListeners) listen(a);
         return a;
       });
       byName.set(query.name, answer);

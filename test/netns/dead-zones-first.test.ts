@@ -42,4 +42,14 @@ describe.skipIf(skipReason('dead-zone tests', namespaceSupport()) !== null)('zon
     expect(healthySystem.map((d) => d.outcome)).toEqual(Array(24).fill('ok'));
     expect(code).toBe(1);
   }, 150_000);
+
+  it('more dead names first than a resolver has slots: the resolvers are still asked the rest, never "the local network"', async () => {
+    // The first 64 questions at each resolver were all for dead zones: both read as silent, their other questions
+    // were not sent, and the run said "Local network problem: no reply from any of 2 resolvers", exit 3.
+    const { code, report } = await check({ dead: 40, healthy: 24, deadline: '40s' });
+    expect(report.verdict).not.toBe('local-network');
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual({ 'dead:down': 40, 'ok:ok': 24 });
+    expect(code).toBe(1);
+  }, 150_000);
 });
