@@ -8,6 +8,7 @@ import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
 import { createDohPool, queryDns, transportFor } from './dns/index.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
+import { onAbort } from '../util/abort.js';
 
 export interface SessionOptions {
   resolvers: ResolverSpec[];
@@ -133,19 +134,21 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     });
   };
   const waitingForDescriptors: Array<() => void> = [];
-  const descriptorsFreed = (maxMs: number): Promise<void> =>
-    new Promise<void>((resolve) => {
+  const descriptorsFreed = (maxMs: number): Promise<void> => {
+    if (stop.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
       const wake = () => {
         clearTimeout(timer);
-        stop.signal.removeEventListener('abort', wake);
+        stopWaiting();
         const at = waitingForDescriptors.indexOf(wake);
         if (at >= 0) waitingForDescriptors.splice(at, 1);
         resolve();
       };
       const timer = setTimeout(wake, Math.max(0, Math.min(maxMs, msLeft(options.deadlineAt))));
-      stop.signal.addEventListener('abort', wake, { once: true });
+      const stopWaiting = onAbort(stop.signal, wake);
       waitingForDescriptors.push(wake);
     });
+  };
 
   return {
     resolvers: options.resolvers,
