@@ -1,0 +1,80 @@
+// A CONNECT proxy the config tunnels through (`paths: [{ proxy: URL }]`: a company's way out, a vantage elsewhere),
+// failing for every site: it opened a tunnel for none of them, while their other paths say what they do. That is the
+// proxy's failure, said about the proxy — an incident named by it, as a redirect target's is — never each site's
+// ("4 degraded; no shared cause found"). Pure.
+
+import type { Attempt, Incident } from '../model.js';
+import { plural } from '../util/text.js';
+import { dependencyIncident, type AttributionOptions, type SiteFacts } from './incidents.js';
+
+export interface ProxyFailures {
+  incidents: Incident[];
+  /** Ids of the attempts these incidents explain. */
+  claimed: ReadonlySet<string>;
+}
+
+/** Why the proxy itself opened no tunnel, in a few words, from what it (or the way to it) answered. */
+function proxyWords(attempts: Attempt[]): string {
+  const codes = new Map<string, number>();
+  for (const a of attempts) codes.set(a.error?.code ?? a.outcome, (codes.get(a.error?.code ?? a.outcome) ?? 0) + 1);
+  const list = [...codes].map(([code, n]) => `${n}× ${code}`).join(', ');
+  const only = codes.size === 1 ? [...codes.keys()][0]! : null;
+  const why =
+    only === 'PROXY_407' ? 'it wants credentials (407 Proxy Authentication Required)'
+    : only === 'PROXY_403' ? 'its policy refuses every one (403)'
+    : only !== null && /^PROXY_5\d\d$/.test(only) ? `it cannot reach any of them itself (${only.slice(6)}): its own way out fails`
+    : only !== null && !only.startsWith('PROXY_') ? 'nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails)'
+    : 'it breaks off or answers what no proxy should';
+  return `it opened a tunnel for none of them (${list}): ${why}`;
+}
+
+/**
+ * Proxies that opened a tunnel for no site, at `minSites` sites or more (two at least) — a proxy that tunnels for
+ * some sites leaves each failure to its site. The sites' own paths that served are the controls: what fails is the
+ * way through the proxy, not the sites.
+ */
+export function proxyFailures(sites: SiteFacts[], options: AttributionOptions): ProxyFailures {
+  const byProxy = new Map<string, { attempts: Attempt[]; sites: Set<SiteFacts> }>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      if (a.path !== 'proxy' || a.proxy === null || s.explained.has(a.id)) continue;
+      let entry = byProxy.get(a.proxy);
+      if (!entry) byProxy.set(a.proxy, (entry = { attempts: [], sites: new Set() }));
+      entry.attempts.push(a);
+      entry.sites.add(s);
+    }
+  }
+  const incidents: Incident[] = [];
+  const claimed = new Set<string>();
+  for (const [proxy, { attempts, sites: through }] of byProxy) {
+    if (through.size < Math.max(2, options.minSites)) continue;
+    if (!attempts.every((a) => a.outcome !== 'ok' && a.failedPhase === 'proxy')) continue;
+    for (const a of attempts) claimed.add(a.id);
+    const failing = [...through];
+    const servedOtherwise = failing.filter((s) => s.report.attempts.some((a) => a.path !== 'proxy' && a.outcome === 'ok'));
+    const controls = sites.filter((s) => !through.has(s) && s.report.status === 'ok').map((s) => s.report.name);
+    // The config's own spelling, http://host:port: it takes no credentials (config/values.ts, parseProxyUrl).
+    const name = `proxy ${proxy}`;
+    incidents.push(
+      dependencyIncident({
+        name,
+        layer: 'network',
+        sites: failing,
+        probed: failing.length,
+        controls: [...new Set([...servedOtherwise.map((s) => s.report.name), ...controls])],
+        partial: false,
+        confidence: Math.round(Math.min(0.95, 0.7 + 0.05 * failing.length) * 100) / 100,
+        clauses: [
+          `${plural(failing.length, 'site')} tunnelled through it fail there: ${proxyWords(attempts)}`,
+          servedOtherwise.length === failing.length
+            ? `${failing.length === 1 ? 'it answers' : 'each answers'} on its other paths: the proxy fails, not the sites`
+            : servedOtherwise.length > 0
+              ? `${servedOtherwise.length} of them answer${servedOtherwise.length === 1 ? 's' : ''} on other paths: the proxy fails, not the sites`
+              : 'none answered on another path here: the proxy fails, whatever the sites do',
+        ],
+        evidence: attempts.slice(0, 3).map((a) => `${a.site}: ${a.explanation ?? a.error?.message ?? a.outcome}`),
+      }),
+    );
+  }
+  return { incidents, claimed };
+}
