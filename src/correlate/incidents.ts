@@ -969,6 +969,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
       g.tentative = oneZoneShortfall(g, onProvider(g));
     }
     if (g.layer === 'network') g.tentative ??= translatorShortfall(g.attempts, sites);
+    if (g.layer === 'tls') g.tentative ??= refusedByNameShortfall(g.provider, g.attempts, sites);
     if (g.layer === 'network' && troubled.length >= 2) g.tentative ??= connectionSpreadShortfall(g.provider, troubled);
     // Connection failures are normal for one site; only a majority of the provider's sites counts.
     if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
@@ -980,6 +981,28 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   }
   const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
   return { incidents: incidents.sort(order), findings: findings.sort(order), connectionTrouble };
+}
+
+/**
+ * Why handshakes the provider's edge broke off are not its edge failing, when the very addresses they went to
+ * completed TLS for other sites' names in this run: the names are refused by name (SNI) — a filter on the way that
+ * reads it (a firewall's category block, a national SNI filter) or those sites' own TLS settings at the provider.
+ * A certificate that came back (expired, for another name) is what the provider serves for the name: it stays.
+ */
+export function refusedByNameShortfall(provider: string, failed: Attempt[], sites: SiteFacts[]): string | null {
+  if (failed.length === 0 || failed.some((a) => a.tls !== null || a.address === null)) return null;
+  const wanted = new Set(failed.map((a) => a.address!));
+  const servedFor = new Map<string, string>();
+  const failing = new Set(failed.map((a) => a.site));
+  for (const s of sites) {
+    if (failing.has(s.report.name)) continue;
+    for (const a of s.report.attempts) {
+      if (a.address !== null && wanted.has(a.address) && !servedFor.has(a.address) && (a.httpStatus !== null || a.timings.tlsMs !== null)) servedFor.set(a.address, s.report.name);
+    }
+  }
+  if (servedFor.size < wanted.size) return null;
+  const shown = [...servedFor].slice(0, 3).map(([address, site]) => `${address} for ${site}`);
+  return `the same ${provider} addresses complete TLS for other sites' names in this run (${shown.join(', ')}${servedFor.size > 3 ? ', …' : ''}): these names are refused by name (SNI) — a filter on the way that reads it (a firewall's category block, an SNI filter) or those sites' own TLS settings at ${provider}`;
 }
 
 /**
