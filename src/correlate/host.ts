@@ -425,7 +425,16 @@ function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[
     const resolversAsked = new Set(dns.map((d) => d.resolver)).size;
     evidence.push(`no reply from any of ${plural(resolversAsked, 'resolver')} (${plural(dns.length, 'query', 'queries')}: ${describeErrors(dns.map((d) => ({ code: d.error?.code ?? d.outcome })))})`);
   }
-  if (tried.length > 0 && !answered) evidence.push(`no HTTP response from any of ${plural(tried.length, 'attempt')} (${describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })))})`);
+  if (tried.length > 0 && !answered) {
+    const errors = describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })));
+    // Every fetch goes through the config's proxies: what answers nothing is the proxy, the one way out it gives.
+    const proxies = tried.every((a) => a.path === 'proxy') ? [...new Set(tried.map((a) => a.proxy!))] : [];
+    evidence.push(
+      proxies.length > 0
+        ? `every fetch goes through ${proxies.length === 1 ? 'the proxy' : 'the proxies'} ${proxies.join(', ')}, which opened a tunnel for none of ${plural(tried.length, 'attempt')} (${errors}): check ${proxies.length === 1 ? 'it' : 'them'} (running? wanting credentials? its policy?)`
+        : `no HTTP response from any of ${plural(tried.length, 'attempt')} (${errors})`,
+    );
+  }
   if (noDnsReply && !answered) return { down: true, evidence };
   if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence] };
   // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.

@@ -38,12 +38,12 @@ afterAll(async () => {
   await lab?.close();
 });
 
-function config(name: string, proxy: string): string {
+function config(name: string, proxy: string, paths = `[edge, { proxy: "${proxy}" }]`): string {
   return lab.writeFile(
     `${name}.yaml`,
     `resolvers:
   - { name: one, address: "127.0.14.53:${resolver}" }
-defaults: { timeout: 2s, deadline: 15s, paths: [edge, { proxy: "${proxy}" }] }
+defaults: { timeout: 2s, deadline: 15s, paths: ${paths} }
 tls: { ca: ./ca.pem }
 sites:
 ${NAMES.map((n) => `  - { name: ${n}, url: "https://www.${n}.test:${port}/" }`).join('\n')}
@@ -76,5 +76,16 @@ describe('a proxy that opens a tunnel for none of the sites', () => {
     expect(report.incidents).toHaveLength(1);
     expect(report.incidents[0]!.summary).toContain('it opened a tunnel for none of them (3× PROXY_403): its policy refuses every one (403)');
     expect(code).toBe(2);
+  });
+
+  it('the only way out, answering nothing: nothing could be tested here, and the summary names the proxy (exit 3)', async () => {
+    const proxy = `http://127.0.14.81:${await closedPort('127.0.14.81')}`;
+    const { code, report } = await check(config('only', proxy, `[{ proxy: "${proxy}" }]`));
+    expect(report.verdict).toBe('local-network');
+    expect(report.summary).toBe(
+      `Local network problem: every fetch goes through the proxy ${proxy}, which opened a tunnel for none of 3 attempts (3× ECONNREFUSED): check it (running? wanting credentials? its policy?); no provider is blamed`,
+    );
+    expect(report.incidents).toEqual([]);
+    expect(code).toBe(3);
   });
 });
