@@ -75,6 +75,19 @@ describe('handshakes broken off for some names at addresses that complete TLS fo
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
   });
 
+  it("control: a TLS alert instead of a reset is the provider's own answer for those names (its per-customer certificates failing): the incident stays", () => {
+    const alert = { ...reset, error: { code: 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR', message: 'tlsv1 alert internal error' } } as Partial<FetchResult>;
+    const r = run([
+      ['social1', '104.16.0.1', alert],
+      ['social2', '104.16.0.2', alert],
+      ['social3', '104.16.0.1', alert],
+      ['shop', '104.16.0.1', responses.cloudflareOk()],
+      ['docs', '104.16.0.2', responses.cloudflareOk()],
+      ...others,
+    ]);
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
+  });
+
   it('control: certificates that came back expired are what the provider serves for those names: the incident stays', () => {
     const r = run([
       ['social1', '104.16.0.1', expired],
