@@ -987,11 +987,14 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
  * Why handshakes reset for some names are not the provider's edge failing, when the very addresses they went to
  * completed TLS for other sites' names in this run: the names are refused by name (SNI) — a filter on the way that
  * reads it (a firewall's category block, a national SNI filter) resets them — or by those sites' own settings. Only
- * resets with nothing back: a provider that cannot serve a name answers with a TLS alert (its per-customer
- * certificates failing, as in real incidents), and a certificate that came back is what it serves: those stay.
+ * resets with nothing back, every time the name was asked: a provider that cannot serve a name answers with a TLS
+ * alert (its per-customer certificates failing, as in real incidents), a certificate that came back is what it
+ * serves, and resets that come and go are its edge's: those stay.
  */
 export function refusedByNameShortfall(provider: string, failed: Attempt[], sites: SiteFacts[]): string | null {
   if (failed.length === 0 || failed.some((a) => a.tls !== null || a.address === null || a.error?.code !== 'ECONNRESET')) return null;
+  // A name that got through when asked again (--samples) is not refused by name: resets come and go there.
+  if (failed.some((a) => samplesFlapped(a.samples))) return null;
   const wanted = new Set(failed.map((a) => a.address!));
   const servedFor = new Map<string, string>();
   const failing = new Set(failed.map((a) => a.site));

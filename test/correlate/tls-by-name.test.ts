@@ -88,6 +88,19 @@ describe('handshakes broken off for some names at addresses that complete TLS fo
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
   });
 
+  it('control: resets that come and go across --samples are the edge flapping, not names refused: the incident stays', () => {
+    const flapping = { ...reset, samples: { samples: 3, failures: 2, failureRate: 0.67, outcomes: ['tls-error', 'ok', 'tls-error'] } } as unknown as Partial<FetchResult>;
+    const r = run([
+      ['social1', '104.16.0.1', flapping],
+      ['social2', '104.16.0.2', flapping],
+      ['social3', '104.16.0.1', flapping],
+      ['shop', '104.16.0.1', responses.cloudflareOk()],
+      ['docs', '104.16.0.2', responses.cloudflareOk()],
+      ...others,
+    ]);
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
+  });
+
   it('control: certificates that came back expired are what the provider serves for those names: the incident stays', () => {
     const r = run([
       ['social1', '104.16.0.1', expired],
