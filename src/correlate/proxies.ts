@@ -52,6 +52,7 @@ export function proxyFailures(sites: SiteFacts[], options: AttributionOptions): 
     for (const a of attempts) claimed.add(a.id);
     const failing = [...through];
     const servedOtherwise = failing.filter((s) => s.report.attempts.some((a) => a.path !== 'proxy' && a.outcome === 'ok'));
+    // Healthy sites not fetched through it: what the incident leaves standing.
     const controls = sites.filter((s) => !through.has(s) && s.report.status === 'ok').map((s) => s.report.name);
     // The config's own spelling, http://host:port: it takes no credentials (config/values.ts, parseProxyUrl).
     const name = `proxy ${proxy}`;
@@ -61,7 +62,7 @@ export function proxyFailures(sites: SiteFacts[], options: AttributionOptions): 
         layer: 'network',
         sites: failing,
         probed: failing.length,
-        controls: [...new Set([...servedOtherwise.map((s) => s.report.name), ...controls])],
+        controls,
         partial: false,
         confidence: Math.round(Math.min(0.95, 0.7 + 0.05 * failing.length) * 100) / 100,
         clauses: [

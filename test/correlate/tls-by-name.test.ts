@@ -46,16 +46,20 @@ function run(rows: Array<[name: string, address: string, response: Partial<Fetch
 
 const others: Array<[string, string, Partial<FetchResult>]> = [['news', '151.101.0.1', responses.fastlyOk()]];
 
+/** Three names failing with `failure` at two Cloudflare addresses, and healthy names at `healthyAt`. */
+function layout(failure: Partial<FetchResult>, healthyAt = ['104.16.0.1', '104.16.0.2']) {
+  return run([
+    ['social1', '104.16.0.1', failure],
+    ['social2', '104.16.0.2', failure],
+    ['social3', '104.16.0.1', failure],
+    ...healthyAt.map((address, i): [string, string, Partial<FetchResult>] => [['shop', 'docs'][i]!, address, responses.cloudflareOk()]),
+    ...others,
+  ]);
+}
+
 describe('handshakes broken off for some names at addresses that complete TLS for others', () => {
   it('are refused by name, not the edge failing: a finding that says so, exit 1', () => {
-    const r = run([
-      ['social1', '104.16.0.1', reset],
-      ['social2', '104.16.0.2', reset],
-      ['social3', '104.16.0.1', reset],
-      ['shop', '104.16.0.1', responses.cloudflareOk()],
-      ['docs', '104.16.0.2', responses.cloudflareOk()],
-      ...others,
-    ]);
+    const r = layout(reset);
     expect(r.incidents).toEqual([]);
     expect(r.findings.map((f) => [f.provider, f.layer])).toEqual([['Cloudflare', 'tls']]);
     expect(r.findings[0]!.summary).toContain(
@@ -65,51 +69,24 @@ describe('handshakes broken off for some names at addresses that complete TLS fo
   });
 
   it('control: addresses that complete TLS for no other name stay the edge failing', () => {
-    const r = run([
-      ['social1', '104.16.0.1', reset],
-      ['social2', '104.16.0.2', reset],
-      ['social3', '104.16.0.1', reset],
-      ['shop', '104.16.0.3', responses.cloudflareOk()],
-      ...others,
-    ]);
+    const r = layout(reset, ['104.16.0.3']);
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
   });
 
   it("control: a TLS alert instead of a reset is the provider's own answer for those names (its per-customer certificates failing): the incident stays", () => {
     const alert = { ...reset, error: { code: 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR', message: 'tlsv1 alert internal error' } } as Partial<FetchResult>;
-    const r = run([
-      ['social1', '104.16.0.1', alert],
-      ['social2', '104.16.0.2', alert],
-      ['social3', '104.16.0.1', alert],
-      ['shop', '104.16.0.1', responses.cloudflareOk()],
-      ['docs', '104.16.0.2', responses.cloudflareOk()],
-      ...others,
-    ]);
+    const r = layout(alert);
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
   });
 
   it('control: resets that come and go across --samples are the edge flapping, not names refused: the incident stays', () => {
     const flapping = { ...reset, samples: { samples: 3, failures: 2, failureRate: 0.67, outcomes: ['tls-error', 'ok', 'tls-error'] } } as unknown as Partial<FetchResult>;
-    const r = run([
-      ['social1', '104.16.0.1', flapping],
-      ['social2', '104.16.0.2', flapping],
-      ['social3', '104.16.0.1', flapping],
-      ['shop', '104.16.0.1', responses.cloudflareOk()],
-      ['docs', '104.16.0.2', responses.cloudflareOk()],
-      ...others,
-    ]);
+    const r = layout(flapping);
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
   });
 
   it('control: certificates that came back expired are what the provider serves for those names: the incident stays', () => {
-    const r = run([
-      ['social1', '104.16.0.1', expired],
-      ['social2', '104.16.0.2', expired],
-      ['social3', '104.16.0.1', expired],
-      ['shop', '104.16.0.1', responses.cloudflareOk()],
-      ['docs', '104.16.0.2', responses.cloudflareOk()],
-      ...others,
-    ]);
+    const r = layout(expired);
     expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Cloudflare', 'tls']]);
   });
 });
