@@ -413,39 +413,44 @@ function certificateValidity(sites: HostSite[]): string | null {
   return `${whose}, though the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store, or check its clock`;
 }
 
-function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): Omit<LocalDown, 'where'> {
-  if (sites.length === 0) return { down: false, evidence: [] };
+/** The network's verdict, and the proxies every fetch went through when all did (their advice is theirs). */
+function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): Omit<LocalDown, 'where'> & { proxies: string[] } {
+  if (sites.length === 0) return { down: false, evidence: [], proxies: [] };
   // Any HTTP response at all, or any DNS reply, is the common case: the lists below are made only when none came.
   const answered = sites.some((s) => s.report.attempts.some((a) => a.httpStatus !== null));
   const noDnsReply = dns.length > 0 && !dns.some(replied);
-  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [] };
+  if (answered && !noDnsReply && findings.length === 0) return { down: false, evidence: [], proxies: [] };
   const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.address !== null || a.proxy !== null));
   const evidence: string[] = [];
   if (noDnsReply) {
     const resolversAsked = new Set(dns.map((d) => d.resolver)).size;
     evidence.push(`no reply from any of ${plural(resolversAsked, 'resolver')} (${plural(dns.length, 'query', 'queries')}: ${describeErrors(dns.map((d) => ({ code: d.error?.code ?? d.outcome })))})`);
   }
+  // Every fetch went through the config's proxies: what answers nothing is the proxy, the one way out it gives.
+  const proxies = tried.length > 0 && tried.every((a) => a.path === 'proxy') ? [...new Set(tried.map((a) => a.proxy!))] : [];
   if (tried.length > 0 && !answered) {
     const errors = describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })));
-    // Every fetch goes through the config's proxies: what answers nothing is the proxy, the one way out it gives.
-    const proxies = tried.every((a) => a.path === 'proxy') ? [...new Set(tried.map((a) => a.proxy!))] : [];
     evidence.push(
       proxies.length > 0
         ? `every fetch goes through ${proxies.length === 1 ? 'the proxy' : 'the proxies'} ${proxies.join(', ')}, which opened a tunnel for none of ${plural(tried.length, 'attempt')} (${errors}): check ${proxies.length === 1 ? 'it' : 'them'} (running? wanting credentials? its policy?)`
         : `no HTTP response from any of ${plural(tried.length, 'attempt')} (${errors})`,
     );
   }
-  if (noDnsReply && !answered) return { down: true, evidence };
-  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence] };
+  if (noDnsReply && !answered) return { down: true, evidence, proxies };
+  if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence], proxies };
   // Resolvers answer, yet no site on any provider accepts a connection: egress is blocked here.
   const providers = new Set(sites.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`));
-  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence };
-  return { down: false, evidence: [] };
+  if (!answered && tried.length > 0 && sites.length >= 2 && providers.size >= 2) return { down: true, evidence, proxies };
+  return { down: false, evidence: [], proxies: [] };
 }
 
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
+
+/** What to check when every fetch went through proxies and none opened a tunnel. */
+const PROXY_ADVICE =
+  'nothing is blamed and no site could be tested from here: every fetch goes through the configured proxy; check it — is it running and reachable from this host, does it want credentials, does its policy allow these sites?';
 
 /** What to check when every certificate is refused for its dates. */
 const HOST_ADVICE =
@@ -463,10 +468,10 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const pathNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
   const pathShort = [...blockedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
   const validity = certificateValidity(sites);
-  const network = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
+  const { proxies, ...network } = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
   const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
-  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   const familyExplained = (a: Attempt) => (translated(a) ? nat64.explained : (a.family === 4 && v4.explained) || (a.family === 6 && v6.explained));
   return {
     report: {

@@ -85,6 +85,10 @@ describe('a proxy that opens a tunnel for none of the sites', () => {
     expect(report.summary).toBe(
       `Local network problem: every fetch goes through the proxy ${proxy}, which opened a tunnel for none of 3 attempts (3× ECONNREFUSED): check it (running? wanting credentials? its policy?); no provider is blamed`,
     );
+    // The advice is the proxy's, not whether this network needs one.
+    expect(report.host.notes).toEqual([
+      'nothing is blamed and no site could be tested from here: every fetch goes through the configured proxy; check it — is it running and reachable from this host, does it want credentials, does its policy allow these sites?',
+    ]);
     expect(report.incidents).toEqual([]);
     expect(code).toBe(3);
   });
