@@ -3,7 +3,7 @@
 // stops everything. Probe kinds ask and fetch through it; nothing here judges an answer.
 
 import pLimit from 'p-limit';
-import type { DnsAnswer, DnsQuery, ResolverSpec, RunSettings } from '../model.js';
+import type { DnsAnswer, DnsQuery, ProbeError, ResolverSpec, RunSettings } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
 import { createDohPool, queryDns, transportFor } from './dns/index.js';
@@ -48,10 +48,11 @@ export interface ProbeSession {
   /** Count a finished fetch, for progress. */
   finished(): void;
   /**
-   * Wait until another fetch ends (its descriptors freed) or `maxMs` pass, whichever is first, or the run stops: a
-   * fetch this host had no descriptor for tries again then. Waiters are woken one a finished fetch, in turn.
+   * Run `work` (a fetch, a query) and, while this host had no descriptor for it (EMFILE, ENFILE, ENOBUFS: the
+   * open-file limit), run it again once another fetch has ended or a wait has passed (50 ms, doubling to 1 s), until
+   * the run stops; the last result is returned, whatever it is.
    */
-  descriptorsFreed(maxMs: number): Promise<void>;
+  withDescriptors<T extends { error: ProbeError | null }>(work: () => Promise<T>): Promise<T>;
   /** Stop the deadline timer and close connections; every DNS answer of the run, and whether it ran to the end. */
   close(): Promise<{ dns: DnsAnswer[]; complete: boolean }>;
 }
@@ -63,8 +64,8 @@ export interface ProbeSession {
 const SILENT_AFTER = 16;
 
 /** The first wait for a descriptor when this host had none for a fetch or a query, doubled each time up to the last. */
-export const DESCRIPTOR_WAIT_MS = 50;
-export const DESCRIPTOR_WAIT_MAX_MS = 1_000;
+const DESCRIPTOR_WAIT_MS = 50;
+const DESCRIPTOR_WAIT_MAX_MS = 1_000;
 
 export function createProbeSession(options: SessionOptions): ProbeSession {
   const stop = new AbortController();
@@ -149,6 +150,15 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       waitingForDescriptors.push(wake);
     });
   };
+  const withDescriptors = async <T extends { error: ProbeError | null }>(work: () => Promise<T>): Promise<T> => {
+    let result = await work();
+    for (let waitMs = DESCRIPTOR_WAIT_MS; outOfResourcesHere(result.error) && !stop.signal.aborted; waitMs = Math.min(waitMs * 2, DESCRIPTOR_WAIT_MAX_MS)) {
+      await descriptorsFreed(waitMs);
+      if (stop.signal.aborted) break;
+      result = await work();
+    }
+    return result;
+  };
 
   return {
     resolvers: options.resolvers,
@@ -168,13 +178,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
           return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });
         }
-        let a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
-        // No socket for it here (the open-file limit): asked again once descriptors are freed, as fetches are.
-        for (let waitMs = DESCRIPTOR_WAIT_MS; outOfResourcesHere(a.error) && !stop.signal.aborted; waitMs = Math.min(waitMs * 2, DESCRIPTOR_WAIT_MAX_MS)) {
-          await descriptorsFreed(waitMs);
-          if (stop.signal.aborted) break;
-          a = await queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
-        }
+        const a = await withDescriptors(() => queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool }));
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
         return a;
@@ -208,7 +212,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       progress();
       waitingForDescriptors.shift()?.();
     },
-    descriptorsFreed,
+    withDescriptors,
     async close() {
       clearTimeout(deadlineTimer);
       options.signal?.removeEventListener('abort', onExternalAbort);

@@ -1,8 +1,8 @@
 // How many fetches this process can hold open at once. Each fetch is a socket, a file descriptor; the process may
 // have only so many (`ulimit -n`, RLIMIT_NOFILE). Node raises its soft limit to the hard one at start, so the limit
 // read here is the one that binds. A --concurrency above what it allows would make fetches fail with EMFILE — this
-// host's limit read as sites failing — so the run lowers it and says so. (Fetches that still meet EMFILE wait for
-// others to end and try again: probe/kinds/http.ts.)
+// host's limit read as sites failing — so the run lowers it and says so. (Fetches and queries that still meet EMFILE
+// wait for others to end and try again: ProbeSession.withDescriptors, probe/session.ts.)
 
 import { readFileSync } from 'node:fs';
 
@@ -41,8 +41,8 @@ export function concurrencyWithinFileLimit(requested: number, limit: number | nu
 /**
  * What socket(2) and connect(2) say when this host is out of a resource of its own: its open-file limit (EMFILE, the
  * `ulimit -n` of the process), the system's file table (ENFILE), buffer space (ENOBUFS). Never the site's or the
- * network's: the probe waits for descriptors and tries again (probe/kinds/http.ts, probe/session.ts); one still failing so
- * is local (classify/layer.ts, correlate/host.ts).
+ * network's: the probe waits for descriptors and tries again (ProbeSession.withDescriptors, probe/session.ts); one still
+ * failing so is local (classify/layer.ts, correlate/host.ts).
  */
 export const OUT_OF_RESOURCES_CODES: ReadonlySet<string> = new Set(['EMFILE', 'ENFILE', 'ENOBUFS']);
 

@@ -7,12 +7,11 @@ import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, ProbeE
 import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, zoneWalkStart, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
-import { DESCRIPTOR_WAIT_MAX_MS, DESCRIPTOR_WAIT_MS, whyStopped, type ProbeSession } from '../session.js';
+import { whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
 import { groupBy, NONE } from '../../util/collections.js';
 import { isoNow } from '../../util/time.js';
 import { isUnspecifiedAddress } from '../../util/ip.js';
-import { outOfResourcesHere } from '../../util/file-limit.js';
 
 export const httpKind: ProbeKind = {
   id: 'http',
@@ -213,15 +212,14 @@ function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): 
   session.planned();
   return session.withFetchSlot(plan.site.host, async () => {
     let startedAt = isoNow();
-    let fetch = session.signal.aborted ? notStarted(plan, session.signal) : await fetchPinned(fetchRequest(plan, session));
-    // Out of descriptors here (the open-file limit under a large --concurrency): no answer from anyone, so it is
-    // asked again once another fetch has ended, backing off, until the deadline. What still fails so is local.
-    for (let waitMs = DESCRIPTOR_WAIT_MS; outOfResourcesHere(fetch.error) && !session.signal.aborted; waitMs = Math.min(waitMs * 2, DESCRIPTOR_WAIT_MAX_MS)) {
-      await session.descriptorsFreed(waitMs);
-      if (session.signal.aborted) break;
-      startedAt = isoNow();
-      fetch = await fetchPinned(fetchRequest(plan, session));
-    }
+    // Out of descriptors here (the open-file limit under a large --concurrency) is no answer from anyone: fetched
+    // again once another fetch has ended (session.withDescriptors). What still fails so is local.
+    const fetch = session.signal.aborted
+      ? notStarted(plan, session.signal)
+      : await session.withDescriptors(() => {
+          startedAt = isoNow();
+          return fetchPinned(fetchRequest(plan, session));
+        });
     session.finished();
     const attempt = rawAttempt(plan, fetch, startedAt);
     const spec = attempt.address && !session.signal.aborted ? (policy.selfTestFor?.(attempt) ?? null) : null;
