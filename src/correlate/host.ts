@@ -301,7 +301,8 @@ function redirectingResolvers(sites: HostSite[]): { redirected: Map<string, stri
 
 // ───────────────────────────── the whole network ─────────────────────────────
 
-function describeErrors(items: Array<{ code: string }>): string {
+/** "3× ECONNREFUSED, 1× ETIMEDOUT": each code once, with how often it came. */
+export function describeErrors(items: Array<{ code: string }>): string {
   const codes = new Map<string, number>();
   for (const { code } of items) codes.set(code, (codes.get(code) ?? 0) + 1);
   return [...codes].map(([c, n]) => `${formatCount(n)}× ${c}`).join(', ');

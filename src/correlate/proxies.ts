@@ -6,6 +6,7 @@
 import type { Attempt, Incident } from '../model.js';
 import { plural } from '../util/text.js';
 import { dependencyIncident, type AttributionOptions, type SiteFacts } from './incidents.js';
+import { describeErrors } from './host.js';
 
 export interface ProxyFailures {
   incidents: Incident[];
@@ -15,17 +16,16 @@ export interface ProxyFailures {
 
 /** Why the proxy itself opened no tunnel, in a few words, from what it (or the way to it) answered. */
 function proxyWords(attempts: Attempt[]): string {
-  const codes = new Map<string, number>();
-  for (const a of attempts) codes.set(a.error?.code ?? a.outcome, (codes.get(a.error?.code ?? a.outcome) ?? 0) + 1);
-  const list = [...codes].map(([code, n]) => `${n}× ${code}`).join(', ');
-  const only = codes.size === 1 ? [...codes.keys()][0]! : null;
+  const codes = attempts.map((a) => ({ code: a.error?.code ?? a.outcome }));
+  const distinct = new Set(codes.map((c) => c.code));
+  const only = distinct.size === 1 ? [...distinct][0]! : null;
   const why =
     only === 'PROXY_407' ? 'it wants credentials (407 Proxy Authentication Required)'
     : only === 'PROXY_403' ? 'its policy refuses every one (403)'
     : only !== null && /^PROXY_5\d\d$/.test(only) ? `it cannot reach any of them itself (${only.slice(6)}): its own way out fails`
     : only !== null && !only.startsWith('PROXY_') ? 'nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails)'
     : 'it breaks off or answers what no proxy should';
-  return `it opened a tunnel for none of them (${list}): ${why}`;
+  return `it opened a tunnel for none of them (${describeErrors(codes)}): ${why}`;
 }
 
 /**
