@@ -624,7 +624,8 @@ export type FamilyReach = 'ok' | 'no-route' | 'failing' | 'untested';
 /** What the run learned about the probing host itself: facts that explain failures no site or provider caused. */
 export interface HostReport {
   /** ok: connections opened; no-route: the kernel has no route (every attempt failed at once); failing: nothing of
-   * the family connected while the other family served the same sites, on several providers; untested: none asked. */
+   * the family connected while the other family served the same sites, on several providers — or connections opened
+   * and nothing came back over any of them (a path MTU black hole); untested: none asked. */
   ipv4: FamilyReach;
   /** Native IPv6: fetches to addresses in a NAT64 prefix are counted under nat64. */
   ipv6: FamilyReach;

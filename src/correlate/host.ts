@@ -77,8 +77,8 @@ export function translated(a: Attempt): boolean {
 
 interface FamilyView {
   reach: FamilyReach;
-  /** Failing attempts of the family that the finding explains. */
-  explained: boolean;
+  /** Which of the family's failing attempts the finding explains, or null when it explains none. */
+  explains: ((a: Attempt) => boolean) | null;
   note: string | null;
   /** The finding in a few words, for the headline. */
   short: string | null;
@@ -109,11 +109,11 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
     if (replied(d)) opened += 1;
     if (resolverUnroutable(d)) unroutable += 1;
   }
-  if (tried === 0) return { reach: 'untested', explained: false, note: null, short: null };
+  if (tried === 0) return { reach: 'untested', explains: null, note: null, short: null };
   if (opened === 0 && unroutable === tried) {
-    return { reach: 'no-route', explained: true, note: `this host has no ${word} route: ${word} paths were not tested (${plural(tried, 'attempt')} failed at once)`, short: `no ${word} route here` };
+    return { reach: 'no-route', explains: notConnected, note: `this host has no ${word} route: ${word} paths were not tested (${plural(tried, 'attempt')} failed at once)`, short: `no ${word} route here` };
   }
-  if (opened > 0) return { reach: 'ok', explained: false, note: null, short: null };
+  if (opened > 0) return stalledFamily(family, sites) ?? { reach: 'ok', explains: null, note: null, short: null };
   // Nothing of the family connected. Only a failure across unrelated providers, while the other family served
   // the very same sites, is this host's: one provider's IPv6 outage looks the same on its own sites.
   const failingSites = sites.filter((s) => s.report.attempts.some((a) => a.family === family && a.address !== null && !translated(a)));
@@ -122,12 +122,91 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
   if (servedOtherwise.length >= 2 && providers.size >= 2 && servedOtherwise.length === failingSites.length) {
     return {
       reach: 'failing',
-      explained: true,
+      explains: notConnected,
       note: `${word} fails at every site from here while ${family === 6 ? 'IPv4' : 'IPv6'} serves them (${plural(providers.size, 'provider')}): this host's or its network's ${word} is broken, not the sites'`,
       short: `${word} fails at every site from here`,
     };
   }
-  return { reach: 'failing', explained: false, note: null, short: null };
+  return { reach: 'failing', explains: null, note: null, short: null };
+}
+
+const notConnected = (a: Attempt) => !connected(a);
+
+/** Connected, then nothing came back before the time ran out: a TLS handshake or a response that never arrived. */
+function stalledAfterConnect(a: Attempt): boolean {
+  return a.outcome === 'timeout' && a.httpStatus === null && connected(a);
+}
+
+/**
+ * Connections of one family open at sites on several networks, but nothing comes back over them, while the other
+ * family serves those very sites: the handshake's small packets pass and the first full-sized ones (the server's
+ * certificate flight, a response) are lost. That is this host's path losing large packets — a path MTU black hole:
+ * a tunnel, VPN or PPPoE link with a smaller MTU whose ICMP "Packet Too Big" / "Fragmentation Needed" messages are
+ * filtered (RFC 8201 §4 for IPv6, RFC 1191 for IPv4; RFC 4821 §1 on such black holes), or a middlebox that accepts
+ * connections and forwards nothing. Servers that send smaller packets still get through it (Cloudflare's IPv6 MTU is
+ * 1,400: https://blog.cloudflare.com/increasing-ipv6-mtu/), so the family may still serve other sites; a connection
+ * that stalls at one network's sites only is that network's to explain (the provider rules).
+ */
+function stalledFamily(family: 4 | 6, sites: HostSite[]): FamilyView | null {
+  // Most runs have no connection that stalled: looked for before anything is kept.
+  if (!sites.some((s) => s.report.attempts.some((a) => a.family === family && stalledAfterConnect(a)))) return null;
+  const word = family === 4 ? 'IPv4' : 'IPv6';
+  const other = family === 4 ? 'IPv6' : 'IPv4';
+  interface Network { stalledSites: HostSite[]; stalls: number; handshakes: number; unmatched: number; answered: boolean; otherStalled: boolean }
+  const networks = new Map<string, Network>();
+  let responded = false;
+  for (const s of sites) {
+    const id = s.stack.edge?.id ?? s.stack.origin?.id ?? `own:${s.report.name}`;
+    let net = networks.get(id);
+    if (!net) networks.set(id, (net = { stalledSites: [], stalls: 0, handshakes: 0, unmatched: 0, answered: false, otherStalled: false }));
+    let stalls = 0;
+    let handshakes = 0;
+    let answered = false;
+    let servedOtherwise = false;
+    for (const a of s.report.attempts) {
+      if (a.address === null || a.path === 'proxy' || a.family === null || translated(a)) continue;
+      if (a.family !== family) {
+        if (a.outcome === 'ok') servedOtherwise = true;
+        else if (stalledAfterConnect(a)) net.otherStalled = true;
+      } else if (a.httpStatus !== null) answered = true;
+      else if (stalledAfterConnect(a)) {
+        stalls += 1;
+        if (a.failedPhase === 'tls') handshakes += 1;
+      }
+    }
+    if (answered) responded = net.answered = true;
+    if (stalls === 0 || answered) continue;
+    if (!servedOtherwise) {
+      net.unmatched += 1;
+      continue;
+    }
+    net.stalledSites.push(s);
+    net.stalls += stalls;
+    net.handshakes += handshakes;
+  }
+  // A network counts when the family stalls at its sites while the other family serves them, none of its sites
+  // answered over the family (a path that loses large packets loses a network's alike; one site's stalling beside
+  // its neighbours' answers is that site's), and the other family never stalled there: stalls on both families are
+  // no property of one (the servers, or a host too loaded to finish its handshakes).
+  const counted = [...networks.values()].filter((n) => n.stalledSites.length > 0 && !n.answered && !n.otherStalled && n.unmatched <= n.stalledSites.length);
+  const stalledSites = counted.flatMap((n) => n.stalledSites);
+  if (stalledSites.length < 2 || counted.length < 2) return null;
+  const stalls = counted.reduce((sum, n) => sum + n.stalls, 0);
+  const handshakes = counted.reduce((sum, n) => sum + n.handshakes, 0);
+  const explained = new Set(counted.flatMap((n) => n.stalledSites.map((s) => s.report.name)));
+  const what = handshakes === stalls ? plural(stalls, 'TLS handshake') : handshakes === 0 ? plural(stalls, 'request') : `${plural(handshakes, 'TLS handshake')} and ${plural(stalls - handshakes, 'request')}`;
+  const where = `${plural(stalledSites.length, 'site')} on ${plural(counted.length, 'network')}`;
+  const signal = family === 6 ? 'ICMPv6 "Packet Too Big"' : 'ICMP "Fragmentation Needed"';
+  const cause = `this host's ${word} path loses large packets — a path MTU black hole (a tunnel, VPN or PPPoE link with a smaller MTU whose ${signal} messages are filtered), or a middlebox that accepts connections and forwards nothing`;
+  return {
+    // Some site answered over the family: it works for servers that send smaller packets.
+    reach: responded ? 'ok' : 'failing',
+    explains: (a) => explained.has(a.site) && stalledAfterConnect(a),
+    note: responded
+      ? `${word} connections to ${where} open but nothing comes back over them (${what} stalled until the timeout) while ${other} serves those sites and ${word} serves others: ${cause}; servers that send smaller packets still get through. Not those sites' fault; their ${word} was not tested from here`
+      : `${word} connections open but nothing comes back over any of them (${what} at ${where} stalled until the timeout) while ${other} serves those sites: ${cause}. Not the sites' fault; ${word} paths were not tested from here`,
+    short: `${word} stalls after connecting here (path MTU?)`,
+  };
 }
 
 // ───────────────────────────── NAT64 ─────────────────────────────
@@ -154,24 +233,24 @@ function nat64View(sites: HostSite[], nativeV6: FamilyReach): FamilyView {
       if (noRouteFromHere(a)) unroutable += 1;
     }
   }
-  if (tried === 0) return { reach: 'untested', explained: false, note: null, short: null };
-  if (opened > 0) return { reach: 'ok', explained: false, note: null, short: null };
+  if (tried === 0) return { reach: 'untested', explains: null, note: null, short: null };
+  if (opened > 0) return { reach: 'ok', explains: null, note: null, short: null };
   const prefix = [...prefixes].join(' and ');
   const sitesWord = plural(reached.size, 'site');
   if (unroutable === tried) {
     return {
       reach: 'no-route',
-      explained: true,
+      explains: notConnected,
       note: `this host has no route to ${prefix}, the NAT64 prefix its DNS64 resolver gives IPv4-only sites: ${sitesWord} reached only through it were not tested from here (${plural(tried, 'attempt')} failed at once)`,
       short: 'no route to NAT64 here',
     };
   }
   const edges = new Set(reached.values()).size;
-  if (edges < 2) return { reach: 'failing', explained: false, note: null, short: null };
+  if (edges < 2) return { reach: 'failing', explains: null, note: null, short: null };
   const native = nativeV6 === 'ok' ? ', while native IPv6 works here' : '';
   return {
     reach: 'failing',
-    explained: true,
+    explains: notConnected,
     note: `this network's NAT64 translator fails: nothing connected through ${prefix} (${plural(tried, 'attempt')}) to ${sitesWord} on ${plural(edges, 'provider')}${native}: IPv4-only sites were not tested from here; check the translator (NAT64 gateway) this network routes ${prefix} to`,
     short: 'NAT64 fails here',
   };
@@ -436,6 +515,11 @@ function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[
         ? `every fetch goes through ${proxies.length === 1 ? 'the proxy' : 'the proxies'} ${proxies.join(', ')}, which opened a tunnel for none of ${plural(tried.length, 'attempt')} (${errors}): check ${proxies.length === 1 ? 'it' : 'them'} (running? wanting credentials? its policy?)`
         : `no HTTP response from any of ${plural(tried.length, 'attempt')} (${errors})`,
     );
+    if (proxies.length === 0 && tried.every(stalledAfterConnect)) {
+      evidence.push(
+        "every connection opened but nothing came back over any of them before the timeout: this host's way out loses large packets — a path MTU black hole (a VPN, tunnel or PPPoE link with a smaller MTU whose ICMP messages are filtered) — or a middlebox accepts connections and forwards nothing",
+      );
+    }
   }
   if (noDnsReply && !answered) return { down: true, evidence, proxies };
   if (findings.length > 0) return { down: true, evidence: [...findings, ...evidence], proxies };
@@ -473,7 +557,10 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
   const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
-  const familyExplained = (a: Attempt) => (translated(a) ? nat64.explained : (a.family === 4 && v4.explained) || (a.family === 6 && v6.explained));
+  const familyExplained = (a: Attempt) => {
+    const view = translated(a) ? nat64 : a.family === 4 ? v4 : a.family === 6 ? v6 : null;
+    return view?.explains?.(a) === true;
+  };
   return {
     report: {
       ipv4: v4.reach,
@@ -490,7 +577,7 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
         (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
-        (a.address !== null && a.path !== 'proxy' && familyExplained(a) && !connected(a))),
+        (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || outOfResourcesHere(d.error),
   };
 }

@@ -3,7 +3,8 @@
 // own resolver in /etc/resolv.conf, four sites on four providers' address ranges over IPv4 and IPv6 — and one
 // environment on top: the host shaped (offline, one family only, outbound DNS blocked), a captive portal answering
 // for every name, a TLS-inspecting proxy re-signing every site, a host whose clock runs ahead of every site's
-// certificate, or a public resolver operator's outage as the control that must stay a resolver incident.
+// certificate, an IPv6 way out that loses large packets (a tunnel whose path MTU discovery is broken), or a public
+// resolver operator's outage as the control that must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,9 +14,26 @@ import { createCa, type TestCa } from './ca.js';
 import { startDnsServer, type DnsZoneData, type RunningDnsServer } from './dns-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
-import { addAddresses, bindResolvConf, dnsBlocked, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
+import { addAddresses, bindResolvConf, dnsBlocked, dropLargePackets, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
 
-export type HostEnvironment = 'dual-stack' | 'ipv4-only' | 'ipv6-only' | 'offline' | 'dns-blocked' | 'captive-portal' | 'tls-interception' | 'partial-interception' | 'clock-ahead' | 'resolver-outage';
+export type HostEnvironment =
+  | 'dual-stack'
+  | 'ipv4-only'
+  | 'ipv6-only'
+  | 'offline'
+  | 'dns-blocked'
+  | 'captive-portal'
+  | 'tls-interception'
+  | 'partial-interception'
+  | 'clock-ahead'
+  | 'resolver-outage'
+  | 'ipv6-mtu-black-hole'
+  | 'ipv6-mtu-black-hole-partial';
+
+/** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
+const TUNNEL_MTU = 1480;
+/** About a median page's HTML (HTTP Archive's Web Almanac puts it near 30 KB). */
+const REAL_PAGE_BYTES = 30_000;
 
 /** partial-interception: an inspection proxy with exceptions answers these sites with its own CA; the rest pass. */
 const INTERCEPTED_SITES: ReadonlySet<string> = new Set(['shop', 'news']);
@@ -114,10 +132,16 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       closers.push(...(await startResolvers(ca)));
       const inspection = environment === 'tls-interception' || environment === 'partial-interception' ? createCa('Corp Inspection CA') : null;
       const issuerOf = (site: (typeof SITES)[number]) => (inspection && (environment === 'tls-interception' || INTERCEPTED_SITES.has(site.name)) ? inspection : ca);
-      closers.push(...(await startSites(issuerOf, environment === 'clock-ahead')));
+      // The MTU worlds' pages are the size real pages are (the lab's certificates are small ECDSA ones, whose
+      // handshake fits any path: a page's first full-sized packet is what the tunnel loses).
+      const pageBytes = environment.startsWith('ipv6-mtu-black-hole') ? REAL_PAGE_BYTES : 0;
+      closers.push(...(await startSites(issuerOf, environment === 'clock-ahead', pageBytes)));
     }
     const shape = hostShape(environment);
     if (shape) shapings.push(shapeHost(shape));
+    // The partial world's Cloudflare edge sends packets that fit the tunnel, as Cloudflare's IPv6 servers do.
+    if (environment === 'ipv6-mtu-black-hole') shapings.push(dropLargePackets(6, TUNNEL_MTU));
+    if (environment === 'ipv6-mtu-black-hole-partial') shapings.push(dropLargePackets(6, TUNNEL_MTU, SITES.filter((s) => s.name === 'shop').map((s) => s.v6)));
   } catch (err) {
     await Promise.all(closers.map((c) => c.close()));
     throw err;
@@ -163,7 +187,7 @@ const DAY_MS = 86_400_000;
  * The sites, their certificates from `issuer`. `expired`: each site's certificate ended days apart before today, as
  * every certificate looks to a host whose clock runs a year ahead (a namespace cannot set its own wall clock).
  */
-async function startSites(issuerOf: (site: (typeof SITES)[number]) => TestCa, expired = false): Promise<RunningHttpServer[]> {
+async function startSites(issuerOf: (site: (typeof SITES)[number]) => TestCa, expired = false, pageBytes = 0): Promise<RunningHttpServer[]> {
   const now = Date.now();
   return Promise.all(
     SITES.flatMap((site, i) => {
@@ -174,7 +198,7 @@ async function startSites(issuerOf: (site: (typeof SITES)[number]) => TestCa, ex
           host,
           port: 443,
           tls,
-          handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html', ...site.headers }, body: `<html><title>${site.name}</title>Welcome</html>` }),
+          handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html', ...site.headers }, body: `<html><title>${site.name}</title>Welcome${'<p>lorem ipsum</p>'.repeat(Math.ceil(pageBytes / 18))}</html>` }),
         }),
       );
     }),

@@ -581,6 +581,29 @@ export function shapeHost(shape: HostShape): Shaping {
   };
 }
 
+/**
+ * A path MTU black hole on this host's way out in one family: packets longer than `maxBytes` are dropped and no ICMP
+ * "Packet Too Big" comes back, so connections open (their packets are small) and the first full-sized packet — a
+ * server's certificate flight — never arrives. Traffic from or to `except` passes, as a server that sends packets
+ * small enough for the path does (Cloudflare's IPv6 MTU is 1,400: https://blog.cloudflare.com/increasing-ipv6-mtu/).
+ * On the input hook, so the sender sees what it would on a real path: its packets left and vanished.
+ */
+export function dropLargePackets(family: Family, maxBytes: number, except: string[] = []): Shaping {
+  assertIsolated();
+  const table = `outage_probe_mtu_${++nftTables}`;
+  const proto = family === 4 ? 'ip' : 'ip6';
+  const spared = except.length > 0 ? ` ${proto} saddr != { ${except.join(', ')} } ${proto} daddr != { ${except.join(', ')} }` : '';
+  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    meta nfproto ${family === 4 ? 'ipv4' : 'ipv6'}${spared} meta length > ${maxBytes} drop\n  }\n}\n`);
+  let undone = false;
+  return {
+    undo() {
+      if (undone) return;
+      undone = true;
+      run('nft', ['delete', 'table', 'inet', table]);
+    },
+  };
+}
+
 // ───────────────────────────── processes inside ─────────────────────────────
 
 export interface ProcessOptions {

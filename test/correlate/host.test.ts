@@ -123,6 +123,94 @@ describe('a host whose IPv6 route exists but leads nowhere', () => {
 // addresses get AAAA records in 64:ff9b::/96 (RFC 6147), and a NAT64 translator on the network carries those
 // connections (RFC 6146). The addresses are published ranges' (Fastly 151.101.0.0/16, Akamai 23.0.0.0/12, AWS
 // us-east-1 EC2 52.4.0.0/14), recorded data only.
+describe('a host whose IPv6 path loses large packets (a path MTU black hole: connections open, nothing comes back)', () => {
+  const resolvers = [udp('alpha', '127.0.0.53', null)];
+  /** Connected, then the handshake never finished: the server's certificate flight is the first large packet. */
+  const stalled: Partial<FetchResult> = {
+    httpStatus: null,
+    headers: {},
+    bodySample: '',
+    error: { code: 'ETIMEDOUT', message: 'attempt timed out after 2000 ms' },
+    failedPhase: 'tls',
+    timings: { connectMs: 12, tlsMs: null, ttfbMs: null, totalMs: 2000 },
+  };
+  // Two Cloudflare, two Fastly, one CloudFront and one self-hosted site, on each provider's published ranges.
+  const layout: Array<[name: string, v4: string, v6: string, ok: () => Partial<FetchResult>]> = [
+    ['shop', '104.16.0.1', '2606:4700::6810:1', () => responses.cloudflareOk()],
+    ['docs', '104.16.0.2', '2606:4700::6810:2', () => responses.cloudflareOk()],
+    ['news', '151.101.1.10', '2a04:4e42::10', () => responses.fastlyOk()],
+    ['blog', '151.101.2.10', '2a04:4e42::20', () => responses.fastlyOk()],
+    ['store', '13.32.0.1', '2600:9000:2000::1', () => responses.cloudfrontOk()],
+    ['own', '192.0.2.10', '2001:db8::10', () => responses.healthy()],
+  ];
+  const names = layout.map(([n]) => n);
+  const dns = layout.flatMap(([n, v4, v6]) => answers(`${n}.test`, ['alpha'], v4, v6));
+  /** Each site over both families; `v6` (and `v4`) say which sites' connections stall. */
+  function world(stalls: { v6: string[]; v4?: string[] }) {
+    const attempts = layout.flatMap(([n, v4, v6, ok]) => [
+      fetched(n, v4, stalls.v4?.includes(n) ? stalled : ok(), ['alpha']),
+      fetched(n, v6, stalls.v6.includes(n) ? stalled : ok(), ['alpha']),
+    ]);
+    return run(names.map(spec), dns, attempts, resolvers);
+  }
+  const allOk = names.map(() => 'ok');
+
+  it('IPv6 stalling after connecting at every site on four networks while IPv4 serves them: this host, said once; sites ok, exit 0', () => {
+    const r = world({ v6: names });
+    expect(r.host).toMatchObject({ ipv4: 'ok', ipv6: 'failing', summary: 'IPv6 stalls after connecting here (path MTU?)' });
+    expect(r.host.notes[0]).toMatch(/^IPv6 connections open but nothing comes back over any of them \(6 TLS handshakes at 6 sites on 4 networks stalled until the timeout\) while IPv4 serves those sites: this host's IPv6 path loses large packets — a path MTU black hole .*ICMPv6 "Packet Too Big"/);
+    expect(r.sites.map((s) => s.status)).toEqual(allOk);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it("servers that send smaller packets still answer over it (Cloudflare's): the rest is no Fastly incident, exit 0", () => {
+    const r = world({ v6: ['news', 'blog', 'store', 'own'] });
+    expect(r.host).toMatchObject({ ipv6: 'ok', summary: 'IPv6 stalls after connecting here (path MTU?)' });
+    expect(r.host.notes[0]).toMatch(/^IPv6 connections to 4 sites on 3 networks open but nothing comes back over them \(4 TLS handshakes stalled until the timeout\) while IPv4 serves those sites and IPv6 serves others/);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.map((s) => s.status)).toEqual(allOk);
+    expect(r.verdict.exitCode).toBe(0);
+  });
+
+  it('the mirror: IPv4 stalling while IPv6 serves is the IPv4 path ("Fragmentation Needed")', () => {
+    const attempts = layout.flatMap(([n, v4, v6, ok]) => [fetched(n, v4, stalled, ['alpha']), fetched(n, v6, ok(), ['alpha'])]);
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.host).toMatchObject({ ipv4: 'failing', ipv6: 'ok', summary: 'IPv4 stalls after connecting here (path MTU?)' });
+    expect(r.host.notes[0]).toMatch(/ICMP "Fragmentation Needed"/);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it("control: IPv6 stalling at one provider's sites only, the others answering over it, stays that provider's incident", () => {
+    const r = world({ v6: ['news', 'blog'] });
+    expect(r.host.summary).toBeNull();
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Fastly', 'tls']]);
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it('control: stalls on both families at those networks are no property of one family (a loaded host, the servers)', () => {
+    const r = world({ v6: ['news', 'blog', 'store', 'own'], v4: ['blog', 'own'] });
+    expect(r.host.summary).toBeNull();
+    expect(r.sites.filter((s) => s.status !== 'ok').map((s) => s.name)).toEqual(['news', 'blog', 'store', 'own']);
+  });
+
+  it("control: one network's site stalling beside its neighbour answering over IPv6 is not counted for the path", () => {
+    // shop stalls while docs answers on Cloudflare; with only one other network stalling, there is no host finding.
+    const r = world({ v6: ['shop', 'store'] });
+    expect(r.host.summary).toBeNull();
+    expect(r.sites.filter((s) => s.status !== 'ok').map((s) => s.name)).toEqual(['shop', 'store']);
+  });
+
+  it('both families stalling everywhere: the local-network verdict says connections open and nothing comes back', () => {
+    const attempts = layout.flatMap(([n, v4, v6]) => [fetched(n, v4, stalled, ['alpha']), fetched(n, v6, stalled, ['alpha'])]);
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.local.evidence.join(' ')).toMatch(/every connection opened but nothing came back over any of them before the timeout: .*path MTU black hole/);
+    expect(r.incidents).toEqual([]);
+  });
+});
+
 describe('an IPv6-only host behind NAT64 (DNS64 gives IPv4-only sites addresses in 64:ff9b::/96)', () => {
   const resolvers = [udp('alpha', 'fd00:53::53', null), udp('beta', 'fd00:53::54', null)];
   const v6Resolvers = ['alpha', 'beta'];

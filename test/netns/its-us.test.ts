@@ -120,6 +120,31 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     for (const site of report.sites) expect(site.status).toBe('untested');
   }, 120_000);
 
+  it.skipIf(nftReason !== null)('an IPv6 way out that loses large packets (a 6in4 tunnel, ICMPv6 "Packet Too Big" filtered): connections open, responses never come; this host, nobody blamed, exit 0', async () => {
+    const { code, report } = await checkIn('ipv6-mtu-black-hole');
+    // The real kernel and TLS stack: every IPv6 connection opened, its (small, ECDSA) handshake finished, and the
+    // page's first full-sized packet never arrived.
+    const v6 = report.sites.flatMap((s) => s.attempts).filter((a) => a.family === 6);
+    expect(v6.length).toBeGreaterThanOrEqual(4);
+    for (const a of v6) expect([a.outcome, a.failedPhase, a.timings.tlsMs !== null, a.httpStatus]).toEqual(['timeout', 'response', true, null]);
+    expect(report.host).toMatchObject({ ipv4: 'ok', ipv6: 'failing', summary: 'IPv6 stalls after connecting here (path MTU?)' });
+    expect(report.host.notes.join(' ')).toMatch(/path MTU black hole/);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(report.incidents).toEqual([]);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it.skipIf(nftReason !== null)("the same tunnel with one edge whose servers send packets that fit it: that site answers over IPv6, the others' stalls are still the path, exit 0", async () => {
+    const { code, report } = await checkIn('ipv6-mtu-black-hole-partial');
+    const shopV6 = report.sites.find((s) => s.name === 'shop')!.attempts.filter((a) => a.family === 6);
+    expect(shopV6.map((a) => a.outcome)).toContain('ok');
+    expect(report.host).toMatchObject({ ipv6: 'ok', summary: 'IPv6 stalls after connecting here (path MTU?)' });
+    expect(report.host.notes.join(' ')).toMatch(/^IPv6 connections to 3 sites on 3 networks open but nothing comes back over them/);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(report.incidents).toEqual([]);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);
