@@ -72,8 +72,9 @@ function operatorOf(r: ResolverSpec): string {
 }
 
 /**
- * Resolvers that fail (timeout, SERVFAIL, REFUSED, network error) for at least `minSites` names, and at least
- * half of those asked, that other resolvers answer. One incident per operator, naming each of its failing
+ * Resolvers that fail (timeout, SERVFAIL, REFUSED, network error — or NXDOMAIN for a name whose site another
+ * resolver's address served) for at least `minSites` names, and at least half of those asked, that other resolvers
+ * answer. One incident per operator, naming each of its failing
  * resolvers and those of its resolvers that still answer (on 2025-07-14 Cloudflare's DoH kept working while
  * 1.1.1.1 and 1.0.0.1 were gone).
  *
@@ -88,7 +89,17 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
   // only when some answer rejects one (a healthy run builds no map).
   const validating = answers.some(isDnssecFailure) ? validatingResolvers(answers) : NO_VALIDATORS;
   // A name withheld by policy (EDE 15–17) is the resolver doing what it is meant to, not failing.
-  const ownFailure = (d: DnsAnswer) => DNS_FAILURE.has(d.outcome) && policyBlockWords(d) === null && (!isDnssecFailure(d) || rejectedDespiteValidation(d, validating));
+  const failedAnswer = (d: DnsAnswer) => DNS_FAILURE.has(d.outcome) || (d.outcome === 'nxdomain' && deniesServedName(d));
+  const ownFailure = (d: DnsAnswer) => failedAnswer(d) && policyBlockWords(d) === null && (!isDnssecFailure(d) || rejectedDespiteValidation(d, validating));
+  // A resolver saying a name does not exist fails it only when another resolver's address for it served the site: a
+  // name that really is missing, which one resolver "answers" (an NXDOMAIN redirect), must not make the honest ones
+  // fail. Looked up only when some answer is an NXDOMAIN.
+  let servedThrough: Map<string, Set<string>> | null = null;
+  const deniesServedName = (d: DnsAnswer) => {
+    servedThrough ??= resolversThatServed(sites);
+    const served = servedThrough.get(d.name);
+    return served !== undefined && [...served].some((r) => r !== d.resolver);
+  };
   const byResolver = groupBy(answers, (d) => d.resolver);
   const answering = new Set(resolvers.filter((r) => (byResolver.get(r.name) ?? []).some((d) => d.outcome === 'ok')).map((r) => r.name));
   const failing: FailingResolver[] = [];
@@ -256,6 +267,20 @@ export function resolverIncidentAttempts(site: SiteReport, failing: ReadonlySet<
 
 const NO_VALIDATORS: ReadonlyMap<string, string | null> = new Map();
 
+/** By host name: the resolvers whose addresses served its site (an edge fetch through them came back ok). */
+function resolversThatServed(sites: SiteFacts[]): Map<string, Set<string>> {
+  const served = new Map<string, Set<string>>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      if (a.path !== 'edge' || a.address === null || a.outcome !== 'ok') continue;
+      let set = served.get(s.report.host);
+      if (!set) served.set(s.report.host, (set = new Set()));
+      for (const r of a.resolvers) set.add(r);
+    }
+  }
+  return served;
+}
+
 /** What a failing resolver said: its outcome, or the DNSSEC rejection another resolver's validation contradicts. */
 function resolverFailureWord(d: DnsAnswer): string {
   const dnssec = dnssecFailureWords(d);
@@ -278,7 +303,11 @@ function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], a
   const confidence = round2(
     Math.min(onlyLocalAnswer ? 0.5 : 1, 0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0)),
   );
-  const who = lead.provider ? `${lead.provider} ${group.length > 1 ? 'resolvers' : 'resolver'} ${names.join(', ')}` : `resolver ${lead.name}`;
+  const who = lead.provider
+    ? `${lead.provider} ${group.length > 1 ? 'resolvers' : 'resolver'} ${names.join(', ')}`
+    : lead.kind === 'system'
+      ? `this host's own resolver (${lead.name}: getaddrinfo, /etc/resolv.conf)`
+      : `resolver ${lead.name}`;
   const failedNames = new Set(failed);
   const clauses = [
     `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${others.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
@@ -303,6 +332,9 @@ function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], a
       `answered by ${others.map((r) => r.name).join(', ')}`,
       ...(sameOperator.length > 0 ? [`still answering for ${lead.provider}: ${sameOperator.join(', ')}`] : []),
       ...(onlyLocalAnswer ? ['only this host\'s own resolver was there to compare with: a network that blocks outbound DNS would look the same'] : []),
+      ...(outcomes.includes('nxdomain')
+        ? [`it says names do not exist (NXDOMAIN) that other resolvers answer with addresses that serve the sites: a filter answering NXDOMAIN, a split-horizon or VPN resolver without the public names, or a resolver cut off from the public DNS — not the sites`]
+        : []),
     ],
   };
 }

@@ -61,3 +61,61 @@ describe('a resolver that withholds names or refuses this client', () => {
     expect(r.incidents.map((i) => [i.kind, i.provider, i.resolvers])).toEqual([['resolver', 'Google', ['beta']]]);
   });
 });
+
+describe('a resolver that says names do not exist (NXDOMAIN) that other resolvers answer', () => {
+  function nxBy(r: string, host: string, ede: Array<{ code: number; text: string }> = []): DnsAnswer[] {
+    return (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r, name: host, type, outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [], ede }));
+  }
+  const nxAttempt = (name: string, r: string) => ({ ...noAddress(name, r), error: { code: 'NXDOMAIN', message: `${r}: nxdomain for ${name}.test` } });
+  function betaDenies(resolvers: ResolverSpec[], ede: Array<{ code: number; text: string }> = []) {
+    const dns = NAMES.flatMap((n) => [...resolvedBy('alpha', `${n}.test`), ...nxBy('beta', `${n}.test`, ede)]);
+    const attempts = NAMES.flatMap((n) => [served(n), nxAttempt(n, 'beta')]);
+    const result = attributeRecorded({ sites: NAMES.map((n) => site({ name: n, url: `https://${n}.test/` })), resolvers }, dns, attempts, catalog, { minSites: 2 });
+    return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings) };
+  }
+
+  it('names the other resolver answers with addresses that serve: that resolver fails them, an incident (it read as "3 degraded, no shared cause")', () => {
+    const r = betaDenies(RESOLVERS);
+    expect(r.incidents.map((i) => [i.kind, i.provider, i.resolvers])).toEqual([['resolver', 'Google', ['beta']]]);
+    expect(r.incidents[0]!.summary).toMatch(/^Google resolver beta failing: nxdomain for 3 of 3 names that alpha answer/);
+    expect(r.incidents[0]!.evidence.join(' ')).toMatch(/it says names do not exist \(NXDOMAIN\) that other resolvers answer with addresses that serve the sites: a filter answering NXDOMAIN, a split-horizon or VPN resolver/);
+    for (const s of r.sites) expect(s.blame).toMatchObject({ layer: 'resolver', provider: 'Google' });
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it("this host's own resolver doing it is named as such", () => {
+    const system: ResolverSpec = { name: 'beta', kind: 'system', provider: null };
+    const r = betaDenies([resolver('alpha', 'Cloudflare'), system]);
+    expect(r.incidents).toHaveLength(1);
+    expect(r.incidents[0]!.summary).toMatch(/^This host's own resolver \(beta: getaddrinfo, \/etc\/resolv\.conf\) failing: nxdomain for 3 of 3 names/);
+  });
+
+  it('control: an NXDOMAIN the resolver marks as its policy (EDE 15 "Blocked") is no failure', () => {
+    const r = betaDenies(RESOLVERS, [{ code: 15, text: 'Blocked' }]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('control: names that really are missing, which one resolver "answers" with a redirect, fail none of the honest resolvers', () => {
+    const three = [...RESOLVERS, resolver('gamma', 'Quad9')];
+    // alpha (an ISP's NXDOMAIN redirect) gives an address whose certificate is another name's; beta and gamma say NXDOMAIN.
+    const redirect = (name: string) =>
+      attempt({
+        ...fetchResult({ httpStatus: null, address: '127.0.1.1', error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'altname' }, failedPhase: 'tls', tls: { subject: 'CN=search.isp.example', issuer: 'CN=CA', validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', authorized: false, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID', altNames: ['search.isp.example'], fingerprint256: 'x' } as never }),
+        id: `${name}|edge|127.0.1.1`,
+        site: name,
+        resolver: 'alpha',
+        resolvers: ['alpha'],
+        outcome: 'tls-error',
+      });
+    const dns = [
+      ...NAMES.flatMap((n) => [...resolvedBy('alpha', `${n}.test`), ...nxBy('beta', `${n}.test`), ...nxBy('gamma', `${n}.test`)]),
+      ...['alpha', 'beta', 'gamma'].flatMap((r) => resolvedBy(r, 'real.test')),
+    ];
+    // real.test exists, every resolver answers it and it serves: the network works.
+    const real = { ...served('real'), resolvers: ['alpha', 'beta', 'gamma'] };
+    const attempts = [...NAMES.flatMap((n) => [redirect(n), nxAttempt(n, 'beta'), nxAttempt(n, 'gamma')]), real];
+    const result = attributeRecorded({ sites: [...NAMES, 'real'].map((n) => site({ name: n, url: `https://${n}.test/` })), resolvers: three }, dns, attempts, catalog, { minSites: 2 });
+    expect(result.local.down).toBe(false);
+    expect(result.incidents.filter((i) => i.kind === 'resolver' && i.resolvers?.some((x) => x === 'beta' || x === 'gamma'))).toEqual([]);
+  });
+});
