@@ -27,6 +27,7 @@ import { EXIT, signalExitCode } from '../exit-codes.js';
 import { UsageError } from '../cli-errors.js';
 import { compareWithState, memoryOf, notify, openState, type OpenState } from './cron.js';
 import { runPipeline } from './pipeline.js';
+import { environmentProxy } from '../util/env-proxy.js';
 
 export type OutputFormat = OutputFormatId;
 
@@ -330,6 +331,7 @@ export async function probeAndReport(
     ...(io.signal ? { signal: io.signal } : {}),
     ...(lines ? { onSite: (site) => lines.write(format.attemptLines!(site.attempts)), attemptsStreamed: true } : {}),
     ...(progress ? { onProgress: progress.update } : {}),
+    environmentProxy: environmentProxy(io.env),
   });
   lines?.flush();
   progress?.clear();

@@ -35,6 +35,8 @@ export interface PipelineOptions {
   /** onSite writes every attempt in full and the report will carry none (NDJSON): the run keeps less of each. */
   attemptsStreamed?: boolean;
   onProgress?: (done: number, planned: number) => void;
+  /** The proxy this process's environment names (util/env-proxy.ts), which no fetch uses. */
+  environmentProxy?: string | null;
 }
 
 export async function runPipeline(config: Config, options: PipelineOptions): Promise<Report> {
@@ -79,7 +81,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const { dns, complete } = await session.close();
   if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 
-  const { attribution, verdict } = judge(classified, dns, config, options.memory?.served !== undefined);
+  const { attribution, verdict } = judge(classified, dns, config, options.memory?.served !== undefined, options.environmentProxy ?? null);
   // Status pages are context, never evidence: they change no verdict and no exit code.
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
@@ -109,8 +111,8 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
 export const NOT_COMPARED = { resolvedIncidents: [], state: null, providerChanges: [], notifications: [], shard: null } as const satisfies Partial<Report>;
 
 /** Classified sites → their attribution and the run's verdict: what every report of a run (or of joined shards) says. */
-export function judge(classified: ClassifiedSite[], dns: DnsAnswer[], config: Pick<Config, 'resolvers' | 'attribution'>, remembering: boolean) {
-  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, remembering });
+export function judge(classified: ClassifiedSite[], dns: DnsAnswer[], config: Pick<Config, 'resolvers' | 'attribution'>, remembering: boolean, environmentProxy: string | null = null) {
+  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, remembering, environmentProxy });
   const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
   return { attribution, verdict };
 }

@@ -541,7 +541,8 @@ const PROXY_ADVICE =
 const HOST_ADVICE =
   "nothing is blamed and no site could be tested over TLS from here; check this host's clock (`timedatectl`, is NTP synchronised?) and its CA store (`update-ca-certificates`, the runtime's own bundle)";
 
-export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): HostFindings {
+/** `environmentProxy`: the proxy this process's environment names, which no fetch used (util/env-proxy.ts). */
+export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[], environmentProxy: string | null = null): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
   const nat64 = nat64View(sites, v6.reach);
@@ -556,6 +557,11 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const { proxies, ...network } = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
   const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
+  if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
+    local.evidence.push(
+      `this environment sets ${environmentProxy}, which outage-probe does not use (it connects to each address directly, through a proxy only where probes.yaml lists one): if that is this network's way out, add it to the sites' paths (paths: [edge, { proxy: "…" }])`,
+    );
+  }
   const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   const familyExplained = (a: Attempt) => {
     const view = translated(a) ? nat64 : a.family === 4 ? v4 : a.family === 6 ? v6 : null;

@@ -31,6 +31,11 @@ export interface AttributionOptions {
    * baseline being learned, not an incident.
    */
   remembering?: boolean;
+  /**
+   * The proxy this process's environment names (util/env-proxy.ts), which no fetch uses: with nothing reachable
+   * directly, the local-network evidence names it.
+   */
+  environmentProxy?: string | null;
 }
 
 export interface SiteFacts {

@@ -56,6 +56,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
     }),
     asked,
     resolvers,
+    options.environmentProxy ?? null,
   );
   const facts: SiteFacts[] = classified.map((site) => ({
     report: siteReport(site, host.explains),
