@@ -12,7 +12,8 @@
 //     other resolvers' addresses serve;
 //   - the whole network down, or not the Internet at all: nothing answered, or every site on every provider
 //     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception);
-//   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here;
+//   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here, or
+//     refused for its issuer while those issuers are several (no public root in this process's store);
 //   - TLS intercepted for some sites only: one untrusted issuer for sites on different providers, others serving.
 //
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
@@ -493,6 +494,31 @@ function certificateValidity(sites: HostSite[]): string | null {
   return `${whose}, though the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store, or check its clock`;
 }
 
+/** A chain to no root this host's store holds, as OpenSSL's verify codes reach Node. A self-signed leaf is no such case. */
+const UNKNOWN_ISSUER_ERRORS: ReadonlySet<string> = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_UNTRUSTED']);
+
+/**
+ * Every certificate that arrived, from sites on two providers or more, refused for an issuer this host does not
+ * trust — those issuers several — while no connection served: unrelated sites' CAs are not all untrusted at once,
+ * and an inspection proxy signs with one issuer (interception() names that). This process's CA store lacks the
+ * public roots: Node started with --use-openssl-ca over an empty or outdated OpenSSL store (a container without
+ * ca-certificates, SSL_CERT_FILE or SSL_CERT_DIR pointing elsewhere), or an old runtime's own bundle.
+ */
+function certificateTrust(sites: HostSite[]): string | null {
+  if (sites.length < 2) return null;
+  const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
+  if (tried.length === 0 || tried.some((a) => a.outcome === 'ok' || a.httpStatus !== null)) return null;
+  const certs = tried.filter((a) => a.tls !== null);
+  if (certs.length === 0 || !certs.every((a) => !a.tls!.authorized && UNKNOWN_ISSUER_ERRORS.has(a.error?.code ?? ''))) return null;
+  const issuers = [...new Set(certs.map((a) => a.tls!.issuer))];
+  if (issuers.length < 2) return null;
+  const refusing = new Set(certs.map((a) => a.site));
+  const refused = sites.filter((s) => refusing.has(s.report.name));
+  if (new Set(refused.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`)).size < 2) return null;
+  const named = issuers.length > 3 ? `${issuers.slice(0, 3).join('; ')} and ${issuers.length - 3} more` : issuers.join('; ');
+  return `every certificate of ${plural(refused.length, 'site')} on different providers is refused by this host for its issuer, and the issuers are ${issuers.length} (${named}): unrelated sites' CAs are not all untrusted at once — this host's CA store lacks the public roots (Node started with --use-openssl-ca over an empty or outdated OpenSSL store: a container without ca-certificates, SSL_CERT_FILE or SSL_CERT_DIR pointing elsewhere; or an old runtime's own bundle)`;
+}
+
 /** The network's verdict, and the proxies every fetch went through when all did (their advice is theirs). */
 function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[]): Omit<LocalDown, 'where'> & { proxies: string[] } {
   if (sites.length === 0) return { down: false, evidence: [], proxies: [] };
@@ -553,9 +579,10 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const intercepted = interceptedSites(sites);
   const pathNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
   const pathShort = [...blockedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
-  const validity = certificateValidity(sites);
-  const { proxies, ...network } = localNetworkDown(sites, dns, validity ? [validity] : interception(sites));
-  const local: LocalDown = { ...network, where: network.down && validity ? 'host' : 'network' };
+  // This host's clock or its CA store, read from the certificates it refused.
+  const hostFault = certificateValidity(sites) ?? certificateTrust(sites);
+  const { proxies, ...network } = localNetworkDown(sites, dns, hostFault ? [hostFault] : interception(sites));
+  const local: LocalDown = { ...network, where: network.down && hostFault ? 'host' : 'network' };
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
   if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
     local.evidence.push(

@@ -452,6 +452,28 @@ describe('not the Internet at all: a captive portal, TLS interception', () => {
     expect(r.verdict.summary).toMatch(/every site's certificate is issued by CN=Corp Inspection CA, which this host does not trust: TLS interception/);
   });
 
+  it("every site's certificate refused for its issuer, the issuers several: this host's CA store, not the network; exit 3", () => {
+    const issuers = ["CN=R11,O=Let's Encrypt,C=US", 'CN=WE1,O=Google Trust Services,C=US', 'CN=DigiCert Global G2 TLS RSA SHA256 2020 CA1,O=DigiCert Inc,C=US'];
+    const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha', 'beta'], `127.0.${i + 1}.1`, null));
+    const attempts = names.map((n, i) => fetched(n, `127.0.${i + 1}.1`, tlsFailure(cert(`CN=${n}.test`, issuers[i]!, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')), ['alpha', 'beta']));
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.local.where).toBe('host');
+    expect(r.verdict.summary).toMatch(/^Problem on this host: every certificate of 3 sites on different providers is refused by this host for its issuer, and the issuers are 3 \(CN=R11,O=Let's Encrypt,C=US; .*\): unrelated sites' CAs are not all untrusted at once — this host's CA store lacks the public roots/);
+    expect(r.verdict.summary).not.toMatch(/interception|intercepts/);
+    expect(r.host.notes.join(' ')).toMatch(/check this host's clock .* and its CA store/);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('control: the same untrusted issuers with one site served are no host fault', () => {
+    const issuers = ["CN=R11,O=Let's Encrypt,C=US", 'CN=WE1,O=Google Trust Services,C=US'];
+    const dns = names.flatMap((n, i) => answers(`${n}.test`, ['alpha', 'beta'], `127.0.${i + 1}.1`, null));
+    const attempts = names.map((n, i) => (i < 2 ? fetched(n, `127.0.${i + 1}.1`, tlsFailure(cert(`CN=${n}.test`, issuers[i]!, 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY')), ['alpha', 'beta']) : fetched(n, `127.0.${i + 1}.1`, responses.healthy(), ['alpha', 'beta'])));
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.local.down).toBe(false);
+    expect(r.verdict.summary).not.toMatch(/CA store/);
+  });
+
   describe('TLS intercepted for some sites only, others serving', () => {
     // Recorded attempts at addresses in the providers' published ranges (nothing is sent): the edge is read from them.
     const layout = [
