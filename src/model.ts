@@ -574,7 +574,8 @@ export interface Incident {
    * Who is failing: a provider or DNS host name; for a host several sites redirect to (a login service), that
    * host's name (correlate/redirects.ts); for a platform customers' names point at, the name they point at
    * (correlate/platforms.ts); for a CONNECT proxy that opens a tunnel for none of its sites, "proxy <URL>"
-   * (correlate/proxies.ts). Null when unknown.
+   * (correlate/proxies.ts); for a server several customers' sites are served from, failing for all of them,
+   * "server <address>" (correlate/servers.ts). Null when unknown.
    */
   provider: string | null;
   layer: Layer;

@@ -26,6 +26,7 @@ import {
 } from './incidents.js';
 import { regionConnectionTrouble, regionIncidents } from './regions.js';
 import { proxyFailures } from './proxies.js';
+import { serverFailures } from './servers.js';
 import { alongProviderIncidents, redirectTargetFailures } from './redirects.js';
 import { controlPlaneIncidents } from './control-plane.js';
 import { platformFailures } from './platforms.js';
@@ -83,7 +84,11 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const platforms = local.down ? null : platformFailures(hostingPlane, options);
   // And a proxy the config tunnels through, opening a tunnel for none of its sites.
   const proxies = local.down ? null : proxyFailures(hostingPlane, options);
-  const claimed = new Set([...(redirects?.claimed ?? []), ...(platforms?.claimed ?? []), ...(proxies?.claimed ?? [])]);
+  const named = new Set([...(redirects?.claimed ?? []), ...(platforms?.claimed ?? []), ...(proxies?.claimed ?? [])]);
+  // And one server several customers' sites are served from, failing for all of them: by its address, where no
+  // rule above named what they share (a platform's name pointing at it says more).
+  const servers = local.down ? null : serverFailures(named.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, named)), options);
+  const claimed = servers && servers.claimed.size > 0 ? new Set([...named, ...servers.claimed]) : named;
   const ownHosting = claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, claimed));
   // Connections failing from here to several providers or cloud regions at once are the way from here, not theirs.
   const selfHosted = local.down ? [] : selfHostedConnectionTrouble(ownHosting, options);
@@ -92,7 +97,8 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const hostsFailing = redirects ? alongProviderIncidents(redirects, providers.incidents) : [];
   const platformsFailing = platforms?.incidents ?? [];
   const proxiesFailing = proxies?.incidents ?? [];
-  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...hostsFailing, ...platformsFailing, ...proxiesFailing, ...providers.incidents];
+  const serversFailing = servers?.incidents ?? [];
+  const dataShared = local.down ? [] : [...resolverShared, ...zones.incidents, ...hostsFailing, ...platformsFailing, ...proxiesFailing, ...serversFailing, ...providers.incidents];
   const control = local.down ? { added: [], incidents: dataShared } : controlPlaneIncidents(controlPlanes, hostingPlane, dataShared);
   const shared = [...control.incidents, ...control.added];
   // A cloud region's hosting failing shows as unrelated per-site errors: only sites no other incident explains count.
@@ -100,7 +106,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const regions = local.down ? { incidents: [], findings: [] } : regionIncidents(ownHosting, { ...options, explained: explainedSites, connectionTrouble: [...providers.connectionTrouble, ...selfHosted] });
   // A control plane's one endpoint says nothing about where the provider's edge fails, nor a redirect target's
   // failing about where its provider's does: no locations for them.
-  const unlocated = new Set([...hostsFailing, ...platformsFailing, ...proxiesFailing].map((i) => i.id));
+  const unlocated = new Set([...hostsFailing, ...platformsFailing, ...proxiesFailing, ...serversFailing].map((i) => i.id));
   const located = [...shared, ...regions.incidents].map((incident) => (incident.layer === 'control-plane' || unlocated.has(incident.id) ? incident : withLocations(incident, facts)));
   const bySite = incidentsBySite(located);
   // With this host's own network down nothing about any site was learned: none is down, all are untested.

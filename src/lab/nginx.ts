@@ -1,0 +1,114 @@
+// A real nginx as a shared web server: several name-based virtual hosts over TLS on one address, each proxying to
+// its own upstream (an application server) or answering itself. What nginx answers when an upstream is gone — its
+// own 502 page — is nginx's, not the lab's idea of it.
+//
+// Runs in the foreground as a child of the calling process, without a master process and without root: the
+// directives, as documented for nginx 1.22 (https://nginx.org/en/docs/ngx_core_module.html and
+// https://nginx.org/en/docs/http/ngx_http_proxy_module.html; the installed nginx(8)):
+// - command line: `-p <prefix>` (the prefix path), `-c <file>` (the configuration), `-e stderr` (the error log
+//   before the configuration is read, since 1.19.5);
+// - `daemon off;` (stay in the foreground), `master_process off;` (one process: "should not be used in
+//   production", fine for a test), `pid` and `error_log` under the prefix;
+// - `client_body_temp_path`, `proxy_temp_path` and the other temp paths under the prefix (their defaults are under
+//   /var/lib/nginx, which a non-root run cannot write);
+// - `listen <address>:<port> ssl;` with `ssl_certificate` / `ssl_certificate_key` per `server_name`;
+// - `proxy_pass http://<upstream>;` and `proxy_connect_timeout` (an upstream refusing connections gets nginx's 502
+//   "Bad Gateway" at once).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface NginxVirtualHost {
+  serverName: string;
+  tls: { cert: string; key: string };
+  /** host:port of the application server it proxies to; or null to answer 200 with `body` itself. */
+  upstream: string | null;
+  body?: string;
+}
+
+export interface RunningNginx {
+  address: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A free TCP port on `address` (bound and released: nginx cannot listen on port 0 and say which port it got). */
+function freePort(address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, address, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function listening(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function config(prefix: string, address: string, port: number, hosts: NginxVirtualHost[]): string {
+  const servers = hosts.map((h, i) => {
+    writeFileSync(join(prefix, `site${i}.crt`), h.tls.cert);
+    writeFileSync(join(prefix, `site${i}.key`), h.tls.key);
+    const location = h.upstream ? `proxy_pass http://${h.upstream}; proxy_connect_timeout 2s;` : `default_type text/html; return 200 '${(h.body ?? 'ok').replace(/'/g, '')}';`;
+    return `  server {
+    listen ${address.includes(':') ? `[${address}]` : address}:${port} ssl;
+    server_name ${h.serverName};
+    ssl_certificate ${join(prefix, `site${i}.crt`)};
+    ssl_certificate_key ${join(prefix, `site${i}.key`)};
+    location / { ${location} }
+  }`;
+  });
+  return `daemon off;
+master_process off;
+pid ${join(prefix, 'nginx.pid')};
+error_log ${join(prefix, 'error.log')} warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path ${join(prefix, 'tmp', 'body')};
+  proxy_temp_path ${join(prefix, 'tmp', 'proxy')};
+  fastcgi_temp_path ${join(prefix, 'tmp', 'fastcgi')};
+  uwsgi_temp_path ${join(prefix, 'tmp', 'uwsgi')};
+  scgi_temp_path ${join(prefix, 'tmp', 'scgi')};
+${servers.join('\n')}
+}
+`;
+}
+
+/** Start nginx serving `hosts` on one address; resolves once it accepts connections. */
+export async function startNginx(address: string, hosts: NginxVirtualHost[]): Promise<RunningNginx> {
+  const prefix = mkdtempSync(join(tmpdir(), 'outage-probe-nginx-'));
+  mkdirSync(join(prefix, 'tmp'));
+  mkdirSync(join(prefix, 'logs'));
+  const port = await freePort(address);
+  const file = join(prefix, 'nginx.conf');
+  writeFileSync(file, config(prefix, address, port, hosts));
+  const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', file, '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+    rmSync(prefix, { recursive: true, force: true });
+  };
+  for (let tries = 0; tries < 100; tries += 1) {
+    if (child.exitCode !== null) break;
+    if (await listening(address, port)) return { address, port, close };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await close();
+  throw new Error(`nginx did not start on ${address}:${port}: ${stderr.trim() || 'no output'}`);
+}

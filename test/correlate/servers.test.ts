@@ -1,0 +1,94 @@
+// One server several customers' sites are served from, failing for all of them: one shared cause, said about the
+// server. Recorded attempts through classify and correlate; each case has its control.
+
+import { describe, expect, it } from 'vitest';
+import { attributeRecorded } from '../support/pipeline.js';
+import { decideVerdict } from '../../src/correlate/verdict.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import type { Attempt, DnsAnswer, FetchResult, ResolverSpec } from '../../src/model.js';
+import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
+import { responses } from '../support/responses.js';
+
+const catalog = loadCatalog([]);
+const resolvers: ResolverSpec[] = [{ name: 'alpha', kind: 'udp', address: '127.0.0.53', port: 53, provider: null }];
+const refused: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, failedPhase: 'connect', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 2 } };
+const badGateway: Partial<FetchResult> = { httpStatus: 502, headers: { server: 'nginx/1.22.1' }, bodySample: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.22.1</center></body></html>' };
+const notFound: Partial<FetchResult> = { httpStatus: 404, headers: { server: 'nginx/1.22.1' }, bodySample: '<html><head><title>404 Not Found</title></head></html>' };
+
+/** [site, host, address, response]: each site's host resolved by alpha to its address, fetched there once. */
+function judge(layout: Array<[string, string, string, Partial<FetchResult>]>) {
+  const sites = layout.map(([name, host]) => site({ name, url: `https://${host}/` }));
+  // Each host's zone as the NS walk finds it: its last two labels (one customer's names share one).
+  const dns: DnsAnswer[] = layout.flatMap(([, host, address]) => {
+    const zone = host.split('.').slice(-2).join('.');
+    return [
+      // A custom domain on GitHub Pages is a CNAME to its owner's github.io name.
+      dnsAnswer({ name: host, values: [address], cnameChain: address.startsWith('185.199.') ? [`${host.split('.')[1]}.github.io`] : [] }),
+      dnsAnswer({ name: host, type: 'NS', outcome: 'empty', values: [], zone }),
+      dnsAnswer({ name: zone, type: 'NS', values: [`ns1.${zone}`], zone }),
+    ];
+  });
+  const attempts: Attempt[] = layout.map(([name, host, address, response]) => {
+    const fetch = fetchResult({ url: `https://${host}/`, ...response, address });
+    const expect = evaluateExpect(site().expect, fetch);
+    return attempt({ ...fetch, id: `${name}|edge|${address}`, site: name, expect, outcome: attemptOutcome(fetch, expect) });
+  });
+  const result = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
+  return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings) };
+}
+
+const healthy: Array<[string, string, string, Partial<FetchResult>]> = [
+  ['news', 'www.news.test', '151.101.1.10', responses.fastlyOk()],
+  ['docs', 'www.docs.test', '104.16.0.2', responses.cloudflareOk()],
+];
+
+describe('a shared server failing for every site it serves', () => {
+  it('nothing answering at it, for sites of three customers: the server, named by its address (exit 2)', () => {
+    const r = judge([['shop', 'www.shop.test', '198.51.100.7', refused], ['blog', 'blog.acme.test', '198.51.100.7', refused], ['wiki', 'wiki.other.test', '198.51.100.7', refused], ...healthy]);
+    expect(r.incidents.map((i) => [i.kind, i.provider, i.layer, i.sites])).toEqual([['provider', 'server 198.51.100.7', 'network', ['shop', 'blog', 'wiki']]]);
+    expect(r.incidents[0]!.summary).toMatch(/^server 198\.51\.100\.7 failing: 3 sites served from it fail there, and none is served from it in this run: nothing answers there the way a web server should \(3× ECONNREFUSED\)/);
+    expect(r.incidents[0]!.controls).toEqual(['news', 'docs']);
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it("its web server answering 502 for every one: what is behind it fails (layer origin)", () => {
+    const r = judge([['shop', 'www.shop.test', '198.51.100.7', badGateway], ['blog', 'blog.acme.test', '198.51.100.7', badGateway], ...healthy]);
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['server 198.51.100.7', 'origin']]);
+    expect(r.incidents[0]!.summary).toMatch(/it answers 502 for every one of them: what serves them behind it fails/);
+  });
+
+  it("control: one customer's names on its own server are that customer's failure, no shared cause", () => {
+    const r = judge([['www', 'www.acme.test', '198.51.100.7', refused], ['api', 'api.acme.test', '198.51.100.7', refused], ...healthy]);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(1);
+  });
+
+  it('control: a site still served from the same address leaves each failing site its own', () => {
+    const r = judge([['shop', 'www.shop.test', '198.51.100.7', badGateway], ['blog', 'blog.acme.test', '198.51.100.7', badGateway], ['home', 'home.third.test', '198.51.100.7', responses.healthy()], ...healthy]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it("control: a 404 is the site's own answer, not the server failing", () => {
+    const r = judge([['shop', 'www.shop.test', '198.51.100.7', notFound], ['blog', 'blog.acme.test', '198.51.100.7', notFound], ...healthy]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('a hosting platform without regions (GitHub Pages) failing for every site on it: the platform, not each site', () => {
+    // Two customers' custom domains, on two of its shared addresses.
+    const r = judge([['shop', 'www.shop.test', '185.199.108.153', refused], ['blog', 'blog.acme.test', '185.199.109.153', refused], ...healthy]);
+    expect(r.incidents.map((i) => [i.kind, i.provider, i.layer, i.sites])).toEqual([['provider', 'GitHub Pages', 'network', ['shop', 'blog']]]);
+    expect(r.incidents[0]!.summary).toMatch(/^GitHub Pages failing: 2 sites served from it fail there, and none is served from it in this run/);
+  });
+
+  it('control: one site still served on the platform leaves the others their own', () => {
+    const r = judge([['shop', 'www.shop.test', '185.199.108.153', refused], ['blog', 'blog.acme.test', '185.199.109.153', refused], ['home', 'home.third.test', '185.199.110.153', responses.healthy()], ...healthy]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('control: sites in a cloud region are the region rule\'s (one customer\'s server there is its finding)', () => {
+    const r = judge([['shop', 'www.shop.test', '52.4.0.1', refused], ['blog', 'blog.acme.test', '52.4.0.1', refused], ...healthy]);
+    expect(r.incidents.filter((i) => i.provider?.startsWith('server '))).toEqual([]);
+  });
+});
