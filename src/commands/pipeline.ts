@@ -13,7 +13,7 @@ import { decideVerdict } from '../correlate/verdict.js';
 import { resolverReport } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { planRun } from '../plan/index.js';
-import { createProbeSession, loadFetchClient, probeSites, SITE_PLANNERS } from '../probe/index.js';
+import { createProbeSession, loadFetchClient, prepareSystemLookups, probeSites, SITE_PLANNERS } from '../probe/index.js';
 import { acknowledgeIncidents, type AcknowledgeOptions } from '../status/acknowledge.js';
 import type { Budget } from '../util/budget.js';
 import { TOOL_VERSION } from '../version.js';
@@ -42,6 +42,7 @@ export interface PipelineOptions {
 export async function runPipeline(config: Config, options: PipelineOptions): Promise<Report> {
   const startedAt = new Date();
   const t0 = performance.now();
+  prepareSystemLookups(config.resolvers);
   const catalog = loadCatalog(config.providers);
   const plan = planRun(config, SITE_PLANNERS);
   const session = createProbeSession({

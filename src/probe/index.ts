@@ -14,6 +14,7 @@ import type { ProbeSession } from './session.js';
 export { createProbeSession, type ProbeSession, type SessionOptions } from './session.js';
 export { PROBE_KINDS, SITE_PLANNERS, type ProbeKind, type ProbePolicy, type SelfTestSpec } from './kinds/index.js';
 export { loadFetchClient } from './http/fetch.js';
+export { prepareSystemLookups } from './dns/system.js';
 
 export interface Sampling {
   /** Probe failing attempts this many times in all (1 = no resampling). */

@@ -1,7 +1,7 @@
-// The system resolver, as every other program on this host sees it: getaddrinfo via dns.lookup.
-// getaddrinfo tells neither TTLs nor CNAME chains nor the response code, so records carry ttl null,
-// the chain is empty and rcode is null. It cannot be cancelled: on timeout or deadline we stop
-// waiting and the lookup finishes unobserved in libuv's thread pool.
+// The system resolver, as every other program on this host sees it: getaddrinfo via dns.lookup, in a helper process
+// (lookup-helper.ts: a lookup in this process could hold its exit for glibc's 10 s). getaddrinfo tells neither TTLs
+// nor CNAME chains nor the response code, so records carry ttl null, the chain is empty and rcode is null. It cannot
+// be cancelled: on timeout or deadline we stop waiting and the lookup finishes unobserved in the helper's pool.
 //
 // Each lookup holds one of that pool's threads until glibc gives up (its resolv.conf timeout × attempts: 10 s by
 // default for a name nobody answers), whatever our timeout. Lookups handed to the pool beyond its threads wait there,
@@ -20,13 +20,13 @@
 //   ENODATA                → empty          (some platforms: the name exists, no address of the family)
 //   anything else          → network-error  (code kept as given, e.g. ECONNREFUSED, EAI_SYSTEM)
 
-import dns from 'node:dns';
 import type { DnsOutcome, DnsRecord, DnsType, ProbeError, SystemResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
 import { noop } from '../../util/collections.js';
 import { normalizeName, type ExchangeOptions } from './wire.js';
+import { lookupAddresses, lookupReady } from './lookup-helper.js';
 
 export interface SystemResult {
   outcome: DnsOutcome;
@@ -43,7 +43,8 @@ const LOOKUP_ERROR_OUTCOMES: Record<string, DnsOutcome> = {
 };
 
 /** Lookups libuv runs at once: half its pool's threads, rounded up (the rest stay free for file and zlib work). */
-const LOOKUP_THREADS = Math.floor((threadPoolSize(process.env.UV_THREADPOOL_SIZE) + 1) / 2);
+const POOL_THREADS = threadPoolSize(process.env.UV_THREADPOOL_SIZE);
+const LOOKUP_THREADS = Math.floor((POOL_THREADS + 1) / 2);
 let lookupsRunning = 0;
 const waitingForThread: Array<() => void> = [];
 
@@ -81,10 +82,19 @@ function lookupThread(signal: AbortSignal | undefined): Promise<(() => void) | n
   });
 }
 
-function lookupAll(name: string, family: 4 | 6): Promise<dns.LookupAddress[]> {
-  return new Promise((resolve, reject) => {
-    dns.lookup(name, { all: true, family }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
-  });
+/** getaddrinfo in the helper process (lookup-helper.ts): its addresses, or its error as dns.lookup gives it. */
+async function lookupAll(name: string, family: 4 | 6): Promise<string[]> {
+  const reply = await lookupAddresses(name, family);
+  if ('addresses' in reply) return reply.addresses;
+  throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+}
+
+/**
+ * Start the lookup helper now when a system resolver will be asked: its start-up (some 70 ms) then runs alongside
+ * the run's own, not in front of its first lookup.
+ */
+export function prepareSystemLookups(resolvers: ReadonlyArray<{ kind: string }>): void {
+  if (resolvers.some((r) => r.kind === 'system')) void lookupReady(POOL_THREADS);
 }
 
 /** This host's resolver, as every other program here sees it. */
@@ -106,6 +116,12 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
   if (options.signal?.aborted) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
   const release = await lookupThread(options.signal);
   if (!release) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
+  // The helper process's start-up (once a run) is no resolver's time.
+  await lookupReady(POOL_THREADS);
+  if (options.signal?.aborted) {
+    release();
+    return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
+  }
 
   let timer: NodeJS.Timeout | undefined;
   let stopWaiting: () => void = noop;
@@ -121,8 +137,7 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
   // The thread is free when getaddrinfo returns, not when we stop waiting for it.
   lookup.then(release, release);
   const looked = lookup.then(
-    (addresses): SystemResult => {
-      const values = addresses.map((a) => a.address);
+    (values): SystemResult => {
       const answers = values.map((address) => ({ name: normalizeName(name), type, ttl: null, data: address }));
       return values.length > 0
         ? { outcome: 'ok', answers, values, error: null }

@@ -1,0 +1,121 @@
+// getaddrinfo in a helper process. A lookup cannot be cancelled, and at exit libuv joins its thread pool: a lookup
+// still inside glibc (10 s by default for a name nobody answers) kept this process alive that long after its report
+// and past its deadline (measured in a namespace: process.exit(3) right after looking up a silent resolver's name
+// returned after 10.09 s). The helper is a second Node process doing nothing but dns.lookup; it sees the same
+// resolv.conf, nsswitch.conf and environment, so its answers are this host's, and it is killed when this process
+// exits. Started on the first lookup; if it cannot be started, or dies, lookups run in this process as before.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import dns from 'node:dns';
+import type { Socket } from 'node:net';
+
+/** The helper: one JSON line in per lookup ({ id, name, family }), one out per answer; "ready" first. */
+const HELPER_SOURCE = `
+const dns = require('node:dns');
+let buffered = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => {
+  buffered += chunk;
+  for (let nl = buffered.indexOf('\\n'); nl >= 0; nl = buffered.indexOf('\\n')) {
+    const { id, name, family } = JSON.parse(buffered.slice(0, nl));
+    buffered = buffered.slice(nl + 1);
+    dns.lookup(name, { all: true, family }, (err, addresses) => {
+      const reply = err ? { id, error: { code: err.code || 'ENETWORK', message: err.message } } : { id, addresses: addresses.map((a) => a.address) };
+      process.stdout.write(JSON.stringify(reply) + '\\n');
+    });
+  }
+});
+process.stdin.on('end', () => process.exit(0));
+process.stdout.write('ready\\n');
+`;
+
+type Reply = { addresses: string[] } | { error: { code: string; message: string } };
+
+interface Helper {
+  child: ChildProcess;
+  ready: Promise<boolean>;
+  pending: Map<number, { name: string; family: 4 | 6; settle: (reply: Reply) => void }>;
+}
+
+let helper: Helper | null = null;
+/** The helper could not be started, or died: lookups run in this process from then on. */
+let inProcess = false;
+let nextId = 0;
+
+function lookupHere(name: string, family: 4 | 6): Promise<Reply> {
+  return new Promise((resolve) => {
+    dns.lookup(name, { all: true, family }, (err, addresses) =>
+      resolve(err ? { error: { code: (err as NodeJS.ErrnoException).code ?? 'ENETWORK', message: err.message } } : { addresses: addresses.map((a) => a.address) }),
+    );
+  });
+}
+
+function startHelper(threads: number): Helper {
+  const child = spawn(process.execPath, ['-e', HELPER_SOURCE], {
+    // Nothing of the helper's may hold this process's stderr: a pipeline reading it would wait for the helper too.
+    stdio: ['pipe', 'pipe', 'ignore'],
+    // Its own process group: a Ctrl-C at the terminal stops this process (which ends the helper), not the helper
+    // under it (whose lookups would then be asked here, holding the exit once more).
+    detached: true,
+    // No NODE_OPTIONS: a --require'd agent or a heap setting is this process's, not the helper's.
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(threads), NODE_OPTIONS: '' },
+  });
+  const pending: Helper['pending'] = new Map();
+  let markReady: (ok: boolean) => void = () => {};
+  const ready = new Promise<boolean>((resolve) => (markReady = resolve));
+  let buffered = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => {
+    buffered += chunk;
+    for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (line === 'ready') {
+        markReady(true);
+        continue;
+      }
+      const { id, ...reply } = JSON.parse(line) as Reply & { id: number };
+      const waiting = pending.get(id);
+      pending.delete(id);
+      waiting?.settle(reply);
+    }
+  });
+  const gone = () => {
+    // Never started, or died: what it was asked is asked here instead.
+    inProcess = true;
+    helper = null;
+    markReady(false);
+    for (const { name, family, settle } of pending.values()) void lookupHere(name, family).then(settle);
+    pending.clear();
+  };
+  child.once('error', gone);
+  child.once('exit', gone);
+  child.stdin!.on('error', () => {});
+  // The helper never keeps this process alive; a lookup waits on its own timer.
+  child.unref();
+  (child.stdin as Socket).unref();
+  (child.stdout as Socket).unref();
+  process.once('exit', () => child.kill('SIGKILL'));
+  return { child, ready, pending };
+}
+
+/**
+ * Resolves once lookups can be sent (the helper has started, or lookups will run here). Awaited before a query's
+ * time starts: the helper's start-up is no resolver's time.
+ */
+export function lookupReady(threads: number): Promise<unknown> {
+  if (inProcess) return Promise.resolve();
+  helper ??= startHelper(threads);
+  return helper.ready;
+}
+
+/** getaddrinfo for `name` in `family`, all addresses: in the helper when it runs, else here. */
+export function lookupAddresses(name: string, family: 4 | 6): Promise<Reply> {
+  if (inProcess || helper === null) return lookupHere(name, family);
+  const id = nextId++;
+  const h = helper;
+  return new Promise((settle) => {
+    h.pending.set(id, { name, family, settle });
+    h.child.stdin!.write(`${JSON.stringify({ id, name, family })}\n`);
+  });
+}
