@@ -579,8 +579,10 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const intercepted = interceptedSites(sites);
   const pathNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
   const pathShort = [...blockedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
-  // This host's clock or its CA store, read from the certificates it refused.
-  const hostFault = certificateValidity(sites) ?? certificateTrust(sites);
+  // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
+  // (most runs: looked for before either rule lists a run's attempts).
+  const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
+  const hostFault = edgeAnswered ? null : (certificateValidity(sites) ?? certificateTrust(sites));
   const { proxies, ...network } = localNetworkDown(sites, dns, hostFault ? [hostFault] : interception(sites));
   const local: LocalDown = { ...network, where: network.down && hostFault ? 'host' : 'network' };
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
