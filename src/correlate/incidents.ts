@@ -768,7 +768,7 @@ function dnsIncident(key: DnsGroupKey, failing: SiteFacts[], members: SiteFacts[
   const confidence = round2(
     0.55 + 0.2 * fraction + (resolverCount >= 2 ? 0.1 : 0) + (edes.some((e) => /^EDE 2[23]\b/.test(e)) ? 0.05 : 0) + (failing.length >= 3 ? 0.05 : 0) + (stillServed.length > 0 || ownZonesAnswer.length > 0 ? 0.05 : 0),
   );
-  const { who, head } = dnsOperatorWords(key);
+  const { head } = dnsOperatorWords(key);
   const sitesWord = members.length === 1 ? 'site' : 'sites';
   const whose = key.kind === 'operator' ? `${sitesWord} on ${key.name}` : key.kind === 'zone' ? `${sitesWord} whose names pass through ${key.name}` : `${sitesWord} whose name servers are under ${key.name}`;
   const failingText = `the zone${zones.length > 1 ? 's' : ''} ${listNames(zones, 3)} fail${zones.length > 1 ? '' : 's'} (${[...rcodes, ...edes.slice(0, 1)].join(', ')})`;
