@@ -60,6 +60,7 @@ function startHelper(threads: number): Helper {
     // No NODE_OPTIONS: a --require'd agent or a heap setting is this process's, not the helper's.
     env: { ...process.env, UV_THREADPOOL_SIZE: String(threads), NODE_OPTIONS: '' },
   });
+  if (!child.stdin || !child.stdout) throw new Error('the lookup helper has no pipes');
   const pending: Helper['pending'] = new Map();
   let markReady: (ok: boolean) => void = () => {};
   const ready = new Promise<boolean>((resolve) => (markReady = resolve));
@@ -74,7 +75,13 @@ function startHelper(threads: number): Helper {
         markReady(true);
         continue;
       }
-      const { id, ...reply } = JSON.parse(line) as Reply & { id: number };
+      let parsed: Reply & { id: number };
+      try {
+        parsed = JSON.parse(line) as Reply & { id: number };
+      } catch {
+        continue; // not the helper's reply (it writes nothing else): never a crash here
+      }
+      const { id, ...reply } = parsed;
       const waiting = pending.get(id);
       pending.delete(id);
       waiting?.settle(reply);
@@ -105,7 +112,15 @@ function startHelper(threads: number): Helper {
  */
 export function lookupReady(threads: number): Promise<unknown> {
   if (inProcess) return Promise.resolve();
-  helper ??= startHelper(threads);
+  if (helper === null) {
+    try {
+      helper = startHelper(threads);
+    } catch {
+      // No process or pipe to be had (out of descriptors, a process limit): lookups run here.
+      inProcess = true;
+      return Promise.resolve();
+    }
+  }
   return helper.ready;
 }
 
