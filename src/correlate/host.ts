@@ -119,7 +119,7 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
   // the very same sites, is this host's: one provider's IPv6 outage looks the same on its own sites.
   const failingSites = sites.filter((s) => s.report.attempts.some((a) => a.family === family && a.address !== null && !translated(a)));
   const servedOtherwise = failingSites.filter((s) => s.report.attempts.some((a) => a.family !== family && a.family !== null && a.outcome === 'ok'));
-  const providers = new Set(servedOtherwise.map((s) => s.stack.edge?.id ?? `own:${s.report.name}`));
+  const providers = new Set(servedOtherwise.map((s) => networkOf(s, family)));
   if (servedOtherwise.length >= 2 && providers.size >= 2 && servedOtherwise.length === failingSites.length) {
     return {
       reach: 'failing',
@@ -132,6 +132,17 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
 }
 
 const notConnected = (a: Attempt) => !connected(a);
+
+/**
+ * Who serves a site over `family`: its catalogued edge or hosting, else its server — the family's addresses it was
+ * fetched at. Several self-hosted sites on one server are one witness of it, not one each.
+ */
+function networkOf(s: HostSite, family: 4 | 6): string {
+  const known = s.stack.edge?.id ?? s.stack.origin?.id;
+  if (known) return known;
+  const addresses = [...new Set(s.report.attempts.filter((a) => a.family === family && a.address !== null && !translated(a)).map((a) => a.address!))].sort();
+  return addresses.length > 0 ? `server:${addresses.join(',')}` : `own:${s.report.name}`;
+}
 
 /** Connected, then nothing came back before the time ran out: a TLS handshake or a response that never arrived. */
 function stalledAfterConnect(a: Attempt): boolean {
@@ -157,7 +168,7 @@ function stalledFamily(family: 4 | 6, sites: HostSite[]): FamilyView | null {
   const networks = new Map<string, Network>();
   let responded = false;
   for (const s of sites) {
-    const id = s.stack.edge?.id ?? s.stack.origin?.id ?? `own:${s.report.name}`;
+    const id = networkOf(s, family);
     let net = networks.get(id);
     if (!net) networks.set(id, (net = { stalledSites: [], stalls: 0, handshakes: 0, unmatched: 0, answered: false, otherStalled: false }));
     let stalls = 0;

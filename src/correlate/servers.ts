@@ -33,14 +33,16 @@ function serverLevel(a: Attempt): boolean {
   return a.httpStatus === null ? a.outcome !== 'challenge' : a.httpStatus >= 500;
 }
 
-function serverWords(attempts: Attempt[]): { layer: Layer; why: string } {
+/** `answersElsewhere`: every one of its sites answers at another address (the server's other family, another server). */
+function serverWords(attempts: Attempt[], answersElsewhere: boolean): { layer: Layer; why: string } {
   const statuses = [...new Set(attempts.map((a) => a.httpStatus).filter((s): s is number => s !== null))].sort();
   if (statuses.length > 0) {
     return { layer: 'origin', why: `it answers ${statuses.join('/')} for every one of them: what serves them behind it fails (an application server, a database, the disk), not each site` };
   }
   const errors = describeErrors(attempts.map((a) => ({ code: a.error?.code ?? a.outcome })));
   if (attempts.every((a) => a.failedPhase === 'tls')) return { layer: 'tls', why: `no TLS handshake completes there (${errors})` };
-  return { layer: 'network', why: `nothing answers there the way a web server should (${errors}): the server is down, or the way to it fails` };
+  const where = answersElsewhere ? 'this address of theirs, or the way to it, fails' : 'the server is down, or the way to it fails';
+  return { layer: 'network', why: `nothing answers there the way a web server should (${errors}): ${where}` };
 }
 
 /**
@@ -78,7 +80,7 @@ export function serverFailures(sites: SiteFacts[], options: AttributionOptions):
     const at = new Set(attempts.map((a) => a.address));
     const elsewhere = group.filter((s) => s.report.attempts.some((a) => !at.has(a.address) && a.outcome === 'ok'));
     const controls = sites.filter((s) => !failing.has(s) && s.report.status === 'ok').map((s) => s.report.name);
-    const { layer, why } = serverWords(attempts);
+    const { layer, why } = serverWords(attempts, elsewhere.length === group.length);
     incidents.push(
       dependencyIncident({
         name,
@@ -86,7 +88,8 @@ export function serverFailures(sites: SiteFacts[], options: AttributionOptions):
         sites: group,
         probed: group.length,
         controls,
-        partial: false,
+        // Sites that still answer at another address are degraded, not down: the server fails them in part.
+        partial: elsewhere.length > 0,
         confidence: Math.round(Math.min(0.9, 0.65 + 0.05 * group.length) * 100) / 100,
         clauses: [
           `${plural(group.length, 'site')} served from it fail there, and none is served from it in this run: ${why}`,

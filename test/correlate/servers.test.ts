@@ -92,3 +92,32 @@ describe('a shared server failing for every site it serves', () => {
     expect(r.incidents.filter((i) => i.provider?.startsWith('server '))).toEqual([]);
   });
 });
+
+describe("a shared server's one address failing while its other answers", () => {
+  it("is that address's incident, partial: the sites are degraded, not down", () => {
+    const layout: Array<[string, string]> = [['shop', 'www.shop.test'], ['blog', 'blog.acme.test'], ['wiki', 'wiki.other.test']];
+    const sites = layout.map(([name, host]) => site({ name, url: `https://${host}/` }));
+    const dns: DnsAnswer[] = layout.flatMap(([, host]) => {
+      const zone = host.split('.').slice(-2).join('.');
+      return [dnsAnswer({ name: host, values: ['198.51.100.7'] }), dnsAnswer({ name: host, type: 'AAAA', values: ['2001:db8::7'] }), dnsAnswer({ name: host, type: 'NS', outcome: 'empty', values: [], zone }), dnsAnswer({ name: zone, type: 'NS', values: [`ns1.${zone}`], zone })];
+    });
+    const attempts: Attempt[] = layout.flatMap(([name, host]) =>
+      (
+        [
+          ['198.51.100.7', responses.healthy()],
+          ['2001:db8::7', refused],
+        ] as const
+      ).map(([address, response]) => {
+        const fetch = fetchResult({ url: `https://${host}/`, ...response, address });
+        const expect = evaluateExpect(site().expect, fetch);
+        return attempt({ ...fetch, id: `${name}|edge|${address}`, site: name, family: address.includes(':') ? 6 : 4, expect, outcome: attemptOutcome(fetch, expect) });
+      }),
+    );
+    const r = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
+    expect(r.incidents.map((i) => [i.provider, i.scope])).toEqual([['server 2001:db8::7', 'partial']]);
+    expect(r.incidents[0]!.summary).toMatch(/^server 2001:db8::7 failing \(partial\): .*\(3× ECONNREFUSED\): this address of theirs, or the way to it, fails; each answers at another address/);
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'degraded']);
+    // The only IPv6 tried was that one server's: no finding about this host's IPv6 (one server is one witness).
+    expect(r.host.summary).toBeNull();
+  });
+});
