@@ -87,8 +87,23 @@ ${servers.join('\n')}
 `;
 }
 
-/** Start nginx serving `hosts` on one address; resolves once it accepts connections. */
+/**
+ * Start nginx serving `hosts` on one address; resolves once it accepts connections. The port is found free just
+ * before nginx binds it: another process taking it in between makes nginx fail to start, and a new port is tried.
+ */
 export async function startNginx(address: string, hosts: NginxVirtualHost[]): Promise<RunningNginx> {
+  let failure: unknown;
+  for (let tries = 0; tries < 3; tries += 1) {
+    try {
+      return await startNginxOnce(address, hosts);
+    } catch (err) {
+      failure = err;
+    }
+  }
+  throw failure;
+}
+
+async function startNginxOnce(address: string, hosts: NginxVirtualHost[]): Promise<RunningNginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'outage-probe-nginx-'));
   mkdirSync(join(prefix, 'tmp'));
   mkdirSync(join(prefix, 'logs'));
