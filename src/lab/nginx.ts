@@ -20,6 +20,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
 
 export interface NginxVirtualHost {
   serverName: string;
@@ -33,18 +34,6 @@ export interface RunningNginx {
   address: string;
   port: number;
   close(): Promise<void>;
-}
-
-/** A free TCP port on `address` (bound and released: nginx cannot listen on port 0 and say which port it got). */
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, address, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function listening(address: string, port: number): Promise<boolean> {

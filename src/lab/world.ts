@@ -11,7 +11,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBlackhole } from './blackhole.js';
@@ -22,6 +21,7 @@ import { PERSONALITIES, personality, type EdgePersonality, type EdgeRequest, typ
 import { originPage, originRedirect, originServerError } from './personalities/origin.js';
 import { siteEdgeFor, siteEdges as siteEdgesOf, type DnsHostFault, type EdgeFault, type Flapping, type Scenario, type ScenarioSite } from './scenario.js';
 import { statusPageAnswer } from './status-page.js';
+import { freePort } from './ports.js';
 
 export interface WorldOptions {
   /** Where probes.yaml and ca.pem go; a fresh temporary directory (removed on close) when absent. */
@@ -504,18 +504,6 @@ function starters(scenario: Scenario, addresses: LabAddresses, ca: TestCa): Star
 function errorCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
-}
-
-/** A port nothing listens on at `address` right now (for a lab where nothing is started). */
-function freePort(address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: address, port: 0, exclusive: true }, () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function closeAll(servers: Running[]): Promise<void> {

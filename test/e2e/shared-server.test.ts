@@ -5,9 +5,9 @@
 // sites itself (the control: B is up, its two failing sites are theirs). The real binary; loopback only.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import net from 'node:net';
 import type { Report } from '../../src/model.js';
 import { startNginx, type RunningNginx } from '../../src/lab/nginx.js';
+import { freePort } from '../../src/lab/ports.js';
 import { skipReason, toolSupport } from '../../src/lab/netns.js';
 import { loopback, type Loopback } from '../support/loopback.js';
 import { runCli } from '../support/cli.js';
@@ -20,20 +20,11 @@ const servers: RunningNginx[] = [];
 let report: Report;
 let code: number | null;
 
-/** A port on `address` where nothing listens: an application server that is gone. */
-function closedPort(address: string): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, address, () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(reason !== null)('a shared web server failing for every site it serves', () => {
   beforeAll(async () => {
     lab = loopback();
-    const gone = `127.0.13.8:${await closedPort('127.0.13.8')}`;
+    // The application servers' address, where nothing listens: they are gone.
+    const gone = `127.0.13.8:${await freePort('127.0.13.8')}`;
     const vhost = (serverName: string, upstream: string | null) => ({ serverName, tls: lab.ca.issue([serverName]), upstream, body: `<html>${serverName}</html>` });
     const a = await startNginx('127.0.13.7', ['shop.alpha.test', 'blog.bravo.test', 'wiki.charlie.test'].map((n) => vhost(n, gone)));
     const b = await startNginx('127.0.13.9', [vhost('news.echo.test', gone), vhost('docs.foxtrot.test', gone), vhost('home.golf.test', null)]);

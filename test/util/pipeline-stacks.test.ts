@@ -1,21 +1,13 @@
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runPipeline } from '../../src/commands/pipeline.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createBudget } from '../../src/util/budget.js';
-
-/** A loopback port nothing listens on: every query to it fails at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../../src/lab/ports.js';
 
 describe('runPipeline', () => {
   it('probes with stack traces off (errors made meanwhile carry no frames) and puts them back after', async () => {
-    const port = await closedPort();
+    // A loopback port nothing listens on: every query to it fails at once.
+    const port = await freePort('127.0.0.1');
     const config = parseConfig(
       `resolvers:\n  - { name: r1, tcp: "127.0.0.1:${port}" }\ndefaults: { timeout: 2s }\nsites:\n  - { name: a, url: "https://a.example.test/" }\n  - { name: b, url: "https://b.example.test/" }\n`,
       'stacks.yaml',
