@@ -474,6 +474,19 @@ function interceptedSites(sites: HostSite[]): { attempts: Set<string>; notes: st
 }
 
 /**
+ * The edge fetches that brought a certificate, when every one was refused so (`refusal`), at sites on two providers
+ * or more; null otherwise. Asked only when no edge answered over HTTP (hostFindings looks first).
+ */
+function everyCertificateRefused(sites: HostSite[], refusal: (a: Attempt) => boolean): { certs: Attempt[]; refused: HostSite[] } | null {
+  if (sites.length < 2) return null;
+  const certs = sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null && a.tls !== null));
+  if (certs.length === 0 || !certs.every(refusal)) return null;
+  const refusing = new Set(certs.map((a) => a.site));
+  const refused = sites.filter((s) => refusing.has(s.report.name));
+  return new Set(refused.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`)).size < 2 ? null : { certs, refused };
+}
+
+/**
  * Every certificate that arrived, from sites on two providers or more, refused for its validity period while no
  * connection served: certificates of unrelated sites do not expire together, so the time or the trust is this
  * host's. Whether each leaf is itself out of date by this host's clock tells which: all leaves expired (or not
@@ -481,14 +494,9 @@ function interceptedSites(sites: HostSite[]): { attempts: Set<string>; notes: st
  * host still relies on (its CA store). Null when that is not what this run saw.
  */
 function certificateValidity(sites: HostSite[]): string | null {
-  if (sites.length < 2) return null;
-  const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
-  if (tried.length === 0 || tried.some((a) => a.outcome === 'ok' || a.httpStatus !== null)) return null;
-  const certs = tried.filter((a) => a.tls !== null);
-  if (certs.length === 0 || !certs.every((a) => VALIDITY_ERRORS.has(a.error?.code ?? ''))) return null;
-  const refusing = new Set(certs.map((a) => a.site));
-  const refused = sites.filter((s) => refusing.has(s.report.name));
-  if (new Set(refused.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`)).size < 2) return null;
+  const found = everyCertificateRefused(sites, (a) => VALIDITY_ERRORS.has(a.error?.code ?? ''));
+  if (!found) return null;
+  const { certs, refused } = found;
   const now = certs.map((a) => a.startedAt).sort().at(-1)!;
   const at = Date.parse(now);
   const leafExpired = certs.every((a) => Date.parse(a.tls!.validTo) < at);
@@ -516,16 +524,11 @@ const UNKNOWN_ISSUER_ERRORS: ReadonlySet<string> = new Set(['UNABLE_TO_GET_ISSUE
  * ca-certificates, SSL_CERT_FILE or SSL_CERT_DIR pointing elsewhere), or an old runtime's own bundle.
  */
 function certificateTrust(sites: HostSite[]): string | null {
-  if (sites.length < 2) return null;
-  const tried = sites.flatMap((s) => s.report.attempts.filter((a) => a.path === 'edge' && a.address !== null));
-  if (tried.length === 0 || tried.some((a) => a.outcome === 'ok' || a.httpStatus !== null)) return null;
-  const certs = tried.filter((a) => a.tls !== null);
-  if (certs.length === 0 || !certs.every((a) => !a.tls!.authorized && UNKNOWN_ISSUER_ERRORS.has(a.error?.code ?? ''))) return null;
+  const found = everyCertificateRefused(sites, (a) => !a.tls!.authorized && UNKNOWN_ISSUER_ERRORS.has(a.error?.code ?? ''));
+  if (!found) return null;
+  const { certs, refused } = found;
   const issuers = [...new Set(certs.map((a) => a.tls!.issuer))];
   if (issuers.length < 2) return null;
-  const refusing = new Set(certs.map((a) => a.site));
-  const refused = sites.filter((s) => refusing.has(s.report.name));
-  if (new Set(refused.map((s) => s.stack.edge?.id ?? `unknown:${s.report.name}`)).size < 2) return null;
   const named = issuers.length > 3 ? `${issuers.slice(0, 3).join('; ')} and ${issuers.length - 3} more` : issuers.join('; ');
   return `every certificate of ${plural(refused.length, 'site')} on different providers is refused by this host for its issuer, and the issuers are ${issuers.length} (${named}): unrelated sites' CAs are not all untrusted at once — this host's CA store lacks the public roots (Node started with --use-openssl-ca over an empty or outdated OpenSSL store: a container without ca-certificates, SSL_CERT_FILE or SSL_CERT_DIR pointing elsewhere; or an old runtime's own bundle)`;
 }
