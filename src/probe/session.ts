@@ -96,6 +96,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   let done = 0;
   let planned = 0;
   const progress = () => options.onProgress?.(done, planned);
+  /** How a question is sent in this run: its timeout cut to the deadline, stopped with the run. */
+  const exchange = (timeoutMs: number) => ({ timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
   // Its first questions unanswered may be names nobody answers for (a list that begins with sites on a DNS host that
   // is down): before a resolver's other questions are given up, it is asked one it can answer whatever those zones
   // do — the root's name servers (any recursive resolver has them), or, for getaddrinfo, which asks only addresses, a
@@ -108,7 +110,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         const known = resolver.kind === 'system' ? await answeredElsewhere(resolver.name, timeoutMs) : '.';
         if (known === null) return false;
         const question: DnsQuery = { resolver, name: known, type: resolver.kind === 'system' ? 'A' : 'NS' };
-        const a = await queryDns(question, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool });
+        const a = await queryDns(question, exchange(timeoutMs));
         return resolver.kind === 'system' ? a.outcome === 'ok' : a.rcode !== null;
       };
       answers = ask();
@@ -178,7 +180,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
           return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });
         }
-        const a = await withDescriptors(() => queryDns(query, { timeoutMs: Math.min(timeoutMs, msLeft(options.deadlineAt)), signal: stop.signal, ca: options.ca, dohPool }));
+        const a = await withDescriptors(() => queryDns(query, exchange(timeoutMs)));
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
         return a;
