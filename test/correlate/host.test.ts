@@ -126,14 +126,7 @@ describe('a host whose IPv6 route exists but leads nowhere', () => {
 describe('a host whose IPv6 path loses large packets (a path MTU black hole: connections open, nothing comes back)', () => {
   const resolvers = [udp('alpha', '127.0.0.53', null)];
   /** Connected, then the handshake never finished: the server's certificate flight is the first large packet. */
-  const stalled: Partial<FetchResult> = {
-    httpStatus: null,
-    headers: {},
-    bodySample: '',
-    error: { code: 'ETIMEDOUT', message: 'attempt timed out after 2000 ms' },
-    failedPhase: 'tls',
-    timings: { connectMs: 12, tlsMs: null, ttfbMs: null, totalMs: 2000 },
-  };
+  const stalled: Partial<FetchResult> = { ...noRoute('ETIMEDOUT'), failedPhase: 'tls', timings: { connectMs: 12, tlsMs: null, ttfbMs: null, totalMs: 2000 } };
   // Two Cloudflare, two Fastly, one CloudFront and one self-hosted site, on each provider's published ranges.
   const layout: Array<[name: string, v4: string, v6: string, ok: () => Partial<FetchResult>]> = [
     ['shop', '104.16.0.1', '2606:4700::6810:1', () => responses.cloudflareOk()],
