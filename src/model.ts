@@ -37,6 +37,18 @@ export interface DohResolverSpec extends ResolverCommon {
 /** This host's own resolver, through getaddrinfo. */
 export interface SystemResolverSpec extends ResolverCommon {
   kind: 'system';
+  /** The servers it asks, read when the run started (util/nameservers.ts); absent when not read. */
+  nameservers?: SystemNameservers;
+}
+
+/** The name servers this host's resolver asks, as its files name them. */
+export interface SystemNameservers {
+  /** In the order they are asked (at most three, resolv.conf(5) MAXNS). */
+  addresses: string[];
+  /** The file that names them: /etc/resolv.conf, or systemd-resolved's list of uplinks. */
+  file: string;
+  /** A local stub between getaddrinfo and them ('systemd-resolved'), or null when getaddrinfo asks them itself. */
+  via: 'systemd-resolved' | null;
 }
 
 export type ResolverSpec = WireResolverSpec | DohResolverSpec | SystemResolverSpec;
@@ -617,6 +629,8 @@ export interface ResolverReport {
   address: string | null;
   url: string | null;
   provider: string | null;
+  /** system: the servers it asks, as read when the run started, or null when unread; absent for other kinds (and in reports from before it was added). */
+  nameservers?: SystemNameservers | null;
 }
 
 /** How far this host could reach one address family. */

@@ -28,6 +28,8 @@ import { UsageError } from '../cli-errors.js';
 import { compareWithState, memoryOf, notify, openState, type OpenState } from './cron.js';
 import { runPipeline } from './pipeline.js';
 import { environmentProxy } from '../util/env-proxy.js';
+import { readSystemNameservers } from '../util/nameservers.js';
+import { withSystemNameservers } from '../config/resolvers.js';
 
 export type OutputFormat = OutputFormatId;
 
@@ -321,6 +323,8 @@ export async function probeAndReport(
     io.stderr.write(`outage-probe: warning: ${within.warning}\n`);
     config = { ...config, run: { ...config.run, concurrency: within.concurrency } };
   }
+  // Whose servers this host's resolver asks is read once, here, where the run meets the host (like the environment's proxy).
+  if (config.resolvers.some((r) => r.kind === 'system')) config = { ...config, resolvers: withSystemNameservers(config.resolvers, readSystemNameservers()) };
   const progress = io.stderr.isTTY && format.forPeople ? progressLine(io.stderr) : null;
   const lines = format.attemptLines ? turnBatches(io.stdout) : null;
   const report = await runPipeline(config, {

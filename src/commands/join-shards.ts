@@ -8,6 +8,7 @@ import type { ClassifiedSite } from '../classify/index.js';
 import { customerZone, failingSiteFacts, zoneNameServers } from '../classify/stack.js';
 import type { Config, DnsAnswer, Report, SiteReport } from '../model.js';
 import { judge, NOT_COMPARED } from './pipeline.js';
+import { withSystemNameservers } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { plural } from '../util/text.js';
 
@@ -46,8 +47,10 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
   const catalog = loadCatalog(config.providers);
   const ordered = [...byIndex.values()].sort((a, b) => a.shard!.index - b.shard!.index);
   const classified = ordered.flatMap((r) => r.sites.map((site) => classifiedAgain(site, catalog)));
-  const { attribution, verdict } = judge(classified, everyAnswer(classified), config, false);
   const first = ordered[0]!;
+  // The servers this host's resolver asked, as the shards read them (the config cannot say).
+  const asked = first.resolvers.find((r) => r.kind === 'system')?.nameservers ?? null;
+  const { attribution, verdict } = judge(classified, everyAnswer(classified), { ...config, resolvers: withSystemNameservers(config.resolvers, asked) }, false);
   const complete = missing.length === 0 && ordered.every((r) => r.complete);
   const interrupted = ordered.find((r) => r.exitCode >= 128);
   return {

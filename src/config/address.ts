@@ -1,6 +1,6 @@
 // Addresses written as "ip", "ip:port", "[v6]" or "[v6]:port" (resolver addresses, site origins, --resolver flags).
 
-import { ipFamily } from '../util/ip.js';
+import { canonicalIp, ipFamily } from '../util/ip.js';
 
 export interface IpAndPort {
   /** Canonical form: IPv4 dotted quad, IPv6 lower-case and compressed, without brackets. */
@@ -31,12 +31,4 @@ function withPort(address: string, portText: string | undefined): IpAndPortResul
   return { address: canonicalIp(address), port };
 }
 
-/** One spelling per address, so that lookups (well-known resolvers) and comparisons work. */
-export function canonicalIp(address: string): string {
-  if (ipFamily(address) !== 6) return address;
-  try {
-    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
-  } catch {
-    return address.toLowerCase(); // zone ids ("fe80::1%eth0") are not URL hosts
-  }
-}
+export { canonicalIp };

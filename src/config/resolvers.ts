@@ -1,7 +1,7 @@
 // Well-known public resolvers, so a report can say "Cloudflare's resolver" without the user typing it.
 // Data only: add a provider by adding a row.
 
-import type { ResolverKind, ResolverReport, ResolverSpec } from '../model.js';
+import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers } from '../model.js';
 import { canonicalIp, parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
 import { parseHttpUrl } from './values.js';
@@ -60,9 +60,14 @@ export const PUBLIC_RESOLVERS: readonly PublicResolverProvider[] = [
 const providerByAddress = new Map(PUBLIC_RESOLVERS.flatMap((p) => p.addresses.map((a) => [a, p.provider] as const)));
 const providerByDohHost = new Map(PUBLIC_RESOLVERS.flatMap((p) => p.dohHosts.map((h) => [h, p.provider] as const)));
 
+/** The operator of a well-known public resolver's plain-DNS address (canonical form), or null. */
+export function resolverProviderOfAddress(address: string): string | null {
+  return providerByAddress.get(canonicalIp(address)) ?? null;
+}
+
 /** The provider of a well-known public resolver, or null (the system resolver, private or unknown servers). */
 export function inferResolverProvider(spec: ResolverSpec): string | null {
-  if (spec.kind === 'udp' || spec.kind === 'tcp') return providerByAddress.get(canonicalIp(spec.address)) ?? null;
+  if (spec.kind === 'udp' || spec.kind === 'tcp') return resolverProviderOfAddress(spec.address);
   if (spec.kind === 'doh') {
     let host: string;
     try {
@@ -98,6 +103,17 @@ export function dohResolver(url: URL): ResolverSpec {
 
 export function systemResolver(): ResolverSpec {
   return { name: 'system', kind: 'system', provider: null };
+}
+
+/**
+ * The resolvers with the system resolver's servers filled in, and its operator when every one of them is one
+ * well-known public resolver's (a provider configured for it stays).
+ */
+export function withSystemNameservers(resolvers: ResolverSpec[], found: SystemNameservers | null): ResolverSpec[] {
+  if (found === null || !resolvers.some((r) => r.kind === 'system')) return resolvers;
+  const operators = new Set(found.addresses.map(resolverProviderOfAddress));
+  const [operator] = operators;
+  return resolvers.map((r) => (r.kind === 'system' ? { ...r, nameservers: found, provider: r.provider ?? (operators.size === 1 ? operator ?? null : null) } : r));
 }
 
 // ───────────────────────────── how each kind is written ─────────────────────────────
@@ -171,6 +187,7 @@ export function resolverReport(spec: ResolverSpec): ResolverReport {
     address: spec.kind === 'udp' || spec.kind === 'tcp' ? spec.address : null,
     url: spec.kind === 'doh' ? spec.url : null,
     provider: spec.provider,
+    ...(spec.kind === 'system' ? { nameservers: spec.nameservers ?? null } : {}),
   };
 }
 

@@ -19,7 +19,7 @@
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
-import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { dohServerUnresolved, noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, plural } from '../util/text.js';
@@ -275,6 +275,33 @@ const TRANSPORT_CLASSES: Array<{ label: string; kinds: ReadonlyArray<ResolverSpe
   { label: 'plain DNS', kinds: ['udp', 'tcp'] },
   { label: 'DNS-over-HTTPS', kinds: ['doh'] },
 ];
+
+/**
+ * DoH resolvers never reached because this host's resolver gave no address for their servers' names (every DoH
+ * client looks its server up so): the system resolver's failure, judged on its own answers, and not this network
+ * blocking DoH. Every answer of theirs failing so (or cut by the deadline) makes them unusable here.
+ */
+function unresolvedDohServers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { unresolved: Set<string>; notes: string[]; short: string[] } {
+  // By resolver name: some answer failed so, and every one failed so or was cut by the deadline.
+  const failedSo = new Map<string, { some: boolean; every: boolean }>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (d.transport !== 'doh') continue;
+    const seen = failedSo.get(d.resolver) ?? { some: false, every: true };
+    const unresolved = dohServerUnresolved(d);
+    failedSo.set(d.resolver, { some: seen.some || unresolved, every: seen.every && (unresolved || d.error?.code === 'DEADLINE') });
+  }
+  const unresolved = new Set([...failedSo].filter(([, f]) => f.some && f.every).map(([name]) => name));
+  if (unresolved.size === 0) return { unresolved, notes: [], short: [] };
+  const hosts = [...new Set(resolvers.flatMap((r) => (r.kind === 'doh' && unresolved.has(r.name) ? [new URL(r.url).hostname] : [])))];
+  return {
+    unresolved,
+    notes: [
+      `${[...unresolved].join(', ')} could not be asked: this host's resolver gave no address for ${hosts.length === 1 ? 'its server' : 'their servers'} (${hosts.join(', ')}), which DNS-over-HTTPS needs to reach ${hosts.length === 1 ? 'it' : 'them'}; names were judged on the other resolvers`,
+    ],
+    short: [`DoH servers' names do not resolve here`],
+  };
+}
 
 function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocked: Set<string>; notes: string[]; short: string[] } {
   // Silent: asked, never a reply, and not for lack of a route (that is the family finding's). By resolver name:
@@ -586,13 +613,15 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
   const nat64 = nat64View(sites, v6.reach);
-  const { blocked, notes: blockedNotes, short: blockedShort } = blockedResolvers(dns, resolvers);
+  const { unresolved, notes: unresolvedNotes, short: unresolvedShort } = unresolvedDohServers(dns, resolvers);
+  const { blocked, notes: blockedNotes, short: blockedShort } = blockedResolvers(dns, unresolved.size > 0 ? resolvers.filter((r) => !unresolved.has(r.name)) : resolvers);
+  for (const name of unresolved) blocked.add(name);
   const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
   for (const name of prohibited) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
   const intercepted = interceptedSites(sites);
-  const pathNotes = [...blockedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
-  const pathShort = [...blockedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
+  const pathNotes = [...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
+  const pathShort = [...blockedShort, ...unresolvedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -627,6 +656,6 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
-    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || outOfResourcesHere(d.error),
+    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error),
   };
 }

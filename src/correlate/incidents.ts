@@ -11,7 +11,7 @@
 //      at as many distinct addresses, answer when fetched directly (the path from the provider to them is shared).
 // A single site's origin or own failure never makes an incident.
 
-import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport } from '../model.js';
+import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport, type SystemResolverSpec } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { oneOffSiteHost } from '../classify/redirect.js';
 import { joinAnd, listNames, plural } from '../util/text.js';
@@ -69,6 +69,8 @@ interface FailingResolver {
   asked: number;
   failed: string[];
   outcomes: string[];
+  /** This host's resolver: the resolvers that asked its own servers directly and were answered. */
+  serversAnswer?: string[];
 }
 
 /** Who runs a resolver, for grouping: its provider, or the resolver itself when nobody is known to run it. */
@@ -144,7 +146,7 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     const [host] = failedHosts;
     const answeredHosts = new Set(answered.map((name) => dnsHostOf!.get(name) ?? null).filter((h) => h !== null && h !== host));
     if (failedHosts.size === 1 && host && answeredHosts.size > 0) atOdds.push({ failing: found, why: dnsHostShortfall(resolver.name, host, failedWitnesses.length, answeredHosts.size) });
-    else failing.push(found);
+    else failing.push(withServersAnswering(found, resolvers, answering));
   }
   const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
   const findings = atOdds.map(({ failing: f, why }) => {
@@ -152,6 +154,26 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     return { ...built, confidence: Math.min(built.confidence, FINDING_CONFIDENCE), summary: tentativeSummary(built, why), evidence: [...built.evidence, `not an incident: ${why}`] };
   });
   return { incidents, findings };
+}
+
+/**
+ * This host's resolver failing while its own servers answer when asked directly (the same address, as another
+ * resolver here): what fails is between getaddrinfo and them — a stub such as systemd-resolved, nsswitch.conf,
+ * resolv.conf's options, a local firewall — so it is this host's, whoever runs the servers.
+ */
+function withServersAnswering(found: FailingResolver, resolvers: ResolverSpec[], answering: Set<string>): FailingResolver {
+  const servers = found.resolver.kind === 'system' ? found.resolver.nameservers?.addresses : undefined;
+  if (!servers) return found;
+  const direct = resolvers.filter((r) => (r.kind === 'udp' || r.kind === 'tcp') && r.port === 53 && servers.includes(r.address) && answering.has(r.name)).map((r) => r.name);
+  return direct.length === 0 ? found : { ...found, resolver: { ...found.resolver, provider: null }, serversAnswer: direct };
+}
+
+/** A resolver as evidence names it: where it is reached; for this host's own, the servers it asks. */
+function resolverWhere(r: ResolverSpec): string {
+  if (r.kind !== 'system') return resolverTarget(r);
+  const ns = r.nameservers;
+  if (!ns) return 'getaddrinfo, /etc/resolv.conf';
+  return `getaddrinfo → ${ns.via ? `${ns.via} → ` : ''}${ns.addresses.join(', ')}, from ${ns.file}`;
 }
 
 /** The independent witnesses among names (a site's name as its site witnesses: witnessGroups; a name no site has by itself). */
@@ -292,11 +314,15 @@ function resolverFailureWord(d: DnsAnswer): string {
   return dnssec ? `DNSSEC rejection (${dnssec}) of names others validate` : dnsFailureWord(d);
 }
 
-function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, sites: SiteFacts[]): Incident {
+function operatorIncident(failingGroup: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, sites: SiteFacts[]): Incident {
+  // The operator's own resolvers lead; this host's, which asks its servers, follows them.
+  const group = [...failingGroup].sort((a, b) => Number(a.resolver.kind === 'system') - Number(b.resolver.kind === 'system'));
   const lead = group[0]!.resolver;
   const names = group.map((f) => f.resolver.name);
   const operator = operatorOf(lead);
-  const sameOperator = resolvers.filter((r) => operatorOf(r) === operator && !names.includes(r.name) && answering.has(r.name)).map((r) => r.name);
+  const own = group.map((f) => f.resolver).find((r): r is SystemResolverSpec => r.kind === 'system');
+  // This host's resolver answering is no sign of the operator's health: its stub may answer from cache.
+  const sameOperator = resolvers.filter((r) => operatorOf(r) === operator && r.kind !== 'system' && !names.includes(r.name) && answering.has(r.name)).map((r) => r.name);
   const others = resolvers.filter((r) => operatorOf(r) !== operator && answering.has(r.name));
   const failed = [...new Set(group.flatMap((f) => f.failed))];
   const asked = Math.max(...group.map((f) => f.asked));
@@ -308,11 +334,16 @@ function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], a
   const confidence = round2(
     Math.min(onlyLocalAnswer ? 0.5 : 1, 0.55 + 0.3 * fraction + (failed.length >= 3 ? 0.1 : 0) + (others.length >= 2 ? 0.05 : 0)),
   );
+  const asksOperator = own !== undefined && lead.provider !== null && own.provider === lead.provider && own.nameservers !== undefined;
+  const ownWords = own ? `this host's own resolver (${own.name}${asksOperator ? `, which asks ${own.nameservers!.addresses.join(', ')}` : `: ${resolverWhere(own)}`})` : null;
+  const theirs = names.filter((n) => n !== own?.name);
   const who = lead.provider
-    ? `${lead.provider} ${group.length > 1 ? 'resolvers' : 'resolver'} ${names.join(', ')}`
-    : lead.kind === 'system'
-      ? `this host's own resolver (${lead.name}: getaddrinfo, /etc/resolv.conf)`
-      : `resolver ${lead.name}`;
+    ? ownWords
+      ? theirs.length > 0
+        ? `${lead.provider} ${theirs.length > 1 ? 'resolvers' : 'resolver'} ${theirs.join(', ')} and ${ownWords}`
+        : `${lead.provider}'s servers behind ${ownWords}`
+      : `${lead.provider} ${group.length > 1 ? 'resolvers' : 'resolver'} ${names.join(', ')}`
+    : (ownWords ?? `resolver ${lead.name}`);
   const failedNames = new Set(failed);
   const clauses = [
     `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${others.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
@@ -333,7 +364,13 @@ function operatorIncident(group: FailingResolver[], resolvers: ResolverSpec[], a
     confidence,
     summary: `${capitalise(who)} failing: ${clauses.join('; ')} (confidence ${confidence})`,
     evidence: [
-      ...group.map((f) => `${f.resolver.name} (${resolverTarget(f.resolver)}): ${f.outcomes.join(', ')} for ${listNames(f.failed)}`),
+      ...group.map((f) => `${f.resolver.name} (${resolverWhere(f.resolver)}): ${f.outcomes.join(', ')} for ${listNames(f.failed)}`),
+      ...(asksOperator ? [`this host's own resolver asks ${lead.provider}'s ${own!.nameservers!.addresses.join(', ')}: it fails with them, not on its own`] : []),
+      ...group.flatMap((f) =>
+        f.serversAnswer
+          ? [`its servers answer when asked directly (as ${f.serversAnswer.join(', ')}): what fails is between getaddrinfo and them${f.resolver.kind === 'system' && f.resolver.nameservers?.via ? ` (${f.resolver.nameservers.via}, ` : ' ('}nsswitch.conf, resolv.conf's options, a local firewall), on this host`]
+          : [],
+      ),
       `answered by ${others.map((r) => r.name).join(', ')}`,
       ...(sameOperator.length > 0 ? [`still answering for ${lead.provider}: ${sameOperator.join(', ')}`] : []),
       ...(onlyLocalAnswer ? ['only this host\'s own resolver was there to compare with: a network that blocks outbound DNS would look the same'] : []),

@@ -47,7 +47,9 @@ export type PackagedFault =
   /** Cloudflare's edge answers every request with its own 500 page (as on 2025-11-18). */
   | 'cloudflare-edge-5xx'
   /** Cloudflare's resolver goes dark on every transport: 1.1.1.1 drops port 53, its DoH answers 503. */
-  | 'cloudflare-resolver-down';
+  | 'cloudflare-resolver-down'
+  /** The same, on a host whose /etc/resolv.conf names 1.1.1.1: its own resolver goes dark with Cloudflare's. */
+  | 'cloudflare-resolver-down-host-asks-it';
 
 export interface PackagedWorld {
   /** The lab CA's certificate: trust it with NODE_EXTRA_CA_CERTS, as a real host trusts the public CAs. */
@@ -86,13 +88,14 @@ export async function startPackagedWorld(fault: PackagedFault | null = null): Pr
   writeFileSync(caPath, ca.cert);
   const dohAddresses = OPERATORS.map((o) => o.doh.address).filter((a) => !OPERATORS.some((o) => o.udp === a));
   addAddresses([...OPERATORS.map((o) => o.udp), ...dohAddresses, SYSTEM_RESOLVER, ...PACKAGED_SITES.map((s) => s.address)]);
-  bindResolvConf([SYSTEM_RESOLVER], { timeoutSeconds: 1, attempts: 1 });
+  const hostAsksCloudflare = fault === 'cloudflare-resolver-down-host-asks-it';
+  bindResolvConf([hostAsksCloudflare ? '1.1.1.1' : SYSTEM_RESOLVER], { timeoutSeconds: 1, attempts: 1 });
 
   const data = zoneData();
   const closers: Array<{ close(): Promise<void> | void }> = [];
   const shapings: Shaping[] = [];
   try {
-    const cloudflareDown = fault === 'cloudflare-resolver-down';
+    const cloudflareDown = fault === 'cloudflare-resolver-down' || hostAsksCloudflare;
     for (const operator of OPERATORS) {
       const dohFails = cloudflareDown && operator.provider === 'cloudflare';
       const doh = { ...ca.issue([operator.doh.name]), port: 443 };

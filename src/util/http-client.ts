@@ -9,6 +9,8 @@ import type { Agent, Dispatcher } from 'undici';
 import { toProbeError } from './errors.js';
 import { secureContextFor } from './secure-context.js';
 import type { ProbeError } from '../model.js';
+import { connectLookup } from './lookup-helper.js';
+import { noop } from './collections.js';
 
 export { secureContextFor };
 
@@ -16,10 +18,13 @@ export { secureContextFor };
 // its index is ~110 files.
 const undici = (): typeof import('undici') => createRequire(import.meta.url)('undici') as typeof import('undici');
 
-/** A keep-alive undici agent that trusts Node's CAs plus `ca`. The caller closes it (`agent.destroy()`). */
+/**
+ * A keep-alive undici agent that trusts Node's CAs plus `ca`. The caller closes it (`agent.destroy()`). Host names
+ * are looked up in the lookup helper (util/lookup-helper.ts connectLookup), never by getaddrinfo in this process.
+ */
 export function agentFor(ca: string | null | undefined): Agent {
   const secureContext = secureContextFor(ca);
-  return new (undici().Agent)({ connect: secureContext ? { secureContext } : {} });
+  return new (undici().Agent)({ connect: { lookup: connectLookup, ...(secureContext ? { secureContext } : {}) } });
 }
 
 export type ResponseBody = Dispatcher.ResponseData['body'];
@@ -98,14 +103,23 @@ export async function timedRequest<T>(
   };
   if (options.signal?.aborted) onAbort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  // undici honours an abort only once the connection is up: a request still connecting (its host name in a
+  // lookup nobody answers, a server whose SYNs are dropped) waited for undici's own 10 s connect timeout, past our
+  // timeout and the run's deadline. So the abort ends the wait here, and the request is left to settle unobserved.
+  const stopped = new Promise<null>((resolve) => controller.signal.addEventListener('abort', () => resolve(null), { once: true }));
   try {
-    const response = await undici().request(url, {
+    const pending = undici().request(url, {
       method: options.method ?? 'GET',
       ...(options.headers ? { headers: options.headers } : {}),
       ...(options.body !== undefined ? { body: options.body } : {}),
       dispatcher: options.dispatcher,
       signal: controller.signal,
     });
+    const response = await Promise.race([pending, stopped]);
+    if (response === null) {
+      pending.then((late) => discardBody(late.body), noop);
+      throw controller.signal.reason;
+    }
     return { ok: true, value: await read(response) };
   } catch (err) {
     if (stoppedBy === 'timeout') return { ok: false, stoppedBy, error: null };

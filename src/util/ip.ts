@@ -12,6 +12,16 @@ export function ipFamily(text: string): 0 | 4 | 6 {
   return isIPv4(text) ? 4 : 0;
 }
 
+/** One spelling per address, so that lookups (well-known resolvers) and comparisons work. */
+export function canonicalIp(address: string): string {
+  if (ipFamily(address) !== 6) return address;
+  try {
+    return new URL(`http://[${address}]/`).hostname.slice(1, -1);
+  } catch {
+    return address.toLowerCase(); // zone ids ("fe80::1%eth0") are not URL hosts
+  }
+}
+
 /** "1.2.3.4", "1.2.3.4:8080", "2001:db8::1", "[2001:db8::1]:8443". */
 export function formatIpAndPort(address: string, port: number | null): string {
   if (port === null) return address;

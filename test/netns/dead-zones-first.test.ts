@@ -18,7 +18,7 @@ interface Run {
   ms: number;
 }
 
-async function check(spec: { dead: number; healthy: number; deadline: string }): Promise<Run> {
+async function check(spec: { dead: number; healthy: number; deadline: string; doh?: 'named' | 'dropped' }): Promise<Run> {
   const run = await runInNamespace(INSIDE, { args: [JSON.stringify(spec)], timeoutMs: 120_000 });
   expect(run.error).toBeUndefined();
   const value = run.value as Run;
@@ -56,10 +56,36 @@ describe.skipIf(skipReason('dead-zone tests', namespaceSupport()) !== null)('zon
 
   it("ends by its deadline though glibc's lookups of the dead names run on (10 s): the process does not wait for them", async () => {
     // getaddrinfo cannot be cancelled and libuv joins its pool at exit: with the lookups in this process, exit came
-    // only when glibc gave up, 10 s after they started, whatever the deadline (probe/dns/lookup-helper.ts).
+    // only when glibc gave up, 10 s after they started, whatever the deadline (util/lookup-helper.ts).
     const { code, report, ms } = await check({ dead: 4, healthy: 2, deadline: '4s' });
     expect(statuses(report)).toEqual({ 'dead:down': 4, 'ok:ok': 2 });
     expect(code).toBe(1);
+    expect(ms).toBeLessThan(8000);
+  }, 150_000);
+
+  it("a DoH server named in a dead zone: the run ends by its deadline, and that resolver is one this host could not ask, not one failing", async () => {
+    // The DoH server's name is looked up by getaddrinfo for its connection. In this process, that lookup held the
+    // exit for glibc's 10 s; and undici honours an abort only once connected, so each query waited for its 10 s
+    // connect timeout: the 4 s run ended after 10.5 s. Its queries read as the DoH resolver failing every name.
+    const { code, report, ms } = await check({ dead: 4, healthy: 2, deadline: '4s', doh: 'named' });
+    expect(ms).toBeLessThan(8000);
+    expect(report.incidents).toEqual([]);
+    expect(report.host.blockedResolvers).toEqual(['doh']);
+    expect(report.host.notes).toEqual([
+      "doh could not be asked: this host's resolver gave no address for its server (dns.dead1.test), which DNS-over-HTTPS needs to reach it; names were judged on the other resolvers",
+    ]);
+    expect(statuses(report)).toEqual({ 'dead:down': 4, 'ok:ok': 2 });
+    expect(code).toBe(1);
+  }, 150_000);
+
+  it('a DoH server whose packets are dropped: each query ends at its 3 s timeout, not at undici\'s 10 s connect timeout', async () => {
+    const { report, ms } = await check({ dead: 0, healthy: 2, deadline: '20s', doh: 'dropped' });
+    const asked = report.sites.flatMap((s) => s.dns.filter((d) => d.resolver === 'doh'));
+    expect(asked.length).toBeGreaterThan(0);
+    for (const d of asked) {
+      expect(d.outcome).toBe('timeout');
+      expect(d.durationMs).toBeLessThan(4000);
+    }
     expect(ms).toBeLessThan(8000);
   }, 150_000);
 });

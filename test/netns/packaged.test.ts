@@ -108,5 +108,27 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
     const degraded = notes(lines, 'degraded');
     expect(degraded).toHaveLength(1);
     expect(degraded[0]).toMatch(/^degraded cloudflare, discord, medium, reddit, pypi, guardian \+7 more: part of the Cloudflare resolver incident/);
+    // This host's own resolver (an ISP's, in /etc/resolv.conf) is nobody's but its own.
+    expect(report!.resolvers[0]).toMatchObject({ name: 'system', provider: null, nameservers: { addresses: ['192.168.53.53'], file: '/etc/resolv.conf', via: null } });
+  }, 150_000);
+
+  it.skipIf(nftReason !== null)("Cloudflare's resolver dark on a host whose /etc/resolv.conf names 1.1.1.1: one Cloudflare incident with this host's resolver in it, not a second one for the host", async () => {
+    const { table, report } = await packaged('cloudflare-resolver-down-host-asks-it');
+    expect(table.code).toBe(2);
+    const lines = screenLines(table.stdout);
+    expect(report!.resolvers[0]).toMatchObject({ name: 'system', provider: 'Cloudflare', nameservers: { addresses: ['1.1.1.1'], file: '/etc/resolv.conf', via: null } });
+    // It read as two incidents, "This host's own resolver … failing" leading and Cloudflare's after it.
+    expect(report!.incidents.map((i) => [i.provider, [...(i.resolvers ?? [])].sort()])).toEqual([['Cloudflare', ['cloudflare', 'system']]]);
+    expect(report!.incidents[0]!.summary).toMatch(/^Cloudflare resolver cloudflare and this host's own resolver \(system, which asks 1\.1\.1\.1\) failing: timeout for 13 of 13 names/);
+    expect(report!.incidents[0]!.evidence).toContain("this host's own resolver asks Cloudflare's 1.1.1.1: it fails with them, not on its own");
+    expect(lines[0]).toMatch(/^⚠ Cloudflare resolver cloudflare and this host's own resolver/);
+    // The DoH servers' names are looked up through this host's resolver, so no DoH server was reached: that is said,
+    // and not read as "this network blocks outbound DNS-over-HTTPS" (as it was), nor as the DoH resolvers failing.
+    expect(report!.host.blockedResolvers.sort()).toEqual(['cloudflare-doh', 'google-doh', 'quad9-doh']);
+    expect(report!.host.notes).toEqual([
+      "cloudflare-doh, google-doh, quad9-doh could not be asked: this host's resolver gave no address for their servers (cloudflare-dns.com, dns.google, dns.quad9.net), which DNS-over-HTTPS needs to reach them; names were judged on the other resolvers",
+    ]);
+    expect(table.stdout).not.toMatch(/blocks/);
+    expect(report!.sites.filter((s) => s.status === 'down').map((s) => s.name)).toEqual([]);
   }, 150_000);
 });

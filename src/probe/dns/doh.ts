@@ -7,6 +7,7 @@ import type { DnsType, DohResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import { dohStatusCode } from '../../util/errors.js';
+import { connectLookupPending } from '../../util/lookup-helper.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -20,6 +21,9 @@ import {
   type Exchange,
   type ExchangeOptions,
 } from './wire.js';
+
+/** How long closing a pool waits for its connections to close (only connections still being made take longer). */
+const CLOSE_GRACE_MS = 250;
 
 /** No DNS message is larger (the TCP length prefix is 16 bits); anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 65_536;
@@ -52,7 +56,10 @@ export function createDohPool(): DohPool {
     async close() {
       const closing = [...agents.values()].map((agent) => agent.destroy().catch(() => undefined));
       agents.clear();
-      await Promise.all(closing);
+      // A connection still being made holds destroy() until undici's 10 s connect timeout: never the run's end.
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.all(closing), new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
+      clearTimeout(grace);
     },
   };
 }
@@ -112,6 +119,11 @@ export async function exchangeDoh(
   );
   if (answer.ok) return answer.value;
   if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
-  if (answer.stoppedBy === 'timeout') return timeoutFailure(options.timeoutMs, 'doh', endpoint);
+  if (answer.stoppedBy === 'timeout') {
+    // Still waiting for the server's own address: the server was never reached (classify/reach.ts dohServerUnresolved).
+    const host = new URL(endpoint).hostname;
+    if (connectLookupPending(host)) return failure('network-error', 'EAI_AGAIN', `getaddrinfo gave no address for ${host} within ${Math.round(options.timeoutMs)} ms: the DoH server was never reached`, 'doh', endpoint);
+    return timeoutFailure(options.timeoutMs, 'doh', endpoint);
+  }
   return failure('network-error', answer.error.code, answer.error.message, 'doh', endpoint);
 }

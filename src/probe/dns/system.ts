@@ -1,5 +1,5 @@
 // The system resolver, as every other program on this host sees it: getaddrinfo via dns.lookup, in a helper process
-// (lookup-helper.ts: a lookup in this process could hold its exit for glibc's 10 s). getaddrinfo tells neither TTLs
+// (util/lookup-helper.ts: a lookup in this process could hold its exit for glibc's 10 s). getaddrinfo tells neither TTLs
 // nor CNAME chains nor the response code, so records carry ttl null, the chain is empty and rcode is null. It cannot
 // be cancelled: on timeout or deadline we stop waiting and the lookup finishes unobserved in the helper's pool.
 //
@@ -20,13 +20,14 @@
 //   ENODATA                → empty          (some platforms: the name exists, no address of the family)
 //   anything else          → network-error  (code kept as given, e.g. ECONNREFUSED, EAI_SYSTEM)
 
-import type { DnsOutcome, DnsRecord, DnsType, ProbeError, SystemResolverSpec } from '../../model.js';
+import type { DnsOutcome, DnsRecord, DnsType, ProbeError, ResolverSpec, SystemResolverSpec } from '../../model.js';
+import { ipFamily } from '../../util/ip.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
 import { noop } from '../../util/collections.js';
 import { normalizeName, type ExchangeOptions } from './wire.js';
-import { lookupAddresses, lookupReady } from './lookup-helper.js';
+import { HELPER_THREADS, lookupAddresses, lookupReady } from '../../util/lookup-helper.js';
 
 export interface SystemResult {
   outcome: DnsOutcome;
@@ -43,16 +44,11 @@ const LOOKUP_ERROR_OUTCOMES: Record<string, DnsOutcome> = {
 };
 
 /** Lookups libuv runs at once: half its pool's threads, rounded up (the rest stay free for file and zlib work). */
-const POOL_THREADS = threadPoolSize(process.env.UV_THREADPOOL_SIZE);
+const POOL_THREADS = HELPER_THREADS;
 const LOOKUP_THREADS = Math.floor((POOL_THREADS + 1) / 2);
 let lookupsRunning = 0;
 const waitingForThread: Array<() => void> = [];
 
-/** libuv's pool size: UV_THREADPOOL_SIZE when it is a number (libuv clamps it to 1–1024), else its default of 4. */
-export function threadPoolSize(setting: string | undefined): number {
-  const n = Number(setting);
-  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
-}
 
 /** Wait for a free thread: its release when one is, or null when `signal` stops the run first. */
 function lookupThread(signal: AbortSignal | undefined): Promise<(() => void) | null> {
@@ -82,7 +78,7 @@ function lookupThread(signal: AbortSignal | undefined): Promise<(() => void) | n
   });
 }
 
-/** getaddrinfo in the helper process (lookup-helper.ts): its addresses, or its error as dns.lookup gives it. */
+/** getaddrinfo in the helper process (util/lookup-helper.ts): its addresses, or its error as dns.lookup gives it. */
 async function lookupAll(name: string, family: 4 | 6): Promise<string[]> {
   const reply = await lookupAddresses(name, family);
   if ('addresses' in reply) return reply.addresses;
@@ -90,11 +86,20 @@ async function lookupAll(name: string, family: 4 | 6): Promise<string[]> {
 }
 
 /**
- * Start the lookup helper now when a system resolver will be asked: its start-up (some 70 ms) then runs alongside
+ * Start the lookup helper now when a system resolver will be asked, or a DoH server by name: its start-up (some 70 ms) then runs alongside
  * the run's own, not in front of its first lookup.
  */
-export function prepareSystemLookups(resolvers: ReadonlyArray<{ kind: string }>): void {
-  if (resolvers.some((r) => r.kind === 'system')) void lookupReady(POOL_THREADS);
+export function prepareSystemLookups(resolvers: readonly ResolverSpec[]): void {
+  if (resolvers.some((r) => r.kind === 'system' || (r.kind === 'doh' && !isIpUrl(r.url)))) void lookupReady(POOL_THREADS);
+}
+
+/** A URL whose host is an IP literal: connecting to it looks nothing up. */
+function isIpUrl(url: string): boolean {
+  try {
+    return ipFamily(new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')) !== 0;
+  } catch {
+    return false;
+  }
 }
 
 /** This host's resolver, as every other program here sees it. */

@@ -17,6 +17,7 @@ import { noop } from '../../util/collections.js';
 import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
+import { connectLookup } from '../../util/lookup-helper.js';
 
 export type ConnectPhase = 'connect' | 'proxy' | 'tls';
 
@@ -196,7 +197,8 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
   let connectMs: number | null = null;
   let tlsMs: number | null = null;
   let cert: CertificateInfo | null = null;
-  const raw = net.connect({ host: plan.address, port: plan.port, noDelay: true });
+  // A proxy named by host name is looked up in the lookup helper: never a getaddrinfo here that holds the exit.
+  const raw = net.connect({ host: plan.address, port: plan.port, noDelay: true, lookup: connectLookup });
   raw.on('error', noop); // errors are read through waitFor; this keeps late ones from crashing the process
   let tlsSocket: TLSSocket | null = null;
   const destroy = (): void => {

@@ -6,7 +6,7 @@
 // exits. Started on the first lookup; if it cannot be started, or dies, lookups run in this process as before.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import dns from 'node:dns';
+import dns, { type LookupAddress } from 'node:dns';
 import type { Socket } from 'node:net';
 
 /** The helper: one JSON line in per lookup ({ id, name, family }), one out per answer; "ready" first. */
@@ -30,11 +30,13 @@ process.stdout.write('ready\\n');
 `;
 
 type Reply = { addresses: string[] } | { error: { code: string; message: string } };
+/** dns.lookup's family: 4, 6, or 0 for either. */
+export type LookupFamily = 0 | 4 | 6;
 
 interface Helper {
   child: ChildProcess;
   ready: Promise<boolean>;
-  pending: Map<number, { name: string; family: 4 | 6; settle: (reply: Reply) => void }>;
+  pending: Map<number, { name: string; family: LookupFamily; settle: (reply: Reply) => void }>;
 }
 
 let helper: Helper | null = null;
@@ -42,7 +44,7 @@ let helper: Helper | null = null;
 let inProcess = false;
 let nextId = 0;
 
-function lookupHere(name: string, family: 4 | 6): Promise<Reply> {
+function lookupHere(name: string, family: LookupFamily): Promise<Reply> {
   return new Promise((resolve) => {
     dns.lookup(name, { all: true, family }, (err, addresses) =>
       resolve(err ? { error: { code: (err as NodeJS.ErrnoException).code ?? 'ENETWORK', message: err.message } } : { addresses: addresses.map((a) => a.address) }),
@@ -124,8 +126,8 @@ export function lookupReady(threads: number): Promise<unknown> {
   return helper.ready;
 }
 
-/** getaddrinfo for `name` in `family`, all addresses: in the helper when it runs, else here. */
-export function lookupAddresses(name: string, family: 4 | 6): Promise<Reply> {
+/** getaddrinfo for `name` in `family` (0: either), all addresses: in the helper when it runs, else here. */
+export function lookupAddresses(name: string, family: LookupFamily): Promise<Reply> {
   if (inProcess || helper === null) return lookupHere(name, family);
   const id = nextId++;
   const h = helper;
@@ -133,4 +135,52 @@ export function lookupAddresses(name: string, family: 4 | 6): Promise<Reply> {
     h.pending.set(id, { name, family, settle });
     h.child.stdin!.write(`${JSON.stringify({ id, name, family })}\n`);
   });
+}
+
+/** libuv's pool size: UV_THREADPOOL_SIZE when it is a number (libuv clamps it to 1–1024), else its default of 4. */
+export function threadPoolSize(setting: string | undefined): number {
+  const n = Number(setting);
+  return Number.isInteger(n) && n > 0 ? Math.min(n, 1024) : 4;
+}
+
+/** The helper's pool: this process's size (bin/outage-probe sets 64), which the helper inherits. */
+export const HELPER_THREADS = threadPoolSize(process.env.UV_THREADPOOL_SIZE);
+
+/** By host name: connection lookups (connectLookup) still waiting for getaddrinfo. */
+const connectLookupsPending = new Map<string, number>();
+
+/** A connection to `hostname` is still waiting for this host's resolver to give its address. */
+export function connectLookupPending(hostname: string): boolean {
+  return connectLookupsPending.has(hostname);
+}
+
+type ConnectLookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
+
+/**
+ * net's `lookup` for connections to a host name (a DoH server's, a proxy's, a webhook's): getaddrinfo in the
+ * helper, so a lookup glibc still holds never holds this process's exit, as dns.lookup here would. Called with
+ * `all` (net's happy eyeballs), it answers every address; without, the first.
+ */
+export function connectLookup(hostname: string, options: { family?: number | string; all?: boolean }, callback: ConnectLookupCallback): void {
+  const family: LookupFamily = options.family === 4 || options.family === 'IPv4' ? 4 : options.family === 6 || options.family === 'IPv6' ? 6 : 0;
+  // A connection waiting for its address keeps the process alive, as a lookup in this process would (the helper's
+  // pipes do not); the CLI's process.exit ends it whatever is still waiting.
+  const waiting = setTimeout(() => {}, 2 ** 31 - 1);
+  connectLookupsPending.set(hostname, (connectLookupsPending.get(hostname) ?? 0) + 1);
+  void lookupReady(HELPER_THREADS)
+    .then(() => lookupAddresses(hostname, family))
+    .then((reply) => {
+      clearTimeout(waiting);
+      const left = connectLookupsPending.get(hostname)! - 1;
+      if (left === 0) connectLookupsPending.delete(hostname);
+      else connectLookupsPending.set(hostname, left);
+      if ('error' in reply) {
+        callback(Object.assign(new Error(reply.error.message), { code: reply.error.code, hostname, syscall: 'getaddrinfo' }), options.all ? [] : '');
+        return;
+      }
+      const found = reply.addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+      if (options.all) callback(null, found);
+      else if (found.length > 0) callback(null, found[0]!.address, found[0]!.family);
+      else callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname, syscall: 'getaddrinfo' }), '');
+    });
 }

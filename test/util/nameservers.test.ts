@@ -1,0 +1,88 @@
+// Which servers this host's own resolver asks (resolv.conf(5); systemd-resolved.service(8) for its stub's
+// uplinks), what that makes of the system resolver's operator, and host names looked up in the lookup helper. Files are written to a temporary directory:
+// the real /etc/resolv.conf is never what a test reads.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseNameservers, readSystemNameservers } from '../../src/util/nameservers.js';
+import { withSystemNameservers } from '../../src/config/resolvers.js';
+import type { ResolverSpec } from '../../src/model.js';
+import { connectLookup } from '../../src/util/lookup-helper.js';
+
+describe('parseNameservers', () => {
+  it('reads nameserver lines in order, canonical, without an IPv6 zone; comments and other keywords are not servers', () => {
+    const text = ['# nameserver 9.9.9.9', '; nameserver 8.8.8.8', 'search corp.example', 'nameserver 1.1.1.1', 'nameserver\t2606:4700:4700:0:0:0:0:1111', 'nameserver fe80::1%eth0', 'options edns0 trust-ad'].join('\n');
+    expect(parseNameservers(text)).toEqual(['1.1.1.1', '2606:4700:4700::1111', 'fe80::1']);
+  });
+
+  it('uses at most three (MAXNS), as glibc does; a line that is not an address is skipped', () => {
+    expect(parseNameservers('nameserver 192.0.2.1\nnameserver resolver.corp\nnameserver 192.0.2.2\nnameserver 192.0.2.3\nnameserver 192.0.2.4\n')).toEqual(['192.0.2.1', '192.0.2.2', '192.0.2.3']);
+  });
+
+  it('no nameserver line: null (glibc then asks this machine, which says nothing about who runs it)', () => {
+    expect(parseNameservers('search example.com\noptions ndots:5\n')).toBeNull();
+  });
+});
+
+describe('readSystemNameservers', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'outage-probe-nameservers-'));
+  const file = (name: string, text: string) => {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('resolv.conf naming servers: those, asked by getaddrinfo itself', () => {
+    const resolvConf = file('plain.conf', 'nameserver 1.1.1.1\nnameserver 1.0.0.1\n');
+    expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toEqual({ addresses: ['1.1.1.1', '1.0.0.1'], file: resolvConf, via: null });
+  });
+
+  it("naming only systemd-resolved's stub: the uplinks its own resolv.conf lists, through it", () => {
+    const resolvConf = file('stub.conf', '# This is /run/systemd/resolve/stub-resolv.conf managed by man:systemd-resolved(8).\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n');
+    const resolvedUplinks = file('uplinks.conf', '# This is /run/systemd/resolve/resolv.conf managed by man:systemd-resolved(8).\nnameserver 8.8.8.8\nnameserver 8.8.4.4\n');
+    expect(readSystemNameservers({ resolvConf, resolvedUplinks })).toEqual({ addresses: ['8.8.8.8', '8.8.4.4'], file: resolvedUplinks, via: 'systemd-resolved' });
+    // Without the uplinks' file, the stub says nothing about who answers behind it.
+    expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toBeNull();
+  });
+
+  it('no resolv.conf: null', () => {
+    expect(readSystemNameservers({ resolvConf: join(dir, 'absent'), resolvedUplinks: join(dir, 'absent') })).toBeNull();
+  });
+});
+
+describe('withSystemNameservers', () => {
+  const system: ResolverSpec = { name: 'system', kind: 'system', provider: null };
+  const google: ResolverSpec = { name: 'google', kind: 'udp', address: '8.8.8.8', port: 53, provider: 'Google' };
+  const found = (addresses: string[]) => ({ addresses, file: '/etc/resolv.conf', via: null });
+
+  it("servers all one public operator's: the system resolver is that operator's; the others are untouched", () => {
+    const [sys, other] = withSystemNameservers([system, google], found(['1.1.1.1', '2606:4700:4700::1001']));
+    expect(sys).toEqual({ ...system, provider: 'Cloudflare', nameservers: found(['1.1.1.1', '2606:4700:4700::1001']) });
+    expect(other).toBe(google);
+  });
+
+  it("servers of two operators, or a private one: nobody's (glibc falls back from one to the next)", () => {
+    expect(withSystemNameservers([system], found(['1.1.1.1', '8.8.8.8']))[0]!.provider).toBeNull();
+    expect(withSystemNameservers([system], found(['1.1.1.1', '192.168.1.1']))[0]!.provider).toBeNull();
+    expect(withSystemNameservers([system], found(['192.168.1.1']))[0]).toMatchObject({ provider: null, nameservers: found(['192.168.1.1']) });
+  });
+
+  it('a provider configured for the system resolver stays', () => {
+    expect(withSystemNameservers([{ ...system, provider: 'Corp IT' }], found(['1.1.1.1']))[0]!.provider).toBe('Corp IT');
+  });
+});
+
+describe('connectLookup (host names of DoH servers, webhooks, status pages)', () => {
+  const lookup = (name: string, options: { family?: number; all?: boolean }) =>
+    new Promise<{ err: NodeJS.ErrnoException | null; address: unknown; family?: number }>((resolve) => connectLookup(name, options, (err, address, family) => resolve({ err, address, family })));
+
+  it("answers as net's lookup does, from this host's resolver (localhost: /etc/hosts, nothing sent)", async () => {
+    const all = await lookup('localhost', { all: true, family: 4 });
+    expect(all.err).toBeNull();
+    expect(all.address).toContainEqual({ address: '127.0.0.1', family: 4 });
+    const one = await lookup('localhost', { family: 4 });
+    expect([one.err, one.address, one.family]).toEqual([null, '127.0.0.1', 4]);
+  });
+});
