@@ -11,6 +11,7 @@ import type { Catalog } from '../fingerprint/index.js';
 import { addressWords } from '../fingerprint/ranges/trie.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
+import { hostWasBusy } from '../util/stall-clock.js';
 import { deadlineExplanation, endedByOwnDeadline } from './outcome.js';
 
 export interface Classification {
@@ -70,6 +71,13 @@ const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f
  * HTTP rows, so "Cloudflare answered 521" beats "the site answered 521".
  */
 const NETWORK_RULES: GenericRule[] = [
+  {
+    // The wait timed out while this process could not run for half of it or more (util/stall-clock.ts).
+    when: (f) => hostWasBusy(f.attempt.error),
+    layer: 'local',
+    provider: () => null,
+    says: () => 'timed out while this host was too busy to read a reply (starved of CPU): not tested',
+  },
   {
     // This host ran out of open files (or buffers) for the fetch, even after waiting for others to end.
     when: (f) => outOfResourcesHere(f.attempt.error),

@@ -22,18 +22,6 @@ export function resolverUnroutable(d: Pick<DnsAnswer, 'rcode' | 'error' | 'durat
   return d.rcode === null && d.error !== null && NO_ROUTE_CODES.has(d.error.code) && d.durationMs < IMMEDIATE_MS;
 }
 
-/** What getaddrinfo's failures are called (Node folds EAI_NONAME and EAI_NODATA into ENOTFOUND). */
-const LOOKUP_FAILURE_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ENODATA', 'EAI_NODATA', 'EAI_NONAME']);
-
-/**
- * A DNS-over-HTTPS query that never reached its server: this host's resolver gave no address for the server's
- * name (the query's connection looked it up with getaddrinfo, as every DoH client does). That is the system
- * resolver's failure, already judged on its own answers; the DoH server said nothing either way.
- */
-export function dohServerUnresolved(d: Pick<DnsAnswer, 'transport' | 'rcode' | 'error'>): boolean {
-  return d.transport === 'doh' && d.rcode === null && d.error !== null && LOOKUP_FAILURE_CODES.has(d.error.code);
-}
-
 export function familyWord(address: string | null): string {
   return address?.includes(':') ? 'IPv6' : 'IPv4';
 }

@@ -19,8 +19,10 @@
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
-import { dohServerUnresolved, noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { dohServerUnresolved } from '../util/errors.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
+import { hostWasBusy } from '../util/stall-clock.js';
 import { refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, plural } from '../util/text.js';
 import type { SiteStack } from '../classify/stack.js';
@@ -596,6 +598,42 @@ function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[
   return { down: false, evidence: [], proxies: [] };
 }
 
+/**
+ * Queries and fetches that timed out while this process could not run for half their wait or more (util/stall-clock.ts):
+ * this host was starved of CPU (a container's CPU limit throttling it, other work on a busy host, or its own
+ * concurrency too high for it). Nothing was learned about those sites or resolvers.
+ */
+function busyHost(sites: HostSite[], dns: DnsAnswer[]): { note: string | null; short: string | null; starved: boolean } {
+  let queries = 0;
+  for (let i = 0; i < dns.length; i++) if (hostWasBusy(dns[i]!.error)) queries += 1;
+  let fetches = 0;
+  // Sites nothing served, some of whose attempts the stall explains: untested because of it.
+  let untested = 0;
+  for (const s of sites) {
+    let busy = false;
+    let served = false;
+    for (const a of s.report.attempts) {
+      if (hostWasBusy(a.error)) {
+        busy = true;
+        if (a.address !== null) fetches += 1;
+      } else if (a.outcome === 'ok') served = true;
+    }
+    if (busy && !served) untested += 1;
+  }
+  if (queries + fetches === 0) return { note: null, short: null, starved: false };
+  const what = [fetches > 0 ? plural(fetches, 'fetch', 'fetches') : null, queries > 0 ? plural(queries, 'query', 'queries') : null].filter(Boolean).join(' and ');
+  return {
+    note: `this host was too busy to hear replies: ${what} timed out while it could not run for half their wait or more (starved of CPU: a container's CPU limit throttling it, other work here, or a --concurrency too high for it); those are not tested, and nobody is blamed for them`,
+    short: 'this host was starved of CPU',
+    // Half the sites or more untested for it: this run says little, and the verdict says so (exit 3), not "ok".
+    starved: untested > 0 && untested * 2 >= sites.length,
+  };
+}
+
+/** What to check when this process was too starved of CPU to test most sites. */
+const BUSY_ADVICE =
+  'nothing is blamed and most sites could not be tested from here: this process was starved of CPU; check its CPU limit (a container\'s resources.limits.cpu; cgroup cpu.max or cpu.cfs_quota_us), what else runs on this host (`top`), or run with a lower --concurrency';
+
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
@@ -620,21 +658,25 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   for (const name of prohibited) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
   const intercepted = interceptedSites(sites);
-  const pathNotes = [...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
-  const pathShort = [...blockedShort, ...unresolvedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
+  const busy = busyHost(sites, dns);
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
   const hostFault = edgeAnswered ? null : (certificateValidity(sites) ?? certificateTrust(sites));
   const { proxies, ...network } = localNetworkDown(sites, dns, hostFault ? [hostFault] : interception(sites));
-  const local: LocalDown = { ...network, where: network.down && hostFault ? 'host' : 'network' };
+  const local: LocalDown = busy.starved
+    ? { down: true, evidence: [busy.note!], where: 'host' }
+    : { ...network, where: network.down && hostFault ? 'host' : 'network' };
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
+  if (local.down && busy.note && !busy.starved) local.evidence.unshift(busy.note);
   if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
     local.evidence.push(
       `this environment sets ${environmentProxy}, which outage-probe does not use (it connects to each address directly, through a proxy only where probes.yaml lists one): if that is this network's way out, add it to the sites' paths (paths: [edge, { proxy: "…" }])`,
     );
   }
-  const notes = local.down ? [local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [busy.starved ? BUSY_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   const familyExplained = (a: Attempt) => {
     const view = translated(a) ? nat64 : a.family === 4 ? v4 : a.family === 6 ? v6 : null;
     return view?.explains?.(a) === true;
@@ -656,6 +698,6 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
-    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error),
+    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error),
   };
 }

@@ -8,6 +8,7 @@ import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
 import { createDohPool, queryDns, transportFor } from './dns/index.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
+import { busyTimeout, startStallClock, stalledMs } from '../util/stall-clock.js';
 import { onAbort } from '../util/abort.js';
 
 export interface SessionOptions {
@@ -75,6 +76,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   if (options.signal?.aborted) stop.abort(new Error('interrupted'));
 
   const dohPool = createDohPool();
+  // How long this process could not run while each query and fetch waited (util/stall-clock.ts).
+  const stopStallClock = startStallClock();
   // Each resolver has its own queue: a resolver that never answers holds only its own slots for a timeout
   // each, and the others' queries (and so every fetch) go on.
   const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
@@ -152,12 +155,23 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       waitingForDescriptors.push(wake);
     });
   };
+  // A timeout while this process could not run for half the wait or more is its own (busyTimeout), not the other side's.
+  const timed = async <T extends { error: ProbeError | null }>(work: () => Promise<T>): Promise<T> => {
+    const stalledBefore = stalledMs();
+    const started = performance.now();
+    const result = await work();
+    const busy = result.error?.code === 'ETIMEDOUT' ? busyTimeout(result.error, performance.now() - started, stalledMs() - stalledBefore) : null;
+    if (!busy) return result;
+    // A DNS answer keeps its fields behind getters (probe/dns/answer.ts): copied as its plain record.
+    const plain = typeof (result as { toJSON?: unknown }).toJSON === 'function' ? (result as unknown as { toJSON(): T }).toJSON() : result;
+    return { ...plain, error: busy };
+  };
   const withDescriptors = async <T extends { error: ProbeError | null }>(work: () => Promise<T>): Promise<T> => {
-    let result = await work();
+    let result = await timed(work);
     for (let waitMs = DESCRIPTOR_WAIT_MS; outOfResourcesHere(result.error) && !stop.signal.aborted; waitMs = Math.min(waitMs * 2, DESCRIPTOR_WAIT_MAX_MS)) {
       await descriptorsFreed(waitMs);
       if (stop.signal.aborted) break;
-      result = await work();
+      result = await timed(work);
     }
     return result;
   };
@@ -217,6 +231,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     withDescriptors,
     async close() {
       clearTimeout(deadlineTimer);
+      stopStallClock();
       options.signal?.removeEventListener('abort', onExternalAbort);
       // Each question's slot holds its answer once it came (six or more a site): only those still asked are awaited.
       const pending = asked.filter((a) => a instanceof Promise);

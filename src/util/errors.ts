@@ -26,10 +26,26 @@ export function dohStatusCode(status: number): string {
   return `HTTP_${status}`;
 }
 
-/** What to call a failed DNS answer in a short line: its outcome, or "HTTP 503" for a DoH server that said so. */
-export function dnsFailureWord(answer: { outcome: string; error: ProbeError | null }): string {
+/**
+ * What to call a failed DNS answer in a short line: its outcome, "HTTP 503" for a DoH server that said so, or
+ * "server not found" for a DoH server this host's resolver gave no address for (it was never asked).
+ */
+export function dnsFailureWord(answer: { outcome: string; error: ProbeError | null; transport?: string; rcode?: string | null }): string {
+  if (answer.transport !== undefined && answer.rcode !== undefined && dohServerUnresolved({ transport: answer.transport, rcode: answer.rcode, error: answer.error })) return 'server not found';
   const status = /^HTTP_(\d{3})$/.exec(answer.error?.code ?? '');
   return answer.outcome === 'network-error' && status ? `HTTP ${status[1]}` : answer.outcome;
+}
+
+/** What getaddrinfo's failures are called (Node folds EAI_NONAME and EAI_NODATA into ENOTFOUND). */
+const LOOKUP_FAILURE_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'ENODATA', 'EAI_NODATA', 'EAI_NONAME']);
+
+/**
+ * A DNS-over-HTTPS query that never reached its server: this host's resolver gave no address for the server's
+ * name (the query's connection looked it up with getaddrinfo, as every DoH client does). That is the system
+ * resolver's failure, judged on its own answers; the DoH server said nothing either way.
+ */
+export function dohServerUnresolved(d: { transport: string; rcode: string | null; error: ProbeError | null }): boolean {
+  return d.transport === 'doh' && d.rcode === null && d.error !== null && LOOKUP_FAILURE_CODES.has(d.error.code);
 }
 
 /** The stacks withoutStacks leaves out, kept when debugging (main.ts prints the stack of an internal error then). */

@@ -120,7 +120,7 @@ export async function exchangeDoh(
   if (answer.ok) return answer.value;
   if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
   if (answer.stoppedBy === 'timeout') {
-    // Still waiting for the server's own address: the server was never reached (classify/reach.ts dohServerUnresolved).
+    // Still waiting for the server's own address: the server was never reached (util/errors.ts dohServerUnresolved).
     const host = new URL(endpoint).hostname;
     if (connectLookupPending(host)) return failure('network-error', 'EAI_AGAIN', `getaddrinfo gave no address for ${host} within ${Math.round(options.timeoutMs)} ms: the DoH server was never reached`, 'doh', endpoint);
     return timeoutFailure(options.timeoutMs, 'doh', endpoint);

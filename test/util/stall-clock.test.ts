@@ -1,0 +1,52 @@
+// The stall clock: how long this process could not run, and when a timeout is its own rather than the server's.
+
+import { describe, expect, it } from 'vitest';
+import { busyTimeout, HOST_BUSY, hostWasBusy, stalledMs, startStallClock } from '../../src/util/stall-clock.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function blockFor(ms: number): void {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // the event loop cannot run: as when the process is throttled or starved
+  }
+}
+
+describe('stalledMs', () => {
+  it('counts the time the event loop could not run, and not the time it waited idle', async () => {
+    const stop = startStallClock();
+    try {
+      await sleep(50);
+      const idleBefore = stalledMs();
+      await sleep(300);
+      expect(stalledMs() - idleBefore).toBeLessThan(100);
+      const before = stalledMs();
+      blockFor(400);
+      // Counted at once, before the clock's own tick has run again.
+      expect(stalledMs() - before).toBeGreaterThan(300);
+    } finally {
+      stop();
+    }
+  });
+
+  it('reads 0 when no clock runs', () => {
+    expect(stalledMs()).toBe(0);
+  });
+});
+
+describe('busyTimeout', () => {
+  const timeout = { code: 'ETIMEDOUT', message: 'attempt timed out after 5000 ms' };
+
+  it('a timeout while the process could not run for half its wait or more is this host\'s', () => {
+    const busy = busyTimeout(timeout, 5000, 2600);
+    expect(busy?.code).toBe(HOST_BUSY);
+    expect(busy?.message).toBe('attempt timed out after 5000 ms, but this host could not run for 2600 ms of those 5000 ms (starved of CPU: a CPU limit, or other work here): no reply could have been read');
+    expect(hostWasBusy(busy)).toBe(true);
+  });
+
+  it('a shorter stall leaves the timeout standing; other failures are never relabelled', () => {
+    expect(busyTimeout(timeout, 5000, 2400)).toBeNull();
+    expect(busyTimeout({ code: 'ECONNREFUSED', message: 'x' }, 5000, 5000)).toBeNull();
+    expect(busyTimeout(null, 5000, 5000)).toBeNull();
+    expect(hostWasBusy(timeout)).toBe(false);
+  });
+});
