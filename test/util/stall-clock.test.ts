@@ -50,3 +50,45 @@ describe('busyTimeout', () => {
     expect(hostWasBusy(timeout)).toBe(false);
   });
 });
+
+describe('the probe session asks again once when the host was busy', () => {
+  const timedOut = { code: 'ETIMEDOUT', message: 'no reply within 300 ms' };
+  async function session() {
+    const { createProbeSession } = await import('../../src/probe/session.js');
+    return createProbeSession({ resolvers: [], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 10_000 });
+  }
+
+  it('a timeout while starved is tried again, and the second try is what counts', async () => {
+    const s = await session();
+    let tries = 0;
+    const result = await s.withDescriptors(async () => {
+      tries += 1;
+      if (tries === 1) {
+        blockFor(350); // starved for the whole wait
+        return { error: timedOut };
+      }
+      return { error: null };
+    });
+    await s.close();
+    expect([tries, result.error]).toEqual([2, null]);
+  });
+
+  it('starved on both tries: HOST_BUSY; never starved: the timeout stands, asked once', async () => {
+    const s = await session();
+    let tries = 0;
+    const busy = await s.withDescriptors(async () => {
+      tries += 1;
+      blockFor(350);
+      return { error: timedOut };
+    });
+    expect([tries, busy.error?.code]).toEqual([2, HOST_BUSY]);
+    tries = 0;
+    const real = await s.withDescriptors(async () => {
+      tries += 1;
+      await sleep(350);
+      return { error: timedOut };
+    });
+    await s.close();
+    expect([tries, real.error]).toEqual([1, timedOut]);
+  });
+});
