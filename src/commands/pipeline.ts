@@ -10,7 +10,7 @@ import type { Config, DnsAnswer, Incident, Report } from '../model.js';
 import { classifySite, retainedSite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
-import { resolverReport } from '../config/resolvers.js';
+import { resolverPaces, resolverReport } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { planRun } from '../plan/index.js';
 import { createProbeSession, loadFetchClient, prepareSystemLookups, probeSites, SITE_PLANNERS } from '../probe/index.js';
@@ -47,6 +47,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   const plan = planRun(config, SITE_PLANNERS);
   const session = createProbeSession({
     resolvers: config.resolvers,
+    paces: resolverPaces(config.resolvers),
     run: config.run,
     ca: config.tls.ca,
     deadlineAt: options.budget.until('probe'),

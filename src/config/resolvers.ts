@@ -9,6 +9,11 @@ import { hostOf } from '../util/dns-name.js';
 
 export interface PublicResolverProvider {
   provider: string;
+  /**
+   * The queries per second one client address may send before the operator throttles it, where it documents one:
+   * a run of many names stays under it (resolverPaces), so its own load never reads as the resolver failing.
+   */
+  clientQpsLimit?: { qps: number; source: string };
   /** Plain DNS server addresses (IPv4 and IPv6). */
   addresses: readonly string[];
   /** Host names (or IP literals) of its DNS-over-HTTPS endpoints. */
@@ -32,6 +37,9 @@ export const PUBLIC_RESOLVERS: readonly PublicResolverProvider[] = [
   {
     provider: 'Google',
     addresses: ['8.8.8.8', '8.8.4.4', '2001:4860:4860::8888', '2001:4860:4860::8844'],
+    // "High query volumes from a single IPv4 address (or IPv6 /64 network prefix) may be throttled"; the default
+    // limit is 1500 QPS per address (Google Public DNS for ISPs).
+    clientQpsLimit: { qps: 1500, source: 'https://developers.google.com/speed/public-dns/docs/isp' },
     dohHosts: ['dns.google', 'dns.google.com', '8.8.8.8', '8.8.4.4'],
   },
   {
@@ -59,6 +67,22 @@ export const PUBLIC_RESOLVERS: readonly PublicResolverProvider[] = [
 // costs every run ~3 ms compiling Node's IPv6 pattern, even a run whose resolvers are all IPv4.
 const providerByAddress = new Map(PUBLIC_RESOLVERS.flatMap((p) => p.addresses.map((a) => [a, p.provider] as const)));
 const providerByDohHost = new Map(PUBLIC_RESOLVERS.flatMap((p) => p.dohHosts.map((h) => [h, p.provider] as const)));
+
+/** The share of a documented per-client limit a run uses: the rest is this host's other traffic and the limit's own slack. */
+const PACE_SHARE = 2 / 3;
+
+/**
+ * By resolver name: how fast a run may ask it, for resolvers whose operator documents a per-client limit. Keyed by
+ * operator, so its resolvers share one pace (the limit is per client address, not per server address).
+ */
+export function resolverPaces(resolvers: readonly ResolverSpec[]): Map<string, { operator: string; qps: number }> {
+  const paces = new Map<string, { operator: string; qps: number }>();
+  for (const r of resolvers) {
+    const limit = r.provider ? PUBLIC_RESOLVERS.find((p) => p.provider === r.provider)?.clientQpsLimit : undefined;
+    if (limit) paces.set(r.name, { operator: r.provider!, qps: Math.floor(limit.qps * PACE_SHARE) });
+  }
+  return paces;
+}
 
 /** The operator of a well-known public resolver's plain-DNS address (canonical form), or null. */
 export function resolverProviderOfAddress(address: string): string | null {

@@ -9,6 +9,7 @@ import { isoNow } from '../util/time.js';
 import { createDohPool, queryDns, transportFor } from './dns/index.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { busyTimeout, startStallClock, stalledMs } from '../util/stall-clock.js';
+import { createPacer, type Pacer } from '../util/pacer.js';
 import { onAbort } from '../util/abort.js';
 
 export interface SessionOptions {
@@ -24,6 +25,8 @@ export interface SessionOptions {
   dnsConcurrency?: number;
   /** Called whenever a DNS query or a fetch finishes. */
   onProgress?: (done: number, planned: number) => void;
+  /** By resolver name: the pace its operator allows one client (config/resolvers.ts resolverPaces); unpaced when absent. */
+  paces?: ReadonlyMap<string, { operator: string; qps: number }>;
 }
 
 export interface ProbeSession {
@@ -76,6 +79,15 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   if (options.signal?.aborted) stop.abort(new Error('interrupted'));
 
   const dohPool = createDohPool();
+  // One pace per operator that throttles a client: its resolvers share it.
+  const pacers = new Map<string, Pacer>();
+  const pacerFor = (resolver: string): Pacer | null => {
+    const pace = options.paces?.get(resolver);
+    if (!pace) return null;
+    let pacer = pacers.get(pace.operator);
+    if (!pacer) pacers.set(pace.operator, (pacer = createPacer(pace.qps)));
+    return pacer;
+  };
   // How long this process could not run while each query and fetch waited (util/stall-clock.ts).
   const stopStallClock = startStallClock();
   // Each resolver has its own queue: a resolver that never answers holds only its own slots for a timeout
@@ -198,6 +210,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         if (heard.replies === 0 && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
           return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });
         }
+        await pacerFor(query.resolver.name)?.take(stop.signal);
+        if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
         const a = await withDescriptors(() => queryDns(query, exchange(timeoutMs)));
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;

@@ -1,0 +1,27 @@
+// At most `qps` sends a second on average, with bursts of up to `burst` (GCRA: each send reserves the next slot
+// at once, then waits for it). For resolvers whose operator throttles a client above a documented rate
+// (config/resolvers.ts resolverPaces): a run of thousands of names must not read as the resolver failing because it
+// asked too fast.
+
+import { sleep } from './time.js';
+
+export interface Pacer {
+  /** Resolves when this send may go (at once within the burst), or when `signal` aborts. */
+  take(signal?: AbortSignal): Promise<void>;
+}
+
+export function createPacer(qps: number, burst = Math.max(1, Math.floor(qps / 4))): Pacer {
+  const interval = 1000 / qps;
+  const tolerance = (burst - 1) * interval;
+  // The theoretical time of the next send.
+  let next = performance.now();
+  return {
+    async take(signal) {
+      const now = performance.now();
+      next = Math.max(next, now);
+      const wait = next - tolerance - now;
+      next += interval;
+      if (wait > 0) await sleep(wait, signal);
+    },
+  };
+}
