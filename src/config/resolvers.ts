@@ -95,11 +95,10 @@ export function inferResolverProvider(spec: ResolverSpec): string | null {
   if (spec.kind === 'doh') {
     let host: string;
     try {
-      host = new URL(spec.url).hostname;
+      host = hostOf(new URL(spec.url));
     } catch {
       return null;
     }
-    host = host.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
     return providerByDohHost.get(host) ?? providerByAddress.get(canonicalIp(host)) ?? null;
   }
   return null;

@@ -21,6 +21,7 @@
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { dohServerUnresolved } from '../util/errors.js';
+import { hostOf } from '../util/dns-name.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { refusesThisClient } from '../classify/dns-facts.js';
@@ -295,7 +296,7 @@ function unresolvedDohServers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { un
   }
   const unresolved = new Set([...failedSo].filter(([, f]) => f.some && f.every).map(([name]) => name));
   if (unresolved.size === 0) return { unresolved, notes: [], short: [] };
-  const hosts = [...new Set(resolvers.flatMap((r) => (r.kind === 'doh' && unresolved.has(r.name) ? [new URL(r.url).hostname] : [])))];
+  const hosts = [...new Set(resolvers.flatMap((r) => (r.kind === 'doh' && unresolved.has(r.name) ? [hostOf(new URL(r.url))] : [])))];
   return {
     unresolved,
     notes: [

@@ -14,7 +14,7 @@ import { hostname as osHostname } from 'node:os';
 import { dirname } from 'node:path';
 import { formatMs, sleep } from '../util/time.js';
 import { safeLine } from '../util/text.js';
-import { fileError } from '../util/safe-file.js';
+import { fileError, readTextIfAny } from '../util/safe-file.js';
 
 export interface LockOptions {
   /** How long to wait for a held lock (0 = give up at once). */
@@ -138,7 +138,7 @@ interface SeenLock {
 function inspect(lockFile: string): SeenLock | 'gone' {
   try {
     const stat = statSync(lockFile);
-    const raw = readText(lockFile);
+    const raw = readTextIfAny(lockFile);
     return { ino: stat.ino, mtimeMs: stat.mtimeMs, raw, holder: raw === null ? null : parseHolder(raw) };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
@@ -146,16 +146,8 @@ function inspect(lockFile: string): SeenLock | 'gone' {
   }
 }
 
-function readText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return null;
-  }
-}
-
 function readHolder(lockFile: string): LockHolder | null {
-  const raw = readText(lockFile);
+  const raw = readTextIfAny(lockFile);
   return raw === null ? null : parseHolder(raw);
 }
 

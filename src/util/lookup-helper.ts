@@ -137,6 +137,11 @@ export function lookupAddresses(name: string, family: LookupFamily): Promise<Rep
   });
 }
 
+/** A failed lookup as dns.lookup reports one: an Error with getaddrinfo's code. */
+export function lookupError(error: { code: string; message: string }, hostname: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(error.message), { code: error.code, hostname, syscall: 'getaddrinfo' });
+}
+
 /** libuv's pool size: UV_THREADPOOL_SIZE when it is a number (libuv clamps it to 1–1024), else its default of 4. */
 export function threadPoolSize(setting: string | undefined): number {
   const n = Number(setting);
@@ -175,12 +180,12 @@ export function connectLookup(hostname: string, options: { family?: number | str
       if (left === 0) connectLookupsPending.delete(hostname);
       else connectLookupsPending.set(hostname, left);
       if ('error' in reply) {
-        callback(Object.assign(new Error(reply.error.message), { code: reply.error.code, hostname, syscall: 'getaddrinfo' }), options.all ? [] : '');
+        callback(lookupError(reply.error, hostname), options.all ? [] : '');
         return;
       }
       const found = reply.addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
       if (options.all) callback(null, found);
       else if (found.length > 0) callback(null, found[0]!.address, found[0]!.family);
-      else callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND', hostname, syscall: 'getaddrinfo' }), '');
+      else callback(lookupError({ code: 'ENOTFOUND', message: `getaddrinfo ENOTFOUND ${hostname}` }, hostname), '');
     });
 }

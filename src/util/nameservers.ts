@@ -10,8 +10,8 @@
 // servers it knows. What nsswitch.conf routes elsewhere (nss-resolve, a VPN's module) is not read: the files are
 // evidence, not a model of the resolver library.
 
-import { readFileSync } from 'node:fs';
 import { canonicalIp, ipFamily } from './ip.js';
+import { readTextIfAny } from './safe-file.js';
 import type { SystemNameservers } from '../model.js';
 
 export const RESOLV_CONF = '/etc/resolv.conf';
@@ -34,19 +34,11 @@ export function parseNameservers(text: string): string[] | null {
 
 /** The servers behind this host's resolver, from `files` (the real ones unless a test gives others); null when unread. */
 export function readSystemNameservers(files: { resolvConf: string; resolvedUplinks: string } = { resolvConf: RESOLV_CONF, resolvedUplinks: RESOLVED_UPLINKS }): SystemNameservers | null {
-  const named = parseNameservers(readText(files.resolvConf) ?? '');
+  const named = parseNameservers(readTextIfAny(files.resolvConf) ?? '');
   if (named === null) return null;
   if (named.every((a) => RESOLVED_STUBS.has(a))) {
-    const uplinks = parseNameservers(readText(files.resolvedUplinks) ?? '');
+    const uplinks = parseNameservers(readTextIfAny(files.resolvedUplinks) ?? '');
     return uplinks ? { addresses: uplinks, file: files.resolvedUplinks, via: 'systemd-resolved' } : null;
   }
   return { addresses: named, file: files.resolvConf, via: null };
-}
-
-function readText(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
 }

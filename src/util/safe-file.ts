@@ -8,6 +8,15 @@ import { dirname } from 'node:path';
 import { writeFileAtomic, type AtomicWriteOptions } from './atomic-write.js';
 import { safeLine } from './text.js';
 
+/** A file's text, or null when it cannot be read (absent, unreadable, not a file): for files that may not exist. */
+export function readTextIfAny(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return null;
+  }
+}
+
 /** A file the tool needed to write (or read) could not be; `message` is one line naming the file and why. */
 export class FileError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 // How long this process's event loop could not run: a timer that should fire every TICK_MS, and how late it came.
 // A process starved of CPU (a container's CPU limit throttling it, other work on a busy host, or its own work
 // piling up) cannot read a reply that has arrived: a timeout it measures then is its own, not the server's.
-// Measured with a cgroup CPU quota of 3 % (test/netns/cpu-starved.test.ts): a healthy world of 300 sites read as
+// Measured with a cgroup CPU quota of 3 % (test/e2e/cpu-starved.test.ts): a healthy world of 300 sites read as
 // "246 down … no shared cause found", exit 1. The probe session reads the stall over each query and fetch.
 
 /** The tick; lateness under SLACK_MS per tick is timer granularity, not a stall. */

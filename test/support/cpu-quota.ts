@@ -3,8 +3,9 @@
 // cgroup v2's cpu.max ("quota period"). See the kernel's Documentation/scheduler/sched-bwc.rst. Needs root (or a
 // delegated cgroup); `quotaSupport()` says why not when it cannot.
 
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readTextIfAny } from '../../src/util/safe-file.js';
 
 const V1 = '/sys/fs/cgroup/cpu';
 const V2 = '/sys/fs/cgroup';
@@ -22,15 +23,15 @@ export function cpuQuota(percent: number): CpuQuota | { error: string } {
   const quota = Math.max(1000, Math.round((period * percent) / 100));
   try {
     let dir: string;
-    if (safeRead(join(V1, 'cpu.cfs_period_us')) !== null) {
+    if (readTextIfAny(join(V1, 'cpu.cfs_period_us')) !== null) {
       dir = join(V1, name);
       mkdirSync(dir);
       writeFileSync(join(dir, 'cpu.cfs_period_us'), String(period));
       writeFileSync(join(dir, 'cpu.cfs_quota_us'), String(quota));
       return { procs: join(dir, 'tasks'), close: () => rmdirSync(dir) };
     }
-    if ((safeRead(join(V2, 'cgroup.controllers')) ?? '').split(/\s+/).includes('cpu')) {
-      if (!(safeRead(join(V2, 'cgroup.subtree_control')) ?? '').split(/\s+/).includes('cpu')) writeFileSync(join(V2, 'cgroup.subtree_control'), '+cpu');
+    if ((readTextIfAny(join(V2, 'cgroup.controllers')) ?? '').split(/\s+/).includes('cpu')) {
+      if (!(readTextIfAny(join(V2, 'cgroup.subtree_control')) ?? '').split(/\s+/).includes('cpu')) writeFileSync(join(V2, 'cgroup.subtree_control'), '+cpu');
       dir = join(V2, name);
       mkdirSync(dir);
       writeFileSync(join(dir, 'cpu.max'), `${quota} ${period}`);
@@ -48,12 +49,4 @@ export function quotaSupport(): string | null {
   if ('error' in q) return q.error;
   q.close();
   return null;
-}
-
-function safeRead(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
 }

@@ -22,12 +22,13 @@
 
 import type { DnsOutcome, DnsRecord, DnsType, ProbeError, ResolverSpec, SystemResolverSpec } from '../../model.js';
 import { ipFamily } from '../../util/ip.js';
+import { hostOf } from '../../util/dns-name.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
 import { noop } from '../../util/collections.js';
 import { normalizeName, type ExchangeOptions } from './wire.js';
-import { HELPER_THREADS, lookupAddresses, lookupReady } from '../../util/lookup-helper.js';
+import { HELPER_THREADS, lookupAddresses, lookupError, lookupReady } from '../../util/lookup-helper.js';
 
 export interface SystemResult {
   outcome: DnsOutcome;
@@ -43,12 +44,10 @@ const LOOKUP_ERROR_OUTCOMES: Record<string, DnsOutcome> = {
   ENODATA: 'empty',
 };
 
-/** Lookups libuv runs at once: half its pool's threads, rounded up (the rest stay free for file and zlib work). */
-const POOL_THREADS = HELPER_THREADS;
-const LOOKUP_THREADS = Math.floor((POOL_THREADS + 1) / 2);
+/** Lookups libuv runs at once: half the helper's pool threads, rounded up (the rest stay free for file and zlib work). */
+const LOOKUP_THREADS = Math.floor((HELPER_THREADS + 1) / 2);
 let lookupsRunning = 0;
 const waitingForThread: Array<() => void> = [];
-
 
 /** Wait for a free thread: its release when one is, or null when `signal` stops the run first. */
 function lookupThread(signal: AbortSignal | undefined): Promise<(() => void) | null> {
@@ -82,7 +81,7 @@ function lookupThread(signal: AbortSignal | undefined): Promise<(() => void) | n
 async function lookupAll(name: string, family: 4 | 6): Promise<string[]> {
   const reply = await lookupAddresses(name, family);
   if ('addresses' in reply) return reply.addresses;
-  throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
+  throw lookupError(reply.error, name);
 }
 
 /**
@@ -90,13 +89,13 @@ async function lookupAll(name: string, family: 4 | 6): Promise<string[]> {
  * the run's own, not in front of its first lookup.
  */
 export function prepareSystemLookups(resolvers: readonly ResolverSpec[]): void {
-  if (resolvers.some((r) => r.kind === 'system' || (r.kind === 'doh' && !isIpUrl(r.url)))) void lookupReady(POOL_THREADS);
+  if (resolvers.some((r) => r.kind === 'system' || (r.kind === 'doh' && !isIpUrl(r.url)))) void lookupReady(HELPER_THREADS);
 }
 
 /** A URL whose host is an IP literal: connecting to it looks nothing up. */
 function isIpUrl(url: string): boolean {
   try {
-    return ipFamily(new URL(url).hostname.replace(/^\[(.*)\]$/, '$1')) !== 0;
+    return ipFamily(hostOf(new URL(url))) !== 0;
   } catch {
     return false;
   }
@@ -122,7 +121,7 @@ export async function lookupSystem(name: string, type: DnsType, options: Exchang
   const release = await lookupThread(options.signal);
   if (!release) return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
   // The helper process's start-up (once a run) is no resolver's time.
-  await lookupReady(POOL_THREADS);
+  await lookupReady(HELPER_THREADS);
   if (options.signal?.aborted) {
     release();
     return fail('timeout', { code: 'DEADLINE', message: 'the run deadline was reached before a reply' });
