@@ -631,6 +631,19 @@ export interface ResolverReport {
   provider: string | null;
   /** system: the servers it asks, as read when the run started, or null when unread; absent for other kinds (and in reports from before it was added). */
   nameservers?: SystemNameservers | null;
+  /**
+   * udp: the questions it answers from its cache that the run sent it to measure packet loss (probe/dns/loss-probe.ts),
+   * once some question of the run had to be sent again; absent when none were sent (and in reports from before it was added).
+   */
+  lossProbe?: LossProbe;
+}
+
+/** Questions a resolver answers from its cache (the root's name servers), one datagram each, never sent again. */
+export interface LossProbe {
+  /** Sent and waited for to the end (or answered). */
+  sent: number;
+  /** Answered within the wait (1 s); the rest were lost on the way there or back. */
+  answered: number;
 }
 
 /** How far this host could reach one address family. */

@@ -15,6 +15,8 @@ import { classifyEndpointAttempt, expectedEndpointProvider } from './endpoint.js
 import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspecified, failingZoneOf, noAddressReading, nxdomainRedirectors, siteChain, withoutWord } from './delegation.js';
 import { dnssecFailureWords, isDnssecFailure, onlyStaleAnswers, policyBlockWords, refusesThisClient, rejectedDespiteValidation, validatingResolvers } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
+import { dohServerUnresolved } from '../util/errors.js';
+import { hostOf } from '../util/dns-name.js';
 import { NONE, orNone } from '../util/collections.js';
 import { recentValues } from '../util/recent.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
@@ -212,6 +214,12 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   if (a.outcome !== 'dns-error' || a.layer !== 'resolver') return a;
   const host = spec.host;
   const own = dns.filter((d) => d.resolver === a.resolver && d.name === host);
+  // A DoH resolver never asked: this host's resolver gave no address for its server's name. Nothing was learned about
+  // the name or the DoH resolver; the system resolver's own answers speak for it.
+  const unasked = own.find(dohServerUnresolved);
+  if (unasked && !own.some((d) => (d.type === 'A' || d.type === 'AAAA') && d.values.length > 0)) {
+    return { ...a, layer: 'local', provider: null, explanation: `resolver ${a.resolver} was not asked: this host's resolver gave no address for its server ${dohServerName(unasked.server)} (${unasked.error!.code}): not tested` };
+  }
   const policy = own.map(policyBlockWords).find((w) => w !== null);
   if (policy) {
     return { ...a, explanation: `resolver ${a.resolver} withholds ${host} by its policy (${policy}): a blocklist or filter's decision about the name, not a failure of the resolver or the site` };
@@ -249,6 +257,15 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   }
   const empty = noAddressReading(host, dns, (['A', 'AAAA'] as const).filter((t) => (t === 'A' ? spec.paths.ipv4 : spec.paths.ipv6)), catalog);
   return empty ? { ...a, ...empty } : a;
+}
+
+/** The host name of a DoH server's URL, or the URL as given when it does not parse. */
+function dohServerName(url: string): string {
+  try {
+    return hostOf(new URL(url));
+  } catch {
+    return url;
+  }
 }
 
 /**

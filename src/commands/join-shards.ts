@@ -6,9 +6,9 @@
 
 import type { ClassifiedSite } from '../classify/index.js';
 import { customerZone, failingSiteFacts, zoneNameServers } from '../classify/stack.js';
-import type { Config, DnsAnswer, Report, SiteReport } from '../model.js';
+import type { Config, DnsAnswer, Report, SiteReport, LossProbe } from '../model.js';
 import { judge, NOT_COMPARED } from './pipeline.js';
-import { withSystemNameservers } from '../config/resolvers.js';
+import { resolverReport, withSystemNameservers } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { plural } from '../util/text.js';
 
@@ -50,7 +50,9 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
   const first = ordered[0]!;
   // The servers this host's resolver asked, as the shards read them (the config cannot say).
   const asked = first.resolvers.find((r) => r.kind === 'system')?.nameservers ?? null;
-  const { attribution, verdict } = judge(classified, everyAnswer(classified), { ...config, resolvers: withSystemNameservers(config.resolvers, asked) }, false);
+  const lossProbes = shardLossProbes(ordered);
+  const resolvers = withSystemNameservers(config.resolvers, asked);
+  const { attribution, verdict } = judge(classified, everyAnswer(classified), { ...config, resolvers }, { remembering: false, ...(lossProbes ? { lossProbes } : {}) });
   const complete = missing.length === 0 && ordered.every((r) => r.complete);
   const interrupted = ordered.find((r) => r.exitCode >= 128);
   return {
@@ -62,6 +64,7 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
       verdict: verdict.verdict,
       summary: verdict.summary,
       exitCode: interrupted ? interrupted.exitCode : verdict.exitCode,
+      resolvers: resolvers.map((r) => resolverReport(r, lossProbes)),
       host: attribution.host,
       sites: attribution.sites,
       incidents: attribution.incidents,
@@ -97,6 +100,19 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
     chain: site.chain,
     failingZone: site.failingZone,
   };
+}
+
+/** Each plain-DNS resolver's loss probes over all shards (each shard sent its own, or none). */
+function shardLossProbes(reports: Report[]): Map<string, LossProbe> | undefined {
+  const sum = new Map<string, LossProbe>();
+  for (const report of reports) {
+    for (const r of report.resolvers) {
+      if (!r.lossProbe) continue;
+      const seen = sum.get(r.name) ?? { sent: 0, answered: 0 };
+      sum.set(r.name, { sent: seen.sent + r.lossProbe.sent, answered: seen.answered + r.lossProbe.answered });
+    }
+  }
+  return sum.size > 0 ? sum : undefined;
 }
 
 /** Every answer of the run once: a zone's NS answer is in the record of each site in that zone. */

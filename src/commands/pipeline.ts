@@ -6,7 +6,7 @@
 
 import { signalExitCode } from '../exit-codes.js';
 import { hostname } from 'node:os';
-import type { Config, DnsAnswer, Incident, Report } from '../model.js';
+import type { Config, DnsAnswer, Incident, Report, LossProbe } from '../model.js';
 import { classifySite, retainedSite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
@@ -80,10 +80,11 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   } finally {
     tierUpAsUsual();
   }
-  const { dns, complete } = await session.close();
+  const { dns, complete, lossProbes: probed } = await session.close();
+  const lossProbes = probed ?? undefined;
   if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 
-  const { attribution, verdict } = judge(classified, dns, config, options.memory?.served !== undefined, options.environmentProxy ?? null);
+  const { attribution, verdict } = judge(classified, dns, config, { remembering: options.memory?.served !== undefined, environmentProxy: options.environmentProxy ?? null, lossProbes });
   // Status pages are context, never evidence: they change no verdict and no exit code.
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
@@ -100,7 +101,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     summary: verdict.summary,
     // Stopped by a signal: the process exits 130 / 143, and the partial report says so too.
     exitCode: options.signal?.aborted ? signalExitCode(options.signal.reason) : verdict.exitCode,
-    resolvers: config.resolvers.map(resolverReport),
+    resolvers: config.resolvers.map((r) => resolverReport(r, lossProbes)),
     host: attribution.host,
     sites: attribution.sites,
     incidents,
@@ -112,9 +113,19 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
 /** What a report says before the cron side (--state, --notify) and --shard add theirs. */
 export const NOT_COMPARED = { resolvedIncidents: [], state: null, providerChanges: [], notifications: [], shard: null } as const satisfies Partial<Report>;
 
+/** What a run knows besides its sites and answers, for judging them. */
+export interface RunFacts {
+  /** The run has a state file to learn from (--state). */
+  remembering: boolean;
+  /** The proxy this process's environment names (util/env-proxy.ts), which no fetch uses. */
+  environmentProxy?: string | null;
+  /** By resolver name: the loss probes the run sent (probe/dns/loss-probe.ts); none when it sent none. */
+  lossProbes?: ReadonlyMap<string, LossProbe>;
+}
+
 /** Classified sites → their attribution and the run's verdict: what every report of a run (or of joined shards) says. */
-export function judge(classified: ClassifiedSite[], dns: DnsAnswer[], config: Pick<Config, 'resolvers' | 'attribution'>, remembering: boolean, environmentProxy: string | null = null) {
-  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, remembering, environmentProxy });
+export function judge(classified: ClassifiedSite[], dns: DnsAnswer[], config: Pick<Config, 'resolvers' | 'attribution'>, facts: RunFacts) {
+  const attribution = correlate(classified, dns, config.resolvers, { ...config.attribution, ...facts });
   const verdict = decideVerdict(attribution.sites, attribution.local, attribution.incidents, attribution.host, attribution.findings);
   return { attribution, verdict };
 }

@@ -1,7 +1,7 @@
 // Well-known public resolvers, so a report can say "Cloudflare's resolver" without the user typing it.
 // Data only: add a provider by adding a row.
 
-import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers } from '../model.js';
+import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers, LossProbe } from '../model.js';
 import { canonicalIp, parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
 import { parseHttpUrl } from './values.js';
@@ -203,7 +203,9 @@ export function resolverTarget(spec: ResolverSpec): string {
 }
 
 /** The resolver as the JSON report lists it (address and url stay separate fields there). */
-export function resolverReport(spec: ResolverSpec): ResolverReport {
+/** `lossProbes`: by resolver name, the loss probes the run sent (probe/dns/loss-probe.ts), reported where sent. */
+export function resolverReport(spec: ResolverSpec, lossProbes?: ReadonlyMap<string, LossProbe>): ResolverReport {
+  const lossProbe = lossProbes?.get(spec.name);
   return {
     name: spec.name,
     kind: spec.kind,
@@ -211,6 +213,7 @@ export function resolverReport(spec: ResolverSpec): ResolverReport {
     url: spec.kind === 'doh' ? spec.url : null,
     provider: spec.provider,
     ...(spec.kind === 'system' ? { nameservers: spec.nameservers ?? null } : {}),
+    ...(lossProbe ? { lossProbe } : {}),
   };
 }
 

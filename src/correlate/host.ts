@@ -14,11 +14,14 @@
 //     answered with one address, one certificate or one untrusted issuer (a captive portal, TLS interception);
 //   - this host's clock or CA store: every certificate of unrelated sites outside its validity period here, or
 //     refused for its issuer while those issuers are several (no public root in this process's store);
-//   - TLS intercepted for some sites only: one untrusted issuer for sites on different providers, others serving.
+//   - TLS intercepted for some sites only: one untrusted issuer for sites on different providers, others serving;
+//   - this host's path losing packets: questions resolvers of two operators or more answer from their caches, lost
+//     on the way (packet-loss.ts), which explains a timeout here and there at parties that answered the rest.
 //
 // A finding never blames anyone; it says what could not be tested from here, and what to check.
 
-import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport } from '../model.js';
+import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport, LossProbe } from '../model.js';
+import { packetLoss } from './packet-loss.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { dohServerUnresolved } from '../util/errors.js';
 import { hostOf } from '../util/dns-name.js';
@@ -635,6 +638,10 @@ function busyHost(sites: HostSite[], dns: DnsAnswer[]): { note: string | null; s
 const BUSY_ADVICE =
   'nothing is blamed and most sites could not be tested from here: this process was starved of CPU; check its CPU limit (a container\'s resources.limits.cpu; cgroup cpu.max or cpu.cfs_quota_us), what else runs on this host (`top`), or run with a lower --concurrency';
 
+/** What to check when this host's path lost so many packets that most sites could not be tested. */
+const LOSS_ADVICE =
+  'nothing is blamed and most sites could not be tested from here: this host\'s path loses packets; check its link (the Wi-Fi signal, `mtr` to a resolver, the uplink\'s load) and run again';
+
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
@@ -648,7 +655,13 @@ const HOST_ADVICE =
   "nothing is blamed and no site could be tested over TLS from here; check this host's clock (`timedatectl`, is NTP synchronised?) and its CA store (`update-ca-certificates`, the runtime's own bundle)";
 
 /** `environmentProxy`: the proxy this process's environment names, which no fetch used (util/env-proxy.ts). */
-export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[], environmentProxy: string | null = null): HostFindings {
+export function hostFindings(
+  sites: HostSite[],
+  dns: DnsAnswer[],
+  resolvers: ResolverSpec[],
+  environmentProxy: string | null = null,
+  lossProbes?: ReadonlyMap<string, LossProbe>,
+): HostFindings {
   const v4 = familyView(4, sites, dns, resolvers);
   const v6 = familyView(6, sites, dns, resolvers);
   const nat64 = nat64View(sites, v6.reach);
@@ -660,8 +673,14 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
   const intercepted = interceptedSites(sites);
   const busy = busyHost(sites, dns);
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
+  const loss = packetLoss(
+    sites.map((s) => ({ report: s.report, edge: s.stack.edge?.name ?? null })),
+    dns,
+    resolvers,
+    lossProbes,
+  );
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -669,7 +688,10 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
   const { proxies, ...network } = localNetworkDown(sites, dns, hostFault ? [hostFault] : interception(sites));
   const local: LocalDown = busy.starved
     ? { down: true, evidence: [busy.note!], where: 'host' }
-    : { ...network, where: network.down && hostFault ? 'host' : 'network' };
+    : !network.down && loss?.mostUntested
+      ? { down: true, evidence: [loss.note], where: 'network' }
+      : { ...network, where: network.down && hostFault ? 'host' : 'network' };
+  const lossy = !busy.starved && !network.down && loss?.mostUntested === true;
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
   if (local.down && busy.note && !busy.starved) local.evidence.unshift(busy.note);
   if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
@@ -677,7 +699,7 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
       `this environment sets ${environmentProxy}, which outage-probe does not use (it connects to each address directly, through a proxy only where probes.yaml lists one): if that is this network's way out, add it to the sites' paths (paths: [edge, { proxy: "…" }])`,
     );
   }
-  const notes = local.down ? [busy.starved ? BUSY_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [busy.starved ? BUSY_ADVICE : lossy ? LOSS_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   const familyExplained = (a: Attempt) => {
     const view = translated(a) ? nat64 : a.family === 4 ? v4 : a.family === 6 ? v6 : null;
     return view?.explains?.(a) === true;
@@ -698,7 +720,9 @@ export function hostFindings(sites: HostSite[], dns: DnsAnswer[], resolvers: Res
         (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
+        loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
-    explainsAnswer: (d) => blocked.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error),
+    explainsAnswer: (d) =>
+      blocked.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
   };
 }

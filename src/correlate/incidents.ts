@@ -11,7 +11,7 @@
 //      at as many distinct addresses, answer when fetched directly (the path from the provider to them is shared).
 // A single site's origin or own failure never makes an incident.
 
-import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport, type SystemResolverSpec } from '../model.js';
+import { samplesFlapped, type Attempt, type DnsAnswer, type Incident, type IncidentKind, type Layer, type ResolverSpec, type SiteReport, type SystemResolverSpec, type LossProbe } from '../model.js';
 import type { SiteStack } from '../classify/stack.js';
 import { oneOffSiteHost } from '../classify/redirect.js';
 import { joinAnd, listNames, plural } from '../util/text.js';
@@ -36,6 +36,8 @@ export interface AttributionOptions {
    * directly, the local-network evidence names it.
    */
   environmentProxy?: string | null;
+  /** By resolver name: the loss probes the run sent (probe/dns/loss-probe.ts); none when it sent none. */
+  lossProbes?: ReadonlyMap<string, LossProbe>;
 }
 
 export interface SiteFacts {

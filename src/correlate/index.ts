@@ -58,6 +58,7 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
     asked,
     resolvers,
     options.environmentProxy ?? null,
+    options.lossProbes,
   );
   const facts: SiteFacts[] = classified.map((site) => ({
     report: siteReport(site, host.explains),

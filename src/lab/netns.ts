@@ -604,6 +604,25 @@ export function dropLargePackets(family: Family, maxBytes: number, except: strin
   };
 }
 
+/**
+ * A path that loses packets: each packet arriving in this namespace is dropped with probability `percent` / 100, both
+ * ways (on lo every packet arrives once), as a weak Wi-Fi or a congested uplink loses them — some of everything, at
+ * random. nftables' `numgen random` draws a number per packet (nft(8), NUMGEN EXPRESSION).
+ */
+export function dropRandomPackets(percent: number): Shaping {
+  assertIsolated();
+  const table = `outage_probe_loss_${++nftTables}`;
+  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    numgen random mod 100 < ${Math.round(percent)} drop\n  }\n}\n`);
+  let undone = false;
+  return {
+    undo() {
+      if (undone) return;
+      undone = true;
+      run('nft', ['delete', 'table', 'inet', table]);
+    },
+  };
+}
+
 // ───────────────────────────── processes inside ─────────────────────────────
 
 export interface ProcessOptions {

@@ -7,7 +7,7 @@ import { servedInfo, siteDependencies } from '../classify/dependencies.js';
 import { ownAnswers } from '../classify/redirect.js';
 import { customerZone } from '../classify/stack.js';
 import { groupBy } from '../util/collections.js';
-import { plural } from '../util/text.js';
+import { percent, plural } from '../util/text.js';
 import { MAP_SCHEMA, type BlastRadius, type MapControlPlane, type MapProvider, type MapSite, type SiteMap } from './types.js';
 
 /** --spof-threshold's default: a provider alone under a quarter of the sites is a single point of failure. */
@@ -96,10 +96,6 @@ function blastRadiusOf(providers: MapProvider[], siteCount: number, threshold: n
     });
   }
   return radius.sort((a, b) => b.down.length - a.down.length || b.degraded.length - a.degraded.length || a.provider.localeCompare(b.provider));
-}
-
-export function percent(share: number): string {
-  return `${Math.round(share * 100)} %`;
 }
 
 export function listSites(names: string[], max = 5): string {

@@ -6,7 +6,8 @@ import { Chalk } from 'chalk';
 import type { DependencyLayer } from '../model.js';
 import { wrap, type TableOptions } from '../report/table.js';
 import { plural, safeLine } from '../util/text.js';
-import { LAYER_LABEL, listSites, percent } from './build.js';
+import { LAYER_LABEL, listSites } from './build.js';
+import { percent } from '../util/text.js';
 import type { MapSite, SiteMap } from './types.js';
 
 const SITE_LAYERS: DependencyLayer[] = ['authoritative-dns', 'edge', 'challenge', 'origin', 'tls-issuer'];

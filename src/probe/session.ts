@@ -3,10 +3,10 @@
 // stops everything. Probe kinds ask and fetch through it; nothing here judges an answer.
 
 import pLimit from 'p-limit';
-import type { DnsAnswer, DnsQuery, ProbeError, ResolverSpec, RunSettings } from '../model.js';
+import type { DnsAnswer, DnsQuery, LossProbe, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
-import { createDohPool, queryDns, transportFor } from './dns/index.js';
+import { createDohPool, FIRST_RETRANSMIT, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { busyTimeout, startStallClock, stalledMs } from '../util/stall-clock.js';
 import { createPacer, type Pacer } from '../util/pacer.js';
@@ -57,8 +57,12 @@ export interface ProbeSession {
    * the run stops; the last result is returned, whatever it is.
    */
   withDescriptors<T extends { error: ProbeError | null }>(work: () => Promise<T>): Promise<T>;
-  /** Stop the deadline timer and close connections; every DNS answer of the run, and whether it ran to the end. */
-  close(): Promise<{ dns: DnsAnswer[]; complete: boolean }>;
+  /**
+   * Stop the deadline timer and close connections; every DNS answer of the run, whether it ran to the end, and the
+   * loss probes sent (probe/dns/loss-probe.ts) by resolver name, or null when none were (or the process was too
+   * starved of CPU while they waited for their word to count).
+   */
+  close(): Promise<{ dns: DnsAnswer[]; complete: boolean; lossProbes: Map<string, LossProbe> | null }>;
 }
 
 /**
@@ -95,6 +99,19 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
   const dnsLimit = keyedLimit(dnsSlots);
   const silence = new Map<string, { replies: number; timeouts: number }>();
+  // Packet loss on the way, measured once some question over UDP had to be sent again (probe/dns/loss-probe.ts).
+  let lossProbing: Promise<Map<string, LossProbe> | null> | null = null;
+  const measureLoss = async (): Promise<Map<string, LossProbe> | null> => {
+    const wire = options.resolvers.filter((r): r is WireResolverSpec => r.kind === 'udp');
+    const stalledBefore = stalledMs();
+    const probes = await probeLoss(wire, stop.signal);
+    // Replies this process could not read in time are no loss on the way.
+    return stalledMs() - stalledBefore >= PROBE_WAIT_MS / 2 ? null : probes;
+  };
+  // Sent again over UDP: answered only after its first retransmission, or timed out at a resolver that has replied to
+  // something (one that answers nothing is no measure of loss, and probing it would only hold the run's end).
+  const sentAgain = (a: DnsAnswer, timeoutMs: number) =>
+    a.transport === 'udp' && (a.rcode !== null ? a.durationMs >= timeoutMs * FIRST_RETRANSMIT : a.error?.code === 'ETIMEDOUT' && (silence.get(a.resolver)?.replies ?? 0) > 0);
   // A query's promise while it is asked, then its answer: a settled promise kept per query cost more than the answer.
   // Found by resolver and type, then by the name itself (a string the site's spec holds anyway): a key string per
   // question would outweigh many answers. `asked` keeps every question's answer in the order first asked.
@@ -217,6 +234,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
         return a;
       }).then((a) => {
+        if (lossProbing === null && sentAgain(a, timeoutMs)) lossProbing = measureLoss();
         done += 1;
         progress();
         byName.set(query.name, a);
@@ -248,6 +266,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     },
     withDescriptors,
     async close() {
+      // Loss probes still waiting end by the deadline like everything else: its timer stops after them.
+      const lossProbes = lossProbing ? await lossProbing : null;
       clearTimeout(deadlineTimer);
       stopStallClock();
       options.signal?.removeEventListener('abort', onExternalAbort);
@@ -255,7 +275,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       const pending = asked.filter((a) => a instanceof Promise);
       if (pending.length > 0) await Promise.all(pending);
       await dohPool.close();
-      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted };
+      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted, lossProbes };
     },
   };
 }

@@ -52,6 +52,20 @@ function lookupHere(name: string, family: LookupFamily): Promise<Reply> {
   });
 }
 
+/**
+ * glibc's resolver asks again only after 5 s without a reply (resolv.conf(5): timeout:5, attempts:2 by default), which
+ * is a query's whole wait here: one datagram lost on the way would read as the resolver failing the name, where every
+ * other program on this host gets its answer 5 s late. The helper's glibc asks again every second, four times in all
+ * (measured with glibc 2.36 and one nameserver: sends at 0, 1, 2 and 3 s, EAI_AGAIN after 4 s): a lost datagram costs
+ * a second, and a name nobody answers holds a thread 4 s, not 10. RES_OPTIONS amends resolv.conf's options for the
+ * helper alone (resolv.conf(5)); this environment's own RES_OPTIONS, read after these, still has the last word.
+ */
+const RETRANSMIT_OPTIONS = 'timeout:1 attempts:4';
+
+export function retransmitting(own: string | undefined): string {
+  return own ? `${RETRANSMIT_OPTIONS} ${own}` : RETRANSMIT_OPTIONS;
+}
+
 function startHelper(threads: number): Helper {
   const child = spawn(process.execPath, ['-e', HELPER_SOURCE], {
     // Nothing of the helper's may hold this process's stderr: a pipeline reading it would wait for the helper too.
@@ -60,7 +74,7 @@ function startHelper(threads: number): Helper {
     // under it (whose lookups would then be asked here, holding the exit once more).
     detached: true,
     // No NODE_OPTIONS: a --require'd agent or a heap setting is this process's, not the helper's.
-    env: { ...process.env, UV_THREADPOOL_SIZE: String(threads), NODE_OPTIONS: '' },
+    env: { ...process.env, UV_THREADPOOL_SIZE: String(threads), NODE_OPTIONS: '', RES_OPTIONS: retransmitting(process.env.RES_OPTIONS) },
   });
   if (!child.stdin || !child.stdout) throw new Error('the lookup helper has no pipes');
   const pending: Helper['pending'] = new Map();

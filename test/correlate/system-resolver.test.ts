@@ -24,23 +24,31 @@ const asksCloudflare: SystemNameservers = { addresses: ['1.1.1.1', '1.0.0.1'], f
 type Failure = { outcome: DnsAnswer['outcome']; code: string; transport?: DnsAnswer['transport'] };
 const TIMEOUT: Failure = { outcome: 'timeout', code: 'ETIMEDOUT' };
 
-/** Every name asked of every resolver; those in `failing` fail it as given, the others answer with an address that serves. */
-function run(resolvers: ResolverSpec[], failing: Record<string, Failure>) {
-  const answering = resolvers.map((r) => r.name).filter((r) => !failing[r]);
+/**
+ * Every name asked of every resolver; those in `failing` fail the names in `failingNames` (all, unless given) as given,
+ * the others answer with an address that serves.
+ */
+function run(resolvers: ResolverSpec[], failing: Record<string, Failure>, failingNames: readonly string[] = NAMES) {
   const dns = NAMES.flatMap((n, i) =>
     resolvers.flatMap((r): DnsAnswer[] => {
-      const f = failing[r.name];
+      const f = failingNames.includes(n) ? failing[r.name] : undefined;
       const transport = r.kind === 'doh' ? 'doh' : r.kind === 'system' ? 'system' : 'udp';
-      if (f) return (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r.name, name: `${n}.test`, type, outcome: f.outcome, rcode: null, values: [], error: { code: f.code, message: f.code }, transport }));
+      // A DoH answer names its server by its URL, as the probe records it.
+      const server = r.kind === 'doh' ? { server: r.url } : {};
+      if (f) return (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r.name, name: `${n}.test`, type, outcome: f.outcome, rcode: null, values: [], error: { code: f.code, message: f.code }, transport, ...server }));
       return [dnsAnswer({ resolver: r.name, name: `${n}.test`, type: 'A', values: [`127.0.1.${i + 1}`], transport }), dnsAnswer({ resolver: r.name, name: `${n}.test`, type: 'AAAA', outcome: 'empty', values: [], transport })];
     }),
   );
-  const attempts = NAMES.flatMap((n, i): Attempt[] => [
-    attempt({ ...fetchResult({ ...responses.healthy(), address: `127.0.1.${i + 1}` }), id: `${n}|edge|127.0.1.${i + 1}`, site: n, resolver: answering[0]!, resolvers: answering, outcome: 'ok' }),
-    ...Object.entries(failing).map(([r, f]) =>
-      attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: f.code, message: f.code }, failedPhase: 'dns' }), id: `${n}|edge|dns:${r}`, site: n, resolver: r, resolvers: [r], outcome: 'dns-error' }),
-    ),
-  ]);
+  const attempts = NAMES.flatMap((n, i): Attempt[] => {
+    const failingHere = failingNames.includes(n) ? failing : {};
+    const answering = resolvers.map((r) => r.name).filter((r) => !failingHere[r]);
+    return [
+      attempt({ ...fetchResult({ ...responses.healthy(), address: `127.0.1.${i + 1}` }), id: `${n}|edge|127.0.1.${i + 1}`, site: n, resolver: answering[0]!, resolvers: answering, outcome: 'ok' }),
+      ...Object.entries(failingHere).map(([r, f]) =>
+        attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: f.code, message: f.code }, failedPhase: 'dns' }), id: `${n}|edge|dns:${r}`, site: n, resolver: r, resolvers: [r], outcome: 'dns-error' }),
+      ),
+    ];
+  });
   const result = attributeRecorded({ sites: NAMES.map((n) => site({ name: n, url: `https://${n}.test/` })), resolvers }, dns, attempts, catalog, { minSites: 2 });
   return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings) };
 }
@@ -92,6 +100,16 @@ describe('DoH servers whose names this host\'s resolver does not resolve', () =>
     ]);
     expect(r.host.summary).toBe("DoH servers' names do not resolve here");
     for (const s of r.sites) expect([s.name, s.status]).toEqual([s.name, 'ok']);
+  });
+
+  it("one lookup of a DoH server's name lost here and there: that site is not degraded, the resolver not asked for it", () => {
+    const r = run([SYSTEM, PUBLIC[1]!, PUBLIC[2]!, ...DOH], { 'google-doh': unresolved }, ['blog']);
+    expect(r.incidents).toEqual([]);
+    for (const s of r.sites) expect([s.name, s.status]).toEqual([s.name, 'ok']);
+    const unasked = r.sites.find((s) => s.name === 'blog')!.attempts.find((a) => a.resolver === 'google-doh')!;
+    expect(unasked).toMatchObject({ layer: 'local', provider: null, explanation: "resolver google-doh was not asked: this host's resolver gave no address for its server dns.google (EAI_AGAIN): not tested" });
+    // The DoH resolver answered the other names: it is usable here, and not listed as one this host cannot use.
+    expect(r.host.blockedResolvers).toEqual([]);
   });
 
   it('control: DoH servers that were reached and answered nothing are still read as this network blocking DoH', () => {

@@ -80,3 +80,36 @@ describe('the session DNS cache', () => {
     expect(dns).toEqual([first, viaBeta, api, again, one]);
   });
 });
+
+describe('loss probes (probe/dns/loss-probe.ts): sent only once a question had to be sent again', () => {
+  let slow: RunningDnsServer;
+  beforeAll(async () => {
+    // Answers slow.test 700 ms late (past a quarter of the 2 s wait: sent again), everything else at once.
+    slow = await startDnsServer({ host: '127.0.0.55', data: { records: { 'slow.test': { A: ['192.0.2.30'] }, 'fast.test': { A: ['192.0.2.31'] } }, zones: [] }, delayMs: (name) => (name === 'slow.test' ? 700 : 0) });
+  });
+  afterAll(async () => {
+    await slow.close();
+  });
+  const session = () => {
+    const r: ResolverSpec = { name: 'lab', kind: 'udp', address: slow.host, port: slow.port, url: null, provider: null };
+    const s = createProbeSession({ resolvers: [r], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 10_000 });
+    return { s, ask: (name: string) => s.resolve({ resolver: r, name, type: 'A' }, 2000) };
+  };
+
+  it('a healthy run sends none, and waits for none at its end', async () => {
+    const { s, ask } = session();
+    await ask('fast.test');
+    const started = performance.now();
+    expect((await s.close()).lossProbes).toBeNull();
+    expect(performance.now() - started).toBeLessThan(200);
+  });
+
+  it('a question answered only after it was sent again: each plain-DNS resolver is probed, and the count reported', async () => {
+    const { s, ask } = session();
+    expect((await ask('slow.test')).values).toEqual(['192.0.2.30']);
+    const { lossProbes } = await s.close();
+    // Nothing was lost on loopback: every probe answered (its answer is the root's NS, and this server knows no
+    // root: any reply counts).
+    expect(lossProbes).toEqual(new Map([['lab', { sent: 16, answered: 16 }]]));
+  });
+});

@@ -14,6 +14,8 @@ import type { DohPool } from './doh.js';
 
 export { closeDohAgents, createDohPool, type DohPool } from './doh.js';
 export { RESOLVER_TRANSPORTS, transportFor } from './transports.js';
+export { FIRST_RETRANSMIT } from './udp.js';
+export { probeLoss, PROBE_WAIT_MS } from './loss-probe.js';
 
 export interface DnsQueryOptions {
   /** Per query, all retransmissions and the TCP fallback included. */

@@ -4,7 +4,7 @@
 // be cancelled: on timeout or deadline we stop waiting and the lookup finishes unobserved in the helper's pool.
 //
 // Each lookup holds one of that pool's threads until glibc gives up (its resolv.conf timeout × attempts: 10 s by
-// default for a name nobody answers), whatever our timeout. Lookups handed to the pool beyond its threads wait there,
+// default for a name nobody answers, 4 s with the helper's own options: util/lookup-helper.ts RETRANSMIT_OPTIONS), whatever our timeout. Lookups handed to the pool beyond its threads wait there,
 // and a timer started at the hand-over counted that wait as the resolver's: names of one dead zone listed first
 // made every other name "time out at the system resolver" ("Resolver system failing: timeout for 24 of 30 names"),
 // exit 2. libuv runs at most half its pool's threads on such slow work at once (threadpool.c,

@@ -33,8 +33,14 @@ import {
 
 /** Room for a burst of stray datagrams without dropping the real reply (the kernel caps it at rmem_max). */
 const RECEIVE_BUFFER_BYTES = 1 << 20;
-/** Retransmit at these fractions of the timeout when no reply has come. */
-const RETRANSMIT_AT = [0.25, 0.5];
+/**
+ * Retransmit at these fractions of the timeout when no reply has come: four sends. On a path that loses one datagram
+ * in five each way (a third of exchanges), three sends left 1 query in 20 unanswered and four leave 1 in 70, measured
+ * in a namespace as "resolver X gave no address" for a site or two of 13 on every run, and none in most.
+ */
+const RETRANSMIT_AT = [0.25, 0.5, 0.75];
+/** The share of its timeout after which a query unanswered is sent again. */
+export const FIRST_RETRANSMIT = RETRANSMIT_AT[0]!;
 
 /** Plain DNS over UDP, asked again over TCP when the reply is truncated. */
 export const udpTransport: ResolverTransport<WireResolverSpec> = {
@@ -154,7 +160,12 @@ function sharedSocketFor(target: WireTarget): SharedSocket {
   return fresh;
 }
 
-function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, options: ExchangeOptions): Promise<Exchange> {
+/** One datagram, never sent again, and its reply within the timeout: a measure of the path, not a question (loss-probe.ts). */
+export function sendUdpOnce(target: WireTarget, name: string, type: DnsType, options: ExchangeOptions): Promise<Exchange> {
+  return exchangeUdpOnce(target, name, type, options, []);
+}
+
+function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, options: ExchangeOptions, retransmitAt: readonly number[] = RETRANSMIT_AT): Promise<Exchange> {
   const server = serverLabel(target);
   if (options.signal?.aborted) return Promise.resolve(deadlineFailure('udp', server));
   const shared = sharedSocketFor(target);
@@ -208,7 +219,7 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
     void shared.connected.then((err) => {
       if (done || err) return;
       send();
-      for (const fraction of RETRANSMIT_AT) timers.push(setTimeout(send, options.timeoutMs * fraction));
+      for (const fraction of retransmitAt) timers.push(setTimeout(send, options.timeoutMs * fraction));
     });
     timers.push(
       setTimeout(() => finish(waiting.sawStray ? badResponseFailure('udp', server) : timeoutFailure(options.timeoutMs, 'udp', server)), options.timeoutMs),
