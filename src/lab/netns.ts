@@ -589,19 +589,9 @@ export function shapeHost(shape: HostShape): Shaping {
  * On the input hook, so the sender sees what it would on a real path: its packets left and vanished.
  */
 export function dropLargePackets(family: Family, maxBytes: number, except: string[] = []): Shaping {
-  assertIsolated();
-  const table = `outage_probe_mtu_${++nftTables}`;
   const proto = family === 4 ? 'ip' : 'ip6';
   const spared = except.length > 0 ? ` ${proto} saddr != { ${except.join(', ')} } ${proto} daddr != { ${except.join(', ')} }` : '';
-  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    meta nfproto ${family === 4 ? 'ipv4' : 'ipv6'}${spared} meta length > ${maxBytes} drop\n  }\n}\n`);
-  let undone = false;
-  return {
-    undo() {
-      if (undone) return;
-      undone = true;
-      run('nft', ['delete', 'table', 'inet', table]);
-    },
-  };
+  return inputDropRule('mtu', `meta nfproto ${family === 4 ? 'ipv4' : 'ipv6'}${spared} meta length > ${maxBytes} drop`);
 }
 
 /**
@@ -610,9 +600,14 @@ export function dropLargePackets(family: Family, maxBytes: number, except: strin
  * random. nftables' `numgen random` draws a number per packet (nft(8), NUMGEN EXPRESSION).
  */
 export function dropRandomPackets(percent: number): Shaping {
+  return inputDropRule('loss', `numgen random mod 100 < ${Math.round(percent)} drop`);
+}
+
+/** One nftables rule on the input hook, in a table of its own that `undo` deletes. */
+function inputDropRule(what: string, rule: string): Shaping {
   assertIsolated();
-  const table = `outage_probe_loss_${++nftTables}`;
-  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    numgen random mod 100 < ${Math.round(percent)} drop\n  }\n}\n`);
+  const table = `outage_probe_${what}_${++nftTables}`;
+  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    ${rule}\n  }\n}\n`);
   let undone = false;
   return {
     undo() {
