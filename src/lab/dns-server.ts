@@ -50,6 +50,11 @@ export interface RunningDnsServer {
   dohUrl: string | null;
   /** Queries received on all transports, retransmissions included. */
   readonly queries: number;
+  /**
+   * How many times each question ("name TYPE") was asked, a retransmission (the same id again over UDP or TCP) not
+   * counted again; over DoH, whose id is 0 (RFC 8484 §4.1), each request counts.
+   */
+  askedQuestions(): Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -209,6 +214,8 @@ function decodeQuery(bytes: Buffer): DecodedPacket | null {
 
 export async function startDnsServer(options: DnsServerOptions): Promise<RunningDnsServer> {
   let queries = 0;
+  // By question: the ids it was asked with (UDP, TCP), and how many DoH requests asked it.
+  const asked = new Map<string, { ids: Set<number>; doh: number }>();
   let closed = false;
   const pendingDelays = new Set<NodeJS.Timeout>();
   const tcpSockets = new Set<net.Socket>();
@@ -232,6 +239,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     const question = query.questions![0]!;
     const name = normalize(question.name);
     const type = question.type;
+    const seen = asked.get(`${name} ${type}`) ?? { ids: new Set<number>(), doh: 0 };
+    asked.set(`${name} ${type}`, seen);
+    if (transport === 'doh') seen.doh += 1;
+    else seen.ids.add(query.id ?? 0);
     const delay = typeof options.delayMs === 'function' ? options.delayMs(name, type) : (options.delayMs ?? 0);
     await wait(delay);
     if (closed) return null;
@@ -329,6 +340,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     host: options.host,
     port,
     dohUrl,
+    askedQuestions: () => new Map([...asked].map(([question, seen]) => [question, seen.ids.size + seen.doh])),
     get queries() {
       return queries;
     },
