@@ -16,7 +16,7 @@ import { describeFailingZone, everyResolverSaysNxdomain, everyResolverSaysUnspec
 import { dnssecFailureWords, isDnssecFailure, onlyStaleAnswers, policyBlockWords, refusesThisClient, rejectedDespiteValidation, validatingResolvers } from './dns-facts.js';
 import { redactSiteUrl } from '../util/redact.js';
 import { dohServerUnresolved } from '../util/errors.js';
-import { hostOf } from '../util/dns-name.js';
+import { hostOfUrl } from '../util/dns-name.js';
 import { NONE, orNone } from '../util/collections.js';
 import { recentValues } from '../util/recent.js';
 import { classifyAttempt, respondingProviders } from './layer.js';
@@ -218,7 +218,7 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   // the name or the DoH resolver; the system resolver's own answers speak for it.
   const unasked = own.find(dohServerUnresolved);
   if (unasked && !own.some((d) => (d.type === 'A' || d.type === 'AAAA') && d.values.length > 0)) {
-    return { ...a, layer: 'local', provider: null, explanation: `resolver ${a.resolver} was not asked: this host's resolver gave no address for its server ${dohServerName(unasked.server)} (${unasked.error!.code}): not tested` };
+    return { ...a, layer: 'local', provider: null, explanation: `resolver ${a.resolver} was not asked: this host's resolver gave no address for its server ${hostOfUrl(unasked.server) ?? unasked.server} (${unasked.error!.code}): not tested` };
   }
   const policy = own.map(policyBlockWords).find((w) => w !== null);
   if (policy) {
@@ -257,15 +257,6 @@ function withDelegation(a: Attempt, spec: SiteSpec, dns: DnsAnswer[], failingZon
   }
   const empty = noAddressReading(host, dns, (['A', 'AAAA'] as const).filter((t) => (t === 'A' ? spec.paths.ipv4 : spec.paths.ipv6)), catalog);
   return empty ? { ...a, ...empty } : a;
-}
-
-/** The host name of a DoH server's URL, or the URL as given when it does not parse. */
-function dohServerName(url: string): string {
-  try {
-    return hostOf(new URL(url));
-  } catch {
-    return url;
-  }
 }
 
 /**

@@ -3,17 +3,9 @@
 // site, and says nothing about the site's own edge or origin (which answered the redirect). Pure.
 
 import type { Attempt } from '../model.js';
-import { hostOf, isAtOrBelow } from '../util/dns-name.js';
+import { hostOfUrl, isAtOrBelow } from '../util/dns-name.js';
 
 type Followed = Pick<Attempt, 'url' | 'redirects' | 'failedPhase' | 'error'>;
-
-function hostOfUrl(url: string, base?: string): string | null {
-  try {
-    return hostOf(new URL(url, base));
-  } catch {
-    return null;
-  }
-}
 
 /**
  * The host the fetch last spoke to, or was on its way to: a redirect target whose name did not resolve is where the

@@ -5,7 +5,7 @@ import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers, Los
 import { canonicalIp, parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
 import { parseHttpUrl } from './values.js';
-import { hostOf } from '../util/dns-name.js';
+import { hostOf, hostOfUrl } from '../util/dns-name.js';
 
 export interface PublicResolverProvider {
   provider: string;
@@ -93,12 +93,8 @@ export function resolverProviderOfAddress(address: string): string | null {
 export function inferResolverProvider(spec: ResolverSpec): string | null {
   if (spec.kind === 'udp' || spec.kind === 'tcp') return resolverProviderOfAddress(spec.address);
   if (spec.kind === 'doh') {
-    let host: string;
-    try {
-      host = hostOf(new URL(spec.url));
-    } catch {
-      return null;
-    }
+    const host = hostOfUrl(spec.url);
+    if (host === null) return null;
     return providerByDohHost.get(host) ?? providerByAddress.get(canonicalIp(host)) ?? null;
   }
   return null;
@@ -202,8 +198,10 @@ export function resolverTarget(spec: ResolverSpec): string {
   }
 }
 
-/** The resolver as the JSON report lists it (address and url stay separate fields there). */
-/** `lossProbes`: by resolver name, the loss probes the run sent (probe/dns/loss-probe.ts), reported where sent. */
+/**
+ * The resolver as the JSON report lists it (address and url stay separate fields there). `lossProbes`: by resolver
+ * name, the loss probes the run sent (probe/dns/loss-probe.ts), reported where sent.
+ */
 export function resolverReport(spec: ResolverSpec, lossProbes?: ReadonlyMap<string, LossProbe>): ResolverReport {
   const lossProbe = lossProbes?.get(spec.name);
   return {

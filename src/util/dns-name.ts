@@ -10,3 +10,12 @@ export function isAtOrBelow(name: string, zone: string): boolean {
 export function hostOf(url: URL): string {
   return url.hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
 }
+
+/** hostOf of a URL given as text (relative to `base` when given), or null when it does not parse. */
+export function hostOfUrl(url: string, base?: string): string | null {
+  try {
+    return hostOf(new URL(url, base));
+  } catch {
+    return null;
+  }
+}

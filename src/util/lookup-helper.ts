@@ -62,7 +62,8 @@ function lookupHere(name: string, family: LookupFamily): Promise<Reply> {
  */
 const RETRANSMIT_OPTIONS = 'timeout:1 attempts:4';
 
-export function retransmitting(own: string | undefined): string {
+/** RES_OPTIONS for the helper: these, then this environment's own. */
+function retransmitting(own: string | undefined): string {
   return own ? `${RETRANSMIT_OPTIONS} ${own}` : RETRANSMIT_OPTIONS;
 }
 

@@ -22,7 +22,7 @@
 
 import type { DnsOutcome, DnsRecord, DnsType, ProbeError, ResolverSpec, SystemResolverSpec } from '../../model.js';
 import { ipFamily } from '../../util/ip.js';
-import { hostOf } from '../../util/dns-name.js';
+import { hostOfUrl } from '../../util/dns-name.js';
 import type { ResolverTransport } from './transports.js';
 import { toProbeError } from '../../util/errors.js';
 import { onAbort } from '../../util/abort.js';
@@ -94,11 +94,8 @@ export function prepareSystemLookups(resolvers: readonly ResolverSpec[]): void {
 
 /** A URL whose host is an IP literal: connecting to it looks nothing up. */
 function isIpUrl(url: string): boolean {
-  try {
-    return ipFamily(hostOf(new URL(url))) !== 0;
-  } catch {
-    return false;
-  }
+  const host = hostOfUrl(url);
+  return host !== null && ipFamily(host) !== 0;
 }
 
 /** This host's resolver, as every other program here sees it. */
