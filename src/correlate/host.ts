@@ -24,7 +24,8 @@ import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteRep
 import { packetLoss } from './packet-loss.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { dohServerUnresolved } from '../util/errors.js';
-import { hostOf } from '../util/dns-name.js';
+import { hostOf, hostOfUrl } from '../util/dns-name.js';
+import { ipFamily } from '../util/ip.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { refusesThisClient } from '../classify/dns-facts.js';
@@ -71,8 +72,10 @@ function isLocalResolver(r: ResolverSpec): boolean {
   return r.kind === 'system' || r.local === true;
 }
 
-function addressFamily(address: string): 4 | 6 {
-  return address.includes(':') ? 6 : 4;
+/** The family a resolver is reached over when its address is fixed (plain DNS, DoH at an IP literal); else 0. */
+function resolverFamily(r: ResolverSpec): 0 | 4 | 6 {
+  if (r.kind === 'udp' || r.kind === 'tcp') return r.address.includes(':') ? 6 : 4;
+  return r.kind === 'doh' ? ipFamily(hostOfUrl(r.url) ?? '') : 0;
 }
 
 /** A fetch to an address only a NAT64 translator serves: IPv6 from here, an IPv4 site beyond it. */
@@ -89,13 +92,15 @@ interface FamilyView {
   note: string | null;
   /** The finding in a few words, for the headline. */
   short: string | null;
+  /** Resolvers on the family's addresses that the finding explains: they could not be asked from here. */
+  resolvers?: string[];
 }
 
 function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): FamilyView {
   const word = family === 4 ? 'IPv4' : 'IPv6';
   // Counted, not listed, with indexed loops: every attempt and answer of a run passes here, twice, in code that runs
   // once a run (an iterator's result a step, before V8 optimizes it away, was most of this stage's garbage).
-  const ofFamily = new Set(resolvers.filter((r) => (r.kind === 'udp' || r.kind === 'tcp') && addressFamily(r.address) === family).map((r) => r.name));
+  const ofFamily = new Set(resolvers.filter((r) => resolverFamily(r) === family).map((r) => r.name));
   let tried = 0;
   let opened = 0;
   let unroutable = 0;
@@ -109,9 +114,11 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
       if (noRouteFromHere(a)) unroutable += 1;
     }
   }
+  const askedOfFamily = new Set<string>();
   for (let i = 0; i < dns.length; i++) {
     const d = dns[i]!;
     if (!ofFamily.has(d.resolver)) continue;
+    askedOfFamily.add(d.resolver);
     tried += 1;
     if (replied(d)) opened += 1;
     if (resolverUnroutable(d)) unroutable += 1;
@@ -127,11 +134,16 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
   const servedOtherwise = failingSites.filter((s) => s.report.attempts.some((a) => a.family !== family && a.family !== null && a.outcome === 'ok'));
   const providers = new Set(servedOtherwise.map((s) => networkOf(s, family)));
   if (servedOtherwise.length >= 2 && providers.size >= 2 && servedOtherwise.length === failingSites.length) {
+    // The family's resolvers answered nothing either (nothing of the family did): over a way out that carries none
+    // of it, their silence says nothing about them, as the sites' says nothing about the sites.
+    const silent = [...askedOfFamily];
+    const asked = silent.length > 0 ? `; ${silent.length === 1 ? 'resolver' : 'resolvers'} ${silent.join(', ')} (${word}) could not be asked from here either` : '';
     return {
       reach: 'failing',
       explains: notConnected,
-      note: `${word} fails at every site from here while ${family === 6 ? 'IPv4' : 'IPv6'} serves them (${plural(providers.size, 'provider')}): this host's or its network's ${word} is broken, not the sites'`,
+      note: `${word} fails at every site from here while ${family === 6 ? 'IPv4' : 'IPv6'} serves them (${plural(providers.size, 'provider')}): this host's or its network's ${word} is broken, not the sites'${asked}`,
       short: `${word} fails at every site from here`,
+      resolvers: silent,
     };
   }
   return { reach: 'failing', explains: null, note: null, short: null };
@@ -700,6 +712,8 @@ export function hostFindings(
     );
   }
   const notes = local.down ? [busy.starved ? BUSY_ADVICE : lossy ? LOSS_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  // Resolvers only a broken family reaches: not asked, as a blocked resolver is not, and not listed as blocked.
+  const unaskable = new Set([...(v4.resolvers ?? []), ...(v6.resolvers ?? [])]);
   const familyExplained = (a: Attempt) => {
     const view = translated(a) ? nat64 : a.family === 4 ? v4 : a.family === 6 ? v6 : null;
     return view?.explains?.(a) === true;
@@ -717,12 +731,12 @@ export function hostFindings(
     explains: (a) =>
       a.outcome !== 'ok' &&
       (a.layer === 'local' ||
-        (a.path === 'edge' && a.address === null && a.resolver !== null && blocked.has(a.resolver)) ||
+        (a.path === 'edge' && a.address === null && a.resolver !== null && (blocked.has(a.resolver) || unaskable.has(a.resolver))) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>
-      blocked.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
+      blocked.has(d.resolver) || unaskable.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
   };
 }

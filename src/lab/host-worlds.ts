@@ -3,7 +3,8 @@
 // own resolver in /etc/resolv.conf, four sites on four providers' address ranges over IPv4 and IPv6 — and one
 // environment on top: the host shaped (offline, one family only, outbound DNS blocked), a captive portal answering
 // for every name, a TLS-inspecting proxy re-signing every site, a host whose clock runs ahead of every site's
-// certificate, an IPv6 way out that loses large packets (a tunnel whose path MTU discovery is broken), or a public
+// certificate, an IPv6 way out that loses large packets (a tunnel whose path MTU discovery is broken) or every packet
+// (an address and a route leading nowhere; the IPv4 mirror too), or a public
 // resolver operator's outage as the control that must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
@@ -14,7 +15,7 @@ import { createCa, type TestCa } from './ca.js';
 import { startDnsServer, type DnsZoneData, type RunningDnsServer } from './dns-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
-import { addAddresses, bindResolvConf, dnsBlocked, dropLargePackets, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
+import { addAddresses, bindResolvConf, dnsBlocked, dropFamily, dropLargePackets, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
 
 export type HostEnvironment =
   | 'dual-stack'
@@ -28,7 +29,9 @@ export type HostEnvironment =
   | 'clock-ahead'
   | 'resolver-outage'
   | 'ipv6-mtu-black-hole'
-  | 'ipv6-mtu-black-hole-partial';
+  | 'ipv6-mtu-black-hole-partial'
+  | 'ipv6-black-hole'
+  | 'ipv4-black-hole';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
@@ -140,6 +143,8 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
     const shape = hostShape(environment);
     if (shape) shapings.push(shapeHost(shape));
     // The partial world's Cloudflare edge sends packets that fit the tunnel, as Cloudflare's IPv6 servers do.
+    if (environment === 'ipv6-black-hole') shapings.push(dropFamily(6));
+    if (environment === 'ipv4-black-hole') shapings.push(dropFamily(4));
     if (environment === 'ipv6-mtu-black-hole') shapings.push(dropLargePackets(6, TUNNEL_MTU));
     if (environment === 'ipv6-mtu-black-hole-partial') shapings.push(dropLargePackets(6, TUNNEL_MTU, SITES.filter((s) => s.name === 'shop').map((s) => s.v6)));
   } catch (err) {

@@ -603,6 +603,15 @@ export function dropRandomPackets(percent: number): Shaping {
   return inputDropRule('loss', `numgen random mod 100 < ${Math.round(percent)} drop`);
 }
 
+/**
+ * One family's way out broken silently: every packet of `family` to or from anything but loopback's own address is
+ * dropped, with no error back — a host with an IPv6 address and default route whose upstream drops IPv6 (a router
+ * announcing a prefix it cannot route, a tunnel whose far end is gone), the case Happy Eyeballs (RFC 8305) exists for.
+ */
+export function dropFamily(family: Family): Shaping {
+  return inputDropRule('family', family === 4 ? 'meta nfproto ipv4 ip saddr != 127.0.0.0/8 drop' : 'meta nfproto ipv6 ip6 saddr != ::1 drop');
+}
+
 /** One nftables rule on the input hook, in a table of its own that `undo` deletes. */
 function inputDropRule(what: string, rule: string): Shaping {
   assertIsolated();

@@ -188,7 +188,10 @@ export function resolverCell(site: SiteReport, resolver: string): { text: string
   }
   const dnsFailure = credited.find((a) => a.address === null);
   if (dnsFailure) return { text: dnsFailureText(site, resolver, dnsFailure), ok: false };
-  const cell = fetchCell(credited);
+  // An ok site's failed attempts are all ones this host could not make (an address family it cannot use, a path
+  // that loses packets): said once above the table, not in each cell beside what served.
+  const served = site.status === 'ok' ? credited.filter((a) => a.outcome === 'ok') : credited;
+  const cell = fetchCell(served.length > 0 ? served : credited);
   // Served through an answer from stale cache (EDE 3/19): it works for now, its authority is not answering.
   const stale = site.dns.some((d) => d.resolver === resolver && d.name === site.host && d.ede.some((e) => edeMeaning(e) === 'stale'));
   return stale && cell.ok ? { ...cell, text: cell.text.replace(/^ok /, 'stale ') } : cell;

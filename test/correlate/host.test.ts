@@ -119,6 +119,48 @@ describe('a host whose IPv6 route exists but leads nowhere', () => {
   });
 });
 
+// The same host with public resolvers on IPv6 addresses too (2606:4700:4700::1111, a DoH URL at an IPv6 literal):
+// over a way out that carries no IPv6, they answer nothing, as the sites' IPv6 addresses do not.
+describe('a host whose IPv6 route leads nowhere, asking resolvers on IPv6 addresses too', () => {
+  const resolvers: ResolverSpec[] = [
+    system,
+    udp('cloudflare', '127.0.0.61', 'Cloudflare'),
+    udp('cloudflare-v6', '2001:db8:53::1111', 'Cloudflare'),
+    udp('google', '127.0.0.62', 'Google'),
+    { name: 'google-doh-v6', kind: 'doh', url: 'https://[2001:db8:53::8888]/dns-query', provider: 'Google' },
+  ];
+  const answering = ['system', 'cloudflare', 'google'];
+  const v6Resolvers = ['cloudflare-v6', 'google-doh-v6'];
+  const names = ['cf1', 'fastly1', 'akamai1'];
+  const okBy = [responses.cloudflareOk(), responses.fastlyOk(), responses.akamaiOk()];
+  const silent = (host: string, r: string): DnsAnswer[] =>
+    (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r, name: host, type, outcome: 'timeout', rcode: null, values: [], error: { code: 'ETIMEDOUT', message: 'no reply' }, durationMs: 2000, transport: r.includes('doh') ? 'doh' : 'udp' }));
+  const dnsFailure = (n: string, r: string) =>
+    attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ETIMEDOUT', message: 'no reply' }, failedPhase: 'dns', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 2000 } }), id: `${n}|edge|dns:${r}`, site: n, resolver: r, resolvers: [r], family: null, outcome: 'dns-error' });
+  const dns = names.flatMap((n, i) => [...answers(`${n}.test`, answering, `127.0.1.${i + 1}`, `2001:db8::${i + 1}`), ...v6Resolvers.flatMap((r) => silent(`${n}.test`, r))]);
+  const v6Fetch = (n: string, i: number, response: Partial<FetchResult>) => fetched(n, `2001:db8::${i + 1}`, response, answering);
+
+  it("their silence is this host's IPv6 too: no resolver incident, sites ok, the resolvers named in the one note (exit 0)", () => {
+    const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, okBy[i]!, answering), v6Fetch(n, i, timedOut), ...v6Resolvers.map((r) => dnsFailure(n, r))]);
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.host).toMatchObject({ ipv6: 'failing', blockedResolvers: [], summary: 'IPv6 fails at every site from here' });
+    expect(r.host.notes).toHaveLength(1);
+    expect(r.host.notes[0]).toMatch(/this host's or its network's IPv6 is broken, not the sites'; resolvers cloudflare-v6, google-doh-v6 \(IPv6\) could not be asked from here either$/);
+    expect(r.incidents).toEqual([]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it("control: IPv6 serving the sites, the IPv6 resolvers' silence is theirs: the sites degraded through them, a resolver incident", () => {
+    const attempts = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, okBy[i]!, answering), v6Fetch(n, i, okBy[i]!), ...v6Resolvers.map((r) => dnsFailure(n, r))]);
+    const r = run(names.map(spec), dns, attempts, resolvers);
+    expect(r.host).toMatchObject({ ipv6: 'ok', blockedResolvers: [] });
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'degraded']);
+    expect(r.incidents.map((i) => i.kind)).toContain('resolver');
+    expect(r.incidents.flatMap((i) => i.resolvers ?? [])).toEqual(expect.arrayContaining(['cloudflare-v6']));
+  });
+});
+
 // An IPv6-only host (an IPv6-only Kubernetes cluster, a mobile network) resolving through DNS64: names with only IPv4
 // addresses get AAAA records in 64:ff9b::/96 (RFC 6147), and a NAT64 translator on the network carries those
 // connections (RFC 6146). The addresses are published ranges' (Fastly 151.101.0.0/16, Akamai 23.0.0.0/12, AWS

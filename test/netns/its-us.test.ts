@@ -145,6 +145,30 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(0);
   }, 120_000);
 
+  it.skipIf(nftReason !== null)("IPv6 leading nowhere (every IPv6 packet dropped, no error back): the sites' IPv6 and the IPv6 resolver's silence are this host's, nobody blamed, exit 0", async () => {
+    const { code, report } = await checkIn('ipv6-black-hole');
+    // It read as "Cloudflare resolver cloudflare-v6 failing" (exit 2) and every site degraded.
+    expect(report.incidents).toEqual([]);
+    expect(report.host).toMatchObject({ ipv4: 'ok', ipv6: 'failing', blockedResolvers: [], summary: 'IPv6 fails at every site from here' });
+    expect(report.host.notes).toEqual([expect.stringMatching(/IPv6 is broken, not the sites'; resolver cloudflare-v6 \(IPv6\) could not be asked from here either$/)]);
+    // The real kernel dropped them: every IPv6 connection and the IPv6 resolver's every answer timed out.
+    const v6 = report.sites.flatMap((s) => s.attempts).filter((a) => a.family === 6);
+    expect(v6.length).toBeGreaterThanOrEqual(4);
+    for (const a of v6) expect(a.outcome).toBe('timeout');
+    for (const d of report.sites.flatMap((s) => s.dns).filter((d) => d.resolver === 'cloudflare-v6')) expect(d.outcome).toBe('timeout');
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(code).toBe(0);
+  }, 120_000);
+
+  it.skipIf(nftReason !== null)('the mirror, IPv4 leading nowhere: three operators\' IPv4 resolvers and the DoH server silent are this host\'s IPv4, not a resolver incident nor a DNS block, exit 0', async () => {
+    const { code, report } = await checkIn('ipv4-black-hole');
+    expect(report.incidents).toEqual([]);
+    expect(report.host).toMatchObject({ ipv4: 'failing', ipv6: 'ok', blockedResolvers: [] });
+    expect(report.host.notes).toEqual([expect.stringMatching(/IPv4 is broken, not the sites'; resolvers cloudflare, google, quad9, cloudflare-doh \(IPv4\) could not be asked from here either$/)]);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);

@@ -19,8 +19,8 @@ interface PackagedRun {
   report: Report | null;
 }
 
-async function packaged(fault: string | null): Promise<PackagedRun> {
-  const run = await runInNamespace(PACKAGED, { args: [JSON.stringify({ fault })], timeoutMs: 120_000 });
+async function packaged(fault: string | null, world: { dualStack?: boolean; ipv6BlackHole?: boolean } = {}): Promise<PackagedRun> {
+  const run = await runInNamespace(PACKAGED, { args: [JSON.stringify({ fault, ...world })], timeoutMs: 120_000 });
   expect(run.error).toBeUndefined();
   const value = run.value as PackagedRun;
   for (const stderr of [value.table.stderr, value.json.stderr]) {
@@ -73,6 +73,29 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
     expect(edges).toEqual(Object.fromEntries(PACKAGED_SITES.map((s) => [s.name, EDGE_OF[s.corpus]])));
     // Every resolver answered every site.
     for (const site of report!.sites) expect([site.name, site.status]).toEqual([site.name, 'ok']);
+  }, 150_000);
+
+  it.skipIf(nftReason !== null)("a dual-stack host whose IPv6 leads nowhere (an address and a route, every packet dropped upstream): every site ok over IPv4, said once; each cell what served; exit 0", async () => {
+    const { table, report } = await packaged(null, { dualStack: true, ipv6BlackHole: true });
+    expect(table.code).toBe(0);
+    const lines = screenLines(table.stdout);
+    expect(lines[0]).toBe('✔ All 13 sites ok; IPv6 fails at every site from here');
+    expect(report!.host).toMatchObject({ ipv4: 'ok', ipv6: 'failing', blockedResolvers: [] });
+    expect(report!.host.notes).toEqual([expect.stringMatching(/^IPv6 fails at every site from here while IPv4 serves them \(6 providers\): this host's or its network's IPv6 is broken, not the sites'$/)]);
+    expect(report!.incidents).toEqual([]);
+    // Every site's IPv6 address was tried, and timed out: the real kernel dropped its packets.
+    for (const site of report!.sites) {
+      expect(site.status).toBe('ok');
+      expect(site.attempts.filter((a) => a.family === 6).map((a) => a.outcome)).toEqual(['timeout']);
+    }
+    // The DoH servers answer on both families too: every DoH resolver still answered every name (over IPv4).
+    const doh = report!.sites.flatMap((s) => s.dns).filter((d) => d.transport === 'doh' && d.type === 'A');
+    expect(doh.length).toBeGreaterThanOrEqual(39);
+    for (const d of doh) expect([d.resolver, d.outcome]).toEqual([d.resolver, 'ok']);
+    // Each cell says what served, not "1/2 timeout" thirteen times beside "ok".
+    const row = lines.find((l) => l.startsWith('│ reddit '))!;
+    expect(row.split('│').slice(3, 7).map((c) => c.trim())).toEqual(expect.arrayContaining([expect.stringMatching(/^ok \d+ms$/)]));
+    expect(table.stdout).not.toMatch(/timeout/);
   }, 150_000);
 
   it("Cloudflare's edge answers 500: one Cloudflare edge incident over its three sites leads, in 100 columns, exit 2", async () => {
