@@ -7,8 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
+import type tls from 'node:tls';
 import dnsPacket from 'dns-packet';
 import type { Answer, DecodedPacket, Packet } from 'dns-packet';
 
@@ -41,7 +43,11 @@ export interface DnsServerOptions {
   /** Answer DoH requests with this HTTP status and no DNS message (e.g. 500); null = answer normally. */
   dohStatus?: (name: string, type: string) => number | null;
   /** Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST). */
-  doh?: { cert: string; key: string; port?: number };
+  /**
+   * HTTP/2 with HTTP/1.1 for clients that do not offer it, as public DoH servers answer (RFC 8484 §5.2: HTTP/2 is
+   * the minimum recommended version); `http1Only`, a server that speaks HTTP/1.1 alone.
+   */
+  doh?: { cert: string; key: string; port?: number; http1Only?: boolean };
 }
 
 export interface RunningDnsServer {
@@ -55,6 +61,8 @@ export interface RunningDnsServer {
    * counted again; over DoH, whose id is 0 (RFC 8484 §4.1), each request counts.
    */
   askedQuestions(): Map<string, number>;
+  /** Each DoH connection accepted so far, by the protocol it agreed on (ALPN: 'h2', 'http/1.1'). */
+  dohConnections(): string[];
   close(): Promise<void>;
 }
 
@@ -300,11 +308,21 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     return { status };
   };
 
-  let dohServer: https.Server | null = null;
+  let dohServer: http2.Http2SecureServer | https.Server | null = null;
   let dohUrl: string | null = null;
+  const dohSockets = new Set<net.Socket>();
+  /** The protocol each DoH connection accepted agreed on (ALPN), in order. */
+  const dohProtocols: string[] = [];
   if (options.doh) {
-    dohServer = https.createServer({ cert: options.doh.cert, key: options.doh.key }, (req, res) => {
-      void serveDoh(req, res, respondDoh);
+    const { cert, key, http1Only = false } = options.doh;
+    // Every TLS connection, both protocols' (an HTTP/2 session is closed by destroying its socket too).
+    dohServer = http1Only
+      ? https.createServer({ cert, key }, (req, res) => void serveDoh(req, res, respondDoh))
+      : http2.createSecureServer({ cert, key, allowHTTP1: true }, (req, res) => void serveDoh(req, res, respondDoh));
+    dohServer.on('secureConnection', (socket: tls.TLSSocket) => {
+      dohProtocols.push(socket.alpnProtocol || 'none');
+      dohSockets.add(socket);
+      socket.once('close', () => dohSockets.delete(socket));
     });
     try {
       await listen(dohServer, options.host, options.doh.port ?? 0);
@@ -330,7 +348,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
       dohServer
         ? new Promise<void>((resolve) => {
             dohServer!.close(() => resolve());
-            dohServer!.closeAllConnections();
+            for (const socket of dohSockets) socket.destroy();
           })
         : Promise.resolve(),
     ]);
@@ -340,6 +358,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     host: options.host,
     port,
     dohUrl,
+    dohConnections: () => [...dohProtocols],
     askedQuestions: () => new Map([...asked].map(([question, seen]) => [question, seen.ids.size + seen.doh])),
     get queries() {
       return queries;
@@ -357,8 +376,8 @@ function lengthPrefix(length: number): Buffer {
 type DohResponse = { status: number } | { reply: Buffer | null; isQuery: boolean };
 
 async function serveDoh(
-  req: IncomingMessage,
-  res: ServerResponse,
+  req: IncomingMessage | Http2ServerRequest,
+  res: ServerResponse | Http2ServerResponse,
   respondDoh: (bytes: Buffer) => Promise<DohResponse>,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://lab.invalid');
@@ -389,7 +408,7 @@ async function serveDoh(
   res.writeHead(200, { 'content-type': 'application/dns-message', 'content-length': response.reply.length }).end(response.reply);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+function readBody(req: IncomingMessage | Http2ServerRequest, limit: number): Promise<Buffer | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let total = 0;

@@ -612,11 +612,25 @@ export function dropFamily(family: Family): Shaping {
   return inputDropRule('family', family === 4 ? 'meta nfproto ipv4 ip saddr != 127.0.0.0/8 drop' : 'meta nfproto ipv6 ip6 saddr != ::1 drop');
 }
 
+/**
+ * A network that limits this host's connections: a TCP connection to `port` beyond `max` open at once is never
+ * answered (its SYN dropped, as a firewall's per-source connection limit or a NAT out of ports for this host drops
+ * it; nft(8) `ct count`). On the output hook, before the connection is confirmed: a SYN dropped there leaves no
+ * entry to count, as on a firewall's forward path (dropped on input, on lo, its own entry would count against it).
+ */
+export function limitConnections(port: number, max: number): Shaping {
+  return nftRule('connlimit', 'output', `tcp flags syn tcp dport ${port} ct count over ${max} drop`);
+}
+
 /** One nftables rule on the input hook, in a table of its own that `undo` deletes. */
 function inputDropRule(what: string, rule: string): Shaping {
+  return nftRule(what, 'input', rule);
+}
+
+function nftRule(what: string, hook: 'input' | 'output', rule: string): Shaping {
   assertIsolated();
   const table = `outage_probe_${what}_${++nftTables}`;
-  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    ${rule}\n  }\n}\n`);
+  run('nft', ['-f', '-'], `table inet ${table} {\n  chain c {\n    type filter hook ${hook} priority 0; policy accept;\n    ${rule}\n  }\n}\n`);
   let undone = false;
   return {
     undo() {

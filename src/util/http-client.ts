@@ -22,9 +22,35 @@ const undici = (): typeof import('undici') => createRequire(import.meta.url)('un
  * A keep-alive undici agent that trusts Node's CAs plus `ca`. The caller closes it (`agent.destroy()`). Host names
  * are looked up in the lookup helper (util/lookup-helper.ts connectLookup), never by getaddrinfo in this process.
  */
-export function agentFor(ca: string | null | undefined): Agent {
+export function agentFor(ca: string | null | undefined, limits: AgentLimits = {}): Agent {
   const secureContext = secureContextFor(ca);
-  return new (undici().Agent)({ connect: { lookup: connectLookup, ...(secureContext ? { secureContext } : {}) } });
+  const connect = { lookup: connectLookup, ...(secureContext ? { secureContext } : {}) };
+  const { onConnected } = limits;
+  let connector: ReturnType<typeof import('undici').buildConnector> | null = null;
+  return new (undici().Agent)({
+    connect: onConnected
+      ? (options, callback) => {
+          connector ??= undici().buildConnector({ ...connect, allowH2: limits.allowH2 === true });
+          connector(options, (err, socket) => {
+            if (!err && socket) onConnected(options.hostname, (socket as { alpnProtocol?: string | false }).alpnProtocol || null);
+            // @ts-expect-error: undici's callback type is a union of (err, null) and (null, socket)
+            callback(err, socket);
+          });
+        }
+      : connect,
+    ...(limits.connectionsPerOrigin !== undefined ? { connections: limits.connectionsPerOrigin } : {}),
+    ...(limits.pipelining !== undefined ? { pipelining: limits.pipelining } : {}),
+    ...(limits.allowH2 ? { allowH2: true } : {}),
+  });
+}
+
+export interface AgentLimits {
+  connectionsPerOrigin?: number;
+  /** Requests in flight on one connection: HTTP/2 streams (undici runs one at a time without it), or pipelined. */
+  pipelining?: number;
+  allowH2?: boolean;
+  /** Each connection made: the host it went to (an IPv6 literal without brackets) and the protocol agreed (ALPN). */
+  onConnected?: (hostname: string, protocol: string | null) => void;
 }
 
 export type ResponseBody = Dispatcher.ResponseData['body'];

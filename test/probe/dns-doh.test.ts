@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type RunningDnsServer } from '../../src/lab/dns-server.js';
 import type { DnsQuery, DnsType, ResolverSpec } from '../../src/model.js';
 import { closeDohAgents, queryDns } from '../../src/probe/dns/index.js';
+import { createDohPool, DOH_HTTP1_CONNECTIONS, exchangeDoh } from '../../src/probe/dns/doh.js';
 
 let server: RunningDnsServer;
 let ca: string;
@@ -102,5 +103,53 @@ describe('queryDns over DoH', () => {
       Array.from({ length: 100 }, () => queryDns(dohQuery('www.a.test'), { timeoutMs: 5000, ca })),
     );
     expect(answers.filter((a) => a.outcome !== 'ok')).toEqual([]);
+  });
+});
+
+// A burst of queries to one DoH server (two a site, at once, in a run) opened one connection each: 30 TLS handshakes
+// a server for the packaged 13 sites, enough on a network limiting a host's connections to starve its fetches.
+describe('connections to a DoH server under a burst of queries', () => {
+  const names = Array.from({ length: 20 }, (_, i) => `n${i}.burst.test`);
+  const records = Object.fromEntries([...names, 'slow.burst.test'].map((n) => [n, { A: ['192.0.2.20'] }]));
+
+  async function burst(options: { http1Only?: boolean; first?: string }) {
+    const tls = loopbackTls('127.0.0.78');
+    const lab = await startDnsServer({
+      host: '127.0.0.78',
+      data: { records, zones: ['burst.test'] },
+      delayMs: (name) => (name === 'slow.burst.test' ? 1500 : 0),
+      doh: { ...tls, http1Only: options.http1Only === true },
+    });
+    const pool = createDohPool();
+    try {
+      const started = performance.now();
+      const first = options.first ? exchangeDoh(lab.dohUrl!, options.first, 'A', { timeoutMs: 4000, ca: tls.ca, pool }) : null;
+      const rest = await Promise.all(names.flatMap((n) => (['A', 'AAAA'] as const).map((type) => exchangeDoh(lab.dohUrl!, n, type, { timeoutMs: 4000, ca: tls.ca, pool }).then((x) => ({ x, ms: performance.now() - started })))));
+      return { rest, first: first ? await first : null, connections: lab.dohConnections() };
+    } finally {
+      await pool.close();
+      await lab.close();
+    }
+  }
+
+  it('over HTTP/2 (as public DoH servers speak it): 40 queries at once on one connection, every one answered', async () => {
+    const { rest, connections } = await burst({});
+    expect(rest.map((r) => r.x.kind)).toEqual(Array(40).fill('reply'));
+    expect(connections).toEqual(['h2']);
+  });
+
+  it('an HTTP/1.1-only server: the first connection, then at most six more carrying the rest', async () => {
+    const { rest, connections } = await burst({ http1Only: true });
+    expect(rest.map((r) => r.x.kind)).toEqual(Array(40).fill('reply'));
+    expect(connections.every((p) => p === 'http/1.1')).toBe(true);
+    expect(connections.length).toBeGreaterThan(1);
+    expect(connections.length).toBeLessThanOrEqual(1 + DOH_HTTP1_CONNECTIONS);
+  });
+
+  it("a slow first answer holds nobody: the rest go once its connection is made, not when it is answered", async () => {
+    const { rest, first, connections } = await burst({ first: 'slow.burst.test' });
+    expect(first!.kind).toBe('reply');
+    for (const r of rest) expect([r.x.kind, r.ms < 1200]).toEqual(['reply', true]);
+    expect(connections).toEqual(['h2']);
   });
 });

@@ -8,6 +8,7 @@ import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import { dohStatusCode } from '../../util/errors.js';
 import { connectLookupPending } from '../../util/lookup-helper.js';
+import { hostOf } from '../../util/dns-name.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -28,40 +29,110 @@ const CLOSE_GRACE_MS = 250;
 /** No DNS message is larger (the TCP length prefix is 16 bits); anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 65_536;
 
+/** Queries in flight at once on one HTTP/2 connection to a DoH server (undici also keeps to the server's limit). */
+const DOH_STREAMS = 100;
+
 /**
- * Keep-alive agents, one per extra-CA setting, so a burst of queries to one DoH server reuses connections
- * instead of handshaking once per query. A run makes its own pool and closes it when it ends, so one run
- * finishing never closes the connections of another still going in the same process. Idle sockets are
- * unref'd by undici: a pool left open never keeps the process alive.
+ * Connections a run opens to an HTTP/1.1-only DoH server at most (a browser's per-host limit): that many queries in
+ * flight. Over HTTP/2, which public DoH servers speak (RFC 8484 §5.2 recommends it), one connection carries them all.
+ */
+export const DOH_HTTP1_CONNECTIONS = 6;
+
+/**
+ * Keep-alive connections to DoH servers, by extra-CA setting, and each server's first query sent alone, the rest
+ * once its connection is made: over that one connection when it is HTTP/2, else over up to DOH_HTTP1_CONNECTIONS.
+ * A burst (two queries a site, at once) opened one connection each: for the packaged 13 sites, 30 TLS handshakes
+ * and 30 lookups of the server's name per server — on a network that limits a host's connections (a firewall's
+ * per-source limit, a NAT's share of ports), enough to starve the sites' own fetches. A run makes its own pool and
+ * closes it when it ends, so one run finishing never closes the connections of another still going in the same
+ * process. Idle sockets are unref'd by undici: a pool left open never keeps the process alive.
  */
 export interface DohPool {
-  agent(ca: string | null): Agent;
+  /**
+   * The agent for a query to `url` with this CA, once the server's first query has its connection (waiting at most
+   * `timeoutMs`: null when it had none by then), and `settled` to call when the query has settled.
+   */
+  take(url: URL, ca: string | null, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ agent: Agent; settled(): void } | null>;
   close(): Promise<void>;
 }
 
+interface CaAgents {
+  /** One connection a server, HTTP/2 streams on it: every server's first query, and all of an HTTP/2 server's. */
+  single: Agent;
+  /** Up to DOH_HTTP1_CONNECTIONS connections a server, one query each at a time. */
+  parallel: Agent;
+  /** By host name: the protocol its first connection agreed on. */
+  protocols: Map<string, string | null>;
+}
+
 export function createDohPool(): DohPool {
-  const agents = new Map<string, Agent>();
+  const byCa = new Map<string, CaAgents>();
+  /** By CA and origin: settles when the first query's connection is made, or the query has settled without one. */
+  const firsts = new Map<string, Promise<void>>();
+  /** By host name: what opens its servers' gates when a connection to it is made. */
+  const opening = new Map<string, Array<() => void>>();
+  const agentsFor = (ca: string | null): CaAgents => {
+    const key = ca ?? '';
+    let agents = byCa.get(key);
+    if (!agents) {
+      const protocols = new Map<string, string | null>();
+      const connected = (host: string, protocol: string | null) => {
+        protocols.set(host, protocol);
+        for (const open of opening.get(host) ?? []) open();
+        opening.delete(host);
+      };
+      // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
+      // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
+      agents = {
+        single: agentFor(ca, { connectionsPerOrigin: 1, pipelining: DOH_STREAMS, allowH2: true, onConnected: connected }),
+        parallel: agentFor(ca, { connectionsPerOrigin: DOH_HTTP1_CONNECTIONS }),
+        protocols,
+      };
+      byCa.set(key, agents);
+    }
+    return agents;
+  };
   return {
-    agent(ca) {
-      const key = ca ?? '';
-      let agent = agents.get(key);
-      if (!agent) {
-        // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
-        // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
-        agent = agentFor(ca);
-        agents.set(key, agent);
+    async take(url, ca, timeoutMs, signal) {
+      const agents = agentsFor(ca);
+      const key = `${ca ?? ''} ${url.origin}`;
+      const host = hostOf(url);
+      const first = firsts.get(key);
+      if (!first) {
+        let open = noop;
+        firsts.set(key, new Promise<void>((resolve) => (open = resolve)));
+        opening.set(host, [...(opening.get(host) ?? []), open]);
+        return { agent: agents.single, settled: open };
       }
-      return agent;
+      if (!(await waited(first, timeoutMs, signal))) return null;
+      return { agent: agents.protocols.get(host) === 'h2' ? agents.single : agents.parallel, settled: noop };
     },
     async close() {
-      const closing = [...agents.values()].map((agent) => agent.destroy().catch(() => undefined));
-      agents.clear();
+      const closing = [...byCa.values()].flatMap((agents) => [agents.single, agents.parallel]).map((agent) => agent.destroy().catch(() => undefined));
+      byCa.clear();
       // A connection still being made holds destroy() until undici's 10 s connect timeout: never the run's end.
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(closing), new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
       clearTimeout(grace);
     },
   };
+}
+
+function noop(): void {}
+
+/** Wait for `first` for up to `ms`, or until `signal` aborts: whether it came first. */
+function waited(first: Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    const done = (came: boolean) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', aborted);
+      resolve(came);
+    };
+    const aborted = () => done(false);
+    const timer = setTimeout(() => done(false), Math.max(1, ms));
+    signal?.addEventListener('abort', aborted, { once: true });
+    void first.then(() => done(true));
+  });
 }
 
 /** For callers outside a run (a one-off query). */
@@ -97,33 +168,48 @@ export async function exchangeDoh(
   options: ExchangeOptions & { ca?: string | null; pool?: DohPool },
 ): Promise<Exchange> {
   if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
-  const answer = await timedRequest(
-    dohQueryUrl(endpoint, encodeQuery(name, type, 0)),
-    {
-      headers: { accept: 'application/dns-message' },
-      dispatcher: (options.pool ?? sharedPool).agent(options.ca ?? null),
-      timeoutMs: options.timeoutMs,
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-    async (response): Promise<Exchange> => {
-      if (response.statusCode !== 200) {
-        discardBody(response.body);
-        return failure('network-error', dohStatusCode(response.statusCode), `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
-      }
-      const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
-      if (!bytes) return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
-      const reply = decodeMessage(bytes);
-      if (!reply || !answersQuery(reply, 0, name, type)) return badResponseFailure('doh', endpoint);
-      return { kind: 'reply', reply, transport: 'doh', server: endpoint };
-    },
-  );
+  const pool = options.pool ?? sharedPool;
+  const url = dohQueryUrl(endpoint, encodeQuery(name, type, 0));
+  // The wait for the server's first query counts against this one's timeout, as waiting for a connection would.
+  const started = performance.now();
+  const turn = await pool.take(url, options.ca ?? null, options.timeoutMs, options.signal);
+  if (!turn) return notAnswered(endpoint, options);
+  let answer: Awaited<ReturnType<typeof timedRequest<Exchange>>>;
+  try {
+    answer = await timedRequest(
+      url,
+      {
+        headers: { accept: 'application/dns-message' },
+        dispatcher: turn.agent,
+        timeoutMs: options.timeoutMs - (performance.now() - started),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      async (response): Promise<Exchange> => {
+        if (response.statusCode !== 200) {
+          discardBody(response.body);
+          return failure('network-error', dohStatusCode(response.statusCode), `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
+        }
+        const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
+        if (!bytes) return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
+        const reply = decodeMessage(bytes);
+        if (!reply || !answersQuery(reply, 0, name, type)) return badResponseFailure('doh', endpoint);
+        return { kind: 'reply', reply, transport: 'doh', server: endpoint };
+      },
+    );
+  } finally {
+    turn.settled();
+  }
   if (answer.ok) return answer.value;
   if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
-  if (answer.stoppedBy === 'timeout') {
-    // Still waiting for the server's own address: the server was never reached (util/errors.ts dohServerUnresolved).
-    const host = new URL(endpoint).hostname;
-    if (connectLookupPending(host)) return failure('network-error', 'EAI_AGAIN', `getaddrinfo gave no address for ${host} within ${Math.round(options.timeoutMs)} ms: the DoH server was never reached`, 'doh', endpoint);
-    return timeoutFailure(options.timeoutMs, 'doh', endpoint);
-  }
+  if (answer.stoppedBy === 'timeout') return notAnswered(endpoint, options);
   return failure('network-error', answer.error.code, answer.error.message, 'doh', endpoint);
+}
+
+/** No answer within the timeout, or the run's deadline came first. */
+function notAnswered(endpoint: string, options: ExchangeOptions): Exchange {
+  if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
+  // Still waiting for the server's own address: the server was never reached (util/errors.ts dohServerUnresolved).
+  const host = new URL(endpoint).hostname;
+  if (connectLookupPending(host)) return failure('network-error', 'EAI_AGAIN', `getaddrinfo gave no address for ${host} within ${Math.round(options.timeoutMs)} ms: the DoH server was never reached`, 'doh', endpoint);
+  return timeoutFailure(options.timeoutMs, 'doh', endpoint);
 }
