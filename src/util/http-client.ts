@@ -32,9 +32,9 @@ export function agentFor(ca: string | null | undefined, limits: AgentLimits = {}
       ? (options, callback) => {
           connector ??= undici().buildConnector({ ...connect, allowH2: limits.allowH2 === true });
           connector(options, (err, socket) => {
-            if (!err && socket) onConnected(options.hostname, (socket as { alpnProtocol?: string | false }).alpnProtocol || null);
-            // @ts-expect-error: undici's callback type is a union of (err, null) and (null, socket)
-            callback(err, socket);
+            if (err || !socket) return void callback(err ?? new Error('no socket'), null);
+            onConnected(options.hostname, (socket as { alpnProtocol?: string | false }).alpnProtocol || null);
+            callback(null, socket);
           });
         }
       : connect,

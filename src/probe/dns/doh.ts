@@ -9,6 +9,7 @@ import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http
 import { dohStatusCode } from '../../util/errors.js';
 import { connectLookupPending } from '../../util/lookup-helper.js';
 import { hostOf } from '../../util/dns-name.js';
+import { noop } from '../../util/collections.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -117,8 +118,6 @@ export function createDohPool(): DohPool {
     },
   };
 }
-
-function noop(): void {}
 
 /** Wait for `first` for up to `ms`, or until `signal` aborts: whether it came first. */
 function waited(first: Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
