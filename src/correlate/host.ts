@@ -28,7 +28,7 @@ import { hostOf, hostOfUrl } from '../util/dns-name.js';
 import { ipFamily } from '../util/ip.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
-import { refusesThisClient } from '../classify/dns-facts.js';
+import { isStale, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, plural } from '../util/text.js';
 import type { SiteStack } from '../classify/stack.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
@@ -349,6 +349,78 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
     );
   }
   return { blocked, notes, short };
+}
+
+/** Names plain DNS fails and DoH answers, at least, to read it as this network answering port 53. */
+const INTERCEPTED_NAMES_MIN = 2;
+
+/** Failures a resolver gives in a reply (a timeout is no reply, and the blocked-resolver rule's). */
+const REPLIED_FAILURES: ReadonlySet<DnsAnswer['outcome']> = new Set(['servfail', 'nxdomain', 'refused']);
+
+interface InterceptedDns {
+  /** Names plain DNS fails from here that an operator's DoH resolver answers. */
+  names: Set<string>;
+  /** The resolvers whose failures for those names are this network's: every plain-DNS one, and the host's own. */
+  resolvers: Set<string>;
+  note: string;
+  short: string;
+}
+
+/**
+ * Plain DNS answered by this network rather than by the resolvers it is sent to: names that every plain-DNS resolver
+ * fails in its reply — several operators' and this host's own alike — while an operator among them answers them over
+ * DoH, which the network cannot answer in its name. One operator's resolvers share their caches and their view of
+ * the authorities whatever the transport, so that operator answering by one and failing by the other is not the
+ * operator, nor the zones: port 53 is being answered on the way (a transparent DNS proxy, an ISP's interception, a
+ * firewall filtering names), and that answer fails them. A zone whose authority fails is failed over DoH too; a DoH
+ * answer from stale cache (EDE 3/19) is no fresh answer and does not count.
+ */
+function interceptedPlainDns(dns: DnsAnswer[], resolvers: ResolverSpec[]): InterceptedDns | null {
+  const plain = new Map(resolvers.filter((r) => (r.kind === 'udp' || r.kind === 'tcp') && r.local !== true).map((r) => [r.name, r.provider ?? r.name]));
+  const doh = new Map(resolvers.filter((r) => r.kind === 'doh').map((r) => [r.name, r.provider ?? r.name]));
+  if (plain.size === 0 || doh.size === 0) return null;
+  // Most runs have no plain-DNS reply that failed: looked for before anything is kept.
+  if (!dns.some((d) => plain.has(d.resolver) && REPLIED_FAILURES.has(d.outcome))) return null;
+  interface NameView { failedBy: Set<string>; plainAnswered: boolean; dohOperators: Set<string>; outcomes: Set<string> }
+  const byName = new Map<string, NameView>();
+  for (const d of dns) {
+    if (d.type !== 'A' && d.type !== 'AAAA') continue;
+    let view = byName.get(d.name);
+    if (!view) byName.set(d.name, (view = { failedBy: new Set(), plainAnswered: false, dohOperators: new Set(), outcomes: new Set() }));
+    if (plain.has(d.resolver)) {
+      if (REPLIED_FAILURES.has(d.outcome)) {
+        view.failedBy.add(d.resolver);
+        view.outcomes.add(d.outcome.toUpperCase());
+      } else if (replied(d)) view.plainAnswered = true;
+    } else if (doh.has(d.resolver) && d.outcome === 'ok' && d.values.length > 0 && !isStale(d)) view.dohOperators.add(doh.get(d.resolver)!);
+  }
+  const names: string[] = [];
+  const outcomes = new Set<string>();
+  const operatorsAnswering = new Set<string>();
+  for (const [name, view] of byName) {
+    if (view.plainAnswered || view.failedBy.size === 0) continue;
+    const failingOperators = new Set([...view.failedBy].map((r) => plain.get(r)!));
+    // Every plain resolver asked failed it, of two operators or more, and one of them answered it over DoH.
+    const diverging = [...view.dohOperators].filter((operator) => failingOperators.has(operator));
+    if (failingOperators.size < 2 || diverging.length === 0) continue;
+    names.push(name);
+    for (const o of view.outcomes) outcomes.add(o);
+    for (const o of diverging) operatorsAnswering.add(o);
+  }
+  // One name could be a cache: its authority failing, the DoH side still holding it while the others do not. Every
+  // plain resolver failing names that the DoH side answers fresh, name after name, is no cache's doing.
+  if (names.length < INTERCEPTED_NAMES_MIN) return null;
+  const plainNames = [...plain.keys()];
+  const operators = new Set(plain.values());
+  const hostOwn = resolvers.filter((r) => r.kind === 'system' || r.local === true).map((r) => r.name);
+  const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  const answering = [...operatorsAnswering];
+  return {
+    names: new Set(names),
+    resolvers: new Set([...plainNames, ...hostOwn]),
+    note: `this network answers plain DNS itself: ${plainNames.join(', ')} (${plural(operators.size, 'operator')})${hostOwn.length > 0 ? ` and this host's own resolver` : ''} fail ${shown} (${[...outcomes].join('/')}), which ${answering.join(', ')}'s own DNS-over-HTTPS ${answering.length === 1 ? 'answers' : 'answer'} — one operator's resolvers do not disagree by transport: port 53 is answered on the way (a transparent DNS proxy, an ISP's interception, a firewall filtering names), not by those resolvers, and neither they nor the sites are at fault; here those names resolve only over DoH`,
+    short: `this network's plain DNS fails ${plural(names.length, 'name')} (they resolve over DoH)`,
+  };
 }
 
 /**
@@ -683,6 +755,7 @@ export function hostFindings(
   const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
   for (const name of prohibited) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
+  const interceptedDns = interceptedPlainDns(dns, resolvers);
   const intercepted = interceptedSites(sites);
   const busy = busyHost(sites, dns);
   const loss = packetLoss(
@@ -691,8 +764,8 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...redirectNotes, ...intercepted.notes];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...redirectShort, ...intercepted.short];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...redirectNotes, ...intercepted.notes];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -732,11 +805,12 @@ export function hostFindings(
       a.outcome !== 'ok' &&
       (a.layer === 'local' ||
         (a.path === 'edge' && a.address === null && a.resolver !== null && (blocked.has(a.resolver) || unaskable.has(a.resolver))) ||
+        (interceptedDns !== null && a.address === null && a.resolver !== null && interceptedDns.resolvers.has(a.resolver) && interceptedDns.names.has(hostOfUrl(a.url) ?? '')) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>
-      blocked.has(d.resolver) || unaskable.has(d.resolver) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
+      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
   };
 }

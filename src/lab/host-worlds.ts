@@ -4,8 +4,9 @@
 // environment on top: the host shaped (offline, one family only, outbound DNS blocked), a captive portal answering
 // for every name, a TLS-inspecting proxy re-signing every site, a host whose clock runs ahead of every site's
 // certificate, an IPv6 way out that loses large packets (a tunnel whose path MTU discovery is broken) or every packet
-// (an address and a route leading nowhere; the IPv4 mirror too), or a public
-// resolver operator's outage as the control that must stay a resolver incident.
+// (an address and a route leading nowhere; the IPv4 mirror too), a network answering port 53 itself and failing two
+// sites' names (every plain-DNS resolver's reply is its reply; DoH passes), or a public resolver operator's outage as
+// the control that must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,8 @@ export type HostEnvironment =
   | 'ipv6-mtu-black-hole'
   | 'ipv6-mtu-black-hole-partial'
   | 'ipv6-black-hole'
-  | 'ipv4-black-hole';
+  | 'ipv4-black-hole'
+  | 'dns-intercepted-failing';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
@@ -132,7 +134,7 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       );
       closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
     } else {
-      closers.push(...(await startResolvers(ca)));
+      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null)));
       const inspection = environment === 'tls-interception' || environment === 'partial-interception' ? createCa('Corp Inspection CA') : null;
       const issuerOf = (site: (typeof SITES)[number]) => (inspection && (environment === 'tls-interception' || INTERCEPTED_SITES.has(site.name)) ? inspection : ca);
       // The MTU worlds' pages are the size real pages are (the lab's certificates are small ECDSA ones, whose
@@ -178,9 +180,14 @@ function hostShape(environment: HostEnvironment): HostShape | null {
   }
 }
 
-async function startResolvers(ca: TestCa): Promise<RunningDnsServer[]> {
+/** dns-intercepted-failing: the zones the network's own resolver, answering every port-53 query, fails. */
+const INTERCEPTOR_FAILS: ReadonlySet<string> = new Set(['example.com', 'example.org']);
+
+async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null): Promise<RunningDnsServer[]> {
   const data = zoneData();
-  const servers = [...PUBLIC_RESOLVERS.map((r) => r.address), ...LOCAL_RESOLVERS].map((host) => startDnsServer({ host, port: 53, data }));
+  // With interceptorFails, every plain-DNS address answers as one resolver would: the network's, intercepting port 53.
+  const fault = interceptorFails ? (name: string) => ([...interceptorFails].some((z) => name === z || name.endsWith(`.${z}`)) ? ('servfail' as const) : null) : undefined;
+  const servers = [...PUBLIC_RESOLVERS.map((r) => r.address), ...LOCAL_RESOLVERS].map((host) => startDnsServer({ host, port: 53, data, ...(fault ? { fault } : {}) }));
   const doh = ca.issue([DOH.address]);
   servers.push(startDnsServer({ host: DOH.address, port: 53, data, doh: { cert: doh.cert, key: doh.key, port: 443 } }));
   return Promise.all(servers);

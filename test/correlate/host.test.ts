@@ -462,6 +462,84 @@ describe('a network that blocks outbound DNS to public resolvers', () => {
   });
 });
 
+// A network answering port 53 itself (a transparent DNS proxy, an ISP's interception, a firewall filtering names):
+// every plain-DNS resolver's reply is its reply. Names it fails, Cloudflare's own DoH answers.
+describe('a network that answers plain DNS itself, failing some names', () => {
+  const doh: ResolverSpec = { name: 'cloudflare-doh', kind: 'doh', url: 'https://127.0.0.65/dns-query', provider: 'Cloudflare' };
+  const resolvers = [system, udp('cloudflare', '127.0.0.61', 'Cloudflare'), udp('google', '127.0.0.62', 'Google'), udp('quad9', '127.0.0.63', 'Quad9'), doh];
+  const plainResolvers = ['system', 'cloudflare', 'google', 'quad9'];
+  const names = ['shop', 'news', 'bank'];
+  const failed = (host: string, r: string, outcome: 'servfail' | 'nxdomain'): DnsAnswer[] =>
+    (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r, name: host, type, outcome, rcode: outcome === 'servfail' ? 'SERVFAIL' : 'NXDOMAIN', values: [], transport: r === 'system' ? 'system' : 'udp' }));
+  const dnsFailure = (n: string, r: string, code: string) =>
+    attempt({ ...fetchResult({ url: `https://${n}.test/`, httpStatus: null, address: null, error: { code, message: code }, failedPhase: 'dns', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 5 } }), id: `${n}|edge|dns:${r}`, site: n, resolver: r, resolvers: [r], family: null, outcome: 'dns-error' });
+  /** `failing`: the names plain DNS fails (each resolver in `failingAt`); the DoH answers are `dohAnswer`'s. */
+  function world(failing: string[], options: { outcome?: 'servfail' | 'nxdomain'; failingAt?: string[]; dohAnswer?: (host: string) => Partial<DnsAnswer>; without?: string } = {}) {
+    const plainOnes = plainResolvers.filter((r) => r !== options.without);
+    const failingAt = options.failingAt ?? plainOnes;
+    const dns: DnsAnswer[] = [];
+    const attempts: Attempt[] = [];
+    names.forEach((n, i) => {
+      const host = `${n}.test`;
+      const fails = failing.includes(n);
+      const answering = fails ? plainOnes.filter((r) => !failingAt.includes(r)) : plainOnes;
+      dns.push(...answers(host, answering, `127.0.1.${i + 1}`, null));
+      if (fails) for (const r of failingAt) dns.push(...failed(host, r, options.outcome ?? 'servfail'));
+      dns.push(...answers(host, ['cloudflare-doh'], `127.0.1.${i + 1}`, null).map((d) => ({ ...d, transport: 'doh' as const, ...(options.dohAnswer?.(host) ?? {}) })));
+      const servedBy = [...answering, ...(options.dohAnswer?.(host)?.outcome === 'servfail' ? [] : ['cloudflare-doh'])];
+      if (servedBy.length > 0) attempts.push(fetched(n, `127.0.1.${i + 1}`, responses.healthy(), servedBy));
+      if (fails) for (const r of failingAt) attempts.push(dnsFailure(n, r, r === 'system' ? 'EAI_AGAIN' : (options.outcome ?? 'servfail').toUpperCase()));
+    });
+    return run(names.map(spec), dns, attempts, resolvers.filter((r) => r.name !== options.without));
+  }
+
+  it("every plain-DNS resolver (three operators and this host's own) failing two names Cloudflare's DoH answers: this network, no resolver incident, sites ok", () => {
+    const r = world(['shop', 'news']);
+    expect(r.incidents).toEqual([]);
+    expect(r.host.summary).toBe("this network's plain DNS fails 2 names (they resolve over DoH)");
+    expect(r.host.notes).toEqual([expect.stringMatching(/^this network answers plain DNS itself: cloudflare, google, quad9 \(3 operators\) and this host's own resolver fail shop\.test, news\.test \(SERVFAIL\), which Cloudflare's own DNS-over-HTTPS answers/)]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it('the same with NXDOMAIN (names filtered on the way, as censoring networks do): the same reading, no "does not exist"', () => {
+    const r = world(['shop', 'news'], { outcome: 'nxdomain' });
+    expect(r.incidents).toEqual([]);
+    expect(r.host.notes.join('\n')).toMatch(/fail shop\.test, news\.test \(NXDOMAIN\)/);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it("control: Cloudflare's DoH failing them too is the names' authority, not this network", () => {
+    const r = world(['shop', 'news'], { dohAnswer: () => ({ outcome: 'servfail', rcode: 'SERVFAIL', values: [] }) });
+    expect(r.host.summary ?? '').not.toMatch(/plain DNS/);
+    expect(r.sites.map((s) => s.status)).toEqual(['down', 'down', 'ok']);
+  });
+
+  it("control: the DoH side answering from stale cache (EDE 3) is no fresh answer: the authority's trouble, not this network's", () => {
+    const r = world(['shop', 'news'], { dohAnswer: () => ({ ede: [{ code: 3, text: 'Stale Answer' }] }) });
+    expect(r.host.summary ?? '').not.toMatch(/plain DNS/);
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'ok']);
+  });
+
+  it('control: one name only could be a cache holding it on the DoH side: not read as this network', () => {
+    const r = world(['shop']);
+    expect(r.host.summary ?? '').not.toMatch(/plain DNS/);
+    expect(r.sites[0]!.status).toBe('degraded');
+  });
+
+  it("control: one operator's resolver failing names the others answer is that resolver's (its policy, its outage)", () => {
+    const r = world(['shop', 'news'], { failingAt: ['quad9'] });
+    expect(r.host.summary ?? '').not.toMatch(/plain DNS/);
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'ok']);
+  });
+
+  it("control: with no plain resolver of Cloudflare's, its DoH answering says nothing about the others' transport", () => {
+    const r = world(['shop', 'news'], { without: 'cloudflare' });
+    expect(r.host.summary ?? '').not.toMatch(/plain DNS/);
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'ok']);
+  });
+});
+
 describe('not the Internet at all: a captive portal, TLS interception', () => {
   const resolvers = [udp('alpha', '127.0.0.53', null), udp('beta', '127.0.0.54', null)];
   const cert = (subject: string, issuer: string, error: string): CertificateInfo => ({ subject, issuer, validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: [], authorized: false, authorizationError: error });

@@ -169,6 +169,19 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(0);
   }, 120_000);
 
+  it("a network answering plain DNS itself (port 53 intercepted) and failing two sites' names, which Cloudflare's DoH answers: this network, not four resolver incidents; exit 0", async () => {
+    const { code, report } = await checkIn('dns-intercepted-failing');
+    // It read as four resolver incidents (this host's own, Cloudflare's, Google's, Quad9's), exit 2.
+    expect(report.incidents).toEqual([]);
+    expect(report.host.summary).toBe("this network's plain DNS fails 2 names (they resolve over DoH)");
+    expect(report.host.notes).toEqual([expect.stringMatching(/^this network answers plain DNS itself: cloudflare, cloudflare-v6, google, quad9 \(3 operators\) and this host's own resolver fail shop\.example\.com, news\.example\.org \(SERVFAIL\), which Cloudflare's own DNS-over-HTTPS answers/)]);
+    // The real replies: every plain-DNS resolver SERVFAILed those names, the DoH resolver answered them.
+    const shop = report.sites.find((s) => s.name === 'shop')!;
+    for (const d of shop.dns.filter((x) => x.name === 'shop.example.com' && x.type === 'A')) expect([d.resolver, d.outcome]).toEqual([d.resolver, d.resolver === 'cloudflare-doh' ? 'ok' : d.resolver === 'system' ? 'network-error' : 'servfail']);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);
