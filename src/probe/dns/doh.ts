@@ -30,8 +30,12 @@ const CLOSE_GRACE_MS = 250;
 /** No DNS message is larger (the TCP length prefix is 16 bits); anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 65_536;
 
-/** Queries in flight at once on one HTTP/2 connection to a DoH server (undici also keeps to the server's limit). */
-const DOH_STREAMS = 100;
+/**
+ * Queries in flight at once on one HTTP/2 connection to a DoH server: under the streams servers commonly allow at
+ * once (SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §6.5.2: nginx's default 128; RFC 9113 §5.1.2 recommends no fewer
+ * than 100), so no query waits on the server's limit or meets its refusal.
+ */
+const DOH_STREAMS = 64;
 
 /**
  * Connections a run opens to an HTTP/1.1-only DoH server at most (a browser's per-host limit): that many queries in
