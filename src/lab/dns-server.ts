@@ -42,12 +42,15 @@ export interface DnsServerOptions {
   authenticated?: (name: string, type: string) => boolean;
   /** Answer DoH requests with this HTTP status and no DNS message (e.g. 500); null = answer normally. */
   dohStatus?: (name: string, type: string) => number | null;
-  /** Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST). */
   /**
-   * HTTP/2 with HTTP/1.1 for clients that do not offer it, as public DoH servers answer (RFC 8484 §5.2: HTTP/2 is
-   * the minimum recommended version); `http1Only`, a server that speaks HTTP/1.1 alone.
+   * Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST): HTTP/2 with HTTP/1.1 for clients that do
+   * not offer it, as public DoH servers answer (RFC 8484 §5.2: HTTP/2 is the minimum recommended version);
+   * `http1Only`, a server that speaks HTTP/1.1 alone. `requestsPerConnection`: a connection is closed once it has
+   * carried that many requests, as nginx does (`http2_max_requests`, later `keepalive_requests`, 1,000 by default):
+   * over HTTP/2 a GOAWAY when the last one arrives, the requests already received still answered; over HTTP/1.1
+   * `Connection: close` on the last response.
    */
-  doh?: { cert: string; key: string; port?: number; http1Only?: boolean };
+  doh?: { cert: string; key: string; port?: number; http1Only?: boolean; requestsPerConnection?: number };
 }
 
 export interface RunningDnsServer {
@@ -314,11 +317,22 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   /** The protocol each DoH connection accepted agreed on (ALPN), in order. */
   const dohProtocols: string[] = [];
   if (options.doh) {
-    const { cert, key, http1Only = false } = options.doh;
-    // Every TLS connection, both protocols' (an HTTP/2 session is closed by destroying its socket too).
-    dohServer = http1Only
-      ? https.createServer({ cert, key }, (req, res) => void serveDoh(req, res, respondDoh))
-      : http2.createSecureServer({ cert, key, allowHTTP1: true }, (req, res) => void serveDoh(req, res, respondDoh));
+    const { cert, key, http1Only = false, requestsPerConnection = Infinity } = options.doh;
+    const carried = new WeakMap<object, number>();
+    // The connection's count of requests reached: an HTTP/2 session sends GOAWAY, an HTTP/1.1 response says close.
+    const countRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+      const connection: object = 'stream' in req ? req.stream.session! : req.socket;
+      const count = (carried.get(connection) ?? 0) + 1;
+      carried.set(connection, count);
+      if (count < requestsPerConnection) return;
+      if ('stream' in req) req.stream.session!.close();
+      else (res as ServerResponse).setHeader('connection', 'close');
+    };
+    const handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+      countRequest(req, res);
+      void serveDoh(req, res, respondDoh);
+    };
+    dohServer = http1Only ? https.createServer({ cert, key }, handle) : http2.createSecureServer({ cert, key, allowHTTP1: true }, handle);
     dohServer.on('secureConnection', (socket: tls.TLSSocket) => {
       dohProtocols.push(socket.alpnProtocol || 'none');
       dohSockets.add(socket);

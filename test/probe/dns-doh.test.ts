@@ -112,19 +112,22 @@ describe('connections to a DoH server under a burst of queries', () => {
   const names = Array.from({ length: 20 }, (_, i) => `n${i}.burst.test`);
   const records = Object.fromEntries([...names, 'slow.burst.test'].map((n) => [n, { A: ['192.0.2.20'] }]));
 
-  async function burst(options: { http1Only?: boolean; first?: string }) {
+  async function burst(options: { http1Only?: boolean; first?: string; requestsPerConnection?: number; waves?: number }) {
     const tls = loopbackTls('127.0.0.78');
     const lab = await startDnsServer({
       host: '127.0.0.78',
       data: { records, zones: ['burst.test'] },
       delayMs: (name) => (name === 'slow.burst.test' ? 1500 : 0),
-      doh: { ...tls, http1Only: options.http1Only === true },
+      doh: { ...tls, http1Only: options.http1Only === true, ...(options.requestsPerConnection ? { requestsPerConnection: options.requestsPerConnection } : {}) },
     });
     const pool = createDohPool();
     try {
       const started = performance.now();
       const first = options.first ? exchangeDoh(lab.dohUrl!, options.first, 'A', { timeoutMs: 4000, ca: tls.ca, pool }) : null;
-      const rest = await Promise.all(names.flatMap((n) => (['A', 'AAAA'] as const).map((type) => exchangeDoh(lab.dohUrl!, n, type, { timeoutMs: 4000, ca: tls.ca, pool }).then((x) => ({ x, ms: performance.now() - started })))));
+      const rest: Array<{ x: Awaited<ReturnType<typeof exchangeDoh>>; ms: number }> = [];
+      for (let wave = 0; wave < (options.waves ?? 1); wave++) {
+        rest.push(...(await Promise.all(names.flatMap((n) => (['A', 'AAAA'] as const).map((type) => exchangeDoh(lab.dohUrl!, n, type, { timeoutMs: 4000, ca: tls.ca, pool }).then((x) => ({ x, ms: performance.now() - started })))))));
+      }
       return { rest, first: first ? await first : null, connections: lab.dohConnections() };
     } finally {
       await pool.close();
@@ -151,5 +154,12 @@ describe('connections to a DoH server under a burst of queries', () => {
     expect(first!.kind).toBe('reply');
     for (const r of rest) expect([r.x.kind, r.ms < 1200]).toEqual(['reply', true]);
     expect(connections).toEqual(['h2']);
+  });
+
+  it("a server closing a connection after so many requests (nginx's limit, a GOAWAY): the queries cut off on it are sent again on a new one, none lost", async () => {
+    const { rest, connections } = await burst({ requestsPerConnection: 50, waves: 2 });
+    expect(rest.map((r) => r.x.kind)).toEqual(Array(80).fill('reply'));
+    expect(connections.length).toBeGreaterThanOrEqual(2);
+    expect(connections.every((p) => p === 'h2')).toBe(true);
   });
 });

@@ -27,6 +27,9 @@ import {
 /** How long closing a pool waits for its connections to close (only connections still being made take longer). */
 const CLOSE_GRACE_MS = 250;
 
+/** A shared connection closing under a query (undici's codes): the query may not have been seen, and is sent again. */
+const CONNECTION_LOST: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'UND_ERR_CLOSED']);
+
 /** No DNS message is larger (the TCP length prefix is 16 bits); anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 65_536;
 
@@ -177,14 +180,13 @@ export async function exchangeDoh(
   const started = performance.now();
   const turn = await pool.take(url, options.ca ?? null, options.timeoutMs, options.signal);
   if (!turn) return notAnswered(endpoint, options);
-  let answer: Awaited<ReturnType<typeof timedRequest<Exchange>>>;
-  try {
-    answer = await timedRequest(
+  const ask = (timeoutMs: number) =>
+    timedRequest(
       url,
       {
         headers: { accept: 'application/dns-message' },
         dispatcher: turn.agent,
-        timeoutMs: options.timeoutMs - (performance.now() - started),
+        timeoutMs,
         ...(options.signal ? { signal: options.signal } : {}),
       },
       async (response): Promise<Exchange> => {
@@ -199,9 +201,17 @@ export async function exchangeDoh(
         return { kind: 'reply', reply, transport: 'doh', server: endpoint };
       },
     );
+  const left = () => options.timeoutMs - (performance.now() - started);
+  let answer: Awaited<ReturnType<typeof ask>>;
+  try {
+    answer = await ask(left());
   } finally {
     turn.settled();
   }
+  // A connection several queries share can close under them: undici fails every query on an HTTP/2 connection the
+  // server sends GOAWAY on (its request limit, a restart: RFC 9113 §6.8 lets the client send the unprocessed ones
+  // again, as browsers do). Asked once more, on a new connection, within what is left of the wait.
+  if (!answer.ok && answer.stoppedBy === null && CONNECTION_LOST.has(answer.error.code) && left() > 0) answer = await ask(left());
   if (answer.ok) return answer.value;
   if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
   if (answer.stoppedBy === 'timeout') return notAnswered(endpoint, options);
