@@ -41,14 +41,23 @@ const MAX_REPLY_BYTES = 65_536;
 const DOH_STREAMS = 64;
 
 /**
+ * HTTP/2 connections to one DoH server at most: a second opens only when one carries DOH_STREAMS queries, so a run
+ * asking more at once (a high --concurrency) never queues its queries behind the streams of one connection, where
+ * their waits would run out while the server was never asked.
+ */
+const DOH_H2_CONNECTIONS = 4;
+
+/**
  * Connections a run opens to an HTTP/1.1-only DoH server at most (a browser's per-host limit): that many queries in
- * flight. Over HTTP/2, which public DoH servers speak (RFC 8484 §5.2 recommends it), one connection carries them all.
+ * flight. Over HTTP/2, which public DoH servers speak (RFC 8484 §5.2 recommends it), one connection carries
+ * DOH_STREAMS of them.
  */
 export const DOH_HTTP1_CONNECTIONS = 6;
 
 /**
  * Keep-alive connections to DoH servers, by extra-CA setting, and each server's first query sent alone, the rest
- * once its connection is made: over that one connection when it is HTTP/2, else over up to DOH_HTTP1_CONNECTIONS.
+ * once its connection is made: as streams on that one connection when it is HTTP/2 (a second only past DOH_STREAMS
+ * at once), else over up to DOH_HTTP1_CONNECTIONS.
  * A burst (two queries a site, at once) opened one connection each: for the packaged 13 sites, 30 TLS handshakes
  * and 30 lookups of the server's name per server — on a network that limits a host's connections (a firewall's
  * per-source limit, a NAT's share of ports), enough to starve the sites' own fetches. A run makes its own pool and
@@ -65,8 +74,8 @@ export interface DohPool {
 }
 
 interface CaAgents {
-  /** One connection a server, HTTP/2 streams on it: every server's first query, and all of an HTTP/2 server's. */
-  single: Agent;
+  /** Streams on one connection a server, more past DOH_STREAMS: each server's first query, all of an HTTP/2 one's. */
+  multiplexed: Agent;
   /** Up to DOH_HTTP1_CONNECTIONS connections a server, one query each at a time. */
   parallel: Agent;
   /** By host name: the protocol its first connection agreed on. */
@@ -92,7 +101,7 @@ export function createDohPool(): DohPool {
       // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
       // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
       agents = {
-        single: agentFor(ca, { connectionsPerOrigin: 1, pipelining: DOH_STREAMS, allowH2: true, onConnected: connected }),
+        multiplexed: agentFor(ca, { connectionsPerOrigin: DOH_H2_CONNECTIONS, pipelining: DOH_STREAMS, allowH2: true, onConnected: connected }),
         parallel: agentFor(ca, { connectionsPerOrigin: DOH_HTTP1_CONNECTIONS }),
         protocols,
       };
@@ -110,13 +119,13 @@ export function createDohPool(): DohPool {
         let open = noop;
         firsts.set(key, new Promise<void>((resolve) => (open = resolve)));
         opening.set(host, [...(opening.get(host) ?? []), open]);
-        return { agent: agents.single, settled: open };
+        return { agent: agents.multiplexed, settled: open };
       }
       if (!(await waited(first, timeoutMs, signal))) return null;
-      return { agent: agents.protocols.get(host) === 'h2' ? agents.single : agents.parallel, settled: noop };
+      return { agent: agents.protocols.get(host) === 'h2' ? agents.multiplexed : agents.parallel, settled: noop };
     },
     async close() {
-      const closing = [...byCa.values()].flatMap((agents) => [agents.single, agents.parallel]).map((agent) => agent.destroy().catch(() => undefined));
+      const closing = [...byCa.values()].flatMap((agents) => [agents.multiplexed, agents.parallel]).map((agent) => agent.destroy().catch(() => undefined));
       byCa.clear();
       // A connection still being made holds destroy() until undici's 10 s connect timeout: never the run's end.
       let grace: NodeJS.Timeout | undefined;
