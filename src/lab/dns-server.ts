@@ -66,6 +66,8 @@ export interface RunningDnsServer {
   askedQuestions(): Map<string, number>;
   /** Each DoH connection accepted so far, by the protocol it agreed on (ALPN: 'h2', 'http/1.1'). */
   dohConnections(): string[];
+  /** The most DoH requests it held unanswered at once. */
+  dohPeakInFlight(): number;
   close(): Promise<void>;
 }
 
@@ -316,6 +318,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   const dohSockets = new Set<net.Socket>();
   /** The protocol each DoH connection accepted agreed on (ALPN), in order. */
   const dohProtocols: string[] = [];
+  let dohInFlight = 0;
+  let dohPeak = 0;
   if (options.doh) {
     const { cert, key, http1Only = false, requestsPerConnection = Infinity } = options.doh;
     const carried = new WeakMap<object, number>();
@@ -330,6 +334,9 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     };
     const handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
       countRequest(req, res);
+      dohInFlight += 1;
+      dohPeak = Math.max(dohPeak, dohInFlight);
+      res.once('close', () => (dohInFlight -= 1));
       void serveDoh(req, res, respondDoh);
     };
     dohServer = http1Only ? https.createServer({ cert, key }, handle) : http2.createSecureServer({ cert, key, allowHTTP1: true }, handle);
@@ -373,6 +380,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     port,
     dohUrl,
     dohConnections: () => [...dohProtocols],
+    dohPeakInFlight: () => dohPeak,
     askedQuestions: () => new Map([...asked].map(([question, seen]) => [question, seen.ids.size + seen.doh])),
     get queries() {
       return queries;

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDnsServer, type RunningDnsServer } from '../../src/lab/dns-server.js';
 import type { DnsQuery, DnsType, ResolverSpec } from '../../src/model.js';
 import { closeDohAgents, queryDns } from '../../src/probe/dns/index.js';
-import { createDohPool, DOH_HTTP1_CONNECTIONS, exchangeDoh } from '../../src/probe/dns/doh.js';
+import { createDohPool, DOH_HTTP1_CONNECTIONS, DOH_IN_FLIGHT, exchangeDoh } from '../../src/probe/dns/doh.js';
+import { createProbeSession } from '../../src/probe/session.js';
 
 let server: RunningDnsServer;
 let ca: string;
@@ -162,4 +163,31 @@ describe('connections to a DoH server under a burst of queries', () => {
     expect(connections.length).toBeGreaterThanOrEqual(2);
     expect(connections.every((p) => p === 'h2')).toBe(true);
   });
+});
+
+describe('a run asking a DoH resolver more at once than its connections carry', () => {
+  it('queues the rest before their wait starts: the server never holds more than DOH_IN_FLIGHT, and every query of a slow server is answered', async () => {
+    const tls = loopbackTls('127.0.0.79');
+    const names = Array.from({ length: 300 }, (_, i) => `q${i}.many.test`);
+    const lab = await startDnsServer({
+      host: '127.0.0.79',
+      data: { records: Object.fromEntries(names.map((n) => [n, { A: ['192.0.2.30'] }])), zones: ['many.test'] },
+      delayMs: 300,
+      doh: tls,
+    });
+    const resolver: ResolverSpec = { name: 'lab-doh', kind: 'doh', address: null, port: null, url: lab.dohUrl!, provider: null };
+    // --concurrency 512: 1,024 queries in flight a resolver, for plain DNS.
+    const session = createProbeSession({ resolvers: [resolver], run: { deadlineMs: 20_000, concurrency: 512, perHostConcurrency: 4 }, ca: tls.ca, deadlineAt: performance.now() + 20_000 });
+    try {
+      // Each answer takes 0.3 s: queued inside undici behind one connection's 64 streams, the last would wait 0.3 s × 4
+      // before being sent, past its 1 s.
+      const answers = await Promise.all(names.map((name) => session.resolve({ resolver, name, type: 'A' }, 1000)));
+      expect(answers.filter((a) => a.outcome !== 'ok').map((a) => a.error?.code)).toEqual([]);
+      expect(lab.dohPeakInFlight()).toBeLessThanOrEqual(DOH_IN_FLIGHT);
+      expect(lab.dohPeakInFlight()).toBeGreaterThan(DOH_IN_FLIGHT / 2);
+    } finally {
+      await session.close();
+      await lab.close();
+    }
+  }, 30_000);
 });

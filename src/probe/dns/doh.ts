@@ -41,11 +41,11 @@ const MAX_REPLY_BYTES = 65_536;
 const DOH_STREAMS = 64;
 
 /**
- * HTTP/2 connections to one DoH server at most: a second opens only when one carries DOH_STREAMS queries, so a run
- * asking more at once (a high --concurrency) never queues its queries behind the streams of one connection, where
- * their waits would run out while the server was never asked.
+ * Queries a run has in flight to one DoH resolver at most: what one HTTP/2 connection carries at once. More would
+ * wait inside undici with their timeouts running (measured: a second connection, from undici's pool, takes its share
+ * only a round later), so the session queues them before their wait starts instead.
  */
-const DOH_H2_CONNECTIONS = 4;
+export const DOH_IN_FLIGHT = DOH_STREAMS;
 
 /**
  * Connections a run opens to an HTTP/1.1-only DoH server at most (a browser's per-host limit): that many queries in
@@ -56,8 +56,8 @@ export const DOH_HTTP1_CONNECTIONS = 6;
 
 /**
  * Keep-alive connections to DoH servers, by extra-CA setting, and each server's first query sent alone, the rest
- * once its connection is made: as streams on that one connection when it is HTTP/2 (a second only past DOH_STREAMS
- * at once), else over up to DOH_HTTP1_CONNECTIONS.
+ * once its connection is made: as streams on that one connection when it is HTTP/2, else over up to
+ * DOH_HTTP1_CONNECTIONS.
  * A burst (two queries a site, at once) opened one connection each: for the packaged 13 sites, 30 TLS handshakes
  * and 30 lookups of the server's name per server — on a network that limits a host's connections (a firewall's
  * per-source limit, a NAT's share of ports), enough to starve the sites' own fetches. A run makes its own pool and
@@ -74,7 +74,7 @@ export interface DohPool {
 }
 
 interface CaAgents {
-  /** Streams on one connection a server, more past DOH_STREAMS: each server's first query, all of an HTTP/2 one's. */
+  /** Streams on one connection a server: each server's first query, and all of an HTTP/2 server's. */
   multiplexed: Agent;
   /** Up to DOH_HTTP1_CONNECTIONS connections a server, one query each at a time. */
   parallel: Agent;
@@ -101,7 +101,7 @@ export function createDohPool(): DohPool {
       // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
       // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
       agents = {
-        multiplexed: agentFor(ca, { connectionsPerOrigin: DOH_H2_CONNECTIONS, pipelining: DOH_STREAMS, allowH2: true, onConnected: connected }),
+        multiplexed: agentFor(ca, { connectionsPerOrigin: 1, pipelining: DOH_STREAMS, allowH2: true, onConnected: connected }),
         parallel: agentFor(ca, { connectionsPerOrigin: DOH_HTTP1_CONNECTIONS }),
         protocols,
       };
