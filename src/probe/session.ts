@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { DnsAnswer, DnsQuery, LossProbe, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
-import { createDohPool, DOH_IN_FLIGHT, FIRST_RETRANSMIT, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
+import { createDohPool, FIRST_RETRANSMIT, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { busyTimeout, startStallClock, stalledMs } from '../util/stall-clock.js';
 import { createPacer, type Pacer } from '../util/pacer.js';
@@ -95,12 +95,9 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   // How long this process could not run while each query and fetch waited (util/stall-clock.ts).
   const stopStallClock = startStallClock();
   // Each resolver has its own queue: a resolver that never answers holds only its own slots for a timeout
-  // each, and the others' queries (and so every fetch) go on. A DoH resolver's queue lets through only what its
-  // connections carry at once (probe/dns/doh.ts), so no query's wait starts while it sits in undici's queue.
+  // each, and the others' queries (and so every fetch) go on.
   const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
-  const wireLimit = keyedLimit(dnsSlots);
-  const dohLimit = keyedLimit(Math.min(dnsSlots, DOH_IN_FLIGHT));
-  const dnsLimit = <T>(resolver: ResolverSpec, work: () => Promise<T>) => (resolver.kind === 'doh' ? dohLimit : wireLimit)(resolver.name, work);
+  const dnsLimit = keyedLimit(dnsSlots);
   const silence = new Map<string, { replies: number; timeouts: number }>();
   // Packet loss on the way, measured once some question over UDP had to be sent again (probe/dns/loss-probe.ts).
   let lossProbing: Promise<Map<string, LossProbe> | null> | null = null;
@@ -223,7 +220,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       if (cached) return cached instanceof Promise ? cached : Promise.resolve(cached);
       planned += 1;
       const position = asked.length;
-      const answer = dnsLimit(query.resolver, async () => {
+      const answer = dnsLimit(query.resolver.name, async () => {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });

@@ -41,9 +41,9 @@ const MAX_REPLY_BYTES = 65_536;
 const DOH_STREAMS = 64;
 
 /**
- * Queries a run has in flight to one DoH resolver at most: what one HTTP/2 connection carries at once. More would
- * wait inside undici with their timeouts running (measured: a second connection, from undici's pool, takes its share
- * only a round later), so the session queues them before their wait starts instead.
+ * Queries in flight at once to one HTTP/2 DoH server: what its one connection carries. More would wait inside undici
+ * with their timeouts running (a second connection from undici's pool takes its share only a round later, measured),
+ * so the pool holds them back before they are sent.
  */
 export const DOH_IN_FLIGHT = DOH_STREAMS;
 
@@ -67,9 +67,11 @@ export const DOH_HTTP1_CONNECTIONS = 6;
 export interface DohPool {
   /**
    * The agent for a query to `url` with this CA, once the server's first query has its connection (waiting at most
-   * `timeoutMs`: null when it had none by then), and `settled` to call when the query has settled.
+   * `timeoutMs`, which `waitedMs` tells: null when it had none by then) and fewer queries than its connections carry
+   * are in flight there (a wait that does not count: the query has not been sent); `settled` to call when the query
+   * has settled. Null too when `signal` aborts first.
    */
-  take(url: URL, ca: string | null, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ agent: Agent; settled(): void } | null>;
+  take(url: URL, ca: string | null, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ agent: Agent; settled(): void; waitedMs: number } | null>;
   close(): Promise<void>;
 }
 
@@ -88,6 +90,8 @@ export function createDohPool(): DohPool {
   const firsts = new Map<string, Promise<void>>();
   /** By host name: what opens its servers' gates when a connection to it is made. */
   const opening = new Map<string, Array<() => void>>();
+  /** By CA and origin, once the first connection told the protocol: the queries it may still carry at once. */
+  const inFlight = new Map<string, InFlight>();
   const agentsFor = (ca: string | null): CaAgents => {
     const key = ca ?? '';
     let agents = byCa.get(key);
@@ -119,10 +123,17 @@ export function createDohPool(): DohPool {
         let open = noop;
         firsts.set(key, new Promise<void>((resolve) => (open = resolve)));
         opening.set(host, [...(opening.get(host) ?? []), open]);
-        return { agent: agents.multiplexed, settled: open };
+        return { agent: agents.multiplexed, settled: open, waitedMs: 0 };
       }
+      const began = performance.now();
       if (!(await waited(first, timeoutMs, signal))) return null;
-      return { agent: agents.protocols.get(host) === 'h2' ? agents.multiplexed : agents.parallel, settled: noop };
+      const waitedMs = performance.now() - began;
+      const http2 = agents.protocols.get(host) === 'h2';
+      let queue = inFlight.get(key);
+      if (!queue) inFlight.set(key, (queue = { free: http2 ? DOH_STREAMS : DOH_HTTP1_CONNECTIONS, waiting: [] }));
+      if (!(await slot(queue, signal))) return null;
+      const held = queue;
+      return { agent: http2 ? agents.multiplexed : agents.parallel, settled: () => release(held), waitedMs };
     },
     async close() {
       const closing = [...byCa.values()].flatMap((agents) => [agents.multiplexed, agents.parallel]).map((agent) => agent.destroy().catch(() => undefined));
@@ -133,6 +144,41 @@ export function createDohPool(): DohPool {
       clearTimeout(grace);
     },
   };
+}
+
+/** Queries a DoH server may still take at once, and those waiting for one of them to settle. */
+interface InFlight {
+  free: number;
+  waiting: Array<() => void>;
+}
+
+/** Wait for a free place (no time limit: the query's wait starts once sent), or until `signal` aborts: whether one came. */
+function slot(queue: InFlight, signal: AbortSignal | undefined): Promise<boolean> {
+  if (queue.free > 0) {
+    queue.free -= 1;
+    return Promise.resolve(true);
+  }
+  if (signal?.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const start = () => {
+      signal?.removeEventListener('abort', aborted);
+      resolve(true);
+    };
+    const aborted = () => {
+      const at = queue.waiting.indexOf(start);
+      if (at >= 0) queue.waiting.splice(at, 1);
+      resolve(false);
+    };
+    queue.waiting.push(start);
+    signal?.addEventListener('abort', aborted, { once: true });
+  });
+}
+
+/** A query settled: its place goes to the first waiting, else back. */
+function release(queue: InFlight): void {
+  const next = queue.waiting.shift();
+  if (next) next();
+  else queue.free += 1;
 }
 
 /** Wait for `first` for up to `ms`, or until `signal` aborts: whether it came first. */
@@ -185,10 +231,10 @@ export async function exchangeDoh(
   if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
   const pool = options.pool ?? sharedPool;
   const url = dohQueryUrl(endpoint, encodeQuery(name, type, 0));
-  // The wait for the server's first query counts against this one's timeout, as waiting for a connection would.
-  const started = performance.now();
   const turn = await pool.take(url, options.ca ?? null, options.timeoutMs, options.signal);
   if (!turn) return notAnswered(endpoint, options);
+  // The wait for the server's first connection counts against this query's timeout, as waiting for its own would.
+  const started = performance.now() - turn.waitedMs;
   const ask = (timeoutMs: number) =>
     timedRequest(
       url,

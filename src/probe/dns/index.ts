@@ -12,7 +12,7 @@ import { keptAnswer } from './answer.js';
 import { transportFor, type AnswerFields } from './transports.js';
 import type { DohPool } from './doh.js';
 
-export { closeDohAgents, createDohPool, DOH_IN_FLIGHT, type DohPool } from './doh.js';
+export { closeDohAgents, createDohPool, type DohPool } from './doh.js';
 export { RESOLVER_TRANSPORTS, transportFor } from './transports.js';
 export { FIRST_RETRANSMIT } from './udp.js';
 export { probeLoss, PROBE_WAIT_MS } from './loss-probe.js';
