@@ -260,13 +260,13 @@ export async function exchangeDoh(
   let answer: Awaited<ReturnType<typeof ask>>;
   try {
     answer = await ask(left());
+    // A connection several queries share can close under them: undici fails every query on an HTTP/2 connection the
+    // server sends GOAWAY on (its request limit, a restart: RFC 9113 §6.8 lets the client send the unprocessed ones
+    // again, as browsers do). Asked once more, on a new connection, within what is left of the wait.
+    if (!answer.ok && answer.stoppedBy === null && CONNECTION_LOST.has(answer.error.code) && left() > 0) answer = await ask(left());
   } finally {
     turn.settled();
   }
-  // A connection several queries share can close under them: undici fails every query on an HTTP/2 connection the
-  // server sends GOAWAY on (its request limit, a restart: RFC 9113 §6.8 lets the client send the unprocessed ones
-  // again, as browsers do). Asked once more, on a new connection, within what is left of the wait.
-  if (!answer.ok && answer.stoppedBy === null && CONNECTION_LOST.has(answer.error.code) && left() > 0) answer = await ask(left());
   if (answer.ok) return answer.value;
   if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
   if (answer.stoppedBy === 'timeout') return notAnswered(endpoint, options);
