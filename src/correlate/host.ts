@@ -412,13 +412,15 @@ function interceptedPlainDns(dns: DnsAnswer[], resolvers: ResolverSpec[]): Inter
   if (names.length < INTERCEPTED_NAMES_MIN) return null;
   const plainNames = [...plain.keys()];
   const operators = new Set(plain.values());
-  const hostOwn = resolvers.filter((r) => r.kind === 'system' || r.local === true).map((r) => r.name);
+  // This host's own resolver is the network's too: named when it failed those names as well.
+  const hostOwn = resolvers.filter(isLocalResolver).map((r) => r.name);
+  const hostOwnFailing = hostOwn.filter((name) => dns.some((d) => d.resolver === name && names.includes(d.name) && d.outcome !== 'ok' && d.outcome !== 'empty'));
   const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
   const answering = [...operatorsAnswering];
   return {
     names: new Set(names),
     resolvers: new Set([...plainNames, ...hostOwn]),
-    note: `this network answers plain DNS itself: ${plainNames.join(', ')} (${plural(operators.size, 'operator')})${hostOwn.length > 0 ? ` and this host's own resolver` : ''} fail ${shown} (${[...outcomes].join('/')}), which ${answering.join(', ')}'s own DNS-over-HTTPS ${answering.length === 1 ? 'answers' : 'answer'} — one operator's resolvers do not disagree by transport: port 53 is answered on the way (a transparent DNS proxy, an ISP's interception, a firewall filtering names), not by those resolvers, and neither they nor the sites are at fault; here those names resolve only over DoH`,
+    note: `this network answers plain DNS itself: ${plainNames.join(', ')} (${plural(operators.size, 'operator')})${hostOwnFailing.length > 0 ? ` and this host's own resolver` : ''} fail ${shown} (${[...outcomes].join('/')}), which ${answering.join(', ')}'s own DNS-over-HTTPS ${answering.length === 1 ? 'answers' : 'answer'} — one operator's resolvers do not disagree by transport: port 53 is answered on the way (a transparent DNS proxy, an ISP's interception, a firewall filtering names), not by those resolvers, and neither they nor the sites are at fault; here those names resolve only over DoH`,
     short: `this network's plain DNS fails ${plural(names.length, 'name')} (they resolve over DoH)`,
   };
 }

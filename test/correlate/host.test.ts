@@ -509,6 +509,12 @@ describe('a network that answers plain DNS itself, failing some names', () => {
     expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
   });
 
+  it("this host's own resolver answering them (a DoH stub of its own) is not named among those failing", () => {
+    const r = world(['shop', 'news'], { failingAt: ['cloudflare', 'google', 'quad9'] });
+    expect(r.incidents).toEqual([]);
+    expect(r.host.notes).toEqual([expect.stringMatching(/^this network answers plain DNS itself: cloudflare, google, quad9 \(3 operators\) fail shop\.test/)]);
+  });
+
   it("control: Cloudflare's DoH failing them too is the names' authority, not this network", () => {
     const r = world(['shop', 'news'], { dohAnswer: () => ({ outcome: 'servfail', rcode: 'SERVFAIL', values: [] }) });
     expect(r.host.summary ?? '').not.toMatch(/plain DNS/);
