@@ -45,12 +45,11 @@ export interface DnsServerOptions {
   /**
    * Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST): HTTP/2 with HTTP/1.1 for clients that do
    * not offer it, as public DoH servers answer (RFC 8484 §5.2: HTTP/2 is the minimum recommended version);
-   * `http1Only`, a server that speaks HTTP/1.1 alone. `requestsPerConnection`: a connection is closed once it has
-   * carried that many requests, as nginx does (`http2_max_requests`, later `keepalive_requests`, 1,000 by default):
-   * over HTTP/2 a GOAWAY when the last one arrives, the requests already received still answered; over HTTP/1.1
-   * `Connection: close` on the last response.
+   * `http1Only`, a server that speaks HTTP/1.1 alone. `closeAtRequest`: a connection is closed, unanswered, when
+   * that many requests have come on it — a kept-alive connection the server closed (its idle timeout, its request
+   * limit) just as the client sent a query on it.
    */
-  doh?: { cert: string; key: string; port?: number; http1Only?: boolean; requestsPerConnection?: number };
+  doh?: { cert: string; key: string; port?: number; http1Only?: boolean; closeAtRequest?: number };
 }
 
 export interface RunningDnsServer {
@@ -321,19 +320,21 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   let dohInFlight = 0;
   let dohPeak = 0;
   if (options.doh) {
-    const { cert, key, http1Only = false, requestsPerConnection = Infinity } = options.doh;
+    const { cert, key, http1Only = false, closeAtRequest = Infinity } = options.doh;
     const carried = new WeakMap<object, number>();
-    // The connection's count of requests reached: an HTTP/2 session sends GOAWAY, an HTTP/1.1 response says close.
-    const countRequest = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+    /** Whether this request is the one its connection is closed at, unanswered. */
+    const closesAt = (req: IncomingMessage | Http2ServerRequest): boolean => {
       const connection: object = 'stream' in req ? req.stream.session! : req.socket;
       const count = (carried.get(connection) ?? 0) + 1;
       carried.set(connection, count);
-      if (count < requestsPerConnection) return;
-      if ('stream' in req) req.stream.session!.close();
-      else (res as ServerResponse).setHeader('connection', 'close');
+      return count === closeAtRequest;
     };
     const handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
-      countRequest(req, res);
+      if (closesAt(req)) {
+        if ('stream' in req) req.stream.session!.destroy();
+        else req.socket.destroy();
+        return;
+      }
       dohInFlight += 1;
       dohPeak = Math.max(dohPeak, dohInFlight);
       res.once('close', () => (dohInFlight -= 1));

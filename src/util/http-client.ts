@@ -24,33 +24,19 @@ const undici = (): typeof import('undici') => createRequire(import.meta.url)('un
  */
 export function agentFor(ca: string | null | undefined, limits: AgentLimits = {}): Agent {
   const secureContext = secureContextFor(ca);
-  const connect = { lookup: connectLookup, ...(secureContext ? { secureContext } : {}) };
-  const { onConnected } = limits;
-  let connector: ReturnType<typeof import('undici').buildConnector> | null = null;
   return new (undici().Agent)({
-    connect: onConnected
-      ? (options, callback) => {
-          connector ??= undici().buildConnector({ ...connect, allowH2: limits.allowH2 === true });
-          connector(options, (err, socket) => {
-            if (err || !socket) return void callback(err ?? new Error('no socket'), null);
-            onConnected(options.hostname, (socket as { alpnProtocol?: string | false }).alpnProtocol || null);
-            callback(null, socket);
-          });
-        }
-      : connect,
+    connect: { lookup: connectLookup, ...(secureContext ? { secureContext } : {}) },
     ...(limits.connectionsPerOrigin !== undefined ? { connections: limits.connectionsPerOrigin } : {}),
-    ...(limits.pipelining !== undefined ? { pipelining: limits.pipelining } : {}),
-    ...(limits.allowH2 ? { allowH2: true } : {}),
+    // A server's Keep-Alive hint may lengthen undici's timeout up to keepAliveMaxTimeout: capped at ours too.
+    ...(limits.keepAliveTimeoutMs !== undefined ? { keepAliveTimeout: limits.keepAliveTimeoutMs, keepAliveMaxTimeout: limits.keepAliveTimeoutMs } : {}),
   });
 }
 
 export interface AgentLimits {
+  /** Connections to one origin at most (undici's default: no limit). */
   connectionsPerOrigin?: number;
-  /** Requests in flight on one connection: HTTP/2 streams (undici runs one at a time without it), or pipelined. */
-  pipelining?: number;
-  allowH2?: boolean;
-  /** Each connection made: the host it went to (an IPv6 literal without brackets) and the protocol agreed (ALPN). */
-  onConnected?: (hostname: string, protocol: string | null) => void;
+  /** How long an idle connection is kept, whatever the server's Keep-Alive hint (undici's default: 4 s, or the hint). */
+  keepAliveTimeoutMs?: number;
 }
 
 export type ResponseBody = Dispatcher.ResponseData['body'];

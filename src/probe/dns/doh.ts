@@ -8,8 +8,6 @@ import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import { dohStatusCode } from '../../util/errors.js';
 import { connectLookupPending } from '../../util/lookup-helper.js';
-import { hostOf } from '../../util/dns-name.js';
-import { noop } from '../../util/collections.js';
 import {
   answersQuery,
   badResponseFailure,
@@ -27,117 +25,67 @@ import {
 /** How long closing a pool waits for its connections to close (only connections still being made take longer). */
 const CLOSE_GRACE_MS = 250;
 
-/** A shared connection closing under a query (undici's codes): the query may not have been seen, and is sent again. */
+/** A kept-alive connection closing under a query (undici's codes): the query may not have been seen, and is sent again. */
 const CONNECTION_LOST: ReadonlySet<string> = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'UND_ERR_CLOSED']);
 
 /** No DNS message is larger (the TCP length prefix is 16 bits); anything bigger is not an answer. */
 const MAX_REPLY_BYTES = 65_536;
 
 /**
- * Queries in flight at once on one HTTP/2 connection to a DoH server: under the streams servers commonly allow at
- * once (SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §6.5.2: nginx's default 128; RFC 9113 §5.1.2 recommends no fewer
- * than 100), so no query waits on the server's limit or meets its refusal.
+ * Connections a run opens to one DoH server at most (a browser's per-host limit for HTTP/1.1), so as many queries in
+ * flight there. A burst (two queries a site, at once) opened one connection each: for the packaged 13 sites, 30 TLS
+ * handshakes and 30 lookups of the server's name per server — on a network that limits a host's connections (a
+ * firewall's per-source limit, a NAT's share of ports), enough to starve the sites' own fetches. HTTP/2 would carry
+ * them all on one, but undici's HTTP/2 client fails every stream of a connection the server sends GOAWAY on and runs
+ * one stream at a time unless pipelining is set, and a suite run with it set hung a worker once (not reproduced):
+ * HTTP/1.1 it is.
  */
-const DOH_STREAMS = 64;
+export const DOH_CONNECTIONS = 6;
+
+/** How long an idle connection to a DoH server stays open: past a run's burst of queries, it holds nothing up. */
+const DOH_IDLE_MS = 1_000;
 
 /**
- * Queries in flight at once to one HTTP/2 DoH server: what its one connection carries. More would wait inside undici
- * with their timeouts running (a second connection from undici's pool takes its share only a round later, measured),
- * so the pool holds them back before they are sent.
- */
-export const DOH_IN_FLIGHT = DOH_STREAMS;
-
-/**
- * Connections a run opens to an HTTP/1.1-only DoH server at most (a browser's per-host limit): that many queries in
- * flight. Over HTTP/2, which public DoH servers speak (RFC 8484 §5.2 recommends it), one connection carries
- * DOH_STREAMS of them.
- */
-export const DOH_HTTP1_CONNECTIONS = 6;
-
-/**
- * Keep-alive connections to DoH servers, by extra-CA setting, and each server's first query sent alone, the rest
- * once its connection is made: as streams on that one connection when it is HTTP/2, else over up to
- * DOH_HTTP1_CONNECTIONS.
- * A burst (two queries a site, at once) opened one connection each: for the packaged 13 sites, 30 TLS handshakes
- * and 30 lookups of the server's name per server — on a network that limits a host's connections (a firewall's
- * per-source limit, a NAT's share of ports), enough to starve the sites' own fetches. A run makes its own pool and
- * closes it when it ends, so one run finishing never closes the connections of another still going in the same
- * process. Idle sockets are unref'd by undici: a pool left open never keeps the process alive.
+ * Keep-alive connections to DoH servers, by extra-CA setting, and a queue a server for queries beyond what its
+ * connections carry, held back before they are sent (in undici's own queue their timeouts would run while the
+ * server was never asked). A run makes its own pool and closes it when it ends, so one run finishing never closes the
+ * connections of another still going in the same process. Idle sockets are unref'd by undici: a pool left open never
+ * keeps the process alive.
  */
 export interface DohPool {
   /**
-   * The agent for a query to `url` with this CA, once the server's first query has its connection (waiting at most
-   * `timeoutMs`, which `waitedMs` tells: null when it had none by then) and fewer queries than its connections carry
-   * are in flight there (a wait that does not count: the query has not been sent); `settled` to call when the query
-   * has settled. Null too when `signal` aborts first.
+   * The agent for a query to `url` with this CA once fewer than DOH_CONNECTIONS queries are in flight there (a wait
+   * that does not count against the query's timeout: it has not been sent), and `settled` to call when the query has
+   * settled; null when `signal` aborts first.
    */
-  take(url: URL, ca: string | null, timeoutMs: number, signal: AbortSignal | undefined): Promise<{ agent: Agent; settled(): void; waitedMs: number } | null>;
+  take(url: URL, ca: string | null, signal: AbortSignal | undefined): Promise<{ agent: Agent; settled(): void } | null>;
   close(): Promise<void>;
 }
 
-interface CaAgents {
-  /** Streams on one connection a server: each server's first query, and all of an HTTP/2 server's. */
-  multiplexed: Agent;
-  /** Up to DOH_HTTP1_CONNECTIONS connections a server, one query each at a time. */
-  parallel: Agent;
-  /** By host name: the protocol its first connection agreed on. */
-  protocols: Map<string, string | null>;
-}
-
 export function createDohPool(): DohPool {
-  const byCa = new Map<string, CaAgents>();
-  /** By CA and origin: settles when the first query's connection is made, or the query has settled without one. */
-  const firsts = new Map<string, Promise<void>>();
-  /** By host name: what opens its servers' gates when a connection to it is made. */
-  const opening = new Map<string, Array<() => void>>();
-  /** By CA and origin, once the first connection told the protocol: the queries it may still carry at once. */
+  const agents = new Map<string, Agent>();
+  /** By CA and origin: the queries it may still take at once. */
   const inFlight = new Map<string, InFlight>();
-  const agentsFor = (ca: string | null): CaAgents => {
-    const key = ca ?? '';
-    let agents = byCa.get(key);
-    if (!agents) {
-      const protocols = new Map<string, string | null>();
-      const connected = (host: string, protocol: string | null) => {
-        protocols.set(host, protocol);
-        for (const open of opening.get(host) ?? []) open();
-        opening.delete(host);
-      };
-      // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
-      // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
-      agents = {
-        multiplexed: agentFor(ca, { connectionsPerOrigin: 1, pipelining: DOH_STREAMS, allowH2: true, onConnected: connected }),
-        parallel: agentFor(ca, { connectionsPerOrigin: DOH_HTTP1_CONNECTIONS }),
-        protocols,
-      };
-      byCa.set(key, agents);
-    }
-    return agents;
-  };
   return {
-    async take(url, ca, timeoutMs, signal) {
-      const agents = agentsFor(ca);
-      const key = `${ca ?? ''} ${url.origin}`;
-      const host = hostOf(url);
-      const first = firsts.get(key);
-      if (!first) {
-        let open = noop;
-        firsts.set(key, new Promise<void>((resolve) => (open = resolve)));
-        opening.set(host, [...(opening.get(host) ?? []), open]);
-        return { agent: agents.multiplexed, settled: open, waitedMs: 0 };
+    async take(url, ca, signal) {
+      const key = ca ?? '';
+      let agent = agents.get(key);
+      if (!agent) {
+        // One secure context per CA (util/http-client): passing `ca` per connection re-parses the whole root
+        // bundle on every handshake (~15 ms each), which a burst of new connections turns into seconds.
+        agent = agentFor(ca, { connectionsPerOrigin: DOH_CONNECTIONS, keepAliveTimeoutMs: DOH_IDLE_MS });
+        agents.set(key, agent);
       }
-      const began = performance.now();
-      if (!(await waited(first, timeoutMs, signal))) return null;
-      const waitedMs = performance.now() - began;
-      const http2 = agents.protocols.get(host) === 'h2';
-      let queue = inFlight.get(key);
-      if (!queue) inFlight.set(key, (queue = { free: http2 ? DOH_STREAMS : DOH_HTTP1_CONNECTIONS, waiting: [] }));
+      const server = `${key} ${url.origin}`;
+      let queue = inFlight.get(server);
+      if (!queue) inFlight.set(server, (queue = { free: DOH_CONNECTIONS, waiting: [] }));
       if (!(await slot(queue, signal))) return null;
       const held = queue;
-      return { agent: http2 ? agents.multiplexed : agents.parallel, settled: () => release(held), waitedMs };
+      return { agent, settled: () => release(held) };
     },
     async close() {
-      const closing = [...byCa.values()].flatMap((agents) => [agents.multiplexed, agents.parallel]).map((agent) => agent.destroy().catch(() => undefined));
-      byCa.clear();
+      const closing = [...agents.values()].map((agent) => agent.destroy().catch(() => undefined));
+      agents.clear();
       // A connection still being made holds destroy() until undici's 10 s connect timeout: never the run's end.
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(closing), new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS)))]);
@@ -181,21 +129,6 @@ function release(queue: InFlight): void {
   else queue.free += 1;
 }
 
-/** Wait for `first` for up to `ms`, or until `signal` aborts: whether it came first. */
-function waited(first: Promise<void>, ms: number, signal: AbortSignal | undefined): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (came: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', aborted);
-      resolve(came);
-    };
-    const aborted = () => done(false);
-    const timer = setTimeout(() => done(false), Math.max(1, ms));
-    signal?.addEventListener('abort', aborted, { once: true });
-    void first.then(() => done(true));
-  });
-}
-
 /** For callers outside a run (a one-off query). */
 const sharedPool = createDohPool();
 
@@ -231,10 +164,9 @@ export async function exchangeDoh(
   if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
   const pool = options.pool ?? sharedPool;
   const url = dohQueryUrl(endpoint, encodeQuery(name, type, 0));
-  const turn = await pool.take(url, options.ca ?? null, options.timeoutMs, options.signal);
+  const turn = await pool.take(url, options.ca ?? null, options.signal);
   if (!turn) return notAnswered(endpoint, options);
-  // The wait for the server's first connection counts against this query's timeout, as waiting for its own would.
-  const started = performance.now() - turn.waitedMs;
+  const started = performance.now();
   const ask = (timeoutMs: number) =>
     timedRequest(
       url,
@@ -260,9 +192,8 @@ export async function exchangeDoh(
   let answer: Awaited<ReturnType<typeof ask>>;
   try {
     answer = await ask(left());
-    // A connection several queries share can close under them: undici fails every query on an HTTP/2 connection the
-    // server sends GOAWAY on (its request limit, a restart: RFC 9113 §6.8 lets the client send the unprocessed ones
-    // again, as browsers do). Asked once more, on a new connection, within what is left of the wait.
+    // A kept-alive connection can close under a query sent on it (the server's idle timeout or request limit —
+    // nginx's `keepalive_requests` — racing the query): asked once more, on a new connection, within its wait.
     if (!answer.ok && answer.stoppedBy === null && CONNECTION_LOST.has(answer.error.code) && left() > 0) answer = await ask(left());
   } finally {
     turn.settled();
