@@ -173,3 +173,28 @@ describe('a run asking a DoH resolver more at once than its connections carry', 
     }
   }, 30_000);
 });
+
+describe('queries held back when the run stops', () => {
+  it('were never sent: NOT_PROBED, while those in flight end as cut by the deadline', async () => {
+    const tls = loopbackTls('127.0.0.79');
+    const names = Array.from({ length: DOH_CONNECTIONS + 2 }, (_, i) => `h${i}.held.test`);
+    const lab = await startDnsServer({
+      host: '127.0.0.79',
+      data: { records: Object.fromEntries(names.map((n) => [n, { A: ['192.0.2.40'] }])), zones: ['held.test'] },
+      delayMs: 3000,
+      doh: tls,
+    });
+    const pool = createDohPool();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 300);
+    try {
+      const answers = await Promise.all(names.map((n) => exchangeDoh(lab.dohUrl!, n, 'A', { timeoutMs: 5000, ca: tls.ca, pool, signal: stop.signal })));
+      const codes = answers.map((a) => (a.kind === 'reply' ? 'reply' : a.error.code));
+      expect(codes.filter((c) => c === 'DEADLINE')).toHaveLength(DOH_CONNECTIONS);
+      expect(codes.filter((c) => c === 'NOT_PROBED')).toHaveLength(2);
+    } finally {
+      await pool.close();
+      await lab.close();
+    }
+  });
+});

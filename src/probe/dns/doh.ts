@@ -165,7 +165,8 @@ export async function exchangeDoh(
   const pool = options.pool ?? sharedPool;
   const url = dohQueryUrl(endpoint, encodeQuery(name, type, 0));
   const turn = await pool.take(url, options.ca ?? null, options.signal);
-  if (!turn) return notAnswered(endpoint, options);
+  // Still held back when the run stopped: never sent, so no evidence about the server (as the session's own queue says).
+  if (!turn) return failure('timeout', 'NOT_PROBED', 'not sent: the run stopped first (its deadline, or an interrupt)', 'doh', endpoint);
   const started = performance.now();
   const ask = (timeoutMs: number) =>
     timedRequest(
