@@ -6,6 +6,7 @@ import type { Agent } from 'undici';
 import type { DnsType, DohResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
+import { keyedLimit } from '../../util/keyed-limit.js';
 import { dohStatusCode } from '../../util/errors.js';
 import { connectLookupPending } from '../../util/lookup-helper.js';
 import {
@@ -54,20 +55,19 @@ const DOH_IDLE_MS = 1_000;
  */
 export interface DohPool {
   /**
-   * The agent for a query to `url` with this CA once fewer than DOH_CONNECTIONS queries are in flight there (a wait
-   * that does not count against the query's timeout: it has not been sent), and `settled` to call when the query has
-   * settled; null when `signal` aborts first.
+   * Run `ask` with the agent for `url` and this CA once fewer than DOH_CONNECTIONS queries are in flight there (a
+   * wait that does not count against the query's timeout: it has not been sent).
    */
-  take(url: URL, ca: string | null, signal: AbortSignal | undefined): Promise<{ agent: Agent; settled(): void } | null>;
+  send<T>(url: URL, ca: string | null, ask: (agent: Agent) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export function createDohPool(): DohPool {
   const agents = new Map<string, Agent>();
-  /** By CA and origin: the queries it may still take at once. */
-  const inFlight = new Map<string, InFlight>();
+  // By CA and origin: the queries in flight there.
+  const inFlight = keyedLimit(DOH_CONNECTIONS);
   return {
-    async take(url, ca, signal) {
+    send(url, ca, ask) {
       const key = ca ?? '';
       let agent = agents.get(key);
       if (!agent) {
@@ -76,12 +76,8 @@ export function createDohPool(): DohPool {
         agent = agentFor(ca, { connectionsPerOrigin: DOH_CONNECTIONS, keepAliveTimeoutMs: DOH_IDLE_MS });
         agents.set(key, agent);
       }
-      const server = `${key} ${url.origin}`;
-      let queue = inFlight.get(server);
-      if (!queue) inFlight.set(server, (queue = { free: DOH_CONNECTIONS, waiting: [] }));
-      if (!(await slot(queue, signal))) return null;
-      const held = queue;
-      return { agent, settled: () => release(held) };
+      const chosen = agent;
+      return inFlight(`${key} ${url.origin}`, () => ask(chosen));
     },
     async close() {
       const closing = [...agents.values()].map((agent) => agent.destroy().catch(() => undefined));
@@ -92,41 +88,6 @@ export function createDohPool(): DohPool {
       clearTimeout(grace);
     },
   };
-}
-
-/** Queries a DoH server may still take at once, and those waiting for one of them to settle. */
-interface InFlight {
-  free: number;
-  waiting: Array<() => void>;
-}
-
-/** Wait for a free place (no time limit: the query's wait starts once sent), or until `signal` aborts: whether one came. */
-function slot(queue: InFlight, signal: AbortSignal | undefined): Promise<boolean> {
-  if (queue.free > 0) {
-    queue.free -= 1;
-    return Promise.resolve(true);
-  }
-  if (signal?.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const start = () => {
-      signal?.removeEventListener('abort', aborted);
-      resolve(true);
-    };
-    const aborted = () => {
-      const at = queue.waiting.indexOf(start);
-      if (at >= 0) queue.waiting.splice(at, 1);
-      resolve(false);
-    };
-    queue.waiting.push(start);
-    signal?.addEventListener('abort', aborted, { once: true });
-  });
-}
-
-/** A query settled: its place goes to the first waiting, else back. */
-function release(queue: InFlight): void {
-  const next = queue.waiting.shift();
-  if (next) next();
-  else queue.free += 1;
 }
 
 /** For callers outside a run (a one-off query). */
@@ -162,54 +123,46 @@ export async function exchangeDoh(
   options: ExchangeOptions & { ca?: string | null; pool?: DohPool },
 ): Promise<Exchange> {
   if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
-  const pool = options.pool ?? sharedPool;
   const url = dohQueryUrl(endpoint, encodeQuery(name, type, 0));
-  const turn = await pool.take(url, options.ca ?? null, options.signal);
-  // Still held back when the run stopped: never sent, so no evidence about the server (as the session's own queue says).
-  if (!turn) return failure('timeout', 'NOT_PROBED', 'not sent: the run stopped first (its deadline, or an interrupt)', 'doh', endpoint);
-  const started = performance.now();
-  const ask = (timeoutMs: number) =>
-    timedRequest(
-      url,
-      {
-        headers: { accept: 'application/dns-message' },
-        dispatcher: turn.agent,
-        timeoutMs,
-        ...(options.signal ? { signal: options.signal } : {}),
-      },
-      async (response): Promise<Exchange> => {
-        if (response.statusCode !== 200) {
-          discardBody(response.body);
-          return failure('network-error', dohStatusCode(response.statusCode), `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
-        }
-        const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
-        if (!bytes) return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
-        const reply = decodeMessage(bytes);
-        if (!reply || !answersQuery(reply, 0, name, type)) return badResponseFailure('doh', endpoint);
-        return { kind: 'reply', reply, transport: 'doh', server: endpoint };
-      },
-    );
-  const left = () => options.timeoutMs - (performance.now() - started);
-  let answer: Awaited<ReturnType<typeof ask>>;
-  try {
-    answer = await ask(left());
+  const answer = await (options.pool ?? sharedPool).send(url, options.ca ?? null, async (agent) => {
+    // Still held back when the run stopped: never sent, so no evidence about the server (as the session's own queue says).
+    if (options.signal?.aborted) return null;
+    const started = performance.now();
+    const left = () => options.timeoutMs - (performance.now() - started);
+    const ask = (timeoutMs: number) =>
+      timedRequest(
+        url,
+        {
+          headers: { accept: 'application/dns-message' },
+          dispatcher: agent,
+          timeoutMs,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+        async (response): Promise<Exchange> => {
+          if (response.statusCode !== 200) {
+            discardBody(response.body);
+            return failure('network-error', dohStatusCode(response.statusCode), `DoH server answered HTTP ${response.statusCode}`, 'doh', endpoint);
+          }
+          const bytes = await readCapped(response.body, MAX_REPLY_BYTES);
+          if (!bytes) return failure('network-error', 'EBADRESP', `DoH reply larger than ${MAX_REPLY_BYTES} bytes`, 'doh', endpoint);
+          const reply = decodeMessage(bytes);
+          if (!reply || !answersQuery(reply, 0, name, type)) return badResponseFailure('doh', endpoint);
+          return { kind: 'reply', reply, transport: 'doh', server: endpoint };
+        },
+      );
+    const first = await ask(left());
     // A kept-alive connection can close under a query sent on it (the server's idle timeout or request limit —
     // nginx's `keepalive_requests` — racing the query): asked once more, on a new connection, within its wait.
-    if (!answer.ok && answer.stoppedBy === null && CONNECTION_LOST.has(answer.error.code) && left() > 0) answer = await ask(left());
-  } finally {
-    turn.settled();
-  }
+    return !first.ok && first.stoppedBy === null && CONNECTION_LOST.has(first.error.code) && left() > 0 ? ask(left()) : first;
+  });
+  if (answer === null) return failure('timeout', 'NOT_PROBED', 'not sent: the run stopped first (its deadline, or an interrupt)', 'doh', endpoint);
   if (answer.ok) return answer.value;
   if (answer.stoppedBy === 'signal') return deadlineFailure('doh', endpoint);
-  if (answer.stoppedBy === 'timeout') return notAnswered(endpoint, options);
+  if (answer.stoppedBy === 'timeout') {
+    // Still waiting for the server's own address: the server was never reached (util/errors.ts dohServerUnresolved).
+    const host = new URL(endpoint).hostname;
+    if (connectLookupPending(host)) return failure('network-error', 'EAI_AGAIN', `getaddrinfo gave no address for ${host} within ${Math.round(options.timeoutMs)} ms: the DoH server was never reached`, 'doh', endpoint);
+    return timeoutFailure(options.timeoutMs, 'doh', endpoint);
+  }
   return failure('network-error', answer.error.code, answer.error.message, 'doh', endpoint);
-}
-
-/** No answer within the timeout, or the run's deadline came first. */
-function notAnswered(endpoint: string, options: ExchangeOptions): Exchange {
-  if (options.signal?.aborted) return deadlineFailure('doh', endpoint);
-  // Still waiting for the server's own address: the server was never reached (util/errors.ts dohServerUnresolved).
-  const host = new URL(endpoint).hostname;
-  if (connectLookupPending(host)) return failure('network-error', 'EAI_AGAIN', `getaddrinfo gave no address for ${host} within ${Math.round(options.timeoutMs)} ms: the DoH server was never reached`, 'doh', endpoint);
-  return timeoutFailure(options.timeoutMs, 'doh', endpoint);
 }
