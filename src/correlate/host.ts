@@ -114,11 +114,9 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
       if (noRouteFromHere(a)) unroutable += 1;
     }
   }
-  const askedOfFamily = new Set<string>();
   for (let i = 0; i < dns.length; i++) {
     const d = dns[i]!;
     if (!ofFamily.has(d.resolver)) continue;
-    askedOfFamily.add(d.resolver);
     tried += 1;
     if (replied(d)) opened += 1;
     if (resolverUnroutable(d)) unroutable += 1;
@@ -136,7 +134,7 @@ function familyView(family: 4 | 6, sites: HostSite[], dns: DnsAnswer[], resolver
   if (servedOtherwise.length >= 2 && providers.size >= 2 && servedOtherwise.length === failingSites.length) {
     // The family's resolvers answered nothing either (nothing of the family did): over a way out that carries none
     // of it, their silence says nothing about them, as the sites' says nothing about the sites.
-    const silent = [...askedOfFamily];
+    const silent = [...new Set(dns.filter((d) => ofFamily.has(d.resolver)).map((d) => d.resolver))];
     const asked = silent.length > 0 ? `; ${silent.length === 1 ? 'resolver' : 'resolvers'} ${silent.join(', ')} (${word}) could not be asked from here either` : '';
     return {
       reach: 'failing',
@@ -376,7 +374,7 @@ interface InterceptedDns {
  * answer from stale cache (EDE 3/19) is no fresh answer and does not count.
  */
 function interceptedPlainDns(dns: DnsAnswer[], resolvers: ResolverSpec[]): InterceptedDns | null {
-  const plain = new Map(resolvers.filter((r) => (r.kind === 'udp' || r.kind === 'tcp') && r.local !== true).map((r) => [r.name, r.provider ?? r.name]));
+  const plain = new Map(resolvers.filter((r) => (r.kind === 'udp' || r.kind === 'tcp') && !isLocalResolver(r)).map((r) => [r.name, r.provider ?? r.name]));
   const doh = new Map(resolvers.filter((r) => r.kind === 'doh').map((r) => [r.name, r.provider ?? r.name]));
   if (plain.size === 0 || doh.size === 0) return null;
   // Most runs have no plain-DNS reply that failed: looked for before anything is kept.

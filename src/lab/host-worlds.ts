@@ -13,6 +13,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, type TestCa } from './ca.js';
+import { isAtOrBelow } from '../util/dns-name.js';
 import { startDnsServer, type DnsZoneData, type RunningDnsServer } from './dns-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
@@ -186,7 +187,7 @@ const INTERCEPTOR_FAILS: ReadonlySet<string> = new Set(['example.com', 'example.
 async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null): Promise<RunningDnsServer[]> {
   const data = zoneData();
   // With interceptorFails, every plain-DNS address answers as one resolver would: the network's, intercepting port 53.
-  const fault = interceptorFails ? (name: string) => ([...interceptorFails].some((z) => name === z || name.endsWith(`.${z}`)) ? ('servfail' as const) : null) : undefined;
+  const fault = interceptorFails ? (name: string) => ([...interceptorFails].some((zone) => isAtOrBelow(name, zone)) ? ('servfail' as const) : null) : undefined;
   const servers = [...PUBLIC_RESOLVERS.map((r) => r.address), ...LOCAL_RESOLVERS].map((host) => startDnsServer({ host, port: 53, data, ...(fault ? { fault } : {}) }));
   const doh = ca.issue([DOH.address]);
   servers.push(startDnsServer({ host: DOH.address, port: 53, data, doh: { cert: doh.cert, key: doh.key, port: 443 } }));
