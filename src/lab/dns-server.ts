@@ -7,7 +7,6 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import http2, { type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import https from 'node:https';
 import net from 'node:net';
 import type tls from 'node:tls';
@@ -43,13 +42,11 @@ export interface DnsServerOptions {
   /** Answer DoH requests with this HTTP status and no DNS message (e.g. 500); null = answer normally. */
   dohStatus?: (name: string, type: string) => number | null;
   /**
-   * Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST): HTTP/2 with HTTP/1.1 for clients that do
-   * not offer it, as public DoH servers answer (RFC 8484 §5.2: HTTP/2 is the minimum recommended version);
-   * `http1Only`, a server that speaks HTTP/1.1 alone. `closeAtRequest`: a connection is closed, unanswered, when
-   * that many requests have come on it — a kept-alive connection the server closed (its idle timeout, its request
-   * limit) just as the client sent a query on it.
+   * Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST), HTTP/1.1. `closeAtRequest`: a connection
+   * is closed, unanswered, when that many requests have come on it — a kept-alive connection the server closed (its
+   * idle timeout, its request limit) just as the client sent a query on it.
    */
-  doh?: { cert: string; key: string; port?: number; http1Only?: boolean; closeAtRequest?: number };
+  doh?: { cert: string; key: string; port?: number; closeAtRequest?: number };
 }
 
 export interface RunningDnsServer {
@@ -63,7 +60,7 @@ export interface RunningDnsServer {
    * counted again; over DoH, whose id is 0 (RFC 8484 §4.1), each request counts.
    */
   askedQuestions(): Map<string, number>;
-  /** Each DoH connection accepted so far, by the protocol it agreed on (ALPN: 'h2', 'http/1.1'). */
+  /** Each DoH connection accepted so far, by the protocol it agreed on (ALPN: 'http/1.1'; 'none' without). */
   dohConnections(): string[];
   /** The most DoH requests it held unanswered at once. */
   dohPeakInFlight(): number;
@@ -312,27 +309,20 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
     return { status };
   };
 
-  let dohServer: http2.Http2SecureServer | https.Server | null = null;
+  let dohServer: https.Server | null = null;
   let dohUrl: string | null = null;
-  const dohSockets = new Set<net.Socket>();
   /** The protocol each DoH connection accepted agreed on (ALPN), in order. */
   const dohProtocols: string[] = [];
   let dohInFlight = 0;
   let dohPeak = 0;
   if (options.doh) {
-    const { cert, key, http1Only = false, closeAtRequest = Infinity } = options.doh;
-    const carried = new WeakMap<object, number>();
-    /** Whether this request is the one its connection is closed at, unanswered. */
-    const closesAt = (req: IncomingMessage | Http2ServerRequest): boolean => {
-      const connection: object = 'stream' in req ? req.stream.session! : req.socket;
-      const count = (carried.get(connection) ?? 0) + 1;
-      carried.set(connection, count);
-      return count === closeAtRequest;
-    };
-    const handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
-      if (closesAt(req)) {
-        if ('stream' in req) req.stream.session!.destroy();
-        else req.socket.destroy();
+    const { cert, key, closeAtRequest = Infinity } = options.doh;
+    const carried = new WeakMap<net.Socket, number>();
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
+      const count = (carried.get(req.socket) ?? 0) + 1;
+      carried.set(req.socket, count);
+      if (count === closeAtRequest) {
+        req.socket.destroy();
         return;
       }
       dohInFlight += 1;
@@ -340,12 +330,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
       res.once('close', () => (dohInFlight -= 1));
       void serveDoh(req, res, respondDoh);
     };
-    dohServer = http1Only ? https.createServer({ cert, key }, handle) : http2.createSecureServer({ cert, key, allowHTTP1: true }, handle);
-    dohServer.on('secureConnection', (socket: tls.TLSSocket) => {
-      dohProtocols.push(socket.alpnProtocol || 'none');
-      dohSockets.add(socket);
-      socket.once('close', () => dohSockets.delete(socket));
-    });
+    dohServer = https.createServer({ cert, key, ALPNProtocols: ['http/1.1'] }, handle);
+    dohServer.on('secureConnection', (socket: tls.TLSSocket) => dohProtocols.push(socket.alpnProtocol || 'none'));
     try {
       await listen(dohServer, options.host, options.doh.port ?? 0);
     } catch (err) {
@@ -370,7 +356,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
       dohServer
         ? new Promise<void>((resolve) => {
             dohServer!.close(() => resolve());
-            for (const socket of dohSockets) socket.destroy();
+            dohServer!.closeAllConnections();
           })
         : Promise.resolve(),
     ]);
@@ -399,8 +385,8 @@ function lengthPrefix(length: number): Buffer {
 type DohResponse = { status: number } | { reply: Buffer | null; isQuery: boolean };
 
 async function serveDoh(
-  req: IncomingMessage | Http2ServerRequest,
-  res: ServerResponse | Http2ServerResponse,
+  req: IncomingMessage,
+  res: ServerResponse,
   respondDoh: (bytes: Buffer) => Promise<DohResponse>,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'https://lab.invalid');
@@ -431,7 +417,7 @@ async function serveDoh(
   res.writeHead(200, { 'content-type': 'application/dns-message', 'content-length': response.reply.length }).end(response.reply);
 }
 
-function readBody(req: IncomingMessage | Http2ServerRequest, limit: number): Promise<Buffer | null> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let total = 0;
