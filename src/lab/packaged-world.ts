@@ -114,15 +114,16 @@ export async function startPackagedWorld(fault: PackagedFault | null = null, opt
   try {
     const cloudflareDown = fault === 'cloudflare-resolver-down' || hostAsksCloudflare;
     for (const operator of OPERATORS) {
-      const dohFails = cloudflareDown && operator.provider === 'cloudflare';
+      // Its DoH server on every address it has: failing (503) while the operator's resolver is down.
       const doh = { ...ca.issue([operator.doh.name]), port: 443 };
+      const dohServer = { data, doh, ...(cloudflareDown && operator.provider === 'cloudflare' ? { dohStatus: () => 503 } : {}) };
       if (operator.doh.address === operator.udp) {
-        closers.push(await startDnsServer({ host: operator.udp, port: 53, data, doh, ...(dohFails ? { dohStatus: () => 503 } : {}) }));
+        closers.push(await startDnsServer({ host: operator.udp, port: 53, ...dohServer }));
       } else {
         closers.push(await startDnsServer({ host: operator.udp, port: 53, data }));
-        closers.push(await startDnsServer({ host: operator.doh.address, port: 53, data, doh, ...(dohFails ? { dohStatus: () => 503 } : {}) }));
+        closers.push(await startDnsServer({ host: operator.doh.address, port: 53, ...dohServer }));
       }
-      if (dualStack) closers.push(await startDnsServer({ host: operator.doh.address6, port: 53, data, doh, ...(dohFails ? { dohStatus: () => 503 } : {}) }));
+      if (dualStack) closers.push(await startDnsServer({ host: operator.doh.address6, port: 53, ...dohServer }));
     }
     closers.push(await startDnsServer({ host: SYSTEM_RESOLVER, port: 53, data }));
     for (const site of PACKAGED_SITES) {
