@@ -305,8 +305,25 @@ export interface FetchResult {
   redirects: RedirectHop[];
   tls: CertificateInfo | null;
   timings: Timings;
+  /** What arrived on the last hop's connection; null when no connection opened. */
+  received: Received | null;
   error: ProbeError | null;
   failedPhase: FailurePhase | null;
+}
+
+/**
+ * Bytes that arrived on a connection as the network carried them (TCP payload: the TLS handshake and records with
+ * all they hold), whatever could be read of them: a response cut mid-record arrived in part and read as nothing.
+ */
+export interface Received {
+  bytes: number;
+  /** Of those, the ones that arrived after the request was sent; null when no request was sent. */
+  afterRequest: number | null;
+  /**
+   * For an attempt its own timeout ended: whether nothing had arrived in the last quarter of its wait (true: the
+   * stream had stopped; false: bytes were still trickling in). Null for any other ending.
+   */
+  stalled: boolean | null;
 }
 
 // ───────────────────────────── classify ─────────────────────────────

@@ -324,6 +324,7 @@ function withOutcome(raw: RawAttempt): Attempt {
     redirects: raw.redirects.length === 0 ? raw.redirects : raw.redirects.map((r) => ({ ...r, url: redactSiteUrl(r.url), location: redactSiteUrl(r.location) })),
     tls: raw.tls,
     timings: raw.timings,
+    received: raw.received,
     error: raw.error,
     failedPhase: raw.failedPhase,
     expect: raw.expect,

@@ -12,7 +12,8 @@ import { addressWords } from '../fingerprint/ranges/trie.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
-import { deadlineExplanation, endedByOwnDeadline } from './outcome.js';
+import { deadlineExplanation, endedByOwnDeadline, responseCutOff } from './outcome.js';
+import { formatKiB } from '../util/text.js';
 
 export interface Classification {
   outcome: AttemptOutcome;
@@ -64,6 +65,8 @@ const edgeName = (f: Facts) => f.responder?.name ?? null;
 const originName = (f: Facts) => f.context.origin?.name ?? null;
 const where = (f: Facts) => f.context.offSiteHost ?? (f.attempt.address ? addressWords(f.attempt.address) : f.attempt.proxy ? `proxy ${f.attempt.proxy}` : 'the site');
 const viaWhom = (f: Facts) => (f.responder ? `${f.responder.name} edge ${where(f)}` : where(f));
+/** A response cut off (classify/outcome.ts); an error status whose body broke off is read by its status instead. */
+const cutShort = (f: Facts) => responseCutOff(f.attempt) && (f.attempt.outcome === 'timeout' || (f.attempt.httpStatus ?? 0) < 400);
 
 /**
  * Failures that need no provider knowledge to place, and the fallbacks when a provider's own rules say
@@ -136,6 +139,26 @@ const NETWORK_RULES: GenericRule[] = [
     says: (f) => `TLS with ${viaWhom(f)} failed (${f.attempt.error?.code ?? 'timeout'})`,
   },
   {
+    // The response began and stopped short (classify/outcome.ts): whoever holds the connection, or something on
+    // the way to it, cut it off. Said as what arrived, not as "never answered".
+    when: (f) => cutShort(f) && f.attempt.path === 'origin',
+    layer: 'origin',
+    provider: originName,
+    says: (f) => `the origin ${where(f)} ${cutOffWords(f.attempt)}`,
+  },
+  {
+    when: (f) => cutShort(f) && f.responder !== null,
+    layer: 'edge',
+    provider: edgeName,
+    says: (f) => `${viaWhom(f)} ${cutOffWords(f.attempt)}`,
+  },
+  {
+    when: cutShort,
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `${where(f)} ${cutOffWords(f.attempt)}`,
+  },
+  {
     // A reset or a garbled answer after the request was sent: whoever holds the connection broke it off.
     when: (f) => f.attempt.httpStatus === null && f.attempt.error !== null && f.attempt.outcome === 'http-error' && f.attempt.path !== 'origin' && f.responder !== null,
     layer: 'edge',
@@ -152,13 +175,13 @@ const NETWORK_RULES: GenericRule[] = [
     when: (f) => f.attempt.outcome === 'timeout' && f.responder !== null,
     layer: 'edge',
     provider: edgeName,
-    says: (f) => `${viaWhom(f)} accepted the request and never answered in time`,
+    says: (f) => `${viaWhom(f)} ${notInTime(f.attempt)}`,
   },
   {
     when: (f) => f.attempt.outcome === 'timeout',
     layer: 'site',
     provider: () => null,
-    says: (f) => `${where(f)} accepted the request and never answered in time`,
+    says: (f) => `${where(f)} ${notInTime(f.attempt)}`,
   },
 ];
 
@@ -188,6 +211,18 @@ const HTTP_RULES: GenericRule[] = [
     says: (f) => `the page is not what was expected: ${f.attempt.expect.failures.join('; ') || f.attempt.outcome}`,
   },
 ];
+
+/** A timeout's words: a response whose head came had a body that did not finish (still arriving, or stopped). */
+function notInTime(a: Attempt): string {
+  return a.httpStatus === null ? 'accepted the request and never answered in time' : `answered ${a.httpStatus} and its body did not finish in time (${formatKiB(a.bodyBytes)} read)`;
+}
+
+/** "answered 200 and the body stopped after 12.3 KiB (16.1 KiB had arrived on the connection; ETIMEDOUT)". */
+function cutOffWords(a: Attempt): string {
+  const arrived = a.received ? `; ${formatKiB(a.received.bytes)} had arrived on the connection` : '';
+  const began = a.httpStatus !== null ? `answered ${a.httpStatus} and the body stopped after ${formatKiB(a.bodyBytes)}` : `began to answer and the response stopped before its head could be read`;
+  return `${began} (${a.error!.code}${arrived})`;
+}
 
 function statusText(a: Attempt): string {
   if (a.error && a.httpStatus === null) return `by breaking off the exchange (${a.error.code})`;

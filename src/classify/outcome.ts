@@ -2,6 +2,7 @@
 // which layer and provider produced a failure is decided in classify/layer.ts, on top of this.)
 
 import type { AttemptOutcome, ExpectResult, FetchResult, PathKind } from '../model.js';
+import { HOST_BUSY } from '../util/stall-clock.js';
 
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
@@ -66,3 +67,26 @@ export function attemptOutcome(fetch: Pick<FetchResult, 'error' | 'failedPhase' 
   const statusFailed = (status === null && fetch.path !== 'dns') || expect.failures.some((f) => f.startsWith('status '));
   return statusFailed ? 'http-error' : 'content-mismatch';
 }
+
+/**
+ * Bytes after the request that mean a response was arriving: more than a TLS 1.3 server's session tickets (two of a
+ * few hundred bytes each, sent once the handshake is done, often after the request left).
+ */
+const RESPONSE_BEGUN_BYTES = 2048;
+
+/**
+ * The response began to arrive and then stopped — its head read and the body broke off, or bytes of it arrived
+ * that never made up a readable head (a TLS record cut short reads as nothing) — by the connection breaking, or by
+ * a timeout after nothing more had arrived for the last quarter of the wait (a response still trickling in when
+ * the time ran out was slow, not cut); not by this run's own deadline or a starved host. What stopped it holds the
+ * connection or lies on the way to it; `received.bytes` says how far it got.
+ */
+export function responseCutOff(a: Pick<FetchResult, 'error' | 'failedPhase' | 'httpStatus' | 'received' | 'address'>): boolean {
+  if (a.error === null || a.address === null || OWN_ENDINGS.has(a.error.code)) return false;
+  if (TIMEOUT_CODES.has(a.error.code) && a.received?.stalled !== true) return false;
+  if (a.failedPhase === 'body') return a.httpStatus !== null;
+  return a.failedPhase === 'response' && a.httpStatus === null && (a.received?.afterRequest ?? 0) >= RESPONSE_BEGUN_BYTES;
+}
+
+/** Endings this run made itself: its deadline, a host too busy to read (util/stall-clock.ts's HOST_BUSY). */
+const OWN_ENDINGS: ReadonlySet<string> = new Set(['DEADLINE', 'NOT_PROBED', HOST_BUSY]);

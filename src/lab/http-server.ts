@@ -20,7 +20,8 @@ export type HttpBehaviour =
   | { kind: 'endless'; status?: number } // stream body as fast as possible, never end
   | { kind: 'huge-headers'; bytes: number }
   | { kind: 'reset' } // reset the connection after reading the request
-  | { kind: 'reset-mid-body' };
+  | { kind: 'reset-mid-body' }
+  | { kind: 'stall-mid-body'; bytes: number }; // headers (a Content-Length of 1 MiB), `bytes` of body, then silence
 
 export interface HttpRequestInfo {
   /** Host header (HTTP/1.1) or :authority (HTTP/2). */
@@ -196,6 +197,10 @@ function answerHttp1(tracker: Tracker, req: IncomingMessage, behaviour: HttpBeha
       socket.write(Buffer.alloc(1000, 'b'));
       later(tracker, RESET_DELAY_MS, () => resetConnection(tracker, socket));
       return;
+    case 'stall-mid-body':
+      socket.write(head(200, { 'content-type': 'text/plain', 'content-length': String(1024 * 1024) }));
+      socket.write(Buffer.alloc(behaviour.bytes, 'b'));
+      return;
   }
 }
 
@@ -269,6 +274,10 @@ function answerHttp2(tracker: Tracker, req: http2.Http2ServerRequest, res: http2
         res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(1024 * 1024) });
         res.write(Buffer.alloc(1000, 'b'));
         later(tracker, RESET_DELAY_MS, abortStream);
+        return;
+      case 'stall-mid-body':
+        res.writeHead(200, { 'content-type': 'text/plain', 'content-length': String(1024 * 1024) });
+        res.write(Buffer.alloc(behaviour.bytes, 'b'));
         return;
     }
   } catch {

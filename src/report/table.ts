@@ -207,6 +207,8 @@ function fetchCell(attempts: Attempt[]): { text: string; ok: boolean } {
 }
 
 function shortOutcome(a: Attempt): string {
+  // A body that broke off after its head came: not an "HTTP 200" cell.
+  if (a.failedPhase === 'body' && a.error !== null) return a.outcome === 'timeout' ? 'body timeout' : 'body cut';
   switch (a.outcome) {
     case 'http-error':
       return a.httpStatus !== null ? `HTTP ${a.httpStatus}` : 'http-error';

@@ -37,15 +37,20 @@ export function plural(n: number, noun: string, nouns = `${noun}s`): string {
   return `${formatCount(n)} ${n === 1 ? noun : nouns}`;
 }
 
-/**
- * A count as people read it: "184,000". Grouped by hand: the first toLocaleString of a run loads ICU's number
- * formatting, 10 ms of every one-site check.
- */
 /** A share as a whole percentage: "18 %". */
 export function percent(share: number): string {
   return `${Math.round(share * 100)} %`;
 }
 
+/** A size in KiB to one decimal: "16.1 KiB". */
+export function formatKiB(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/**
+ * A count as people read it: "184,000". Grouped by hand: the first toLocaleString of a run loads ICU's number
+ * formatting, 10 ms of every one-site check.
+ */
 export function formatCount(n: number): string {
   return Number.isSafeInteger(n) ? String(n).replace(/\B(?=(\d{3})+$)/g, ',') : n.toLocaleString('en-US');
 }

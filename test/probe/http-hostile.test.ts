@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCa, type TestCa } from '../../src/lab/ca.js';
 import { startHttpServer, type HttpBehaviour, type RunningHttpServer } from '../../src/lab/http-server.js';
 import { fetchPinned, type FetchRequest } from '../../src/probe/http/fetch.js';
+import { responseCutOff } from '../../src/classify/outcome.js';
 
 // Servers that misbehave on purpose: none of them may hang the fetch, crash the process,
 // or leak an unhandled error or rejection.
@@ -22,6 +23,7 @@ const behaviours: Record<string, HttpBehaviour> = {
   '/c1': { kind: 'respond', status: 200, headers: { 'x-evil': '\u009b31mred\u009d title' }, body: `body ${EVIL}\n\tend` },
   '/reset': { kind: 'reset' },
   '/reset-mid-body': { kind: 'reset-mid-body' },
+  '/stall': { kind: 'stall-mid-body', bytes: 4000 },
   '/utf8': { kind: 'respond', status: 200, body: 'aé€' }, // 1 + 2 + 3 bytes
   '/exact': { kind: 'respond', status: 200, body: 'abcd' },
   '/error': { kind: 'respond', status: 503, headers: { 'retry-after': '5' }, body: 'down' },
@@ -194,6 +196,48 @@ describe('fetchPinned against hostile servers', () => {
     expect(value.error?.code).toBe('ECONNRESET');
     expect(value.bodyBytes).toBe(1000);
     expect(value.bodySample).toBe('b'.repeat(1000));
+  });
+
+  it.each([
+    ['HTTP/1.1', () => https1],
+    ['HTTP/2', () => https2],
+  ])('tells a body that went silent (%s) from one still trickling in when the time ran out', async (_label, server) => {
+    const stalled = await fetchPinned(request(server(), '/stall'));
+    expect(stalled.httpStatus).toBe(200);
+    expect(stalled.error?.code).toBe('ETIMEDOUT');
+    expect(stalled.failedPhase).toBe('body');
+    expect(stalled.bodyBytes).toBe(4000);
+    // The wire's bytes: the TLS handshake (a certificate) and the records around the head and body.
+    expect(stalled.received!.bytes).toBeGreaterThan(4000 + 500);
+    expect(stalled.received!.afterRequest).toBeGreaterThan(4000);
+    expect(stalled.received!.afterRequest).toBeLessThan(stalled.received!.bytes);
+    expect(stalled.received!.stalled).toBe(true);
+    expect(responseCutOff(stalled)).toBe(true);
+
+    const dripping = await fetchPinned(request(server(), '/drip'));
+    expect(dripping.error?.code).toBe('ETIMEDOUT');
+    expect(dripping.received!.stalled).toBe(false);
+    expect(responseCutOff(dripping)).toBe(false);
+  });
+
+  it('counts what arrived on every connection: a whole answer, a reset mid-body, a handshake that never came', async () => {
+    const whole = await fetchPinned(request(https1, '/exact'));
+    expect(whole.error).toBeNull();
+    expect(whole.received!.afterRequest).toBeGreaterThan(4);
+    expect(whole.received!.bytes).toBeGreaterThan(whole.received!.afterRequest!);
+    expect(whole.received!.stalled).toBeNull();
+    expect(responseCutOff(whole)).toBe(false);
+
+    const reset = await fetchPinned(request(plain, '/reset-mid-body', { timeoutMs: 3000 }));
+    // Plain HTTP: the wire's bytes are the head and the 1,000 bytes of body.
+    expect(reset.received!.bytes).toBe(reset.received!.afterRequest);
+    expect(reset.received!.bytes).toBeGreaterThan(1000);
+    expect(reset.received!.stalled).toBeNull();
+    expect(responseCutOff(reset)).toBe(true);
+
+    const noHandshake = await fetchPinned(request(tlsHang, '/'));
+    expect(noHandshake.received).toEqual({ bytes: 0, afterRequest: null, stalled: null });
+    expect(responseCutOff(noHandshake)).toBe(false);
   });
 
   it('keeps the status and headers of an error answer, with no error of its own', async () => {

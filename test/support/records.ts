@@ -40,6 +40,7 @@ export function fetchResult(overrides: Partial<FetchResult> = {}): FetchResult {
     redirects: [],
     tls: null,
     timings: { connectMs: 1, tlsMs: 2, ttfbMs: 5, totalMs: 6 },
+    received: null,
     error: null,
     failedPhase: null,
     ...overrides,

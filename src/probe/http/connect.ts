@@ -42,6 +42,8 @@ export interface OpenConnection {
   cert: CertificateInfo | null;
   /** Negotiated ALPN protocol ("h2", "http/1.1"), null for none. */
   alpn: string | null;
+  /** Bytes received on the TCP connection so far, as the network carried them (TLS records and all). */
+  receivedBytes(): number;
   destroy(): void;
 }
 
@@ -52,6 +54,8 @@ export interface FailedConnection {
   connectMs: number | null;
   tlsMs: number | null;
   cert: CertificateInfo | null;
+  /** Bytes received on the TCP connection before it failed; null when it never opened. */
+  receivedBytes: number | null;
 }
 
 const ALPN = ['h2', 'http/1.1'];
@@ -201,21 +205,25 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
   const raw = net.connect({ host: plan.address, port: plan.port, noDelay: true, lookup: connectLookup });
   raw.on('error', noop); // errors are read through waitFor; this keeps late ones from crashing the process
   let tlsSocket: TLSSocket | null = null;
+  let opened = false;
   const destroy = (): void => {
     tlsSocket?.destroy();
     raw.destroy();
   };
+  // The TCP socket's count, which a TLS socket wrapping it keeps up to date: the wire's bytes, not the plaintext.
+  const receivedBytes = (): number => raw.bytesRead;
   const fail = (err: unknown): FailedConnection => {
     destroy();
     const error = toProbeError(plan.signal.aborted ? plan.signal.reason : err, 'ECONNECT');
-    return { ok: false, phase, error, connectMs, tlsMs, cert };
+    return { ok: false, phase, error, connectMs, tlsMs, cert, receivedBytes: opened ? receivedBytes() : null };
   };
 
   try {
     await waitFor(raw, 'connect', plan.signal);
+    opened = true;
     if (plan.tunnel) await openTunnel(raw, plan.tunnel, plan.signal);
     connectMs = elapsedMs(start);
-    if (!plan.tls) return { ok: true, socket: raw, connectMs, tlsMs, cert, alpn: null, destroy };
+    if (!plan.tls) return { ok: true, socket: raw, connectMs, tlsMs, cert, alpn: null, receivedBytes, destroy };
 
     phase = 'tls';
     const tlsStart = performance.now();
@@ -245,10 +253,10 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
     cert = verdict.cert;
     if (verdict.error) {
       destroy();
-      return { ok: false, phase, error: verdict.error, connectMs, tlsMs, cert };
+      return { ok: false, phase, error: verdict.error, connectMs, tlsMs, cert, receivedBytes: receivedBytes() };
     }
     const alpn = typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : null;
-    return { ok: true, socket: tlsSocket, connectMs, tlsMs, cert, alpn, destroy };
+    return { ok: true, socket: tlsSocket, connectMs, tlsMs, cert, alpn, receivedBytes, destroy };
   } catch (err) {
     return fail(err);
   }

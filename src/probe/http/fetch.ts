@@ -298,6 +298,7 @@ export function emptyFetchResult(url: string, address: string | null, port: numb
     redirects: [],
     tls: null,
     timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 },
+    received: null,
     error: null,
     failedPhase: null,
   };
@@ -316,6 +317,18 @@ async function withChildSignal<T>(parent: AbortSignal, work: (signal: AbortSigna
   }
 }
 
+/**
+ * The bytes the current hop's connection had received when three quarters of the attempt's wait had passed
+ * (fetchPinned reads it then, on an attempt still running): an attempt that times out with no more since went
+ * silent for the last quarter of its wait — a stream that stopped, not one still trickling in.
+ */
+interface ReceiveMeter {
+  /** The current hop's connection's count; null before one opened. */
+  read: (() => number) | null;
+  /** What `read` gave at three quarters of the wait, and for which connection. */
+  mark: { bytes: number; read: () => number } | null;
+}
+
 type HopOutcome = { kind: 'final' } | { kind: 'failed'; failure: Failure } | { kind: 'redirect'; status: number; location: string };
 
 /** One connection, one request: fills `result` with what this hop measured; the caller decides what follows. */
@@ -326,6 +339,7 @@ async function fetchHop(
   result: FetchResult,
   firstHop: { started: number; onConnected: () => void } | null,
   signal: AbortSignal,
+  meter: ReceiveMeter,
 ): Promise<HopOutcome> {
   const host = hostOf(hop.url);
   const conn = await openConnection({
@@ -341,10 +355,21 @@ async function fetchHop(
     result.timings.tlsMs = conn.tlsMs;
   }
   if (conn.cert) result.tls = conn.cert;
-  if (!conn.ok) return { kind: 'failed', failure: { phase: conn.phase, error: conn.error } };
+  if (!conn.ok) {
+    result.received = conn.receivedBytes === null ? null : { bytes: conn.receivedBytes, afterRequest: null, stalled: null };
+    return { kind: 'failed', failure: { phase: conn.phase, error: conn.error } };
+  }
 
+  const beforeRequest = conn.receivedBytes();
+  meter.read = conn.receivedBytes;
+  const noteReceived = (): void => {
+    const bytes = conn.receivedBytes();
+    const mark = meter.mark?.read === conn.receivedBytes ? meter.mark.bytes : null;
+    result.received = { bytes, afterRequest: bytes - beforeRequest, stalled: mark !== null && (signal.reason as { code?: unknown } | undefined)?.code === 'ETIMEDOUT' ? bytes === mark : null };
+  };
   const sent = await sendRequest(conn, hop, req, signal);
   if ('failure' in sent) {
+    noteReceived();
     closeClient(sent.client, conn);
     return { kind: 'failed', failure: sent.failure };
   }
@@ -360,11 +385,13 @@ async function fetchHop(
   const location = response.headers.location;
   if (REDIRECT_STATUSES.has(response.status) && location && req.maxRedirects > 0) {
     withoutStacks(() => response.body.destroy());
+    noteReceived();
     closeClient(client, conn);
     return { kind: 'redirect', status: response.status, location };
   }
   const keep = typeof req.bodyKeepBytes === 'function' ? req.bodyKeepBytes(response.status) : (req.bodyKeepBytes ?? Infinity);
   const body = await readBodySample(response, req.bodySampleBytes, Math.min(keep, req.bodySampleBytes), signal);
+  noteReceived();
   closeClient(client, conn);
   result.bodySample = body.sample;
   result.bodyBytes = body.bytes;
@@ -388,7 +415,7 @@ function redirectTarget(location: string, from: URL, visited: Set<string>, redir
   return next;
 }
 
-async function attempt(req: FetchRequest, signal: AbortSignal, started: number, onConnected: () => void): Promise<FetchResult> {
+async function attempt(req: FetchRequest, signal: AbortSignal, started: number, onConnected: () => void, meter: ReceiveMeter): Promise<FetchResult> {
   const firstAddress = req.target.kind === 'address' ? req.target.address : null;
   let url: URL;
   try {
@@ -417,7 +444,7 @@ async function attempt(req: FetchRequest, signal: AbortSignal, started: number, 
     visited.add(hop.url.href);
     result.url = hop.url.href;
     const current = hop;
-    const outcome = await withChildSignal(signal, (hopSignal) => fetchHop(current, req, proxy, result, firstHop, hopSignal));
+    const outcome = await withChildSignal(signal, (hopSignal) => fetchHop(current, req, proxy, result, firstHop, hopSignal, meter));
     if (outcome.kind === 'final') return result;
     if (outcome.kind === 'failed') return fail(outcome.failure);
 
@@ -468,17 +495,22 @@ export async function fetchPinned(req: FetchRequest): Promise<FetchResult> {
   const leaveGate = await enterConnectGate();
   const started = performance.now();
   const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(codedError('ETIMEDOUT', `attempt timed out after ${req.timeoutMs} ms`)),
-    Math.max(1, req.timeoutMs),
-  );
+  const meter: ReceiveMeter = { read: null, mark: null };
+  const wait = Math.max(1, req.timeoutMs);
+  const timeOut = (): void => controller.abort(codedError('ETIMEDOUT', `attempt timed out after ${req.timeoutMs} ms`));
+  // Two steps, the first only on an attempt still running at three quarters of its wait (a healthy run's end
+  // long before): it marks what had arrived by then, so a timeout can tell a stream gone silent from one trickling.
+  let timer = setTimeout(() => {
+    if (meter.read) meter.mark = { bytes: meter.read(), read: meter.read };
+    timer = setTimeout(timeOut, wait - Math.floor(wait * 0.75));
+  }, Math.floor(wait * 0.75));
   const onDeadline = (): void => controller.abort(codedError('DEADLINE', 'the run deadline passed'));
   if (req.signal?.aborted) onDeadline();
   const stopWaiting = req.signal ? onAbort(req.signal, onDeadline) : noop;
 
   let result: FetchResult;
   try {
-    result = await attempt(req, controller.signal, started, leaveGate);
+    result = await attempt(req, controller.signal, started, leaveGate, meter);
   } catch (err) {
     // A bug, not a network failure; still a record rather than a crash.
     const address = req.target.kind === 'address' ? req.target.address : null;
