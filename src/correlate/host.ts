@@ -29,7 +29,8 @@ import { ipFamily } from '../util/ip.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { isStale, refusesThisClient } from '../classify/dns-facts.js';
-import { formatCount, plural } from '../util/text.js';
+import { formatCount, formatKiB, plural } from '../util/text.js';
+import { responseCutOff } from '../classify/outcome.js';
 import type { SiteStack } from '../classify/stack.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
 
@@ -160,9 +161,12 @@ function networkOf(s: HostSite, family: 4 | 6): string {
   return addresses.length > 0 ? `server:${addresses.join(',')}` : `own:${s.report.name}`;
 }
 
-/** Connected, then nothing came back before the time ran out: a TLS handshake or a response that never arrived. */
+/**
+ * Connected, then nothing came back before the time ran out: a TLS handshake or a response that never arrived (one
+ * that began to arrive and stopped is a cut, read by cutResponses).
+ */
 function stalledAfterConnect(a: Attempt): boolean {
-  return a.outcome === 'timeout' && a.httpStatus === null && connected(a);
+  return a.outcome === 'timeout' && a.httpStatus === null && connected(a) && !responseCutOff(a);
 }
 
 /**
@@ -234,6 +238,94 @@ function stalledFamily(family: 4 | 6, sites: HostSite[]): FamilyView | null {
       ? `${word} connections to ${where} open but nothing comes back over them (${what} stalled until the timeout) while ${other} serves those sites and ${word} serves others: ${cause}; servers that send smaller packets still get through. Not those sites' fault; their ${word} was not tested from here`
       : `${word} connections open but nothing comes back over any of them (${what} at ${where} stalled until the timeout) while ${other} serves those sites: ${cause}. Not the sites' fault; ${word} paths were not tested from here`,
     short: `${word} stalls after connecting here (path MTU?)`,
+  };
+}
+
+// ───────────────────────────── responses cut at one size ─────────────────────────────
+
+/** How far apart the largest and the smallest cut may lie: a middlebox counts packets (Cloudflare saw 10–14). */
+const CUT_SPREAD = 1.5;
+
+export interface CutBand {
+  /** Bytes that had arrived on each connection when its response stopped: the least and the most. */
+  min: number;
+  max: number;
+}
+
+/**
+ * The bytes at which these responses stopped (classify/outcome.ts responseCutOff), when every one of them was cut
+ * off and they stopped at about one size; null otherwise.
+ */
+export function cutBand(attempts: readonly Attempt[]): CutBand | null {
+  const range = cutRange(attempts);
+  return range && range.max <= range.min * CUT_SPREAD ? range : null;
+}
+
+/** The least and the most bytes at which these responses stopped, when every one of them was cut off; null otherwise. */
+export function cutRange(attempts: readonly Attempt[]): CutBand | null {
+  if (attempts.length === 0) return null;
+  let min = Infinity;
+  let max = 0;
+  for (const a of attempts) {
+    if (!responseCutOff(a) || !a.received) return null;
+    min = Math.min(min, a.received.bytes);
+    max = Math.max(max, a.received.bytes);
+  }
+  return { min, max };
+}
+
+/** Some attempt among these brought more than `bytes` over its connection: responses that long got through. */
+export function deliveredMore(attempts: Iterable<Attempt>, bytes: number): boolean {
+  // A report from before `received` was recorded (merge reads old ones) has none: nothing is known of it.
+  for (const a of attempts) if (!responseCutOff(a) && a.received && a.received.bytes > bytes) return true;
+  return false;
+}
+
+/** "15.9–16.8 KiB", or one figure when they round alike. */
+export function bandWords(band: CutBand): string {
+  const low = formatKiB(band.min);
+  const high = formatKiB(band.max);
+  return low === high ? low : `${low.replace(' KiB', '')}–${high}`;
+}
+
+/**
+ * Responses from sites on two networks or more that began and stopped after about the same number of bytes (the
+ * head and part of the body read, or part of a first TLS record), while no response from those networks got
+ * further: unrelated servers do not stop at one size together. Something on the way from this host counts bytes
+ * and cuts connections — a throttling middlebox: from 2025-06-09 Russian ISPs let "only the first 16 KB of any web
+ * asset" of Cloudflare's through, and Hetzner's, DigitalOcean's and OVH's alike
+ * (https://blog.cloudflare.com/russian-internet-users-are-unable-to-access-the-open-internet/). Per network and
+ * family: a cut on one family only is read with that family's answers. One network's cuts alone stay that network's
+ * (incidents.ts cutAtOneSizeShortfall says why its incident is only a finding).
+ */
+function cutResponses(sites: HostSite[]): { attempts: Set<string>; note: string; short: string } | null {
+  // Most runs have no response cut off: looked for before anything is kept.
+  if (!sites.some((s) => s.report.attempts.some(responseCutOff))) return null;
+  const byNetwork = new Map<string, { cut: Attempt[]; all: Attempt[]; sites: Set<string> }>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      if (a.address === null || a.path === 'proxy' || a.family === null) continue;
+      const key = `${networkOf(s, a.family)}|${a.family}`;
+      const entry = byNetwork.get(key) ?? byNetwork.set(key, { cut: [], all: [], sites: new Set() }).get(key)!;
+      entry.all.push(a);
+      if (responseCutOff(a)) {
+        entry.cut.push(a);
+        entry.sites.add(s.report.name);
+      }
+    }
+  }
+  const counted = [...byNetwork].filter(([, n]) => n.cut.length > 0);
+  const band = cutBand(counted.flatMap(([, n]) => n.cut));
+  if (!band || counted.some(([, n]) => deliveredMore(n.all, band.max))) return null;
+  const networks = new Set(counted.map(([key]) => key.slice(0, key.lastIndexOf('|'))));
+  const cutSites = new Set(counted.flatMap(([, n]) => [...n.sites]));
+  if (networks.size < 2 || cutSites.size < 2) return null;
+  const attempts = new Set(counted.flatMap(([, n]) => n.cut.map((a) => a.id)));
+  const names = [...new Set(sites.filter((s) => cutSites.has(s.report.name)).map((s) => s.stack.edge?.name ?? s.stack.origin?.name ?? `site ${s.report.name}`))];
+  return {
+    attempts,
+    note: `responses from ${plural(cutSites.size, 'site')} on ${plural(networks.size, 'network')} (${names.join(', ')}) began and stopped after about the same number of bytes (${bandWords(band)} had arrived on each connection), and no response from those networks got further: unrelated servers do not stop at one size together. Something on the way from this host cuts connections after a number of bytes — a throttling middlebox or a firewall (from 2025-06-09 Russian ISPs let through only the first 16 KB from Cloudflare, Hetzner, DigitalOcean and OVH). Not those sites' or providers' fault; they were not tested from here`,
+    short: `connections cut after ~${formatKiB(band.max)} here (${plural(cutSites.size, 'site')} on ${plural(networks.size, 'network')})`,
   };
 }
 
@@ -757,6 +849,7 @@ export function hostFindings(
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
   const interceptedDns = interceptedPlainDns(dns, resolvers);
   const intercepted = interceptedSites(sites);
+  const cut = cutResponses(sites);
   const busy = busyHost(sites, dns);
   const loss = packetLoss(
     sites.map((s) => ({ report: s.report, edge: s.stack.edge?.name ?? null })),
@@ -764,8 +857,8 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...redirectNotes, ...intercepted.notes];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...redirectNotes, ...intercepted.notes, ...(cut ? [cut.note] : [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...(cut ? [cut.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -808,6 +901,7 @@ export function hostFindings(
         (interceptedDns !== null && a.address === null && a.resolver !== null && interceptedDns.resolvers.has(a.resolver) && interceptedDns.names.has(hostOfUrl(a.url) ?? '')) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
+        cut?.attempts.has(a.id) === true ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>

@@ -21,7 +21,7 @@ import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, hostAd
 import { groupBy, linkedGroups } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
-import { connected, translated } from './host.js';
+import { bandWords, connected, cutBand, cutRange, deliveredMore, translated } from './host.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
@@ -1046,6 +1046,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     }
     if (g.layer === 'network') g.tentative ??= translatorShortfall(g.attempts, sites);
     if (g.layer === 'tls') g.tentative ??= refusedByNameShortfall(g.provider, g.attempts, sites);
+    if (g.layer === 'edge') g.tentative ??= cutAtOneSizeShortfall(g.provider, g.attempts, sites);
     if (g.layer === 'network' && troubled.length >= 2) g.tentative ??= connectionSpreadShortfall(g.provider, troubled);
     // Connection failures are normal for one site; only a majority of the provider's sites counts.
     if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
@@ -1083,6 +1084,24 @@ export function refusedByNameShortfall(provider: string, failed: Attempt[], site
   if (servedFor.size < wanted.size) return null;
   const shown = [...servedFor].slice(0, 3).map(([address, site]) => `${address} for ${site}`);
   return `the same ${provider} addresses complete TLS for other sites' names in this run (${shown.join(', ')}${servedFor.size > 3 ? ', …' : ''}): these names are refused by name (SNI) — a filter on the way that reads it (a firewall's category block, an SNI filter) or those sites' own TLS settings at ${provider}`;
+}
+
+/**
+ * Why responses cut off at one provider's sites are not its edge failing, when every one stopped after about the
+ * same number of bytes at sites of two customer zones or more and no response of the provider's got further here:
+ * servers failing do not stop at one size, and a network on the way that counts bytes and cuts connections looks
+ * the same from here (host.ts cutResponses reads it so when it happens at two networks or more).
+ */
+export function cutAtOneSizeShortfall(provider: string, failed: Attempt[], sites: SiteFacts[]): string | null {
+  const band = cutBand(failed);
+  if (!band) return null;
+  // The band itself is said by the group's own words (describeLayerFailure).
+  const failing = new Set(failed.map((a) => a.site));
+  const onProvider = sites.filter((s) => s.stack.edge?.name === provider);
+  const families = new Set(failed.map((a) => a.family));
+  if (witnessGroups(onProvider.filter((s) => failing.has(s.report.name))).length < 2) return null;
+  if (deliveredMore(onProvider.flatMap((s) => s.report.attempts.filter((a) => a.path === 'edge' && families.has(a.family))), band.max)) return null;
+  return `each stopped at about one size and no ${provider} response got further here: a network on the way that cuts connections after a number of bytes looks the same (Russian ISPs let only the first 16 KB from Cloudflare through from 2025-06-09) — try from another network`;
 }
 
 /**
@@ -1323,6 +1342,9 @@ export function describeLayerFailure(provider: string | null, layer: Layer | nul
   if (layer === 'site') return `failures (${codes.join(', ')})${sites}`;
   if (layer === 'challenge') return `${provider} challenge pages where content should be${sites}`;
   if (layer === 'unknown') return `${provider}'s own ${statuses.join('/')} pages giving no documented cause${sites}`;
+  const cut = layer === 'edge' ? cutRange(attempts) : null;
+  if (cut) return `${provider} responses cut off midway, after ${bandWords(cut)} had arrived${sites}`;
+  if (layer === 'edge' && statuses.length > 0 && attempts.every((a) => a.outcome === 'timeout')) return `${provider} responses whose body did not finish in time${sites}`;
   if (layer === 'edge' && statuses.length > 0) return `${provider}-generated ${statuses.join('/')} pages${sites}`;
   if (layer === 'edge') return `${provider} edges accepting requests and never answering${sites}`;
   if (layer === 'origin') return `${provider}'s own ${statuses.join('/')} pages blaming the origin${sites}`;

@@ -622,6 +622,42 @@ export function limitConnections(port: number, max: number): Shaping {
   return nftRule('connlimit', 'output', `tcp flags syn tcp dport ${port} ct count over ${max} drop`);
 }
 
+/** An Ethernet path's MTU: the size real packets have on their way to this host. */
+const PATH_MTU = 1500;
+
+/**
+ * A network that counts the bytes each connection from `sources` (their port 443) brings and drops every packet
+ * past `bytes`: the connection opens, the response begins and then nothing more arrives — as Russian ISPs throttled
+ * Cloudflare from 2025-06-09, letting "only the first 16 KB of any web asset" through, Hetzner's, DigitalOcean's and
+ * OVH's alike (https://blog.cloudflare.com/russian-internet-users-are-unable-to-access-the-open-internet/). nft(8)
+ * `ct reply bytes` counts what came back on a connection (conntrack accounting on, nf_conntrack_acct). lo gets an
+ * Ethernet MTU and no segmentation offload meanwhile: otherwise a 64 KB send is one packet to the rule, dropped whole,
+ * where on a real path a middlebox sees it as forty.
+ */
+export function cutConnectionsAfter(sources: string[], bytes: number): Shaping {
+  assertIsolated();
+  const link = run('ip', ['-d', 'link', 'show', 'lo']);
+  const was = ['mtu', 'gso_max_size', 'gso_max_segs'].map((key) => [key, new RegExp(`\\b${key} (\\d+)`).exec(link)?.[1] ?? null] as const);
+  run('ip', ['link', 'set', 'lo', 'mtu', String(PATH_MTU), 'gso_max_size', String(PATH_MTU), 'gso_max_segs', '1']);
+  const v4 = sources.filter((a) => familyOf(a.split('/')[0]!) === 4);
+  const v6 = sources.filter((a) => familyOf(a.split('/')[0]!) === 6);
+  const match = [v4.length > 0 ? `ip saddr { ${v4.join(', ')} }` : null, v6.length > 0 ? `ip6 saddr { ${v6.join(', ')} }` : null].filter((m): m is string => m !== null);
+  const rules = match.map((m) => `${m} tcp sport 443 ct reply bytes > ${bytes} drop`);
+  const cut = nftRule('cut', 'output', rules.join('\n    '));
+  // Accounting starts for connections made from now on; the rule above has loaded conntrack, which this needs.
+  writeSysctl('net/netfilter/nf_conntrack_acct', '1');
+  let undone = false;
+  return {
+    undo() {
+      if (undone) return;
+      undone = true;
+      cut.undo();
+      const restore = was.flatMap(([key, value]) => (value === null ? [] : [key, value]));
+      if (restore.length > 0) run('ip', ['link', 'set', 'lo', ...restore]);
+    },
+  };
+}
+
 /** One nftables rule on the input hook, in a table of its own that `undo` deletes. */
 function inputDropRule(what: string, rule: string): Shaping {
   return nftRule(what, 'input', rule);

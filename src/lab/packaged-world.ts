@@ -64,6 +64,12 @@ export interface PackagedWorldOptions {
    * host's Internet; without, the world has no IPv6 at all, as an IPv4-only host sees it.
    */
   dualStack?: boolean;
+  /**
+   * Each healthy page padded to this many bytes of HTML or more, as real home pages are (the HTTP Archive's Web
+   * Almanac puts the median page's HTML near 30 KB), the sites' pages in PACKAGED_SITES order 4 KB longer each, as
+   * pages differ; without, each is its corpus page's few hundred bytes.
+   */
+  pageBytes?: number;
 }
 
 export interface PackagedWorld {
@@ -126,7 +132,8 @@ export async function startPackagedWorld(fault: PackagedFault | null = null, opt
       if (dualStack) closers.push(await startDnsServer({ host: operator.doh.address6, port: 53, ...dohServer }));
     }
     closers.push(await startDnsServer({ host: SYSTEM_RESOLVER, port: 53, data }));
-    for (const site of PACKAGED_SITES) {
+    for (const [index, site] of PACKAGED_SITES.entries()) {
+      const pageBytes = options.pageBytes === undefined ? 0 : options.pageBytes + 4096 * index;
       const failing = fault === 'cloudflare-edge-5xx' && site.corpus === 'cloudflare';
       const entry = corpusEntry(`${site.corpus}/${failing ? '500' : 'healthy'}`);
       const tls = ca.issue([site.host]);
@@ -139,7 +146,7 @@ export async function startPackagedWorld(fault: PackagedFault | null = null, opt
             handler: (req) => {
               const request: EdgeRequest = { host: site.host, path: req.path, method: req.method, userAgent: req.headers['user-agent'] ?? '', httpVersion: '1.1', edgeIndex: 0, pop: null, now: new Date() };
               const answer = entry.respond(request);
-              return { kind: 'respond', status: answer.status, headers: answer.headers, body: answer.body };
+              return { kind: 'respond', status: answer.status, headers: answer.headers, body: padded(answer.body, failing ? 0 : pageBytes) };
             },
           }),
         );
@@ -158,4 +165,11 @@ export async function startPackagedWorld(fault: PackagedFault | null = null, opt
       await Promise.all(closers.map((c) => c.close()));
     },
   };
+}
+
+/** `body` with an HTML comment appended to make it about `bytes` long (a body already that long is left as it is). */
+function padded(body: string, bytes: number): string {
+  const length = Buffer.byteLength(body);
+  if (length >= bytes) return body;
+  return `${body}<!-- ${'x'.repeat(Math.max(0, bytes - length - 9))} -->`;
 }

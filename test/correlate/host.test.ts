@@ -246,6 +246,107 @@ describe('a host whose IPv6 path loses large packets (a path MTU black hole: con
   });
 });
 
+describe('a network that cuts connections after a number of bytes (a throttling middlebox, as Russian ISPs did to Cloudflare in 2025)', () => {
+  const resolvers = [udp('alpha', '127.0.0.53', null)];
+  // Two Cloudflare, two Fastly, one CloudFront and one self-hosted site, on each provider's published ranges.
+  const layout: Array<[name: string, v4: string, ok: () => Partial<FetchResult>]> = [
+    ['shop', '104.16.0.1', () => responses.cloudflareOk()],
+    ['docs', '104.16.0.2', () => responses.cloudflareOk()],
+    ['news', '151.101.1.10', () => responses.fastlyOk()],
+    ['blog', '151.101.2.10', () => responses.fastlyOk()],
+    ['store', '13.32.0.1', () => responses.cloudfrontOk()],
+    ['own', '192.0.2.10', () => responses.healthy()],
+  ];
+  const names = layout.map(([n]) => n);
+  const dns = layout.flatMap(([n, v4]) => answers(`${n}.test`, ['alpha'], v4, null));
+  const timings = { connectMs: 12, tlsMs: 20, ttfbMs: 60, totalMs: 3000 };
+  /** Small pages arrive whole through it. */
+  const whole = (ok: Partial<FetchResult>, bytes = 9_000): Partial<FetchResult> => ({ ...ok, received: { bytes, afterRequest: bytes - 4_000, stalled: null } });
+  /** The head and part of the body read, then silence until the timeout. */
+  const bodyStalled = (ok: Partial<FetchResult>, bytes: number): Partial<FetchResult> => ({
+    ...ok,
+    bodyBytes: bytes - 5_500,
+    bodyTruncated: true,
+    error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' },
+    failedPhase: 'body',
+    timings,
+    received: { bytes, afterRequest: bytes - 4_000, stalled: true },
+  });
+  /** Part of a first TLS record arrived: nothing readable, then silence (a server sending 16 KB records). */
+  const headStalled = (bytes: number): Partial<FetchResult> => ({
+    httpStatus: null,
+    headers: {},
+    bodySample: '',
+    error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' },
+    failedPhase: 'response',
+    timings: { ...timings, ttfbMs: null },
+    received: { bytes, afterRequest: bytes - 4_000, stalled: true },
+  });
+  /** The head and part of the body read, then a reset injected on the way. */
+  const bodyReset = (ok: Partial<FetchResult>, bytes: number): Partial<FetchResult> => ({
+    ...bodyStalled(ok, bytes),
+    error: { code: 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', message: 'Response body length does not match content-length header' },
+    received: { bytes, afterRequest: bytes - 4_000, stalled: null },
+  });
+  function world(cut: Record<string, (ok: Partial<FetchResult>) => Partial<FetchResult>>) {
+    const attempts = layout.map(([n, v4, ok]) => fetched(n, v4, cut[n] ? cut[n]!(ok()) : whole(ok()), ['alpha']));
+    return run(names.map(spec), dns, attempts, resolvers);
+  }
+  const atSixteen = {
+    shop: (ok: Partial<FetchResult>) => bodyStalled(ok, 16_900),
+    docs: () => headStalled(16_400),
+    news: (ok: Partial<FetchResult>) => bodyReset(ok, 17_800),
+    blog: (ok: Partial<FetchResult>) => bodyStalled(ok, 16_500),
+  };
+
+  it("responses stopping at one size at sites on two networks, none getting further: this host's path, said once; those sites untested, exit 0", () => {
+    const r = world(atSixteen);
+    expect(r.host.summary).toBe('connections cut after ~17.4 KiB here (4 sites on 2 networks)');
+    expect(r.host.notes.join(' ')).toMatch(/^responses from 4 sites on 2 networks \(Cloudflare, Fastly\) began and stopped after about the same number of bytes \(16\.0–17\.4 KiB had arrived on each connection\).*Something on the way from this host cuts connections after a number of bytes/);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.sites.map((s) => [s.name, s.status])).toEqual([['shop', 'untested'], ['docs', 'untested'], ['news', 'untested'], ['blog', 'untested'], ['store', 'ok'], ['own', 'ok']]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it("each cut is said as what arrived, never as an edge that \"never answered\"", () => {
+    const r = world({ shop: atSixteen.shop, docs: atSixteen.docs });
+    const explanations = Object.fromEntries(r.sites.slice(0, 2).map((s) => [s.name, s.attempts[0]!.explanation]));
+    expect(explanations.shop).toBe('Cloudflare edge 104.16.0.1 answered 200 and the body stopped after 11.1 KiB (ETIMEDOUT; 16.5 KiB had arrived on the connection)');
+    expect(explanations.docs).toMatch(/^Cloudflare edge 104\.16\.0\.2 .*began to answer and the response stopped before its head could be read \(ETIMEDOUT; 16\.0 KiB had arrived on the connection\)$/);
+  });
+
+  it("at one provider's sites only: its incident is a finding — a network on the way cutting at a size looks the same from here", () => {
+    const r = world({ shop: atSixteen.shop, docs: atSixteen.docs });
+    expect(r.host.summary).toBeNull();
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((f) => [f.provider, f.layer])).toEqual([['Cloudflare', 'edge']]);
+    expect(r.findings[0]!.summary).toMatch(/Cloudflare responses cut off midway, after 16\.0–16\.5 KiB had arrived.*not an incident: each stopped at about one size and no Cloudflare response got further here/);
+    expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
+  });
+
+  it('control: cuts at sizes far apart are servers failing, not a size: no host finding, the provider incidents stand', () => {
+    const r = world({ shop: (ok) => bodyStalled(ok, 16_000), docs: (ok) => bodyStalled(ok, 41_000), news: (ok) => bodyReset(ok, 25_000), blog: (ok) => bodyStalled(ok, 60_000) });
+    expect(r.host.summary).toBeNull();
+    expect(r.incidents.map((i) => [i.provider, i.layer]).sort()).toEqual([['Cloudflare', 'edge'], ['Fastly', 'edge']]);
+  });
+
+  it('control: bodies still trickling in when the time ran out are slow servers, not cut ones, whatever their sizes', () => {
+    const trickling = (ok: Partial<FetchResult>, bytes: number): Partial<FetchResult> => ({ ...bodyStalled(ok, bytes), received: { bytes, afterRequest: bytes - 4_000, stalled: false } });
+    const r = world({ shop: (ok) => trickling(ok, 16_900), docs: (ok) => trickling(ok, 16_400), news: (ok) => trickling(ok, 16_800), blog: (ok) => trickling(ok, 16_500) });
+    expect(r.host.summary).toBeNull();
+    expect(r.incidents.map((i) => i.provider).sort()).toEqual(['Cloudflare', 'Fastly']);
+    expect(r.sites[0]!.attempts[0]!.explanation).toMatch(/answered 200 and its body did not finish in time/);
+  });
+
+  it("control: a longer response from one of those networks arriving whole means that network does not cut at that size", () => {
+    const r = world({ shop: atSixteen.shop, news: atSixteen.news, blog: atSixteen.blog, docs: (ok) => whole(ok, 70_000) });
+    expect(r.host.summary).toBeNull();
+    const again = world({ shop: atSixteen.shop, docs: (ok) => whole(ok, 70_000) });
+    expect(again.findings).toEqual([]);
+  });
+});
+
 describe('an IPv6-only host behind NAT64 (DNS64 gives IPv4-only sites addresses in 64:ff9b::/96)', () => {
   const resolvers = [udp('alpha', 'fd00:53::53', null), udp('beta', 'fd00:53::54', null)];
   const v6Resolvers = ['alpha', 'beta'];

@@ -19,7 +19,15 @@ interface PackagedRun {
   report: Report | null;
 }
 
-async function packaged(fault: string | null, world: { dualStack?: boolean; ipv6BlackHole?: boolean; connectionLimit?: number } = {}): Promise<PackagedRun> {
+interface WorldShape {
+  dualStack?: boolean;
+  ipv6BlackHole?: boolean;
+  connectionLimit?: number;
+  pageBytes?: number;
+  cutAfter?: { bytes: number; corpus: string[] };
+}
+
+async function packaged(fault: string | null, world: WorldShape = {}): Promise<PackagedRun> {
   const run = await runInNamespace(PACKAGED, { args: [JSON.stringify({ fault, ...world })], timeoutMs: 120_000 });
   expect(run.error).toBeUndefined();
   const value = run.value as PackagedRun;
@@ -108,6 +116,32 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
     expect(report!.host.blockedResolvers).toEqual([]);
     for (const d of report!.sites.flatMap((s) => s.dns).filter((x) => x.transport === 'doh')) expect([d.resolver, d.name, d.outcome]).toEqual([d.resolver, d.name, expect.stringMatching(/^(ok|empty)$/)]);
   }, 150_000);
+
+  describe.skipIf(nftReason !== null)('a network that lets only the first 16 KB of a connection through (a throttle, as Russian ISPs did from 2025-06-09)', () => {
+    // Pages of 40 KB and up, as real home pages are: each response begins, and stops once 16 KB have come.
+    const throttled = (corpus: string[]) => packaged(null, { pageBytes: 40_000, cutAfter: { bytes: 16 * 1024, corpus } });
+
+    it("at Cloudflare's and Fastly's sites: this network, said once; those sites untested, nobody blamed, exit 0", async () => {
+      // It read as "Cloudflare edge incident … Cloudflare edges accepting requests and never answering" and its Fastly twin.
+      const { table, report } = await throttled(['cloudflare', 'fastly']);
+      expect(table.code).toBe(0);
+      expect(screenLines(table.stdout)[0]).toMatch(/^✔ 7 of 13 sites ok; 6 untested from here: connections cut after ~1\d\.\d KiB here \(6 sites on 2/);
+      expect(report!.incidents).toEqual([]);
+      expect(report!.findings).toEqual([]);
+      expect(report!.host.notes.join(' ')).toMatch(/\(Cloudflare, Fastly\) began and stopped after about the same number of bytes .*Something on the way from this host cuts connections/);
+      const status = Object.fromEntries(report!.sites.map((s) => [s.name, s.status]));
+      for (const site of PACKAGED_SITES) expect([site.name, status[site.name]]).toEqual([site.name, ['cloudflare', 'fastly'].includes(site.corpus) ? 'untested' : 'ok']);
+    }, 150_000);
+
+    it("at Cloudflare's sites only: no Cloudflare incident, a finding that says what arrived and that a network on the way reads the same (exit 1)", async () => {
+      const { table, report } = await throttled(['cloudflare']);
+      expect(table.code).toBe(1);
+      expect(report!.incidents).toEqual([]);
+      expect(report!.findings.map((f) => [f.provider, f.layer, [...f.sites].sort()])).toEqual([['Cloudflare', 'edge', ['cloudflare', 'discord', 'medium']]]);
+      expect(report!.findings[0]!.summary).toMatch(/Cloudflare responses cut off midway, after .*KiB had arrived.*not an incident: each stopped at about one size and no Cloudflare response got further here/);
+      expect(table.stdout).not.toMatch(/never answer/);
+    }, 150_000);
+  });
 
   it("Cloudflare's edge answers 500: one Cloudflare edge incident over its three sites leads, in 100 columns, exit 2", async () => {
     const { table, report } = await packaged('cloudflare-edge-5xx');

@@ -1,22 +1,29 @@
 // Inside a fresh namespace: start the packaged default's internet (src/lab/packaged-world.ts), optionally broken,
 // and run the real binary with no --config from a directory with no probes.yaml — the packaged default, as the
 // README's quick start runs it — once for people (the table, 100 columns when stdout is no terminal) and once as
-// --json. argv[2]: JSON { fault?: string | null, dualStack?: boolean, ipv6BlackHole?: boolean, connectionLimit?: number }
-// — dualStack: the sites and DoH servers answer over IPv6 too; ipv6BlackHole: this host's IPv6 way out drops every
-// packet; connectionLimit: this network drops a connection to port 443 beyond that many open at once.
+// --json. argv[2]: JSON { fault?: string | null, dualStack?: boolean, ipv6BlackHole?: boolean, connectionLimit?: number,
+// pageBytes?: number, cutAfter?: { bytes: number, corpus: string[] } } — dualStack: the sites and DoH servers answer
+// over IPv6 too; ipv6BlackHole: this host's IPv6 way out drops every packet; connectionLimit: this network drops a
+// connection to port 443 beyond that many open at once; pageBytes: the sites' pages that long or longer; cutAfter:
+// this network drops what the sites of those corpus families (their providers) send past that many bytes.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPackagedWorld } from '../../../dist/lab/packaged-world.js';
-import { dropFamily, insideNamespace, limitConnections, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep } from '../../../dist/lab/netns.js';
+import { PACKAGED_SITES, startPackagedWorld } from '../../../dist/lab/packaged-world.js';
+import { cutConnectionsAfter, dropFamily, insideNamespace, limitConnections, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep } from '../../../dist/lab/netns.js';
 
 const spec = JSON.parse(process.argv[2]);
 
 await insideNamespace(async () => {
   setupStep(`starting the packaged world${spec.fault ? ` (${spec.fault})` : ''}`);
-  const world = await startPackagedWorld(spec.fault ?? null, { dualStack: spec.dualStack === true });
-  const shapings = [...(spec.ipv6BlackHole ? [dropFamily(6)] : []), ...(spec.connectionLimit ? [limitConnections(443, spec.connectionLimit)] : [])];
+  const world = await startPackagedWorld(spec.fault ?? null, { dualStack: spec.dualStack === true, ...(spec.pageBytes ? { pageBytes: spec.pageBytes } : {}) });
+  const cutSources = spec.cutAfter ? PACKAGED_SITES.filter((s) => spec.cutAfter.corpus.includes(s.corpus)).flatMap((s) => [s.address, s.address6]) : [];
+  const shapings = [
+    ...(spec.ipv6BlackHole ? [dropFamily(6)] : []),
+    ...(spec.connectionLimit ? [limitConnections(443, spec.connectionLimit)] : []),
+    ...(spec.cutAfter ? [cutConnectionsAfter(cutSources, spec.cutAfter.bytes)] : []),
+  ];
   runStep('outage-probe check, then check --json');
   try {
     const cwd = mkdtempSync(join(tmpdir(), 'outage-probe-quickstart-'));
