@@ -25,10 +25,10 @@ import { packetLoss } from './packet-loss.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
 import { dohServerUnresolved } from '../util/errors.js';
 import { hostOf, hostOfUrl } from '../util/dns-name.js';
-import { ipFamily } from '../util/ip.js';
+import { ipFamily, isPrivateAddress } from '../util/ip.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
-import { isStale, refusesThisClient } from '../classify/dns-facts.js';
+import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
 import type { SiteStack } from '../classify/stack.js';
@@ -515,6 +515,62 @@ function interceptedPlainDns(dns: DnsAnswer[], resolvers: ResolverSpec[]): Inter
   };
 }
 
+/** A resolver's answer that the name does not exist: NXDOMAIN, not a policy's (EDE 15–17 name a decision about it). */
+const saysMissing = (d: DnsAnswer) => d.outcome === 'nxdomain' && policyBlockWords(d) === null;
+
+/**
+ * Names only this host's own resolvers give addresses for, that every other resolver which replied says do not exist
+ * (NXDOMAIN): names private to this network — a company's internal zone, a VPN's split DNS, a home router's local
+ * names — which public resolvers are right not to know (or names so new that public resolvers still hold a negative
+ * answer, RFC 2308 §5). Their NXDOMAINs are no failure of theirs. Read so when resolvers of two operators or more say
+ * it, or every address this host's resolver gives is one no public DNS could (util/ip.ts isPrivateAddress): one
+ * public resolver's NXDOMAIN beside nothing else could be its own filter. A name any other resolver answers exists
+ * outside: a resolver saying NXDOMAIN for it fails it (the resolver rule's).
+ */
+function privateNames(dns: DnsAnswer[], resolvers: ResolverSpec[]): { names: Set<string>; resolvers: Set<string>; note: string } | null {
+  const local = new Set(resolvers.filter(isLocalResolver).map((r) => r.name));
+  if (local.size === 0) return null;
+  const isAddress = (d: DnsAnswer) => d.type === 'A' || d.type === 'AAAA';
+  // Most runs have no name another resolver says is missing: looked for before anything else is kept.
+  interface Seen { addresses: string[]; missingAt: Set<string>; existsOutside: boolean }
+  const byName = new Map<string, Seen>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (isAddress(d) && !local.has(d.resolver) && saysMissing(d)) {
+      const seen = byName.get(d.name) ?? byName.set(d.name, { addresses: [], missingAt: new Set(), existsOutside: false }).get(d.name)!;
+      seen.missingAt.add(d.resolver);
+    }
+  }
+  if (byName.size === 0) return null;
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    const seen = isAddress(d) ? byName.get(d.name) : undefined;
+    if (!seen) continue;
+    if (local.has(d.resolver)) {
+      if (d.outcome === 'ok') seen.addresses.push(...d.values);
+    } else if (d.outcome === 'ok' || d.outcome === 'empty' || (d.outcome === 'nxdomain' && !saysMissing(d))) {
+      seen.existsOutside = true;
+    }
+  }
+  const operatorOf = new Map(resolvers.map((r) => [r.name, r.provider ?? r.name]));
+  const names: string[] = [];
+  const outsiders = new Set<string>();
+  for (const [name, seen] of byName) {
+    if (seen.addresses.length === 0 || seen.missingAt.size === 0 || seen.existsOutside) continue;
+    const operators = new Set([...seen.missingAt].map((r) => operatorOf.get(r) ?? r));
+    if (operators.size < 2 && !seen.addresses.every(isPrivateAddress)) continue;
+    names.push(name);
+    for (const r of seen.missingAt) outsiders.add(r);
+  }
+  if (names.length === 0) return null;
+  const shown = names.length > 3 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
+  return {
+    names: new Set(names),
+    resolvers: outsiders,
+    note: `${plural(names.length, 'name')} (${shown}) ${names.length === 1 ? 'resolves' : 'resolve'} only through this host's own resolver: ${[...outsiders].join(', ')} say${outsiders.size === 1 ? 's' : ''} ${names.length === 1 ? 'it does' : 'they do'} not exist (NXDOMAIN) — names private to this network (an internal zone, a VPN's split DNS), which public resolvers are right not to know; not their failure`,
+  };
+}
+
 /**
  * A resolver that refuses this host's queries (EDE 18 "Prohibited", RFC 8914 §4.19: an access list) and answered
  * nothing, while another resolver answered: it serves other networks (a company's or an ISP's resolver used from
@@ -848,6 +904,7 @@ export function hostFindings(
   for (const name of prohibited) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
   const interceptedDns = interceptedPlainDns(dns, resolvers);
+  const privateOnly = privateNames(dns, resolvers);
   const intercepted = interceptedSites(sites);
   const cut = cutResponses(sites);
   const busy = busyHost(sites, dns);
@@ -857,7 +914,7 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...redirectNotes, ...intercepted.notes, ...(cut ? [cut.note] : [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...intercepted.notes, ...(cut ? [cut.note] : [])];
   const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...(cut ? [cut.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
@@ -899,12 +956,13 @@ export function hostFindings(
       (a.layer === 'local' ||
         (a.path === 'edge' && a.address === null && a.resolver !== null && (blocked.has(a.resolver) || unaskable.has(a.resolver))) ||
         (interceptedDns !== null && a.address === null && a.resolver !== null && interceptedDns.resolvers.has(a.resolver) && interceptedDns.names.has(hostOfUrl(a.url) ?? '')) ||
+        (privateOnly !== null && a.address === null && a.resolver !== null && privateOnly.resolvers.has(a.resolver) && privateOnly.names.has(hostOfUrl(a.url) ?? '')) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         cut?.attempts.has(a.id) === true ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>
-      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
+      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
   };
 }

@@ -5,8 +5,9 @@
 // for every name, a TLS-inspecting proxy re-signing every site, a host whose clock runs ahead of every site's
 // certificate, an IPv6 way out that loses large packets (a tunnel whose path MTU discovery is broken) or every packet
 // (an address and a route leading nowhere; the IPv4 mirror too), a network answering port 53 itself and failing two
-// sites' names (every plain-DNS resolver's reply is its reply; DoH passes), or a public resolver operator's outage as
-// the control that must stay a resolver incident.
+// sites' names (every plain-DNS resolver's reply is its reply; DoH passes), a company's internal sites only this host's
+// resolver knows (split-horizon), or a public resolver operator's outage as the control that must stay a resolver
+// incident.
 // Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -34,7 +35,8 @@ export type HostEnvironment =
   | 'ipv6-mtu-black-hole-partial'
   | 'ipv6-black-hole'
   | 'ipv4-black-hole'
-  | 'dns-intercepted-failing';
+  | 'dns-intercepted-failing'
+  | 'split-horizon';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
@@ -65,6 +67,18 @@ const SITES = [
   { name: 'blog', host: 'blog.example.net', v4: '203.0.113.10', v6: '2001:db8:10::10', headers: { server: 'nginx' } },
 ] as const;
 
+/**
+ * split-horizon: a company's internal sites, named under `.internal` (the top-level domain the ICANN Board reserved
+ * from delegation for private use on 2024-07-29, as SSAC's SAC113 advised:
+ * https://www.icann.org/en/public-comment/proceeding/proposed-top-level-domain-string-for-private-use-24-01-2024), on
+ * private addresses (RFC 1918), known to this host's own resolver only — the public resolvers answer NXDOMAIN, as the
+ * root zone has no such name.
+ */
+const INTERNAL_SITES = [
+  { name: 'wiki', host: 'wiki.corp.internal', v4: '10.20.0.5' },
+  { name: 'git', host: 'git.eng.internal', v4: '10.20.0.6' },
+] as const;
+
 export interface HostWorld {
   environment: HostEnvironment;
   configPath: string;
@@ -83,13 +97,25 @@ function zoneData(): DnsZoneData {
   return { records, zones };
 }
 
-function probesYaml(caFile: string): string {
+/** The records of the internal zones (split-horizon): this host's resolver's own. */
+function internalRecords(): DnsZoneData {
+  const records: DnsZoneData['records'] = {};
+  for (const site of INTERNAL_SITES) records[site.host] = { A: [site.v4] };
+  return { records, zones: INTERNAL_SITES.map((s) => s.host.split('.').slice(-2).join('.')) };
+}
+
+/** A public recursive resolver's view: the sites' zones, and the root, under which any other name does not exist. */
+function withRoot(data: DnsZoneData): DnsZoneData {
+  return { records: { ...data.records, '': { NS: ['a.root-servers.net'] } }, zones: [...data.zones, ''] };
+}
+
+function probesYaml(caFile: string, internal: boolean): string {
   const resolvers = [
     '  - { name: system, system: true }',
     ...PUBLIC_RESOLVERS.map((r) => `  - { name: ${r.name}, address: "${r.address}", provider: ${r.provider} }`),
     `  - { name: ${DOH.name}, doh: "https://${DOH.address}/dns-query", provider: ${DOH.provider} }`,
   ];
-  const sites = SITES.map((s) => `  - { name: ${s.name}, url: "https://${s.host}/" }`);
+  const sites = [...SITES, ...(internal ? INTERNAL_SITES : [])].map((s) => `  - { name: ${s.name}, url: "https://${s.host}/" }`);
   return [
     'resolvers:',
     ...resolvers,
@@ -118,9 +144,10 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
   const caFile = join(dir, 'ca.pem');
   writeFileSync(caFile, ca.cert);
   const configPath = join(dir, 'probes.yaml');
-  writeFileSync(configPath, probesYaml(caFile));
+  const splitHorizon = environment === 'split-horizon';
+  writeFileSync(configPath, probesYaml(caFile, splitHorizon));
   step('adding addresses');
-  addAddresses([...PUBLIC_RESOLVERS.map((r) => r.address), DOH.address, ...LOCAL_RESOLVERS, PORTAL, ...SITES.flatMap((s) => [s.v4, s.v6])]);
+  addAddresses([...PUBLIC_RESOLVERS.map((r) => r.address), DOH.address, ...LOCAL_RESOLVERS, PORTAL, ...SITES.flatMap((s) => [s.v4, s.v6]), ...(splitHorizon ? INTERNAL_SITES.map((s) => s.v4) : [])]);
   step('binding resolv.conf');
   bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1 });
   step('starting servers');
@@ -135,13 +162,14 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       );
       closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
     } else {
-      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null)));
+      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null, splitHorizon)));
       const inspection = environment === 'tls-interception' || environment === 'partial-interception' ? createCa('Corp Inspection CA') : null;
       const issuerOf = (site: (typeof SITES)[number]) => (inspection && (environment === 'tls-interception' || INTERCEPTED_SITES.has(site.name)) ? inspection : ca);
       // The MTU worlds' pages are the size real pages are (the lab's certificates are small ECDSA ones, whose
       // handshake fits any path: a page's first full-sized packet is what the tunnel loses).
       const pageBytes = environment.startsWith('ipv6-mtu-black-hole') ? REAL_PAGE_BYTES : 0;
       closers.push(...(await startSites(issuerOf, environment === 'clock-ahead', pageBytes)));
+      if (splitHorizon) closers.push(...(await startInternalSites(ca)));
     }
     const shape = hostShape(environment);
     if (shape) shapings.push(shapeHost(shape));
@@ -184,14 +212,30 @@ function hostShape(environment: HostEnvironment): HostShape | null {
 /** dns-intercepted-failing: the zones the network's own resolver, answering every port-53 query, fails. */
 const INTERCEPTOR_FAILS: ReadonlySet<string> = new Set(['example.com', 'example.org']);
 
-async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null): Promise<RunningDnsServer[]> {
-  const data = zoneData();
+async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null, splitHorizon = false): Promise<RunningDnsServer[]> {
+  const sites = zoneData();
+  // split-horizon: this host's resolver knows the internal zones too; the public ones answer for the whole DNS.
+  const internal = internalRecords();
+  const localData = splitHorizon ? { records: { ...sites.records, ...internal.records }, zones: [...sites.zones, ...internal.zones] } : sites;
+  const data = splitHorizon ? withRoot(sites) : sites;
   // With interceptorFails, every plain-DNS address answers as one resolver would: the network's, intercepting port 53.
   const fault = interceptorFails ? (name: string) => ([...interceptorFails].some((zone) => isAtOrBelow(name, zone)) ? ('servfail' as const) : null) : undefined;
-  const servers = [...PUBLIC_RESOLVERS.map((r) => r.address), ...LOCAL_RESOLVERS].map((host) => startDnsServer({ host, port: 53, data, ...(fault ? { fault } : {}) }));
+  const servers = [
+    ...PUBLIC_RESOLVERS.map((r) => startDnsServer({ host: r.address, port: 53, data, ...(fault ? { fault } : {}) })),
+    ...LOCAL_RESOLVERS.map((host) => startDnsServer({ host, port: 53, data: localData, ...(fault ? { fault } : {}) })),
+  ];
   const doh = ca.issue([DOH.address]);
   servers.push(startDnsServer({ host: DOH.address, port: 53, data, doh: { cert: doh.cert, key: doh.key, port: 443 } }));
   return Promise.all(servers);
+}
+
+/** split-horizon's internal sites: plain nginx-style answers, certificates from the lab CA (a company's own CA here). */
+async function startInternalSites(ca: TestCa): Promise<RunningHttpServer[]> {
+  return Promise.all(
+    INTERNAL_SITES.map((site) =>
+      startHttpServer({ host: site.v4, port: 443, tls: ca.issue([site.host]), handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html', server: 'nginx' }, body: `<html><title>${site.name}</title>Internal</html>` }) }),
+    ),
+  );
 }
 
 const DAY_MS = 86_400_000;

@@ -35,3 +35,22 @@ export function formatIpAndPort(address: string, port: number | null): string {
 export function isUnspecifiedAddress(address: string): boolean {
   return address === '0.0.0.0' || address === '::' || /^0*:(0*:)*:?0*$/.test(address) || address === '::ffff:0.0.0.0';
 }
+
+/**
+ * An address no public DNS could rightly give: private IPv4 (RFC 1918), shared address space (RFC 6598, carrier NAT
+ * and overlay networks such as Tailscale's), loopback, link-local; IPv6 unique local (RFC 4193), link-local, loopback.
+ */
+export function isPrivateAddress(address: string): boolean {
+  const family = ipFamily(address);
+  if (family === 4) {
+    const [a, b] = address.split('.').map(Number) as [number, number];
+    return a === 10 || a === 127 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254);
+  }
+  if (family === 6) {
+    const canonical = canonicalIp(address);
+    if (canonical === '::1') return true;
+    const first = parseInt(canonical.split(':')[0] || '0', 16);
+    return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80;
+  }
+  return false;
+}

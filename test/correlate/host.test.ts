@@ -647,6 +647,91 @@ describe('a network that answers plain DNS itself, failing some names', () => {
   });
 });
 
+describe("names private to this network (an internal zone, a VPN's split DNS) beside public ones", () => {
+  const cloudflare = udp('cloudflare', '1.1.1.1', 'Cloudflare');
+  const google = udp('google', '8.8.8.8', 'Google');
+  const publicSites: Array<[name: string, address: string, ok: () => Partial<FetchResult>]> = [
+    ['cf1', '104.16.0.1', () => responses.cloudflareOk()],
+    ['cf2', '104.16.0.2', () => responses.cloudflareOk()],
+    ['fa1', '151.101.1.1', () => responses.fastlyOk()],
+  ];
+  /** A name public resolvers say does not exist, the way a dns-error attempt through them records it. */
+  const missingThrough = (siteName: string, resolver: string): Attempt =>
+    attempt({ id: `${siteName}|edge|dns:${resolver}`, site: siteName, url: `https://${siteName}.test/`, path: 'edge', address: null, family: null, resolver, resolvers: [resolver], httpStatus: null, headers: {}, bodySample: '', error: { code: 'NXDOMAIN', message: `${resolver}: nxdomain for ${siteName}.test` }, failedPhase: 'dns', outcome: 'dns-error', expect: { ok: false, failures: ['no HTTP response'] } });
+  /**
+   * Three public sites every resolver answers, and `internal` sites only this host's resolver answers (at those
+   * addresses, each serving); `outside` say NXDOMAIN for them, with `ede` when given.
+   */
+  function world(internal: Array<[name: string, address: string]>, outside: ResolverSpec[], ede: DnsAnswer['ede'] = []) {
+    const resolvers = [system, ...outside];
+    const dns: DnsAnswer[] = [];
+    const attempts: Attempt[] = [];
+    for (const [n, address, ok] of publicSites) {
+      for (const r of resolvers) dns.push(dnsAnswer({ resolver: r.name, name: `${n}.test`, type: 'A', values: [address] }));
+      attempts.push(fetched(n, address, ok(), resolvers.map((r) => r.name)));
+    }
+    for (const [n, address] of internal) {
+      dns.push(dnsAnswer({ resolver: 'system', name: `${n}.test`, type: 'A', values: [address] }));
+      for (const r of outside) dns.push(dnsAnswer({ resolver: r.name, name: `${n}.test`, type: 'A', outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [], ede }));
+      attempts.push(fetched(n, address, responses.healthy(), ['system']), ...outside.map((r) => missingThrough(n, r.name)));
+    }
+    return run([...publicSites, ...internal].map(([n]) => spec(n)), dns, attempts, resolvers);
+  }
+  const internalZones: Array<[string, string]> = [
+    ['wiki.corpa', '10.1.0.5'],
+    ['git.corpb', '10.1.0.6'],
+    ['ci.corpc', '100.101.0.7'],
+  ];
+
+  it("names only this host's resolver knows, that two operators say do not exist: private names, said once; no resolver incident, every site ok", () => {
+    // It read as "Cloudflare resolver cloudflare failing: nxdomain for 3 of 6 names that system, google answer" and
+    // Google's twin (exit 2), the internal sites degraded.
+    const r = world(internalZones, [cloudflare, google]);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
+    expect(r.host.notes).toEqual([
+      "3 names (wiki.corpa.test, git.corpb.test, ci.corpc.test) resolve only through this host's own resolver: cloudflare, google say they do not exist (NXDOMAIN) — names private to this network (an internal zone, a VPN's split DNS), which public resolvers are right not to know; not their failure",
+    ]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0, summary: 'All 6 sites ok' });
+  });
+
+  it('one public resolver beside this host\'s: private addresses (RFC 1918, RFC 6598) say so on their own', () => {
+    const r = world(internalZones, [cloudflare]);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.exitCode).toBe(0);
+  });
+
+  it('control: one public resolver saying public addresses do not exist could be its own filter: its incident stands', () => {
+    const r = world([['shop.corpa', '198.51.100.5'], ['blog.corpb', '198.51.100.6'], ['docs.corpc', '198.51.100.7']], [cloudflare]);
+    expect(r.incidents.map((i) => [i.layer, i.provider])).toEqual([['resolver', 'Cloudflare']]);
+  });
+
+  it("control: a name another public resolver answers exists outside: the one saying NXDOMAIN fails it", () => {
+    const resolvers = [system, cloudflare, google];
+    const names: Array<[string, string]> = [['shop.corpa', '10.1.0.5'], ['blog.corpb', '10.1.0.6'], ['docs.corpc', '10.1.0.7']];
+    const dns: DnsAnswer[] = [];
+    const attempts: Attempt[] = [];
+    for (const [n, address, ok] of publicSites) {
+      for (const x of resolvers) dns.push(dnsAnswer({ resolver: x.name, name: `${n}.test`, type: 'A', values: [address] }));
+      attempts.push(fetched(n, address, ok(), resolvers.map((x) => x.name)));
+    }
+    for (const [n, address] of names) {
+      dns.push(dnsAnswer({ resolver: 'system', name: `${n}.test`, type: 'A', values: [address] }), dnsAnswer({ resolver: 'google', name: `${n}.test`, type: 'A', values: [address] }));
+      dns.push(dnsAnswer({ resolver: 'cloudflare', name: `${n}.test`, type: 'A', outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [] }));
+      attempts.push(fetched(n, address, responses.healthy(), ['system', 'google']), missingThrough(n, 'cloudflare'));
+    }
+    const r = run([...publicSites, ...names].map(([n]) => spec(n)), dns, attempts, resolvers);
+    expect(r.host.notes).toEqual([]);
+    expect(r.incidents.map((i) => [i.layer, i.provider])).toEqual([['resolver', 'Cloudflare']]);
+  });
+
+  it('control: NXDOMAIN with a policy EDE (15 "Blocked") is a decision about the name, not a private name', () => {
+    const r = world(internalZones, [cloudflare, google], [{ code: 15, text: 'blocked' }]);
+    expect(r.host.notes.join(' ')).not.toMatch(/private to this network/);
+  });
+});
+
 describe('not the Internet at all: a captive portal, TLS interception', () => {
   const resolvers = [udp('alpha', '127.0.0.53', null), udp('beta', '127.0.0.54', null)];
   const cert = (subject: string, issuer: string, error: string): CertificateInfo => ({ subject, issuer, validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: [], authorized: false, authorizationError: error });

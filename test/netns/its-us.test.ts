@@ -182,6 +182,17 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(0);
   }, 120_000);
 
+  it("a company's internal sites (.internal, RFC 1918) only this host's resolver knows: private names, not three public resolvers failing; exit 0", async () => {
+    // It read as "2 degraded (wiki, git) of 6 sites; no shared cause found" (exit 1); with internal names half of a
+    // config's or more, as resolver incidents at every public operator (exit 2: test/correlate/host.test.ts).
+    const { code, report } = await checkIn('split-horizon');
+    expect(report.incidents).toEqual([]);
+    expect(report.findings).toEqual([]);
+    expect(statuses(report)).toEqual({ ...ALL_OK, wiki: 'ok', git: 'ok' });
+    expect(report.host.notes.join(' ')).toMatch(/^2 names \(wiki\.corp\.internal, git\.eng\.internal\) resolve only through this host's own resolver: .*say they do not exist \(NXDOMAIN\) — names private to this network/);
+    expect(code).toBe(0);
+  });
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);
