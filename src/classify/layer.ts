@@ -217,7 +217,7 @@ function notInTime(a: Attempt): string {
   return a.httpStatus === null ? 'accepted the request and never answered in time' : `answered ${a.httpStatus} and its body did not finish in time (${formatKiB(a.bodyBytes)} read)`;
 }
 
-/** "answered 200 and the body stopped after 12.3 KiB (16.1 KiB had arrived on the connection; ETIMEDOUT)". */
+/** "answered 200 and the body stopped after 12.3 KiB (ETIMEDOUT; 16.1 KiB had arrived on the connection)". */
 function cutOffWords(a: Attempt): string {
   const arrived = a.received ? `; ${formatKiB(a.received.bytes)} had arrived on the connection` : '';
   const began = a.httpStatus !== null ? `answered ${a.httpStatus} and the body stopped after ${formatKiB(a.bodyBytes)}` : `began to answer and the response stopped before its head could be read`;

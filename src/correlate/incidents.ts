@@ -310,6 +310,15 @@ function resolversThatServed(sites: SiteFacts[]): Map<string, Set<string>> {
   return served;
 }
 
+/** Whether `resolver` answered every one of `names` with an address, fresh, in this run. */
+function answeredEvery(resolver: string, names: ReadonlySet<string>, sites: SiteFacts[]): boolean {
+  const answered = new Set<string>();
+  for (const s of sites) {
+    for (const d of s.report.dns) if (d.resolver === resolver && d.outcome === 'ok' && !isStale(d) && names.has(d.name)) answered.add(d.name);
+  }
+  return answered.size === names.size;
+}
+
 /** What a failing resolver said: its outcome, or the DNSSEC rejection another resolver's validation contradicts. */
 function resolverFailureWord(d: DnsAnswer): string {
   const dnssec = dnssecFailureWords(d);
@@ -347,8 +356,11 @@ function operatorIncident(failingGroup: FailingResolver[], resolvers: ResolverSp
       : `${lead.provider} ${group.length > 1 ? 'resolvers' : 'resolver'} ${names.join(', ')}`
     : (ownWords ?? `resolver ${lead.name}`);
   const failedNames = new Set(failed);
+  // Named only when they answered every one of those names: a resolver that answered others, or failed some of these
+  // too, does not vouch for them (each was answered by some other resolver, or it would not count).
+  const vouching = others.filter((r) => answeredEvery(r.name, failedNames, sites));
   const clauses = [
-    `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${others.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
+    `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${vouching.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
     sameOperator.length > 0 ? `${lead.provider}'s ${sameOperator.join(', ')} ${sameOperator.length === 1 ? 'answers' : 'answer'}` : null,
   ].filter(Boolean);
   return {

@@ -350,6 +350,27 @@ describe('DNS incidents', () => {
     expect(r.verdict.exitCode).toBe(2);
   });
 
+  it('the incident names as answering only the resolvers that answered every one of the failed names', () => {
+    // gamma answers the controls and one of the three names, and times out on the other two: it vouches for none of
+    // the three as a whole. It read "timeout for 3 of 5 names that beta, gamma answer".
+    const resolvers = [...RESOLVERS, resolver('gamma', 'Quad9')];
+    const failing = ['a', 'b', 'c'].map(spec);
+    const answered = ['d', 'e'].map(spec);
+    const dns = [
+      ...failing.flatMap((s, i) => [...resolved(s.host, { resolvers: ['beta'] }), ...resolved(s.host, { resolvers: ['alpha'], outcome: 'timeout' }), ...resolved(s.host, { resolvers: ['gamma'], ...(i === 0 ? {} : { outcome: 'timeout' }) })]),
+      ...answered.flatMap((s) => resolved(s.host, { resolvers: ['alpha', 'beta', 'gamma'] })),
+    ];
+    const attempts = [
+      ...failing.flatMap((s) => [
+        fetched(s.name, '127.0.1.1', responses.healthy(), { resolver: 'beta', resolvers: ['beta'] }),
+        attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ETIMEDOUT', message: 'x' }, failedPhase: 'dns' }), id: `${s.name}|edge|dns:alpha`, site: s.name, resolver: 'alpha', resolvers: ['alpha'], outcome: 'dns-error' }),
+      ]),
+      ...answered.map((s) => fetched(s.name, '127.0.1.1', responses.healthy(), { resolvers: ['alpha', 'beta', 'gamma'] })),
+    ];
+    const r = run([...failing, ...answered], dns, attempts, resolvers);
+    expect(r.incidents.map((i) => i.summary)).toEqual([expect.stringMatching(/^Cloudflare resolver alpha failing: timeout for 3 of 5 names that beta answer /)]);
+  });
+
   /**
    * Names failing at resolver alpha (SERVFAIL) and answered by beta, in the zones given, and names both answer. Each
    * zone has name servers of its own, unless `nameServers` gives the failing zones' and the answered zones' sets.
