@@ -44,9 +44,11 @@ export interface DnsServerOptions {
   /**
    * Also serve DoH over HTTPS at https://host:port/dns-query (GET and POST), HTTP/1.1. `closeAtRequest`: a connection
    * is closed, unanswered, when that many requests have come on it — a kept-alive connection the server closed (its
-   * idle timeout, its request limit) just as the client sent a query on it.
+   * idle timeout, its request limit) just as the client sent a query on it. `silentFromRequest`: from that request
+   * on, a connection answers nothing and stays open — as one goes silent behind a network that cuts connections after a
+   * number of bytes (netns.ts cutConnectionsAfter does it on the wire; this does it for one server, in any test).
    */
-  doh?: { cert: string; key: string; port?: number; closeAtRequest?: number };
+  doh?: { cert: string; key: string; port?: number; closeAtRequest?: number; silentFromRequest?: number };
 }
 
 export interface RunningDnsServer {
@@ -316,7 +318,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
   let dohInFlight = 0;
   let dohPeak = 0;
   if (options.doh) {
-    const { cert, key, closeAtRequest = Infinity } = options.doh;
+    const { cert, key, closeAtRequest = Infinity, silentFromRequest = Infinity } = options.doh;
     const carried = new WeakMap<net.Socket, number>();
     const handle = (req: IncomingMessage, res: ServerResponse) => {
       const count = (carried.get(req.socket) ?? 0) + 1;
@@ -325,6 +327,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<Running
         req.socket.destroy();
         return;
       }
+      if (count >= silentFromRequest) return;
       dohInFlight += 1;
       dohPeak = Math.max(dohPeak, dohInFlight);
       res.once('close', () => (dohInFlight -= 1));

@@ -39,7 +39,7 @@ export const PACKAGED_SITES = [
 ] as const;
 
 /** The packaged resolvers' servers: plain DNS on its published addresses, DoH on the name its URL uses. */
-const OPERATORS = [
+export const PACKAGED_OPERATORS = [
   // The IPv6 addresses are the operators' published resolver addresses (developers.cloudflare.com/1.1.1.1/ip-addresses/,
   // developers.google.com/speed/public-dns/docs/using, quad9.net/service/service-addresses-and-features), which their
   // DoH names also answer with; cloudflare-dns.com's is the IPv4 one embedded, as its IPv4 one is Cloudflare's range.
@@ -93,7 +93,7 @@ function zoneData(dualStack: boolean): DnsZoneData {
       zones.add(name.split('.').slice(-2).join('.'));
     });
   }
-  for (const operator of OPERATORS) {
+  for (const operator of PACKAGED_OPERATORS) {
     records[operator.doh.name] = { A: [operator.doh.address], ...(dualStack ? { AAAA: [operator.doh.address6] } : {}) };
     zones.add(operator.doh.name.split('.').slice(-2).join('.'));
   }
@@ -108,9 +108,9 @@ export async function startPackagedWorld(fault: PackagedFault | null = null, opt
   const ca = createCa();
   const caPath = join(dir, 'ca.pem');
   writeFileSync(caPath, ca.cert);
-  const dohAddresses = OPERATORS.map((o) => o.doh.address).filter((a) => !OPERATORS.some((o) => o.udp === a));
-  const ipv6 = dualStack ? [...OPERATORS.map((o) => o.doh.address6), ...PACKAGED_SITES.map((s) => s.address6)] : [];
-  addAddresses([...OPERATORS.map((o) => o.udp), ...dohAddresses, SYSTEM_RESOLVER, ...PACKAGED_SITES.map((s) => s.address), ...ipv6]);
+  const dohAddresses = PACKAGED_OPERATORS.map((o) => o.doh.address).filter((a) => !PACKAGED_OPERATORS.some((o) => o.udp === a));
+  const ipv6 = dualStack ? [...PACKAGED_OPERATORS.map((o) => o.doh.address6), ...PACKAGED_SITES.map((s) => s.address6)] : [];
+  addAddresses([...PACKAGED_OPERATORS.map((o) => o.udp), ...dohAddresses, SYSTEM_RESOLVER, ...PACKAGED_SITES.map((s) => s.address), ...ipv6]);
   const hostAsksCloudflare = fault === 'cloudflare-resolver-down-host-asks-it';
   bindResolvConf([hostAsksCloudflare ? '1.1.1.1' : SYSTEM_RESOLVER], { timeoutSeconds: 1, attempts: 1 });
 
@@ -119,7 +119,7 @@ export async function startPackagedWorld(fault: PackagedFault | null = null, opt
   const shapings: Shaping[] = [];
   try {
     const cloudflareDown = fault === 'cloudflare-resolver-down' || hostAsksCloudflare;
-    for (const operator of OPERATORS) {
+    for (const operator of PACKAGED_OPERATORS) {
       // Its DoH server on every address it has: failing (503) while the operator's resolver is down.
       const doh = { ...ca.issue([operator.doh.name]), port: 443 };
       const dohServer = { data, doh, ...(cloudflareDown && operator.provider === 'cloudflare' ? { dohStatus: () => 503 } : {}) };

@@ -113,18 +113,18 @@ describe('connections to a DoH server under a burst of queries', () => {
   const names = Array.from({ length: 20 }, (_, i) => `n${i}.burst.test`);
   const records = Object.fromEntries(names.map((n) => [n, { A: ['192.0.2.20'] }]));
 
-  async function burst(options: { closeAtRequest?: number; waves?: number } = {}) {
+  async function burst(options: { closeAtRequest?: number; silentFromRequest?: number; waves?: number; timeoutMs?: number } = {}) {
     const tls = loopbackTls('127.0.0.78');
     const lab = await startDnsServer({
       host: '127.0.0.78',
       data: { records, zones: ['burst.test'] },
-      doh: { ...tls, ...(options.closeAtRequest ? { closeAtRequest: options.closeAtRequest } : {}) },
+      doh: { ...tls, ...(options.closeAtRequest ? { closeAtRequest: options.closeAtRequest } : {}), ...(options.silentFromRequest ? { silentFromRequest: options.silentFromRequest } : {}) },
     });
     const pool = createDohPool();
     try {
       const answers: Array<Awaited<ReturnType<typeof exchangeDoh>>> = [];
       for (let wave = 0; wave < (options.waves ?? 1); wave++) {
-        answers.push(...(await Promise.all(names.flatMap((n) => (['A', 'AAAA'] as const).map((type) => exchangeDoh(lab.dohUrl!, n, type, { timeoutMs: 4000, ca: tls.ca, pool }))))));
+        answers.push(...(await Promise.all(names.flatMap((n) => (['A', 'AAAA'] as const).map((type) => exchangeDoh(lab.dohUrl!, n, type, { timeoutMs: options.timeoutMs ?? 4000, ca: tls.ca, pool }))))));
       }
       return { answers, connections: lab.dohConnections() };
     } finally {
@@ -146,6 +146,13 @@ describe('connections to a DoH server under a burst of queries', () => {
     expect(answers.map((a) => a.kind)).toEqual(Array(80).fill('reply'));
     expect(connections.length).toBeGreaterThan(DOH_CONNECTIONS);
   });
+
+  it('kept-alive connections that go silent after three answers (a network cutting connections at a size): each query left on one is asked again on a connection of its own, none lost', async () => {
+    const { answers, connections } = await burst({ silentFromRequest: 4, waves: 2, timeoutMs: 1000 });
+    expect(answers.map((a) => (a.kind === 'reply' ? 'reply' : a.error.code))).toEqual(Array(80).fill('reply'));
+    // Six pooled connections could carry 18 answers: the rest came over connections opened for them.
+    expect(connections.length).toBeGreaterThan(DOH_CONNECTIONS);
+  }, 20_000);
 });
 
 describe('a run asking a DoH resolver more at once than its connections carry', () => {

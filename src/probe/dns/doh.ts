@@ -47,6 +47,16 @@ export const DOH_CONNECTIONS = 6;
 const DOH_IDLE_MS = 1_000;
 
 /**
+ * A query still unanswered at this share of its wait is asked once more on a connection of its own, the first left
+ * waiting (a slow answer still counts): a kept-alive connection can go silent under queries — behind a network that
+ * cuts connections after a number of bytes (Russian ISPs cut Cloudflare's at 16 KB from 2025-06-09, and a connection
+ * carrying a long run's answers passes that), a NAT that forgot it while it idled — and every query sent on it would
+ * wait out its whole timeout and read as the resolver failing. Whichever answers first is the answer; the other is
+ * stopped, and a silent connection closes with it.
+ */
+const HEDGE_AT = 0.75;
+
+/**
  * Keep-alive connections to DoH servers, by extra-CA setting, and a queue a server for queries beyond what its
  * connections carry, held back before they are sent (in undici's own queue their timeouts would run while the
  * server was never asked). A run makes its own pool and closes it when it ends, so one run finishing never closes the
@@ -129,14 +139,14 @@ export async function exchangeDoh(
     if (options.signal?.aborted) return null;
     const started = performance.now();
     const left = () => options.timeoutMs - (performance.now() - started);
-    const ask = (timeoutMs: number) =>
+    const ask = (dispatcher: Agent, timeoutMs: number, signal: AbortSignal) =>
       timedRequest(
         url,
         {
           headers: { accept: 'application/dns-message' },
-          dispatcher: agent,
+          dispatcher,
           timeoutMs,
-          ...(options.signal ? { signal: options.signal } : {}),
+          signal,
         },
         async (response): Promise<Exchange> => {
           if (response.statusCode !== 200) {
@@ -150,10 +160,30 @@ export async function exchangeDoh(
           return { kind: 'reply', reply, transport: 'doh', server: endpoint };
         },
       );
-    const first = await ask(left());
-    // A kept-alive connection can close under a query sent on it (the server's idle timeout or request limit —
-    // nginx's `keepalive_requests` — racing the query): asked once more, on a new connection, within its wait.
-    return !first.ok && first.stoppedBy === null && CONNECTION_LOST.has(first.error.code) && left() > 0 ? ask(left()) : first;
+    const firstStop = following(options.signal);
+    const first = (async () => {
+      const once = await ask(agent, left(), firstStop.signal);
+      // A kept-alive connection can close under a query sent on it (the server's idle timeout or request limit —
+      // nginx's `keepalive_requests` — racing the query): asked once more, on a new connection, within its wait.
+      return !once.ok && once.stoppedBy === null && CONNECTION_LOST.has(once.error.code) && left() > 0 ? ask(agent, left(), firstStop.signal) : once;
+    })();
+    try {
+      return await hedged(first, options.timeoutMs * HEDGE_AT - (performance.now() - started), () => {
+        if (options.signal?.aborted || left() <= 0) return null;
+        const own = agentFor(options.ca ?? null, { connectionsPerOrigin: 1, keepAliveTimeoutMs: 1 });
+        const stop = following(options.signal);
+        return {
+          result: ask(own, left(), stop.signal),
+          stop: () => stop.abort(),
+          done: () => {
+            stop.release();
+            void own.destroy().catch(() => undefined);
+          },
+        };
+      }, () => firstStop.abort());
+    } finally {
+      firstStop.release();
+    }
   });
   if (answer === null) return failure('timeout', 'NOT_PROBED', 'not sent: the run stopped first (its deadline, or an interrupt)', 'doh', endpoint);
   if (answer.ok) return answer.value;
@@ -165,4 +195,48 @@ export async function exchangeDoh(
     return timeoutFailure(options.timeoutMs, 'doh', endpoint);
   }
   return failure('network-error', answer.error.code, answer.error.message, 'doh', endpoint);
+}
+
+type Asked = Awaited<ReturnType<typeof timedRequest<Exchange>>>;
+
+/**
+ * `first`, or — when it has not settled `afterMs` from now — whichever of it and a second request (`start`) answers
+ * first; the other is stopped. Two failures give the first's (its timeout says what the server did with the query).
+ */
+async function hedged(
+  first: Promise<Asked>,
+  afterMs: number,
+  start: () => { result: Promise<Asked>; stop(): void; done(): void } | null,
+  stopFirst: () => void,
+): Promise<Asked> {
+  let timer: NodeJS.Timeout | undefined;
+  const due = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), Math.max(0, afterMs))));
+  const firstSettled = first.then((r) => ({ from: 'first' as const, r }));
+  const early = await Promise.race([firstSettled, due]);
+  clearTimeout(timer);
+  if (early) return early.r;
+  const second = start();
+  if (!second) return first;
+  try {
+    const secondSettled = second.result.then((r) => ({ from: 'second' as const, r }));
+    const winner = await Promise.race([firstSettled, secondSettled]);
+    if (winner.r.ok) {
+      if (winner.from === 'first') second.stop();
+      else stopFirst();
+      return winner.r;
+    }
+    const other = await (winner.from === 'first' ? secondSettled : firstSettled);
+    return other.r.ok ? other.r : (await firstSettled).r;
+  } finally {
+    second.done();
+  }
+}
+
+/** An abort controller that also aborts when `signal` does; `release` stops following it. */
+function following(signal: AbortSignal | undefined): AbortController & { release(): void } {
+  const controller = new AbortController();
+  const relay = (): void => controller.abort(signal?.reason);
+  if (signal?.aborted) relay();
+  else signal?.addEventListener('abort', relay, { once: true });
+  return Object.assign(controller, { release: () => signal?.removeEventListener('abort', relay) });
 }
