@@ -662,14 +662,17 @@ describe("names private to this network (an internal zone, a VPN's split DNS) be
    * Three public sites every resolver answers, and `internal` sites only this host's resolver answers (at those
    * addresses, each serving); `outside` say NXDOMAIN for them, with `ede` when given.
    */
+  /** The public sites' answers from every one of `resolvers`, and their fetches, each serving. */
+  function publicPart(resolvers: ResolverSpec[]): { dns: DnsAnswer[]; attempts: Attempt[] } {
+    const names = resolvers.map((r) => r.name);
+    return {
+      dns: publicSites.flatMap(([n, address]) => names.map((r) => dnsAnswer({ resolver: r, name: `${n}.test`, type: 'A', values: [address] }))),
+      attempts: publicSites.map(([n, address, ok]) => fetched(n, address, ok(), names)),
+    };
+  }
   function world(internal: Array<[name: string, address: string]>, outside: ResolverSpec[], ede: DnsAnswer['ede'] = []) {
     const resolvers = [system, ...outside];
-    const dns: DnsAnswer[] = [];
-    const attempts: Attempt[] = [];
-    for (const [n, address, ok] of publicSites) {
-      for (const r of resolvers) dns.push(dnsAnswer({ resolver: r.name, name: `${n}.test`, type: 'A', values: [address] }));
-      attempts.push(fetched(n, address, ok(), resolvers.map((r) => r.name)));
-    }
+    const { dns, attempts } = publicPart(resolvers);
     for (const [n, address] of internal) {
       dns.push(dnsAnswer({ resolver: 'system', name: `${n}.test`, type: 'A', values: [address] }));
       for (const r of outside) dns.push(dnsAnswer({ resolver: r.name, name: `${n}.test`, type: 'A', outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [], ede }));
@@ -710,12 +713,7 @@ describe("names private to this network (an internal zone, a VPN's split DNS) be
   it("control: a name another public resolver answers exists outside: the one saying NXDOMAIN fails it", () => {
     const resolvers = [system, cloudflare, google];
     const names: Array<[string, string]> = [['shop.corpa', '10.1.0.5'], ['blog.corpb', '10.1.0.6'], ['docs.corpc', '10.1.0.7']];
-    const dns: DnsAnswer[] = [];
-    const attempts: Attempt[] = [];
-    for (const [n, address, ok] of publicSites) {
-      for (const x of resolvers) dns.push(dnsAnswer({ resolver: x.name, name: `${n}.test`, type: 'A', values: [address] }));
-      attempts.push(fetched(n, address, ok(), resolvers.map((x) => x.name)));
-    }
+    const { dns, attempts } = publicPart(resolvers);
     for (const [n, address] of names) {
       dns.push(dnsAnswer({ resolver: 'system', name: `${n}.test`, type: 'A', values: [address] }), dnsAnswer({ resolver: 'google', name: `${n}.test`, type: 'A', values: [address] }));
       dns.push(dnsAnswer({ resolver: 'cloudflare', name: `${n}.test`, type: 'A', outcome: 'nxdomain', rcode: 'NXDOMAIN', values: [] }));
