@@ -149,6 +149,9 @@ describe('fetchPinned against hostile servers', () => {
     expect(value.error?.code).toBe('UND_ERR_HEADERS_OVERFLOW');
     expect(value.failedPhase).toBe('response');
     expect(ms).toBeLessThan(2000);
+    // Plenty arrived after the request, but this client refused it: no response was cut off on the way.
+    expect(value.received!.afterRequest).toBeGreaterThan(64 * 1024);
+    expect(responseCutOff(value)).toBe(false);
   });
 
   it('honours a larger maxHeaderBytes', async () => {
