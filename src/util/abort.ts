@@ -27,6 +27,21 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+/**
+ * A controller of its own that also aborts, with the same reason, when `parent` does — until `release` is called, so
+ * waits do not pile up on a long-lived parent (the run's signal): one request's own stop beside the run's.
+ */
+export function childController(parent: AbortSignal | undefined): { controller: AbortController; release: () => void } {
+  const controller = new AbortController();
+  if (!parent) return { controller, release: noop };
+  const relay = (): void => controller.abort(parent.reason);
+  if (parent.aborted) {
+    relay();
+    return { controller, release: noop };
+  }
+  return { controller, release: onAbort(parent, relay) };
+}
+
 /** What waits on each signal, behind the one listener of its own it adds to the signal. */
 const waitsOn = new WeakMap<AbortSignal, Set<() => void>>();
 

@@ -7,6 +7,7 @@ import type { DnsType, DohResolverSpec } from '../../model.js';
 import type { ResolverTransport } from './transports.js';
 import { agentFor, discardBody, readCapped, timedRequest } from '../../util/http-client.js';
 import { keyedLimit } from '../../util/keyed-limit.js';
+import { childController } from '../../util/abort.js';
 import { dohStatusCode } from '../../util/errors.js';
 import { connectLookupPending } from '../../util/lookup-helper.js';
 import {
@@ -160,27 +161,27 @@ export async function exchangeDoh(
           return { kind: 'reply', reply, transport: 'doh', server: endpoint };
         },
       );
-    const firstStop = following(options.signal);
+    const firstStop = childController(options.signal);
     const first = (async () => {
-      const once = await ask(agent, left(), firstStop.signal);
+      const once = await ask(agent, left(), firstStop.controller.signal);
       // A kept-alive connection can close under a query sent on it (the server's idle timeout or request limit —
       // nginx's `keepalive_requests` — racing the query): asked once more, on a new connection, within its wait.
-      return !once.ok && once.stoppedBy === null && CONNECTION_LOST.has(once.error.code) && left() > 0 ? ask(agent, left(), firstStop.signal) : once;
+      return !once.ok && once.stoppedBy === null && CONNECTION_LOST.has(once.error.code) && left() > 0 ? ask(agent, left(), firstStop.controller.signal) : once;
     })();
     try {
       return await hedged(first, options.timeoutMs * HEDGE_AT - (performance.now() - started), () => {
         if (options.signal?.aborted || left() <= 0) return null;
         const own = agentFor(options.ca ?? null, { connectionsPerOrigin: 1, keepAliveTimeoutMs: 1 });
-        const stop = following(options.signal);
+        const stop = childController(options.signal);
         return {
-          result: ask(own, left(), stop.signal),
-          stop: () => stop.abort(),
+          result: ask(own, left(), stop.controller.signal),
+          stop: () => stop.controller.abort(),
           done: () => {
             stop.release();
             void own.destroy().catch(() => undefined);
           },
         };
-      }, () => firstStop.abort());
+      }, () => firstStop.controller.abort());
     } finally {
       firstStop.release();
     }
@@ -230,13 +231,4 @@ async function hedged(
   } finally {
     second.done();
   }
-}
-
-/** An abort controller that also aborts when `signal` does; `release` stops following it. */
-function following(signal: AbortSignal | undefined): AbortController & { release(): void } {
-  const controller = new AbortController();
-  const relay = (): void => controller.abort(signal?.reason);
-  if (signal?.aborted) relay();
-  else signal?.addEventListener('abort', relay, { once: true });
-  return Object.assign(controller, { release: () => signal?.removeEventListener('abort', relay) });
 }

@@ -9,7 +9,7 @@ import type { FailurePhase, FetchResult, ProbeError } from '../../model.js';
 import { toProbeError, withoutStacks } from '../../util/errors.js';
 import { safeLine, stripControl } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
-import { onAbort, untilAborted } from '../../util/abort.js';
+import { childController, onAbort, untilAborted } from '../../util/abort.js';
 import { noop } from '../../util/collections.js';
 import { recentStrings } from '../../util/recent.js';
 import pLimit from 'p-limit';
@@ -306,14 +306,11 @@ export function emptyFetchResult(url: string, address: string | null, port: numb
 
 /** A signal that follows `parent` only while `work` runs, so listeners do not pile up hop after hop. */
 async function withChildSignal<T>(parent: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const child = new AbortController();
-  const relay = (): void => child.abort(parent.reason);
-  if (parent.aborted) relay();
-  const stopRelaying = onAbort(parent, relay);
+  const child = childController(parent);
   try {
-    return await work(child.signal);
+    return await work(child.controller.signal);
   } finally {
-    stopRelaying();
+    child.release();
   }
 }
 
