@@ -150,9 +150,9 @@ export function resolverIncidents(sites: SiteFacts[], dns: DnsAnswer[], resolver
     if (failedHosts.size === 1 && host && answeredHosts.size > 0) atOdds.push({ failing: found, why: dnsHostShortfall(resolver.name, host, failedWitnesses.length, answeredHosts.size) });
     else failing.push(withServersAnswering(found, resolvers, answering));
   }
-  const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, sites));
+  const incidents = [...groupBy(failing, (f) => operatorOf(f.resolver)).values()].map((group) => operatorIncident(group, resolvers, answering, byResolver, sites));
   const findings = atOdds.map(({ failing: f, why }) => {
-    const built = operatorIncident([f], resolvers, answering, sites);
+    const built = operatorIncident([f], resolvers, answering, byResolver, sites);
     return { ...built, confidence: Math.min(built.confidence, FINDING_CONFIDENCE), summary: tentativeSummary(built, why), evidence: [...built.evidence, `not an incident: ${why}`] };
   });
   return { incidents, findings };
@@ -310,12 +310,10 @@ function resolversThatServed(sites: SiteFacts[]): Map<string, Set<string>> {
   return served;
 }
 
-/** Whether `resolver` answered every one of `names` with an address, fresh, in this run. */
-function answeredEvery(resolver: string, names: ReadonlySet<string>, sites: SiteFacts[]): boolean {
+/** Whether these answers (one resolver's address answers) answer every one of `names` with an address, fresh. */
+function answeredEvery(answers: readonly DnsAnswer[], names: ReadonlySet<string>): boolean {
   const answered = new Set<string>();
-  for (const s of sites) {
-    for (const d of s.report.dns) if (d.resolver === resolver && d.outcome === 'ok' && !isStale(d) && names.has(d.name)) answered.add(d.name);
-  }
+  for (const d of answers) if (d.outcome === 'ok' && !isStale(d) && names.has(d.name)) answered.add(d.name);
   return answered.size === names.size;
 }
 
@@ -325,7 +323,7 @@ function resolverFailureWord(d: DnsAnswer): string {
   return dnssec ? `DNSSEC rejection (${dnssec}) of names others validate` : dnsFailureWord(d);
 }
 
-function operatorIncident(failingGroup: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, sites: SiteFacts[]): Incident {
+function operatorIncident(failingGroup: FailingResolver[], resolvers: ResolverSpec[], answering: Set<string>, byResolver: ReadonlyMap<string, DnsAnswer[]>, sites: SiteFacts[]): Incident {
   // The operator's own resolvers lead; this host's, which asks its servers, follows them.
   const group = [...failingGroup].sort((a, b) => Number(a.resolver.kind === 'system') - Number(b.resolver.kind === 'system'));
   const lead = group[0]!.resolver;
@@ -358,7 +356,7 @@ function operatorIncident(failingGroup: FailingResolver[], resolvers: ResolverSp
   const failedNames = new Set(failed);
   // Named only when they answered every one of those names: a resolver that answered others, or failed some of these
   // too, does not vouch for them (each was answered by some other resolver, or it would not count).
-  const vouching = others.filter((r) => answeredEvery(r.name, failedNames, sites));
+  const vouching = others.filter((r) => answeredEvery(byResolver.get(r.name) ?? [], failedNames));
   const clauses = [
     `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${vouching.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
     sameOperator.length > 0 ? `${lead.provider}'s ${sameOperator.join(', ')} ${sameOperator.length === 1 ? 'answers' : 'answer'}` : null,
