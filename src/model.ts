@@ -257,12 +257,15 @@ export type FailurePhase = 'dns' | 'connect' | 'proxy' | 'tls' | 'request' | 're
  * connectMs and tlsMs are durations of those phases (first hop);
  * ttfbMs is from the attempt's start to the first byte of the response headers (curl's time_starttransfer);
  * totalMs is from the attempt's start to its end (all redirect hops, body sample read).
+ * connectStalledMs, present when the first hop's TCP connection opened: how much of connectMs this process's event
+ * loop could not run (a starved process reads a connect late; what remains is the network's).
  */
 export interface Timings {
   connectMs: number | null;
   tlsMs: number | null;
   ttfbMs: number | null;
   totalMs: number;
+  connectStalledMs?: number;
 }
 
 export interface CertificateInfo {

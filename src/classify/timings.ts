@@ -15,12 +15,14 @@ class KeptTimings implements Timings {
   readonly #tls: number;
   readonly #ttfb: number;
   readonly #total: number;
+  readonly #connectStalled: number;
 
-  constructor(connect: number, tls: number, ttfb: number, total: number) {
+  constructor(connect: number, tls: number, ttfb: number, total: number, connectStalled: number) {
     this.#connect = connect;
     this.#tls = tls;
     this.#ttfb = ttfb;
     this.#total = total;
+    this.#connectStalled = connectStalled;
   }
 
   get connectMs(): number | null {
@@ -35,9 +37,13 @@ class KeptTimings implements Timings {
   get totalMs(): number {
     return this.#total / 10;
   }
+  get connectStalledMs(): number | undefined {
+    return this.#connectStalled === NO_PHASE ? undefined : this.#connectStalled / 10;
+  }
 
   toJSON(): Timings {
-    return { connectMs: this.connectMs, tlsMs: this.tlsMs, ttfbMs: this.ttfbMs, totalMs: this.totalMs };
+    const stalled = this.connectStalledMs;
+    return { connectMs: this.connectMs, tlsMs: this.tlsMs, ttfbMs: this.ttfbMs, totalMs: this.totalMs, ...(stalled === undefined ? {} : { connectStalledMs: stalled }) };
   }
 }
 
@@ -51,8 +57,9 @@ export function keptTimings(timings: Timings): Timings {
   const tls = tenths(timings.tlsMs);
   const ttfb = tenths(timings.ttfbMs);
   const total = tenths(timings.totalMs);
-  if (connect === null || tls === null || ttfb === null || total === null || total === NO_PHASE) return timings;
-  return new KeptTimings(connect, tls, ttfb, total);
+  const connectStalled = tenths(timings.connectStalledMs ?? null);
+  if (connect === null || tls === null || ttfb === null || total === null || total === NO_PHASE || connectStalled === null) return timings;
+  return new KeptTimings(connect, tls, ttfb, total, connectStalled);
 }
 
 /** A phase's duration in whole tenths (NO_PHASE for none), or null when tenths would not give it back exactly. */

@@ -28,6 +28,7 @@ import { hostOf, hostOfUrl } from '../util/dns-name.js';
 import { ipFamily, isPrivateAddress } from '../util/ip.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
+import { formatMs } from '../util/time.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
@@ -326,6 +327,144 @@ function cutResponses(sites: HostSite[]): { attempts: Set<string>; note: string;
     attempts,
     note: `responses from ${plural(cutSites.size, 'site')} on ${plural(networks.size, 'network')} (${names.join(', ')}) began and stopped after about the same number of bytes (${bandWords(band)} had arrived on each connection), and no response from those networks got further: unrelated servers do not stop at one size together. Something on the way from this host cuts connections after a number of bytes — a throttling middlebox or a firewall (from 2025-06-09 Russian ISPs let through only the first 16 KB from Cloudflare, Hetzner, DigitalOcean and OVH). Not those sites' or providers' fault; they were not tested from here`,
     short: `connections cut after ~${formatKiB(band.max)} here (${plural(cutSites.size, 'site')} on ${plural(networks.size, 'network')})`,
+  };
+}
+
+// ───────────────────────────── new connections dropped on the way ─────────────────────────────
+
+/** How long a client waits before sending a SYN again: 1 s (RFC 6298 §2.1, 5.7; Linux's TCP_TIMEOUT_INIT). */
+const SYN_RESENT_MS = 1000;
+/** A connect this many TLS handshakes long waited on a SYN sent again, not on a slow path: both cross the same path. */
+const HANDSHAKES_PER_RESENT_CONNECT = 4;
+/** Below this share of the other networks' connections opened only by a SYN sent again, drops are a few lost packets. */
+const LEAST_RESENT_SHARE = 0.25;
+/** Networks whose connections had to be made again or never opened, for the drops to be the way's, not some network's. */
+const FEWEST_DROPPING_NETWORKS = 3;
+
+/**
+ * A direct connection that opened only after its SYN (or the SYN-ACK) was sent again: its TCP connect took a
+ * retransmission timeout and more while this process could run, yet the TLS handshake after it — a round trip or two
+ * across the same path — was quick. Null: it says nothing (no direct TLS connection opened, or none was measured).
+ */
+function connectResent(a: Attempt): boolean | null {
+  const { connectMs, tlsMs, connectStalledMs } = a.timings;
+  if (a.address === null || a.path === 'proxy' || connectMs === null || tlsMs === null || connectStalledMs === undefined) return null;
+  const waited = connectMs - connectStalledMs;
+  return waited >= SYN_RESENT_MS && waited >= tlsMs * HANDSHAKES_PER_RESENT_CONNECT;
+}
+
+/** A connection that never opened because its connect ran out of time (a dropped SYN's signature); not ours to end. */
+function connectTimedOut(a: Attempt): boolean {
+  return a.address !== null && a.path !== 'proxy' && a.failedPhase === 'connect' && a.error?.code === 'ETIMEDOUT' && !connected(a);
+}
+
+/**
+ * Connects that ran out of time, in a run where connections opened only after their SYN was sent again — at three
+ * networks or more with those that never opened — and those of the networks other than the timed-out site's did so a
+ * quarter of the time or more: this host's new connections are being dropped on the way — a firewall's or NAT's limit on connections per host, a
+ * full conntrack table, a rate limit on new connections, or heavy loss. Which connections lose is a race: a provider's
+ * sites probed side by side can lose together, and read as its outage. The witnesses are other networks': a provider
+ * that drops SYNs (its outage, its overload) drops its own sites', and its rules judge that when the others' connections
+ * opened at once. The timed-out connects say nothing about their sites or providers; whatever those sites served
+ * still counts.
+ */
+function droppedConnections(
+  sites: HostSite[],
+  dns: DnsAnswer[],
+  resolvers: ResolverSpec[],
+): { explains(a: Attempt): boolean; explainsAnswer(d: DnsAnswer): boolean; note: string; short: string; mostUntested: boolean } | null {
+  // Most runs have no connect that timed out: looked for before anything is kept.
+  if (!sites.some((s) => s.report.attempts.some(connectTimedOut))) return null;
+  const byNetwork = new Map<string, { opened: number; resent: number }>();
+  let opened = 0;
+  let resent = 0;
+  let quickest = Infinity;
+  let slowest = 0;
+  const timedOutNetworks = new Set<string>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      if (connectTimedOut(a)) timedOutNetworks.add(networkOf(s, a.family!));
+      const again = connectResent(a);
+      if (again === null) continue;
+      const id = networkOf(s, a.family!);
+      const tally = byNetwork.get(id) ?? byNetwork.set(id, { opened: 0, resent: 0 }).get(id)!;
+      tally.opened += 1;
+      opened += 1;
+      if (!again) continue;
+      tally.resent += 1;
+      resent += 1;
+      quickest = Math.min(quickest, a.timings.connectMs!);
+      slowest = Math.max(slowest, a.timings.connectMs!);
+    }
+  }
+  const resentAt = [...byNetwork].filter(([, n]) => n.resent > 0).map(([id]) => id);
+  const resentNetworks = resentAt.length;
+  if (resentNetworks === 0 || new Set([...resentAt, ...timedOutNetworks]).size < FEWEST_DROPPING_NETWORKS) return null;
+  // Whether the networks other than this one witness the drops: some of theirs sent again, a quarter or more.
+  const othersWitness = (network: string): boolean => {
+    const own = byNetwork.get(network) ?? { opened: 0, resent: 0 };
+    const othersResent = resent - own.resent;
+    return othersResent > 0 && othersResent >= (opened - own.opened) * LEAST_RESENT_SHARE;
+  };
+  const witnessFor = new Map<string, boolean>();
+  // A question over a connection (DNS over TCP or HTTPS) waits on one too: timed out at a resolver that answered most
+  // of the others, it is one of those dropped, not the resolver's failure.
+  const overConnections = new Set(resolvers.filter((r) => r.kind === 'doh' || r.kind === 'tcp').map((r) => r.name));
+  const questions = new Map<string, { answered: number; timedOut: number }>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (!overConnections.has(d.resolver)) continue;
+    const tally = questions.get(d.resolver) ?? questions.set(d.resolver, { answered: 0, timedOut: 0 }).get(d.resolver)!;
+    if (replied(d)) tally.answered += 1;
+    else if (d.outcome === 'timeout') tally.timedOut += 1;
+  }
+  const answersMostly = (resolver: string | null): boolean => {
+    const tally = resolver === null ? undefined : questions.get(resolver);
+    return tally !== undefined && tally.answered > tally.timedOut;
+  };
+  const questionDropped = (a: Attempt): boolean => a.address === null && a.failedPhase === 'dns' && a.error?.code === 'ETIMEDOUT' && answersMostly(a.resolver);
+  const explained = new Set<string>();
+  const explainedSites = new Set<string>();
+  let connectsLost = 0;
+  let untested = 0;
+  for (const s of sites) {
+    let served = false;
+    let failing = 0;
+    let explainedHere = 0;
+    for (const a of s.report.attempts) {
+      if (a.outcome === 'ok') {
+        served = true;
+        continue;
+      }
+      failing += 1;
+      if (questionDropped(a)) {
+        explained.add(a.id);
+        explainedHere += 1;
+        continue;
+      }
+      if (!connectTimedOut(a)) continue;
+      const network = networkOf(s, a.family!);
+      const witnessed = witnessFor.get(network) ?? witnessFor.set(network, othersWitness(network)).get(network)!;
+      if (!witnessed) continue;
+      explained.add(a.id);
+      explainedHere += 1;
+      connectsLost += 1;
+      explainedSites.add(s.report.name);
+    }
+    if (!served && failing > 0 && explainedHere === failing) untested += 1;
+  }
+  if (connectsLost === 0) return null;
+  let questionsLost = 0;
+  for (const [resolver, tally] of questions) if (answersMostly(resolver)) questionsLost += tally.timedOut;
+  const alsoQuestions = questionsLost > 0 ? `, as did ${plural(questionsLost, 'question')} over DNS-over-HTTPS or TCP at resolvers that answered the rest` : '';
+  const names = [...explainedSites];
+  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} +${names.length - 4}` : names.join(', ');
+  return {
+    explains: (a) => explained.has(a.id),
+    explainsAnswer: (d) => d.outcome === 'timeout' && overConnections.has(d.resolver) && answersMostly(d.resolver),
+    note: `new connections from this host are being dropped on the way (a per-host connection limit, a full conntrack table, a rate limit, or heavy loss): ${resent} of ${opened} that opened (at ${plural(resentNetworks, 'network')}) needed their SYN sent again (${formatMs(quickest) === formatMs(slowest) ? formatMs(slowest) : `${formatMs(quickest)}–${formatMs(slowest)}`} to connect, each TLS handshake after it quick) and ${connectsLost} at ${plural(names.length, 'site')} (${shown}) timed out before opening${alsoQuestions}. Which connections lose is a race: those sites and their providers were not tested from here (a lower --concurrency opens fewer at once)`,
+    short: `new connections dropped on the way (${resent} of ${opened} opened only on a SYN sent again)`,
+    mostUntested: untested > 0 && untested * 2 >= sites.length,
   };
 }
 
@@ -874,6 +1013,10 @@ const BUSY_ADVICE =
 const LOSS_ADVICE =
   'nothing is blamed and most sites could not be tested from here: this host\'s path loses packets; check its link (the Wi-Fi signal, `mtr` to a resolver, the uplink\'s load) and run again';
 
+/** What to check when this host's new connections were dropped so often that most sites could not be tested. */
+const DROP_ADVICE =
+  "nothing is blamed and most sites could not be tested from here: this host's new connections are dropped on the way; check the connection limit a firewall or NAT sets for it, the conntrack table (`conntrack -C`), and run again with a lower --concurrency";
+
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
@@ -907,6 +1050,7 @@ export function hostFindings(
   const privateOnly = privateNames(dns, resolvers);
   const intercepted = interceptedSites(sites);
   const cut = cutResponses(sites);
+  const dropped = droppedConnections(sites, dns, resolvers);
   const busy = busyHost(sites, dns);
   const loss = packetLoss(
     sites.map((s) => ({ report: s.report, edge: s.stack.edge?.name ?? null })),
@@ -914,8 +1058,8 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...intercepted.notes, ...(cut ? [cut.note] : [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...(cut ? [cut.short] : [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...intercepted.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -925,8 +1069,11 @@ export function hostFindings(
     ? { down: true, evidence: [busy.note!], where: 'host' }
     : !network.down && loss?.mostUntested
       ? { down: true, evidence: [loss.note], where: 'network' }
-      : { ...network, where: network.down && hostFault ? 'host' : 'network' };
+      : !network.down && dropped?.mostUntested
+        ? { down: true, evidence: [dropped.note], where: 'network' }
+        : { ...network, where: network.down && hostFault ? 'host' : 'network' };
   const lossy = !busy.starved && !network.down && loss?.mostUntested === true;
+  const dropping = !busy.starved && !network.down && !lossy && dropped?.mostUntested === true;
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
   if (local.down && busy.note && !busy.starved) local.evidence.unshift(busy.note);
   if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
@@ -934,7 +1081,7 @@ export function hostFindings(
       `this environment sets ${environmentProxy}, which outage-probe does not use (it connects to each address directly, through a proxy only where probes.yaml lists one): if that is this network's way out, add it to the sites' paths (paths: [edge, { proxy: "…" }])`,
     );
   }
-  const notes = local.down ? [busy.starved ? BUSY_ADVICE : lossy ? LOSS_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [busy.starved ? BUSY_ADVICE : lossy ? LOSS_ADVICE : dropping ? DROP_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   // Resolvers only a broken family reaches: not asked, as a blocked resolver is not, and not listed as blocked.
   const unaskable = new Set([...(v4.resolvers ?? []), ...(v6.resolvers ?? [])]);
   const familyExplained = (a: Attempt) => {
@@ -960,9 +1107,10 @@ export function hostFindings(
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         cut?.attempts.has(a.id) === true ||
+        dropped?.explains(a) === true ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>
-      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true,
+      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true || dropped?.explainsAnswer(d) === true,
   };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { keptTimings } from '../../src/classify/timings.js';
 import type { Timings } from '../../src/model.js';
 
-const read = (t: Timings) => ({ connectMs: t.connectMs, tlsMs: t.tlsMs, ttfbMs: t.ttfbMs, totalMs: t.totalMs });
+const read = (t: Timings) => ({ connectMs: t.connectMs, tlsMs: t.tlsMs, ttfbMs: t.ttfbMs, totalMs: t.totalMs, ...(t.connectStalledMs === undefined ? {} : { connectStalledMs: t.connectStalledMs }) });
 
 describe('keptTimings', () => {
   it('reads back every phase as measured and prints the same fields in the same order', () => {
@@ -13,6 +13,8 @@ describe('keptTimings', () => {
       { connectMs: 0, tlsMs: null, ttfbMs: 3, totalMs: 1234567.8 },
       { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 0 },
       { connectMs: 0.1, tlsMs: 0.2, ttfbMs: 0.3, totalMs: 0.7 },
+      { connectMs: 2051.3, tlsMs: 40, ttfbMs: 2120, totalMs: 2125, connectStalledMs: 0 },
+      { connectMs: 1500, tlsMs: 3.1, ttfbMs: 1600, totalMs: 1600.2, connectStalledMs: 1201.7 },
     ];
     for (const measured of cases) {
       const kept = keptTimings(measured);

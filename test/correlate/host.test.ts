@@ -347,6 +347,132 @@ describe('a network that cuts connections after a number of bytes (a throttling 
   });
 });
 
+describe("a network that drops this host's new connections (a per-host connection limit, a full conntrack table)", () => {
+  const resolvers = [udp('alpha', '127.0.0.53', null)];
+  // Two CloudFront sites whose connects ran out of time, beside sites on three other networks, on published ranges.
+  const layout: Array<[name: string, v4: string, ok: () => Partial<FetchResult>]> = [
+    ['store', '13.32.0.1', () => responses.cloudfrontOk()],
+    ['video', '13.32.0.2', () => responses.cloudfrontOk()],
+    ['shop', '104.16.0.1', () => responses.cloudflareOk()],
+    ['docs', '104.16.0.2', () => responses.cloudflareOk()],
+    ['news', '151.101.1.10', () => responses.fastlyOk()],
+    ['blog', '151.101.2.10', () => responses.fastlyOk()],
+    ['own', '192.0.2.10', () => responses.healthy()],
+    ['wiki', '192.0.2.20', () => responses.healthy()],
+  ];
+  const dns = layout.flatMap(([n, v4]) => answers(`${n}.test`, ['alpha'], v4, null));
+  /** Opened at once: a round trip for the SYN, two for TLS. */
+  const quick = { connectMs: 21, tlsMs: 40, ttfbMs: 90, totalMs: 95, connectStalledMs: 0 };
+  /** Opened on the second SYN, sent again 1 s later, or the third at 3 s; the TLS handshake after it as quick as ever. */
+  const resent = { connectMs: 2_051, tlsMs: 40, ttfbMs: 2_120, totalMs: 2_125, connectStalledMs: 0 };
+  const connectTimeout: Partial<FetchResult> = { ...noRoute('ETIMEDOUT'), error: { code: 'ETIMEDOUT', message: 'connect timed out after 5000 ms' }, timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 5_000 } };
+  type Connect = Record<string, unknown> | 'timeout';
+  function world(connects: Record<string, Connect>, fallback: Connect = quick, more: typeof layout = []) {
+    const all = [...layout, ...more];
+    const attempts = all.map(([n, v4, ok]) => {
+      const how = connects[n] ?? fallback;
+      return fetched(n, v4, how === 'timeout' ? connectTimeout : { ...ok(), timings: how as FetchResult['timings'] }, ['alpha']);
+    });
+    return run(all.map(([n]) => spec(n)), [...dns, ...more.flatMap(([n, v4]) => answers(`${n}.test`, ['alpha'], v4, null))], attempts, resolvers);
+  }
+  const cloudfrontLost = { store: 'timeout', video: 'timeout' } as const;
+
+  it("connects timed out at one provider's sites while most connections elsewhere opened only on a SYN sent again: the way's, those sites untested, nobody blamed", () => {
+    const r = world(cloudfrontLost, resent);
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.host.summary).toBe('new connections dropped on the way (6 of 6 opened only on a SYN sent again)');
+    expect(r.host.notes.join(' ')).toBe(
+      "new connections from this host are being dropped on the way (a per-host connection limit, a full conntrack table, a rate limit, or heavy loss): 6 of 6 that opened (at 4 networks) needed their SYN sent again (2.05s to connect, each TLS handshake after it quick) and 2 at 2 sites (store, video) timed out before opening. Which connections lose is a race: those sites and their providers were not tested from here (a lower --concurrency opens fewer at once)",
+    );
+    expect(r.sites.map((s) => [s.name, s.status])).toEqual([['store', 'untested'], ['video', 'untested'], ...layout.slice(2).map(([n]) => [n, 'ok'])]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it('most sites losing their connects so: this network, exit 3, with what to check', () => {
+    const r = world({ store: 'timeout', video: 'timeout', shop: 'timeout', news: 'timeout', own: 'timeout', docs: resent, blog: resent, wiki: resent });
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+    expect(r.verdict.summary).toMatch(/^Local network problem: new connections from this host are being dropped on the way \(.*\): 3 of 3 that opened \(at 3 networks\)/);
+    expect(r.host.notes[0]).toMatch(/check the connection limit a firewall or NAT sets for it, the conntrack table/);
+  });
+
+  it('a question over DNS-over-HTTPS that timed out, at a resolver that answered the rest, is one of those dropped: its site ok', () => {
+    const doh: ResolverSpec = { name: 'secure', kind: 'doh', url: 'https://doh.test/dns-query', provider: null };
+    const all = [...resolvers, doh];
+    const question = (n: string, type: 'A' | 'AAAA', lost: boolean) =>
+      dnsAnswer({ resolver: 'secure', name: `${n}.test`, type, transport: 'doh', server: doh.url, ...(lost ? { outcome: 'timeout', rcode: null, values: [], error: { code: 'ETIMEDOUT', message: 'no reply within 5000 ms' } } : { values: type === 'A' ? [layout.find(([name]) => name === n)![1]] : [], outcome: type === 'A' ? 'ok' : 'empty' }) });
+    const viaDoh = (lostAt: string[]) => {
+      const dohAnswers = layout.flatMap(([n]) => [question(n, 'A', lostAt.includes(n)), question(n, 'AAAA', lostAt.includes(n))]);
+      const attempts = layout.flatMap(([n, v4, ok]) => [
+        fetched(n, v4, n === 'store' || n === 'video' ? connectTimeout : { ...ok(), timings: resent as FetchResult['timings'] }, ['alpha']),
+        ...(lostAt.includes(n)
+          ? [attempt({ ...fetchResult({ url: `https://${n}.test/`, address: null, error: { code: 'ETIMEDOUT', message: 'resolver secure gave no address' }, failedPhase: 'dns' }), id: `${n}|edge|dns:secure`, site: n, family: null, resolver: 'secure', resolvers: ['secure'], outcome: 'dns-error' })]
+          : []),
+      ]);
+      return run(layout.map(([n]) => spec(n)), [...dns, ...dohAnswers], attempts, all);
+    };
+    const r = viaDoh(['shop']);
+    expect(r.sites.find((s) => s.name === 'shop')!.status).toBe('ok');
+    expect(r.incidents).toEqual([]);
+    expect(r.host.notes.join(' ')).toMatch(/timed out before opening, as did 2 questions over DNS-over-HTTPS or TCP at resolvers that answered the rest\./);
+    // Control: a DoH resolver that timed out on most of its questions is not one losing a race: its own rules judge it.
+    const most = viaDoh(['shop', 'docs', 'news', 'blog', 'own']);
+    expect(most.host.notes.join(' ')).not.toMatch(/questions over DNS-over-HTTPS/);
+    expect(most.sites.find((s) => s.name === 'shop')!.status).not.toBe('ok');
+  });
+
+  it('one network getting through, only late, while connects at three others timed out: the way too', () => {
+    const r = world({ store: 'timeout', video: 'timeout', news: 'timeout', blog: 'timeout', own: 'timeout', shop: resent, docs: resent });
+    expect(r.incidents).toEqual([]);
+    expect(r.findings).toEqual([]);
+    expect(r.sites.filter((s) => s.status !== 'untested').map((s) => [s.name, s.status])).toEqual([['shop', 'ok'], ['docs', 'ok'], ['wiki', 'ok']]);
+    expect(r.verdict.summary).toMatch(/: 2 of 3 that opened \(at 1 network\) needed their SYN sent again .* and 5 at 5 sites \(store, video, news, blog \+1\) timed out before opening/);
+    expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+  });
+
+  it('control: the other networks opened their connections at once: the provider dropping them is its incident', () => {
+    const r = world(cloudfrontLost);
+    expect(r.host.summary).toBeNull();
+    expect(r.incidents.map((i) => [i.provider, i.layer])).toEqual([['Amazon CloudFront', 'network']]);
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it('control: slow connects at one other network only are no sign of the way', () => {
+    const one = world({ ...cloudfrontLost, shop: resent, docs: resent });
+    expect(one.host.summary).toBeNull();
+    expect(one.incidents.map((i) => i.provider)).toEqual(['Amazon CloudFront']);
+  });
+
+  it('control: a few connections sent again among many (a little loss) explain no outage', () => {
+    const twoNetworks = { ...cloudfrontLost, shop: resent, news: resent };
+    expect(world(twoNetworks).host.summary).toBe('new connections dropped on the way (2 of 6 opened only on a SYN sent again)');
+    // The same two among twelve opened: under a quarter.
+    const more = Array.from({ length: 6 }, (_, i): (typeof layout)[number] => [`host${i}`, `198.51.100.${i + 1}`, () => responses.healthy()]);
+    const r = world(twoNetworks, quick, more);
+    expect(r.host.summary).toBeNull();
+    expect(r.incidents.map((i) => i.provider)).toEqual(['Amazon CloudFront']);
+  });
+
+  it("control: the failing provider's own connections sent again are no witness of the way for it", () => {
+    // CloudFront's one site opened only on a SYN sent again, the other never; elsewhere one connection of six was slow.
+    const r = world({ store: 'timeout', video: resent, shop: resent });
+    expect(r.host.summary).toBeNull();
+    expect(r.sites.find((s) => s.name === 'store')!.status).toBe('down');
+  });
+
+  it('control: a connect that took long while this process could not run, or on a path whose every round trip is long, is no SYN sent again', () => {
+    const stalled = world(cloudfrontLost, { ...resent, connectStalledMs: 1_900 });
+    expect(stalled.host.summary).toBeNull();
+    expect(stalled.incidents.map((i) => i.provider)).toEqual(['Amazon CloudFront']);
+    const far = world(cloudfrontLost, { connectMs: 1_200, tlsMs: 1_150, ttfbMs: 3_600, totalMs: 3_610, connectStalledMs: 0 });
+    expect(far.host.summary).toBeNull();
+    // A report from before connectStalledMs was recorded: nothing is known of the stall, so nothing is read.
+    const unmeasured = world(cloudfrontLost, { connectMs: 2_051, tlsMs: 40, ttfbMs: 2_120, totalMs: 2_125 });
+    expect(unmeasured.host.summary).toBeNull();
+  });
+});
+
 describe('an IPv6-only host behind NAT64 (DNS64 gives IPv4-only sites addresses in 64:ff9b::/96)', () => {
   const resolvers = [udp('alpha', 'fd00:53::53', null), udp('beta', 'fd00:53::54', null)];
   const v6Resolvers = ['alpha', 'beta'];

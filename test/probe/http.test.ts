@@ -4,6 +4,7 @@ import { createCa, selfSigned, type TestCa } from '../../src/lab/ca.js';
 import { startHttpServer, type HttpRequestInfo, type RunningHttpServer } from '../../src/lab/http-server.js';
 import { startConnectProxy, type RunningProxy } from '../support/proxy.js';
 import { fetchPinned, type FetchRequest } from '../../src/probe/http/fetch.js';
+import { startStallClock } from '../../src/util/stall-clock.js';
 
 // `shop.test` and friends are in the reserved .test TLD (RFC 6761): nothing anywhere resolves them,
 // so a fetch that succeeds proves the name was never looked up.
@@ -120,6 +121,32 @@ describe('fetchPinned: pinned HTTPS', () => {
     expect(t.tlsMs!).toBeGreaterThan(0);
     expect(t.ttfbMs!).toBeGreaterThanOrEqual(t.connectMs! + t.tlsMs!);
     expect(t.totalMs).toBeGreaterThanOrEqual(t.ttfbMs!);
+  });
+
+  it("says how much of the connect this process could not run: a connect read late is not the network's", async () => {
+    const stopClock = startStallClock();
+    try {
+      const calm = await fetchPinned(request({ url: `https://${SITE}/`, target: { kind: 'address', address: '127.0.0.2', port: h1.port } }));
+      expect(calm.timings.connectStalledMs).toBeGreaterThanOrEqual(0);
+      expect(calm.timings.connectStalledMs!).toBeLessThanOrEqual(calm.timings.connectMs!);
+      // The loop blocked just after the SYN is sent: the kernel opens the connection at once, and this process hears
+      // of it only once the loop runs again, 400 ms later.
+      const connect = net.Socket.prototype.connect;
+      net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+        net.Socket.prototype.connect = connect;
+        const socket = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+        const until = performance.now() + 400;
+        while (performance.now() < until);
+        return socket;
+      } as typeof connect;
+      const late = (await fetchPinned(request({ url: `https://${SITE}/`, target: { kind: 'address', address: '127.0.0.2', port: h1.port } }))).timings;
+      net.Socket.prototype.connect = connect;
+      expect(late.connectMs!).toBeGreaterThanOrEqual(400);
+      expect(late.connectStalledMs!).toBeGreaterThanOrEqual(300);
+      expect(late.connectStalledMs!).toBeLessThanOrEqual(late.connectMs!);
+    } finally {
+      stopClock();
+    }
   });
 
   it('records the certificate', async () => {
@@ -267,6 +294,7 @@ describe('fetchPinned: certificate and connection failures', () => {
     expect(result.failedPhase).toBe('connect');
     expect(result.error?.code).toBe('ECONNREFUSED');
     expect(result.timings.connectMs).toBeNull();
+    expect(result.timings.connectStalledMs).toBeUndefined();
     expect(result.httpStatus).toBeNull();
   });
 

@@ -17,6 +17,7 @@ import { noop } from '../../util/collections.js';
 import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
+import { stalledMs } from '../../util/stall-clock.js';
 import { connectLookup } from '../../util/lookup-helper.js';
 
 export type ConnectPhase = 'connect' | 'proxy' | 'tls';
@@ -38,6 +39,8 @@ export interface OpenConnection {
   socket: Socket;
   /** TCP connect, plus the CONNECT exchange when tunnelling. */
   connectMs: number;
+  /** Of connectMs, how long this process's event loop could not run. */
+  connectStalledMs: number;
   tlsMs: number | null;
   cert: CertificateInfo | null;
   /** Negotiated ALPN protocol ("h2", "http/1.1"), null for none. */
@@ -52,6 +55,7 @@ export interface FailedConnection {
   phase: ConnectPhase;
   error: ProbeError;
   connectMs: number | null;
+  connectStalledMs: number | null;
   tlsMs: number | null;
   cert: CertificateInfo | null;
   /** Bytes received on the TCP connection before it failed; null when it never opened. */
@@ -197,8 +201,10 @@ function verifyPeer(socket: TLSSocket, host: string, handed: PeerCertificate | n
 /** Open TCP (optionally through a CONNECT proxy) and TLS. Never throws: failures come back with their phase. */
 export async function openConnection(plan: ConnectPlan): Promise<OpenConnection | FailedConnection> {
   const start = performance.now();
+  const stalledAtStart = stalledMs();
   let phase: ConnectPhase = plan.tunnel ? 'proxy' : 'connect';
   let connectMs: number | null = null;
+  let connectStalledMs: number | null = null;
   let tlsMs: number | null = null;
   let cert: CertificateInfo | null = null;
   // A proxy named by host name is looked up in the lookup helper: never a getaddrinfo here that holds the exit.
@@ -215,7 +221,7 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
   const fail = (err: unknown): FailedConnection => {
     destroy();
     const error = toProbeError(plan.signal.aborted ? plan.signal.reason : err, 'ECONNECT');
-    return { ok: false, phase, error, connectMs, tlsMs, cert, receivedBytes: opened ? receivedBytes() : null };
+    return { ok: false, phase, error, connectMs, connectStalledMs, tlsMs, cert, receivedBytes: opened ? receivedBytes() : null };
   };
 
   try {
@@ -223,7 +229,9 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
     opened = true;
     if (plan.tunnel) await openTunnel(raw, plan.tunnel, plan.signal);
     connectMs = elapsedMs(start);
-    if (!plan.tls) return { ok: true, socket: raw, connectMs, tlsMs, cert, alpn: null, receivedBytes, destroy };
+    // A loop that could not run reads the connect late: said beside it, so a long connect is not taken for the network's.
+    connectStalledMs = Math.min(connectMs, Math.round((stalledMs() - stalledAtStart) * 10) / 10);
+    if (!plan.tls) return { ok: true, socket: raw, connectMs, connectStalledMs, tlsMs, cert, alpn: null, receivedBytes, destroy };
 
     phase = 'tls';
     const tlsStart = performance.now();
@@ -253,10 +261,10 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
     cert = verdict.cert;
     if (verdict.error) {
       destroy();
-      return { ok: false, phase, error: verdict.error, connectMs, tlsMs, cert, receivedBytes: receivedBytes() };
+      return { ok: false, phase, error: verdict.error, connectMs, connectStalledMs, tlsMs, cert, receivedBytes: receivedBytes() };
     }
     const alpn = typeof tlsSocket.alpnProtocol === 'string' ? tlsSocket.alpnProtocol : null;
-    return { ok: true, socket: tlsSocket, connectMs, tlsMs, cert, alpn, receivedBytes, destroy };
+    return { ok: true, socket: tlsSocket, connectMs, connectStalledMs, tlsMs, cert, alpn, receivedBytes, destroy };
   } catch (err) {
     return fail(err);
   }

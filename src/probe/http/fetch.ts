@@ -350,6 +350,7 @@ async function fetchHop(
     firstHop.onConnected();
     result.timings.connectMs = conn.connectMs;
     result.timings.tlsMs = conn.tlsMs;
+    if (conn.connectStalledMs !== null) result.timings.connectStalledMs = conn.connectStalledMs;
   }
   if (conn.cert) result.tls = conn.cert;
   if (!conn.ok) {
