@@ -361,12 +361,12 @@ function connectTimedOut(a: Attempt): boolean {
 /**
  * Connects that ran out of time, in a run where connections opened only after their SYN was sent again — at three
  * networks or more with those that never opened — and those of the networks other than the timed-out site's did so a
- * quarter of the time or more: this host's new connections are being dropped on the way — a firewall's or NAT's limit on connections per host, a
- * full conntrack table, a rate limit on new connections, or heavy loss. Which connections lose is a race: a provider's
- * sites probed side by side can lose together, and read as its outage. The witnesses are other networks': a provider
- * that drops SYNs (its outage, its overload) drops its own sites', and its rules judge that when the others' connections
- * opened at once. The timed-out connects say nothing about their sites or providers; whatever those sites served
- * still counts.
+ * quarter of the time or more: this host's new connections are being dropped on the way (a firewall's or NAT's limit
+ * on connections per host, a full conntrack table, a rate limit on new connections, or heavy loss). Which connections
+ * lose is a race: a provider's sites probed side by side can lose together, and read as its outage. The witnesses
+ * are other networks': a provider that drops SYNs (its outage, its overload) drops its own sites', and its rules
+ * judge that when the others' connections opened at once. The timed-out connects say nothing about their sites or
+ * providers; whatever those sites served still counts.
  */
 function droppedConnections(
   sites: HostSite[],
