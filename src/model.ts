@@ -277,6 +277,11 @@ export interface CertificateInfo {
   /** Whether the chain verified against the trusted CAs and the name matched. */
   authorized: boolean;
   authorizationError: string | null;
+  /**
+   * Present when this process refused the chain for its issuer though it leads to a root Node's own bundled store
+   * (Mozilla's) holds: that root's name. This process's store lacks it (util/public-roots.ts).
+   */
+  publicRoot?: string;
 }
 
 export interface RedirectHop {

@@ -29,6 +29,7 @@ import { ipFamily, isPrivateAddress } from '../util/ip.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { formatMs } from '../util/time.js';
+import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
@@ -822,7 +823,8 @@ function interception(sites: HostSite[]): string[] {
   if (certs.length === edges.flat().length && certs.length > 0) {
     const subjects = new Set(certs.map((a) => a.tls!.subject));
     const issuers = new Set(certs.map((a) => a.tls!.issuer));
-    const untrusted = certs.every((a) => !a.tls!.authorized);
+    // A chain that leads to a public root this process lacks is its store's (publicRootsMissing), not an interceptor's.
+    const untrusted = certs.every((a) => !a.tls!.authorized && a.tls!.publicRoot === undefined);
     if (subjects.size === 1 && untrusted) findings.push(`every site presents the same certificate, for ${[...subjects][0]}: this network intercepts connections (a captive portal?)`);
     else if (issuers.size === 1 && untrusted) findings.push(`every site's certificate is issued by ${[...issuers][0]}, which this host does not trust: TLS interception on this network (an inspection proxy?)`);
   }
@@ -839,9 +841,39 @@ const VALIDITY_ERRORS: ReadonlySet<string> = new Set(['CERT_HAS_EXPIRED', 'CERT_
  * certificates are other stories (the clock, a captive portal, the site's own).
  */
 function untrustedIssuer(a: Attempt): boolean {
-  if (a.outcome !== 'tls-error' || a.tls === null || a.tls.authorized) return false;
+  if (a.outcome !== 'tls-error' || a.tls === null || a.tls.authorized || a.tls.publicRoot !== undefined) return false;
   const code = a.error?.code ?? '';
   return !VALIDITY_ERRORS.has(code) && code !== 'ERR_TLS_CERT_ALTNAME_INVALID';
+}
+
+/**
+ * TLS refused for its issuer though the chain leads, by verified signatures, to a root Node's own bundled store
+ * (Mozilla's) holds (`certificate.publicRoot`, util/public-roots.ts): this process verifies with a store that lacks
+ * that root — Node reading an outdated system store (--use-openssl-ca, a distribution's Node), or SSL_CERT_FILE /
+ * SSL_CERT_DIR pointing elsewhere. Every site whose chain ends there fails here and nowhere else: not those sites'
+ * certificates nor their providers' TLS, whether one provider's sites or many. Said per root.
+ */
+function publicRootsMissing(sites: HostSite[]): { attempts: Set<string>; notes: string[]; short: string[] } {
+  const out = { attempts: new Set<string>(), notes: [] as string[], short: [] as string[] };
+  const byRoot = new Map<string, Set<string>>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      const root = a.outcome === 'tls-error' && a.tls !== null && !a.tls.authorized ? a.tls.publicRoot : undefined;
+      if (root === undefined) continue;
+      out.attempts.add(a.id);
+      (byRoot.get(root) ?? byRoot.set(root, new Set()).get(root)!).add(s.report.name);
+    }
+  }
+  for (const [root, names] of byRoot) {
+    const shown = [...names];
+    const listed = shown.length > 4 ? `${shown.slice(0, 4).join(', ')} +${shown.length - 4}` : shown.join(', ');
+    const cn = /(?:^|, )CN=([^,]+)/.exec(root)?.[1] ?? root;
+    out.short.push(`this host's CA store lacks ${cn}`);
+    out.notes.push(
+      `TLS to ${plural(shown.length, 'site')} (${listed}) is refused here for its issuer, though each chain leads to ${root}, a root Node's own bundled store (Mozilla's) trusts: this process verifies with a CA store that lacks it (Node reading an outdated system store: --use-openssl-ca or a distribution's Node, SSL_CERT_FILE or SSL_CERT_DIR pointing elsewhere). Not those sites' or their providers' fault; they were not tested over TLS from here — update this host's CA store (\`update-ca-certificates\`)`,
+    );
+  }
+  return out;
 }
 
 /**
@@ -917,8 +949,6 @@ function certificateValidity(sites: HostSite[]): string | null {
   return `${whose}, though the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store, or check its clock`;
 }
 
-/** A chain to no root this host's store holds, as OpenSSL's verify codes reach Node. A self-signed leaf is no such case. */
-const UNKNOWN_ISSUER_ERRORS: ReadonlySet<string> = new Set(['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_UNTRUSTED']);
 
 /**
  * Every certificate that arrived, from sites on two providers or more, refused for an issuer this host does not
@@ -1049,6 +1079,7 @@ export function hostFindings(
   const interceptedDns = interceptedPlainDns(dns, resolvers);
   const privateOnly = privateNames(dns, resolvers);
   const intercepted = interceptedSites(sites);
+  const rootsMissing = publicRootsMissing(sites);
   const cut = cutResponses(sites);
   const dropped = droppedConnections(sites, dns, resolvers);
   const busy = busyHost(sites, dns);
@@ -1058,12 +1089,13 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...intercepted.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
-  const hostFault = edgeAnswered ? null : (certificateValidity(sites) ?? certificateTrust(sites));
+  const storeLacksRoots = () => (rootsMissing.notes.length > 0 && everyCertificateRefused(sites, (a) => a.tls!.publicRoot !== undefined) ? rootsMissing.notes.join('; ') : null);
+  const hostFault = edgeAnswered ? null : (certificateValidity(sites) ?? storeLacksRoots() ?? certificateTrust(sites));
   const { proxies, ...network } = localNetworkDown(sites, dns, hostFault ? [hostFault] : interception(sites));
   const local: LocalDown = busy.starved
     ? { down: true, evidence: [busy.note!], where: 'host' }
@@ -1106,6 +1138,7 @@ export function hostFindings(
         (privateOnly !== null && a.address === null && a.resolver !== null && privateOnly.resolvers.has(a.resolver) && privateOnly.names.has(hostOfUrl(a.url) ?? '')) ||
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
+        rootsMissing.attempts.has(a.id) ||
         cut?.attempts.has(a.id) === true ||
         dropped?.explains(a) === true ||
         loss?.explains(a) === true ||

@@ -958,6 +958,49 @@ describe('not the Internet at all: a captive portal, TLS interception', () => {
     });
   });
 
+  describe("a CA store that lacks a public root (Node reading an outdated system store): those sites' chains refused here", () => {
+    // Google's two sites chain to GTS Root R1; the others to other roots this host has. Addresses in published ranges.
+    const layout = [
+      ['google', '142.250.0.1'],
+      ['youtube', '142.250.0.2'],
+      ['cf1', '104.16.0.1'],
+      ['fastly1', '151.101.0.1'],
+    ] as const;
+    const served: Record<string, () => Partial<FetchResult>> = { cf1: () => responses.cloudflareOk(), fastly1: () => responses.fastlyOk(), google: () => responses.healthy(), youtube: () => responses.healthy() };
+    const gtsRoot = 'C=US, O=Google Trust Services LLC, CN=GTS Root R1';
+    const refused = (n: string, publicRoot: string | null) => tlsFailure({ ...cert(`CN=${n}.test`, 'C=US, O=Google Trust Services, CN=WR2', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), ...(publicRoot ? { publicRoot } : {}) });
+    const runWith = (refusedAt: string[], publicRoot: string | null) => {
+      const dns = layout.flatMap(([n, a]) => answers(`${n}.test`, ['alpha', 'beta'], a, null));
+      const attempts = layout.map(([n, a]) => fetched(n, a, refusedAt.includes(n) ? refused(n, publicRoot) : served[n]!(), ['alpha', 'beta']));
+      return run(layout.map(([n]) => spec(n)), dns, attempts, resolvers);
+    };
+
+    it("one provider's sites refused for a chain that leads to a public root: this host's store, said; no Google TLS incident", () => {
+      const r = runWith(['google', 'youtube'], gtsRoot);
+      expect(r.incidents).toEqual([]);
+      expect(r.findings).toEqual([]);
+      expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+      expect(r.verdict.summary).toBe("2 of 4 sites ok; 2 untested from here: this host's CA store lacks GTS Root R1");
+      expect(r.host.notes).toEqual([
+        `TLS to 2 sites (google, youtube) is refused here for its issuer, though each chain leads to ${gtsRoot}, a root Node's own bundled store (Mozilla's) trusts: this process verifies with a CA store that lacks it (Node reading an outdated system store: --use-openssl-ca or a distribution's Node, SSL_CERT_FILE or SSL_CERT_DIR pointing elsewhere). Not those sites' or their providers' fault; they were not tested over TLS from here — update this host's CA store (\`update-ca-certificates\`)`,
+      ]);
+    });
+
+    it('every site so, one issuer: this host (exit 3), not "TLS interception on this network"', () => {
+      const r = runWith(['google', 'youtube', 'cf1', 'fastly1'], gtsRoot);
+      expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
+      expect(r.verdict.summary).toMatch(/^Problem on this host: TLS to 4 sites \(google, youtube, cf1, fastly1\) is refused here for its issuer, though each chain leads to C=US, O=Google Trust Services LLC, CN=GTS Root R1/);
+      expect(r.verdict.summary).not.toMatch(/interception/);
+      expect(r.host.notes[0]).toMatch(/CA store/);
+    });
+
+    it('control: the same refusals with no public root to lead to stay the provider\'s reading', () => {
+      const r = runWith(['google', 'youtube'], null);
+      expect(r.host.summary).toBeNull();
+      expect([...r.incidents, ...r.findings].map((i) => [i.provider, i.layer])).toEqual([['Google', 'tls']]);
+    });
+  });
+
   describe("every certificate refused for its dates: this host's clock or CA store", () => {
     const dated = (n: string, validFrom: string, validTo: string, error: string) => ({ ...cert(`CN=${n}.test`, `CN=CA of ${n}`, error), validFrom, validTo });
     const runAt = (startedAt: string, certs: CertificateInfo[]) => {

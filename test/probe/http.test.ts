@@ -286,6 +286,8 @@ describe('fetchPinned: certificate and connection failures', () => {
     const result = await fetchPinned(request({ url: `https://${SITE}/`, ca: null, target: { kind: 'address', address: '127.0.0.2', port: h1.port } }));
     expect(result.failedPhase).toBe('tls');
     expect(result.error?.code).toBe('UNABLE_TO_VERIFY_LEAF_SIGNATURE');
+    // The lab's CA is in no public store: the refusal is no missing public root (util/public-roots.ts).
+    expect(result.tls!.publicRoot).toBeUndefined();
   });
 
   it('reports a refused connection in the connect phase', async () => {

@@ -18,6 +18,7 @@ import { secureContextFor } from '../../util/secure-context.js';
 import { safeLine } from '../../util/text.js';
 import { elapsedMs } from '../../util/time.js';
 import { stalledMs } from '../../util/stall-clock.js';
+import { publicRootOf, UNKNOWN_ISSUER_ERRORS } from '../../util/public-roots.js';
 import { connectLookup } from '../../util/lookup-helper.js';
 
 export type ConnectPhase = 'connect' | 'proxy' | 'tls';
@@ -195,7 +196,18 @@ function verifyPeer(socket: TLSSocket, host: string, handed: PeerCertificate | n
     if (mismatch) error = toProbeError(mismatch, 'ERR_TLS_CERT_ALTNAME_INVALID');
   }
   const cert = hasCert ? certificateInfo(peer, error === null, error?.code ?? null) : null;
-  return { cert, error };
+  const publicRoot = cert && error && UNKNOWN_ISSUER_ERRORS.has(error.code) ? refusedPublicRoot(socket) : null;
+  return { cert: publicRoot ? { ...cert!, publicRoot } : cert, error };
+}
+
+/** The public root a chain refused for its issuer leads to (util/public-roots.ts), or null. */
+function refusedPublicRoot(socket: TLSSocket): string | null {
+  try {
+    const leaf = socket.getPeerX509Certificate();
+    return leaf ? publicRootOf(leaf) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** Open TCP (optionally through a CONNECT proxy) and TLS. Never throws: failures come back with their phase. */
