@@ -949,7 +949,6 @@ function certificateValidity(sites: HostSite[]): string | null {
   return `${whose}, though the sites' own certificates are within their dates: a root or intermediate certificate this host relies on has expired — update this host's CA store, or check its clock`;
 }
 
-
 /**
  * Every certificate that arrived, from sites on two providers or more, refused for an issuer this host does not
  * trust — those issuers several — while no connection served: unrelated sites' CAs are not all untrusted at once,
