@@ -30,6 +30,7 @@ import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { formatMs } from '../util/time.js';
 import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
+import { HOSTS_FILE } from '../util/hosts-file.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
@@ -467,6 +468,51 @@ function droppedConnections(
     short: `new connections dropped on the way (${resent} of ${opened} opened only on a SYN sent again)`,
     mostUntested: untested > 0 && untested * 2 >= sites.length,
   };
+}
+
+// ───────────────────────────── names this host's hosts file pins ─────────────────────────────
+
+/**
+ * Names this host's hosts file gives addresses no other resolver gives (the system resolver's answer marked as the
+ * file's: probe/dns/system.ts), where fetches made only through this host's resolver failed: every program here that
+ * looks the name up reaches the pinned address — a pin left from a migration test, a staging override. Those
+ * failures are the file's, not the site's or its provider's (it read as "degraded … no connection to Cloudflare edge
+ * 127.0.0.99"); the site is judged at the addresses the other resolvers give. A pin that serves says nothing wrong.
+ */
+function hostsFilePins(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverSpec[]): { attempts: Set<string>; notes: string[]; short: string[] } {
+  const out = { attempts: new Set<string>(), notes: [] as string[], short: [] as string[] };
+  const pinned = new Map<string, Set<string>>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (d.server !== HOSTS_FILE) continue;
+    const set = pinned.get(d.name) ?? pinned.set(d.name, new Set()).get(d.name)!;
+    for (const v of d.values) set.add(v);
+  }
+  if (pinned.size === 0) return out;
+  const local = new Set(resolvers.filter(isLocalResolver).map((r) => r.name));
+  const elsewhere = new Map<string, Set<string>>();
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (!pinned.has(d.name) || local.has(d.resolver) || d.outcome !== 'ok') continue;
+    const set = elsewhere.get(d.name) ?? elsewhere.set(d.name, new Set()).get(d.name)!;
+    for (const v of d.values) set.add(v);
+  }
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      const name = hostOfUrl(a.url);
+      const addresses = name === null ? undefined : pinned.get(name);
+      if (!addresses || a.outcome === 'ok' || a.address === null || !addresses.has(a.address) || elsewhere.get(name!)?.has(a.address)) continue;
+      if (a.resolvers.length === 0 || !a.resolvers.every((r) => local.has(r))) continue;
+      out.attempts.add(a.id);
+      const others = [...(elsewhere.get(name!) ?? [])].filter((v) => ipFamily(v) === ipFamily(a.address!));
+      const given = others.length > 0 ? `, while the other resolvers give ${others.slice(0, 3).join(', ')}` : '';
+      out.short.push(`${HOSTS_FILE} pins ${name} to ${a.address}`);
+      out.notes.push(
+        `this host's ${HOSTS_FILE} pins ${name} to ${a.address}, which does not serve it here (${a.error?.code ?? a.outcome})${given}: every program on this host that looks the name up reaches the pinned address. Not the site's or its provider's fault; edit ${HOSTS_FILE} (a migration test's or a staging override's leftover?)`,
+      );
+    }
+  }
+  return out;
 }
 
 // ───────────────────────────── NAT64 ─────────────────────────────
@@ -1079,6 +1125,7 @@ export function hostFindings(
   const privateOnly = privateNames(dns, resolvers);
   const intercepted = interceptedSites(sites);
   const rootsMissing = publicRootsMissing(sites);
+  const pins = hostsFilePins(sites, dns, resolvers);
   const cut = cutResponses(sites);
   const dropped = droppedConnections(sites, dns, resolvers);
   const busy = busyHost(sites, dns);
@@ -1088,8 +1135,8 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -1138,6 +1185,7 @@ export function hostFindings(
         (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
         intercepted.attempts.has(a.id) ||
         rootsMissing.attempts.has(a.id) ||
+        pins.attempts.has(a.id) ||
         cut?.attempts.has(a.id) === true ||
         dropped?.explains(a) === true ||
         loss?.explains(a) === true ||

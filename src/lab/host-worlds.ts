@@ -6,11 +6,11 @@
 // certificate, an IPv6 way out that loses large packets (a tunnel whose path MTU discovery is broken) or every packet
 // (an address and a route leading nowhere; the IPv4 mirror too), a network answering port 53 itself and failing two
 // sites' names (every plain-DNS resolver's reply is its reply; DoH passes), a company's internal sites only this host's
-// resolver knows (split-horizon), or a public resolver operator's outage as the control that must stay a resolver
-// incident.
+// resolver knows (split-horizon), a site's name pinned in this host's /etc/hosts to an address that does not serve
+// it (hosts-file-pin), or a public resolver operator's outage as the control that must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, type TestCa } from './ca.js';
@@ -18,7 +18,7 @@ import { isAtOrBelow } from '../util/dns-name.js';
 import { startDnsServer, type DnsZoneData, type RunningDnsServer } from './dns-server.js';
 import { startHttpServer, type RunningHttpServer } from './http-server.js';
 import { startCaptivePortal, startHijackingResolver, type RunningHijacker } from './interception.js';
-import { addAddresses, bindResolvConf, dnsBlocked, dropFamily, dropLargePackets, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
+import { addAddresses, bindFile, bindResolvConf, dnsBlocked, dropFamily, dropLargePackets, loopbackUp, shapeHost, type HostShape, type Shaping } from './netns.js';
 
 export type HostEnvironment =
   | 'dual-stack'
@@ -36,12 +36,16 @@ export type HostEnvironment =
   | 'ipv6-black-hole'
   | 'ipv4-black-hole'
   | 'dns-intercepted-failing'
-  | 'split-horizon';
+  | 'split-horizon'
+  | 'hosts-file-pin';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
 /** About a median page's HTML (HTTP Archive's Web Almanac puts it near 30 KB). */
 const REAL_PAGE_BYTES = 30_000;
+
+/** hosts-file-pin: this host's /etc/hosts pins one site's name to an address where nothing serves it. */
+export const HOSTS_PIN = { name: 'shop.example.com', address: '127.0.0.99' } as const;
 
 /** partial-interception: an inspection proxy with exceptions answers these sites with its own CA; the rest pass. */
 const INTERCEPTED_SITES: ReadonlySet<string> = new Set(['shop', 'news']);
@@ -150,6 +154,10 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
   addAddresses([...PUBLIC_RESOLVERS.map((r) => r.address), DOH.address, ...LOCAL_RESOLVERS, PORTAL, ...SITES.flatMap((s) => [s.v4, s.v6]), ...(splitHorizon ? INTERNAL_SITES.map((s) => s.v4) : [])]);
   step('binding resolv.conf');
   bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1 });
+  if (environment === 'hosts-file-pin') {
+    // hosts(5): getaddrinfo reads it before DNS (nsswitch.conf `hosts: files dns`). Nothing listens at the pin.
+    bindFile('/etc/hosts', `${readFileSync('/etc/hosts', 'utf8')}\n# a pin left from a migration test\n${HOSTS_PIN.address} ${HOSTS_PIN.name}\n`);
+  }
   step('starting servers');
 
   const closers: Array<{ close(): Promise<void> | void }> = [];

@@ -473,6 +473,47 @@ describe("a network that drops this host's new connections (a per-host connectio
   });
 });
 
+describe("a site's name pinned in this host's /etc/hosts", () => {
+  const resolvers = [system, udp('alpha', '127.0.0.53', 'Cloudflare'), udp('beta', '127.0.0.54', 'Google')];
+  const layout = [
+    ['shop', '104.16.10.10', () => responses.cloudflareOk()],
+    ['news', '151.101.1.10', () => responses.fastlyOk()],
+  ] as const;
+  const refused = noRoute('ECONNREFUSED');
+  /** The system resolver's answer for shop: `pin`, from the hosts file when `fromFile`; the others' the real one. */
+  function world(pin: string, fromFile: boolean, pinned: Partial<FetchResult> = refused) {
+    const dns = layout.flatMap(([n, v4]) => [
+      ...answers(`${n}.test`, ['alpha', 'beta'], v4, null),
+      dnsAnswer({ resolver: 'system', name: `${n}.test`, type: 'A', values: [n === 'shop' ? pin : v4], transport: 'system', server: n === 'shop' && fromFile ? '/etc/hosts' : 'system' }),
+    ]);
+    const attempts = layout.flatMap(([n, v4, ok]) => (n === 'shop' ? [fetched(n, v4, ok(), ['alpha', 'beta']), fetched(n, pin, pinned, ['system'])] : [fetched(n, v4, ok(), ['system', 'alpha', 'beta'])]));
+    return run(layout.map(([n]) => spec(n)), dns, attempts, resolvers);
+  }
+
+  it('pinned to an address that does not serve it: the file, said with the name and the address; the site ok, exit 0', () => {
+    const r = world('127.0.0.99', true);
+    expect(r.sites.map((s) => [s.name, s.status])).toEqual([['shop', 'ok'], ['news', 'ok']]);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0, summary: 'All 2 sites ok; /etc/hosts pins shop.test to 127.0.0.99' });
+    expect(r.host.notes).toEqual([
+      "this host's /etc/hosts pins shop.test to 127.0.0.99, which does not serve it here (ECONNREFUSED), while the other resolvers give 104.16.10.10: every program on this host that looks the name up reaches the pinned address. Not the site's or its provider's fault; edit /etc/hosts (a migration test's or a staging override's leftover?)",
+    ]);
+  });
+
+  it('control: the same answer from DNS (the system resolver\'s server) is that resolver\'s, as before', () => {
+    const r = world('127.0.0.99', false);
+    expect(r.host.summary).toBeNull();
+    expect(r.sites.find((s) => s.name === 'shop')!.status).toBe('degraded');
+  });
+
+  it('control: a pin that serves the site says nothing wrong', () => {
+    const r = world('104.16.10.11', true, responses.cloudflareOk());
+    expect(r.host.summary).toBeNull();
+    expect(r.host.notes).toEqual([]);
+    expect(r.verdict.summary).toBe('All 2 sites ok');
+  });
+});
+
 describe('an IPv6-only host behind NAT64 (DNS64 gives IPv4-only sites addresses in 64:ff9b::/96)', () => {
   const resolvers = [udp('alpha', 'fd00:53::53', null), udp('beta', 'fd00:53::54', null)];
   const v6Resolvers = ['alpha', 'beta'];

@@ -193,6 +193,23 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(0);
   });
 
+  it("a site's name pinned in this host's /etc/hosts to an address that does not serve it: the file, said with the name and address; the site ok, exit 0", async () => {
+    // It read as "1 degraded (shop) of 4 sites; no shared cause found … no connection to Cloudflare edge 127.0.0.99" (exit 1).
+    const { code, report } = await checkIn('hosts-file-pin');
+    const shop = report.sites.find((s) => s.name === 'shop')!;
+    const pinned = shop.dns.find((d) => d.resolver === 'system' && d.type === 'A')!;
+    expect([pinned.server, pinned.values]).toEqual(['/etc/hosts', ['127.0.0.99']]);
+    // Its AAAA is not in the file: getaddrinfo asked DNS for it.
+    expect(shop.dns.find((d) => d.resolver === 'system' && d.type === 'AAAA')!.server).toBe('system');
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(report.summary).toBe('All 4 sites ok; /etc/hosts pins shop.example.com to 127.0.0.99');
+    expect(report.host.notes).toEqual([
+      "this host's /etc/hosts pins shop.example.com to 127.0.0.99, which does not serve it here (ECONNREFUSED), while the other resolvers give 104.16.10.10: every program on this host that looks the name up reaches the pinned address. Not the site's or its provider's fault; edit /etc/hosts (a migration test's or a staging override's leftover?)",
+    ]);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);

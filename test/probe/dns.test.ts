@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,9 +221,10 @@ describe('queryDns over IPv6', () => {
 describe('queryDns through the system resolver', () => {
   const system: ResolverSpec = { name: 'system', kind: 'system', address: null, port: null, url: null, provider: null };
 
-  it('resolves localhost without TTLs', async () => {
+  it('resolves localhost without TTLs, from this host\'s /etc/hosts when it lists the name (hosts(5))', async () => {
     const answer = await queryDns(query('localhost', 'A', system), { timeoutMs: 3000 });
-    expect(answer).toMatchObject({ outcome: 'ok', transport: 'system', server: 'system', rcode: null, cnameChain: [] });
+    const listed = /^[ \t]*127\.0\.0\.1[ \t]+([^#\n]*[ \t])?localhost([ \t#]|$)/m.test(readFileSync('/etc/hosts', 'utf8'));
+    expect(answer).toMatchObject({ outcome: 'ok', transport: 'system', server: listed ? '/etc/hosts' : 'system', rcode: null, cnameChain: [] });
     expect(answer.values).toContain('127.0.0.1');
     expect(answer.answers.every((r) => r.ttl === null && r.type === 'A')).toBe(true);
   });

@@ -20,6 +20,7 @@
 //   ENODATA                → empty          (some platforms: the name exists, no address of the family)
 //   anything else          → network-error  (code kept as given, e.g. ECONNREFUSED, EAI_SYSTEM)
 
+import { fromHostsFile, HOSTS_FILE } from '../../util/hosts-file.js';
 import type { DnsOutcome, DnsRecord, DnsType, ProbeError, ResolverSpec, SystemResolverSpec } from '../../model.js';
 import { ipFamily } from '../../util/ip.js';
 import { hostOfUrl } from '../../util/dns-name.js';
@@ -105,7 +106,9 @@ export const systemTransport: ResolverTransport<SystemResolverSpec> = {
   types: new Set<DnsType>(['A', 'AAAA']),
   async ask(_spec, name, type, options) {
     const { answers, values, outcome, error } = await lookupSystem(name, type, options);
-    return { fields: { outcome, error, answers, values }, server: 'system', transport: 'system' };
+    // An answer that is the hosts file's entry says so: no server was asked for it.
+    const server = outcome === 'ok' && fromHostsFile(name, values) ? HOSTS_FILE : 'system';
+    return { fields: { outcome, error, answers, values }, server, transport: 'system' };
   },
 };
 
