@@ -497,6 +497,7 @@ function hostsFilePins(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverS
     const set = elsewhere.get(d.name) ?? elsewhere.set(d.name, new Set()).get(d.name)!;
     for (const v of d.values) set.add(v);
   }
+  const said = new Set<string>();
   for (const s of sites) {
     for (const a of s.report.attempts) {
       const name = hostOfUrl(a.url);
@@ -504,6 +505,8 @@ function hostsFilePins(sites: HostSite[], dns: DnsAnswer[], resolvers: ResolverS
       if (!addresses || a.outcome === 'ok' || a.address === null || !addresses.has(a.address) || elsewhere.get(name!)?.has(a.address)) continue;
       if (a.resolvers.length === 0 || !a.resolvers.every((r) => local.has(r))) continue;
       out.attempts.add(a.id);
+      if (said.has(`${name} ${a.address}`)) continue;
+      said.add(`${name} ${a.address}`);
       const others = [...(elsewhere.get(name!) ?? [])].filter((v) => ipFamily(v) === ipFamily(a.address!));
       const given = others.length > 0 ? `, while the other resolvers give ${others.slice(0, 3).join(', ')}` : '';
       out.short.push(`${HOSTS_FILE} pins ${name} to ${a.address}`);

@@ -29,8 +29,8 @@ export function parseHostsFile(text: string): Map<string, string[]> {
 let read: Map<string, string[]> | null = null;
 
 /** This host's hosts file as the run found it at its first use (empty when unreadable). */
-export function hostsFileNames(file: string = HOSTS_FILE): Map<string, string[]> {
-  read ??= parseHostsFile(readTextIfAny(file) ?? '');
+export function hostsFileNames(): Map<string, string[]> {
+  read ??= parseHostsFile(readTextIfAny(HOSTS_FILE) ?? '');
   return read;
 }
 
