@@ -32,7 +32,7 @@ import { formatMs } from '../util/time.js';
 import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
-import { formatCount, formatKiB, plural } from '../util/text.js';
+import { formatCount, formatKiB, listNames, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
 import type { SiteStack } from '../classify/stack.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
@@ -460,7 +460,7 @@ function droppedConnections(
   for (const [resolver, tally] of questions) if (answersMostly(resolver)) questionsLost += tally.timedOut;
   const alsoQuestions = questionsLost > 0 ? `, as did ${plural(questionsLost, 'question')} over DNS-over-HTTPS or TCP at resolvers that answered the rest` : '';
   const names = [...explainedSites];
-  const shown = names.length > 4 ? `${names.slice(0, 4).join(', ')} +${names.length - 4}` : names.join(', ');
+  const shown = listNames(names, 4);
   return {
     explains: (a) => explained.has(a.id),
     explainsAnswer: (d) => d.outcome === 'timeout' && overConnections.has(d.resolver) && answersMostly(d.resolver),
@@ -915,7 +915,7 @@ function publicRootsMissing(sites: HostSite[]): { attempts: Set<string>; notes: 
   }
   for (const [root, names] of byRoot) {
     const shown = [...names];
-    const listed = shown.length > 4 ? `${shown.slice(0, 4).join(', ')} +${shown.length - 4}` : shown.join(', ');
+    const listed = listNames(shown, 4);
     const cn = /(?:^|, )CN=([^,]+)/.exec(root)?.[1] ?? root;
     out.short.push(`this host's CA store lacks ${cn}`);
     out.notes.push(

@@ -5,7 +5,7 @@
 // hosts(5): one line per IP address, "IP_address canonical_hostname [aliases...]", fields separated by blanks or
 // tabs; text from `#` to the end of the line is a comment. Names are matched without regard to case.
 
-import { canonicalIp, ipFamily } from './ip.js';
+import { canonicalIp, fileAddress } from './ip.js';
 import { readTextIfAny } from './safe-file.js';
 
 export const HOSTS_FILE = '/etc/hosts';
@@ -14,9 +14,9 @@ export const HOSTS_FILE = '/etc/hosts';
 export function parseHostsFile(text: string): Map<string, string[]> {
   const names = new Map<string, string[]>();
   for (const line of text.split('\n')) {
-    const [address, ...aliases] = line.replace(/#.*/, '').trim().split(/[ \t]+/);
-    if (!address || aliases.length === 0 || ipFamily(address.replace(/%.*$/, '')) === 0) continue;
-    const ip = canonicalIp(address.replace(/%.*$/, ''));
+    const [first, ...aliases] = line.replace(/#.*/, '').trim().split(/[ \t]+/);
+    const ip = first ? fileAddress(first) : null;
+    if (ip === null || aliases.length === 0) continue;
     for (const alias of aliases) {
       const name = alias.toLowerCase().replace(/\.$/, '');
       const list = names.get(name) ?? names.set(name, []).get(name)!;

@@ -54,3 +54,12 @@ export function isPrivateAddress(address: string): boolean {
   }
   return false;
 }
+
+/**
+ * An address as this host's files write it (resolv.conf, hosts): canonical, an IPv6 zone (`%eth0`) dropped; null when
+ * the text is no address.
+ */
+export function fileAddress(text: string): string | null {
+  const address = text.replace(/%.*$/, '');
+  return ipFamily(address) === 0 ? null : canonicalIp(address);
+}

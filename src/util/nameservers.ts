@@ -10,7 +10,7 @@
 // servers it knows. What nsswitch.conf routes elsewhere (nss-resolve, a VPN's module) is not read: the files are
 // evidence, not a model of the resolver library.
 
-import { canonicalIp, ipFamily } from './ip.js';
+import { fileAddress } from './ip.js';
 import { readTextIfAny } from './safe-file.js';
 import type { SystemNameservers } from '../model.js';
 
@@ -25,8 +25,8 @@ export function parseNameservers(text: string): string[] | null {
   for (const line of text.split('\n')) {
     const m = /^nameserver[ \t]+([^ \t#;]+)/.exec(line);
     if (!m) continue;
-    const address = m[1]!.replace(/%.*$/, '');
-    if (ipFamily(address) !== 0) servers.push(canonicalIp(address));
+    const address = fileAddress(m[1]!);
+    if (address !== null) servers.push(address);
     if (servers.length === MAXNS) break;
   }
   return servers.length > 0 ? servers : null;

@@ -427,7 +427,7 @@ describe("a network that drops this host's new connections (a per-host connectio
     expect(r.incidents).toEqual([]);
     expect(r.findings).toEqual([]);
     expect(r.sites.filter((s) => s.status !== 'untested').map((s) => [s.name, s.status])).toEqual([['shop', 'ok'], ['docs', 'ok'], ['wiki', 'ok']]);
-    expect(r.verdict.summary).toMatch(/: 2 of 3 that opened \(at 1 network\) needed their SYN sent again .* and 5 at 5 sites \(store, video, news, blog \+1\) timed out before opening/);
+    expect(r.verdict.summary).toMatch(/: 2 of 3 that opened \(at 1 network\) needed their SYN sent again .* and 5 at 5 sites \(store, video, news, blog \+1 more\) timed out before opening/);
     expect(r.verdict).toMatchObject({ verdict: 'local-network', exitCode: 3 });
   });
 
