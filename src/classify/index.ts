@@ -24,6 +24,7 @@ import { locateAttempts } from './location.js';
 import { attemptOutcome } from './outcome.js';
 import { customerZone, siteStack, type SiteStack } from './stack.js';
 import { offSiteHost } from './redirect.js';
+import { strayAnswerReadings } from './stray-answer.js';
 import { keptTimings } from './timings.js';
 
 /** What earlier runs left in the state file: used where this run cannot see (an edge that no longer answers). */
@@ -81,6 +82,7 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
     if (spec.kind === 'control-plane') attempts = attempts.map((a) => asControlPlane(a, expected?.name ?? spec.provider));
   }
   attempts = withNxdomainRedirect(attempts, spec.host, raw.dns, resolverProviders);
+  attempts = withStrayAnswers(attempts, spec.host, raw.dns, catalog, resolverProviders);
   attempts = locateAttempts(attempts, raw.dns, catalog, memory.locations ?? {}, memory.now ?? new Date());
   // Classification may reveal a challenge layer; the stack is read again with it (nothing else it reads changed).
   const stack = attempts.some((a) => a.challenge) ? siteStack(raw.dns, own(attempts), catalog, remembered, delegation?.nameServers) : before;
@@ -280,6 +282,16 @@ function withNxdomainRedirect(attempts: Attempt[], host: string, dns: DnsAnswer[
       provider: resolverProviders[a.resolvers[0]!] ?? null,
       explanation: `resolver ${a.resolvers.join(', ')} answers ${host}, which ${saying} say does not exist (NXDOMAIN), with ${a.address}, whose certificate is for ${a.tls!.subject}: an NXDOMAIN redirect (an ISP's search or ad page, a DNS proxy), not the site`,
     };
+  });
+}
+
+/** Fetches that went to an address only some resolvers give, where a server that is not the site's answered (stray-answer.ts). */
+function withStrayAnswers(attempts: Attempt[], host: string, dns: DnsAnswer[], catalog: Catalog, resolverProviders: Record<string, string | null>): Attempt[] {
+  const readings = strayAnswerReadings(host, dns, attempts, catalog, resolverProviders);
+  if (readings.size === 0) return attempts;
+  return attempts.map((a) => {
+    const reading = readings.get(a.id);
+    return reading ? { ...a, ...reading } : a;
   });
 }
 

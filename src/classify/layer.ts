@@ -6,7 +6,7 @@
 
 import type { Attempt, AttemptOutcome, ChallengeKind, Layer } from '../model.js';
 import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
-import { explainRule, isChallengePage, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
+import { explainRule, isChallengePage, isHostingMatch, matchAddress, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { addressWords } from '../fingerprint/ranges/trie.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
@@ -285,9 +285,24 @@ function challengeReading(attempt: Attempt, p: ProviderDef): Classification | nu
   return { outcome: 'challenge', layer: 'challenge', provider: p.name, explanation, challengeKind: rule?.layer === 'challenge' ? (rule.challenge ?? 'routine') : 'routine' };
 }
 
+/**
+ * Who an edge attempt that no provider's headers name reached: the site's known edge, unless the address lies in
+ * another provider's published ranges (a stale or steered answer, a pin): then that provider when it fronts sites,
+ * or nobody but the address (a cloud's customer ranges hold some customer's server). An address in no published
+ * range stays the edge's (most providers publish no ranges, or not all of them).
+ */
+function unnamedResponder(attempt: Attempt, edge: ProviderDef | null, catalog: Catalog): ProviderDef | null {
+  if (edge === null || attempt.address === null) return edge;
+  const match = matchAddress(attempt.address, catalog.ranges, catalog.providers)[0];
+  if (!match || match.provider === edge.id) return edge;
+  if (isHostingMatch(match, catalog.providers)) return null;
+  const owner = catalog.providers.find((p) => p.id === match.provider);
+  return owner?.roles.includes('edge') ? owner : null;
+}
+
 export function classifyAttempt(attempt: Attempt, context: SiteContext, catalog: Catalog): Classification {
   const responders = respondingProviders(attempt, catalog);
-  const responder = responders[0] ?? (attempt.path === 'edge' ? context.edge : null);
+  const responder = responders[0] ?? (attempt.path === 'edge' ? unnamedResponder(attempt, context.edge, catalog) : null);
   const facts: Facts = { attempt, responder, answeredByProvider: responders.length > 0, context };
 
   if (attempt.outcome === 'ok') {

@@ -7,7 +7,8 @@
 // (an address and a route leading nowhere; the IPv4 mirror too), a network answering port 53 itself and failing two
 // sites' names (every plain-DNS resolver's reply is its reply; DoH passes), a company's internal sites only this host's
 // resolver knows (split-horizon), a site's name pinned in this host's /etc/hosts to an address that does not serve
-// it (hosts-file-pin), or a public resolver operator's outage as the control that must stay a resolver incident.
+// it (hosts-file-pin), this host's resolver still giving a moved site the addresses of its old provider (stale-answer),
+// or a public resolver operator's outage as the control that must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,7 +38,8 @@ export type HostEnvironment =
   | 'ipv4-black-hole'
   | 'dns-intercepted-failing'
   | 'split-horizon'
-  | 'hosts-file-pin';
+  | 'hosts-file-pin'
+  | 'stale-answer';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
@@ -46,6 +48,13 @@ const REAL_PAGE_BYTES = 30_000;
 
 /** hosts-file-pin: this host's /etc/hosts pins one site's name to an address where nothing serves it. */
 export const HOSTS_PIN = { name: 'shop.example.com', address: '127.0.0.99' } as const;
+
+/**
+ * stale-answer: this host's resolver still gives one site the addresses it had before it moved to Cloudflare —
+ * Fastly's, where another customer (the news site) is served now — as a forgotten local record or a cache holding
+ * an old answer does; the public resolvers give its Cloudflare addresses.
+ */
+export const STALE_ANSWER = { site: 'shop', formerlyAt: 'news' } as const;
 
 /** partial-interception: an inspection proxy with exceptions answers these sites with its own CA; the rest pass. */
 const INTERCEPTED_SITES: ReadonlySet<string> = new Set(['shop', 'news']);
@@ -170,7 +179,7 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       );
       closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
     } else {
-      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null, splitHorizon)));
+      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null, splitHorizon, environment === 'stale-answer')));
       const inspection = environment === 'tls-interception' || environment === 'partial-interception' ? createCa('Corp Inspection CA') : null;
       const issuerOf = (site: (typeof SITES)[number]) => (inspection && (environment === 'tls-interception' || INTERCEPTED_SITES.has(site.name)) ? inspection : ca);
       // The MTU worlds' pages are the size real pages are (the lab's certificates are small ECDSA ones, whose
@@ -220,11 +229,16 @@ function hostShape(environment: HostEnvironment): HostShape | null {
 /** dns-intercepted-failing: the zones the network's own resolver, answering every port-53 query, fails. */
 const INTERCEPTOR_FAILS: ReadonlySet<string> = new Set(['example.com', 'example.org']);
 
-async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null, splitHorizon = false): Promise<RunningDnsServer[]> {
+async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null, splitHorizon = false, staleAnswer = false): Promise<RunningDnsServer[]> {
   const sites = zoneData();
   // split-horizon: this host's resolver knows the internal zones too; the public ones answer for the whole DNS.
   const internal = internalRecords();
-  const localData = splitHorizon ? { records: { ...sites.records, ...internal.records }, zones: [...sites.zones, ...internal.zones] } : sites;
+  let localData = splitHorizon ? { records: { ...sites.records, ...internal.records }, zones: [...sites.zones, ...internal.zones] } : sites;
+  if (staleAnswer) {
+    const moved = SITES.find((s) => s.name === STALE_ANSWER.site)!;
+    const old = SITES.find((s) => s.name === STALE_ANSWER.formerlyAt)!;
+    localData = { ...sites, records: { ...sites.records, [moved.host]: { A: [old.v4], AAAA: [old.v6] } } };
+  }
   const data = splitHorizon ? withRoot(sites) : sites;
   // With interceptorFails, every plain-DNS address answers as one resolver would: the network's, intercepting port 53.
   const fault = interceptorFails ? (name: string) => ([...interceptorFails].some((zone) => isAtOrBelow(name, zone)) ? ('servfail' as const) : null) : undefined;

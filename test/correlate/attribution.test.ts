@@ -565,6 +565,85 @@ describe('DNS incidents', () => {
     });
   });
 
+  describe("an address only some resolvers give, where a server that is not the site's answers", () => {
+    // The site moved to Cloudflare; a resolver still gives the addresses it had before (a local record, an old cache,
+    // a zone's name server serving an old copy), where another customer is served now.
+    const four = [...RESOLVERS, resolver('isp', 'Example ISP'), resolver('quad', 'Quad9')];
+    const other = { subject: 'CN=news.example', issuer: 'CN=Real CA', validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: ['news.example', 'www.news.example'], authorized: false, authorizationError: 'ERR_TLS_CERT_ALTNAME_INVALID' };
+    const refusesTheName = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: 'x' }, failedPhase: 'tls' as const, tls: other };
+    const answer = (r: string, address: string) => dnsAnswer({ resolver: r, name: 'shop.test', type: 'A', values: [address] });
+    /** shop served at `served` through the resolvers not in `stray`, which give `strayAddress` instead. */
+    const outcome = (stray: string[], strayAddress: string, strayFetch: Partial<FetchResult>, served = '104.16.10.10', servedFetch: Partial<FetchResult> = responses.cloudflareOk()) => {
+      const good = four.map((r) => r.name).filter((r) => !stray.includes(r));
+      const dns = [...stray.map((r) => answer(r, strayAddress)), ...good.map((r) => answer(r, served)), ...resolved('cf1.test', { resolvers: four.map((r) => r.name) })];
+      const attempts = [
+        fetched('shop', strayAddress, strayFetch, { resolver: stray[0]!, resolvers: stray }),
+        fetched('shop', served, servedFetch, { resolver: good[0]!, resolvers: good }),
+        fetched('cf1', '127.0.10.1', responses.cloudflareOk(), { resolvers: four.map((r) => r.name) }),
+      ];
+      const r = run([spec('shop'), spec('cf1')], dns, attempts, four);
+      return { ...r, shop: r.sites.find((s) => s.name === 'shop')!, strayed: r.sites.find((s) => s.name === 'shop')!.attempts.find((a) => a.address === strayAddress)! };
+    };
+
+    it("one resolver's answer in another provider's range, its server's certificate for other names: that resolver's stale answer", () => {
+      const r = outcome(['isp'], '151.101.1.10', refusesTheName);
+      expect(r.strayed).toMatchObject({ layer: 'resolver', provider: 'Example ISP' });
+      expect(r.strayed.explanation).toBe(
+        "resolver isp's address for shop.test, 151.101.1.10 (Fastly's range), is not where it is served: whose server's certificate is for news.example, www.news.example, while alpha, beta, quad give 104.16.10.10 (Cloudflare's range), which serves it. A stale or overridden answer — the resolver's own (a local DNS record, an old cache) or a name server of the zone still serving an old copy; not the site's provider",
+      );
+      expect(r.shop).toMatchObject({ status: 'degraded', blame: { layer: 'resolver', provider: null } });
+      expect(r.incidents).toEqual([]);
+    });
+
+    it('resolvers of two operators giving the same stray answer: the zone\'s name servers disagree, no resolver blamed', () => {
+      const r = outcome(['isp', 'quad'], '151.101.1.10', refusesTheName);
+      expect(r.strayed).toMatchObject({ layer: 'authoritative-dns', provider: null });
+      expect(r.strayed.explanation).toMatch(/^resolvers isp, quad' address for shop\.test, 151\.101\.1\.10 \(Fastly's range\), is not where it is served: .* while alpha, beta give 104\.16\.10\.10 \(Cloudflare's range\), which serves it\. Resolvers of 2 operators hold the same stray answer, so the zone's name servers likely disagree/);
+      expect(r.incidents).toEqual([]);
+    });
+
+    it('an old server in no published range (the site moved from its own server to Cloudflare), refusing TLS for the name: the same', () => {
+      const r = outcome(['isp'], '203.0.113.10', { ...refusesTheName, tls: null, error: { code: 'ERR_SSL_TLSV1_UNRECOGNIZED_NAME', message: 'x' } });
+      expect(r.strayed).toMatchObject({ layer: 'resolver', provider: 'Example ISP' });
+      expect(r.strayed.explanation).toMatch(/^resolver isp's address for shop\.test, 203\.0\.113\.10 \(in no published range\), is not where it is served: whose server refuses TLS for the name \(ERR_SSL_TLSV1_UNRECOGNIZED_NAME\), while alpha, beta, quad give 104\.16\.10\.10 \(Cloudflare's range\)/);
+    });
+
+    it("control: two addresses in one provider's ranges are its own steering: the provider's TLS reading stays", () => {
+      const r = outcome(['isp'], '104.16.20.20', refusesTheName);
+      expect(r.strayed).toMatchObject({ layer: 'tls', provider: 'Cloudflare' });
+      expect(r.strayed.explanation).not.toMatch(/stale|stray/);
+    });
+
+    it("control: two addresses in nobody's ranges (the site's own servers behind a global load balancer) cannot be told from a stale answer: the TLS reading stays", () => {
+      const r = outcome(['isp'], '203.0.113.10', refusesTheName, '198.51.100.10', responses.healthy());
+      expect(r.strayed).toMatchObject({ layer: 'tls', provider: null });
+      expect(r.strayed.explanation).not.toMatch(/stale|stray/);
+    });
+
+    it('control: a stray address that refuses the connection is not shown to be another server; it is named by its own range, not as the site\'s edge', () => {
+      const r = outcome(['isp'], '151.101.1.10', { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'x' }, failedPhase: 'connect' });
+      expect(r.strayed).toMatchObject({ layer: 'network', provider: 'Fastly' });
+      expect(r.strayed.explanation).toMatch(/Fastly edge 151\.101\.1\.10/);
+      expect(r.strayed.explanation).not.toMatch(/Cloudflare/);
+    });
+
+    it("control: nowhere serving the site, nothing shows which answer is the stray one", () => {
+      const r = outcome(['isp'], '151.101.1.10', refusesTheName, '104.16.10.10', responses.cloudflareEdge500('FRA'));
+      expect(r.strayed.layer).toBe('tls');
+      expect(r.strayed.explanation).not.toMatch(/stale|stray/);
+    });
+  });
+
+  it("a connection failure at an address in a cloud's customer ranges is that address's, not the site's edge's", () => {
+    const dns = [...resolved('shop.test', { address: '104.16.10.10', resolvers: ['alpha'] }), ...resolved('shop.test', { address: '3.120.0.10', resolvers: ['beta'] })];
+    const attempts = [fetched('shop', '104.16.10.10', responses.cloudflareOk(), { resolvers: ['alpha'] }), failedFetch('shop', '3.120.0.10', 'ETIMEDOUT', 'connect', { resolver: 'beta', resolvers: ['beta'] })];
+    const shop = run([spec('shop')], dns, attempts).sites[0]!;
+    const timedOut = shop.attempts.find((a) => a.address === '3.120.0.10')!;
+    expect(timedOut.provider).toBeNull();
+    expect(timedOut.explanation).not.toMatch(/Cloudflare/);
+    expect(timedOut.explanation).toMatch(/3\.120\.0\.10/);
+  });
+
   it("one zone's own broken DNS (NXDOMAIN everywhere) is that site's problem", () => {
     const sites = ['gone', 'cf1'].map(spec);
     const dns = [...resolved('gone.test', { outcome: 'nxdomain' }), ...resolved('cf1.test')];

@@ -210,6 +210,26 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(0);
   }, 120_000);
 
+  it("this host's resolver still giving a moved site its old provider's addresses: that resolver's stale answer, neither provider blamed", async () => {
+    // It read as "degraded shop: TLS with Cloudflare edge 151.101.1.10 failed (ERR_TLS_CERT_ALTNAME_INVALID)": a
+    // Fastly address named as Cloudflare's edge, and the answer that led there not said.
+    const { code, report } = await checkIn('stale-answer');
+    const shop = report.sites.find((s) => s.name === 'shop')!;
+    const strayed = shop.attempts.filter((a) => a.outcome !== 'ok');
+    expect(strayed.map((a) => [a.address, a.resolvers]).sort()).toEqual([
+      ['151.101.1.10', ['system']],
+      ['2a04:4e42::10', ['system']],
+    ]);
+    for (const a of strayed) {
+      expect(a).toMatchObject({ layer: 'resolver', provider: null });
+      expect(a.explanation).toMatch(/^resolver system's address for shop\.example\.com, (151\.101\.1\.10|2a04:4e42::10) \(Fastly's range\), is not where it is served: whose server's certificate is for news\.example\.org, while .*google.* give (104\.16\.10\.10|2606:4700::6810:a0a) \(Cloudflare's range\), which serves it\. A stale or overridden answer/);
+    }
+    expect(shop).toMatchObject({ status: 'degraded', blame: { layer: 'resolver', provider: null } });
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual({ ...ALL_OK, shop: 'degraded' });
+    expect(code).toBe(1);
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);
