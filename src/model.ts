@@ -49,6 +49,10 @@ export interface SystemNameservers {
   file: string;
   /** A local stub between getaddrinfo and them ('systemd-resolved'), or null when getaddrinfo asks them itself. */
   via: 'systemd-resolved' | null;
+  /** The domains getaddrinfo tries a short name under first (resolv.conf `search`, LOCALDOMAIN); absent when none. */
+  search?: string[];
+  /** With `search`: names with fewer dots than this are tried under the search domains before as they are. */
+  ndots?: number;
 }
 
 export type ResolverSpec = WireResolverSpec | DohResolverSpec | SystemResolverSpec;

@@ -14,6 +14,7 @@ import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { deadlineExplanation, endedByOwnDeadline, responseCutOff } from './outcome.js';
 import { formatKiB } from '../util/text.js';
+import { isLoopbackAddress, isPrivateAddress } from '../util/ip.js';
 
 export interface Classification {
   outcome: AttemptOutcome;
@@ -288,11 +289,14 @@ function challengeReading(attempt: Attempt, p: ProviderDef): Classification | nu
 /**
  * Who an edge attempt that no provider's headers name reached: the site's known edge, unless the address lies in
  * another provider's published ranges (a stale or steered answer, a pin): then that provider when it fronts sites,
- * or nobody but the address (a cloud's customer ranges hold some customer's server). An address in no published
- * range stays the edge's (most providers publish no ranges, or not all of them).
+ * or nobody but the address (a cloud's customer ranges hold some customer's server, a private network no provider's
+ * edge). An address in no published range stays the edge's (most providers publish no ranges, or not all of them);
+ * so does loopback, where this machine serves (a lab's edges, a local proxy in front of the site).
  */
 function unnamedResponder(attempt: Attempt, edge: ProviderDef | null, catalog: Catalog): ProviderDef | null {
   if (edge === null || attempt.address === null) return edge;
+  // No provider's edge is on a private network (a search domain's wildcard, a local override, a corporate proxy).
+  if (isPrivateAddress(attempt.address) && !isLoopbackAddress(attempt.address)) return null;
   const match = matchAddress(attempt.address, catalog.ranges, catalog.providers)[0];
   if (!match || match.provider === edge.id) return edge;
   if (isHostingMatch(match, catalog.providers)) return null;

@@ -31,6 +31,7 @@ import { hostWasBusy } from '../util/stall-clock.js';
 import { formatMs } from '../util/time.js';
 import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
+import { RESOLV_CONF, searchedFirst } from '../util/nameservers.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, listNames, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
@@ -785,7 +786,9 @@ function prohibitedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { pro
 
 /** What one resolver's answers led to across the sites: one address or several, and how those fetches went. */
 interface ResolverLead {
-  /** The one address its answers gave every site; null once two fetches through it went to different ones. */
+  resolver: string;
+  family: 4 | 6;
+  /** The one address its answers gave every site in this family; null once two fetches through it went to different ones. */
   address: string | null;
   sites: number;
   lastSite: HostSite | null;
@@ -798,25 +801,42 @@ interface ResolverLead {
   edges: number;
   /** A certificate its address presented, to name who answers there. */
   subject: string | null;
+  /** The sites' names, to tell whether this host's search list expands them. */
+  names: string[];
+}
+
+/** By resolver, the addresses it redirects names to (one a family at most). */
+export type Redirects = ReadonlyMap<string, ReadonlySet<string>>;
+
+/** The fetch went only to an address its resolvers redirect names to. */
+function redirectedFetch(a: Attempt, redirected: Redirects): boolean {
+  return a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r)?.has(a.address!) === true);
 }
 
 /**
  * One resolver answering every name — sites on two providers or more — with one address that serves none of them,
  * while the addresses other resolvers give serve those sites: that resolver, or something on this network answering
- * in its name (an ISP's ad or NXDOMAIN redirect, a DNS proxy), redirects names. Its fetches say nothing about the
- * sites. When every resolver does it, `interception` says so for the whole network instead.
+ * in its name (an ISP's ad or NXDOMAIN redirect, a DNS proxy), redirects names. Read per address family: a redirect
+ * often answers A questions only (a wildcard record with no AAAA), and the resolver's AAAA answers are then the
+ * sites' own. Its fetches say nothing about the sites. When every resolver does it, `interception` says so for the
+ * whole network instead. For this host's own resolver, names its search list expands first (resolv.conf `search`
+ * with `ndots`, util/nameservers.ts) point at the likeliest cause: a search domain with a wildcard record.
  */
-function redirectingResolvers(sites: HostSite[]): { redirected: Map<string, string>; notes: string[]; short: string[] } {
-  const none = { redirected: new Map<string, string>(), notes: [] as string[], short: [] as string[] };
+function redirectingResolvers(sites: HostSite[], resolvers: ResolverSpec[]): { redirected: Redirects; notes: string[]; short: string[] } {
+  const redirected = new Map<string, Set<string>>();
+  const none = { redirected, notes: [] as string[], short: [] as string[] };
   // Most runs fetch nothing that failed at an address: looked for before any state is kept.
   if (!sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && a.outcome !== 'ok'))) return none;
   const leads = new Map<string, ResolverLead>();
   for (const site of sites) {
     for (const a of site.report.attempts) {
       if (a.path !== 'edge' || a.address === null) continue;
+      const family = ipFamily(a.address);
+      if (family === 0) continue;
       for (const resolver of a.resolvers) {
-        let lead = leads.get(resolver);
-        if (!lead) leads.set(resolver, (lead = { address: a.address, sites: 0, lastSite: null, servedElsewhere: 0, served: false, firstEdge: null, edges: 0, subject: null }));
+        const key = `${family} ${resolver}`;
+        let lead = leads.get(key);
+        if (!lead) leads.set(key, (lead = { resolver, family, address: a.address, sites: 0, lastSite: null, servedElsewhere: 0, served: false, firstEdge: null, edges: 0, subject: null, names: [] }));
         if (lead.address !== a.address) lead.address = null;
         if (lead.address === null) continue;
         if (a.outcome === 'ok') lead.served = true;
@@ -824,22 +844,36 @@ function redirectingResolvers(sites: HostSite[]): { redirected: Map<string, stri
         if (lead.lastSite === site) continue;
         lead.lastSite = site;
         lead.sites += 1;
+        lead.names.push(hostOfUrl(a.url) ?? '');
         const address = lead.address;
-        if (site.report.attempts.some((x) => x.path === 'edge' && x.outcome === 'ok' && x.address !== null && x.address !== address)) lead.servedElsewhere += 1;
+        // Served at an address another resolver gives: this resolver's own other answers (the same server's other
+        // family, a shared host's) are no witness against it.
+        if (site.report.attempts.some((x) => x.path === 'edge' && x.outcome === 'ok' && x.address !== null && x.address !== address && x.resolvers.some((r) => r !== resolver))) lead.servedElsewhere += 1;
         const edge = site.stack.edge?.id ?? `unknown:${site.report.name}`;
         if (lead.firstEdge === null) (lead.firstEdge = edge), (lead.edges = 1);
         else if (edge !== lead.firstEdge) lead.edges = 2;
       }
     }
   }
-  const { redirected, notes, short } = none;
-  for (const [resolver, lead] of leads) {
+  const { notes, short } = none;
+  for (const lead of leads.values()) {
     if (lead.address === null || lead.served || lead.sites < 2 || lead.servedElsewhere < 2 || lead.edges < 2) continue;
-    redirected.set(resolver, lead.address);
-    short.push(`resolver ${resolver} redirects names to ${lead.address}`);
-    notes.push(
-      `resolver ${resolver} answers ${plural(lead.sites, 'site')} on different providers with one address, ${lead.address}, which serves none of them${lead.subject ? ` (its certificate is for ${lead.subject})` : ''}: that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give`,
-    );
+    const { resolver, address } = lead;
+    (redirected.get(resolver) ?? redirected.set(resolver, new Set()).get(resolver)!).add(address);
+    const spec = resolvers.find((r) => r.name === resolver);
+    const list = spec?.kind === 'system' ? spec.nameservers : undefined;
+    const expanded = list?.search !== undefined && list.ndots !== undefined ? lead.names.filter((n) => searchedFirst(n, { search: list.search!, ndots: list.ndots! })) : [];
+    const family = lead.family === 4 ? 'IPv4' : 'IPv6';
+    const answers = `answers ${plural(lead.sites, 'site')} on different providers with one ${family} address, ${address}, which serves none of them${lead.subject ? ` (its certificate is for ${lead.subject})` : ''}`;
+    if (expanded.length === lead.names.length) {
+      short.push(`this host's search domain${list!.search!.length === 1 ? '' : 's'} ${listNames(list!.search!, 3)} answer${list!.search!.length === 1 ? 's' : ''} every name with ${address}`);
+      notes.push(
+        `resolver ${resolver}, this host's own, ${answers}, while the other resolvers give the sites' own: ${list!.search!.length === 1 ? 'its search domain' : 'one of its search domains'} (${listNames(list!.search!, 3)}, in ${RESOLV_CONF} or LOCALDOMAIN) is tried first for names with fewer than ${list!.ndots} dots (ndots:${list!.ndots}), and a record there — a wildcard — answers them: every program on this host that looks these names up reaches ${address}. Not the sites' or their providers' fault; the sites were judged at the addresses other resolvers give. Remove the wildcard, lower ndots, or give names with a trailing dot`,
+      );
+      continue;
+    }
+    short.push(`resolver ${resolver} redirects names to ${address}`);
+    notes.push(`resolver ${resolver} ${answers}: that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give`);
   }
   return { redirected, notes, short };
 }
@@ -932,13 +966,14 @@ function publicRootsMissing(sites: HostSite[]): { attempts: Set<string>; notes: 
  * CA they share. Their TLS failures say nothing about the providers. (When nothing serves, `interception` says it
  * for the whole network.)
  */
-function interceptedSites(sites: HostSite[]): { attempts: Set<string>; notes: string[]; short: string[] } {
+function interceptedSites(sites: HostSite[], redirected: Redirects): { attempts: Set<string>; notes: string[]; short: string[] } {
   const out = { attempts: new Set<string>(), notes: [] as string[], short: [] as string[] };
   if (!sites.some((s) => s.report.attempts.some(untrustedIssuer))) return out;
   const byIssuer = new Map<string, { sites: HostSite[]; attempts: Attempt[] }>();
   for (const s of sites) {
     for (const a of s.report.attempts) {
-      if (!untrustedIssuer(a)) continue;
+      // A redirect's server presents its own certificate: no connection to the sites' addresses was intercepted.
+      if (!untrustedIssuer(a) || redirectedFetch(a, redirected)) continue;
       const entry = byIssuer.get(a.tls!.issuer) ?? byIssuer.set(a.tls!.issuer, { sites: [], attempts: [] }).get(a.tls!.issuer)!;
       if (entry.sites.at(-1) !== s) entry.sites.push(s);
       entry.attempts.push(a);
@@ -1123,10 +1158,10 @@ export function hostFindings(
   for (const name of unresolved) blocked.add(name);
   const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
   for (const name of prohibited) blocked.add(name);
-  const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites);
+  const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites, resolvers);
   const interceptedDns = interceptedPlainDns(dns, resolvers);
   const privateOnly = privateNames(dns, resolvers);
-  const intercepted = interceptedSites(sites);
+  const intercepted = interceptedSites(sites, redirected);
   const rootsMissing = publicRootsMissing(sites);
   const pins = hostsFilePins(sites, dns, resolvers);
   const cut = cutResponses(sites);
@@ -1185,7 +1220,7 @@ export function hostFindings(
         (a.path === 'edge' && a.address === null && a.resolver !== null && (blocked.has(a.resolver) || unaskable.has(a.resolver))) ||
         (interceptedDns !== null && a.address === null && a.resolver !== null && interceptedDns.resolvers.has(a.resolver) && interceptedDns.names.has(hostOfUrl(a.url) ?? '')) ||
         (privateOnly !== null && a.address === null && a.resolver !== null && privateOnly.resolvers.has(a.resolver) && privateOnly.names.has(hostOfUrl(a.url) ?? '')) ||
-        (a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r) === a.address)) ||
+        redirectedFetch(a, redirected) ||
         intercepted.attempts.has(a.id) ||
         rootsMissing.attempts.has(a.id) ||
         pins.attempts.has(a.id) ||

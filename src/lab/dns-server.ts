@@ -118,6 +118,20 @@ function nameExists(name: string, data: DnsZoneData): boolean {
 }
 
 /**
+ * The records a wildcard synthesises for a name that does not exist (RFC 4592 §3.3.1): those of `*.<closest
+ * encloser>`, the closest encloser being the deepest existing ancestor. None when the name exists, or its closest
+ * encloser has no wildcard.
+ */
+function wildcardRecord(name: string, data: DnsZoneData): DnsZoneData['records'][string] | undefined {
+  if (nameExists(name, data)) return undefined;
+  for (let dot = name.indexOf('.'); dot !== -1; dot = name.indexOf('.', dot + 1)) {
+    const ancestor = name.slice(dot + 1);
+    if (nameExists(ancestor, data)) return data.records[`*.${ancestor}`];
+  }
+  return undefined;
+}
+
+/**
  * The answer a recursive resolver holding `data` would give: the CNAME chain from `name`, then the
  * records of `type` at its end; NODATA or NXDOMAIN with the zone's SOA when there are none; REFUSED
  * for names outside both the data and the zones (the server is not a resolver for the whole DNS).
@@ -135,7 +149,7 @@ export function resolveFromData(qname: string, type: string, data: DnsZoneData):
     seen.add(current);
   }
 
-  const record = data.records[current];
+  const record = data.records[current] ?? wildcardRecord(current, data);
   const ttl = record?.ttl ?? DEFAULT_TTL;
   const zone = zoneOf(current, data.zones);
   const authorities = zone !== null ? [soaRecord(zone, data)] : [];

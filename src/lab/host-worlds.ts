@@ -8,7 +8,7 @@
 // sites' names (every plain-DNS resolver's reply is its reply; DoH passes), a company's internal sites only this host's
 // resolver knows (split-horizon), a site's name pinned in this host's /etc/hosts to an address that does not serve
 // it (hosts-file-pin), this host's resolver still giving a moved site the addresses of its old provider (stale-answer),
-// or a public resolver operator's outage as the control that must stay a resolver incident.
+// a search domain whose wildcard record answers every site's name first (search-domain-wildcard), or a public resolver operator's outage as the control that must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -39,7 +39,8 @@ export type HostEnvironment =
   | 'dns-intercepted-failing'
   | 'split-horizon'
   | 'hosts-file-pin'
-  | 'stale-answer';
+  | 'stale-answer'
+  | 'search-domain-wildcard';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
@@ -55,6 +56,14 @@ export const HOSTS_PIN = { name: 'shop.example.com', address: '127.0.0.99' } as 
  * an old answer does; the public resolvers give its Cloudflare addresses.
  */
 export const STALE_ANSWER = { site: 'shop', formerlyAt: 'news' } as const;
+
+/**
+ * search-domain-wildcard: this host's resolv.conf searches a company's domain with ndots:5 (what the kubelet writes
+ * for a pod, https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/), so getaddrinfo tries each
+ * site's name (two dots) under it first (resolv.conf(5)); the company's zone has a wildcard A record for its
+ * intranet (RFC 4592), which answers every such name with the intranet server, whose certificate is the company's.
+ */
+export const SEARCH_WILDCARD = { domain: 'corp.example', address: '10.20.0.9', ndots: 5 } as const;
 
 /** partial-interception: an inspection proxy with exceptions answers these sites with its own CA; the rest pass. */
 const INTERCEPTED_SITES: ReadonlySet<string> = new Set(['shop', 'news']);
@@ -160,9 +169,18 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
   const splitHorizon = environment === 'split-horizon';
   writeFileSync(configPath, probesYaml(caFile, splitHorizon));
   step('adding addresses');
-  addAddresses([...PUBLIC_RESOLVERS.map((r) => r.address), DOH.address, ...LOCAL_RESOLVERS, PORTAL, ...SITES.flatMap((s) => [s.v4, s.v6]), ...(splitHorizon ? INTERNAL_SITES.map((s) => s.v4) : [])]);
+  addAddresses([
+    ...PUBLIC_RESOLVERS.map((r) => r.address),
+    DOH.address,
+    ...LOCAL_RESOLVERS,
+    PORTAL,
+    ...SITES.flatMap((s) => [s.v4, s.v6]),
+    ...(splitHorizon ? INTERNAL_SITES.map((s) => s.v4) : []),
+    ...(environment === 'search-domain-wildcard' ? [SEARCH_WILDCARD.address] : []),
+  ]);
   step('binding resolv.conf');
-  bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1 });
+  const searching = environment === 'search-domain-wildcard';
+  bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1, ...(searching ? { search: [SEARCH_WILDCARD.domain], ndots: SEARCH_WILDCARD.ndots } : {}) });
   if (environment === 'hosts-file-pin') {
     // hosts(5): getaddrinfo reads it before DNS (nsswitch.conf `hosts: files dns`). Nothing listens at the pin.
     bindFile('/etc/hosts', `${readFileSync('/etc/hosts', 'utf8')}\n# a pin left from a migration test\n${HOSTS_PIN.address} ${HOSTS_PIN.name}\n`);
@@ -179,7 +197,7 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       );
       closers.push(...hijackers, await startCaptivePortal({ host: PORTAL, portalName: 'portal.hotel.example', tls: ca.issue(['portal.hotel.example']) }));
     } else {
-      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null, splitHorizon, environment === 'stale-answer')));
+      closers.push(...(await startResolvers(ca, environment === 'dns-intercepted-failing' ? INTERCEPTOR_FAILS : null, splitHorizon, environment === 'stale-answer', searching)));
       const inspection = environment === 'tls-interception' || environment === 'partial-interception' ? createCa('Corp Inspection CA') : null;
       const issuerOf = (site: (typeof SITES)[number]) => (inspection && (environment === 'tls-interception' || INTERCEPTED_SITES.has(site.name)) ? inspection : ca);
       // The MTU worlds' pages are the size real pages are (the lab's certificates are small ECDSA ones, whose
@@ -187,6 +205,7 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
       const pageBytes = environment.startsWith('ipv6-mtu-black-hole') ? REAL_PAGE_BYTES : 0;
       closers.push(...(await startSites(issuerOf, environment === 'clock-ahead', pageBytes)));
       if (splitHorizon) closers.push(...(await startInternalSites(ca)));
+      if (searching) closers.push(await startIntranet());
     }
     const shape = hostShape(environment);
     if (shape) shapings.push(shapeHost(shape));
@@ -229,7 +248,7 @@ function hostShape(environment: HostEnvironment): HostShape | null {
 /** dns-intercepted-failing: the zones the network's own resolver, answering every port-53 query, fails. */
 const INTERCEPTOR_FAILS: ReadonlySet<string> = new Set(['example.com', 'example.org']);
 
-async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null, splitHorizon = false, staleAnswer = false): Promise<RunningDnsServer[]> {
+async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> | null, splitHorizon = false, staleAnswer = false, searchWildcard = false): Promise<RunningDnsServer[]> {
   const sites = zoneData();
   // split-horizon: this host's resolver knows the internal zones too; the public ones answer for the whole DNS.
   const internal = internalRecords();
@@ -238,6 +257,10 @@ async function startResolvers(ca: TestCa, interceptorFails: ReadonlySet<string> 
     const moved = SITES.find((s) => s.name === STALE_ANSWER.site)!;
     const old = SITES.find((s) => s.name === STALE_ANSWER.formerlyAt)!;
     localData = { ...sites, records: { ...sites.records, [moved.host]: { A: [old.v4], AAAA: [old.v6] } } };
+  }
+  if (searchWildcard) {
+    const zone = SEARCH_WILDCARD.domain;
+    localData = { records: { ...localData.records, [zone]: { NS: [`ns1.${zone}`] }, [`*.${zone}`]: { A: [SEARCH_WILDCARD.address] } }, zones: [...localData.zones, zone] };
   }
   const data = splitHorizon ? withRoot(sites) : sites;
   // With interceptorFails, every plain-DNS address answers as one resolver would: the network's, intercepting port 53.
@@ -258,6 +281,17 @@ async function startInternalSites(ca: TestCa): Promise<RunningHttpServer[]> {
       startHttpServer({ host: site.v4, port: 443, tls: ca.issue([site.host]), handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html', server: 'nginx' }, body: `<html><title>${site.name}</title>Internal</html>` }) }),
     ),
   );
+}
+
+/** search-domain-wildcard's intranet server: the company's own certificate, from a CA this host does not trust. */
+async function startIntranet(): Promise<RunningHttpServer> {
+  const company = createCa('Corp Root CA');
+  return startHttpServer({
+    host: SEARCH_WILDCARD.address,
+    port: 443,
+    tls: company.issue([`*.${SEARCH_WILDCARD.domain}`]),
+    handler: () => ({ kind: 'respond', status: 200, headers: { 'content-type': 'text/html', server: 'nginx' }, body: '<html><title>Intranet</title></html>' }),
+  });
 }
 
 const DAY_MS = 86_400_000;

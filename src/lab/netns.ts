@@ -456,11 +456,19 @@ export interface ResolvConfOptions {
   timeoutSeconds?: number;
   /** Tries per nameserver (`attempts`); default 1. */
   attempts?: number;
+  /** Domains a short name is tried under (`search`); none by default. */
+  search?: string[];
+  /** Names with fewer dots are tried under `search` first (`options ndots:n`); glibc's default (1) when absent. */
+  ndots?: number;
 }
 
 /** The system resolver (getaddrinfo) of every process in this namespace asks these nameservers. See resolv.conf(5). */
 export function bindResolvConf(nameservers: string[], options: ResolvConfOptions = {}): void {
-  const lines = [...nameservers.map((ns) => `nameserver ${ns}`), `options timeout:${options.timeoutSeconds ?? 1} attempts:${options.attempts ?? 1}`];
+  const lines = [
+    ...nameservers.map((ns) => `nameserver ${ns}`),
+    ...(options.search ? [`search ${options.search.join(' ')}`] : []),
+    `options timeout:${options.timeoutSeconds ?? 1} attempts:${options.attempts ?? 1}${options.ndots !== undefined ? ` ndots:${options.ndots}` : ''}`,
+  ];
   bindFile('/etc/resolv.conf', `${lines.join('\n')}\n`);
 }
 

@@ -55,6 +55,12 @@ export function isPrivateAddress(address: string): boolean {
   return false;
 }
 
+/** This machine: 127.0.0.0/8 (RFC 1122 §3.2.1.3) or ::1 (RFC 4291 §2.5.3). */
+export function isLoopbackAddress(address: string): boolean {
+  const family = ipFamily(address);
+  return family === 4 ? address.startsWith('127.') : family === 6 && canonicalIp(address) === '::1';
+}
+
 /**
  * An address as this host's files write it (resolv.conf, hosts): canonical, an IPv6 zone (`%eth0`) dropped; null when
  * the text is no address.

@@ -9,7 +9,14 @@
 // listener (127.0.0.53, or 127.0.0.54 for its proxy stub), and /run/systemd/resolve/resolv.conf lists the uplink
 // servers it knows. What nsswitch.conf routes elsewhere (nss-resolve, a VPN's module) is not read: the files are
 // evidence, not a model of the resolver library.
+//
+// It also reads how getaddrinfo expands a name before asking (resolv.conf(5)): the `search` list (or the obsolete
+// `domain`, the last of the two winning; with neither, the domain part of this host's name), and `options ndots:n`
+// (default 1, at most 15): a name with fewer than n dots is tried under each search domain first, and only then as
+// it is. LOCALDOMAIN replaces the search list and RES_OPTIONS amends the options, per process. A search domain that
+// answers every name (a wildcard record) then answers the sites' names on this host.
 
+import { hostname } from 'node:os';
 import { fileAddress } from './ip.js';
 import { readTextIfAny } from './safe-file.js';
 import type { SystemNameservers } from '../model.js';
@@ -17,6 +24,8 @@ import type { SystemNameservers } from '../model.js';
 export const RESOLV_CONF = '/etc/resolv.conf';
 export const RESOLVED_UPLINKS = '/run/systemd/resolve/resolv.conf';
 const MAXNS = 3;
+/** resolv.conf(5): "The value for this option is silently capped to 15." */
+const MAX_NDOTS = 15;
 const RESOLVED_STUBS = new Set(['127.0.0.53', '127.0.0.54']);
 
 /** The servers a resolv.conf text names, canonical, zone dropped, at most MAXNS; null when it names none. */
@@ -32,13 +41,69 @@ export function parseNameservers(text: string): string[] | null {
   return servers.length > 0 ? servers : null;
 }
 
+/** How getaddrinfo expands a name before asking, as the file (and this process's environment) say. */
+export interface SearchList {
+  search: string[];
+  ndots: number;
+}
+
+/**
+ * The search list and ndots a resolv.conf text sets, with LOCALDOMAIN and RES_OPTIONS from `env` applied and, with no
+ * `search` or `domain` line, the domain part of `host` (this host's name) as the list.
+ */
+export function parseSearchList(text: string, env: Record<string, string | undefined> = {}, host = ''): SearchList {
+  let search: string[] | null = null;
+  let ndots = 1;
+  for (const line of text.split('\n')) {
+    if (/^[#;]/.test(line)) continue;
+    const [key, ...values] = line.trim().split(/[ \t]+/);
+    if (key === 'search') search = values;
+    else if (key === 'domain') search = values.slice(0, 1);
+    else if (key === 'options') ndots = ndotsOption(values, ndots);
+  }
+  if (env.LOCALDOMAIN !== undefined) search = env.LOCALDOMAIN.split(/[ \t]+/);
+  if (env.RES_OPTIONS !== undefined) ndots = ndotsOption(env.RES_OPTIONS.split(/[ \t]+/), ndots);
+  if (search === null) search = host.includes('.') ? [host.slice(host.indexOf('.') + 1)] : [];
+  const domains = search.map((d) => d.toLowerCase().replace(/\.$/, '')).filter((d) => d.length > 0 && !d.startsWith('#') && !d.startsWith(';'));
+  return { search: [...new Set(domains)], ndots };
+}
+
+function ndotsOption(options: string[], ndots: number): number {
+  for (const option of options) {
+    const m = /^ndots:(\d+)$/.exec(option);
+    if (m) ndots = Math.min(MAX_NDOTS, Number(m[1]));
+  }
+  return ndots;
+}
+
+/** Whether getaddrinfo tries `name` under the search domains before asking it as it is. */
+export function searchedFirst(name: string, list: SearchList): boolean {
+  if (list.search.length === 0 || name.endsWith('.')) return false;
+  let dots = 0;
+  for (const c of name) if (c === '.') dots += 1;
+  return dots < list.ndots;
+}
+
+interface SystemFiles {
+  resolvConf: string;
+  resolvedUplinks: string;
+  /** This host's name (its domain part is the search list when the file sets none); none when absent. */
+  hostname?: string;
+  /** LOCALDOMAIN and RES_OPTIONS; none when absent. */
+  env?: Record<string, string | undefined>;
+}
+
 /** The servers behind this host's resolver, from `files` (the real ones unless a test gives others); null when unread. */
-export function readSystemNameservers(files: { resolvConf: string; resolvedUplinks: string } = { resolvConf: RESOLV_CONF, resolvedUplinks: RESOLVED_UPLINKS }): SystemNameservers | null {
-  const named = parseNameservers(readTextIfAny(files.resolvConf) ?? '');
+export function readSystemNameservers(files: SystemFiles = { resolvConf: RESOLV_CONF, resolvedUplinks: RESOLVED_UPLINKS, hostname: hostname(), env: process.env }): SystemNameservers | null {
+  const text = readTextIfAny(files.resolvConf) ?? '';
+  const named = parseNameservers(text);
   if (named === null) return null;
+  // The search list is glibc's, read from the file it reads, whoever the servers are (systemd-resolved writes it).
+  const list = parseSearchList(text, files.env, files.hostname);
+  const searching = list.search.length > 0 ? { search: list.search, ndots: list.ndots } : {};
   if (named.every((a) => RESOLVED_STUBS.has(a))) {
     const uplinks = parseNameservers(readTextIfAny(files.resolvedUplinks) ?? '');
-    return uplinks ? { addresses: uplinks, file: files.resolvedUplinks, via: 'systemd-resolved' } : null;
+    return uplinks ? { addresses: uplinks, file: files.resolvedUplinks, via: 'systemd-resolved', ...searching } : null;
   }
-  return { addresses: named, file: files.resolvConf, via: null };
+  return { addresses: named, file: files.resolvConf, via: null, ...searching };
 }

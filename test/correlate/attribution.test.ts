@@ -644,6 +644,17 @@ describe('DNS incidents', () => {
     expect(timedOut.explanation).toMatch(/3\.120\.0\.10/);
   });
 
+  it("a failure at an address on a private network is that address's: no provider's edge is there", () => {
+    const dns = [...resolved('shop.test', { address: '104.16.10.10', resolvers: ['alpha'] }), ...resolved('shop.test', { address: '10.20.0.9', resolvers: ['beta'] })];
+    const attempts = [fetched('shop', '104.16.10.10', responses.cloudflareOk(), { resolvers: ['alpha'] }), failedFetch('shop', '10.20.0.9', 'ECONNREFUSED', 'connect', { resolver: 'beta', resolvers: ['beta'] })];
+    const refused = run([spec('shop')], dns, attempts).sites[0]!.attempts.find((a) => a.address === '10.20.0.9')!;
+    expect(refused.provider).toBeNull();
+    expect(refused.explanation).not.toMatch(/Cloudflare/);
+    // Loopback stays the known edge's: this machine serving in front of the site (and the lab's edges).
+    const lab = run([spec('shop')], resolved('shop.test'), [fetched('shop', '127.0.1.1', responses.cloudflareOk(), { id: 'shop|edge|ok' }), failedFetch('shop', '127.0.1.2', 'ECONNREFUSED', 'connect')]).sites[0]!;
+    expect(lab.attempts.find((a) => a.address === '127.0.1.2')!.provider).toBe('Cloudflare');
+  });
+
   it("one zone's own broken DNS (NXDOMAIN everywhere) is that site's problem", () => {
     const sites = ['gone', 'cf1'].map(spec);
     const dns = [...resolved('gone.test', { outcome: 'nxdomain' }), ...resolved('cf1.test')];

@@ -659,7 +659,7 @@ describe('a resolver that redirects names (an ISP ad redirect, a DNS proxy answe
     for (const s of r.sites) expect(s.status).toBe('ok');
     expect(r.host.summary).toBe('resolver isp redirects names to 10.9.9.9');
     expect(r.host.notes).toEqual([
-      'resolver isp answers 4 sites on different providers with one address, 10.9.9.9, which serves none of them (its certificate is for CN=ads.isp.example): that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give',
+      'resolver isp answers 4 sites on different providers with one IPv4 address, 10.9.9.9, which serves none of them (its certificate is for CN=ads.isp.example): that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give',
     ]);
   });
 
@@ -681,6 +681,56 @@ describe('a resolver that redirects names (an ISP ad redirect, a DNS proxy answe
     const serving = world(() => '10.9.9.9', (i) => (i === 0 ? served(0) : adServer));
     expect(serving.host.summary).toBeNull();
     expect(serving.sites.filter((s) => s.status === 'degraded').length).toBe(3);
+  });
+});
+
+describe("a redirect of one family's names only (a wildcard record with no AAAA), and this host's search list", () => {
+  const names = ['shop', 'news', 'bank', 'blog'];
+  const served = (i: number) => (i % 2 === 0 ? responses.cloudflareOk() : responses.fastlyOk());
+  // A company's intranet server answering for a wildcard under a search domain: its own name, its own private CA.
+  const intranet: Partial<FetchResult> = {
+    ...noRoute('UNABLE_TO_VERIFY_LEAF_SIGNATURE'),
+    failedPhase: 'tls',
+    tls: { subject: 'CN=*.corp.example', issuer: 'CN=Corp Root CA', validFrom: '2026-01-01T00:00:00Z', validTo: '2027-01-01T00:00:00Z', subjectAltNames: ['*.corp.example'], authorized: false, authorizationError: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+    timings: { connectMs: 1, tlsMs: 2, ttfbMs: null, totalMs: 3 },
+  };
+  /** Through `first`, every A answer is 10.20.0.9 and every AAAA the site's own; `beta` gives the sites' own. */
+  const world = (first: ResolverSpec) => {
+    const resolvers = [first, udp('beta', '127.0.0.54', 'Google')];
+    const v6 = (i: number) => `2001:db8::${i + 1}`;
+    const dns = names.flatMap((n, i) => [...answers(`${n}.test`, [first.name], '10.20.0.9', v6(i)), ...answers(`${n}.test`, ['beta'], `127.0.${i + 1}.1`, v6(i))]);
+    const attempts = names.flatMap((n, i) => [fetched(n, '10.20.0.9', intranet, [first.name]), fetched(n, `127.0.${i + 1}.1`, served(i), ['beta']), fetched(n, v6(i), served(i), [first.name, 'beta'])]);
+    return run(names.map(spec), dns, attempts, resolvers);
+  };
+  const searching = (ndots: number): ResolverSpec => ({ ...system, nameservers: { addresses: ['192.168.1.53'], file: '/etc/resolv.conf', via: null, search: ['corp.example'], ndots } });
+
+  it('one IPv4 address for every name through a resolver whose IPv6 answers are the sites\' own: a redirect, said once, the sites ok', () => {
+    // Read per resolver across both families, its AAAA answers (the sites' own, serving) hid the redirect: four sites
+    // degraded, and the intranet server's private CA read as TLS interception.
+    const r = world(udp('isp', '127.0.0.53', null));
+    expect(r.host.summary).toBe('resolver isp redirects names to 10.20.0.9');
+    expect(r.host.notes).toEqual([
+      'resolver isp answers 4 sites on different providers with one IPv4 address, 10.20.0.9, which serves none of them (its certificate is for CN=*.corp.example): that resolver, or something on this network answering in its name, redirects names; the sites were judged at the addresses other resolvers give',
+    ]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+  });
+
+  it("this host's resolver, whose search list is tried first for these names (ndots:5): the search domain's wildcard, said with what to change", () => {
+    const r = world(searching(5));
+    expect(r.host.summary).toBe("this host's search domain corp.example answers every name with 10.20.0.9");
+    expect(r.host.notes).toEqual([
+      "resolver system, this host's own, answers 4 sites on different providers with one IPv4 address, 10.20.0.9, which serves none of them (its certificate is for CN=*.corp.example), while the other resolvers give the sites' own: its search domain (corp.example, in /etc/resolv.conf or LOCALDOMAIN) is tried first for names with fewer than 5 dots (ndots:5), and a record there — a wildcard — answers them: every program on this host that looks these names up reaches 10.20.0.9. Not the sites' or their providers' fault; the sites were judged at the addresses other resolvers give. Remove the wildcard, lower ndots, or give names with a trailing dot",
+    ]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(r.verdict.summary).toBe("All 4 sites ok; this host's search domain corp.example answers every name with 10.20.0.9");
+  });
+
+  it('control: a search list that does not expand these names first (ndots:1) is not named as the cause', () => {
+    const r = world(searching(1));
+    expect(r.host.summary).toBe('resolver system redirects names to 10.20.0.9');
+    expect(r.host.notes.join(' ')).not.toMatch(/search domain/);
   });
 });
 

@@ -132,6 +132,18 @@ describe('resolveFromData', () => {
     }
   });
 
+  it('answers a name that does not exist from the wildcard at its closest encloser (RFC 4592 §3.3.1), the owner being the name asked', () => {
+    const data: DnsZoneData = { records: { '*.corp.test': { A: ['10.20.0.9'] }, 'www.corp.test': { A: ['10.20.0.1'] }, 'x.sub.corp.test': { A: ['10.20.0.2'] } }, zones: ['corp.test'] };
+    const r = resolveFromData('shop.example.com.corp.test', 'A', data);
+    expect(r.rcode).toBe('NOERROR');
+    expect(r.answers.map((a) => [a.type, a.name, (a as { data: unknown }).data])).toEqual([['A', 'shop.example.com.corp.test', '10.20.0.9']]);
+    // No AAAA at the wildcard: NODATA. A name that exists, or whose closest encloser (an empty non-terminal) has no
+    // wildcard, is not synthesised.
+    expect(resolveFromData('shop.example.com.corp.test', 'AAAA', data)).toMatchObject({ rcode: 'NOERROR', answers: [] });
+    expect(resolveFromData('www.corp.test', 'A', data).answers.map((a) => (a as { data: unknown }).data)).toEqual(['10.20.0.1']);
+    expect(resolveFromData('y.sub.corp.test', 'A', data).rcode).toBe('NXDOMAIN');
+  });
+
   it('answers NS and SOA at the apex', () => {
     expect(resolveFromData('shop.test', 'NS', DATA).answers.map((a) => (a as { data: unknown }).data)).toEqual([
       'ns1.dns.test',

@@ -230,6 +230,27 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(1);
   }, 120_000);
 
+  it("a search domain whose wildcard answers every site's name first (ndots:5): said as this host's search list, the sites ok, exit 0", async () => {
+    // It read as "All 4 sites ok; TLS to 4 sites answered with certificates from CN=Corp Root CA, untrusted here",
+    // with the note "something on this network intercepts TLS for them": the intranet server's own certificate,
+    // reached through real getaddrinfo's search list, read as interception.
+    const { code, report } = await checkIn('search-domain-wildcard');
+    const system = report.resolvers.find((r) => r.name === 'system')!;
+    expect(system.nameservers).toMatchObject({ search: ['corp.example'], ndots: 5 });
+    for (const s of report.sites) {
+      // glibc tried <name>.corp.example first: its A answer is the wildcard's; the wildcard has no AAAA, so the
+      // name's own AAAA came back.
+      expect(s.dns.find((d) => d.resolver === 'system' && d.type === 'A')!.values).toEqual(['10.20.0.9']);
+      expect(s.dns.find((d) => d.resolver === 'system' && d.type === 'AAAA')!.values).not.toContain('10.20.0.9');
+    }
+    expect(report.summary).toBe("All 4 sites ok; this host's search domain corp.example answers every name with 10.20.0.9");
+    expect(report.host.notes).toHaveLength(1);
+    expect(report.host.notes[0]).toMatch(/^resolver system, this host's own, answers 4 sites on different providers with one IPv4 address, 10\.20\.0\.9, which serves none of them \(its certificate is for CN=\*\.corp\.example\), while the other resolvers give the sites' own: its search domain \(corp\.example, in \/etc\/resolv\.conf or LOCALDOMAIN\) is tried first for names with fewer than 5 dots \(ndots:5\)/);
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(code).toBe(0);
+  }, 120_000);
+
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {
     const { code, report } = await checkIn('resolver-outage');
     expect(code).toBe(2);

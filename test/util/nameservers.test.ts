@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseNameservers, readSystemNameservers } from '../../src/util/nameservers.js';
+import { parseNameservers, parseSearchList, readSystemNameservers, searchedFirst } from '../../src/util/nameservers.js';
 import { withSystemNameservers } from '../../src/config/resolvers.js';
 import type { ResolverSpec } from '../../src/model.js';
 import { connectLookup } from '../../src/util/lookup-helper.js';
@@ -47,8 +47,53 @@ describe('readSystemNameservers', () => {
     expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toBeNull();
   });
 
+  it('a search list with the servers: the domains and ndots, whoever the servers are', () => {
+    const resolvConf = file('pod.conf', 'search default.svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+    expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toEqual({ addresses: ['10.96.0.10'], file: resolvConf, via: null, search: ['default.svc.cluster.local', 'cluster.local'], ndots: 5 });
+  });
+
   it('no resolv.conf: null', () => {
     expect(readSystemNameservers({ resolvConf: join(dir, 'absent'), resolvedUplinks: join(dir, 'absent') })).toBeNull();
+  });
+});
+
+describe('parseSearchList (resolv.conf(5): search, domain, options ndots; LOCALDOMAIN, RES_OPTIONS)', () => {
+  it("a Kubernetes pod's file: its search domains, ndots:5", () => {
+    // As the kubelet writes it for a pod with dnsPolicy ClusterFirst (kubernetes.io/docs/concepts/services-networking/dns-pod-service/).
+    const text = 'search default.svc.cluster.local svc.cluster.local cluster.local corp.example\nnameserver 10.96.0.10\noptions ndots:5\n';
+    expect(parseSearchList(text)).toEqual({ search: ['default.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'], ndots: 5 });
+  });
+
+  it('the last of search and domain wins; a domain line is one search domain; comments and a trailing dot are dropped', () => {
+    expect(parseSearchList('search a.example b.example\ndomain c.example\n')).toEqual({ search: ['c.example'], ndots: 1 });
+    expect(parseSearchList('domain c.example\n# search x.example\n; search y.example\nsearch A.Example. b.example\n')).toEqual({ search: ['a.example', 'b.example'], ndots: 1 });
+  });
+
+  it("systemd-resolved's stub file says `search .`: no search domain", () => {
+    expect(parseSearchList('nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch .\n', {}, 'host.corp.example')).toEqual({ search: [], ndots: 1 });
+  });
+
+  it("with neither line, the domain part of this host's name; none when the name has no dot", () => {
+    expect(parseSearchList('nameserver 192.0.2.1\n', {}, 'web1.corp.example')).toEqual({ search: ['corp.example'], ndots: 1 });
+    expect(parseSearchList('nameserver 192.0.2.1\n', {}, 'web1')).toEqual({ search: [], ndots: 1 });
+  });
+
+  it('LOCALDOMAIN replaces the search list, RES_OPTIONS amends the options; ndots is capped at 15', () => {
+    const env = { LOCALDOMAIN: 'lab.example', RES_OPTIONS: 'ndots:30 attempts:2' };
+    expect(parseSearchList('search corp.example\noptions ndots:2\n', env)).toEqual({ search: ['lab.example'], ndots: 15 });
+    expect(parseSearchList('search corp.example\noptions ndots:2 timeout:1\n')).toEqual({ search: ['corp.example'], ndots: 2 });
+  });
+});
+
+describe('searchedFirst', () => {
+  const k8s = { search: ['svc.cluster.local'], ndots: 5 };
+  it('a name with fewer dots than ndots is tried under the search domains first; one with as many or more, or a trailing dot, is not', () => {
+    expect(searchedFirst('shop.example.com', k8s)).toBe(true);
+    expect(searchedFirst('a.b.c.d.example.com', k8s)).toBe(false);
+    expect(searchedFirst('shop.example.com.', k8s)).toBe(false);
+    expect(searchedFirst('shop.example.com', { search: ['corp.example'], ndots: 1 })).toBe(false);
+    expect(searchedFirst('intranet', { search: ['corp.example'], ndots: 1 })).toBe(true);
+    expect(searchedFirst('shop.example.com', { search: [], ndots: 5 })).toBe(false);
   });
 });
 
