@@ -32,6 +32,7 @@ import { formatMs } from '../util/time.js';
 import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
 import { RESOLV_CONF, searchedFirst } from '../util/nameservers.js';
+import { resolverTarget } from '../config/resolvers.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, listNames, plural } from '../util/text.js';
 import { responseCutOff } from '../classify/outcome.js';
@@ -631,6 +632,36 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
   return { blocked, notes, short };
 }
 
+/**
+ * Public resolvers that refused every question's connection at once (ECONNREFUSED: a reset, or an ICMP
+ * port-unreachable for plain DNS) while another resolver answers: a public resolver's anycast service that fails
+ * stops answering or answers SERVFAIL, so a refusal every time is likelier something on the way refusing it for this
+ * host (a firewall blocking DNS over HTTPS or port 53, a block of its addresses). Not usable here, not an incident;
+ * this host's own resolver refusing is its own failure, and stays.
+ */
+function refusingResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { refusing: Set<string>; notes: string[]; short: string[] } {
+  const refusing = new Set<string>();
+  const out = { refusing, notes: [] as string[], short: [] as string[] };
+  // By resolver name: asked, and every answer so far refused at connect.
+  const refusedOnly = new Map<string, boolean>();
+  let answered = false;
+  for (let i = 0; i < dns.length; i++) {
+    const d = dns[i]!;
+    if (d.outcome === 'ok') answered = true;
+    refusedOnly.set(d.resolver, (refusedOnly.get(d.resolver) ?? true) && d.error?.code === 'ECONNREFUSED');
+  }
+  if (!answered) return out;
+  for (const r of resolvers) {
+    if (isLocalResolver(r) || refusedOnly.get(r.name) !== true) continue;
+    refusing.add(r.name);
+    out.short.push(`${r.name} refuses connections from here`);
+    out.notes.push(
+      `${r.name} (${resolverTarget(r)}) refused every connection from here at once (ECONNREFUSED), which a public resolver failing does not do (it stops answering, or answers SERVFAIL): something on the way refuses it for this host — a firewall blocking ${r.kind === 'doh' ? 'DNS over HTTPS' : 'DNS'}, a block of its addresses; names were judged on the other resolvers`,
+    );
+  }
+  return out;
+}
+
 /** Names plain DNS fails and DoH answers, at least, to read it as this network answering port 53. */
 const INTERCEPTED_NAMES_MIN = 2;
 
@@ -1158,6 +1189,8 @@ export function hostFindings(
   for (const name of unresolved) blocked.add(name);
   const { prohibited, notes: prohibitedNotes, short: prohibitedShort } = prohibitedResolvers(dns, resolvers);
   for (const name of prohibited) blocked.add(name);
+  const { refusing, notes: refusingNotes, short: refusingShort } = refusingResolvers(dns, resolvers.filter((r) => !blocked.has(r.name)));
+  for (const name of refusing) blocked.add(name);
   const { redirected, notes: redirectNotes, short: redirectShort } = redirectingResolvers(sites, resolvers);
   const interceptedDns = interceptedPlainDns(dns, resolvers);
   const privateOnly = privateNames(dns, resolvers);
@@ -1173,8 +1206,8 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));

@@ -1058,6 +1058,7 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     if (g.layer === 'tls') g.tentative ??= refusedByNameShortfall(g.provider, g.attempts, sites);
     if (g.layer === 'edge') g.tentative ??= cutAtOneSizeShortfall(g.provider, g.attempts, sites);
     if (g.layer === 'network' && troubled.length >= 2) g.tentative ??= connectionSpreadShortfall(g.provider, troubled);
+    if (g.layer === 'network') g.tentative ??= refusedConnectionsShortfall(g.provider, g.attempts);
     // Connection failures are normal for one site; only a majority of the provider's sites counts.
     if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
     const controls = sites.filter((s) => s.report.status === 'ok' && s.stack.edge?.name !== g.provider);
@@ -1068,6 +1069,19 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   }
   const order = (a: Incident, b: Incident) => b.sites.length - a.sites.length || b.confidence - a.confidence;
   return { incidents: incidents.sort(order), findings: findings.sort(order), connectionTrouble };
+}
+
+/**
+ * Why connections refused at every address of a provider's edge (ECONNREFUSED: a reset or port-unreachable at once,
+ * every time) are not its network failing: a provider's shared edge keeps accepting connections when it fails (its
+ * outages show as its error pages, or as connections that time out where traffic is dropped), while a firewall rule,
+ * a proxy or an ISP's (or court-ordered) block of its ranges refuses them. Refusals that come and go (--samples) are
+ * not a block; a group with any timeout or page is read as before.
+ */
+export function refusedConnectionsShortfall(provider: string, failed: Attempt[]): string | null {
+  if (failed.length === 0 || failed.some((a) => a.error?.code !== 'ECONNREFUSED' || a.failedPhase !== 'connect' || a.address === null || samplesFlapped(a.samples))) return null;
+  const addresses = new Set(failed.map((a) => a.address!));
+  return `every connection to ${provider} was refused at once (ECONNREFUSED, at ${plural(addresses.size, 'address', 'addresses')}), which ${provider}'s edge failing does not do (it answers error pages, or stops answering): something on the way refusing connections to its addresses is likelier — a firewall rule, a proxy, an ISP's or court-ordered block of its ranges; check from another network`;
 }
 
 /**

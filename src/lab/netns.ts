@@ -630,6 +630,18 @@ export function limitConnections(port: number, max: number): Shaping {
   return nftRule('connlimit', 'output', `tcp flags syn tcp dport ${port} ct count over ${max} drop`);
 }
 
+/**
+ * A network that refuses this host's connections to port `port` of `destinations` (addresses or prefixes) at once,
+ * with a TCP reset (nft(8) `reject with tcp reset`): a firewall rule, a proxy's deny list, an ISP's or a court-ordered
+ * block of a provider's ranges (as Spanish ISPs blocked Cloudflare addresses during LaLiga matches in 2025).
+ */
+export function refuseConnectionsTo(destinations: string[], port: number): Shaping {
+  const v4 = destinations.filter((a) => familyOf(a.split('/')[0]!) === 4);
+  const v6 = destinations.filter((a) => familyOf(a.split('/')[0]!) === 6);
+  const match = [v4.length > 0 ? `ip daddr { ${v4.join(', ')} }` : null, v6.length > 0 ? `ip6 daddr { ${v6.join(', ')} }` : null].filter((m): m is string => m !== null);
+  return nftRule('refuse', 'output', match.map((m) => `${m} tcp dport ${port} reject with tcp reset`).join('\n    '));
+}
+
 /** An Ethernet path's MTU: the size real packets have on their way to this host. */
 const PATH_MTU = 1500;
 

@@ -233,6 +233,29 @@ describe('shared-provider incidents at other layers', () => {
     expect(r.sites.find((s) => s.name === 'f1')!.providers.find((p) => p.layer === 'edge')!.evidence.join(' ')).toMatch(/fastly\.net/);
   });
 
+  it("connections refused at once at every Fastly address while Cloudflare sites load: a finding that says a refusal is not how an edge fails, no incident", () => {
+    // A firewall rule, a proxy's deny list or an ISP's block of Fastly's ranges refuses (a reset); Fastly failing
+    // answers its 503 pages or stops answering.
+    const sites = ['f1', 'f2', 'cf1'].map(spec);
+    const dns = [
+      ...resolved('f1.test', { cname: ['f1.test.global.ssl.fastly.net'], address: '127.0.20.1' }),
+      ...resolved('f2.test', { cname: ['f2.test.global.ssl.fastly.net'], address: '127.0.20.2' }),
+      ...resolved('cf1.test'),
+    ];
+    const refusedAt = (timedOut: boolean) => [
+      failedFetch('f1', '127.0.20.1', timedOut ? 'ETIMEDOUT' : 'ECONNREFUSED', 'connect'),
+      failedFetch('f2', '127.0.20.2', 'ECONNREFUSED', 'connect'),
+      fetched('cf1', '127.0.10.1', responses.cloudflareOk()),
+    ];
+    const r = run(sites, dns, refusedAt(false));
+    expect(r.incidents).toEqual([]);
+    expect(r.findings.map((i) => [i.provider, i.layer, i.sites])).toEqual([['Fastly', 'network', ['f1', 'f2']]]);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly Fastly network: 2 of 2 Fastly-fronted sites fail with connection failures \(ECONNREFUSED\).* — not an incident: every connection to Fastly was refused at once \(ECONNREFUSED, at 2 addresses\), which Fastly's edge failing does not do .* a firewall rule, a proxy, an ISP's or court-ordered block of its ranges; check from another network/);
+    expect(r.verdict.exitCode).toBe(1);
+    // One connection timing out beside them: what Fastly failing looks like too, and the incident stands.
+    expect(run(sites, dns, refusedAt(true)).incidents.map((i) => [i.provider, i.layer])).toEqual([['Fastly', 'network']]);
+  });
+
   it('a TLS handshake timing out at a provider whose other sites cannot connect counts with their connection failures', () => {
     // An overloaded or lossy edge lets some connections open and then nothing comes back: the same broken path.
     const sites = ['f1', 'f2', 'f3', 'cf1'].map(spec);

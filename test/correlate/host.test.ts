@@ -734,6 +734,39 @@ describe("a redirect of one family's names only (a wildcard record with no AAAA)
   });
 });
 
+describe('a public resolver refusing every connection from here (a firewall blocking DNS over HTTPS, a block of its addresses)', () => {
+  const doh: ResolverSpec = { name: 'cloudflare-doh', kind: 'doh', url: 'https://cloudflare-dns.com/dns-query', provider: 'Cloudflare' };
+  const names = ['shop', 'news', 'bank'];
+  const refused = (n: string, r: string) =>
+    (['A', 'AAAA'] as const).map((type) => dnsAnswer({ resolver: r, name: `${n}.test`, type, outcome: 'network-error', rcode: null, values: [], error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' } }));
+  const noAddress = (n: string, r: string) => attempt({ ...fetchResult({ httpStatus: null, address: null, error: { code: 'ECONNREFUSED', message: 'x' }, failedPhase: 'dns' }), id: `${n}|edge|dns:${r}`, site: n, resolver: r, resolvers: [r], family: null, outcome: 'dns-error' });
+  const world = (refusing: ResolverSpec) => {
+    const resolvers = [refusing, udp('beta', '127.0.0.54', 'Google')];
+    const dns = names.flatMap((n, i) => [...refused(n, refusing.name), ...answers(`${n}.test`, ['beta'], `127.0.${i + 1}.1`, null)]);
+    const attempts = names.flatMap((n, i) => [noAddress(n, refusing.name), fetched(n, `127.0.${i + 1}.1`, responses.cloudflareOk(), ['beta'])]);
+    return run(names.map(spec), dns, attempts, resolvers);
+  };
+
+  it('is set aside as unusable here, said once: no resolver incident, the sites ok', () => {
+    // It read as "Cloudflare resolver cloudflare-doh failing: network-error for 3 of 3 names" (confidence 0.99), exit 2.
+    const r = world(doh);
+    expect(r.incidents).toEqual([]);
+    expect(r.host.blockedResolvers).toEqual(['cloudflare-doh']);
+    expect(r.host.summary).toBe('cloudflare-doh refuses connections from here');
+    expect(r.host.notes).toEqual([
+      'cloudflare-doh (https://cloudflare-dns.com/dns-query) refused every connection from here at once (ECONNREFUSED), which a public resolver failing does not do (it stops answering, or answers SERVFAIL): something on the way refuses it for this host — a firewall blocking DNS over HTTPS, a block of its addresses; names were judged on the other resolvers',
+    ]);
+    expect(r.sites.map((s) => s.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(r.verdict.exitCode).toBe(0);
+  });
+
+  it("control: this host's own resolver refusing (its local server stopped) is its failure, not set aside", () => {
+    const r = world({ ...udp('office', '192.168.1.53', null), local: true });
+    expect(r.host.blockedResolvers).toEqual([]);
+    expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'degraded']);
+  });
+});
+
 describe('a network that blocks outbound DNS to public resolvers', () => {
   const resolvers = [
     system,

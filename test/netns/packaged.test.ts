@@ -25,6 +25,7 @@ interface WorldShape {
   connectionLimit?: number;
   pageBytes?: number;
   cutAfter?: { bytes: number; corpus?: string[]; doh?: string[] };
+  refuse?: { corpus?: string[]; doh?: string[] };
 }
 
 async function packaged(fault: string | null, world: WorldShape = {}): Promise<PackagedRun> {
@@ -129,6 +130,21 @@ describe.skipIf(reason !== null)('the packaged default, against its own internet
     expect(report!.sites.filter((s) => s.status === 'down' || s.status === 'degraded').map((s) => `${s.name}: ${s.status}: ${s.reason}`)).toEqual([]);
     // Said in the headline when most sites could not be tested (exit 3), else among this host's notes.
     expect([report!.summary, ...report!.host.notes].join(' ')).toMatch(/needed their SYN sent again \(\d\.\d\ds–\d\.\d\ds to connect, each TLS handshake after it quick\)/);
+  }, 150_000);
+
+  it.skipIf(nftReason !== null)("a network that refuses connections to Cloudflare's addresses (a firewall rule, a court-ordered block): a finding that says a refusal is not how Cloudflare fails, no incident, exit 1", async () => {
+    // It read as "Cloudflare network incident: 3 of 3 Cloudflare-fronted sites fail with connection failures
+    // (ECONNREFUSED)" beside "Cloudflare resolver cloudflare-doh failing" (confidence 0.99), exit 2.
+    const { table, report } = await packaged(null, { dualStack: true, refuse: { corpus: ['cloudflare'], doh: ['cloudflare'] } });
+    expect(table.code).toBe(1);
+    expect(report!.incidents).toEqual([]);
+    expect(report!.findings.map((f) => [f.provider, f.layer, [...f.sites].sort()])).toEqual([['Cloudflare', 'network', ['cloudflare', 'discord', 'medium']]]);
+    expect(report!.findings[0]!.summary).toMatch(/not an incident: every connection to Cloudflare was refused at once \(ECONNREFUSED, at 6 addresses\), which Cloudflare's edge failing does not do/);
+    // Its DoH server, refused too, is set aside as unusable here: the other sites are ok.
+    expect(report!.host.blockedResolvers).toEqual(['cloudflare-doh']);
+    expect(report!.host.notes.join(' ')).toMatch(/cloudflare-doh \(https:\/\/cloudflare-dns\.com\/dns-query\) refused every connection from here at once \(ECONNREFUSED\)/);
+    const status = Object.fromEntries(report!.sites.map((s) => [s.name, s.status]));
+    for (const site of PACKAGED_SITES) expect([site.name, status[site.name]]).toEqual([site.name, site.corpus === 'cloudflare' ? 'down' : 'ok']);
   }, 150_000);
 
   describe.skipIf(nftReason !== null)('a network that lets only the first 16 KB of a connection through (a throttle, as Russian ISPs did from 2025-06-09)', () => {
