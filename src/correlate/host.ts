@@ -642,6 +642,8 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
 function refusingResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { refusing: Set<string>; notes: string[]; short: string[] } {
   const refusing = new Set<string>();
   const out = { refusing, notes: [] as string[], short: [] as string[] };
+  // Most runs have no refused question: looked for before a map of every resolver is made.
+  if (!dns.some((d) => d.error?.code === 'ECONNREFUSED')) return out;
   // By resolver name: asked, and every answer so far refused at connect.
   const refusedOnly = new Map<string, boolean>();
   let answered = false;
