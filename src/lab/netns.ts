@@ -636,10 +636,14 @@ export function limitConnections(port: number, max: number): Shaping {
  * block of a provider's ranges (as Spanish ISPs blocked Cloudflare addresses during LaLiga matches in 2025).
  */
 export function refuseConnectionsTo(destinations: string[], port: number): Shaping {
-  const v4 = destinations.filter((a) => familyOf(a.split('/')[0]!) === 4);
-  const v6 = destinations.filter((a) => familyOf(a.split('/')[0]!) === 6);
-  const match = [v4.length > 0 ? `ip daddr { ${v4.join(', ')} }` : null, v6.length > 0 ? `ip6 daddr { ${v6.join(', ')} }` : null].filter((m): m is string => m !== null);
-  return nftRule('refuse', 'output', match.map((m) => `${m} tcp dport ${port} reject with tcp reset`).join('\n    '));
+  return nftRule('refuse', 'output', addressMatches('daddr', destinations).map((m) => `${m} tcp dport ${port} reject with tcp reset`).join('\n    '));
+}
+
+/** nft(8) matches for addresses or prefixes, one per family present: `ip saddr { … }`, `ip6 saddr { … }`. */
+function addressMatches(field: 'saddr' | 'daddr', addresses: string[]): string[] {
+  const v4 = addresses.filter((a) => familyOf(a.split('/')[0]!) === 4);
+  const v6 = addresses.filter((a) => familyOf(a.split('/')[0]!) === 6);
+  return [v4.length > 0 ? `ip ${field} { ${v4.join(', ')} }` : null, v6.length > 0 ? `ip6 ${field} { ${v6.join(', ')} }` : null].filter((m): m is string => m !== null);
 }
 
 /** An Ethernet path's MTU: the size real packets have on their way to this host. */
@@ -659,10 +663,7 @@ export function cutConnectionsAfter(sources: string[], bytes: number): Shaping {
   const link = run('ip', ['-d', 'link', 'show', 'lo']);
   const was = ['mtu', 'gso_max_size', 'gso_max_segs'].map((key) => [key, new RegExp(`\\b${key} (\\d+)`).exec(link)?.[1] ?? null] as const);
   run('ip', ['link', 'set', 'lo', 'mtu', String(PATH_MTU), 'gso_max_size', String(PATH_MTU), 'gso_max_segs', '1']);
-  const v4 = sources.filter((a) => familyOf(a.split('/')[0]!) === 4);
-  const v6 = sources.filter((a) => familyOf(a.split('/')[0]!) === 6);
-  const match = [v4.length > 0 ? `ip saddr { ${v4.join(', ')} }` : null, v6.length > 0 ? `ip6 saddr { ${v6.join(', ')} }` : null].filter((m): m is string => m !== null);
-  const rules = match.map((m) => `${m} tcp sport 443 ct reply bytes > ${bytes} drop`);
+  const rules = addressMatches('saddr', sources).map((m) => `${m} tcp sport 443 ct reply bytes > ${bytes} drop`);
   const cut = nftRule('cut', 'output', rules.join('\n    '));
   // Accounting starts for connections made from now on; the rule above has loaded conntrack, which this needs.
   writeSysctl('net/netfilter/nf_conntrack_acct', '1');

@@ -216,13 +216,18 @@ describe('shared-provider incidents at other layers', () => {
     expect(r.verdict.exitCode).toBe(1);
   });
 
-  it('connection failures to every Fastly site while Cloudflare sites load: a Fastly network incident', () => {
-    const sites = ['f1', 'f2', 'cf1'].map(spec);
-    const dns = [
+  /** Two Fastly sites (by their CNAMEs) and one Cloudflare site. */
+  const fastlyPair = () => ({
+    sites: ['f1', 'f2', 'cf1'].map(spec),
+    dns: [
       ...resolved('f1.test', { cname: ['f1.test.global.ssl.fastly.net'], address: '127.0.20.1' }),
       ...resolved('f2.test', { cname: ['f2.test.global.ssl.fastly.net'], address: '127.0.20.2' }),
       ...resolved('cf1.test'),
-    ];
+    ],
+  });
+
+  it('connection failures to every Fastly site while Cloudflare sites load: a Fastly network incident', () => {
+    const { sites, dns } = fastlyPair();
     const attempts = [
       failedFetch('f1', '127.0.20.1', 'ETIMEDOUT', 'connect'),
       failedFetch('f2', '127.0.20.2', 'ECONNREFUSED', 'connect'),
@@ -236,12 +241,7 @@ describe('shared-provider incidents at other layers', () => {
   it("connections refused at once at every Fastly address while Cloudflare sites load: a finding that says a refusal is not how an edge fails, no incident", () => {
     // A firewall rule, a proxy's deny list or an ISP's block of Fastly's ranges refuses (a reset); Fastly failing
     // answers its 503 pages or stops answering.
-    const sites = ['f1', 'f2', 'cf1'].map(spec);
-    const dns = [
-      ...resolved('f1.test', { cname: ['f1.test.global.ssl.fastly.net'], address: '127.0.20.1' }),
-      ...resolved('f2.test', { cname: ['f2.test.global.ssl.fastly.net'], address: '127.0.20.2' }),
-      ...resolved('cf1.test'),
-    ];
+    const { sites, dns } = fastlyPair();
     const refusedAt = (timedOut: boolean) => [
       failedFetch('f1', '127.0.20.1', timedOut ? 'ETIMEDOUT' : 'ECONNREFUSED', 'connect'),
       failedFetch('f2', '127.0.20.2', 'ECONNREFUSED', 'connect'),
