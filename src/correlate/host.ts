@@ -31,7 +31,7 @@ import { hostWasBusy } from '../util/stall-clock.js';
 import { formatMs } from '../util/time.js';
 import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
-import { RESOLV_CONF, searchedFirst } from '../util/nameservers.js';
+import { RESOLV_CONF, searchedFirst, type SearchList } from '../util/nameservers.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, listNames, plural } from '../util/text.js';
@@ -602,15 +602,20 @@ function unresolvedDohServers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { un
   };
 }
 
-function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocked: Set<string>; notes: string[]; short: string[] } {
-  // Silent: asked, never a reply, and not for lack of a route (that is the family finding's). By resolver name:
-  // whether it was asked and, so far, silent.
-  const heard = new Map<string, boolean>();
+/** By resolver name, for each resolver asked: whether every one of its answers is so. */
+function everyAnswerOf(dns: DnsAnswer[], test: (d: DnsAnswer) => boolean): Map<string, boolean> {
+  const every = new Map<string, boolean>();
   for (let i = 0; i < dns.length; i++) {
     const d = dns[i]!;
-    if (heard.get(d.resolver) === false) continue;
-    heard.set(d.resolver, !replied(d) && !resolverUnroutable(d));
+    if (every.get(d.resolver) === false) continue;
+    every.set(d.resolver, test(d));
   }
+  return every;
+}
+
+function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocked: Set<string>; notes: string[]; short: string[] } {
+  // Silent: asked, never a reply, and not for lack of a route (that is the family finding's).
+  const heard = everyAnswerOf(dns, (d) => !replied(d) && !resolverUnroutable(d));
   const asked = resolvers.filter((r) => heard.has(r.name));
   const silent = (r: ResolverSpec) => heard.get(r.name) === true;
   const answering = asked.filter((r) => !silent(r));
@@ -642,17 +647,9 @@ function blockedResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { blocke
 function refusingResolvers(dns: DnsAnswer[], resolvers: ResolverSpec[]): { refusing: Set<string>; notes: string[]; short: string[] } {
   const refusing = new Set<string>();
   const out = { refusing, notes: [] as string[], short: [] as string[] };
-  // Most runs have no refused question: looked for before a map of every resolver is made.
-  if (!dns.some((d) => d.error?.code === 'ECONNREFUSED')) return out;
-  // By resolver name: asked, and every answer so far refused at connect.
-  const refusedOnly = new Map<string, boolean>();
-  let answered = false;
-  for (let i = 0; i < dns.length; i++) {
-    const d = dns[i]!;
-    if (d.outcome === 'ok') answered = true;
-    refusedOnly.set(d.resolver, (refusedOnly.get(d.resolver) ?? true) && d.error?.code === 'ECONNREFUSED');
-  }
-  if (!answered) return out;
+  // Most runs have no refused question: looked for before a map of every resolver is made. Another must answer.
+  if (!dns.some((d) => d.error?.code === 'ECONNREFUSED') || !dns.some((d) => d.outcome === 'ok')) return out;
+  const refusedOnly = everyAnswerOf(dns, (d) => d.error?.code === 'ECONNREFUSED');
   for (const r of resolvers) {
     if (isLocalResolver(r) || refusedOnly.get(r.name) !== true) continue;
     refusing.add(r.name);
@@ -841,6 +838,12 @@ interface ResolverLead {
 /** By resolver, the addresses it redirects names to (one a family at most). */
 export type Redirects = ReadonlyMap<string, ReadonlySet<string>>;
 
+/** This host's resolver's search list, as read when the run started; null for other resolvers, or none. */
+function searchListOf(spec: ResolverSpec | undefined): SearchList | null {
+  const found = spec?.kind === 'system' ? spec.nameservers : undefined;
+  return found?.search !== undefined && found.ndots !== undefined ? { search: found.search, ndots: found.ndots } : null;
+}
+
 /** The fetch went only to an address its resolvers redirect names to. */
 function redirectedFetch(a: Attempt, redirected: Redirects): boolean {
   return a.path === 'edge' && a.address !== null && a.resolvers.length > 0 && a.resolvers.every((r) => redirected.get(r)?.has(a.address!) === true);
@@ -893,15 +896,14 @@ function redirectingResolvers(sites: HostSite[], resolvers: ResolverSpec[]): { r
     if (lead.address === null || lead.served || lead.sites < 2 || lead.servedElsewhere < 2 || lead.edges < 2) continue;
     const { resolver, address } = lead;
     (redirected.get(resolver) ?? redirected.set(resolver, new Set()).get(resolver)!).add(address);
-    const spec = resolvers.find((r) => r.name === resolver);
-    const list = spec?.kind === 'system' ? spec.nameservers : undefined;
-    const expanded = list?.search !== undefined && list.ndots !== undefined ? lead.names.filter((n) => searchedFirst(n, { search: list.search!, ndots: list.ndots! })) : [];
+    const list = searchListOf(resolvers.find((r) => r.name === resolver));
     const family = lead.family === 4 ? 'IPv4' : 'IPv6';
     const answers = `answers ${plural(lead.sites, 'site')} on different providers with one ${family} address, ${address}, which serves none of them${lead.subject ? ` (its certificate is for ${lead.subject})` : ''}`;
-    if (expanded.length === lead.names.length) {
-      short.push(`this host's search domain${list!.search!.length === 1 ? '' : 's'} ${listNames(list!.search!, 3)} answer${list!.search!.length === 1 ? 's' : ''} every name with ${address}`);
+    if (list && lead.names.every((n) => searchedFirst(n, list))) {
+      const one = list.search.length === 1;
+      short.push(`this host's search domain${one ? '' : 's'} ${listNames(list.search, 3)} answer${one ? 's' : ''} every name with ${address}`);
       notes.push(
-        `resolver ${resolver}, this host's own, ${answers}, while the other resolvers give the sites' own: ${list!.search!.length === 1 ? 'its search domain' : 'one of its search domains'} (${listNames(list!.search!, 3)}, in ${RESOLV_CONF} or LOCALDOMAIN) is tried first for names with fewer than ${list!.ndots} dots (ndots:${list!.ndots}), and a record there — a wildcard — answers them: every program on this host that looks these names up reaches ${address}. Not the sites' or their providers' fault; the sites were judged at the addresses other resolvers give. Remove the wildcard, lower ndots, or give names with a trailing dot`,
+        `resolver ${resolver}, this host's own, ${answers}, while the other resolvers give the sites' own: ${one ? 'its search domain' : 'one of its search domains'} (${listNames(list.search, 3)}, in ${RESOLV_CONF} or LOCALDOMAIN) is tried first for names with fewer than ${list.ndots} dots (ndots:${list.ndots}), and a record there — a wildcard — answers them: every program on this host that looks these names up reaches ${address}. Not the sites' or their providers' fault; the sites were judged at the addresses other resolvers give. Remove the wildcard, lower ndots, or give names with a trailing dot`,
       );
       continue;
     }
