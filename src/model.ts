@@ -53,6 +53,22 @@ export interface SystemNameservers {
   search?: string[];
   /** With `search`: names with fewer dots than this are tried under the search domains before as they are. */
   ndots?: number;
+  /**
+   * Each server, in order, asked directly once this resolver's answers came slowly or not at all
+   * (probe/dns/nameserver-asks.ts); absent when they were not asked.
+   */
+  replies?: NameserverReply[];
+}
+
+/** One of this host's name servers asked directly over UDP (the root's name servers, sent again as any question is). */
+export interface NameserverReply {
+  address: string;
+  /** Its response code (a refusal is a reply too), or null when none came. */
+  rcode: string | null;
+  /** In ms: until its reply, or, with none, until given up (the whole wait when silent). */
+  ms: number;
+  /** Why none came (ETIMEDOUT: nothing in the wait; ECONNREFUSED: nothing listens; …), null with a reply. */
+  error: string | null;
 }
 
 export type ResolverSpec = WireResolverSpec | DohResolverSpec | SystemResolverSpec;

@@ -48,8 +48,10 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
   const ordered = [...byIndex.values()].sort((a, b) => a.shard!.index - b.shard!.index);
   const classified = ordered.flatMap((r) => r.sites.map((site) => classifiedAgain(site, catalog)));
   const first = ordered[0]!;
-  // The servers this host's resolver asked, as the shards read them (the config cannot say).
-  const asked = first.resolvers.find((r) => r.kind === 'system')?.nameservers ?? null;
+  // The servers this host's resolver asked, as the shards read them (the config cannot say): a shard's that asked
+  // them directly first.
+  const systemServers = ordered.map((r) => r.resolvers.find((x) => x.kind === 'system')?.nameservers ?? null);
+  const asked = systemServers.find((ns) => ns?.replies !== undefined) ?? systemServers[0] ?? null;
   const lossProbes = shardLossProbes(ordered);
   const resolvers = withSystemNameservers(config.resolvers, asked);
   const { attribution, verdict } = judge(classified, everyAnswer(classified), { ...config, resolvers }, { remembering: false, ...(lossProbes ? { lossProbes } : {}) });

@@ -10,7 +10,7 @@ import type { Config, DnsAnswer, Incident, Report, LossProbe } from '../model.js
 import { classifySite, retainedSite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
-import { resolverPaces, resolverReport } from '../config/resolvers.js';
+import { resolverPaces, resolverReport, withNameserverReplies } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { planRun } from '../plan/index.js';
 import { createProbeSession, loadFetchClient, prepareSystemLookups, probeSites, SITE_PLANNERS } from '../probe/index.js';
@@ -80,11 +80,12 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   } finally {
     tierUpAsUsual();
   }
-  const { dns, complete, lossProbes: probed } = await session.close();
+  const { dns, complete, lossProbes: probed, nameserverReplies } = await session.close();
   const lossProbes = probed ?? undefined;
+  const resolvers = withNameserverReplies(config.resolvers, nameserverReplies);
   if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 
-  const { attribution, verdict } = judge(classified, dns, config, { remembering: options.memory?.served !== undefined, environmentProxy: options.environmentProxy ?? null, lossProbes });
+  const { attribution, verdict } = judge(classified, dns, { ...config, resolvers }, { remembering: options.memory?.served !== undefined, environmentProxy: options.environmentProxy ?? null, lossProbes });
   // Status pages are context, never evidence: they change no verdict and no exit code.
   const incidents = options.statusPages
     ? await acknowledged(attribution.incidents, catalog, { deadlineAt: options.budget.until('status-pages'), ca: config.tls.ca, statusPages: config.statusPages, ...(options.signal ? { signal: options.signal } : {}) })
@@ -101,7 +102,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
     summary: verdict.summary,
     // Stopped by a signal: the process exits 130 / 143, and the partial report says so too.
     exitCode: options.signal?.aborted ? signalExitCode(options.signal.reason) : verdict.exitCode,
-    resolvers: config.resolvers.map((r) => resolverReport(r, lossProbes)),
+    resolvers: resolvers.map((r) => resolverReport(r, lossProbes)),
     host: attribution.host,
     sites: attribution.sites,
     incidents,

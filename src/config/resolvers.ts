@@ -1,7 +1,7 @@
 // Well-known public resolvers, so a report can say "Cloudflare's resolver" without the user typing it.
 // Data only: add a provider by adding a row.
 
-import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers, LossProbe } from '../model.js';
+import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers, LossProbe, NameserverReply } from '../model.js';
 import { canonicalIp, parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
 import { parseHttpUrl } from './values.js';
@@ -133,6 +133,12 @@ export function withSystemNameservers(resolvers: ResolverSpec[], found: SystemNa
   const operators = new Set(found.addresses.map(resolverProviderOfAddress));
   const [operator] = operators;
   return resolvers.map((r) => (r.kind === 'system' ? { ...r, nameservers: found, provider: r.provider ?? (operators.size === 1 ? operator ?? null : null) } : r));
+}
+
+/** The resolvers with what this host's name servers replied when asked directly (probe/dns/nameserver-asks.ts). */
+export function withNameserverReplies(resolvers: ResolverSpec[], replies: NameserverReply[] | null): ResolverSpec[] {
+  if (replies === null) return resolvers;
+  return resolvers.map((r) => (r.kind === 'system' && r.nameservers ? { ...r, nameservers: { ...r.nameservers, replies } } : r));
 }
 
 // ───────────────────────────── how each kind is written ─────────────────────────────

@@ -8,7 +8,9 @@
 // sites' names (every plain-DNS resolver's reply is its reply; DoH passes), a company's internal sites only this host's
 // resolver knows (split-horizon), a site's name pinned in this host's /etc/hosts to an address that does not serve
 // it (hosts-file-pin), this host's resolver still giving a moved site the addresses of its old provider (stale-answer),
-// a search domain whose wildcard record answers every site's name first (search-domain-wildcard), or a public resolver operator's outage as the control that must stay a resolver incident.
+// a search domain whose wildcard record answers every site's name first (search-domain-wildcard), a first name server
+// in resolv.conf that does not answer (dead-nameserver), or a public resolver operator's outage as the control that
+// must stay a resolver incident.
 // Everything runs inside the namespace: nothing can leave it.
 
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,7 +42,8 @@ export type HostEnvironment =
   | 'split-horizon'
   | 'hosts-file-pin'
   | 'stale-answer'
-  | 'search-domain-wildcard';
+  | 'search-domain-wildcard'
+  | 'dead-nameserver';
 
 /** The path MTU of the ipv6-mtu-black-hole worlds' IPv6 way out: a 6in4 tunnel's (1,500 less a 20-byte IPv4 header). */
 const TUNNEL_MTU = 1480;
@@ -64,6 +67,13 @@ export const STALE_ANSWER = { site: 'shop', formerlyAt: 'news' } as const;
  * intranet (RFC 4592), which answers every such name with the intranet server, whose certificate is the company's.
  */
 export const SEARCH_WILDCARD = { domain: 'corp.example', address: '10.20.0.9', ndots: 5 } as const;
+
+/**
+ * dead-nameserver: resolv.conf names first a server that no longer answers (a router replaced, a resolver
+ * decommissioned, its line left in the file or still handed out by DHCP), then this host's working resolver.
+ * Datagrams to it are dropped, as a host that is gone or a firewall in front of it does: no refusal comes back.
+ */
+export const DEAD_NAMESERVER = '192.168.1.1';
 
 /** partial-interception: an inspection proxy with exceptions answers these sites with its own CA; the rest pass. */
 const INTERCEPTED_SITES: ReadonlySet<string> = new Set(['shop', 'news']);
@@ -177,10 +187,11 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
     ...SITES.flatMap((s) => [s.v4, s.v6]),
     ...(splitHorizon ? INTERNAL_SITES.map((s) => s.v4) : []),
     ...(environment === 'search-domain-wildcard' ? [SEARCH_WILDCARD.address] : []),
+    ...(environment === 'dead-nameserver' ? [DEAD_NAMESERVER] : []),
   ]);
   step('binding resolv.conf');
   const searching = environment === 'search-domain-wildcard';
-  bindResolvConf(LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1, ...(searching ? { search: [SEARCH_WILDCARD.domain], ndots: SEARCH_WILDCARD.ndots } : {}) });
+  bindResolvConf(environment === 'dead-nameserver' ? [DEAD_NAMESERVER, ...LOCAL_RESOLVERS] : LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1, ...(searching ? { search: [SEARCH_WILDCARD.domain], ndots: SEARCH_WILDCARD.ndots } : {}) });
   if (environment === 'hosts-file-pin') {
     // hosts(5): getaddrinfo reads it before DNS (nsswitch.conf `hosts: files dns`). Nothing listens at the pin.
     bindFile('/etc/hosts', `${readFileSync('/etc/hosts', 'utf8')}\n# a pin left from a migration test\n${HOSTS_PIN.address} ${HOSTS_PIN.name}\n`);
@@ -240,6 +251,8 @@ function hostShape(environment: HostEnvironment): HostShape | null {
     case 'resolver-outage':
       // 2025-07-14: Cloudflare's resolver prefixes withdrawn; its DoH, on other addresses, kept answering.
       return dnsBlocked(PUBLIC_RESOLVERS.filter((r) => r.provider === 'Cloudflare').map((r) => r.address), 'drop');
+    case 'dead-nameserver':
+      return dnsBlocked([DEAD_NAMESERVER], 'drop');
     default:
       return null;
   }

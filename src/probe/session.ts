@@ -3,10 +3,12 @@
 // stops everything. Probe kinds ask and fetch through it; nothing here judges an answer.
 
 import pLimit from 'p-limit';
-import type { DnsAnswer, DnsQuery, LossProbe, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
+import type { DnsAnswer, DnsQuery, LossProbe, NameserverReply, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
-import { createDohPool, FIRST_RETRANSMIT, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
+import { askNameservers, createDohPool, FIRST_RETRANSMIT, NAMESERVER_WAIT_MS, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
+import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
+import { HOSTS_FILE } from '../util/hosts-file.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { busyTimeout, startStallClock, stalledMs } from '../util/stall-clock.js';
 import { createPacer, type Pacer } from '../util/pacer.js';
@@ -60,9 +62,10 @@ export interface ProbeSession {
   /**
    * Stop the deadline timer and close connections; every DNS answer of the run, whether it ran to the end, and the
    * loss probes sent (probe/dns/loss-probe.ts) by resolver name, or null when none were (or the process was too
-   * starved of CPU while they waited for their word to count).
+   * starved of CPU while they waited for their word to count); this host's name servers asked directly
+   * (probe/dns/nameserver-asks.ts), or null when they were not.
    */
-  close(): Promise<{ dns: DnsAnswer[]; complete: boolean; lossProbes: Map<string, LossProbe> | null }>;
+  close(): Promise<{ dns: DnsAnswer[]; complete: boolean; lossProbes: Map<string, LossProbe> | null; nameserverReplies: NameserverReply[] | null }>;
 }
 
 /**
@@ -107,6 +110,15 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     const probes = await probeLoss(wire, stop.signal);
     // Replies this process could not read in time are no loss on the way.
     return stalledMs() - stalledBefore >= PROBE_WAIT_MS / 2 ? null : probes;
+  };
+  // This host's name servers, asked directly once getaddrinfo answered only after its first wait for a server (or not
+  // at all): one of them silent would explain it. Not when the answer came from /etc/hosts.
+  let nameserverAsking: Promise<NameserverReply[]> | null = null;
+  const systemSlow = (a: DnsAnswer) => a.transport === 'system' && a.server !== HOSTS_FILE && a.error?.code !== 'DEADLINE' && (a.durationMs >= LOOKUP_FIRST_WAIT_MS || a.outcome === 'timeout');
+  const askSystemNameservers = (a: DnsAnswer): Promise<NameserverReply[]> | null => {
+    const spec = options.resolvers.find((r) => r.name === a.resolver);
+    const addresses = spec?.kind === 'system' ? spec.nameservers?.addresses : undefined;
+    return addresses ? askNameservers(addresses, { timeoutMs: Math.min(NAMESERVER_WAIT_MS, msLeft(options.deadlineAt)), signal: stop.signal }) : null;
   };
   // Sent again over UDP: answered only after its first retransmission, or timed out at a resolver that has replied to
   // something (one that answers nothing is no measure of loss, and probing it would only hold the run's end).
@@ -235,6 +247,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         return a;
       }).then((a) => {
         if (lossProbing === null && sentAgain(a, timeoutMs)) lossProbing = measureLoss();
+        if (nameserverAsking === null && systemSlow(a)) nameserverAsking = askSystemNameservers(a);
         done += 1;
         progress();
         byName.set(query.name, a);
@@ -268,6 +281,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     async close() {
       // Loss probes still waiting end by the deadline like everything else: its timer stops after them.
       const lossProbes = lossProbing ? await lossProbing : null;
+      const nameserverReplies = nameserverAsking ? await nameserverAsking : null;
       clearTimeout(deadlineTimer);
       stopStallClock();
       options.signal?.removeEventListener('abort', onExternalAbort);
@@ -275,7 +289,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       const pending = asked.filter((a) => a instanceof Promise);
       if (pending.length > 0) await Promise.all(pending);
       await dohPool.close();
-      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted, lossProbes };
+      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted, lossProbes, nameserverReplies };
     },
   };
 }

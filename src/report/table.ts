@@ -7,6 +7,7 @@ import { blamedOn, type Attempt, type DnsAnswer, type Report, type ResolverKind,
 import { dnsFailureWord } from '../util/errors.js';
 import { edeMeaning } from '../util/ede.js';
 import { formatMs } from '../util/time.js';
+import { median } from '../util/collections.js';
 import { formatCount, listNames, plural, safeLine } from '../util/text.js';
 
 export interface TableOptions {
@@ -421,9 +422,4 @@ export function wrap(text: string, maxWidth: number, indent: string): string[] {
   }
   if (line.trim() !== '') lines.push(line);
   return lines;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }

@@ -54,3 +54,9 @@ export function linkedGroups<T>(items: T[], keysOf: (item: T) => Iterable<string
   });
   return [...groupBy(items.map((item, i) => ({ item, group: root(i) })), (x) => x.group).values()].map((g) => g.map((x) => x.item));
 }
+
+/** The middle value (the upper of the two middles for an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}

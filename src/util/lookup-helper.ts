@@ -61,6 +61,8 @@ function lookupHere(name: string, family: LookupFamily): Promise<Reply> {
  * helper alone (resolv.conf(5)); this environment's own RES_OPTIONS, read after these, still has the last word.
  */
 const RETRANSMIT_OPTIONS = 'timeout:1 attempts:4';
+/** How long the helper's glibc waits for a server before asking again (or asking the next): RETRANSMIT_OPTIONS's timeout. */
+export const LOOKUP_FIRST_WAIT_MS = 1_000;
 
 /** RES_OPTIONS for the helper: these, then this environment's own. */
 function retransmitting(own: string | undefined): string {

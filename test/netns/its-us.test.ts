@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model.js';
 import { namespaceSupport, nftablesSupport, runInNamespace, skipReason } from '../../src/lab/netns.js';
+import { expectValidReport } from '../support/schema.js';
 
 const ENVIRONMENT = fileURLToPath(new URL('./inside/environment.mjs', import.meta.url));
 
@@ -43,6 +44,8 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(code).toBe(0);
     expect(report.host).toMatchObject({ ipv4: 'ok', ipv6: 'ok', blockedResolvers: [] });
     expect(statuses(report)).toEqual(ALL_OK);
+    // getaddrinfo answered at once: this host's name servers were not asked directly.
+    expect(report.resolvers.find((r) => r.name === 'system')!.nameservers!.replies).toBeUndefined();
   }, 120_000);
 
   it('IPv4-only: the sites are fine, this host has no IPv6; said once, exit 0', async () => {
@@ -249,6 +252,30 @@ describe.skipIf(reason !== null)('the probing host in the shapes real networks t
     expect(report.incidents).toEqual([]);
     expect(statuses(report)).toEqual(ALL_OK);
     expect(code).toBe(0);
+  }, 120_000);
+
+  it.skipIf(nftReason !== null)('a dead first name server in resolv.conf: every site ok, and every lookup waiting for it said, exit 0', async () => {
+    const { code, report } = await checkIn('dead-nameserver');
+    const system = report.resolvers.find((r) => r.name === 'system')!;
+    // Asked directly because getaddrinfo answered late: the first silent for the whole wait, the next answering.
+    expect(system.nameservers!.addresses).toEqual(['192.168.1.1', '192.168.53.53', 'fd00:53::53']);
+    // (The lab's resolvers hold only the sites' zones: they refuse the root's name servers — a reply all the same.)
+    expect(system.nameservers!.replies!.map((r) => [r.address, r.rcode !== null, r.error])).toEqual([
+      ['192.168.1.1', false, 'ETIMEDOUT'],
+      ['192.168.53.53', true, null],
+      ['fd00:53::53', true, null],
+    ]);
+    for (const s of report.sites) {
+      for (const d of s.dns.filter((d) => d.resolver === 'system')) expect(d.durationMs).toBeGreaterThanOrEqual(1000);
+    }
+    expect(report.summary).toBe("All 4 sites ok; this host's first name server 192.168.1.1 does not answer: every lookup here waits for the next");
+    expect(report.host.notes).toHaveLength(1);
+    expect(report.host.notes[0]).toMatch(/^\/etc\/resolv\.conf's first name server 192\.168\.1\.1 does not answer — asked directly, no reply in 2\.\d\ds — while 192\.168\.53\.53, listed after, does \(in \d+ms\): getaddrinfo asks the servers in order/);
+    expect(report.host.blockedResolvers).toEqual([]);
+    expect(report.incidents).toEqual([]);
+    expect(statuses(report)).toEqual(ALL_OK);
+    expect(code).toBe(0);
+    expectValidReport(report);
   }, 120_000);
 
   it.skipIf(nftReason !== null)('control: one operator\'s resolvers silent while another operator answers is a resolver incident (exit 2)', async () => {

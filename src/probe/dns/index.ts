@@ -16,6 +16,7 @@ export { closeDohAgents, createDohPool, type DohPool } from './doh.js';
 export { RESOLVER_TRANSPORTS, transportFor } from './transports.js';
 export { FIRST_RETRANSMIT } from './udp.js';
 export { probeLoss, PROBE_WAIT_MS } from './loss-probe.js';
+export { askNameservers, NAMESERVER_WAIT_MS } from './nameserver-asks.js';
 
 export interface DnsQueryOptions {
   /** Per query, all retransmissions and the TCP fallback included. */

@@ -165,6 +165,11 @@ export function sendUdpOnce(target: WireTarget, name: string, type: DnsType, opt
   return exchangeUdpOnce(target, name, type, options, []);
 }
 
+/** One question over UDP, sent again as any question is, and its first reply (truncated or not: no fallback to TCP). */
+export function askUdp(target: WireTarget, name: string, type: DnsType, options: ExchangeOptions): Promise<Exchange> {
+  return exchangeUdpOnce(target, name, type, options);
+}
+
 function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, options: ExchangeOptions, retransmitAt: readonly number[] = RETRANSMIT_AT): Promise<Exchange> {
   const server = serverLabel(target);
   if (options.signal?.aborted) return Promise.resolve(deadlineFailure('udp', server));

@@ -1,0 +1,55 @@
+// A name server in this host's resolv.conf that does not answer, ahead of one that does. getaddrinfo asks the servers
+// in the order listed and gives each silent one its whole timeout before asking the next (resolv.conf(5): timeout,
+// 5 s unless `options timeout:n` says otherwise), so on this host every lookup is slow while every answer comes:
+// nothing fails, every program waits. Read from the servers asked directly (probe/dns/nameserver-asks.ts, asked once
+// the resolver's answers came late) and from those answers: a server silent when asked, one listed after it
+// answering, and this host's resolver's answers having waited, as a rule, at least one timeout of its own. Not with
+// systemd-resolved between (it keeps asking the uplink that answered), nor for a server that refuses or cannot be
+// routed to (getaddrinfo moves on from those at once), nor for one over an address family this host cannot reach
+// (that finding is said, and the server is not at fault). Pure.
+
+import type { DnsAnswer, ResolverSpec, SystemResolverSpec } from '../model.js';
+import { HOSTS_FILE } from '../util/hosts-file.js';
+import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
+import { median } from '../util/collections.js';
+import { formatMs } from '../util/time.js';
+import { joinAnd } from '../util/text.js';
+import { ipFamily } from '../util/ip.js';
+
+const NO_FAMILY: ReadonlySet<number> = new Set();
+
+export interface SilentNameservers {
+  /** The finding, in one sentence for the host's notes. */
+  note: string;
+  /** In one clause for a headline. */
+  short: string;
+}
+
+/** `brokenFamilies`: the address families this host cannot reach (correlate/host.ts): a server silent over one is explained by it. */
+export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], brokenFamilies: ReadonlySet<number> = NO_FAMILY): SilentNameservers | null {
+  const system = resolvers.find((r): r is SystemResolverSpec => r.kind === 'system' && r.nameservers?.replies !== undefined);
+  const servers = system?.nameservers;
+  if (!system || !servers?.replies || servers.via !== null) return null;
+  const answering = servers.replies.findIndex((r) => r.rcode !== null);
+  if (answering <= 0) return null;
+  const silent = servers.replies.slice(0, answering).filter((r) => r.error === 'ETIMEDOUT' && r.ms >= LOOKUP_FIRST_WAIT_MS && !brokenFamilies.has(ipFamily(r.address)));
+  if (silent.length === 0) return null;
+  const answered = (d: DnsAnswer) => d.outcome === 'ok' && d.server !== HOSTS_FILE;
+  const waits = dns.filter((d) => d.resolver === system.name && answered(d)).map((d) => d.durationMs);
+  if (waits.length === 0 || median(waits) < LOOKUP_FIRST_WAIT_MS) return null;
+
+  const next = servers.replies[answering]!;
+  const others = dns.filter((d) => d.resolver !== system.name && answered(d)).map((d) => d.durationMs);
+  const took = `${formatMs(Math.min(...waits))}–${formatMs(Math.max(...waits))}`;
+  const addresses = joinAnd(silent.map((r) => r.address));
+  const one = silent.length === 1;
+  const which = one && answering === 1 ? `first name server ${addresses}` : `name ${one ? 'server' : 'servers'} ${addresses}`;
+  return {
+    note:
+      `${servers.file}'s ${which} ${one ? 'does' : 'do'} not answer — asked directly, no reply in ${formatMs(Math.min(...silent.map((r) => r.ms)))} — while ${next.address}, listed after, does (in ${formatMs(next.ms)}): ` +
+      `getaddrinfo asks the servers in order and waits for each silent one its whole timeout (5 s unless resolv.conf's options timeout:n says otherwise) before the next, so every lookup on this host is answered late — ` +
+      `this run's own, which wait ${formatMs(LOOKUP_FIRST_WAIT_MS)}, took ${took}${others.length > 0 ? `, against ${formatMs(median(others))} (median) at the other resolvers` : ''}; ` +
+      `remove ${addresses} from ${servers.file} or bring ${one ? 'it' : 'them'} back`,
+    short: `this host's ${which} ${one ? 'does' : 'do'} not answer: every lookup here waits for the next`,
+  };
+}

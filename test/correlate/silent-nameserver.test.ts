@@ -1,0 +1,100 @@
+// A dead name server ahead of a working one in resolv.conf: every site answers, every lookup on this host waits.
+// Over recorded answers and direct asks (probe/dns/nameserver-asks.ts); each control is a layout where the same
+// asks or the same slow answers have another cause, and nothing is said.
+
+import { describe, expect, it } from 'vitest';
+import { decideVerdict } from '../../src/correlate/verdict.js';
+import { silentNameservers } from '../../src/correlate/silent-nameserver.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import type { Attempt, DnsAnswer, NameserverReply, ResolverSpec, SystemNameservers } from '../../src/model.js';
+import { attributeRecorded } from '../support/pipeline.js';
+import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
+import { responses } from '../support/responses.js';
+
+const SILENT: NameserverReply = { address: '192.168.1.1', rcode: null, ms: 2000, error: 'ETIMEDOUT' };
+const ANSWERS: NameserverReply = { address: '192.168.53.53', rcode: 'NOERROR', ms: 3, error: null };
+
+function systemAsking(replies: NameserverReply[], via: SystemNameservers['via'] = null): ResolverSpec {
+  return { name: 'system', kind: 'system', provider: null, nameservers: { addresses: replies.map((r) => r.address), file: '/etc/resolv.conf', via, replies } };
+}
+const google: ResolverSpec = { name: 'google', kind: 'udp', address: '8.8.8.8', port: 53, provider: 'Google' };
+
+/** Each site's A answer from the system resolver after `systemMs`, and from google after 20 ms. */
+function answersFor(names: string[], systemMs: (i: number) => number): DnsAnswer[] {
+  return names.flatMap((name, i) => [
+    dnsAnswer({ resolver: 'system', name, transport: 'system', server: 'system', rcode: null, durationMs: systemMs(i), values: [`127.0.1.${i + 1}`] }),
+    dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }),
+  ]);
+}
+
+const NAMES = ['a.test', 'b.test', 'c.test'];
+const slow = (i: number) => 1040 + i * 60;
+
+describe('a silent name server ahead of one that answers', () => {
+  it('is said with its evidence, and every site stays ok (exit 0, no incident)', () => {
+    const resolvers = [systemAsking([SILENT, ANSWERS]), google];
+    const attempts: Attempt[] = NAMES.map((name, i) => {
+      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
+      const expect = evaluateExpect(site().expect, fetch);
+      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'system', resolvers: ['system', 'google'], expect, outcome: attemptOutcome(fetch, expect) });
+    });
+    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answersFor(NAMES, slow), attempts, loadCatalog([]), { minSites: 2 });
+    const verdict = decideVerdict(r.sites, r.local, r.incidents, r.host);
+    expect(verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(verdict.summary).toBe("All 3 sites ok; this host's first name server 192.168.1.1 does not answer: every lookup here waits for the next");
+    expect(r.host.notes).toEqual([
+      "/etc/resolv.conf's first name server 192.168.1.1 does not answer — asked directly, no reply in 2.00s — while 192.168.53.53, listed after, does (in 3ms): " +
+        "getaddrinfo asks the servers in order and waits for each silent one its whole timeout (5 s unless resolv.conf's options timeout:n says otherwise) before the next, so every lookup on this host is answered late — " +
+        "this run's own, which wait 1.00s, took 1.04s–1.16s, against 20ms (median) at the other resolvers; remove 192.168.1.1 from /etc/resolv.conf or bring it back",
+    ]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('names every silent server ahead of the first that answers, whichever place it holds', () => {
+    const refusing: NameserverReply = { address: '10.0.0.2', rcode: null, ms: 1, error: 'ECONNREFUSED' };
+    const found = silentNameservers(answersFor(NAMES, slow), [systemAsking([refusing, SILENT, ANSWERS])]);
+    expect(found?.short).toBe("this host's name server 192.168.1.1 does not answer: every lookup here waits for the next");
+    const two = silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, { ...SILENT, address: '192.168.1.2' }, ANSWERS])]);
+    expect(two?.short).toBe("this host's name servers 192.168.1.1 and 192.168.1.2 do not answer: every lookup here waits for the next");
+  });
+});
+
+describe('controls: nothing is said', () => {
+  it('when the lookups were not slow (the server is silent only to a direct question, not to getaddrinfo)', () => {
+    expect(silentNameservers(answersFor(NAMES, () => 12), [systemAsking([SILENT, ANSWERS])])).toBeNull();
+  });
+
+  it('when the server ahead refuses or cannot be routed to: getaddrinfo moves on at once', () => {
+    for (const error of ['ECONNREFUSED', 'ENETUNREACH']) {
+      expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([{ ...SILENT, ms: 1, error }, ANSWERS])])).toBeNull();
+    }
+  });
+
+  it('when the wait was cut short (by the deadline) before a server could be called silent', () => {
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([{ ...SILENT, ms: 300 }, ANSWERS])])).toBeNull();
+  });
+
+  it('when the silent server is listed after the one that answers, or no server answers', () => {
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([ANSWERS, SILENT])])).toBeNull();
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT])])).toBeNull();
+  });
+
+  it('when the silent server is over an address family this host cannot reach: that finding explains it', () => {
+    const v6Answers: NameserverReply = { ...ANSWERS, address: 'fd00:53::53' };
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, v6Answers])], new Set([4]))).toBeNull();
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, v6Answers])], new Set([6]))?.short).toMatch(/^this host's first name server 192\.168\.1\.1 does not answer/);
+  });
+
+  it('with systemd-resolved between: it keeps asking the uplink that answers', () => {
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, ANSWERS], 'systemd-resolved')])).toBeNull();
+  });
+
+  it('when the slow answers came from /etc/hosts or failed: no lookup of the servers answered late', () => {
+    const fromFile = answersFor(NAMES, slow).map((d) => (d.resolver === 'system' ? { ...d, server: '/etc/hosts' } : d));
+    expect(silentNameservers(fromFile, [systemAsking([SILENT, ANSWERS])])).toBeNull();
+    const failed = answersFor(NAMES, slow).map((d) => (d.resolver === 'system' ? { ...d, outcome: 'timeout' as const, values: [], error: { code: 'EAI_AGAIN', message: 'queryA EAI_AGAIN' } } : d));
+    expect(silentNameservers(failed, [systemAsking([SILENT, ANSWERS])])).toBeNull();
+  });
+});
