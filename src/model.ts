@@ -53,6 +53,10 @@ export interface SystemNameservers {
   search?: string[];
   /** With `search`: names with fewer dots than this are tried under the search domains before as they are. */
   ndots?: number;
+  /** Seconds getaddrinfo waits for a server before the next (`options timeout:n`); absent when the default, 5. */
+  timeout?: number;
+  /** `options rotate`: it starts at the next server each time; absent when not set. */
+  rotate?: true;
   /**
    * Each server, in order, asked directly once this resolver's answers came slowly or not at all
    * (probe/dns/nameserver-asks.ts); absent when they were not asked.

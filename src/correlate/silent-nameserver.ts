@@ -1,7 +1,7 @@
 // A name server in this host's resolv.conf that does not answer, ahead of one that does. getaddrinfo asks the servers
-// in the order listed and gives each silent one its whole timeout before asking the next (resolv.conf(5): timeout,
-// 5 s unless `options timeout:n` says otherwise), so on this host every lookup is slow while every answer comes:
-// nothing fails, every program waits. Read from the servers asked directly (probe/dns/nameserver-asks.ts, asked once
+// in the order listed (in turn with `options rotate`) and gives each silent one its whole timeout before asking the
+// next (resolv.conf(5): `options timeout:n`, 5 s by default), so on this host every lookup is slow while every
+// answer comes: nothing fails, every program waits. Read from the servers asked directly (probe/dns/nameserver-asks.ts, asked once
 // the resolver's answers came late) and from those answers: a server silent when asked, one listed after it
 // answering, and this host's resolver's answers having waited, as a rule, at least one timeout of its own. Not with
 // systemd-resolved between (it keeps asking the uplink that answered), nor for a server that refuses or cannot be
@@ -44,12 +44,15 @@ export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], b
   const addresses = joinAnd(silent.map((r) => r.address));
   const one = silent.length === 1;
   const which = one && answering === 1 ? `first name server ${addresses}` : `name ${one ? 'server' : 'servers'} ${addresses}`;
+  const wait = servers.timeout === undefined ? "5 s, resolv.conf's default" : `${servers.timeout} s: options timeout:${servers.timeout}`;
+  const order = servers.rotate
+    ? `getaddrinfo asks the servers in turn (options rotate) and waits for a silent one its whole timeout (${wait}) before the next, so lookups on this host that come to it first are answered late`
+    : `getaddrinfo asks the servers in order and waits for each silent one its whole timeout (${wait}) before the next, so every lookup on this host is answered late`;
   return {
     note:
-      `${servers.file}'s ${which} ${one ? 'does' : 'do'} not answer — asked directly, no reply in ${formatMs(Math.min(...silent.map((r) => r.ms)))} — while ${next.address}, listed after, does (in ${formatMs(next.ms)}): ` +
-      `getaddrinfo asks the servers in order and waits for each silent one its whole timeout (5 s unless resolv.conf's options timeout:n says otherwise) before the next, so every lookup on this host is answered late — ` +
+      `${servers.file}'s ${which} ${one ? 'does' : 'do'} not answer — asked directly, no reply in ${formatMs(Math.min(...silent.map((r) => r.ms)))} — while ${next.address}, listed after, does (in ${formatMs(next.ms)}): ${order} — ` +
       `this run's own, which wait ${formatMs(LOOKUP_FIRST_WAIT_MS)}, took ${took}${others.length > 0 ? `, against ${formatMs(median(others))} (median) at the other resolvers` : ''}; ` +
       `remove ${addresses} from ${servers.file} or bring ${one ? 'it' : 'them'} back`,
-    short: `this host's ${which} ${one ? 'does' : 'do'} not answer: every lookup here waits for the next`,
+    short: `this host's ${which} ${one ? 'does' : 'do'} not answer: ${servers.rotate ? 'lookups here wait' : 'every lookup here waits'} for the next`,
   };
 }

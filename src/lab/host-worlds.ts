@@ -191,7 +191,10 @@ export async function startHostWorld(environment: HostEnvironment, step: (what: 
   ]);
   step('binding resolv.conf');
   const searching = environment === 'search-domain-wildcard';
-  bindResolvConf(environment === 'dead-nameserver' ? [DEAD_NAMESERVER, ...LOCAL_RESOLVERS] : LOCAL_RESOLVERS, { timeoutSeconds: 1, attempts: 1, ...(searching ? { search: [SEARCH_WILDCARD.domain], ndots: SEARCH_WILDCARD.ndots } : {}) });
+  // dead-nameserver's file waits as glibc does with no options (resolv.conf(5): timeout:5 attempts:2): the wait every
+  // program there pays on every lookup.
+  const dead = environment === 'dead-nameserver';
+  bindResolvConf(dead ? [DEAD_NAMESERVER, ...LOCAL_RESOLVERS] : LOCAL_RESOLVERS, { timeoutSeconds: dead ? 5 : 1, attempts: dead ? 2 : 1, ...(searching ? { search: [SEARCH_WILDCARD.domain], ndots: SEARCH_WILDCARD.ndots } : {}) });
   if (environment === 'hosts-file-pin') {
     // hosts(5): getaddrinfo reads it before DNS (nsswitch.conf `hosts: files dns`). Nothing listens at the pin.
     bindFile('/etc/hosts', `${readFileSync('/etc/hosts', 'utf8')}\n# a pin left from a migration test\n${HOSTS_PIN.address} ${HOSTS_PIN.name}\n`);

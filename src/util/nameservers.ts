@@ -53,27 +53,49 @@ export interface SearchList {
  */
 export function parseSearchList(text: string, env: Record<string, string | undefined> = {}, host = ''): SearchList {
   let search: string[] | null = null;
-  let ndots = 1;
   for (const line of text.split('\n')) {
     if (/^[#;]/.test(line)) continue;
     const [key, ...values] = line.trim().split(/[ \t]+/);
     if (key === 'search') search = values;
     else if (key === 'domain') search = values.slice(0, 1);
-    else if (key === 'options') ndots = ndotsOption(values, ndots);
   }
   if (env.LOCALDOMAIN !== undefined) search = env.LOCALDOMAIN.split(/[ \t]+/);
-  if (env.RES_OPTIONS !== undefined) ndots = ndotsOption(env.RES_OPTIONS.split(/[ \t]+/), ndots);
   if (search === null) search = host.includes('.') ? [host.slice(host.indexOf('.') + 1)] : [];
   const domains = search.map((d) => d.toLowerCase().replace(/\.$/, '')).filter((d) => d.length > 0 && !d.startsWith('#') && !d.startsWith(';'));
-  return { search: [...new Set(domains)], ndots };
+  return { search: [...new Set(domains)], ndots: parseOptions(text, env).ndots };
 }
 
-function ndotsOption(options: string[], ndots: number): number {
-  for (const option of options) {
-    const m = /^ndots:(\d+)$/.exec(option);
-    if (m) ndots = Math.min(MAX_NDOTS, Number(m[1]));
+/** How long and in which order getaddrinfo waits for the servers, and ndots, as the `options` lines and RES_OPTIONS say. */
+export interface ResolverOptions {
+  ndots: number;
+  /** Seconds it waits for a server before the next (`timeout:n`, at most 30). */
+  timeout: number;
+  /** `rotate`: it starts at the next server each time, not always at the first. */
+  rotate: boolean;
+}
+
+/** resolv.conf(5)'s defaults: ndots 1, timeout 5 s (RES_TIMEOUT), no rotation. */
+export const DEFAULT_OPTIONS: ResolverOptions = { ndots: 1, timeout: 5, rotate: false };
+/** resolv.conf(5): timeout's "maximum allowed value is 30". */
+const MAX_TIMEOUT = 30;
+
+/** The options a resolv.conf text sets, then RES_OPTIONS from `env` amending them (resolv.conf(5)). */
+export function parseOptions(text: string, env: Record<string, string | undefined> = {}): ResolverOptions {
+  const options = { ...DEFAULT_OPTIONS };
+  const apply = (words: string[]) => {
+    for (const word of words) {
+      const m = /^(ndots|timeout):(\d+)$/.exec(word);
+      if (m?.[1] === 'ndots') options.ndots = Math.min(MAX_NDOTS, Number(m[2]));
+      else if (m?.[1] === 'timeout') options.timeout = Math.min(MAX_TIMEOUT, Number(m[2]));
+      else if (word === 'rotate') options.rotate = true;
+    }
+  };
+  for (const line of text.split('\n')) {
+    const [key, ...values] = line.trim().split(/[ \t]+/);
+    if (key === 'options') apply(values);
   }
-  return ndots;
+  if (env.RES_OPTIONS !== undefined) apply(env.RES_OPTIONS.split(/[ \t]+/));
+  return options;
 }
 
 /** Whether getaddrinfo tries `name` under the search domains before asking it as it is. */
@@ -101,9 +123,11 @@ export function readSystemNameservers(files: SystemFiles = { resolvConf: RESOLV_
   // The search list is glibc's, read from the file it reads, whoever the servers are (systemd-resolved writes it).
   const list = parseSearchList(text, files.env, files.hostname);
   const searching = list.search.length > 0 ? { search: list.search, ndots: list.ndots } : {};
+  const { timeout, rotate } = parseOptions(text, files.env);
+  const waiting = { ...(timeout !== DEFAULT_OPTIONS.timeout ? { timeout } : {}), ...(rotate ? { rotate } : {}) };
   if (named.every((a) => RESOLVED_STUBS.has(a))) {
     const uplinks = parseNameservers(readTextIfAny(files.resolvedUplinks) ?? '');
     return uplinks ? { addresses: uplinks, file: files.resolvedUplinks, via: 'systemd-resolved', ...searching } : null;
   }
-  return { addresses: named, file: files.resolvConf, via: null, ...searching };
+  return { addresses: named, file: files.resolvConf, via: null, ...searching, ...waiting };
 }

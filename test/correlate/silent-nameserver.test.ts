@@ -16,8 +16,8 @@ import { responses } from '../support/responses.js';
 const SILENT: NameserverReply = { address: '192.168.1.1', rcode: null, ms: 2000, error: 'ETIMEDOUT' };
 const ANSWERS: NameserverReply = { address: '192.168.53.53', rcode: 'NOERROR', ms: 3, error: null };
 
-function systemAsking(replies: NameserverReply[], via: SystemNameservers['via'] = null): ResolverSpec {
-  return { name: 'system', kind: 'system', provider: null, nameservers: { addresses: replies.map((r) => r.address), file: '/etc/resolv.conf', via, replies } };
+function systemAsking(replies: NameserverReply[], via: SystemNameservers['via'] = null, options: Pick<SystemNameservers, 'timeout' | 'rotate'> = {}): ResolverSpec {
+  return { name: 'system', kind: 'system', provider: null, nameservers: { addresses: replies.map((r) => r.address), file: '/etc/resolv.conf', via, replies, ...options } };
 }
 const google: ResolverSpec = { name: 'google', kind: 'udp', address: '8.8.8.8', port: 53, provider: 'Google' };
 
@@ -46,10 +46,18 @@ describe('a silent name server ahead of one that answers', () => {
     expect(verdict.summary).toBe("All 3 sites ok; this host's first name server 192.168.1.1 does not answer: every lookup here waits for the next");
     expect(r.host.notes).toEqual([
       "/etc/resolv.conf's first name server 192.168.1.1 does not answer — asked directly, no reply in 2.00s — while 192.168.53.53, listed after, does (in 3ms): " +
-        "getaddrinfo asks the servers in order and waits for each silent one its whole timeout (5 s unless resolv.conf's options timeout:n says otherwise) before the next, so every lookup on this host is answered late — " +
+        "getaddrinfo asks the servers in order and waits for each silent one its whole timeout (5 s, resolv.conf's default) before the next, so every lookup on this host is answered late — " +
         "this run's own, which wait 1.00s, took 1.04s–1.16s, against 20ms (median) at the other resolvers; remove 192.168.1.1 from /etc/resolv.conf or bring it back",
     ]);
     expect(r.incidents).toEqual([]);
+  });
+
+  it("says the file's own wait, and with options rotate that lookups coming to it first wait", () => {
+    const waits = silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, ANSWERS], null, { timeout: 2 })]);
+    expect(waits?.note).toMatch(/getaddrinfo asks the servers in order and waits for each silent one its whole timeout \(2 s: options timeout:2\) before the next, so every lookup on this host is answered late/);
+    const rotating = silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, ANSWERS], null, { rotate: true })]);
+    expect(rotating?.note).toMatch(/getaddrinfo asks the servers in turn \(options rotate\) and waits for a silent one its whole timeout \(5 s, resolv\.conf's default\) before the next, so lookups on this host that come to it first are answered late/);
+    expect(rotating?.short).toBe("this host's first name server 192.168.1.1 does not answer: lookups here wait for the next");
   });
 
   it('names every silent server ahead of the first that answers, whichever place it holds', () => {

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseNameservers, parseSearchList, readSystemNameservers, searchedFirst } from '../../src/util/nameservers.js';
+import { parseNameservers, parseOptions, parseSearchList, readSystemNameservers, searchedFirst } from '../../src/util/nameservers.js';
 import { withSystemNameservers } from '../../src/config/resolvers.js';
 import type { ResolverSpec } from '../../src/model.js';
 import { connectLookup } from '../../src/util/lookup-helper.js';
@@ -47,6 +47,17 @@ describe('readSystemNameservers', () => {
     expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toBeNull();
   });
 
+  it('how long getaddrinfo waits for a server, when not the default, and rotate: read where getaddrinfo asks the servers itself', () => {
+    const resolvConf = file('waits.conf', 'nameserver 192.0.2.1\nnameserver 192.0.2.2\noptions timeout:2 attempts:3 rotate\n');
+    expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toEqual({ addresses: ['192.0.2.1', '192.0.2.2'], file: resolvConf, via: null, timeout: 2, rotate: true });
+    const defaults = file('defaults.conf', 'nameserver 192.0.2.1\noptions timeout:5 attempts:2\n');
+    expect(readSystemNameservers({ resolvConf: defaults, resolvedUplinks: join(dir, 'absent') })).toEqual({ addresses: ['192.0.2.1'], file: defaults, via: null });
+    // systemd-resolved waits for its uplinks as it does, whatever the stub file's options say.
+    const stub = file('stub-waits.conf', 'nameserver 127.0.0.53\noptions timeout:1 rotate\n');
+    const uplinks = file('uplinks-waits.conf', 'nameserver 8.8.8.8\n');
+    expect(readSystemNameservers({ resolvConf: stub, resolvedUplinks: uplinks })).toEqual({ addresses: ['8.8.8.8'], file: uplinks, via: 'systemd-resolved' });
+  });
+
   it('a search list with the servers: the domains and ndots, whoever the servers are', () => {
     const resolvConf = file('pod.conf', 'search default.svc.cluster.local cluster.local\nnameserver 10.96.0.10\noptions ndots:5\n');
     expect(readSystemNameservers({ resolvConf, resolvedUplinks: join(dir, 'absent') })).toEqual({ addresses: ['10.96.0.10'], file: resolvConf, via: null, search: ['default.svc.cluster.local', 'cluster.local'], ndots: 5 });
@@ -82,6 +93,20 @@ describe('parseSearchList (resolv.conf(5): search, domain, options ndots; LOCALD
     const env = { LOCALDOMAIN: 'lab.example', RES_OPTIONS: 'ndots:30 attempts:2' };
     expect(parseSearchList('search corp.example\noptions ndots:2\n', env)).toEqual({ search: ['lab.example'], ndots: 15 });
     expect(parseSearchList('search corp.example\noptions ndots:2 timeout:1\n')).toEqual({ search: ['corp.example'], ndots: 2 });
+  });
+});
+
+describe('parseOptions (resolv.conf(5): ndots, timeout, rotate; RES_OPTIONS amending them)', () => {
+  it("glibc's defaults with no options line: ndots 1, timeout 5 s, no rotation", () => {
+    expect(parseOptions('nameserver 192.0.2.1\n')).toEqual({ ndots: 1, timeout: 5, rotate: false });
+  });
+
+  it('every options line counts, the last value winning; timeout is capped at 30 and ndots at 15; a commented line does not count', () => {
+    expect(parseOptions('options timeout:3\noptions rotate ndots:40\n# options timeout:9\noptions timeout:60\n')).toEqual({ ndots: 15, timeout: 30, rotate: true });
+  });
+
+  it('RES_OPTIONS amends the file', () => {
+    expect(parseOptions('options timeout:3 ndots:2\n', { RES_OPTIONS: 'timeout:1 rotate' })).toEqual({ ndots: 2, timeout: 1, rotate: true });
   });
 });
 
