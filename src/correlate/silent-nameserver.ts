@@ -5,8 +5,8 @@
 // the resolver's answers came late) and from those answers: a server silent when asked, one listed after it
 // answering, and this host's resolver's answers having waited, as a rule, at least one timeout of its own. Not with
 // systemd-resolved between (it keeps asking the uplink that answered), nor for a server that refuses or cannot be
-// routed to (getaddrinfo moves on from those at once), nor for one over an address family this host cannot reach
-// (that finding is said, and the server is not at fault). Pure.
+// routed to (getaddrinfo moves on from those at once). A server silent over an address family this host cannot reach
+// is not at fault: the wait is said as that family's consequence. Pure.
 
 import type { DnsAnswer, ResolverSpec, SystemResolverSpec } from '../model.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
@@ -25,15 +25,20 @@ export interface SilentNameservers {
   short: string;
 }
 
-/** `brokenFamilies`: the address families this host cannot reach (correlate/host.ts): a server silent over one is explained by it. */
+/** `brokenFamilies`: the address families this host cannot reach (correlate/host.ts): a server silent over one is not at fault. */
 export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], brokenFamilies: ReadonlySet<number> = NO_FAMILY): SilentNameservers | null {
   const system = resolvers.find((r): r is SystemResolverSpec => r.kind === 'system' && r.nameservers?.replies !== undefined);
   const servers = system?.nameservers;
   if (!system || !servers?.replies || servers.via !== null) return null;
   const answering = servers.replies.findIndex((r) => r.rcode !== null);
   if (answering <= 0) return null;
-  const silent = servers.replies.slice(0, answering).filter((r) => r.error === 'ETIMEDOUT' && r.ms >= LOOKUP_FIRST_WAIT_MS && !brokenFamilies.has(ipFamily(r.address)));
+  const silentAll = servers.replies.slice(0, answering).filter((r) => r.error === 'ETIMEDOUT' && r.ms >= LOOKUP_FIRST_WAIT_MS);
+  // Servers silent over a family this host cannot reach are not at fault: said as that family's consequence, and
+  // only when no other server is silent in its own right.
+  const own = silentAll.filter((r) => !brokenFamilies.has(ipFamily(r.address)));
+  const silent = own.length > 0 ? own : silentAll;
   if (silent.length === 0) return null;
+  const unreachableFamily = own.length === 0 ? `IPv${ipFamily(silent[0]!.address)}` : null;
   const answered = (d: DnsAnswer) => d.outcome === 'ok' && d.server !== HOSTS_FILE;
   const waits = dns.filter((d) => d.resolver === system.name && answered(d)).map((d) => d.durationMs);
   if (waits.length === 0 || median(waits) < LOOKUP_FIRST_WAIT_MS) return null;
@@ -48,11 +53,12 @@ export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], b
   const order = servers.rotate
     ? `getaddrinfo asks the servers in turn (options rotate) and waits for a silent one its whole timeout (${wait}) before the next, so lookups on this host that come to it first are answered late`
     : `getaddrinfo asks the servers in order and waits for each silent one its whole timeout (${wait}) before the next, so every lookup on this host is answered late`;
+  const why = unreachableFamily ? `, as nothing over ${unreachableFamily} does from here` : '';
+  const advice = unreachableFamily ? `mend this host's ${unreachableFamily}, or list ${next.address} first in ${servers.file}` : `remove ${addresses} from ${servers.file} or bring ${one ? 'it' : 'them'} back`;
   return {
     note:
-      `${servers.file}'s ${which} ${one ? 'does' : 'do'} not answer — asked directly, no reply in ${formatMs(Math.min(...silent.map((r) => r.ms)))} — while ${next.address}, listed after, does (in ${formatMs(next.ms)}): ${order} — ` +
-      `this run's own, which wait ${formatMs(LOOKUP_FIRST_WAIT_MS)}, took ${took}${others.length > 0 ? `, against ${formatMs(median(others))} (median) at the other resolvers` : ''}; ` +
-      `remove ${addresses} from ${servers.file} or bring ${one ? 'it' : 'them'} back`,
-    short: `this host's ${which} ${one ? 'does' : 'do'} not answer: ${servers.rotate ? 'lookups here wait' : 'every lookup here waits'} for the next`,
+      `${servers.file}'s ${which} ${one ? 'does' : 'do'} not answer${why} — asked directly, no reply in ${formatMs(Math.min(...silent.map((r) => r.ms)))} — while ${next.address}, listed after, does (in ${formatMs(next.ms)}): ${order} — ` +
+      `this run's own, which wait ${formatMs(LOOKUP_FIRST_WAIT_MS)}, took ${took}${others.length > 0 ? `, against ${formatMs(median(others))} (median) at the other resolvers` : ''}; ${advice}`,
+    short: `this host's ${which} ${one ? 'does' : 'do'} not answer${unreachableFamily ? ` over ${unreachableFamily}` : ''}: ${servers.rotate ? 'lookups here wait' : 'every lookup here waits'} for the next`,
   };
 }

@@ -60,6 +60,17 @@ describe('a silent name server ahead of one that answers', () => {
     expect(rotating?.short).toBe("this host's first name server 192.168.1.1 does not answer: lookups here wait for the next");
   });
 
+  it('over an address family this host cannot reach: the server is not blamed, the wait is said as that family\'s', () => {
+    const v6Answers: NameserverReply = { ...ANSWERS, address: 'fd00:53::53' };
+    const v4Broken = silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, v6Answers])], new Set([4]));
+    expect(v4Broken?.short).toBe("this host's first name server 192.168.1.1 does not answer over IPv4: every lookup here waits for the next");
+    expect(v4Broken?.note).toMatch(/^\/etc\/resolv\.conf's first name server 192\.168\.1\.1 does not answer, as nothing over IPv4 does from here — asked directly, .* mend this host's IPv4, or list fd00:53::53 first in \/etc\/resolv\.conf$/);
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, v6Answers])], new Set([6]))?.short).toBe("this host's first name server 192.168.1.1 does not answer: every lookup here waits for the next");
+    // A server silent in its own right is the one said, beside one the broken family explains.
+    const v6Silent: NameserverReply = { ...SILENT, address: 'fd00:53::1' };
+    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([v6Silent, SILENT, ANSWERS])], new Set([6]))?.short).toBe("this host's name server 192.168.1.1 does not answer: every lookup here waits for the next");
+  });
+
   it('names every silent server ahead of the first that answers, whichever place it holds', () => {
     const refusing: NameserverReply = { address: '10.0.0.2', rcode: null, ms: 1, error: 'ECONNREFUSED' };
     const found = silentNameservers(answersFor(NAMES, slow), [systemAsking([refusing, SILENT, ANSWERS])]);
@@ -87,12 +98,6 @@ describe('controls: nothing is said', () => {
   it('when the silent server is listed after the one that answers, or no server answers', () => {
     expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([ANSWERS, SILENT])])).toBeNull();
     expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT])])).toBeNull();
-  });
-
-  it('when the silent server is over an address family this host cannot reach: that finding explains it', () => {
-    const v6Answers: NameserverReply = { ...ANSWERS, address: 'fd00:53::53' };
-    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, v6Answers])], new Set([4]))).toBeNull();
-    expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, v6Answers])], new Set([6]))?.short).toMatch(/^this host's first name server 192\.168\.1\.1 does not answer/);
   });
 
   it('with systemd-resolved between: it keeps asking the uplink that answers', () => {
