@@ -1,12 +1,12 @@
 // A name server in this host's resolv.conf that does not answer, ahead of one that does. getaddrinfo asks the servers
 // in the order listed (in turn with `options rotate`) and gives each silent one its whole timeout before asking the
 // next (resolv.conf(5): `options timeout:n`, 5 s by default), so on this host every lookup is slow while every
-// answer comes: nothing fails, every program waits. Read from the servers asked directly (probe/dns/nameserver-asks.ts, asked once
-// the resolver's answers came late) and from those answers: a server silent when asked, one listed after it
+// answer comes: nothing fails, every program waits. Read from the servers asked directly (once the resolver's answers
+// came late: probe/dns/nameserver-asks.ts) and from those answers: a server silent when asked, one listed after it
 // answering, and this host's resolver's answers having waited, as a rule, at least one timeout of its own. Not with
 // systemd-resolved between (it keeps asking the uplink that answered), nor for a server that refuses or cannot be
-// routed to (getaddrinfo moves on from those at once). A server silent over an address family this host cannot reach
-// is not at fault: the wait is said as that family's consequence. Pure.
+// routed to (getaddrinfo moves on from those at once). A server silent over an address family this host cannot
+// reach is not at fault: the wait is said as that family's consequence. Pure.
 
 import type { DnsAnswer, ResolverSpec, SystemResolverSpec } from '../model.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
