@@ -17,6 +17,8 @@ import { joinAnd } from '../util/text.js';
 import { ipFamily } from '../util/ip.js';
 
 const NO_FAMILY: ReadonlySet<number> = new Set();
+/** A lookup's wait that ran out: the run's own (ETIMEDOUT), or glibc's (EAI_AGAIN, after its tries). */
+const WAITED_OUT: ReadonlySet<string> = new Set(['ETIMEDOUT', 'EAI_AGAIN']);
 
 export interface SilentNameservers {
   /** The finding, in one sentence for the host's notes. */
@@ -40,8 +42,13 @@ export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], b
   if (silent.length === 0) return null;
   const unreachableFamily = own.length === 0 ? `IPv${ipFamily(silent[0]!.address)}` : null;
   const answered = (d: DnsAnswer) => d.outcome === 'ok' && d.server !== HOSTS_FILE;
-  const waits = dns.filter((d) => d.resolver === system.name && answered(d)).map((d) => d.durationMs);
+  // A lookup that ran out of time waited too: behind two silent servers, the run's own wait can end before the
+  // third answers.
+  const gaveUp = (d: DnsAnswer) => d.outcome === 'timeout' && d.error !== null && WAITED_OUT.has(d.error.code);
+  const lookups = dns.filter((d) => d.resolver === system.name && (answered(d) || gaveUp(d)));
+  const waits = lookups.map((d) => d.durationMs);
   if (waits.length === 0 || median(waits) < LOOKUP_FIRST_WAIT_MS) return null;
+  const timedOut = lookups.filter(gaveUp).length;
 
   const next = servers.replies[answering]!;
   const others = dns.filter((d) => d.resolver !== system.name && answered(d)).map((d) => d.durationMs);
@@ -58,7 +65,7 @@ export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], b
   return {
     note:
       `${servers.file}'s ${which} ${one ? 'does' : 'do'} not answer${why} — asked directly, no reply in ${formatMs(Math.min(...silent.map((r) => r.ms)))} — while ${next.address}, listed after, does (in ${formatMs(next.ms)}): ${order} — ` +
-      `this run's own, which wait ${formatMs(LOOKUP_FIRST_WAIT_MS)}, took ${took}${others.length > 0 ? `, against ${formatMs(median(others))} (median) at the other resolvers` : ''}; ${advice}`,
+      `this run's own, which wait ${formatMs(LOOKUP_FIRST_WAIT_MS)}, took ${took}${timedOut > 0 ? ` (${timedOut} of ${lookups.length} ran out of time first)` : ''}${others.length > 0 ? `, against ${formatMs(median(others))} (median) at the other resolvers` : ''}; ${advice}`,
     short: `this host's ${which} ${one ? 'does' : 'do'} not answer${unreachableFamily ? ` over ${unreachableFamily}` : ''}: ${servers.rotate ? 'lookups here wait' : 'every lookup here waits'} for the next`,
   };
 }

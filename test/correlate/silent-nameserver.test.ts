@@ -71,6 +71,17 @@ describe('a silent name server ahead of one that answers', () => {
     expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([v6Silent, SILENT, ANSWERS])], new Set([6]))?.short).toBe("this host's name server 192.168.1.1 does not answer: every lookup here waits for the next");
   });
 
+  it("counts lookups that ran out of time: behind two silent servers the run's own wait can end before the third answers", () => {
+    const twoSilent = [SILENT, { ...SILENT, address: '192.168.1.2' }, ANSWERS];
+    const outOfTime = answersFor(NAMES, () => 2000).map((d) => (d.resolver === 'system' ? { ...d, outcome: 'timeout' as const, values: [], error: { code: 'ETIMEDOUT', message: 'no answer within 2000 ms' } } : d));
+    const found = silentNameservers(outOfTime, [systemAsking(twoSilent)]);
+    expect(found?.short).toBe("this host's name servers 192.168.1.1 and 192.168.1.2 do not answer: every lookup here waits for the next");
+    expect(found?.note).toMatch(/this run's own, which wait 1\.00s, took 2\.00s–2\.00s \(3 of 3 ran out of time first\), against 20ms \(median\) at the other resolvers/);
+    // Failing at once (EAI_AGAIN with nothing waited: no route, no server) is not a wait.
+    const atOnce = outOfTime.map((d) => (d.resolver === 'system' ? { ...d, durationMs: 2, error: { code: 'EAI_AGAIN', message: 'getaddrinfo EAI_AGAIN' } } : d));
+    expect(silentNameservers(atOnce, [systemAsking(twoSilent)])).toBeNull();
+  });
+
   it('names every silent server ahead of the first that answers, whichever place it holds', () => {
     const refusing: NameserverReply = { address: '10.0.0.2', rcode: null, ms: 1, error: 'ECONNREFUSED' };
     const found = silentNameservers(answersFor(NAMES, slow), [systemAsking([refusing, SILENT, ANSWERS])]);
@@ -104,10 +115,10 @@ describe('controls: nothing is said', () => {
     expect(silentNameservers(answersFor(NAMES, slow), [systemAsking([SILENT, ANSWERS], 'systemd-resolved')])).toBeNull();
   });
 
-  it('when the slow answers came from /etc/hosts or failed: no lookup of the servers answered late', () => {
+  it('when the slow answers came from /etc/hosts, or were never asked (the deadline, a resolver given up on)', () => {
     const fromFile = answersFor(NAMES, slow).map((d) => (d.resolver === 'system' ? { ...d, server: '/etc/hosts' } : d));
     expect(silentNameservers(fromFile, [systemAsking([SILENT, ANSWERS])])).toBeNull();
-    const failed = answersFor(NAMES, slow).map((d) => (d.resolver === 'system' ? { ...d, outcome: 'timeout' as const, values: [], error: { code: 'EAI_AGAIN', message: 'queryA EAI_AGAIN' } } : d));
-    expect(silentNameservers(failed, [systemAsking([SILENT, ANSWERS])])).toBeNull();
+    const notSent = answersFor(NAMES, slow).map((d) => (d.resolver === 'system' ? { ...d, outcome: 'timeout' as const, values: [], error: { code: 'NOT_PROBED', message: 'not sent: deadline' } } : d));
+    expect(silentNameservers(notSent, [systemAsking([SILENT, ANSWERS])])).toBeNull();
   });
 });
