@@ -75,7 +75,7 @@ export interface ResolverOptions {
 }
 
 /** resolv.conf(5)'s defaults: ndots 1, timeout 5 s (RES_TIMEOUT), no rotation. */
-export const DEFAULT_OPTIONS: ResolverOptions = { ndots: 1, timeout: 5, rotate: false };
+const DEFAULT_OPTIONS: ResolverOptions = { ndots: 1, timeout: 5, rotate: false };
 /** resolv.conf(5): timeout's "maximum allowed value is 30". */
 const MAX_TIMEOUT = 30;
 
