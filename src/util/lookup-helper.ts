@@ -52,6 +52,8 @@ function lookupHere(name: string, family: LookupFamily): Promise<Reply> {
   });
 }
 
+/** How long the helper's glibc waits for a server before asking again (or asking the next). */
+export const LOOKUP_FIRST_WAIT_MS = 1_000;
 /**
  * glibc's resolver asks again only after 5 s without a reply (resolv.conf(5): timeout:5, attempts:2 by default), which
  * is a query's whole wait here: one datagram lost on the way would read as the resolver failing the name, where every
@@ -60,9 +62,7 @@ function lookupHere(name: string, family: LookupFamily): Promise<Reply> {
  * a second, and a name nobody answers holds a thread 4 s, not 10. RES_OPTIONS amends resolv.conf's options for the
  * helper alone (resolv.conf(5)); this environment's own RES_OPTIONS, read after these, still has the last word.
  */
-const RETRANSMIT_OPTIONS = 'timeout:1 attempts:4';
-/** How long the helper's glibc waits for a server before asking again (or asking the next): RETRANSMIT_OPTIONS's timeout. */
-export const LOOKUP_FIRST_WAIT_MS = 1_000;
+const RETRANSMIT_OPTIONS = `timeout:${LOOKUP_FIRST_WAIT_MS / 1000} attempts:4`;
 
 /** RES_OPTIONS for the helper: these, then this environment's own. */
 function retransmitting(own: string | undefined): string {
