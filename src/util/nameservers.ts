@@ -49,9 +49,10 @@ export interface SearchList {
 
 /**
  * The search list and ndots a resolv.conf text sets, with LOCALDOMAIN and RES_OPTIONS from `env` applied and, with no
- * `search` or `domain` line, the domain part of `host` (this host's name) as the list.
+ * `search` or `domain` line, the domain part of `host` (this host's name) as the list. `ndots`: when the caller has
+ * read the options already.
  */
-export function parseSearchList(text: string, env: Record<string, string | undefined> = {}, host = ''): SearchList {
+export function parseSearchList(text: string, env: Record<string, string | undefined> = {}, host = '', ndots = parseOptions(text, env).ndots): SearchList {
   let search: string[] | null = null;
   for (const line of text.split('\n')) {
     if (/^[#;]/.test(line)) continue;
@@ -62,7 +63,7 @@ export function parseSearchList(text: string, env: Record<string, string | undef
   if (env.LOCALDOMAIN !== undefined) search = env.LOCALDOMAIN.split(/[ \t]+/);
   if (search === null) search = host.includes('.') ? [host.slice(host.indexOf('.') + 1)] : [];
   const domains = search.map((d) => d.toLowerCase().replace(/\.$/, '')).filter((d) => d.length > 0 && !d.startsWith('#') && !d.startsWith(';'));
-  return { search: [...new Set(domains)], ndots: parseOptions(text, env).ndots };
+  return { search: [...new Set(domains)], ndots };
 }
 
 /** How long and in which order getaddrinfo waits for the servers, and ndots, as the `options` lines and RES_OPTIONS say. */
@@ -121,9 +122,9 @@ export function readSystemNameservers(files: SystemFiles = { resolvConf: RESOLV_
   const named = parseNameservers(text);
   if (named === null) return null;
   // The search list is glibc's, read from the file it reads, whoever the servers are (systemd-resolved writes it).
-  const list = parseSearchList(text, files.env, files.hostname);
-  const searching = list.search.length > 0 ? { search: list.search, ndots: list.ndots } : {};
-  const { timeout, rotate } = parseOptions(text, files.env);
+  const { ndots, timeout, rotate } = parseOptions(text, files.env);
+  const list = parseSearchList(text, files.env, files.hostname, ndots);
+  const searching = list.search.length > 0 ? { search: list.search, ndots } : {};
   const waiting = { ...(timeout !== DEFAULT_OPTIONS.timeout ? { timeout } : {}), ...(rotate ? { rotate } : {}) };
   if (named.every((a) => RESOLVED_STUBS.has(a))) {
     const uplinks = parseNameservers(readTextIfAny(files.resolvedUplinks) ?? '');
