@@ -39,6 +39,29 @@ export interface SystemResolverSpec extends ResolverCommon {
   kind: 'system';
   /** The servers it asks, read when the run started (util/nameservers.ts); absent when not read. */
   nameservers?: SystemNameservers;
+  /** Its lookups that ran out of time while it answered others, asked again (probe/session.ts); absent when none did. */
+  askedAgain?: LookupsAskedAgain;
+}
+
+/**
+ * This host's resolver's lookups that ran out of time while it answered the run's others, of names another resolver
+ * replied to (or no other was asked), each asked again (twice at most), a few at a time (probe/session.ts): answered
+ * then, what dropped them was the run's own load — something on the way limits how fast one client may ask.
+ */
+export interface LookupsAskedAgain {
+  /** Lookups that ran out of time while this resolver answered others, of names another resolver replied to. */
+  ranOut: number;
+  /** Of those, asked again (the rest: the deadline was near, or asking again had stopped helping). */
+  asked: number;
+  /** Of those asked, answered when asked again. */
+  answered: number;
+  /** Up to five of the names answered when asked again. */
+  names: string[];
+  /**
+   * Once a drop was proven, lookups were paced to the rate it had been answering them; the slowest pace, in lookups
+   * a second. Absent when none was answered again.
+   */
+  pacedAt?: number;
 }
 
 /** The name servers this host's resolver asks, as its files name them. */
@@ -685,6 +708,8 @@ export interface ResolverReport {
    * once some question of the run had to be sent again; absent when none were sent (and in reports from before it was added).
    */
   lossProbe?: LossProbe;
+  /** system: its lookups that ran out of time while it answered others, asked again; absent when none ran out. */
+  askedAgain?: LookupsAskedAgain;
 }
 
 /** Questions a resolver answers from its cache (the root's name servers), one datagram each, never sent again. */

@@ -6,9 +6,9 @@
 
 import type { ClassifiedSite } from '../classify/index.js';
 import { customerZone, failingSiteFacts, zoneNameServers } from '../classify/stack.js';
-import type { Config, DnsAnswer, Report, SiteReport, LossProbe } from '../model.js';
+import type { Config, DnsAnswer, Report, SiteReport, LossProbe, LookupsAskedAgain } from '../model.js';
 import { judge, NOT_COMPARED } from './pipeline.js';
-import { resolverReport, withSystemNameservers } from '../config/resolvers.js';
+import { resolverReport, withLookupsAskedAgain, withSystemNameservers } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { plural } from '../util/text.js';
 
@@ -53,7 +53,7 @@ export function joinShards(reports: Report[], config: Config): JoinResult {
   const systemServers = ordered.map((r) => r.resolvers.find((x) => x.kind === 'system')?.nameservers ?? null);
   const asked = systemServers.find((ns) => ns?.replies !== undefined) ?? systemServers[0] ?? null;
   const lossProbes = shardLossProbes(ordered);
-  const resolvers = withSystemNameservers(config.resolvers, asked);
+  const resolvers = withLookupsAskedAgain(withSystemNameservers(config.resolvers, asked), shardsAskedAgain(ordered));
   const { attribution, verdict } = judge(classified, everyAnswer(classified), { ...config, resolvers }, { remembering: false, ...(lossProbes ? { lossProbes } : {}) });
   const complete = missing.length === 0 && ordered.every((r) => r.complete);
   const interrupted = ordered.find((r) => r.exitCode >= 128);
@@ -101,6 +101,20 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
     },
     chain: site.chain,
     failingZone: site.failingZone,
+  };
+}
+
+/** This host's resolver's lookups asked again, over all shards (each asked its own), or null when none ran out. */
+function shardsAskedAgain(reports: Report[]): LookupsAskedAgain | null {
+  const each = reports.map((r) => r.resolvers.find((x) => x.kind === 'system')?.askedAgain).filter((a): a is LookupsAskedAgain => a !== undefined);
+  if (each.length === 0) return null;
+  const paced = each.map((a) => a.pacedAt).filter((p): p is number => p !== undefined);
+  return {
+    ranOut: each.reduce((n, a) => n + a.ranOut, 0),
+    asked: each.reduce((n, a) => n + a.asked, 0),
+    answered: each.reduce((n, a) => n + a.answered, 0),
+    names: [...new Set(each.flatMap((a) => a.names))].slice(0, 5),
+    ...(paced.length > 0 ? { pacedAt: Math.min(...paced) } : {}),
   };
 }
 

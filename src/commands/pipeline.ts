@@ -10,7 +10,7 @@ import type { Config, DnsAnswer, Incident, Report, LossProbe } from '../model.js
 import { classifySite, retainedSite, attemptFailed, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
-import { resolverPaces, resolverReport, withNameserverReplies } from '../config/resolvers.js';
+import { resolverPaces, resolverReport, withLookupsAskedAgain, withNameserverReplies } from '../config/resolvers.js';
 import { loadCatalog, type Catalog } from '../fingerprint/index.js';
 import { planRun } from '../plan/index.js';
 import { createProbeSession, loadFetchClient, prepareSystemLookups, probeSites, SITE_PLANNERS } from '../probe/index.js';
@@ -80,9 +80,9 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   } finally {
     tierUpAsUsual();
   }
-  const { dns, complete, lossProbes: probed, nameserverReplies } = await session.close();
+  const { dns, complete, lossProbes: probed, nameserverReplies, askedAgain } = await session.close();
   const lossProbes = probed ?? undefined;
-  const resolvers = withNameserverReplies(config.resolvers, nameserverReplies);
+  const resolvers = withLookupsAskedAgain(withNameserverReplies(config.resolvers, nameserverReplies), askedAgain);
   if (done !== classified.length) throw new Error(`internal: ${classified.length - done} of ${classified.length} sites were never handed over`);
 
   const { attribution, verdict } = judge(classified, dns, { ...config, resolvers }, { remembering: options.memory?.served !== undefined, environmentProxy: options.environmentProxy ?? null, lossProbes });

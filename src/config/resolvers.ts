@@ -1,7 +1,7 @@
 // Well-known public resolvers, so a report can say "Cloudflare's resolver" without the user typing it.
 // Data only: add a provider by adding a row.
 
-import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers, LossProbe, NameserverReply } from '../model.js';
+import type { ResolverKind, ResolverReport, ResolverSpec, SystemNameservers, LossProbe, NameserverReply, LookupsAskedAgain } from '../model.js';
 import { canonicalIp, parseIpAndPort } from './address.js';
 import { formatIpAndPort } from '../util/ip.js';
 import { parseHttpUrl } from './values.js';
@@ -141,6 +141,12 @@ export function withNameserverReplies(resolvers: ResolverSpec[], replies: Namese
   return resolvers.map((r) => (r.kind === 'system' && r.nameservers ? { ...r, nameservers: { ...r.nameservers, replies } } : r));
 }
 
+/** The resolvers with this host's resolver's lookups asked again (probe/session.ts), when some ran out of time. */
+export function withLookupsAskedAgain(resolvers: ResolverSpec[], askedAgain: LookupsAskedAgain | null): ResolverSpec[] {
+  if (askedAgain === null) return resolvers;
+  return resolvers.map((r) => (r.kind === 'system' ? { ...r, askedAgain } : r));
+}
+
 // ───────────────────────────── how each kind is written ─────────────────────────────
 
 /**
@@ -218,6 +224,7 @@ export function resolverReport(spec: ResolverSpec, lossProbes?: ReadonlyMap<stri
     provider: spec.provider,
     ...(spec.kind === 'system' ? { nameservers: spec.nameservers ?? null } : {}),
     ...(lossProbe ? { lossProbe } : {}),
+    ...(spec.kind === 'system' && spec.askedAgain ? { askedAgain: spec.askedAgain } : {}),
   };
 }
 

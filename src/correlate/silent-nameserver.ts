@@ -10,15 +10,13 @@
 
 import type { DnsAnswer, ResolverSpec, SystemResolverSpec } from '../model.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
-import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
+import { LOOKUP_FIRST_WAIT_MS, ranOutOfTime } from '../util/lookup-helper.js';
 import { median } from '../util/collections.js';
 import { formatMs } from '../util/time.js';
 import { joinAnd } from '../util/text.js';
 import { ipFamily } from '../util/ip.js';
 
 const NO_FAMILY: ReadonlySet<number> = new Set();
-/** A lookup's wait that ran out: the run's own (ETIMEDOUT), or glibc's (EAI_AGAIN, after its tries). */
-const WAITED_OUT: ReadonlySet<string> = new Set(['ETIMEDOUT', 'EAI_AGAIN']);
 
 export interface SilentNameservers {
   /** The finding, in one sentence for the host's notes. */
@@ -44,7 +42,7 @@ export function silentNameservers(dns: DnsAnswer[], resolvers: ResolverSpec[], b
   const answered = (d: DnsAnswer) => d.outcome === 'ok' && d.server !== HOSTS_FILE;
   // A lookup that ran out of time waited too: behind two silent servers, the run's own wait can end before the
   // third answers.
-  const gaveUp = (d: DnsAnswer) => d.outcome === 'timeout' && d.error !== null && WAITED_OUT.has(d.error.code);
+  const gaveUp = (d: DnsAnswer) => ranOutOfTime(d.outcome, d.error);
   const lookups = dns.filter((d) => d.resolver === system.name && (answered(d) || gaveUp(d)));
   const waits = lookups.map((d) => d.durationMs);
   if (waits.length === 0 || median(waits) < LOOKUP_FIRST_WAIT_MS) return null;

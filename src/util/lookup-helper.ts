@@ -64,6 +64,14 @@ export const LOOKUP_FIRST_WAIT_MS = 1_000;
  */
 const RETRANSMIT_OPTIONS = `timeout:${LOOKUP_FIRST_WAIT_MS / 1000} attempts:4`;
 
+/**
+ * A lookup whose wait ran out: the run's own (ETIMEDOUT), or glibc's (EAI_AGAIN after its tries: at once, it is no
+ * wait — probe/dns/system.ts makes that a network error).
+ */
+export function ranOutOfTime(outcome: string, error: { code: string } | null): boolean {
+  return outcome === 'timeout' && error !== null && (error.code === 'ETIMEDOUT' || error.code === 'EAI_AGAIN');
+}
+
 /** RES_OPTIONS for the helper: these, then this environment's own. */
 function retransmitting(own: string | undefined): string {
   return own ? `${RETRANSMIT_OPTIONS} ${own}` : RETRANSMIT_OPTIONS;

@@ -1,0 +1,62 @@
+// This host's resolver dropping the run's own lookups (a limit on how fast one client may ask): lookups that ran out
+// of time while it answered others, answered when asked again (probe/session.ts). Over recorded answers: the note,
+// the headline and the verdict; each control is a layout where asking again proved nothing, and nothing is said.
+
+import { describe, expect, it } from 'vitest';
+import { decideVerdict } from '../../src/correlate/verdict.js';
+import { droppedLookups } from '../../src/correlate/dropped-lookups.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import type { Attempt, LookupsAskedAgain, ResolverSpec } from '../../src/model.js';
+import { attributeRecorded } from '../support/pipeline.js';
+import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
+import { responses } from '../support/responses.js';
+
+const system = (askedAgain?: LookupsAskedAgain): ResolverSpec => ({ name: 'system', kind: 'system', provider: null, ...(askedAgain ? { askedAgain } : {}) });
+const google: ResolverSpec = { name: 'google', kind: 'udp', address: '8.8.8.8', port: 53, provider: 'Google' };
+const NAMES = ['a.test', 'b.test', 'c.test'];
+const ALL_ANSWERED: LookupsAskedAgain = { ranOut: 33, asked: 33, answered: 33, names: ['s20.list.example', 's19.list.example', 's18.list.example', 's17.list.example', 's22.list.example'], pacedAt: 4 };
+
+describe("this host's resolver dropping the run's own lookups", () => {
+  it('is said once as the run’s load, the sites judged on the answers given when asked again: ok, exit 0, no incident', () => {
+    const resolvers = [system(ALL_ANSWERED), google];
+    const answers = NAMES.flatMap((name, i) => [
+      dnsAnswer({ resolver: 'system', name, transport: 'system', server: 'system', rcode: null, durationMs: 3, values: [`127.0.1.${i + 1}`] }),
+      dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }),
+    ]);
+    const attempts: Attempt[] = NAMES.map((name, i) => {
+      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
+      const expect = evaluateExpect(site().expect, fetch);
+      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'system', resolvers: ['system', 'google'], expect, outcome: attemptOutcome(fetch, expect) });
+    });
+    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answers, attempts, loadCatalog([]), { minSites: 2 });
+    const verdict = decideVerdict(r.sites, r.local, r.incidents, r.host);
+    expect(verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
+    expect(verdict.summary).toBe("All 3 sites ok; this host's resolver dropped 33 lookups under this run's load (each answered when asked again)");
+    expect(r.host.notes).toEqual([
+      "resolver system (getaddrinfo) let 33 lookups run out of time while it answered this run's others; asked again, a few at a time, all 33 were answered (s20.list.example, s19.list.example, s18.list.example, …) — " +
+        "it drops lookups that come too fast: something on its way limits how fast one client may ask (AWS's VPC resolver drops a client's packets beyond 1,024 a second per network interface; a router's dnsmasq drops what is beyond --dns-forward-max), or it is overloaded; " +
+        "this run's own load, not the sites' DNS (from the first drop on, the run paced its lookups, down to 4 a second) — lower `concurrency` in probes.yaml, or run a caching resolver on this host",
+    ]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it('says how many were not answered again, or not asked, and that their sites are judged on that', () => {
+    const some = droppedLookups([system({ ranOut: 10, asked: 8, answered: 6, names: ['a.test'] })]);
+    expect(some?.note).toMatch(/asked again, a few at a time, 6 of 10 were answered \(a\.test, …\); 2 were not answered again either and 2 not asked again, and their sites are judged on that — /);
+    expect(some?.short).toBe("this host's resolver dropped 10 lookups under this run's load (6 answered when asked again)");
+    const cut = droppedLookups([system({ ranOut: 5, asked: 4, answered: 4, names: ['a.test', 'b.test'] })]);
+    expect(cut?.note).toMatch(/4 of 5 were answered \(a\.test, b\.test, …\); 1 more was not asked again \(the deadline was near\), and its site is judged on the first try — /);
+    const one = droppedLookups([system({ ranOut: 1, asked: 1, answered: 1, names: ['a.test'] })]);
+    expect(one?.note).toMatch(/let 1 lookup run out of time .* it was answered \(a\.test\) — /);
+    expect(one?.note).not.toMatch(/paced/);
+  });
+
+  it('says nothing when no lookup was answered when asked again (a zone it cannot reach fails every ask), or none ran out', () => {
+    expect(droppedLookups([system({ ranOut: 4, asked: 4, answered: 0, names: [] }), google])).toBeNull();
+    expect(droppedLookups([system({ ranOut: 3, asked: 0, answered: 0, names: [] })])).toBeNull();
+    expect(droppedLookups([system(), google])).toBeNull();
+    expect(droppedLookups([google])).toBeNull();
+  });
+});
