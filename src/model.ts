@@ -16,6 +16,8 @@ interface ResolverCommon {
    * every other resolver answers nothing while the local ones answer, the network blocks outbound DNS.
    */
   local?: boolean;
+  /** Its questions that ran out of time while it replied to others, asked again (probe/dns/asking-again.ts); absent when none did. */
+  askedAgain?: LookupsAskedAgain;
 }
 
 /** Plain DNS to a server's IP address: over UDP (TCP when a reply is truncated), or over TCP only. */
@@ -39,17 +41,16 @@ export interface SystemResolverSpec extends ResolverCommon {
   kind: 'system';
   /** The servers it asks, read when the run started (util/nameservers.ts); absent when not read. */
   nameservers?: SystemNameservers;
-  /** Its lookups that ran out of time while it answered others, asked again (probe/session.ts); absent when none did. */
-  askedAgain?: LookupsAskedAgain;
 }
 
 /**
- * This host's resolver's lookups that ran out of time while it answered the run's others, of names another resolver
- * replied to (or no other was asked), each asked again (twice at most), a few at a time (probe/session.ts): answered
- * then, what dropped them was the run's own load — something on the way limits how fast one client may ask.
+ * A resolver's questions (this host's resolver's lookups, or plain DNS over UDP) that ran out of time while it replied
+ * to the run's others, of names another resolver replied to (any, when it is the run's only resolver), each asked
+ * again (twice at most, waiting 2 s at most), a few at a time (probe/dns/asking-again.ts): answered then, what dropped
+ * them was the run's own load — something on the way limits how fast one client may ask.
  */
 export interface LookupsAskedAgain {
-  /** Lookups that ran out of time while this resolver answered others, of names another resolver replied to. */
+  /** Questions that ran out of time while this resolver replied to others, of names another resolver replied to. */
   ranOut: number;
   /** Of those, asked again (the rest: the deadline was near, or asking again had stopped helping). */
   asked: number;
@@ -58,8 +59,8 @@ export interface LookupsAskedAgain {
   /** Up to five of the names answered when asked again. */
   names: string[];
   /**
-   * Once a drop was proven, lookups were paced to the rate it had been answering them; the slowest pace, in lookups
-   * a second. Absent when none was answered again.
+   * Once a drop was proven, its questions were paced to the rate it had been replying; the slowest pace, in
+   * questions a second. Absent when none was answered again.
    */
   pacedAt?: number;
 }
@@ -708,7 +709,7 @@ export interface ResolverReport {
    * once some question of the run had to be sent again; absent when none were sent (and in reports from before it was added).
    */
   lossProbe?: LossProbe;
-  /** system: its lookups that ran out of time while it answered others, asked again; absent when none ran out. */
+  /** system and udp: its questions that ran out of time while it replied to others, asked again; absent when none did. */
   askedAgain?: LookupsAskedAgain;
 }
 

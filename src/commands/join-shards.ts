@@ -104,18 +104,18 @@ function classifiedAgain(site: SiteReport, catalog: Catalog): ClassifiedSite {
   };
 }
 
-/** This host's resolver's lookups asked again, over all shards (each asked its own), or null when none ran out. */
-function shardsAskedAgain(reports: Report[]): LookupsAskedAgain | null {
-  const each = reports.map((r) => r.resolvers.find((x) => x.kind === 'system')?.askedAgain).filter((a): a is LookupsAskedAgain => a !== undefined);
-  if (each.length === 0) return null;
-  const paced = each.map((a) => a.pacedAt).filter((p): p is number => p !== undefined);
-  return {
-    ranOut: each.reduce((n, a) => n + a.ranOut, 0),
-    asked: each.reduce((n, a) => n + a.asked, 0),
-    answered: each.reduce((n, a) => n + a.answered, 0),
-    names: [...new Set(each.flatMap((a) => a.names))].slice(0, 5),
-    ...(paced.length > 0 ? { pacedAt: Math.min(...paced) } : {}),
-  };
+/** By resolver name, the questions asked again over all shards (each asked its own), or null when none ran out. */
+function shardsAskedAgain(reports: Report[]): Map<string, LookupsAskedAgain> | null {
+  const byName = new Map<string, LookupsAskedAgain[]>();
+  for (const report of reports) for (const r of report.resolvers) if (r.askedAgain) byName.set(r.name, [...(byName.get(r.name) ?? []), r.askedAgain]);
+  if (byName.size === 0) return null;
+  return new Map(
+    [...byName].map(([name, each]) => {
+      const paced = each.map((a) => a.pacedAt).filter((p): p is number => p !== undefined);
+      const sum = (field: 'ranOut' | 'asked' | 'answered') => each.reduce((n, a) => n + a[field], 0);
+      return [name, { ranOut: sum('ranOut'), asked: sum('asked'), answered: sum('answered'), names: [...new Set(each.flatMap((a) => a.names))].slice(0, 5), ...(paced.length > 0 ? { pacedAt: Math.min(...paced) } : {}) }];
+    }),
+  );
 }
 
 /** Each plain-DNS resolver's loss probes over all shards (each shard sent its own, or none). */

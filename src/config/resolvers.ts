@@ -141,10 +141,13 @@ export function withNameserverReplies(resolvers: ResolverSpec[], replies: Namese
   return resolvers.map((r) => (r.kind === 'system' && r.nameservers ? { ...r, nameservers: { ...r.nameservers, replies } } : r));
 }
 
-/** The resolvers with this host's resolver's lookups asked again (probe/session.ts), when some ran out of time. */
-export function withLookupsAskedAgain(resolvers: ResolverSpec[], askedAgain: LookupsAskedAgain | null): ResolverSpec[] {
+/** The resolvers with, by name, their questions asked again (probe/dns/asking-again.ts), where some ran out of time. */
+export function withLookupsAskedAgain(resolvers: ResolverSpec[], askedAgain: ReadonlyMap<string, LookupsAskedAgain> | null): ResolverSpec[] {
   if (askedAgain === null) return resolvers;
-  return resolvers.map((r) => (r.kind === 'system' ? { ...r, askedAgain } : r));
+  return resolvers.map((r) => {
+    const again = askedAgain.get(r.name);
+    return again ? { ...r, askedAgain: again } : r;
+  });
 }
 
 // ───────────────────────────── how each kind is written ─────────────────────────────
@@ -224,7 +227,7 @@ export function resolverReport(spec: ResolverSpec, lossProbes?: ReadonlyMap<stri
     provider: spec.provider,
     ...(spec.kind === 'system' ? { nameservers: spec.nameservers ?? null } : {}),
     ...(lossProbe ? { lossProbe } : {}),
-    ...(spec.kind === 'system' && spec.askedAgain ? { askedAgain: spec.askedAgain } : {}),
+    ...(spec.askedAgain ? { askedAgain: spec.askedAgain } : {}),
   };
 }
 

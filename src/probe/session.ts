@@ -6,8 +6,8 @@ import pLimit from 'p-limit';
 import type { DnsAnswer, DnsQuery, LookupsAskedAgain, LossProbe, NameserverReply, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { isoNow } from '../util/time.js';
-import { askNameservers, createDohPool, FIRST_RETRANSMIT, NAMESERVER_WAIT_MS, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
-import { LOOKUP_FIRST_WAIT_MS, ranOutOfTime } from '../util/lookup-helper.js';
+import { askNameservers, createAskingAgain, createDohPool, FIRST_RETRANSMIT, NAMESERVER_WAIT_MS, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
+import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { busyTimeout, startStallClock, stalledMs } from '../util/stall-clock.js';
@@ -63,10 +63,10 @@ export interface ProbeSession {
    * Stop the deadline timer and close connections; every DNS answer of the run, whether it ran to the end, and the
    * loss probes sent (probe/dns/loss-probe.ts) by resolver name, or null when none were (or the process was too
    * starved of CPU while they waited for their word to count); this host's name servers asked directly
-   * (probe/dns/nameserver-asks.ts), or null when they were not; this host's resolver's lookups that ran out of time
-   * while it answered others, asked again, or null when none ran out.
+   * (probe/dns/nameserver-asks.ts), or null when they were not; by resolver name, the questions that ran out of time
+   * while it replied to others, asked again (probe/dns/asking-again.ts), or null when none ran out.
    */
-  close(): Promise<{ dns: DnsAnswer[]; complete: boolean; lossProbes: Map<string, LossProbe> | null; nameserverReplies: NameserverReply[] | null; askedAgain: LookupsAskedAgain | null }>;
+  close(): Promise<{ dns: DnsAnswer[]; complete: boolean; lossProbes: Map<string, LossProbe> | null; nameserverReplies: NameserverReply[] | null; askedAgain: Map<string, LookupsAskedAgain> | null }>;
 }
 
 /**
@@ -74,23 +74,6 @@ export interface ProbeSession {
  * timeout. Its remaining queries are recorded as timeouts, with a code that says they were not sent.
  */
 const SILENT_AFTER = 16;
-
-/**
- * This host's resolver's lookups asked a second time at once, at most: a resolver that drops what comes too fast is
- * not sent the run's drops again in one burst.
- */
-const ASKED_AGAIN_AT_ONCE = 4;
-/**
- * How many times such a lookup is asked after its first: under a limit that drops what comes too fast, one more ask
- * still ran out of time once in some forty (measured: 40 of 41 answered at a second ask).
- */
-const ASKS_AFTER_THE_FIRST = 2;
-/** This host's resolver's last answers kept, to tell how fast it was answering when a drop is proven. */
-const ANSWER_TIMES_KEPT = 4_096;
-/** The slowest pace lookups to this host's resolver are held to, a second. */
-const MIN_SYSTEM_QPS = 4;
-/** Lookups left unanswered by every ask before asking again stops (and more of them than were answered): they fail anyway. */
-const ASKED_AGAIN_IN_VAIN = 2;
 
 /** The first wait for a descriptor when this host had none for a fetch or a query, doubled each time up to the last. */
 const DESCRIPTOR_WAIT_MS = 50;
@@ -138,92 +121,27 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     const addresses = spec?.kind === 'system' ? spec.nameservers?.addresses : undefined;
     return addresses ? askNameservers(addresses, { timeoutMs: Math.min(NAMESERVER_WAIT_MS, msLeft(options.deadlineAt)), signal: stop.signal }) : null;
   };
-  // This host's resolver, asked faster than something on its path lets one client ask, drops lookups: AWS's VPC
-  // resolver drops a client's packets beyond 1,024 a second per network interface (docs.aws.amazon.com, "Hybrid Cloud
-  // DNS Options for Amazon VPC": Constraints), unbound with `ip-ratelimit` its queries beyond that rate, a home
-  // router's dnsmasq its forwards beyond --dns-forward-max (150). glibc sends each again every second
-  // (util/lookup-helper.ts), yet behind such a limit 20 of 120 sites read "degraded: DNS timeout" at the system
-  // resolver — the run's own load, read as a diagnosis. So a lookup that ran out of time while this resolver answers
-  // others, of a name another resolver replied to (or that no other resolver was asked), is asked again
-  // (ASKS_AFTER_THE_FIRST times at most), a few at a time; what is answered then stands, and the report says how many
-  // (correlate/dropped-lookups.ts). A name no resolver replied to is its own failure (its zone down) and is not asked
-  // again: a DNS host's outage is not held up. Names this resolver fails whatever the load fail those asks too, and
-  // after ASKED_AGAIN_IN_VAIN no more are asked. A lookup answered when asked again proves a drop: from then on,
-  // lookups are paced at the rate this resolver was answering them in the second before (a fifth slower at each drop
-  // proven later, a tenth faster each second without one). Fewer lookups at once did not do it: halving them at each
-  // drop, down to four, doubled the run and the drops went on — the limit is on a rate, and four lookups answered in
-  // a millisecond each exceed any.
-  let systemAnswered = 0;
-  const systemAnswerTimes = new Float64Array(ANSWER_TIMES_KEPT);
-  let systemAnswerCount = 0;
-  const answersInTheLastSecond = () => {
-    const since = performance.now() - 1_000;
-    let n = 0;
-    while (n < Math.min(systemAnswerCount, ANSWER_TIMES_KEPT) && systemAnswerTimes[(systemAnswerCount - 1 - n) % ANSWER_TIMES_KEPT]! >= since) n += 1;
-    return n;
-  };
-  let systemPace: { pacer: Pacer; qps: number; setAt: number } | null = null;
-  const paceSystem = (qps: number) => {
-    systemPace = { pacer: createPacer(qps, 1), qps, setAt: performance.now() };
-    askedAgain.pacedAt = Math.min(askedAgain.pacedAt ?? Infinity, Math.round(qps));
-  };
-  const dropProven = () => {
-    const answering = Math.max(MIN_SYSTEM_QPS, answersInTheLastSecond());
-    if (!systemPace) paceSystem(answering);
-    else if (performance.now() - systemPace.setAt >= 1_000) paceSystem(Math.max(MIN_SYSTEM_QPS, Math.min(systemPace.qps, answering) * 0.8));
-  };
-  const systemTurn = async () => {
-    if (!systemPace) return;
-    if (performance.now() - systemPace.setAt >= 1_000) paceSystem(systemPace.qps * 1.1);
-    await systemPace.pacer.take(stop.signal);
-  };
-  const askedAgain: LookupsAskedAgain = { ranOut: 0, asked: 0, answered: 0, names: [] };
-  let askedInVain = 0;
-  const askAgainLimit = pLimit(ASKED_AGAIN_AT_ONCE);
-  // The other resolvers' answers for the same name (awaited when still asked): none replying is the name's own failure
-  // (its zone down), not a drop, and is not asked again; null when no other resolver asked it.
-  const othersAnswered = async (a: DnsAnswer): Promise<boolean | null> => {
+  // The other resolvers' replies about a name (awaited while still asked): none replying is the name's own failure
+  // (its zone down), not a drop (probe/dns/asking-again.ts); null when there is no other resolver.
+  const othersReplied = async (a: DnsAnswer): Promise<boolean | null> => {
     let asked = false;
     for (const [key, byName] of dnsCache) {
-      if (key.startsWith(`${a.resolver}|`)) continue;
+      const [resolver, type] = key.split('|') as [string, string];
+      if (resolver === a.resolver) continue;
       const held = byName.get(a.name);
       if (held === undefined) continue;
       asked = true;
+      // Ran out of time there too, and being asked again: no reply (waiting for it could wait for this one).
+      if (held instanceof Promise && askingAgain.settling(resolver, type, a.name)) continue;
       const other = await held;
       if (other.rcode !== null || other.outcome === 'ok' || other.outcome === 'nxdomain' || other.outcome === 'empty') return true;
     }
-    return asked ? false : null;
+    // A name only this resolver was asked (a zone walk's question) has nothing to be told by: kept as it came, unless
+    // this resolver is the run's only one.
+    return asked || options.resolvers.length > 1 ? false : null;
   };
-  const askingAgainHelps = () => askedInVain < ASKED_AGAIN_IN_VAIN || askedInVain <= askedAgain.answered;
-  const systemLookup = async (first: DnsAnswer, ask: () => Promise<DnsAnswer>, timeoutMs: number): Promise<DnsAnswer> => {
-    if (!ranOutOfTime(first.outcome, first.error)) {
-      if (first.outcome !== 'timeout' && first.outcome !== 'network-error' && first.server !== HOSTS_FILE) {
-        systemAnswered += 1;
-        systemAnswerTimes[systemAnswerCount++ % ANSWER_TIMES_KEPT] = performance.now();
-      }
-      return first;
-    }
-    if (systemAnswered === 0 || (await othersAnswered(first)) === false) return first;
-    askedAgain.ranOut += 1;
-    return askAgainLimit(async () => {
-      // An ask again must have its whole wait before the deadline, or it proves nothing.
-      const mayAsk = () => !stop.signal.aborted && askingAgainHelps() && msLeft(options.deadlineAt) > timeoutMs;
-      if (!mayAsk()) return first;
-      askedAgain.asked += 1;
-      for (let asks = 0; asks < ASKS_AFTER_THE_FIRST && mayAsk(); asks += 1) {
-        await systemTurn();
-        const again = await ask();
-        if (again.error?.code === 'DEADLINE') return first;
-        if (ranOutOfTime(again.outcome, again.error)) continue;
-        askedAgain.answered += 1;
-        dropProven();
-        if (askedAgain.names.length < 5 && !askedAgain.names.includes(again.name)) askedAgain.names.push(again.name);
-        return again;
-      }
-      askedInVain += 1;
-      return first;
-    });
-  };
+  // Questions that ran out of time at a resolver dropping what comes too fast, asked again; paced after a proven drop.
+  const askingAgain = createAskingAgain({ signal: stop.signal, msLeft: () => msLeft(options.deadlineAt), othersReplied });
   // Sent again over UDP: answered only after its first retransmission, or timed out at a resolver that has replied to
   // something (one that answers nothing is no measure of loss, and probing it would only hold the run's end).
   const sentAgain = (a: DnsAnswer, timeoutMs: number) =>
@@ -340,19 +258,19 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
-        // getaddrinfo tells no rcode: this host's resolver has replied when it gave an answer (systemLookup counts them).
-        const replied = heard.replies > 0 || (query.resolver.kind === 'system' && systemAnswered > 0);
+        // getaddrinfo tells no rcode: this host's resolver has replied when it gave an answer (askingAgain counts them).
+        const replied = heard.replies > 0 || askingAgain.replied(query.resolver.name);
         if (!replied && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
           return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });
         }
         await pacerFor(query.resolver.name)?.take(stop.signal);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
-        const ask = () => withDescriptors(() => queryDns(query, exchange(timeoutMs)));
-        if (query.resolver.kind === 'system') await systemTurn();
-        const a = await ask();
+        const ask = (waitMs: number) => withDescriptors(() => queryDns(query, exchange(waitMs)));
+        await askingAgain.turn(query.resolver.name);
+        const a = await ask(timeoutMs);
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
-        return query.resolver.kind === 'system' ? systemLookup(a, ask, timeoutMs) : a;
+        return askingAgain.settle(a, ask, timeoutMs);
       }).then((a) => {
         if (lossProbing === null && sentAgain(a, timeoutMs)) lossProbing = measureLoss();
         if (nameserverAsking === null && systemSlow(a)) nameserverAsking = askSystemNameservers(a);
@@ -397,7 +315,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       const pending = asked.filter((a) => a instanceof Promise);
       if (pending.length > 0) await Promise.all(pending);
       await dohPool.close();
-      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted, lossProbes, nameserverReplies, askedAgain: askedAgain.ranOut > 0 ? askedAgain : null };
+      return { dns: asked as DnsAnswer[], complete: !stop.signal.aborted, lossProbes, nameserverReplies, askedAgain: askingAgain.report() };
     },
   };
 }

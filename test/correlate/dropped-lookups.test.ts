@@ -35,22 +35,51 @@ describe("this host's resolver dropping the run's own lookups", () => {
     expect(verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
     expect(verdict.summary).toBe("All 3 sites ok; this host's resolver dropped 33 lookups under this run's load (each answered when asked again)");
     expect(r.host.notes).toEqual([
-      "resolver system (getaddrinfo) let 33 lookups run out of time while it answered this run's others; asked again, a few at a time, all 33 were answered (s20.list.example, s19.list.example, s18.list.example, …) — " +
-        "it drops lookups that come too fast: something on its way limits how fast one client may ask (AWS's VPC resolver drops a client's packets beyond 1,024 a second per network interface; a router's dnsmasq drops what is beyond --dns-forward-max), or it is overloaded; " +
-        "this run's own load, not the sites' DNS (from the first drop on, the run paced its lookups, down to 4 a second) — lower `concurrency` in probes.yaml, or run a caching resolver on this host",
+      "resolver system (getaddrinfo) let 33 lookups run out of time while it replied to this run's others; asked again, a few at a time, all 33 were answered (s20.list.example, s19.list.example, s18.list.example, …) — " +
+        "it drops what comes too fast: something on its way limits how fast one client may ask (AWS's VPC resolver drops a client's packets beyond 1,024 a second per network interface; unbound's ip-ratelimit; a router's dnsmasq beyond --dns-forward-max), or it is overloaded; " +
+        "this run's own load, not the sites' DNS (from the first drop on, the run paced its lookups there, down to 4 a second) — lower `concurrency` in probes.yaml, or run a caching resolver on this host",
     ]);
     expect(r.incidents).toEqual([]);
   });
 
   it('says how many were not answered again, or not asked, and that their sites are judged on that', () => {
     const some = droppedLookups([system({ ranOut: 10, asked: 8, answered: 6, names: ['a.test'] })]);
-    expect(some?.note).toMatch(/asked again, a few at a time, 6 of 10 were answered \(a\.test, …\); 2 were not answered again either and 2 not asked again, and their sites are judged on that — /);
-    expect(some?.short).toBe("this host's resolver dropped 10 lookups under this run's load (6 answered when asked again)");
+    expect(some?.notes[0]).toMatch(/asked again, a few at a time, 6 of 10 were answered \(a\.test, …\); 2 were not answered again either and 2 not asked again, and their sites are judged on that — /);
+    expect(some?.short).toEqual(["this host's resolver dropped 10 lookups under this run's load (6 answered when asked again)"]);
     const cut = droppedLookups([system({ ranOut: 5, asked: 4, answered: 4, names: ['a.test', 'b.test'] })]);
-    expect(cut?.note).toMatch(/4 of 5 were answered \(a\.test, b\.test, …\); 1 more was not asked again \(the deadline was near\), and its site is judged on the first try — /);
+    expect(cut?.notes[0]).toMatch(/4 of 5 were answered \(a\.test, b\.test, …\); 1 more was not asked again \(the deadline was near\), and its site is judged on the first try — /);
     const one = droppedLookups([system({ ranOut: 1, asked: 1, answered: 1, names: ['a.test'] })]);
-    expect(one?.note).toMatch(/let 1 lookup run out of time .* it was answered \(a\.test\) — /);
-    expect(one?.note).not.toMatch(/paced/);
+    expect(one?.notes[0]).toMatch(/let 1 lookup run out of time .* it was answered \(a\.test\) — /);
+    expect(one?.notes[0]).not.toMatch(/paced/);
+  });
+
+  it('a resolver asked over UDP is said by its name and address, its queries counted as queries; each dropping resolver said once', () => {
+    const corp: ResolverSpec = { name: 'corp', kind: 'udp', address: '10.0.0.2', port: 53, provider: null, askedAgain: { ranOut: 35, asked: 35, answered: 35, names: ['s31.list.example'], pacedAt: 12 } };
+    const both = droppedLookups([system(ALL_ANSWERED), corp, google]);
+    expect(both?.short).toEqual([
+      "this host's resolver dropped 33 lookups under this run's load (each answered when asked again)",
+      "resolver corp dropped 35 queries under this run's load (each answered when asked again)",
+    ]);
+    expect(both?.notes[1]).toMatch(/^resolver corp \(10\.0\.0\.2\) let 35 queries run out of time while it replied to this run's others; asked again, a few at a time, all 35 were answered \(s31\.list\.example, …\) — /);
+    expect(both?.notes[1]).toMatch(/the run paced its queries there, down to 12 a second\) — lower `concurrency` in probes\.yaml$/);
+  });
+
+  it('on a path that loses packets, questions answered when asked again are that loss: the loss is said, not drops under load', () => {
+    const quad9: ResolverSpec = { name: 'quad9', kind: 'udp', address: '9.9.9.9', port: 53, provider: 'Quad9' };
+    const resolvers: ResolverSpec[] = [{ ...google, askedAgain: { ranOut: 2, asked: 2, answered: 2, names: ['a.test'] } }, quad9];
+    const answers = NAMES.flatMap((name, i) => [dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }), dnsAnswer({ resolver: 'quad9', name, durationMs: 20, values: [`127.0.1.${i + 1}`] })]);
+    const attempts: Attempt[] = NAMES.map((name, i) => {
+      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
+      const expect = evaluateExpect(site().expect, fetch);
+      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'google', resolvers: ['google', 'quad9'], expect, outcome: attemptOutcome(fetch, expect) });
+    });
+    const lossProbes = new Map([['google', { sent: 16, answered: 11 }], ['quad9', { sent: 16, answered: 12 }]]);
+    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answers, attempts, loadCatalog([]), { minSites: 2, lossProbes });
+    expect(r.host.notes.join('\n')).toMatch(/this host's path loses packets/);
+    expect(r.host.notes.join('\n')).not.toMatch(/this run's own load/);
+    // Without the loss measured, the same record is said as drops under load.
+    const unmeasured = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answers, attempts, loadCatalog([]), { minSites: 2 });
+    expect(unmeasured.host.notes.join('\n')).toMatch(/resolver google \(8\.8\.8\.8\) let 2 queries run out of time .* this run's own load/);
   });
 
   it('says nothing when no lookup was answered when asked again (a zone it cannot reach fails every ask), or none ran out', () => {

@@ -17,6 +17,7 @@ export { RESOLVER_TRANSPORTS, transportFor } from './transports.js';
 export { FIRST_RETRANSMIT } from './udp.js';
 export { probeLoss, PROBE_WAIT_MS } from './loss-probe.js';
 export { askNameservers, NAMESERVER_WAIT_MS } from './nameserver-asks.js';
+export { createAskingAgain } from './asking-again.js';
 
 export interface DnsQueryOptions {
   /** Per query, all retransmissions and the TCP fallback included. */

@@ -6,7 +6,10 @@
 // limit here is scaled down with the list (a long list on a fast host against 1,024 a second is the same ratio).
 // Behind it, NSD serves the sites' zone under a private root; two other resolvers (lab servers at public-looking
 // addresses, aliases on this namespace's lo) answer the same names. Every site's edge answers.
-// argv[2]: JSON { sites: number, qps: number, bin?: string }. Reports the check's exit, its JSON report and its time.
+// argv[2]: JSON { sites: number, qps: number, listed?: 'system' | 'address', bin?: string }. `listed`: how probes.yaml
+// names the limited resolver — as this host's resolver (getaddrinfo, the default) or by its address (asked over UDP,
+// a company's resolver; this host's resolver is then not in the list). Reports the check's exit, its JSON report and
+// its time.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,7 +53,7 @@ await insideNamespace(async () => {
   const edge = await startHttpServer({ host: EDGE, port: 443, tls: ca.issue([`*.${ZONE}`]), handler: () => ({ kind: 'respond', status: 200, headers: { server: 'nginx' }, body: '<html><title>ok</title></html>' }) });
   writeFileSync(
     join(dir, 'probes.yaml'),
-    'resolvers:\n  - { name: system, system: true }\n' +
+    `resolvers:\n  - ${spec.listed === 'address' ? `{ name: corp, address: "${real.resolverAddress}" }` : '{ name: system, system: true }'}\n` +
       OTHERS.map((a, i) => `  - { name: other${i + 1}, address: "${a}" }\n`).join('') +
       'defaults: { timeout: 5s, deadline: 90s, paths: [edge] }\ntls: { ca: ./ca.pem }\nsites:\n' +
       names.map((n) => `  - { name: ${n.split('.')[0]}, url: "https://${n}/" }\n`).join(''),
