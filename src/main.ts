@@ -58,6 +58,10 @@ if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
 }
 
 async function main(): Promise<void> {
+  // Every command ends through `finish` (process.exit). The event loop emptying first means the command waited on a
+  // promise nothing could settle (a bug: two waits each waiting for the other did it once): Node would then exit 0
+  // with no output, which cron reads as "all ok". It exits 70 instead, as any escaped bug does.
+  process.once('beforeExit', () => internalError(new Error('the command stopped before finishing: it was waiting on something that could never end')));
   const { buildCli } = await import('./cli.js');
   const { CommanderError } = await import('commander');
 

@@ -157,3 +157,20 @@ describe('signals', () => {
     expect(existsSync(state)).toBe(false);
   });
 });
+
+describe('a command that never finishes', () => {
+  it('exits 70 with one line when the event loop empties before it finishes, never 0 with nothing said', async () => {
+    // What a wait nothing can end looks like to Node: the command's last step (flushing stdout before process.exit)
+    // never calls back, and nothing else is left to run. A preload stands in for such a bug: without the guard in
+    // src/main.ts, Node exits 0 with no output, which cron reads as "all ok".
+    const preload = lab.writeFile(
+      'stuck-flush.cjs',
+      "const write = process.stdout.write.bind(process.stdout);\nprocess.stdout.write = (chunk, ...rest) => (chunk === '' ? true : write(chunk, ...rest));\n",
+    );
+    const r = await runCli(['providers', 'list'], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    expect(r.code).toBe(70);
+    expect(r.stderr).toMatch(/^outage-probe: internal error, please report it with this line \(OUTAGE_PROBE_DEBUG=1 shows more\): Error: the command stopped before finishing: it was waiting on something that could never end/);
+    // Control: the same command, nothing stuck, exits 0.
+    expect((await runCli(['providers', 'list'])).code).toBe(0);
+  });
+});
