@@ -7,7 +7,8 @@
 // overloaded: a long list read "degraded: DNS timeout" for sites whose names it answers. Said once per resolver, as the
 // run's own load; the names answered again are judged on those answers. When none was answered again, nothing is said
 // here: the questions failed as failures do; nor on a path that loses packets (correlate/packet-loss.ts: lost at
-// resolvers of two operators or more), where questions answered when asked again are that loss. Pure.
+// resolvers of two operators or more), where questions answered when asked again are that loss, nor for this host's
+// resolver behind a silent name server (correlate/silent-nameserver.ts), whose lookups ran out waiting for it. Pure.
 
 import type { LookupsAskedAgain, ResolverSpec } from '../model.js';
 import { formatCount, plural } from '../util/text.js';

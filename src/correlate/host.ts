@@ -1214,8 +1214,9 @@ export function hostFindings(
     resolvers,
     lossProbes,
   );
-  // A path that loses packets loses some of every resolver's questions: those answered when asked again are that loss.
-  const lookupDrops = loss ? null : droppedLookups(resolvers);
+  // A path that loses packets loses some of every resolver's questions: those answered when asked again are that loss;
+  // and behind a silent name server, this host's resolver's lookups that ran out were waiting for it.
+  const lookupDrops = loss ? null : droppedLookups(slowLookups ? resolvers.filter((r) => r.kind !== 'system') : resolvers);
   const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : [])];
   const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP

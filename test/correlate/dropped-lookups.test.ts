@@ -82,6 +82,33 @@ describe("this host's resolver dropping the run's own lookups", () => {
     expect(unmeasured.host.notes.join('\n')).toMatch(/resolver google \(8\.8\.8\.8\) let 2 queries run out of time .* this run's own load/);
   });
 
+  it("behind a silent name server, this host's resolver's lookups that ran out were waiting for it: that is said, not drops under load", () => {
+    const silentFirst: ResolverSpec = {
+      ...system(ALL_ANSWERED),
+      nameservers: {
+        addresses: ['192.168.1.1', '192.168.53.53'],
+        file: '/etc/resolv.conf',
+        via: null,
+        replies: [
+          { address: '192.168.1.1', rcode: null, ms: 2000, error: 'ETIMEDOUT' },
+          { address: '192.168.53.53', rcode: 'NOERROR', ms: 3, error: null },
+        ],
+      },
+    } as ResolverSpec;
+    const answers = NAMES.flatMap((name, i) => [
+      dnsAnswer({ resolver: 'system', name, transport: 'system', server: 'system', rcode: null, durationMs: 1040 + i * 60, values: [`127.0.1.${i + 1}`] }),
+      dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }),
+    ]);
+    const attempts: Attempt[] = NAMES.map((name, i) => {
+      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
+      const expect = evaluateExpect(site().expect, fetch);
+      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'system', resolvers: ['system', 'google'], expect, outcome: attemptOutcome(fetch, expect) });
+    });
+    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers: [silentFirst, google] }, answers, attempts, loadCatalog([]), { minSites: 2 });
+    expect(r.host.notes.join('\n')).toMatch(/first name server 192\.168\.1\.1 does not answer/);
+    expect(r.host.notes.join('\n')).not.toMatch(/this run's own load/);
+  });
+
   it('says nothing when no lookup was answered when asked again (a zone it cannot reach fails every ask), or none ran out', () => {
     expect(droppedLookups([system({ ranOut: 4, asked: 4, answered: 0, names: [] }), google])).toBeNull();
     expect(droppedLookups([system({ ranOut: 3, asked: 0, answered: 0, names: [] })])).toBeNull();
