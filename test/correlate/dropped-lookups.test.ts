@@ -5,13 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { decideVerdict } from '../../src/correlate/verdict.js';
 import { droppedLookups } from '../../src/correlate/dropped-lookups.js';
-import { attemptOutcome } from '../../src/classify/outcome.js';
-import { loadCatalog } from '../../src/fingerprint/index.js';
-import { evaluateExpect } from '../../src/probe/kinds/http.js';
-import type { Attempt, LookupsAskedAgain, ResolverSpec } from '../../src/model.js';
-import { attributeRecorded } from '../support/pipeline.js';
-import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
-import { responses } from '../support/responses.js';
+import type { LookupsAskedAgain, ResolverSpec } from '../../src/model.js';
+import { attributeServedSites } from '../support/pipeline.js';
+import { dnsAnswer } from '../support/records.js';
 
 const system = (askedAgain?: LookupsAskedAgain): ResolverSpec => ({ name: 'system', kind: 'system', provider: null, ...(askedAgain ? { askedAgain } : {}) });
 const google: ResolverSpec = { name: 'google', kind: 'udp', address: '8.8.8.8', port: 53, provider: 'Google' };
@@ -25,12 +21,7 @@ describe("this host's resolver dropping the run's own lookups", () => {
       dnsAnswer({ resolver: 'system', name, transport: 'system', server: 'system', rcode: null, durationMs: 3, values: [`127.0.1.${i + 1}`] }),
       dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }),
     ]);
-    const attempts: Attempt[] = NAMES.map((name, i) => {
-      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
-      const expect = evaluateExpect(site().expect, fetch);
-      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'system', resolvers: ['system', 'google'], expect, outcome: attemptOutcome(fetch, expect) });
-    });
-    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answers, attempts, loadCatalog([]), { minSites: 2 });
+    const r = attributeServedSites(NAMES, resolvers, answers);
     const verdict = decideVerdict(r.sites, r.local, r.incidents, r.host);
     expect(verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
     expect(verdict.summary).toBe("All 3 sites ok; this host's resolver dropped 33 lookups under this run's load (each answered when asked again)");
@@ -68,17 +59,12 @@ describe("this host's resolver dropping the run's own lookups", () => {
     const quad9: ResolverSpec = { name: 'quad9', kind: 'udp', address: '9.9.9.9', port: 53, provider: 'Quad9' };
     const resolvers: ResolverSpec[] = [{ ...google, askedAgain: { ranOut: 2, asked: 2, answered: 2, names: ['a.test'] } }, quad9];
     const answers = NAMES.flatMap((name, i) => [dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }), dnsAnswer({ resolver: 'quad9', name, durationMs: 20, values: [`127.0.1.${i + 1}`] })]);
-    const attempts: Attempt[] = NAMES.map((name, i) => {
-      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
-      const expect = evaluateExpect(site().expect, fetch);
-      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'google', resolvers: ['google', 'quad9'], expect, outcome: attemptOutcome(fetch, expect) });
-    });
     const lossProbes = new Map([['google', { sent: 16, answered: 11 }], ['quad9', { sent: 16, answered: 12 }]]);
-    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answers, attempts, loadCatalog([]), { minSites: 2, lossProbes });
+    const r = attributeServedSites(NAMES, resolvers, answers, { minSites: 2, lossProbes });
     expect(r.host.notes.join('\n')).toMatch(/this host's path loses packets/);
     expect(r.host.notes.join('\n')).not.toMatch(/this run's own load/);
     // Without the loss measured, the same record is said as drops under load.
-    const unmeasured = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answers, attempts, loadCatalog([]), { minSites: 2 });
+    const unmeasured = attributeServedSites(NAMES, resolvers, answers);
     expect(unmeasured.host.notes.join('\n')).toMatch(/resolver google \(8\.8\.8\.8\) let 2 queries run out of time .* this run's own load/);
   });
 
@@ -99,12 +85,7 @@ describe("this host's resolver dropping the run's own lookups", () => {
       dnsAnswer({ resolver: 'system', name, transport: 'system', server: 'system', rcode: null, durationMs: 1040 + i * 60, values: [`127.0.1.${i + 1}`] }),
       dnsAnswer({ resolver: 'google', name, durationMs: 20, values: [`127.0.1.${i + 1}`] }),
     ]);
-    const attempts: Attempt[] = NAMES.map((name, i) => {
-      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
-      const expect = evaluateExpect(site().expect, fetch);
-      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'system', resolvers: ['system', 'google'], expect, outcome: attemptOutcome(fetch, expect) });
-    });
-    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers: [silentFirst, google] }, answers, attempts, loadCatalog([]), { minSites: 2 });
+    const r = attributeServedSites(NAMES, [silentFirst, google], answers);
     expect(r.host.notes.join('\n')).toMatch(/first name server 192\.168\.1\.1 does not answer/);
     expect(r.host.notes.join('\n')).not.toMatch(/this run's own load/);
   });

@@ -5,13 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { decideVerdict } from '../../src/correlate/verdict.js';
 import { silentNameservers } from '../../src/correlate/silent-nameserver.js';
-import { attemptOutcome } from '../../src/classify/outcome.js';
-import { loadCatalog } from '../../src/fingerprint/index.js';
-import { evaluateExpect } from '../../src/probe/kinds/http.js';
-import type { Attempt, DnsAnswer, NameserverReply, ResolverSpec, SystemNameservers } from '../../src/model.js';
-import { attributeRecorded } from '../support/pipeline.js';
-import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
-import { responses } from '../support/responses.js';
+import type { DnsAnswer, NameserverReply, ResolverSpec, SystemNameservers } from '../../src/model.js';
+import { attributeServedSites } from '../support/pipeline.js';
+import { dnsAnswer } from '../support/records.js';
 
 const SILENT: NameserverReply = { address: '192.168.1.1', rcode: null, ms: 2000, error: 'ETIMEDOUT' };
 const ANSWERS: NameserverReply = { address: '192.168.53.53', rcode: 'NOERROR', ms: 3, error: null };
@@ -35,12 +31,7 @@ const slow = (i: number) => 1040 + i * 60;
 describe('a silent name server ahead of one that answers', () => {
   it('is said with its evidence, and every site stays ok (exit 0, no incident)', () => {
     const resolvers = [systemAsking([SILENT, ANSWERS]), google];
-    const attempts: Attempt[] = NAMES.map((name, i) => {
-      const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
-      const expect = evaluateExpect(site().expect, fetch);
-      return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: 'system', resolvers: ['system', 'google'], expect, outcome: attemptOutcome(fetch, expect) });
-    });
-    const r = attributeRecorded({ sites: NAMES.map((name) => site({ name, url: `https://${name}/` })), resolvers }, answersFor(NAMES, slow), attempts, loadCatalog([]), { minSites: 2 });
+    const r = attributeServedSites(NAMES, resolvers, answersFor(NAMES, slow));
     const verdict = decideVerdict(r.sites, r.local, r.incidents, r.host);
     expect(verdict).toMatchObject({ verdict: 'ok', exitCode: 0 });
     expect(verdict.summary).toBe("All 3 sites ok; this host's first name server 192.168.1.1 does not answer: every lookup here waits for the next");

@@ -8,6 +8,11 @@ import { siteReport } from '../../src/correlate/sites.js';
 import type { Catalog } from '../../src/fingerprint/index.js';
 import type { Attempt, DnsAnswer, RawAttempt, RawSite, ResolverSpec, SiteSpec } from '../../src/model.js';
 import { zoneFromNsAnswer } from '../../src/plan/index.js';
+import { attemptOutcome } from '../../src/classify/outcome.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import { attempt, fetchResult, site } from './records.js';
+import { responses } from './responses.js';
 
 /** A recorded attempt as the probe stage hands it over: the judgement fields dropped, samples as recorded. */
 export function asRaw(a: Attempt): RawAttempt {
@@ -58,4 +63,17 @@ export function attributeRecorded(
 /** SiteFacts (report + stack) for the correlate rules' own tests. */
 export function siteFacts(classified: ClassifiedSite[]) {
   return classified.map((site) => ({ report: siteReport(site), stack: site.stack, explained: new Set<string>() }));
+}
+
+/**
+ * Sites named `names`, each served (a Cloudflare edge answering 200) at 127.0.1.<n> through `resolvers`' names — the
+ * first answering — attributed over `dns`: for host rules that read the answers of sites that are all ok.
+ */
+export function attributeServedSites(names: string[], resolvers: ResolverSpec[], dns: DnsAnswer[], options: AttributionOptions = { minSites: 2 }): Attribution {
+  const attempts: Attempt[] = names.map((name, i) => {
+    const fetch = fetchResult({ url: `https://${name}/`, ...responses.cloudflareOk(), address: `127.0.1.${i + 1}` });
+    const expect = evaluateExpect(site().expect, fetch);
+    return attempt({ ...fetch, id: `${name}|edge`, site: name, resolver: resolvers[0]!.name, resolvers: resolvers.map((r) => r.name), expect, outcome: attemptOutcome(fetch, expect) });
+  });
+  return attributeRecorded({ sites: names.map((name) => site({ name, url: `https://${name}/` })), resolvers }, dns, attempts, loadCatalog([]), options);
 }
