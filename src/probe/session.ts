@@ -140,7 +140,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     // this resolver is the run's only one.
     return asked || options.resolvers.length > 1 ? false : null;
   };
-  // Questions that ran out of time at a resolver dropping what comes too fast, asked again; paced after a proven drop.
+  // Questions that ran out of time at a resolver dropping what comes too fast, asked again; paced after a drop proven.
   const askingAgain = createAskingAgain({ signal: stop.signal, msLeft: () => msLeft(options.deadlineAt), othersReplied });
   // Sent again over UDP: answered only after its first retransmission, or timed out at a resolver that has replied to
   // something (one that answers nothing is no measure of loss, and probing it would only hold the run's end).
@@ -258,7 +258,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
-        // getaddrinfo tells no rcode: this host's resolver has replied when it gave an answer (askingAgain counts them).
+        // getaddrinfo tells no rcode: this host's resolver has replied when it gave an answer (askingAgain counts it).
         const replied = heard.replies > 0 || askingAgain.replied(query.resolver.name);
         if (!replied && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
           return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });

@@ -7,15 +7,15 @@
 // 35 of 120 at a company resolver listed by address — the run's own load, read as a diagnosis.
 //
 // So a question that ran out of time at a resolver that replies to the run's others, of a name another resolver
-// replied to (or of any name when it is the run's only resolver), is asked again (ASKS_AFTER_THE_FIRST times at most), a few at a
-// time; what is answered then stands, and the report says how many (resolvers[].askedAgain;
-// correlate/dropped-lookups.ts says it). A name no resolver replied to is its own failure (its zone down) and is not
-// asked again: a DNS host's outage is not held up. Questions a resolver fails whatever the load fail those asks too,
-// and after ASKED_AGAIN_IN_VAIN such asks no more are asked of it. One answered when asked again proves a drop: from
-// then on, that resolver's questions are paced at the rate it was replying in the second before (a fifth slower at
-// each drop proven later, a tenth faster each second without one). Fewer questions at once did not do it: halving
-// them at each drop, down to four, doubled the run and the drops went on — the limit is on a rate, and four questions
-// answered in a millisecond each exceed any.
+// replied to (or of any name when it is the run's only resolver), is asked again (ASKS_AFTER_THE_FIRST times at most,
+// waiting ASK_AGAIN_WAIT_MS at most), a few at a time; what is answered then stands, and the report says how many
+// (resolvers[].askedAgain; correlate/dropped-lookups.ts says it). A name no resolver replied to is its own failure
+// (its zone down) and is not asked again: a DNS host's outage is not held up. Questions a resolver fails whatever the
+// load fail those asks too, and after ASKED_AGAIN_IN_VAIN such asks no more are asked of it. One answered when asked
+// again proves a drop: from then on, that resolver's questions are paced at the rate it was replying in the second
+// before (a fifth slower at each drop proven later, a tenth faster each second without one). Fewer questions at once
+// did not do it: halving them at each drop, down to four, doubled the run and the drops went on — the limit is on a
+// rate, and four questions answered in a millisecond each exceed any.
 //
 // Only where a drop is silent: this host's resolver (getaddrinfo) and plain DNS over UDP. Over TCP and DoH a server
 // that will not take more refuses or closes a connection, which says so.
@@ -27,7 +27,7 @@ import { ranOutOfTime } from '../../util/lookup-helper.js';
 import { HOSTS_FILE } from '../../util/hosts-file.js';
 
 const DROPPING_KINDS: ReadonlySet<ResolverKind> = new Set(['system', 'udp']);
-/** A resolver's questions asked again at once, at most: one that drops what comes too fast is not sent them in a burst. */
+/** A resolver's questions asked again at once, at most: one dropping what comes too fast is not sent them in a burst. */
 const ASKED_AGAIN_AT_ONCE = 4;
 /**
  * How many times such a question is asked after its first: behind a limit that drops what comes too fast, one more
@@ -62,7 +62,7 @@ export interface AskingAgainOptions {
 export interface AskingAgain {
   /** Before each question to `resolver`: its pace, once a drop there was proven. */
   turn(resolver: string): Promise<void>;
-  /** The answer that stands for a question first answered `first`: it, or what asking again (`ask`, waiting so long) gave. */
+  /** The answer that stands for a question first answered `first`: it, or what asking again (`ask`) gave. */
   settle(first: DnsAnswer, ask: (timeoutMs: number) => Promise<DnsAnswer>, timeoutMs: number): Promise<DnsAnswer>;
   /** Has this resolver replied to some question of the run (getaddrinfo tells no rcode: an answer counts)? */
   replied(resolver: string): boolean;
