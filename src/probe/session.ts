@@ -270,10 +270,12 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         const a = await ask(timeoutMs);
         if (a.rcode !== null) heard.replies += 1;
         else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
-        return askingAgain.settle(a, ask, timeoutMs);
-      }).then((a) => {
+        // What the first ask tells of the way there (a question sent again, a lookup that waited), whatever asking
+        // again then gets: its answer says nothing of the wait before it.
         if (lossProbing === null && sentAgain(a, timeoutMs)) lossProbing = measureLoss();
         if (nameserverAsking === null && systemSlow(a)) nameserverAsking = askSystemNameservers(a);
+        return askingAgain.settle(a, ask, timeoutMs);
+      }).then((a) => {
         done += 1;
         progress();
         byName.set(query.name, a);

@@ -113,3 +113,37 @@ describe('loss probes (probe/dns/loss-probe.ts): sent only once a question had t
     expect(lossProbes).toEqual(new Map([['lab', { sent: 16, answered: 16 }]]));
   });
 });
+
+describe('a question that ran out of time at a resolver answering the rest, of a name another resolver replied to', () => {
+  // The lab drops drop.test's first four datagrams — the first ask's four sends within its wait — as a limit on how
+  // fast one client may ask drops them, and answers the fifth.
+  let droppy: RunningDnsServer;
+  let seen = 0;
+  beforeAll(async () => {
+    droppy = await startDnsServer({
+      host: '127.0.0.56',
+      data: { records: { 'drop.test': { A: ['192.0.2.40'] }, 'fast.test': { A: ['192.0.2.41'] } }, zones: [] },
+      fault: (name) => (name === 'drop.test' && seen++ < 4 ? 'silent' : null),
+    });
+  });
+  afterAll(async () => {
+    await droppy.close();
+  });
+
+  it('is asked again and its answer stands; the drop is reported, and the first ask still sets off the loss probes', async () => {
+    const lab: ResolverSpec = { name: 'lab', kind: 'udp', address: droppy.host, port: droppy.port, url: null, provider: null };
+    const other = resolver('other');
+    const s = createProbeSession({ resolvers: [lab, other], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 10_000 });
+    const ask = (r: ResolverSpec, name: string) => s.resolve({ resolver: r, name, type: 'A' }, 400);
+    expect((await ask(lab, 'fast.test')).outcome).toBe('ok');
+    // The other resolver replies about drop.test (it has no such name: NXDOMAIN is a reply).
+    expect((await ask(other, 'drop.test')).rcode).not.toBeNull();
+    const answer = await ask(lab, 'drop.test');
+    expect(answer).toMatchObject({ outcome: 'ok', values: ['192.0.2.40'] });
+    expect(seen).toBe(5);
+    const { askedAgain, lossProbes } = await s.close();
+    expect(askedAgain?.get('lab')).toMatchObject({ ranOut: 1, asked: 1, answered: 1, names: ['drop.test'] });
+    // The first ask was sent again and ran out: what it tells of the path is measured, though asking again was answered.
+    expect(lossProbes?.get('lab')).toMatchObject({ sent: 16 });
+  });
+});
