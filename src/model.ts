@@ -59,8 +59,8 @@ export interface LookupsAskedAgain {
   /** Up to five of the names answered when asked again. */
   names: string[];
   /**
-   * Once a drop was proven, its questions were paced to the rate it had been replying; the slowest pace, in
-   * questions a second. Absent when none was answered again.
+   * Once a drop was proven, its questions (and over UDP their retransmissions) were paced, a little under the most
+   * replies it gave in a second; the slowest pace, in questions a second. Absent when none was answered again.
    */
   pacedAt?: number;
 }

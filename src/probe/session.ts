@@ -265,7 +265,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         }
         await pacerFor(query.resolver.name)?.take(stop.signal);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
-        const ask = (waitMs: number) => withDescriptors(() => queryDns(query, exchange(waitMs)));
+        const mayResend = () => askingAgain.mayResend(query.resolver.name);
+        const ask = (waitMs: number) => withDescriptors(() => queryDns(query, { ...exchange(waitMs), mayResend }));
         await askingAgain.turn(query.resolver.name);
         const a = await ask(timeoutMs);
         if (a.rcode !== null) heard.replies += 1;

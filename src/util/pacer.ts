@@ -8,11 +8,18 @@ import { sleep } from './time.js';
 export interface Pacer {
   /** Resolves when this send may go (at once within the burst), or when `signal` aborts. */
   take(signal?: AbortSignal): Promise<void>;
+  /** For a send that is not worth a wait: true, its slot taken, when the pace has room for it now; false otherwise. */
+  tryTake(): boolean;
+  /**
+   * Sends from now on at `qps` a second. Returns when that pace is in force: the sends already given a slot keep it,
+   * so the first send at the new pace comes after the last of those.
+   */
+  setQps(qps: number): number;
 }
 
 export function createPacer(qps: number, burst = Math.max(1, Math.floor(qps / 4))): Pacer {
-  const interval = 1000 / qps;
-  const tolerance = (burst - 1) * interval;
+  let interval = 1000 / qps;
+  let tolerance = (burst - 1) * interval;
   // The theoretical time of the next send.
   let next = performance.now();
   return {
@@ -22,6 +29,19 @@ export function createPacer(qps: number, burst = Math.max(1, Math.floor(qps / 4)
       const wait = next - tolerance - now;
       next += interval;
       if (wait > 0) await sleep(wait, signal);
+    },
+    tryTake() {
+      const now = performance.now();
+      next = Math.max(next, now);
+      if (next - tolerance > now) return false;
+      next += interval;
+      return true;
+    },
+    setQps(qps) {
+      interval = 1000 / qps;
+      tolerance = (burst - 1) * interval;
+      next = Math.max(next, performance.now());
+      return next;
     },
   };
 }

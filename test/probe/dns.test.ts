@@ -120,6 +120,16 @@ describe('queryDns over UDP', () => {
     expect(server.queries - before).toBe(4);
   });
 
+  it('sends a retransmission only when mayResend allows it (a resolver held to a pace: a limit counts datagrams)', async () => {
+    const before = server.queries;
+    let asked = 0;
+    const answer = await queryDns(query('silent.fail.test'), { timeoutMs: 600, mayResend: () => ++asked === 2 });
+    expect(answer).toMatchObject({ outcome: 'timeout', error: { code: 'ETIMEDOUT' } });
+    // Asked before each of the three retransmissions; the first send is not asked about.
+    expect(asked).toBe(3);
+    expect(server.queries - before).toBe(2);
+  });
+
   it('reports only-garbage replies as EBADRESP', async () => {
     const answer = await queryDns(query('garbage.fail.test'), { timeoutMs: 500 });
     expect(answer).toMatchObject({ outcome: 'network-error', error: { code: 'EBADRESP' } });

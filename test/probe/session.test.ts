@@ -147,3 +147,48 @@ describe('a question that ran out of time at a resolver answering the rest, of a
     expect(lossProbes?.get('lab')).toMatchObject({ sent: 16 });
   });
 });
+
+describe('a resolver that lets one client through N queries a second and drops the rest (unbound ip-ratelimit)', () => {
+  // unbound.conf(5), ip-ratelimit: "More queries are completely dropped and will not receive a reply"; with
+  // ip-ratelimit-factor 0, every query past the limit in a second is. The lab counts every datagram in each second of
+  // the clock, as unbound does, retransmissions and probes included.
+  const LIMIT = 25;
+  const NAMES = Array.from({ length: 600 }, (_, i) => `n${i}.limit.test`);
+  let limited: RunningDnsServer;
+  let other: RunningDnsServer;
+  const perSecond = new Map<number, number>();
+  beforeAll(async () => {
+    const data = { records: Object.fromEntries(NAMES.map((n) => [n, { A: ['192.0.2.50'] }])), zones: ['limit.test'] };
+    limited = await startDnsServer({
+      host: '127.0.0.57',
+      data,
+      fault: () => {
+        const second = Math.floor(Date.now() / 1000);
+        const count = (perSecond.get(second) ?? 0) + 1;
+        perSecond.set(second, count);
+        return count > LIMIT ? 'silent' : null;
+      },
+    });
+    other = await startDnsServer({ host: '127.0.0.58', data });
+  });
+  afterAll(async () => {
+    await limited.close();
+    await other.close();
+  });
+
+  it('every name is answered (asked again at a pace the limit lets through), and the pace is under the limit', async () => {
+    const lab = (name: string, server: RunningDnsServer): ResolverSpec => ({ name, kind: 'udp', address: server.host, port: server.port, url: null, provider: null });
+    const [corp, elsewhere] = [lab('corp', limited), lab('elsewhere', other)];
+    const s = createProbeSession({ resolvers: [corp, elsewhere], run: { deadlineMs: 60_000, concurrency: 32, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 60_000 });
+    const answers = await Promise.all(NAMES.map(async (name) => {
+      await s.resolve({ resolver: elsewhere, name, type: 'A' }, 1000);
+      return s.resolve({ resolver: corp, name, type: 'A' }, 1000);
+    }));
+    expect(answers.filter((a) => a.outcome !== 'ok').map((a) => `${a.name}: ${a.outcome}`)).toEqual([]);
+    const again = (await s.close()).askedAgain?.get('corp');
+    // The limit did drop questions (or this test proves nothing), and every one was answered when asked again.
+    expect(again?.ranOut).toBeGreaterThan(0);
+    expect(again?.answered).toBe(again?.ranOut);
+    expect(again?.pacedAt).toBeLessThanOrEqual(LIMIT);
+  }, 60_000);
+});

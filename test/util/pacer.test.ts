@@ -22,6 +22,33 @@ describe('createPacer', () => {
     expect(at[59]!).toBeLessThan(400);
   });
 
+  it('tryTake takes a slot only when one is free now, and never waits', async () => {
+    const pacer = createPacer(20, 1);
+    expect(pacer.tryTake()).toBe(true);
+    // The next slot is 50 ms away: not now.
+    expect(pacer.tryTake()).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(pacer.tryTake()).toBe(true);
+    // A slot taken by tryTake is one take() waits behind.
+    const started = performance.now();
+    await pacer.take();
+    expect(performance.now() - started).toBeGreaterThanOrEqual(40);
+  });
+
+  it('setQps: the slots already given keep their times; the new pace is in force after the last of them', async () => {
+    const pacer = createPacer(10, 1);
+    const started = performance.now();
+    const slow = Array.from({ length: 5 }, () => pacer.take());
+    const inForce = pacer.setQps(1000);
+    // Five slots at 100 ms each were given (the first at once): the new pace begins at the fifth's end.
+    expect(inForce - started).toBeGreaterThanOrEqual(490);
+    expect(inForce - started).toBeLessThan(600);
+    await Promise.all(slow);
+    // Ten at 1 ms each, from when the new pace is in force (at 10 a second they would take a second).
+    await Promise.all(Array.from({ length: 10 }, () => pacer.take()));
+    expect(performance.now() - inForce).toBeLessThan(60);
+  });
+
   it('a signal ends the wait', async () => {
     const pacer = createPacer(1, 1);
     await pacer.take();

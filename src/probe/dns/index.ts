@@ -27,7 +27,8 @@ export interface DnsQueryOptions {
   /** Extra trusted CA (PEM) for DoH. */
   ca?: string | null;
   /** The run's DoH connection pool (see createDohPool); a shared one otherwise. */
-  dohPool?: DohPool;
+  dohPool?: DohPool;  /** Asked before each retransmission over UDP: false skips it (see ExchangeOptions). */
+  mayResend?: () => boolean;
 }
 
 export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promise<DnsAnswer> {
@@ -75,6 +76,7 @@ export async function queryDns(query: DnsQuery, options: DnsQueryOptions): Promi
       ca: options.ca ?? null,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.dohPool ? { dohPool: options.dohPool } : {}),
+      ...(options.mayResend ? { mayResend: options.mayResend } : {}),
     });
     return record(answer.fields, answer.server, answer.transport);
   } catch (err) {

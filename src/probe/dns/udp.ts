@@ -224,7 +224,10 @@ function exchangeUdpOnce(target: WireTarget, name: string, type: DnsType, option
     void shared.connected.then((err) => {
       if (done || err) return;
       send();
-      for (const fraction of retransmitAt) timers.push(setTimeout(send, options.timeoutMs * fraction));
+      const resend = (): void => {
+        if (options.mayResend === undefined || options.mayResend()) send();
+      };
+      for (const fraction of retransmitAt) timers.push(setTimeout(resend, options.timeoutMs * fraction));
     });
     timers.push(
       setTimeout(() => finish(waiting.sawStray ? badResponseFailure('udp', server) : timeoutFailure(options.timeoutMs, 'udp', server)), options.timeoutMs),

@@ -255,6 +255,8 @@ export interface ExchangeOptions {
   timeoutMs: number;
   /** The run's deadline: when it aborts, the exchange ends at once with code DEADLINE. */
   signal?: AbortSignal;
+  /** Asked before each retransmission: false skips it (a resolver held to a pace is sent no more than that). */
+  mayResend?: () => boolean;
 }
 
 /** "ip:port", with brackets around IPv6 addresses so the port stays readable. */
