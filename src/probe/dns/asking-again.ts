@@ -165,7 +165,7 @@ export function createAskingAgain(options: AskingAgainOptions): AskingAgain {
   const mostRepliesPerSecond = (state: ResolverState): number => {
     const now = secondNow();
     let most = 0;
-    for (let s = Math.max(0, now - SECONDS_KEPT + 1, state.second - SECONDS_KEPT + 1); s < now && s <= state.second; s += 1) most = Math.max(most, state.perSecond[s % SECONDS_KEPT]!);
+    for (let s = Math.max(0, now - SECONDS_KEPT + 1); s < now && s <= state.second; s += 1) most = Math.max(most, state.perSecond[s % SECONDS_KEPT]!);
     return most > 0 || state.second !== now ? most : state.perSecond[now % SECONDS_KEPT]!;
   };
   const paceAt = (state: ResolverState, qps: number) => {

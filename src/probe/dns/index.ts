@@ -27,7 +27,8 @@ export interface DnsQueryOptions {
   /** Extra trusted CA (PEM) for DoH. */
   ca?: string | null;
   /** The run's DoH connection pool (see createDohPool); a shared one otherwise. */
-  dohPool?: DohPool;  /** Asked before each retransmission over UDP: false skips it (see ExchangeOptions). */
+  dohPool?: DohPool;
+  /** Asked before each retransmission over UDP: false skips it (see ExchangeOptions). */
   mayResend?: () => boolean;
 }
 

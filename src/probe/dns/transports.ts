@@ -22,7 +22,8 @@ export interface TransportOptions {
   /** Extra trusted CA (PEM), for transports over TLS. */
   ca: string | null;
   /** The run's DoH connection pool. */
-  dohPool?: DohPool;  /** Asked before each retransmission over UDP: false skips it (see ExchangeOptions). */
+  dohPool?: DohPool;
+  /** Asked before each retransmission over UDP: false skips it (see ExchangeOptions). */
   mayResend?: () => boolean;
 }
 
