@@ -40,6 +40,10 @@ describe('the bundle the build writes', () => {
     // Strict mode, as the ES modules it was built from: nothing but the comment comes before the directive.
     expect(text.split('\n')[1]).toBe('"use strict";');
   });
+
+  it('is ASCII only: one other character makes every start read its 1.7 MB the slow way', () => {
+    expect(readFileSync(BUNDLE).findIndex((byte) => byte > 0x7f)).toBe(-1);
+  });
 });
 
 describe('what the bundle leaves to node_modules', () => {
