@@ -1,8 +1,11 @@
 // A CONNECT proxy the config tunnels through (`paths: [{ proxy: URL }]`: a company's way out, a vantage elsewhere),
 // failing for every site: it opened a tunnel for none of them, while their other paths say what they do. That is the
 // proxy's failure, said about the proxy — an incident named by it, as a redirect target's is — never each site's
-// ("4 degraded; no shared cause found"). Pure.
+// ("4 degraded; no shared cause found"). A proxy that says it could not reach a site (its 5xx, or no answer to
+// CONNECT) is held to it only for a site that serves on another path: for a site down on its own paths too, the
+// proxy failed as everyone does (classify/proxy-failure.ts). Pure.
 
+import { proxyFailure, proxyUnanswered } from '../classify/proxy-failure.js';
 import type { Attempt, Incident } from '../model.js';
 import { plural } from '../util/text.js';
 import { dependencyIncident, type AttributionOptions, type SiteFacts } from './incidents.js';
@@ -19,10 +22,13 @@ function proxyWords(attempts: Attempt[]): string {
   const codes = attempts.map((a) => ({ code: a.error?.code ?? a.outcome }));
   const distinct = new Set(codes.map((c) => c.code));
   const only = distinct.size === 1 ? [...distinct][0]! : null;
+  const beyond = attempts.every((a) => proxyFailure(a) === 'beyond');
   const why =
     only === 'PROXY_407' ? 'it wants credentials (407 Proxy Authentication Required)'
     : only === 'PROXY_403' ? 'its policy refuses every one (403)'
-    : only !== null && /^PROXY_5\d\d$/.test(only) ? `it cannot reach any of them itself (${only.slice(6)}): its own way out fails`
+    : beyond && attempts.every(proxyUnanswered)
+      ? 'it took the connections and answered none of the CONNECT requests within the wait: it is stuck on its own way out (resolving the names, connecting onward) or hung'
+    : beyond ? `it cannot reach any of them itself (${only?.startsWith('PROXY_') ? only.slice(6) : 'its 5xx, or no answer'}): its own way out fails`
     : only !== null && !only.startsWith('PROXY_') ? 'nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails)'
     : 'it breaks off or answers what no proxy should';
   return `it opened a tunnel for none of them (${describeErrors(codes)}): ${why}`;
@@ -49,9 +55,14 @@ export function proxyFailures(sites: SiteFacts[], options: AttributionOptions): 
   for (const [proxy, { attempts, sites: through }] of byProxy) {
     if (through.size < Math.max(2, options.minSites)) continue;
     if (!attempts.every((a) => a.outcome !== 'ok' && a.failedPhase === 'proxy')) continue;
-    for (const a of attempts) claimed.add(a.id);
-    const failing = [...through];
-    const servedOtherwise = failing.filter((s) => s.report.attempts.some((a) => a.path !== 'proxy' && a.outcome === 'ok'));
+    const servesOtherwise = (s: SiteFacts) => s.report.attempts.some((a) => a.path !== 'proxy' && a.outcome === 'ok');
+    // A site the proxy could not reach, down on its other paths too, says nothing against the proxy.
+    const failing = [...through].filter((s) => servesOtherwise(s) || s.report.attempts.some((a) => a.proxy === proxy && proxyFailure(a) === 'proxy'));
+    if (failing.length < Math.max(2, options.minSites)) continue;
+    const failingNames = new Set(failing.map((s) => s.report.name));
+    const held = attempts.filter((a) => failingNames.has(a.site));
+    for (const a of held) claimed.add(a.id);
+    const servedOtherwise = failing.filter(servesOtherwise);
     // Healthy sites not fetched through it: what the incident leaves standing.
     const controls = sites.filter((s) => !through.has(s) && s.report.status === 'ok').map((s) => s.report.name);
     // The config's own spelling, http://host:port: it takes no credentials (config/values.ts, parseProxyUrl).
@@ -66,14 +77,14 @@ export function proxyFailures(sites: SiteFacts[], options: AttributionOptions): 
         partial: false,
         confidence: Math.round(Math.min(0.95, 0.7 + 0.05 * failing.length) * 100) / 100,
         clauses: [
-          `${plural(failing.length, 'site')} tunnelled through it fail there: ${proxyWords(attempts)}`,
+          `${plural(failing.length, 'site')} tunnelled through it fail there: ${proxyWords(held)}`,
           servedOtherwise.length === failing.length
             ? `${failing.length === 1 ? 'it answers' : 'each answers'} on its other paths: the proxy fails, not the sites`
             : servedOtherwise.length > 0
               ? `${servedOtherwise.length} of them answer${servedOtherwise.length === 1 ? 's' : ''} on other paths: the proxy fails, not the sites`
               : 'none answered on another path here: the proxy fails, whatever the sites do',
         ],
-        evidence: attempts.slice(0, 3).map((a) => `${a.site}: ${a.explanation ?? a.error?.message ?? a.outcome}`),
+        evidence: held.slice(0, 3).map((a) => `${a.site}: ${a.explanation ?? a.error?.message ?? a.outcome}`),
       }),
     );
   }

@@ -31,10 +31,20 @@ function fetched(siteName: string, address: string | null, response: Partial<Fet
 const atProxy = (code: string): Partial<FetchResult> =>
   ({ httpStatus: null, headers: {}, bodySample: '', error: { code, message: `proxy: ${code}` }, failedPhase: 'proxy', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 3 } }) as Partial<FetchResult>;
 
-function run(proxyAnswer: (i: number) => Partial<FetchResult>, proxy = PROXY, names = NAMES) {
+/** The site's own server refusing the connection: its edge path fails too. */
+const refusedHere: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, failedPhase: 'connect', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 2 } } as Partial<FetchResult>;
+
+/** The proxy took the connection and never answered CONNECT: the attempt's own timeout, nothing received. */
+const unansweredCONNECT: Partial<FetchResult> = {
+  ...atProxy('ETIMEDOUT'),
+  received: { bytes: 0, afterRequest: null, stalled: null },
+  timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 4000 },
+} as Partial<FetchResult>;
+
+function run(proxyAnswer: (i: number) => Partial<FetchResult>, proxy = PROXY, names = NAMES, edgeAnswer: (i: number) => Partial<FetchResult> = (i) => SERVED[i]!) {
   const sites = names.map((n) => site({ name: n, url: `https://www.${n}.test/`, paths: { edge: true, ipv4: true, ipv6: true, origin: false, proxies: [proxy] } as never }));
   const dns: DnsAnswer[] = names.map((n, i) => dnsAnswer({ resolver: 'alpha', name: `www.${n}.test`, type: 'A', values: [ADDRESSES[i]!] }));
-  const attempts = names.flatMap((n, i) => [fetched(n, ADDRESSES[i]!, SERVED[i]!), fetched(n, null, proxyAnswer(i), proxy)]);
+  const attempts = names.flatMap((n, i) => [fetched(n, ADDRESSES[i]!, edgeAnswer(i)), fetched(n, null, proxyAnswer(i), proxy)]);
   const result = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
   return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings) };
 }
@@ -63,6 +73,46 @@ describe('a proxy that opens a tunnel for none of its sites', () => {
     expect(some.incidents).toEqual([]);
     expect(some.sites[0]!.status).toBe('ok');
     const one = run(() => atProxy('ECONNREFUSED'), PROXY, ['shop']);
+    expect(one.incidents).toEqual([]);
+  });
+
+  it('its connections taken and no CONNECT answered within the wait: stuck on its own way out or hung, not "nothing answers at its address"', () => {
+    const r = run(() => unansweredCONNECT);
+    expect(r.incidents.map((i) => i.provider)).toEqual([`proxy ${PROXY}`]);
+    expect(r.incidents[0]!.summary).toContain('(4× ETIMEDOUT): it took the connections and answered none of the CONNECT requests within the wait: it is stuck on its own way out');
+    expect(r.sites[0]!.attempts.find((a) => a.path === 'proxy')!.explanation).toBe(`the proxy ${PROXY} took the connection and answered no CONNECT within the wait (ETIMEDOUT)`);
+  });
+});
+
+describe('a proxy that could not reach sites that are down on their own paths too', () => {
+  // Squid answers 503 (X-Squid-Error: ERR_CONNECT_FAIL 111) when the site's server refuses it, as it refuses us.
+  it('its 5xx, or no answer, for sites whose own paths fail too: the sites, not the proxy (it read as the proxy "failing, whatever the sites do", exit 2)', () => {
+    for (const answer of [atProxy('PROXY_503'), atProxy('PROXY_502'), unansweredCONNECT]) {
+      const r = run(() => answer, PROXY, NAMES, () => refusedHere);
+      expect(r.incidents).toEqual([]);
+      for (const s of r.sites) expect(String(s.blame?.provider)).not.toMatch(/^proxy/);
+      expect(r.sites[0]!.attempts.find((a) => a.path === 'proxy')!.explanation).toMatch(/could not reach the site itself|answered no CONNECT/);
+    }
+  });
+
+  it('the proxy failing for its own sake (refused, 407, 403) stays its incident whatever the sites do', () => {
+    for (const code of ['ECONNREFUSED', 'PROXY_407', 'PROXY_403']) {
+      const r = run(() => atProxy(code), PROXY, NAMES, (i) => (i === 0 ? SERVED[0]! : refusedHere));
+      expect(r.incidents.map((i) => i.provider)).toEqual([`proxy ${PROXY}`]);
+      expect(r.incidents[0]!.summary).toMatch(/failing: 4 sites tunnelled through it fail there: .*; 1 of them answers on other paths: the proxy fails, not the sites/);
+    }
+  });
+
+  it('some sites served on their edge, one down there too: the proxy failing for the served ones, the down one left to itself', () => {
+    const r = run(() => atProxy('PROXY_503'), PROXY, NAMES, (i) => (i === 3 ? refusedHere : SERVED[i]!));
+    expect(r.incidents.map((i) => i.provider)).toEqual([`proxy ${PROXY}`]);
+    expect(r.incidents[0]!.summary).toMatch(/^proxy http:\/\/127\.0\.0\.9:3128 failing: 3 sites tunnelled through it fail there: it opened a tunnel for none of them \(3× PROXY_503\): it cannot reach any of them itself \(503\)/);
+    expect(r.incidents[0]!.summary).toContain('each answers on its other paths');
+    const blog = r.sites.find((s) => s.name === 'blog')!;
+    expect(blog.status).toBe('down');
+    expect(String(blog.blame?.provider)).not.toMatch(/^proxy/);
+    // One served and three down: one site is no shared cause.
+    const one = run(() => atProxy('PROXY_503'), PROXY, NAMES, (i) => (i === 0 ? SERVED[0]! : refusedHere));
     expect(one.incidents).toEqual([]);
   });
 });

@@ -131,10 +131,20 @@ async function openTunnel(socket: Socket, target: { host: string; port: number }
     socket.on('data', onData).once('error', onError).once('close', onClose);
     stopWaiting = onAbort(signal, aborted);
   });
-  const statusLine = reply.toString('latin1').split('\r\n')[0] ?? '';
+  const [statusLine = '', ...headerLines] = reply.toString('latin1').split('\r\n');
   const status = /^HTTP\/\d(?:\.\d)? (\d{3})/.exec(statusLine)?.[1];
   if (!status) throw codedError('PROXY_BAD_REPLY', `proxy answered CONNECT with: ${safeLine(statusLine, 120)}`);
-  if (!status.startsWith('2')) throw codedError(`PROXY_${status}`, `proxy refused CONNECT ${authority}: ${safeLine(statusLine, 120)}`);
+  if (!status.startsWith('2')) throw codedError(`PROXY_${status}`, `proxy refused CONNECT ${authority}: ${safeLine(statusLine, 120)}${proxyErrorDetail(headerLines)}`);
+}
+
+/**
+ * What a proxy says of its refusal beyond the status, for the message: RFC 9209's `Proxy-Status` (its error type,
+ * dns_timeout to connection_refused, §2.3) and Squid's `X-Squid-Error` (its error page's name and the errno it got:
+ * "ERR_CONNECT_FAIL 111" is ECONNREFUSED from the site's server). Empty when it says neither.
+ */
+function proxyErrorDetail(headerLines: string[]): string {
+  const said = headerLines.filter((line) => /^(proxy-status|x-squid-error):/i.test(line)).map((line) => safeLine(line, 160));
+  return said.length > 0 ? ` (${said.slice(0, 2).join('; ')})` : '';
 }
 
 function distinguishedName(name: Record<string, string | string[]> | undefined): string {
