@@ -27,3 +27,19 @@ export function proxyFailure(a: Pick<Attempt, 'path' | 'failedPhase' | 'outcome'
 export function proxyUnanswered(a: Pick<Attempt, 'outcome' | 'received'>): boolean {
   return a.outcome === 'timeout' && a.received !== null && a.received.bytes === 0;
 }
+
+/** Why a proxy opened a tunnel for none of these attempts, in a few words, from what it (or the way to it) answered. */
+export function whyNoTunnel(attempts: Pick<Attempt, 'path' | 'failedPhase' | 'outcome' | 'error' | 'received'>[]): string {
+  const codes = new Set(attempts.map((a) => a.error?.code ?? a.outcome));
+  const only = codes.size === 1 ? [...codes][0]! : null;
+  const beyond = attempts.every((a) => proxyFailure(a) === 'beyond');
+  if (only === 'PROXY_407') return 'it wants credentials (407 Proxy Authentication Required)';
+  if (only === 'PROXY_403') return 'its policy refuses every one (403)';
+  if (beyond && attempts.every(proxyUnanswered)) {
+    return 'it took the connections and answered none of the CONNECT requests within the wait: it is stuck on its own way out (resolving the names, connecting onward) or hung';
+  }
+  // Neutral: whether its way onward fails or the sites do is for their other paths to say.
+  if (beyond) return `it could not reach any of them itself (${only?.startsWith('PROXY_') ? only.slice(6) : 'its 5xx, or no answer'})`;
+  if (only !== null && !only.startsWith('PROXY_')) return 'nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails)';
+  return 'it breaks off or answers what no proxy should';
+}

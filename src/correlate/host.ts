@@ -23,6 +23,7 @@
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport, LossProbe } from '../model.js';
 import { packetLoss } from './packet-loss.js';
 import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { whyNoTunnel } from '../classify/proxy-failure.js';
 import { dohServerUnresolved } from '../util/errors.js';
 import { hostOf, hostOfUrl } from '../util/dns-name.js';
 import { ipFamily, isPrivateAddress } from '../util/ip.js';
@@ -1106,7 +1107,7 @@ function localNetworkDown(sites: HostSite[], dns: DnsAnswer[], findings: string[
     const errors = describeErrors(tried.map((a) => ({ code: a.error?.code ?? a.outcome })));
     evidence.push(
       proxies.length > 0
-        ? `every fetch goes through ${proxies.length === 1 ? 'the proxy' : 'the proxies'} ${proxies.join(', ')}, which opened a tunnel for none of ${plural(tried.length, 'attempt')} (${errors}): check ${proxies.length === 1 ? 'it' : 'them'} (running? wanting credentials? its policy?)`
+        ? `every fetch goes through ${proxies.length === 1 ? 'the proxy' : 'the proxies'} ${proxies.join(', ')}, which opened a tunnel for none of ${plural(tried.length, 'attempt')} (${errors}): ${whyNoTunnel(tried)}`
         : `no HTTP response from any of ${plural(tried.length, 'attempt')} (${errors})`,
     );
     if (proxies.length === 0 && tried.every(stalledAfterConnect)) {

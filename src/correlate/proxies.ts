@@ -5,7 +5,7 @@
 // CONNECT) is held to it only for a site that serves on another path: for a site down on its own paths too, the
 // proxy failed as everyone does (classify/proxy-failure.ts). Pure.
 
-import { proxyFailure, proxyUnanswered } from '../classify/proxy-failure.js';
+import { proxyFailure, whyNoTunnel } from '../classify/proxy-failure.js';
 import type { Attempt, Incident } from '../model.js';
 import { plural } from '../util/text.js';
 import { dependencyIncident, type AttributionOptions, type SiteFacts } from './incidents.js';
@@ -17,21 +17,10 @@ export interface ProxyFailures {
   claimed: ReadonlySet<string>;
 }
 
-/** Why the proxy itself opened no tunnel, in a few words, from what it (or the way to it) answered. */
+/** What the proxy answered, counted, and why it opened no tunnel. */
 function proxyWords(attempts: Attempt[]): string {
   const codes = attempts.map((a) => ({ code: a.error?.code ?? a.outcome }));
-  const distinct = new Set(codes.map((c) => c.code));
-  const only = distinct.size === 1 ? [...distinct][0]! : null;
-  const beyond = attempts.every((a) => proxyFailure(a) === 'beyond');
-  const why =
-    only === 'PROXY_407' ? 'it wants credentials (407 Proxy Authentication Required)'
-    : only === 'PROXY_403' ? 'its policy refuses every one (403)'
-    : beyond && attempts.every(proxyUnanswered)
-      ? 'it took the connections and answered none of the CONNECT requests within the wait: it is stuck on its own way out (resolving the names, connecting onward) or hung'
-    : beyond ? `it cannot reach any of them itself (${only?.startsWith('PROXY_') ? only.slice(6) : 'its 5xx, or no answer'}): its own way out fails`
-    : only !== null && !only.startsWith('PROXY_') ? 'nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails)'
-    : 'it breaks off or answers what no proxy should';
-  return `it opened a tunnel for none of them (${describeErrors(codes)}): ${why}`;
+  return `it opened a tunnel for none of them (${describeErrors(codes)}): ${whyNoTunnel(attempts)}`;
 }
 
 /**

@@ -65,7 +65,7 @@ describe('a proxy that opens a tunnel for none of its sites', () => {
   it('wanting credentials, or refusing every one by its policy: said so', () => {
     expect(run(() => atProxy('PROXY_407')).incidents[0]!.summary).toContain('it wants credentials (407 Proxy Authentication Required)');
     expect(run(() => atProxy('PROXY_403')).incidents[0]!.summary).toContain('its policy refuses every one (403)');
-    expect(run(() => atProxy('PROXY_502')).incidents[0]!.summary).toContain('it cannot reach any of them itself (502): its own way out fails');
+    expect(run(() => atProxy('PROXY_502')).incidents[0]!.summary).toContain('it could not reach any of them itself (502); each answers on its other paths: the proxy fails, not the sites');
   });
 
   it('controls: a proxy that tunnels for one site leaves each failure to its site; one site through it is no shared cause', () => {
@@ -106,7 +106,7 @@ describe('a proxy that could not reach sites that are down on their own paths to
   it('some sites served on their edge, one down there too: the proxy failing for the served ones, the down one left to itself', () => {
     const r = run(() => atProxy('PROXY_503'), PROXY, NAMES, (i) => (i === 3 ? refusedHere : SERVED[i]!));
     expect(r.incidents.map((i) => i.provider)).toEqual([`proxy ${PROXY}`]);
-    expect(r.incidents[0]!.summary).toMatch(/^proxy http:\/\/127\.0\.0\.9:3128 failing: 3 sites tunnelled through it fail there: it opened a tunnel for none of them \(3× PROXY_503\): it cannot reach any of them itself \(503\)/);
+    expect(r.incidents[0]!.summary).toMatch(/^proxy http:\/\/127\.0\.0\.9:3128 failing: 3 sites tunnelled through it fail there: it opened a tunnel for none of them \(3× PROXY_503\): it could not reach any of them itself \(503\)/);
     expect(r.incidents[0]!.summary).toContain('each answers on its other paths');
     const blog = r.sites.find((s) => s.name === 'blog')!;
     expect(blog.status).toBe('down');

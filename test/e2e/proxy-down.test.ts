@@ -83,7 +83,7 @@ describe('a proxy that opens a tunnel for none of the sites', () => {
     const { code, report } = await check(config('only', proxy, `[{ proxy: "${proxy}" }]`));
     expect(report.verdict).toBe('local-network');
     expect(report.summary).toBe(
-      `Local network problem: every fetch goes through the proxy ${proxy}, which opened a tunnel for none of 3 attempts (3× ECONNREFUSED): check it (running? wanting credentials? its policy?); no provider is blamed`,
+      `Local network problem: every fetch goes through the proxy ${proxy}, which opened a tunnel for none of 3 attempts (3× ECONNREFUSED): nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails); no provider is blamed`,
     );
     // The advice is the proxy's, not whether this network needs one.
     expect(report.host.notes).toEqual([

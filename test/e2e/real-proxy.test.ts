@@ -44,13 +44,16 @@ async function squid(options: Partial<SquidOptions> = {}): Promise<RunningSquid>
   return proxy;
 }
 
-/** Sites fetched over their edge and through the proxy; `direct` ones over their edge only. */
-async function check(name: string, sites: string[], proxy: RunningSquid, direct: string[] = []): Promise<{ code: number | null; report: Report }> {
+/**
+ * Sites fetched over their edge and through the proxy (or through the proxy only, `onlyProxy`); `direct` ones over
+ * their edge only.
+ */
+async function check(name: string, sites: string[], proxy: RunningSquid, direct: string[] = [], onlyProxy = false): Promise<{ code: number | null; report: Report }> {
   const file = lab.writeFile(
     `${name}.yaml`,
     `resolvers:
   - { name: one, address: "127.0.23.53:${resolver}" }
-defaults: { timeout: 4s, deadline: 20s, paths: [edge, { proxy: "${proxy.url}" }] }
+defaults: { timeout: 4s, deadline: 20s, paths: [${onlyProxy ? '' : 'edge, '}{ proxy: "${proxy.url}" }] }
 tls: { ca: ./ca.pem }
 sites:
 ${sites.map((n) => `  - { name: ${n}, url: "https://${host(n)}:${port}/" }`).join('\n')}
@@ -136,5 +139,15 @@ describe.skipIf(squidMissing)('sites fetched through a real Squid as well', () =
     expect(report.incidents[0]!.summary).toContain('(3× PROXY_403): its policy refuses every one (403)');
     expect(await proxy.logged(/TCP_DENIED\/403 .* CONNECT www\.a\.test:/)).toBe(true);
     expect(code).toBe(2);
+  });
+
+  it('Squid the only way out, and every site refusing it: nothing could be tested here, and the summary says Squid could not reach them (not "is it running?")', async () => {
+    const proxy = await squid();
+    const { code, report } = await check('only-proxy', ['x', 'y', 'z'], proxy, [], true);
+    expect(report.verdict).toBe('local-network');
+    expect(report.summary).toBe(
+      `Local network problem: every fetch goes through the proxy ${proxy.url}, which opened a tunnel for none of 3 attempts (3× PROXY_503): it could not reach any of them itself (503); no provider is blamed`,
+    );
+    expect(code).toBe(3);
   });
 });
