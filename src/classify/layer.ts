@@ -10,7 +10,7 @@ import { explainRule, isChallengePage, isHostingMatch, matchAddress, matchErrorR
 import type { Catalog } from '../fingerprint/index.js';
 import { addressWords } from '../fingerprint/ranges/trie.js';
 import { IMMEDIATE_MS, NO_ROUTE_CODES, familyWord, noRouteFromHere } from './reach.js';
-import { proxyFailure, proxyUnanswered } from './proxy-failure.js';
+import { noTunnelWords } from './proxy-failure.js';
 import { outOfResourcesHere } from '../util/file-limit.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { deadlineExplanation, endedByOwnDeadline, responseCutOff } from './outcome.js';
@@ -120,10 +120,7 @@ const NETWORK_RULES: GenericRule[] = [
     when: (f) => f.attempt.path === 'proxy' && phase(f) === 'proxy',
     layer: 'network',
     provider: () => null,
-    says: (f) =>
-      proxyUnanswered(f.attempt) ? `the proxy ${f.attempt.proxy} took the connection and answered no CONNECT within the wait (${f.attempt.error?.code ?? 'timeout'})`
-      : proxyFailure(f.attempt) === 'beyond' ? `the proxy ${f.attempt.proxy} could not reach the site itself (${f.attempt.error?.code ?? '?'})`
-      : `the proxy ${f.attempt.proxy} would not open a tunnel (${f.attempt.error?.code ?? '?'})`,
+    says: (f) => noTunnelWords(f.attempt),
   },
   {
     when: (f) => f.attempt.path === 'origin' && (f.attempt.outcome === 'connect-error' || f.attempt.outcome === 'timeout' || f.attempt.outcome === 'tls-error'),

@@ -43,3 +43,13 @@ export function whyNoTunnel(attempts: Pick<Attempt, 'path' | 'failedPhase' | 'ou
   if (only !== null && !only.startsWith('PROXY_')) return 'nothing answers at its address the way a proxy should (the proxy is down, or the way to it fails)';
   return 'it breaks off or answers what no proxy should';
 }
+
+/** One failed fetch through the proxy, in words: why that tunnel did not open. */
+export function noTunnelWords(a: Pick<Attempt, 'path' | 'failedPhase' | 'outcome' | 'error' | 'received' | 'proxy'>): string {
+  const code = a.error?.code ?? a.outcome;
+  if (proxyUnanswered(a)) return `the proxy ${a.proxy} took the connection and answered no CONNECT within the wait (${code})`;
+  if (proxyFailure(a) === 'beyond') return `the proxy ${a.proxy} could not reach the site itself (${code})`;
+  if (code === 'PROXY_403') return `the proxy ${a.proxy} refuses a tunnel to the site by its policy (${code}): a blocklist or a port it does not allow`;
+  if (code === 'PROXY_407') return `the proxy ${a.proxy} wants credentials (${code})`;
+  return `the proxy ${a.proxy} would not open a tunnel (${code})`;
+}

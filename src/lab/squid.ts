@@ -13,7 +13,8 @@
 //   gets 500 ERR_CANNOT_FORWARD;
 // - `pinger_enable off` (its ICMP helper would ping the servers it talks to), `icp_port 0`, `htcp_port 0`: it sends
 //   nothing of its own;
-// - `acl NAME port N` / `acl NAME method CONNECT` and `http_access allow|deny`: its policy, first match wins;
+// - `acl NAME port N` / `acl NAME method CONNECT` / `acl NAME dstdomain HOST…` and `http_access allow|deny`: its
+//   policy, first match wins;
 // - `shutdown_lifetime 0 seconds`: SIGTERM ends it at once;
 // - run as root, Squid switches to its `cache_effective_user` (Debian: proxy) and refuses to stay root: its
 //   directory is writable by all, under the nearest temporary directory others may pass through (a test run's own
@@ -33,6 +34,8 @@ export interface SquidOptions {
   hosts: Record<string, string>;
   /** The ports it opens CONNECT tunnels to; every other is refused by its policy (403). Default: any. */
   connectPorts?: number[];
+  /** Host names its policy refuses to tunnel to (403, as a company's blocklist does). Default: none. */
+  deniedHosts?: string[];
 }
 
 export interface RunningSquid {
@@ -55,9 +58,10 @@ function listening(address: string, port: number): Promise<boolean> {
 }
 
 function config(dir: string, port: number, options: SquidOptions): string {
-  const policy = options.connectPorts
-    ? [`acl tunnel_ports port ${options.connectPorts.join(' ')}`, 'acl CONNECT method CONNECT', 'http_access deny CONNECT !tunnel_ports']
-    : [];
+  const policy = [
+    ...(options.connectPorts ? [`acl tunnel_ports port ${options.connectPorts.join(' ')}`, 'acl CONNECT method CONNECT', 'http_access deny CONNECT !tunnel_ports'] : []),
+    ...(options.deniedHosts?.length ? [`acl denied_hosts dstdomain ${options.deniedHosts.join(' ')}`, 'http_access deny denied_hosts'] : []),
+  ];
   return [
     `http_port ${options.address}:${port}`,
     `pid_filename ${join(dir, 'squid.pid')}`,

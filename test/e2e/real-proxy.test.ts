@@ -150,4 +150,16 @@ describe.skipIf(squidMissing)('sites fetched through a real Squid as well', () =
     );
     expect(code).toBe(3);
   });
+
+  it('Squid\'s blocklist refusing two sites, tunnelling for the third: those two degraded by its policy, said so; no proxy incident', async () => {
+    const proxy = await squid({ deniedHosts: ['www.b.test', 'www.c.test'] });
+    const { code, report } = await check('blocklist', ['a', 'b', 'c'], proxy);
+    expect(statuses(report)).toEqual({ a: 'ok', b: 'degraded', c: 'degraded' });
+    expect(report.incidents).toEqual([]);
+    for (const site of report.sites.filter((s) => s.name !== 'a')) {
+      expect(site.blame?.reason).toBe(`the proxy ${proxy.url} refuses a tunnel to the site by its policy (PROXY_403): a blocklist or a port it does not allow`);
+    }
+    expect(await proxy.logged(/TCP_DENIED\/403 .* CONNECT www\.b\.test:/)).toBe(true);
+    expect(code).toBe(1);
+  });
 });
