@@ -201,6 +201,13 @@ const HTTP_RULES: GenericRule[] = [
     says: (f) => `${f.responder!.name} passed through ${statusText(f.attempt)} from the origin`,
   },
   {
+    // RFC 6585 §4: "the user has sent too many requests in a given amount of time" — a limit on this client.
+    when: (f) => f.attempt.outcome === 'http-error' && f.attempt.httpStatus === 429,
+    layer: 'site',
+    provider: () => null,
+    says: (f) => `the site rate-limits this probe (429 Too Many Requests${retryAfterWords(f.attempt)}): it answers, and refuses this client for now`,
+  },
+  {
     when: (f) => f.attempt.outcome === 'http-error',
     layer: 'site',
     provider: () => null,
@@ -224,6 +231,12 @@ function cutOffWords(a: Attempt): string {
   const arrived = a.received ? `; ${formatKiB(a.received.bytes)} had arrived on the connection` : '';
   const began = a.httpStatus !== null ? `answered ${a.httpStatus} and the body stopped after ${formatKiB(a.bodyBytes)}` : `began to answer and the response stopped before its head could be read`;
   return `${began} (${a.error!.code}${arrived})`;
+}
+
+/** "; Retry-After: 60" (RFC 9110 §10.2.3: seconds or a date), bounded; empty without the header. */
+function retryAfterWords(a: Attempt): string {
+  const value = a.headers['retry-after'];
+  return value ? `; Retry-After: ${value.slice(0, 40)}` : '';
 }
 
 function statusText(a: Attempt): string {

@@ -13,7 +13,11 @@
 //   /var/lib/nginx, which a non-root run cannot write);
 // - `listen <address>:<port> ssl;` with `ssl_certificate` / `ssl_certificate_key` per `server_name`;
 // - `proxy_pass http://<upstream>;` and `proxy_connect_timeout` (an upstream refusing connections gets nginx's 502
-//   "Bad Gateway" at once).
+//   "Bad Gateway" at once);
+// - a limit on each client's requests across every virtual host (https://nginx.org/en/docs/http/ngx_http_limit_req_module.html):
+//   `limit_req_zone $binary_remote_addr zone=<name>:1m rate=<n>r/m;` in `http`, `limit_req zone=<name>;` and
+//   `limit_req_status <code>;` (default 503) where it applies — requests over the rate get that status and nginx's
+//   own page for it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +32,11 @@ export interface NginxVirtualHost {
   /** host:port of the application server it proxies to; or null to answer 200 with `body` itself. */
   upstream: string | null;
   body?: string;
+}
+
+export interface NginxOptions {
+  /** Each client address's requests across all the virtual hosts, at most this many a minute; the rest get `status`. */
+  limitRequests?: { perMinute: number; status: number };
 }
 
 export interface RunningNginx {
@@ -46,17 +55,26 @@ function listening(address: string, port: number): Promise<boolean> {
   });
 }
 
-function config(prefix: string, address: string, port: number, hosts: NginxVirtualHost[]): string {
+function config(prefix: string, address: string, port: number, hosts: NginxVirtualHost[], options: NginxOptions): string {
+  const limit = options.limitRequests;
+  const limited = limit ? `limit_req zone=perclient; limit_req_status ${limit.status}; ` : '';
   const servers = hosts.map((h, i) => {
     writeFileSync(join(prefix, `site${i}.crt`), h.tls.cert);
     writeFileSync(join(prefix, `site${i}.key`), h.tls.key);
-    const location = h.upstream ? `proxy_pass http://${h.upstream}; proxy_connect_timeout 2s;` : `default_type text/html; return 200 '${(h.body ?? 'ok').replace(/'/g, '')}';`;
+    // A page of its own is a file it serves (not `return 200 …`: `return` answers in the rewrite phase, before
+    // limit_req's preaccess phase could refuse the request).
+    let location = `proxy_pass http://${h.upstream}; proxy_connect_timeout 2s;`;
+    if (!h.upstream) {
+      mkdirSync(join(prefix, `site${i}`));
+      writeFileSync(join(prefix, `site${i}`, 'index.html'), h.body ?? 'ok');
+      location = `default_type text/html; root ${join(prefix, `site${i}`)}; index index.html;`;
+    }
     return `  server {
     listen ${address.includes(':') ? `[${address}]` : address}:${port} ssl;
     server_name ${h.serverName};
     ssl_certificate ${join(prefix, `site${i}.crt`)};
     ssl_certificate_key ${join(prefix, `site${i}.key`)};
-    location / { ${location} }
+    location / { ${limited}${location} }
   }`;
   });
   return `daemon off;
@@ -71,7 +89,7 @@ http {
   fastcgi_temp_path ${join(prefix, 'tmp', 'fastcgi')};
   uwsgi_temp_path ${join(prefix, 'tmp', 'uwsgi')};
   scgi_temp_path ${join(prefix, 'tmp', 'scgi')};
-${servers.join('\n')}
+${limit ? `  limit_req_zone $binary_remote_addr zone=perclient:1m rate=${limit.perMinute}r/m;\n` : ''}${servers.join('\n')}
 }
 `;
 }
@@ -80,11 +98,11 @@ ${servers.join('\n')}
  * Start nginx serving `hosts` on one address; resolves once it accepts connections. The port is found free just
  * before nginx binds it: another process taking it in between makes nginx fail to start, and a new port is tried.
  */
-export async function startNginx(address: string, hosts: NginxVirtualHost[]): Promise<RunningNginx> {
+export async function startNginx(address: string, hosts: NginxVirtualHost[], options: NginxOptions = {}): Promise<RunningNginx> {
   let failure: unknown;
   for (let tries = 0; tries < 3; tries += 1) {
     try {
-      return await startNginxOnce(address, hosts);
+      return await startNginxOnce(address, hosts, options);
     } catch (err) {
       failure = err;
     }
@@ -92,13 +110,13 @@ export async function startNginx(address: string, hosts: NginxVirtualHost[]): Pr
   throw failure;
 }
 
-async function startNginxOnce(address: string, hosts: NginxVirtualHost[]): Promise<RunningNginx> {
+async function startNginxOnce(address: string, hosts: NginxVirtualHost[], options: NginxOptions): Promise<RunningNginx> {
   const prefix = mkdtempSync(join(tmpdir(), 'outage-probe-nginx-'));
   mkdirSync(join(prefix, 'tmp'));
   mkdirSync(join(prefix, 'logs'));
   const port = await freePort(address);
   const file = join(prefix, 'nginx.conf');
-  writeFileSync(file, config(prefix, address, port, hosts));
+  writeFileSync(file, config(prefix, address, port, hosts, options));
   const child: ChildProcess = spawn('nginx', ['-p', prefix, '-c', file, '-e', 'stderr'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -1,0 +1,75 @@
+// Sites that rate-limit the probe are up: a real nginx serving three sites' virtual hosts with one limit on each
+// client's requests across them (limit_req, 1 a minute, `limit_req_status 429`), so the probe's first fetch there is
+// served and the next two get nginx's own 429 page. It read as "2 down (…) of 4 sites; the site answered 429", exit 1;
+// RFC 6585 §4 makes 429 a limit on this client: those sites are untested from here, said once with what to change.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { startNginx, type RunningNginx } from '../../src/lab/nginx.js';
+import { skipReason, toolSupport } from '../../src/lab/netns.js';
+import { loopback, type Loopback } from '../support/loopback.js';
+import { runCli } from '../support/cli.js';
+import { expectValidReport } from '../support/schema.js';
+
+const reason = skipReason('rate-limited sites (real nginx)', toolSupport([['nginx', '-v']]));
+const LIMITED = ['shop.alpha.test', 'blog.bravo.test', 'wiki.charlie.test'];
+
+let lab: Loopback;
+let nginx: RunningNginx;
+let report: Report;
+let code: number | null;
+
+describe.skipIf(reason !== null)('sites whose server rate-limits this probe', () => {
+  beforeAll(async () => {
+    lab = loopback();
+    nginx = await startNginx(
+      '127.0.24.7',
+      LIMITED.map((serverName) => ({ serverName, tls: lab.ca.issue([serverName]), upstream: null, body: `<html>${serverName}</html>` })),
+      { limitRequests: { perMinute: 1, status: 429 } },
+    );
+    const healthy = await lab.edges(['127.0.24.20'], ['elsewhere.hotel.test'], () => () => ({ kind: 'respond', status: 200, body: 'ok' }));
+    const at: Record<string, [string, number]> = {
+      ...Object.fromEntries(LIMITED.map((n) => [n, ['127.0.24.7', nginx.port] as [string, number]])),
+      'elsewhere.hotel.test': ['127.0.24.20', healthy],
+    };
+    const zones = Object.keys(at).map((n) => n.split('.').slice(1).join('.'));
+    const dns = await lab.dns({ host: '127.0.24.53', data: { zones, records: Object.fromEntries(Object.entries(at).map(([n, [address]]) => [n, { A: [address] }])) } });
+    const config = lab.writeFile(
+      'limited.yaml',
+      `resolvers:
+  - { name: lab, address: "127.0.24.53:${dns.port}" }
+defaults: { timeout: 3s, deadline: 15s, paths: [edge] }
+tls: { ca: ./ca.pem }
+sites:
+${Object.entries(at).map(([n, [, port]]) => `  - { name: ${n.split('.')[0]}, url: "https://${n}:${port}/" }`).join('\n')}
+`,
+    );
+    const run = await runCli(['check', '--config', config, '--json'], { cwd: lab.dir });
+    code = run.code;
+    report = JSON.parse(run.stdout) as Report;
+    expectValidReport(report);
+    console.log(`exit ${code}: ${report.summary}`);
+  }, 60_000);
+
+  afterAll(async () => {
+    await nginx?.close();
+    await lab?.close();
+  });
+
+  it("nginx served the first fetch and refused the next two with its own 429: those two untested, the limit said once, exit 0", () => {
+    const limited = report.sites.filter((s) => LIMITED.includes(s.host));
+    const served = limited.filter((s) => s.status === 'ok');
+    const refused = limited.filter((s) => s.status === 'untested');
+    expect([served.length, refused.length]).toEqual([1, 2]);
+    for (const site of refused) {
+      const [attempt] = site.attempts;
+      expect([attempt!.httpStatus, attempt!.headers.server]).toEqual([429, expect.stringMatching(/^nginx/)]);
+      expect(attempt!.explanation).toBe('the site rate-limits this probe (429 Too Many Requests): it answers, and refuses this client for now');
+    }
+    expect(report.sites.find((s) => s.name === 'elsewhere')!.status).toBe('ok');
+    expect(report.host.notes).toEqual([expect.stringMatching(new RegExp(`^2 sites rate-limit this probe: ${refused.map((s) => s.name).join(', ')} answered 429 Too Many Requests — up and answering`))]);
+    expect(report.summary).toBe('2 of 4 sites ok; 2 untested from here: 2 sites rate-limit this probe (429)');
+    expect(report.incidents).toEqual([]);
+    expect(code).toBe(0);
+  });
+});
