@@ -11,6 +11,7 @@ import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { Attempt, DnsAnswer, FetchResult, ResolverSpec } from '../../src/model.js';
 import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
 import { responses } from '../support/responses.js';
+import { resolverRateLimits } from '../../src/correlate/rate-limits.js';
 
 const catalog = loadCatalog([]);
 const resolvers: ResolverSpec[] = [{ name: 'alpha', kind: 'udp', address: '127.0.0.53', port: 53, provider: null } as ResolverSpec];
@@ -60,5 +61,15 @@ describe("a site's own rate limit on this probe", () => {
     const [a] = cloudflare.sites[0]!.attempts;
     expect([a!.outcome, a!.layer, a!.provider]).toEqual(['challenge', 'challenge', 'Cloudflare']);
     expect(cloudflare.host.notes).toEqual([]);
+  });
+});
+
+describe('a DNS-over-HTTPS resolver answering 429', () => {
+  it('is counted per resolver, with every question it was asked', () => {
+    const answer = (resolver: string, code: string | null) => dnsAnswer({ resolver, name: 'www.a.test', type: 'A', outcome: code ? 'network-error' : 'ok', error: code ? { code, message: code } : null });
+    const found = resolverRateLimits([answer('doh', 'HTTP_429'), answer('doh', null), answer('doh', 'HTTP_429'), answer('plain', null), answer('other', 'HTTP_503')]);
+    expect([...found!.resolvers]).toEqual(['doh']);
+    expect(found!.notes).toEqual([expect.stringMatching(/^resolver doh rate-limits this host: it answered HTTP 429 Too Many Requests to 2 of 3 questions/)]);
+    expect(resolverRateLimits([answer('other', 'HTTP_503')])).toBeNull();
   });
 });

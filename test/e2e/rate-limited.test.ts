@@ -2,6 +2,8 @@
 // client's requests across them (limit_req, 1 a minute, `limit_req_status 429`), so the probe's first fetch there is
 // served and the next two get nginx's own 429 page. It read as "2 down (…) of 4 sites; the site answered 429", exit 1;
 // RFC 6585 §4 makes 429 a limit on this client: those sites are untested from here, said once with what to change.
+// A DNS-over-HTTPS resolver answering 429 once this run has asked it more than it allows read as "Resolver … failing:
+// HTTP 429 for 5 of 8 names that one answer", exit 2: the names are judged on the other resolver.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model.js';
@@ -71,5 +73,42 @@ ${Object.entries(at).map(([n, [, port]]) => `  - { name: ${n.split('.')[0]}, url
     expect(report.summary).toBe('2 of 4 sites ok; 2 untested from here: 2 sites rate-limit this probe (429)');
     expect(report.incidents).toEqual([]);
     expect(code).toBe(0);
+  });
+});
+
+describe('a DNS-over-HTTPS resolver that rate-limits this host', () => {
+  let doh: Loopback;
+  afterAll(async () => doh?.close());
+
+  it('answers its first six questions and 429 to the rest: not a resolver failing; the names judged on the other resolver, exit 0', async () => {
+    doh = loopback();
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    const records = Object.fromEntries(names.map((n, i) => [`www.${n}.test`, { A: [`127.0.25.${i + 1}`] }]));
+    const plain = await doh.dns({ host: '127.0.25.53', data: { zones: ['test'], records } });
+    let served = 0;
+    const limiting = await doh.dns({ host: '127.0.25.54', data: { zones: ['test'], records }, doh: doh.ca.issue(['127.0.25.54']), dohStatus: () => ((served += 1) > 6 ? 429 : null) });
+    const port = await doh.edges(names.map((_, i) => `127.0.25.${i + 1}`), Object.keys(records), () => () => ({ kind: 'respond', status: 200, body: 'ok' }));
+    const config = doh.writeFile(
+      'doh.yaml',
+      `resolvers:
+  - { name: plain, address: "127.0.25.53:${plain.port}" }
+  - { name: limiting, doh: "${limiting.dohUrl}" }
+defaults: { timeout: 3s, deadline: 15s, paths: [edge] }
+tls: { ca: ./ca.pem }
+sites:
+${names.map((n) => `  - { name: ${n}, url: "https://www.${n}.test:${port}/" }`).join('\n')}
+`,
+    );
+    const run = await runCli(['check', '--config', config, '--json'], { cwd: doh.dir });
+    const report = JSON.parse(run.stdout) as Report;
+    expectValidReport(report);
+    console.log(`exit ${run.code}: ${report.summary}`);
+    const limited = report.sites.flatMap((s) => s.dns).filter((d) => d.resolver === 'limiting' && d.error?.code === 'HTTP_429');
+    expect(limited.length).toBeGreaterThanOrEqual(5);
+    expect(report.incidents).toEqual([]);
+    expect(report.sites.map((s) => s.status)).toEqual(names.map(() => 'ok'));
+    expect(report.host.notes).toEqual([expect.stringMatching(/^resolver limiting rate-limits this host: it answered HTTP 429 Too Many Requests to \d+ of \d+ questions — this run asked it more than it allows, not a resolver failing; those names were judged on the other resolvers/)]);
+    expect(report.summary).toBe('All 8 sites ok; resolver limiting rate-limits this host (HTTP 429)');
+    expect(run.code).toBe(0);
   });
 });
