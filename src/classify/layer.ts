@@ -208,6 +208,13 @@ const HTTP_RULES: GenericRule[] = [
     says: (f) => `the site rate-limits this probe (429 Too Many Requests${retryAfterWords(f.attempt)}): it answers, and refuses this client for now`,
   },
   {
+    // RFC 7725 §3: "denying access to the resource as a consequence of a legal demand" — about where this client is.
+    when: (f) => f.attempt.outcome === 'http-error' && f.attempt.httpStatus === 451,
+    layer: 'site',
+    provider: () => null,
+    says: () => 'the site refuses this host for legal reasons (451 Unavailable For Legal Reasons): a legal demand about where this host is, not an outage',
+  },
+  {
     when: (f) => f.attempt.outcome === 'http-error',
     layer: 'site',
     provider: () => null,

@@ -35,7 +35,7 @@ import { HOSTS_FILE } from '../util/hosts-file.js';
 import { RESOLV_CONF, searchedFirst, type SearchList } from '../util/nameservers.js';
 import { silentNameservers } from './silent-nameserver.js';
 import { droppedLookups } from './dropped-lookups.js';
-import { dohRateLimited, rateLimits, resolverRateLimits } from './rate-limits.js';
+import { dohRateLimited, resolverRateLimits, turnedAway } from './turned-away.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
 import { formatCount, formatKiB, listNames, plural } from '../util/text.js';
@@ -1207,7 +1207,7 @@ export function hostFindings(
   const pins = hostsFilePins(sites, dns, resolvers);
   const cut = cutResponses(sites);
   const dropped = droppedConnections(sites, dns, resolvers);
-  const limits = rateLimits(sites);
+  const turned = turnedAway(sites);
   const resolverLimits = resolverRateLimits(dns);
   const busy = busyHost(sites, dns);
   const unreachable = (v: FamilyView) => v.reach === 'failing' || v.reach === 'no-route';
@@ -1221,8 +1221,8 @@ export function hostFindings(
   // A path that loses packets loses some of every resolver's questions: those answered when asked again are that loss;
   // and behind a silent name server, this host's resolver's lookups that ran out were waiting for it.
   const lookupDrops = loss ? null : droppedLookups(slowLookups ? resolvers.filter((r) => r.kind !== 'system') : resolvers);
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(limits ? [limits.note] : []), ...(resolverLimits?.notes ?? [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(limits ? [limits.short] : []), ...(resolverLimits?.short ?? [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(turned?.notes ?? []), ...(resolverLimits?.notes ?? [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(turned?.short ?? []), ...(resolverLimits?.short ?? [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -1273,7 +1273,7 @@ export function hostFindings(
         rootsMissing.attempts.has(a.id) ||
         pins.attempts.has(a.id) ||
         cut?.attempts.has(a.id) === true ||
-        limits?.attempts.has(a.id) === true ||
+        turned?.attempts.has(a.id) === true ||
         (a.address === null && dohRateLimited(a)) ||
         dropped?.explains(a) === true ||
         loss?.explains(a) === true ||

@@ -1,6 +1,7 @@
-// A site's own 429 Too Many Requests is a limit on this client (RFC 6585 §4), not the site failing: its fetches are
-// untested from here, said once. A provider's own rate-limit page keeps its provider's reading. Recorded attempts;
-// addresses in published ranges are data, never dialled.
+// A site's own 429 Too Many Requests is a limit on this client (RFC 6585 §4), and its 451 Unavailable For Legal
+// Reasons a legal demand about where this client is (RFC 7725), not the site failing: its fetches are untested from
+// here, said once. A provider's own rate-limit page keeps its provider's reading. Recorded attempts; addresses in
+// published ranges are data, never dialled.
 
 import { describe, expect, it } from 'vitest';
 import { attributeRecorded } from '../support/pipeline.js';
@@ -11,7 +12,7 @@ import { loadCatalog } from '../../src/fingerprint/index.js';
 import type { Attempt, DnsAnswer, FetchResult, ResolverSpec } from '../../src/model.js';
 import { attempt, dnsAnswer, fetchResult, site } from '../support/records.js';
 import { responses } from '../support/responses.js';
-import { resolverRateLimits } from '../../src/correlate/rate-limits.js';
+import { resolverRateLimits } from '../../src/correlate/turned-away.js';
 
 const catalog = loadCatalog([]);
 const resolvers: ResolverSpec[] = [{ name: 'alpha', kind: 'udp', address: '127.0.0.53', port: 53, provider: null } as ResolverSpec];
@@ -45,6 +46,18 @@ describe("a site's own rate limit on this probe", () => {
     expect(r.host.notes).toEqual([expect.stringMatching(/^2 sites rate-limit this probe \(Retry-After: 120\): shop, news answered 429 Too Many Requests/)]);
     expect(r.incidents).toEqual([]);
     expect(r.verdict).toMatchObject({ verdict: 'ok', exitCode: 0, summary: '1 of 3 sites ok; 2 untested from here: 2 sites rate-limit this probe (429)' });
+  });
+
+  it("a site's 451 (a region it blocks): untested from here, said as a legal demand about where this host is, with a 429 beside it said apart", () => {
+    const blocked = { httpStatus: 451, headers: { server: 'nginx', link: '<https://example.org/notice>; rel="blocked-by"' }, bodySample: '<html>Unavailable in your region</html>' };
+    const r = run({ news: [['198.51.100.2', blocked]], shop: [['198.51.100.1', LIMITED]], blog: [['198.51.100.3', responses.healthy()]] });
+    expect(status(r)).toEqual({ news: 'untested', shop: 'untested', blog: 'ok' });
+    expect(r.sites.find((s) => s.name === 'news')!.attempts[0]!.explanation).toBe('the site refuses this host for legal reasons (451 Unavailable For Legal Reasons): a legal demand about where this host is, not an outage');
+    expect(r.host.notes).toEqual([
+      expect.stringMatching(/^1 site rate-limits this probe \(Retry-After: 120\): shop answered 429 Too Many Requests — up and answering, refusing this client for now; what it serves others/),
+      expect.stringMatching(/^1 site refuses this host for legal reasons: news answered 451 Unavailable For Legal Reasons — a legal demand about where this host is/),
+    ]);
+    expect(r.verdict).toMatchObject({ exitCode: 0, summary: '1 of 3 sites ok; 2 untested from here: 1 site rate-limits this probe (429); 1 site unavailable here for legal reasons (451)' });
   });
 
   it('a site limited on one address and served on another is ok', () => {
