@@ -21,10 +21,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from './ports.js';
+import { acceptsConnections, freePort } from './ports.js';
 
 export interface NginxVirtualHost {
   serverName: string;
@@ -43,16 +42,6 @@ export interface RunningNginx {
   address: string;
   port: number;
   close(): Promise<void>;
-}
-
-function listening(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function config(prefix: string, address: string, port: number, hosts: NginxVirtualHost[], options: NginxOptions): string {
@@ -128,7 +117,7 @@ async function startNginxOnce(address: string, hosts: NginxVirtualHost[], option
   };
   for (let tries = 0; tries < 100; tries += 1) {
     if (child.exitCode !== null) break;
-    if (await listening(address, port)) return { address, port, close };
+    if (await acceptsConnections(address, port)) return { address, port, close };
     await new Promise((r) => setTimeout(r, 50));
   }
   await close();

@@ -14,3 +14,14 @@ export function freePort(address: string): Promise<number> {
     });
   });
 }
+
+/** Whether something at `address` accepts a TCP connection on `port` now (a server started as a child process is up). */
+export function acceptsConnections(address: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: address, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

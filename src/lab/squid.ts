@@ -22,10 +22,9 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { freePort } from './ports.js';
+import { acceptsConnections, freePort } from './ports.js';
 
 export interface SquidOptions {
   /** The loopback address it listens on. */
@@ -45,16 +44,6 @@ export interface RunningSquid {
   /** Whether its access log has a line matching `pattern` within 2 s (Squid writes a tunnel's line as it closes). */
   logged(pattern: RegExp): Promise<boolean>;
   close(): Promise<void>;
-}
-
-function listening(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: address, port }, () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 function config(dir: string, port: number, options: SquidOptions): string {
@@ -136,7 +125,7 @@ async function startSquidOnce(options: SquidOptions): Promise<RunningSquid> {
   };
   for (let tries = 0; tries < 200; tries += 1) {
     if (child.exitCode !== null) break;
-    if (await listening(options.address, port)) {
+    if (await acceptsConnections(options.address, port)) {
       const logged = async (pattern: RegExp) => {
         for (let waited = 0; waited < 2000 && !pattern.test(read('access.log')); waited += 50) await new Promise((r) => setTimeout(r, 50));
         return pattern.test(read('access.log'));

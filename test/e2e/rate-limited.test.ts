@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model.js';
 import { startNginx, type RunningNginx } from '../../src/lab/nginx.js';
 import { skipReason, toolSupport } from '../../src/lab/netns.js';
-import { loopback, type Loopback } from '../support/loopback.js';
+import { checkSitesAt, loopback, type Loopback } from '../support/loopback.js';
 import { runCli } from '../support/cli.js';
 import { expectValidReport } from '../support/schema.js';
 
@@ -34,21 +34,7 @@ describe.skipIf(reason !== null)('sites whose server rate-limits this probe', ()
       ...Object.fromEntries(LIMITED.map((n) => [n, ['127.0.24.7', nginx.port] as [string, number]])),
       'elsewhere.hotel.test': ['127.0.24.20', healthy],
     };
-    const zones = Object.keys(at).map((n) => n.split('.').slice(1).join('.'));
-    const dns = await lab.dns({ host: '127.0.24.53', data: { zones, records: Object.fromEntries(Object.entries(at).map(([n, [address]]) => [n, { A: [address] }])) } });
-    const config = lab.writeFile(
-      'limited.yaml',
-      `resolvers:
-  - { name: lab, address: "127.0.24.53:${dns.port}" }
-defaults: { timeout: 3s, deadline: 15s, paths: [edge] }
-tls: { ca: ./ca.pem }
-sites:
-${Object.entries(at).map(([n, [, port]]) => `  - { name: ${n.split('.')[0]}, url: "https://${n}:${port}/" }`).join('\n')}
-`,
-    );
-    const run = await runCli(['check', '--config', config, '--json'], { cwd: lab.dir });
-    code = run.code;
-    report = JSON.parse(run.stdout) as Report;
+    ({ code, report } = await checkSitesAt(lab, '127.0.24.53', at, 'limited.yaml'));
     expectValidReport(report);
     console.log(`exit ${code}: ${report.summary}`);
   }, 60_000);

@@ -9,8 +9,7 @@ import type { Report } from '../../src/model.js';
 import { startNginx, type RunningNginx } from '../../src/lab/nginx.js';
 import { freePort } from '../../src/lab/ports.js';
 import { skipReason, toolSupport } from '../../src/lab/netns.js';
-import { loopback, type Loopback } from '../support/loopback.js';
-import { runCli } from '../support/cli.js';
+import { checkSitesAt, loopback, type Loopback } from '../support/loopback.js';
 import { expectValidReport } from '../support/schema.js';
 
 const reason = skipReason('shared-server tests (real nginx)', toolSupport([['nginx', '-v']]));
@@ -39,21 +38,7 @@ describe.skipIf(reason !== null)('a shared web server failing for every site it 
       'home.golf.test': ['127.0.13.9', b.port],
       'elsewhere.hotel.test': ['127.0.13.20', healthy],
     };
-    const zones = Object.keys(at).map((n) => n.split('.').slice(1).join('.'));
-    const dns = await lab.dns({ host: '127.0.13.53', data: { zones, records: Object.fromEntries(Object.entries(at).map(([n, [address]]) => [n, { A: [address] }])) } });
-    const config = lab.writeFile(
-      'shared.yaml',
-      `resolvers:
-  - { name: lab, address: "127.0.13.53:${dns.port}" }
-defaults: { timeout: 3s, deadline: 15s, paths: [edge] }
-tls: { ca: ./ca.pem }
-sites:
-${Object.entries(at).map(([n, [, port]]) => `  - { name: ${n.split('.')[0]}, url: "https://${n}:${port}/" }`).join('\n')}
-`,
-    );
-    const run = await runCli(['check', '--config', config, '--json'], { cwd: lab.dir });
-    code = run.code;
-    report = JSON.parse(run.stdout) as Report;
+    ({ code, report } = await checkSitesAt(lab, '127.0.13.53', at, 'shared.yaml'));
   }, 60_000);
 
   afterAll(async () => {

@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { createCa, type TestCa } from '../../src/lab/ca.js';
 import { startHttpServer, type HttpServerOptions, type RunningHttpServer } from '../../src/lab/http-server.js';
 import { startDnsServer, type DnsServerOptions, type RunningDnsServer } from '../../src/lab/dns-server.js';
+import type { Report } from '../../src/model.js';
+import { runCli } from './cli.js';
 
 export interface Loopback {
   ca: TestCa;
@@ -58,4 +60,26 @@ export function loopback(): Loopback {
       await Promise.all(closers.splice(0).map((c) => c()));
     },
   };
+}
+
+/**
+ * The real binary's `check --json` of sites each served at its own address and port (name → [address, port]): a lab
+ * resolver at `resolverHost` answers each name (its zone the name's parent), and the config lists each site by its
+ * first label, over its edge only.
+ */
+export async function checkSitesAt(lab: Loopback, resolverHost: string, at: Record<string, [address: string, port: number]>, configName: string): Promise<{ code: number | null; report: Report }> {
+  const zones = Object.keys(at).map((n) => n.split('.').slice(1).join('.'));
+  const dns = await lab.dns({ host: resolverHost, data: { zones, records: Object.fromEntries(Object.entries(at).map(([n, [address]]) => [n, { A: [address] }])) } });
+  const config = lab.writeFile(
+    configName,
+    `resolvers:
+  - { name: lab, address: "${resolverHost}:${dns.port}" }
+defaults: { timeout: 3s, deadline: 15s, paths: [edge] }
+tls: { ca: ./ca.pem }
+sites:
+${Object.entries(at).map(([n, [, port]]) => `  - { name: ${n.split('.')[0]}, url: "https://${n}:${port}/" }`).join('\n')}
+`,
+  );
+  const run = await runCli(['check', '--config', config, '--json'], { cwd: lab.dir });
+  return { code: run.code, report: JSON.parse(run.stdout) as Report };
 }
