@@ -85,8 +85,6 @@ export function dohRateLimited(d: Pick<DnsAnswer, 'error'>): boolean {
 }
 
 export interface ResolverRateLimits {
-  /** The resolvers that answered 429 to some of this run's questions. */
-  resolvers: ReadonlySet<string>;
   notes: string[];
   short: string[];
 }
@@ -101,7 +99,6 @@ export function resolverRateLimits(dns: DnsAnswer[]): ResolverRateLimits | null 
   }
   const limiting = [...byResolver].filter(([, c]) => c.limited > 0);
   return {
-    resolvers: new Set(limiting.map(([name]) => name)),
     notes: limiting.map(
       ([name, c]) =>
         `resolver ${name} rate-limits this host: it answered HTTP 429 Too Many Requests to ${c.limited} of ${plural(c.asked, 'question')} — this run asked it more than it allows, not a resolver failing; those names were judged on the other resolvers (a lower --concurrency asks it less at once)`,

@@ -44,20 +44,23 @@ export interface RunningNginx {
   close(): Promise<void>;
 }
 
+/**
+ * A virtual host's own page, as a file in `dir` it serves (not `return 200 …`: `return` answers in the rewrite phase,
+ * before limit_req's preaccess phase could refuse the request).
+ */
+function ownPage(dir: string, body: string): string {
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'index.html'), body);
+  return `default_type text/html; root ${dir}; index index.html;`;
+}
+
 function config(prefix: string, address: string, port: number, hosts: NginxVirtualHost[], options: NginxOptions): string {
   const limit = options.limitRequests;
   const limited = limit ? `limit_req zone=perclient; limit_req_status ${limit.status}; ` : '';
   const servers = hosts.map((h, i) => {
     writeFileSync(join(prefix, `site${i}.crt`), h.tls.cert);
     writeFileSync(join(prefix, `site${i}.key`), h.tls.key);
-    // A page of its own is a file it serves (not `return 200 …`: `return` answers in the rewrite phase, before
-    // limit_req's preaccess phase could refuse the request).
-    let location = `proxy_pass http://${h.upstream}; proxy_connect_timeout 2s;`;
-    if (!h.upstream) {
-      mkdirSync(join(prefix, `site${i}`));
-      writeFileSync(join(prefix, `site${i}`, 'index.html'), h.body ?? 'ok');
-      location = `default_type text/html; root ${join(prefix, `site${i}`)}; index index.html;`;
-    }
+    const location = h.upstream ? `proxy_pass http://${h.upstream}; proxy_connect_timeout 2s;` : ownPage(join(prefix, `site${i}`), h.body ?? 'ok');
     return `  server {
     listen ${address.includes(':') ? `[${address}]` : address}:${port} ssl;
     server_name ${h.serverName};

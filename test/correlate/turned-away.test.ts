@@ -81,7 +81,7 @@ describe('a DNS-over-HTTPS resolver answering 429', () => {
   it('is counted per resolver, with every question it was asked', () => {
     const answer = (resolver: string, code: string | null) => dnsAnswer({ resolver, name: 'www.a.test', type: 'A', outcome: code ? 'network-error' : 'ok', error: code ? { code, message: code } : null });
     const found = resolverRateLimits([answer('doh', 'HTTP_429'), answer('doh', null), answer('doh', 'HTTP_429'), answer('plain', null), answer('other', 'HTTP_503')]);
-    expect([...found!.resolvers]).toEqual(['doh']);
+    expect(found!.short).toEqual(['resolver doh rate-limits this host (HTTP 429)']);
     expect(found!.notes).toEqual([expect.stringMatching(/^resolver doh rate-limits this host: it answered HTTP 429 Too Many Requests to 2 of 3 questions/)]);
     expect(resolverRateLimits([answer('other', 'HTTP_503')])).toBeNull();
   });
