@@ -17,7 +17,12 @@
 // - a limit on each client's requests across every virtual host (https://nginx.org/en/docs/http/ngx_http_limit_req_module.html):
 //   `limit_req_zone $binary_remote_addr zone=<name>:1m rate=<n>r/m;` in `http`, `limit_req zone=<name>;` and
 //   `limit_req_status <code>;` (default 503) where it applies — requests over the rate get that status and nginx's
-//   own page for it.
+//   own page for it;
+// - a limit on each client's connections at once across every virtual host
+//   (https://nginx.org/en/docs/http/ngx_http_limit_conn_module.html): `limit_conn_zone $binary_remote_addr
+//   zone=<name>:1m;` in `http`, `limit_conn <name> <n>;` and `limit_conn_status <code>;` (default 503). nginx counts a
+//   connection once its request header is read and while the request is processed: a request over the limit gets
+//   that status and nginx's own page for it.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +41,8 @@ export interface NginxVirtualHost {
 export interface NginxOptions {
   /** Each client address's requests across all the virtual hosts, at most this many a minute; the rest get `status`. */
   limitRequests?: { perMinute: number; status: number };
+  /** Each client address's requests in process at once across all the virtual hosts, at most this many; the rest get `status`. */
+  limitConnections?: { perClient: number; status: number };
 }
 
 export interface RunningNginx {
@@ -56,7 +63,9 @@ function ownPage(dir: string, body: string): string {
 
 function config(prefix: string, address: string, port: number, hosts: NginxVirtualHost[], options: NginxOptions): string {
   const limit = options.limitRequests;
-  const limited = limit ? `limit_req zone=perclient; limit_req_status ${limit.status}; ` : '';
+  const conns = options.limitConnections;
+  const limited =
+    (limit ? `limit_req zone=perclient; limit_req_status ${limit.status}; ` : '') + (conns ? `limit_conn perclientconns ${conns.perClient}; limit_conn_status ${conns.status}; ` : '');
   const servers = hosts.map((h, i) => {
     writeFileSync(join(prefix, `site${i}.crt`), h.tls.cert);
     writeFileSync(join(prefix, `site${i}.key`), h.tls.key);
@@ -81,7 +90,7 @@ http {
   fastcgi_temp_path ${join(prefix, 'tmp', 'fastcgi')};
   uwsgi_temp_path ${join(prefix, 'tmp', 'uwsgi')};
   scgi_temp_path ${join(prefix, 'tmp', 'scgi')};
-${limit ? `  limit_req_zone $binary_remote_addr zone=perclient:1m rate=${limit.perMinute}r/m;\n` : ''}${servers.join('\n')}
+${limit ? `  limit_req_zone $binary_remote_addr zone=perclient:1m rate=${limit.perMinute}r/m;\n` : ''}${conns ? '  limit_conn_zone $binary_remote_addr zone=perclientconns:1m;\n' : ''}${servers.join('\n')}
 }
 `;
 }
