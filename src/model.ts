@@ -142,6 +142,8 @@ export interface RunSettings {
   deadlineMs: number;
   concurrency: number;
   perHostConcurrency: number;
+  /** Fetches in flight at one server address at most (probe/address-slots.ts): many sites, one server. */
+  perAddressConcurrency: number;
 }
 
 /** What is probed for a site; each kind is one file in probe/kinds/. */
@@ -439,6 +441,19 @@ export interface RawAttempt extends FetchResult {
   selfTest: SelfTestResult | null;
   /** With --samples: what the attempt's later samples gave (the first pass is the attempt itself). */
   resamples: SampleResult[] | null;
+  /**
+   * Its first try failed while this run had other fetches at the same address, which served some fetch of the run:
+   * the attempt is what asking again alone there gave, and this is what the first try got. Absent otherwise.
+   */
+  crowded?: CrowdedTry;
+}
+
+/** A first try spoilt, perhaps, by this run's own fetches at one server (probe/address-slots.ts). */
+export interface CrowdedTry {
+  /** The most of this run's fetches in flight at the address at once while the first try ran, itself included. */
+  atOnce: number;
+  /** What the first try got. */
+  first: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>;
 }
 
 /** One later sample of an attempt: just what its outcome is judged from. */

@@ -315,7 +315,7 @@ function withOutcome(raw: RawAttempt): Attempt {
   // Written out field by field (the compiler checks none is missed): copying a record of thirty fields with rest
   // and spread syntax cost more than the rest of classification on a run over 100,000 sites.
   // What every output shows of the URLs: no credentials, no query values (util/redact.ts).
-  return {
+  const attempt: Attempt = {
     id: raw.id,
     site: raw.site,
     path: raw.path,
@@ -349,6 +349,8 @@ function withOutcome(raw: RawAttempt): Attempt {
     samples: sampleStats(raw, outcome),
     challenge: null,
   };
+  if (raw.crowded) attempt.crowded = raw.crowded;
+  return attempt;
 }
 
 function sampleStats(raw: RawAttempt, first: Attempt['outcome']): SampleStats | null {
@@ -359,6 +361,8 @@ function sampleStats(raw: RawAttempt, first: Attempt['outcome']): SampleStats | 
 }
 
 // ───────────────────────────── what the probe stage asks of classify ─────────────────────────────
+
+export { mayBeCrowding } from './crowding.js';
 
 /** Did this attempt fail, as measured? (--samples probes it again.) */
 export function attemptFailed(raw: RawAttempt): boolean {

@@ -92,7 +92,7 @@ export function responseCutOff(a: Pick<FetchResult, 'error' | 'failedPhase' | 'h
  * The connection ended under the response (reset, closed before its length was read): not this client refusing what
  * came (a head too large, a malformed one), which says nothing about where the bytes stopped.
  */
-const CONNECTION_ENDED: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE']);
+export const CONNECTION_ENDED: ReadonlySet<string> = new Set(['ECONNRESET', 'ECONNABORTED', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /** Endings this run made itself: its deadline, a host too busy to read (util/stall-clock.ts's HOST_BUSY). */
 const OWN_ENDINGS: ReadonlySet<string> = new Set(['DEADLINE', 'NOT_PROBED', HOST_BUSY]);

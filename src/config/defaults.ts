@@ -11,7 +11,7 @@ export const DEFAULT_ALERTS: Readonly<AlertSettings> = { failureThreshold: 1, su
 
 export const DEFAULT_ATTRIBUTION: Readonly<AttributionSettings> = { minSites: 2, samples: 1, intervalMs: 5000 };
 
-export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 };
+export const DEFAULT_RUN_SETTINGS: Readonly<RunSettings> = { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4, perAddressConcurrency: 8 };
 
 /** paths: [edge, origin] over both address families. */
 export function defaultPaths(): PathSelection {

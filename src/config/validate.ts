@@ -36,7 +36,7 @@ const ATTRIBUTION_KEYS = ['minSites', 'samples', 'interval'] as const;
 const RESOLVER_KEYS = ['name', 'address', 'tcp', 'doh', 'system', 'provider'] as const;
 /** Settings `defaults` gives every site and a site may override. */
 const PROBE_KEYS = ['timeout', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
-const DEFAULTS_KEYS = ['timeout', 'deadline', 'concurrency', 'perHostConcurrency', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
+const DEFAULTS_KEYS = ['timeout', 'deadline', 'concurrency', 'perHostConcurrency', 'perAddressConcurrency', 'paths', 'maxAddressesPerFamily', 'userAgent', 'bodySampleSize', 'maxRedirects'] as const;
 const SITE_KEYS = ['name', 'url', 'kind', 'provider', 'expect', 'origin', 'headers', 'method', ...PROBE_KEYS] as const;
 const EXPECT_KEYS = ['status', 'contains', 'matches', 'maxMs', 'challenge'] as const;
 const TLS_KEYS = ['ca'] as const;
@@ -44,6 +44,7 @@ const TLS_KEYS = ['ca'] as const;
 const LIMITS = {
   concurrency: [1, 4096],
   perHostConcurrency: [1, 256],
+  perAddressConcurrency: [1, 256],
   maxAddressesPerFamily: [1, 64],
   maxRedirects: [0, 20],
   minSites: [1, 1000],
@@ -254,6 +255,8 @@ function readDefaults(walk: Walk, top: Map<string, Slot>): DefaultsRead {
     concurrency: optional(given.get('concurrency'), (s) => readInteger(walk, s, LIMITS.concurrency)) ?? DEFAULT_RUN_SETTINGS.concurrency,
     perHostConcurrency:
       optional(given.get('perHostConcurrency'), (s) => readInteger(walk, s, LIMITS.perHostConcurrency)) ?? DEFAULT_RUN_SETTINGS.perHostConcurrency,
+    perAddressConcurrency:
+      optional(given.get('perAddressConcurrency'), (s) => readInteger(walk, s, LIMITS.perAddressConcurrency)) ?? DEFAULT_RUN_SETTINGS.perAddressConcurrency,
   };
 
   // The deadline bounds the whole run, so one attempt may not outlast it. Blame the value the user wrote;

@@ -34,6 +34,7 @@ import { UNKNOWN_ISSUER_ERRORS } from '../util/public-roots.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
 import { RESOLV_CONF, searchedFirst, type SearchList } from '../util/nameservers.js';
 import { silentNameservers } from './silent-nameserver.js';
+import { crowdedServers } from './crowded-servers.js';
 import { droppedLookups } from './dropped-lookups.js';
 import { dohRateLimited, resolverRateLimits, turnedAway } from './turned-away.js';
 import { resolverTarget } from '../config/resolvers.js';
@@ -1208,6 +1209,7 @@ export function hostFindings(
   const cut = cutResponses(sites);
   const dropped = droppedConnections(sites, dns, resolvers);
   const turned = turnedAway(sites);
+  const crowded = crowdedServers(sites);
   const resolverLimits = resolverRateLimits(dns);
   const busy = busyHost(sites, dns);
   const unreachable = (v: FamilyView) => v.reach === 'failing' || v.reach === 'no-route';
@@ -1221,8 +1223,8 @@ export function hostFindings(
   // A path that loses packets loses some of every resolver's questions: those answered when asked again are that loss;
   // and behind a silent name server, this host's resolver's lookups that ran out were waiting for it.
   const lookupDrops = loss ? null : droppedLookups(slowLookups ? resolvers.filter((r) => r.kind !== 'system') : resolvers);
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(turned?.notes ?? []), ...(resolverLimits?.notes ?? [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(turned?.short ?? []), ...(resolverLimits?.short ?? [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(turned?.notes ?? []), ...(crowded?.notes ?? []), ...(resolverLimits?.notes ?? [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(turned?.short ?? []), ...(crowded?.short ?? []), ...(resolverLimits?.short ?? [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));

@@ -5,6 +5,7 @@
 import pLimit from 'p-limit';
 import type { DnsAnswer, DnsQuery, LookupsAskedAgain, LossProbe, NameserverReply, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
+import { AddressSlots, type AddressTurn } from './address-slots.js';
 import { isoNow } from '../util/time.js';
 import { askNameservers, createAskingAgain, createDohPool, FIRST_RETRANSMIT, NAMESERVER_WAIT_MS, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
 import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
@@ -49,6 +50,15 @@ export interface ProbeSession {
   heardFrom(resolver: string): boolean;
   /** Run `work` (one fetch and its follow-ups) within the site host's slots and a global one. */
   withFetchSlot<T>(host: string, work: () => Promise<T>): Promise<T>;
+  /**
+   * Run one fetch at `address` (null: through a proxy) within the site host's slots, the address's (probe/address-slots.ts;
+   * `alone`: none other there meanwhile) and a global one; `served` says whether its result was served.
+   */
+  fetchAt<T>(host: string, address: string | null, work: () => Promise<T>, served: (result: T) => boolean, alone?: boolean): Promise<AddressTurn<T>>;
+  /** A fetch of `wave` at `address` failed while `atOnce` of this run's were there: fewer at once there from now on. */
+  crowdedAt(address: string, wave: number, atOnce: number): void;
+  /** Whether the server at `address` serves this run: waits while fetches there are in flight and none was served. */
+  servesAt(address: string): Promise<boolean>;
   /** Count a planned fetch, for progress. */
   planned(): void;
   /** Count a finished fetch, for progress. */
@@ -159,6 +169,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   };
   const fetchLimit = pLimit(options.run.concurrency);
   const hostLimit = keyedLimit(options.run.perHostConcurrency);
+  const addressSlots = new AddressSlots(options.run.perAddressConcurrency);
   let done = 0;
   let planned = 0;
   const progress = () => options.onProgress?.(done, planned);
@@ -298,6 +309,11 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     heardFrom: (resolver) => (silence.get(resolver)?.replies ?? 0) > 0,
     // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
     withFetchSlot: (host, work) => hostLimit(host, () => fetchLimit(work)),
+    // Host, then address, then global: a queue behind one busy server holds no global slot either.
+    fetchAt: (host, address, work, served, alone = false) =>
+      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0 })) : addressSlots.run(address, () => fetchLimit(work), served, alone))),
+    crowdedAt: (address, wave, atOnce) => addressSlots.crowded(address, wave, atOnce),
+    servesAt: (address) => addressSlots.serves(address),
     planned() {
       planned += 1;
     },

@@ -24,7 +24,7 @@ const CASES: Record<string, string[]> = {
   'unknown-key.yaml': ['unknown-key.yaml:3:5 sites[0].expcet: unknown key; did you mean "expect"?'],
   'unknown-top-key.yaml': ['unknown-top-key.yaml:1:1 resolver: unknown key; did you mean "resolvers"?'],
   'unknown-key-no-hint.yaml': [
-    'unknown-key-no-hint.yaml:2:3 defaults.colour: unknown key; expected one of: timeout, deadline, concurrency, perHostConcurrency, paths, maxAddressesPerFamily, userAgent, bodySampleSize, maxRedirects',
+    'unknown-key-no-hint.yaml:2:3 defaults.colour: unknown key; expected one of: timeout, deadline, concurrency, perHostConcurrency, perAddressConcurrency, paths, maxAddressesPerFamily, userAgent, bodySampleSize, maxRedirects',
   ],
   // defaults
   'concurrency-not-integer.yaml': ['concurrency-not-integer.yaml:2:16 defaults.concurrency: expected an integer from 1 to 4096, got "lots"'],

@@ -58,7 +58,7 @@ describe('parseConfig: valid files', () => {
         SYSTEM,
         { name: 'corp', kind: 'udp', address: '10.0.0.53', port: 5353, provider: 'Corp IT' },
       ],
-      run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 },
+      run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4, perAddressConcurrency: 8 },
       defaults: { ...BUILT_IN_DEFAULTS, userAgent: 'outage-probe/0.1 (+https://github.com/outage-probe)' },
       sites: [
         site({
@@ -86,7 +86,7 @@ describe('parseConfig: valid files', () => {
     expect(config).toEqual({
       source: 'minimal.yaml',
       resolvers: [SYSTEM],
-      run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 },
+      run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4, perAddressConcurrency: 8 },
       defaults: BUILT_IN_DEFAULTS,
       sites: [site({ name: 'shop.example.com', url: 'https://shop.example.com/', host: 'shop.example.com' })],
       tls: { ca: null, caFile: null },
@@ -104,7 +104,7 @@ describe('parseConfig: valid files', () => {
       { name: 'doh-cloudflare-dns.com', kind: 'doh', url: 'https://cloudflare-dns.com/dns-query', provider: 'Cloudflare' },
       { name: '9.9.9.9:5353', kind: 'udp', address: '9.9.9.9', port: 5353, provider: 'Quad9' },
     ]);
-    expect(config.run).toEqual({ deadlineMs: 120_000, concurrency: 32, perHostConcurrency: 4 });
+    expect(config.run).toEqual({ deadlineMs: 120_000, concurrency: 32, perHostConcurrency: 4, perAddressConcurrency: 8 });
     const defaults: ProbeSettings = {
       ...BUILT_IN_DEFAULTS,
       timeoutMs: 1500,
@@ -248,7 +248,7 @@ describe('configFromArgs', () => {
       site({ name: 'a.example', url: 'https://a.example/', host: 'a.example' }),
       site({ name: 'b.example', url: 'https://b.example/status', host: 'b.example' }),
     ]);
-    expect(config).toMatchObject({ source: '(command line)', run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4 }, defaults: BUILT_IN_DEFAULTS, tls: { ca: null, caFile: null } });
+    expect(config).toMatchObject({ source: '(command line)', run: { deadlineMs: 30_000, concurrency: 32, perHostConcurrency: 4, perAddressConcurrency: 8 }, defaults: BUILT_IN_DEFAULTS, tls: { ca: null, caFile: null } });
   });
 
   it('uses the system resolver when no --resolver is given', () => {

@@ -22,7 +22,7 @@ beforeAll(async () => {
     `resolvers:
   - { name: good, address: "127.0.4.53:${good.port}" }
   - { name: mute, address: "127.0.4.54:${silent.port}", provider: "Mute DNS" }
-defaults: { timeout: 1s, deadline: 30s, concurrency: 8, perHostConcurrency: 8 }
+defaults: { timeout: 1s, deadline: 30s, concurrency: 8, perHostConcurrency: 8, perAddressConcurrency: 8 }
 tls: { ca: ./ca.pem }
 sites:
 ${Array.from({ length: SITES }, (_, i) => `  - { name: s${i}, url: "https://s${i}.lab.test:${port}/" }`).join('\n')}

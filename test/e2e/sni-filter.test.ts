@@ -50,7 +50,8 @@ describe('a filter on the way that resets TLS for some names', () => {
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout) as Report;
     expectValidReport(report);
-    expect(filter.blocked.sort()).toEqual(['www.social1.test', 'www.social2.test']);
+    // A reset while other fetches were at that address, which served them, is asked again alone: reset again.
+    expect([...new Set(filter.blocked)].sort()).toEqual(['www.social1.test', 'www.social2.test']);
     expect(Object.fromEntries(report.sites.map((s) => [s.name, s.status]))).toEqual({ social1: 'down', social2: 'down', shop: 'ok', docs: 'ok', other: 'ok' });
     expect(report.incidents).toEqual([]);
     expect(report.findings.map((f) => [f.provider, f.layer])).toEqual([['labcdn', 'tls']]);

@@ -168,7 +168,7 @@ describe('a run asking a DoH resolver more at once than its connections carry', 
       doh: tls,
     });
     const resolver: ResolverSpec = { name: 'lab-doh', kind: 'doh', address: null, port: null, url: lab.dohUrl!, provider: null };
-    const session = createProbeSession({ resolvers: [resolver], run: { deadlineMs: 20_000, concurrency: 512, perHostConcurrency: 4 }, ca: tls.ca, deadlineAt: performance.now() + 20_000 });
+    const session = createProbeSession({ resolvers: [resolver], run: { deadlineMs: 20_000, concurrency: 512, perHostConcurrency: 4, perAddressConcurrency: 8 }, ca: tls.ca, deadlineAt: performance.now() + 20_000 });
     try {
       const answers = await Promise.all(names.map((name) => session.resolve({ resolver, name, type: 'A' }, 1000)));
       expect(answers.filter((a) => a.outcome !== 'ok').map((a) => a.error?.code)).toEqual([]);

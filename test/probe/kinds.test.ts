@@ -38,7 +38,7 @@ const udp = (name: string, server: RunningDnsServer): ResolverSpec => ({ name, k
 const system: ResolverSpec = { name: 'system', kind: 'system', provider: null };
 
 async function probe(sites: SiteSpec[], resolvers: ResolverSpec[]): Promise<RawSite[]> {
-  const config = { sites, resolvers, run: { deadlineMs: 5000, concurrency: 8, perHostConcurrency: 2 } };
+  const config = { sites, resolvers, run: { deadlineMs: 5000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 } };
   const session = createProbeSession({ resolvers, run: config.run, ca: null, deadlineAt: performance.now() + 5000 });
   const raw: RawSite[] = [];
   await probeSites(planRun(config, SITE_PLANNERS), session, { policy: { failed: () => false }, sampling: { samples: 1, intervalMs: 0 }, concurrency: 8, onSite: (s) => void raw.push(s) });
@@ -86,7 +86,7 @@ describe('the question cache over a list', () => {
       site({ name: 'other', url: 'https://other.test/', paths: noPaths }),
     ];
     const resolvers = [udp('alpha', good)];
-    const run = { deadlineMs: 5000, concurrency: 8, perHostConcurrency: 2 };
+    const run = { deadlineMs: 5000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 };
     const session = createProbeSession({ resolvers, run, ca: null, deadlineAt: performance.now() + 5000 });
     // The real session, with its forget calls seen.
     const forgotten: string[] = [];

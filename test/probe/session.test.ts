@@ -28,7 +28,7 @@ function twoResolverSession() {
   const [alpha, beta] = [resolver('alpha'), resolver('beta')];
   const session = createProbeSession({
     resolvers: [alpha, beta],
-    run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 },
+    run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 },
     ca: null,
     deadlineAt: performance.now() + 10_000,
   });
@@ -92,7 +92,7 @@ describe('loss probes (probe/dns/loss-probe.ts): sent only once a question had t
   });
   const session = () => {
     const r: ResolverSpec = { name: 'lab', kind: 'udp', address: slow.host, port: slow.port, url: null, provider: null };
-    const s = createProbeSession({ resolvers: [r], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 10_000 });
+    const s = createProbeSession({ resolvers: [r], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 }, ca: null, deadlineAt: performance.now() + 10_000 });
     return { s, ask: (name: string) => s.resolve({ resolver: r, name, type: 'A' }, 2000) };
   };
 
@@ -133,7 +133,7 @@ describe('a question that ran out of time at a resolver answering the rest, of a
   it('is asked again and its answer stands; the drop is reported, and the first ask still sets off the loss probes', async () => {
     const lab: ResolverSpec = { name: 'lab', kind: 'udp', address: droppy.host, port: droppy.port, url: null, provider: null };
     const other = resolver('other');
-    const s = createProbeSession({ resolvers: [lab, other], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 10_000 });
+    const s = createProbeSession({ resolvers: [lab, other], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 }, ca: null, deadlineAt: performance.now() + 10_000 });
     const ask = (r: ResolverSpec, name: string) => s.resolve({ resolver: r, name, type: 'A' }, 400);
     expect((await ask(lab, 'fast.test')).outcome).toBe('ok');
     // The other resolver replies about drop.test (it has no such name: NXDOMAIN is a reply).
@@ -179,7 +179,7 @@ describe('a resolver that lets one client through N queries a second and drops t
   it('every name is answered (asked again at a pace the limit lets through), and the pace is under the limit', async () => {
     const lab = (name: string, server: RunningDnsServer): ResolverSpec => ({ name, kind: 'udp', address: server.host, port: server.port, url: null, provider: null });
     const [corp, elsewhere] = [lab('corp', limited), lab('elsewhere', other)];
-    const s = createProbeSession({ resolvers: [corp, elsewhere], run: { deadlineMs: 60_000, concurrency: 32, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 60_000 });
+    const s = createProbeSession({ resolvers: [corp, elsewhere], run: { deadlineMs: 60_000, concurrency: 32, perHostConcurrency: 2, perAddressConcurrency: 8 }, ca: null, deadlineAt: performance.now() + 60_000 });
     const answers = await Promise.all(NAMES.map(async (name) => {
       await s.resolve({ resolver: elsewhere, name, type: 'A' }, 1000);
       return s.resolve({ resolver: corp, name, type: 'A' }, 1000);

@@ -133,6 +133,7 @@ describe('probes.yaml schema matches the checker', () => {
     const where: Record<string, Props> = {
       concurrency: defs.defaults!,
       perHostConcurrency: defs.defaults!,
+      perAddressConcurrency: defs.defaults!,
       maxAddressesPerFamily: defs.defaults!,
       maxRedirects: defs.defaults!,
       minSites: defs.attribution!,

@@ -86,7 +86,7 @@ describe('a paced resolver in the probe session', () => {
       const r = lab(paced ? 'paced' : 'free');
       const session = createProbeSession({
         resolvers: [r],
-        run: { deadlineMs: 10_000, concurrency: 64, perHostConcurrency: 2 },
+        run: { deadlineMs: 10_000, concurrency: 64, perHostConcurrency: 2, perAddressConcurrency: 8 },
         ca: null,
         deadlineAt: performance.now() + 10_000,
         ...(paced ? { paces: new Map([['paced', { operator: 'Lab', qps: 200 }]]) } : {}),

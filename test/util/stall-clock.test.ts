@@ -55,7 +55,7 @@ describe('the probe session asks again once when the host was busy', () => {
   const timedOut = { code: 'ETIMEDOUT', message: 'no reply within 300 ms' };
   async function session() {
     const { createProbeSession } = await import('../../src/probe/session.js');
-    return createProbeSession({ resolvers: [], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2 }, ca: null, deadlineAt: performance.now() + 10_000 });
+    return createProbeSession({ resolvers: [], run: { deadlineMs: 10_000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 }, ca: null, deadlineAt: performance.now() + 10_000 });
   }
 
   it('a timeout while starved is tried again, and the second try is what counts', async () => {

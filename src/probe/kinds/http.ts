@@ -7,7 +7,7 @@ import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, ProbeE
 import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, zoneWalkStart, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
-import { whyStopped, type ProbeSession } from '../session.js';
+import { msLeft, whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
 import { groupBy, NONE } from '../../util/collections.js';
 import { isoNow } from '../../util/time.js';
@@ -208,23 +208,36 @@ export async function walkToZoneApex(first: DnsQuery, ask: (q: DnsQuery) => Prom
   }
 }
 
-function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
+async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
   session.planned();
-  return session.withFetchSlot(plan.site.host, async () => {
-    let startedAt = isoNow();
-    // Out of descriptors here (the open-file limit under a large --concurrency) is no answer from anyone: fetched
-    // again once another fetch has ended (session.withDescriptors). What still fails so is local.
-    const fetch = session.signal.aborted
-      ? notStarted(plan, session.signal)
-      : await session.withDescriptors(() => {
-          startedAt = isoNow();
-          return fetchPinned(fetchRequest(plan, session));
-        });
-    session.finished();
-    const attempt = rawAttempt(plan, fetch, startedAt);
-    const spec = attempt.address && !session.signal.aborted ? (policy.selfTestFor?.(attempt) ?? null) : null;
-    return spec ? { ...attempt, selfTest: await selfTest(plan, spec, session) } : attempt;
-  });
+  const served = (attempt: RawAttempt) => !policy.failed(attempt);
+  const first = await session.fetchAt(plan.site.host, plan.address, () => fetchAttempt(plan, session, policy), served);
+  session.finished();
+  const address = plan.address;
+  if (address === null || first.atOnce < 2 || session.signal.aborted || !policy.mayBeCrowding?.(first.result)) return first.result;
+  // Failed while this run had others at that server: fewer at once there from now on, and this one asked again alone
+  // where the server serves this run (one failing every fetch is not crowded) while a whole wait still fits.
+  session.crowdedAt(address, first.wave, first.atOnce);
+  if (!(await session.servesAt(address)) || session.signal.aborted || msLeft(session.deadlineAt) <= plan.site.timeoutMs) return first.result;
+  const again = await session.fetchAt(plan.site.host, address, () => fetchAttempt(plan, session, policy), served, true);
+  const { httpStatus, error, failedPhase } = first.result;
+  return { ...again.result, crowded: { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } } };
+}
+
+/** One fetch of the plan, its provider's health endpoint fetched too when the provider's answer failed. */
+async function fetchAttempt(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
+  let startedAt = isoNow();
+  // Out of descriptors here (the open-file limit under a large --concurrency) is no answer from anyone: fetched
+  // again once another fetch has ended (session.withDescriptors). What still fails so is local.
+  const fetch = session.signal.aborted
+    ? notStarted(plan, session.signal)
+    : await session.withDescriptors(() => {
+        startedAt = isoNow();
+        return fetchPinned(fetchRequest(plan, session));
+      });
+  const attempt = rawAttempt(plan, fetch, startedAt);
+  const spec = attempt.address && !session.signal.aborted ? (policy.selfTestFor?.(attempt) ?? null) : null;
+  return spec ? { ...attempt, selfTest: await selfTest(plan, spec, session) } : attempt;
 }
 
 /** Fetch the provider's health endpoint through the same address, with the site's Host and SNI. */

@@ -23,6 +23,11 @@ export interface ProbePolicy {
   selfTestFor?: (attempt: RawAttempt) => SelfTestSpec | null;
   /** Did this attempt fail (so --samples probes it again)? */
   failed: (attempt: RawAttempt) => boolean;
+  /**
+   * Could this failed first try be its server refusing this run's crowd there (classify/crowding.ts)? Then, when
+   * other fetches were at its address meanwhile and the server serves some, it is asked again alone. Never, when absent.
+   */
+  mayBeCrowding?: (attempt: RawAttempt) => boolean;
 }
 
 export interface ProbeKind {

@@ -1,0 +1,25 @@
+// Could a failed first try be the server refusing this run's own crowd at its address? A server that limits each
+// client's connections or requests in process answers the one over its limit at once: nginx's limit_conn and
+// limit_req with their status (503 unless set, 429 often; https://nginx.org/en/docs/http/ngx_http_limit_conn_module.html),
+// a pool of workers full behind a proxy (502, 504), a firewall's connlimit refusing or resetting the connection.
+// Such a try is asked again alone at its address (probe/kinds/http.ts): what that gives is the site. Not:
+// - a provider's own page (behind a CDN the origin never sees this client, and the CDN's limits are its own pages:
+//   classify/layer.ts reads them), nor a status from past the server's own answer (a redirect's other host);
+// - a timeout: asking again alone would cost a whole wait each, one after another, and a limit answers at once.
+// Pure.
+
+import type { RawAttempt } from '../model.js';
+import type { Catalog } from '../fingerprint/index.js';
+import { respondingProviders } from './layer.js';
+import { attemptOutcome, CONNECTION_ENDED } from './outcome.js';
+
+export function mayBeCrowding(raw: RawAttempt, catalog: Catalog): boolean {
+  if (raw.address === null || raw.proxy !== null || raw.redirects.length > 0) return false;
+  const outcome = attemptOutcome(raw, raw.expect);
+  if (outcome === 'ok' || outcome === 'timeout') return false;
+  if (raw.httpStatus !== null) return (raw.httpStatus >= 500 || raw.httpStatus === 429) && respondingProviders(raw, catalog).length === 0;
+  const code = raw.error?.code;
+  if (code === undefined) return false;
+  if (code === 'ECONNREFUSED') return raw.failedPhase === 'connect';
+  return CONNECTION_ENDED.has(code) && (raw.failedPhase === 'connect' || raw.failedPhase === 'tls' || raw.failedPhase === 'response');
+}

@@ -1,0 +1,153 @@
+// This run's fetches at each server address: at most a few at once. A client "ought to limit the number of
+// simultaneous open connections that it maintains to a given server" (RFC 9112 §9.4; browsers open six, this probe eight unless told), and a server
+// shared by many sites of one list — a company's ingress, a shared-hosting box — often limits each client's
+// connections (nginx limit_conn, a firewall's connlimit, a small pool of workers): fetching forty of its sites at once
+// made this run's own load read as forty sites down. The limit is keyed by address, not by site host: many hosts,
+// one server.
+//
+// A server that still failed a fetch while this run had others in flight there gets fewer at once from then on (the
+// limit halved, once per wave: the failures of fetches started before a cut say nothing of the cut), and such a fetch
+// is asked again alone (no other fetch of this run at that address meanwhile), which is the measurement of the site
+// the crowd spoilt. Bookkeeping is kept only for an address with fetches in flight or waiting, or whose limit was cut.
+
+export interface AddressTurn<T> {
+  result: T;
+  /** The most of this run's fetches in flight at the address at once while this one ran, itself included. */
+  atOnce: number;
+  /** The address's wave when it started: a failure of an earlier wave than the current one cuts nothing more. */
+  wave: number;
+}
+
+interface Waiter {
+  alone: boolean;
+  start: () => void;
+  next: Waiter | null;
+}
+
+interface AddressState {
+  limit: number;
+  active: number;
+  /** An alone fetch is running: no other starts until it ends. */
+  aloneRunning: boolean;
+  wave: number;
+  /** Some fetch here has been served (its status passed) in this run. */
+  served: boolean;
+  /** Each running fetch's largest count of fetches at once seen while it ran. */
+  running: Set<{ atOnce: number }>;
+  first: Waiter | null;
+  last: Waiter | null;
+  /** Told when the address serves a fetch, or has none in flight. */
+  listeners: Set<() => void>;
+}
+
+export class AddressSlots {
+  private readonly states = new Map<string, AddressState>();
+
+  constructor(private readonly perAddress: number) {}
+
+  /**
+   * Run `work` within the address's limit (or alone there), counting how many fetches were there at once; `served`
+   * says whether its result was served, told before its slot is given up (one waiting to hear whether the address
+   * serves must not hear "idle, nothing served" first).
+   */
+  async run<T>(address: string, work: () => Promise<T>, served: (result: T) => boolean, alone = false): Promise<AddressTurn<T>> {
+    const state = this.stateOf(address);
+    if (!this.mayStart(state, alone) || state.first !== null) await this.queue(state, alone);
+    else this.enter(state, alone);
+    const wave = state.wave;
+    const seen = { atOnce: state.active };
+    for (const other of state.running) other.atOnce = Math.max(other.atOnce, state.active);
+    state.running.add(seen);
+    try {
+      const result = await work();
+      if (served(result)) this.served(state);
+      return { result, atOnce: seen.atOnce, wave };
+    } finally {
+      state.running.delete(seen);
+      this.leave(address, state, alone);
+    }
+  }
+
+  /** A fetch of `wave` failed while `atOnce` were at the address: fewer at once from now on, once per wave. */
+  crowded(address: string, wave: number, atOnce: number): void {
+    const state = this.stateOf(address);
+    if (wave !== state.wave) return;
+    state.limit = Math.max(1, Math.floor(Math.min(state.limit, atOnce) / 2));
+    state.wave += 1;
+  }
+
+  private served(state: AddressState): void {
+    if (state.served) return;
+    state.served = true;
+    this.tell(state);
+  }
+
+  /**
+   * Whether the server at `address` serves this run: true once it has served a fetch, false once it has none in
+   * flight (nor waiting) without having served one. Asked after a crowded failure, whose `crowded` keeps the state.
+   */
+  serves(address: string): Promise<boolean> {
+    const state = this.states.get(address);
+    if (!state) return Promise.resolve(false);
+    if (state.served || this.idle(state)) return Promise.resolve(state.served);
+    return new Promise((resolve) => {
+      const listen = () => {
+        if (!state.served && !this.idle(state)) return;
+        state.listeners.delete(listen);
+        resolve(state.served);
+      };
+      state.listeners.add(listen);
+    });
+  }
+
+  private stateOf(address: string): AddressState {
+    let state = this.states.get(address);
+    if (!state) {
+      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, served: false, running: new Set(), first: null, last: null, listeners: new Set() };
+      this.states.set(address, state);
+    }
+    return state;
+  }
+
+  private mayStart(state: AddressState, alone: boolean): boolean {
+    return !state.aloneRunning && (alone ? state.active === 0 : state.active < state.limit);
+  }
+
+  private enter(state: AddressState, alone: boolean): void {
+    state.active += 1;
+    if (alone) state.aloneRunning = true;
+  }
+
+  private queue(state: AddressState, alone: boolean): Promise<void> {
+    return new Promise<void>((start) => {
+      const waiter: Waiter = { alone, start, next: null };
+      if (state.last) state.last.next = waiter;
+      else state.first = waiter;
+      state.last = waiter;
+    });
+  }
+
+  private leave(address: string, state: AddressState, alone: boolean): void {
+    state.active -= 1;
+    if (alone) state.aloneRunning = false;
+    // First come, first served: the head of the line starts when it may, and those behind it wait for it.
+    while (state.first && this.mayStart(state, state.first.alone)) {
+      const waiter = state.first;
+      state.first = waiter.next;
+      if (!state.first) state.last = null;
+      this.enter(state, waiter.alone);
+      waiter.start();
+    }
+    if (this.idle(state)) this.tell(state);
+    // An address at its first limit, idle and awaited by nobody, needs nothing kept.
+    if (this.idle(state) && state.wave === 0 && state.listeners.size === 0) this.states.delete(address);
+  }
+
+  private idle(state: AddressState): boolean {
+    return state.active === 0 && state.first === null;
+  }
+
+  private tell(state: AddressState): void {
+    for (const listen of [...state.listeners]) listen();
+  }
+}

@@ -1,0 +1,46 @@
+// Which failed first tries could be a server refusing this run's own crowd at its address (classify/crowding.ts): what
+// a per-client limit answers at once, from the server itself. A provider's page, a timeout, a redirect's end, a
+// proxy's answer, a status that passes: never. Recorded responses; addresses are data, never dialled.
+
+import { describe, expect, it } from 'vitest';
+import { mayBeCrowding } from '../../src/classify/crowding.js';
+import { loadCatalog } from '../../src/fingerprint/index.js';
+import { evaluateExpect } from '../../src/probe/kinds/http.js';
+import type { FetchResult, RawAttempt } from '../../src/model.js';
+import { fetchResult, site } from '../support/records.js';
+
+const catalog = loadCatalog([]);
+
+function tried(response: Partial<FetchResult>, more: Partial<RawAttempt> = {}): RawAttempt {
+  const fetch = fetchResult({ headers: { server: 'nginx' }, ...response });
+  return { ...fetch, id: 'shop|edge|192.0.2.10', site: 'shop', path: 'edge', resolver: 'alpha', resolvers: ['alpha'], family: 4, proxy: null, startedAt: '2026-12-07T00:00:00.000Z', expect: evaluateExpect(site().expect, fetch), selfTest: null, resamples: null, ...more };
+}
+
+describe('mayBeCrowding', () => {
+  it.each([
+    ['nginx limit_conn / limit_req: its own 503', { httpStatus: 503 }],
+    ['a limit answered with 429', { httpStatus: 429 }],
+    ['a pool of workers full behind a proxy: 502', { httpStatus: 502 }],
+    ['the same: 504', { httpStatus: 504 }],
+    ['a firewall connlimit refusing the connection', { httpStatus: null, error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, failedPhase: 'connect' as const }],
+    ['a firewall connlimit resetting it during TLS', { httpStatus: null, error: { code: 'ECONNRESET', message: 'read ECONNRESET' }, failedPhase: 'tls' as const }],
+    ['the server closing before any response', { httpStatus: null, error: { code: 'UND_ERR_SOCKET', message: 'other side closed' }, failedPhase: 'response' as const }],
+  ])('yes: %s', (_what, response) => {
+    expect(mayBeCrowding(tried(response), catalog)).toBe(true);
+  });
+
+  it.each([
+    ['a served page', { httpStatus: 200 }, {}],
+    ['a 404: the server answered about the page', { httpStatus: 404 }, {}],
+    ["Cloudflare's own 502 page (behind a CDN the origin never sees this client)", { httpStatus: 502, headers: { server: 'cloudflare', 'cf-ray': '8a1b2c3d4e5f6a7b-FRA' } }, {}],
+    ['a timeout (asking again alone would cost a whole wait each)', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'connect' as const }, {}],
+    ['a refused connection after the handshake began (not a connect-time refusal)', { httpStatus: null, error: { code: 'ECONNREFUSED', message: 'x' }, failedPhase: 'tls' as const }, {}],
+    ['a certificate refused', { httpStatus: null, error: { code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }, failedPhase: 'tls' as const }, {}],
+    ['a body cut after the response began', { httpStatus: 200, error: { code: 'ECONNRESET', message: 'x' }, failedPhase: 'body' as const }, {}],
+    ['a 503 at the end of a redirect (another host may have answered)', { httpStatus: 503, redirects: [{ url: 'https://shop.test/', status: 301, location: 'https://elsewhere.test/', address: '192.0.2.10' }] }, {}],
+    ['through a proxy', { httpStatus: 503 }, { proxy: 'http://127.0.0.1:3128', path: 'proxy' as const }],
+    ['no address', { httpStatus: null, address: null, error: { code: 'ENOTFOUND', message: 'x' }, failedPhase: 'dns' as const }, {}],
+  ])('no: %s', (_what, response, more) => {
+    expect(mayBeCrowding(tried(response as Partial<FetchResult>, more), catalog)).toBe(false);
+  });
+});

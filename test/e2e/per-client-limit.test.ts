@@ -1,0 +1,87 @@
+// Many sites of one list on one server that limits each client's requests in process: a real nginx with forty
+// name-based virtual hosts proxying to a slow application server (150 ms), `limit_conn` across them per client address
+// (https://nginx.org/en/docs/http/ngx_http_limit_conn_module.html; over the limit, nginx's own 503 page). With the
+// run's 32 fetches at once, 32 of them went to that one server: "32 down (site9, site10, …) of 40 sites; no shared
+// cause found", exit 1 — this run's own load as the diagnosis. Now a server address gets at most
+// `perAddressConcurrency` (8) at once; a server whose limit is lower still fails some, gets fewer at once from then on,
+// and each such fetch is asked again alone: served, it is the site up and the limit said once, as this run's load. A
+// virtual host whose application fails every request fails alone too: that site is down on its own. The real binary; loopback only.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../../src/model.js';
+import { startNginx, type RunningNginx } from '../../src/lab/nginx.js';
+import { startHttpServer, type RunningHttpServer } from '../../src/lab/http-server.js';
+import { skipReason, toolSupport } from '../../src/lab/netns.js';
+import { checkSitesAt, loopback, type Loopback } from '../support/loopback.js';
+import { expectValidReport } from '../support/schema.js';
+
+const reason = skipReason('per-client connection limit (real nginx)', toolSupport([['nginx', '-v']]));
+const SITES = Array.from({ length: 40 }, (_, i) => `site${i + 1}.shared${i + 1}.test`);
+
+/** `check --json` of the forty sites (and `extra` virtual hosts) on one nginx limiting each client to `perClient` requests in process. */
+async function checkLimited(lab: Loopback, server: string, perClient: number, extra: { serverName: string; upstream: string }[] = []): Promise<{ code: number | null; report: Report; nginx: RunningNginx }> {
+  const app: RunningHttpServer = await startHttpServer({ host: '127.0.26.8', handler: () => ({ kind: 'respond', status: 200, body: 'app', delayMs: 150 }) });
+  try {
+    // The extra virtual hosts first: their fetches are among the first at the server, with the others.
+    const hosts = [...extra, ...SITES.map((serverName) => ({ serverName, upstream: `127.0.26.8:${app.port}` }))];
+    const nginx = await startNginx(server, hosts.map((h) => ({ ...h, tls: lab.ca.issue([h.serverName]) })), { limitConnections: { perClient, status: 503 } });
+    const at = Object.fromEntries(hosts.map((h) => [h.serverName, [server, nginx.port] as [string, number]]));
+    const { code, report } = await checkSitesAt(lab, '127.0.26.53', at, `limit-${perClient}.yaml`);
+    expectValidReport(report);
+    console.log(`limit_conn ${perClient}: exit ${code}: ${report.summary}`);
+    return { code, report, nginx };
+  } finally {
+    await app.close();
+  }
+}
+
+describe.skipIf(reason !== null)('sites on one server that limits each client\'s requests at once', () => {
+  let lab: Loopback;
+  const servers: RunningNginx[] = [];
+  beforeAll(() => {
+    lab = loopback();
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+    await lab?.close();
+  });
+
+  it('limit_conn 10, over what the run sends one address at once: all forty served, nothing asked again, exit 0', async () => {
+    const { code, report, nginx } = await checkLimited(lab, '127.0.26.7', 10);
+    servers.push(nginx);
+    expect(report.sites.map((s) => s.status)).toEqual(SITES.map(() => 'ok'));
+    expect(report.sites.flatMap((s) => s.attempts).filter((a) => a.crowded !== undefined)).toEqual([]);
+    expect([report.summary, report.host.notes, code]).toEqual(['All 40 sites ok', [], 0]);
+  }, 60_000);
+
+  it("limit_conn 2: nginx's 503s to the crowd asked again alone and served; the limit said once as this run's load; the site whose application fails every request is down on its own", async () => {
+    // The broken site's application fails every request, as slowly as the others answer: its fetch overlaps theirs.
+    const failing = await startHttpServer({ host: '127.0.26.9', handler: () => ({ kind: 'respond', status: 500, body: 'application error', delayMs: 150 }) });
+    const { code, report, nginx } = await checkLimited(lab, '127.0.26.10', 2, [{ serverName: 'broken.other.test', upstream: `127.0.26.9:${failing.port}` }]).finally(() => failing.close());
+    servers.push(nginx);
+    const status = Object.fromEntries(report.sites.map((s) => [s.name, s.status]));
+    expect(status).toEqual({ ...Object.fromEntries(SITES.map((n) => [n.split('.')[0], 'ok'])), broken: 'down' });
+
+    const crowded = report.sites.flatMap((s) => s.attempts).filter((a) => a.crowded !== undefined && a.site !== 'broken');
+    expect(crowded.length).toBeGreaterThan(0);
+    for (const a of crowded) {
+      expect(a.crowded!.atOnce).toBeGreaterThan(2);
+      expect(a.crowded!.atOnce).toBeLessThanOrEqual(8);
+      expect(a.crowded!.first).toMatchObject({ httpStatus: 503, error: null });
+      expect([a.outcome, a.httpStatus]).toEqual(['ok', 200]);
+    }
+    // The broken site: its 500 came while others were at the server, so it was asked again alone: 500 again.
+    const broken = report.sites.find((s) => s.name === 'broken')!;
+    expect(broken.attempts[0]).toMatchObject({ httpStatus: 500, outcome: 'http-error', crowded: { first: { httpStatus: 500 } } });
+    expect(broken.blame?.provider ?? null).toBeNull();
+
+    expect(report.host.notes).toEqual([
+      expect.stringMatching(
+        new RegExp(`^server 127\\.0\\.26\\.10 failed ${crowded.length + 1} fetches while this probe had up to [3-8] there at once \\(HTTP 503 ×${crowded.length}, HTTP 500 ×1\\); asked again alone, ${crowded.length} (was|were) served \\(.*\\); 1 fetch failed alone too \\(broken\\), and its site is judged on that — it limits how many connections or requests one client may have at once`),
+      ),
+    ]);
+    expect(report.incidents).toEqual([]);
+    expect(report.summary).toMatch(/^1 down \(broken\) of 41 sites; no shared cause found; server 127\.0\.26\.10 limits this probe's fetches at once/);
+    expect(code).toBe(1);
+  }, 60_000);
+});

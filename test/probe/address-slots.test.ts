@@ -1,0 +1,132 @@
+// The run's fetches at one server address: at most a few at once, fewer once the server failed a fetch while several
+// were there (halved, once per wave), one alone when asked for, and whether the server serves this run told to those
+// who wait for it. Pure timing with promises; no network.
+
+import { describe, expect, it } from 'vitest';
+import { AddressSlots } from '../../src/probe/address-slots.js';
+
+/** A piece of work that ends when told to, and says whether it was served. */
+function gate(served = true) {
+  let open!: () => void;
+  const done = new Promise<void>((resolve) => (open = resolve));
+  let started = false;
+  return {
+    work: async () => {
+      started = true;
+      await done;
+      return served;
+    },
+    open,
+    get started() {
+      return started;
+    },
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const isServed = (served: boolean) => served;
+
+describe('AddressSlots', () => {
+  it('lets at most the limit run at one address, others at other addresses meanwhile, and counts how many were there at once', async () => {
+    const slots = new AddressSlots(2);
+    const gates = [gate(), gate(), gate(), gate()];
+    const turns = gates.slice(0, 3).map((g) => slots.run('192.0.2.1', g.work, isServed));
+    const elsewhere = slots.run('192.0.2.2', gates[3]!.work, isServed);
+    await tick();
+    expect(gates.map((g) => g.started)).toEqual([true, true, false, true]);
+    gates[0]!.open();
+    await tick();
+    expect(gates[2]!.started).toBe(true);
+    gates[1]!.open();
+    gates[2]!.open();
+    gates[3]!.open();
+    expect((await Promise.all(turns)).map((t) => t.atOnce)).toEqual([2, 2, 2]);
+    expect((await elsewhere).atOnce).toBe(1);
+  });
+
+  it('a crowded failure halves the limit once per wave: a later failure of the same wave cuts nothing more', async () => {
+    const slots = new AddressSlots(8);
+    const first = gate();
+    const turn = slots.run('192.0.2.1', first.work, isServed);
+    first.open();
+    const { wave } = await turn;
+    slots.crowded('192.0.2.1', wave, 8);
+    slots.crowded('192.0.2.1', wave, 8);
+    const gates = Array.from({ length: 6 }, () => gate());
+    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, isServed));
+    await tick();
+    expect(gates.filter((g) => g.started)).toHaveLength(4);
+    for (const g of gates) g.open();
+    const turns = await Promise.all(runs);
+    expect(turns.map((t) => t.wave)).toEqual([1, 1, 1, 1, 1, 1]);
+    slots.crowded('192.0.2.1', 1, 4);
+    const one = gate();
+    const two = gate();
+    const after = [slots.run('192.0.2.1', one.work, isServed), slots.run('192.0.2.1', two.work, isServed)];
+    await tick();
+    expect([one.started, two.started]).toEqual([true, true]);
+    one.open();
+    two.open();
+    await Promise.all(after);
+  });
+
+  it('the limit never falls below one', async () => {
+    const slots = new AddressSlots(2);
+    slots.crowded('192.0.2.1', 0, 2);
+    slots.crowded('192.0.2.1', 1, 1);
+    const g = gate();
+    const turn = slots.run('192.0.2.1', g.work, isServed);
+    await tick();
+    expect(g.started).toBe(true);
+    g.open();
+    expect((await turn).atOnce).toBe(1);
+  });
+
+  it('one asked alone waits for those in flight, and none starts beside it; those behind it wait their turn', async () => {
+    const slots = new AddressSlots(4);
+    const [a, b, alone, c] = [gate(), gate(), gate(), gate()];
+    const runs = [slots.run('192.0.2.1', a.work, isServed), slots.run('192.0.2.1', b.work, isServed)];
+    const aloneTurn = slots.run('192.0.2.1', alone.work, isServed, true);
+    const after = slots.run('192.0.2.1', c.work, isServed);
+    await tick();
+    expect([a.started, b.started, alone.started, c.started]).toEqual([true, true, false, false]);
+    a.open();
+    await tick();
+    expect(alone.started).toBe(false);
+    b.open();
+    await tick();
+    expect([alone.started, c.started]).toEqual([true, false]);
+    alone.open();
+    expect((await aloneTurn).atOnce).toBe(1);
+    await tick();
+    expect(c.started).toBe(true);
+    c.open();
+    await Promise.all([...runs, after]);
+  });
+
+  it('serves: true once a fetch there was served, false once none is in flight and none was', async () => {
+    const slots = new AddressSlots(4);
+    const [failing, served] = [gate(false), gate(true)];
+    const runs = [slots.run('192.0.2.1', failing.work, isServed), slots.run('192.0.2.1', served.work, isServed)];
+    failing.open();
+    const first = await runs[0]!;
+    slots.crowded('192.0.2.1', first.wave, first.atOnce);
+    let heard: boolean | null = null;
+    const verdict = slots.serves('192.0.2.1').then((v) => (heard = v));
+    await tick();
+    expect(heard).toBeNull();
+    served.open();
+    await verdict;
+    expect(heard).toBe(true);
+
+    const down = new AddressSlots(4);
+    const [x, y] = [gate(false), gate(false)];
+    const downRuns = [down.run('192.0.2.9', x.work, isServed), down.run('192.0.2.9', y.work, isServed)];
+    x.open();
+    const crowded = await downRuns[0]!;
+    down.crowded('192.0.2.9', crowded.wave, crowded.atOnce);
+    const downVerdict = down.serves('192.0.2.9');
+    y.open();
+    expect(await downVerdict).toBe(false);
+  });
+});
