@@ -501,7 +501,15 @@ export interface ChallengeSeen {
   expected: boolean;
   /** What the last healthy-looking run of the site (with --state) got: content, a challenge, or unknown (null). */
   before: 'content' | 'challenge' | null;
+  /**
+   * A `blocked` page that names what of this client it refuses: its request rate, or its address, network or country
+   * (Cloudflare's 1015; 1005–1009, 1106). Absent when the page names no such thing (a firewall rule).
+   */
+  refuses?: ClientRefusal;
 }
+
+/** What of this client a provider's page says it refuses: its request rate, or its address (network, country). */
+export type ClientRefusal = 'rate' | 'address';
 
 export interface AttemptLocation {
   provider: string;

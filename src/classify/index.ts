@@ -7,7 +7,7 @@
 //
 // classify/ never imports config/, probe/, correlate/, report/, notify/, status/, merge/, lab/ or commands/.
 
-import type { Attempt, CertificateInfo, ChainHop, ChallengeSeen, Delegation, DnsAnswer, ExpectResult, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
+import type { Attempt, CertificateInfo, ChainHop, ChallengeSeen, ClientRefusal, Delegation, DnsAnswer, ExpectResult, FailingZone, RawAttempt, RawSite, ResolverSpec, SampleStats, ServedBaseline, SiteProvider, SiteSpec } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import type { SelfTest } from '../fingerprint/types.js';
 import type { RememberedLocations } from '../state/locations.js';
@@ -72,8 +72,8 @@ export function classifySite(raw: RawSite, context: ClassifyContext): Classified
   let attempts = measured.map((a) => {
     const elsewhere = offSite.get(a.id);
     if (elsewhere !== undefined) return atOffSiteHost(a, elsewhere, spec, served, catalog, resolverProviders);
-    const { challengeKind, ...reading } = classifyAttempt(a, siteContext, catalog);
-    return withChallenge(withDelegation({ ...a, ...reading }, spec, raw.dns, failingZone, catalog), challengeKind ?? null, spec, served);
+    const { challengeKind, challengeRefuses, ...reading } = classifyAttempt(a, siteContext, catalog);
+    return withChallenge(withDelegation({ ...a, ...reading }, spec, raw.dns, failingZone, catalog), challengeKind ?? null, spec, served, challengeRefuses);
   });
   if ((spec.kind === 'endpoint' || spec.kind === 'control-plane') && spec.expect.status.length === 0) {
     // An API endpoint is up when its provider answers at all (a 403 to an anonymous request is healthy).
@@ -190,8 +190,8 @@ function atOffSiteHost(a: Attempt, elsewhere: string, spec: SiteSpec, served: Se
   const at = `at ${elsewhere}, where ${spec.host} redirects (${hop.status} from ${hop.url})`;
   // The target's name gave no address: why (missing, its DNS failing, one resolver failing) is not known from here.
   if (a.error?.code === 'REDIRECT_DNS') return { ...a, layer: 'unknown', provider: null, explanation: `${at}: no address for ${elsewhere} (${a.error.message})` };
-  const { challengeKind, ...reading } = classifyAttempt(a, { edge: null, edgeEvidence: [], origin: null, resolverProviders, offSiteHost: elsewhere }, catalog);
-  const read = withChallenge({ ...a, ...reading }, challengeKind ?? null, spec, served);
+  const { challengeKind, challengeRefuses, ...reading } = classifyAttempt(a, { edge: null, edgeEvidence: [], origin: null, resolverProviders, offSiteHost: elsewhere }, catalog);
+  const read = withChallenge({ ...a, ...reading }, challengeKind ?? null, spec, served, challengeRefuses);
   if (read.outcome === 'ok') return read;
   const said = read.explanation ?? a.error?.message ?? (a.httpStatus !== null ? `answered ${a.httpStatus}` : a.outcome);
   return { ...read, explanation: `${at}: ${said}` };
@@ -300,10 +300,10 @@ function withStrayAnswers(attempts: Attempt[], host: string, dns: DnsAnswer[], c
  * fine, or when its last healthy-looking run was challenged too (many sites challenge every data-centre client,
  * on every run); a routine challenge or a block of this probe, never a failing challenge platform.
  */
-function withChallenge(a: Attempt, kind: ChallengeSeen['kind'] | null, spec: SiteSpec, before: ServedBaseline | null): Attempt {
+function withChallenge(a: Attempt, kind: ChallengeSeen['kind'] | null, spec: SiteSpec, before: ServedBaseline | null, refuses?: ClientRefusal): Attempt {
   if (a.outcome !== 'challenge' || a.provider === null || kind === null) return a;
   const expected = kind !== 'platform-failing' && (spec.expect.challenge === 'ok' || before === 'challenge');
-  const challenge: ChallengeSeen = { provider: a.provider, kind, expected, before };
+  const challenge: ChallengeSeen = { provider: a.provider, kind, expected, before, ...(kind === 'blocked' && refuses ? { refuses } : {}) };
   if (!expected) return { ...a, challenge };
   const why = spec.expect.challenge === 'ok' ? 'the site expects it (expect.challenge: ok)' : 'as on its last healthy-looking run';
   return { ...a, outcome: 'ok', layer: null, explanation: `${a.provider} ${kind === 'blocked' ? 'turned this probe away' : 'challenged this probe'}, ${why}: not a failure`, challenge };

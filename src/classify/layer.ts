@@ -4,7 +4,7 @@
 // headers are on it; when none is, by the vocabulary of the provider the site is known to sit behind (its
 // CNAME chain, published ranges or an earlier run), and the explanation says that the reading rests on it.
 
-import type { Attempt, AttemptOutcome, ChallengeKind, Layer } from '../model.js';
+import type { Attempt, AttemptOutcome, ChallengeKind, ClientRefusal, Layer } from '../model.js';
 import type { ErrorRule, ProviderDef } from '../fingerprint/types.js';
 import { explainRule, isChallengePage, isHostingMatch, matchAddress, matchErrorRule, matchErrorRuleByMarkers, matchHeaders } from '../fingerprint/match.js';
 import type { Catalog } from '../fingerprint/index.js';
@@ -24,6 +24,8 @@ export interface Classification {
   explanation: string | null;
   /** For a challenge: whether it works as designed or its platform is failing (from the provider's rule). */
   challengeKind?: ChallengeKind;
+  /** For a block: what of this client the page says it refuses (from the provider's rule). */
+  challengeRefuses?: ClientRefusal;
 }
 
 /** What is known about a site before one of its attempts is judged. */
@@ -265,6 +267,7 @@ function fromRule(rule: ErrorRule, provider: ProviderDef, attempt: Attempt): Cla
     provider: rule.layer === 'site' ? null : provider.name,
     explanation: explainRule(rule, attempt.bodySample),
     ...(rule.layer === 'challenge' ? { challengeKind: rule.challenge ?? 'routine' } : {}),
+    ...(rule.refuses ? { challengeRefuses: rule.refuses } : {}),
   };
 }
 

@@ -6,11 +6,16 @@
 //   §3) — a decision about where this client is (a site blocking a region, a court order in this host's country).
 // From a site's own server (or passed through by its CDN, classify's layer `site`): those fetches are this host's to
 // explain, untested; a provider's own page (Cloudflare's 1015 rate limit) keeps its provider's reading. From a
+// A provider's own page that names what of this client it refuses — its rate (Cloudflare's 1015), or its address,
+// network or country (1005–1009, 1106; https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-1xxx-errors/)
+// — is the same statement at the edge: the edge is up and answering, the site untested from here; said once per
+// provider. A block that names no such thing (a firewall rule, "you have been blocked") keeps its reading
+// (correlate/incidents.ts requesterBlockedFindings). From a
 // DNS-over-HTTPS resolver (Google Public DNS documents 429 as a client sending too many queries,
 // https://developers.google.com/speed/public-dns/docs/doh): the names it would not answer are judged on the other
 // resolvers — this run's own load is no diagnosis. Pure.
 
-import type { Attempt, DnsAnswer } from '../model.js';
+import type { Attempt, ClientRefusal, DnsAnswer } from '../model.js';
 import { dohStatusCode } from '../util/errors.js';
 import { listNames, plural } from '../util/text.js';
 
@@ -49,9 +54,29 @@ export function turnedAwayStatus(a: Pick<Attempt, 'outcome' | 'httpStatus' | 'la
   return REFUSALS.some((r) => r.status === a.httpStatus) ? a.httpStatus : null;
 }
 
+/** A provider's page refusing this client for its rate or its address (classify: the challenge's `refuses`), not expected. */
+export function providerRefusal(a: Pick<Attempt, 'outcome' | 'challenge'>): ClientRefusal | null {
+  const c = a.challenge;
+  return a.outcome === 'challenge' && c !== null && c.kind === 'blocked' && !c.expected && c.refuses !== undefined ? c.refuses : null;
+}
+
+/** How the run says a provider's refusals of one kind, once. */
+const PROVIDER_REFUSALS: Record<ClientRefusal, { note: (sites: string, one: boolean, provider: string, names: string, said: string) => string; short: (sites: string, one: boolean, provider: string) => string }> = {
+  rate: {
+    note: (sites, one, provider, names, said) =>
+      `${sites} behind ${provider} rate-limit${one ? 's' : ''} this probe: ${names} answered ${provider}'s own page (${said}) — its edge is up and answering, refusing this client for now; what ${one ? 'it serves' : 'they serve'} others was not tested. Probe ${one ? 'it' : 'them'} less often or with less concurrency, or have this host's address allowed`,
+    short: (sites, _one, provider) => `${sites} rate-limited by ${provider} for this probe`,
+  },
+  address: {
+    note: (sites, one, provider, names, said) =>
+      `${sites} behind ${provider} refuse${one ? 's' : ''} this host's address: ${names} answered ${provider}'s own page (${said}) — a ban of this host's address, network or country, normally by the site's own rule, not an outage; what ${one ? 'it serves' : 'they serve'} others was not tested. Probe ${one ? 'it' : 'them'} from a vantage ${one ? 'it does' : 'they do'} not ban (\`merge\` joins the reports), or have this host's address allowed`,
+    short: (sites, one, provider) => `${sites} behind ${provider} ban${one ? 's' : ''} this host's address`,
+  },
+};
+
 export function turnedAway(sites: TurnedAwaySite[]): TurnedAway | null {
   // Most runs have none: looked for before anything is kept.
-  if (!sites.some((s) => s.report.attempts.some((a) => turnedAwayStatus(a) !== null))) return null;
+  if (!sites.some((s) => s.report.attempts.some((a) => turnedAwayStatus(a) !== null || providerRefusal(a) !== null))) return null;
   const attempts = new Set<string>();
   const notes: string[] = [];
   const short: string[] = [];
@@ -73,6 +98,25 @@ export function turnedAway(sites: TurnedAwaySite[]): TurnedAway | null {
     const one = names.length === 1;
     notes.push(refusal.note(sitesWord, one, listNames(names), headers.size === 1 ? [...headers][0]! : ''));
     short.push(refusal.short(sitesWord, one));
+  }
+  // A provider's refusals, by provider and by what they refuse.
+  const byProvider = new Map<string, { refuses: ClientRefusal; provider: string; names: string[]; said: Set<string> }>();
+  for (const s of sites) {
+    for (const a of s.report.attempts) {
+      const refuses = providerRefusal(a);
+      if (refuses === null) continue;
+      attempts.add(a.id);
+      const key = `${a.challenge!.provider}|${refuses}`;
+      const entry = byProvider.get(key) ?? byProvider.set(key, { refuses, provider: a.challenge!.provider, names: [], said: new Set() }).get(key)!;
+      if (!entry.names.includes(s.report.name)) entry.names.push(s.report.name);
+      // The page's own words, to its first reason ("Cloudflare error 1015: the requester is rate limited").
+      if (a.explanation) entry.said.add(a.explanation.split(': ').slice(0, 2).join(': '));
+    }
+  }
+  for (const { refuses, provider, names, said } of byProvider.values()) {
+    const sitesWord = plural(names.length, 'site');
+    notes.push(PROVIDER_REFUSALS[refuses].note(sitesWord, names.length === 1, provider, listNames(names), [...said].slice(0, 2).join('; ')));
+    short.push(PROVIDER_REFUSALS[refuses].short(sitesWord, names.length === 1, provider));
   }
   return { attempts, notes, short };
 }

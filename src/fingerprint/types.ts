@@ -4,7 +4,7 @@
 // and NS suffixes, ranges), how to read the errors it generates (its documented error vocabulary), where it
 // says it served a request (PoP headers, cloud-region host names), its API domains, self-test and status page.
 
-import type { ChallengeKind, Layer } from '../model.js';
+import type { ChallengeKind, ClientRefusal, Layer } from '../model.js';
 
 /** A response header that points at a provider. `pattern` is a case-insensitive regex on the value. */
 export interface HeaderRule {
@@ -59,6 +59,12 @@ export interface ErrorRule {
    * layer in trouble, and both from this host being turned away.
    */
   challenge?: ChallengeKind;
+  /**
+   * For `blocked` rules whose page names what of this client it refuses: its request rate (`rate`), or its address,
+   * network or country (`address`). Said of this client only, like a site's own 429 or 451: the site is untested from
+   * here (correlate/turned-away.ts). A firewall rule or a "you have been blocked" page names no such thing.
+   */
+  refuses?: ClientRefusal;
   /**
    * A case-insensitive regular expression whose first group, found in the decoded body, is quoted in the
    * explanation: the page's own words for the cause (Fastly's reason, Akamai's reference), so that an

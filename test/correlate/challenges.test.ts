@@ -148,21 +148,28 @@ describe('a block of this requester is about this host, never the provider', () 
   };
   const banned = { a: page('cloudflare/1006', 'a'), b: page('cloudflare/1020', 'b'), c: page('cloudflare/blocked', 'c') };
 
-  it('three Cloudflare sites refusing this requester (IP ban, firewall rule, "you have been blocked"): a finding that says so, no incident', () => {
+  it('Cloudflare sites refusing this requester: the IP ban (1006) names this host\'s address, untested from here and said once; a firewall rule and "you have been blocked" a finding; no incident', () => {
     const r = run({ ...banned, d: ok });
     expect(r.incidents).toEqual([]);
     expect(r.verdict.exitCode).toBe(1);
-    expect(['a', 'b', 'c'].map((n) => r.sites.find((s) => s.name === n)!.attempts[0]!.challenge)).toEqual(
-      ['a', 'b', 'c'].map(() => ({ provider: 'Cloudflare', kind: 'blocked', expected: false, before: null })),
-    );
-    expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([['Cloudflare', 'challenge', ['a', 'b', 'c']]]);
-    expect(r.findings[0]!.summary).toMatch(/^Possibly this host turned away by Cloudflare: 3 of 4 Cloudflare-fronted sites refuse this requester — not an incident: a block is about the requester/);
+    expect(['a', 'b', 'c'].map((n) => r.sites.find((s) => s.name === n)!.attempts[0]!.challenge)).toEqual([
+      { provider: 'Cloudflare', kind: 'blocked', expected: false, before: null, refuses: 'address' },
+      { provider: 'Cloudflare', kind: 'blocked', expected: false, before: null },
+      { provider: 'Cloudflare', kind: 'blocked', expected: false, before: null },
+    ]);
+    expect(['a', 'b', 'c', 'd'].map((n) => status(r, n))).toEqual(['untested', 'down', 'down', 'ok']);
+    expect(r.host.notes).toEqual([
+      "1 site behind Cloudflare refuses this host's address: a answered Cloudflare's own page (Cloudflare error 1006: the requester's IP address is banned) — a ban of this host's address, network or country, normally by the site's own rule, not an outage; what it serves others was not tested. Probe it from a vantage it does not ban (`merge` joins the reports), or have this host's address allowed",
+    ]);
+    expect(r.findings.map((f) => [f.provider, f.layer, f.sites])).toEqual([['Cloudflare', 'challenge', ['b', 'c']]]);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly this host turned away by Cloudflare: 2 of 4 Cloudflare-fronted sites refuse this requester — not an incident: a block is about the requester/);
+    expect(r.host.summary).toBe("1 site behind Cloudflare bans this host's address");
   });
 
   it('sites that served content before and now refuse this requester: still no incident (the ban is on this host)', () => {
     const r = run({ ...banned, d: ok }, { a: 'content', b: 'content', c: 'content', d: 'content' });
     expect(r.incidents).toEqual([]);
-    expect(r.findings.map((f) => f.sites)).toEqual([['a', 'b', 'c']]);
+    expect(r.findings.map((f) => f.sites)).toEqual([['b', 'c']]);
   });
 
   it('a site that turned this probe away on its last healthy-looking run too is ok', () => {

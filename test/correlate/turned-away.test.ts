@@ -66,14 +66,18 @@ describe("a site's own rate limit on this probe", () => {
     expect(r.verdict.exitCode).toBe(0);
   });
 
-  it("controls: a 503 is the site failing, and Cloudflare's own rate-limit page (1015) keeps Cloudflare's reading", () => {
+  it("a 503 is the site failing; Cloudflare's own rate-limit page (1015) is Cloudflare's edge up and limiting this probe: untested from here, said once", () => {
     const unavailable = run({ shop: [['198.51.100.1', { ...LIMITED, httpStatus: 503 }]], blog: [['198.51.100.3', responses.healthy()]] });
     expect(status(unavailable)).toEqual({ shop: 'down', blog: 'ok' });
     expect(unavailable.host.notes).toEqual([]);
     const cloudflare = run({ shop: [['104.16.0.1', { httpStatus: 429, headers: CF_HEADERS, bodySample: 'error code: 1015' }]], blog: [['198.51.100.3', responses.healthy()]] });
     const [a] = cloudflare.sites[0]!.attempts;
-    expect([a!.outcome, a!.layer, a!.provider]).toEqual(['challenge', 'challenge', 'Cloudflare']);
-    expect(cloudflare.host.notes).toEqual([]);
+    expect([a!.outcome, a!.layer, a!.provider, a!.challenge?.refuses]).toEqual(['challenge', 'challenge', 'Cloudflare', 'rate']);
+    expect(status(cloudflare)).toEqual({ shop: 'untested', blog: 'ok' });
+    expect(cloudflare.host.notes).toEqual([
+      "1 site behind Cloudflare rate-limits this probe: shop answered Cloudflare's own page (Cloudflare error 1015: the requester is rate limited) — its edge is up and answering, refusing this client for now; what it serves others was not tested. Probe it less often or with less concurrency, or have this host's address allowed",
+    ]);
+    expect(cloudflare.verdict).toMatchObject({ exitCode: 0, summary: '1 of 2 sites ok; 1 untested from here: 1 site rate-limited by Cloudflare for this probe' });
   });
 });
 

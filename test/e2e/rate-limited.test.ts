@@ -4,6 +4,9 @@
 // RFC 6585 §4 makes 429 a limit on this client: those sites are untested from here, said once with what to change.
 // A DNS-over-HTTPS resolver answering 429 once this run has asked it more than it allows read as "Resolver … failing:
 // HTTP 429 for 5 of 8 names that one answer", exit 2: the names are judged on the other resolver.
+// Cloudflare's own pages saying the same at its edge — 1015 "You are being rate limited", 1006 "your IP address has
+// been banned" (written from its 1xxx docs, src/lab/corpus/cloudflare.ts) — read as those sites down, exit 1: now
+// untested from here, each said once.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model.js';
@@ -12,6 +15,7 @@ import { skipReason, toolSupport } from '../../src/lab/netns.js';
 import { checkSitesAt, loopback, type Loopback } from '../support/loopback.js';
 import { runCli } from '../support/cli.js';
 import { expectValidReport } from '../support/schema.js';
+import { corpusEntry } from '../../src/lab/corpus/index.js';
 
 const reason = skipReason('rate-limited sites (real nginx)', toolSupport([['nginx', '-v']]));
 const LIMITED = ['shop.alpha.test', 'blog.bravo.test', 'wiki.charlie.test'];
@@ -96,5 +100,34 @@ ${names.map((n) => `  - { name: ${n}, url: "https://www.${n}.test:${port}/" }`).
     expect(report.host.notes).toEqual([expect.stringMatching(/^resolver limiting rate-limits this host: it answered HTTP 429 Too Many Requests to \d+ of \d+ questions — this run asked it more than it allows, not a resolver failing; those names were judged on the other resolvers/)]);
     expect(report.summary).toBe('All 8 sites ok; resolver limiting rate-limits this host (HTTP 429)');
     expect(run.code).toBe(0);
+  });
+});
+
+describe("Cloudflare's own page refusing this probe for its rate or its address", () => {
+  let edge: Loopback;
+  afterAll(async () => edge?.close());
+
+  it('1015 (rate limited) and 1006 (IP address banned), written from the 1xxx docs: untested from here, each said once; exit 0', async () => {
+    edge = loopback();
+    const pages: Record<string, string> = { 'shop.alpha.test': 'cloudflare/1015', 'news.bravo.test': 'cloudflare/1006' };
+    const port = await edge.edges(['127.0.25.60', '127.0.25.61'], ['shop.alpha.test', 'news.bravo.test', 'blog.charlie.test'], () => (req) => {
+      const page = pages[req.host.split(':')[0]!];
+      if (!page) return { kind: 'respond', status: 200, body: 'ok' };
+      const r = corpusEntry(page).respond({ host: req.host, path: req.path, method: req.method, userAgent: req.headers['user-agent'] ?? '', httpVersion: req.httpVersion, edgeIndex: 0, pop: null, now: new Date() });
+      return { kind: 'respond', status: r.status, headers: r.headers, body: r.body };
+    });
+    const at: Record<string, [string, number]> = { 'shop.alpha.test': ['127.0.25.60', port], 'news.bravo.test': ['127.0.25.60', port], 'blog.charlie.test': ['127.0.25.61', port] };
+    const { code, report } = await checkSitesAt(edge, '127.0.25.63', at, 'cloudflare-refusals.yaml');
+    expectValidReport(report);
+    console.log(`exit ${code}: ${report.summary}`);
+    expect(Object.fromEntries(report.sites.map((s) => [s.host, s.status]))).toEqual({ 'shop.alpha.test': 'untested', 'news.bravo.test': 'untested', 'blog.charlie.test': 'ok' });
+    expect(report.sites.flatMap((s) => s.attempts.map((a) => a.challenge?.refuses ?? null))).toEqual(['rate', 'address', null]);
+    expect(report.host.notes).toEqual([
+      expect.stringMatching(/^1 site behind Cloudflare rate-limits this probe: shop answered Cloudflare's own page \(Cloudflare error 1015: the requester is rate limited\)/),
+      expect.stringMatching(/^1 site behind Cloudflare refuses this host's address: news answered Cloudflare's own page \(Cloudflare error 1006: the requester's IP address is banned\)/),
+    ]);
+    expect(report.incidents).toEqual([]);
+    expect(report.findings).toEqual([]);
+    expect(code).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 // the 5xx family (who generated which status), the 1xxx family (what each code means) and the challenge and
 // block pages; each rule names the page it comes from.
 
+import type { ClientRefusal } from '../../model.js';
 import type { ErrorRule, ErrorLayer } from '../types.js';
 import { firstGroup, provider } from './define.js';
 import { ANY_5XX, ANY_ERROR } from './statuses.js';
@@ -59,6 +60,8 @@ interface Code1xxx {
   means: string;
   /** Statuses the code comes with, when the docs tie it to one (1016 and 1033 come on a 530). */
   status?: number[];
+  /** A block that names what of the requester it refuses: its rate, or its address, network or country. */
+  refuses?: ClientRefusal;
 }
 
 const BLOCK = "a block, normally the site's own security rule, not an outage";
@@ -72,17 +75,17 @@ const CODES_1XXX: Code1xxx[] = [
   { code: 1002, layer: 'site', means: `DNS points to a prohibited or restricted IP: ${CONFIG}` },
   { code: 1003, layer: 'site', means: `direct IP access is not allowed: ${CONFIG}` },
   { code: 1004, layer: 'site', means: `the host is not configured to serve web traffic: ${CONFIG}` },
-  { code: 1005, layer: 'challenge', means: `the requester's network (ASN) is banned: ${BLOCK}` },
-  { code: 1006, layer: 'challenge', means: `the requester's IP address is banned: ${BLOCK}` },
-  { code: 1007, layer: 'challenge', means: `the requester's IP address is banned: ${BLOCK}` },
-  { code: 1008, layer: 'challenge', means: `the requester's IP address is banned: ${BLOCK}` },
-  { code: 1009, layer: 'challenge', means: `the requester's country is banned: ${BLOCK}` },
+  { code: 1005, layer: 'challenge', refuses: 'address', means: `the requester's network (ASN) is banned: ${BLOCK}` },
+  { code: 1006, layer: 'challenge', refuses: 'address', means: `the requester's IP address is banned: ${BLOCK}` },
+  { code: 1007, layer: 'challenge', refuses: 'address', means: `the requester's IP address is banned: ${BLOCK}` },
+  { code: 1008, layer: 'challenge', refuses: 'address', means: `the requester's IP address is banned: ${BLOCK}` },
+  { code: 1009, layer: 'challenge', refuses: 'address', means: `the requester's country is banned: ${BLOCK}` },
   { code: 1010, layer: 'challenge', means: `the requester's browser signature is banned: ${BLOCK}` },
   { code: 1011, layer: 'challenge', means: `hotlinking is denied: ${BLOCK}` },
   { code: 1012, layer: 'challenge', means: `access is denied: ${BLOCK}` },
   { code: 1013, layer: 'site', means: `the HTTP host name and the TLS SNI differ: ${CONFIG}` },
   { code: 1014, layer: 'site', means: `a CNAME across Cloudflare accounts is not allowed: ${CONFIG}` },
-  { code: 1015, layer: 'challenge', means: `the requester is rate limited: ${BLOCK}` },
+  { code: 1015, layer: 'challenge', refuses: 'rate', means: `the requester is rate limited: ${BLOCK}` },
   { code: 1016, layer: 'origin', status: [530], means: "the origin's host name does not resolve: the edge is up, the origin's DNS fails" },
   { code: 1018, layer: 'site', means: `Cloudflare could not find the host: ${CONFIG}` },
   { code: 1019, layer: 'site', means: "the site's Worker (compute) failed" },
@@ -99,13 +102,13 @@ const CODES_1XXX: Code1xxx[] = [
   { code: 1041, layer: 'site', means: `a header rewrite is invalid: ${CONFIG}` },
   { code: 1101, layer: 'site', means: "the site's Worker threw an exception" },
   { code: 1102, layer: 'site', means: "the site's Worker exceeded its resource limits" },
-  { code: 1106, layer: 'challenge', means: `the requester's IP address is banned: ${BLOCK}` },
+  { code: 1106, layer: 'challenge', refuses: 'address', means: `the requester's IP address is banned: ${BLOCK}` },
   { code: 1200, layer: 'edge', means: 'the edge hit its cache connection limit: a failure at the edge' },
 ];
 
 function code1xxx(c: Code1xxx): ErrorRule {
   // The 1xxx codes at the challenge layer are all blocks of the requester (BLOCK): none is a bot check to pass.
-  return { status: c.status ?? ANY_ERROR, bodyPattern: cloudflareCode([c.code]), layer: c.layer, ...(c.layer === 'challenge' ? { challenge: 'blocked' as const } : {}), says: `Cloudflare error ${c.code}: ${c.means}`, source: DOCS_1XXX };
+  return { status: c.status ?? ANY_ERROR, bodyPattern: cloudflareCode([c.code]), layer: c.layer, ...(c.layer === 'challenge' ? { challenge: 'blocked' as const } : {}), ...(c.refuses ? { refuses: c.refuses } : {}), says: `Cloudflare error ${c.code}: ${c.means}`, source: DOCS_1XXX };
 }
 
 const errors: ErrorRule[] = [
