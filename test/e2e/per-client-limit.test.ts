@@ -14,6 +14,7 @@ import { startHttpServer, type RunningHttpServer } from '../../src/lab/http-serv
 import { skipReason, toolSupport } from '../../src/lab/netns.js';
 import { checkSitesAt, loopback, type Loopback } from '../support/loopback.js';
 import { expectValidReport } from '../support/schema.js';
+import { runCli } from '../support/cli.js';
 
 const reason = skipReason('per-client connection limit (real nginx)', toolSupport([['nginx', '-v']]));
 const SITES = Array.from({ length: 40 }, (_, i) => `site${i + 1}.shared${i + 1}.test`);
@@ -84,4 +85,40 @@ describe.skipIf(reason !== null)('sites on one server that limits each client\'s
     expect(report.summary).toMatch(/^1 down \(broken\) of 41 sites; no shared cause found; server 127\.0\.26\.10 limits this probe's fetches at once/);
     expect(code).toBe(1);
   }, 60_000);
+});
+
+describe('a fetch asked again alone that the run\'s end overtakes', () => {
+  let lab: Loopback;
+  afterAll(async () => lab?.close());
+
+  it('keeps what its first try got: a 503 among a served fetch and one hanging to the deadline is the site down, not "not probed"', async () => {
+    lab = loopback();
+    const hosts = { 'fail.alpha.test': 'fail', 'ok.bravo.test': 'ok', 'hang.charlie.test': 'hang' } as const;
+    const port = await lab.edges(['127.0.26.30'], Object.keys(hosts), () => (req) => {
+      const what = hosts[req.host.split(':')[0] as keyof typeof hosts];
+      // The 503 comes after 200 ms: the other two fetches are surely at the address meanwhile.
+      return what === 'hang' ? { kind: 'hang' } : { kind: 'respond', status: what === 'ok' ? 200 : 503, body: what, delayMs: what === 'ok' ? 0 : 200 };
+    });
+    const dns = await lab.dns({ host: '127.0.26.31', data: { zones: ['alpha.test', 'bravo.test', 'charlie.test'], records: Object.fromEntries(Object.keys(hosts).map((h) => [h, { A: ['127.0.26.30'] }])) } });
+    // The failing site's own wait (1 s) fits before the deadline (2 s): it is asked again alone, behind the hanging fetch.
+    const config = lab.writeFile(
+      'overtaken.yaml',
+      `resolvers:
+  - { name: lab, address: "127.0.26.31:${dns.port}" }
+defaults: { timeout: 2s, deadline: 2s, paths: [edge] }
+tls: { ca: ./ca.pem }
+sites:
+  - { name: fail, url: "https://fail.alpha.test:${port}/", timeout: 1s }
+  - { name: ok, url: "https://ok.bravo.test:${port}/" }
+  - { name: hang, url: "https://hang.charlie.test:${port}/" }
+`,
+    );
+    const run = await runCli(['check', '--config', config, '--json'], { cwd: lab.dir });
+    const report = JSON.parse(run.stdout) as Report;
+    expectValidReport(report);
+    console.log(`exit ${run.code}: ${report.summary}`);
+    const fail = report.sites.find((s) => s.name === 'fail')!;
+    expect([fail.status, fail.attempts[0]!.httpStatus, fail.attempts[0]!.crowded ?? null]).toEqual(['down', 503, null]);
+    expect(report.sites.find((s) => s.name === 'ok')!.status).toBe('ok');
+  }, 30_000);
 });

@@ -220,6 +220,9 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
   session.crowdedAt(address, first.wave, first.atOnce);
   if (!(await session.servesAt(address)) || session.signal.aborted || msLeft(session.deadlineAt) <= plan.site.timeoutMs) return first.result;
   const again = await session.fetchAt(plan.site.host, address, () => fetchAttempt(plan, session, policy), served, true);
+  // The run's end overtook it (waiting for its turn alone, or on the way): it says nothing; the first try stands.
+  const code = again.result.error?.code;
+  if (again.result.httpStatus === null && (code === 'NOT_PROBED' || code === 'DEADLINE')) return first.result;
   const { httpStatus, error, failedPhase } = first.result;
   return { ...again.result, crowded: { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } } };
 }
