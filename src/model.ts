@@ -454,6 +454,12 @@ export interface CrowdedTry {
   atOnce: number;
   /** What the first try got. */
   first: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>;
+  /**
+   * Refused alone too: the page this server served last in the run (`site`'s), fetched again right after, still
+   * alone there, refused the same way — the server refuses this client now (a limit on its rate), whatever the page.
+   * Absent otherwise.
+   */
+  control?: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'> & { site: string };
 }
 
 /** One later sample of an attempt: just what its outcome is judged from. */

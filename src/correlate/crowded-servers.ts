@@ -4,16 +4,25 @@
 // small pool of workers behind a proxy — and this run's own crowd met that limit. Said once per server; the sites are
 // judged on the fetch made alone, as any site is on its fetch. Fetches that failed alone too are judged on that and
 // said here with the rest; a server that served none of them alone is said to limit nothing (its sites' own readings
-// say what failed). Pure.
+// say what failed).
+// A server that refused them alone too, and then refused the page it had served last in the run when that was fetched
+// again alone (the probe's control), refuses this client now, whatever the page: a limit on this client's rate
+// (nginx's limit_req answers 503 unless told otherwise, https://nginx.org/en/docs/http/ngx_http_limit_req_module.html),
+// or a server failing since — which of the two is not known from here, and neither is about those sites: they are
+// untested from here, said once. A fetch refused alone with the site's own 429 or 451 is the turned-away rule's to say
+// (correlate/turned-away.ts): said once, there. Pure.
 
 import type { Attempt, CrowdedTry } from '../model.js';
 import { formatCount, listNames, plural } from '../util/text.js';
+import { turnedAwayStatus } from './turned-away.js';
 
 interface CrowdedSite {
   report: { name: string; attempts: Attempt[] };
 }
 
 export interface CrowdedServers {
+  /** Ids of the fetches a server refused along with a page it had served: untested from here. */
+  attempts: ReadonlySet<string>;
   notes: string[];
   short: string[];
 }
@@ -22,7 +31,7 @@ export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
   const byAddress = new Map<string, { site: string; attempt: Attempt & { crowded: CrowdedTry } }[]>();
   for (const site of sites) {
     for (const a of site.report.attempts) {
-      if (a.crowded === undefined || a.address === null) continue;
+      if (a.crowded === undefined || a.address === null || turnedAwayStatus(a) !== null) continue;
       const list = byAddress.get(a.address) ?? [];
       list.push({ site: site.report.name, attempt: a as Attempt & { crowded: CrowdedTry } });
       byAddress.set(a.address, list);
@@ -30,7 +39,18 @@ export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
   }
   const notes: string[] = [];
   const short: string[] = [];
+  const refusedHere = new Set<string>();
   for (const [address, crowded] of byAddress) {
+    // One control refused is the server refusing this client now: every fetch it refused alone is that, whatever its
+    // own control (a limit on a rate lets one through now and then); those served alone were let through by it.
+    const control = crowded.find((c) => c.attempt.crowded.control !== undefined)?.attempt.crowded.control;
+    if (control !== undefined) {
+      const refused = crowded.filter((c) => c.attempt.outcome !== 'ok');
+      for (const c of refused) refusedHere.add(c.attempt.id);
+      notes.push(refusalNote(address, refused, control, [...new Set(crowded.filter((c) => c.attempt.outcome === 'ok').map((c) => c.site))]));
+      short.push(`server ${address} refuses this client for now (${plural(new Set(refused.map((c) => c.site)).size, 'site')} untested)`);
+      continue;
+    }
     const served = crowded.filter((c) => c.attempt.outcome === 'ok');
     if (served.length === 0) continue;
     const failedAlone = crowded.filter((c) => c.attempt.outcome !== 'ok');
@@ -44,7 +64,17 @@ export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
     );
     short.push(`server ${address} limits this probe's fetches at once (${served.length === crowded.length ? 'each served alone' : `${formatCount(served.length)} of ${formatCount(crowded.length)} served alone`})`);
   }
-  return notes.length > 0 ? { notes, short } : null;
+  return notes.length > 0 ? { attempts: refusedHere, notes, short } : null;
+}
+
+function refusalNote(address: string, refused: { site: string; attempt: Attempt & { crowded: CrowdedTry } }[], control: NonNullable<CrowdedTry['control']>, servedAlone: string[]): string {
+  const names = [...new Set(refused.map((c) => c.site))];
+  const what = firstTries([{ atOnce: 0, first: control }]);
+  return (
+    `server ${address} refuses this client for now: it answered ${plural(refused.length, 'fetch', 'fetches')} of this run at once and again alone (${firstTries(refused.map((c) => ({ atOnce: 0, first: c.attempt })))}), ` +
+    `and ${control.site}'s page, which it had served, fetched again right after one of those got ${what} too — a limit on this client's request rate (nginx's limit_req answers 503 unless told otherwise), or the server failing since; not about those pages: ` +
+    `${plural(names.length, 'site')} untested from here (${listNames(names, 3)})${servedAlone.length > 0 ? `; ${plural(servedAlone.length, 'other')} served when asked again alone (${listNames(servedAlone, 3)})` : ''}. Probe them less often or with less concurrency, or have this host's address allowed`
+  );
 }
 
 function servedHowMany(served: number, crowded: number): string {

@@ -1276,6 +1276,7 @@ export function hostFindings(
         pins.attempts.has(a.id) ||
         cut?.attempts.has(a.id) === true ||
         turned?.attempts.has(a.id) === true ||
+        crowded?.attempts.has(a.id) === true ||
         (a.address === null && dohRateLimited(a)) ||
         dropped?.explains(a) === true ||
         loss?.explains(a) === true ||

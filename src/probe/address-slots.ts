@@ -38,6 +38,8 @@ interface AddressState {
   last: Waiter | null;
   /** Told when the address serves a fetch, or has none in flight. */
   listeners: Set<() => void>;
+  /** The last fetch served here, to fetch again as a control; kept while the address is. */
+  lastServed: (() => Promise<unknown>) | null;
 }
 
 export class AddressSlots {
@@ -48,9 +50,10 @@ export class AddressSlots {
   /**
    * Run `work` within the address's limit (or alone there), counting how many fetches were there at once; `served`
    * says whether its result was served, told before its slot is given up (one waiting to hear whether the address
-   * serves must not hear "idle, nothing served" first).
+   * serves must not hear "idle, nothing served" first). `again`, when its result was served, is kept as the address's
+   * last served fetch (lastServed).
    */
-  async run<T>(address: string, work: () => Promise<T>, served: (result: T) => boolean, alone = false): Promise<AddressTurn<T>> {
+  async run<T>(address: string, work: () => Promise<T>, served: (result: T) => boolean, alone = false, again: () => Promise<unknown> = work): Promise<AddressTurn<T>> {
     const state = this.stateOf(address);
     if (!this.mayStart(state, alone) || state.first !== null) await this.queue(state, alone);
     else this.enter(state, alone);
@@ -60,7 +63,10 @@ export class AddressSlots {
     state.running.add(seen);
     try {
       const result = await work();
-      if (served(result)) this.served(state);
+      if (served(result)) {
+        state.lastServed = again;
+        this.served(state);
+      }
       return { result, atOnce: seen.atOnce, wave };
     } finally {
       state.running.delete(seen);
@@ -100,10 +106,19 @@ export class AddressSlots {
     });
   }
 
+  /**
+   * The last fetch this address served (its `again`), to fetch again as a control: the server refusing a page it
+   * served a moment ago refuses this client, not that page. Null when none is known (nothing served while the
+   * address was kept).
+   */
+  lastServed<T>(address: string): (() => Promise<T>) | null {
+    return (this.states.get(address)?.lastServed as (() => Promise<T>) | null | undefined) ?? null;
+  }
+
   private stateOf(address: string): AddressState {
     let state = this.states.get(address);
     if (!state) {
-      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, served: false, running: new Set(), first: null, last: null, listeners: new Set() };
+      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, served: false, running: new Set(), first: null, last: null, listeners: new Set(), lastServed: null };
       this.states.set(address, state);
     }
     return state;

@@ -52,13 +52,16 @@ export interface ProbeSession {
   withFetchSlot<T>(host: string, work: () => Promise<T>): Promise<T>;
   /**
    * Run one fetch at `address` (null: through a proxy) within the site host's slots, the address's (probe/address-slots.ts;
-   * `alone`: none other there meanwhile) and a global one; `served` says whether its result was served.
+   * `alone`: none other there meanwhile) and a global one; `served` says whether its result was served, and `again`
+   * (the work itself unless given) is then kept as the address's last served fetch.
    */
-  fetchAt<T>(host: string, address: string | null, work: () => Promise<T>, served: (result: T) => boolean, alone?: boolean): Promise<AddressTurn<T>>;
+  fetchAt<T>(host: string, address: string | null, work: () => Promise<T>, served: (result: T) => boolean, alone?: boolean, again?: () => Promise<unknown>): Promise<AddressTurn<T>>;
   /** A fetch of `wave` at `address` failed while `atOnce` of this run's were there: fewer at once there from now on. */
   crowdedAt(address: string, wave: number, atOnce: number): void;
   /** Whether the server at `address` serves this run: waits while fetches there are in flight and none was served. */
   servesAt(address: string): Promise<boolean>;
+  /** The last fetch `address` served, to run again as a control (probe/address-slots.ts); null when none is known. */
+  lastServedAt<T>(address: string): (() => Promise<T>) | null;
   /** Count a planned fetch, for progress. */
   planned(): void;
   /** Count a finished fetch, for progress. */
@@ -310,10 +313,11 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
     withFetchSlot: (host, work) => hostLimit(host, () => fetchLimit(work)),
     // Host, then address, then global: a queue behind one busy server holds no global slot either.
-    fetchAt: (host, address, work, served, alone = false) =>
-      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0 })) : addressSlots.run(address, () => fetchLimit(work), served, alone))),
+    fetchAt: (host, address, work, served, alone = false, again = work) =>
+      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0 })) : addressSlots.run(address, () => fetchLimit(work), served, alone, again))),
     crowdedAt: (address, wave, atOnce) => addressSlots.crowded(address, wave, atOnce),
     servesAt: (address) => addressSlots.serves(address),
+    lastServedAt: (address) => addressSlots.lastServed(address),
     planned() {
       planned += 1;
     },

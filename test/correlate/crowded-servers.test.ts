@@ -77,6 +77,26 @@ describe('a server limiting how many of this run\'s fetches it takes at once', (
     expect(crowdedServers(r.sites.map((s) => ({ report: s })))).toBeNull();
   });
 
+  it('refused alone too, and refusing the page it had served when fetched again: untested from here, said once; a site that failed alone with a control served stays down', () => {
+    const limited = { httpStatus: 503, headers: { server: 'nginx' }, bodySample: '<html><title>503 Service Temporarily Unavailable</title></html>' };
+    const control = { site: 'blog', httpStatus: 503, error: null, failedPhase: null };
+    const r = run({
+      shop: ['198.51.100.7', limited, { atOnce: 8, first: NGINX_503, control }],
+      news: ['198.51.100.7', limited, { atOnce: 7, first: NGINX_503, control }],
+      blog: ['198.51.100.7', responses.healthy()],
+      // Let through alone by the same limit: said with the refusals, not as a limit on fetches at once.
+      shop2: ['198.51.100.7', responses.healthy(), { atOnce: 6, first: NGINX_503 }],
+      wiki: ['198.51.100.9', APP_ERROR, { atOnce: 2, first: { httpStatus: 500, error: null, failedPhase: null } }],
+      docs: ['198.51.100.9', responses.healthy()],
+    });
+    expect(status(r)).toEqual({ shop: 'untested', news: 'untested', blog: 'ok', shop2: 'ok', wiki: 'down', docs: 'ok' });
+    expect(r.host.notes).toEqual([
+      "server 198.51.100.7 refuses this client for now: it answered 2 fetches of this run at once and again alone (HTTP 503), and blog's page, which it had served, fetched again right after one of those got HTTP 503 too — a limit on this client's request rate (nginx's limit_req answers 503 unless told otherwise), or the server failing since; not about those pages: 2 sites untested from here (shop, news); 1 other served when asked again alone (shop2). Probe them less often or with less concurrency, or have this host's address allowed",
+    ]);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.summary).toBe("1 down (wiki) of 6 sites; no shared cause found; 2 untested from here: server 198.51.100.7 refuses this client for now (2 sites untested)");
+  });
+
   it('said per server', () => {
     const found = crowdedServers([
       { report: { name: 'shop', attempts: [fetched('shop', ['198.51.100.7', responses.healthy(), { atOnce: 3, first: NGINX_503 }])] } },

@@ -1,11 +1,14 @@
 // Many sites of one list on one server that limits each client's requests in process: a real nginx with forty
 // name-based virtual hosts proxying to a slow application server (150 ms), `limit_conn` across them per client address
 // (https://nginx.org/en/docs/http/ngx_http_limit_conn_module.html; over the limit, nginx's own 503 page). With the
-// run's 32 fetches at once, 32 of them went to that one server: "32 down (site9, site10, …) of 40 sites; no shared
+// run's 32 fetches at once, 32 of them went to that one server (limit_conn 10): "30 down (site11, …) of 40 sites; no shared
 // cause found", exit 1 — this run's own load as the diagnosis. Now a server address gets at most
 // `perAddressConcurrency` (8) at once; a server whose limit is lower still fails some, gets fewer at once from then on,
 // and each such fetch is asked again alone: served, it is the site up and the limit said once, as this run's load. A
-// virtual host whose application fails every request fails alone too: that site is down on its own. The real binary; loopback only.
+// virtual host whose application fails every request fails alone too: that site is down on its own. An nginx limiting
+// each client's request rate (limit_req, 10 a second, no burst, its default 503) refuses the fetches alone too: "9 down
+// … of 10 sites; no shared cause found", exit 1; the page it served, fetched again at once, is refused as well, so the
+// server refuses this client now and those sites are untested from here. The real binary; loopback only.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model.js';
@@ -121,4 +124,37 @@ sites:
     expect([fail.status, fail.attempts[0]!.httpStatus, fail.attempts[0]!.crowded ?? null]).toEqual(['down', 503, null]);
     expect(report.sites.find((s) => s.name === 'ok')!.status).toBe('ok');
   }, 30_000);
+});
+
+describe.skipIf(reason !== null)('sites on one server that limits each client\'s request rate, answering 503 (nginx limit_req\'s default)', () => {
+  let lab: Loopback;
+  let nginx: RunningNginx;
+  afterAll(async () => {
+    await nginx?.close();
+    await lab?.close();
+  });
+
+  it('refused alone too, and the page it served refused when fetched again at once: untested from here, said once; exit 0', async () => {
+    lab = loopback();
+    const names = Array.from({ length: 10 }, (_, i) => `page${i + 1}.rated${i + 1}.test`);
+    // limit_req at 10 a second, no burst: the first request of a tenth of a second is served, the rest get 503.
+    nginx = await startNginx('127.0.26.40', names.map((serverName) => ({ serverName, tls: lab.ca.issue([serverName]), upstream: null, body: `<html>${serverName}</html>` })), { limitRequests: { perMinute: 600, status: 503 } });
+    const { code, report } = await checkSitesAt(lab, '127.0.26.41', Object.fromEntries(names.map((n) => [n, ['127.0.26.40', nginx.port] as [string, number]])), 'rated.yaml');
+    expectValidReport(report);
+    console.log(`limit_req 503: exit ${code}: ${report.summary}`);
+    const served = report.sites.filter((s) => s.status === 'ok');
+    const untested = report.sites.filter((s) => s.status === 'untested');
+    expect(served.length).toBeGreaterThan(0);
+    expect(served.length + untested.length).toBe(10);
+    for (const site of untested) expect(site.attempts[0]).toMatchObject({ httpStatus: 503, crowded: { first: { httpStatus: 503 } } });
+    // One control refused is enough (a limit on a rate lets one through now and then): a page it served, refused.
+    const controls = untested.flatMap((s) => (s.attempts[0]!.crowded?.control ? [s.attempts[0]!.crowded.control] : []));
+    expect(controls.length).toBeGreaterThan(0);
+    for (const c of controls) expect([c.httpStatus, served.map((s) => s.name).includes(c.site)]).toEqual([503, true]);
+    expect(report.host.notes).toEqual([
+      expect.stringMatching(new RegExp(`^server 127\\.0\\.26\\.40 refuses this client for now: it answered ${untested.length} fetches of this run at once and again alone \\(HTTP 503\\), and page\\d+'s page, which it had served, fetched again right after one of those got HTTP 503 too — a limit on this client's request rate`)),
+    ]);
+    expect(report.incidents).toEqual([]);
+    expect(code).toBe(0);
+  }, 60_000);
 });

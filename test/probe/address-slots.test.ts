@@ -129,4 +129,16 @@ describe('AddressSlots', () => {
     y.open();
     expect(await downVerdict).toBe(false);
   });
+
+  it('lastServed: what the last served fetch there gave to keep (its `again`); null when nothing was served', async () => {
+    const slots = new AddressSlots(4);
+    const other = gate(false);
+    const crowd = [slots.run('192.0.2.1', async () => true, isServed, false, async () => 'the page'), slots.run('192.0.2.1', other.work, isServed)];
+    const served = await crowd[0]!;
+    slots.crowded('192.0.2.1', served.wave, 2);
+    other.open();
+    await crowd[1];
+    expect(await slots.lastServed<string>('192.0.2.1')!()).toBe('the page');
+    expect(new AddressSlots(4).lastServed('192.0.2.1')).toBeNull();
+  });
 });

@@ -3,7 +3,7 @@
 // paths, each pinned to its address with the site's SNI and Host. Its `expect` (status, body text, time) is
 // evaluated here on the whole body sample, which is then cut to what fingerprinting reads.
 
-import type { DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, ProbeError, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
+import type { CrowdedTry, DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchResult, ProbeError, RawAttempt, RawSite, ResolverSpec, SampleResult, SiteSpec } from '../../model.js';
 import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, zoneWalkStart, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
@@ -219,12 +219,30 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
   // where the server serves this run (one failing every fetch is not crowded) while a whole wait still fits.
   session.crowdedAt(address, first.wave, first.atOnce);
   if (!(await session.servesAt(address)) || session.signal.aborted || msLeft(session.deadlineAt) <= plan.site.timeoutMs) return first.result;
-  const again = await session.fetchAt(plan.site.host, address, () => fetchAttempt(plan, session, policy), served, true);
+  // Refused alone too, the way a limit answers: the page the server served last is fetched again at once, still alone
+  // there. Refused as well, the server refuses this client now — a limit on its rate — whatever the page.
+  const refused = (a: RawAttempt) => policy.failed(a) && policy.mayBeCrowding?.(a) === true;
+  const fetchAgain = () => fetchAttempt(plan, session, policy);
+  const again = await session.fetchAt(
+    plan.site.host,
+    address,
+    async () => {
+      const attempt = await fetchAgain();
+      const control = session.lastServedAt<RawAttempt>(address);
+      return { attempt, control: control && refused(attempt) && !session.signal.aborted ? await control() : null };
+    },
+    (r) => served(r.attempt),
+    true,
+    fetchAgain,
+  );
+  const { attempt, control: checked } = again.result;
   // The run's end overtook it (waiting for its turn alone, or on the way): it says nothing; the first try stands.
-  const code = again.result.error?.code;
-  if (again.result.httpStatus === null && (code === 'NOT_PROBED' || code === 'DEADLINE')) return first.result;
+  const code = attempt.error?.code;
+  if (attempt.httpStatus === null && (code === 'NOT_PROBED' || code === 'DEADLINE')) return first.result;
   const { httpStatus, error, failedPhase } = first.result;
-  return { ...again.result, crowded: { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } } };
+  const crowded: CrowdedTry = { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } };
+  if (checked && refused(checked)) crowded.control = { site: checked.site, httpStatus: checked.httpStatus, error: checked.error, failedPhase: checked.failedPhase };
+  return { ...attempt, crowded };
 }
 
 /** One fetch of the plan, its provider's health endpoint fetched too when the provider's answer failed. */
