@@ -5,14 +5,14 @@
 // judged on the fetch made alone, as any site is on its fetch. Fetches that failed alone too are judged on that and
 // said here with the rest; a server that served none of them alone is said to limit nothing (its sites' own readings
 // say what failed).
-// A server that refused them alone too, and then refused the page it had served last in the run when that was fetched
-// again alone (the probe's control), refuses this client now, whatever the page: a limit on this client's rate
+// A server that refused one alone too, and then refused the page it had served last in the run, fetched again right
+// after, still alone there (the probe's control), refuses this client now, whatever the page: a limit on this client's rate
 // (nginx's limit_req answers 503 unless told otherwise, https://nginx.org/en/docs/http/ngx_http_limit_req_module.html),
 // or a server failing since — which of the two is not known from here, and neither is about those sites: they are
 // untested from here, said once. A fetch refused alone with the site's own 429 or 451 is the turned-away rule's to say
 // (correlate/turned-away.ts): said once, there. Pure.
 
-import type { Attempt, CrowdedTry } from '../model.js';
+import type { Attempt, CrowdedTry, FetchResult } from '../model.js';
 import { formatCount, listNames, plural } from '../util/text.js';
 import { turnedAwayStatus } from './turned-away.js';
 
@@ -58,7 +58,7 @@ export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
     const servedNames = [...new Set(served.map((c) => c.site))];
     const alsoFailed = failedAlone.length > 0 ? `; ${plural(failedAlone.length, 'fetch', 'fetches')} failed alone too (${listNames([...new Set(failedAlone.map((c) => c.site))], 3)}), and ${failedAlone.length === 1 ? 'its site is' : 'their sites are'} judged on that` : '';
     notes.push(
-      `server ${address} failed ${plural(crowded.length, 'fetch', 'fetches')} while this probe had up to ${formatCount(atOnce)} there at once (${firstTries(crowded.map((c) => c.attempt.crowded))}); ` +
+      `server ${address} failed ${plural(crowded.length, 'fetch', 'fetches')} while this probe had up to ${formatCount(atOnce)} there at once (${answers(crowded.map((c) => c.attempt.crowded.first))}); ` +
         `asked again alone, ${servedHowMany(served.length, crowded.length)} served (${listNames(servedNames, 3)})${alsoFailed} — ` +
         `it limits how many connections or requests one client may have at once (nginx's limit_conn, a firewall's connlimit, a small pool of workers behind it): this run's own load, not the sites; the run sent it fewer at once from then on — lower \`perAddressConcurrency\` in probes.yaml`,
     );
@@ -69,9 +69,9 @@ export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
 
 function refusalNote(address: string, refused: { site: string; attempt: Attempt & { crowded: CrowdedTry } }[], control: NonNullable<CrowdedTry['control']>, servedAlone: string[]): string {
   const names = [...new Set(refused.map((c) => c.site))];
-  const what = firstTries([{ atOnce: 0, first: control }]);
+  const what = answers([control]);
   return (
-    `server ${address} refuses this client for now: it answered ${plural(refused.length, 'fetch', 'fetches')} of this run at once and again alone (${firstTries(refused.map((c) => ({ atOnce: 0, first: c.attempt })))}), ` +
+    `server ${address} refuses this client for now: it answered ${plural(refused.length, 'fetch', 'fetches')} of this run at once and again alone (${answers(refused.map((c) => c.attempt))}), ` +
     `and ${control.site}'s page, which it had served, fetched again right after one of those got ${what} too — a limit on this client's request rate (nginx's limit_req answers 503 unless told otherwise), or the server failing since; not about those pages: ` +
     `${plural(names.length, 'site')} untested from here (${listNames(names, 3)})${servedAlone.length > 0 ? `; ${plural(servedAlone.length, 'other')} served when asked again alone (${listNames(servedAlone, 3)})` : ''}. Probe them less often or with less concurrency, or have this host's address allowed`
   );
@@ -82,15 +82,15 @@ function servedHowMany(served: number, crowded: number): string {
   return served === 1 ? 'it was' : served === 2 ? 'both were' : `all ${formatCount(served)} were`;
 }
 
-/** What the first tries got, most common first: "503 ×20, connection refused ×4". */
-function firstTries(tries: CrowdedTry[]): string {
+/** What fetches got, most common first: "HTTP 503 ×20, connection refused ×4". */
+function answers(got: Pick<FetchResult, 'httpStatus' | 'error'>[]): string {
   const counts = new Map<string, number>();
-  for (const t of tries) {
-    const what = t.first.httpStatus !== null ? `HTTP ${t.first.httpStatus}` : t.first.error?.code === 'ECONNREFUSED' ? 'connection refused' : (t.first.error?.code ?? 'no answer');
+  for (const g of got) {
+    const what = g.httpStatus !== null ? `HTTP ${g.httpStatus}` : g.error?.code === 'ECONNREFUSED' ? 'connection refused' : (g.error?.code ?? 'no answer');
     counts.set(what, (counts.get(what) ?? 0) + 1);
   }
   return [...counts]
     .sort((a, b) => b[1] - a[1])
-    .map(([what, n]) => (counts.size === 1 && n === tries.length ? what : `${what} ×${formatCount(n)}`))
+    .map(([what, n]) => (counts.size === 1 ? what : `${what} ×${formatCount(n)}`))
     .join(', ');
 }
