@@ -5,13 +5,12 @@
 // - 451 Unavailable For Legal Reasons: "denying access to the resource as a consequence of a legal demand" (RFC 7725
 //   §3) — a decision about where this client is (a site blocking a region, a court order in this host's country).
 // From a site's own server (or passed through by its CDN, classify's layer `site`): those fetches are this host's to
-// explain, untested; a provider's own page (Cloudflare's 1015 rate limit) keeps its provider's reading. From a
-// A provider's own page that names what of this client it refuses — its rate (Cloudflare's 1015), or its address,
-// network or country (1005–1009, 1106; https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-1xxx-errors/)
-// — is the same statement at the edge: the edge is up and answering, the site untested from here; said once per
-// provider. A block that names no such thing (a firewall rule, "you have been blocked") keeps its reading
-// (correlate/incidents.ts requesterBlockedFindings). From a
-// DNS-over-HTTPS resolver (Google Public DNS documents 429 as a client sending too many queries,
+// explain, untested. A provider's own page that names what of this client it refuses — its rate (Cloudflare's 1015),
+// or its address, network or country (1005–1009, 1106;
+// https://developers.cloudflare.com/support/troubleshooting/http-status-codes/cloudflare-1xxx-errors/) — is the same
+// statement at the edge: the edge is up and answering, the site untested from here; said once per provider. A block
+// that names no such thing (a firewall rule, "you have been blocked") keeps its reading (correlate/incidents.ts
+// requesterBlockedFindings). From a DNS-over-HTTPS resolver (Google Public DNS documents 429 as a client sending too many queries,
 // https://developers.google.com/speed/public-dns/docs/doh): the names it would not answer are judged on the other
 // resolvers — this run's own load is no diagnosis. Pure.
 
