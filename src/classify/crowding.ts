@@ -11,7 +11,7 @@
 import type { RawAttempt } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { respondingProviders } from './layer.js';
-import { attemptOutcome, CONNECTION_ENDED } from './outcome.js';
+import { attemptOutcome, CONNECTION_ENDED, endedByOwnDeadline } from './outcome.js';
 
 export function mayBeCrowding(raw: RawAttempt, catalog: Catalog): boolean {
   if (raw.address === null || raw.proxy !== null || raw.redirects.length > 0) return false;
@@ -22,4 +22,13 @@ export function mayBeCrowding(raw: RawAttempt, catalog: Catalog): boolean {
   if (code === undefined) return false;
   if (code === 'ECONNREFUSED') return raw.failedPhase === 'connect';
   return CONNECTION_ENDED.has(code) && (raw.failedPhase === 'connect' || raw.failedPhase === 'tls' || raw.failedPhase === 'response');
+}
+
+/**
+ * Did this attempt wait its whole time with no answer from its server (a timeout before any response, not the run's
+ * own end)? A server that has served none of this run's fetches and answers so is refusing no crowd: the probe lifts
+ * its limit on fetches at once (probe/address-slots.ts), or many sites there would time out a few at a time.
+ */
+export function unanswered(raw: RawAttempt): boolean {
+  return raw.httpStatus === null && !endedByOwnDeadline(raw) && attemptOutcome(raw, raw.expect) === 'timeout';
 }

@@ -362,7 +362,7 @@ function sampleStats(raw: RawAttempt, first: Attempt['outcome']): SampleStats | 
 
 // ───────────────────────────── what the probe stage asks of classify ─────────────────────────────
 
-export { mayBeCrowding } from './crowding.js';
+export { mayBeCrowding, unanswered } from './crowding.js';
 
 /** Did this attempt fail, as measured? (--samples probes it again.) */
 export function attemptFailed(raw: RawAttempt): boolean {

@@ -14,13 +14,7 @@ const TIMEOUT_CODES = new Set([
   'ESOCKETTIMEDOUT',
 ]);
 
-/**
- * Our own deadline, not the server, ended it: DEADLINE (cut short in flight, no response yet) or NOT_PROBED (never
- * sent: the deadline came first). Neither says anything about any layer or provider.
- */
-export function endedByOwnDeadline(x: { error: { code: string } | null; httpStatus?: number | null }): boolean {
-  return (x.error?.code === 'DEADLINE' || x.error?.code === 'NOT_PROBED') && (x.httpStatus ?? null) === null;
-}
+export { endedByOwnDeadline } from '../util/run-deadline.js';
 
 /** Never sent: the run's deadline came before its turn. Set aside like a site that was not on the list. */
 export function notProbed(x: { error: { code: string } | null }): boolean {

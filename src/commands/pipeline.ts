@@ -7,7 +7,7 @@
 import { signalExitCode } from '../exit-codes.js';
 import { hostname } from 'node:os';
 import type { Config, DnsAnswer, Incident, Report, LossProbe } from '../model.js';
-import { classifySite, retainedSite, attemptFailed, mayBeCrowding, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
+import { classifySite, retainedSite, attemptFailed, mayBeCrowding, unanswered, selfTestFor, type ClassifiedSite, type Memory } from '../classify/index.js';
 import { correlate } from '../correlate/index.js';
 import { decideVerdict } from '../correlate/verdict.js';
 import { resolverPaces, resolverReport, withLookupsAskedAgain, withNameserverReplies } from '../config/resolvers.js';
@@ -67,7 +67,7 @@ export async function runPipeline(config: Config, options: PipelineOptions): Pro
   tightenHeap(options.budget.endsAt - performance.now(), plan.sites.length);
   try {
     await withoutStacksDuring(() => probeSites(plan, session, {
-      policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog), mayBeCrowding: (attempt) => mayBeCrowding(attempt, catalog) },
+      policy: { failed: attemptFailed, selfTestFor: (attempt) => selfTestFor(attempt, catalog), mayBeCrowding: (attempt) => mayBeCrowding(attempt, catalog), unanswered },
       sampling: { samples: config.attribution.samples, intervalMs: config.attribution.intervalMs },
       concurrency: config.run.concurrency,
       onSite: (raw, index) => {

@@ -8,7 +8,16 @@
 // A server that still failed a fetch while this run had others in flight there gets fewer at once from then on (the
 // limit halved, once per wave: the failures of fetches started before a cut say nothing of the cut), and such a fetch
 // is asked again alone (no other fetch of this run at that address meanwhile), which is the measurement of the site
-// the crowd spoilt. Bookkeeping is kept only for an address with fetches in flight or waiting, or whose limit was cut.
+// the crowd spoilt. A server that has answered none of this run's fetches and let one wait its whole time (a timeout
+// before any answer: a blackholed address, a server hung) is refusing no crowd: its limit is lifted, or a hundred
+// sites there would wait eight at a time, one whole timeout after another, past the run's deadline. Bookkeeping is
+// kept only for an address with fetches in flight or waiting, or whose limit was changed.
+
+/**
+ * What the server at the address did with a fetch: served it, failed it, or let it wait its whole time without an
+ * answer (silent; the run's own end is not the server's silence).
+ */
+export type AddressAnswer = 'served' | 'failed' | 'silent';
 
 export interface AddressTurn<T> {
   result: T;
@@ -48,12 +57,12 @@ export class AddressSlots {
   constructor(private readonly perAddress: number) {}
 
   /**
-   * Run `work` within the address's limit (or alone there), counting how many fetches were there at once; `served`
-   * says whether its result was served, told before its slot is given up (one waiting to hear whether the address
-   * serves must not hear "idle, nothing served" first). `again`, when its result was served, is kept as the address's
-   * last served fetch (lastServed).
+   * Run `work` within the address's limit (or alone there), counting how many fetches were there at once; `answer`
+   * says what the server did with its result, told before its slot is given up (one waiting to hear whether the
+   * address serves must not hear "idle, nothing served" first; those queued behind a silent server start at once).
+   * `again`, when its result was served, is kept as the address's last served fetch (lastServed).
    */
-  async run<T>(address: string, work: () => Promise<T>, served: (result: T) => boolean, alone = false, again: () => Promise<unknown> = work): Promise<AddressTurn<T>> {
+  async run<T>(address: string, work: () => Promise<T>, answer: (result: T) => AddressAnswer, alone = false, again: () => Promise<unknown> = work): Promise<AddressTurn<T>> {
     const state = this.stateOf(address);
     if (!this.mayStart(state, alone) || state.first !== null) await this.queue(state, alone);
     else this.enter(state, alone);
@@ -63,9 +72,12 @@ export class AddressSlots {
     state.running.add(seen);
     try {
       const result = await work();
-      if (served(result)) {
+      const answered = answer(result);
+      if (answered === 'served') {
         state.lastServed = again;
         this.served(state);
+      } else if (answered === 'silent' && !state.served) {
+        state.limit = Infinity;
       }
       return { result, atOnce: seen.atOnce, wave };
     } finally {
@@ -155,7 +167,7 @@ export class AddressSlots {
     }
     if (this.idle(state)) this.tell(state);
     // An address at its first limit, idle and awaited by nobody, needs nothing kept.
-    if (this.idle(state) && state.wave === 0 && state.listeners.size === 0) this.states.delete(address);
+    if (this.idle(state) && state.limit === this.perAddress && state.wave === 0 && state.listeners.size === 0) this.states.delete(address);
   }
 
   private idle(state: AddressState): boolean {

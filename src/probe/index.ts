@@ -8,6 +8,7 @@
 import type { RawSite, SiteSpec } from '../model.js';
 import type { Plan } from '../plan/index.js';
 import { sleep } from '../util/time.js';
+import { endedByOwnDeadline } from '../util/run-deadline.js';
 import { PROBE_KINDS, type ProbeKind, type ProbePolicy } from './kinds/index.js';
 import type { ProbeSession } from './session.js';
 
@@ -122,7 +123,7 @@ function nextTurn(): Promise<void> {
  */
 async function resampleSite(raw: RawSite, kind: ProbeKind, session: ProbeSession, options: { policy: ProbePolicy; sampling: Sampling }): Promise<RawSite> {
   const { samples, intervalMs } = options.sampling;
-  const failing = raw.attempts.filter((a) => options.policy.failed(a) && !(a.error?.code === 'DEADLINE' && a.httpStatus === null));
+  const failing = raw.attempts.filter((a) => options.policy.failed(a) && !endedByOwnDeadline(a));
   if (samples <= 1 || failing.length === 0) return raw;
   const spec: SiteSpec = raw.spec;
   const resamples = new Map(failing.map((a) => [a.id, [] as NonNullable<(typeof a)['resamples']>]));

@@ -5,7 +5,7 @@
 import pLimit from 'p-limit';
 import type { DnsAnswer, DnsQuery, LookupsAskedAgain, LossProbe, NameserverReply, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
-import { AddressSlots, type AddressTurn } from './address-slots.js';
+import { AddressSlots, type AddressAnswer, type AddressTurn } from './address-slots.js';
 import { isoNow } from '../util/time.js';
 import { askNameservers, createAskingAgain, createDohPool, FIRST_RETRANSMIT, NAMESERVER_WAIT_MS, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
 import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
@@ -52,10 +52,10 @@ export interface ProbeSession {
   withFetchSlot<T>(host: string, work: () => Promise<T>): Promise<T>;
   /**
    * Run one fetch at `address` (null: through a proxy) within the site host's slots, the address's (probe/address-slots.ts;
-   * `alone`: none other there meanwhile) and a global one; `served` says whether its result was served, and `again`
-   * (the work itself unless given) is then kept as the address's last served fetch.
+   * `alone`: none other there meanwhile) and a global one; `answer` says what the server did with its result, and
+   * `again` (the work itself unless given) is kept as the address's last served fetch when it was served.
    */
-  fetchAt<T>(host: string, address: string | null, work: () => Promise<T>, served: (result: T) => boolean, alone?: boolean, again?: () => Promise<unknown>): Promise<AddressTurn<T>>;
+  fetchAt<T>(host: string, address: string | null, work: () => Promise<T>, answer: (result: T) => AddressAnswer, alone?: boolean, again?: () => Promise<unknown>): Promise<AddressTurn<T>>;
   /** A fetch of `wave` at `address` failed while `atOnce` of this run's were there: fewer at once there from now on. */
   crowdedAt(address: string, wave: number, atOnce: number): void;
   /** Whether the server at `address` serves this run: waits while fetches there are in flight and none was served. */
@@ -313,8 +313,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     // Per-host slot first, then a global slot, so a queue behind one busy host never holds global slots.
     withFetchSlot: (host, work) => hostLimit(host, () => fetchLimit(work)),
     // Host, then address, then global: a queue behind one busy server holds no global slot either.
-    fetchAt: (host, address, work, served, alone = false, again = work) =>
-      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0 })) : addressSlots.run(address, () => fetchLimit(work), served, alone, again))),
+    fetchAt: (host, address, work, answer, alone = false, again = work) =>
+      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0 })) : addressSlots.run(address, () => fetchLimit(work), answer, alone, again))),
     crowdedAt: (address, wave, atOnce) => addressSlots.crowded(address, wave, atOnce),
     servesAt: (address) => addressSlots.serves(address),
     lastServedAt: (address) => addressSlots.lastServed(address),

@@ -1,9 +1,11 @@
 // Which failed first tries could be a server refusing this run's own crowd at its address (classify/crowding.ts): what
 // a per-client limit answers at once, from the server itself. A provider's page, a timeout, a redirect's end, a
-// proxy's answer, a status that passes: never. Recorded responses; addresses are data, never dialled.
+// proxy's answer, a status that passes: never. And which waited their whole time with no answer (unanswered: a server
+// that answers so lifts the limit at its address while it has served nothing). Recorded responses; addresses are
+// data, never dialled.
 
 import { describe, expect, it } from 'vitest';
-import { mayBeCrowding } from '../../src/classify/crowding.js';
+import { mayBeCrowding, unanswered } from '../../src/classify/crowding.js';
 import { loadCatalog } from '../../src/fingerprint/index.js';
 import { evaluateExpect } from '../../src/probe/kinds/http.js';
 import type { FetchResult, RawAttempt } from '../../src/model.js';
@@ -42,5 +44,26 @@ describe('mayBeCrowding', () => {
     ['no address', { httpStatus: null, address: null, error: { code: 'ENOTFOUND', message: 'x' }, failedPhase: 'dns' as const }, {}],
   ])('no: %s', (_what, response, more) => {
     expect(mayBeCrowding(tried(response as Partial<FetchResult>, more), catalog)).toBe(false);
+  });
+});
+
+describe('unanswered', () => {
+  it.each([
+    ['no connection in time (a blackholed address)', { httpStatus: null, error: { code: 'UND_ERR_CONNECT_TIMEOUT', message: 'connect timeout' }, failedPhase: 'connect' as const }],
+    ['a handshake never finished', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'tls' as const }],
+    ['a request never answered', { httpStatus: null, error: { code: 'UND_ERR_HEADERS_TIMEOUT', message: 'headers timeout' }, failedPhase: 'response' as const }],
+  ])('yes: %s', (_what, response) => {
+    expect(unanswered(tried(response))).toBe(true);
+  });
+
+  it.each([
+    ["the run's own end (no answer said about the server)", { httpStatus: null, error: { code: 'DEADLINE', message: 'the run deadline passed' }, failedPhase: 'response' as const }],
+    ['never sent', { httpStatus: null, error: { code: 'NOT_PROBED', message: 'x' }, failedPhase: null }],
+    ['a response that began, then stalled (the server answered)', { httpStatus: 200, error: { code: 'UND_ERR_BODY_TIMEOUT', message: 'body timeout' }, failedPhase: 'body' as const }],
+    ['a refusal', { httpStatus: null, error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, failedPhase: 'connect' as const }],
+    ["the server's own 503", { httpStatus: 503 }],
+    ['a served page', { httpStatus: 200 }],
+  ])('no: %s', (_what, response) => {
+    expect(unanswered(tried(response as Partial<FetchResult>))).toBe(false);
   });
 });

@@ -1,12 +1,13 @@
 // The run's fetches at one server address: at most a few at once, fewer once the server failed a fetch while several
-// were there (halved, once per wave), one alone when asked for, and whether the server serves this run told to those
-// who wait for it. Pure timing with promises; no network.
+// were there (halved, once per wave), one alone when asked for, no limit once a server that served nothing let a fetch
+// wait its whole time, and whether the server serves this run told to those who wait for it. Pure timing with
+// promises; no network.
 
 import { describe, expect, it } from 'vitest';
-import { AddressSlots } from '../../src/probe/address-slots.js';
+import { AddressSlots, type AddressAnswer } from '../../src/probe/address-slots.js';
 
-/** A piece of work that ends when told to, and says whether it was served. */
-function gate(served = true) {
+/** A piece of work that ends when told to, and says what the server did with it. */
+function gate(answer: AddressAnswer = 'served') {
   let open!: () => void;
   const done = new Promise<void>((resolve) => (open = resolve));
   let started = false;
@@ -14,7 +15,7 @@ function gate(served = true) {
     work: async () => {
       started = true;
       await done;
-      return served;
+      return answer;
     },
     open,
     get started() {
@@ -24,14 +25,14 @@ function gate(served = true) {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
-const isServed = (served: boolean) => served;
+const said = (answer: AddressAnswer) => answer;
 
 describe('AddressSlots', () => {
   it('lets at most the limit run at one address, others at other addresses meanwhile, and counts how many were there at once', async () => {
     const slots = new AddressSlots(2);
     const gates = [gate(), gate(), gate(), gate()];
-    const turns = gates.slice(0, 3).map((g) => slots.run('192.0.2.1', g.work, isServed));
-    const elsewhere = slots.run('192.0.2.2', gates[3]!.work, isServed);
+    const turns = gates.slice(0, 3).map((g) => slots.run('192.0.2.1', g.work, said));
+    const elsewhere = slots.run('192.0.2.2', gates[3]!.work, said);
     await tick();
     expect(gates.map((g) => g.started)).toEqual([true, true, false, true]);
     gates[0]!.open();
@@ -47,13 +48,13 @@ describe('AddressSlots', () => {
   it('a crowded failure halves the limit once per wave: a later failure of the same wave cuts nothing more', async () => {
     const slots = new AddressSlots(8);
     const first = gate();
-    const turn = slots.run('192.0.2.1', first.work, isServed);
+    const turn = slots.run('192.0.2.1', first.work, said);
     first.open();
     const { wave } = await turn;
     slots.crowded('192.0.2.1', wave, 8);
     slots.crowded('192.0.2.1', wave, 8);
     const gates = Array.from({ length: 6 }, () => gate());
-    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, isServed));
+    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
     await tick();
     expect(gates.filter((g) => g.started)).toHaveLength(4);
     for (const g of gates) g.open();
@@ -62,7 +63,7 @@ describe('AddressSlots', () => {
     slots.crowded('192.0.2.1', 1, 4);
     const one = gate();
     const two = gate();
-    const after = [slots.run('192.0.2.1', one.work, isServed), slots.run('192.0.2.1', two.work, isServed)];
+    const after = [slots.run('192.0.2.1', one.work, said), slots.run('192.0.2.1', two.work, said)];
     await tick();
     expect([one.started, two.started]).toEqual([true, true]);
     one.open();
@@ -75,7 +76,7 @@ describe('AddressSlots', () => {
     slots.crowded('192.0.2.1', 0, 2);
     slots.crowded('192.0.2.1', 1, 1);
     const g = gate();
-    const turn = slots.run('192.0.2.1', g.work, isServed);
+    const turn = slots.run('192.0.2.1', g.work, said);
     await tick();
     expect(g.started).toBe(true);
     g.open();
@@ -85,9 +86,9 @@ describe('AddressSlots', () => {
   it('one asked alone waits for those in flight, and none starts beside it; those behind it wait their turn', async () => {
     const slots = new AddressSlots(4);
     const [a, b, alone, c] = [gate(), gate(), gate(), gate()];
-    const runs = [slots.run('192.0.2.1', a.work, isServed), slots.run('192.0.2.1', b.work, isServed)];
-    const aloneTurn = slots.run('192.0.2.1', alone.work, isServed, true);
-    const after = slots.run('192.0.2.1', c.work, isServed);
+    const runs = [slots.run('192.0.2.1', a.work, said), slots.run('192.0.2.1', b.work, said)];
+    const aloneTurn = slots.run('192.0.2.1', alone.work, said, true);
+    const after = slots.run('192.0.2.1', c.work, said);
     await tick();
     expect([a.started, b.started, alone.started, c.started]).toEqual([true, true, false, false]);
     a.open();
@@ -106,8 +107,8 @@ describe('AddressSlots', () => {
 
   it('serves: true once a fetch there was served, false once none is in flight and none was', async () => {
     const slots = new AddressSlots(4);
-    const [failing, served] = [gate(false), gate(true)];
-    const runs = [slots.run('192.0.2.1', failing.work, isServed), slots.run('192.0.2.1', served.work, isServed)];
+    const [failing, served] = [gate('failed'), gate('served')];
+    const runs = [slots.run('192.0.2.1', failing.work, said), slots.run('192.0.2.1', served.work, said)];
     failing.open();
     const first = await runs[0]!;
     slots.crowded('192.0.2.1', first.wave, first.atOnce);
@@ -120,8 +121,8 @@ describe('AddressSlots', () => {
     expect(heard).toBe(true);
 
     const down = new AddressSlots(4);
-    const [x, y] = [gate(false), gate(false)];
-    const downRuns = [down.run('192.0.2.9', x.work, isServed), down.run('192.0.2.9', y.work, isServed)];
+    const [x, y] = [gate('failed'), gate('failed')];
+    const downRuns = [down.run('192.0.2.9', x.work, said), down.run('192.0.2.9', y.work, said)];
     x.open();
     const crowded = await downRuns[0]!;
     down.crowded('192.0.2.9', crowded.wave, crowded.atOnce);
@@ -132,13 +133,61 @@ describe('AddressSlots', () => {
 
   it('lastServed: what the last served fetch there gave to keep (its `again`); null when nothing was served', async () => {
     const slots = new AddressSlots(4);
-    const other = gate(false);
-    const crowd = [slots.run('192.0.2.1', async () => true, isServed, false, async () => 'the page'), slots.run('192.0.2.1', other.work, isServed)];
+    const other = gate('failed');
+    const crowd = [slots.run('192.0.2.1', async () => 'served' as const, said, false, async () => 'the page'), slots.run('192.0.2.1', other.work, said)];
     const served = await crowd[0]!;
     slots.crowded('192.0.2.1', served.wave, 2);
     other.open();
     await crowd[1];
     expect(await slots.lastServed<string>('192.0.2.1')!()).toBe('the page');
     expect(new AddressSlots(4).lastServed('192.0.2.1')).toBeNull();
+  });
+
+  it('a server that served nothing and let a fetch wait its whole time gets no limit: those queued there start at once', async () => {
+    const slots = new AddressSlots(2);
+    const gates = [gate('silent'), gate('silent'), gate('silent'), gate('silent'), gate('silent')];
+    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
+    await tick();
+    expect(gates.map((g) => g.started)).toEqual([true, true, false, false, false]);
+    gates[0]!.open();
+    await tick();
+    expect(gates.map((g) => g.started)).toEqual([true, true, true, true, true]);
+    for (const g of gates) g.open();
+    expect((await Promise.all(runs)).map((t) => t.atOnce)).toEqual([2, 4, 4, 4, 4]);
+    // Kept once idle: a later fetch there is not held to the first limit again.
+    const later = [gate('silent'), gate('silent'), gate('silent')];
+    const laterRuns = later.map((g) => slots.run('192.0.2.1', g.work, said));
+    await tick();
+    expect(later.map((g) => g.started)).toEqual([true, true, true]);
+    for (const g of later) g.open();
+    await Promise.all(laterRuns);
+  });
+
+  it('control: a silent fetch where the server has served some keeps the limit (a limit that drops the ones over it)', async () => {
+    const slots = new AddressSlots(2);
+    const [a, b, c, d, e] = [gate('served'), gate('silent'), gate('served'), gate('served'), gate('served')];
+    const runs = [a, b, c, d, e].map((g) => slots.run('192.0.2.1', g.work, said));
+    a.open();
+    await tick();
+    expect([c.started, d.started]).toEqual([true, false]);
+    b.open();
+    await tick();
+    expect([d.started, e.started]).toEqual([true, false]);
+    for (const g of [c, d, e]) g.open();
+    await Promise.all(runs);
+  });
+
+  it('control: a fetch that failed with an answer (refused, an error page) lifts nothing', async () => {
+    const slots = new AddressSlots(1);
+    const [a, b] = [gate('failed'), gate('failed')];
+    const runs = [slots.run('192.0.2.1', a.work, said), slots.run('192.0.2.1', b.work, said)];
+    const c = gate('failed');
+    const third = slots.run('192.0.2.1', c.work, said);
+    a.open();
+    await tick();
+    expect([b.started, c.started]).toEqual([true, false]);
+    b.open();
+    c.open();
+    await Promise.all([...runs, third]);
   });
 });

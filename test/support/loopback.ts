@@ -67,14 +67,20 @@ export function loopback(): Loopback {
  * resolver at `resolverHost` answers each name (its zone the name's parent), and the config lists each site by its
  * first label, over its edge only.
  */
-export async function checkSitesAt(lab: Loopback, resolverHost: string, at: Record<string, [address: string, port: number]>, configName: string): Promise<{ code: number | null; report: Report }> {
+export async function checkSitesAt(
+  lab: Loopback,
+  resolverHost: string,
+  at: Record<string, [address: string, port: number]>,
+  configName: string,
+  defaults = '{ timeout: 3s, deadline: 15s, paths: [edge] }',
+): Promise<{ code: number | null; report: Report }> {
   const zones = Object.keys(at).map((n) => n.split('.').slice(1).join('.'));
   const dns = await lab.dns({ host: resolverHost, data: { zones, records: Object.fromEntries(Object.entries(at).map(([n, [address]]) => [n, { A: [address] }])) } });
   const config = lab.writeFile(
     configName,
     `resolvers:
   - { name: lab, address: "${resolverHost}:${dns.port}" }
-defaults: { timeout: 3s, deadline: 15s, paths: [edge] }
+defaults: ${defaults}
 tls: { ca: ./ca.pem }
 sites:
 ${Object.entries(at).map(([n, [, port]]) => `  - { name: ${n.split('.')[0]}, url: "https://${n}:${port}/" }`).join('\n')}

@@ -7,10 +7,12 @@ import type { CrowdedTry, DnsAnswer, DnsQuery, ExpectResult, ExpectSpec, FetchRe
 import { addressQueries, dnsQuery, edgeFetchesFor, fetchId, nextZoneQuery, nsQueries, selfAndAncestors, staticFetches, zoneWalkStart, type FetchPlan, type SitePlan } from '../../plan/index.js';
 import { queryDns } from '../dns/index.js';
 import { emptyFetchResult, fetchPinned, type FetchRequest } from '../http/fetch.js';
+import type { AddressAnswer } from '../address-slots.js';
 import { msLeft, whyStopped, type ProbeSession } from '../session.js';
 import type { ProbeKind, ProbePolicy, SelfTestSpec } from './types.js';
 import { groupBy, NONE } from '../../util/collections.js';
 import { isoNow } from '../../util/time.js';
+import { endedByOwnDeadline } from '../../util/run-deadline.js';
 import { isUnspecifiedAddress } from '../../util/ip.js';
 
 export const httpKind: ProbeKind = {
@@ -210,8 +212,8 @@ export async function walkToZoneApex(first: DnsQuery, ask: (q: DnsQuery) => Prom
 
 async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
   session.planned();
-  const served = (attempt: RawAttempt) => !policy.failed(attempt);
-  const first = await session.fetchAt(plan.site.host, plan.address, () => fetchAttempt(plan, session, policy), served);
+  const answer = (attempt: RawAttempt): AddressAnswer => (!policy.failed(attempt) ? 'served' : policy.unanswered?.(attempt) ? 'silent' : 'failed');
+  const first = await session.fetchAt(plan.site.host, plan.address, () => fetchAttempt(plan, session, policy), answer);
   session.finished();
   const address = plan.address;
   if (address === null || first.atOnce < 2 || session.signal.aborted || !policy.mayBeCrowding?.(first.result)) return first.result;
@@ -231,14 +233,13 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
       const control = session.lastServedAt<RawAttempt>(address);
       return { attempt, control: control && refused(attempt) && !session.signal.aborted ? await control() : null };
     },
-    (r) => served(r.attempt),
+    (r) => answer(r.attempt),
     true,
     fetchAgain,
   );
   const { attempt, control: checked } = again.result;
   // The run's end overtook it (waiting for its turn alone, or on the way): it says nothing; the first try stands.
-  const code = attempt.error?.code;
-  if (attempt.httpStatus === null && (code === 'NOT_PROBED' || code === 'DEADLINE')) return first.result;
+  if (endedByOwnDeadline(attempt)) return first.result;
   const { httpStatus, error, failedPhase } = first.result;
   const crowded: CrowdedTry = { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } };
   if (checked && refused(checked)) crowded.control = { site: checked.site, httpStatus: checked.httpStatus, error: checked.error, failedPhase: checked.failedPhase };

@@ -28,6 +28,12 @@ export interface ProbePolicy {
    * other fetches were at its address meanwhile and the server serves some, it is asked again alone. Never, when absent.
    */
   mayBeCrowding?: (attempt: RawAttempt) => boolean;
+  /**
+   * Did this failed attempt wait its whole time without an answer from the server (a timeout before any response; not
+   * the run's own end)? A server that has served none of this run's fetches and answers so gets no limit on fetches
+   * at once there (probe/address-slots.ts). Never, when absent.
+   */
+  unanswered?: (attempt: RawAttempt) => boolean;
 }
 
 export interface ProbeKind {
