@@ -130,7 +130,7 @@ async function resampleSite(raw: RawSite, kind: ProbeKind, session: ProbeSession
   for (let round = 2; round <= samples; round += 1) {
     if (performance.now() + intervalMs + spec.timeoutMs > session.deadlineAt || session.signal.aborted) break;
     await sleep(intervalMs, session.signal);
-    const results = await Promise.all(failing.map((a) => session.withFetchSlot(spec.host, () => kind.again(a, spec, session))));
+    const results = await Promise.all(failing.map((a) => kind.again(a, spec, session, options.policy)));
     results.forEach((result, i) => resamples.get(failing[i]!.id)!.push(result));
   }
   return { ...raw, attempts: raw.attempts.map((a) => (resamples.get(a.id)?.length ? { ...a, resamples: resamples.get(a.id)! } : a)) };

@@ -19,7 +19,7 @@ export const dnsKind: ProbeKind = {
   async again(attempt, site, session) {
     const resolver = session.resolvers.find((r) => r.name === attempt.resolver);
     if (!resolver) return { httpStatus: null, error: attempt.error, failedPhase: attempt.failedPhase, expect: attempt.expect };
-    const answer = await queryDns(dnsQuery(resolver, site.host, site.record), { timeoutMs: site.timeoutMs, ca: session.ca, signal: session.signal });
+    const answer = await session.withFetchSlot(site.host, () => queryDns(dnsQuery(resolver, site.host, site.record), { timeoutMs: site.timeoutMs, ca: session.ca, signal: session.signal }));
     const { error, failedPhase, expect } = judgeAnswer(site, answer);
     return { httpStatus: null, error, failedPhase, expect } satisfies SampleResult;
   },

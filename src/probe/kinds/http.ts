@@ -212,7 +212,7 @@ export async function walkToZoneApex(first: DnsQuery, ask: (q: DnsQuery) => Prom
 
 async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePolicy): Promise<RawAttempt> {
   session.planned();
-  const answer = (attempt: RawAttempt): AddressAnswer => (!policy.failed(attempt) ? 'served' : policy.unanswered?.(attempt) ? 'silent' : 'failed');
+  const answer = addressAnswer(policy);
   const first = await session.fetchAt(plan.site.host, plan.address, () => fetchAttempt(plan, session, policy), answer);
   session.finished();
   const address = plan.address;
@@ -244,6 +244,11 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
   const crowded: CrowdedTry = { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } };
   if (checked && refused(checked)) crowded.control = { site: checked.site, httpStatus: checked.httpStatus, error: checked.error, failedPhase: checked.failedPhase };
   return { ...attempt, crowded };
+}
+
+/** What the server at a fetch's address did with it, for the address's slots (probe/address-slots.ts). */
+function addressAnswer(policy: ProbePolicy): (attempt: RawAttempt) => AddressAnswer {
+  return (attempt) => (!policy.failed(attempt) ? 'served' : policy.unanswered?.(attempt) ? 'silent' : 'failed');
 }
 
 /** One fetch of the plan, its provider's health endpoint fetched too when the provider's answer failed. */
@@ -368,13 +373,18 @@ function dnsFailureAttempt(site: SiteSpec, resolver: ResolverSpec, answers: DnsA
 
 // ───────────────────────────── --samples ─────────────────────────────
 
-/** Probe one attempt again, the same way: a resolver that gave no address is asked again; a fetch is repeated. */
-export async function probeHttpAgain(attempt: RawAttempt, site: SiteSpec, session: ProbeSession): Promise<SampleResult> {
+/**
+ * Probe one attempt again, the same way: a resolver that gave no address is asked again; a fetch is repeated within
+ * its address's slots, counted there with the run's other fetches (a resample beside them is part of the crowd).
+ */
+export async function probeHttpAgain(attempt: RawAttempt, site: SiteSpec, session: ProbeSession, policy: ProbePolicy): Promise<SampleResult> {
   if (attempt.address === null && attempt.path === 'edge') {
     const resolver = session.resolvers.find((r) => r.name === attempt.resolver);
     if (!resolver) return sampleOf(attempt);
     // Asked directly, not through the run's cache, which would hand back the first answer.
-    const answers = await Promise.all((['A', 'AAAA'] as const).map((t) => queryDns(dnsQuery(resolver, site.host, t), { timeoutMs: site.timeoutMs, ca: session.ca, signal: session.signal })));
+    const answers = await session.withFetchSlot(site.host, () =>
+      Promise.all((['A', 'AAAA'] as const).map((t) => queryDns(dnsQuery(resolver, site.host, t), { timeoutMs: site.timeoutMs, ca: session.ca, signal: session.signal }))),
+    );
     const ok = answers.some((a) => a.outcome === 'ok' && a.values.some((v) => !isUnspecifiedAddress(v)));
     return ok ? { httpStatus: null, error: null, failedPhase: null, expect: { ok: true, failures: [] } } : sampleOf(attempt);
   }
@@ -388,8 +398,12 @@ export async function probeHttpAgain(attempt: RawAttempt, site: SiteSpec, sessio
     proxy: attempt.proxy,
     resolvers: attempt.resolvers,
   };
-  const fetch = await fetchPinned(fetchRequest(plan, session));
-  return sampleOf({ ...fetch, expect: evaluateExpect(site.expect, fetch) });
+  const fetchAgain = async () => {
+    const startedAt = isoNow();
+    return rawAttempt(plan, await fetchPinned(fetchRequest(plan, session)), startedAt);
+  };
+  const { result } = await session.fetchAt(site.host, plan.address, fetchAgain, addressAnswer(policy));
+  return sampleOf(result);
 }
 
 function sampleOf(result: Pick<RawAttempt, 'httpStatus' | 'error' | 'failedPhase' | 'expect'>): SampleResult {

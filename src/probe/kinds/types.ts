@@ -42,6 +42,6 @@ export interface ProbeKind {
   probe(plan: SitePlan, session: ProbeSession, policy: ProbePolicy): Promise<RawSite>;
   /** The record of a site not probed at all: the run stopped (deadline or signal) before its turn. */
   notProbed(site: SiteSpec, signal: AbortSignal): RawSite;
-  /** Probe one attempt again, the same way (--samples). */
-  again(attempt: RawAttempt, site: SiteSpec, session: ProbeSession): Promise<SampleResult>;
+  /** Probe one attempt again, the same way (--samples), within the session's slots as the first try was. */
+  again(attempt: RawAttempt, site: SiteSpec, session: ProbeSession, policy: ProbePolicy): Promise<SampleResult>;
 }
