@@ -308,7 +308,8 @@ export type FailurePhase = 'dns' | 'connect' | 'proxy' | 'tls' | 'request' | 're
  * ttfbMs is from the attempt's start to the first byte of the response headers (curl's time_starttransfer);
  * totalMs is from the attempt's start to its end (all redirect hops, body sample read).
  * connectStalledMs, present when the first hop's TCP connection opened: how much of connectMs this process's event
- * loop could not run (a starved process reads a connect late; what remains is the network's).
+ * loop could not run (a starved process reads a connect late; what remains is the network's); and when its connect
+ * failed (connectMs null): how much of that failed connect's time.
  */
 export interface Timings {
   connectMs: number | null;

@@ -12,9 +12,12 @@ export const NO_ROUTE_CODES: ReadonlySet<string> = new Set(['ENETUNREACH', 'EHOS
 /** A no-route failure later than this may be a router's ICMP answer, not this host's routing table. */
 export const IMMEDIATE_MS = 250;
 
-/** The fetch failed to connect because this host has no route to its address. */
+/**
+ * The fetch failed to connect because this host has no route to its address. Time this process could not run during
+ * the connect does not count against "at once": a starved process reads the kernel's instant refusal late.
+ */
 export function noRouteFromHere(a: Pick<Attempt, 'error' | 'failedPhase' | 'timings' | 'address'>): boolean {
-  return a.address !== null && a.failedPhase === 'connect' && a.error !== null && NO_ROUTE_CODES.has(a.error.code) && a.timings.totalMs < IMMEDIATE_MS;
+  return a.address !== null && a.failedPhase === 'connect' && a.error !== null && NO_ROUTE_CODES.has(a.error.code) && a.timings.totalMs - (a.timings.connectStalledMs ?? 0) < IMMEDIATE_MS;
 }
 
 /** The query got no reply because this host has no route to the resolver. */

@@ -68,6 +68,17 @@ describe('a host without IPv6 (an IPv4-only container or VM)', () => {
     expect(r.verdict.summary).toBe('All 4 sites ok; no IPv6 route here');
   });
 
+  it('a starved process reading the refusals late (400 ms, 390 of them unable to run) still has no IPv6 route; control: as late while it could run is not "at once"', () => {
+    const late = (stalled: number | undefined): Partial<FetchResult> => ({ ...noRoute(), timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 400, ...(stalled === undefined ? {} : { connectStalledMs: stalled }) } });
+    const readAs = (stalled: number | undefined) => {
+      const tried = names.flatMap((n, i) => [fetched(n, `127.0.1.${i + 1}`, okBy[n]!(), ['alpha', 'beta']), fetched(n, `2001:db8::${i + 1}`, i === 0 ? late(stalled) : noRoute(), ['alpha', 'beta'])]);
+      return run(names.map(spec), dns, tried, resolvers).host.ipv6;
+    };
+    expect(readAs(390)).toBe('no-route');
+    expect(readAs(0)).not.toBe('no-route');
+    expect(readAs(undefined)).not.toBe('no-route');
+  });
+
   it('a site reachable only over IPv6 is untested from here, not down; with nothing else, nothing is blamed (exit 3)', () => {
     const only6 = run([spec('v6only')], answers('v6only.test', ['alpha'], '127.0.0.1', '2001:db8::9').filter((d) => d.type === 'AAAA'), [fetched('v6only', '2001:db8::9', noRoute(), ['alpha'])], resolvers);
     expect(only6.sites[0]).toMatchObject({ status: 'untested', blame: { layer: 'local', provider: null } });

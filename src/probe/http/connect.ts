@@ -56,6 +56,7 @@ export interface FailedConnection {
   phase: ConnectPhase;
   error: ProbeError;
   connectMs: number | null;
+  /** Of connectMs, or of the failed connect's own time when it never opened: how long this process could not run. */
   connectStalledMs: number | null;
   tlsMs: number | null;
   cert: CertificateInfo | null;
@@ -242,6 +243,9 @@ export async function openConnection(plan: ConnectPlan): Promise<OpenConnection 
   const receivedBytes = (): number => raw.bytesRead;
   const fail = (err: unknown): FailedConnection => {
     destroy();
+    // A connect that failed: how long of it this process could not run (a failure the kernel gave at once is read late
+    // by a starved process, and "at once" is how classify tells this host's missing route from a router's answer).
+    if (!opened) connectStalledMs = Math.min(elapsedMs(start), Math.round((stalledMs() - stalledAtStart) * 10) / 10);
     const error = toProbeError(plan.signal.aborted ? plan.signal.reason : err, 'ECONNECT');
     return { ok: false, phase, error, connectMs, connectStalledMs, tlsMs, cert, receivedBytes: opened ? receivedBytes() : null };
   };
