@@ -280,7 +280,16 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         await pacerFor(query.resolver.name)?.take(stop.signal);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
         const mayResend = () => askingAgain.mayResend(query.resolver.name);
-        const ask = (waitMs: number) => withDescriptors(() => queryDns(query, { ...exchange(waitMs), mayResend }));
+        const askOnce = (waitMs: number) => withDescriptors(() => queryDns(query, { ...exchange(waitMs), mayResend }));
+        // A question that failed without a reply while this process could not run for most of it is asked once more
+        // (one packet): a send this host refused at once (no route) reads late in a starved process, and "at once"
+        // is how classify tells a missing route here from a router's answer on the way (classify/reach.ts).
+        const ask = async (waitMs: number) => {
+          const [stalledBefore, started] = [stalledMs(), performance.now()];
+          const a = await askOnce(waitMs);
+          const starved = stalledMs() - stalledBefore >= (performance.now() - started) / 2;
+          return a.rcode === null && a.outcome === 'network-error' && starved && !stop.signal.aborted ? askOnce(waitMs) : a;
+        };
         await askingAgain.turn(query.resolver.name);
         const a = await ask(timeoutMs);
         if (a.rcode !== null) heard.replies += 1;

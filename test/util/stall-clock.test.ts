@@ -91,4 +91,30 @@ describe('the probe session asks again once when the host was busy', () => {
     await s.close();
     expect([tries, real.error]).toEqual([1, timedOut]);
   });
+
+  it("a question refused without a reply (no route, not allowed) read by a blocked loop is asked once more: the answer is the unblocked one's", async () => {
+    const dgram = await import('node:dgram');
+    const s = await session();
+    // 255.255.255.255 without SO_BROADCAST: the kernel refuses the socket's connect at once (EACCES), as it refuses an
+    // address with no route (ENETUNREACH); nothing is sent.
+    const resolver = { name: 'nowhere', kind: 'udp' as const, address: '255.255.255.255', port: 53, provider: null };
+    const connect = dgram.Socket.prototype.connect;
+    let blocked = 0;
+    dgram.Socket.prototype.connect = function (this: unknown, ...args: unknown[]) {
+      dgram.Socket.prototype.connect = connect;
+      blocked += 1;
+      const result = (connect as (...a: unknown[]) => void).apply(this, args);
+      blockFor(400);
+      return result;
+    } as typeof connect;
+    try {
+      const answer = await s.resolve({ resolver, name: 'shop.test', type: 'A' }, 1000);
+      expect([blocked, answer.outcome, answer.rcode, answer.error?.code]).toEqual([1, 'network-error', null, 'EACCES']);
+      expect(answer.durationMs).toBeLessThan(200);
+    } finally {
+      dgram.Socket.prototype.connect = connect;
+      await s.close();
+    }
+  });
 });
+
