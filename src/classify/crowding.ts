@@ -5,18 +5,25 @@
 // Such a try is asked again alone at its address (probe/kinds/http.ts): what that gives is the site. Not:
 // - a provider's own page (behind a CDN the origin never sees this client, and the CDN's limits are its own pages:
 //   classify/layer.ts reads them), nor a status from past the server's own answer (a redirect's other host);
-// - a timeout: asking again alone would cost a whole wait each, one after another, and a limit answers at once.
+// - a timeout once connected: asking again alone would cost a whole wait each, one after another, and a limit
+//   answers at once.
+// A connect that timed out is one: a limit that drops the connections over it (a firewall's connlimit with drop, as
+// the nftables wiki writes it: https://wiki.nftables.org/wiki-nftables/index.php/Meters) answers nothing, and TCP's
+// SYN sent again after 1 s and 3 s meets the same crowd. No server knows the site before the connection opens: a
+// connect to an address that accepted this run's other connections meanwhile failed for the crowd (or a loss on the
+// way), never for its site; the probe asks it again alone only where the server served some fetch since it began.
 // Pure.
 
 import type { RawAttempt } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { respondingProviders } from './layer.js';
-import { attemptOutcome, CONNECTION_ENDED, endedByOwnDeadline } from './outcome.js';
+import { attemptOutcome, CONNECTION_ENDED, endedByOwnDeadline, ownEnding } from './outcome.js';
 
 export function mayBeCrowding(raw: RawAttempt, catalog: Catalog): boolean {
   if (raw.address === null || raw.proxy !== null || raw.redirects.length > 0) return false;
   const outcome = attemptOutcome(raw, raw.expect);
-  if (outcome === 'ok' || outcome === 'timeout') return false;
+  if (outcome === 'timeout') return raw.failedPhase === 'connect' && raw.httpStatus === null && !ownEnding(raw);
+  if (outcome === 'ok') return false;
   if (raw.httpStatus !== null) return (raw.httpStatus >= 500 || raw.httpStatus === 429) && respondingProviders(raw, catalog).length === 0;
   const code = raw.error?.code;
   if (code === undefined) return false;

@@ -4,7 +4,7 @@
 import type { AttemptOutcome, ExpectResult, FetchResult, PathKind } from '../model.js';
 import { HOST_BUSY } from '../util/stall-clock.js';
 
-const TIMEOUT_CODES = new Set([
+export const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'ETIMEDOUT',
   'DEADLINE',
   'NOT_PROBED',
@@ -90,3 +90,8 @@ export const CONNECTION_ENDED: ReadonlySet<string> = new Set(['ECONNRESET', 'ECO
 
 /** Endings this run made itself: its deadline, a host too busy to read (util/stall-clock.ts's HOST_BUSY). */
 const OWN_ENDINGS: ReadonlySet<string> = new Set(['DEADLINE', 'NOT_PROBED', HOST_BUSY]);
+
+/** Ended by this run itself (OWN_ENDINGS), not by anything on the way or at the server. */
+export function ownEnding(x: { error: { code: string } | null }): boolean {
+  return x.error !== null && OWN_ENDINGS.has(x.error.code);
+}

@@ -1,6 +1,6 @@
 // A server that failed some of this run's fetches while the run had several there at once, and served them when each
 // was asked again alone (probe/address-slots.ts, classify/crowding.ts): it limits how many connections or requests in
-// process one client may have — nginx's limit_conn (503 unless set), a firewall's connlimit refusing or resetting, a
+// process one client may have — nginx's limit_conn (503 unless set), a firewall's connlimit refusing, resetting or dropping, a
 // small pool of workers behind a proxy — and this run's own crowd met that limit. Said once per server; the sites are
 // judged on the fetch made alone, as any site is on its fetch. Fetches that failed alone too are judged on that and
 // said here with the rest; a server that served none of them alone is said to limit nothing (its sites' own readings
@@ -15,6 +15,7 @@
 import type { Attempt, CrowdedTry, FetchResult } from '../model.js';
 import { formatCount, listNames, plural } from '../util/text.js';
 import { turnedAwayStatus } from './turned-away.js';
+import { TIMEOUT_CODES } from '../classify/outcome.js';
 
 interface CrowdedSite {
   report: { name: string; attempts: Attempt[] };
@@ -82,11 +83,13 @@ function servedHowMany(served: number, crowded: number): string {
   return served === 1 ? 'it was' : served === 2 ? 'both were' : `all ${formatCount(served)} were`;
 }
 
-/** What fetches got, most common first: "HTTP 503 ×20, connection refused ×4". */
-function answers(got: Pick<FetchResult, 'httpStatus' | 'error'>[]): string {
+/** What fetches got, most common first: "HTTP 503 ×20, connection refused ×4, ETIMEDOUT at connect ×2". */
+function answers(got: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>[]): string {
   const counts = new Map<string, number>();
   for (const g of got) {
-    const what = g.httpStatus !== null ? `HTTP ${g.httpStatus}` : g.error?.code === 'ECONNREFUSED' ? 'connection refused' : (g.error?.code ?? 'no answer');
+    const code = g.error?.code;
+    const what =
+      g.httpStatus !== null ? `HTTP ${g.httpStatus}` : code === 'ECONNREFUSED' ? 'connection refused' : g.failedPhase === 'connect' && code !== undefined && TIMEOUT_CODES.has(code) ? `${code} at connect` : (code ?? 'no answer');
     counts.set(what, (counts.get(what) ?? 0) + 1);
   }
   return [...counts]

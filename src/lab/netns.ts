@@ -621,13 +621,17 @@ export function dropFamily(family: Family): Shaping {
 }
 
 /**
- * A network that limits this host's connections: a TCP connection to `port` beyond `max` open at once is never
- * answered (its SYN dropped, as a firewall's per-source connection limit or a NAT out of ports for this host drops
- * it; nft(8) `ct count`). On the output hook, before the connection is confirmed: a SYN dropped there leaves no
- * entry to count, as on a firewall's forward path (dropped on input, on lo, its own entry would count against it).
+ * A network that limits this host's connections: a TCP connection to `port` (of `to` only, when given: one server's
+ * firewall) beyond `max` open at once is never answered (its SYN dropped, as a firewall's per-source connection limit
+ * or a NAT out of ports for this host drops it; nft(8) `ct count`, written as the nftables wiki's connlimit example
+ * with drop: https://wiki.nftables.org/wiki-nftables/index.php/Meters). On the output hook, before the connection is
+ * confirmed: a SYN dropped there leaves no entry to count, as on a firewall's forward path (dropped on input, on lo,
+ * its own entry would count against it: measured, every later SYN then dropped for the entry's 120 s).
  */
-export function limitConnections(port: number, max: number): Shaping {
-  return nftRule('connlimit', 'output', `tcp flags syn tcp dport ${port} ct count over ${max} drop`);
+export function limitConnections(port: number, max: number, to: string[] = []): Shaping {
+  const rule = `tcp flags syn tcp dport ${port} ct count over ${max} drop`;
+  // One rule a family (each counts its own): `ip daddr … ip6 daddr …` in one rule would match nothing.
+  return nftRule('connlimit', 'output', to.length === 0 ? rule : addressMatches('daddr', to).map((m) => `${m} ${rule}`).join('\n    '));
 }
 
 /**

@@ -11,7 +11,7 @@
 // the crowd spoilt. A server that has answered none of this run's fetches and let one wait its whole time (a timeout
 // before any answer: a blackholed address, a server hung) is refusing no crowd: its limit is lifted, or a hundred
 // sites there would wait eight at a time, one whole timeout after another, past the run's deadline. Bookkeeping is
-// kept only for an address with fetches in flight or waiting, or whose limit was changed.
+// kept only for an address with fetches in flight or waiting, whose limit was changed, or where one failed among others.
 
 /**
  * What the server at the address did with a fetch: served it, failed it, or let it wait its whole time without an
@@ -25,6 +25,8 @@ export interface AddressTurn<T> {
   atOnce: number;
   /** The address's wave when it started: a failure of an earlier wave than the current one cuts nothing more. */
   wave: number;
+  /** When it started there (performance.now()): whether the server served some fetch since is asked of `serves`. */
+  startedAt: number;
 }
 
 interface Waiter {
@@ -39,14 +41,19 @@ interface AddressState {
   /** An alone fetch is running: no other starts until it ends. */
   aloneRunning: boolean;
   wave: number;
-  /** Some fetch here has been served (its status passed) in this run. */
-  served: boolean;
+  /** When a fetch here was last served (its status passed; performance.now()); -Infinity while none was. */
+  servedAt: number;
   /** Each running fetch's largest count of fetches at once seen while it ran. */
   running: Set<{ atOnce: number }>;
   first: Waiter | null;
   last: Waiter | null;
   /** Told when the address serves a fetch, or has none in flight. */
   listeners: Set<() => void>;
+  /**
+   * A fetch failed here while others were here: what the address served, and when, is kept for the crowded(),
+   * serves() and lastServed() that may follow (the failure may be the last fetch to leave).
+   */
+  held: boolean;
   /** The last fetch served here, to fetch again as a control; kept while the address is. */
   lastServed: (() => Promise<unknown>) | null;
 }
@@ -67,6 +74,7 @@ export class AddressSlots {
     if (!this.mayStart(state, alone) || state.first !== null) await this.queue(state, alone);
     else this.enter(state, alone);
     const wave = state.wave;
+    const startedAt = performance.now();
     const seen = { atOnce: state.active };
     for (const other of state.running) other.atOnce = Math.max(other.atOnce, state.active);
     state.running.add(seen);
@@ -75,44 +83,46 @@ export class AddressSlots {
       const answered = answer(result);
       if (answered === 'served') {
         state.lastServed = again;
-        this.served(state);
-      } else if (answered === 'silent' && !state.served) {
-        state.limit = Infinity;
+        state.servedAt = performance.now();
+        if (state.listeners.size > 0) this.tell(state);
+      } else {
+        if (seen.atOnce >= 2) state.held = true;
+        if (answered === 'silent' && state.servedAt === -Infinity) state.limit = Infinity;
       }
-      return { result, atOnce: seen.atOnce, wave };
+      return { result, atOnce: seen.atOnce, wave, startedAt };
     } finally {
       state.running.delete(seen);
       this.leave(address, state, alone);
     }
   }
 
-  /** A fetch of `wave` failed while `atOnce` were at the address: fewer at once from now on, once per wave. */
+  /**
+   * A fetch of `wave` failed while `atOnce` were at the address: fewer at once from now on, once per wave. A limit
+   * lifted at a server that answered nothing stays lifted: its failures are not a crowd's.
+   */
   crowded(address: string, wave: number, atOnce: number): void {
     const state = this.stateOf(address);
     if (wave !== state.wave) return;
-    state.limit = Math.max(1, Math.floor(Math.min(state.limit, atOnce) / 2));
+    if (state.limit !== Infinity) state.limit = Math.max(1, Math.floor(Math.min(state.limit, atOnce) / 2));
     state.wave += 1;
   }
 
-  private served(state: AddressState): void {
-    if (state.served) return;
-    state.served = true;
-    this.tell(state);
-  }
-
   /**
-   * Whether the server at `address` serves this run: true once it has served a fetch, false once it has none in
-   * flight (nor waiting) without having served one. Asked after a crowded failure, whose `crowded` keeps the state.
+   * Whether the server at `address` serves this run: true once it has served a fetch since `since` (a turn's
+   * startedAt: a server that served others while that fetch waited accepts this client; one that served only before
+   * it began may have failed since), false once it has none in flight (nor waiting) without that. Asked after a
+   * crowded failure, whose `crowded` keeps the state.
    */
-  serves(address: string): Promise<boolean> {
+  serves(address: string, since = -Infinity): Promise<boolean> {
     const state = this.states.get(address);
     if (!state) return Promise.resolve(false);
-    if (state.served || this.idle(state)) return Promise.resolve(state.served);
+    const servedSince = () => state.servedAt > since;
+    if (servedSince() || this.idle(state)) return Promise.resolve(servedSince());
     return new Promise((resolve) => {
       const listen = () => {
-        if (!state.served && !this.idle(state)) return;
+        if (!servedSince() && !this.idle(state)) return;
         state.listeners.delete(listen);
-        resolve(state.served);
+        resolve(servedSince());
       };
       state.listeners.add(listen);
     });
@@ -130,7 +140,7 @@ export class AddressSlots {
   private stateOf(address: string): AddressState {
     let state = this.states.get(address);
     if (!state) {
-      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, served: false, running: new Set(), first: null, last: null, listeners: new Set(), lastServed: null };
+      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, servedAt: -Infinity, held: false, running: new Set(), first: null, last: null, listeners: new Set(), lastServed: null };
       this.states.set(address, state);
     }
     return state;
@@ -166,8 +176,8 @@ export class AddressSlots {
       waiter.start();
     }
     if (this.idle(state)) this.tell(state);
-    // An address at its first limit, idle and awaited by nobody, needs nothing kept.
-    if (this.idle(state) && state.limit === this.perAddress && state.wave === 0 && state.listeners.size === 0) this.states.delete(address);
+    // An address at its first limit, idle, awaited by nobody and failing nothing among others, needs nothing kept.
+    if (this.idle(state) && state.limit === this.perAddress && state.wave === 0 && !state.held && state.listeners.size === 0) this.states.delete(address);
   }
 
   private idle(state: AddressState): boolean {

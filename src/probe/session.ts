@@ -58,8 +58,11 @@ export interface ProbeSession {
   fetchAt<T>(host: string, address: string | null, work: () => Promise<T>, answer: (result: T) => AddressAnswer, alone?: boolean, again?: () => Promise<unknown>): Promise<AddressTurn<T>>;
   /** A fetch of `wave` at `address` failed while `atOnce` of this run's were there: fewer at once there from now on. */
   crowdedAt(address: string, wave: number, atOnce: number): void;
-  /** Whether the server at `address` serves this run: waits while fetches there are in flight and none was served. */
-  servesAt(address: string): Promise<boolean>;
+  /**
+   * Whether the server at `address` serves this run, having served a fetch since `since` (a turn's startedAt; any time
+   * unless given): waits while fetches there are in flight and none was served since.
+   */
+  servesAt(address: string, since?: number): Promise<boolean>;
   /** The last fetch `address` served, to run again as a control (probe/address-slots.ts); null when none is known. */
   lastServedAt<T>(address: string): (() => Promise<T>) | null;
   /** Count a planned fetch, for progress. */
@@ -323,9 +326,9 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
     withFetchSlot: (host, work) => hostLimit(host, () => fetchLimit(work)),
     // Host, then address, then global: a queue behind one busy server holds no global slot either.
     fetchAt: (host, address, work, answer, alone = false, again = work) =>
-      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0 })) : addressSlots.run(address, () => fetchLimit(work), answer, alone, again))),
+      hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0, startedAt: -Infinity })) : addressSlots.run(address, () => fetchLimit(work), answer, alone, again))),
     crowdedAt: (address, wave, atOnce) => addressSlots.crowded(address, wave, atOnce),
-    servesAt: (address) => addressSlots.serves(address),
+    servesAt: (address, since) => addressSlots.serves(address, since),
     lastServedAt: (address) => addressSlots.lastServed(address),
     planned() {
       planned += 1;

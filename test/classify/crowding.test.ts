@@ -1,8 +1,8 @@
 // Which failed first tries could be a server refusing this run's own crowd at its address (classify/crowding.ts): what
-// a per-client limit answers at once, from the server itself. A provider's page, a timeout, a redirect's end, a
-// proxy's answer, a status that passes: never. And which waited their whole time with no answer (unanswered: a server
-// that answers so lifts the limit at its address while it has served nothing). Recorded responses; addresses are
-// data, never dialled.
+// a per-client limit answers at once, from the server itself, and a connect that timed out (a limit that drops). A
+// provider's page, a timeout once connected, a redirect's end, a proxy's answer, a status that passes: never. And
+// which waited their whole time with no answer (unanswered: a server that answers so lifts the limit at its address
+// while it has served nothing). Recorded responses; addresses are data, never dialled.
 
 import { describe, expect, it } from 'vitest';
 import { mayBeCrowding, unanswered } from '../../src/classify/crowding.js';
@@ -27,6 +27,8 @@ describe('mayBeCrowding', () => {
     ['a firewall connlimit refusing the connection', { httpStatus: null, error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, failedPhase: 'connect' as const }],
     ['a firewall connlimit resetting it during TLS', { httpStatus: null, error: { code: 'ECONNRESET', message: 'read ECONNRESET' }, failedPhase: 'tls' as const }],
     ['the server closing before any response', { httpStatus: null, error: { code: 'UND_ERR_SOCKET', message: 'other side closed' }, failedPhase: 'response' as const }],
+    ['a connect that timed out (a limit dropping the connections over it; no server knows the site before it opens)', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'connect' as const }],
+    ["the same in undici's words", { httpStatus: null, error: { code: 'UND_ERR_CONNECT_TIMEOUT', message: 'connect timeout' }, failedPhase: 'connect' as const }],
   ])('yes: %s', (_what, response) => {
     expect(mayBeCrowding(tried(response), catalog)).toBe(true);
   });
@@ -35,7 +37,10 @@ describe('mayBeCrowding', () => {
     ['a served page', { httpStatus: 200 }, {}],
     ['a 404: the server answered about the page', { httpStatus: 404 }, {}],
     ["Cloudflare's own 502 page (behind a CDN the origin never sees this client)", { httpStatus: 502, headers: { server: 'cloudflare', 'cf-ray': '8a1b2c3d4e5f6a7b-FRA' } }, {}],
-    ['a timeout (asking again alone would cost a whole wait each)', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'connect' as const }, {}],
+    ['a timeout once connected (asking again alone would cost a whole wait each)', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'response' as const }, {}],
+    ['a handshake that timed out', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'tls' as const }, {}],
+    ["the run's own end during the connect", { httpStatus: null, error: { code: 'DEADLINE', message: 'the run deadline passed' }, failedPhase: 'connect' as const }, {}],
+    ['this host too busy to hear the connect', { httpStatus: null, error: { code: 'HOST_BUSY', message: 'x' }, failedPhase: 'connect' as const }, {}],
     ['a refused connection after the handshake began (not a connect-time refusal)', { httpStatus: null, error: { code: 'ECONNREFUSED', message: 'x' }, failedPhase: 'tls' as const }, {}],
     ['a certificate refused', { httpStatus: null, error: { code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }, failedPhase: 'tls' as const }, {}],
     ['a body cut after the response began', { httpStatus: 200, error: { code: 'ECONNRESET', message: 'x' }, failedPhase: 'body' as const }, {}],

@@ -190,4 +190,46 @@ describe('AddressSlots', () => {
     c.open();
     await Promise.all([...runs, third]);
   });
+
+  it('serves since a time: one served while a fetch waited counts for it; one served only before it began does not', async () => {
+    const slots = new AddressSlots(4);
+    const [waiting, served] = [gate('failed'), gate('served')];
+    const runs = [slots.run('192.0.2.1', waiting.work, said), slots.run('192.0.2.1', served.work, said)];
+    await tick();
+    served.open();
+    await runs[1];
+    waiting.open();
+    const failed = await runs[0]!;
+    slots.crowded('192.0.2.1', failed.wave, failed.atOnce);
+    expect(await slots.serves('192.0.2.1', failed.startedAt)).toBe(true);
+
+    // Begun after that serve; nothing served since, and nothing left in flight: false.
+    const [late, other] = [gate('failed'), gate('failed')];
+    const lateRuns = [slots.run('192.0.2.1', late.work, said), slots.run('192.0.2.1', other.work, said)];
+    late.open();
+    const turn = await lateRuns[0]!;
+    let heard: boolean | null = null;
+    const verdict = slots.serves('192.0.2.1', turn.startedAt).then((v) => (heard = v));
+    await tick();
+    expect(heard).toBeNull();
+    other.open();
+    await verdict;
+    expect(heard).toBe(false);
+    expect(await slots.serves('192.0.2.1')).toBe(true);
+  });
+
+  it('a limit lifted at a server that answered nothing is not cut again by a crowded failure there', async () => {
+    const slots = new AddressSlots(2);
+    const first = gate('silent');
+    const turn = slots.run('192.0.2.1', first.work, said);
+    first.open();
+    const { wave } = await turn;
+    slots.crowded('192.0.2.1', wave, 2);
+    const gates = Array.from({ length: 5 }, () => gate('silent'));
+    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
+    await tick();
+    expect(gates.every((g) => g.started)).toBe(true);
+    for (const g of gates) g.open();
+    await Promise.all(runs);
+  });
 });

@@ -218,9 +218,12 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
   const address = plan.address;
   if (address === null || first.atOnce < 2 || session.signal.aborted || !policy.mayBeCrowding?.(first.result)) return first.result;
   // Failed while this run had others at that server: fewer at once there from now on, and this one asked again alone
-  // where the server serves this run (one failing every fetch is not crowded) while a whole wait still fits.
+  // where the server serves this run (one failing every fetch is not crowded) while a whole wait still fits. One that
+  // got no answer (a connect that timed out) only where the server served some fetch since it began: one that served
+  // only before may be gone since, and each such ask would cost a whole wait.
   session.crowdedAt(address, first.wave, first.atOnce);
-  if (!(await session.servesAt(address)) || session.signal.aborted || msLeft(session.deadlineAt) <= plan.site.timeoutMs) return first.result;
+  const since = answer(first.result) === 'silent' ? first.startedAt : -Infinity;
+  if (!(await session.servesAt(address, since)) || session.signal.aborted || msLeft(session.deadlineAt) <= plan.site.timeoutMs) return first.result;
   // Refused alone too, the way a limit answers: the page the server served last is fetched again at once, still alone
   // there. Refused as well, the server refuses this client now — a limit on its rate — whatever the page.
   const refused = (a: RawAttempt) => policy.failed(a) && policy.mayBeCrowding?.(a) === true;
