@@ -12,23 +12,33 @@
 // SYN sent again after 1 s and 3 s meets the same crowd. No server knows the site before the connection opens: a
 // connect to an address that accepted this run's other connections meanwhile failed for the crowd (or a loss on the
 // way), never for its site; the probe asks it again alone only where the server served some fetch since it began.
+// Not at an address in an edge provider's published ranges: a CDN's edge takes millions of clients' connections, and
+// one that times out there is the edge or the way to it failing — an outage's first sign, not this run's crowd.
 // Pure.
 
 import type { RawAttempt } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
+import { isHostingMatch, matchAddress } from '../fingerprint/match.js';
 import { respondingProviders } from './layer.js';
 import { attemptOutcome, CONNECTION_ENDED, endedByOwnDeadline, ownEnding } from './outcome.js';
 
 export function mayBeCrowding(raw: RawAttempt, catalog: Catalog): boolean {
   if (raw.address === null || raw.proxy !== null || raw.redirects.length > 0) return false;
   const outcome = attemptOutcome(raw, raw.expect);
-  if (outcome === 'timeout') return raw.failedPhase === 'connect' && raw.httpStatus === null && !ownEnding(raw);
+  if (outcome === 'timeout') return raw.failedPhase === 'connect' && raw.httpStatus === null && !ownEnding(raw) && !atProviderEdge(raw.address, catalog);
   if (outcome === 'ok') return false;
   if (raw.httpStatus !== null) return (raw.httpStatus >= 500 || raw.httpStatus === 429) && respondingProviders(raw, catalog).length === 0;
   const code = raw.error?.code;
   if (code === undefined) return false;
   if (code === 'ECONNREFUSED') return raw.failedPhase === 'connect';
   return CONNECTION_ENDED.has(code) && (raw.failedPhase === 'connect' || raw.failedPhase === 'tls' || raw.failedPhase === 'response');
+}
+
+/** Is the address in an edge provider's published ranges (a hosting range holds customers' own servers: not)? */
+function atProviderEdge(address: string, catalog: Catalog): boolean {
+  const match = matchAddress(address, catalog.ranges, catalog.providers)[0];
+  if (!match || isHostingMatch(match, catalog.providers)) return false;
+  return catalog.providers.find((p) => p.id === match.provider)?.roles.includes('edge') === true;
 }
 
 /**

@@ -58,10 +58,14 @@ export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
     const atOnce = Math.max(...crowded.map((c) => c.attempt.crowded.atOnce));
     const servedNames = [...new Set(served.map((c) => c.site))];
     const alsoFailed = failedAlone.length > 0 ? `; ${plural(failedAlone.length, 'fetch', 'fetches')} failed alone too (${listNames([...new Set(failedAlone.map((c) => c.site))], 3)}), and ${failedAlone.length === 1 ? 'its site is' : 'their sites are'} judged on that` : '';
+    // Connects that only timed out are a limit that drops what is over it, or a path that lost them: both fit.
+    const why = crowded.every((c) => connectTimedOut(c.attempt.crowded.first))
+      ? "it drops connections over a limit one client may have at once (a firewall's connlimit with drop), or the way to it lost those: this run's own load or the path, not the sites"
+      : "it limits how many connections or requests one client may have at once (nginx's limit_conn, a firewall's connlimit, a small pool of workers behind it): this run's own load, not the sites";
     notes.push(
       `server ${address} failed ${plural(crowded.length, 'fetch', 'fetches')} while this probe had up to ${formatCount(atOnce)} there at once (${answers(crowded.map((c) => c.attempt.crowded.first))}); ` +
         `asked again alone, ${servedHowMany(served.length, crowded.length)} served (${listNames(servedNames, 3)})${alsoFailed} — ` +
-        `it limits how many connections or requests one client may have at once (nginx's limit_conn, a firewall's connlimit, a small pool of workers behind it): this run's own load, not the sites; the run sent it fewer at once from then on — lower \`perAddressConcurrency\` in probes.yaml`,
+        `${why}; the run sent it fewer at once from then on — lower \`perAddressConcurrency\` in probes.yaml`,
     );
     short.push(`server ${address} limits this probe's fetches at once (${served.length === crowded.length ? 'each served alone' : `${formatCount(served.length)} of ${formatCount(crowded.length)} served alone`})`);
   }
@@ -83,13 +87,18 @@ function servedHowMany(served: number, crowded: number): string {
   return served === 1 ? 'it was' : served === 2 ? 'both were' : `all ${formatCount(served)} were`;
 }
 
+/** No connection in time: no answer from the server at all. */
+function connectTimedOut(g: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>): boolean {
+  return g.httpStatus === null && g.failedPhase === 'connect' && g.error !== null && TIMEOUT_CODES.has(g.error.code);
+}
+
 /** What fetches got, most common first: "HTTP 503 ×20, connection refused ×4, ETIMEDOUT at connect ×2". */
 function answers(got: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>[]): string {
   const counts = new Map<string, number>();
   for (const g of got) {
     const code = g.error?.code;
     const what =
-      g.httpStatus !== null ? `HTTP ${g.httpStatus}` : code === 'ECONNREFUSED' ? 'connection refused' : g.failedPhase === 'connect' && code !== undefined && TIMEOUT_CODES.has(code) ? `${code} at connect` : (code ?? 'no answer');
+      g.httpStatus !== null ? `HTTP ${g.httpStatus}` : code === 'ECONNREFUSED' ? 'connection refused' : connectTimedOut(g) ? `${code} at connect` : (code ?? 'no answer');
     counts.set(what, (counts.get(what) ?? 0) + 1);
   }
   return [...counts]

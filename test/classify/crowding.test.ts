@@ -41,6 +41,7 @@ describe('mayBeCrowding', () => {
     ['a handshake that timed out', { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'tls' as const }, {}],
     ["the run's own end during the connect", { httpStatus: null, error: { code: 'DEADLINE', message: 'the run deadline passed' }, failedPhase: 'connect' as const }, {}],
     ['this host too busy to hear the connect', { httpStatus: null, error: { code: 'HOST_BUSY', message: 'x' }, failedPhase: 'connect' as const }, {}],
+    ["a connect that timed out at an address in Cloudflare's published ranges (an edge failing, not a crowd refused)", { httpStatus: null, address: '104.16.1.1', error: { code: 'ETIMEDOUT', message: 'timed out' }, failedPhase: 'connect' as const }, {}],
     ['a refused connection after the handshake began (not a connect-time refusal)', { httpStatus: null, error: { code: 'ECONNREFUSED', message: 'x' }, failedPhase: 'tls' as const }, {}],
     ['a certificate refused', { httpStatus: null, error: { code: 'CERT_HAS_EXPIRED', message: 'certificate has expired' }, failedPhase: 'tls' as const }, {}],
     ['a body cut after the response began', { httpStatus: 200, error: { code: 'ECONNRESET', message: 'x' }, failedPhase: 'body' as const }, {}],

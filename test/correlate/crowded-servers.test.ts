@@ -53,6 +53,20 @@ describe('a server limiting how many of this run\'s fetches it takes at once', (
     expect(r.verdict).toMatchObject({ exitCode: 0, summary: "All 3 sites ok; server 198.51.100.7 limits this probe's fetches at once (each served alone)" });
   });
 
+  it('connects that timed out in the crowd, each served alone: a limit that drops, or a path that lost them; every site up', () => {
+    const dropped: CrowdedTry['first'] = { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'connect' };
+    const r = run({
+      shop: ['198.51.100.7', responses.healthy(), { atOnce: 8, first: dropped }],
+      news: ['198.51.100.7', responses.healthy(), { atOnce: 8, first: dropped }],
+      blog: ['198.51.100.7', responses.healthy()],
+    });
+    expect(status(r)).toEqual({ shop: 'ok', news: 'ok', blog: 'ok' });
+    expect(r.host.notes).toEqual([
+      "server 198.51.100.7 failed 2 fetches while this probe had up to 8 there at once (ETIMEDOUT at connect); asked again alone, both were served (shop, news) — it drops connections over a limit one client may have at once (a firewall's connlimit with drop), or the way to it lost those: this run's own load or the path, not the sites; the run sent it fewer at once from then on — lower `perAddressConcurrency` in probes.yaml",
+    ]);
+    expect(r.verdict.exitCode).toBe(0);
+  });
+
   it('one failed alone too: that site is down on its own, said with the rest; the other served alone is up', () => {
     const r = run({
       shop: ['198.51.100.7', responses.healthy(), { atOnce: 4, first: REFUSED }],
