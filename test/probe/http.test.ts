@@ -13,6 +13,23 @@ const SITE = 'shop.test';
 const unhandled: unknown[] = [];
 const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
 
+/** Run `work` with the event loop blocked for `ms` right after its first socket connect is started. */
+async function blockingAfterConnect<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  const connect = net.Socket.prototype.connect;
+  net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
+    net.Socket.prototype.connect = connect;
+    const socket = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+    return socket;
+  } as typeof connect;
+  try {
+    return await work();
+  } finally {
+    net.Socket.prototype.connect = connect;
+  }
+}
+
 const echo = (req: HttpRequestInfo) =>
   ({
     kind: 'respond',
@@ -131,16 +148,7 @@ describe('fetchPinned: pinned HTTPS', () => {
       expect(calm.timings.connectStalledMs!).toBeLessThanOrEqual(calm.timings.connectMs!);
       // The loop blocked just after the SYN is sent: the kernel opens the connection at once, and this process hears
       // of it only once the loop runs again, 400 ms later.
-      const connect = net.Socket.prototype.connect;
-      net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-        net.Socket.prototype.connect = connect;
-        const socket = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-        const until = performance.now() + 400;
-        while (performance.now() < until);
-        return socket;
-      } as typeof connect;
-      const late = (await fetchPinned(request({ url: `https://${SITE}/`, target: { kind: 'address', address: '127.0.0.2', port: h1.port } }))).timings;
-      net.Socket.prototype.connect = connect;
+      const late = (await blockingAfterConnect(400, () => fetchPinned(request({ url: `https://${SITE}/`, target: { kind: 'address', address: '127.0.0.2', port: h1.port } })))).timings;
       expect(late.connectMs!).toBeGreaterThanOrEqual(400);
       expect(late.connectStalledMs!).toBeGreaterThanOrEqual(300);
       expect(late.connectStalledMs!).toBeLessThanOrEqual(late.connectMs!);
@@ -153,16 +161,7 @@ describe('fetchPinned: pinned HTTPS', () => {
     const stopClock = startStallClock();
     const closed = await closedPort('127.0.0.2');
     try {
-      const connect = net.Socket.prototype.connect;
-      net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-        net.Socket.prototype.connect = connect;
-        const socket = (connect as (...a: unknown[]) => net.Socket).apply(this, args);
-        const until = performance.now() + 400;
-        while (performance.now() < until);
-        return socket;
-      } as typeof connect;
-      const refused = await fetchPinned(request({ url: `https://${SITE}/`, target: { kind: 'address', address: '127.0.0.2', port: closed } }));
-      net.Socket.prototype.connect = connect;
+      const refused = await blockingAfterConnect(400, () => fetchPinned(request({ url: `https://${SITE}/`, target: { kind: 'address', address: '127.0.0.2', port: closed } })));
       expect([refused.error?.code, refused.failedPhase, refused.timings.connectMs]).toEqual(['ECONNREFUSED', 'connect', null]);
       expect(refused.timings.totalMs).toBeGreaterThanOrEqual(400);
       expect(refused.timings.connectStalledMs!).toBeGreaterThanOrEqual(300);
