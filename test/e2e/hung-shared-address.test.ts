@@ -60,6 +60,7 @@ describe('sixty sites at one address that answers nothing', () => {
     const window = SLOW_MS - 100;
     const mostAtOnce = Math.max(...slowStarts.map((t) => slowStarts.filter((u) => u >= t && u < t + window).length));
     expect(slowStarts).toHaveLength(24);
-    expect(mostAtOnce).toBe(8);
+    // Lifted, it would have had up to 24 at once (the run's own limit is 32).
+    expect(mostAtOnce).toBeLessThanOrEqual(8);
   });
 });
