@@ -74,14 +74,19 @@ describe.skipIf(reason !== null)('sites on one server that limits each client\'s
       expect(a.crowded!.first).toMatchObject({ httpStatus: 503, error: null });
       expect([a.outcome, a.httpStatus]).toEqual(['ok', 200]);
     }
-    // The broken site: its 500 came while others were at the server, so it was asked again alone: 500 again.
+    // The broken site: down on its own 500. Its first try came while others were at the server, so it was asked again
+    // alone (500 again) and is said with the rest — unless, the order fetches reach the server not the list's under
+    // load, it was alone there from the start; its first try over the limit got nginx's 503 instead.
     const broken = report.sites.find((s) => s.name === 'broken')!;
-    expect(broken.attempts[0]).toMatchObject({ httpStatus: 500, outcome: 'http-error', crowded: { first: { httpStatus: 500 } } });
+    expect(broken.attempts[0]).toMatchObject({ httpStatus: 500, outcome: 'http-error' });
     expect(broken.blame?.provider ?? null).toBeNull();
-
+    const brokenFirst = broken.attempts[0]!.crowded?.first.httpStatus;
+    if (brokenFirst !== undefined) expect([500, 503]).toContain(brokenFirst);
+    const failedAlone = brokenFirst !== undefined ? '; 1 fetch failed alone too \\(broken\\), and its site is judged on that' : '';
+    const got = brokenFirst === 500 ? `HTTP 503 ×${crowded.length}, HTTP 500 ×1` : 'HTTP 503';
     expect(report.host.notes).toEqual([
       expect.stringMatching(
-        new RegExp(`^server 127\\.0\\.26\\.10 failed ${crowded.length + 1} fetches while this probe had up to [3-8] there at once \\(HTTP 503 ×${crowded.length}, HTTP 500 ×1\\); asked again alone, ${crowded.length} (was|were) served \\(.*\\); 1 fetch failed alone too \\(broken\\), and its site is judged on that — it limits how many connections or requests one client may have at once`),
+        new RegExp(`^server 127\\.0\\.26\\.10 failed ${crowded.length + (brokenFirst !== undefined ? 1 : 0)} fetches while this probe had up to [3-8] there at once \\(${got}\\); asked again alone, ${crowded.length} (was|were) served \\(.*\\)${failedAlone} — it limits how many connections or requests one client may have at once`),
       ),
     ]);
     expect(report.incidents).toEqual([]);
