@@ -20,12 +20,12 @@ import type { RawAttempt } from '../model.js';
 import type { Catalog } from '../fingerprint/index.js';
 import { isHostingMatch, matchAddress } from '../fingerprint/match.js';
 import { respondingProviders } from './layer.js';
-import { attemptOutcome, CONNECTION_ENDED, endedByOwnDeadline, ownEnding } from './outcome.js';
+import { attemptOutcome, CONNECTION_ENDED, connectTimedOut, endedByOwnDeadline } from './outcome.js';
 
 export function mayBeCrowding(raw: RawAttempt, catalog: Catalog): boolean {
   if (raw.address === null || raw.proxy !== null || raw.redirects.length > 0) return false;
   const outcome = attemptOutcome(raw, raw.expect);
-  if (outcome === 'timeout') return raw.failedPhase === 'connect' && raw.httpStatus === null && !ownEnding(raw) && !atProviderEdge(raw.address, catalog);
+  if (outcome === 'timeout') return connectTimedOut(raw) && !atProviderEdge(raw.address, catalog);
   if (outcome === 'ok') return false;
   if (raw.httpStatus !== null) return (raw.httpStatus >= 500 || raw.httpStatus === 429) && respondingProviders(raw, catalog).length === 0;
   const code = raw.error?.code;

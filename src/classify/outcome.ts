@@ -3,8 +3,9 @@
 
 import type { AttemptOutcome, ExpectResult, FetchResult, PathKind } from '../model.js';
 import { HOST_BUSY } from '../util/stall-clock.js';
+import { endedByOwnDeadline } from '../util/run-deadline.js';
 
-export const TIMEOUT_CODES: ReadonlySet<string> = new Set([
+const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'ETIMEDOUT',
   'DEADLINE',
   'NOT_PROBED',
@@ -14,7 +15,7 @@ export const TIMEOUT_CODES: ReadonlySet<string> = new Set([
   'ESOCKETTIMEDOUT',
 ]);
 
-export { endedByOwnDeadline } from '../util/run-deadline.js';
+export { endedByOwnDeadline };
 
 /** Never sent: the run's deadline came before its turn. Set aside like a site that was not on the list. */
 export function notProbed(x: { error: { code: string } | null }): boolean {
@@ -91,7 +92,7 @@ export const CONNECTION_ENDED: ReadonlySet<string> = new Set(['ECONNRESET', 'ECO
 /** Endings this run made itself: its deadline, a host too busy to read (util/stall-clock.ts's HOST_BUSY). */
 const OWN_ENDINGS: ReadonlySet<string> = new Set(['DEADLINE', 'NOT_PROBED', HOST_BUSY]);
 
-/** Ended by this run itself (OWN_ENDINGS), not by anything on the way or at the server. */
-export function ownEnding(x: { error: { code: string } | null }): boolean {
-  return x.error !== null && OWN_ENDINGS.has(x.error.code);
+/** No connection in time: the connect ran out of time, nothing came from the server (not this run's own end). */
+export function connectTimedOut(x: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>): boolean {
+  return x.httpStatus === null && x.failedPhase === 'connect' && x.error !== null && TIMEOUT_CODES.has(x.error.code) && !endedByOwnDeadline(x);
 }

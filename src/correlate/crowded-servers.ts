@@ -15,7 +15,7 @@
 import type { Attempt, CrowdedTry, FetchResult } from '../model.js';
 import { formatCount, listNames, plural } from '../util/text.js';
 import { turnedAwayStatus } from './turned-away.js';
-import { TIMEOUT_CODES } from '../classify/outcome.js';
+import { connectTimedOut } from '../classify/outcome.js';
 
 interface CrowdedSite {
   report: { name: string; attempts: Attempt[] };
@@ -85,11 +85,6 @@ function refusalNote(address: string, refused: { site: string; attempt: Attempt 
 function servedHowMany(served: number, crowded: number): string {
   if (served < crowded) return `${formatCount(served)} ${served === 1 ? 'was' : 'were'}`;
   return served === 1 ? 'it was' : served === 2 ? 'both were' : `all ${formatCount(served)} were`;
-}
-
-/** No connection in time: no answer from the server at all. */
-function connectTimedOut(g: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>): boolean {
-  return g.httpStatus === null && g.failedPhase === 'connect' && g.error !== null && TIMEOUT_CODES.has(g.error.code);
 }
 
 /** What fetches got, most common first: "HTTP 503 ×20, connection refused ×4, ETIMEDOUT at connect ×2". */
