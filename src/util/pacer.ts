@@ -17,23 +17,25 @@ export interface Pacer {
   setQps(qps: number): number;
 }
 
-export function createPacer(qps: number, burst = Math.max(1, Math.floor(qps / 4))): Pacer {
+/** `startAt` (a performance.now() time): no send goes before it, a burst's or tryTake's included. */
+export function createPacer(qps: number, burst = Math.max(1, Math.floor(qps / 4)), startAt = performance.now()): Pacer {
   let interval = 1000 / qps;
   let tolerance = (burst - 1) * interval;
   // The theoretical time of the next send.
-  let next = performance.now();
+  let next = startAt;
+  const earliest = () => Math.max(next - tolerance, startAt);
   return {
     async take(signal) {
       const now = performance.now();
       next = Math.max(next, now);
-      const wait = next - tolerance - now;
+      const wait = earliest() - now;
       next += interval;
       if (wait > 0) await sleep(wait, signal);
     },
     tryTake() {
       const now = performance.now();
       next = Math.max(next, now);
-      if (next - tolerance > now) return false;
+      if (earliest() > now) return false;
       next += interval;
       return true;
     },

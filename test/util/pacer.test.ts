@@ -49,6 +49,19 @@ describe('createPacer', () => {
     expect(performance.now() - inForce).toBeLessThan(60);
   });
 
+  it('startAt: nothing goes before it, a burst or tryTake included; from it, the burst and the pace as usual', async () => {
+    const started = performance.now();
+    const pacer = createPacer(100, 5, started + 200);
+    expect(pacer.tryTake()).toBe(false);
+    const at: number[] = [];
+    await Promise.all(Array.from({ length: 10 }, () => pacer.take().then(() => at.push(performance.now() - started))));
+    at.sort((a, b) => a - b);
+    expect(at[0]!).toBeGreaterThanOrEqual(199);
+    // Five at once from startAt, then one each 10 ms.
+    expect(at[4]!).toBeLessThan(240);
+    expect(at[9]!).toBeGreaterThanOrEqual(240);
+  });
+
   it('a signal ends the wait', async () => {
     const pacer = createPacer(1, 1);
     await pacer.take();
