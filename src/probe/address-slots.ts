@@ -8,9 +8,11 @@
 // A server that still failed a fetch while this run had others in flight there gets fewer at once from then on (the
 // limit halved, once per wave: the failures of fetches started before a cut say nothing of the cut), and such a fetch
 // is asked again alone (no other fetch of this run at that address meanwhile), which is the measurement of the site
-// the crowd spoilt. A server that has answered none of this run's fetches and let one wait its whole time (a timeout
-// before any answer: a blackholed address, a server hung) is refusing no crowd: its limit is lifted, or a hundred
-// sites there would wait eight at a time, one whole timeout after another, past the run's deadline. Bookkeeping is
+// the crowd spoilt. A server that let a fetch wait its whole time (a timeout before any answer: a blackholed address,
+// a server hung, one gone dark mid-run) and served none of this run's fetches meanwhile is refusing no crowd: its
+// limit is lifted, or a hundred sites there would wait eight at a time, one whole timeout after another, past the
+// run's deadline (measured at a server dropped after serving eight: the limit halved wave by wave down to one, and
+// forty sites took the whole 40 s deadline, the last cut by it). Bookkeeping is
 // kept only for an address with fetches in flight or waiting, whose limit was changed, or where one failed among others.
 
 /**
@@ -43,6 +45,8 @@ interface AddressState {
   wave: number;
   /** When a fetch here was last served (its status passed; performance.now()); -Infinity while none was. */
   servedAt: number;
+  /** When a fetch asked alone here last got no answer (performance.now()); -Infinity while none did. */
+  silentAloneAt: number;
   /** Each running fetch's largest count of fetches at once seen while it ran. */
   running: Set<{ atOnce: number }>;
   first: Waiter | null;
@@ -87,7 +91,10 @@ export class AddressSlots {
         if (state.listeners.size > 0) this.tell(state);
       } else {
         if (seen.atOnce >= 2) state.held = true;
-        if (answered === 'silent' && state.servedAt === -Infinity) state.limit = Infinity;
+        // No answer, and none served there meanwhile: no crowd is refused there, and those queued start at once
+        // rather than a whole wait at a time.
+        if (answered === 'silent' && state.servedAt < startedAt) state.limit = Infinity;
+        if (answered === 'silent' && alone) state.silentAloneAt = performance.now();
       }
       return { result, atOnce: seen.atOnce, wave, startedAt };
     } finally {
@@ -116,7 +123,7 @@ export class AddressSlots {
   serves(address: string, since = -Infinity): Promise<boolean> {
     const state = this.states.get(address);
     if (!state) return Promise.resolve(false);
-    const servedSince = () => state.servedAt > since;
+    const servedSince = () => state.servedAt > since && !this.stoppedAnswering(address);
     if (servedSince() || this.idle(state)) return Promise.resolve(servedSince());
     return new Promise((resolve) => {
       const listen = () => {
@@ -126,6 +133,15 @@ export class AddressSlots {
       };
       state.listeners.add(listen);
     });
+  }
+
+  /**
+   * Whether a fetch asked alone at `address` got no answer after the last one served there: the server stopped
+   * answering (or this client), crowd or not. Asks alone still waiting their turn there are not worth their wait.
+   */
+  stoppedAnswering(address: string): boolean {
+    const state = this.states.get(address);
+    return state !== undefined && state.silentAloneAt > state.servedAt;
   }
 
   /**
@@ -140,7 +156,7 @@ export class AddressSlots {
   private stateOf(address: string): AddressState {
     let state = this.states.get(address);
     if (!state) {
-      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, servedAt: -Infinity, held: false, running: new Set(), first: null, last: null, listeners: new Set(), lastServed: null };
+      state = { limit: this.perAddress, active: 0, aloneRunning: false, wave: 0, servedAt: -Infinity, silentAloneAt: -Infinity, held: false, running: new Set(), first: null, last: null, listeners: new Set(), lastServed: null };
       this.states.set(address, state);
     }
     return state;

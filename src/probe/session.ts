@@ -63,6 +63,8 @@ export interface ProbeSession {
    * unless given): waits while fetches there are in flight and none was served since.
    */
   servesAt(address: string, since?: number): Promise<boolean>;
+  /** A fetch asked alone at `address` got no answer after the last served there: it stopped answering. */
+  stoppedAnsweringAt(address: string): boolean;
   /** The last fetch `address` served, to run again as a control (probe/address-slots.ts); null when none is known. */
   lastServedAt<T>(address: string): (() => Promise<T>) | null;
   /** Count a planned fetch, for progress. */
@@ -329,6 +331,7 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       hostLimit(host, () => (address === null ? fetchLimit(work).then((result) => ({ result, atOnce: 1, wave: 0, startedAt: -Infinity })) : addressSlots.run(address, () => fetchLimit(work), answer, alone, again))),
     crowdedAt: (address, wave, atOnce) => addressSlots.crowded(address, wave, atOnce),
     servesAt: (address, since) => addressSlots.serves(address, since),
+    stoppedAnsweringAt: (address) => addressSlots.stoppedAnswering(address),
     lastServedAt: (address) => addressSlots.lastServed(address),
     planned() {
       planned += 1;

@@ -232,4 +232,62 @@ describe('AddressSlots', () => {
     for (const g of gates) g.open();
     await Promise.all(runs);
   });
+  it('one asked alone that got no answer after the server served: it stopped answering — serves() says no, the asks alone queued behind skip their wait, no limit', async () => {
+    const slots = new AddressSlots(2);
+    const first = gate('served');
+    const firstRun = slots.run('192.0.2.1', first.work, said);
+    first.open();
+    await firstRun;
+    expect(slots.stoppedAnswering('192.0.2.1')).toBe(false);
+    // Then a fetch asked alone there times out (silent).
+    const alone = gate('silent');
+    const asked = slots.run('192.0.2.1', alone.work, said, true);
+    await tick();
+    alone.open();
+    await asked;
+    expect(slots.stoppedAnswering('192.0.2.1')).toBe(true);
+    expect(await slots.serves('192.0.2.1')).toBe(false);
+    // Those queued there now start at once, not two at a time a whole wait each.
+    const queued = [gate('silent'), gate('silent'), gate('silent')];
+    const runs = queued.map((g) => slots.run('192.0.2.1', g.work, said));
+    await tick();
+    expect(queued.map((g) => g.started)).toEqual([true, true, true]);
+    for (const g of queued) g.open();
+    await Promise.all(runs);
+    // Served again (a server back after a moment): it answers, and serves() says so.
+    const back = gate('served');
+    const served = slots.run('192.0.2.1', back.work, said);
+    back.open();
+    await served;
+    expect(slots.stoppedAnswering('192.0.2.1')).toBe(false);
+    expect(await slots.serves('192.0.2.1')).toBe(true);
+  });
+
+  it('control: a fetch not asked alone that got no answer after the server served says nothing of the sort', async () => {
+    const slots = new AddressSlots(2);
+    const [a, b] = [gate('served'), gate('silent')];
+    const runs = [slots.run('192.0.2.1', a.work, said), slots.run('192.0.2.1', b.work, said)];
+    a.open();
+    await tick();
+    b.open();
+    await Promise.all(runs);
+    expect(slots.stoppedAnswering('192.0.2.1')).toBe(false);
+  });
+  it('a server that served, then let a fetch begun after wait its whole time with none served meanwhile (gone dark): no limit', async () => {
+    const slots = new AddressSlots(2);
+    const first = gate('served');
+    const firstRun = slots.run('192.0.2.1', first.work, said);
+    first.open();
+    await firstRun;
+    const gates = [gate('silent'), gate('silent'), gate('silent'), gate('silent'), gate('silent')];
+    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
+    await tick();
+    expect(gates.map((g) => g.started)).toEqual([true, true, false, false, false]);
+    gates[0]!.open();
+    await tick();
+    // Before: the limit held (and crowded() halved it wave by wave): one whole wait after another.
+    expect(gates.map((g) => g.started)).toEqual([true, true, true, true, true]);
+    for (const g of gates) g.open();
+    await Promise.all(runs);
+  });
 });

@@ -232,17 +232,19 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
     plan.site.host,
     address,
     async () => {
+      // One asked alone before it got no answer there (a server gone dark after serving): not worth a whole wait.
+      if (session.stoppedAnsweringAt(address)) return { attempt: null, control: null };
       const attempt = await fetchAgain();
       const control = session.lastServedAt<RawAttempt>(address);
       return { attempt, control: control && refused(attempt) && !session.signal.aborted ? await control() : null };
     },
-    (r) => answer(r.attempt),
+    (r) => (r.attempt ? answer(r.attempt) : 'failed'),
     true,
     fetchAgain,
   );
   const { attempt, control: checked } = again.result;
-  // The run's end overtook it (waiting for its turn alone, or on the way): it says nothing; the first try stands.
-  if (endedByOwnDeadline(attempt)) return first.result;
+  // The run's end overtook it (waiting for its turn alone, or on the way), or it was not asked: the first try stands.
+  if (attempt === null || endedByOwnDeadline(attempt)) return first.result;
   const { httpStatus, error, failedPhase } = first.result;
   const crowded: CrowdedTry = { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } };
   if (checked && refused(checked)) crowded.control = { site: checked.site, httpStatus: checked.httpStatus, error: checked.error, failedPhase: checked.failedPhase };
