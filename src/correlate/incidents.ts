@@ -22,6 +22,7 @@ import { groupBy, linkedGroups } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
 import { bandWords, connected, cutBand, cutRange, deliveredMore, translated } from './host.js';
+import { onsetWords, unanswered, type DarkOnset } from './onset.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */
@@ -945,6 +946,19 @@ interface Group {
   note: string | null;
 }
 
+/** The attempts of `from` that `moves` says are `to`'s failure go there, with their sites; an emptied group goes. */
+function moveAttempts(groups: Map<string, Group>, from: Group, to: Group, moves: (a: Attempt) => boolean): void {
+  const moving = from.attempts.filter(moves);
+  if (moving.length === 0) return;
+  const byName = new Map(from.sites.map((s) => [s.report.name, s]));
+  for (const own of groupBy(moving, (a) => a.site).values()) addTo(to, byName.get(own[0]!.site)!, own);
+  from.attempts = from.attempts.filter((a) => !moves(a));
+  const left = new Set(from.attempts.map((a) => a.site));
+  from.sites = from.sites.filter((s) => left.has(s.report.name));
+  from.members = new Set(from.sites);
+  if (from.sites.length === 0) groups.delete(`${from.provider}|${from.layer}`);
+}
+
 function addTo(group: Group, site: SiteFacts, attempts: Attempt[]): void {
   if (!group.members.has(site)) {
     group.members.add(site);
@@ -961,7 +975,7 @@ function addTo(group: Group, site: SiteFacts, attempts: Attempt[]): void {
  * three). An undocumented reason on the provider's own error pages is its edge only when the origins answer
  * directly. What falls short is a finding that says so.
  */
-export function providerIncidents(sites: SiteFacts[], options: AttributionOptions, connectionTroubleElsewhere: readonly string[] = []): ProviderFailures {
+export function providerIncidents(sites: SiteFacts[], options: AttributionOptions, connectionTroubleElsewhere: readonly string[] = [], dark: ReadonlyMap<string, DarkOnset> = new Map()): ProviderFailures {
   const groups = new Map<string, Group>();
   const groupOf = (provider: string, layer: Layer): Group => {
     const key = `${provider}|${layer}`;
@@ -1019,16 +1033,22 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   // provider, its stalled handshakes count with them. Certificate and protocol errors stay on their own.
   for (const tls of [...groups.values()].filter((x) => x.layer === 'tls')) {
     const network = groups.get(`${tls.provider}|network`);
-    if (!network) continue;
-    const stalled = tls.attempts.filter(handshakeStalled);
-    if (stalled.length === 0) continue;
-    const byName = new Map(tls.sites.map((s) => [s.report.name, s]));
-    for (const own of groupBy(stalled, (a) => a.site).values()) addTo(network, byName.get(own[0]!.site)!, own);
-    tls.attempts = tls.attempts.filter((a) => !handshakeStalled(a));
-    const left = new Set(tls.attempts.map((a) => a.site));
-    tls.sites = tls.sites.filter((s) => left.has(s.report.name));
-    tls.members = new Set(tls.sites);
-    if (tls.sites.length === 0) groups.delete(`${tls.provider}|tls`);
+    if (network) moveAttempts(groups, tls, network, handshakeStalled);
+  }
+  // An edge address that stopped answering during the run (onset.ts): the requests it had accepted and never answered
+  // are the same failure as the connections it no longer took, and its sites served before then are no control —
+  // the share of the provider's sites failing to connect is counted without them.
+  const servedBeforeDark = new Map<string, ReadonlySet<SiteFacts>>();
+  const allDark = new Set<string>();
+  for (const network of [...groups.values()].filter((x) => x.layer === 'network')) {
+    const onsets = new Map([...new Set(network.attempts.map((a) => a.address!))].flatMap((address) => (dark.has(address) ? [[address, dark.get(address)!] as const] : [])));
+    if (onsets.size === 0) continue;
+    if (network.attempts.every((a) => onsets.has(a.address!))) allDark.add(network.provider);
+    const edge = groups.get(`${network.provider}|edge`);
+    if (edge) moveAttempts(groups, edge, network, (a) => a.address !== null && onsets.has(a.address) && unanswered(a));
+    const served = new Set([...onsets.values()].flatMap((o) => [...o.servedBefore]));
+    servedBeforeDark.set(network.provider, new Set(sites.filter((s) => served.has(s.report.name) && !network.members.has(s))));
+    network.note = [...onsets].slice(0, 2).map(([address, onset]) => onsetWords(`${network.provider}'s ${address}`, onset, network.attempts.filter((a) => a.address === address).length)).join('; ');
   }
   // Challenges support an edge incident of the same provider; on their own they need a change to mean anything.
   for (const g of [...groups.values()].filter((x) => x.layer === 'challenge')) {
@@ -1059,8 +1079,11 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
     if (g.layer === 'edge') g.tentative ??= cutAtOneSizeShortfall(g.provider, g.attempts, sites);
     if (g.layer === 'network' && troubled.length >= 2) g.tentative ??= connectionSpreadShortfall(g.provider, troubled);
     if (g.layer === 'network') g.tentative ??= refusedConnectionsShortfall(g.provider, g.attempts);
-    // Connection failures are normal for one site; only a majority of the provider's sites counts.
-    if ((g.layer === 'network' || g.layer === 'tls') && fraction(g) < 0.5) continue;
+    // Connection failures are normal for one site; only a majority of the provider's sites counts (of those probed
+    // while its addresses answered: the sites served before one stopped are not counted). Where every failure is at
+    // an address that stopped, the stop is the evidence: all of its fetches from then on failed.
+    const failingShare = g.sites.length / (onProvider(g).length - (g.layer === 'network' ? (servedBeforeDark.get(g.provider)?.size ?? 0) : 0));
+    if ((g.layer === 'network' || g.layer === 'tls') && failingShare < 0.5 && !(g.layer === 'network' && allDark.has(g.provider))) continue;
     const controls = sites.filter((s) => s.report.status === 'ok' && s.stack.edge?.name !== g.provider);
     if ((g.layer === 'network' || g.layer === 'tls') && controls.length === 0) continue; // could be us
     const built = groupIncident(g, onProvider(g), controls);

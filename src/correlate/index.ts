@@ -27,6 +27,7 @@ import {
 import { regionConnectionTrouble, regionIncidents } from './regions.js';
 import { proxyFailures } from './proxies.js';
 import { serverFailures } from './servers.js';
+import { darkAddresses } from './onset.js';
 import { alongProviderIncidents, redirectTargetFailures } from './redirects.js';
 import { controlPlaneIncidents } from './control-plane.js';
 import { platformFailures } from './platforms.js';
@@ -88,12 +89,14 @@ export function correlate(classified: ClassifiedSite[], dns: DnsAnswer[], resolv
   const named = new Set([...(redirects?.claimed ?? []), ...(platforms?.claimed ?? []), ...(proxies?.claimed ?? [])]);
   // And one server several customers' sites are served from, failing for all of them: by its address, where no
   // rule above named what they share (a platform's name pointing at it says more).
-  const servers = local.down ? null : serverFailures(named.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, named)), options);
+  // Addresses that stopped answering during the run: served there before, not since (onset.ts).
+  const dark = local.down ? new Map() : darkAddresses(hostingPlane);
+  const servers = local.down ? null : serverFailures(named.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, named)), options, dark);
   const claimed = servers && servers.claimed.size > 0 ? new Set([...named, ...servers.claimed]) : named;
   const ownHosting = claimed.size === 0 ? hostingPlane : hostingPlane.map((f) => withExplained(f, claimed));
   // Connections failing from here to several providers or cloud regions at once are the way from here, not theirs.
   const selfHosted = local.down ? [] : selfHostedConnectionTrouble(ownHosting, options);
-  const providers = local.down ? { incidents: [], findings: [], connectionTrouble: [] } : providerIncidents(ownHosting, options, [...regionConnectionTrouble(ownHosting, options), ...selfHosted]);
+  const providers = local.down ? { incidents: [], findings: [], connectionTrouble: [] } : providerIncidents(ownHosting, options, [...regionConnectionTrouble(ownHosting, options), ...selfHosted], dark);
   const zones = local.down ? { incidents: [], findings: [] } : authoritativeDnsIncidents(facts, options);
   const hostsFailing = redirects ? alongProviderIncidents(redirects, providers.incidents) : [];
   const platformsFailing = platforms?.incidents ?? [];

@@ -10,6 +10,7 @@ import { plural } from '../util/text.js';
 import { dependencyIncident, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
 import { describeErrors, translated } from './host.js';
 import { siteRegion } from './regions.js';
+import { onsetWords, unanswered, type DarkOnset } from './onset.js';
 
 export interface ServerFailures {
   incidents: Incident[];
@@ -50,10 +51,10 @@ function serverWords(attempts: Attempt[], answersElsewhere: boolean): { layer: L
  * `minSites` customer zones or more (two at least: one customer's names on its own server are that customer's
  * failure). A site served from the same address in this run is a control that rules it out.
  */
-export function serverFailures(sites: SiteFacts[], options: AttributionOptions): ServerFailures {
+export function serverFailures(sites: SiteFacts[], options: AttributionOptions, dark: ReadonlyMap<string, DarkOnset> = new Map()): ServerFailures {
   const none: ServerFailures = { incidents: [], claimed: new Set() };
   if (!sites.some((s) => s.report.status !== 'ok' && s.stack.edge === null)) return none;
-  const byHost = new Map<string, { attempts: Attempt[]; sites: Set<SiteFacts>; served: boolean }>();
+  const byHost = new Map<string, { attempts: Attempt[]; sites: Set<SiteFacts>; served: boolean; address: string }>();
   for (const s of sites) {
     if (s.stack.edge !== null) continue;
     for (const a of s.report.attempts) {
@@ -61,7 +62,7 @@ export function serverFailures(sites: SiteFacts[], options: AttributionOptions):
       const host = sharedHost(s, a.address);
       if (host === null) continue;
       let entry = byHost.get(host);
-      if (!entry) byHost.set(host, (entry = { attempts: [], sites: new Set(), served: false }));
+      if (!entry) byHost.set(host, (entry = { attempts: [], sites: new Set(), served: false, address: a.address }));
       if (a.outcome === 'ok' || !serverLevel(a)) {
         entry.served = true;
         continue;
@@ -72,8 +73,13 @@ export function serverFailures(sites: SiteFacts[], options: AttributionOptions):
   }
   const incidents: Incident[] = [];
   const claimed = new Set<string>();
-  for (const [name, { attempts, sites: failing, served }] of byHost) {
-    if (served || failing.size < 2) continue;
+  for (const [name, entry] of byHost) {
+    // Served in this run rules a server out, unless it was served only before it stopped answering (onset.ts).
+    const onset = entry.served && name.startsWith('server ') ? (dark.get(entry.address) ?? null) : null;
+    if (entry.served && !onset) continue;
+    const attempts = onset ? entry.attempts.filter(unanswered) : entry.attempts;
+    const failing = onset ? new Set([...entry.sites].filter((s) => attempts.some((a) => a.site === s.report.name))) : entry.sites;
+    if (failing.size < 2) continue;
     const group = [...failing];
     if (zoneWitnesses(group) < Math.max(2, options.minSites)) continue;
     for (const a of attempts) claimed.add(a.id);
@@ -92,7 +98,9 @@ export function serverFailures(sites: SiteFacts[], options: AttributionOptions):
         partial: elsewhere.length > 0,
         confidence: Math.round(Math.min(0.9, 0.65 + 0.05 * group.length) * 100) / 100,
         clauses: [
-          `${plural(group.length, 'site')} served from it fail there, and none is served from it in this run: ${why}`,
+          onset
+            ? `${plural(group.length, 'site')} served from it fail there: ${onsetWords('it', onset, attempts.length)}`
+            : `${plural(group.length, 'site')} served from it fail there, and none is served from it in this run: ${why}`,
           ...(elsewhere.length > 0 ? [`${elsewhere.length === group.length ? 'each answers' : `${elsewhere.length} of them answer`} at another address`] : []),
         ],
         evidence: attempts.slice(0, 3).map((a) => `${a.site}: ${a.explanation ?? a.error?.message ?? a.outcome}`),

@@ -15,10 +15,14 @@ const catalog = loadCatalog([]);
 const resolvers: ResolverSpec[] = [{ name: 'alpha', kind: 'udp', address: '127.0.0.53', port: 53, provider: null }];
 const refused: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, failedPhase: 'connect', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 2 } };
 const badGateway: Partial<FetchResult> = { httpStatus: 502, headers: { server: 'nginx/1.22.1' }, bodySample: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx/1.22.1</center></body></html>' };
+const RUN_BEGAN = Date.parse('2026-11-22T00:00:00.000Z');
+const servedIn = (ms: number, response: Partial<FetchResult> = {}): Partial<FetchResult> => ({ ...response, timings: { connectMs: 1, tlsMs: 2, ttfbMs: ms - 1, totalMs: ms } });
+const noConnection: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'connect', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 3000 } };
+const neverAnswered: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'response', timings: { connectMs: 1, tlsMs: 2, ttfbMs: null, totalMs: 3000 } };
 const notFound: Partial<FetchResult> = { httpStatus: 404, headers: { server: 'nginx/1.22.1' }, bodySample: '<html><head><title>404 Not Found</title></head></html>' };
 
-/** [site, host, address, response]: each site's host resolved by alpha to its address, fetched there once. */
-function judge(layout: Array<[string, string, string, Partial<FetchResult>]>) {
+/** [site, host, address, response, began]: each site's host resolved by alpha to its address, fetched there once, `began` ms into the run. */
+function judge(layout: Array<[string, string, string, Partial<FetchResult>, number?]>) {
   const sites = layout.map(([name, host]) => site({ name, url: `https://${host}/` }));
   // Each host's zone as the NS walk finds it: its last two labels (one customer's names share one).
   const dns: DnsAnswer[] = layout.flatMap(([, host, address]) => {
@@ -30,10 +34,11 @@ function judge(layout: Array<[string, string, string, Partial<FetchResult>]>) {
       dnsAnswer({ name: zone, type: 'NS', values: [`ns1.${zone}`], zone }),
     ];
   });
-  const attempts: Attempt[] = layout.map(([name, host, address, response]) => {
+  const attempts: Attempt[] = layout.map(([name, host, address, response, began]) => {
     const fetch = fetchResult({ url: `https://${host}/`, ...response, address });
     const expect = evaluateExpect(site().expect, fetch);
-    return attempt({ ...fetch, id: `${name}|edge|${address}`, site: name, expect, outcome: attemptOutcome(fetch, expect) });
+    const startedAt = new Date(RUN_BEGAN + (began ?? 0)).toISOString();
+    return attempt({ ...fetch, id: `${name}|edge|${address}`, site: name, startedAt, expect, outcome: attemptOutcome(fetch, expect) });
   });
   const result = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
   return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings) };
@@ -119,5 +124,59 @@ describe("a shared server's one address failing while its other answers", () => 
     expect(r.sites.map((s) => s.status)).toEqual(['degraded', 'degraded', 'degraded']);
     // The only IPv6 tried was that one server's: no finding about this host's IPv6 (one server is one witness).
     expect(r.host.summary).toBeNull();
+  });
+});
+
+describe('an address that stops answering during the run (correlate/onset.ts)', () => {
+  // 198.51.100.7 serves three customers' sites in the run's first 300 ms, then answers nothing: a fetch in flight
+  // then, and three begun after, get no answer.
+  const server: Array<[string, string, string, Partial<FetchResult>, number]> = [
+    ['a1', 'www.a1.test', '198.51.100.7', servedIn(300), 0],
+    ['a2', 'www.a2.test', '198.51.100.7', servedIn(280), 10],
+    ['a3', 'www.a3.test', '198.51.100.7', servedIn(250), 40],
+    ['b1', 'www.b1.test', '198.51.100.7', neverAnswered, 200],
+    ['b2', 'www.b2.test', '198.51.100.7', noConnection, 310],
+    ['b3', 'www.b3.test', '198.51.100.7', noConnection, 320],
+    ['b4', 'www.b4.test', '198.51.100.7', noConnection, 330],
+  ];
+  /** Other networks' sites, each begun `began` ms into the run. */
+  const others = (began: number): Array<[string, string, string, Partial<FetchResult>, number]> => [
+    ['news', 'www.news.test', '151.101.1.10', servedIn(40, responses.fastlyOk()), began],
+    ['docs', 'www.docs.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), began],
+  ];
+
+  it('a server: its sites served first are no control; the rest are its incident, said as stopping mid-run (exit 2)', () => {
+    const r = judge([...server, ...others(500)]);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['server 198.51.100.7', 'network', ['b1', 'b2', 'b3', 'b4']]]);
+    expect(r.incidents[0]!.summary).toMatch(
+      /^server 198\.51\.100\.7 failing: 4 sites served from it fail there: it stopped answering during this run — the 3 sites served there were all served by 00:00:00\.30 UTC, and none of the 4 fetches there still waiting then or begun after got an answer; the server or the way to it failed then, or it stopped answering this client \(a firewall banning it after many requests/,
+    );
+    expect(r.verdict.exitCode).toBe(2);
+  });
+
+  it('with nothing served elsewhere after it stopped (this host\'s way out may have gone then): no incident', () => {
+    const r = judge([...server, ...others(0)]);
+    expect(r.incidents).toEqual([]);
+    expect(r.verdict.summary).toMatch(/^4 down .* no shared cause found/);
+  });
+
+  it('a failure over before its last site was served: a server failing now and then, no incident', () => {
+    const r = judge([...server.map(([n, h, a, resp, began]): [string, string, string, Partial<FetchResult>, number] => (n === 'a3' ? [n, h, a, servedIn(250), 3_500] : [n, h, a, resp, began])), ...others(5_000)]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it("one fetch begun after the last served: too little to say it stopped", () => {
+    const r = judge([...server.filter(([n]) => n !== 'b3' && n !== 'b4'), ...others(500)]);
+    expect(r.incidents).toEqual([]);
+  });
+
+  it("an edge address: its requests in flight and the connections it no longer took are one incident of its network, counted without the sites served before", () => {
+    const fastly = server.map(([n, h, , resp, began]): [string, string, string, Partial<FetchResult>, number] => [n, h, '151.101.1.57', resp.httpStatus === null ? resp : servedIn(resp.timings!.totalMs, responses.fastlyOk()), began]);
+    const r = judge([...fastly, ['docs', 'www.docs.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), 500]]);
+    expect(r.incidents.map((i) => [i.provider, i.layer, [...i.sites].sort()])).toEqual([['Fastly', 'network', ['b1', 'b2', 'b3', 'b4']]]);
+    expect(r.incidents[0]!.summary).toMatch(/^Fastly network incident \(partial\): 4 of 7 Fastly-fronted sites fail with .*; Fastly's 151\.101\.1\.57 stopped answering during this run — the 3 sites served there were all served by 00:00:00\.30 UTC/);
+    // Without a control in time, the way out of this host is as likely: no incident of its network.
+    const early = judge([...fastly, ['docs', 'www.docs.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), 0]]);
+    expect(early.incidents.filter((i) => i.layer === 'network')).toEqual([]);
   });
 });

@@ -1,0 +1,63 @@
+// Inside a fresh namespace: forty sites at one address that stops answering while the run is under way — after it
+// has taken `darkAfter` requests, every packet to it is dropped (nftables, src/lab/netns.ts shapeHost 'block'), the
+// requests it was answering included — and 120 sites at three other servers that keep serving (each page 300 ms, so
+// the run's fetches there go on after the stop: the control in time). argv[2]: JSON { address, darkAfter, headers?,
+// everything? }: `headers` are what the forty sites' responses carry (a CDN's, for an edge address); `everything`
+// drops the other servers too at that moment (this host's way out gone mid-run). Runs the real binary with --json.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa } from '../../../dist/lab/ca.js';
+import { startDnsServer } from '../../../dist/lab/dns-server.js';
+import { startHttpServer } from '../../../dist/lab/http-server.js';
+import { addAddresses, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
+
+const spec = JSON.parse(process.argv[2]);
+const OTHERS = ['203.0.113.20', '198.51.100.20', '192.0.2.20'];
+const RESOLVER = '192.0.2.53';
+const PAGE_MS = 300;
+
+await insideNamespace(async () => {
+  setupStep('an address that will stop answering, three that keep serving, a lab resolver');
+  loopbackUp();
+  addAddresses([spec.address, ...OTHERS, RESOLVER]);
+  const ca = createCa('outage-probe address-goes-dark lab CA');
+  const dir = mkdtempSync(join(tmpdir(), 'address-goes-dark-'));
+  writeFileSync(join(dir, 'ca.pem'), ca.cert);
+  const going = Array.from({ length: 40 }, (_, i) => `s${i + 1}.going${i + 1}.test`);
+  const staying = Array.from({ length: 120 }, (_, i) => `o${i + 1}.staying${i + 1}.test`);
+  let shape = null;
+  let requests = 0;
+  const goingServer = await startHttpServer({
+    host: spec.address,
+    port: 443,
+    tls: ca.issue(going),
+    handler: () => {
+      requests += 1;
+      if (requests === spec.darkAfter) shape = shapeHost({ kind: 'block', to: spec.everything ? [spec.address, ...OTHERS] : [spec.address], how: 'drop' });
+      return { kind: 'respond', status: 200, headers: spec.headers ?? {}, body: 'ok', delayMs: PAGE_MS };
+    },
+  });
+  const stayingServers = await Promise.all(OTHERS.map((host) => startHttpServer({ host, port: 443, tls: ca.issue(staying), handler: () => ({ kind: 'respond', status: 200, body: 'ok', delayMs: PAGE_MS }) })));
+  const at = { ...Object.fromEntries(going.map((n) => [n, spec.address])), ...Object.fromEntries(staying.map((n, i) => [n, OTHERS[i % OTHERS.length]])) };
+  const names = Object.keys(at);
+  const dns = await startDnsServer({ host: RESOLVER, port: 53, data: { zones: names.map((n) => n.split('.').slice(1).join('.')), records: Object.fromEntries(names.map((n) => [n, { A: [at[n]] }])) } });
+  writeFileSync(
+    join(dir, 'probes.yaml'),
+    `resolvers:\n  - { name: lab, address: "${RESOLVER}" }\ndefaults: { timeout: 3s, deadline: 40s, paths: [edge] }\ntls: { ca: ./ca.pem }\nsites:\n` +
+      names.map((n) => `  - { name: ${n.split('.')[0]}, url: "https://${n}/" }\n`).join(''),
+  );
+  runStep(`outage-probe check --json, ${spec.address} dropped after its ${spec.darkAfter}th request`);
+  try {
+    const run = await runProcess(process.execPath, [spec.bin ?? OUTAGE_PROBE_BIN, 'check', '--config', join(dir, 'probes.yaml'), '--json'], { cwd: dir, timeoutMs: 60_000 });
+    let report = null;
+    try {
+      report = JSON.parse(run.stdout);
+    } catch {}
+    return { code: run.code, stderr: run.stderr, report, requests };
+  } finally {
+    shape?.undo();
+    await Promise.all([goingServer, dns, ...stayingServers].map((s) => s.close()));
+  }
+});
