@@ -4,7 +4,7 @@
 // promises; no network.
 
 import { describe, expect, it } from 'vitest';
-import { AddressSlots, type AddressAnswer } from '../../src/probe/address-slots.js';
+import { AddressSlots, type AddressAnswer, type AddressTurn } from '../../src/probe/address-slots.js';
 
 /** A piece of work that ends when told to, and says what the server did with it. */
 function gate(answer: AddressAnswer = 'served') {
@@ -25,6 +25,14 @@ function gate(answer: AddressAnswer = 'served') {
 }
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+/** One fetch at 192.0.2.1, served. */
+async function servedOnce(slots: AddressSlots): Promise<void> {
+  const served = gate('served');
+  const run = slots.run('192.0.2.1', served.work, said);
+  served.open();
+  await run;
+}
 const said = (answer: AddressAnswer) => answer;
 
 describe('AddressSlots', () => {
@@ -143,8 +151,8 @@ describe('AddressSlots', () => {
     expect(new AddressSlots(4).lastServed('192.0.2.1')).toBeNull();
   });
 
-  it('a server that served nothing and let a fetch wait its whole time gets no limit: those queued there start at once', async () => {
-    const slots = new AddressSlots(2);
+  /** Five silent fetches at a limit of two: once the first has waited its whole time, the other three start at once. */
+  async function liftedBySilence(slots: AddressSlots): Promise<Array<AddressTurn<AddressAnswer>>> {
     const gates = [gate('silent'), gate('silent'), gate('silent'), gate('silent'), gate('silent')];
     const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
     await tick();
@@ -153,7 +161,12 @@ describe('AddressSlots', () => {
     await tick();
     expect(gates.map((g) => g.started)).toEqual([true, true, true, true, true]);
     for (const g of gates) g.open();
-    expect((await Promise.all(runs)).map((t) => t.atOnce)).toEqual([2, 4, 4, 4, 4]);
+    return Promise.all(runs);
+  }
+
+  it('a server that served nothing and let a fetch wait its whole time gets no limit: those queued there start at once', async () => {
+    const slots = new AddressSlots(2);
+    expect((await liftedBySilence(slots)).map((t) => t.atOnce)).toEqual([2, 4, 4, 4, 4]);
     // Kept once idle: a later fetch there is not held to the first limit again.
     const later = [gate('silent'), gate('silent'), gate('silent')];
     const laterRuns = later.map((g) => slots.run('192.0.2.1', g.work, said));
@@ -234,10 +247,7 @@ describe('AddressSlots', () => {
   });
   it('one asked alone that got no answer after the server served: it stopped answering — serves() says no, the asks alone queued behind skip their wait, no limit', async () => {
     const slots = new AddressSlots(2);
-    const first = gate('served');
-    const firstRun = slots.run('192.0.2.1', first.work, said);
-    first.open();
-    await firstRun;
+    await servedOnce(slots);
     expect(slots.stoppedAnswering('192.0.2.1')).toBe(false);
     // Then a fetch asked alone there times out (silent).
     const alone = gate('silent');
@@ -275,19 +285,8 @@ describe('AddressSlots', () => {
   });
   it('a server that served, then let a fetch begun after wait its whole time with none served meanwhile (gone dark): no limit', async () => {
     const slots = new AddressSlots(2);
-    const first = gate('served');
-    const firstRun = slots.run('192.0.2.1', first.work, said);
-    first.open();
-    await firstRun;
-    const gates = [gate('silent'), gate('silent'), gate('silent'), gate('silent'), gate('silent')];
-    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
-    await tick();
-    expect(gates.map((g) => g.started)).toEqual([true, true, false, false, false]);
-    gates[0]!.open();
-    await tick();
+    await servedOnce(slots);
     // Before: the limit held (and crowded() halved it wave by wave): one whole wait after another.
-    expect(gates.map((g) => g.started)).toEqual([true, true, true, true, true]);
-    for (const g of gates) g.open();
-    await Promise.all(runs);
+    await liftedBySilence(slots);
   });
 });
