@@ -43,9 +43,10 @@ function atProviderEdge(address: string, catalog: Catalog): boolean {
 
 /**
  * Did this attempt wait its whole time with no answer from its server (a timeout before any response, not the run's
- * own end)? A server that has served none of this run's fetches and answers so is refusing no crowd: the probe lifts
- * its limit on fetches at once (probe/address-slots.ts), or many sites there would time out a few at a time.
+ * own end)? A server that served none of this run's fetches meanwhile and answers so is refusing no crowd: the probe
+ * lifts its limit on fetches at once (probe/address-slots.ts), or many sites there would time out a few at a time;
+ * and after serving some, it stopped answering (correlate/onset.ts).
  */
-export function unanswered(raw: RawAttempt): boolean {
+export function unanswered(raw: Pick<RawAttempt, 'error' | 'failedPhase' | 'httpStatus' | 'path' | 'expect'>): boolean {
   return raw.httpStatus === null && !endedByOwnDeadline(raw) && attemptOutcome(raw, raw.expect) === 'timeout';
 }

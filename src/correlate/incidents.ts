@@ -22,7 +22,8 @@ import { groupBy, linkedGroups } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
 import { bandWords, connected, cutBand, cutRange, deliveredMore, translated } from './host.js';
-import { onsetWords, unanswered, type DarkOnset } from './onset.js';
+import { onsetWords, type DarkOnset } from './onset.js';
+import { unanswered } from '../classify/crowding.js';
 
 export interface AttributionOptions {
   /** Sites that must fail at one provider's layer before it is called an incident (default 2). */

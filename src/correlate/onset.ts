@@ -6,17 +6,17 @@
 // address, 16 of its 24 failures "down outside" a partial incident of the other 8). A long list takes minutes, and
 // from cron every run has its minute: an outage starts inside a run as often as not.
 //
-// Read only from when each fetch began and ended, at one address: served fetches there, then failures, with no
-// failure over before the last served one ended (one failing between served ones is a server failing now and then,
-// not one that stopped). What was in flight when it stopped is part of it. From here it cannot be told whether the
-// server stopped answering everyone or this client only (a firewall banning it after many requests): the words say
-// both. Pure.
+// Read only from when each fetch began and ended, at one address: served fetches there, then fetches that waited
+// their whole time for an answer (classify/crowding.ts `unanswered`: a certificate refused, a connection refused or
+// a 5xx is an answer, and may be one site's own), with no such failure over before the last served one ended (one
+// failing between served ones is a server failing now and then, not one that stopped). What was in flight when it
+// stopped is part of it. From here it cannot be told whether the server stopped answering everyone or this client
+// only (a firewall banning it after many requests): the words say both. Pure.
 
 import type { Attempt } from '../model.js';
 import type { SiteFacts } from './incidents.js';
 import { translated } from './host.js';
-import { endedByOwnDeadline } from '../util/run-deadline.js';
-import { HOST_BUSY } from '../util/stall-clock.js';
+import { unanswered } from '../classify/crowding.js';
 import { plural } from '../util/text.js';
 
 export interface DarkOnset {
@@ -24,8 +24,6 @@ export interface DarkOnset {
   lastServedAt: number;
   /** Sites served there, every one before then. */
   servedBefore: ReadonlySet<string>;
-  /** Sites with a fetch there begun after then that got no answer: each would have been served by a server answering. */
-  failedAfter: ReadonlySet<string>;
 }
 
 /** Fetches begun after the last one served, of distinct sites, needed to say the address stopped answering. */
@@ -33,11 +31,6 @@ const FAILED_AFTER_AT_LEAST = 2;
 
 /** The server answered it, whatever it said. */
 const answered = (a: Attempt) => a.httpStatus !== null;
-
-/** No answer from the server, not for this run's own reasons (its deadline, a host too busy to read). */
-export function unanswered(a: Attempt): boolean {
-  return a.httpStatus === null && a.outcome !== 'ok' && a.outcome !== 'dns-error' && !endedByOwnDeadline(a) && a.error?.code !== HOST_BUSY;
-}
 
 const startOf = (a: Attempt) => Date.parse(a.startedAt);
 const endOf = (a: Attempt) => startOf(a) + a.timings.totalMs;
@@ -93,9 +86,10 @@ function darkOnset(attempts: readonly Attempt[]): DarkOnset | null {
   if (served.length === 0 || failed.length === 0) return null;
   const lastServedAt = served.reduce((latest, a) => Math.max(latest, endOf(a)), -Infinity);
   if (failed.some((a) => endOf(a) <= lastServedAt)) return null;
+  // Each would have been served by a server still answering.
   const failedAfter = new Set(failed.filter((a) => startOf(a) >= lastServedAt).map((a) => a.site));
   if (failedAfter.size < FAILED_AFTER_AT_LEAST) return null;
-  return { lastServedAt, servedBefore: new Set(served.map((a) => a.site)), failedAfter };
+  return { lastServedAt, servedBefore: new Set(served.map((a) => a.site)) };
 }
 
 /** "<subject> stopped answering during this run — …": what both rules say; `failed`: its fetches that got no answer. */

@@ -10,7 +10,8 @@ import { plural } from '../util/text.js';
 import { dependencyIncident, zoneWitnesses, type AttributionOptions, type SiteFacts } from './incidents.js';
 import { describeErrors, translated } from './host.js';
 import { siteRegion } from './regions.js';
-import { onsetWords, unanswered, type DarkOnset } from './onset.js';
+import { onsetWords, type DarkOnset } from './onset.js';
+import { unanswered } from '../classify/crowding.js';
 
 export interface ServerFailures {
   incidents: Incident[];

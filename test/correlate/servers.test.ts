@@ -165,6 +165,13 @@ describe('an address that stops answering during the run (correlate/onset.ts)', 
     expect(r.incidents).toEqual([]);
   });
 
+  it('control: sites whose certificate it does not hold (an answer: their own) after the others were served', () => {
+    const wrongName: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ERR_TLS_CERT_ALTNAME_INVALID', message: "Hostname/IP does not match certificate's altnames" }, failedPhase: 'tls', timings: { connectMs: 1, tlsMs: null, ttfbMs: null, totalMs: 4 } };
+    const after = server.filter(([n]) => n !== 'b1').map(([n, h, a, resp, began]): [string, string, string, Partial<FetchResult>, number] => [n, h, a, resp.httpStatus === null ? wrongName : resp, began]);
+    const r = judge([...after, ...others(500)]);
+    expect(r.incidents.filter((i) => /stopped answering/.test(i.summary))).toEqual([]);
+  });
+
   it("one fetch begun after the last served: too little to say it stopped", () => {
     const r = judge([...server.filter(([n]) => n !== 'b3' && n !== 'b4'), ...others(500)]);
     expect(r.incidents).toEqual([]);
