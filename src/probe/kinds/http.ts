@@ -225,7 +225,8 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
   const since = answer(first.result) === 'silent' ? first.startedAt : -Infinity;
   if (!(await session.servesAt(address, since)) || session.signal.aborted || msLeft(session.deadlineAt) <= plan.site.timeoutMs) return first.result;
   // Refused alone too, the way a limit answers: the page the server served last is fetched again at once, still alone
-  // there. Refused as well, the server refuses this client now — a limit on its rate — whatever the page.
+  // there. Refused as well, the server refuses this client now — a limit on its rate — whatever the page. Not after
+  // no answer at all alone: that server stopped answering (stoppedAnsweringAt), which a control would only wait for.
   const refused = (a: RawAttempt) => policy.failed(a) && policy.mayBeCrowding?.(a) === true;
   const fetchAgain = () => fetchAttempt(plan, session, policy);
   const again = await session.fetchAt(
@@ -236,7 +237,7 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
       if (session.stoppedAnsweringAt(address)) return { attempt: null, control: null };
       const attempt = await fetchAgain();
       const control = session.lastServedAt<RawAttempt>(address);
-      return { attempt, control: control && refused(attempt) && !session.signal.aborted ? await control() : null };
+      return { attempt, control: control && refused(attempt) && answer(attempt) !== 'silent' && !session.signal.aborted ? await control() : null };
     },
     (r) => (r.attempt ? answer(r.attempt) : 'failed'),
     true,
