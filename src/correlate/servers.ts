@@ -50,7 +50,8 @@ function serverWords(attempts: Attempt[], answersElsewhere: boolean): { layer: L
 /**
  * Servers (or regionless platforms) at which every fetch of the run failed the way a server fails, for sites in
  * `minSites` customer zones or more (two at least: one customer's names on its own server are that customer's
- * failure). A site served from the same address in this run is a control that rules it out.
+ * failure). A site served from the same address in this run is a control that rules it out, unless every one was
+ * served before the server stopped answering (`dark`, onset.ts).
  */
 export function serverFailures(sites: SiteFacts[], options: AttributionOptions, dark: ReadonlyMap<string, DarkOnset> = new Map()): ServerFailures {
   const none: ServerFailures = { incidents: [], claimed: new Set() };
