@@ -1042,7 +1042,8 @@ export function providerIncidents(sites: SiteFacts[], options: AttributionOption
   const servedBeforeDark = new Map<string, ReadonlySet<SiteFacts>>();
   const allDark = new Set<string>();
   for (const network of [...groups.values()].filter((x) => x.layer === 'network')) {
-    const onsets = new Map([...new Set(network.attempts.map((a) => a.address!))].flatMap((address) => (dark.has(address) ? [[address, dark.get(address)!] as const] : [])));
+    const onsets = new Map<string, DarkOnset>();
+    for (const a of network.attempts) if (dark.has(a.address!)) onsets.set(a.address!, dark.get(a.address!)!);
     if (onsets.size === 0) continue;
     if (network.attempts.every((a) => onsets.has(a.address!))) allDark.add(network.provider);
     const edge = groups.get(`${network.provider}|edge`);

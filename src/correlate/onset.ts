@@ -47,10 +47,14 @@ export function darkAddresses(sites: readonly SiteFacts[]): ReadonlyMap<string, 
   if (failedAt.size === 0) return dark;
   const at = new Map<string, Attempt[]>();
   const ownerOf = new Map<string, string>();
+  // By owner (a provider, a server), when it last began a fetch it served: a control in time for another's onset.
+  const servedLatest = new Map<string, number>();
   for (const s of sites) {
     for (const a of s.report.attempts) {
       if (a.path === 'proxy' || a.address === null || translated(a) || s.explained.has(a.id)) continue;
-      if (!ownerOf.has(a.address)) ownerOf.set(a.address, s.stack.edge?.name ?? `server ${a.address}`);
+      let owner = ownerOf.get(a.address);
+      if (owner === undefined) ownerOf.set(a.address, (owner = s.stack.edge?.name ?? `server ${a.address}`));
+      if (answered(a)) servedLatest.set(owner, Math.max(servedLatest.get(owner) ?? -Infinity, startOf(a)));
       if (!failedAt.has(a.address)) continue;
       const list = at.get(a.address);
       if (list) list.push(a);
@@ -60,16 +64,6 @@ export function darkAddresses(sites: readonly SiteFacts[]): ReadonlyMap<string, 
   for (const [address, attempts] of at) {
     const onset = darkOnset(attempts);
     if (onset) dark.set(address, onset);
-  }
-  if (dark.size === 0) return dark;
-  // The latest any other network served a fetch begun, by owner: a control in time for an onset before it.
-  const servedLatest = new Map<string, number>();
-  for (const s of sites) {
-    for (const a of s.report.attempts) {
-      if (a.path === 'proxy' || a.address === null || !answered(a)) continue;
-      const owner = ownerOf.get(a.address);
-      if (owner !== undefined) servedLatest.set(owner, Math.max(servedLatest.get(owner) ?? -Infinity, startOf(a)));
-    }
   }
   for (const [address, onset] of dark) {
     const owner = ownerOf.get(address);

@@ -80,7 +80,8 @@ export function serverFailures(sites: SiteFacts[], options: AttributionOptions, 
     const onset = entry.served && name.startsWith('server ') ? (dark.get(entry.address) ?? null) : null;
     if (entry.served && !onset) continue;
     const attempts = onset ? entry.attempts.filter(unanswered) : entry.attempts;
-    const failing = onset ? new Set([...entry.sites].filter((s) => attempts.some((a) => a.site === s.report.name))) : entry.sites;
+    const failedThere = onset ? new Set(attempts.map((a) => a.site)) : null;
+    const failing = failedThere ? new Set([...entry.sites].filter((s) => failedThere.has(s.report.name))) : entry.sites;
     if (failing.size < 2) continue;
     const group = [...failing];
     if (zoneWitnesses(group) < Math.max(2, options.minSites)) continue;

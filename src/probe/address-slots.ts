@@ -62,6 +62,9 @@ interface AddressState {
   lastServed: (() => Promise<unknown>) | null;
 }
 
+/** A fetch asked alone there got no answer after the last one served there. */
+const silentSinceServed = (state: AddressState) => state.silentAloneAt > state.servedAt;
+
 export class AddressSlots {
   private readonly states = new Map<string, AddressState>();
 
@@ -123,7 +126,7 @@ export class AddressSlots {
   serves(address: string, since = -Infinity): Promise<boolean> {
     const state = this.states.get(address);
     if (!state) return Promise.resolve(false);
-    const servedSince = () => state.servedAt > since && !this.stoppedAnswering(address);
+    const servedSince = () => state.servedAt > since && !silentSinceServed(state);
     if (servedSince() || this.idle(state)) return Promise.resolve(servedSince());
     return new Promise((resolve) => {
       const listen = () => {
@@ -141,7 +144,7 @@ export class AddressSlots {
    */
   stoppedAnswering(address: string): boolean {
     const state = this.states.get(address);
-    return state !== undefined && state.silentAloneAt > state.servedAt;
+    return state !== undefined && silentSinceServed(state);
   }
 
   /**
