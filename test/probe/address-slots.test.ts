@@ -164,16 +164,21 @@ describe('AddressSlots', () => {
     return Promise.all(runs);
   }
 
+  /** Three silent fetches at a limit of two all start at once: the address has no limit. */
+  async function threeStartAtOnce(slots: AddressSlots): Promise<void> {
+    const gates = [gate('silent'), gate('silent'), gate('silent')];
+    const runs = gates.map((g) => slots.run('192.0.2.1', g.work, said));
+    await tick();
+    expect(gates.map((g) => g.started)).toEqual([true, true, true]);
+    for (const g of gates) g.open();
+    await Promise.all(runs);
+  }
+
   it('a server that served nothing and let a fetch wait its whole time gets no limit: those queued there start at once', async () => {
     const slots = new AddressSlots(2);
     expect((await liftedBySilence(slots)).map((t) => t.atOnce)).toEqual([2, 4, 4, 4, 4]);
     // Kept once idle: a later fetch there is not held to the first limit again.
-    const later = [gate('silent'), gate('silent'), gate('silent')];
-    const laterRuns = later.map((g) => slots.run('192.0.2.1', g.work, said));
-    await tick();
-    expect(later.map((g) => g.started)).toEqual([true, true, true]);
-    for (const g of later) g.open();
-    await Promise.all(laterRuns);
+    await threeStartAtOnce(slots);
   });
 
   it('control: a silent fetch where the server has served some keeps the limit (a limit that drops the ones over it)', async () => {
@@ -258,12 +263,7 @@ describe('AddressSlots', () => {
     expect(slots.stoppedAnswering('192.0.2.1')).toBe(true);
     expect(await slots.serves('192.0.2.1')).toBe(false);
     // Those queued there now start at once, not two at a time a whole wait each.
-    const queued = [gate('silent'), gate('silent'), gate('silent')];
-    const runs = queued.map((g) => slots.run('192.0.2.1', g.work, said));
-    await tick();
-    expect(queued.map((g) => g.started)).toEqual([true, true, true]);
-    for (const g of queued) g.open();
-    await Promise.all(runs);
+    await threeStartAtOnce(slots);
     // Served again (a server back after a moment): it answers, and serves() says so.
     const back = gate('served');
     const served = slots.run('192.0.2.1', back.work, said);
