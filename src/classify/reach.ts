@@ -25,6 +25,18 @@ export function resolverUnroutable(d: Pick<DnsAnswer, 'rcode' | 'error' | 'durat
   return d.rcode === null && d.error !== null && NO_ROUTE_CODES.has(d.error.code) && d.durationMs < IMMEDIATE_MS;
 }
 
+const NO_REPLY = new Set(['timeout', 'network-error']);
+
+/** A reply of any kind came back (NXDOMAIN and SERVFAIL are replies; getaddrinfo's ENOTFOUND is too). */
+export function replied(d: Pick<DnsAnswer, 'outcome'>): boolean {
+  return !NO_REPLY.has(d.outcome);
+}
+
+/** The connection opened: anything after the connect phase happened. */
+export function connected(a: Pick<Attempt, 'httpStatus' | 'timings' | 'failedPhase'>): boolean {
+  return a.httpStatus !== null || a.timings.connectMs !== null || (a.failedPhase !== null && !['connect', 'dns', 'proxy'].includes(a.failedPhase));
+}
+
 export function familyWord(address: string | null): string {
   return address?.includes(':') ? 'IPv6' : 'IPv4';
 }

@@ -22,7 +22,7 @@
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport, LossProbe } from '../model.js';
 import { packetLoss } from './packet-loss.js';
-import { noRouteFromHere, resolverUnroutable } from '../classify/reach.js';
+import { connected, noRouteFromHere, replied, resolverUnroutable } from '../classify/reach.js';
 import { whyNoTunnel } from '../classify/proxy-failure.js';
 import { dohServerUnresolved } from '../util/errors.js';
 import { hostOf, hostOfUrl } from '../util/dns-name.js';
@@ -36,6 +36,7 @@ import { RESOLV_CONF, searchedFirst, type SearchList } from '../util/nameservers
 import { silentNameservers } from './silent-nameserver.js';
 import { crowdedServers } from './crowded-servers.js';
 import { droppedLookups } from './dropped-lookups.js';
+import { wayOutLost } from './way-out.js';
 import { dohRateLimited, resolverRateLimits, turnedAway } from './turned-away.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
@@ -65,18 +66,6 @@ export interface HostFindings {
   explains(attempt: Attempt): boolean;
   /** A DNS answer a host finding explains (a blocked or unroutable resolver). */
   explainsAnswer(answer: DnsAnswer): boolean;
-}
-
-const NO_REPLY = new Set(['timeout', 'network-error']);
-
-/** A reply of any kind came back (NXDOMAIN and SERVFAIL are replies; getaddrinfo's ENOTFOUND is too). */
-export function replied(d: Pick<DnsAnswer, 'outcome'>): boolean {
-  return !NO_REPLY.has(d.outcome);
-}
-
-/** The connection opened: anything after the connect phase happened. */
-export function connected(a: Attempt): boolean {
-  return a.httpStatus !== null || a.timings.connectMs !== null || (a.failedPhase !== null && !['connect', 'dns', 'proxy'].includes(a.failedPhase));
 }
 
 function isLocalResolver(r: ResolverSpec): boolean {
@@ -1170,6 +1159,10 @@ const LOSS_ADVICE =
 const DROP_ADVICE =
   "nothing is blamed and most sites could not be tested from here: this host's new connections are dropped on the way; check the connection limit a firewall or NAT sets for it, the conntrack table (`conntrack -C`), and run again with a lower --concurrency";
 
+/** What to check when this host's way out went during the run and most sites could not be tested. */
+const WAY_OUT_ADVICE =
+  "nothing is blamed and most sites could not be tested from here: this host's way out stopped answering during the run; check its link and route (`ip route`, the Wi-Fi or the cable, a VPN, the uplink) and run again";
+
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
@@ -1208,6 +1201,7 @@ export function hostFindings(
   const pins = hostsFilePins(sites, dns, resolvers);
   const cut = cutResponses(sites);
   const dropped = droppedConnections(sites, dns, resolvers);
+  const wayOut = wayOutLost(sites, dns, resolvers);
   const turned = turnedAway(sites);
   const crowded = crowdedServers(sites);
   const resolverLimits = resolverRateLimits(dns);
@@ -1223,8 +1217,8 @@ export function hostFindings(
   // A path that loses packets loses some of every resolver's questions: those answered when asked again are that loss;
   // and behind a silent name server, this host's resolver's lookups that ran out were waiting for it.
   const lookupDrops = loss ? null : droppedLookups(slowLookups ? resolvers.filter((r) => r.kind !== 'system') : resolvers);
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(turned?.notes ?? []), ...(crowded?.notes ?? []), ...(resolverLimits?.notes ?? [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(turned?.short ?? []), ...(crowded?.short ?? []), ...(resolverLimits?.short ?? [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(wayOut ? [wayOut.note] : []), ...(turned?.notes ?? []), ...(crowded?.notes ?? []), ...(resolverLimits?.notes ?? [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(wayOut ? [wayOut.short] : []), ...(turned?.short ?? []), ...(crowded?.short ?? []), ...(resolverLimits?.short ?? [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -1233,13 +1227,16 @@ export function hostFindings(
   const { proxies, ...network } = localNetworkDown(sites, dns, hostFault ? [hostFault] : interception(sites));
   const local: LocalDown = busy.starved
     ? { down: true, evidence: [busy.note!], where: 'host' }
-    : !network.down && loss?.mostUntested
+    : !network.down && wayOut?.mostUntested
+      ? { down: true, evidence: [wayOut.note], where: 'network' }
+      : !network.down && loss?.mostUntested
       ? { down: true, evidence: [loss.note], where: 'network' }
       : !network.down && dropped?.mostUntested
         ? { down: true, evidence: [dropped.note], where: 'network' }
         : { ...network, where: network.down && hostFault ? 'host' : 'network' };
-  const lossy = !busy.starved && !network.down && loss?.mostUntested === true;
-  const dropping = !busy.starved && !network.down && !lossy && dropped?.mostUntested === true;
+  const cutOff = !busy.starved && !network.down && wayOut?.mostUntested === true;
+  const lossy = !busy.starved && !network.down && !cutOff && loss?.mostUntested === true;
+  const dropping = !busy.starved && !network.down && !cutOff && !lossy && dropped?.mostUntested === true;
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
   if (local.down && busy.note && !busy.starved) local.evidence.unshift(busy.note);
   if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
@@ -1247,7 +1244,7 @@ export function hostFindings(
       `this environment sets ${environmentProxy}, which outage-probe does not use (it connects to each address directly, through a proxy only where probes.yaml lists one): if that is this network's way out, add it to the sites' paths (paths: [edge, { proxy: "…" }])`,
     );
   }
-  const notes = local.down ? [busy.starved ? BUSY_ADVICE : lossy ? LOSS_ADVICE : dropping ? DROP_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [busy.starved ? BUSY_ADVICE : cutOff ? WAY_OUT_ADVICE : lossy ? LOSS_ADVICE : dropping ? DROP_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   // Resolvers only a broken family reaches: not asked, as a blocked resolver is not, and not listed as blocked.
   const unaskable = new Set([...(v4.resolvers ?? []), ...(v6.resolvers ?? [])]);
   const familyExplained = (a: Attempt) => {
@@ -1279,9 +1276,10 @@ export function hostFindings(
         crowded?.attempts.has(a.id) === true ||
         (a.address === null && dohRateLimited(a)) ||
         dropped?.explains(a) === true ||
+        wayOut?.explains(a) === true ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>
-      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true || dropped?.explainsAnswer(d) === true || dohRateLimited(d),
+      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true || dropped?.explainsAnswer(d) === true || wayOut?.explainsAnswer(d) === true || dohRateLimited(d),
   };
 }

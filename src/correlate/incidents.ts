@@ -21,7 +21,8 @@ import { addressAnswers, dnssecFailureWords, dnssecFailureZone, edeWords, hostAd
 import { groupBy, linkedGroups } from '../util/collections.js';
 import { isAtOrBelow } from '../util/dns-name.js';
 import { nat64Of } from '../fingerprint/ranges/trie.js';
-import { bandWords, connected, cutBand, cutRange, deliveredMore, translated } from './host.js';
+import { bandWords, cutBand, cutRange, deliveredMore, translated } from './host.js';
+import { connected } from '../classify/reach.js';
 import { onsetWords, type DarkOnset } from './onset.js';
 import { unanswered } from '../classify/crowding.js';
 

@@ -38,7 +38,7 @@ function judge(layout: Array<[string, string, string, Partial<FetchResult>, numb
     const fetch = fetchResult({ url: `https://${host}/`, ...response, address });
     const expect = evaluateExpect(site().expect, fetch);
     const startedAt = new Date(RUN_BEGAN + (began ?? 0)).toISOString();
-    return attempt({ ...fetch, id: `${name}|edge|${address}`, site: name, startedAt, expect, outcome: attemptOutcome(fetch, expect) });
+    return attempt({ ...fetch, id: `${name}|edge|${address}`, site: name, family: address.includes(':') ? 6 : 4, startedAt, expect, outcome: attemptOutcome(fetch, expect) });
   });
   const result = attributeRecorded({ sites, resolvers }, dns, attempts, catalog, { minSites: 2 });
   return { ...result, verdict: decideVerdict(result.sites, result.local, result.incidents, result.host, result.findings) };
@@ -185,5 +185,78 @@ describe('an address that stops answering during the run (correlate/onset.ts)', 
     // Without a control in time, the way out of this host is as likely: no incident of its network.
     const early = judge([...fastly, ['docs', 'www.docs.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), 0]]);
     expect(early.incidents.filter((i) => i.layer === 'network')).toEqual([]);
+  });
+});
+
+describe("this host's way out gone during the run (correlate/way-out.ts)", () => {
+  // Three networks serve in the run's first 300 ms; then nothing comes back from anywhere: fetches begun after at
+  // each get no answer to their connection, and two customers' sites at a server whose pages take seconds were still
+  // waiting for theirs (before, that server read as failing: "none is served from it in this run").
+  const before: Array<[string, string, string, Partial<FetchResult>, number]> = [
+    ['a1', 'www.a1.test', '198.51.100.7', servedIn(300), 0],
+    ['a2', 'www.a2.test', '198.51.100.7', servedIn(250), 10],
+    ['news', 'www.news.test', '151.101.1.10', servedIn(40, responses.fastlyOk()), 0],
+    ['docs', 'www.docs.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), 0],
+  ];
+  const slowServer = (began: number, response: Partial<FetchResult> = neverAnswered): Array<[string, string, string, Partial<FetchResult>, number]> => [
+    ['slow1', 'www.slow1.test', '192.0.2.44', response, began],
+    ['slow2', 'app.slow2.test', '192.0.2.44', response, began],
+  ];
+  const after: Array<[string, string, string, Partial<FetchResult>, number]> = [
+    ['b1', 'www.b1.test', '198.51.100.7', noConnection, 310],
+    ['b2', 'www.b2.test', '198.51.100.7', noConnection, 320],
+    ['news2', 'www.news2.test', '151.101.1.10', noConnection, 330],
+    ['docs2', 'www.docs2.test', '104.16.0.2', noConnection, 340],
+  ];
+
+  it('nothing back from any network after a moment: nobody blamed, the sites waiting then or fetched after untested (exit 3)', () => {
+    const r = judge([...before, ...slowServer(0), ...after]);
+    expect(r.incidents).toEqual([]);
+    expect(r.local.down).toBe(true);
+    expect(r.local.evidence[0]).toMatch(
+      /^this host's way out stopped answering during this run, at 00:00:00\.30 UTC: nothing came back from any network after it — 4 sites fetched after it at 3 networks that had answered before \(.*\) got no answer, not even to their connection/,
+    );
+    expect(r.sites.filter((s) => s.status !== 'ok').map((s) => [s.name, s.status])).toEqual(['slow1', 'slow2', 'b1', 'b2', 'news2', 'docs2'].map((n) => [n, 'untested']));
+    expect(r.verdict.exitCode).toBe(3);
+  });
+
+  it('fewer than half the sites caught by it: a note, those untested, the rest judged (exit 0)', () => {
+    const served = Array.from({ length: 12 }, (_, i): [string, string, string, Partial<FetchResult>, number] => [`c${i}`, `www.c${i}.test`, '203.0.113.5', servedIn(100), 20 * i]);
+    const r = judge([...before, ...served, ...after]);
+    expect(r.local.down).toBe(false);
+    expect(r.incidents).toEqual([]);
+    expect(r.host.summary).toMatch(/this host's way out stopped answering at 00:00:00\.32 UTC/);
+    expect(r.sites.filter((s) => s.status !== 'ok').map((s) => s.status)).toEqual(['untested', 'untested', 'untested', 'untested']);
+    expect(r.verdict.exitCode).toBe(0);
+  });
+
+  it("a server whose connections went unanswered for seconds while the others answered stands: the way out's moment does not cover it", () => {
+    // Its fetches began at the run's start and got no answer to their connection while three networks answered for
+    // 2.5 s; the way out went after.
+    const late = (ms: number): [string, string, string, Partial<FetchResult>, number][] => [...before, ...after].map(([n, h, a, resp, began]) => [n, h, a, resp.httpStatus === null ? resp : servedIn(resp.timings!.totalMs, resp), began + ms]);
+    const r = judge([...slowServer(0, noConnection), ...late(2_200)]);
+    expect(r.incidents.map((i) => [i.provider, i.sites])).toEqual([['server 192.0.2.44', ['slow1', 'slow2']]]);
+    expect(r.host.summary ?? r.local.evidence.join()).toMatch(/way out stopped answering/);
+  });
+
+  it('control: only one network silent after the last answer — that address, not the way out', () => {
+    const r = judge([...before, ...after.filter(([, , a]) => a === '198.51.100.7'), ['b3', 'www.b3.test', '198.51.100.7', noConnection, 330]]);
+    expect(r.host.summary).toBeNull();
+    expect(r.local.down).toBe(false);
+  });
+
+  it('control: a connection that opened after the others went unanswered is an answer from beyond this host: not the way out', () => {
+    // Two sites at 198.51.100.7 hang once connected (opened at 0.35 s); the Fastly and Cloudflare ones begun before got nothing.
+    const r = judge([...before, ...after.map(([n, h, a, resp, began]): [string, string, string, Partial<FetchResult>, number] => (a === '198.51.100.7' ? [n, h, a, neverAnswered, began + 40] : [n, h, a, resp, began]))]);
+    expect(r.host.summary).toBeNull();
+    expect(r.local.down).toBe(false);
+    expect(r.verdict.exitCode).toBe(1);
+  });
+
+  it("control: this host's IPv6 never answering (fetched last at two networks) is no moment the way out went", () => {
+    const v6 = after.map(([n, h, a, , began]): [string, string, string, Partial<FetchResult>, number] => [n, h, a === '151.101.1.10' ? '2a04:4e42::10' : '2606:4700::2', noConnection, began]);
+    const r = judge([...before, ['news3', 'www.news3.test', '2a04:4e42::10', noConnection, 0], ...v6]);
+    expect(r.host.summary ?? '').not.toMatch(/way out/);
+    expect(r.local.evidence.join()).not.toMatch(/way out/);
   });
 });

@@ -5,7 +5,9 @@
 // requests and never answering" (the requests in flight) — or, with fewer than half its sites failing to connect,
 // the latter alone "(+16 sites down outside it)". The control: this host's way out gone at that moment (every
 // address dark at once, each having served some) blames nobody; without the control in time onset.ts asks for, it
-// read as four servers that each "stopped answering during this run".
+// read as four servers that each "stopped answering during this run". It is said as the way out now
+// (correlate/way-out.ts): before, "no shared cause found" (exit 1), and a server whose pages were still on their
+// way then was blamed as "none is served from it in this run".
 
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +19,7 @@ const INSIDE = fileURLToPath(new URL('./inside/address-goes-dark.mjs', import.me
 const reason = skipReason('an address going dark mid-run (nftables in a namespace)', namespaceSupport(), toolSupport([['nft', '--version']]));
 const FASTLY_HEADERS = { 'x-served-by': 'cache-fra-etou8220051-FRA', 'x-cache': 'MISS', via: '1.1 varnish' };
 
-async function check(spec: { address: string; darkAfter: number; headers?: Record<string, string>; everything?: boolean }): Promise<{ code: number | null; report: Report; failing: string[]; served: string[] }> {
+async function check(spec: { address: string; darkAfter: number; headers?: Record<string, string>; everything?: boolean; slowMs?: number }): Promise<{ code: number | null; report: Report; failing: string[]; served: string[] }> {
   const run = await runInNamespace(INSIDE, { args: [JSON.stringify(spec)], timeoutMs: 90_000 });
   expect(run.error).toBeUndefined();
   const value = run.value as { code: number | null; stderr: string; report: Report; requests: number };
@@ -54,14 +56,35 @@ describe.skipIf(reason !== null)('an address that stops answering during the run
     expect(code).toBe(2);
   }, 100_000);
 
-  it("control: every address dark at that moment (this host's way out gone), each having served some: no server or provider blamed", async () => {
+  it("every address dark at that moment (this host's way out gone), each having served some: nobody blamed, the way out said (exit 3)", async () => {
     // After the 24th request there, the third wave: each other server has served some sites by then too.
     const { code, report } = await check({ address: '203.0.113.99', darkAfter: 24, everything: true });
     for (const server of ['o1', 'o2', 'o3']) expect(report.sites.find((s) => s.name === server)?.status).toBe('ok');
     expect(report.incidents).toEqual([]);
-    expect(report.summary).not.toMatch(/stopped answering/);
+    // Before: "112 down …; no shared cause found" (exit 1); without onset.ts's control in time, four servers that
+    // each "stopped answering during this run".
+    expect(report.summary).not.toMatch(/stopped answering during this run —/);
     // Nor "refuses this client for now" (a control fetched after an ask alone that got no answer): it answers nothing.
     expect(report.summary).not.toMatch(/refuses this client/);
-    expect(code).toBe(1);
+    expectWayOut(report);
+    expect(code).toBe(3);
+  }, 100_000);
+
+  it('and a server whose pages were still on their way then: not blamed either (exit 3)', async () => {
+    // Six sites at a server answering in 2.5 s, connected and waiting when everything went dark 0.75 s in. Before:
+    // "server 198.18.0.20 failing: 6 sites served from it fail there, and none is served from it in this run …
+    // (+108 sites down outside it)", exit 2.
+    const { code, report } = await check({ address: '203.0.113.99', darkAfter: 24, everything: true, slowMs: 2_500 });
+    expect(report.incidents).toEqual([]);
+    const slow = report.sites.filter((s) => s.name.startsWith('w'));
+    expect(slow.map((s) => s.status)).toEqual(Array(6).fill('untested'));
+    expectWayOut(report);
+    expect(code).toBe(3);
   }, 100_000);
 });
+
+/** The verdict: this host's way out went during the run; every site not served untested, none down. */
+function expectWayOut(report: Report): void {
+  expect(report.summary).toMatch(/^Local network problem: this host's way out stopped answering during this run, at \d\d:\d\d:\d\d\.\d\d UTC: nothing came back from any network after it — \d+ sites fetched after it at [34] networks that had answered before/);
+  expect(report.sites.filter((s) => s.status !== 'ok').every((s) => s.status === 'untested')).toBe(true);
+}

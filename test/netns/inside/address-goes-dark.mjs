@@ -2,8 +2,9 @@
 // has taken `darkAfter` requests, every packet to it is dropped (nftables, src/lab/netns.ts shapeHost 'block'), the
 // requests it was answering included — and 120 sites at three other servers that keep serving (each page 300 ms, so
 // the run's fetches there go on after the stop: the control in time). argv[2]: JSON { address, darkAfter, headers?,
-// everything? }: `headers` are what the forty sites' responses carry (a CDN's, for an edge address); `everything`
-// drops the other servers too at that moment (this host's way out gone mid-run). Runs the real binary with --json.
+// everything?, slowMs? }: `headers` are what the forty sites' responses carry (a CDN's, for an edge address);
+// `everything` drops the other servers and the resolver too at that moment (this host's way out gone mid-run);
+// `slowMs` adds six sites at a fifth server whose pages take that long. Runs the real binary with --json.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,16 +18,18 @@ const spec = JSON.parse(process.argv[2]);
 const OTHERS = ['203.0.113.20', '198.51.100.20', '192.0.2.20'];
 const RESOLVER = '192.0.2.53';
 const PAGE_MS = 300;
+const SLOW = '198.18.0.20';
 
 await insideNamespace(async () => {
   setupStep('an address that will stop answering, three that keep serving, a lab resolver');
   loopbackUp();
-  addAddresses([spec.address, ...OTHERS, RESOLVER]);
+  addAddresses([spec.address, ...OTHERS, RESOLVER, ...(spec.slowMs ? [SLOW] : [])]);
   const ca = createCa('outage-probe address-goes-dark lab CA');
   const dir = mkdtempSync(join(tmpdir(), 'address-goes-dark-'));
   writeFileSync(join(dir, 'ca.pem'), ca.cert);
   const going = Array.from({ length: 40 }, (_, i) => `s${i + 1}.going${i + 1}.test`);
   const staying = Array.from({ length: 120 }, (_, i) => `o${i + 1}.staying${i + 1}.test`);
+  const slow = spec.slowMs ? Array.from({ length: 6 }, (_, i) => `w${i + 1}.slow${i + 1}.test`) : [];
   let shape = null;
   let requests = 0;
   const goingServer = await startHttpServer({
@@ -35,12 +38,13 @@ await insideNamespace(async () => {
     tls: ca.issue(going),
     handler: () => {
       requests += 1;
-      if (requests === spec.darkAfter) shape = shapeHost({ kind: 'block', to: spec.everything ? [spec.address, ...OTHERS] : [spec.address], how: 'drop' });
+      if (requests === spec.darkAfter) shape = shapeHost({ kind: 'block', to: spec.everything ? [spec.address, ...OTHERS, RESOLVER, ...(spec.slowMs ? [SLOW] : [])] : [spec.address], how: 'drop' });
       return { kind: 'respond', status: 200, headers: spec.headers ?? {}, body: 'ok', delayMs: PAGE_MS };
     },
   });
   const stayingServers = await Promise.all(OTHERS.map((host) => startHttpServer({ host, port: 443, tls: ca.issue(staying), handler: () => ({ kind: 'respond', status: 200, body: 'ok', delayMs: PAGE_MS }) })));
-  const at = { ...Object.fromEntries(going.map((n) => [n, spec.address])), ...Object.fromEntries(staying.map((n, i) => [n, OTHERS[i % OTHERS.length]])) };
+  const slowServer = spec.slowMs ? await startHttpServer({ host: SLOW, port: 443, tls: ca.issue(slow), handler: () => ({ kind: 'respond', status: 200, body: 'ok', delayMs: spec.slowMs }) }) : null;
+  const at = { ...Object.fromEntries(slow.map((n) => [n, SLOW])), ...Object.fromEntries(going.map((n) => [n, spec.address])), ...Object.fromEntries(staying.map((n, i) => [n, OTHERS[i % OTHERS.length]])) };
   const names = Object.keys(at);
   const dns = await startDnsServer({ host: RESOLVER, port: 53, data: { zones: names.map((n) => n.split('.').slice(1).join('.')), records: Object.fromEntries(names.map((n) => [n, { A: [at[n]] }])) } });
   writeFileSync(
@@ -58,6 +62,6 @@ await insideNamespace(async () => {
     return { code: run.code, stderr: run.stderr, report, requests };
   } finally {
     shape?.undo();
-    await Promise.all([goingServer, dns, ...stayingServers].map((s) => s.close()));
+    await Promise.all([goingServer, dns, ...stayingServers, ...(slowServer ? [slowServer] : [])].map((s) => s.close()));
   }
 });
