@@ -453,8 +453,8 @@ export interface RawAttempt extends FetchResult {
 export interface CrowdedTry {
   /** The most of this run's fetches in flight at the address at once while the first try ran, itself included. */
   atOnce: number;
-  /** What the first try got. */
-  first: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'>;
+  /** What the first try got, and when it began and how long it took (absent in reports of versions before them). */
+  first: Pick<FetchResult, 'httpStatus' | 'error' | 'failedPhase'> & { startedAt?: string; totalMs?: number };
   /**
    * Refused alone too: the page this server served last in the run (`site`'s), fetched again right after, still
    * alone there, refused the same way — the server refuses this client now (a limit on its rate), whatever the page.

@@ -28,11 +28,12 @@ export interface CrowdedServers {
   short: string[];
 }
 
-export function crowdedServers(sites: CrowdedSite[]): CrowdedServers | null {
+/** `lostOtherwise`: whether a first try's failure is explained by something else (this host's way out gone then). */
+export function crowdedServers(sites: CrowdedSite[], lostOtherwise: (first: CrowdedTry['first']) => boolean = () => false): CrowdedServers | null {
   const byAddress = new Map<string, { site: string; attempt: Attempt & { crowded: CrowdedTry } }[]>();
   for (const site of sites) {
     for (const a of site.report.attempts) {
-      if (a.crowded === undefined || a.address === null || turnedAwayStatus(a) !== null) continue;
+      if (a.crowded === undefined || a.address === null || turnedAwayStatus(a) !== null || lostOtherwise(a.crowded.first)) continue;
       const list = byAddress.get(a.address) ?? [];
       list.push({ site: site.report.name, attempt: a as Attempt & { crowded: CrowdedTry } });
       byAddress.set(a.address, list);

@@ -1203,7 +1203,8 @@ export function hostFindings(
   const dropped = droppedConnections(sites, dns, resolvers);
   const wayOut = wayOutLost(sites, dns, resolvers);
   const turned = turnedAway(sites);
-  const crowded = crowdedServers(sites);
+  // A first try that failed while this host's way out was gone says nothing of a limit at its server.
+  const crowded = crowdedServers(sites, (first) => wayOut?.during(first) === true);
   const resolverLimits = resolverRateLimits(dns);
   const busy = busyHost(sites, dns);
   const unreachable = (v: FamilyView) => v.reach === 'failing' || v.reach === 'no-route';

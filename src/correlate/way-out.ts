@@ -1,22 +1,27 @@
-// This host's way out gone while the run was under way: answers came from several networks, then from none. A link
-// or uplink lost, a VPN or tunnel dropping, a firewall cutting this host off: every address goes dark at one moment,
-// and from cron a run is as likely to meet that moment as any other. Before, a server whose pages were still on their
-// way then read as failing ("none is served from it in this run": measured, six sites at a server answering in 2.5 s,
-// everything dropped 0.75 s into the run), and the rest as "no shared cause found".
+// This host's way out gone while the run was under way: answers came from several networks, then from none, for a
+// while or to the run's end. A link or uplink lost, a Wi-Fi roam, a VPN or tunnel reconnecting, a firewall cutting
+// this host off: every address goes dark at one moment, and from cron a run is as likely to meet it as any other.
+// Before, a server whose pages were still on their way then read as failing ("none is served from it in this run"),
+// the rest as "no shared cause found", and first tries asked again alone once the way was back as servers limiting
+// this client's connections (all measured: test/netns/address-goes-dark.test.ts).
 //
-// Read from when each fetch began, when something last came back for it, and when it ended. The moment is the last
-// answer of any kind from beyond this host: a response, a refusal, a handshake, a reply from a resolver beyond this
-// host's own network. It is the way out only when fetches begun after it, at two networks or more that had answered
-// before it, got no answer at all — not even to their connection (a server that hangs still opens its connections,
-// and that is an answer) — or failed at once for want of a route. Two networks going silent at one moment with
-// nothing heard since is this host's way out or a path all of them share: which of the two cannot be told from here,
-// and neither is about the sites.
+// Read from when each fetch began, when something last came back for it, and when it ended. A silence is a stretch
+// with no answer of any kind from beyond this host (a response, a refusal, a connection or handshake opened, a reply
+// from a resolver outside this host's network) for a second or more. It is the way out's only when fetches at two
+// networks or more that had served before it got nothing from it: begun during it, with no answer to their
+// connection (or one only when it ended), or cut in their TLS handshake just as it began (a live server's TLS stack
+// answers at once, whatever its application does; a server that hangs still opens its connections and finishes its
+// handshakes, and that is an answer). Two networks going silent at one moment with nothing from anyone meanwhile is
+// this host's way out or a path all of them share: which of the two cannot be told from here, and neither is about
+// the sites. Requests that only waited for their responses are no evidence: pages slower than the timeout look so.
 //
-// What it explains: fetches still waiting when the way out went, or begun after. A connected one was waiting for its
-// response, which nothing says would not have come. One whose connection was unanswered since shortly before the
-// moment — within the slowest connect of the run, and at least TCP's first SYN retransmission (1 s: RFC 6298 §2.1,
-// the initial retransmission timeout) — could not have opened before it; one unanswered for longer while other
-// networks answered says something of its own address, and stands. Pure.
+// What it explains: what was waiting for an answer when it began, or began during it, and could not have been
+// answered before it ended — a connection whose every SYN went out during it (Linux sends one again after 1, 2, 4 …
+// s), begun at most a little before it (what the run's slower connections took, its 95th percentile, and at least
+// TCP's first retransmission, 1 s: RFC 6298 §2.1); one open and waiting for its response, until about the silence's
+// length after it (the server's TCP sends again, later each time it is lost); a lookup begun before it ended. A
+// connection unanswered for longer while other networks answered says something of its own address, and stands.
+// Pure.
 
 import type { Attempt, DnsAnswer, ResolverSpec } from '../model.js';
 import type { HostSite } from './host.js';
@@ -24,11 +29,15 @@ import { connected, noRouteFromHere, replied } from '../classify/reach.js';
 import { unanswered } from '../classify/crowding.js';
 import { endedByOwnDeadline } from '../classify/outcome.js';
 import { isPrivateAddress } from '../util/ip.js';
+import { hostWasBusy } from '../util/stall-clock.js';
 import { listNames, plural } from '../util/text.js';
+import { formatMs } from '../util/time.js';
 
 export interface WayOutLost {
   explains(a: Attempt): boolean;
   explainsAnswer(d: DnsAnswer): boolean;
+  /** Whether a try (one not in the report: a first try asked again alone) was under way during a silence. */
+  during(attempt: { startedAt?: string; totalMs?: number }): boolean;
   note: string;
   short: string;
   /** Half the sites or more untested for it: the run says little, and the verdict says so. */
@@ -41,14 +50,34 @@ const FEWEST_SILENT_NETWORKS = 2;
 /** TCP's initial retransmission timeout (RFC 6298 §2.1): a SYN lost once is sent again after it. */
 const SYN_RETRANSMIT_MS = 1_000;
 
+/**
+ * How long this run's connections took to open, at this percentile: the longest a connection begun before a silence
+ * may have needed. Not the slowest: connections sent during a silence open only when it ends, seconds later.
+ */
+const SLOW_CONNECT_PERCENTILE = 0.95;
+
 const startOf = (x: { startedAt: string }) => Date.parse(x.startedAt);
 
 /** A direct fetch: its address was dialled from this host (a proxy's fetches leave from the proxy). */
 const direct = (a: Attempt) => a.address !== null && a.path !== 'proxy';
 
-/** Nothing came back for it at all: no connection opened before its time ran out, or no route to send it. */
+/**
+ * Nothing came back for it at all: no connection opened before its time ran out, or no route to send it. (A wait this
+ * process could not run through is no silence: util/stall-clock.ts marks it, and the busy-host finding reads it.)
+ */
 function silent(a: Attempt): boolean {
-  return (unanswered(a) && !connected(a)) || noRouteFromHere(a);
+  return (unanswered(a) && !connected(a) && !hostWasBusy(a.error)) || noRouteFromHere(a);
+}
+
+/** Its connection opened only after `grace` or more while this process could run: its SYN was sent again. */
+function connectedLate(a: Attempt, grace: number): boolean {
+  const { connectMs, connectStalledMs } = a.timings;
+  return connectMs !== null && connectMs - (connectStalledMs ?? 0) >= grace;
+}
+
+/** Its connection opened and the TLS handshake then got no answer before its time ran out. */
+function handshakeStalled(a: Attempt): boolean {
+  return a.failedPhase === 'tls' && a.timings.connectMs !== null && a.timings.tlsMs === null && unanswered(a) && !hostWasBusy(a.error);
 }
 
 /**
@@ -77,41 +106,92 @@ const networkOf = (s: HostSite, a: Attempt) => s.stack.edge?.name ?? s.stack.ori
  */
 const overFamily = (network: string, a: Attempt) => `${network} over IPv${a.family}`;
 
+/**
+ * When a connection begun at `start` sent its SYN (Linux: the first, then again after 1, 2, 4 … s, RFC 6298 §5.5's
+ * doubling; tcp_syn_retries 6), the last one before `end`.
+ */
+function lastSynBefore(start: number, end: number): number {
+  let sent = start;
+  for (let wait = SYN_RETRANSMIT_MS; sent + wait < end && wait <= 32 * SYN_RETRANSMIT_MS; wait *= 2) sent += wait;
+  return sent;
+}
+
+/** A silence: nothing came back from beyond this host between `from` and `until` (Infinity: the run's end). */
+interface Silence {
+  from: number;
+  until: number;
+  /** By network, the sites fetched during it there (or whose handshake it cut), after it had served: each got nothing. */
+  fetchedThen: Map<string, Set<string>>;
+}
+
 export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[], resolvers: readonly ResolverSpec[]): WayOutLost | null {
-  // Most runs have no fetch that heard nothing: looked for before anything is kept.
-  if (!sites.some((s) => s.report.attempts.some((a) => direct(a) && silent(a)))) return null;
-  let lastHeard = -Infinity;
-  let slowestConnect = 0;
-  const heardFrom = new Set<string>();
+  // Most runs have no fetch that went unanswered: looked for before anything is kept.
+  if (!sites.some((s) => s.report.attempts.some((a) => direct(a) && (silent(a) || handshakeStalled(a))))) return null;
+  // Every moment something came back from beyond this host, and when each network (over each family) first served a
+  // fetch — an answer, not a connection alone: a network that only opens connections was never seen working.
+  const heard: number[] = [];
+  const firstServed = new Map<string, number>();
+  const connects: number[] = [];
   for (const s of sites) {
     for (const a of s.report.attempts) {
       if (!direct(a)) continue;
       const at = heardAt(a);
       if (at === null) continue;
-      lastHeard = Math.max(lastHeard, at);
-      heardFrom.add(overFamily(networkOf(s, a), a));
-      if (a.timings.connectMs !== null) slowestConnect = Math.max(slowestConnect, a.timings.connectMs - (a.timings.connectStalledMs ?? 0));
+      heard.push(at);
+      if (!unanswered(a) && !endedByOwnDeadline(a)) {
+        const key = overFamily(networkOf(s, a), a);
+        firstServed.set(key, Math.min(firstServed.get(key) ?? Infinity, at));
+      }
+      if (a.timings.connectMs !== null) connects.push(a.timings.connectMs - (a.timings.connectStalledMs ?? 0));
     }
   }
-  if (heardFrom.size < FEWEST_SILENT_NETWORKS) return null;
+  if (firstServed.size < FEWEST_SILENT_NETWORKS) return null;
   const beyond = new Set(resolvers.filter(beyondThisNetwork).map((r) => r.name));
-  for (const d of dns) if (replied(d) && beyond.has(d.resolver)) lastHeard = Math.max(lastHeard, startOf(d) + d.durationMs);
-  // Fetches begun after the last answer, at networks that had answered before it: each of them silent since.
-  const silentAfter = new Map<string, Set<string>>();
+  for (const d of dns) if (replied(d) && beyond.has(d.resolver)) heard.push(startOf(d) + d.durationMs);
+  heard.sort((x, y) => x - y);
+  const grace = Math.max(SYN_RETRANSMIT_MS, percentile(connects, SLOW_CONNECT_PERCENTILE));
+  // Where nothing came back for `grace` or longer: the last moment heard before each such stretch.
+  const stretches: number[] = [];
+  for (let i = 0; i < heard.length; i++) if ((heard[i + 1] ?? Infinity) - heard[i]! >= grace) stretches.push(heard[i]!);
+  // Fetches that got nothing at networks that had served before: one begun during such a stretch (no answer to its
+  // connection, or only when the stretch ended), or one whose connection opened shortly before it began and whose TLS
+  // handshake never finished (a live server's TLS stack answers at once, whatever its application does). Grouped by
+  // the stretch.
+  const silences = new Map<number, Silence>();
   for (const s of sites) {
     for (const a of s.report.attempts) {
-      if (!direct(a) || !silent(a) || startOf(a) < lastHeard) continue;
+      if (!direct(a)) continue;
+      let from: number;
+      if (silent(a) || connectedLate(a, grace)) {
+        const start = startOf(a);
+        const next = firstAfter(heard, start);
+        // Something came back soon after it began: the way out worked, and its silence is its own address's.
+        if (next === 0 || (heard[next] ?? Infinity) - start < grace) continue;
+        from = heard[next - 1]!;
+      } else if (handshakeStalled(a)) {
+        const opened = heardAt(a)!;
+        const stretch = stretches[firstAfter(stretches, opened - 1e-6)];
+        if (stretch === undefined || stretch - opened > grace) continue;
+        from = stretch;
+      } else continue;
       const network = networkOf(s, a);
-      if (!heardFrom.has(overFamily(network, a))) continue;
-      const names = silentAfter.get(network);
+      if (!((firstServed.get(overFamily(network, a)) ?? Infinity) <= from)) continue;
+      const until = heard[firstAfter(heard, from)] ?? Infinity;
+      const silence = silences.get(from) ?? silences.set(from, { from, until, fetchedThen: new Map() }).get(from)!;
+      const names = silence.fetchedThen.get(network);
       if (names) names.add(s.report.name);
-      else silentAfter.set(network, new Set([s.report.name]));
+      else silence.fetchedThen.set(network, new Set([s.report.name]));
     }
   }
-  if (silentAfter.size < FEWEST_SILENT_NETWORKS) return null;
-  const grace = Math.max(SYN_RETRANSMIT_MS, slowestConnect);
-  // Waiting when it went: a connection opened and waiting for its response, or unanswered since shortly before.
-  const waitingThen = (start: number, end: number, opened: boolean) => end > lastHeard && (opened || start >= lastHeard - grace);
+  const found = [...silences.values()].filter((g) => g.fetchedThen.size >= FEWEST_SILENT_NETWORKS);
+  if (found.length === 0) return null;
+  // What a silence explains (the header says why): `start` is when it began, or for an open connection when it opened.
+  const during = (start: number, end: number, g: Silence, how: 'connect' | 'open' | 'lookup') => {
+    if (end <= g.from) return false;
+    if (how === 'open') return start <= g.from && end - g.until < g.until - g.from + grace;
+    return start >= g.from - grace && (how === 'lookup' ? start < g.until : lastSynBefore(start, end) < g.until);
+  };
+  const inSilence = (start: number, end: number, how: 'connect' | 'open' | 'lookup') => found.some((g) => during(start, end, g, how));
   const explained = new Set<string>();
   const untested: string[] = [];
   for (const s of sites) {
@@ -126,30 +206,61 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
       failing += 1;
       const start = startOf(a);
       const end = start + a.timings.totalMs;
-      const fetchLost = direct(a) && (silent(a) || (unanswered(a) && connected(a))) && waitingThen(start, end, connected(a));
-      // A lookup that went unanswered then (its resolver's questions are explained below).
-      const lookupLost = a.address === null && a.failedPhase === 'dns' && a.outcome === 'timeout' && waitingThen(start, end, false);
-      if (!fetchLost && !lookupLost) continue;
+      const lost =
+        direct(a) && silent(a)
+          ? inSilence(start, end, 'connect')
+          : direct(a) && unanswered(a)
+            ? inSilence(heardAt(a) ?? start, end, 'open')
+            : a.address === null && a.failedPhase === 'dns' && a.outcome === 'timeout' && inSilence(start, end, 'lookup');
+      if (!lost) continue;
       explained.add(a.id);
       explainedHere += 1;
     }
     if (!served && failing > 0 && explainedHere === failing) untested.push(s.report.name);
   }
-  const questionLost = (d: DnsAnswer) => !replied(d) && waitingThen(startOf(d), startOf(d) + d.durationMs, false);
+  const questionLost = (d: DnsAnswer) => !replied(d) && inSilence(startOf(d), startOf(d) + d.durationMs, 'lookup');
   const questions = dns.filter(questionLost).length;
-  const networks = [...silentAfter.keys()];
-  const begunAfter = [...silentAfter.values()].reduce((sum, names) => sum + names.size, 0);
-  const at = new Date(lastHeard).toISOString().slice(11, 22);
+  // Said by its longest silence (most sites fetched during it), and how many more there were.
+  const sitesThen = (g: Silence) => [...g.fetchedThen.values()].reduce((sum, names) => sum + names.size, 0);
+  const main = found.reduce((most, g) => (sitesThen(g) > sitesThen(most) ? g : most));
+  const networks = [...main.fetchedThen.keys()];
+  const clock = (ms: number) => new Date(ms).toISOString().slice(11, 22);
+  const when = main.until === Infinity ? `at ${clock(main.from)} UTC: nothing came back from any network after it` : `from ${clock(main.from)} to ${clock(main.until)} UTC (${formatMs(main.until - main.from)}): nothing came back from any network then`;
+  const fetched = main.until === Infinity ? 'fetched after it' : 'fetched then';
+  const others = found.length > 1 ? `; it did so ${plural(found.length - 1, 'more time')} in this run` : '';
   const alsoQuestions = questions > 0 ? `, nor did ${plural(questions, 'DNS question')} asked then` : '';
-  const untestedWords = untested.length === 0 ? 'no site was left untested by it' : `${plural(untested.length, 'site')} still waiting then or fetched after (${listNames(untested, 4)}) were not tested from here`;
+  const untestedWords = untested.length === 0 ? 'no site was left untested by it' : `${plural(untested.length, 'site')} waiting for an answer then (${listNames(untested, 4)}) were not tested from here`;
   return {
     explains: (a) => explained.has(a.id),
     explainsAnswer: questionLost,
+    during: ({ startedAt, totalMs }) => {
+      if (startedAt === undefined || totalMs === undefined) return false;
+      const start = Date.parse(startedAt);
+      return found.some((g) => start + totalMs > g.from && start < g.until);
+    },
     note:
-      `this host's way out stopped answering during this run, at ${at} UTC: nothing came back from any network after it — ${plural(begunAfter, 'site')} fetched after it at ` +
-      `${plural(networks.length, 'network')} that had answered before (${listNames(networks, 3)}) got no answer, not even to their connection${alsoQuestions}: ` +
+      `this host's way out stopped answering during this run, ${when} — ${plural(sitesThen(main), 'site')} ${fetched} at ` +
+      `${plural(networks.length, 'network')} that had answered before (${listNames(networks, 3)}) got nothing back while it lasted, not even to their connection or TLS handshake${alsoQuestions}${others}: ` +
       `a link or uplink lost, a VPN or tunnel dropping, a firewall cutting this host off, or a path all of them share failing, not the sites; ${untestedWords}`,
-    short: `this host's way out stopped answering at ${at} UTC`,
+    short: main.until === Infinity ? `this host's way out stopped answering at ${clock(main.from)} UTC` : `this host's way out stopped answering from ${clock(main.from)} to ${clock(main.until)} UTC`,
     mostUntested: untested.length > 0 && untested.length * 2 >= sites.length,
   };
+}
+
+function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  values.sort((x, y) => x - y);
+  return values[Math.floor(p * (values.length - 1))]!;
+}
+
+/** The index of the first moment in `sorted` later than `at` (its length when none is). */
+function firstAfter(sorted: readonly number[], at: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! <= at) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }

@@ -214,7 +214,7 @@ describe("this host's way out gone during the run (correlate/way-out.ts)", () =>
     expect(r.incidents).toEqual([]);
     expect(r.local.down).toBe(true);
     expect(r.local.evidence[0]).toMatch(
-      /^this host's way out stopped answering during this run, at 00:00:00\.30 UTC: nothing came back from any network after it — 4 sites fetched after it at 3 networks that had answered before \(.*\) got no answer, not even to their connection/,
+      /^this host's way out stopped answering during this run, at 00:00:00\.30 UTC: nothing came back from any network after it — 4 sites fetched after it at 3 networks that had answered before \(.*\) got nothing back while it lasted, not even to their connection or TLS handshake/,
     );
     expect(r.sites.filter((s) => s.status !== 'ok').map((s) => [s.name, s.status])).toEqual(['slow1', 'slow2', 'b1', 'b2', 'news2', 'docs2'].map((n) => [n, 'untested']));
     expect(r.verdict.exitCode).toBe(3);
@@ -237,6 +237,64 @@ describe("this host's way out gone during the run (correlate/way-out.ts)", () =>
     const r = judge([...slowServer(0, noConnection), ...late(2_200)]);
     expect(r.incidents.map((i) => [i.provider, i.sites])).toEqual([['server 192.0.2.44', ['slow1', 'slow2']]]);
     expect(r.host.summary ?? r.local.evidence.join()).toMatch(/way out stopped answering/);
+  });
+
+  it('a blip: nothing back for 1.8 s, then every network answering again — the sites fetched then untested, said with both moments (exit 0)', () => {
+    const back = (began: number): Array<[string, string, string, Partial<FetchResult>, number]> => [
+      ['a3', 'www.a3.test', '198.51.100.7', servedIn(40), began],
+      ['news4', 'www.news4.test', '151.101.1.10', servedIn(40, responses.fastlyOk()), began],
+      ['docs4', 'www.docs4.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), began],
+      ['a4', 'www.a4.test', '198.51.100.7', servedIn(40), began + 10],
+    ];
+    const r = judge([...before, ...after, ...back(2_100)]);
+    expect(r.incidents).toEqual([]);
+    expect(r.local.down).toBe(false);
+    expect(r.host.notes.join()).toMatch(/this host's way out stopped answering during this run, from 00:00:00\.30 to 00:00:02\.14 UTC \(1\.84s\): nothing came back from any network then — 4 sites fetched then at 3 networks/);
+    expect(r.sites.filter((s) => s.status !== 'ok').map((s) => [s.name, s.status])).toEqual(['b1', 'b2', 'news2', 'docs2'].map((n) => [n, 'untested']));
+    expect(r.verdict.exitCode).toBe(0);
+    // A server dead all along, its connections' SYN sent again after the way was back (at 2.5 s, begun 1.5 s in), stays blamed.
+    const dead = judge([...before, ...after, ...back(2_100), ...slowServer(1_500, noConnection)]);
+    expect(dead.incidents.map((i) => [i.provider, i.sites])).toEqual([['server 192.0.2.44', ['slow1', 'slow2']]]);
+  });
+
+  it('a blip while every slot was waiting: TLS handshakes cut at three networks that served before and after — untested, said', () => {
+    const handshakeCut: Partial<FetchResult> = { httpStatus: null, headers: {}, bodySample: '', error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'tls', timings: { connectMs: 5, tlsMs: null, ttfbMs: null, totalMs: 3000 } };
+    const cut = (response: Partial<FetchResult>, began: number): Array<[string, string, string, Partial<FetchResult>, number]> => [
+      ['h1', 'www.h1.test', '198.51.100.7', response, began],
+      ['h2', 'www.h2.test', '151.101.1.10', response, began],
+      ['h3', 'www.h3.test', '104.16.0.2', response, began],
+      ['h4', 'www.h4.test', '198.51.100.7', neverAnswered, began - 100],
+    ];
+    const again: Array<[string, string, string, Partial<FetchResult>, number]> = [
+      ['a5', 'www.a5.test', '198.51.100.7', servedIn(40), 3_300],
+      ['news5', 'www.news5.test', '151.101.1.10', servedIn(40, responses.fastlyOk()), 3_300],
+      ['docs5', 'www.docs5.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), 3_300],
+    ];
+    const r = judge([...before, ...cut(handshakeCut, 290), ...again]);
+    expect(r.host.notes.join()).toMatch(/this host's way out stopped answering during this run, from 00:00:00\.30 to 00:00:03\.34 UTC \(3\.04s\): nothing came back from any network then — 3 sites fetched then at 3 networks/);
+    expect(r.sites.filter((s) => s.status !== 'ok').map((s) => [s.name, s.status])).toEqual(['h1', 'h2', 'h3', 'h4'].map((n) => [n, 'untested']));
+    expect(r.incidents).toEqual([]);
+    // Control: pages slower than the timeout filling every slot (their requests sent, no response) are no such moment:
+    // a server that is slow for a page answers its connections and handshakes.
+    const slowPages = judge([...before, ...cut(neverAnswered, 290), ...again]);
+    expect(slowPages.host.summary ?? '').not.toMatch(/way out/);
+    expect(slowPages.sites.filter((s) => s.status !== 'ok').every((s) => s.status !== 'untested')).toBe(true);
+  });
+
+  it("a first try that timed out during it, served when asked again alone, is no limit of its server's", () => {
+    const crowdedFrom = (began: number): Partial<FetchResult> =>
+      ({ ...servedIn(40), crowded: { atOnce: 8, first: { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'connect', startedAt: new Date(RUN_BEGAN + began).toISOString(), totalMs: 3_000 } } }) as Partial<FetchResult>;
+    const back: Array<[string, string, string, Partial<FetchResult>, number]> = [
+      ['news4', 'www.news4.test', '151.101.1.10', servedIn(40, responses.fastlyOk()), 2_100],
+      ['docs4', 'www.docs4.test', '104.16.0.2', servedIn(40, responses.cloudflareOk()), 2_100],
+      ['c1', 'www.c1.test', '203.0.113.5', servedIn(40), 2_100],
+    ];
+    const during = judge([...before, ...after, ...back, ['c2', 'www.c2.test', '203.0.113.5', crowdedFrom(400), 3_400]]);
+    expect(during.host.notes.join()).toMatch(/way out stopped answering/);
+    expect(during.host.notes.join()).not.toMatch(/limit/);
+    // Control: the same first try long after the way was back reads as the server's limit.
+    const after5 = judge([...before, ...after, ...back, ['c2', 'www.c2.test', '203.0.113.5', crowdedFrom(2_200), 5_300]]);
+    expect(after5.host.notes.join()).toMatch(/server 203\.0\.113\.5 failed 1 fetch while this probe had up to 8 there at once/);
   });
 
   it('control: only one network silent after the last answer — that address, not the way out', () => {

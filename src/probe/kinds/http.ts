@@ -247,7 +247,7 @@ async function runFetch(plan: FetchPlan, session: ProbeSession, policy: ProbePol
   // The run's end overtook it (waiting for its turn alone, or on the way), or it was not asked: the first try stands.
   if (attempt === null || endedByOwnDeadline(attempt)) return first.result;
   const { httpStatus, error, failedPhase } = first.result;
-  const crowded: CrowdedTry = { atOnce: first.atOnce, first: { httpStatus, error, failedPhase } };
+  const crowded: CrowdedTry = { atOnce: first.atOnce, first: { httpStatus, error, failedPhase, startedAt: first.result.startedAt, totalMs: first.result.timings.totalMs } };
   if (checked && refused(checked)) crowded.control = { site: checked.site, httpStatus: checked.httpStatus, error: checked.error, failedPhase: checked.failedPhase };
   return { ...attempt, crowded };
 }

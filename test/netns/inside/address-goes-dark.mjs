@@ -4,7 +4,8 @@
 // the run's fetches there go on after the stop: the control in time). argv[2]: JSON { address, darkAfter, headers?,
 // everything?, slowMs? }: `headers` are what the forty sites' responses carry (a CDN's, for an edge address);
 // `everything` drops the other servers and the resolver too at that moment (this host's way out gone mid-run);
-// `slowMs` adds six sites at a fifth server whose pages take that long. Runs the real binary with --json.
+// `slowMs` adds six sites at a fifth server whose pages take that long; `backAfterMs` lifts the drop again after that
+// long (a blip: a Wi-Fi roam, a VPN reconnecting). Runs the real binary with --json.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +39,10 @@ await insideNamespace(async () => {
     tls: ca.issue(going),
     handler: () => {
       requests += 1;
-      if (requests === spec.darkAfter) shape = shapeHost({ kind: 'block', to: spec.everything ? [spec.address, ...OTHERS, RESOLVER, ...(spec.slowMs ? [SLOW] : [])] : [spec.address], how: 'drop' });
+      if (requests === spec.darkAfter) {
+        shape = shapeHost({ kind: 'block', to: spec.everything ? [spec.address, ...OTHERS, RESOLVER, ...(spec.slowMs ? [SLOW] : [])] : [spec.address], how: 'drop' });
+        if (spec.backAfterMs) setTimeout(() => shape.undo(), spec.backAfterMs);
+      }
       return { kind: 'respond', status: 200, headers: spec.headers ?? {}, body: 'ok', delayMs: PAGE_MS };
     },
   });
