@@ -172,6 +172,23 @@ describe('an address that stops answering during the run (correlate/onset.ts)', 
     expect(r.incidents.filter((i) => /stopped answering/.test(i.summary))).toEqual([]);
   });
 
+  it('a server that answers again before the run ends: its incident, said with both moments (exit 2)', () => {
+    const again: Array<[string, string, string, Partial<FetchResult>, number]> = [
+      ['a5', 'www.a5.test', '198.51.100.7', servedIn(60), 3_500],
+      ['a6', 'www.a6.test', '198.51.100.7', servedIn(60), 3_520],
+    ];
+    const r = judge([...server, ...others(1_000), ...again]);
+    expect(r.incidents.map((i) => [i.provider, i.layer, i.sites])).toEqual([['server 198.51.100.7', 'network', ['b1', 'b2', 'b3', 'b4']]]);
+    expect(r.incidents[0]!.summary).toMatch(
+      /^server 198\.51\.100\.7 failing: 4 sites served from it fail there: it stopped answering for a while during this run — the 3 sites served there before were all served by 00:00:00\.30 UTC, none of the 4 fetches there still waiting then or begun after got an answer until it answered again \(2 sites served there from 00:00:03\.50 UTC\)/,
+    );
+    expect(r.verdict.exitCode).toBe(2);
+    // Controls: only two sites failing in the stretch (a server failing a connection now and then does that too);
+    // nothing of another network served while it lasted (this host's way out may have gone then).
+    expect(judge([...server.filter(([n]) => n !== 'b4'), ...others(1_000), ...again]).incidents).toEqual([]);
+    expect(judge([...server, ...others(3_600), ...again]).incidents).toEqual([]);
+  });
+
   it("one fetch begun after the last served: too little to say it stopped", () => {
     const r = judge([...server.filter(([n]) => n !== 'b3' && n !== 'b4'), ...others(500)]);
     expect(r.incidents).toEqual([]);

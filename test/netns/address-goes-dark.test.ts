@@ -7,7 +7,8 @@
 // address dark at once, each having served some) blames nobody; without the control in time onset.ts asks for, it
 // read as four servers that each "stopped answering during this run". It is said as the way out now
 // (correlate/way-out.ts): before, "no shared cause found" (exit 1), and a server whose pages were still on their
-// way then was blamed as "none is served from it in this run".
+// way then was blamed as "none is served from it in this run". Both for a while, then back: the server's own stretch
+// (onset.ts) is its incident said with both moments; the way out's (way-out.ts) leaves the sites waiting then untested.
 
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +54,19 @@ describe.skipIf(reason !== null)('an address that stops answering during the run
     expect(report.incidents.map((i) => [i.provider, i.layer, [...i.sites].sort()])).toEqual([['Fastly', 'network', [...failing].sort()]]);
     expect(report.incidents[0]!.summary).toMatch(/^Fastly network incident \(partial\): \d+ of 40 Fastly-fronted sites fail with .*; Fastly's 151\.101\.1\.57 stopped answering during this run — /);
     expect(report.summary).not.toMatch(/outside it/);
+    expect(code).toBe(2);
+  }, 100_000);
+
+  it('a self-hosted server dark for 4 s, then serving again: its incident, said with both moments (exit 2)', async () => {
+    // Before: "8 down (s9, …) of 160 sites; no shared cause found" (exit 1): the sites served there after it came back
+    // read as controls against it. The fetches begun while it was dark connected only when it answered again.
+    const { code, report, failing } = await check({ address: '203.0.113.99', darkAfter: 12, backAfterMs: 4_000 });
+    expect(failing.every((n) => n.startsWith('s'))).toBe(true);
+    expect(report.incidents.map((i) => [i.provider, i.layer, [...i.sites].sort()])).toEqual([['server 203.0.113.99', 'network', [...failing].sort()]]);
+    expect(report.incidents[0]!.summary).toMatch(
+      /^server 203\.0\.113\.99 failing: \d+ sites served from it fail there: it stopped answering for a while during this run — the \d+ sites served there before were all served by [\d:.]+ UTC, none of the \d+ fetches there still waiting then or begun after got an answer until it answered again \(\d+ sites served there from [\d:.]+ UTC\)/,
+    );
+    expect(report.sites.filter((s) => s.name.startsWith('s') && s.status === 'ok').length).toBeGreaterThan(failing.length);
     expect(code).toBe(2);
   }, 100_000);
 
