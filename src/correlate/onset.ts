@@ -97,6 +97,7 @@ export function darkAddresses(sites: readonly SiteFacts[]): ReadonlyMap<string, 
  * while the address answered nothing, served when it answered again — neither before nor after.
  */
 const SYN_RESENT_MS = 1_000;
+const openedAt = (a: Attempt) => startOf(a) + (a.timings.connectMs ?? 0);
 const servedLate = (a: Attempt) => a.timings.connectMs !== null && a.timings.connectMs - (a.timings.connectStalledMs ?? 0) >= SYN_RESENT_MS;
 
 /**
@@ -114,7 +115,8 @@ function darkOnset(attempts: readonly Attempt[]): DarkOnset | null {
   for (const a of attempts) {
     if (!answered(a)) continue;
     if (startOf(a) > lastFailedStart) after.push(a);
-    else if (!servedLate(a)) before.push(a);
+    // One that opened only after the last failure began waited through the stretch: neither before it nor after.
+    else if (!(servedLate(a) && openedAt(a) > lastFailedStart)) before.push(a);
   }
   if (before.length === 0) return null;
   const lastServedAt = before.reduce((latest, a) => Math.max(latest, endOf(a)), -Infinity);
@@ -124,7 +126,7 @@ function darkOnset(attempts: readonly Attempt[]): DarkOnset | null {
   if (after.length === 0) return failedAfter.size < FAILED_AFTER_AT_LEAST ? null : { lastServedAt, servedBefore: new Set(before.map((a) => a.site)), answeredAgainAt: null, servedAfter: new Set() };
   // When it answered again: the first connection there that opened after the stretch. Those begun in the stretch and
   // opened only then (their SYN sent again) waited through it too: they are its witnesses, though served.
-  const answeredAgainAt = after.reduce((earliest, a) => Math.min(earliest, startOf(a) + (a.timings.connectMs ?? 0)), Infinity);
+  const answeredAgainAt = after.reduce((earliest, a) => Math.min(earliest, openedAt(a)), Infinity);
   for (const a of after) if (servedLate(a) && startOf(a) >= lastServedAt && startOf(a) < answeredAgainAt) failedAfter.add(a.site);
   if (failedAfter.size < FAILED_FOR_A_WHILE_AT_LEAST) return null;
   return { lastServedAt, servedBefore: new Set(before.map((a) => a.site)), answeredAgainAt, servedAfter: new Set(after.map((a) => a.site)) };

@@ -189,6 +189,20 @@ describe('an address that stops answering during the run (correlate/onset.ts)', 
     expect(judge([...server, ...others(3_600), ...again]).incidents).toEqual([]);
   });
 
+  it('control: a connection that opened late between the failures (a lossy path) — the server answered then: not a stretch', () => {
+    const lateServed: Partial<FetchResult> = { timings: { connectMs: 1_000, tlsMs: 2, ttfbMs: 1_090, totalMs: 1_100 } };
+    const r = judge([
+      ...server.filter(([n]) => n.startsWith('a')),
+      ['f1', 'www.f1.test', '198.51.100.7', noConnection, 400],
+      ['l1', 'www.l1.test', '198.51.100.7', lateServed, 500],
+      ['f2', 'www.f2.test', '198.51.100.7', noConnection, 2_000],
+      ['f3', 'www.f3.test', '198.51.100.7', noConnection, 2_100],
+      ['a5', 'www.a5.test', '198.51.100.7', servedIn(60), 5_200],
+      ...others(1_000),
+    ]);
+    expect(r.incidents).toEqual([]);
+  });
+
   it("one fetch begun after the last served: too little to say it stopped", () => {
     const r = judge([...server.filter(([n]) => n !== 'b3' && n !== 'b4'), ...others(500)]);
     expect(r.incidents).toEqual([]);
