@@ -126,7 +126,7 @@ interface Silence {
 
 export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[], resolvers: readonly ResolverSpec[]): WayOutLost | null {
   // Most runs have no fetch that went unanswered: looked for before anything is kept.
-  if (!sites.some((s) => s.report.attempts.some((a) => direct(a) && (silent(a) || handshakeStalled(a))))) return null;
+  if (!sites.some((s) => s.report.attempts.some((a) => a.outcome !== 'ok' && direct(a) && (silent(a) || handshakeStalled(a))))) return null;
   // Every moment something came back from beyond this host, and when each network (over each family) first served a
   // fetch — an answer, not a connection alone: a network that only opens connections was never seen working.
   const heard: number[] = [];
