@@ -37,6 +37,7 @@ import { silentNameservers } from './silent-nameserver.js';
 import { crowdedServers } from './crowded-servers.js';
 import { droppedLookups } from './dropped-lookups.js';
 import { wayOutLost } from './way-out.js';
+import { untestedBy } from './untested.js';
 import { dohRateLimited, resolverRateLimits, turnedAway } from './turned-away.js';
 import { resolverTarget } from '../config/resolvers.js';
 import { isStale, policyBlockWords, refusesThisClient } from '../classify/dns-facts.js';
@@ -421,36 +422,18 @@ function droppedConnections(
     return tally !== undefined && tally.answered > tally.timedOut;
   };
   const questionDropped = (a: Attempt): boolean => a.address === null && a.failedPhase === 'dns' && a.error?.code === 'ETIMEDOUT' && answersMostly(a.resolver);
-  const explained = new Set<string>();
   const explainedSites = new Set<string>();
   let connectsLost = 0;
-  let untested = 0;
-  for (const s of sites) {
-    let served = false;
-    let failing = 0;
-    let explainedHere = 0;
-    for (const a of s.report.attempts) {
-      if (a.outcome === 'ok') {
-        served = true;
-        continue;
-      }
-      failing += 1;
-      if (questionDropped(a)) {
-        explained.add(a.id);
-        explainedHere += 1;
-        continue;
-      }
-      if (!connectTimedOut(a)) continue;
-      const network = networkOf(s, a.family!);
-      const witnessed = witnessFor.get(network) ?? witnessFor.set(network, othersWitness(network)).get(network)!;
-      if (!witnessed) continue;
-      explained.add(a.id);
-      explainedHere += 1;
-      connectsLost += 1;
-      explainedSites.add(s.report.name);
-    }
-    if (!served && failing > 0 && explainedHere === failing) untested += 1;
-  }
+  const { explained, untested } = untestedBy(sites, (a, s) => {
+    if (questionDropped(a)) return true;
+    if (!connectTimedOut(a)) return false;
+    const network = networkOf(s, a.family!);
+    const witnessed = witnessFor.get(network) ?? witnessFor.set(network, othersWitness(network)).get(network)!;
+    if (!witnessed) return false;
+    connectsLost += 1;
+    explainedSites.add(s.report.name);
+    return true;
+  });
   if (connectsLost === 0) return null;
   let questionsLost = 0;
   for (const [resolver, tally] of questions) if (answersMostly(resolver)) questionsLost += tally.timedOut;
@@ -462,7 +445,7 @@ function droppedConnections(
     explainsAnswer: (d) => d.outcome === 'timeout' && overConnections.has(d.resolver) && answersMostly(d.resolver),
     note: `new connections from this host are being dropped on the way (a per-host connection limit, a full conntrack table, a rate limit, or heavy loss): ${resent} of ${opened} that opened (at ${plural(resentNetworks, 'network')}) needed their SYN sent again (${formatMs(quickest) === formatMs(slowest) ? formatMs(slowest) : `${formatMs(quickest)}–${formatMs(slowest)}`} to connect, each TLS handshake after it quick) and ${connectsLost} at ${plural(names.length, 'site')} (${shown}) timed out before opening${alsoQuestions}. Which connections lose is a race: those sites and their providers were not tested from here (a lower --concurrency opens fewer at once)`,
     short: `new connections dropped on the way (${resent} of ${opened} opened only on a SYN sent again)`,
-    mostUntested: untested > 0 && untested * 2 >= sites.length,
+    mostUntested: untested.length > 0 && untested.length * 2 >= sites.length,
   };
 }
 

@@ -32,6 +32,7 @@ import { isPrivateAddress } from '../util/ip.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { listNames, plural } from '../util/text.js';
 import { formatMs } from '../util/time.js';
+import { untestedBy } from './untested.js';
 
 export interface WayOutLost {
   explains(a: Attempt): boolean;
@@ -192,32 +193,13 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
     return start >= g.from - grace && (how === 'lookup' ? start < g.until : lastSynBefore(start, end) < g.until);
   };
   const inSilence = (start: number, end: number, how: 'connect' | 'open' | 'lookup') => found.some((g) => during(start, end, g, how));
-  const explained = new Set<string>();
-  const untested: string[] = [];
-  for (const s of sites) {
-    let served = false;
-    let failing = 0;
-    let explainedHere = 0;
-    for (const a of s.report.attempts) {
-      if (a.outcome === 'ok') {
-        served = true;
-        continue;
-      }
-      failing += 1;
-      const start = startOf(a);
-      const end = start + a.timings.totalMs;
-      const lost =
-        direct(a) && silent(a)
-          ? inSilence(start, end, 'connect')
-          : direct(a) && unanswered(a)
-            ? inSilence(heardAt(a) ?? start, end, 'open')
-            : a.address === null && a.failedPhase === 'dns' && a.outcome === 'timeout' && inSilence(start, end, 'lookup');
-      if (!lost) continue;
-      explained.add(a.id);
-      explainedHere += 1;
-    }
-    if (!served && failing > 0 && explainedHere === failing) untested.push(s.report.name);
-  }
+  const { explained, untested } = untestedBy(sites, (a) => {
+    const start = startOf(a);
+    const end = start + a.timings.totalMs;
+    if (direct(a)) return silent(a) ? inSilence(start, end, 'connect') : unanswered(a) && inSilence(heardAt(a) ?? start, end, 'open');
+    // A lookup that went unanswered then (its resolver's questions are explained below).
+    return a.address === null && a.failedPhase === 'dns' && a.outcome === 'timeout' && inSilence(start, end, 'lookup');
+  });
   const questionLost = (d: DnsAnswer) => !replied(d) && inSilence(startOf(d), startOf(d) + d.durationMs, 'lookup');
   const questions = dns.filter(questionLost).length;
   // Said by its longest silence (most sites fetched during it), and how many more there were.
