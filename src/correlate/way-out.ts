@@ -23,11 +23,11 @@
 // connection unanswered for longer while other networks answered says something of its own address, and stands.
 // Pure.
 
-import type { Attempt, DnsAnswer, ResolverSpec } from '../model.js';
+import type { Attempt, DnsAnswer, ExpectResult, ResolverSpec } from '../model.js';
 import type { HostSite } from './host.js';
 import { connected, noRouteFromHere, replied } from '../classify/reach.js';
 import { unanswered } from '../classify/crowding.js';
-import { endedByOwnDeadline } from '../classify/outcome.js';
+import { attemptOutcome, endedByOwnDeadline } from '../classify/outcome.js';
 import { isPrivateAddress } from '../util/ip.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { listNames, plural } from '../util/text.js';
@@ -117,6 +117,22 @@ function lastSynBefore(start: number, end: number): number {
   return sent;
 }
 
+const FAILED: ExpectResult = { ok: false, failures: [] };
+
+/**
+ * A fetch and, when it was asked again alone (probe/address-slots.ts), its first try: a fetch of its own, made with the
+ * rest of the run, that the report keeps only as `crowded.first` — when it began, how long it took, what it got.
+ * Without it a silence whose fetches were all served when asked again alone is not seen, and reads as servers
+ * limiting this client (measured: four servers "limit this probe's fetches at once" after a 5 s blip).
+ */
+function triesOf(a: Attempt): Attempt[] {
+  const first = a.crowded?.first;
+  if (first?.startedAt === undefined || first.totalMs === undefined) return [a];
+  const { httpStatus, error, failedPhase, startedAt, totalMs } = first;
+  const tried: Attempt = { ...a, id: `${a.id}#first`, httpStatus, error, failedPhase, startedAt, expect: FAILED, outcome: attemptOutcome(first, FAILED), timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs } };
+  return [tried, a];
+}
+
 /** A silence: nothing came back from beyond this host between `from` and `until` (Infinity: the run's end). */
 interface Silence {
   from: number;
@@ -127,14 +143,15 @@ interface Silence {
 
 export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[], resolvers: readonly ResolverSpec[]): WayOutLost | null {
   // Most runs have no fetch that went unanswered: looked for before anything is kept.
-  if (!sites.some((s) => s.report.attempts.some((a) => a.outcome !== 'ok' && direct(a) && (silent(a) || handshakeStalled(a))))) return null;
+  const heardNothing = (a: Attempt) => a.outcome !== 'ok' && direct(a) && (silent(a) || handshakeStalled(a));
+  if (!sites.some((s) => s.report.attempts.some((a) => heardNothing(a) || (a.crowded !== undefined && triesOf(a).some(heardNothing))))) return null;
   // Every moment something came back from beyond this host, and when each network (over each family) first served a
   // fetch — an answer, not a connection alone: a network that only opens connections was never seen working.
   const heard: number[] = [];
   const firstServed = new Map<string, number>();
   const connects: number[] = [];
   for (const s of sites) {
-    for (const a of s.report.attempts) {
+    for (const a of s.report.attempts.flatMap(triesOf)) {
       if (!direct(a)) continue;
       const at = heardAt(a);
       if (at === null) continue;
@@ -160,7 +177,7 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   // the stretch.
   const silences = new Map<number, Silence>();
   for (const s of sites) {
-    for (const a of s.report.attempts) {
+    for (const a of s.report.attempts.flatMap(triesOf)) {
       if (!direct(a)) continue;
       let from: number;
       if (silent(a) || connectedLate(a, grace)) {

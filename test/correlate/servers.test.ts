@@ -328,6 +328,22 @@ describe("this host's way out gone during the run (correlate/way-out.ts)", () =>
     expect(after5.host.notes.join()).toMatch(/server 203\.0\.113\.5 failed 1 fetch while this probe had up to 8 there at once/);
   });
 
+  it('seen only in first tries: every fetch of the silence served when asked again alone — said, and no limit read into it', () => {
+    // The report keeps such a fetch as what asking alone gave; its first try is `crowded.first`. Measured: after a 5 s
+    // blip, four servers "limit this probe's fetches at once (each served alone)", and no silence was seen.
+    const crowdedFrom = (began: number): Partial<FetchResult> =>
+      ({ ...servedIn(40), crowded: { atOnce: 16, first: { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'connect', startedAt: new Date(RUN_BEGAN + began).toISOString(), totalMs: 3_000 } } }) as Partial<FetchResult>;
+    const r = judge([
+      ...before,
+      ['c1', 'www.c1.test', '203.0.113.5', servedIn(40), 100],
+      ['a7', 'www.a7.test', '198.51.100.7', crowdedFrom(310), 5_500],
+      ['c7', 'www.c7.test', '203.0.113.5', crowdedFrom(320), 5_510],
+    ]);
+    expect(r.host.notes.join()).toMatch(/this host's way out stopped answering during this run, from 00:00:00\.30 to 00:00:05\.5\d UTC .* 2 sites fetched then at 2 networks .* no site was left untested by it/);
+    expect(r.host.notes.join()).not.toMatch(/limit/);
+    expect(r.sites.every((s) => s.status === 'ok')).toBe(true);
+  });
+
   it('control: only one network silent after the last answer — that address, not the way out', () => {
     const r = judge([...before, ...after.filter(([, , a]) => a === '198.51.100.7'), ['b3', 'www.b3.test', '198.51.100.7', noConnection, 330]]);
     expect(r.host.summary).toBeNull();
