@@ -32,6 +32,18 @@ export function replied(d: Pick<DnsAnswer, 'outcome'>): boolean {
   return !NO_REPLY.has(d.outcome);
 }
 
+/** How long a client waits before sending a SYN again: 1 s (RFC 6298 §2.1, 5.7; Linux's TCP_TIMEOUT_INIT). */
+export const SYN_RESENT_MS = 1_000;
+
+/**
+ * How long a fetch's TCP connection took to open while this process could run (a starved process reads a connect
+ * late: `connectStalledMs`); null when none opened.
+ */
+export function connectWaitMs(a: Pick<Attempt, 'timings'>): number | null {
+  const { connectMs, connectStalledMs } = a.timings;
+  return connectMs === null ? null : connectMs - (connectStalledMs ?? 0);
+}
+
 /** The connection opened: anything after the connect phase happened. */
 export function connected(a: Pick<Attempt, 'httpStatus' | 'timings' | 'failedPhase'>): boolean {
   return a.httpStatus !== null || a.timings.connectMs !== null || (a.failedPhase !== null && !['connect', 'dns', 'proxy'].includes(a.failedPhase));

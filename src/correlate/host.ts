@@ -22,7 +22,7 @@
 
 import type { Attempt, DnsAnswer, FamilyReach, HostReport, ResolverSpec, SiteReport, LossProbe } from '../model.js';
 import { packetLoss } from './packet-loss.js';
-import { connected, noRouteFromHere, replied, resolverUnroutable } from '../classify/reach.js';
+import { connected, connectWaitMs, noRouteFromHere, replied, resolverUnroutable, SYN_RESENT_MS } from '../classify/reach.js';
 import { whyNoTunnel } from '../classify/proxy-failure.js';
 import { dohServerUnresolved } from '../util/errors.js';
 import { hostOf, hostOfUrl } from '../util/dns-name.js';
@@ -331,8 +331,6 @@ function cutResponses(sites: HostSite[]): { attempts: Set<string>; note: string;
 
 // ───────────────────────────── new connections dropped on the way ─────────────────────────────
 
-/** How long a client waits before sending a SYN again: 1 s (RFC 6298 §2.1, 5.7; Linux's TCP_TIMEOUT_INIT). */
-const SYN_RESENT_MS = 1000;
 /** A connect this many TLS handshakes long waited on a SYN sent again, not on a slow path: both cross the same path. */
 const HANDSHAKES_PER_RESENT_CONNECT = 4;
 /** Below this share of the other networks' connections opened only by a SYN sent again, drops are a few lost packets. */
@@ -346,9 +344,9 @@ const FEWEST_DROPPING_NETWORKS = 3;
  * across the same path — was quick. Null: it says nothing (no direct TLS connection opened, or none was measured).
  */
 function connectResent(a: Attempt): boolean | null {
-  const { connectMs, tlsMs, connectStalledMs } = a.timings;
-  if (a.address === null || a.path === 'proxy' || connectMs === null || tlsMs === null || connectStalledMs === undefined) return null;
-  const waited = connectMs - connectStalledMs;
+  const { tlsMs, connectStalledMs } = a.timings;
+  const waited = connectWaitMs(a);
+  if (a.address === null || a.path === 'proxy' || waited === null || tlsMs === null || connectStalledMs === undefined) return null;
   return waited >= SYN_RESENT_MS && waited >= tlsMs * HANDSHAKES_PER_RESENT_CONNECT;
 }
 

@@ -20,6 +20,8 @@ import type { Attempt } from '../model.js';
 import type { SiteFacts } from './incidents.js';
 import { translated } from './host.js';
 import { unanswered } from '../classify/crowding.js';
+import { connectWaitMs, SYN_RESENT_MS } from '../classify/reach.js';
+import { clockUtc } from '../util/time.js';
 import { plural } from '../util/text.js';
 
 export interface DarkOnset {
@@ -92,13 +94,13 @@ export function darkAddresses(sites: readonly SiteFacts[]): ReadonlyMap<string, 
   return dark;
 }
 
-/**
- * Its connection opened only after TCP sent its SYN again (1 s, RFC 6298 §2.1) while this process could run: begun
- * while the address answered nothing, served when it answered again — neither before nor after.
- */
-const SYN_RESENT_MS = 1_000;
 const openedAt = (a: Attempt) => startOf(a) + (a.timings.connectMs ?? 0);
-const servedLate = (a: Attempt) => a.timings.connectMs !== null && a.timings.connectMs - (a.timings.connectStalledMs ?? 0) >= SYN_RESENT_MS;
+
+/**
+ * Its connection opened only after TCP sent its SYN again while this process could run: begun while the address
+ * answered nothing, served when it answered again — neither before nor after.
+ */
+const servedLate = (a: Attempt) => (connectWaitMs(a) ?? 0) >= SYN_RESENT_MS;
 
 /**
  * `attempts`: every fetch of the run at one address (all sites, this vantage). Null unless it stopped answering: to
@@ -134,14 +136,13 @@ function darkOnset(attempts: readonly Attempt[]): DarkOnset | null {
 
 /** "<subject> stopped answering during this run — …": what both rules say; `failed`: its fetches that got no answer. */
 export function onsetWords(subject: string, onset: DarkOnset, failed: number): string {
-  const clock = (ms: number) => new Date(ms).toISOString().slice(11, 22);
   const served = onset.servedBefore.size;
   const there = onset.answeredAgainAt === null ? 'there' : 'there before';
-  const before = `${served === 1 ? `the one site served ${there} was` : `the ${served} sites served ${there} were all`} served by ${clock(onset.lastServedAt)} UTC`;
+  const before = `${served === 1 ? `the one site served ${there} was` : `the ${served} sites served ${there} were all`} served by ${clockUtc(onset.lastServedAt)} UTC`;
   const none = `none of the ${plural(failed, 'fetch', 'fetches')} there still waiting then or begun after got an answer`;
   if (onset.answeredAgainAt !== null) {
     return (
-      `${subject} stopped answering for a while during this run — ${before}, ${none} until it answered again (${plural(onset.servedAfter.size, 'site')} served there from ${clock(onset.answeredAgainAt)} UTC); ` +
+      `${subject} stopped answering for a while during this run — ${before}, ${none} until it answered again (${plural(onset.servedAfter.size, 'site')} served there from ${clockUtc(onset.answeredAgainAt)} UTC); ` +
       `the server or the way to it failed then (a restart, a reload, a route flapping), or it refused this client for that long`
     );
   }

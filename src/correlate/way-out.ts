@@ -25,13 +25,14 @@
 
 import type { Attempt, DnsAnswer, ExpectResult, ResolverSpec } from '../model.js';
 import type { HostSite } from './host.js';
-import { connected, noRouteFromHere, replied } from '../classify/reach.js';
+import { connected, connectWaitMs, noRouteFromHere, replied, SYN_RESENT_MS } from '../classify/reach.js';
 import { unanswered } from '../classify/crowding.js';
 import { attemptOutcome, endedByOwnDeadline } from '../classify/outcome.js';
 import { isPrivateAddress } from '../util/ip.js';
 import { hostWasBusy } from '../util/stall-clock.js';
 import { listNames, plural } from '../util/text.js';
-import { formatMs } from '../util/time.js';
+import { clockUtc, formatMs } from '../util/time.js';
+import { percentile } from '../util/collections.js';
 import { untestedBy } from './untested.js';
 
 export interface WayOutLost {
@@ -47,9 +48,6 @@ export interface WayOutLost {
 
 /** Networks that had answered, then went silent at the moment, needed to read it as the way out. */
 const FEWEST_SILENT_NETWORKS = 2;
-
-/** TCP's initial retransmission timeout (RFC 6298 §2.1): a SYN lost once is sent again after it. */
-const SYN_RETRANSMIT_MS = 1_000;
 
 /**
  * How long this run's connections took to open, at this percentile: the longest a connection begun before a silence
@@ -71,10 +69,7 @@ function silent(a: Attempt): boolean {
 }
 
 /** Its connection opened only after `grace` or more while this process could run: its SYN was sent again. */
-function connectedLate(a: Attempt, grace: number): boolean {
-  const { connectMs, connectStalledMs } = a.timings;
-  return connectMs !== null && connectMs - (connectStalledMs ?? 0) >= grace;
-}
+const connectedLate = (a: Attempt, grace: number) => (connectWaitMs(a) ?? 0) >= grace;
 
 /** Its connection opened and the TLS handshake then got no answer before its time ran out. */
 function handshakeStalled(a: Attempt): boolean {
@@ -113,7 +108,7 @@ const overFamily = (network: string, a: Attempt) => `${network} over IPv${a.fami
  */
 function lastSynBefore(start: number, end: number): number {
   let sent = start;
-  for (let wait = SYN_RETRANSMIT_MS; sent + wait < end && wait <= 32 * SYN_RETRANSMIT_MS; wait *= 2) sent += wait;
+  for (let wait = SYN_RESENT_MS; sent + wait < end && wait <= 32 * SYN_RESENT_MS; wait *= 2) sent += wait;
   return sent;
 }
 
@@ -150,8 +145,9 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   const heard: number[] = [];
   const firstServed = new Map<string, number>();
   const connects: number[] = [];
-  for (const s of sites) {
-    for (const a of s.report.attempts.flatMap(triesOf)) {
+  const tried = sites.map((s) => ({ site: s, tries: s.report.attempts.flatMap(triesOf) }));
+  for (const { site: s, tries } of tried) {
+    for (const a of tries) {
       if (!direct(a)) continue;
       const at = heardAt(a);
       if (at === null) continue;
@@ -160,14 +156,15 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
         const key = overFamily(networkOf(s, a), a);
         firstServed.set(key, Math.min(firstServed.get(key) ?? Infinity, at));
       }
-      if (a.timings.connectMs !== null) connects.push(a.timings.connectMs - (a.timings.connectStalledMs ?? 0));
+      const waited = connectWaitMs(a);
+      if (waited !== null) connects.push(waited);
     }
   }
   if (firstServed.size < FEWEST_SILENT_NETWORKS) return null;
   const beyond = new Set(resolvers.filter(beyondThisNetwork).map((r) => r.name));
   for (const d of dns) if (replied(d) && beyond.has(d.resolver)) heard.push(startOf(d) + d.durationMs);
   heard.sort((x, y) => x - y);
-  const grace = Math.max(SYN_RETRANSMIT_MS, percentile(connects, SLOW_CONNECT_PERCENTILE));
+  const grace = Math.max(SYN_RESENT_MS, percentile(connects, SLOW_CONNECT_PERCENTILE));
   // Where nothing came back for `grace` or longer: the last moment heard before each such stretch.
   const stretches: number[] = [];
   for (let i = 0; i < heard.length; i++) if ((heard[i + 1] ?? Infinity) - heard[i]! >= grace) stretches.push(heard[i]!);
@@ -176,8 +173,8 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   // handshake never finished (a live server's TLS stack answers at once, whatever its application does). Grouped by
   // the stretch.
   const silences = new Map<number, Silence>();
-  for (const s of sites) {
-    for (const a of s.report.attempts.flatMap(triesOf)) {
+  for (const { site: s, tries } of tried) {
+    for (const a of tries) {
       if (!direct(a)) continue;
       let from: number;
       if (silent(a) || connectedLate(a, grace)) {
@@ -223,8 +220,7 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   const sitesThen = (g: Silence) => [...g.fetchedThen.values()].reduce((sum, names) => sum + names.size, 0);
   const main = found.reduce((most, g) => (sitesThen(g) > sitesThen(most) ? g : most));
   const networks = [...main.fetchedThen.keys()];
-  const clock = (ms: number) => new Date(ms).toISOString().slice(11, 22);
-  const when = main.until === Infinity ? `at ${clock(main.from)} UTC: nothing came back from any network after it` : `from ${clock(main.from)} to ${clock(main.until)} UTC (${formatMs(main.until - main.from)}): nothing came back from any network then`;
+  const when = main.until === Infinity ? `at ${clockUtc(main.from)} UTC: nothing came back from any network after it` : `from ${clockUtc(main.from)} to ${clockUtc(main.until)} UTC (${formatMs(main.until - main.from)}): nothing came back from any network then`;
   const fetched = main.until === Infinity ? 'fetched after it' : 'fetched then';
   const others = found.length > 1 ? `; it did so ${plural(found.length - 1, 'more time')} in this run` : '';
   const alsoQuestions = questions > 0 ? `, nor did ${plural(questions, 'DNS question')} asked then` : '';
@@ -241,15 +237,9 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
       `this host's way out stopped answering during this run, ${when} — ${plural(sitesThen(main), 'site')} ${fetched} at ` +
       `${plural(networks.length, 'network')} that had answered before (${listNames(networks, 3)}) got nothing back while it lasted, not even to their connection or TLS handshake${alsoQuestions}${others}: ` +
       `a link or uplink lost, a VPN or tunnel dropping, a firewall cutting this host off, or a path all of them share failing, not the sites; ${untestedWords}`,
-    short: main.until === Infinity ? `this host's way out stopped answering at ${clock(main.from)} UTC` : `this host's way out stopped answering from ${clock(main.from)} to ${clock(main.until)} UTC`,
+    short: main.until === Infinity ? `this host's way out stopped answering at ${clockUtc(main.from)} UTC` : `this host's way out stopped answering from ${clockUtc(main.from)} to ${clockUtc(main.until)} UTC`,
     mostUntested: untested.length > 0 && untested.length * 2 >= sites.length,
   };
-}
-
-function percentile(values: number[], p: number): number {
-  if (values.length === 0) return 0;
-  values.sort((x, y) => x - y);
-  return values[Math.floor(p * (values.length - 1))]!;
 }
 
 /** The index of the first moment in `sorted` later than `at` (its length when none is). */

@@ -55,6 +55,12 @@ export function linkedGroups<T>(items: T[], keysOf: (item: T) => Iterable<string
   return [...groupBy(items.map((item, i) => ({ item, group: root(i) })), (x) => x.group).values()].map((g) => g.map((x) => x.item));
 }
 
+/** The value `p` (0–1) of the way up the sorted values, rounded down to one of them; 0 for none. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(p * (sorted.length - 1))] ?? 0;
+}
+
 /** The middle value (the upper of the two middles for an even count); 0 for none. */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -22,6 +22,11 @@ export function parseDuration(text: string | number): number | null {
   return Math.round(n * factor);
 }
 
+/** A moment (epoch ms) as a UTC clock reading to the hundredth of a second: "21:42:04.43". */
+export function clockUtc(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 22);
+}
+
 /** "850ms", "3.2s", "2m05s" — short and scannable. */
 export function formatMs(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '-';
