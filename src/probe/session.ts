@@ -273,6 +273,11 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       if (cached) return cached instanceof Promise ? cached : Promise.resolve(cached);
       planned += 1;
       const position = asked.length;
+      // The first ask holds one of the resolver's slots; asking again (askingAgain.settle) waits for the other
+      // resolvers' answers about the name and has its own few places, so it holds none: a question holding its slot
+      // while it waited for another resolver's question still queued behind that resolver's slots — each held the
+      // same way — waited forever once both had run out of time together (this host's way out gone mid-run).
+      let askAgain: ((waitMs: number) => Promise<DnsAnswer>) | null = null;
       const answer = dnsLimit(query.resolver.name, async () => {
         const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
         silence.set(query.resolver.name, heard);
@@ -303,15 +308,18 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         // again then gets: its answer says nothing of the wait before it.
         if (lossProbing === null && sentAgain(a, timeoutMs)) lossProbing = measureLoss();
         if (nameserverAsking === null && systemSlow(a)) nameserverAsking = askSystemNameservers(a);
-        return askingAgain.settle(a, ask, timeoutMs);
-      }).then((a) => {
-        done += 1;
-        progress();
-        byName.set(query.name, a);
-        asked[position] = a;
-        for (const listen of answerListeners) listen(a);
+        askAgain = ask;
         return a;
-      });
+      })
+        .then((a) => (askAgain ? askingAgain.settle(a, askAgain, timeoutMs) : a))
+        .then((a) => {
+          done += 1;
+          progress();
+          byName.set(query.name, a);
+          asked[position] = a;
+          for (const listen of answerListeners) listen(a);
+          return a;
+        });
       byName.set(query.name, answer);
       asked.push(answer);
       return answer;

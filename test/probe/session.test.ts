@@ -148,6 +148,46 @@ describe('a question that ran out of time at a resolver answering the rest, of a
   });
 });
 
+describe('every resolver silent from one moment on (this host\'s way out gone mid-run), its slots full', () => {
+  // Each lab server answers warm.test, then nothing. A question that ran out of time at a resolver that had replied
+  // waits for the other resolvers' answers about its name before it is asked again (asking-again.ts); it held its
+  // resolver's slot while it waited, and the other resolver's question about the name was queued behind that
+  // resolver's slots, each held the same way: the run waited forever and ended "internal error: the command stopped
+  // before finishing" (in a namespace, three resolvers dropped after their 200th question, 160 sites).
+  const servers: RunningDnsServer[] = [];
+  const NAMES = Array.from({ length: 8 }, (_, i) => `n${i}.gone.test`);
+  beforeAll(async () => {
+    for (const host of ['127.0.0.59', '127.0.0.60']) {
+      servers.push(await startDnsServer({ host, data: { records: { 'warm.test': { A: ['192.0.2.60'] } }, zones: [] }, fault: (name) => (name === 'warm.test' ? null : 'silent') }));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+
+  it('every question ends, as a timeout, within its waits', async () => {
+    const [alpha, beta] = servers.map((server, i): ResolverSpec => ({ name: `r${i}`, kind: 'udp', address: server.host, port: server.port, url: null, provider: null }));
+    const s = createProbeSession({
+      resolvers: [alpha!, beta!],
+      run: { deadlineMs: 20_000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 },
+      ca: null,
+      deadlineAt: performance.now() + 20_000,
+      dnsConcurrency: 2,
+    });
+    const ask = (r: ResolverSpec, name: string) => s.resolve({ resolver: r, name, type: 'A' }, 300);
+    for (const r of [alpha!, beta!]) expect((await ask(r, 'warm.test')).outcome).toBe('ok');
+    // The two resolvers' queues hold the names in opposite orders (as the run's sites reach each at its own pace).
+    const all = Promise.all([...NAMES.map((n) => ask(alpha!, n)), ...[...NAMES].reverse().map((n) => ask(beta!, n))]);
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => (timer = setTimeout(() => resolve('stuck'), 8_000)));
+    const answers = await Promise.race([all, stuck]);
+    clearTimeout(timer);
+    expect(answers).not.toBe('stuck');
+    expect((answers as Awaited<typeof all>).map((a) => a.outcome)).toEqual(Array(16).fill('timeout'));
+    await s.close();
+  }, 15_000);
+});
+
 describe('a resolver that lets one client through N queries a second and drops the rest (unbound ip-ratelimit)', () => {
   // unbound.conf(5), ip-ratelimit: "More queries are completely dropped and will not receive a reply"; with
   // ip-ratelimit-factor 0, every query past the limit in a second is. The lab counts every datagram in each second of
