@@ -52,3 +52,11 @@ export function connected(a: Pick<Attempt, 'httpStatus' | 'timings' | 'failedPha
 export function familyWord(address: string | null): string {
   return address?.includes(':') ? 'IPv6' : 'IPv4';
 }
+
+/**
+ * The fetch got no address because its lookup's wait ran out with no reply (its own wait, or glibc's: EAI_AGAIN):
+ * what a path that stopped answering does to a lookup. Its outcome is a DNS error, as every failed lookup's is.
+ */
+export function lookupRanOut(a: Pick<Attempt, 'address' | 'failedPhase' | 'error'>): boolean {
+  return a.address === null && a.failedPhase === 'dns' && (a.error?.code === 'ETIMEDOUT' || a.error?.code === 'EAI_AGAIN');
+}

@@ -25,7 +25,7 @@
 
 import type { Attempt, DnsAnswer, ExpectResult, ResolverSpec } from '../model.js';
 import type { HostSite } from './host.js';
-import { connected, connectWaitMs, noRouteFromHere, replied, SYN_RESENT_MS } from '../classify/reach.js';
+import { connected, connectWaitMs, lookupRanOut, noRouteFromHere, replied, SYN_RESENT_MS } from '../classify/reach.js';
 import { unanswered } from '../classify/crowding.js';
 import { attemptOutcome, endedByOwnDeadline } from '../classify/outcome.js';
 import { isPrivateAddress } from '../util/ip.js';
@@ -88,7 +88,7 @@ function heardAt(a: Attempt): number | null {
 }
 
 /** A resolver whose replies come from beyond this host's own network: not this host's, not its network's own. */
-function beyondThisNetwork(r: ResolverSpec): boolean {
+export function beyondThisNetwork(r: ResolverSpec): boolean {
   if (r.kind === 'system' || r.local === true) return false;
   return r.kind === 'doh' || !isPrivateAddress(r.address);
 }
@@ -212,7 +212,7 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
     const end = start + a.timings.totalMs;
     if (direct(a)) return silent(a) ? inSilence(start, end, 'connect') : unanswered(a) && inSilence(heardAt(a) ?? start, end, 'open');
     // A lookup that went unanswered then (its resolver's questions are explained below).
-    return a.address === null && a.failedPhase === 'dns' && a.outcome === 'timeout' && inSilence(start, end, 'lookup');
+    return lookupRanOut(a) && inSilence(start, end, 'lookup');
   });
   const questionLost = (d: DnsAnswer) => !replied(d) && inSilence(startOf(d), startOf(d) + d.durationMs, 'lookup');
   const questions = dns.filter(questionLost).length;

@@ -17,7 +17,7 @@ const served = (site: string, address: string, began: number): Attempt =>
 const noConnection = (site: string, address: string, began: number): Attempt =>
   attempt({ ...timedOut, id: `${site}|edge|${address}`, site, address, startedAt: at(began), failedPhase: 'connect', timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 3_000 } });
 const lookupTimedOut = (site: string, began: number): Attempt =>
-  attempt({ ...timedOut, id: `${site}|edge|-`, site, address: null, startedAt: at(began), failedPhase: 'dns', error: { code: 'ETIMEDOUT', message: 'lookup timed out' }, timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 5_000 } });
+  attempt({ ...timedOut, outcome: 'dns-error', id: `${site}|edge|-`, site, address: null, startedAt: at(began), failedPhase: 'dns', error: { code: 'ETIMEDOUT', message: 'lookup timed out' }, timings: { connectMs: null, tlsMs: null, ttfbMs: null, totalMs: 5_000 } });
 
 const hostSite = (a: Attempt): HostSite => ({ report: { name: a.site, attempts: [a] }, stack: { edge: null, origin: null, zone: null } });
 
