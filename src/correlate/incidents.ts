@@ -275,7 +275,7 @@ export function doubtedValidationFindings(sites: SiteFacts[], dns: DnsAnswer[], 
       scope: names.length === doubted.size ? 'full' : 'partial',
       confidence: FINDING_CONFIDENCE,
       summary:
-        `Possibly resolver ${resolver.name}'s DNSSEC validation failing: it rejects ${names.length} of ${plural(doubted.size, 'name')} (${said.join(', ')}) in ${plural(zoneWitnesses(rejectedSites), 'zone')} that ${answering.join(', ')} answer` +
+        `Possibly resolver ${resolver.name}'s DNSSEC validation failing: it rejects ${names.length} of ${plural(doubted.size, 'name')} (${said.join(', ')}) in ${plural(zoneWitnesses(rejectedSites), 'zone')} that ${answering.join(', ')} answer${answering.length === 1 ? 's' : ''}` +
         ` — not an incident: ${answering.length === 1 ? 'it does' : 'they do'} not vouch for the answers (no AD bit), so the zones' signing could be what is broken; a validating resolver in the list would tell (confidence ${FINDING_CONFIDENCE})`,
       evidence: [
         `${resolver.name} (${resolverTarget(resolver)}): ${said.join(', ')} for ${listNames(names)}`,
@@ -361,7 +361,7 @@ function operatorIncident(failingGroup: FailingResolver[], resolvers: ResolverSp
   // too, does not vouch for them (each was answered by some other resolver, or it would not count).
   const vouching = others.filter((r) => answeredEvery(byResolver.get(r.name) ?? [], failedNames));
   const clauses = [
-    `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${vouching.map((r) => r.name).join(', ') || 'other resolvers'} answer`,
+    `${outcomes.join('/')} for ${failed.length} of ${plural(asked, 'name')} that ${vouching.map((r) => r.name).join(', ') || 'other resolvers'} answer${vouching.length === 1 ? 's' : ''}`,
     sameOperator.length > 0 ? `${lead.provider}'s ${sameOperator.join(', ')} ${sameOperator.length === 1 ? 'answers' : 'answer'}` : null,
   ].filter(Boolean);
   return {

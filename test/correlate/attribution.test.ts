@@ -369,7 +369,7 @@ describe('DNS incidents', () => {
     const r = run(sites, dns, attempts);
     expect(r.incidents).toHaveLength(1);
     expect(r.incidents[0]).toMatchObject({ kind: 'resolver', layer: 'resolver', resolver: 'alpha', provider: 'Cloudflare', sites: ['a', 'b', 'c'], scope: 'full', controls: ['beta'] });
-    expect(r.incidents[0]!.summary).toMatch(/^Cloudflare resolver alpha failing: timeout for 3 of 3 names that beta answer/);
+    expect(r.incidents[0]!.summary).toMatch(/^Cloudflare resolver alpha failing: timeout for 3 of 3 names that beta answers/);
     expect(r.verdict.exitCode).toBe(2);
   });
 
@@ -391,7 +391,7 @@ describe('DNS incidents', () => {
       ...answered.map((s) => fetched(s.name, '127.0.1.1', responses.healthy(), { resolvers: ['alpha', 'beta', 'gamma'] })),
     ];
     const r = run([...failing, ...answered], dns, attempts, resolvers);
-    expect(r.incidents.map((i) => i.summary)).toEqual([expect.stringMatching(/^Cloudflare resolver alpha failing: timeout for 3 of 5 names that beta answer /)]);
+    expect(r.incidents.map((i) => i.summary)).toEqual([expect.stringMatching(/^Cloudflare resolver alpha failing: timeout for 3 of 5 names that beta answers /)]);
   });
 
   /**
@@ -426,7 +426,7 @@ describe('DNS incidents', () => {
     expect(r.verdict.exitCode).toBe(1);
     expect(r.findings.map((f) => [f.kind, f.resolver, f.sites, f.confidence])).toEqual([['resolver', 'alpha', ['www', 'api', 'shop'], 0.4]]);
     expect(r.findings[0]!.summary).toBe(
-      "Possibly Cloudflare resolver alpha failing: servfail for 3 of 6 names that beta answer — not an incident: every one is in the zone acme.test, and alpha answers names in 3 other zones: that zone's name servers and alpha disagree (a server of the zone failing or turning alpha away; resolvers pick different servers) (confidence 0.4)",
+      "Possibly Cloudflare resolver alpha failing: servfail for 3 of 6 names that beta answers — not an incident: every one is in the zone acme.test, and alpha answers names in 3 other zones: that zone's name servers and alpha disagree (a server of the zone failing or turning alpha away; resolvers pick different servers) (confidence 0.4)",
     );
     for (const [name] of acme) expect(r.sites.find((s) => s.name === name)!.blame).toMatchObject({ layer: 'resolver', provider: null });
     // Names of two zones failing are two witnesses: the resolver's incident.

@@ -59,7 +59,7 @@ describe("a resolver's own validation", () => {
   it("rejecting names another resolver validated (AD bit) is that resolver's failure, not the zones' signing", () => {
     const r = rejectedByAlpha(true);
     expect(r.incidents.map((i) => [i.kind, i.provider, i.resolvers])).toEqual([['resolver', 'Cloudflare', ['alpha']]]);
-    expect(r.incidents[0]!.summary).toMatch(/DNSSEC rejection \(EDE 7 "Signature Expired"\) of names others validate for 3 of 3 names that beta answer/);
+    expect(r.incidents[0]!.summary).toMatch(/DNSSEC rejection \(EDE 7 "Signature Expired"\) of names others validate for 3 of 3 names that beta answers/);
     for (const s of r.sites) expect([s.status, s.blame?.layer, s.blame?.provider]).toEqual(['degraded', 'resolver', 'Cloudflare']);
     const rejected = r.sites[0]!.attempts.find((a) => a.resolver === 'alpha')!;
     expect(rejected).toMatchObject({ layer: 'resolver', provider: 'Cloudflare' });
@@ -72,7 +72,7 @@ describe("a resolver's own validation", () => {
     for (const s of r.sites) expect([s.status, s.blame?.layer, s.blame?.provider]).toEqual(['degraded', 'unknown', null]);
     expect(r.sites[0]!.blame!.reason).toMatch(/the zone's signing is broken or alpha's validation is; a validating resolver's answer would tell/);
     expect(r.findings.map((f) => [f.kind, f.provider, f.resolver, f.sites])).toEqual([['resolver', 'Cloudflare', 'alpha', ['a', 'b', 'c']]]);
-    expect(r.findings[0]!.summary).toMatch(/^Possibly resolver alpha's DNSSEC validation failing: it rejects 3 of 3 names \(EDE 7 "Signature Expired"\) in 3 zones that beta answer — not an incident/);
+    expect(r.findings[0]!.summary).toMatch(/^Possibly resolver alpha's DNSSEC validation failing: it rejects 3 of 3 names \(EDE 7 "Signature Expired"\) in 3 zones that beta answers — not an incident/);
     expect(r.verdict).toMatchObject({ verdict: 'site-failures', exitCode: 1 });
   });
 

@@ -77,7 +77,7 @@ describe('a resolver that says names do not exist (NXDOMAIN) that other resolver
   it('names the other resolver answers with addresses that serve: that resolver fails them, an incident (it read as "3 degraded, no shared cause")', () => {
     const r = betaDenies(RESOLVERS);
     expect(r.incidents.map((i) => [i.kind, i.provider, i.resolvers])).toEqual([['resolver', 'Google', ['beta']]]);
-    expect(r.incidents[0]!.summary).toMatch(/^Google resolver beta failing: nxdomain for 3 of 3 names that alpha answer/);
+    expect(r.incidents[0]!.summary).toMatch(/^Google resolver beta failing: nxdomain for 3 of 3 names that alpha answers/);
     expect(r.incidents[0]!.evidence.join(' ')).toMatch(/it says names do not exist \(NXDOMAIN\) that other resolvers answer with addresses that serve the sites: a filter answering NXDOMAIN, a split-horizon or VPN resolver/);
     for (const s of r.sites) expect(s.blame).toMatchObject({ layer: 'resolver', provider: 'Google' });
     expect(r.verdict.exitCode).toBe(2);
