@@ -37,6 +37,7 @@ import { silentNameservers } from './silent-nameserver.js';
 import { crowdedServers } from './crowded-servers.js';
 import { droppedLookups } from './dropped-lookups.js';
 import { wayOutLost } from './way-out.js';
+import { dnsWayOutLost } from './dns-way-out.js';
 import { untestedBy } from './untested.js';
 import { dohRateLimited, resolverRateLimits, turnedAway } from './turned-away.js';
 import { resolverTarget } from '../config/resolvers.js';
@@ -1144,6 +1145,10 @@ const DROP_ADVICE =
 const WAY_OUT_ADVICE =
   "nothing is blamed and most sites could not be tested from here: this host's way out stopped answering during the run; check its link and route (`ip route`, the Wi-Fi or the cable, a VPN, the uplink) and run again";
 
+/** What to check when this host's way to DNS went during the run and most sites could not be tested. */
+const DNS_WAY_OUT_ADVICE =
+  "nothing is blamed and most sites could not be tested from here: no resolver beyond this network answered after a moment of the run; check what carries this host's DNS (a firewall or VPN rule on port 53, the tunnel, `dig @RESOLVER . NS` from this host) and run again";
+
 /** What to check when nothing outside answered. */
 const LOCAL_ADVICE =
   'nothing is blamed and no site could be tested from here; check: is this host online (a default route: `ip route`), does /etc/resolv.conf name a reachable resolver, does this network need a proxy, a VPN or a captive-portal login?';
@@ -1183,6 +1188,8 @@ export function hostFindings(
   const cut = cutResponses(sites);
   const dropped = droppedConnections(sites, dns, resolvers);
   const wayOut = wayOutLost(sites, dns, resolvers);
+  // The whole way out's silence says the DNS questions too.
+  const dnsWayOut = wayOut ? null : dnsWayOutLost(sites, dns, resolvers, lossProbes);
   const turned = turnedAway(sites);
   // A first try that failed while this host's way out was gone says nothing of a limit at its server.
   const crowded = crowdedServers(sites, (first) => wayOut?.during(first) === true);
@@ -1199,8 +1206,8 @@ export function hostFindings(
   // A path that loses packets loses some of every resolver's questions: those answered when asked again are that loss;
   // and behind a silent name server, this host's resolver's lookups that ran out were waiting for it.
   const lookupDrops = loss ? null : droppedLookups(slowLookups ? resolvers.filter((r) => r.kind !== 'system') : resolvers);
-  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(wayOut ? [wayOut.note] : []), ...(turned?.notes ?? []), ...(crowded?.notes ?? []), ...(resolverLimits?.notes ?? [])];
-  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(wayOut ? [wayOut.short] : []), ...(turned?.short ?? []), ...(crowded?.short ?? []), ...(resolverLimits?.short ?? [])];
+  const pathNotes = [...(busy.note ? [busy.note] : []), ...(loss ? [loss.note] : []), ...(slowLookups ? [slowLookups.note] : []), ...(lookupDrops ? lookupDrops.notes : []), ...blockedNotes, ...unresolvedNotes, ...prohibitedNotes, ...refusingNotes, ...(interceptedDns ? [interceptedDns.note] : []), ...(privateOnly ? [privateOnly.note] : []), ...redirectNotes, ...pins.notes, ...intercepted.notes, ...rootsMissing.notes, ...(cut ? [cut.note] : []), ...(dropped ? [dropped.note] : []), ...(wayOut ? [wayOut.note] : []), ...(dnsWayOut ? [dnsWayOut.note] : []), ...(turned?.notes ?? []), ...(crowded?.notes ?? []), ...(resolverLimits?.notes ?? [])];
+  const pathShort = [...(busy.short ? [busy.short] : []), ...(loss ? [loss.short] : []), ...(slowLookups ? [slowLookups.short] : []), ...(lookupDrops ? lookupDrops.short : []), ...blockedShort, ...unresolvedShort, ...prohibitedShort, ...refusingShort, ...(interceptedDns ? [interceptedDns.short] : []), ...redirectShort, ...pins.short, ...intercepted.short, ...rootsMissing.short, ...(cut ? [cut.short] : []), ...(dropped ? [dropped.short] : []), ...(wayOut ? [wayOut.short] : []), ...(dnsWayOut ? [dnsWayOut.short] : []), ...(turned?.short ?? []), ...(crowded?.short ?? []), ...(resolverLimits?.short ?? [])];
   // This host's clock or its CA store, read from the certificates it refused: only when no edge answered over HTTP
   // (most runs: looked for before either rule lists a run's attempts).
   const edgeAnswered = sites.some((s) => s.report.attempts.some((a) => a.path === 'edge' && a.address !== null && (a.outcome === 'ok' || a.httpStatus !== null)));
@@ -1211,14 +1218,17 @@ export function hostFindings(
     ? { down: true, evidence: [busy.note!], where: 'host' }
     : !network.down && wayOut?.mostUntested
       ? { down: true, evidence: [wayOut.note], where: 'network' }
+      : !network.down && dnsWayOut?.mostUntested
+      ? { down: true, evidence: [dnsWayOut.note], where: 'network' }
       : !network.down && loss?.mostUntested
       ? { down: true, evidence: [loss.note], where: 'network' }
       : !network.down && dropped?.mostUntested
         ? { down: true, evidence: [dropped.note], where: 'network' }
         : { ...network, where: network.down && hostFault ? 'host' : 'network' };
   const cutOff = !busy.starved && !network.down && wayOut?.mostUntested === true;
-  const lossy = !busy.starved && !network.down && !cutOff && loss?.mostUntested === true;
-  const dropping = !busy.starved && !network.down && !cutOff && !lossy && dropped?.mostUntested === true;
+  const dnsCutOff = !busy.starved && !network.down && !cutOff && dnsWayOut?.mostUntested === true;
+  const lossy = !busy.starved && !network.down && !cutOff && !dnsCutOff && loss?.mostUntested === true;
+  const dropping = !busy.starved && !network.down && !cutOff && !dnsCutOff && !lossy && dropped?.mostUntested === true;
   if (local.down && nat64.note) local.evidence.unshift(nat64.note);
   if (local.down && busy.note && !busy.starved) local.evidence.unshift(busy.note);
   if (local.down && local.where === 'network' && proxies.length === 0 && environmentProxy && sites.some((s) => s.report.attempts.some((a) => a.address !== null))) {
@@ -1226,7 +1236,7 @@ export function hostFindings(
       `this environment sets ${environmentProxy}, which outage-probe does not use (it connects to each address directly, through a proxy only where probes.yaml lists one): if that is this network's way out, add it to the sites' paths (paths: [edge, { proxy: "…" }])`,
     );
   }
-  const notes = local.down ? [busy.starved ? BUSY_ADVICE : cutOff ? WAY_OUT_ADVICE : lossy ? LOSS_ADVICE : dropping ? DROP_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
+  const notes = local.down ? [busy.starved ? BUSY_ADVICE : cutOff ? WAY_OUT_ADVICE : dnsCutOff ? DNS_WAY_OUT_ADVICE : lossy ? LOSS_ADVICE : dropping ? DROP_ADVICE : local.where === 'host' ? HOST_ADVICE : proxies.length > 0 ? PROXY_ADVICE : LOCAL_ADVICE] : [v4.note, v6.note, nat64.note, ...pathNotes].filter((n): n is string => n !== null);
   // Resolvers only a broken family reaches: not asked, as a blocked resolver is not, and not listed as blocked.
   const unaskable = new Set([...(v4.resolvers ?? []), ...(v6.resolvers ?? [])]);
   const familyExplained = (a: Attempt) => {
@@ -1259,9 +1269,10 @@ export function hostFindings(
         (a.address === null && dohRateLimited(a)) ||
         dropped?.explains(a) === true ||
         wayOut?.explains(a) === true ||
+        dnsWayOut?.explains(a) === true ||
         loss?.explains(a) === true ||
         (a.address !== null && a.path !== 'proxy' && familyExplained(a))),
     explainsAnswer: (d) =>
-      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true || dropped?.explainsAnswer(d) === true || wayOut?.explainsAnswer(d) === true || dohRateLimited(d),
+      blocked.has(d.resolver) || unaskable.has(d.resolver) || (interceptedDns !== null && interceptedDns.resolvers.has(d.resolver) && interceptedDns.names.has(d.name)) || (privateOnly !== null && saysMissing(d) && privateOnly.resolvers.has(d.resolver) && privateOnly.names.has(d.name)) || resolverUnroutable(d) || dohServerUnresolved(d) || outOfResourcesHere(d.error) || hostWasBusy(d.error) || loss?.explainsAnswer(d) === true || dropped?.explainsAnswer(d) === true || wayOut?.explainsAnswer(d) === true || dnsWayOut?.explainsAnswer(d) === true || dohRateLimited(d),
   };
 }
