@@ -8,12 +8,13 @@
 // Read from when each fetch began, when something last came back for it, and when it ended. A silence is a stretch
 // with no answer of any kind from beyond this host (a response, a refusal, a connection or handshake opened, a reply
 // from a resolver outside this host's network) for a second or more. It is the way out's only when fetches at two
-// networks or more that had served before it got nothing from it: begun during it, with no answer to their
-// connection (or one only when it ended), or cut in their TLS handshake just as it began (a live server's TLS stack
-// answers at once, whatever its application does; a server that hangs still opens its connections and finishes its
-// handshakes, and that is an answer). Two networks going silent at one moment with nothing from anyone meanwhile is
-// this host's way out or a path all of them share: which of the two cannot be told from here, and neither is about
-// the sites. Requests that only waited for their responses are no evidence: pages slower than the timeout look so.
+// networks or more that served before it (or, when it ended, after it: a blip as the run began) got nothing from it:
+// begun during it, with no answer to their connection (or one only when it ended), or cut in their TLS handshake just
+// as it began (a live server's TLS stack answers at once, whatever its application does; a server that hangs still
+// opens its connections and finishes its handshakes, and that is an answer). Two networks going silent at one moment
+// with nothing from anyone meanwhile is this host's way out or a path all of them share: which of the two cannot be
+// told from here, and neither is about the sites. Requests that only waited for their responses are no evidence:
+// pages slower than the timeout look so.
 //
 // What it explains: what was waiting for an answer when it began, or began during it, and could not have been
 // answered before it ended — a connection whose every SYN went out during it (Linux sends one again after 1, 2, 4 …
@@ -134,6 +135,8 @@ interface Silence {
   until: number;
   /** By network, the sites fetched during it there (or whose handshake it cut), after it had served: each got nothing. */
   fetchedThen: Map<string, Set<string>>;
+  /** One of those networks served only after it ended (it came as the run began). */
+  servedOnlyAfter: boolean;
 }
 
 export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[], resolvers: readonly ResolverSpec[]): WayOutLost | null {
@@ -144,6 +147,7 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   // fetch — an answer, not a connection alone: a network that only opens connections was never seen working.
   const heard: number[] = [];
   const firstServed = new Map<string, number>();
+  const lastServed = new Map<string, number>();
   const connects: number[] = [];
   const tried = sites.map((s) => ({ site: s, tries: s.report.attempts.flatMap(triesOf) }));
   for (const { site: s, tries } of tried) {
@@ -155,6 +159,7 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
       if (!unanswered(a) && !endedByOwnDeadline(a)) {
         const key = overFamily(networkOf(s, a), a);
         firstServed.set(key, Math.min(firstServed.get(key) ?? Infinity, at));
+        lastServed.set(key, Math.max(lastServed.get(key) ?? -Infinity, at));
       }
       const waited = connectWaitMs(a);
       if (waited !== null) connects.push(waited);
@@ -168,10 +173,10 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   // Where nothing came back for `grace` or longer: the last moment heard before each such stretch.
   const stretches: number[] = [];
   for (let i = 0; i < heard.length; i++) if ((heard[i + 1] ?? Infinity) - heard[i]! >= grace) stretches.push(heard[i]!);
-  // Fetches that got nothing at networks that had served before: one begun during such a stretch (no answer to its
-  // connection, or only when the stretch ended), or one whose connection opened shortly before it began and whose TLS
-  // handshake never finished (a live server's TLS stack answers at once, whatever its application does). Grouped by
-  // the stretch.
+  // Fetches that got nothing at networks that served before (or after a stretch that ended): one begun during such a
+  // stretch (no answer to its connection, or only when the stretch ended), or one whose connection opened shortly
+  // before it began and whose TLS handshake never finished (a live server's TLS stack answers at once, whatever its
+  // application does). Grouped by the stretch.
   const silences = new Map<number, Silence>();
   for (const { site: s, tries } of tried) {
     for (const a of tries) {
@@ -185,14 +190,18 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
         from = heard[next - 1]!;
       } else if (handshakeStalled(a)) {
         const opened = heardAt(a)!;
-        const stretch = stretches[firstAfter(stretches, opened - 1e-6)];
+        const stretch = stretches[firstAtOrAfter(stretches, opened)];
         if (stretch === undefined || stretch - opened > grace) continue;
         from = stretch;
       } else continue;
       const network = networkOf(s, a);
-      if (!((firstServed.get(overFamily(network, a)) ?? Infinity) <= from)) continue;
       const until = heard[firstAfter(heard, from)] ?? Infinity;
-      const silence = silences.get(from) ?? silences.set(from, { from, until, fetchedThen: new Map() }).get(from)!;
+      const key = overFamily(network, a);
+      // It had served before, or served once it ended (a blip as the run began: nothing had been served yet).
+      const servedBefore = (firstServed.get(key) ?? Infinity) <= from;
+      if (!servedBefore && !(until !== Infinity && (lastServed.get(key) ?? -Infinity) >= until)) continue;
+      const silence = silences.get(from) ?? silences.set(from, { from, until, fetchedThen: new Map(), servedOnlyAfter: false }).get(from)!;
+      if (!servedBefore) silence.servedOnlyAfter = true;
       const names = silence.fetchedThen.get(network);
       if (names) names.add(s.report.name);
       else silence.fetchedThen.set(network, new Set([s.report.name]));
@@ -235,11 +244,26 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
     },
     note:
       `this host's way out stopped answering during this run, ${when} — ${plural(sitesThen(main), 'site')} ${fetched} at ` +
-      `${plural(networks.length, 'network')} that had answered before (${listNames(networks, 3)}) got nothing back while it lasted, not even to their connection or TLS handshake${alsoQuestions}${others}: ` +
+      `${plural(networks.length, 'network')} that ${main.servedOnlyAfter ? 'answered before or after it' : 'had answered before'} (${listNames(networks, 3)}) got nothing back while it lasted, not even to their connection or TLS handshake${alsoQuestions}${others}: ` +
       `a link or uplink lost, a VPN or tunnel dropping, a firewall cutting this host off, or a path all of them share failing, not the sites; ${untestedWords}`,
     short: main.until === Infinity ? `this host's way out stopped answering at ${clockUtc(main.from)} UTC` : `this host's way out stopped answering from ${clockUtc(main.from)} to ${clockUtc(main.until)} UTC`,
     mostUntested: untested.length > 0 && untested.length * 2 >= sites.length,
   };
+}
+
+/**
+ * The index of the first moment in `sorted` at or after `at` (its length when none is). Epoch milliseconds leave no
+ * room for an epsilon: 1.8e12 − 1e-6 is 1.8e12 again.
+ */
+function firstAtOrAfter(sorted: readonly number[], at: number): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (sorted[mid]! < at) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 /** The index of the first moment in `sorted` later than `at` (its length when none is). */

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { wayOutLost } from '../../src/correlate/way-out.js';
-import type { HostSite } from '../../src/correlate/host.js';
+import { hostFindings, type HostSite } from '../../src/correlate/host.js';
 import type { Attempt, DnsAnswer, ResolverSpec } from '../../src/model.js';
 import { attempt, dnsAnswer } from '../support/records.js';
 
@@ -57,5 +57,41 @@ describe("this host's way out gone during the run, read directly", () => {
 
   it('control: one network silent after the others were done is that network, not the way out', () => {
     expect(wayOutLost(world.filter((a) => a.site !== 'b2').map(hostSite), [], [lab])).toBeNull();
+  });
+
+  describe('a blip as the run began: nothing had been served yet', () => {
+    // The resolver beyond this network replies at 10 ms; fetches begun at 20 ms at three networks open their
+    // connections and their TLS handshakes are cut (nothing comes back for 3 s); then every network serves, the first
+    // tries among them asked again alone (measured in a namespace: "server … limits this probe's fetches at once
+    // (each served alone)" for each of three servers, and no silence seen: no network had served before it).
+    const handshakeCut = (site: string, address: string, began: number): Attempt =>
+      attempt({ ...timedOut, id: `${site}|edge|${address}`, site, address, startedAt: at(began), failedPhase: 'tls', timings: { connectMs: 5, tlsMs: null, ttfbMs: null, totalMs: 3_000 } });
+    const servedAlone = (site: string, address: string, began: number): Attempt => ({
+      ...served(site, address, 3_100 + began),
+      crowded: { atOnce: 8, first: { httpStatus: null, error: { code: 'ETIMEDOUT', message: 'attempt timed out after 3000 ms' }, failedPhase: 'connect', startedAt: at(began), totalMs: 3_000 } },
+    });
+    const resolverReply = dnsAnswer({ resolver: 'lab', name: 'h1.test', startedAt: at(5), durationMs: 5 });
+    const early = [handshakeCut('h1', '198.51.100.7', 20), handshakeCut('h2', '203.0.113.5', 20), handshakeCut('h3', '192.0.2.9', 21)];
+    const alone = [servedAlone('c1', '198.51.100.7', 22), servedAlone('c2', '203.0.113.5', 22), servedAlone('c3', '192.0.2.9', 23), servedAlone('c4', '198.51.100.7', 24)];
+
+    it('said as the way out, with both moments; the cut fetches untested, the first tries no limit of any server', () => {
+      const sites = [...early, ...alone].map(hostSite);
+      const found = wayOutLost(sites, [resolverReply], [lab]);
+      expect(found).not.toBeNull();
+      expect(found!.note).toMatch(/^this host's way out stopped answering during this run, from 00:00:00\.02 to 00:00:03\.16 UTC \(3\.14s\): nothing came back from any network then — 3 sites fetched then at 3 networks that answered before or after it/);
+      expect(early.every((a) => found!.explains(a))).toBe(true);
+      const host = hostFindings(sites, [resolverReply], [lab]);
+      expect(host.report.notes.join(' ')).toMatch(/way out stopped answering/);
+      expect(host.report.notes.join(' ')).not.toMatch(/limit/);
+    });
+
+    it('control: three networks that never serve (TLS cut at each, nothing served after) are no blip', () => {
+      expect(wayOutLost(early.map(hostSite), [resolverReply], [lab])).toBeNull();
+    });
+
+    it('control: another network answering every half second meanwhile — no silence: those handshakes are their servers\'', () => {
+      const other = [400, 900, 1_400, 1_900, 2_400, 2_900].map((began, i) => served(`o${i}`, '192.0.2.77', began));
+      expect(wayOutLost([...early, ...alone, ...other].map(hostSite), [resolverReply], [lab])).toBeNull();
+    });
   });
 });

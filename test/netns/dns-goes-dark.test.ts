@@ -17,7 +17,7 @@ const reason = skipReason('resolvers going dark mid-run (nftables in a namespace
 // Addresses on the namespace's own `lo`, served by lab resolvers: the tool names their operators from them.
 const THREE_OPERATORS = ['1.1.1.1', '8.8.8.8', '9.9.9.9'];
 
-async function check(spec: { resolvers: string[]; dark?: string[]; everything?: boolean; darkAfter: number }): Promise<{ code: number | null; report: Report }> {
+async function check(spec: { resolvers: string[]; dark?: string[]; everything?: boolean; darkAfter: number; backAfterMs?: number }): Promise<{ code: number | null; report: Report }> {
   const run = await runInNamespace(INSIDE, { args: [JSON.stringify(spec)], timeoutMs: 90_000 });
   expect(run.error).toBeUndefined();
   const value = run.value as { code: number | null; stderr: string; report: Report | null; questions: number };
@@ -47,6 +47,18 @@ describe.skipIf(reason !== null)('resolvers that stop answering during the run',
     expect(report.incidents).toEqual([]);
     expect(report.verdict).toBe('local-network');
     expect(code).toBe(3);
+  }, 100_000);
+
+  it("every address dark for 3 s just then, as the run began: this host's way out for a while, no server limiting this client (exit 0)", async () => {
+    // Before, nothing had been served yet, so no network "had answered before": the fetches cut then and served when
+    // asked again alone read "server 203.0.113.20 limits this probe's fetches at once (each served alone)" for each of
+    // the three servers (correlate/way-out.ts now counts a network that served once the silence ended).
+    const { code, report } = await check({ resolvers: THREE_OPERATORS, everything: true, darkAfter: 200, backAfterMs: 3_000 });
+    expect(report.incidents).toEqual([]);
+    expect(report.host.notes.join(' ')).toMatch(/this host's way out stopped answering during this run, from \d\d:\d\d:\d\d\.\d\d to \d\d:\d\d:\d\d\.\d\d UTC \(\d\.\d\ds\): nothing came back from any network then — \d+ sites fetched then at 3 networks that answered before or after it/);
+    expect(report.host.notes.join(' ')).not.toMatch(/limits this probe/);
+    expect(report.sites.filter((s) => s.status !== 'ok' && s.status !== 'untested')).toEqual([]);
+    expect(code).toBe(0);
   }, 100_000);
 
   it("control: Cloudflare's two resolvers dark, Quad9's answering: Cloudflare's resolver incident, not this host's way (exit 2)", async () => {

@@ -1,10 +1,11 @@
 // Inside a fresh namespace: 160 sites at three servers that keep serving, three resolvers answering them, and a drop
 // (nftables, src/lab/netns.ts shapeHost 'block') of every packet to some of the resolvers — or to every address —
 // once the resolvers together have taken `darkAfter` questions: the moment is the resolvers' own count, so load
-// cannot move it. argv[2]: JSON { resolvers, dark?, everything?, darkAfter, bin? }: `resolvers` are their addresses
-// (aliases on this namespace's `lo`: 1.1.1.1 here is a lab server, and nothing leaves the namespace), `dark` those
-// dropped (all of them when absent), `everything` drops the servers too (this host's way out gone). Pages take
-// 300 ms, so fetches of the names resolved before the drop go on after it. Runs the real binary with --json.
+// cannot move it. argv[2]: JSON { resolvers, dark?, everything?, darkAfter, backAfterMs?, bin? }: `resolvers` are their
+// addresses (aliases on this namespace's `lo`: 1.1.1.1 here is a lab server, and nothing leaves the namespace), `dark`
+// those dropped (all of them when absent), `everything` drops the servers too (this host's way out gone),
+// `backAfterMs` lifts the drop after that long (a blip). Pages take 300 ms, so fetches of the names resolved before
+// the drop go on after it. Runs the real binary with --json.
 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,7 +33,9 @@ await insideNamespace(async () => {
   let questions = 0;
   const count = () => {
     questions += 1;
-    if (questions === spec.darkAfter) shape = shapeHost({ kind: 'block', to: spec.everything ? [...spec.resolvers, ...SERVERS] : (spec.dark ?? spec.resolvers), how: 'drop' });
+    if (questions !== spec.darkAfter) return null;
+    shape = shapeHost({ kind: 'block', to: spec.everything ? [...spec.resolvers, ...SERVERS] : (spec.dark ?? spec.resolvers), how: 'drop' });
+    if (spec.backAfterMs) setTimeout(() => shape.undo(), spec.backAfterMs);
     return null;
   };
   const data = { zones: names.map((n) => n.split('.').slice(1).join('.')), records: Object.fromEntries(names.map((n) => [n, { A: [at[n]] }])) };
