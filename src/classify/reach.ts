@@ -53,10 +53,13 @@ export function familyWord(address: string | null): string {
   return address?.includes(':') ? 'IPv6' : 'IPv4';
 }
 
+/** A question's codes for no reply: its wait ran out (glibc's: EAI_AGAIN), or it was not sent to a resolver gone silent. */
+export const NO_REPLY_CODES: ReadonlySet<string> = new Set(['ETIMEDOUT', 'EAI_AGAIN', 'RESOLVER_SILENT']);
+
 /**
- * The fetch got no address because its lookup's wait ran out with no reply (its own wait, or glibc's: EAI_AGAIN):
- * what a path that stopped answering does to a lookup. Its outcome is a DNS error, as every failed lookup's is.
+ * The fetch got no address because its lookup got no reply (NO_REPLY_CODES): what a path that stopped answering does
+ * to a lookup. Its outcome is a DNS error, as every failed lookup's is.
  */
 export function lookupRanOut(a: Pick<Attempt, 'address' | 'failedPhase' | 'error'>): boolean {
-  return a.address === null && a.failedPhase === 'dns' && (a.error?.code === 'ETIMEDOUT' || a.error?.code === 'EAI_AGAIN');
+  return a.address === null && a.failedPhase === 'dns' && a.error !== null && NO_REPLY_CODES.has(a.error.code);
 }

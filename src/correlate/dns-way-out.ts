@@ -16,9 +16,9 @@
 
 import type { Attempt, DnsAnswer, LossProbe, ResolverSpec } from '../model.js';
 import type { HostSite } from './host.js';
-import { lookupRanOut, replied } from '../classify/reach.js';
+import { lookupRanOut, NO_REPLY_CODES, replied } from '../classify/reach.js';
 import { hostOfUrl } from '../util/dns-name.js';
-import { listNames, plural } from '../util/text.js';
+import { formatCount, listNames, plural } from '../util/text.js';
 import { clockUtc } from '../util/time.js';
 import { untestedBy } from './untested.js';
 import { beyondThisNetwork } from './way-out.js';
@@ -39,8 +39,8 @@ const FEWEST_UNANSWERED_AFTER = 3;
 
 const startOf = (x: { startedAt: string }) => Date.parse(x.startedAt);
 const endOf = (d: DnsAnswer) => startOf(d) + d.durationMs;
-/** A question's own wait that ran out (not the run's deadline, not a question never sent). */
-const ranOut = (d: DnsAnswer) => d.outcome === 'timeout' && d.error?.code === 'ETIMEDOUT';
+/** A question with no reply: its own wait ran out, or it was not sent to a resolver gone silent (not the run's deadline). */
+const ranOut = (d: DnsAnswer) => d.outcome === 'timeout' && d.error !== null && NO_REPLY_CODES.has(d.error.code);
 
 export function dnsWayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[], resolvers: readonly ResolverSpec[], lossProbes: ReadonlyMap<string, LossProbe> | undefined): DnsWayOutLost | null {
   // Most runs send no loss probe, or have them answered: looked at before any question is.
@@ -68,6 +68,8 @@ export function dnsWayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswe
     return from !== undefined && ranOut(d) && endOf(d) > from;
   };
   const lost = dns.filter(questionLost);
+  // The session stops asking a resolver that went silent (probe/session.ts): those questions were never sent.
+  const notSent = lost.filter((d) => d.error?.code === 'RESOLVER_SILENT').length;
   const lostNames = new Set(lost.map((d) => `${d.resolver}|${d.name}`));
   const { explained, untested } = untestedBy(sites, (a) => {
     if (!lookupRanOut(a) || a.resolver === null) return false;
@@ -88,7 +90,7 @@ export function dnsWayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswe
     explainsAnswer: questionLost,
     note:
       `this host's way to DNS stopped answering during this run: ${listNames(names, 4)} (${operatorWords}) replied to ${plural(replies, 'question')}, then to none after ${clockUtc(from)} UTC — ` +
-      `not to the ${plural(lost.length, 'question')} asked then, nor to ${plural(probes, 'question')} every resolver answers from its cache${still}: ` +
+      `not to the ${plural(lost.length - notSent, 'question')} asked then${notSent > 0 ? ` (${formatCount(notSent)} more were not sent once it had gone quiet)` : ''}, nor to ${plural(probes, 'question')} every resolver answers from its cache${still}: ` +
       `a firewall or VPN now dropping DNS, a tunnel carrying it gone, or a path all of them share failing, not the resolvers or the sites; ${untestedWords}`,
     short: `this host's way to DNS stopped answering at ${clockUtc(from)} UTC`,
     mostUntested: untested.length > 0 && untested.length * 2 >= sites.length,

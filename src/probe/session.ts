@@ -6,7 +6,7 @@ import pLimit from 'p-limit';
 import type { DnsAnswer, DnsQuery, LookupsAskedAgain, LossProbe, NameserverReply, ProbeError, ResolverSpec, RunSettings, WireResolverSpec } from '../model.js';
 import { keyedLimit } from '../util/keyed-limit.js';
 import { AddressSlots, type AddressAnswer, type AddressTurn } from './address-slots.js';
-import { isoNow } from '../util/time.js';
+import { clockUtc, isoNow } from '../util/time.js';
 import { askNameservers, createAskingAgain, createDohPool, FIRST_RETRANSMIT, NAMESERVER_WAIT_MS, probeLoss, PROBE_WAIT_MS, queryDns, transportFor } from './dns/index.js';
 import { LOOKUP_FIRST_WAIT_MS } from '../util/lookup-helper.js';
 import { HOSTS_FILE } from '../util/hosts-file.js';
@@ -92,10 +92,32 @@ export interface ProbeSession {
  * timeout. Its remaining queries are recorded as timeouts, with a code that says they were not sent.
  */
 const SILENT_AFTER = 16;
+/**
+ * A resolver that answered, then let SILENT_AFTER queries in a row run out and gave nothing for this many of their
+ * waits (a limit on how fast one client may ask lets some through every second; asking-again.ts's asks are answered)
+ * is asked a question every resolver can answer; unanswered, it is asked no more (its outage from that moment, or this
+ * host's way to it gone: correlate/dns-way-out.ts). Each would otherwise hold its site a full wait, to the deadline.
+ */
+const WENT_SILENT_WAITS = 2;
 
 /** The first wait for a descriptor when this host had none for a fetch or a query, doubled each time up to the last. */
 const DESCRIPTOR_WAIT_MS = 50;
 const DESCRIPTOR_WAIT_MAX_MS = 1_000;
+
+/** What a resolver has said in this run: replies and queries that ran out, in all and since its last reply. */
+interface Heard {
+  replies: number;
+  timeouts: number;
+  sinceReply: number;
+  /** performance.now() at its last reply. */
+  lastReplyAt: number;
+}
+
+function repliedNow(heard: Heard): void {
+  heard.replies += 1;
+  heard.sinceReply = 0;
+  heard.lastReplyAt = performance.now();
+}
 
 export function createProbeSession(options: SessionOptions): ProbeSession {
   const stop = new AbortController();
@@ -120,7 +142,11 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   // each, and the others' queries (and so every fetch) go on.
   const dnsSlots = options.dnsConcurrency ?? Math.max(64, options.run.concurrency * 2);
   const dnsLimit = keyedLimit(dnsSlots);
-  const silence = new Map<string, { replies: number; timeouts: number }>();
+  const silence = new Map<string, Heard>();
+  const heardOf = (resolver: string): Heard => silence.get(resolver) ?? silence.set(resolver, { replies: 0, timeouts: 0, sinceReply: 0, lastReplyAt: 0 }).get(resolver)!;
+  // Answered for WENT_SILENT_WAITS waits and more, SILENT_AFTER queries run out in a row: asked whether it answers at all.
+  const wentSilent = (resolver: ResolverSpec, heard: Heard, timeoutMs: number) =>
+    resolver.kind !== 'system' && heard.replies > 0 && heard.sinceReply >= SILENT_AFTER && performance.now() - heard.lastReplyAt >= WENT_SILENT_WAITS * timeoutMs;
   // Packet loss on the way, measured once some question over UDP had to be sent again (probe/dns/loss-probe.ts).
   let lossProbing: Promise<Map<string, LossProbe> | null> | null = null;
   const measureLoss = async (): Promise<Map<string, LossProbe> | null> => {
@@ -188,6 +214,19 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
   // do — the root's name servers (any recursive resolver has them), or, for getaddrinfo, which asks only addresses, a
   // name another resolver has answered. A reply of any kind means it answers; it is asked once.
   const liveness = new Map<string, Promise<boolean>>();
+  // A resolver that went silent after answering: asked once for each time it did (keyed by its replies then).
+  const answersAgain = new Map<string, { replies: number; answers: Promise<boolean> }>();
+  const stillAnswersAgain = (resolver: ResolverSpec, heard: Heard, timeoutMs: number): Promise<boolean> => {
+    const held = answersAgain.get(resolver.name);
+    if (held?.replies === heard.replies) return held.answers;
+    // Only a wait that ran out while this process could run says it answers nothing (a starved process's is no proof).
+    const [stalledBefore, sentAt] = [stalledMs(), performance.now()];
+    const answers = queryDns({ resolver, name: '.', type: 'NS' }, exchange(timeoutMs)).then(
+      (a) => a.rcode !== null || a.error?.code !== 'ETIMEDOUT' || stalledMs() - stalledBefore >= (performance.now() - sentAt) / 2,
+    );
+    answersAgain.set(resolver.name, { replies: heard.replies, answers });
+    return answers;
+  };
   const stillAnswers = (resolver: ResolverSpec, timeoutMs: number): Promise<boolean> => {
     let answers = liveness.get(resolver.name);
     if (!answers) {
@@ -279,13 +318,18 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       // same way — waited forever once both had run out of time together (this host's way out gone mid-run).
       let askAgain: ((waitMs: number) => Promise<DnsAnswer>) | null = null;
       const answer = dnsLimit(query.resolver.name, async () => {
-        const heard = silence.get(query.resolver.name) ?? { replies: 0, timeouts: 0 };
-        silence.set(query.resolver.name, heard);
+        const heard = heardOf(query.resolver.name);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
         // getaddrinfo tells no rcode: this host's resolver has replied when it gave an answer (askingAgain counts it).
         const replied = heard.replies > 0 || askingAgain.replied(query.resolver.name);
         if (!replied && heard.timeouts >= SILENT_AFTER && !(await stillAnswers(query.resolver, timeoutMs))) {
           return notSent(query, { code: 'RESOLVER_SILENT', message: `not sent: ${query.resolver.name} answered none of its first ${heard.timeouts} queries, nor a question every resolver can answer` });
+        }
+        if (wentSilent(query.resolver, heard, timeoutMs) && !(await stillAnswersAgain(query.resolver, heard, timeoutMs))) {
+          return notSent(query, {
+            code: 'RESOLVER_SILENT',
+            message: `not sent: ${query.resolver.name} has answered nothing since ${clockUtc(performance.timeOrigin + heard.lastReplyAt)} UTC (its last ${heard.sinceReply} queries ran out), nor a question every resolver can answer`,
+          });
         }
         await pacerFor(query.resolver.name)?.take(stop.signal);
         if (stop.signal.aborted) return notSent(query, { code: 'NOT_PROBED', message: `not sent: ${whyStopped(stop.signal)}` });
@@ -302,8 +346,12 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
         };
         await askingAgain.turn(query.resolver.name);
         const a = await ask(timeoutMs);
-        if (a.rcode !== null) heard.replies += 1;
-        else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') heard.timeouts += 1;
+        if (a.rcode !== null) repliedNow(heard);
+        else if (a.outcome === 'timeout' && a.error?.code !== 'DEADLINE') {
+          heard.timeouts += 1;
+          // A wait this process could not run through (HOST_BUSY) says nothing of the resolver.
+          if (a.error?.code === 'ETIMEDOUT') heard.sinceReply += 1;
+        }
         // What the first ask tells of the way there (a question sent again, a lookup that waited), whatever asking
         // again then gets: its answer says nothing of the wait before it.
         if (lossProbing === null && sentAgain(a, timeoutMs)) lossProbing = measureLoss();
@@ -313,6 +361,8 @@ export function createProbeSession(options: SessionOptions): ProbeSession {
       })
         .then((a) => (askAgain ? askingAgain.settle(a, askAgain, timeoutMs) : a))
         .then((a) => {
+          // Answered when asked again: the resolver answers.
+          if (a.rcode !== null && askAgain) repliedNow(heardOf(query.resolver.name));
           done += 1;
           progress();
           byName.set(query.name, a);

@@ -188,6 +188,49 @@ describe('every resolver silent from one moment on (this host\'s way out gone mi
   }, 15_000);
 });
 
+describe('a resolver that answered, then answers nothing (its outage, or this host\'s way to it gone)', () => {
+  // Each of its questions would hold its site a full wait, to the run's deadline (160 sites, three resolvers silent
+  // from their 200th question: 40 s, the report cut short). Once SILENT_AFTER of them ran out in a row and it gave
+  // nothing for two waits, it is asked a question every resolver can answer; unanswered, the rest are not sent.
+  const servers: RunningDnsServer[] = [];
+  const NAMES = Array.from({ length: 60 }, (_, i) => `q${i}.quiet.test`);
+  beforeAll(async () => {
+    const data = { records: { 'warm.test': { A: ['192.0.2.61'] } }, zones: [] };
+    // Silent after warm.test; the control's server still answers the root's NS (a dead zone's names time out there).
+    servers.push(await startDnsServer({ host: '127.0.0.59', data, fault: (name) => (name === 'warm.test' ? null : 'silent') }));
+    servers.push(await startDnsServer({ host: '127.0.0.60', data, fault: (name) => (name === 'warm.test' || name === '' || name === '.' ? null : 'silent') }));
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.close()));
+  });
+  const run = async (server: RunningDnsServer) => {
+    const r: ResolverSpec = { name: 'quiet', kind: 'udp', address: server.host, port: server.port, url: null, provider: null };
+    const s = createProbeSession({ resolvers: [r], run: { deadlineMs: 30_000, concurrency: 8, perHostConcurrency: 2, perAddressConcurrency: 8 }, ca: null, deadlineAt: performance.now() + 30_000, dnsConcurrency: 8 });
+    const ask = (name: string) => s.resolve({ resolver: r, name, type: 'A' }, 300);
+    expect((await ask('warm.test')).outcome).toBe('ok');
+    const before = server.queries;
+    const answers = await Promise.all(NAMES.map(ask));
+    await s.close();
+    return { answers, sent: server.queries - before };
+  };
+
+  it('is asked no more once it answers nothing, nor the root: the rest not sent, said so', async () => {
+    const { answers, sent } = await run(servers[0]!);
+    const codes = answers.map((a) => a.error?.code);
+    expect(codes.filter((c) => c === 'RESOLVER_SILENT').length).toBeGreaterThanOrEqual(20);
+    expect(codes.every((c) => c === 'ETIMEDOUT' || c === 'RESOLVER_SILENT')).toBe(true);
+    expect(answers.find((a) => a.error?.code === 'RESOLVER_SILENT')!.error!.message).toMatch(/^not sent: quiet has answered nothing since \d\d:\d\d:\d\d\.\d\d UTC \(its last \d+ queries ran out\), nor a question every resolver can answer$/);
+    // Fewer questions reached it than in the control below, where each of the 60 was sent (four datagrams each).
+    expect(sent).toBeLessThan(NAMES.length * 2);
+  }, 20_000);
+
+  it('control: one that still answers the root (its names failing: a dead zone) is asked every question', async () => {
+    const { answers, sent } = await run(servers[1]!);
+    expect(answers.map((a) => a.error?.code)).toEqual(Array(NAMES.length).fill('ETIMEDOUT'));
+    expect(sent).toBeGreaterThanOrEqual(NAMES.length * 2);
+  }, 30_000);
+});
+
 describe('a resolver that lets one client through N queries a second and drops the rest (unbound ip-ratelimit)', () => {
   // unbound.conf(5), ip-ratelimit: "More queries are completely dropped and will not receive a reply"; with
   // ip-ratelimit-factor 0, every query past the limit in a second is. The lab counts every datagram in each second of
