@@ -14,23 +14,17 @@
 // that lost some of every resolver's questions is correlate/packet-loss.ts's). Said only when the whole way out did
 // not go too (correlate/way-out.ts says that one, DNS questions included). Pure.
 
-import type { Attempt, DnsAnswer, LossProbe, ResolverSpec } from '../model.js';
+import type { DnsAnswer, LossProbe, ResolverSpec } from '../model.js';
 import type { HostSite } from './host.js';
 import { lookupRanOut, NO_REPLY_CODES, replied } from '../classify/reach.js';
 import { hostOfUrl } from '../util/dns-name.js';
 import { formatCount, listNames, plural } from '../util/text.js';
 import { clockUtc } from '../util/time.js';
 import { untestedBy } from './untested.js';
-import { beyondThisNetwork } from './way-out.js';
+import { beyondThisNetwork, type WayOutLost } from './way-out.js';
 
-export interface DnsWayOutLost {
-  explains(a: Attempt): boolean;
-  explainsAnswer(d: DnsAnswer): boolean;
-  note: string;
-  short: string;
-  /** Half the sites or more untested for it: the run says little, and the verdict says so. */
-  mostUntested: boolean;
-}
+/** Said as the whole way out's silence is, without its moments for a first try (the fetches were served). */
+export type DnsWayOutLost = Omit<WayOutLost, 'during'>;
 
 /** Operators whose resolvers went silent together, needed to read it as this host's way to DNS. */
 const FEWEST_OPERATORS = 2;

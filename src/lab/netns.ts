@@ -741,3 +741,25 @@ export function runProcess(program: string, args: string[], options: ProcessOpti
     });
   });
 }
+
+/** What a run of the tool printed, with its JSON report parsed (null when stdout holds none: a crash, a usage error). */
+export interface CheckRun extends ProcessResult {
+  report: unknown;
+}
+
+/** The run's stdout as a JSON report, or null. */
+export function withReport(run: ProcessResult): CheckRun {
+  let report: unknown = null;
+  try {
+    report = JSON.parse(run.stdout);
+  } catch {
+    // no report: the caller asserts on code and stderr
+  }
+  return { ...run, report };
+}
+
+/** `outage-probe check --config CONFIG --json` (another build with `bin`), run to completion, its report parsed. */
+export async function checkJson(config: string, options: ProcessOptions & { bin?: string } = {}): Promise<CheckRun> {
+  const { bin, ...processOptions } = options;
+  return withReport(await runProcess(process.execPath, [bin ?? OUTAGE_PROBE_BIN, 'check', '--config', config, '--json'], processOptions));
+}

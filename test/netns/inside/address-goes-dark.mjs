@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { createCa } from '../../../dist/lab/ca.js';
 import { startDnsServer } from '../../../dist/lab/dns-server.js';
 import { startHttpServer } from '../../../dist/lab/http-server.js';
-import { addAddresses, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
+import { addAddresses, checkJson, insideNamespace, loopbackUp, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
 
 const spec = JSON.parse(process.argv[2]);
 const OTHERS = ['203.0.113.20', '198.51.100.20', '192.0.2.20'];
@@ -58,12 +58,8 @@ await insideNamespace(async () => {
   );
   runStep(`outage-probe check --json, ${spec.address} dropped after its ${spec.darkAfter}th request`);
   try {
-    const run = await runProcess(process.execPath, [spec.bin ?? OUTAGE_PROBE_BIN, 'check', '--config', join(dir, 'probes.yaml'), '--json'], { cwd: dir, timeoutMs: 60_000 });
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { code: run.code, stderr: run.stderr, report, requests };
+    const run = await checkJson(join(dir, 'probes.yaml'), { bin: spec.bin, cwd: dir });
+    return { code: run.code, stderr: run.stderr, report: run.report, requests };
   } finally {
     shape?.undo();
     await Promise.all([goingServer, dns, ...stayingServers, ...(slowServer ? [slowServer] : [])].map((s) => s.close()));

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa } from '../../../dist/lab/ca.js';
 import { startHttpServer } from '../../../dist/lab/http-server.js';
-import { addAddresses, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess } from '../../../dist/lab/netns.js';
+import { addAddresses, checkJson, insideNamespace, loopbackUp } from '../../../dist/lab/netns.js';
 import { CDN_CHAIN_HIERARCHY, hierarchyAddresses, startRealDns } from '../../../dist/lab/real-dns.js';
 
 const spec = JSON.parse(process.argv[2]);
@@ -42,12 +42,7 @@ await insideNamespace(async () => {
       if (how === 'stop') await dns.server(server).stop();
       else await dns.server(server).setCondition(how);
     }
-    const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check', '--config', join(dir, 'probes.yaml'), '--json'], { timeoutMs: 60_000 });
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { ...run, report };
+    return await checkJson(join(dir, 'probes.yaml'));
   } finally {
     await Promise.all([dns.close(), ...edges.map((e) => e.close())]);
   }

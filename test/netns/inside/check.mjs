@@ -6,7 +6,7 @@
 
 import { startWorld } from '../../../dist/lab/world.js';
 import { loadScenario } from '../../../dist/lab/scenario.js';
-import { insideNamespace, loopbackUp, mountTmpfs, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
+import { insideNamespace, loopbackUp, mountTmpfs, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, shapeHost, withReport } from '../../../dist/lab/netns.js';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,12 +34,8 @@ await insideNamespace(async () => {
     }
     const args = spec.args.map((a) => a.replace('{config}', world?.configPath ?? '').replace('{disk}', disk ?? ''));
     runStep(`outage-probe ${args.join(' ')}`);
-    const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, ...args], { timeoutMs: 60_000 });
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { ...run, report, diskFiles: disk ? readdirSync(disk).sort() : null };
+    const run = withReport(await runProcess(process.execPath, [OUTAGE_PROBE_BIN, ...args], { timeoutMs: 60_000 }));
+    return { ...run, diskFiles: disk ? readdirSync(disk).sort() : null };
   } finally {
     await world?.close();
   }

@@ -12,7 +12,7 @@ import { createCa } from '../../../dist/lab/ca.js';
 import { startDnsServer } from '../../../dist/lab/dns-server.js';
 import { startHttpServer } from '../../../dist/lab/http-server.js';
 import { startNginx } from '../../../dist/lab/nginx.js';
-import { insideNamespace, limitConnections, loopbackUp, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
+import { checkJson, insideNamespace, limitConnections, loopbackUp, runStep, setupStep, shapeHost } from '../../../dist/lab/netns.js';
 
 const spec = JSON.parse(process.argv[2]);
 const LIMITED = '127.0.28.10';
@@ -41,12 +41,8 @@ await insideNamespace(async () => {
   const shapes = [limitConnections(nginx.port, spec.limit, [LIMITED]), shapeHost({ kind: 'block', to: [BLACKHOLED], how: 'drop' })];
   runStep(`outage-probe check --json, connections to ${LIMITED} over ${spec.limit} dropped`);
   try {
-    const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check', '--config', join(dir, 'probes.yaml'), '--json'], { cwd: dir, timeoutMs: 60_000 });
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { code: run.code, stderr: run.stderr, report };
+    const run = await checkJson(join(dir, 'probes.yaml'), { cwd: dir });
+    return { code: run.code, stderr: run.stderr, report: run.report };
   } finally {
     for (const shape of shapes) shape.undo();
     await Promise.all([nginx, app, healthy, dns].map((s) => s.close()));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createCa } from '../../../dist/lab/ca.js';
 import { startDnsServer } from '../../../dist/lab/dns-server.js';
 import { startHttpServer } from '../../../dist/lab/http-server.js';
-import { addAddresses, bindResolvConf, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, shapeHost } from '../../../dist/lab/netns.js';
+import { addAddresses, bindResolvConf, checkJson, insideNamespace, loopbackUp, shapeHost } from '../../../dist/lab/netns.js';
 
 const spec = JSON.parse(process.argv[2]);
 
@@ -53,12 +53,8 @@ await insideNamespace(async () => {
   );
   try {
     const started = performance.now();
-    const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check', '--config', join(dir, 'probes.yaml'), '--json'], { timeoutMs: 90_000 });
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { code: run.code, stderr: run.stderr, report, ms: Math.round(performance.now() - started) };
+    const run = await checkJson(join(dir, 'probes.yaml'), { timeoutMs: 90_000 });
+    return { code: run.code, stderr: run.stderr, report: run.report, ms: Math.round(performance.now() - started) };
   } finally {
     shaping?.undo();
     await Promise.all([...dns, ...edges].map((s) => s.close()));

@@ -7,7 +7,7 @@
 // must not lose a check result that is already in hand.
 
 import { startHostWorld } from '../../../dist/lab/host-worlds.js';
-import { insideNamespace, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep } from '../../../dist/lab/netns.js';
+import { checkJson, insideNamespace, runStep, setupStep } from '../../../dist/lab/netns.js';
 
 const CLOSE_LIMIT_MS = 10_000;
 const began = performance.now();
@@ -20,14 +20,10 @@ await insideNamespace(async () => {
   let result;
   try {
     const started = performance.now();
-    const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check', '--config', world.configPath, '--json'], { timeoutMs: 60_000 });
+    const run = await checkJson(world.configPath);
     const ms = Math.round(performance.now() - started);
     step(`check ended: exit ${run.code ?? run.signal}${run.timedOut ? ' (killed at its 60 s timeout)' : ''} after ${ms} ms`);
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    result = { code: run.code, stderr: run.stderr, report, ms };
+    result = { code: run.code, stderr: run.stderr, report: run.report, ms };
   } finally {
     step('closing the world');
     const closed = await Promise.race([

@@ -14,18 +14,15 @@ import { createCa } from '../../../dist/lab/ca.js';
 import { startDnsServer } from '../../../dist/lab/dns-server.js';
 import { startHttpServer } from '../../../dist/lab/http-server.js';
 import { startPackagedWorld } from '../../../dist/lab/packaged-world.js';
-import { addAddresses, bindResolvConf, dropRandomPackets, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep } from '../../../dist/lab/netns.js';
+import { addAddresses, bindResolvConf, dropRandomPackets, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep, withReport } from '../../../dist/lab/netns.js';
 import { CDN_CHAIN_HIERARCHY, hierarchyAddresses, startRealDns } from '../../../dist/lab/real-dns.js';
 import { probeLoss, queryDns } from '../../../dist/probe/dns/index.js';
 
 const spec = JSON.parse(process.argv[2]);
 
 function parsed(run) {
-  let report = null;
-  try {
-    report = JSON.parse(run.stdout);
-  } catch {}
-  return { code: run.code, stderr: run.stderr, report };
+  const { code, stderr, report } = withReport(run);
+  return { code, stderr, report };
 }
 
 async function packaged() {

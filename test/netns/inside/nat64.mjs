@@ -2,7 +2,7 @@
 // module, the translated addresses served), and the real binary's check on it. argv[2]: the scenario's name.
 
 import { startNat64World } from '../../../dist/lab/nat64.js';
-import { insideNamespace, OUTAGE_PROBE_BIN, runProcess } from '../../../dist/lab/netns.js';
+import { checkJson, insideNamespace } from '../../../dist/lab/netns.js';
 
 await insideNamespace(async () => {
   const world = await startNat64World(process.argv[2]);
@@ -10,13 +10,9 @@ await insideNamespace(async () => {
     // What the host's resolver itself answers for an IPv4-only name: the synthesized AAAA, not a lab shortcut.
     const aaaa = await world.dns.query('www.news.test', 'AAAA');
     const started = performance.now();
-    const run = await runProcess(process.execPath, [OUTAGE_PROBE_BIN, 'check', '--config', world.configPath, '--json'], { timeoutMs: 60_000 });
+    const run = await checkJson(world.configPath);
     const ms = Math.round(performance.now() - started);
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { code: run.code, stderr: run.stderr, report, ms, aaaa };
+    return { code: run.code, stderr: run.stderr, report: run.report, ms, aaaa };
   } finally {
     await world.close();
   }

@@ -18,7 +18,7 @@ import { createCa } from '../../../dist/lab/ca.js';
 import { startDnsServer } from '../../../dist/lab/dns-server.js';
 import { startHttpServer } from '../../../dist/lab/http-server.js';
 import { startRealDns } from '../../../dist/lab/real-dns.js';
-import { addAddresses, bindResolvConf, insideNamespace, loopbackUp, OUTAGE_PROBE_BIN, runProcess, runStep, setupStep } from '../../../dist/lab/netns.js';
+import { addAddresses, bindResolvConf, checkJson, insideNamespace, loopbackUp, runStep, setupStep } from '../../../dist/lab/netns.js';
 
 const spec = JSON.parse(process.argv[2]);
 const ZONE = 'list.example';
@@ -61,12 +61,8 @@ await insideNamespace(async () => {
   try {
     runStep('running the tool');
     const started = performance.now();
-    const run = await runProcess(process.execPath, [spec.bin ?? OUTAGE_PROBE_BIN, 'check', '--config', join(dir, 'probes.yaml'), '--json'], { timeoutMs: 120_000 });
-    let report = null;
-    try {
-      report = JSON.parse(run.stdout);
-    } catch {}
-    return { code: run.code, stderr: run.stderr, report, ms: Math.round(performance.now() - started), unbound: real.resolverLog().slice(-2000) };
+    const run = await checkJson(join(dir, 'probes.yaml'), { bin: spec.bin, timeoutMs: 120_000 });
+    return { code: run.code, stderr: run.stderr, report: run.report, ms: Math.round(performance.now() - started), unbound: real.resolverLog().slice(-2000) };
   } finally {
     await Promise.all([edge.close(), ...others.map((s) => s.close())]);
     await real.close();
