@@ -12,6 +12,8 @@ import { cpuQuota, quotaSupport } from '../support/cpu-quota.js';
 import { spawn } from 'node:child_process';
 
 const SITES = 40;
+/** How long a run may take before it is killed: under the starved test's own timeout (150 s). */
+const RUN_LIMIT_MS = 140_000;
 const EDGES = Array.from({ length: 8 }, (_, i) => `127.0.14.${i + 1}`);
 const unsupported = quotaSupport();
 if (unsupported) console.log(`skipping the CPU-starved host tests: ${unsupported}`);
@@ -46,10 +48,18 @@ function check(percent: number | null): Promise<{ code: number | null; report: R
   return new Promise((resolve, reject) => {
     const child = spawn('sh', ['-c', command], { cwd: lab.dir, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
+    // Killed before the test's own timeout: a run left going would keep its cgroup, and its share of a CPU, after it.
+    let killed = false;
+    const killer = setTimeout(() => {
+      killed = true;
+      child.kill('SIGKILL');
+    }, RUN_LIMIT_MS);
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
+      clearTimeout(killer);
       quota?.close();
+      if (killed) return reject(new Error(`check still running after ${RUN_LIMIT_MS / 1000} s at ${percent} % of a CPU: this machine is slower than the test allows`));
       try {
         resolve({ code, report: JSON.parse(stdout) as Report });
       } catch (err) {
