@@ -251,29 +251,23 @@ export function wayOutLost(sites: readonly HostSite[], dns: readonly DnsAnswer[]
   };
 }
 
-/**
- * The index of the first moment in `sorted` at or after `at` (its length when none is). Epoch milliseconds leave no
- * room for an epsilon: 1.8e12 − 1e-6 is 1.8e12 again.
- */
-function firstAtOrAfter(sorted: readonly number[], at: number): number {
+/** In ascending `sorted`, the index of the first value `reached` holds for (it holds for every later one); its length when none. */
+function firstWhere(sorted: readonly number[], reached: (value: number) => boolean): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const mid = (low + high) >>> 1;
-    if (sorted[mid]! < at) low = mid + 1;
-    else high = mid;
+    if (reached(sorted[mid]!)) high = mid;
+    else low = mid + 1;
   }
   return low;
 }
 
 /** The index of the first moment in `sorted` later than `at` (its length when none is). */
-function firstAfter(sorted: readonly number[], at: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid]! <= at) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
+const firstAfter = (sorted: readonly number[], at: number) => firstWhere(sorted, (t) => t > at);
+
+/**
+ * The index of the first moment in `sorted` at or after `at`. Epoch milliseconds leave no room for an epsilon:
+ * 1.8e12 − 1e-6 is 1.8e12 again.
+ */
+const firstAtOrAfter = (sorted: readonly number[], at: number) => firstWhere(sorted, (t) => t >= at);
